@@ -1,0 +1,30 @@
+"""Problems found in a case folder, reported as ``file:line:column: message``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One broken rule. ``line`` and ``column`` are 1-based; the header is line 1.
+
+    >>> str(Problem("ledger.csv", 12, 7, "bad money '1,000.5x'"))
+    "ledger.csv:12:7: bad money '1,000.5x'"
+    """
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class InvalidCase(Exception):
+    """A case folder that breaks the contract; ``problems`` lists every break found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the case folder")

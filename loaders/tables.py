@@ -1,0 +1,195 @@
+"""The case-folder contract (shared/case-format.md, version 1) as data.
+
+Every reader, the validator, the generator's tests and the schema document use these specs,
+so the contract is written down once. A column's ``kind`` decides how its text is checked
+and parsed:
+
+============== ==================================================================
+kind           meaning
+============== ==================================================================
+id             identifier text (may contain CJK), unique where it is the table key
+text           free text
+money          decimal text, at most 2 decimals, ≥ 0 -> integer fen
+signed_money   like money, any sign
+positive_money like money, > 0
+rate           decimal in 0..1, at most 6 decimals -> integer millionths
+fx_rate        decimal > 0, at most 6 decimals -> integer millionths
+number         a decimal number (quantities, prices) -> float
+date           YYYY-MM-DD
+ts             ISO 8601 date-time, offset optional (the case timezone when absent)
+currency       ISO 4217 code, three capital letters
+enum           one of ``values``
+id_list        ``;``-separated identifiers
+============== ==================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "text"
+    required: bool = False
+    references: tuple[str, ...] = ()  # tables whose key this column must name
+    values: tuple[str, ...] = ()  # allowed values for kind "enum"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    required: bool
+    columns: tuple[Column, ...]
+    key: str | None = None  # the id column, unique within the file
+    description: str = ""
+    # Required files must hold data rows; optional ones may be header-only or absent.
+    column_names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_names", tuple(c.name for c in self.columns))
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+LEDGER_KINDS = ("deposit", "withdrawal", "fee", "overnight_fee", "pnl", "rebate", "commission", "adjustment")
+SIGNED_LEDGER_KINDS = ("pnl", "adjustment")
+ACCOUNT_KINDS = ("trading", "mother", "sub", "bank", "payment")
+ROLES = ("leader", "manager", "salesman", "finance", "tech", "agent")
+
+TABLES: tuple[Table, ...] = (
+    Table("vendors", True, (
+        Column("vendor_id", "id", True, description="the software developer"),
+        Column("name", "text", True),
+        Column("province"), Column("city"),
+        Column("bank_account_ids", "id_list", references=("accounts",),
+               description="the vendor's own bank accounts"),
+    ), key="vendor_id", description="software developers"),
+    Table("licenses", True, (
+        Column("license_id", "id", True),
+        Column("vendor_id", "id", True, references=("vendors",)),
+        Column("platform_id", "id", True, references=("platforms",),
+               description="the tenant instance the licence created"),
+        Column("sold_on", "date", True),
+        Column("price", "money", True),
+        Column("currency", "currency"),
+        Column("buyer_name"), Column("buyer_phone"),
+        Column("paid_from_account", "id", references=("accounts",)),
+    ), key="license_id", description="sales of the management software"),
+    Table("platforms", True, (
+        Column("platform_id", "id", True),
+        Column("vendor_id", "id", True, references=("vendors",)),
+        Column("name"), Column("domain"),
+        Column("created_on", "date"),
+        Column("kind", "enum", values=("real", "fake")),
+    ), key="platform_id", description="tenant instances of the software, one per running site"),
+    Table("gangs", False, (
+        Column("gang_id", "id", True),
+        Column("name"), Column("province"), Column("city"),
+        Column("platform_ids", "id_list", references=("platforms",)),
+        Column("leader_person_id", "id", references=("persons",)),
+        Column("status", "enum", values=("seized", "suspected")),
+    ), key="gang_id", description="operator gangs already identified"),
+    Table("persons", True, (
+        Column("person_id", "id", True),
+        Column("name", "text", True),
+        Column("id_number"), Column("phone"), Column("province"), Column("city"),
+    ), key="person_id"),
+    Table("memberships", False, (
+        Column("person_id", "id", True, references=("persons",)),
+        Column("org_id", "id", True, references=("vendors", "gangs", "platforms")),
+        Column("role", "enum", True, values=ROLES),
+        Column("start", "date"), Column("end", "date"),
+    ), description="known roles and their periods"),
+    Table("agents", True, (
+        Column("agent_id", "id", True),
+        Column("platform_id", "id", True, references=("platforms",)),
+        Column("person_id", "id", references=("persons",)),
+        Column("parent_agent_id", "id", references=("agents",)),
+        Column("rebate_rate", "rate"), Column("commission_rate", "rate"),
+        Column("joined_on", "date"), Column("left_on", "date"),
+    ), key="agent_id", description="the agent hierarchy of each platform back end"),
+    Table("clients", True, (
+        Column("client_id", "id", True),
+        Column("platform_id", "id", True, references=("platforms",)),
+        Column("agent_id", "id", references=("agents",)),
+        Column("person_id", "id", references=("persons",)),
+        Column("registered_on", "date"),
+    ), key="client_id", description="client records of each platform back end"),
+    Table("accounts", True, (
+        Column("account_id", "id", True),
+        Column("kind", "enum", True, values=ACCOUNT_KINDS),
+        Column("holder_person_id", "id", references=("persons",)),
+        Column("platform_id", "id", references=("platforms",)),
+        Column("client_id", "id", references=("clients",)),
+        Column("parent_account_id", "id", references=("accounts",)),
+        Column("institution"),
+        Column("opened_on", "date"),
+    ), key="account_id"),
+    Table("ledger", True, (
+        Column("entry_id", "id", True),
+        Column("ts", "ts", True),
+        Column("platform_id", "id", True, references=("platforms",)),
+        Column("client_id", "id", True, references=("clients",)),
+        Column("account_id", "id", references=("accounts",)),
+        Column("kind", "enum", True, values=LEDGER_KINDS),
+        Column("amount", "signed_money", True),
+        Column("currency", "currency"),
+        Column("beneficiary_agent_id", "id", references=("agents",)),
+        Column("bank_txn_id", "id", references=("bank_transfers",)),
+    ), key="entry_id", description="money events recorded by each platform back end"),
+    Table("bank_transfers", True, (
+        Column("txn_id", "id", True),
+        Column("ts", "ts", True),
+        Column("from_account", "id", True, references=("accounts",)),
+        Column("to_account", "id", True, references=("accounts",)),
+        Column("amount", "positive_money", True),
+        Column("currency", "currency"),
+        Column("channel"), Column("memo"),
+    ), key="txn_id", description="fund flows from bank and payment-channel statements"),
+    Table("trades", False, (
+        Column("trade_id", "id", True),
+        Column("ts", "ts", True),
+        Column("account_id", "id", True, references=("accounts",)),
+        Column("instrument", "text", True),
+        Column("side", "enum", True, values=("B", "S")),
+        Column("qty", "number", True),
+        Column("price", "number", True),
+        Column("notional", "money", True),
+        Column("broker_ref", "id"),
+    ), key="trade_id", description="trades recorded by the platform back ends"),
+    Table("broker_fills", False, (
+        Column("fill_id", "id", True),
+        Column("ts", "ts", True),
+        Column("account_id", "id", True, references=("accounts",)),
+        Column("instrument", "text", True),
+        Column("side", "enum", True, values=("B", "S")),
+        Column("qty", "number", True),
+        Column("price", "number", True),
+        Column("broker_ref", "id", True),
+        Column("counterparty_account_id", "id", references=("accounts",)),
+    ), key="fill_id", description="executions on the overseas broker's statements"),
+    Table("logins", False, (
+        Column("ts", "ts", True),
+        Column("account_id", "id", references=("accounts",)),
+        Column("actor_id", "id", references=("persons", "agents", "clients")),
+        Column("ip"), Column("device_id", "id"), Column("ip_province"),
+    ), description="access records: platform admin logs, bank e-banking, broker API"),
+    Table("fx_rates", False, (
+        Column("date", "date", True),
+        Column("currency", "currency", True),
+        Column("cny_per_unit", "fx_rate", True),
+    ), description="exchange rates into CNY by date"),
+)
+
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -1,0 +1,163 @@
+"""Rules across tables (case-format.md "Invariants"): references, agent forests, signs, FX.
+
+Each check adds one :class:`Problem` per broken row; none stops at the first.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .problems import Problem
+from .read import RawTable, local_dates, report, split_ids
+from .tables import SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME
+
+
+def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: list[Problem],
+               timezone: str) -> None:
+    """Run every cross-table rule on the tables that could be read."""
+    check_references(tables, raws, problems)
+    if "agents" in raws:
+        check_agent_forest(tables["agents"], raws["agents"], problems)
+    if {"clients", "agents"} <= raws.keys():
+        check_same_platform(tables, raws, "clients", "agent_id", "agents", problems)
+    if {"ledger", "clients"} <= raws.keys():
+        check_ledger_platform(tables, raws, problems)
+    if "ledger" in raws:
+        check_ledger_signs(tables["ledger"], raws["ledger"], problems)
+    if "accounts" in raws:
+        check_sub_accounts(tables["accounts"], raws["accounts"], problems)
+    if "logins" in raws:
+        frame, raw = tables["logins"], raws["logins"]
+        report(problems, "logins.csv", raw, "account_id", frame["account_id"].isna() & frame["actor_id"].isna(),
+                lambda _: "a login must name account_id or actor_id")
+    for name, start, end in (("memberships", "start", "end"), ("agents", "joined_on", "left_on")):
+        if name in raws:
+            frame = tables[name]
+            report(problems, f"{name}.csv", raws[name], end, (frame[end] < frame[start]).fillna(False),
+                    lambda v, s=start: f"{v} is before {s}")
+    check_currencies(tables, raws, problems, timezone)
+
+
+def check_references(tables, raws, problems) -> None:
+    keys = {t.name: set(tables[t.name][t.key].dropna()) for t in TABLES if t.key and t.name in raws}
+    for table in TABLES:
+        if table.name not in raws:
+            continue
+        frame, raw = tables[table.name], raws[table.name]
+        for column in table.columns:
+            # A reference into a file that could not be read is not checked: that file's own
+            # problem is already reported, and a flood of "unknown id" would hide it.
+            if not column.references or not all(r in keys for r in column.references):
+                continue
+            known = set().union(*(keys[r] for r in column.references))
+            where = " or ".join(f"{r}.csv" for r in column.references)
+            if column.kind == "id_list":
+                ids = split_ids(frame[column.name])
+                unknown = ids[~ids.isin(known)].groupby(level=0).agg(lambda v: ", ".join(map(repr, v)))
+                bad = frame.index.to_series().isin(unknown.index)
+                report(problems, table.file, raw, column.name, bad,
+                       lambda _, names: f"unknown {column.name} entry {names} (not in {where})",
+                       context=unknown.reindex(frame.index))
+            else:
+                values = frame[column.name]
+                bad = values.notna() & ~values.isin(known)
+                report(problems, table.file, raw, column.name, bad,
+                        lambda v: f"unknown {column.name} {v!r} (not in {where})")
+
+
+def check_agent_forest(agents: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
+    """Parents inside the same platform, and no cycles: the hierarchy must be a forest."""
+    platform_of = agents.dropna(subset=["agent_id"]).drop_duplicates("agent_id").set_index("agent_id")["platform_id"]
+    parent_platform = agents["parent_agent_id"].map(platform_of)
+    other = agents["parent_agent_id"].notna() & parent_platform.notna() & (parent_platform != agents["platform_id"])
+    report(problems, "agents.csv", raw, "parent_agent_id", other.fillna(False),
+            lambda v: f"parent agent {v!r} is on platform {platform_of[v]!r}, not on this agent's platform")
+
+    parent = agents.dropna(subset=["agent_id"]).drop_duplicates("agent_id").set_index("agent_id")["parent_agent_id"]
+    parent = parent[parent.notna() & parent.isin(parent.index)]
+    in_cycle: dict[str, list[str]] = {}
+    settled: set[str] = set()
+    for start in parent.index:
+        path, seen, node = [], {}, start
+        while node in parent.index and node not in settled and node not in seen:
+            seen[node] = len(path)
+            path.append(node)
+            node = parent[node]
+        if node in seen:  # walked back into this path: a cycle
+            cycle = path[seen[node]:]
+            for member in cycle:
+                in_cycle[member] = cycle
+        settled.update(path)
+    if in_cycle:
+        bad = agents["agent_id"].isin(in_cycle.keys())
+        report(problems, "agents.csv", raw, "parent_agent_id", bad,
+               lambda _, agent_id: f"agent parents form a cycle: {_cycle_text(in_cycle[agent_id], agent_id)}",
+               context=agents["agent_id"])
+
+
+def _cycle_text(cycle: list[str], start: str) -> str:
+    """The cycle read from ``start`` back to itself, e.g. ``A1 -> A2 -> A1``."""
+    shift = cycle.index(start)
+    return " -> ".join(cycle[shift:] + cycle[:shift] + [start])
+
+
+def check_same_platform(tables, raws, name: str, column: str, target: str, problems) -> None:
+    """A client's referring agent must work on the client's platform."""
+    frame = tables[name]
+    target_frame = tables[target]
+    platform_of = target_frame.dropna(subset=[TABLES_BY_NAME[target].key]).drop_duplicates(
+        TABLES_BY_NAME[target].key).set_index(TABLES_BY_NAME[target].key)["platform_id"]
+    theirs = frame[column].map(platform_of)
+    bad = theirs.notna() & (theirs != frame["platform_id"])
+    report(problems, f"{name}.csv", raws[name], column, bad.fillna(False),
+            lambda v: f"{column} {v!r} is on platform {platform_of[v]!r}, not on this row's platform")
+
+
+def check_ledger_platform(tables, raws, problems) -> None:
+    """A ledger entry's platform must be its client's platform."""
+    clients = tables["clients"].dropna(subset=["client_id"]).drop_duplicates("client_id")
+    platform_of = clients.set_index("client_id")["platform_id"]
+    ledger = tables["ledger"]
+    theirs = ledger["client_id"].map(platform_of)
+    bad = theirs.notna() & (theirs != ledger["platform_id"])
+    report(problems, "ledger.csv", raws["ledger"], "platform_id", bad.fillna(False),
+            lambda v: f"platform_id {v!r} is not the platform of the entry's client")
+
+
+def check_ledger_signs(ledger: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
+    """Amounts are positive except pnl and adjustment; rebates and commissions name an agent."""
+    unsigned = ledger["kind"].notna() & ~ledger["kind"].isin(SIGNED_LEDGER_KINDS)
+    negative = unsigned & (ledger["amount"] < 0).fillna(False)
+    report(problems, "ledger.csv", raw, "amount", negative,
+           lambda text, kind: f"negative amount {text!r} for kind {kind!r}: only pnl and adjustment are signed",
+           context=ledger["kind"])
+    needs_agent = ledger["kind"].isin(["rebate", "commission"]) & ledger["beneficiary_agent_id"].isna()
+    report(problems, "ledger.csv", raw, "beneficiary_agent_id", needs_agent,
+            lambda _: "a rebate or commission entry must name beneficiary_agent_id")
+
+
+def check_sub_accounts(accounts: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
+    """A sub-account's parent must be a mother account."""
+    kind_of = accounts.dropna(subset=["account_id"]).drop_duplicates("account_id").set_index("account_id")["kind"]
+    parent_kind = accounts["parent_account_id"].map(kind_of)
+    bad = (accounts["kind"] == "sub") & parent_kind.notna() & (parent_kind != "mother")
+    report(problems, "accounts.csv", raw, "parent_account_id", bad.fillna(False),
+            lambda v: f"parent account {v!r} is a {kind_of[v]} account, not a mother account")
+
+
+def check_currencies(tables, raws, problems, timezone: str) -> None:
+    """Every foreign amount needs a rate in fx_rates.csv on or before its date."""
+    rates = tables["fx_rates"].dropna(subset=["date", "currency"])
+    first_rate = rates.groupby("currency")["date"].min()
+    for name, date_column in (("ledger", "ts"), ("bank_transfers", "ts"), ("licenses", "sold_on")):
+        if name not in raws:
+            continue
+        frame = tables[name]
+        foreign = frame["currency"].notna() & (frame["currency"] != "CNY")
+        if not foreign.any():
+            continue
+        dates = local_dates(frame[date_column], timezone) if date_column == "ts" else frame[date_column]
+        earliest = frame["currency"].map(first_rate)
+        bad = foreign & (earliest.isna() | (dates < earliest)).fillna(False)
+        report(problems, f"{name}.csv", raws[name], "currency", bad,
+                lambda v: f"no {v} rate in fx_rates.csv on or before this date")

@@ -1,0 +1,130 @@
+"""Hand-written cases for tests: small enough to check every figure by hand.
+
+``minimal_case()`` is one vendor, one licence, one platform with a two-level agent tree and
+two clients. Its first client reproduces (2017)浙10刑终926: deposits 474,954 and withdrawals
+217,893.14, net deposit 257,060.86. Tests change rows of it to make broken cases.
+"""
+
+from __future__ import annotations
+
+import csv
+from copy import deepcopy
+from pathlib import Path
+
+from casegraph.loaders.tables import TABLES_BY_NAME
+
+CASE_YAML = """case_id: MINI-1
+title: 最小案例
+timezone: Asia/Shanghai
+base_currency: CNY
+sources:
+  ledger.csv: seized platform back end
+thresholds:
+  profile: "2022"
+"""
+
+MINIMAL = {
+    "vendors": [
+        {"vendor_id": "V1", "name": "上海某信息技术有限公司", "province": "上海市", "city": "上海", "bank_account_ids": "BV1"},
+    ],
+    "licenses": [
+        {"license_id": "L1", "vendor_id": "V1", "platform_id": "P1", "sold_on": "2019-03-01", "price": "800000.00",
+         "buyer_name": "王某", "paid_from_account": "BG1"},
+    ],
+    "platforms": [
+        {"platform_id": "P1", "vendor_id": "V1", "name": "环球期货", "domain": "hq-futures.example", "created_on": "2019-03-02"},
+    ],
+    "gangs": [
+        {"gang_id": "G1", "name": "王某团伙", "province": "上海市", "platform_ids": "P1", "leader_person_id": "PER1",
+         "status": "seized"},
+    ],
+    "persons": [
+        {"person_id": "PER1", "name": "王某", "province": "上海市"},
+        {"person_id": "PER2", "name": "李某", "province": "上海市"},
+        {"person_id": "PER3", "name": "张某", "province": "浙江省"},
+        {"person_id": "PER4", "name": "赵某", "province": "浙江省"},
+        {"person_id": "PER5", "name": "钱某", "province": "江苏省"},
+    ],
+    "memberships": [
+        {"person_id": "PER1", "org_id": "G1", "role": "leader", "start": "2019-01-01"},
+        {"person_id": "PER2", "org_id": "G1", "role": "salesman", "start": "2019-06-01", "end": "2020-12-31"},
+    ],
+    "agents": [
+        {"agent_id": "A1", "platform_id": "P1", "person_id": "PER1", "rebate_rate": "0.6"},
+        {"agent_id": "A2", "platform_id": "P1", "person_id": "PER2", "parent_agent_id": "A1", "rebate_rate": "0.4",
+         "commission_rate": "0.01"},
+    ],
+    "clients": [
+        {"client_id": "C1", "platform_id": "P1", "agent_id": "A2", "person_id": "PER3", "registered_on": "2019-04-01"},
+        {"client_id": "C2", "platform_id": "P1", "agent_id": "A1", "person_id": "PER4", "registered_on": "2019-05-01"},
+    ],
+    "accounts": [
+        {"account_id": "BV1", "kind": "bank", "institution": "某银行"},
+        {"account_id": "BG1", "kind": "bank", "holder_person_id": "PER1"},
+        {"account_id": "BK3", "kind": "bank", "holder_person_id": "PER3"},
+        {"account_id": "BK4", "kind": "bank", "holder_person_id": "PER4"},
+        {"account_id": "T1", "kind": "trading", "holder_person_id": "PER3", "platform_id": "P1", "client_id": "C1"},
+        {"account_id": "T2", "kind": "trading", "holder_person_id": "PER4", "platform_id": "P1", "client_id": "C2"},
+        {"account_id": "M1", "kind": "mother", "institution": "Harbour Futures (HK)"},
+        {"account_id": "S1", "kind": "sub", "parent_account_id": "M1", "holder_person_id": "PER5"},
+    ],
+    "ledger": [
+        {"entry_id": "E1", "ts": "2019-04-02T10:00:00", "platform_id": "P1", "client_id": "C1", "account_id": "T1",
+         "kind": "deposit", "amount": "300000", "bank_txn_id": "TX1"},
+        {"entry_id": "E2", "ts": "2019-04-03T10:00:00", "platform_id": "P1", "client_id": "C1", "account_id": "T1",
+         "kind": "deposit", "amount": "174954"},
+        {"entry_id": "E3", "ts": "2019-05-03T10:00:00", "platform_id": "P1", "client_id": "C1", "account_id": "T1",
+         "kind": "withdrawal", "amount": "217893.14"},
+        {"entry_id": "E4", "ts": "2019-04-05T10:00:00", "platform_id": "P1", "client_id": "C1", "account_id": "T1",
+         "kind": "fee", "amount": "1000.00"},
+        {"entry_id": "E5", "ts": "2019-04-06T10:00:00", "platform_id": "P1", "client_id": "C1", "account_id": "T1",
+         "kind": "pnl", "amount": "-5000.50"},
+        {"entry_id": "E6", "ts": "2019-04-30T10:00:00", "platform_id": "P1", "client_id": "C1",
+         "kind": "rebate", "amount": "400.00", "beneficiary_agent_id": "A2"},
+        {"entry_id": "E7", "ts": "2019-04-30T10:00:00", "platform_id": "P1", "client_id": "C1",
+         "kind": "rebate", "amount": "200.00", "beneficiary_agent_id": "A1"},
+        {"entry_id": "E8", "ts": "2019-05-02T09:00:00", "platform_id": "P1", "client_id": "C2", "account_id": "T2",
+         "kind": "deposit", "amount": "10000"},
+        {"entry_id": "E9", "ts": "2019-05-02T09:30:00", "platform_id": "P1", "client_id": "C2", "account_id": "T2",
+         "kind": "overnight_fee", "amount": "12.34"},
+    ],
+    "bank_transfers": [
+        {"txn_id": "TX1", "ts": "2019-04-02T09:59:00", "from_account": "BK3", "to_account": "BG1", "amount": "300000"},
+        {"txn_id": "TX2", "ts": "2019-03-01T12:00:00", "from_account": "BG1", "to_account": "BV1", "amount": "800000"},
+    ],
+    "trades": [
+        {"trade_id": "TR1", "ts": "2019-04-05T10:00:00", "account_id": "T1", "instrument": "HSI", "side": "B",
+         "qty": "1", "price": "28000", "notional": "1400000.00", "broker_ref": "BR1"},
+    ],
+    "broker_fills": [
+        {"fill_id": "F1", "ts": "2019-04-05T10:00:01", "account_id": "S1", "instrument": "HSI", "side": "B",
+         "qty": "1", "price": "28000", "broker_ref": "BR1"},
+    ],
+    "logins": [
+        {"ts": "2019-04-05T09:00:00", "actor_id": "PER1", "ip": "10.1.1.1", "device_id": "D1", "ip_province": "上海市"},
+    ],
+    "fx_rates": [
+        {"date": "2019-01-02", "currency": "USD", "cny_per_unit": "6.8482"},
+    ],
+}
+
+
+def minimal_case() -> dict[str, list[dict]]:
+    """A fresh copy of the minimal case's rows, to change freely."""
+    return deepcopy(MINIMAL)
+
+
+def write_case(folder: Path, rows: dict[str, list[dict]], case_yaml: str = CASE_YAML,
+               encoding: str = "utf-8") -> Path:
+    """Write rows as a case folder, columns in the contract's order (extra columns after)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "case.yaml").write_text(case_yaml, encoding="utf-8")
+    for name, table_rows in rows.items():
+        columns = list(TABLES_BY_NAME[name].column_names)
+        for row in table_rows:
+            columns += [k for k in row if k not in columns]
+        with open(folder / f"{name}.csv", "w", newline="", encoding=encoding) as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(table_rows)
+    return folder
