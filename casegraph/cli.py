@@ -1,0 +1,170 @@
+"""The `casegraph` command: generate, validate, analyze and demo (contract.md "Command line").
+
+Exit codes: 0 ok, 1 invalid case, 2 usage error, 3 graph database unreachable.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from casegraph.money import format_fen
+
+app = typer.Typer(help="Graph analytics for account-group and agent networks in illegal futures cases.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_INVALID = 1
+
+
+class Engine(str, Enum):
+    memory = "memory"
+
+
+def _scale(value: str) -> str | int:
+    from casegraph.generator import SCALES
+
+    if value in SCALES:
+        return value
+    try:
+        number = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected one of {', '.join(SCALES)} or a number of clients") from None
+    if number < 10:
+        raise typer.BadParameter("a number of clients must be at least 10")
+    return number
+
+
+@app.command()
+def generate(
+    out: Path = typer.Option(..., "--out", help="Folder to write the case into (created)."),
+    scale: str = typer.Option("seed", help="tiny, small, seed, large, or a number of clients."),
+    seed: int = typer.Option(7, help="Random seed: the same seed writes the same case."),
+) -> None:
+    """Write a synthetic case folder modelled on the seed case, with its truth/."""
+    from casegraph.generator import generate_case
+
+    started = time.perf_counter()
+    summary = generate_case(out, scale=_scale(scale), seed=seed, progress=True)
+    rows = summary.get("rows", {})
+    console.print(f"wrote {out} ({sum(rows.values()):,} rows in {len(rows)} files) "
+                  f"in {time.perf_counter() - started:.1f} s")
+
+
+def _print_problems(problems, case_dir: Path) -> None:
+    for problem in problems:
+        errors.print(f"{case_dir / problem.file}:{problem.line}:{problem.column}: {problem.message}",
+                     markup=False, highlight=False, soft_wrap=True)
+    errors.print(f"{len(problems)} problem(s) found", highlight=False)
+
+
+@app.command()
+def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
+    """Check a case folder; print one file:line:column: message per problem."""
+    from casegraph.loaders.case import read_case
+
+    loaded, problems = read_case(case)
+    if problems:
+        _print_problems(problems, case)
+        raise typer.Exit(EXIT_INVALID)
+    counts = loaded.row_counts()
+    console.print(f"{case}: valid ({sum(counts.values()):,} rows in {len(counts)} tables)")
+
+
+def _run_analysis(case: Path, out: Path, engine: Engine):
+    from casegraph.loaders.case import read_case
+    from casegraph.outputs import write_csv
+    from casegraph.queries.memory_engine import analyze_case
+
+    loaded, problems = read_case(case, progress=True)
+    if problems:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "problems.txt").write_text(
+            "".join(f"{case / p.file}:{p.line}:{p.column}: {p.message}\n" for p in problems), encoding="utf-8")
+        _print_problems(problems, case)
+        raise typer.Exit(EXIT_INVALID)
+    tables = analyze_case(loaded)
+    for name, frame in tables.items():
+        write_csv(frame, out / f"{name}.csv")
+    return loaded, tables
+
+
+@app.command()
+def analyze(
+    case: Path = typer.Argument(..., help="The case folder."),
+    out: Path = typer.Option(..., "--out", help="Folder for the output files."),
+    engine: Engine = typer.Option(Engine.memory, help="memory: pandas + networkx, no server."),
+) -> None:
+    """Run every analysis on a case folder and write the output files."""
+    started = time.perf_counter()
+    _run_analysis(case, out, engine)
+    console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("casegraph-demo"), "--out", help="Folder for the case and the outputs."),
+    engine: Engine = typer.Option(Engine.memory, help="memory: pandas + networkx, no server."),
+    seed: int = typer.Option(7, help="Random seed of the generated case."),
+) -> None:
+    """Generate the seed-scale case, analyse it, write every output and print a summary."""
+    from casegraph.generator import generate_case
+
+    case_dir, results = out / "case", out / "results"
+    started = time.perf_counter()
+    generate_case(case_dir, scale="seed", seed=seed, progress=True)
+    console.print(f"generated the seed-scale case in {case_dir} ({time.perf_counter() - started:.1f} s)")
+    started = time.perf_counter()
+    loaded, tables = _run_analysis(case_dir, results, engine)
+    console.print(f"analysed it with the {engine.value} engine into {results} ({time.perf_counter() - started:.1f} s)")
+    print_summary(tables)
+
+
+def print_summary(tables) -> None:
+    """The chain per gang and the top figures, as tables on the terminal."""
+    chain = tables["chain"]
+    totals = tables["totals"]
+    per_gang = chain.assign(gang=chain["gang_id"].fillna("(not yet attributed)")).groupby("gang", sort=True)
+    view = RichTable(title="Chain: vendor → licences → platforms → gangs")
+    for column in ("gang", "province", "licences", "platforms", "agents", "clients", "deposits", "fees"):
+        view.add_column(column, justify="right" if column not in ("gang", "province") else "left")
+    for gang, rows in per_gang:
+        view.add_row(gang, str(rows["province"].dropna().iloc[0]) if rows["province"].notna().any() else "",
+                     str(rows["license_id"].nunique()), str(rows["platform_id"].nunique()),
+                     f"{int(rows['n_agents'].sum()):,}", f"{int(rows['n_clients'].sum()):,}",
+                     format_fen(rows["deposits"].sum()), format_fen(rows["fees"].sum()))
+    console.print(view)
+    platforms = totals[totals["node_type"] == "platform"]
+    vendors = totals[totals["node_type"] == "vendor"]
+    console.print(
+        f"vendors {len(vendors)}, licences {len(chain)}, platforms {len(platforms)}; "
+        f"client deposits {format_fen(platforms['deposits'].sum())} CNY, "
+        f"fees {format_fen(platforms['fees'].sum())} + overnight {format_fen(platforms['overnight_fees'].sum())}, "
+        f"vendor licence income {format_fen(vendors['license_income'].sum())} CNY")
+
+
+def _mount_neo4j() -> None:
+    try:
+        from casegraph.server.cli import neo4j_app
+    except ImportError:  # the server module is optional until provisioned
+        return
+    app.add_typer(neo4j_app, name="neo4j", help="A local Neo4j with GDS: start, stop, status.")
+
+
+_mount_neo4j()
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    app(args=argv if argv is not None else sys.argv[1:], prog_name="casegraph")
+
+
+if __name__ == "__main__":
+    main()

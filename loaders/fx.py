@@ -1,0 +1,29 @@
+"""Amounts in other currencies converted to CNY with fx_rates.csv (the rate of the entry's
+date, or the latest earlier date), exactly: integer fen times integer millionths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from casegraph.money import convert_fen
+
+
+
+def amounts_in_cny(amount: pd.Series, currency: pd.Series, dates: pd.Series, fx_rates: pd.DataFrame) -> pd.Series:
+    """CNY fen for each amount; CNY (or empty currency) passes unchanged.
+
+    ``dates`` are naive calendar dates in the case timezone (:func:`~casegraph.loaders.read.local_dates`). Validation guarantees a
+    rate exists on or before every foreign entry's date.
+    """
+    result = amount.astype("int64").to_numpy().copy()
+    foreign = (currency.notna() & (currency != "CNY")).to_numpy()
+    if foreign.any():
+        wanted = pd.DataFrame({"date": dates[foreign].to_numpy(), "currency": currency[foreign].to_numpy(),
+                               "row": np.flatnonzero(foreign)}).sort_values("date", kind="stable")
+        rates = fx_rates[["date", "currency", "cny_per_unit"]].sort_values("date", kind="stable")
+        matched = pd.merge_asof(wanted, rates, on="date", by="currency", direction="backward")
+        rows = matched["row"].to_numpy()
+        result[rows] = convert_fen(result[rows], matched["cny_per_unit"].astype("int64").to_numpy())
+    return pd.Series(result, index=amount.index, dtype="int64")
+

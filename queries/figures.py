@@ -1,0 +1,238 @@
+"""The money at every node (contract.md "Figures"), computed with vectorised pandas.
+
+All amounts are integer fen in CNY. Each function answers one question and returns a
+DataFrame indexed by the node's id, so that analysts can join them freely:
+
+>>> from casegraph.loaders.case import load_case          # doctest: +SKIP
+>>> case = load_case("mycase")                             # doctest: +SKIP
+>>> client_figures(case).loc["C1", "net_deposit"]          # doctest: +SKIP
+25706086
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from casegraph.loaders.case import Case
+from casegraph.loaders.fx import amounts_in_cny
+from casegraph.loaders.read import local_dates, split_ids
+
+# The ledger kinds summed into a client's figures, and the figure each one feeds.
+KIND_FIGURES = {
+    "deposit": "deposits",
+    "withdrawal": "withdrawals",
+    "fee": "fees",
+    "overnight_fee": "overnight_fees",
+    "rebate": "rebates_paid",
+    "commission": "commissions_paid",
+    "pnl": "pnl",
+    "adjustment": "adjustment",
+}
+# The figures of a client, in output order; agents carry them as own_* and subtree_*.
+CLIENT_FIGURES = (
+    "deposits", "withdrawals", "fees", "overnight_fees", "rebates_paid", "commissions_paid",
+    "trading_pnl", "net_deposit", "client_loss", "fresh_money", "turnover",
+)
+
+
+def ledger_in_cny(case: Case) -> pd.DataFrame:
+    """The ledger with ``amount_cny`` (integer fen) and the entry's local ``date``."""
+    ledger = case["ledger"].copy()
+    ledger["date"] = local_dates(ledger["ts"], case.config.timezone)
+    ledger["amount_cny"] = amounts_in_cny(ledger["amount"], ledger["currency"], ledger["date"], case["fx_rates"])
+    return ledger
+
+
+def transfers_in_cny(case: Case) -> pd.DataFrame:
+    """Bank transfers with ``amount_cny`` (integer fen)."""
+    transfers = case["bank_transfers"].copy()
+    dates = local_dates(transfers["ts"], case.config.timezone)
+    transfers["amount_cny"] = amounts_in_cny(transfers["amount"], transfers["currency"], dates, case["fx_rates"])
+    return transfers
+
+
+def fresh_money(ledger: pd.DataFrame) -> pd.Series:
+    """Per client, the largest running sum of deposits − withdrawals in time order, floored at 0.
+
+    Entries are ordered by ``ts`` and then ``entry_id``; recycled money (withdrawn and put
+    in again) is counted once.
+
+    >>> ts = pd.to_datetime(["2021-01-01", "2021-01-02", "2021-01-03"])
+    >>> ledger = pd.DataFrame({"client_id": ["C", "C", "C"], "ts": ts, "entry_id": ["1", "2", "3"],
+    ...                        "kind": ["deposit", "withdrawal", "deposit"], "amount_cny": [100, 80, 50]})
+    >>> int(fresh_money(ledger)["C"])
+    100
+    """
+    flows = ledger[ledger["kind"].isin(["deposit", "withdrawal"])]
+    flows = flows.sort_values(["client_id", "ts", "entry_id"], kind="stable")
+    signed = flows["amount_cny"].where(flows["kind"] == "deposit", -flows["amount_cny"])
+    running = signed.groupby(flows["client_id"], sort=False).cumsum()
+    return running.groupby(flows["client_id"]).max().clip(lower=0)
+
+
+def client_figures(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every client's figures (contract.md), zeros for clients without entries."""
+    ledger = ledger_in_cny(case) if ledger is None else ledger
+    clients = case["clients"].set_index("client_id")
+    sums = (ledger.groupby(["client_id", "kind"])["amount_cny"].sum()
+            .unstack(fill_value=0).rename(columns=KIND_FIGURES))
+    figures = pd.DataFrame(index=clients.index)
+    for column in KIND_FIGURES.values():
+        figures[column] = sums[column] if column in sums else 0
+    figures = figures.fillna(0).astype("int64")
+    figures["trading_pnl"] = figures.pop("pnl") + figures.pop("adjustment")
+    figures["net_deposit"] = figures["deposits"] - figures["withdrawals"]
+    figures["client_loss"] = figures["fees"] + figures["overnight_fees"] - figures["trading_pnl"]
+    figures["fresh_money"] = fresh_money(ledger).reindex(figures.index, fill_value=0).astype("int64")
+    figures["turnover"] = client_turnover(case).reindex(figures.index, fill_value=0).astype("int64")
+    figures = figures[list(CLIENT_FIGURES)]
+    figures.insert(0, "platform_id", clients["platform_id"])
+    figures.insert(1, "agent_id", clients["agent_id"])
+    return figures
+
+
+def client_turnover(case: Case) -> pd.Series:
+    """Σ notional of each client's trades, through the trading accounts the client owns."""
+    owner = case["accounts"].dropna(subset=["client_id"]).set_index("account_id")["client_id"]
+    trades = case["trades"]
+    client = trades["account_id"].map(owner)
+    return trades["notional"].astype("int64").groupby(client).sum()
+
+
+def agent_ancestors(agents: pd.DataFrame) -> pd.DataFrame:
+    """Every (agent_id, ancestor_id, distance) pair of the agent forest, the agent itself at 0.
+
+    >>> agents = pd.DataFrame({"agent_id": ["A", "B", "C"], "parent_agent_id": [None, "A", "B"]})
+    >>> agent_ancestors(agents).query("agent_id == 'C'")["ancestor_id"].tolist()
+    ['C', 'B', 'A']
+    """
+    parent = agents.set_index("agent_id")["parent_agent_id"].dropna()
+    level = pd.DataFrame({"agent_id": agents["agent_id"].to_numpy(), "ancestor_id": agents["agent_id"].to_numpy(),
+                          "distance": 0})
+    pairs = [level]
+    # Validation guarantees a forest, so each step up ends within the tree's depth.
+    while not level.empty:
+        level = level.assign(ancestor_id=level["ancestor_id"].map(parent), distance=level["distance"] + 1)
+        level = level.dropna(subset=["ancestor_id"])
+        pairs.append(level)
+    return pd.concat(pairs, ignore_index=True).sort_values(["agent_id", "distance"], kind="stable",
+                                                           ignore_index=True)
+
+
+def _sum_figures(figures: pd.DataFrame, by: pd.Series | str, prefix: str = "") -> pd.DataFrame:
+    grouped = figures.groupby(by)
+    sums = grouped[list(CLIENT_FIGURES)].sum()
+    sums.insert(0, "n_clients", grouped.size())
+    return sums.add_prefix(prefix)
+
+
+def agent_subtree_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per agent: own_* over its direct clients, subtree_* over every client below it, and
+    the rebates and commissions it actually received (by ``beneficiary_agent_id``)."""
+    agents = case["agents"]
+    index = pd.Index(agents["agent_id"], name="agent_id")
+    own = _sum_figures(clients.dropna(subset=["agent_id"]), "agent_id", "own_")
+    ancestors = agent_ancestors(agents)
+    reached = clients.dropna(subset=["agent_id"]).reset_index().merge(ancestors[["agent_id", "ancestor_id"]],
+                                                                       on="agent_id")
+    subtree = _sum_figures(reached, "ancestor_id", "subtree_")
+    totals = pd.concat([own.reindex(index), subtree.reindex(index)], axis=1).fillna(0).astype("int64")
+    paid = ledger[ledger["kind"].isin(["rebate", "commission"])]
+    received = paid.groupby(["beneficiary_agent_id", "kind"])["amount_cny"].sum().unstack(fill_value=0)
+    for kind, column in (("rebate", "rebate_received"), ("commission", "commission_received")):
+        totals[column] = (received[kind] if kind in received else pd.Series(dtype="int64")).reindex(
+            index, fill_value=0).astype("int64")
+    totals.insert(0, "platform_id", agents.set_index("agent_id")["platform_id"])
+    totals.insert(1, "depth", ancestors.groupby("agent_id")["distance"].max().reindex(index) + 1)
+    return totals
+
+
+def platform_totals(case: Case, clients: pd.DataFrame) -> pd.DataFrame:
+    """Per platform: the sums over its clients, its number of agents and the tree's depth."""
+    index = pd.Index(case["platforms"]["platform_id"], name="platform_id")
+    totals = _sum_figures(clients, "platform_id").reindex(index).fillna(0).astype("int64")
+    agents = case["agents"]
+    depth = agent_ancestors(agents).groupby("agent_id")["distance"].max() + 1
+    per_platform = agents.assign(depth=agents["agent_id"].map(depth)).groupby("platform_id")
+    totals.insert(1, "n_agents", per_platform.size().reindex(index, fill_value=0).astype("int64"))
+    totals.insert(2, "agent_depth", per_platform["depth"].max().reindex(index, fill_value=0).astype("int64"))
+    return totals
+
+
+def known_gang_platforms(case: Case) -> pd.DataFrame:
+    """(gang_id, platform_id) for the gangs already identified in gangs.csv."""
+    gangs = case["gangs"]
+    platforms = split_ids(gangs["platform_ids"].set_axis(gangs["gang_id"]))
+    return pd.DataFrame({"gang_id": platforms.index, "platform_id": platforms.to_numpy()})
+
+
+def gang_totals(platforms: pd.DataFrame, gang_platforms: pd.DataFrame) -> pd.DataFrame:
+    """Per gang: the sums over the clients of the platforms it runs."""
+    joined = gang_platforms.merge(platforms.reset_index(), on="platform_id")
+    columns = ["n_clients", "n_agents", *CLIENT_FIGURES]
+    return joined.groupby("gang_id")[columns].sum().astype("int64")
+
+
+def vendor_totals(case: Case, transfers: pd.DataFrame, gang_accounts: pd.Index) -> pd.DataFrame:
+    """Per vendor: ``license_income`` = Σ licence prices (in CNY) and ``license_income_bank`` =
+    Σ bank transfers into the vendor's own accounts from accounts attributed to gangs."""
+    vendors = case["vendors"]
+    index = pd.Index(vendors["vendor_id"], name="vendor_id")
+    licenses = case["licenses"]
+    price = amounts_in_cny(licenses["price"], licenses["currency"], licenses["sold_on"], case["fx_rates"])
+    income = price.groupby(licenses["vendor_id"]).sum().reindex(index, fill_value=0)
+    own_accounts = split_ids(vendors["bank_account_ids"].set_axis(vendors["vendor_id"]))
+    vendor_of_account = pd.Series(own_accounts.index, index=own_accounts.to_numpy())
+    into_vendor = transfers[transfers["to_account"].isin(vendor_of_account.index)
+                            & transfers["from_account"].isin(gang_accounts)]
+    bank = into_vendor["amount_cny"].groupby(into_vendor["to_account"].map(vendor_of_account)).sum()
+    return pd.DataFrame({"license_income": income.astype("int64"),
+                         "license_income_bank": bank.reindex(index, fill_value=0).astype("int64")})
+
+
+def person_totals(case: Case, clients: pd.DataFrame, agents: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per person: the figures of the agents they are (each client below any of their agents
+    counted once) and ``own_net_withdrawal`` = withdrawals − deposits on trading accounts they
+    hold."""
+    acting = case["agents"].dropna(subset=["person_id"])[["agent_id", "person_id"]]
+    ancestors = agent_ancestors(case["agents"])
+    person_of_ancestor = ancestors.merge(acting, left_on="ancestor_id", right_on="agent_id",
+                                         suffixes=("", "_of"))[["agent_id", "person_id"]]
+    reached = (clients.dropna(subset=["agent_id"]).reset_index()
+               .merge(person_of_ancestor, on="agent_id").drop_duplicates(["person_id", "client_id"]))
+    totals = _sum_figures(reached, "person_id", "subtree_")
+    received = agents[["rebate_received", "commission_received"]].join(
+        acting.set_index("agent_id")).groupby("person_id").sum()
+    totals = totals.join(received, how="outer")
+
+    accounts = case["accounts"]
+    held = accounts[(accounts["kind"] == "trading") & accounts["holder_person_id"].notna()]
+    holder = held.set_index("account_id")["holder_person_id"]
+    own = ledger[ledger["account_id"].isin(holder.index) & ledger["kind"].isin(["deposit", "withdrawal"])]
+    signed = own["amount_cny"].where(own["kind"] == "withdrawal", -own["amount_cny"])
+    net_withdrawal = signed.groupby(own["account_id"].map(holder)).sum().rename("own_net_withdrawal")
+    totals = totals.join(net_withdrawal, how="outer")
+    totals.index.name = "person_id"
+    return totals.fillna(0).astype("int64").sort_index()
+
+
+def licence_payer_accounts(case: Case) -> pd.Index:
+    """Accounts the case's own records tie to operators: those licences were paid from.
+
+    Community detection attributes more accounts to gangs; until it runs these are the
+    accounts whose transfers to the vendor count as licence income seen at the bank.
+    """
+    return pd.Index(case["licenses"]["paid_from_account"].dropna().unique())
+
+
+def licence_chain(case: Case, platforms: pd.DataFrame, gang_platforms: pd.DataFrame) -> pd.DataFrame:
+    """chain.csv: one row per licence, vendor → licence → platform → gang, with the money."""
+    licenses = case["licenses"][["vendor_id", "license_id", "platform_id"]]
+    gang_of = gang_platforms.drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    province_of = case["gangs"].set_index("gang_id")["province"]
+    chain = licenses.assign(gang_id=licenses["platform_id"].map(gang_of))
+    chain["province"] = chain["gang_id"].map(province_of)
+    columns = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawals", "net_deposit", "fees", "rebates_paid"]
+    chain = chain.join(platforms[columns], on="platform_id")
+    return chain.sort_values(["vendor_id", "license_id"], kind="stable", ignore_index=True)
+
