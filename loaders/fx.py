@@ -19,9 +19,13 @@ def amounts_in_cny(amount: pd.Series, currency: pd.Series, dates: pd.Series, fx_
     result = amount.astype("int64").to_numpy().copy()
     foreign = (currency.notna() & (currency != "CNY")).to_numpy()
     if foreign.any():
-        wanted = pd.DataFrame({"date": dates[foreign].to_numpy(), "currency": currency[foreign].to_numpy(),
+        # merge_asof wants the same dtypes on both sides' keys (and the same datetime unit).
+        wanted = pd.DataFrame({"date": dates[foreign].astype("datetime64[ns]").reset_index(drop=True),
+                               "currency": currency[foreign].astype("string").reset_index(drop=True),
                                "row": np.flatnonzero(foreign)}).sort_values("date", kind="stable")
-        rates = fx_rates[["date", "currency", "cny_per_unit"]].sort_values("date", kind="stable")
+        rates = fx_rates[["date", "currency", "cny_per_unit"]].astype(
+            {"currency": "string", "date": "datetime64[ns]"}).sort_values(
+            "date", kind="stable")
         matched = pd.merge_asof(wanted, rates, on="date", by="currency", direction="backward")
         rows = matched["row"].to_numpy()
         result[rows] = convert_fen(result[rows], matched["cny_per_unit"].astype("int64").to_numpy())

@@ -1,0 +1,132 @@
+"""Per-node figures of the memory engine on hand-written cases, checked against hand sums."""
+
+from __future__ import annotations
+
+import pandas as pd
+from casebuilder import minimal_case, write_case
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from casegraph.loaders.case import load_case
+from casegraph.queries import figures
+from casegraph.queries.memory_engine import analyze_case
+
+
+def analyse(tmp_path, rows):
+    return analyze_case(load_case(write_case(tmp_path / "case", rows)))
+
+
+def row_of(totals: pd.DataFrame, node_id: str) -> pd.Series:
+    return totals.set_index("node_id").loc[node_id]
+
+
+def test_net_deposit_of_the_zhejiang_case(tmp_path):
+    """(2017)浙10刑终926: 474,954 − 217,893.14 = 257,060.86."""
+    client = row_of(analyse(tmp_path, minimal_case())["totals"], "C1")
+    assert (client["deposits"], client["withdrawals"], client["net_deposit"]) == (47495400, 21789314, 25706086)
+
+
+def test_client_figures_by_hand(tmp_path):
+    client = row_of(analyse(tmp_path, minimal_case())["totals"], "C1")
+    assert client["fees"] == 100000 and client["trading_pnl"] == -500050
+    assert client["client_loss"] == 100000 + 0 + 500050
+    assert client["rebates_paid"] == 60000  # both rebates came from C1's fees
+    assert client["fresh_money"] == 47495400
+    assert client["turnover"] == 140000000
+
+
+def test_fresh_money_does_not_count_recycled_deposits(tmp_path):
+    rows = minimal_case()
+    # C2: deposit 10,000; withdraw 8,000; deposit 5,000 again. Fresh money 10,000, not 15,000.
+    base = {"platform_id": "P1", "client_id": "C2", "account_id": "T2"}
+    rows["ledger"] += [
+        {**base, "entry_id": "E20", "ts": "2019-06-01T10:00:00", "kind": "withdrawal", "amount": "8000"},
+        {**base, "entry_id": "E21", "ts": "2019-06-02T10:00:00", "kind": "deposit", "amount": "5000"},
+    ]
+    client = row_of(analyse(tmp_path, rows)["totals"], "C2")
+    assert client["deposits"] == 1500000 and client["fresh_money"] == 1000000
+
+
+def test_fresh_money_orders_ties_by_entry_id(tmp_path):
+    rows = minimal_case()
+    base = {"platform_id": "P1", "client_id": "C2", "account_id": "T2", "ts": "2019-06-01T10:00:00"}
+    # Same second: E30 (withdrawal 10,000) sorts before E31 (deposit 7,000), so the peak stays
+    # at the earlier 10,000 and the later running sum 7,000 never exceeds it.
+    rows["ledger"] += [{**base, "entry_id": "E30", "kind": "withdrawal", "amount": "10000"},
+                       {**base, "entry_id": "E31", "kind": "deposit", "amount": "7000"}]
+    assert row_of(analyse(tmp_path, rows)["totals"], "C2")["fresh_money"] == 1000000
+
+
+def test_agent_own_and_subtree(tmp_path):
+    totals = analyse(tmp_path, minimal_case())["totals"]
+    top, salesman = row_of(totals, "A1"), row_of(totals, "A2")
+    assert top["own_deposits"] == 1000000 and top["subtree_deposits"] == 48495400
+    assert salesman["own_deposits"] == salesman["subtree_deposits"] == 47495400
+    assert (top["rebate_received"], salesman["rebate_received"]) == (20000, 40000)
+    assert top["depth"] == 1 and salesman["depth"] == 2
+
+
+def test_platform_gang_vendor_chain(tmp_path):
+    tables = analyse(tmp_path, minimal_case())
+    totals = tables["totals"]
+    assert row_of(totals, "P1")["deposits"] == row_of(totals, "G1")["deposits"] == 48495400
+    vendor = row_of(totals, "V1")
+    assert (vendor["license_income"], vendor["license_income_bank"]) == (80000000, 80000000)
+    chain = tables["chain"].iloc[0]
+    assert (chain["license_id"], chain["gang_id"], chain["province"], chain["n_agents"], chain["agent_depth"]) == (
+        "L1", "G1", "上海市", 2, 2)
+
+
+def test_person_own_net_withdrawal(tmp_path):
+    """(2020)粤01刑终873: withdrawals − deposits on the person's own trading accounts."""
+    totals = analyse(tmp_path, minimal_case())["totals"]
+    assert row_of(totals, "PER3")["own_net_withdrawal"] == 21789314 - 47495400
+
+
+def test_foreign_currency_converted_at_the_entry_date(tmp_path):
+    rows = minimal_case()
+    rows["ledger"][7]["currency"] = "USD"  # C2 deposits 10,000 USD on 2019-05-02
+    rows["fx_rates"] = [{"date": "2019-05-01", "currency": "USD", "cny_per_unit": "6.7335"},
+                        {"date": "2019-05-03", "currency": "USD", "cny_per_unit": "7.0000"}]
+    client = row_of(analyse(tmp_path, rows)["totals"], "C2")
+    assert client["deposits"] == 6733500  # the latest earlier rate, 6.7335
+
+
+def test_totals_csv_money_has_two_decimals(tmp_path):
+    from casegraph.outputs import write_csv
+
+    path = write_csv(analyse(tmp_path, minimal_case())["totals"], tmp_path / "totals.csv")
+    text = path.read_text(encoding="utf-8")
+    assert "C1,client,,,,,474954.00,217893.14,1000.00,0.00,600.00,0.00,-5000.50,257060.86" in text
+
+
+@st.composite
+def forests(draw):
+    """A random agent forest with clients and their deposits."""
+    n_agents = draw(st.integers(1, 25))
+    parents = [None]
+    for i in range(1, n_agents):
+        parents.append(draw(st.one_of(st.none(), st.integers(0, i - 1))))
+    n_clients = draw(st.integers(0, 40))
+    agent_of = draw(st.lists(st.integers(0, n_agents - 1), min_size=n_clients, max_size=n_clients))
+    deposits = draw(st.lists(st.integers(1, 10**9), min_size=n_clients, max_size=n_clients))
+    return parents, agent_of, deposits
+
+
+@settings(max_examples=60, deadline=None)
+@given(forests())
+def test_subtree_is_own_plus_children(forest):
+    """For every agent: subtree sum = own sum + Σ children's subtree sums."""
+    parents, agent_of, deposits = forest
+    agents = pd.DataFrame({"agent_id": [f"A{i}" for i in range(len(parents))],
+                           "parent_agent_id": [None if p is None else f"A{p}" for p in parents]})
+    clients = pd.DataFrame({"agent_id": pd.Series([f"A{a}" for a in agent_of], dtype="string"),
+                            "deposits": pd.Series(deposits, dtype="int64")})
+    ancestors = figures.agent_ancestors(agents)
+    reached = clients.merge(ancestors, on="agent_id")
+    subtree = reached.groupby("ancestor_id")["deposits"].sum().reindex(agents["agent_id"], fill_value=0)
+    own = clients.groupby("agent_id")["deposits"].sum().reindex(agents["agent_id"], fill_value=0)
+    parent_of = agents.set_index("agent_id")["parent_agent_id"]
+    children = subtree.groupby(parent_of.reindex(subtree.index)).sum().reindex(agents["agent_id"], fill_value=0)
+    assert (subtree == own + children).all()
+    assert subtree[[f"A{i}" for i, p in enumerate(parents) if p is None]].sum() == sum(deposits)
