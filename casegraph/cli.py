@@ -151,6 +151,56 @@ def print_summary(tables) -> None:
         f"vendor licence income {format_fen(vendors['license_income'].sum())} CNY")
 
 
+EXIT_UNREACHABLE = 3
+
+
+@app.command()
+def load(
+    case: Path = typer.Argument(..., help="The case folder."),
+    uri: Optional[str] = typer.Option(None, help="Bolt URI (default: NEO4J_URI, else the local server)."),
+    user: Optional[str] = typer.Option(None, help="User (default: NEO4J_USER, else neo4j)."),
+    password: Optional[str] = typer.Option(None, help="Password (default: NEO4J_PASSWORD, else the local file).",
+                                           show_default=False),
+    batch_size: int = typer.Option(5000, min=1, help="Rows per UNWIND batch."),
+    replace: bool = typer.Option(False, "--replace", help="Clear a database that holds another case first."),
+) -> None:
+    """Load a case folder into Neo4j, idempotently (a re-run changes nothing)."""
+    import neo4j
+
+    from casegraph.loaders.case import read_case
+    from casegraph.loaders.neo4j import OtherCaseLoaded, load_into_neo4j
+
+    loaded, problems = read_case(case, progress=True)
+    if problems:
+        _print_problems(problems, case)
+        raise typer.Exit(EXIT_INVALID)
+    settings = _settings(uri, user, password)
+    try:
+        with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
+            driver.verify_connectivity()
+            report = load_into_neo4j(driver, loaded, batch_size=batch_size, replace=replace, progress=True)
+    except OtherCaseLoaded as exc:
+        errors.print(str(exc), markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
+            neo4j.exceptions.AuthError, OSError) as exc:
+        errors.print(f"Neo4j at {settings.uri} is unreachable: {type(exc).__name__}: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNREACHABLE) from None
+    console.print(f"loaded {report.rows:,} rows of case {report.case_id} into {settings.uri} "
+                  f"in {report.seconds:.1f} s")
+
+
+def _settings(uri: Optional[str], user: Optional[str], password: Optional[str]):
+    """Connection settings from flags, else the environment, else the local server."""
+    from dataclasses import replace as replaced
+
+    from casegraph.server import connection_settings
+
+    settings = connection_settings()
+    overrides = {k: v for k, v in (("uri", uri), ("user", user), ("password", password)) if v is not None}
+    return replaced(settings, **overrides)
+
+
 def _mount_neo4j() -> None:
     try:
         from casegraph.server.cli import neo4j_app

@@ -18,33 +18,44 @@ import pandas as pd
 from casegraph.loaders.case import Case
 from casegraph.loaders.read import LINE, split_ids
 
-from .model import NODES, ORG_LABELS, RELATIONSHIPS, RelType, node_key
+from .model import NODES, RELATIONSHIPS, RelType, end_labels, node_key, stored_name
 
 
-def _records(frame: pd.DataFrame, columns) -> list[dict]:
-    """Rows as dicts without missing values (missing stays absent, never an empty string)."""
-    sub = frame[list(columns)].astype(object)
+def _records(frame: pd.DataFrame, columns, table: str) -> list[dict]:
+    """Rows as dicts under their stored names, without missing values (missing stays
+    absent, never an empty string)."""
+    columns = list(columns)
+    sub = frame[columns].astype(object).set_axis([stored_name(table, c) for c in columns], axis=1)
     return [{k: v for k, v in row.items() if v is not None and v == v and v is not pd.NA}
             for row in sub.to_dict("records")]
 
 
 def build_graph(case: Case, transfers: pd.DataFrame | None = None) -> nx.MultiDiGraph:
-    """Every node and relationship of the model, from a loaded case.
+    """The entities of the model and the relationships between them, from a loaded case.
 
+    Facts (ledger entries, trades, fills, logins) stay tables; logins appear as
+    ``USED_DEVICE`` / ``USED_IP`` edges from whoever logged in, with a ``count``.
     ``transfers`` may carry ``amount_cny`` (see :func:`casegraph.queries.figures.transfers_in_cny`).
     """
     graph = nx.MultiDiGraph(case_id=case.config.case_id)
     for spec in NODES:
+        if spec.fact:
+            continue
         frame = case[spec.table]
-        keys = frame[spec.key]
-        attributes = _records(frame, spec.properties)
+        if spec.derived:
+            frame = frame.dropna(subset=[spec.key]).drop_duplicates(spec.key)
+        attributes = _records(frame, spec.properties, spec.table)
         graph.add_nodes_from(
             (node_key(spec.label, key), {**attrs, "label": spec.label, "id": key, "source": f"{spec.table}.csv",
                                          "line": int(line)})
-            for key, attrs, line in zip(keys, attributes, frame[LINE]))
+            for key, attrs, line in zip(frame[spec.key], attributes, frame[LINE]))
+    facts = {n.label for n in NODES if n.fact}
     for spec in RELATIONSHIPS:
+        if spec.start[0] in facts:
+            continue
         frame = transfers if spec.type == "TRANSFER" and transfers is not None else case[spec.table]
         _add_relationships(graph, case, spec, frame)
+    _add_login_edges(graph, case)
     return graph
 
 
@@ -53,11 +64,9 @@ def _add_relationships(graph: nx.MultiDiGraph, case: Case, spec: RelType, frame:
     end_label, end_column = spec.end
     ends = split_ids(frame[end_column]) if spec.many else frame[end_column].dropna()
     rows = frame.loc[ends.index]
-    starts = rows[start_column]
     present = [p for p in spec.properties if p in rows.columns]
-    attributes = _records(rows, present)
-    end_labels = _org_labels(case, ends) if end_label == "Org" else [end_label] * len(ends)
-    for start, end, label, attrs, line in zip(starts, ends, end_labels, attributes, rows[LINE]):
+    labels = end_labels(case.tables, end_label, ends)
+    for start, end, label, attrs, line in zip(rows[start_column], ends, labels, _records(rows, present, spec.table), rows[LINE]):
         if pd.isna(start):
             continue
         # Transfers are keyed by their transaction id; other facts by their source line.
@@ -66,10 +75,18 @@ def _add_relationships(graph: nx.MultiDiGraph, case: Case, spec: RelType, frame:
                        **attrs, type=spec.type, source=f"{spec.table}.csv", line=int(line))
 
 
-def _org_labels(case: Case, ids: pd.Series) -> list[str]:
-    """The label of the organisation each id names (vendor, gang or platform)."""
-    label_of = {}
-    for label, table, key in zip(ORG_LABELS, ("vendors", "gangs", "platforms"),
-                                 ("vendor_id", "gang_id", "platform_id")):
-        label_of.update(dict.fromkeys(case[table][key].dropna(), label))
-    return [label_of[i] for i in ids]
+def _add_login_edges(graph: nx.MultiDiGraph, case: Case) -> None:
+    """One edge per (who, device) and (who, IP) with how often and when first and last seen."""
+    logins = case["logins"]
+    actor_label = end_labels(case.tables, "Actor", logins["actor_id"].dropna())
+    who = pd.concat([
+        ("Account:" + logins["account_id"].dropna()),
+        (actor_label + ":" + logins["actor_id"].dropna()),
+    ])
+    base = logins.loc[who.index].assign(who=who.to_numpy())
+    for column, label, rel in (("device_id", "Device", "USED_DEVICE"), ("ip", "IP", "USED_IP")):
+        used = base.dropna(subset=[column]).groupby(["who", column]).agg(
+            count=("ts", "size"), first=("ts", "min"), last=("ts", "max"))
+        for (start, value), row in zip(used.index, used.itertuples(index=False)):
+            graph.add_edge(start, node_key(label, value), key=rel, type=rel, count=int(row.count),
+                           first=row.first, last=row.last, source="logins.csv")

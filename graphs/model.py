@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
+from casegraph.loaders.tables import TABLES_BY_NAME
+
+MONEY_KINDS = ("money", "signed_money", "positive_money")
+
 
 @dataclass(frozen=True)
 class NodeType:
@@ -18,6 +24,11 @@ class NodeType:
     key: str  # the column that identifies a node (the table's id)
     properties: tuple[str, ...]  # columns copied onto the node
     description: str
+    # Facts (ledger entries, trades, fills, logins) are nodes in Neo4j; in memory they stay
+    # pandas tables, and the networkx graph holds the entities they connect.
+    fact: bool = False
+    # Identifier nodes are made from the distinct values of a column (devices, IPs).
+    derived: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,16 @@ NODES: tuple[NodeType, ...] = (
     NodeType("Client", "clients", "client_id", ("registered_on",), "a client record in a platform's back end"),
     NodeType("Account", "accounts", "account_id", ("kind", "institution", "opened_on"),
              "a trading, mother, sub, bank or payment account"),
+    NodeType("Device", "logins", "device_id", (), "a device seen in access logs", derived=True),
+    NodeType("IP", "logins", "ip", ("ip_province",), "an IP address seen in access logs", derived=True),
+    NodeType("Entry", "ledger", "entry_id", ("ts", "kind", "amount", "currency", "amount_cny", "bank_txn_id"),
+             "one money event in a platform's ledger", fact=True),
+    NodeType("Trade", "trades", "trade_id", ("ts", "instrument", "side", "qty", "price", "notional", "broker_ref"),
+             "a trade recorded by a platform back end", fact=True),
+    NodeType("Fill", "broker_fills", "fill_id", ("ts", "instrument", "side", "qty", "price", "broker_ref"),
+             "an execution on the overseas broker's statement", fact=True),
+    NodeType("Login", "logins", "login_id", ("ts", "ip", "device_id", "ip_province"),
+             "one access record (its id is the source line: logins have no id of their own)", fact=True),
 )
 
 RELATIONSHIPS: tuple[RelType, ...] = (
@@ -80,16 +101,62 @@ RELATIONSHIPS: tuple[RelType, ...] = (
             "a sub-account split off a mother account"),
     RelType("MEMBER_OF", "memberships", ("Person", "person_id"), ("Org", "org_id"), ("role", "start", "end"),
             "a known role in a vendor, gang or platform, with its period"),
+    RelType("FOR_CLIENT", "ledger", ("Entry", "entry_id"), ("Client", "client_id"), (),
+            "the client whose money the entry moves"),
+    RelType("ON_ACCOUNT", "ledger", ("Entry", "entry_id"), ("Account", "account_id"), (),
+            "the trading account the entry was booked on"),
+    RelType("PAID_TO", "ledger", ("Entry", "entry_id"), ("Agent", "beneficiary_agent_id"), (),
+            "a rebate or commission entry's beneficiary agent"),
+    RelType("PLACED_ON", "trades", ("Trade", "trade_id"), ("Account", "account_id"), (),
+            "the account the trade was placed on"),
+    RelType("FILLED_ON", "broker_fills", ("Fill", "fill_id"), ("Account", "account_id"), (),
+            "the broker account the fill was executed on"),
+    RelType("COUNTERPARTY", "broker_fills", ("Fill", "fill_id"), ("Account", "counterparty_account_id"), (),
+            "the other side of the fill, when the broker reports it"),
+    RelType("LOGIN_TO", "logins", ("Login", "login_id"), ("Account", "account_id"), (),
+            "the account accessed"),
+    RelType("LOGIN_BY", "logins", ("Login", "login_id"), ("Actor", "actor_id"), (),
+            "who logged in: a person, agent or client"),
+    RelType("FROM_DEVICE", "logins", ("Login", "login_id"), ("Device", "device_id"), (), "the device used"),
+    RelType("FROM_IP", "logins", ("Login", "login_id"), ("IP", "ip"), (), "the IP address used"),
     RelType("TRANSFER", "bank_transfers", ("Account", "from_account"), ("Account", "to_account"),
             ("txn_id", "ts", "amount", "currency", "amount_cny", "channel", "memo"),
             "one bank or payment transfer; parallel transfers stay separate facts"),
 )
 
 NODES_BY_LABEL = {n.label: n for n in NODES}
-# `MEMBER_OF` ends at whichever organisation the id names.
-ORG_LABELS = ("Vendor", "Gang", "Platform")
+# Relationships whose end column may name several kinds of node: the label is the first
+# table (in this order) whose key holds the id.
+POLYMORPHIC_ENDS = {
+    "Org": (("Vendor", "vendors", "vendor_id"), ("Gang", "gangs", "gang_id"), ("Platform", "platforms", "platform_id")),
+    "Actor": (("Person", "persons", "person_id"), ("Agent", "agents", "agent_id"), ("Client", "clients", "client_id")),
+}
 
 
 def node_key(label: str, identifier: str) -> str:
     """The networkx node key: label and id, since ids are unique only within a table."""
     return f"{label}:{identifier}"
+
+
+def end_labels(tables: dict[str, pd.DataFrame], end_label: str, ids: pd.Series) -> pd.Series:
+    """The label of each relationship end: fixed, or for ``Org`` / ``Actor`` the kind of node
+    the id names (validation guarantees it names one)."""
+    if end_label not in POLYMORPHIC_ENDS:
+        return pd.Series(end_label, index=ids.index, dtype="string")
+    labels = pd.Series(pd.NA, index=ids.index, dtype="string")
+    for label, table, key in reversed(POLYMORPHIC_ENDS[end_label]):
+        labels = labels.mask(ids.isin(tables[table][key].dropna()), label)
+    return labels
+
+
+def stored_name(table: str, column: str) -> str:
+    """The property name a column is stored under: money as integer fen gets ``_fen``
+    (``amount`` -> ``amount_fen``), rates as integer millionths get ``_micro``, so that no
+    reader of the graph mistakes 47495400 fen for yuan."""
+    spec = TABLES_BY_NAME[table]
+    kind = spec.column(column).kind if column in spec.column_names else None
+    if kind in MONEY_KINDS or column == "amount_cny":
+        return f"{column}_fen"
+    if kind in ("rate", "fx_rate"):
+        return f"{column}_micro"
+    return column

@@ -19,7 +19,7 @@ from casegraph.config import CaseConfig
 from . import validate
 from .problems import InvalidCase, Problem
 from .profiles import MappingProfile, ProfileError
-from .read import RawTable, empty_table, parse_table, read_raw
+from .read import LINE, RawTable, empty_table, parse_table, read_raw
 from .tables import TABLES
 
 CASE_FILE = "case.yaml"
@@ -122,6 +122,8 @@ def read_case(case_dir: str | Path, progress: bool = False) -> tuple[Case | None
         raws[table.name], tables[table.name] = raw, parsed
 
     validate.check_case(tables, raws, problems, timezone)
+    # Logins have no id of their own: the source line names each one, stably across re-runs.
+    tables["logins"]["login_id"] = "login:" + tables["logins"][LINE].astype(str)
     if problems or config is None:
         return None, sorted(set(problems))
     encodings = {name: raw.encoding for name, raw in raws.items()}
