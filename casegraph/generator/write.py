@@ -1,0 +1,263 @@
+"""Ids and files: the world turned into a case folder (case-format.md, version 1).
+
+Big tables are numbered in time order (entry, trade, fill, transfer and broker-order ids rise
+with their timestamps, ties in the order they were made); persons and accounts get ids in a
+shuffled order so that numbering says nothing about who belongs together.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from casegraph.money import format_fen
+
+from . import names as nm
+from .clock import date_text, ts_ms_text, ts_text
+from .world import CHANNELS, CURRENCIES, LEDGER_KINDS, MEMOS, World
+
+HEADERS: dict[str, tuple[str, ...]] = {
+    "vendors": ("vendor_id", "name", "province", "city", "bank_account_ids"),
+    "licenses": ("license_id", "vendor_id", "platform_id", "sold_on", "price", "currency", "buyer_name",
+                 "buyer_phone", "paid_from_account"),
+    "platforms": ("platform_id", "vendor_id", "name", "domain", "created_on", "kind"),
+    "gangs": ("gang_id", "name", "province", "city", "platform_ids", "leader_person_id", "status"),
+    "persons": ("person_id", "name", "id_number", "phone", "province", "city"),
+    "memberships": ("person_id", "org_id", "role", "start", "end"),
+    "agents": ("agent_id", "platform_id", "person_id", "parent_agent_id", "rebate_rate", "commission_rate",
+               "joined_on", "left_on"),
+    "clients": ("client_id", "platform_id", "agent_id", "person_id", "registered_on"),
+    "accounts": ("account_id", "kind", "holder_person_id", "platform_id", "client_id", "parent_account_id",
+                 "institution", "opened_on"),
+    "ledger": ("entry_id", "ts", "platform_id", "client_id", "account_id", "kind", "amount", "currency",
+               "beneficiary_agent_id", "bank_txn_id"),
+    "bank_transfers": ("txn_id", "ts", "from_account", "to_account", "amount", "currency", "channel", "memo"),
+    "trades": ("trade_id", "ts", "account_id", "instrument", "side", "qty", "price", "notional", "broker_ref"),
+    "broker_fills": ("fill_id", "ts", "account_id", "instrument", "side", "qty", "price", "broker_ref",
+                     "counterparty_account_id"),
+    "logins": ("ts", "account_id", "actor_id", "ip", "device_id", "ip_province"),
+    "fx_rates": ("date", "currency", "cny_per_unit"),
+}
+VENDOR_ID = "V01"
+SOURCES = {
+    "vendors.csv": "seized server (vendor)", "licenses.csv": "seized server (vendor)",
+    "platforms.csv": "seized server (vendor)", "gangs.csv": "police case files",
+    "persons.csv": "police case files", "memberships.csv": "police case files (interviews, payroll, chats)",
+    "agents.csv": "seized server (platform back ends)", "clients.csv": "seized server (platform back ends)",
+    "accounts.csv": "bank, broker and platform records", "ledger.csv": "seized server (platform back ends)",
+    "bank_transfers.csv": "bank and payment-channel statements", "trades.csv": "seized server (platform back ends)",
+    "broker_fills.csv": "overseas broker statements", "logins.csv": "telecom / IP records and access logs",
+    "fx_rates.csv": "exchange rates (public)",
+}
+
+
+def rank(*keys: np.ndarray) -> np.ndarray:
+    """Position of each row when sorted by the keys (first key most significant), ties by index."""
+    n = len(keys[0])
+    order = np.lexsort((np.arange(n),) + tuple(reversed(keys)))
+    out = np.empty(n, dtype=np.int64)
+    out[order] = np.arange(n)
+    return out
+
+
+def rate_text(micro: int) -> str:
+    whole, frac = divmod(int(micro), 1_000_000)
+    return f"{whole}.{frac:06d}".rstrip("0").rstrip(".")
+
+
+def e4_text(e4: int) -> str:
+    return f"{e4 // 10_000}.{e4 % 10_000:04d}"
+
+
+class Ids:
+    """Every entity index -> its id text."""
+
+    def __init__(self, world: World, rng: np.random.Generator) -> None:
+        self.world = world
+        self.person = [f"PER{v + 1:06d}" for v in rng.permutation(len(world.p_name)).tolist()]
+        self.account = [""] * len(world.a_kind)
+        broker = [i for i, k in enumerate(world.a_kind) if k in ("trading", "mother", "sub")]
+        bank = [i for i, k in enumerate(world.a_kind) if k in ("bank", "payment")]
+        for members, prefix in ((broker, "ACC"), (bank, "BK")):
+            for i, v in zip(members, rng.permutation(len(members)).tolist()):
+                self.account[i] = f"{prefix}{v + 1:07d}"
+        self.client = [f"C{c + 1:06d}" for c in range(world.n_clients)]
+        self.agent = [a.agent_id for a in world.agents]
+        self.platform = [p.platform_id for p in world.platforms]
+        self.gang = [g.gang_id for g in world.gangs]
+        led, trd, fil, tr = world.ledger, world.trades, world.fills, world.transfers
+        self.ledger_rank = rank(led.np("ts"))
+        self.trade_rank = rank(trd.np("ts"))
+        self.fill_rank = rank(fil.np("ts_ms"))
+        self.txn_rank = rank(tr.np("ts"))
+        # broker order numbers in time order of their first appearance
+        refs = np.concatenate([trd.np("ref"), fil.np("ref")])
+        when = np.concatenate([trd.np("ts") * 1000, fil.np("ts_ms")])
+        keep = refs >= 0
+        refs, when = refs[keep], when[keep]
+        order = np.lexsort((refs, when))
+        unique, first = np.unique(refs[order], return_index=True)
+        self.ref_values = unique
+        self.ref_number = np.empty(len(unique), dtype=np.int64)
+        self.ref_number[np.argsort(first, kind="stable")] = np.arange(len(unique))
+
+    def refs(self, values: np.ndarray) -> list[str]:
+        pos = np.searchsorted(self.ref_values, values)
+        pos = np.clip(pos, 0, max(len(self.ref_values) - 1, 0))
+        return ["" if v < 0 else f"HF{self.ref_number[p] + 1:010d}" for v, p in zip(values.tolist(), pos.tolist())]
+
+    def org(self, org: str) -> str:
+        if org == "vendor":
+            return VENDOR_ID
+        kind, idx = org.split(":")
+        return self.gang[int(idx)] if kind == "gang" else self.platform[int(idx)]
+
+
+def opt(ids: list[str], idx: int) -> str:
+    return ids[idx] if idx >= 0 else ""
+
+
+def opt_date(d: int) -> str:
+    return str(date_text(d)) if d >= 0 else ""
+
+
+def write_csv(path: Path, header: tuple[str, ...], rows) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        batch: list = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 10_000:
+                w.writerows(batch)
+                n += len(batch)
+                batch = []
+        w.writerows(batch)
+        n += len(batch)
+    return n
+
+
+def write_case(world: World, ids: Ids, out: Path, case_id: str) -> dict[str, int]:
+    """Write case.yaml and every table; returns row counts per file."""
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "case_id": case_id,
+        "title": "上海“云端行动”非法经营境外期货系列案（模拟数据）",
+        "timezone": "Asia/Shanghai",
+        "base_currency": "CNY",
+        "sources": SOURCES,
+        "thresholds": {"profile": "2022"},
+    }
+    (out / "case.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    counts: dict[str, int] = {}
+    for name, rows in _tables(world, ids):
+        counts[f"{name}.csv"] = write_csv(out / f"{name}.csv", HEADERS[name], rows)
+    return counts
+
+
+def _tables(world: World, ids: Ids):
+    W = world
+    yield "vendors", [(VENDOR_ID, W.vendor_name, "上海市", "上海市", ";".join(ids.account[a] for a in W.vendor_accounts))]
+    yield "licenses", [
+        (lic.license_id, VENDOR_ID, ids.platform[lic.platform], opt_date(lic.sold_day), format_fen(lic.price_fen),
+         "CNY", W.p_name[lic.buyer], W.p_phone[lic.buyer], ids.account[lic.paid_from]) for lic in W.licenses]
+    yield "platforms", [(p.platform_id, VENDOR_ID, p.name, p.domain, opt_date(p.created_day), p.kind_text)
+                        for p in W.platforms]
+    yield "gangs", [
+        (g.gang_id, g.name, nm.PROVINCES[g.province][0], g.city, ";".join(ids.platform[p] for p in g.platforms),
+         ids.person[g.leader], "seized") for g in W.gangs if g.seized]
+    persons = sorted(range(len(W.p_name)), key=lambda i: ids.person[i])
+    yield "persons", [(ids.person[i], W.p_name[i], W.p_idno[i], W.p_phone[i], nm.PROVINCES[W.p_prov[i]][0], W.p_city[i])
+                      for i in persons]
+    yield "memberships", [(ids.person[p], ids.org(org), role, opt_date(s), opt_date(e))
+                          for p, org, role, s, e in W.memberships]
+    yield "agents", [
+        (a.agent_id, ids.platform[a.platform], ids.person[a.person], opt(ids.agent, a.parent), e4_text(a.rate_e4),
+         e4_text(a.comm_e4) if a.comm_e4 else "", opt_date(a.joined_day), opt_date(a.left_day)) for a in W.agents]
+    reg = date_text(W.c_reg_day).tolist()
+    yield "clients", [(ids.client[c], ids.platform[W.c_platform[c]], opt(ids.agent, int(W.c_agent[c])),
+                       ids.person[W.c_person[c]], reg[c]) for c in range(W.n_clients)]
+    accounts = sorted(range(len(W.a_kind)), key=lambda i: ids.account[i])
+    yield "accounts", [
+        (ids.account[i], W.a_kind[i], opt(ids.person, W.a_holder[i]), opt(ids.platform, W.a_platform[i]),
+         opt(ids.client, W.a_client[i]), opt(ids.account, W.a_parent[i]), W.a_inst[i], opt_date(W.a_opened[i]))
+        for i in accounts]
+    yield "ledger", _ledger_rows(W, ids)
+    yield "bank_transfers", _transfer_rows(W, ids)
+    yield "trades", _trade_rows(W, ids)
+    yield "broker_fills", _fill_rows(W, ids)
+    logins = sorted(W.logins)
+    texts = ts_text([r[0] for r in logins]).tolist()
+    yield "logins", [(t, opt(ids.account, acc), opt(ids.person, actor), ip, dev, prov)
+                     for t, (_, acc, actor, ip, dev, prov) in zip(texts, logins)]
+    fx_rows = []
+    days = date_text(W.fx_days).tolist()
+    for d, text in zip(W.fx_days.tolist(), days):
+        for cur in (1, 2):
+            fx_rows.append((text, CURRENCIES[cur], rate_text(W.fx_rate[cur, d - W.fx_first_day])))
+    yield "fx_rates", fx_rows
+
+
+CHUNK = 100_000  # rows turned into Python objects at a time (keeps memory flat)
+
+
+def _chunks(n: int, rank: np.ndarray):
+    order = np.argsort(rank, kind="stable")
+    for start in range(0, n, CHUNK):
+        yield start, order[start:start + CHUNK]
+
+
+def _ledger_rows(W: World, ids: Ids):
+    led = W.ledger
+    columns = {k: led.np(k) for k in led.names}
+    platform = [ids.platform[p] for p in W.c_platform.tolist()]
+    trading = [ids.account[a] for a in W.c_trading.tolist()]
+    for start, idx in _chunks(len(led), ids.ledger_rank):
+        ts = ts_text(columns["ts"][idx]).tolist()
+        cols = [columns[k][idx].tolist() for k in ("client", "kind", "amount", "currency", "agent", "txn")]
+        for r, (t, c, kind, amount, cur, agent, txn) in enumerate(zip(ts, *cols), start):
+            yield (f"E{r + 1:09d}", t, platform[c], ids.client[c], trading[c], LEDGER_KINDS[kind], format_fen(amount),
+                   CURRENCIES[cur], opt(ids.agent, agent), f"TX{ids.txn_rank[txn] + 1:08d}" if txn >= 0 else "")
+
+
+def _transfer_rows(W: World, ids: Ids):
+    tr = W.transfers
+    columns = {k: tr.np(k) for k in tr.names}
+    for start, idx in _chunks(len(tr), ids.txn_rank):
+        ts = ts_text(columns["ts"][idx]).tolist()
+        cols = [columns[k][idx].tolist() for k in ("src", "dst", "amount", "currency", "channel", "memo")]
+        for r, (t, src, dst, amount, cur, channel, memo) in enumerate(zip(ts, *cols), start):
+            yield (f"TX{r + 1:08d}", t, ids.account[src], ids.account[dst], format_fen(amount), CURRENCIES[cur],
+                   CHANNELS[channel], MEMOS[memo])
+
+
+def _trade_rows(W: World, ids: Ids):
+    trd = W.trades
+    columns = {k: trd.np(k) for k in trd.names}
+    trading = [ids.account[a] for a in W.c_trading.tolist()]
+    for start, idx in _chunks(len(trd), ids.trade_rank):
+        ts = ts_text(columns["ts"][idx]).tolist()
+        refs = ids.refs(columns["ref"][idx])
+        cols = [columns[k][idx].tolist() for k in ("client", "instrument", "side", "qty", "price", "notional")]
+        for r, (t, ref, c, ins, side, qty, price, notional) in enumerate(zip(ts, refs, *cols), start):
+            instrument = nm.INSTRUMENTS[ins]
+            yield (f"T{r + 1:08d}", t, trading[c], instrument.code, "BS"[side], qty,
+                   instrument.price_text(price), format_fen(notional), ref)
+
+
+def _fill_rows(W: World, ids: Ids):
+    fil = W.fills
+    columns = {k: fil.np(k) for k in fil.names}
+    for start, idx in _chunks(len(fil), ids.fill_rank):
+        ts = ts_ms_text(columns["ts_ms"][idx]).tolist()
+        refs = ids.refs(columns["ref"][idx])
+        cols = [columns[k][idx].tolist() for k in ("account", "instrument", "side", "qty", "price", "counterparty")]
+        for r, (t, ref, acc, ins, side, qty, price, cp) in enumerate(zip(ts, refs, *cols), start):
+            instrument = nm.INSTRUMENTS[ins]
+            yield (f"F{r + 1:08d}", t, ids.account[acc], instrument.code, "BS"[side], qty,
+                   instrument.price_text(price), ref, opt(ids.account, cp))
