@@ -15,11 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from casegraph.money import format_fen
 
 app = typer.Typer(help="Graph analytics for account-group and agent networks in illegal futures cases.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-console = Console()
+# Piped output (logs, CI) gets room for the summary tables; a terminal keeps its own width.
+console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
 EXIT_INVALID = 1
@@ -128,27 +128,33 @@ def demo(
     print_summary(tables)
 
 
+def _millions(fen) -> str:
+    return f"{int(fen) / 100 / 1_000_000:,.2f} M"
+
+
 def print_summary(tables) -> None:
-    """The chain per gang and the top figures, as tables on the terminal."""
-    chain = tables["chain"]
+    """The chain (one row per licence) and the top figures, on the terminal."""
+    chain = tables["chain"].sort_values(["gang_id", "license_id"], na_position="last")
     totals = tables["totals"]
-    per_gang = chain.assign(gang=chain["gang_id"].fillna("(not yet attributed)")).groupby("gang", sort=True)
-    view = RichTable(title="Chain: vendor → licences → platforms → gangs")
-    for column in ("gang", "province", "licences", "platforms", "agents", "clients", "deposits", "fees"):
-        view.add_column(column, justify="right" if column not in ("gang", "province") else "left")
-    for gang, rows in per_gang:
-        view.add_row(gang, str(rows["province"].dropna().iloc[0]) if rows["province"].notna().any() else "",
-                     str(rows["license_id"].nunique()), str(rows["platform_id"].nunique()),
-                     f"{int(rows['n_agents'].sum()):,}", f"{int(rows['n_clients'].sum()):,}",
-                     format_fen(rows["deposits"].sum()), format_fen(rows["fees"].sum()))
+    view = RichTable(title="Chain: vendor → licence → platform → gang (money in CNY)")
+    for column in ("licence", "platform", "gang", "province", "agents", "depth", "clients", "deposits", "fees"):
+        view.add_column(column, justify="right" if column in ("agents", "depth", "clients", "deposits", "fees")
+                        else "left", no_wrap=True)
+    for row in chain.itertuples():
+        view.add_row(row.license_id, row.platform_id, row.gang_id if isinstance(row.gang_id, str) else "?",
+                     row.province if isinstance(row.province, str) else "", f"{row.n_agents:,}",
+                     str(row.agent_depth), f"{row.n_clients:,}", _millions(row.deposits), _millions(row.fees))
     console.print(view)
     platforms = totals[totals["node_type"] == "platform"]
     vendors = totals[totals["node_type"] == "vendor"]
+    gangs = chain["gang_id"].dropna().nunique()
     console.print(
-        f"vendors {len(vendors)}, licences {len(chain)}, platforms {len(platforms)}; "
-        f"client deposits {format_fen(platforms['deposits'].sum())} CNY, "
-        f"fees {format_fen(platforms['fees'].sum())} + overnight {format_fen(platforms['overnight_fees'].sum())}, "
-        f"vendor licence income {format_fen(vendors['license_income'].sum())} CNY")
+        f"vendors {len(vendors)}, licences {len(chain)}, platforms {len(platforms)}, "
+        f"gangs known {gangs} (\"?\" = not yet attributed to a gang)\n"
+        f"client deposits {_millions(platforms['deposits'].sum())}, withdrawals "
+        f"{_millions(platforms['withdrawals'].sum())}, fees {_millions(platforms['fees'].sum())} + overnight "
+        f"{_millions(platforms['overnight_fees'].sum())}, vendor licence income "
+        f"{_millions(vendors['license_income'].sum())}")
 
 
 EXIT_UNREACHABLE = 3

@@ -221,5 +221,5 @@ def load_into_neo4j(driver, case: Case, batch_size: int = DEFAULT_BATCH_SIZE, re
 
 def clear_database(session, batch_size: int = 10000) -> None:
     """Delete every node and relationship, in batches that fit the heap."""
-    session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF $size ROWS",
+    session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $size ROWS",
                 size=batch_size).consume()
