@@ -47,7 +47,7 @@ def entry_records(case, limit: int | None = None) -> list[dict]:
     ledger = ledger_in_cny(case)
     if limit:
         ledger = ledger.head(limit)
-    return loader._rows(ledger, spec.key, spec.properties, spec.table, set())
+    return loader._rows(ledger, spec.key, spec.properties, spec.table)
 
 
 def batched_entries(driver, records: list[dict], batch_size: int) -> float:

@@ -83,50 +83,59 @@ def schema_statements() -> list[str]:
     return statements
 
 
+def _temporal(table: str) -> dict[str, str]:
+    """Columns of a table that travel as ISO text and become Neo4j temporals: name -> function."""
+    return {c.name: ("datetime" if c.kind == "ts" else "date")
+            for c in TABLES_BY_NAME[table].columns if c.kind in ("ts", "date")}
+
+
+def _set_clause(variable: str, table: str, properties: tuple[str, ...]) -> str:
+    temporal = _temporal(table)
+    extra = "".join(f", {variable}.{p} = {temporal[p]}(row.{p})" for p in properties if p in temporal)
+    return f"SET {variable} += row.props{extra}, {variable}.source = $source, {variable}.line = row.line"
+
+
 def node_statement(spec: NodeType) -> str:
     """``UNWIND $rows`` merging nodes of one label on ``id``; properties from ``row.props``."""
     return (f"UNWIND $rows AS row MERGE (n:{spec.label} {{id: row.id}}) "
-            f"SET n += row.props, n.source = $source, n.line = row.line")
+            + _set_clause("n", spec.table, spec.properties))
 
 
 def relationship_statement(spec: RelType, start_label: str, end_label: str) -> str:
     """``UNWIND $rows`` merging one relationship type between two labels."""
     key = MERGE_KEYS.get(spec.type)
     merge_on = f" {{{key}: row.{key}}}" if key else ""
-    return (f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row.start}}) MATCH (b:{end_label} {{id: row.end}}) "
-            f"MERGE (a)-[r:{spec.type}{merge_on}]->(b) "
-            f"SET r += row.props, r.source = $source, r.line = row.line")
+    return (f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row.from_id}}) MATCH (b:{end_label} {{id: row.to_id}}) "
+            f"MERGE (a)-[r:{spec.type}{merge_on}]->(b) " + _set_clause("r", spec.table, spec.properties))
 
 
-def _plain(value):
-    """A cell as a value the driver sends: None for missing, python date/datetime/int."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
+def _plain_column(series: pd.Series, kind: str | None) -> pd.Series:
+    """A column as values the driver sends as they are: text for temporals, None for missing."""
+    if kind == "ts":
+        text = series.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    elif kind == "date":
+        text = series.dt.strftime("%Y-%m-%d")
+    else:
+        text = series
+    return text.astype(object).where(series.notna(), None)
 
 
-def _rows(frame: pd.DataFrame, key_column: str, properties: tuple[str, ...], table: str,
-          dates: set[str]) -> list[dict]:
-    """Rows for ``UNWIND``: ``id``, ``line`` and ``props`` (stored names, no missing values)."""
+def _rows(frame: pd.DataFrame, key_column: str, properties: tuple[str, ...], table: str) -> list[dict]:
+    """Rows for ``UNWIND``: ``id``, ``line``, temporals as ISO text, the rest under ``props``
+    by stored name. Missing values go as null, which ``SET +=`` leaves absent."""
+    spec = TABLES_BY_NAME[table]
+    temporal = _temporal(table)
     present = [p for p in properties if p in frame.columns]
-    props = frame[present].astype(object)
-    for column in present:
-        if column in dates:  # calendar dates go over as dates, not midnight datetimes
-            props[column] = frame[column].dt.date.astype(object).where(frame[column].notna(), None)
-    names = [stored_name(table, c) for c in present]
-    records = []
-    for key, line, values in zip(frame[key_column].tolist(), frame[LINE].tolist(), props.itertuples(index=False)):
-        cleaned = {name: _plain(v) for name, v in zip(names, values)}
-        records.append({"id": key, "line": int(line), "props": {k: v for k, v in cleaned.items() if v is not None}})
+    kinds = {c: (spec.column(c).kind if c in spec.column_names else None) for c in present}
+    props = pd.DataFrame({stored_name(table, c): _plain_column(frame[c], kinds[c])
+                          for c in present if c not in temporal}, index=frame.index)
+    outer = pd.DataFrame({c: _plain_column(frame[c], kinds[c]) for c in present if c in temporal}, index=frame.index)
+    outer["id"] = frame[key_column].astype(object).to_numpy()
+    outer["line"] = frame[LINE].astype(int).to_numpy()
+    records = outer.to_dict("records")
+    for record, values in zip(records, props.to_dict("records")):
+        record["props"] = values
     return records
-
-
-def _date_columns(table: str) -> set[str]:
-    return {c.name for c in TABLES_BY_NAME[table].columns if c.kind == "date"}
 
 
 def node_batches(case: Case, frames: dict[str, pd.DataFrame]) -> Iterator[tuple[NodeType, pd.DataFrame]]:
@@ -149,14 +158,13 @@ def relationship_rows(case: Case, spec: RelType, frame: pd.DataFrame) -> Iterato
     for label in labels.dropna().unique():
         chosen = (labels == label).to_numpy()
         part = rows[chosen]
-        records = _rows(part.assign(_start=part[start_column]), "_start", spec.properties, spec.table,
-                        _date_columns(spec.table))
+        records = _rows(part.assign(_start=part[start_column]), "_start", spec.properties, spec.table)
         for record, end in zip(records, ends[chosen].tolist()):
-            record["start"] = record.pop("id")
-            record["end"] = end
+            record["from_id"] = record.pop("id")
+            record["to_id"] = end
             key = MERGE_KEYS.get(spec.type)
             if key and key != "line":  # `line` is on every record already
-                record[key] = record["props"][key]
+                record[key] = record["props"][stored_name(spec.table, key)]
         yield start_label, label, records
 
 
@@ -197,7 +205,7 @@ def load_into_neo4j(driver, case: Case, batch_size: int = DEFAULT_BATCH_SIZE, re
 
         for spec, frame in node_batches(case, frames):
             def write_nodes(spec=spec, frame=frame) -> int:
-                records = _rows(frame, spec.key, spec.properties, spec.table, _date_columns(spec.table))
+                records = _rows(frame, spec.key, spec.properties, spec.table)
                 with tqdm(total=len(records), desc=f":{spec.label}", unit="row", disable=not progress) as bar:
                     _write(session, node_statement(spec), records, batch_size, f"{spec.table}.csv", bar)
                 return len(records)
