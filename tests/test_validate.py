@@ -279,3 +279,30 @@ def test_analyze_invalid_case_writes_only_the_report(tmp_path):
     assert failed.value.code == 1
     assert sorted(p.name for p in out.iterdir()) == ["problems.txt"]
     assert "clients.csv:1:1: required file is missing" in (out / "problems.txt").read_text(encoding="utf-8")
+
+
+def test_sub_account_parent_must_be_a_mother_account(tmp_path):
+    rows = minimal_case()
+    rows["accounts"][7]["parent_account_id"] = "BK3"
+    assert problems_of(tmp_path, rows) == [
+        "accounts.csv:9:6: parent account 'BK3' is a bank account, not a mother account"]
+
+
+def test_period_end_before_start(tmp_path):
+    rows = minimal_case()
+    rows["memberships"][1]["end"] = "2019-01-31"
+    rows["agents"][1]["joined_on"], rows["agents"][1]["left_on"] = "2020-01-01", "2019-12-31"
+    assert problems_of(tmp_path, rows) == [
+        "agents.csv:3:8: 2019-12-31 is before joined_on",
+        "memberships.csv:3:5: 2019-01-31 is before start",
+    ]
+
+
+def test_login_names_an_account_or_actor(tmp_path):
+    rows = minimal_case()
+    rows["logins"].append({"ts": "2019-04-05T09:00:00", "ip": "10.1.1.2"})
+    rows["logins"].append({"ts": "2019-04-05T09:01:00", "actor_id": "GHOST"})
+    assert problems_of(tmp_path, rows) == [
+        "logins.csv:3:2: a login must name account_id or actor_id",
+        "logins.csv:4:3: unknown actor_id 'GHOST' (not in persons.csv or agents.csv or clients.csv)",
+    ]
