@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -23,10 +24,15 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
 EXIT_INVALID = 1
+EXIT_UNREACHABLE = 3
 
 
 class Engine(str, Enum):
     memory = "memory"
+    neo4j = "neo4j"
+
+
+ENGINE_HELP = "memory: pandas + networkx, no server; neo4j: load the case into Neo4j, analyse in Cypher."
 
 
 def _scale(value: str) -> str | int:
@@ -79,10 +85,9 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
     console.print(f"{case}: valid ({sum(counts.values()):,} rows in {len(counts)} tables)")
 
 
-def _run_analysis(case: Path, out: Path, engine: Engine):
+def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
     from casegraph.loaders.case import read_case
     from casegraph.outputs import write_csv
-    from casegraph.queries.memory_engine import analyze_case
 
     loaded, problems = read_case(case, progress=True)
     if problems:
@@ -91,28 +96,65 @@ def _run_analysis(case: Path, out: Path, engine: Engine):
             "".join(f"{case / p.file}:{p.line}:{p.column}: {p.message}\n" for p in problems), encoding="utf-8")
         _print_problems(problems, case)
         raise typer.Exit(EXIT_INVALID)
-    tables = analyze_case(loaded)
+    if engine is Engine.neo4j:
+        tables = _analyze_in_neo4j(loaded, replace)
+    else:
+        from casegraph.queries.memory_engine import analyze_case
+
+        tables = analyze_case(loaded)
     for name, frame in tables.items():
         write_csv(frame, out / f"{name}.csv")
     return loaded, tables
+
+
+@contextmanager
+def _neo4j_driver(settings):
+    """A connected driver; an unreachable server ends the command with exit 3, another case
+    in the database with exit 1."""
+    import neo4j
+
+    from casegraph.loaders.neo4j import OtherCaseLoaded
+
+    try:
+        with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
+            driver.verify_connectivity()
+            yield driver
+    except OtherCaseLoaded as exc:
+        errors.print(str(exc), markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
+            neo4j.exceptions.AuthError, OSError) as exc:
+        errors.print(f"Neo4j at {settings.uri} is unreachable: {type(exc).__name__}: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNREACHABLE) from None
+
+
+def _analyze_in_neo4j(loaded, replace: bool):
+    """Load the case (idempotently) and run the Cypher analyses."""
+    from casegraph.loaders.neo4j import load_into_neo4j
+    from casegraph.queries.neo4j_engine import analyze_loaded
+
+    with _neo4j_driver(_settings(None, None, None)) as driver:
+        load_into_neo4j(driver, loaded, replace=replace, progress=True)
+        return analyze_loaded(driver)
 
 
 @app.command()
 def analyze(
     case: Path = typer.Argument(..., help="The case folder."),
     out: Path = typer.Option(..., "--out", help="Folder for the output files."),
-    engine: Engine = typer.Option(Engine.memory, help="memory: pandas + networkx, no server."),
+    engine: Engine = typer.Option(Engine.memory, help=ENGINE_HELP),
+    replace: bool = typer.Option(False, "--replace", help="neo4j: clear a database that holds another case."),
 ) -> None:
     """Run every analysis on a case folder and write the output files."""
     started = time.perf_counter()
-    _run_analysis(case, out, engine)
+    _run_analysis(case, out, engine, replace)
     console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
 
 
 @app.command()
 def demo(
     out: Path = typer.Option(Path("casegraph-demo"), "--out", help="Folder for the case and the outputs."),
-    engine: Engine = typer.Option(Engine.memory, help="memory: pandas + networkx, no server."),
+    engine: Engine = typer.Option(Engine.memory, help=ENGINE_HELP),
     seed: int = typer.Option(7, help="Random seed of the generated case."),
 ) -> None:
     """Generate the seed-scale case, analyse it, write every output and print a summary."""
@@ -157,9 +199,6 @@ def print_summary(tables) -> None:
         f"{_millions(vendors['license_income'].sum())}")
 
 
-EXIT_UNREACHABLE = 3
-
-
 @app.command()
 def load(
     case: Path = typer.Argument(..., help="The case folder."),
@@ -171,28 +210,16 @@ def load(
     replace: bool = typer.Option(False, "--replace", help="Clear a database that holds another case first."),
 ) -> None:
     """Load a case folder into Neo4j, idempotently (a re-run changes nothing)."""
-    import neo4j
-
     from casegraph.loaders.case import read_case
-    from casegraph.loaders.neo4j import OtherCaseLoaded, load_into_neo4j
+    from casegraph.loaders.neo4j import load_into_neo4j
 
     loaded, problems = read_case(case, progress=True)
     if problems:
         _print_problems(problems, case)
         raise typer.Exit(EXIT_INVALID)
-    settings = _settings(uri, user, password)
-    try:
-        with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
-            driver.verify_connectivity()
-            report = load_into_neo4j(driver, loaded, batch_size=batch_size, replace=replace, progress=True)
-    except OtherCaseLoaded as exc:
-        errors.print(str(exc), markup=False)
-        raise typer.Exit(EXIT_INVALID) from None
-    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
-            neo4j.exceptions.AuthError, OSError) as exc:
-        errors.print(f"Neo4j at {settings.uri} is unreachable: {type(exc).__name__}: {exc}", markup=False)
-        raise typer.Exit(EXIT_UNREACHABLE) from None
-    console.print(f"loaded {report.rows:,} rows of case {report.case_id} into {settings.uri} "
+    with _neo4j_driver(_settings(uri, user, password)) as driver:
+        report = load_into_neo4j(driver, loaded, batch_size=batch_size, replace=replace, progress=True)
+    console.print(f"loaded {report.rows:,} rows of case {report.case_id} "
                   f"in {report.seconds:.1f} s")
 
 

@@ -44,7 +44,8 @@ class RelType:
 
 NODES: tuple[NodeType, ...] = (
     NodeType("Vendor", "vendors", "vendor_id", ("name", "province", "city"), "a software developer"),
-    NodeType("License", "licenses", "license_id", ("sold_on", "price", "currency", "buyer_name", "buyer_phone"),
+    NodeType("License", "licenses", "license_id", ("sold_on", "price", "currency", "price_cny", "buyer_name",
+                                                  "buyer_phone"),
              "one sale of the management software; it created one platform"),
     NodeType("Platform", "platforms", "platform_id", ("name", "domain", "created_on", "kind"),
              "a tenant instance of the software: one running trading site"),
@@ -155,7 +156,7 @@ def stored_name(table: str, column: str) -> str:
     reader of the graph mistakes 47495400 fen for yuan."""
     spec = TABLES_BY_NAME[table]
     kind = spec.column(column).kind if column in spec.column_names else None
-    if kind in MONEY_KINDS or column == "amount_cny":
+    if kind in MONEY_KINDS or column.endswith("_cny"):  # amounts converted to CNY at load
         return f"{column}_fen"
     if kind in ("rate", "fx_rate"):
         return f"{column}_micro"

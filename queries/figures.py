@@ -51,6 +51,14 @@ def transfers_in_cny(case: Case) -> pd.DataFrame:
     return transfers
 
 
+def licenses_in_cny(case: Case) -> pd.DataFrame:
+    """Licences with ``price_cny`` (integer fen), converted at the rate of the sale date."""
+    licenses = case["licenses"].copy()
+    licenses["price_cny"] = amounts_in_cny(licenses["price"], licenses["currency"], licenses["sold_on"],
+                                           case["fx_rates"])
+    return licenses
+
+
 def fresh_money(ledger: pd.DataFrame) -> pd.Series:
     """Per client, the largest running sum of deposits − withdrawals in time order, floored at 0.
 
@@ -178,9 +186,8 @@ def vendor_totals(case: Case, transfers: pd.DataFrame, gang_accounts: pd.Index) 
     Σ bank transfers into the vendor's own accounts from accounts attributed to gangs."""
     vendors = case["vendors"]
     index = pd.Index(vendors["vendor_id"], name="vendor_id")
-    licenses = case["licenses"]
-    price = amounts_in_cny(licenses["price"], licenses["currency"], licenses["sold_on"], case["fx_rates"])
-    income = price.groupby(licenses["vendor_id"]).sum().reindex(index, fill_value=0)
+    licenses = licenses_in_cny(case)
+    income = licenses["price_cny"].groupby(licenses["vendor_id"]).sum().reindex(index, fill_value=0)
     own_accounts = split_ids(vendors["bank_account_ids"].set_axis(vendors["vendor_id"]))
     vendor_of_account = pd.Series(own_accounts.index, index=own_accounts.to_numpy())
     into_vendor = transfers[transfers["to_account"].isin(vendor_of_account.index)

@@ -28,7 +28,7 @@ def totals_table(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for node_type in NODE_TYPES:
         frame = parts[node_type].drop(columns=["platform_id", "agent_id"], errors="ignore")
         frame = frame.astype({c: "Int64" for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])})
-        frame = frame.rename_axis("node_id").reset_index()
+        frame = frame.sort_index().rename_axis("node_id").reset_index()
         frame.insert(1, "node_type", node_type)
         frames.append(frame)
     totals = pd.concat(frames, ignore_index=True)

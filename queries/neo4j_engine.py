@@ -1,0 +1,201 @@
+"""The Neo4j engine: the same analyses as :mod:`.memory_engine`, computed in Cypher on a
+loaded case, written to the same files with the same rows.
+
+Every query takes its inputs as parameters. Client figures are computed first, in Cypher,
+and handed back as ``$clients`` to the queries that sum them up the agent trees (variable-
+length ``REPORTS_TO`` paths), over platforms, gangs and persons: each sum is Cypher's.
+
+>>> with neo4j.GraphDatabase.driver(uri, auth=auth) as driver:       # doctest: +SKIP
+...     tables = analyze_loaded(driver)
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import figures
+from .memory_engine import totals_table
+
+FIGURES = figures.CLIENT_FIGURES
+
+CLIENT_FIGURES = """
+MATCH (c:Client)-[:CLIENT_OF]->(p:Platform)
+OPTIONAL MATCH (c)-[:REFERRED_BY]->(a:Agent)
+CALL (c) {
+  OPTIONAL MATCH (e:Entry)-[:FOR_CLIENT]->(c)
+  RETURN sum(CASE e.kind WHEN 'deposit' THEN e.amount_cny_fen ELSE 0 END) AS deposits,
+         sum(CASE e.kind WHEN 'withdrawal' THEN e.amount_cny_fen ELSE 0 END) AS withdrawals,
+         sum(CASE e.kind WHEN 'fee' THEN e.amount_cny_fen ELSE 0 END) AS fees,
+         sum(CASE e.kind WHEN 'overnight_fee' THEN e.amount_cny_fen ELSE 0 END) AS overnight_fees,
+         sum(CASE e.kind WHEN 'rebate' THEN e.amount_cny_fen ELSE 0 END) AS rebates_paid,
+         sum(CASE e.kind WHEN 'commission' THEN e.amount_cny_fen ELSE 0 END) AS commissions_paid,
+         sum(CASE WHEN e.kind IN ['pnl', 'adjustment'] THEN e.amount_cny_fen ELSE 0 END) AS trading_pnl
+}
+CALL (c) {
+  // fresh money: the peak of the running deposits − withdrawals, in ts order, ties by id
+  OPTIONAL MATCH (e:Entry)-[:FOR_CLIENT]->(c) WHERE e.kind IN ['deposit', 'withdrawal']
+  WITH e ORDER BY e.ts, e.id
+  WITH collect(CASE e.kind WHEN 'deposit' THEN e.amount_cny_fen ELSE -e.amount_cny_fen END) AS flows
+  RETURN reduce(s = [0, 0], x IN flows |
+                [s[0] + x, CASE WHEN s[0] + x > s[1] THEN s[0] + x ELSE s[1] END])[1] AS fresh_money
+}
+CALL (c) {
+  OPTIONAL MATCH (c)<-[:ACCOUNT_OF]-(:Account)<-[:PLACED_ON]-(t:Trade)
+  RETURN sum(t.notional_fen) AS turnover
+}
+RETURN c.id AS client_id, p.id AS platform_id, a.id AS agent_id,
+       deposits, withdrawals, fees, overnight_fees, rebates_paid, commissions_paid, trading_pnl,
+       deposits - withdrawals AS net_deposit, fees + overnight_fees - trading_pnl AS client_loss,
+       fresh_money, turnover
+"""
+
+_SUMS = ", ".join(f"sum(f.{name}) AS {{prefix}}{name}" for name in FIGURES)
+
+# The agent forest has no cycles (validation refuses them), so the unbounded REPORTS_TO*0..
+# ends within each tree's depth.
+AGENT_SUBTREE = f"""
+UNWIND $clients AS f
+MATCH (:Client {{id: f.client_id}})-[:REFERRED_BY]->(:Agent)-[:REPORTS_TO*0..]->(a:Agent)
+RETURN a.id AS agent_id, count(*) AS subtree_n_clients, {_SUMS.format(prefix="subtree_")}
+"""
+
+AGENT_OWN = f"""
+UNWIND $clients AS f
+MATCH (:Client {{id: f.client_id}})-[:REFERRED_BY]->(a:Agent)
+RETURN a.id AS agent_id, count(*) AS own_n_clients, {_SUMS.format(prefix="own_")}
+"""
+
+AGENTS = """
+MATCH (a:Agent)-[:ON_PLATFORM]->(p:Platform)
+CALL (a) {
+  MATCH path = (a)-[:REPORTS_TO*0..]->(root:Agent) WHERE NOT (root)-[:REPORTS_TO]->()
+  RETURN length(path) + 1 AS depth
+}
+CALL (a) {
+  OPTIONAL MATCH (e:Entry)-[:PAID_TO]->(a)
+  RETURN sum(CASE e.kind WHEN 'rebate' THEN e.amount_cny_fen ELSE 0 END) AS rebate_received,
+         sum(CASE e.kind WHEN 'commission' THEN e.amount_cny_fen ELSE 0 END) AS commission_received
+}
+RETURN a.id AS agent_id, p.id AS platform_id, depth, rebate_received, commission_received
+"""
+
+PLATFORMS = f"""
+MATCH (p:Platform)
+CALL (p) {{
+  UNWIND $clients AS f
+  WITH f WHERE f.platform_id = p.id
+  RETURN count(f) AS n_clients, {_SUMS.format(prefix="")}
+}}
+CALL (p) {{
+  OPTIONAL MATCH (a:Agent)-[:ON_PLATFORM]->(p)
+  OPTIONAL MATCH path = (a)-[:REPORTS_TO*0..]->(root:Agent) WHERE NOT (root)-[:REPORTS_TO]->()
+  RETURN count(DISTINCT a) AS n_agents, coalesce(max(length(path)) + 1, 0) AS agent_depth
+}}
+RETURN p.id AS platform_id, n_clients, n_agents, agent_depth, {", ".join(FIGURES)}
+"""
+
+KNOWN_GANG_PLATFORMS = "MATCH (g:Gang)-[:OPERATES]->(p:Platform) RETURN g.id AS gang_id, p.id AS platform_id"
+
+GANGS = f"""
+UNWIND $platforms AS f
+MATCH (g:Gang)-[:OPERATES]->(:Platform {{id: f.platform_id}})
+RETURN g.id AS gang_id, sum(f.n_clients) AS n_clients, sum(f.n_agents) AS n_agents,
+       {_SUMS.format(prefix="")}
+"""
+
+VENDORS = """
+MATCH (v:Vendor)
+CALL (v) {
+  OPTIONAL MATCH (v)-[:SOLD]->(l:License)
+  RETURN coalesce(sum(l.price_cny_fen), 0) AS license_income
+}
+CALL (v) {
+  // transfers into the vendor's own accounts from accounts that paid for a licence
+  OPTIONAL MATCH (v)-[:OWNS_ACCOUNT]->(:Account)<-[t:TRANSFER]-(src:Account)
+  WHERE EXISTS { (src)<-[:PAID_FROM]-(:License) }
+  RETURN coalesce(sum(t.amount_cny_fen), 0) AS license_income_bank
+}
+RETURN v.id AS vendor_id, license_income, license_income_bank
+"""
+
+PERSONS_SUBTREE = f"""
+UNWIND $clients AS f
+MATCH (:Client {{id: f.client_id}})-[:REFERRED_BY]->(:Agent)-[:REPORTS_TO*0..]->(:Agent)<-[:ACTS_AS]-(p:Person)
+WITH DISTINCT p, f
+RETURN p.id AS person_id, count(*) AS subtree_n_clients, {_SUMS.format(prefix="subtree_")}
+"""
+
+PERSONS_OWN = """
+MATCH (p:Person)
+WHERE EXISTS { (p)-[:ACTS_AS]->(:Agent) }
+   OR EXISTS { MATCH (p)-[:HOLDS]->(:Account {kind: 'trading'})<-[:ON_ACCOUNT]-(e:Entry)
+               WHERE e.kind IN ['deposit', 'withdrawal'] }
+CALL (p) {
+  OPTIONAL MATCH (p)-[:ACTS_AS]->(:Agent)<-[:PAID_TO]-(e:Entry)
+  RETURN sum(CASE e.kind WHEN 'rebate' THEN e.amount_cny_fen ELSE 0 END) AS rebate_received,
+         sum(CASE e.kind WHEN 'commission' THEN e.amount_cny_fen ELSE 0 END) AS commission_received
+}
+CALL (p) {
+  OPTIONAL MATCH (p)-[:HOLDS]->(:Account {kind: 'trading'})<-[:ON_ACCOUNT]-(e:Entry)
+  WHERE e.kind IN ['deposit', 'withdrawal']
+  RETURN sum(CASE e.kind WHEN 'withdrawal' THEN e.amount_cny_fen ELSE -e.amount_cny_fen END)
+         AS own_net_withdrawal
+}
+RETURN p.id AS person_id, rebate_received, commission_received, own_net_withdrawal
+"""
+
+CHAIN = """
+MATCH (v:Vendor)-[:SOLD]->(l:License)-[:CREATED]->(p:Platform)
+OPTIONAL MATCH (g:Gang)-[:OPERATES]->(p)
+WITH v, l, p, g ORDER BY g.id
+WITH v, l, p, head(collect(g)) AS g
+RETURN v.id AS vendor_id, l.id AS license_id, p.id AS platform_id, g.id AS gang_id, g.province AS province
+"""
+
+
+def _frame(driver, query: str, database: str | None = None, **parameters) -> pd.DataFrame:
+    records, _, keys = driver.execute_query(query, parameters, database_=database)
+    return pd.DataFrame([r.values() for r in records], columns=keys)
+
+
+def _integers(frame: pd.DataFrame, index: str) -> pd.DataFrame:
+    frame = frame.set_index(index).sort_index()
+    numbers = [c for c in frame.columns if c not in ("platform_id", "agent_id")]
+    return frame.astype({c: "int64" for c in numbers})
+
+
+def client_figures(driver, database: str | None = None) -> pd.DataFrame:
+    """Every client's figures, computed in Cypher; columns as :func:`figures.client_figures`."""
+    clients = _frame(driver, CLIENT_FIGURES, database)
+    return _integers(clients, "client_id")[["platform_id", "agent_id", *FIGURES]]
+
+
+def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFrame]:
+    """chain and totals of the case loaded in the database."""
+    clients = client_figures(driver, database)
+    params = clients.reset_index().astype(object).where(clients.reset_index().notna(), None).to_dict("records")
+
+    own = _integers(_frame(driver, AGENT_OWN, database, clients=params), "agent_id")
+    subtree = _integers(_frame(driver, AGENT_SUBTREE, database, clients=params), "agent_id")
+    agents = _integers(_frame(driver, AGENTS, database), "agent_id")
+    figures_of_agents = pd.concat([own.reindex(agents.index), subtree.reindex(agents.index)], axis=1)
+    agents = pd.concat([agents[["platform_id", "depth"]], figures_of_agents.fillna(0).astype("int64"),
+                        agents[["rebate_received", "commission_received"]]], axis=1)
+
+    platforms = _integers(_frame(driver, PLATFORMS, database, clients=params), "platform_id")
+    platform_params = platforms.reset_index().to_dict("records")
+    gangs = _integers(_frame(driver, GANGS, database, platforms=platform_params), "gang_id")
+    vendors = _integers(_frame(driver, VENDORS, database), "vendor_id")
+    persons = pd.concat([
+        _integers(_frame(driver, PERSONS_SUBTREE, database, clients=params), "person_id"),
+        _integers(_frame(driver, PERSONS_OWN, database), "person_id"),
+    ], axis=1).fillna(0).astype("int64").sort_index()
+    persons.index.name = "person_id"
+
+    chain = _frame(driver, CHAIN, database)
+    columns = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawals", "net_deposit", "fees", "rebates_paid"]
+    chain = chain.join(platforms[columns], on="platform_id").sort_values(
+        ["vendor_id", "license_id"], kind="stable", ignore_index=True)
+    totals = totals_table({"vendor": vendors, "gang": gangs, "platform": platforms, "agent": agents,
+                           "client": clients, "person": persons})
+    return {"chain": chain, "totals": totals}
