@@ -23,7 +23,7 @@ from casegraph.generator import generate_case
 from casegraph.graphs.model import NODES_BY_LABEL
 from casegraph.loaders import neo4j as loader
 from casegraph.loaders.case import load_case
-from casegraph.queries.figures import ledger_in_cny
+from casegraph.loaders.fx import ledger_in_cny
 from casegraph.server import connection_settings
 
 

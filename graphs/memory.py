@@ -16,6 +16,7 @@ import networkx as nx
 import pandas as pd
 
 from casegraph.loaders.case import Case
+from casegraph.loaders.fx import tables_in_cny
 from casegraph.loaders.read import LINE, split_ids
 
 from .model import NODES, RELATIONSHIPS, RelType, end_labels, node_key, stored_name
@@ -30,18 +31,19 @@ def _records(frame: pd.DataFrame, columns, table: str) -> list[dict]:
             for row in sub.to_dict("records")]
 
 
-def build_graph(case: Case, transfers: pd.DataFrame | None = None) -> nx.MultiDiGraph:
+def build_graph(case: Case) -> nx.MultiDiGraph:
     """The entities of the model and the relationships between them, from a loaded case.
 
     Facts (ledger entries, trades, fills, logins) stay tables; logins appear as
     ``USED_DEVICE`` / ``USED_IP`` edges from whoever logged in, with a ``count``.
-    ``transfers`` may carry ``amount_cny`` (see :func:`casegraph.queries.figures.transfers_in_cny`).
+    Money carries its CNY value too (``amount_cny_fen``, ``price_cny_fen``).
     """
     graph = nx.MultiDiGraph(case_id=case.config.case_id)
+    frames = tables_in_cny(case)
     for spec in NODES:
         if spec.fact:
             continue
-        frame = case[spec.table]
+        frame = frames.get(spec.table, case[spec.table])
         if spec.derived:
             frame = frame.dropna(subset=[spec.key]).drop_duplicates(spec.key)
         attributes = _records(frame, spec.properties, spec.table)
@@ -53,8 +55,7 @@ def build_graph(case: Case, transfers: pd.DataFrame | None = None) -> nx.MultiDi
     for spec in RELATIONSHIPS:
         if spec.start[0] in facts:
             continue
-        frame = transfers if spec.type == "TRANSFER" and transfers is not None else case[spec.table]
-        _add_relationships(graph, case, spec, frame)
+        _add_relationships(graph, case, spec, frames.get(spec.table, case[spec.table]))
     _add_login_edges(graph, case)
     return graph
 

@@ -23,9 +23,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from casegraph.graphs.model import NODES, RELATIONSHIPS, NodeType, RelType, end_labels, stored_name
-from casegraph.queries.figures import ledger_in_cny, licenses_in_cny, transfers_in_cny
 
 from .case import Case
+from .fx import tables_in_cny
 from .read import LINE, split_ids
 from .tables import TABLES_BY_NAME
 
@@ -181,8 +181,7 @@ def load_into_neo4j(driver, case: Case, batch_size: int = DEFAULT_BATCH_SIZE, re
     """Write every node and relationship of a checked case; see the module's docstring."""
     report = LoadReport(case.config.case_id)
     # Money in other currencies is converted here, so Cypher sums CNY fen exactly as pandas.
-    frames = {"ledger": ledger_in_cny(case), "bank_transfers": transfers_in_cny(case),
-              "licenses": licenses_in_cny(case)}
+    frames = tables_in_cny(case)
     with driver.session(database=database) as session:
         for statement in schema_statements():
             session.run(statement).consume()

@@ -14,8 +14,8 @@ from __future__ import annotations
 import pandas as pd
 
 from casegraph.loaders.case import Case
-from casegraph.loaders.fx import amounts_in_cny
-from casegraph.loaders.read import local_dates, split_ids
+from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny
+from casegraph.loaders.read import split_ids
 
 # The ledger kinds summed into a client's figures, and the figure each one feeds.
 KIND_FIGURES = {
@@ -33,30 +33,6 @@ CLIENT_FIGURES = (
     "deposits", "withdrawals", "fees", "overnight_fees", "rebates_paid", "commissions_paid",
     "trading_pnl", "net_deposit", "client_loss", "fresh_money", "turnover",
 )
-
-
-def ledger_in_cny(case: Case) -> pd.DataFrame:
-    """The ledger with ``amount_cny`` (integer fen) and the entry's local ``date``."""
-    ledger = case["ledger"].copy()
-    ledger["date"] = local_dates(ledger["ts"], case.config.timezone)
-    ledger["amount_cny"] = amounts_in_cny(ledger["amount"], ledger["currency"], ledger["date"], case["fx_rates"])
-    return ledger
-
-
-def transfers_in_cny(case: Case) -> pd.DataFrame:
-    """Bank transfers with ``amount_cny`` (integer fen)."""
-    transfers = case["bank_transfers"].copy()
-    dates = local_dates(transfers["ts"], case.config.timezone)
-    transfers["amount_cny"] = amounts_in_cny(transfers["amount"], transfers["currency"], dates, case["fx_rates"])
-    return transfers
-
-
-def licenses_in_cny(case: Case) -> pd.DataFrame:
-    """Licences with ``price_cny`` (integer fen), converted at the rate of the sale date."""
-    licenses = case["licenses"].copy()
-    licenses["price_cny"] = amounts_in_cny(licenses["price"], licenses["currency"], licenses["sold_on"],
-                                           case["fx_rates"])
-    return licenses
 
 
 def fresh_money(ledger: pd.DataFrame) -> pd.Series:

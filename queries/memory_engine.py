@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from casegraph.loaders.case import Case
+from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
 
 from . import figures
 
@@ -37,8 +38,8 @@ def totals_table(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def analyze_case(case: Case) -> dict[str, pd.DataFrame]:
     """All outputs of the memory engine, keyed by output name (``chain`` -> chain.csv)."""
-    ledger = figures.ledger_in_cny(case)
-    transfers = figures.transfers_in_cny(case)
+    ledger = ledger_in_cny(case)
+    transfers = transfers_in_cny(case)
     clients = figures.client_figures(case, ledger)
     agents = figures.agent_subtree_totals(case, clients, ledger)
     platforms = figures.platform_totals(case, clients)
