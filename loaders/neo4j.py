@@ -192,8 +192,11 @@ def load_into_neo4j(driver, case: Case, batch_size: int = DEFAULT_BATCH_SIZE, re
             raise OtherCaseLoaded(f"the database holds case {', '.join(others)}; load with --replace to clear it")
         if others:
             clear_database(session)
-        session.run("MERGE (l:CaseLoad {case_id: $case_id}) SET l.status = 'loading', l.started = datetime()",
-                    case_id=case.config.case_id).consume()
+        # The case's settings travel with the graph, so analyses need nothing but the database.
+        session.run("MERGE (l:CaseLoad {case_id: $case_id}) SET l.status = 'loading', l.started = datetime(), "
+                    "l.timezone = $timezone, l.thresholds = $thresholds",
+                    case_id=case.config.case_id, timezone=case.config.timezone,
+                    thresholds=case.config.thresholds.model_dump_json()).consume()
 
         def timed(name: str, work: Callable[[], int]) -> None:
             started = time.perf_counter()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from casegraph.money import convert_fen
+
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny
 from casegraph.loaders.read import split_ids
@@ -31,7 +33,7 @@ KIND_FIGURES = {
 # The figures of a client, in output order; agents carry them as own_* and subtree_*.
 CLIENT_FIGURES = (
     "deposits", "withdrawals", "fees", "overnight_fees", "rebates_paid", "commissions_paid",
-    "trading_pnl", "net_deposit", "client_loss", "fresh_money", "turnover",
+    "trading_pnl", "net_deposit", "client_loss", "client_losses", "fresh_money", "turnover",
 )
 
 
@@ -54,8 +56,12 @@ def fresh_money(ledger: pd.DataFrame) -> pd.Series:
     return running.groupby(flows["client_id"]).max().clip(lower=0)
 
 
-def client_figures(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every client's figures (contract.md), zeros for clients without entries."""
+def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every client's figures (contract.md), zeros for clients without entries.
+
+    ``ledger`` (with ``amount_cny``) and ``trades`` default to the whole case; pass parts of
+    them (e.g. one period) to get the figures of those entries only.
+    """
     ledger = ledger_in_cny(case) if ledger is None else ledger
     clients = case["clients"].set_index("client_id")
     sums = (ledger.groupby(["client_id", "kind"])["amount_cny"].sum()
@@ -67,18 +73,21 @@ def client_figures(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFra
     figures["trading_pnl"] = figures.pop("pnl") + figures.pop("adjustment")
     figures["net_deposit"] = figures["deposits"] - figures["withdrawals"]
     figures["client_loss"] = figures["fees"] + figures["overnight_fees"] - figures["trading_pnl"]
+    # The loss counted only where the client lost: summed over clients it never lets one
+    # client's gain offset another's loss.
+    figures["client_losses"] = figures["client_loss"].clip(lower=0)
     figures["fresh_money"] = fresh_money(ledger).reindex(figures.index, fill_value=0).astype("int64")
-    figures["turnover"] = client_turnover(case).reindex(figures.index, fill_value=0).astype("int64")
+    figures["turnover"] = client_turnover(case, trades).reindex(figures.index, fill_value=0).astype("int64")
     figures = figures[list(CLIENT_FIGURES)]
     figures.insert(0, "platform_id", clients["platform_id"])
     figures.insert(1, "agent_id", clients["agent_id"])
     return figures
 
 
-def client_turnover(case: Case) -> pd.Series:
+def client_turnover(case: Case, trades: pd.DataFrame | None = None) -> pd.Series:
     """Σ notional of each client's trades, through the trading accounts the client owns."""
     owner = case["accounts"].dropna(subset=["client_id"]).set_index("account_id")["client_id"]
-    trades = case["trades"]
+    trades = case["trades"] if trades is None else trades
     client = trades["account_id"].map(owner)
     return trades["notional"].astype("int64").groupby(client).sum()
 
@@ -126,9 +135,39 @@ def agent_subtree_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame
     for kind, column in (("rebate", "rebate_received"), ("commission", "commission_received")):
         totals[column] = (received[kind] if kind in received else pd.Series(dtype="int64")).reindex(
             index, fill_value=0).astype("int64")
+    totals["rebate_due"] = rebate_due(case, clients).reindex(index, fill_value=0).astype("int64")
+    totals["rebate_mismatch"] = totals["rebate_received"] - totals["rebate_due"]
     totals.insert(0, "platform_id", agents.set_index("agent_id")["platform_id"])
     totals.insert(1, "depth", ancestors.groupby("agent_id")["distance"].max().reindex(index) + 1)
     return totals
+
+
+def rebate_due(case: Case, clients: pd.DataFrame) -> pd.Series:
+    """Per agent, the rebates its rate entitles it to: for every client below it, the client's
+    ``fees`` times (its ``rebate_rate`` − the rate of its child on the path to the client; 0
+    for the client's own agent), rounded half away from zero per client and agent. A missing
+    rate counts as 0.
+
+    >>> agents = pd.DataFrame({"agent_id": ["TOP", "MID"], "parent_agent_id": [None, "TOP"],
+    ...                        "rebate_rate": [600_000, 400_000]})   # 0.6 and 0.4
+    >>> clients = pd.DataFrame({"agent_id": ["MID"], "fees": [100_000]}, index=["C1"])
+    >>> rebate_due_from(agents, clients).to_dict()
+    {'MID': 40000, 'TOP': 20000}
+    """
+    return rebate_due_from(case["agents"], clients)
+
+
+def rebate_due_from(agents: pd.DataFrame, clients: pd.DataFrame) -> pd.Series:
+    """:func:`rebate_due` on plain frames (agents with ``rebate_rate`` in millionths)."""
+    rate = agents.set_index("agent_id")["rebate_rate"].astype("Int64").fillna(0).astype("int64")
+    path = agent_ancestors(agents)
+    # The child of each ancestor on the path up from the client's agent is one step closer.
+    below = path.assign(distance=path["distance"] + 1).rename(columns={"ancestor_id": "child_id"})
+    path = path.merge(below, on=["agent_id", "distance"], how="left")
+    path["differential"] = path["ancestor_id"].map(rate) - path["child_id"].map(rate).fillna(0).astype("int64")
+    owed = clients.dropna(subset=["agent_id"])[["agent_id", "fees"]].merge(path, on="agent_id")
+    owed["due"] = convert_fen(owed["fees"].to_numpy(), owed["differential"].to_numpy())
+    return owed.groupby("ancestor_id")["due"].sum().rename_axis("agent_id").rename("rebate_due")
 
 
 def platform_totals(case: Case, clients: pd.DataFrame) -> pd.DataFrame:
@@ -173,30 +212,95 @@ def vendor_totals(case: Case, transfers: pd.DataFrame, gang_accounts: pd.Index) 
                          "license_income_bank": bank.reindex(index, fill_value=0).astype("int64")})
 
 
-def person_totals(case: Case, clients: pd.DataFrame, agents: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
-    """Per person: the figures of the agents they are (each client below any of their agents
-    counted once) and ``own_net_withdrawal`` = withdrawals − deposits on trading accounts they
-    hold."""
+def person_clients(case: Case) -> pd.DataFrame:
+    """(person_id, client_id): every client below any agent the person is, once."""
     acting = case["agents"].dropna(subset=["person_id"])[["agent_id", "person_id"]]
     ancestors = agent_ancestors(case["agents"])
     person_of_ancestor = ancestors.merge(acting, left_on="ancestor_id", right_on="agent_id",
                                          suffixes=("", "_of"))[["agent_id", "person_id"]]
-    reached = (clients.dropna(subset=["agent_id"]).reset_index()
-               .merge(person_of_ancestor, on="agent_id").drop_duplicates(["person_id", "client_id"]))
-    totals = _sum_figures(reached, "person_id", "subtree_")
-    received = agents[["rebate_received", "commission_received"]].join(
-        acting.set_index("agent_id")).groupby("person_id").sum()
-    totals = totals.join(received, how="outer")
+    clients = case["clients"].dropna(subset=["agent_id"])[["client_id", "agent_id"]]
+    return (clients.merge(person_of_ancestor, on="agent_id")[["person_id", "client_id"]]
+            .drop_duplicates(ignore_index=True))
 
+
+def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
+    """Rebates and commissions paid to the agents each person is (every acting person listed)."""
+    acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
+    paid = ledger[ledger["kind"].isin(["rebate", "commission"]) & ledger["beneficiary_agent_id"].isin(acting.index)]
+    sums = paid.groupby([paid["beneficiary_agent_id"].map(acting).rename("person_id"), "kind"])["amount_cny"].sum()
+    sums = sums.unstack(fill_value=0).reindex(columns=["rebate", "commission"], fill_value=0)
+    sums = sums.reindex(pd.Index(acting.unique(), name="person_id"), fill_value=0)
+    return sums.rename(columns={"rebate": "rebate_received", "commission": "commission_received"})
+
+
+def own_net_withdrawal(case: Case, ledger: pd.DataFrame) -> pd.Series:
+    """Per person, withdrawals − deposits on the trading accounts they hold."""
     accounts = case["accounts"]
     held = accounts[(accounts["kind"] == "trading") & accounts["holder_person_id"].notna()]
     holder = held.set_index("account_id")["holder_person_id"]
     own = ledger[ledger["account_id"].isin(holder.index) & ledger["kind"].isin(["deposit", "withdrawal"])]
     signed = own["amount_cny"].where(own["kind"] == "withdrawal", -own["amount_cny"])
-    net_withdrawal = signed.groupby(own["account_id"].map(holder)).sum().rename("own_net_withdrawal")
-    totals = totals.join(net_withdrawal, how="outer")
+    return signed.groupby(own["account_id"].map(holder).rename("person_id")).sum().rename("own_net_withdrawal")
+
+
+def person_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per person: the figures of the agents they are (each client below any of their agents
+    counted once), what those agents received, and ``own_net_withdrawal``."""
+    reached = person_clients(case).merge(clients, left_on="client_id", right_index=True)
+    totals = _sum_figures(reached, "person_id", "subtree_")
+    totals = totals.join(received_by_person(case, ledger), how="outer")
+    totals = totals.join(own_net_withdrawal(case, ledger), how="outer")
     totals.index.name = "person_id"
     return totals.fillna(0).astype("int64").sort_index()
+
+
+def suspect_persons(case: Case) -> pd.Index:
+    """Persons who act as agents or hold a known role: the persons income.csv reports on
+    (clients who are only clients are the victims)."""
+    acting = case["agents"]["person_id"].dropna()
+    members = case["memberships"]["person_id"].dropna()
+    return pd.Index(sorted(set(acting) | set(members)), name="person_id")
+
+
+def membership_windows(case: Case) -> pd.DataFrame:
+    """Memberships with a period, as UTC bounds: from the start date's midnight to the end of
+    the end date, in the case timezone (an open end stays open)."""
+    memberships = case["memberships"]
+    windows = memberships.dropna(subset=["start", "end"], how="all")[["person_id", "org_id", "role", "start", "end"]]
+    timezone = case.config.timezone
+    windows = windows.assign(
+        since=windows["start"].dt.tz_localize(timezone).dt.tz_convert("UTC"),
+        until=(windows["end"] + pd.Timedelta(days=1)).dt.tz_localize(timezone).dt.tz_convert("UTC"))
+    return windows.reset_index(drop=True)
+
+
+def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
+    """:func:`person_totals` per membership period, counting only entries and trades inside it
+    ("during tenure"); indexed by person_id, org_id, role, window_start, window_end."""
+    reached = person_clients(case)
+    trades = case["trades"]
+    rows = []
+    for window in membership_windows(case).itertuples(index=False):
+        inside = pd.Series(True, index=ledger.index)
+        inside_trades = pd.Series(True, index=trades.index)
+        if pd.notna(window.since):
+            inside &= ledger["ts"] >= window.since
+            inside_trades &= trades["ts"] >= window.since
+        if pd.notna(window.until):
+            inside &= ledger["ts"] < window.until
+            inside_trades &= trades["ts"] < window.until
+        part = ledger[inside]
+        mine = reached.loc[reached["person_id"] == window.person_id, "client_id"]
+        figures = client_figures(case, part[part["client_id"].isin(mine)], trades[inside_trades]).loc[mine]
+        sums = _sum_figures(figures.assign(person_id=window.person_id), "person_id", "subtree_")
+        sums = sums.reindex([window.person_id], fill_value=0)
+        received = received_by_person(case, part).reindex([window.person_id], fill_value=0)
+        own = own_net_withdrawal(case, part).reindex([window.person_id], fill_value=0)
+        row = pd.concat([sums, received, own], axis=1).iloc[0].to_dict()
+        rows.append({"person_id": window.person_id, "org_id": window.org_id, "role": window.role,
+                     "window_start": window.start, "window_end": window.end, **row})
+    keys = ["person_id", "org_id", "role", "window_start", "window_end"]
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=keys)
 
 
 def licence_payer_accounts(case: Case) -> pd.Index:

@@ -11,18 +11,24 @@ length ``REPORTS_TO`` paths), over platforms, gangs and persons: each sum is Cyp
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
+from casegraph.thresholds import ThresholdRules
+
 from . import figures
-from .memory_engine import totals_table
+from .income import income_table
+from .memory_engine import INCOME_SUBJECTS, totals_table
 
 FIGURES = figures.CLIENT_FIGURES
 
-CLIENT_FIGURES = """
-MATCH (c:Client)-[:CLIENT_OF]->(p:Platform)
-OPTIONAL MATCH (c)-[:REFERRED_BY]->(a:Agent)
-CALL (c) {
+# Per-client figures for a client `c`, counting entries and trades inside [since, until)
+# (null = open); the same fragment serves all time and membership periods.
+CLIENT_FRAGMENT = """
+CALL (c, since, until) {
   OPTIONAL MATCH (e:Entry)-[:FOR_CLIENT]->(c)
+  WHERE (since IS NULL OR e.ts >= since) AND (until IS NULL OR e.ts < until)
   RETURN sum(CASE e.kind WHEN 'deposit' THEN e.amount_cny_fen ELSE 0 END) AS deposits,
          sum(CASE e.kind WHEN 'withdrawal' THEN e.amount_cny_fen ELSE 0 END) AS withdrawals,
          sum(CASE e.kind WHEN 'fee' THEN e.amount_cny_fen ELSE 0 END) AS fees,
@@ -31,22 +37,32 @@ CALL (c) {
          sum(CASE e.kind WHEN 'commission' THEN e.amount_cny_fen ELSE 0 END) AS commissions_paid,
          sum(CASE WHEN e.kind IN ['pnl', 'adjustment'] THEN e.amount_cny_fen ELSE 0 END) AS trading_pnl
 }
-CALL (c) {
+CALL (c, since, until) {
   // fresh money: the peak of the running deposits − withdrawals, in ts order, ties by id
-  OPTIONAL MATCH (e:Entry)-[:FOR_CLIENT]->(c) WHERE e.kind IN ['deposit', 'withdrawal']
+  OPTIONAL MATCH (e:Entry)-[:FOR_CLIENT]->(c)
+  WHERE e.kind IN ['deposit', 'withdrawal'] AND (since IS NULL OR e.ts >= since) AND (until IS NULL OR e.ts < until)
   WITH e ORDER BY e.ts, e.id
   WITH collect(CASE e.kind WHEN 'deposit' THEN e.amount_cny_fen ELSE -e.amount_cny_fen END) AS flows
   RETURN reduce(s = [0, 0], x IN flows |
                 [s[0] + x, CASE WHEN s[0] + x > s[1] THEN s[0] + x ELSE s[1] END])[1] AS fresh_money
 }
-CALL (c) {
+CALL (c, since, until) {
   OPTIONAL MATCH (c)<-[:ACCOUNT_OF]-(:Account)<-[:PLACED_ON]-(t:Trade)
+  WHERE (since IS NULL OR t.ts >= since) AND (until IS NULL OR t.ts < until)
   RETURN sum(t.notional_fen) AS turnover
 }
+WITH *, deposits - withdrawals AS net_deposit, fees + overnight_fees - trading_pnl AS client_loss
+WITH *, CASE WHEN client_loss > 0 THEN client_loss ELSE 0 END AS client_losses
+"""
+
+CLIENT_FIGURES = f"""
+MATCH (c:Client)-[:CLIENT_OF]->(p:Platform)
+OPTIONAL MATCH (c)-[:REFERRED_BY]->(a:Agent)
+WITH c, p, a, null AS since, null AS until
+{CLIENT_FRAGMENT}
 RETURN c.id AS client_id, p.id AS platform_id, a.id AS agent_id,
        deposits, withdrawals, fees, overnight_fees, rebates_paid, commissions_paid, trading_pnl,
-       deposits - withdrawals AS net_deposit, fees + overnight_fees - trading_pnl AS client_loss,
-       fresh_money, turnover
+       net_deposit, client_loss, client_losses, fresh_money, turnover
 """
 
 _SUMS = ", ".join(f"sum(f.{name}) AS {{prefix}}{name}" for name in FIGURES)
@@ -77,6 +93,18 @@ CALL (a) {
          sum(CASE e.kind WHEN 'commission' THEN e.amount_cny_fen ELSE 0 END) AS commission_received
 }
 RETURN a.id AS agent_id, p.id AS platform_id, depth, rebate_received, commission_received
+"""
+
+# Each agent on the path up from a client's agent is due (its rate − the rate of the agent
+# below it on that path) × the client's fees, rounded half away from zero per client.
+REBATE_DUE = """
+UNWIND $clients AS f
+MATCH (:Client {id: f.client_id})-[:REFERRED_BY]->(d:Agent)
+MATCH path = (d)-[:REPORTS_TO*0..]->(a:Agent)
+WITH f, a, nodes(path) AS chain
+WITH f, a, CASE WHEN size(chain) > 1 THEN chain[size(chain) - 2].rebate_rate_micro ELSE 0 END AS child_rate
+WITH a, f.fees * (coalesce(a.rebate_rate_micro, 0) - coalesce(child_rate, 0)) AS product
+RETURN a.id AS agent_id, sum(sign(product) * ((abs(product) + 500000) / 1000000)) AS rebate_due
 """
 
 PLATFORMS = f"""
@@ -125,23 +153,80 @@ WITH DISTINCT p, f
 RETURN p.id AS person_id, count(*) AS subtree_n_clients, {_SUMS.format(prefix="subtree_")}
 """
 
-PERSONS_OWN = """
-MATCH (p:Person)
-WHERE EXISTS { (p)-[:ACTS_AS]->(:Agent) }
-   OR EXISTS { MATCH (p)-[:HOLDS]->(:Account {kind: 'trading'})<-[:ON_ACCOUNT]-(e:Entry)
-               WHERE e.kind IN ['deposit', 'withdrawal'] }
-CALL (p) {
+# What the agents a person `p` is received, and the person's own net withdrawal, inside
+# [since, until) (null = open).
+PERSON_FRAGMENT = """
+CALL (p, since, until) {
   OPTIONAL MATCH (p)-[:ACTS_AS]->(:Agent)<-[:PAID_TO]-(e:Entry)
+  WHERE (since IS NULL OR e.ts >= since) AND (until IS NULL OR e.ts < until)
   RETURN sum(CASE e.kind WHEN 'rebate' THEN e.amount_cny_fen ELSE 0 END) AS rebate_received,
          sum(CASE e.kind WHEN 'commission' THEN e.amount_cny_fen ELSE 0 END) AS commission_received
 }
-CALL (p) {
+CALL (p, since, until) {
   OPTIONAL MATCH (p)-[:HOLDS]->(:Account {kind: 'trading'})<-[:ON_ACCOUNT]-(e:Entry)
-  WHERE e.kind IN ['deposit', 'withdrawal']
+  WHERE e.kind IN ['deposit', 'withdrawal'] AND (since IS NULL OR e.ts >= since) AND (until IS NULL OR e.ts < until)
   RETURN sum(CASE e.kind WHEN 'withdrawal' THEN e.amount_cny_fen ELSE -e.amount_cny_fen END)
          AS own_net_withdrawal
 }
+"""
+
+PERSONS_OWN = f"""
+MATCH (p:Person)
+WHERE EXISTS {{ (p)-[:ACTS_AS]->(:Agent) }}
+   OR EXISTS {{ MATCH (p)-[:HOLDS]->(:Account {{kind: 'trading'}})<-[:ON_ACCOUNT]-(e:Entry)
+               WHERE e.kind IN ['deposit', 'withdrawal'] }}
+WITH p, null AS since, null AS until
+{PERSON_FRAGMENT}
 RETURN p.id AS person_id, rebate_received, commission_received, own_net_withdrawal
+"""
+
+_CLIENT_SUMS = ", ".join(f"sum({name}) AS subtree_{name}" for name in FIGURES)
+
+# Membership periods: from the start date's midnight to the end of the end date, in the
+# case timezone; only entries and trades inside count ("during tenure").
+PERSON_WINDOWS = f"""
+MATCH (p:Person)-[m:MEMBER_OF]->()
+WHERE m.start IS NOT NULL OR m.end IS NOT NULL
+WITH DISTINCT p, m.start AS window_start, m.end AS window_end
+WITH p, window_start, window_end,
+     CASE WHEN window_start IS NULL THEN null
+          ELSE datetime({{date: window_start, timezone: $timezone}}) END AS since,
+     CASE WHEN window_end IS NULL THEN null
+          ELSE datetime({{date: window_end + duration({{days: 1}}), timezone: $timezone}}) END AS until
+CALL (p, since, until) {{
+  OPTIONAL MATCH (p)-[:ACTS_AS]->(:Agent)<-[:REPORTS_TO*0..]-(:Agent)<-[:REFERRED_BY]-(client:Client)
+  WITH DISTINCT client AS c, since, until
+  WHERE c IS NOT NULL
+  {CLIENT_FRAGMENT}
+  RETURN count(c) AS subtree_n_clients, {_CLIENT_SUMS}
+}}
+{PERSON_FRAGMENT}
+RETURN p.id AS person_id, window_start, window_end, subtree_n_clients,
+       {", ".join(f"subtree_{name}" for name in FIGURES)}, rebate_received, commission_received, own_net_withdrawal
+"""
+
+SUSPECT_PERSONS = """
+MATCH (p:Person) WHERE EXISTS { (p)-[:ACTS_AS]->(:Agent) } OR EXISTS { (p)-[:MEMBER_OF]->() }
+RETURN p.id AS person_id ORDER BY person_id
+"""
+
+PROVINCES = """
+CALL () {
+  MATCH (g:Gang) RETURN 'gang' AS kind, g.id AS id, g.province AS province
+  UNION ALL
+  MATCH (p:Platform) OPTIONAL MATCH (g:Gang)-[:OPERATES]->(p)
+  WITH p, g ORDER BY g.id WITH p, head(collect(g)) AS g
+  RETURN 'platform' AS kind, p.id AS id, g.province AS province
+  UNION ALL
+  MATCH (a:Agent)-[:ON_PLATFORM]->(p:Platform) OPTIONAL MATCH (g:Gang)-[:OPERATES]->(p)
+  WITH a, g ORDER BY g.id WITH a, head(collect(g)) AS g
+  RETURN 'agent' AS kind, a.id AS id, g.province AS province
+  UNION ALL
+  MATCH (p:Person) RETURN 'person' AS kind, p.id AS id, p.province AS province
+  UNION ALL
+  MATCH (v:Vendor) RETURN 'vendor' AS kind, v.id AS id, v.province AS province
+}
+RETURN kind, id, province
 """
 
 CHAIN = """
@@ -170,8 +255,16 @@ def client_figures(driver, database: str | None = None) -> pd.DataFrame:
     return _integers(clients, "client_id")[["platform_id", "agent_id", *FIGURES]]
 
 
+def case_settings(driver, database: str | None = None) -> tuple[str, ThresholdRules]:
+    """The timezone and threshold rules the loaded case came with (see the loader)."""
+    record = driver.execute_query("MATCH (l:CaseLoad) RETURN l.timezone AS tz, l.thresholds AS thresholds",
+                                  database_=database).records[0]
+    return record["tz"], ThresholdRules.from_config(json.loads(record["thresholds"]))
+
+
 def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFrame]:
-    """chain and totals of the case loaded in the database."""
+    """chain, totals and income of the case loaded in the database."""
+    timezone, rules = case_settings(driver, database)
     clients = client_figures(driver, database)
     params = clients.reset_index().astype(object).where(clients.reset_index().notna(), None).to_dict("records")
 
@@ -179,8 +272,11 @@ def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFram
     subtree = _integers(_frame(driver, AGENT_SUBTREE, database, clients=params), "agent_id")
     agents = _integers(_frame(driver, AGENTS, database), "agent_id")
     figures_of_agents = pd.concat([own.reindex(agents.index), subtree.reindex(agents.index)], axis=1)
+    due = _integers(_frame(driver, REBATE_DUE, database, clients=params), "agent_id")["rebate_due"]
     agents = pd.concat([agents[["platform_id", "depth"]], figures_of_agents.fillna(0).astype("int64"),
                         agents[["rebate_received", "commission_received"]]], axis=1)
+    agents["rebate_due"] = due.reindex(agents.index, fill_value=0).astype("int64")
+    agents["rebate_mismatch"] = agents["rebate_received"] - agents["rebate_due"]
 
     platforms = _integers(_frame(driver, PLATFORMS, database, clients=params), "platform_id")
     platform_params = platforms.reset_index().to_dict("records")
@@ -191,11 +287,21 @@ def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFram
         _integers(_frame(driver, PERSONS_OWN, database), "person_id"),
     ], axis=1).fillna(0).astype("int64").sort_index()
     persons.index.name = "person_id"
+    windows = _frame(driver, PERSON_WINDOWS, database, timezone=timezone)
+    for column in ("window_start", "window_end"):
+        windows[column] = pd.to_datetime([d.to_native() if d is not None else None for d in windows[column]])
+    provinces = _frame(driver, PROVINCES, database)
 
     chain = _frame(driver, CHAIN, database)
     columns = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawals", "net_deposit", "fees", "rebates_paid"]
     chain = chain.join(platforms[columns], on="platform_id").sort_values(
         ["vendor_id", "license_id"], kind="stable", ignore_index=True)
-    totals = totals_table({"vendor": vendors, "gang": gangs, "platform": platforms, "agent": agents,
-                           "client": clients, "person": persons})
-    return {"chain": chain, "totals": totals}
+    parts = {"vendor": vendors, "gang": gangs, "platform": platforms, "agent": agents,
+             "client": clients, "person": persons}
+    subjects = {kind: parts[kind] for kind in INCOME_SUBJECTS}
+    suspects = pd.Index(_frame(driver, SUSPECT_PERSONS, database)["person_id"], name="person_id")
+    subjects["person"] = persons.reindex(suspects, fill_value=0)
+    return {"chain": chain, "totals": totals_table(parts),
+            "income": income_table(
+                subjects, windows,
+                {kind: rows.set_index("id")["province"] for kind, rows in provinces.groupby("kind")}, rules)}

@@ -1,0 +1,107 @@
+"""income.csv: the courts' methods side by side, one row per subject × method, with severity.
+
+Each method is an amount that some court used as the business amount or the illegal income
+(shared/domain.md §2); the engine computes all of them and lets the prosecutor choose.
+
+=================== ================ ================================================== ==============================
+method              basis            amount                                             seen in
+=================== ================ ================================================== ==============================
+net_deposit         business amount  Σ clients' deposits − withdrawals                  (2017)浙10刑终926
+own_net_withdrawal  illegal income   withdrawals − deposits on the subject's own        (2020)粤01刑终873
+                                     trading accounts
+fees                business amount  Σ fees + overnight fees actually charged           (2015)滨功刑初字第50
+rebates             illegal income   Σ rebates + commissions actually received          (2021)闽01刑终254
+turnover            business amount  Σ notional of the clients' trades                  陈小云 case; (2016)渝05刑初106
+gross_deposits      business amount  Σ deposits (counts recycled money again)           (2017)冀08刑初11
+client_losses       business amount  Σ over losing clients of client_loss               (2019)赣07刑终1103, (2017)豫08刑终348
+client_net_loss     illegal income   Σ client_loss, signed                              黄敏娇 case; (2016)渝05刑初106
+fresh_money         business amount  Σ fresh_money (principal put in, counted once)     —
+license_income      illegal income   Σ licence prices (vendor)                          —
+=================== ================ ================================================== ==============================
+
+Subjects: gang, platform (sums over their clients), agent (its subtree), person (through the
+agents they are, all time and within each membership period), vendor (licence income).
+The table is built from per-subject figures, so both engines share this code and differ only
+in how they computed the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from casegraph.thresholds import ThresholdRules
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    basis: str  # "business_amount" or "illegal_income"
+    figures: tuple[str, ...]  # the figures summed (with the subject's prefix)
+
+
+METHODS: tuple[Method, ...] = (
+    Method("net_deposit", "business_amount", ("net_deposit",)),
+    Method("own_net_withdrawal", "illegal_income", ("own_net_withdrawal",)),
+    Method("fees", "business_amount", ("fees", "overnight_fees")),
+    Method("rebates", "illegal_income", ("rebate_received", "commission_received")),
+    Method("turnover", "business_amount", ("turnover",)),
+    Method("gross_deposits", "business_amount", ("deposits",)),
+    Method("client_losses", "business_amount", ("client_losses",)),
+    Method("client_net_loss", "illegal_income", ("client_loss",)),
+    Method("fresh_money", "business_amount", ("fresh_money",)),
+    Method("license_income", "illegal_income", ("license_income",)),
+)
+COLUMNS = ["subject_id", "subject_type", "method", "amount", "window_start", "window_end", "severity"]
+# Figures that keep their own name whatever the subject's prefix.
+UNPREFIXED = {"own_net_withdrawal", "rebate_received", "commission_received", "license_income"}
+
+
+def method_rows(frame: pd.DataFrame, subject_type: str, prefix: str = "") -> pd.DataFrame:
+    """Long rows (subject_id, subject_type, method, amount) for every method whose figures the
+    frame has; ``prefix`` names the figures' scope (``subtree_`` for agents and persons)."""
+    parts = []
+    for method in METHODS:
+        columns = [f if f in UNPREFIXED else prefix + f for f in method.figures]
+        if not all(c in frame.columns for c in columns):
+            continue
+        amount = frame[columns].sum(axis=1).astype("int64")
+        parts.append(pd.DataFrame({"subject_id": frame.index, "subject_type": subject_type,
+                                   "method": method.name, "amount": amount.to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provinces: dict[str, pd.Series],
+                 rules: ThresholdRules) -> pd.DataFrame:
+    """income.csv from per-subject figures.
+
+    ``subjects`` maps a subject type to its figures (indexed by id; agents and persons with
+    ``subtree_`` figures); ``windows`` is the persons' figures per membership period (see
+    :func:`casegraph.queries.figures.person_window_totals`); ``provinces`` gives each
+    subject's province by type, for per-province thresholds.
+    """
+    prefixes = {"agent": "subtree_", "person": "subtree_"}
+    parts = [method_rows(frame, kind, prefixes.get(kind, "")) for kind, frame in subjects.items()]
+    table = pd.concat(parts, ignore_index=True)
+    table["window_start"] = pd.NaT
+    table["window_end"] = pd.NaT
+    if len(windows):
+        keyed = windows.set_index(["person_id", "window_start", "window_end"])
+        long = method_rows(keyed.drop(columns=["org_id", "role"]), "person", "subtree_")
+        long[["subject_id", "window_start", "window_end"]] = pd.DataFrame(long["subject_id"].tolist(),
+                                                                          index=long.index)
+        table = pd.concat([table, long[table.columns]], ignore_index=True)
+    province = pd.Series([provinces.get(kind, pd.Series(dtype=object)).get(subject)
+                          for kind, subject in zip(table["subject_type"], table["subject_id"])], index=table.index)
+    basis = table["method"].map({m.name: m.basis for m in METHODS})
+    table["severity"] = [rules.severity(int(a), b, p if isinstance(p, str) else None)
+                         for a, b, p in zip(table["amount"], basis, province)]
+    order = {kind: i for i, kind in enumerate(subjects)}
+    method_order = {m.name: i for i, m in enumerate(METHODS)}
+    table = table.assign(_kind=table["subject_type"].map(order), _method=table["method"].map(method_order))
+    table = table.sort_values(["_kind", "subject_id", "window_start", "window_end", "_method"],
+                              na_position="first", kind="stable")
+    for column in ("window_start", "window_end"):
+        table[column] = table[column].dt.strftime("%Y-%m-%d")
+    return table[COLUMNS].reset_index(drop=True)
