@@ -4,7 +4,9 @@
 The statements are generated from :mod:`casegraph.graphs.model`, the same model the
 in-memory graph is built from. Loads are idempotent: nodes merge on their id, relationships
 on their endpoints (transfers on ``txn_id``, memberships on their source line), and every
-property is set from the row again, so a re-run changes nothing. A ``(:CaseLoad)`` node says
+property is set from the row again, so a re-run changes nothing. Everything written carries
+``case_version``, a fingerprint of the case's files: when a changed case is loaded again,
+whatever the new load did not write (rows since removed) is deleted at the end. A ``(:CaseLoad)`` node says
 whether the last load completed; a load interrupted midway leaves it ``loading`` and a
 re-run completes the graph without duplicates.
 
@@ -15,6 +17,7 @@ re-run completes the graph without duplicates.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -27,7 +30,7 @@ from casegraph.graphs.model import NODES, RELATIONSHIPS, NodeType, RelType, end_
 from .case import Case
 from .fx import tables_in_cny
 from .read import LINE, split_ids
-from .tables import TABLES_BY_NAME
+from .tables import TABLES, TABLES_BY_NAME
 
 DEFAULT_BATCH_SIZE = 5000
 
@@ -92,7 +95,8 @@ def _temporal(table: str) -> dict[str, str]:
 def _set_clause(variable: str, table: str, properties: tuple[str, ...]) -> str:
     temporal = _temporal(table)
     extra = "".join(f", {variable}.{p} = {temporal[p]}(row.{p})" for p in properties if p in temporal)
-    return f"SET {variable} += row.props{extra}, {variable}.source = $source, {variable}.line = row.line"
+    return (f"SET {variable} += row.props{extra}, {variable}.source = $source, {variable}.line = row.line, "
+            f"{variable}.case_version = $version")
 
 
 def node_statement(spec: NodeType) -> str:
@@ -168,11 +172,33 @@ def relationship_rows(case: Case, spec: RelType, frame: pd.DataFrame) -> Iterato
         yield start_label, label, records
 
 
-def _write(session, statement: str, records: list[dict], batch_size: int, source: str, bar) -> None:
+def _write(session, statement: str, records: list[dict], batch_size: int, source: str, version: str, bar) -> None:
     for start in range(0, len(records), batch_size):
         batch = records[start:start + batch_size]
-        session.execute_write(lambda tx, rows=batch: tx.run(statement, rows=rows, source=source).consume())
+        session.execute_write(
+            lambda tx, rows=batch: tx.run(statement, rows=rows, source=source, version=version).consume())
         bar.update(len(batch))
+
+
+def case_version(case: Case) -> str:
+    """A fingerprint of the case folder's content (case.yaml and every table file): the same
+    case always gets the same version, so a re-run sets the same values; a changed case gets
+    a new one, and what its load did not write is stale."""
+    digest = hashlib.sha256()
+    for name in ["case.yaml", *(t.file for t in TABLES)]:
+        path = case.path / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"\0absent")
+    return digest.hexdigest()[:16]
+
+
+def remove_stale(session, version: str, batch_size: int = 10000) -> None:
+    """Delete the nodes and relationships an earlier version of the case wrote and this one
+    did not (rows since removed from the case)."""
+    session.run("MATCH ()-[r]->() WHERE coalesce(r.case_version, '') <> $version "
+                "CALL (r) { DELETE r } IN TRANSACTIONS OF $size ROWS", version=version, size=batch_size).consume()
+    session.run("MATCH (n) WHERE NOT n:CaseLoad AND coalesce(n.case_version, '') <> $version "
+                "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $size ROWS", version=version, size=batch_size).consume()
 
 
 def load_into_neo4j(driver, case: Case, batch_size: int = DEFAULT_BATCH_SIZE, replace: bool = False,
@@ -180,6 +206,7 @@ def load_into_neo4j(driver, case: Case, batch_size: int = DEFAULT_BATCH_SIZE, re
                     on_table: Callable[[TableTiming], None] | None = None) -> LoadReport:
     """Write every node and relationship of a checked case; see the module's docstring."""
     report = LoadReport(case.config.case_id)
+    version = case_version(case)
     # Money in other currencies is converted here, so Cypher sums CNY fen exactly as pandas.
     frames = tables_in_cny(case)
     with driver.session(database=database) as session:
@@ -210,7 +237,7 @@ def load_into_neo4j(driver, case: Case, batch_size: int = DEFAULT_BATCH_SIZE, re
             def write_nodes(spec=spec, frame=frame) -> int:
                 records = _rows(frame, spec.key, spec.properties, spec.table)
                 with tqdm(total=len(records), desc=f":{spec.label}", unit="row", disable=not progress) as bar:
-                    _write(session, node_statement(spec), records, batch_size, f"{spec.table}.csv", bar)
+                    _write(session, node_statement(spec), records, batch_size, f"{spec.table}.csv", version, bar)
                 return len(records)
             timed(f":{spec.label}", write_nodes)
         for spec in RELATIONSHIPS:
@@ -221,12 +248,14 @@ def load_into_neo4j(driver, case: Case, batch_size: int = DEFAULT_BATCH_SIZE, re
                 for start_label, end_label, records in relationship_rows(case, spec, frame):
                     statement = relationship_statement(spec, start_label, end_label)
                     with tqdm(total=len(records), desc=f"[:{spec.type}]", unit="row", disable=not progress) as bar:
-                        _write(session, statement, records, batch_size, f"{spec.table}.csv", bar)
+                        _write(session, statement, records, batch_size, f"{spec.table}.csv", version, bar)
                     count += len(records)
                 return count
             timed(f"[:{spec.type}]", write_relationships)
+        remove_stale(session, version)
         session.run("MATCH (l:CaseLoad {case_id: $case_id}) SET l.status = 'complete', l.completed = datetime(), "
-                    "l.rows = $rows", case_id=case.config.case_id, rows=report.rows).consume()
+                    "l.rows = $rows, l.version = $version",
+                    case_id=case.config.case_id, rows=report.rows, version=version).consume()
     return report
 
 

@@ -87,8 +87,10 @@ def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provi
     table["window_start"] = pd.NaT
     table["window_end"] = pd.NaT
     if len(windows):
-        keyed = windows.set_index(["person_id", "window_start", "window_end"])
-        long = method_rows(keyed.drop(columns=["org_id", "role"]), "person", "subtree_")
+        # Two roles over the same period are one period of figures.
+        keys = ["person_id", "window_start", "window_end"]
+        keyed = windows.drop(columns=["org_id", "role"], errors="ignore").drop_duplicates(keys).set_index(keys)
+        long = method_rows(keyed, "person", "subtree_")
         long[["subject_id", "window_start", "window_end"]] = pd.DataFrame(long["subject_id"].tolist(),
                                                                           index=long.index)
         table = pd.concat([table, long[table.columns]], ignore_index=True)

@@ -1,9 +1,10 @@
-"""Both engines write the same chain.csv and totals.csv, byte for byte, from the same case."""
+"""Both engines write the same chain.csv, totals.csv and income.csv, byte for byte."""
 
 from __future__ import annotations
 
 import pytest
 from casebuilder import minimal_case, write_case
+from court_cases import COURT_CASES
 
 from casegraph.cli import main
 from casegraph.generator import generate_case
@@ -17,7 +18,7 @@ def analyse_both(case, out) -> None:
 
 
 def assert_same_files(out) -> None:
-    for name in ("chain.csv", "totals.csv"):
+    for name in ("chain.csv", "totals.csv", "income.csv"):
         memory = (out / "memory" / name).read_text(encoding="utf-8")
         neo4j = (out / "neo4j" / name).read_text(encoding="utf-8")
         assert memory.count("\n") > 1
@@ -30,6 +31,13 @@ def assert_same_files(out) -> None:
 def test_engines_agree_on_the_hand_written_case(tmp_path):
     rows = minimal_case()
     rows["ledger"][7]["currency"] = "USD"
+    analyse_both(write_case(tmp_path / "case", rows), tmp_path)
+    assert_same_files(tmp_path)
+
+
+@pytest.mark.parametrize("court_case", COURT_CASES, ids=lambda f: f.__name__)
+def test_engines_agree_on_the_courts_cases(tmp_path, court_case):
+    rows, _ = court_case()
     analyse_both(write_case(tmp_path / "case", rows), tmp_path)
     assert_same_files(tmp_path)
 

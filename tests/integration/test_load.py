@@ -163,3 +163,22 @@ def test_gds_projects_the_loaded_case(empty_db, gds, tmp_path):
         assert components["componentId"].nunique() == len(component_of) - 2
     finally:
         graph.drop()
+
+
+def test_reloading_a_changed_case_removes_stale_rows(empty_db, tmp_path):
+    rows = minimal_case()
+    loader.load_into_neo4j(empty_db, load_case(write_case(tmp_path / "v1", rows)))
+    rows["ledger"] = [e for e in rows["ledger"] if e["client_id"] != "C2"]
+    rows["clients"] = [c for c in rows["clients"] if c["client_id"] != "C2"]
+    rows["accounts"] = [a for a in rows["accounts"] if a["account_id"] != "T2"]
+    changed = load_case(write_case(tmp_path / "v2", rows))
+    loader.load_into_neo4j(empty_db, changed)
+    counts = node_counts(empty_db)
+    assert counts["Client"] == 1 and counts["Entry"] == len(changed["ledger"]) == 7
+    assert counts["Account"] == len(changed["accounts"])
+    records, _, _ = empty_db.execute_query("MATCH (n {id: 'C2'}) RETURN count(n) AS n")
+    assert records[0]["n"] == 0
+    fresh = snapshot(empty_db)
+    loader.clear_database(empty_db.session())
+    loader.load_into_neo4j(empty_db, changed)
+    assert snapshot(empty_db) == fresh  # the same as loading v2 into an empty database
