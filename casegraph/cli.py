@@ -152,6 +152,34 @@ def analyze(
 
 
 @app.command()
+def export(
+    case: Path = typer.Argument(..., help="The case folder."),
+    out: Path = typer.Option(..., "--out", help="File to write: .json (nested tree) or .graphml (Gephi, yEd)."),
+    vendor: Optional[str] = typer.Option(None, help="Export this vendor's whole chain."),
+    gang: Optional[str] = typer.Option(None, help="Export the chain of this gang's platforms."),
+) -> None:
+    """Export the chain of one vendor or one gang: licences, platforms, agent trees, clients, money."""
+    from casegraph.loaders.case import read_case
+    from casegraph.queries.export import UnknownSubject, chain_tree, write_chain
+    from casegraph.queries.memory_engine import analyze_case
+
+    if (vendor is None) == (gang is None):
+        raise typer.BadParameter("give exactly one of --vendor or --gang")
+    if out.suffix.lower() not in (".json", ".graphml"):
+        raise typer.BadParameter("--out must end in .json or .graphml")
+    loaded, problems = read_case(case)
+    if problems:
+        _print_problems(problems, case)
+        raise typer.Exit(EXIT_INVALID)
+    try:
+        tree = chain_tree(loaded, analyze_case(loaded)["totals"], vendor_id=vendor, gang_id=gang)
+    except UnknownSubject as exc:
+        raise typer.BadParameter(str(exc)) from None
+    write_chain(tree, out)
+    console.print(f"wrote {out}")
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("casegraph-demo"), "--out", help="Folder for the case and the outputs."),
     engine: Engine = typer.Option(Engine.memory, help=ENGINE_HELP),

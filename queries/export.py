@@ -1,0 +1,156 @@
+"""The chain of one vendor or one gang as a tree: nested JSON for reading and scripts,
+GraphML for Gephi or yEd. Money is text with two decimals (exact), as in the CSV outputs.
+
+>>> tables = analyze_case(case)                                  # doctest: +SKIP
+>>> tree = chain_tree(case, tables["totals"], vendor_id="V01")   # doctest: +SKIP
+>>> chain_graph(tree)                                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from casegraph.loaders.case import Case
+from casegraph.money import format_fen
+
+from .figures import CLIENT_FIGURES, known_gang_platforms
+
+AGENT_FIGURES = ("subtree_n_clients", *(f"subtree_{f}" for f in CLIENT_FIGURES), "rebate_received",
+                 "commission_received", "rebate_due", "rebate_mismatch")
+PLATFORM_FIGURES = ("n_clients", "n_agents", "agent_depth", *CLIENT_FIGURES)
+COUNTS = {"subtree_n_clients", "n_clients", "n_agents", "agent_depth"}
+
+
+class UnknownSubject(ValueError):
+    """The vendor or gang asked for is not in the case."""
+
+
+def _figures(totals: pd.DataFrame, node_id: str, names) -> dict:
+    row = totals.loc[node_id]
+    return {name: (int(row[name]) if name in COUNTS else format_fen(row[name]))
+            for name in names if name in row.index and pd.notna(row[name])}
+
+
+def chain_tree(case: Case, totals: pd.DataFrame, vendor_id: str | None = None, gang_id: str | None = None) -> dict:
+    """vendor → licences → platforms (with their gang) → agent trees → clients, with figures.
+
+    Give ``vendor_id`` for all of a vendor's licences, or ``gang_id`` for the licences whose
+    platforms a gang runs.
+    """
+    totals = totals.set_index("node_id")
+    licenses = case["licenses"]
+    gang_of = known_gang_platforms(case).drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    if gang_id is not None:
+        platforms = set(gang_of[gang_of == gang_id].index)
+        if not platforms:
+            raise UnknownSubject(f"no platforms of gang {gang_id!r} in the case")
+        licenses = licenses[licenses["platform_id"].isin(platforms)]
+    if vendor_id is not None:
+        if vendor_id not in set(case["vendors"]["vendor_id"]):
+            raise UnknownSubject(f"no vendor {vendor_id!r} in the case")
+        licenses = licenses[licenses["vendor_id"] == vendor_id]
+    vendors = case["vendors"].set_index("vendor_id")
+    platforms = case["platforms"].set_index("platform_id")
+    agents = case["agents"]
+    children = agents.dropna(subset=["parent_agent_id"]).groupby("parent_agent_id")["agent_id"].apply(sorted)
+    clients = case["clients"].dropna(subset=["agent_id"]).groupby("agent_id")["client_id"].apply(sorted)
+    persons = case["persons"].set_index("person_id")["name"]
+    person_of = agents.set_index("agent_id")["person_id"]
+
+    def agent_node(agent_id: str) -> dict:
+        person = person_of[agent_id]
+        return {"agent_id": agent_id, "person_id": None if pd.isna(person) else person,
+                "person_name": None if pd.isna(person) else persons.get(person),
+                "figures": _figures(totals, agent_id, AGENT_FIGURES),
+                "clients": [{"client_id": c, "figures": _figures(totals, c, CLIENT_FIGURES)}
+                            for c in clients.get(agent_id, [])],
+                "agents": [agent_node(child) for child in children.get(agent_id, [])]}
+
+    tree = []
+    for vendor, rows in licenses.groupby("vendor_id", sort=True):
+        entry = {"vendor_id": vendor, "name": vendors.loc[vendor, "name"],
+                 "figures": _figures(totals, vendor, ("license_income", "license_income_bank")), "licenses": []}
+        for licence in rows.sort_values("license_id").itertuples():
+            platform = licence.platform_id
+            roots = sorted(agents.loc[(agents["platform_id"] == platform) & agents["parent_agent_id"].isna(), "agent_id"])
+            direct = case["clients"][(case["clients"]["platform_id"] == platform) & case["clients"]["agent_id"].isna()]
+            entry["licenses"].append({
+                "license_id": licence.license_id, "sold_on": licence.sold_on.strftime("%Y-%m-%d"),
+                "price": format_fen(licence.price), "buyer_name": None if pd.isna(licence.buyer_name) else licence.buyer_name,
+                "platform": {
+                    "platform_id": platform, "name": platforms.loc[platform, "name"],
+                    "domain": platforms.loc[platform, "domain"], "gang_id": gang_of.get(platform),
+                    "figures": _figures(totals, platform, PLATFORM_FIGURES),
+                    "agents": [agent_node(root) for root in roots],
+                    "direct_clients": [{"client_id": c, "figures": _figures(totals, c, CLIENT_FIGURES)}
+                                       for c in sorted(direct["client_id"])],
+                },
+            })
+        tree.append(entry)
+    return {"case_id": case.config.case_id, "vendors": _plain(tree)}
+
+
+def _plain(value):
+    """Missing values (NaN from pandas) as JSON null."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def chain_graph(tree: dict) -> nx.DiGraph:
+    """The tree as a directed graph (node attribute ``label`` and the figures), for GraphML."""
+    graph = nx.DiGraph(case_id=tree["case_id"])
+
+    def add(node: str, label: str, attributes: dict) -> None:
+        figures = attributes.pop("figures", {})
+        clean = {k: v for k, v in {**attributes, **figures}.items() if isinstance(v, (str, int)) and v is not None}
+        graph.add_node(node, label=label, **clean)
+
+    def add_agent(agent: dict, parent: str, relation: str) -> None:
+        node = f"Agent:{agent['agent_id']}"
+        add(node, "Agent", {k: v for k, v in agent.items() if k not in ("clients", "agents")})
+        graph.add_edge(parent, node, type=relation)
+        for client in agent["clients"]:
+            add(f"Client:{client['client_id']}", "Client", dict(client))
+            graph.add_edge(node, f"Client:{client['client_id']}", type="REFERRED")
+        for child in agent["agents"]:
+            add_agent(child, node, "UPLINE_OF")
+
+    for vendor in tree["vendors"]:
+        vendor_node = f"Vendor:{vendor['vendor_id']}"
+        add(vendor_node, "Vendor", {k: v for k, v in vendor.items() if k != "licenses"})
+        for licence in vendor["licenses"]:
+            licence_node = f"License:{licence['license_id']}"
+            add(licence_node, "License", {k: v for k, v in licence.items() if k != "platform"})
+            graph.add_edge(vendor_node, licence_node, type="SOLD")
+            platform = licence["platform"]
+            platform_node = f"Platform:{platform['platform_id']}"
+            add(platform_node, "Platform", {k: v for k, v in platform.items() if k not in ("agents", "direct_clients")})
+            graph.add_edge(licence_node, platform_node, type="CREATED")
+            if platform.get("gang_id"):
+                graph.add_node(f"Gang:{platform['gang_id']}", label="Gang", gang_id=platform["gang_id"])
+                graph.add_edge(f"Gang:{platform['gang_id']}", platform_node, type="OPERATES")
+            for agent in platform["agents"]:
+                add_agent(agent, platform_node, "TOP_AGENT")
+            for client in platform["direct_clients"]:
+                add(f"Client:{client['client_id']}", "Client", dict(client))
+                graph.add_edge(platform_node, f"Client:{client['client_id']}", type="DIRECT_CLIENT")
+    return graph
+
+
+def write_chain(tree: dict, path: Path) -> Path:
+    """Write the tree as ``.json`` or ``.graphml`` (by the file's suffix)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".graphml":
+        nx.write_graphml(chain_graph(tree), path)
+    else:
+        path.write_text(json.dumps(tree, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path

@@ -1,0 +1,59 @@
+"""The chain export: JSON tree and GraphML, consistent with totals.csv."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pytest
+from casebuilder import minimal_case, write_case
+
+from casegraph.cli import main
+from casegraph.generator import generate_case
+
+
+def run(*argv) -> int:
+    with pytest.raises(SystemExit) as done:
+        main([str(a) for a in argv])
+    return done.value.code
+
+
+def clients_in(agent: dict) -> int:
+    return len(agent["clients"]) + sum(clients_in(child) for child in agent["agents"])
+
+
+def test_json_tree_of_a_vendor(tmp_path):
+    case = write_case(tmp_path / "case", minimal_case())
+    assert run("export", case, "--vendor", "V1", "--out", tmp_path / "chain.json") == 0
+    tree = json.loads((tmp_path / "chain.json").read_text(encoding="utf-8"))
+    licence = tree["vendors"][0]["licenses"][0]
+    assert (licence["license_id"], licence["price"], licence["platform"]["gang_id"]) == ("L1", "800000.00", "G1")
+    top = licence["platform"]["agents"][0]
+    assert top["agent_id"] == "A1" and top["agents"][0]["agent_id"] == "A2"
+    assert top["agents"][0]["clients"][0]["figures"]["net_deposit"] == "257060.86"
+    assert top["figures"]["subtree_deposits"] == "484954.00"
+
+
+def test_gang_tree_counts_every_client_once(tmp_path):
+    generate_case(tmp_path / "case", scale="tiny", seed=2)
+    assert run("export", tmp_path / "case", "--gang", "G02", "--out", tmp_path / "g.json") == 0
+    assert run("export", tmp_path / "case", "--gang", "G02", "--out", tmp_path / "g.graphml") == 0
+    tree = json.loads((tmp_path / "g.json").read_text(encoding="utf-8"))
+    for licence in tree["vendors"][0]["licenses"]:
+        platform = licence["platform"]
+        assert platform["gang_id"] == "G02"
+        counted = sum(clients_in(a) for a in platform["agents"]) + len(platform["direct_clients"])
+        assert counted == platform["figures"]["n_clients"]
+    graph = nx.read_graphml(tmp_path / "g.graphml")
+    labels = nx.get_node_attributes(graph, "label")
+    assert sum(1 for v in labels.values() if v == "Client") == sum(
+        licence["platform"]["figures"]["n_clients"] for licence in tree["vendors"][0]["licenses"])
+    assert nx.is_directed_acyclic_graph(graph)
+
+
+def test_export_usage_errors(tmp_path, capsys):
+    case = write_case(tmp_path / "case", minimal_case())
+    assert run("export", case, "--out", tmp_path / "x.json") == 2
+    assert run("export", case, "--gang", "G9", "--out", tmp_path / "x.json") == 2
+    assert "no platforms of gang 'G9'" in capsys.readouterr().err
+    assert run("export", case, "--vendor", "V1", "--out", tmp_path / "x.txt") == 2
