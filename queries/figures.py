@@ -11,6 +11,7 @@ DataFrame indexed by the node's id, so that analysts can join them freely:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from casegraph.money import convert_fen
@@ -56,14 +57,18 @@ def fresh_money(ledger: pd.DataFrame) -> pd.Series:
     return running.groupby(flows["client_id"]).max().clip(lower=0)
 
 
-def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None) -> pd.DataFrame:
+def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None,
+                   only: pd.Index | None = None) -> pd.DataFrame:
     """Every client's figures (contract.md), zeros for clients without entries.
 
     ``ledger`` (with ``amount_cny``) and ``trades`` default to the whole case; pass parts of
-    them (e.g. one period) to get the figures of those entries only.
+    them (e.g. one period) to get the figures of those entries only, and ``only`` to limit
+    the rows to some clients.
     """
     ledger = ledger_in_cny(case) if ledger is None else ledger
     clients = case["clients"].set_index("client_id")
+    if only is not None:
+        clients = clients.loc[only]
     sums = (ledger.groupby(["client_id", "kind"])["amount_cny"].sum()
             .unstack(fill_value=0).rename(columns=KIND_FIGURES))
     figures = pd.DataFrame(index=clients.index)
@@ -226,8 +231,10 @@ def person_clients(case: Case) -> pd.DataFrame:
 def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     """Rebates and commissions paid to the agents each person is (every acting person listed)."""
     acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
-    paid = ledger[ledger["kind"].isin(["rebate", "commission"]) & ledger["beneficiary_agent_id"].isin(acting.index)]
-    sums = paid.groupby([paid["beneficiary_agent_id"].map(acting).rename("person_id"), "kind"])["amount_cny"].sum()
+    # map, not isin: pandas' Arrow strings make isin slow for many lookup values
+    person = ledger["beneficiary_agent_id"].map(acting).rename("person_id")
+    paid = ledger["kind"].isin(["rebate", "commission"]) & person.notna()
+    sums = ledger[paid].groupby([person[paid], ledger.loc[paid, "kind"]])["amount_cny"].sum()
     sums = sums.unstack(fill_value=0).reindex(columns=["rebate", "commission"], fill_value=0)
     sums = sums.reindex(pd.Index(acting.unique(), name="person_id"), fill_value=0)
     return sums.rename(columns={"rebate": "rebate_received", "commission": "commission_received"})
@@ -238,9 +245,10 @@ def own_net_withdrawal(case: Case, ledger: pd.DataFrame) -> pd.Series:
     accounts = case["accounts"]
     held = accounts[(accounts["kind"] == "trading") & accounts["holder_person_id"].notna()]
     holder = held.set_index("account_id")["holder_person_id"]
-    own = ledger[ledger["account_id"].isin(holder.index) & ledger["kind"].isin(["deposit", "withdrawal"])]
-    signed = own["amount_cny"].where(own["kind"] == "withdrawal", -own["amount_cny"])
-    return signed.groupby(own["account_id"].map(holder).rename("person_id")).sum().rename("own_net_withdrawal")
+    person = ledger["account_id"].map(holder).rename("person_id")
+    own = person.notna() & ledger["kind"].isin(["deposit", "withdrawal"])
+    signed = ledger.loc[own, "amount_cny"].where(ledger.loc[own, "kind"] == "withdrawal", -ledger.loc[own, "amount_cny"])
+    return signed.groupby(person[own]).sum().rename("own_net_withdrawal")
 
 
 def person_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
@@ -276,27 +284,43 @@ def membership_windows(case: Case) -> pd.DataFrame:
 
 def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     """:func:`person_totals` per membership period, counting only entries and trades inside it
-    ("during tenure"); indexed by person_id, org_id, role, window_start, window_end."""
-    reached = person_clients(case)
+    ("during tenure"); one row per person_id, org_id, role, window_start, window_end."""
+    reached = person_clients(case).groupby("person_id")["client_id"].apply(list)
+    owner = case["accounts"].dropna(subset=["client_id"]).set_index("account_id")["client_id"]
     trades = case["trades"]
+    # Row positions per client, so each period touches only its person's clients' rows.
+    entries_of = ledger.groupby("client_id").indices
+    trades_of = trades.groupby(trades["account_id"].map(owner)).indices
+    paid_of = ledger.groupby("beneficiary_agent_id").indices
+    agents_of = case["agents"].dropna(subset=["person_id"]).groupby("person_id")["agent_id"].apply(list)
+    held = case["accounts"][case["accounts"]["kind"] == "trading"].dropna(subset=["holder_person_id"])
+    own_accounts = held.groupby("holder_person_id")["account_id"].apply(list)
+    entries_on = ledger.groupby("account_id").indices
+
+    def rows_of(index_of: dict, keys) -> np.ndarray:
+        parts = [index_of[k] for k in keys if k in index_of]
+        return np.concatenate(parts) if parts else np.array([], dtype=np.int64)
+
     rows = []
     for window in membership_windows(case).itertuples(index=False):
-        inside = pd.Series(True, index=ledger.index)
-        inside_trades = pd.Series(True, index=trades.index)
-        if pd.notna(window.since):
-            inside &= ledger["ts"] >= window.since
-            inside_trades &= trades["ts"] >= window.since
-        if pd.notna(window.until):
-            inside &= ledger["ts"] < window.until
-            inside_trades &= trades["ts"] < window.until
-        part = ledger[inside]
-        mine = reached.loc[reached["person_id"] == window.person_id, "client_id"]
-        figures = client_figures(case, part[part["client_id"].isin(mine)], trades[inside_trades]).loc[mine]
+        def inside(frame: pd.DataFrame) -> pd.DataFrame:
+            keep = pd.Series(True, index=frame.index)
+            if pd.notna(window.since):
+                keep &= frame["ts"] >= window.since
+            if pd.notna(window.until):
+                keep &= frame["ts"] < window.until
+            return frame[keep]
+
+        mine = pd.Index(reached.get(window.person_id, []), name="client_id")
+        entries = inside(ledger.iloc[rows_of(entries_of, mine)])
+        figures = client_figures(case, entries, inside(trades.iloc[rows_of(trades_of, mine)]), only=mine)
         sums = _sum_figures(figures.assign(person_id=window.person_id), "person_id", "subtree_")
-        sums = sums.reindex([window.person_id], fill_value=0)
-        received = received_by_person(case, part).reindex([window.person_id], fill_value=0)
-        own = own_net_withdrawal(case, part).reindex([window.person_id], fill_value=0)
-        row = pd.concat([sums, received, own], axis=1).iloc[0].to_dict()
+        paid = inside(ledger.iloc[rows_of(paid_of, agents_of.get(window.person_id, []))])
+        own_rows = ledger.iloc[rows_of(entries_on, own_accounts.get(window.person_id, []))]
+        row = pd.concat([sums.reindex([window.person_id], fill_value=0),
+                         received_by_person(case, paid).reindex([window.person_id], fill_value=0),
+                         own_net_withdrawal(case, inside(own_rows)).reindex([window.person_id], fill_value=0)],
+                        axis=1).iloc[0].to_dict()
         rows.append({"person_id": window.person_id, "org_id": window.org_id, "role": window.role,
                      "window_start": window.start, "window_end": window.end, **row})
     keys = ["person_id", "org_id", "role", "window_start", "window_end"]
