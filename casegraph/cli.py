@@ -88,6 +88,7 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
 def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
     from casegraph.loaders.case import read_case
     from casegraph.outputs import write_csv
+    from casegraph.queries.quality import quality_table
 
     loaded, problems = read_case(case, progress=True)
     if problems:
@@ -104,6 +105,11 @@ def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
         tables = analyze_case(loaded)
     for name, frame in tables.items():
         write_csv(frame, out / f"{name}.csv")
+    quality = quality_table(loaded.path, tables["communities"], tables["gangs"].set_index("gang_id"),
+                            tables.get("account_groups"))
+    if quality is not None:  # a generated or hand-labelled case: score against its truth/
+        write_csv(quality, out / "quality.csv")
+        tables["quality"] = quality
     return loaded, tables
 
 
@@ -217,14 +223,22 @@ def print_summary(tables) -> None:
     console.print(view)
     platforms = totals[totals["node_type"] == "platform"]
     vendors = totals[totals["node_type"] == "vendor"]
-    gangs = chain["gang_id"].dropna().nunique()
+    gangs = tables["gangs"]
+    known = int(gangs["known_gang_id"].notna().sum())
     console.print(
-        f"vendors {len(vendors)}, licences {len(chain)}, platforms {len(platforms)}, "
-        f"gangs known {gangs} (\"?\" = not yet attributed to a gang)\n"
+        f"vendors {len(vendors)}, licences {len(chain)}, platforms {len(platforms)}, gangs {len(gangs)} "
+        f"({known} known from gangs.csv, {len(gangs) - known} found by community detection)\n"
         f"client deposits {_millions(platforms['deposits'].sum())}, withdrawals "
         f"{_millions(platforms['withdrawals'].sum())}, fees {_millions(platforms['fees'].sum())} + overnight "
         f"{_millions(platforms['overnight_fees'].sum())}, vendor licence income "
         f"{_millions(vendors['license_income'].sum())}")
+    per_province = gangs.groupby("province").size().sort_values(ascending=False)
+    console.print("gangs to refer per province: " + ", ".join(f"{p} {n}" for p, n in per_province.items()))
+    if "quality" in tables:
+        scores = tables["quality"].set_index(["subject", "metric"])["value"]
+        console.print(f"against truth/: gangs ARI {scores['gangs', 'ari']:.3f}, "
+                      f"{int(scores['gangs', 'gangs_found'])}/{int(scores['gangs', 'truth_gangs'])} gangs found, "
+                      f"{int(scores['gangs', 'gangs_found_with_province'])} with the right province")
 
 
 @app.command()

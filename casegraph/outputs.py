@@ -11,7 +11,7 @@ from casegraph.money import format_fen_series
 # Integer columns that count things rather than money; every other integer column is fen.
 COUNT_COLUMNS = frozenset({
     "n_clients", "n_agents", "agent_depth", "depth", "own_n_clients", "subtree_n_clients", "n_persons",
-    "n_bank_accounts", "n_platforms", "self_trade_count", "line",
+    "n_bank_accounts", "n_platforms", "self_trade_count", "line", "community_id", "n_trades", "n_fake",
 })
 
 

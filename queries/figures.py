@@ -336,11 +336,12 @@ def licence_payer_accounts(case: Case) -> pd.Index:
     return pd.Index(case["licenses"]["paid_from_account"].dropna().unique())
 
 
-def licence_chain(case: Case, platforms: pd.DataFrame, gang_platforms: pd.DataFrame) -> pd.DataFrame:
-    """chain.csv: one row per licence, vendor → licence → platform → gang, with the money."""
+def licence_chain(case: Case, platforms: pd.DataFrame, gang_platforms: pd.DataFrame,
+                  province_of: pd.Series) -> pd.DataFrame:
+    """chain.csv: one row per licence, vendor → licence → platform → gang (known or found),
+    with the money; ``province_of`` gives each gang's province."""
     licenses = case["licenses"][["vendor_id", "license_id", "platform_id"]]
     gang_of = gang_platforms.drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
-    province_of = case["gangs"].set_index("gang_id")["province"]
     chain = licenses.assign(gang_id=licenses["platform_id"].map(gang_of))
     chain["province"] = chain["gang_id"].map(province_of)
     columns = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawals", "net_deposit", "fees", "rebates_paid"]

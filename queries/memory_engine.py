@@ -14,7 +14,7 @@ from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
 
 from casegraph.thresholds import ThresholdRules
 
-from . import figures
+from . import figures, gangs
 from .income import income_table
 
 NODE_TYPES = ("vendor", "gang", "platform", "agent", "client", "person")
@@ -40,10 +40,9 @@ def totals_table(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return totals[[c for c in TOTALS_COLUMNS if c in totals.columns]]
 
 
-def subject_provinces(case: Case, gang_platforms: pd.DataFrame) -> dict[str, pd.Series]:
-    """Each subject's province, for per-province thresholds: a gang's own; a platform's and an
-    agent's through the (known) gang that runs the platform; a person's and a vendor's own."""
-    gang_province = case["gangs"].set_index("gang_id")["province"]
+def subject_provinces(case: Case, gang_platforms: pd.DataFrame, gang_province: pd.Series) -> dict[str, pd.Series]:
+    """Each subject's province, for per-province thresholds: a gang's; a platform's and an
+    agent's through the gang that runs the platform; a person's and a vendor's own."""
     platform_province = gang_platforms.sort_values("gang_id").drop_duplicates("platform_id").set_index(
         "platform_id")["gang_id"].map(gang_province)
     agents = case["agents"].set_index("agent_id")["platform_id"]
@@ -52,25 +51,47 @@ def subject_provinces(case: Case, gang_platforms: pd.DataFrame) -> dict[str, pd.
             "vendor": case["vendors"].set_index("vendor_id")["province"]}
 
 
-def analyze_case(case: Case) -> dict[str, pd.DataFrame]:
+def gang_provinces_for_output(case: Case, found: pd.DataFrame) -> pd.Series:
+    """A gang's province: the one gangs.csv gives a known gang, else the one found by vote."""
+    known = case["gangs"].dropna(subset=["province"]).set_index("gang_id")["province"]
+    return found["province"].where(~found.index.isin(known.index), found.index.map(known))
+
+
+def finish_outputs(case: Case, ledger, transfers, clients, agents, platforms, persons, communities,
+                   windows, rules) -> dict[str, pd.DataFrame]:
+    """Everything downstream of the per-node figures and the communities, shared by both
+    engines: gangs, chain, totals, income."""
+    gang_platforms = communities[communities["entity_type"] == "platform"].dropna(subset=["gang_id"])[
+        ["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
+    gangs_found = gangs.gang_table(case, communities, platforms)
+    gangs_found["province"] = gang_provinces_for_output(case, gangs_found)
+    gang_sums = figures.gang_totals(platforms, gang_platforms)
+    accounts = communities[communities["entity_type"].isin(["bank_account", "trading_account"])]
+    gang_accounts = pd.Index(accounts.dropna(subset=["gang_id"])["entity_id"])
+    vendors = figures.vendor_totals(case, transfers, gang_accounts)
+    parts = {"vendor": vendors, "gang": gang_sums, "platform": platforms, "agent": agents,
+             "client": clients, "person": persons}
+    subjects = {kind: parts[kind] for kind in INCOME_SUBJECTS}
+    subjects["person"] = persons.reindex(figures.suspect_persons(case), fill_value=0)
+    return {
+        "chain": figures.licence_chain(case, platforms, gang_platforms, gangs_found["province"]),
+        "totals": totals_table(parts),
+        "income": income_table(subjects, windows, subject_provinces(case, gang_platforms, gangs_found["province"]),
+                               rules),
+        "gangs": gangs_found.reset_index(),
+        "communities": communities,
+    }
+
+
+def analyze_case(case: Case, seed: int = 0) -> dict[str, pd.DataFrame]:
     """All outputs of the memory engine, keyed by output name (``chain`` -> chain.csv)."""
     ledger = ledger_in_cny(case)
     transfers = transfers_in_cny(case)
     clients = figures.client_figures(case, ledger)
     agents = figures.agent_subtree_totals(case, clients, ledger)
     platforms = figures.platform_totals(case, clients)
-    gang_platforms = figures.known_gang_platforms(case)
-    gangs = figures.gang_totals(platforms, gang_platforms)
-    vendors = figures.vendor_totals(case, transfers, figures.licence_payer_accounts(case))
     persons = figures.person_totals(case, clients, ledger)
-    parts = {"vendor": vendors, "gang": gangs, "platform": platforms, "agent": agents,
-             "client": clients, "person": persons}
-    rules = ThresholdRules.from_config(case.config.thresholds)
-    subjects = {kind: parts[kind] for kind in INCOME_SUBJECTS}
-    subjects["person"] = persons.reindex(figures.suspect_persons(case), fill_value=0)
-    return {
-        "chain": figures.licence_chain(case, platforms, gang_platforms),
-        "totals": totals_table(parts),
-        "income": income_table(subjects, figures.person_window_totals(case, ledger),
-                               subject_provinces(case, gang_platforms), rules),
-    }
+    found = gangs.detect_communities(gangs.gang_graph(case, ledger), seed=seed)
+    communities = gangs.assign_gangs(case, found, "louvain")
+    return finish_outputs(case, ledger, transfers, clients, agents, platforms, persons, communities,
+                          figures.person_window_totals(case, ledger), ThresholdRules.from_config(case.config.thresholds))

@@ -1,0 +1,399 @@
+"""Account groups (账户组, domain.md §3): broker-side accounts held in other people's names but
+run by one controller, as in the 伊世顿 case, found from the case's own records.
+
+Which accounts: ``trading``, ``sub`` and ``mother`` accounts (the broker side; bank and
+payment accounts move the money and are evidence, not members).
+
+Evidence that two accounts are run together (each kind becomes an item of ``evidence``):
+
+``shared_device:<device_id>`` / ``shared_ip:<ip>``
+    Both accounts were logged into from the same device (or IP address) *habitually*: on at
+    least ``MIN_HABIT_DAYS`` (3) different days each, in the case timezone. Once or twice is
+    what a hotel, a café or a VPN exit does to unrelated people now and then; a controller
+    works every account from his own machines day after day. A device or IP seen with more
+    than ``MAX_SHARED_USERS`` (50) distinct users (accounts accessed and actors logging in,
+    over all logins) is a public facility — proxy, VPN exit, internet café — and is ignored:
+    50 is well above the largest group on record (伊世顿: 31 borrowed accounts and its own).
+``common_funding:<account_id>``
+    One account paid money (``bank_transfers``) into several of them: a controller funds
+    the margin of the accounts he borrowed. A payer of more than ``MAX_FUNDED_ACCOUNTS``
+    (50) broker-side accounts is a payment or clearing hub, not one controller, and is
+    ignored.
+``sync_orders:<n>``
+    Synchronised orders: fills of the same instrument on two accounts within
+    ``SYNC_WINDOW_MS`` (100 ms) of each other, of different broker orders, *repeatedly*: at
+    least ``MIN_SYNC_PAIRS`` (5) such pairs between the two accounts (5 echoes the exchanges'
+    abnormal-trading rule of 5 self-trades; chance coincidences between unrelated busy
+    accounts stay below it). ``n`` is the account's synchronised pairs with the accounts it
+    is linked to this way.
+
+The evidence makes a graph among accounts (all accounts sharing one device, IP or payer are
+linked; two accounts with repeated synchronised orders are linked); every connected component
+of two or more accounts (networkx) is a group, ``group_id`` = ``AG-`` + its smallest
+account_id, the same in every engine and under any row order.
+
+The controller, first rule that names a person:
+
+1. the holder of the group's common funding account (the payer of the most group accounts;
+   ties: the larger amount in CNY, then the smaller account id);
+2. the person who most often used the group's shared devices and IPs *other than* through
+   the group's accounts: actors logging in, and holders of other accounts accessed from them
+   (ties: the smaller person id);
+3. the holder of the mother account most of the group's accounts are split off (ties: the
+   smaller account id);
+4. otherwise unknown (empty).
+
+Group figures, the same on every row of the group:
+
+- ``self_trade_count``: broker orders (``broker_ref``) with both sides inside the group — a
+  buy and a sell fill on the group's accounts, or a fill on one of them whose
+  ``counterparty_account_id`` is another group account — each order counted once;
+  ``self_trade_qty``: Σ their matched quantity (the smaller of the order's bought and sold
+  lots inside the group; the one side's lots when the other side is only named as
+  counterparty); ``self_trade_notional_points``: Σ matched lots × the order's average fill
+  price, in the instruments' price points — **not CNY**: broker statements carry no
+  contract multiplier or currency, so compare it only within one instrument.
+- ``sync_order_pairs``: pairs of fills of the same instrument on two different group accounts
+  within 100 ms, of different broker orders; ``orders_within_100ms_share``: the share of
+  the group's fills that are in such a pair.
+- ``volume_share``: the group's filled lots / all filled lots (every account) on the
+  instruments the group trades.
+
+Money is integer fen; quantities and shares are floats rounded to 6 decimals.
+
+>>> from casegraph.loaders.case import load_case                    # doctest: +SKIP
+>>> account_groups(load_case("mycase"))[["group_id", "account_id", "evidence"]].head(2)  # doctest: +SKIP
+     group_id  account_id                                           evidence
+0  AG-ACC0013  ACC0013  shared_device:D3F1;common_funding:BK0042;sync_orders:41
+1  AG-ACC0013  ACC0052  shared_device:D3F1;common_funding:BK0042;sync_orders:57
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from casegraph.loaders.case import Case
+from casegraph.loaders.fx import transfers_in_cny
+from casegraph.loaders.read import local_dates
+
+BROKER_SIDE_KINDS = ("trading", "mother", "sub")
+MIN_HABIT_DAYS = 3
+MAX_SHARED_USERS = 50
+MAX_FUNDED_ACCOUNTS = 50
+SYNC_WINDOW_MS = 100
+MIN_SYNC_PAIRS = 5
+
+IDENTIFIERS = (("device_id", "shared_device"), ("ip", "shared_ip"))
+EVIDENCE_ORDER = ("shared_device", "shared_ip", "common_funding", "sync_orders")
+
+GROUP_COLUMNS = ("group_id", "account_id", "holder_person_id", "controller_id", "evidence", "self_trade_count",
+                 "self_trade_qty", "volume_share", "self_trade_notional_points", "sync_order_pairs",
+                 "orders_within_100ms_share")
+TEXT_COLUMNS = ("group_id", "account_id", "holder_person_id", "controller_id", "evidence")
+COUNT_COLUMNS = ("self_trade_count", "sync_order_pairs")
+FLOAT_COLUMNS = ("self_trade_qty", "volume_share", "self_trade_notional_points", "orders_within_100ms_share")
+LINK_COLUMNS = ("account_id", "evidence", "key")
+
+
+# -- the accounts and the evidence ---------------------------------------------------------------
+def broker_side_accounts(case: Case) -> pd.DataFrame:
+    """Trading, sub and mother accounts: the candidates, indexed by account_id."""
+    accounts = case["accounts"].set_index("account_id")
+    kind = accounts["kind"].astype(object)
+    return accounts[kind.isin(BROKER_SIDE_KINDS).to_numpy()][["kind", "holder_person_id", "parent_account_id"]]
+
+
+def identifier_users(logins: pd.DataFrame, column: str) -> pd.Series:
+    """Per device (or IP), the number of distinct users: accounts accessed and actors.
+
+    >>> logins = pd.DataFrame({"ip": ["1.1.1.1"] * 3, "account_id": ["A", "A", None],
+    ...                        "actor_id": [None, "P1", "P2"]})
+    >>> int(identifier_users(logins, "ip")["1.1.1.1"])
+    3
+    """
+    users = pd.concat([
+        pd.DataFrame({"key": logins[column], "user": "account:" + logins["account_id"].astype("string")}),
+        pd.DataFrame({"key": logins[column], "user": "actor:" + logins["actor_id"].astype("string")}),
+    ]).dropna()
+    return users.drop_duplicates().groupby("key")["user"].size()
+
+
+def identifier_links(case: Case, accounts: pd.DataFrame, min_days: int = MIN_HABIT_DAYS,
+                     max_users: int = MAX_SHARED_USERS) -> pd.DataFrame:
+    """(account_id, evidence, key) for devices and IPs that at least two broker-side accounts
+    used habitually (≥ ``min_days`` local days each) and that are not public (≤ ``max_users``
+    distinct users)."""
+    logins = case["logins"]
+    day = local_dates(logins["ts"], case.config.timezone)
+    broker_side = logins["account_id"].map(pd.Series(True, index=accounts.index)).fillna(False).astype(bool)
+    links = []
+    for column, evidence in IDENTIFIERS:
+        users = identifier_users(logins, column)
+        used = pd.DataFrame({"key": logins[column], "account_id": logins["account_id"], "day": day})[
+            broker_side & logins[column].notna()]
+        days = used.drop_duplicates().groupby(["key", "account_id"]).size()
+        habitual = days[days >= min_days].reset_index()[["key", "account_id"]]
+        habitual = habitual[habitual["key"].map(users).le(max_users).to_numpy()]
+        shared = habitual.groupby("key")["account_id"].transform("size") >= 2
+        links.append(habitual[shared.to_numpy()].assign(evidence=evidence))
+    return _links_frame(pd.concat(links, ignore_index=True))
+
+
+def funding_transfers(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
+    """Transfers into broker-side accounts from another account: (source, account_id, amount_cny)."""
+    transfers = transfers_in_cny(case)
+    into = transfers["to_account"].map(pd.Series(True, index=accounts.index)).fillna(False).astype(bool)
+    into &= (transfers["from_account"] != transfers["to_account"]).fillna(False).astype(bool)
+    return pd.DataFrame({"source": transfers["from_account"], "account_id": transfers["to_account"],
+                         "amount_cny": transfers["amount_cny"]})[into.to_numpy()]
+
+
+def funding_links(funding: pd.DataFrame, max_funded: int = MAX_FUNDED_ACCOUNTS) -> pd.DataFrame:
+    """(account_id, 'common_funding', source) for payers of 2..``max_funded`` broker-side accounts."""
+    pairs = funding[["source", "account_id"]].drop_duplicates()
+    funded = pairs.groupby("source")["account_id"].transform("size")
+    common = pairs[((funded >= 2) & (funded <= max_funded)).to_numpy()]
+    return _links_frame(common.rename(columns={"source": "key"}).assign(evidence="common_funding"))
+
+
+def _links_frame(links: pd.DataFrame) -> pd.DataFrame:
+    return links[list(LINK_COLUMNS)].astype(object).sort_values(list(LINK_COLUMNS), ignore_index=True)
+
+
+def broker_fills(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
+    """Fills on broker-side accounts with ``t_us``: the time in whole microseconds since the
+    epoch (what Neo4j's datetime keeps)."""
+    fills = case["broker_fills"]
+    fills = fills[fills["account_id"].map(pd.Series(True, index=accounts.index)).fillna(False).astype(bool)]
+    columns = ["fill_id", "account_id", "instrument", "side", "qty", "price", "broker_ref",
+               "counterparty_account_id"]
+    out = fills[columns].astype({c: object for c in columns if c not in ("qty", "price")})
+    out["t_us"] = fills["ts"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").astype("int64")
+    return out.reset_index(drop=True)
+
+
+def sync_fill_pairs(fills: pd.DataFrame, window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
+    """Every pair of fills of one instrument within ``window_ms`` of each other, on different
+    accounts and of different broker orders, once: (fill_a, fill_b, account_a, account_b).
+
+    >>> fills = pd.DataFrame({"fill_id": ["F1", "F2", "F3"], "account_id": ["A", "B", "C"],
+    ...                       "instrument": ["HSI"] * 3, "broker_ref": ["R1", "R2", "R3"],
+    ...                       "t_us": [0, 60_000, 200_000]})
+    >>> sync_fill_pairs(fills)[["fill_a", "fill_b"]].values.tolist()
+    [['F1', 'F2']]
+    """
+    window = window_ms * 1000
+    ordered = fills.sort_values(["instrument", "t_us", "fill_id"], ignore_index=True)
+    t = ordered["t_us"].to_numpy()
+    # Rows [start, end) of each instrument; within it, each fill pairs with the later ones
+    # up to `window` after it (equal times: the later fill_id is the later one).
+    block = ordered.groupby("instrument", sort=False).indices
+    end = np.empty(len(ordered), dtype=np.int64)
+    for rows in block.values():
+        end[rows] = rows[0] + np.searchsorted(t[rows], t[rows] + window, side="right")
+    counts = end - np.arange(len(ordered)) - 1
+    left = np.repeat(np.arange(len(ordered)), counts)
+    # right = left + 1, left + 2, …: the position within each run of the same left
+    run_start = np.repeat(np.cumsum(counts) - counts, counts)
+    right = left + 1 + (np.arange(len(left)) - run_start)
+    a, b = ordered.iloc[left].reset_index(drop=True), ordered.iloc[right].reset_index(drop=True)
+    keep = ((a["account_id"] != b["account_id"]) & (a["broker_ref"] != b["broker_ref"])).to_numpy()
+    return pd.DataFrame({"fill_a": a["fill_id"][keep].to_numpy(), "fill_b": b["fill_id"][keep].to_numpy(),
+                         "account_a": a["account_id"][keep].to_numpy(),
+                         "account_b": b["account_id"][keep].to_numpy()})
+
+
+def sync_links(pairs: pd.DataFrame, min_pairs: int = MIN_SYNC_PAIRS) -> pd.DataFrame:
+    """Account pairs (account_a < account_b) with at least ``min_pairs`` synchronised fill pairs."""
+    low = np.minimum(pairs["account_a"].to_numpy(), pairs["account_b"].to_numpy())
+    high = np.maximum(pairs["account_a"].to_numpy(), pairs["account_b"].to_numpy())
+    counted = pd.DataFrame({"account_a": low, "account_b": high}).groupby(
+        ["account_a", "account_b"]).size().rename("pairs").reset_index()
+    return counted[counted["pairs"] >= min_pairs].reset_index(drop=True)
+
+
+# -- the groups ------------------------------------------------------------------------------------
+def group_membership(links: pd.DataFrame, synced: pd.DataFrame) -> pd.DataFrame:
+    """(account_id, group_id): connected components of ≥ 2 accounts of the evidence graph, with
+    ``group_id`` = ``AG-`` + the smallest account_id.
+
+    >>> links = pd.DataFrame({"account_id": ["B", "C"], "evidence": "shared_device", "key": "D1"})
+    >>> synced = pd.DataFrame({"account_a": ["E"], "account_b": ["F"], "pairs": [9]})
+    >>> group_membership(links, synced).values.tolist()
+    [['B', 'AG-B'], ['C', 'AG-B'], ['E', 'AG-E'], ['F', 'AG-E']]
+    """
+    graph = nx.Graph()
+    # Accounts sharing one device, IP or payer form a clique; a star joins them the same way.
+    for _, accounts in links.groupby(["evidence", "key"])["account_id"]:
+        first, *others = sorted(accounts)
+        graph.add_edges_from((first, other) for other in others)
+    graph.add_edges_from(zip(synced["account_a"], synced["account_b"]))
+    rows = [(account, f"AG-{min(component)}")
+            for component in nx.connected_components(graph) if len(component) >= 2 for account in component]
+    members = pd.DataFrame(rows, columns=["account_id", "group_id"], dtype=object)
+    return members.sort_values(["group_id", "account_id"], ignore_index=True)
+
+
+def evidence_text(members: pd.DataFrame, links: pd.DataFrame, synced: pd.DataFrame) -> pd.Series:
+    """Per member account, its evidence items joined by ``;`` in the order of ``EVIDENCE_ORDER``
+    (devices, IPs, payers sorted by id), ending with ``sync_orders:<n>`` when it has any."""
+    sync_per_account = pd.concat([synced[["account_a", "pairs"]].set_axis(["key", "pairs"], axis=1),
+                                  synced[["account_b", "pairs"]].set_axis(["key", "pairs"], axis=1)])
+    sync_items = (sync_per_account.groupby("key")["pairs"].sum().astype(str).rename_axis("account_id")
+                  .reset_index().rename(columns={"pairs": "key"}).assign(evidence="sync_orders"))
+    items = pd.concat([links, sync_items], ignore_index=True)
+    items = items[items["account_id"].map(pd.Series(True, index=members["account_id"])).fillna(False).astype(bool)]
+    items = items.assign(rank=items["evidence"].map({e: i for i, e in enumerate(EVIDENCE_ORDER)}))
+    items = items.sort_values(["account_id", "rank", "key"])
+    text = (items["evidence"] + ":" + items["key"]).groupby(items["account_id"]).agg(";".join)
+    return members["account_id"].map(text)
+
+
+def group_controllers(case: Case, members: pd.DataFrame, links: pd.DataFrame, funding: pd.DataFrame,
+                      accounts: pd.DataFrame) -> pd.Series:
+    """Per group_id, the controller person by the rules of the module's docstring."""
+    holder = case["accounts"].set_index("account_id")["holder_person_id"].dropna()
+    group_of = members.set_index("account_id")["group_id"]
+    by_funding = funding_controllers(group_of, links, funding, holder)
+    by_login = login_controllers(case, group_of, links, holder)
+    by_mother = mother_controllers(group_of, accounts, holder)
+    groups = pd.Index(members["group_id"].unique(), name="group_id")
+    return (by_funding.reindex(groups).fillna(by_login.reindex(groups)).fillna(by_mother.reindex(groups))
+            .rename("controller_id"))
+
+
+def _first_by(frame: pd.DataFrame, keys: list[str], ascending: list[bool], value: str) -> pd.Series:
+    """Per group_id, ``value`` of the first row in the given order."""
+    first = frame.sort_values(["group_id", *keys], ascending=[True, *ascending]).drop_duplicates("group_id")
+    return first.set_index("group_id")[value]
+
+
+def funding_controllers(group_of: pd.Series, links: pd.DataFrame, funding: pd.DataFrame,
+                        holder: pd.Series) -> pd.Series:
+    """Rule 1: the holder of the payer of the most group accounts (then most money, smallest id)."""
+    common = links[links["evidence"] == "common_funding"]
+    paid = funding.merge(common.rename(columns={"key": "source"})[["source", "account_id"]],
+                         on=["source", "account_id"])
+    paid = paid.assign(group_id=paid["account_id"].map(group_of), holder=paid["source"].map(holder)).dropna(
+        subset=["group_id", "holder"])
+    per_source = paid.groupby(["group_id", "source", "holder"]).agg(
+        n_accounts=("account_id", "nunique"), amount=("amount_cny", "sum")).reset_index()
+    return _first_by(per_source, ["n_accounts", "amount", "source"], [False, False, True], "holder")
+
+
+def login_controllers(case: Case, group_of: pd.Series, links: pd.DataFrame, holder: pd.Series) -> pd.Series:
+    """Rule 2: the person who most often used the group's shared devices and IPs other than
+    through the group's own accounts: actors who are persons, holders of other accounts."""
+    logins = case["logins"]
+    persons = pd.Series(True, index=case["persons"]["person_id"])
+    used = []
+    for column, evidence in IDENTIFIERS:
+        shared = links[links["evidence"] == evidence].assign(group_id=lambda f: f["account_id"].map(group_of))
+        group_of_key = shared.drop_duplicates(["key", "group_id"])[["key", "group_id"]]
+        on_key = logins[["account_id", "actor_id"]].assign(key=logins[column]).merge(group_of_key, on="key")
+        used.append(on_key)
+    on_shared = pd.concat(used, ignore_index=True)
+    own = on_shared["account_id"].map(group_of).eq(on_shared["group_id"]).fillna(False).astype(bool)
+    others = on_shared[~own.to_numpy()]
+    actor = others["actor_id"].where(others["actor_id"].map(persons).fillna(False).astype(bool))
+    person = pd.concat([actor, others["account_id"].map(holder)], keys=["actor", "holder"])
+    group = pd.concat([others["group_id"], others["group_id"]], keys=["actor", "holder"])
+    uses = pd.DataFrame({"group_id": group, "person": person}).dropna()
+    counted = uses.groupby(["group_id", "person"]).size().rename("n").reset_index()
+    return _first_by(counted, ["n", "person"], [False, True], "person")
+
+
+def mother_controllers(group_of: pd.Series, accounts: pd.DataFrame, holder: pd.Series) -> pd.Series:
+    """Rule 3: the holder of the mother account most group accounts are split off."""
+    parent = accounts["parent_account_id"].reindex(group_of.index)
+    split = pd.DataFrame({"group_id": group_of.to_numpy(), "mother": parent.to_numpy()}).dropna()
+    counted = split.groupby(["group_id", "mother"]).size().rename("n").reset_index()
+    counted = counted.assign(holder=counted["mother"].map(holder)).dropna(subset=["holder"])
+    return _first_by(counted, ["n", "mother"], [False, True], "holder")
+
+
+# -- group figures ---------------------------------------------------------------------------------
+def self_trades(fills: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
+    """Per group_id: ``self_trade_count``, ``self_trade_qty``, ``self_trade_notional_points``
+    (see the module's docstring: one per broker order with both sides inside the group)."""
+    mine = fills.assign(group_id=fills["account_id"].map(group_of)).dropna(subset=["group_id"])
+    counterparty_group = mine["counterparty_account_id"].map(group_of)
+    names_other = ((counterparty_group == mine["group_id"])
+                   & (mine["counterparty_account_id"] != mine["account_id"])).fillna(False).astype(bool)
+    mine = mine.assign(buy=mine["qty"].where(mine["side"] == "B", 0.0),
+                       sell=mine["qty"].where(mine["side"] == "S", 0.0),
+                       value=mine["qty"] * mine["price"], names_other=names_other)
+    orders = mine.groupby(["group_id", "broker_ref"]).agg(
+        buy=("buy", "sum"), sell=("sell", "sum"), qty=("qty", "sum"), value=("value", "sum"),
+        names_other=("names_other", "any")).reset_index()
+    both_sides = (orders["buy"] > 0) & (orders["sell"] > 0)
+    orders = orders[(both_sides | orders["names_other"]).to_numpy()]
+    matched = np.where(both_sides[orders.index], np.minimum(orders["buy"], orders["sell"]),
+                       orders["buy"] + orders["sell"])
+    orders = orders.assign(matched=matched, points=matched * orders["value"] / orders["qty"])
+    return orders.groupby("group_id").agg(self_trade_count=("broker_ref", "size"),
+                                          self_trade_qty=("matched", "sum"),
+                                          self_trade_notional_points=("points", "sum"))
+
+
+def order_timing(fills: pd.DataFrame, pairs: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
+    """Per group_id: ``sync_order_pairs`` (pairs of synchronised fills on two of its accounts)
+    and ``orders_within_100ms_share`` (the share of its fills in such a pair)."""
+    group_a, group_b = pairs["account_a"].map(group_of), pairs["account_b"].map(group_of)
+    inside = pairs.assign(group_id=group_a)[(group_a == group_b).fillna(False).astype(bool).to_numpy()]
+    n_pairs = inside.groupby("group_id").size()
+    timed = pd.concat([inside[["group_id", "fill_a"]].set_axis(["group_id", "fill"], axis=1),
+                       inside[["group_id", "fill_b"]].set_axis(["group_id", "fill"], axis=1)]).drop_duplicates()
+    n_fills = fills["account_id"].map(group_of).value_counts()
+    share = (timed.groupby("group_id").size() / n_fills).reindex(n_fills.index)
+    return pd.DataFrame({"sync_order_pairs": n_pairs, "orders_within_100ms_share": share})
+
+
+def volume_shares(fills: pd.DataFrame, group_of: pd.Series) -> pd.Series:
+    """Per group_id: its filled lots / all filled lots on the instruments it trades."""
+    per_instrument = fills.groupby("instrument")["qty"].sum()
+    mine = fills.assign(group_id=fills["account_id"].map(group_of)).dropna(subset=["group_id"])
+    group_qty = mine.groupby("group_id")["qty"].sum()
+    instruments = mine[["group_id", "instrument"]].drop_duplicates()
+    market_qty = instruments["instrument"].map(per_instrument).groupby(instruments["group_id"]).sum()
+    return (group_qty / market_qty).rename("volume_share")
+
+
+def finish_groups(frame: pd.DataFrame) -> pd.DataFrame:
+    """The output frame both engines return: columns of ``GROUP_COLUMNS``, ids as text
+    (missing = ``<NA>``), counts int64, quantities and shares float64 rounded to 6 decimals,
+    rows by group_id then account_id."""
+    out = pd.DataFrame({c: frame[c] for c in GROUP_COLUMNS}) if len(frame) else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in GROUP_COLUMNS})
+    out = out.astype({**{c: "string" for c in TEXT_COLUMNS}, **{c: "float64" for c in FLOAT_COLUMNS}})
+    out = out.astype({c: "int64" for c in COUNT_COLUMNS})
+    for column in FLOAT_COLUMNS:
+        out[column] = out[column].round(6)
+    return out.sort_values(["group_id", "account_id"], ignore_index=True)
+
+
+def account_groups(case: Case, min_days: int = MIN_HABIT_DAYS, max_users: int = MAX_SHARED_USERS,
+                   max_funded: int = MAX_FUNDED_ACCOUNTS, window_ms: int = SYNC_WINDOW_MS,
+                   min_sync_pairs: int = MIN_SYNC_PAIRS) -> pd.DataFrame:
+    """account_groups.csv: one row per account of every group, with the group's evidence,
+    controller and figures (see the module's docstring for every rule)."""
+    accounts = broker_side_accounts(case)
+    funding = funding_transfers(case, accounts)
+    links = pd.concat([identifier_links(case, accounts, min_days, max_users), funding_links(funding, max_funded)],
+                      ignore_index=True)
+    fills = broker_fills(case, accounts)
+    pairs = sync_fill_pairs(fills, window_ms)
+    synced = sync_links(pairs, min_sync_pairs)
+    members = group_membership(links, synced)
+    group_of = members.set_index("account_id")["group_id"]
+    rows = members.assign(holder_person_id=members["account_id"].map(accounts["holder_person_id"]),
+                          evidence=evidence_text(members, links, synced))
+    rows["controller_id"] = rows["group_id"].map(group_controllers(case, members, links, funding, accounts))
+    figures = pd.concat([self_trades(fills, group_of), order_timing(fills, pairs, group_of),
+                         volume_shares(fills, group_of)], axis=1)
+    rows = rows.join(figures, on="group_id")
+    rows[["self_trade_count", "sync_order_pairs"]] = rows[["self_trade_count", "sync_order_pairs"]].fillna(0)
+    rows[list(FLOAT_COLUMNS)] = rows[list(FLOAT_COLUMNS)].fillna(0.0)
+    return finish_groups(rows)

@@ -1,0 +1,83 @@
+"""quality.csv: how well the gangs and account groups found match a case's truth/.
+
+Scored over every entity that the truth or the analysis puts in a group (an entity in no
+group is its own singleton): the adjusted Rand index (igraph) and pairwise precision,
+recall and F1 (pairs of entities put together). For gangs also: how many truth gangs were
+found (most of their members in one gang found, which is theirs alone) and with the right
+province.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import igraph as ig
+import pandas as pd
+
+
+def _pairs(sizes: pd.Series) -> int:
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def grouping_scores(truth: pd.Series, found: pd.Series) -> dict[str, float]:
+    """ARI and pairwise precision / recall / F1 of two labellings of the same entities
+    (missing label = in no group).
+
+    >>> t = pd.Series(["a", "a", "b", None]); f = pd.Series(["x", "x", "y", "y"])
+    >>> grouping_scores(t, f)["pairwise_recall"]
+    1.0
+    """
+    entities = truth.notna() | found.notna()
+    truth, found = truth[entities], found[entities]
+    singles_t = pd.Series([f"\0t{i}" for i in range(len(truth))], index=truth.index)
+    singles_f = pd.Series([f"\0f{i}" for i in range(len(found))], index=found.index)
+    t = truth.fillna(singles_t)
+    f = found.fillna(singles_f)
+    ari = ig.compare_communities(pd.factorize(t)[0].tolist(), pd.factorize(f)[0].tolist(), method="ari")
+    together = _pairs(pd.DataFrame({"t": truth, "f": found}).dropna().value_counts())
+    truth_pairs, found_pairs = _pairs(truth.value_counts()), _pairs(found.value_counts())
+    precision = together / found_pairs if found_pairs else 1.0
+    recall = together / truth_pairs if truth_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"ari": ari, "pairwise_precision": precision, "pairwise_recall": recall, "pairwise_f1": f1,
+            "n_entities": int(entities.sum())}
+
+
+def gangs_found(truth: pd.DataFrame, found: pd.DataFrame, gangs: pd.DataFrame) -> tuple[int, int, int]:
+    """(truth gangs, found, found with the right province). ``truth``: truth/gangs.csv;
+    ``found``: communities.csv rows; ``gangs``: gangs.csv (province by gang_id)."""
+    members = truth[truth["gang_id"] != ""].merge(found, on=["entity_id", "entity_type"], suffixes=("", "_found"))
+    best = members.groupby("gang_id")["gang_id_found"].agg(lambda s: s.value_counts().index[0]
+                                                         if s.notna().any() else None)
+    share = members.groupby("gang_id").apply(lambda m: (m["gang_id_found"] == best[m.name]).mean(),
+                                             include_groups=False)
+    unique = best.dropna().map(best.dropna().value_counts()) == 1
+    found_ok = (share > 0.5) & unique.reindex(share.index, fill_value=False)
+    province = truth[truth["gang_id"] != ""].drop_duplicates("gang_id").set_index("gang_id")["province"]
+    right = found_ok & (best.map(gangs["province"]) == province.reindex(best.index))
+    return len(best), int(found_ok.sum()), int(right.sum())
+
+
+def quality_table(case_dir: Path, communities: pd.DataFrame, gangs: pd.DataFrame,
+                  account_groups: pd.DataFrame | None) -> pd.DataFrame | None:
+    """quality.csv rows (subject, metric, value), or None when the case has no truth/."""
+    truth_dir = case_dir / "truth"
+    if not (truth_dir / "gangs.csv").is_file():
+        return None
+    rows = []
+    truth = pd.read_csv(truth_dir / "gangs.csv", dtype=str, keep_default_na=False)
+    joined = truth.merge(communities, on=["entity_id", "entity_type"], how="left", suffixes=("", "_found"))
+    scores = grouping_scores(joined["gang_id"].replace("", None), joined["gang_id_found"])
+    n_truth, n_found, n_province = gangs_found(truth, communities, gangs)
+    scores.update({"truth_gangs": n_truth, "gangs_found": n_found, "gangs_found_with_province": n_province})
+    rows += [("gangs", metric, value) for metric, value in scores.items()]
+    if account_groups is not None and (truth_dir / "account_groups.csv").is_file():
+        groups = pd.read_csv(truth_dir / "account_groups.csv", dtype=str, keep_default_na=False)
+        accounts = pd.Index(sorted(set(groups["account_id"]) | set(account_groups["account_id"])))
+        scores = grouping_scores(groups.set_index("account_id")["group_id"].reindex(accounts),
+                                 account_groups.drop_duplicates("account_id").set_index("account_id")["group_id"]
+                                 .reindex(accounts))
+        rows += [("account_groups", metric, value) for metric, value in scores.items()]
+    table = pd.DataFrame(rows, columns=["subject", "metric", "value"])
+    table["value"] = [round(float(v), 6) if isinstance(v, float) else v for v in table["value"]]
+    return table
