@@ -14,6 +14,9 @@ Evidence that two accounts are run together (each kind becomes an item of ``evid
     than ``MAX_SHARED_USERS`` (50) distinct users (accounts accessed and actors logging in,
     over all logins) is a public facility — proxy, VPN exit, internet café — and is ignored:
     50 is well above the largest group on record (伊世顿: 31 borrowed accounts and its own).
+    An IP is moreover a network exit, not a machine: one seen from more than
+    ``MAX_IP_DEVICES`` (5) distinct devices is a shared network (VPN, public Wi-Fi, carrier
+    NAT), since a controller works from a handful of machines of his own, and is ignored.
 ``common_funding:<account_id>``
     One account paid money (``bank_transfers``) into several of them: a controller funds
     the margin of the accounts he borrowed. A payer of more than ``MAX_FUNDED_ACCOUNTS``
@@ -81,6 +84,7 @@ from casegraph.loaders.read import local_dates
 BROKER_SIDE_KINDS = ("trading", "mother", "sub")
 MIN_HABIT_DAYS = 3
 MAX_SHARED_USERS = 50
+MAX_IP_DEVICES = 5
 MAX_FUNDED_ACCOUNTS = 50
 SYNC_WINDOW_MS = 100
 MIN_SYNC_PAIRS = 5
@@ -105,37 +109,48 @@ def broker_side_accounts(case: Case) -> pd.DataFrame:
     return accounts[kind.isin(BROKER_SIDE_KINDS).to_numpy()][["kind", "holder_person_id", "parent_account_id"]]
 
 
-def identifier_users(logins: pd.DataFrame, column: str) -> pd.Series:
-    """Per device (or IP), the number of distinct users: accounts accessed and actors.
+def is_in(values: pd.Series, ids) -> np.ndarray:
+    """A boolean array: is each value one of ``ids``? (``map``, not Arrow-string ``isin``.)"""
+    return values.map(pd.Series(True, index=pd.Index(ids).dropna().unique())).notna().to_numpy()
+
+
+def identifier_reach(logins: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per device (or IP): ``users``, the distinct accounts accessed and actors logging in
+    from it, and ``devices``, the distinct devices seen on it.
 
     >>> logins = pd.DataFrame({"ip": ["1.1.1.1"] * 3, "account_id": ["A", "A", None],
-    ...                        "actor_id": [None, "P1", "P2"]})
-    >>> int(identifier_users(logins, "ip")["1.1.1.1"])
-    3
+    ...                        "actor_id": [None, "P1", "P2"], "device_id": ["D1", "D1", "D2"]})
+    >>> identifier_reach(logins, "ip").loc["1.1.1.1"].tolist()
+    [3, 2]
     """
     users = pd.concat([
         pd.DataFrame({"key": logins[column], "user": "account:" + logins["account_id"].astype("string")}),
         pd.DataFrame({"key": logins[column], "user": "actor:" + logins["actor_id"].astype("string")}),
-    ]).dropna()
-    return users.drop_duplicates().groupby("key")["user"].size()
+    ]).dropna().drop_duplicates()
+    devices = pd.DataFrame({"key": logins[column], "device": logins["device_id"]}).dropna().drop_duplicates()
+    return pd.DataFrame({"users": users.groupby("key").size(),
+                         "devices": devices.groupby("key").size()}).fillna(0).astype("int64")
 
 
 def identifier_links(case: Case, accounts: pd.DataFrame, min_days: int = MIN_HABIT_DAYS,
-                     max_users: int = MAX_SHARED_USERS) -> pd.DataFrame:
+                     max_users: int = MAX_SHARED_USERS, max_ip_devices: int = MAX_IP_DEVICES) -> pd.DataFrame:
     """(account_id, evidence, key) for devices and IPs that at least two broker-side accounts
     used habitually (≥ ``min_days`` local days each) and that are not public (≤ ``max_users``
-    distinct users)."""
+    distinct users; an IP also ≤ ``max_ip_devices`` distinct devices)."""
     logins = case["logins"]
     day = local_dates(logins["ts"], case.config.timezone)
-    broker_side = logins["account_id"].map(pd.Series(True, index=accounts.index)).fillna(False).astype(bool)
+    broker_side = is_in(logins["account_id"], accounts.index)
     links = []
     for column, evidence in IDENTIFIERS:
-        users = identifier_users(logins, column)
+        reach = identifier_reach(logins, column)
+        private = reach["users"] <= max_users
+        if column == "ip":
+            private &= reach["devices"] <= max_ip_devices
         used = pd.DataFrame({"key": logins[column], "account_id": logins["account_id"], "day": day})[
-            broker_side & logins[column].notna()]
+            broker_side & logins[column].notna().to_numpy()]
         days = used.drop_duplicates().groupby(["key", "account_id"]).size()
         habitual = days[days >= min_days].reset_index()[["key", "account_id"]]
-        habitual = habitual[habitual["key"].map(users).le(max_users).to_numpy()]
+        habitual = habitual[is_in(habitual["key"], private.index[private])]
         shared = habitual.groupby("key")["account_id"].transform("size") >= 2
         links.append(habitual[shared.to_numpy()].assign(evidence=evidence))
     return _links_frame(pd.concat(links, ignore_index=True))
@@ -144,10 +159,10 @@ def identifier_links(case: Case, accounts: pd.DataFrame, min_days: int = MIN_HAB
 def funding_transfers(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
     """Transfers into broker-side accounts from another account: (source, account_id, amount_cny)."""
     transfers = transfers_in_cny(case)
-    into = transfers["to_account"].map(pd.Series(True, index=accounts.index)).fillna(False).astype(bool)
-    into &= (transfers["from_account"] != transfers["to_account"]).fillna(False).astype(bool)
+    into = is_in(transfers["to_account"], accounts.index) & (
+        transfers["from_account"] != transfers["to_account"]).to_numpy(dtype=bool, na_value=False)
     return pd.DataFrame({"source": transfers["from_account"], "account_id": transfers["to_account"],
-                         "amount_cny": transfers["amount_cny"]})[into.to_numpy()]
+                         "amount_cny": transfers["amount_cny"]})[into]
 
 
 def funding_links(funding: pd.DataFrame, max_funded: int = MAX_FUNDED_ACCOUNTS) -> pd.DataFrame:
@@ -166,7 +181,7 @@ def broker_fills(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
     """Fills on broker-side accounts with ``t_us``: the time in whole microseconds since the
     epoch (what Neo4j's datetime keeps)."""
     fills = case["broker_fills"]
-    fills = fills[fills["account_id"].map(pd.Series(True, index=accounts.index)).fillna(False).astype(bool)]
+    fills = fills[is_in(fills["account_id"], accounts.index)]
     columns = ["fill_id", "account_id", "instrument", "side", "qty", "price", "broker_ref",
                "counterparty_account_id"]
     out = fills[columns].astype({c: object for c in columns if c not in ("qty", "price")})
@@ -244,7 +259,7 @@ def evidence_text(members: pd.DataFrame, links: pd.DataFrame, synced: pd.DataFra
     sync_items = (sync_per_account.groupby("key")["pairs"].sum().astype(str).rename_axis("account_id")
                   .reset_index().rename(columns={"pairs": "key"}).assign(evidence="sync_orders"))
     items = pd.concat([links, sync_items], ignore_index=True)
-    items = items[items["account_id"].map(pd.Series(True, index=members["account_id"])).fillna(False).astype(bool)]
+    items = items[is_in(items["account_id"], members["account_id"])]
     items = items.assign(rank=items["evidence"].map({e: i for i, e in enumerate(EVIDENCE_ORDER)}))
     items = items.sort_values(["account_id", "rank", "key"])
     text = (items["evidence"] + ":" + items["key"]).groupby(items["account_id"]).agg(";".join)
@@ -287,7 +302,6 @@ def login_controllers(case: Case, group_of: pd.Series, links: pd.DataFrame, hold
     """Rule 2: the person who most often used the group's shared devices and IPs other than
     through the group's own accounts: actors who are persons, holders of other accounts."""
     logins = case["logins"]
-    persons = pd.Series(True, index=case["persons"]["person_id"])
     used = []
     for column, evidence in IDENTIFIERS:
         shared = links[links["evidence"] == evidence].assign(group_id=lambda f: f["account_id"].map(group_of))
@@ -295,9 +309,9 @@ def login_controllers(case: Case, group_of: pd.Series, links: pd.DataFrame, hold
         on_key = logins[["account_id", "actor_id"]].assign(key=logins[column]).merge(group_of_key, on="key")
         used.append(on_key)
     on_shared = pd.concat(used, ignore_index=True)
-    own = on_shared["account_id"].map(group_of).eq(on_shared["group_id"]).fillna(False).astype(bool)
-    others = on_shared[~own.to_numpy()]
-    actor = others["actor_id"].where(others["actor_id"].map(persons).fillna(False).astype(bool))
+    own = (on_shared["account_id"].map(group_of) == on_shared["group_id"]).to_numpy(dtype=bool, na_value=False)
+    others = on_shared[~own]
+    actor = others["actor_id"].where(is_in(others["actor_id"], case["persons"]["person_id"]))
     person = pd.concat([actor, others["account_id"].map(holder)], keys=["actor", "holder"])
     group = pd.concat([others["group_id"], others["group_id"]], keys=["actor", "holder"])
     uses = pd.DataFrame({"group_id": group, "person": person}).dropna()
@@ -321,7 +335,7 @@ def self_trades(fills: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
     mine = fills.assign(group_id=fills["account_id"].map(group_of)).dropna(subset=["group_id"])
     counterparty_group = mine["counterparty_account_id"].map(group_of)
     names_other = ((counterparty_group == mine["group_id"])
-                   & (mine["counterparty_account_id"] != mine["account_id"])).fillna(False).astype(bool)
+                   & (mine["counterparty_account_id"] != mine["account_id"])).to_numpy(dtype=bool, na_value=False)
     mine = mine.assign(buy=mine["qty"].where(mine["side"] == "B", 0.0),
                        sell=mine["qty"].where(mine["side"] == "S", 0.0),
                        value=mine["qty"] * mine["price"], names_other=names_other)
@@ -342,7 +356,7 @@ def order_timing(fills: pd.DataFrame, pairs: pd.DataFrame, group_of: pd.Series) 
     """Per group_id: ``sync_order_pairs`` (pairs of synchronised fills on two of its accounts)
     and ``orders_within_100ms_share`` (the share of its fills in such a pair)."""
     group_a, group_b = pairs["account_a"].map(group_of), pairs["account_b"].map(group_of)
-    inside = pairs.assign(group_id=group_a)[(group_a == group_b).fillna(False).astype(bool).to_numpy()]
+    inside = pairs.assign(group_id=group_a)[(group_a == group_b).to_numpy(dtype=bool, na_value=False)]
     n_pairs = inside.groupby("group_id").size()
     timed = pd.concat([inside[["group_id", "fill_a"]].set_axis(["group_id", "fill"], axis=1),
                        inside[["group_id", "fill_b"]].set_axis(["group_id", "fill"], axis=1)]).drop_duplicates()
@@ -375,13 +389,14 @@ def finish_groups(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def account_groups(case: Case, min_days: int = MIN_HABIT_DAYS, max_users: int = MAX_SHARED_USERS,
-                   max_funded: int = MAX_FUNDED_ACCOUNTS, window_ms: int = SYNC_WINDOW_MS,
-                   min_sync_pairs: int = MIN_SYNC_PAIRS) -> pd.DataFrame:
+                   max_ip_devices: int = MAX_IP_DEVICES, max_funded: int = MAX_FUNDED_ACCOUNTS,
+                   window_ms: int = SYNC_WINDOW_MS, min_sync_pairs: int = MIN_SYNC_PAIRS) -> pd.DataFrame:
     """account_groups.csv: one row per account of every group, with the group's evidence,
     controller and figures (see the module's docstring for every rule)."""
     accounts = broker_side_accounts(case)
     funding = funding_transfers(case, accounts)
-    links = pd.concat([identifier_links(case, accounts, min_days, max_users), funding_links(funding, max_funded)],
+    links = pd.concat([identifier_links(case, accounts, min_days, max_users, max_ip_devices),
+                       funding_links(funding, max_funded)],
                       ignore_index=True)
     fills = broker_fills(case, accounts)
     pairs = sync_fill_pairs(fills, window_ms)

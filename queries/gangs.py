@@ -11,8 +11,9 @@ and the access logs. The method, step by step (README "How the gangs were found"
    (``broker_ref``), shared devices and IPs, fund flows between accounts, known roles.
    Clients (the victims) and the vendor are left out: money ties them to every gang.
    Devices and IPs that many unrelated actors used (public proxies) are dropped.
-2. Connected components (WCC), then Louvain on the weighted graph inside each component, to
-   split what a few noise links join.
+2. Louvain on the weighted graph (standard modularity): communities never cross connected
+   components, and inside a component the few noise links between gangs (a transfer, an
+   agent working for two gangs) are cut.
 3. A community with one or more platforms is a gang; communities without a platform are
    not gangs. A gang keeps the id that ``gangs.csv`` gives one of its platforms, else it is
    named after its first platform (``G?P012``).
@@ -41,12 +42,6 @@ from .figures import known_gang_platforms
 MAX_SHARED_IDENTIFIER_USERS = 25
 # Above this many edges Louvain runs in igraph/leidenalg (compiled) instead of networkx.
 COMPILED_LOUVAIN_EDGES = 200_000
-# Modularity resolution. A gang is tree-shaped (agents under agents), and at the default 1.0
-# modularity cuts each agent subtree into its own community; 0.03 keeps a gang whole while
-# the few noise links between gangs still separate them. Measured on generated seed-scale
-# cases (seeds 1, 2, 3, 7): 0.1 split gangs (ARI 0.90–0.95), 0.03 gave ARI ≥ 0.997 with all
-# 34 gangs, 0.01 merged two gangs in 2 of 4 cases.
-RESOLUTION = 0.03
 
 # Edge weights: how strongly each kind of fact says "the same operator".
 WEIGHTS = {
@@ -189,18 +184,19 @@ def _login_edges(case: Case):
 
 
 def detect_communities(graph: nx.Graph, seed: int = 0) -> dict[str, int]:
-    """Node -> community: WCC, then Louvain at :data:`RESOLUTION` inside each component
-    (networkx; leidenalg's compiled modularity optimiser when the graph is large). Communities are numbered by their smallest node, so the
-    numbering does not depend on the algorithm's."""
-    parts: list[set[str]] = []
-    for component in sorted(nx.connected_components(graph), key=min):
-        sub = graph.subgraph(component)
-        if sub.number_of_edges() == 0:
-            parts.append(set(component))
-        elif graph.number_of_edges() > COMPILED_LOUVAIN_EDGES:
-            parts.extend(_leiden(sub, seed))
-        else:
-            parts.extend(nx.community.louvain_communities(sub, weight="weight", seed=seed, resolution=RESOLUTION))
+    """Node -> community: Louvain (standard modularity) on the whole weighted graph, in
+    networkx, or in leidenalg's compiled optimiser when the graph is large.
+
+    Louvain runs on the whole graph, not per connected component: the modularity null model
+    then weighs each gang against the whole case, which keeps a tree-shaped gang whole
+    (per component, modularity cuts it into agent subtrees). It is also how GDS runs it, so
+    both engines answer the same question. Communities never span two components.
+    Communities are numbered by their smallest node, whatever the algorithm's numbering.
+    """
+    if graph.number_of_edges() > COMPILED_LOUVAIN_EDGES:
+        parts = _leiden(graph, seed)
+    else:
+        parts = nx.community.louvain_communities(graph, weight="weight", seed=seed)
     ordered = sorted(parts, key=min)
     return {node: number for number, part in enumerate(ordered) for node in part}
 
@@ -215,8 +211,7 @@ def _leiden(graph: nx.Graph, seed: int) -> list[set[str]]:
     edges = [(index[a], index[b]) for a, b in graph.edges]
     weights = [graph.edges[a, b]["weight"] for a, b in graph.edges]
     g = ig.Graph(n=len(nodes), edges=edges)
-    partition = leidenalg.find_partition(g, leidenalg.RBConfigurationVertexPartition, weights=weights,
-                                         resolution_parameter=RESOLUTION, seed=seed)
+    partition = leidenalg.find_partition(g, leidenalg.ModularityVertexPartition, weights=weights, seed=seed)
     return [{nodes[i] for i in members} for members in partition]
 
 
