@@ -188,17 +188,12 @@ def platform_totals(case: Case, clients: pd.DataFrame) -> pd.DataFrame:
 
 
 def known_gang_platforms(case: Case) -> pd.DataFrame:
-    """(gang_id, platform_id) for the gangs already identified in gangs.csv."""
+    """(gang_id, platform_id, province) for the gangs already identified in gangs.csv."""
     gangs = case["gangs"]
     platforms = split_ids(gangs["platform_ids"].set_axis(gangs["gang_id"]))
-    return pd.DataFrame({"gang_id": platforms.index, "platform_id": platforms.to_numpy()})
-
-
-def gang_totals(platforms: pd.DataFrame, gang_platforms: pd.DataFrame) -> pd.DataFrame:
-    """Per gang: the sums over the clients of the platforms it runs."""
-    joined = gang_platforms.merge(platforms.reset_index(), on="platform_id")
-    columns = ["n_clients", "n_agents", *CLIENT_FIGURES]
-    return joined.groupby("gang_id")[columns].sum().astype("int64")
+    province = gangs.set_index("gang_id")["province"]
+    return pd.DataFrame({"gang_id": platforms.index, "platform_id": platforms.to_numpy(),
+                         "province": platforms.index.map(province)})
 
 
 def vendor_totals(case: Case, transfers: pd.DataFrame, gang_accounts: pd.Index) -> pd.DataFrame:
@@ -325,26 +320,3 @@ def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
                      "window_start": window.start, "window_end": window.end, **row})
     keys = ["person_id", "org_id", "role", "window_start", "window_end"]
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=keys)
-
-
-def licence_payer_accounts(case: Case) -> pd.Index:
-    """Accounts the case's own records tie to operators: those licences were paid from.
-
-    Community detection attributes more accounts to gangs; until it runs these are the
-    accounts whose transfers to the vendor count as licence income seen at the bank.
-    """
-    return pd.Index(case["licenses"]["paid_from_account"].dropna().unique())
-
-
-def licence_chain(case: Case, platforms: pd.DataFrame, gang_platforms: pd.DataFrame,
-                  province_of: pd.Series) -> pd.DataFrame:
-    """chain.csv: one row per licence, vendor → licence → platform → gang (known or found),
-    with the money; ``province_of`` gives each gang's province."""
-    licenses = case["licenses"][["vendor_id", "license_id", "platform_id"]]
-    gang_of = gang_platforms.drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
-    chain = licenses.assign(gang_id=licenses["platform_id"].map(gang_of))
-    chain["province"] = chain["gang_id"].map(province_of)
-    columns = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawals", "net_deposit", "fees", "rebates_paid"]
-    chain = chain.join(platforms[columns], on="platform_id")
-    return chain.sort_values(["vendor_id", "license_id"], kind="stable", ignore_index=True)
-

@@ -131,10 +131,9 @@ def _structural_edges(case: Case):
                         ignore_index=True)
     yield Edge("MEMBER_OF", _node("Person", members["person_id"]), _node("Platform", members["platform_id"]),
                pd.Series(WEIGHTS["MEMBER_OF"], index=members.index))
-    gangs = case["gangs"]
-    yield Edge("LED_BY", _node("Person", gangs["leader_person_id"]),
-               _node("Platform", gangs["platform_ids"].str.split(";").str[0].str.strip()),
-               pd.Series(WEIGHTS["MEMBER_OF"], index=gangs.index))
+    led = case["gangs"][["gang_id", "leader_person_id"]].merge(gang_platforms, on="gang_id")
+    yield Edge("LED_BY", _node("Person", led["leader_person_id"]), _node("Platform", led["platform_id"]),
+               pd.Series(WEIGHTS["MEMBER_OF"], index=led.index))
 
 
 def _money_edges(case: Case, ledger: pd.DataFrame):
@@ -236,11 +235,24 @@ def entities(case: Case) -> pd.DataFrame:
     return table
 
 
-def gang_of_communities(case: Case, communities: dict[str, int]) -> dict[int, str]:
+def province_votes(case: Case) -> pd.DataFrame:
+    """(entity_id, province, source): each person's home province, and each distinct
+    (who logged in, IP province) — who being the actor, else the account."""
+    persons = case["persons"]
+    logins = case["logins"]
+    seen = pd.DataFrame({"entity_id": logins["actor_id"].fillna(logins["account_id"]),
+                         "province": logins["ip_province"]}).dropna().drop_duplicates()
+    return pd.concat([
+        pd.DataFrame({"entity_id": persons["person_id"], "province": persons["province"], "source": "persons"}),
+        seen.assign(source="logins"),
+    ], ignore_index=True).dropna(subset=["province"])
+
+
+def gang_of_communities(known: pd.DataFrame, communities: dict[str, int]) -> dict[int, str]:
     """Community -> gang id, for the communities that hold a platform: the id gangs.csv gives
-    one of its platforms (the smallest, if several), else ``G?`` + its first platform."""
-    known = known_gang_platforms(case).sort_values("gang_id").drop_duplicates("platform_id")
-    known = known.set_index("platform_id")["gang_id"]
+    one of its platforms (the smallest, if several), else ``G?`` + its first platform.
+    ``known``: (gang_id, platform_id) of the gangs already identified."""
+    known = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
     platforms: dict[int, list[str]] = {}
     for node, community in communities.items():
         if node.startswith("Platform:"):
@@ -252,58 +264,55 @@ def gang_of_communities(case: Case, communities: dict[str, int]) -> dict[int, st
     return names
 
 
-def assign_gangs(case: Case, communities: dict[str, int], algorithm: str) -> pd.DataFrame:
+def assign_gangs(entity_table: pd.DataFrame, known: pd.DataFrame, communities: dict[str, int],
+                 algorithm: str) -> pd.DataFrame:
     """communities.csv: entity_id, entity_type, community_id, gang_id, algorithm. Clients, the
     vendor's accounts and parties in no platform's community keep an empty gang_id."""
-    table = entities(case)
+    table = entity_table.sort_values(["entity_type", "entity_id"], ignore_index=True)
     community = table["node"].map(communities)
-    gang_names = gang_of_communities(case, communities)
     table["community_id"] = community.astype("Int64")
-    table["gang_id"] = community.map(gang_names).astype("string")
+    table["gang_id"] = community.map(gang_of_communities(known, communities)).astype("string")
     table["algorithm"] = algorithm
     return table.drop(columns="node")
 
 
-def gang_provinces(case: Case, members: pd.DataFrame) -> pd.DataFrame:
-    """Per gang, the province with the most votes: one per member person's home province and
-    one per distinct member × login IP province; the counts are kept as evidence."""
-    persons = case["persons"].set_index("person_id")["province"]
-    member_persons = members[members["entity_type"] == "person"]
-    home = pd.DataFrame({"gang_id": member_persons["gang_id"].to_numpy(),
-                         "province": member_persons["entity_id"].map(persons).to_numpy(), "source": "persons"})
-    logins = case["logins"]
-    gang_of = members.set_index("entity_id")["gang_id"]
-    who = logins["actor_id"].fillna(logins["account_id"])
-    seen = pd.DataFrame({"gang_id": who.map(gang_of), "who": who, "province": logins["ip_province"]})
-    seen = seen.dropna().drop_duplicates().assign(source="logins").drop(columns="who")
-    votes = pd.concat([home, seen], ignore_index=True).dropna(subset=["province", "gang_id"])
+def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Per gang, the province with the most votes among its members' (``votes``: see
+    :func:`province_votes`), ties to the first by name; the counts are kept as evidence."""
+    gang_of = members.drop_duplicates("entity_id").set_index("entity_id")["gang_id"]
+    votes = votes.assign(gang_id=votes["entity_id"].map(gang_of)).dropna(subset=["gang_id"])
     counts = votes.groupby(["gang_id", "province"]).size().rename("votes").reset_index()
     winner = counts.sort_values(["gang_id", "votes", "province"], ascending=[True, False, True]).drop_duplicates("gang_id")
     by_source = votes.groupby(["gang_id", "source", "province"]).size()
     evidence = {
         gang: "; ".join(f"{source} " + " ".join(f"{p}:{n}" for p, n in rows.droplevel([0, 1]).sort_values(
-            ascending=False).items()) for source, rows in group.groupby(level=1))
+            ascending=False, kind="stable").items()) for source, rows in group.groupby(level=1))
         for gang, group in by_source.groupby(level=0)}
     result = winner.set_index("gang_id")[["province"]]
     result["province_evidence"] = result.index.map(evidence)
     return result
 
 
-def gang_table(case: Case, communities: pd.DataFrame, platforms: pd.DataFrame) -> pd.DataFrame:
-    """gangs.csv: one row per gang found, its known id, province, platforms, member counts and
-    the sums over its platforms' clients (``platforms``: per-platform totals)."""
+def gang_table(communities: pd.DataFrame, platforms: pd.DataFrame, known: pd.DataFrame,
+               votes: pd.DataFrame) -> pd.DataFrame:
+    """gangs.csv: one row per gang found, its known id, province (a known gang keeps the one
+    gangs.csv gives it: ``known`` has gang_id, platform_id, province), platforms, member counts
+    and the sums over its platforms' clients (``platforms``: per-platform totals)."""
     members = communities.dropna(subset=["gang_id"])
     platform_rows = members[members["entity_type"] == "platform"]
     gang_platforms = platform_rows[["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
-    known = set(case["gangs"]["gang_id"])
     counts = members.groupby(["gang_id", "entity_type"]).size().unstack(fill_value=0)
     table = pd.DataFrame(index=pd.Index(sorted(gang_platforms["gang_id"].unique()), name="gang_id"))
-    table["known_gang_id"] = [g if g in known else pd.NA for g in table.index]
-    table = table.join(gang_provinces(case, members))
+    known_province = known.dropna(subset=["province"]).drop_duplicates("gang_id").set_index("gang_id")["province"]
+    table["known_gang_id"] = [g if g in set(known["gang_id"]) else pd.NA for g in table.index]
+    table = table.join(gang_provinces(votes, members))
+    table["province"] = table["province"].where(~table.index.isin(known_province.index),
+                                                table.index.map(known_province))
     table["platform_ids"] = gang_platforms.sort_values("platform_id").groupby("gang_id")["platform_id"].agg(";".join)
-    for column, entity_type in (("n_persons", "person"), ("n_bank_accounts", "bank_account"), ("n_agents", "agent")):
+    # Members found by the communities; agents and clients are those of the gang's platforms.
+    for column, entity_type in (("n_persons", "person"), ("n_bank_accounts", "bank_account")):
         table[column] = (counts[entity_type] if entity_type in counts else 0)
     sums = gang_platforms.merge(platforms.reset_index(), on="platform_id").groupby("gang_id")[
-        [c for c in platforms.columns if c not in ("n_agents", "agent_depth")]].sum()
+        [c for c in platforms.columns if c != "agent_depth"]].sum()
     table = table.join(sums)
     return table.fillna({c: 0 for c in sums.columns}).astype({c: "int64" for c in sums.columns})

@@ -17,9 +17,8 @@ import pandas as pd
 
 from casegraph.thresholds import ThresholdRules
 
-from . import figures
-from .income import income_table
-from .memory_engine import INCOME_SUBJECTS, totals_table
+from . import figures, neo4j_gangs
+from .assembly import CaseFacts, assemble
 
 FIGURES = figures.CLIENT_FIGURES
 
@@ -122,14 +121,7 @@ CALL (p) {{
 RETURN p.id AS platform_id, n_clients, n_agents, agent_depth, {", ".join(FIGURES)}
 """
 
-KNOWN_GANG_PLATFORMS = "MATCH (g:Gang)-[:OPERATES]->(p:Platform) RETURN g.id AS gang_id, p.id AS platform_id"
 
-GANGS = f"""
-UNWIND $platforms AS f
-MATCH (g:Gang)-[:OPERATES]->(:Platform {{id: f.platform_id}})
-RETURN g.id AS gang_id, sum(f.n_clients) AS n_clients, sum(f.n_agents) AS n_agents,
-       {_SUMS.format(prefix="")}
-"""
 
 VENDORS = """
 MATCH (v:Vendor)
@@ -138,12 +130,23 @@ CALL (v) {
   RETURN coalesce(sum(l.price_cny_fen), 0) AS license_income
 }
 CALL (v) {
-  // transfers into the vendor's own accounts from accounts that paid for a licence
+  // transfers into the vendor's own accounts from the accounts attributed to gangs
   OPTIONAL MATCH (v)-[:OWNS_ACCOUNT]->(:Account)<-[t:TRANSFER]-(src:Account)
-  WHERE EXISTS { (src)<-[:PAID_FROM]-(:License) }
+  WHERE src.id IN $gang_accounts
   RETURN coalesce(sum(t.amount_cny_fen), 0) AS license_income_bank
 }
 RETURN v.id AS vendor_id, license_income, license_income_bank
+"""
+
+FACTS = """
+CALL () {
+  MATCH (v:Vendor)-[:SOLD]->(l:License)-[:CREATED]->(p:Platform)
+  RETURN 'license' AS kind, l.id AS id, v.id AS a, p.id AS b
+  UNION ALL MATCH (a:Agent)-[:ON_PLATFORM]->(p:Platform) RETURN 'agent' AS kind, a.id AS id, p.id AS a, null AS b
+  UNION ALL MATCH (p:Person) RETURN 'person' AS kind, p.id AS id, p.province AS a, null AS b
+  UNION ALL MATCH (v:Vendor) RETURN 'vendor' AS kind, v.id AS id, v.province AS a, null AS b
+}
+RETURN kind, id, a, b
 """
 
 PERSONS_SUBTREE = f"""
@@ -210,32 +213,7 @@ MATCH (p:Person) WHERE EXISTS { (p)-[:ACTS_AS]->(:Agent) } OR EXISTS { (p)-[:MEM
 RETURN p.id AS person_id ORDER BY person_id
 """
 
-PROVINCES = """
-CALL () {
-  MATCH (g:Gang) RETURN 'gang' AS kind, g.id AS id, g.province AS province
-  UNION ALL
-  MATCH (p:Platform) OPTIONAL MATCH (g:Gang)-[:OPERATES]->(p)
-  WITH p, g ORDER BY g.id WITH p, head(collect(g)) AS g
-  RETURN 'platform' AS kind, p.id AS id, g.province AS province
-  UNION ALL
-  MATCH (a:Agent)-[:ON_PLATFORM]->(p:Platform) OPTIONAL MATCH (g:Gang)-[:OPERATES]->(p)
-  WITH a, g ORDER BY g.id WITH a, head(collect(g)) AS g
-  RETURN 'agent' AS kind, a.id AS id, g.province AS province
-  UNION ALL
-  MATCH (p:Person) RETURN 'person' AS kind, p.id AS id, p.province AS province
-  UNION ALL
-  MATCH (v:Vendor) RETURN 'vendor' AS kind, v.id AS id, v.province AS province
-}
-RETURN kind, id, province
-"""
 
-CHAIN = """
-MATCH (v:Vendor)-[:SOLD]->(l:License)-[:CREATED]->(p:Platform)
-OPTIONAL MATCH (g:Gang)-[:OPERATES]->(p)
-WITH v, l, p, g ORDER BY g.id
-WITH v, l, p, head(collect(g)) AS g
-RETURN v.id AS vendor_id, l.id AS license_id, p.id AS platform_id, g.id AS gang_id, g.province AS province
-"""
 
 
 def _frame(driver, query: str, database: str | None = None, **parameters) -> pd.DataFrame:
@@ -262,8 +240,30 @@ def case_settings(driver, database: str | None = None) -> tuple[str, ThresholdRu
     return record["tz"], ThresholdRules.from_config(json.loads(record["thresholds"]))
 
 
+def case_facts(driver, database: str | None = None) -> CaseFacts:
+    """The facts :func:`~casegraph.queries.assembly.assemble` needs, read from the database."""
+    facts = _frame(driver, FACTS, database)
+    of = {kind: rows.set_index("id") for kind, rows in facts.groupby("kind")}
+    licenses = of["license"].reset_index().rename(columns={"id": "license_id", "a": "vendor_id", "b": "platform_id"})
+
+    def vendor_totals(gang_accounts: pd.Index) -> pd.DataFrame:
+        return _integers(_frame(driver, VENDORS, database, gang_accounts=list(gang_accounts)), "vendor_id")
+
+    return CaseFacts(
+        licenses=licenses[["vendor_id", "license_id", "platform_id"]],
+        agent_platform=of["agent"]["a"].rename_axis("agent_id"),
+        person_province=of["person"]["a"].rename_axis("person_id"),
+        vendor_province=of["vendor"]["a"].rename_axis("vendor_id"),
+        suspects=pd.Index(_frame(driver, SUSPECT_PERSONS, database)["person_id"], name="person_id"),
+        known_gangs=neo4j_gangs.known_gang_platforms(driver),
+        province_votes=neo4j_gangs.province_votes(driver),
+        entities=neo4j_gangs.entities(driver),
+        vendor_totals=vendor_totals,
+    )
+
+
 def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFrame]:
-    """chain, totals and income of the case loaded in the database."""
+    """Every output of the case loaded in the database, computed there."""
     timezone, rules = case_settings(driver, database)
     clients = client_figures(driver, database)
     params = clients.reset_index().astype(object).where(clients.reset_index().notna(), None).to_dict("records")
@@ -279,9 +279,6 @@ def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFram
     agents["rebate_mismatch"] = agents["rebate_received"] - agents["rebate_due"]
 
     platforms = _integers(_frame(driver, PLATFORMS, database, clients=params), "platform_id")
-    platform_params = platforms.reset_index().to_dict("records")
-    gangs = _integers(_frame(driver, GANGS, database, platforms=platform_params), "gang_id")
-    vendors = _integers(_frame(driver, VENDORS, database), "vendor_id")
     persons = pd.concat([
         _integers(_frame(driver, PERSONS_SUBTREE, database, clients=params), "person_id"),
         _integers(_frame(driver, PERSONS_OWN, database), "person_id"),
@@ -290,18 +287,6 @@ def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFram
     windows = _frame(driver, PERSON_WINDOWS, database, timezone=timezone)
     for column in ("window_start", "window_end"):
         windows[column] = pd.to_datetime([d.to_native() if d is not None else None for d in windows[column]])
-    provinces = _frame(driver, PROVINCES, database)
-
-    chain = _frame(driver, CHAIN, database)
-    columns = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawals", "net_deposit", "fees", "rebates_paid"]
-    chain = chain.join(platforms[columns], on="platform_id").sort_values(
-        ["vendor_id", "license_id"], kind="stable", ignore_index=True)
-    parts = {"vendor": vendors, "gang": gangs, "platform": platforms, "agent": agents,
-             "client": clients, "person": persons}
-    subjects = {kind: parts[kind] for kind in INCOME_SUBJECTS}
-    suspects = pd.Index(_frame(driver, SUSPECT_PERSONS, database)["person_id"], name="person_id")
-    subjects["person"] = persons.reindex(suspects, fill_value=0)
-    return {"chain": chain, "totals": totals_table(parts),
-            "income": income_table(
-                subjects, windows,
-                {kind: rows.set_index("id")["province"] for kind, rows in provinces.groupby("kind")}, rules)}
+    communities = neo4j_gangs.detect_communities_in_gds(driver)
+    return assemble(case_facts(driver, database), clients, agents, platforms, persons, communities,
+                    "louvain (gds)", windows, rules)

@@ -33,7 +33,7 @@ def grouping_scores(truth: pd.Series, found: pd.Series) -> dict[str, float]:
     singles_f = pd.Series([f"\0f{i}" for i in range(len(found))], index=found.index)
     t = truth.fillna(singles_t)
     f = found.fillna(singles_f)
-    ari = ig.compare_communities(pd.factorize(t)[0].tolist(), pd.factorize(f)[0].tolist(), method="ari")
+    ari = ig.compare_communities(pd.factorize(t)[0].tolist(), pd.factorize(f)[0].tolist(), method="adjusted_rand")
     together = _pairs(pd.DataFrame({"t": truth, "f": found}).dropna().value_counts())
     truth_pairs, found_pairs = _pairs(truth.value_counts()), _pairs(found.value_counts())
     precision = together / found_pairs if found_pairs else 1.0

@@ -1,0 +1,100 @@
+"""From per-node figures and communities to the output tables, the same for both engines.
+
+Each engine computes the figures its own way (pandas or Cypher) and hands them over with
+the few facts of the case this step needs (:class:`CaseFacts`); what the tables say is
+decided here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from casegraph.thresholds import ThresholdRules
+
+from . import gangs
+from .figures import CLIENT_FIGURES
+from .income import income_table
+
+NODE_TYPES = ("vendor", "gang", "platform", "agent", "client", "person")
+INCOME_SUBJECTS = ("gang", "platform", "agent", "person", "vendor")
+TOTALS_COLUMNS = (
+    "node_id", "node_type", "n_clients", "n_agents", "agent_depth", "depth", *CLIENT_FIGURES,
+    *(f"{scope}_{name}" for scope in ("own", "subtree") for name in ("n_clients", *CLIENT_FIGURES)),
+    "rebate_received", "commission_received", "rebate_due", "rebate_mismatch", "own_net_withdrawal",
+    "license_income", "license_income_bank",
+)
+CHAIN_FIGURES = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawals", "net_deposit", "fees",
+                 "rebates_paid"]
+
+
+@dataclass
+class CaseFacts:
+    """What assembling the outputs needs to know of the case, whichever engine read it."""
+
+    licenses: pd.DataFrame  # vendor_id, license_id, platform_id
+    agent_platform: pd.Series  # agent_id -> platform_id
+    person_province: pd.Series
+    vendor_province: pd.Series
+    suspects: pd.Index  # persons who act as agents or hold a known role
+    known_gangs: pd.DataFrame  # gang_id, platform_id, province (gangs.csv)
+    province_votes: pd.DataFrame  # entity_id, province, source
+    entities: pd.DataFrame  # node, entity_id, entity_type
+    vendor_totals: Callable[[pd.Index], pd.DataFrame]  # gang accounts -> license_income(_bank)
+
+
+def totals_table(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """totals.csv: one row per node, ``node_id``, ``node_type`` and the figures that apply
+    to it (missing where a figure does not apply to that type)."""
+    frames = []
+    for node_type in NODE_TYPES:
+        frame = parts[node_type].drop(columns=["platform_id", "agent_id"], errors="ignore")
+        frame = frame.astype({c: "Int64" for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])})
+        frame = frame.sort_index().rename_axis("node_id").reset_index()
+        frame.insert(1, "node_type", node_type)
+        frames.append(frame)
+    totals = pd.concat(frames, ignore_index=True)
+    return totals[[c for c in TOTALS_COLUMNS if c in totals.columns]]
+
+
+def gang_sums(platforms: pd.DataFrame, gang_platforms: pd.DataFrame) -> pd.DataFrame:
+    """Per gang: the sums over the clients of the platforms it runs."""
+    joined = gang_platforms.merge(platforms.reset_index(), on="platform_id")
+    columns = ["n_clients", "n_agents", *CLIENT_FIGURES]
+    return joined.groupby("gang_id")[columns].sum().astype("int64")
+
+
+def assemble(facts: CaseFacts, clients: pd.DataFrame, agents: pd.DataFrame, platforms: pd.DataFrame,
+             persons: pd.DataFrame, communities: dict[str, int], algorithm: str, windows: pd.DataFrame,
+             rules: ThresholdRules) -> dict[str, pd.DataFrame]:
+    """chain, totals, income, gangs and communities from the figures and the communities."""
+    members = gangs.assign_gangs(facts.entities, facts.known_gangs, communities, algorithm)
+    gang_platforms = members[members["entity_type"] == "platform"].dropna(subset=["gang_id"])[
+        ["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
+    found = gangs.gang_table(members, platforms, facts.known_gangs, facts.province_votes)
+    accounts = members[members["entity_type"].isin(["bank_account", "trading_account"])].dropna(subset=["gang_id"])
+    vendors = facts.vendor_totals(pd.Index(accounts["entity_id"]))
+    parts = {"vendor": vendors, "gang": gang_sums(platforms, gang_platforms), "platform": platforms,
+             "agent": agents, "client": clients, "person": persons}
+
+    gang_of = gang_platforms.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    chain = facts.licenses.assign(gang_id=facts.licenses["platform_id"].map(gang_of))
+    chain["province"] = chain["gang_id"].map(found["province"])
+    chain = chain.join(platforms[CHAIN_FIGURES], on="platform_id").sort_values(
+        ["vendor_id", "license_id"], kind="stable", ignore_index=True)
+
+    platform_province = gang_of.map(found["province"])
+    provinces = {"gang": found["province"], "platform": platform_province,
+                 "agent": facts.agent_platform.map(platform_province),
+                 "person": facts.person_province, "vendor": facts.vendor_province}
+    subjects = {kind: parts[kind] for kind in INCOME_SUBJECTS}
+    subjects["person"] = persons.reindex(facts.suspects, fill_value=0)
+    return {
+        "chain": chain,
+        "totals": totals_table(parts),
+        "income": income_table(subjects, windows, provinces, rules),
+        "gangs": found.reset_index(),
+        "communities": members,
+    }

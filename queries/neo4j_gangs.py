@@ -1,0 +1,154 @@
+"""Gang discovery on the server: the gang graph of :mod:`.gangs` built in Cypher, projected
+into GDS, and GDS Louvain on it. What the communities mean is decided by the same code as
+in memory (:func:`.gangs.assign_gangs`, :func:`.gangs.gang_table`).
+
+>>> communities = detect_communities_in_gds(driver)        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .gangs import MAX_SHARED_IDENTIFIER_USERS, WEIGHTS
+
+GRAPH_NAME = "casegraph_gangs"
+
+# The victims' side and the vendor's accounts: left out of the gang graph (see gangs.py).
+EXCLUDED = """
+CALL () {
+  MATCH (p:Person)
+  WHERE EXISTS { (p)-[:IS_CLIENT]->() } AND NOT EXISTS { (p)-[:ACTS_AS]->() } AND NOT EXISTS { (p)-[:MEMBER_OF]->() }
+  RETURN p AS n
+  UNION
+  MATCH (a:Account)
+  WHERE EXISTS { (a)-[:ACCOUNT_OF]->() } OR EXISTS { (:Vendor)-[:OWNS_ACCOUNT]->(a) }
+     OR EXISTS { MATCH (p:Person)-[:HOLDS]->(a)
+                 WHERE EXISTS { (p)-[:IS_CLIENT]->() } AND NOT EXISTS { (p)-[:ACTS_AS]->() }
+                   AND NOT EXISTS { (p)-[:MEMBER_OF]->() } }
+  RETURN a AS n
+}
+RETURN collect(elementId(n)) AS excluded
+"""
+
+# One row per fact: (a, b, w), the same kinds and weights as gangs.gang_graph.
+EDGES = """
+CALL () {
+  MATCH (a:Person)-[:ACTS_AS]->(b:Agent) RETURN a, b, $w.ACTS_AS AS w
+  UNION ALL MATCH (a:Agent)-[:ON_PLATFORM]->(b:Platform) RETURN a, b, $w.ON_PLATFORM AS w
+  UNION ALL MATCH (a:Agent)-[:REPORTS_TO]->(b:Agent) RETURN a, b, $w.REPORTS_TO AS w
+  UNION ALL MATCH (a:Person)-[:HOLDS]->(b:Account) RETURN a, b, $w.HOLDS AS w
+  UNION ALL MATCH (a:Account)-[:SUB_OF]->(b:Account) RETURN a, b, $w.HOLDS AS w
+  UNION ALL MATCH (a:Account)-[:ACCOUNT_ON]->(b:Platform) RETURN a, b, $w.HOLDS AS w
+  UNION ALL MATCH (a:License)-[:CREATED]->(b:Platform) RETURN a, b, $w.CREATED AS w
+  UNION ALL MATCH (a:License)-[:PAID_FROM]->(b:Account) RETURN a, b, $w.PAID_FROM AS w
+  UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(:Gang)-[:OPERATES]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w
+  UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w
+  UNION ALL MATCH (g:Gang)-[:LED_BY]->(a:Person) MATCH (g)-[:OPERATES]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w
+  UNION ALL
+  // which accounts the platform's client money went through (ledger entry -> bank transfer)
+  MATCH (e:Entry)-[:FOR_CLIENT]->(:Client)-[:CLIENT_OF]->(a:Platform) WHERE e.bank_txn_id IS NOT NULL
+  MATCH (src:Account)-[t:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
+  WITH a, CASE WHEN e.kind = 'deposit' THEN dst ELSE src END AS b, count(*) AS n
+  RETURN a, b, $w.CLIENT_MONEY * log(1 + n) AS w
+  UNION ALL
+  MATCH (e:Entry)-[:PAID_TO]->(a:Agent) WHERE e.bank_txn_id IS NOT NULL AND e.kind IN ['rebate', 'commission']
+  MATCH (:Account)-[t:TRANSFER {txn_id: e.bank_txn_id}]->(b:Account)
+  WITH a, b, count(*) AS n RETURN a, b, $w.CLIENT_MONEY * log(1 + n) AS w
+  UNION ALL
+  // broker accounts that filled the platform's orders
+  MATCH (t:Trade)-[:PLACED_ON]->(:Account)-[:ACCOUNT_ON]->(a:Platform) WHERE t.broker_ref IS NOT NULL
+  MATCH (f:Fill {broker_ref: t.broker_ref})-[:FILLED_ON]->(b:Account)
+  WITH a, b, count(*) AS n RETURN a, b, $w.ROUTED * log(1 + n) AS w
+  UNION ALL
+  MATCH (a:Account)-[t:TRANSFER]->(b:Account) WITH a, b, count(t) AS n RETURN a, b, $w.TRANSFER * log(1 + n) AS w
+  UNION ALL
+  // shared devices and IPs: only those with 2..max distinct users
+  MATCH (l:Login)-[:FROM_DEVICE]->(b:Device)
+  CALL (l) { MATCH (l)-[:LOGIN_TO]->(who) RETURN who UNION ALL MATCH (l)-[:LOGIN_BY]->(who) RETURN who }
+  WITH b, who, count(*) AS n
+  WITH b, collect([who, n]) AS users WHERE 2 <= size(users) <= $max_users
+  UNWIND users AS user RETURN user[0] AS a, b, $w.DEVICE * log(1 + user[1]) AS w
+  UNION ALL
+  MATCH (l:Login)-[:FROM_IP]->(b:IP)
+  CALL (l) { MATCH (l)-[:LOGIN_TO]->(who) RETURN who UNION ALL MATCH (l)-[:LOGIN_BY]->(who) RETURN who }
+  WITH b, who, count(*) AS n
+  WITH b, collect([who, n]) AS users WHERE 2 <= size(users) <= $max_users
+  UNWIND users AS user RETURN user[0] AS a, b, $w.IP * log(1 + user[1]) AS w
+}
+"""
+
+PROJECT = EDGES + """
+WITH a, b, w WHERE a <> b AND NOT elementId(a) IN $excluded AND NOT elementId(b) IN $excluded
+WITH CASE WHEN elementId(a) < elementId(b) THEN a ELSE b END AS source,
+     CASE WHEN elementId(a) < elementId(b) THEN b ELSE a END AS target, w
+WITH source, target, sum(w) AS weight
+WITH gds.graph.project($graph, source, target, {relationshipProperties: {weight: weight}},
+                       {undirectedRelationshipTypes: ['*']}) AS g
+RETURN g.nodeCount AS nodes, g.relationshipCount AS relationships
+"""
+
+LOUVAIN = """
+CALL gds.louvain.stream($graph, {relationshipWeightProperty: 'weight', concurrency: 1})
+YIELD nodeId, communityId
+WITH gds.util.asNode(nodeId) AS n, communityId
+RETURN labels(n)[0] + ':' + n.id AS node, communityId
+"""
+
+ENTITIES = """
+MATCH (n) WHERE n:Person OR n:Account OR n:Platform OR n:Agent
+RETURN labels(n)[0] + ':' + n.id AS node, n.id AS entity_id,
+       CASE WHEN n:Person THEN 'person' WHEN n:Platform THEN 'platform' WHEN n:Agent THEN 'agent'
+            WHEN n.kind IN ['bank', 'payment'] THEN 'bank_account' ELSE 'trading_account' END AS entity_type
+"""
+
+KNOWN_GANGS = """
+MATCH (g:Gang)-[:OPERATES]->(p:Platform) RETURN g.id AS gang_id, p.id AS platform_id, g.province AS province
+"""
+
+PROVINCE_VOTES = """
+CALL () {
+  MATCH (p:Person) WHERE p.province IS NOT NULL
+  RETURN p.id AS entity_id, p.province AS province, 'persons' AS source
+  UNION ALL
+  MATCH (l:Login) WHERE l.ip_province IS NOT NULL
+  OPTIONAL MATCH (l)-[:LOGIN_BY]->(actor)
+  OPTIONAL MATCH (l)-[:LOGIN_TO]->(account)
+  WITH coalesce(actor.id, account.id) AS entity_id, l.ip_province AS province
+  WHERE entity_id IS NOT NULL
+  RETURN DISTINCT entity_id, province, 'logins' AS source
+}
+RETURN entity_id, province, source
+"""
+
+
+def _frame(driver, query: str, **parameters) -> pd.DataFrame:
+    records, _, keys = driver.execute_query(query, parameters)
+    return pd.DataFrame([r.values() for r in records], columns=keys)
+
+
+def detect_communities_in_gds(driver) -> dict[str, int]:
+    """Node key (``Label:id``) -> community, from GDS Louvain on the projected gang graph;
+    numbered by each community's smallest node, as in memory. The projection is dropped."""
+    excluded = driver.execute_query(EXCLUDED).records[0]["excluded"]
+    driver.execute_query("CALL gds.graph.drop($graph, false) YIELD graphName", graph=GRAPH_NAME)
+    driver.execute_query(PROJECT, graph=GRAPH_NAME, w=WEIGHTS, excluded=excluded,
+                         max_users=MAX_SHARED_IDENTIFIER_USERS)
+    try:
+        found = _frame(driver, LOUVAIN, graph=GRAPH_NAME)
+    finally:
+        driver.execute_query("CALL gds.graph.drop($graph, false) YIELD graphName", graph=GRAPH_NAME)
+    parts = found.groupby("communityId")["node"].apply(set)
+    ordered = sorted(parts, key=min)
+    return {node: number for number, part in enumerate(ordered) for node in part}
+
+
+def entities(driver) -> pd.DataFrame:
+    return _frame(driver, ENTITIES)
+
+
+def known_gang_platforms(driver) -> pd.DataFrame:
+    return _frame(driver, KNOWN_GANGS)
+
+
+def province_votes(driver) -> pd.DataFrame:
+    return _frame(driver, PROVINCE_VOTES)

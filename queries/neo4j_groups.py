@@ -1,0 +1,386 @@
+"""Account groups and fake trades in Cypher: the Neo4j engine's :mod:`.account_groups` and
+:mod:`.fake_trades`, returning the same frames (same rows, values and dtypes) on the same
+loaded case. The rules are those modules'; read their docstrings.
+
+Every value travels as a parameter. The evidence, the figures and every sum are Cypher's; the
+connected components are GDS WCC on a graph projected with the Cypher aggregation
+``gds.graph.project`` from the evidence links, dropped again before returning. Python only
+hands one query's rows to the next and builds the frames.
+
+>>> with neo4j.GraphDatabase.driver(uri, auth=auth) as driver:        # doctest: +SKIP
+...     groups = account_groups_neo4j(driver)
+...     fraud = platform_fraud_neo4j(driver)
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+
+from .account_groups import (BROKER_SIDE_KINDS, EVIDENCE_ORDER, MAX_FUNDED_ACCOUNTS, MAX_IP_DEVICES,
+                             MAX_SHARED_USERS, MIN_HABIT_DAYS, MIN_SYNC_PAIRS, SYNC_WINDOW_MS, finish_groups)
+from .fake_trades import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
+
+# -- evidence ------------------------------------------------------------------------------------
+# Devices and IPs that ≥ 2 broker-side accounts used on ≥ $min_days local days each, with at
+# most $max_users distinct users (accounts accessed, actors) and, for IPs, $max_ip_devices devices.
+_IDENTIFIER_LINKS = """
+MATCH (a:Account)<-[:LOGIN_TO]-(l:Login)-[:{rel}]->(key:{label})
+WHERE a.kind IN $kinds
+WITH key, a, count(DISTINCT date(datetime({{datetime: l.ts, timezone: $timezone}}))) AS days
+WHERE days >= $min_days
+WITH key, collect(a.id) AS accounts
+WHERE size(accounts) >= 2
+CALL (key) {{
+  MATCH (key)<-[:{rel}]-(l:Login)
+  OPTIONAL MATCH (l)-[:LOGIN_TO]->(accessed:Account)
+  OPTIONAL MATCH (l)-[:LOGIN_BY]->(actor)
+  RETURN size(collect(DISTINCT accessed)) + size(collect(DISTINCT actor)) AS users,
+         count(DISTINCT l.device_id) AS devices
+}}
+WITH key, accounts WHERE users <= $max_users AND {private}
+UNWIND accounts AS account_id
+RETURN account_id, '{evidence}' AS evidence, key.id AS key
+"""
+
+EVIDENCE_LINKS = f"""
+CALL () {{
+  {_IDENTIFIER_LINKS.format(rel="FROM_DEVICE", label="Device", evidence="shared_device", private="true")}
+  UNION ALL
+  {_IDENTIFIER_LINKS.format(rel="FROM_IP", label="IP", evidence="shared_ip", private="devices <= $max_ip_devices")}
+  UNION ALL
+  // common funding: one payer of 2..$max_funded broker-side accounts
+  MATCH (source:Account)-[:TRANSFER]->(a:Account)
+  WHERE a.kind IN $kinds AND source <> a
+  WITH source, collect(DISTINCT a.id) AS accounts
+  WHERE 2 <= size(accounts) <= $max_funded
+  UNWIND accounts AS account_id
+  RETURN account_id, 'common_funding' AS evidence, source.id AS key
+}}
+RETURN account_id, evidence, key ORDER BY account_id, evidence, key
+"""
+
+# Fill rows (part, t, fill, account, ref) -> every pair x, y of one part within $window_us,
+# on different accounts and orders, once (y the later; equal times: the larger fill id).
+# Fills are bucketed by time: a pair lies in one bucket or in two consecutive ones.
+SYNC_PAIRS = """
+WITH part, t, fill, account, ref
+WITH part, t / $window_us AS bucket, collect({t: t, fill: fill, account: account, ref: ref}) AS fills
+ORDER BY part, bucket
+WITH part, collect({bucket: bucket, fills: fills}) AS buckets
+UNWIND range(0, size(buckets) - 1) AS k
+WITH buckets[k].fills AS here,
+     CASE WHEN k + 1 < size(buckets) AND buckets[k + 1].bucket = buckets[k].bucket + 1
+          THEN buckets[k + 1].fills ELSE [] END AS next
+UNWIND here AS x
+UNWIND [y IN here + next WHERE (y.t > x.t OR (y.t = x.t AND y.fill > x.fill)) AND y.t - x.t <= $window_us
+                              AND y.account <> x.account AND y.ref <> x.ref] AS y
+"""
+
+# A fill's time in whole microseconds since the epoch (the pandas side uses the same).
+_FILL_TIME_US = "f.ts.epochSeconds * 1000000 + f.ts.microsecond"
+
+SYNC_LINKS = f"""
+MATCH (f:Fill)-[:FILLED_ON]->(a:Account) WHERE a.kind IN $kinds
+WITH f.instrument AS part, {_FILL_TIME_US} AS t, f.id AS fill, a.id AS account, f.broker_ref AS ref
+{SYNC_PAIRS}
+WITH CASE WHEN x.account < y.account THEN x.account ELSE y.account END AS account_a,
+     CASE WHEN x.account < y.account THEN y.account ELSE x.account END AS account_b
+WITH account_a, account_b, count(*) AS pairs WHERE pairs >= $min_sync_pairs
+RETURN account_a, account_b, pairs ORDER BY account_a, account_b
+"""
+
+# -- components ----------------------------------------------------------------------------------
+# Accounts sharing one device, IP or payer are joined as a star from the smallest id.
+PROJECT = """
+CALL () {
+  UNWIND $links AS link
+  WITH link.evidence AS evidence, link.key AS key, link.account_id AS account_id ORDER BY account_id
+  WITH evidence, key, collect(account_id) AS accounts
+  UNWIND tail(accounts) AS other
+  RETURN head(accounts) AS a, other AS b
+  UNION ALL
+  UNWIND $synced AS s
+  RETURN s.account_a AS a, s.account_b AS b
+}
+MATCH (source:Account {id: a}), (target:Account {id: b})
+WITH gds.graph.project($graph, source, target) AS g
+RETURN g.relationshipCount AS relationships
+"""
+
+COMPONENTS = """
+CALL gds.wcc.stream($graph) YIELD nodeId, componentId
+WITH componentId, collect(gds.util.asNode(nodeId).id) AS accounts
+WHERE size(accounts) >= 2
+WITH accounts, reduce(m = head(accounts), x IN accounts | CASE WHEN x < m THEN x ELSE m END) AS smallest
+UNWIND accounts AS account_id
+RETURN account_id, 'AG-' + smallest AS group_id
+"""
+
+DROP = "CALL gds.graph.drop($graph, false) YIELD graphName RETURN graphName"
+
+# -- per account and per group -----------------------------------------------------------------
+ACCOUNT_ROWS = """
+UNWIND $members AS m
+MATCH (a:Account {id: m.account_id})
+OPTIONAL MATCH (holder:Person)-[:HOLDS]->(a)
+CALL (m) {
+  CALL (m) {
+    UNWIND $links AS link
+    WITH link WHERE link.account_id = m.account_id
+    RETURN link.evidence AS evidence, link.key AS key
+    UNION ALL
+    UNWIND $synced AS s
+    WITH s WHERE s.account_a = m.account_id OR s.account_b = m.account_id
+    WITH sum(s.pairs) AS pairs, count(s) AS edges WHERE edges > 0
+    RETURN 'sync_orders' AS evidence, toString(pairs) AS key
+  }
+  WITH evidence, key, [i IN range(0, size($order) - 1) WHERE $order[i] = evidence][0] AS rank
+  ORDER BY rank, key
+  WITH collect(evidence + ':' + key) AS items
+  RETURN reduce(s = '', item IN items | s + CASE WHEN s = '' THEN '' ELSE ';' END + item) AS evidence
+}
+RETURN m.group_id AS group_id, m.account_id AS account_id, holder.id AS holder_person_id, evidence
+"""
+
+CONTROLLERS = """
+UNWIND $groups AS group_id
+CALL (group_id) {
+  // 1. the holder of the payer of the most group accounts (then most money, smallest id)
+  UNWIND $links AS link
+  WITH link WHERE link.evidence = 'common_funding' AND $group_of[link.account_id] = group_id
+  MATCH (holder:Person)-[:HOLDS]->(source:Account {id: link.key})-[t:TRANSFER]->(a:Account {id: link.account_id})
+  WITH source, holder, count(DISTINCT a) AS n_accounts, sum(t.amount_cny_fen) AS amount
+  ORDER BY n_accounts DESC, amount DESC, source.id
+  RETURN head(collect(holder.id)) AS by_funding
+}
+CALL (group_id) {
+  // 2. who most used the group's shared devices and IPs other than through its own accounts
+  UNWIND $links AS link
+  WITH link WHERE link.evidence IN ['shared_device', 'shared_ip'] AND $group_of[link.account_id] = group_id
+  WITH DISTINCT link.evidence AS evidence, link.key AS key
+  CALL (evidence, key) {
+    MATCH (l:Login)-[:FROM_DEVICE]->(:Device {id: key}) WHERE evidence = 'shared_device' RETURN l
+    UNION ALL
+    MATCH (l:Login)-[:FROM_IP]->(:IP {id: key}) WHERE evidence = 'shared_ip' RETURN l
+  }
+  OPTIONAL MATCH (l)-[:LOGIN_TO]->(accessed:Account)
+  WITH l, accessed WHERE accessed IS NULL OR coalesce($group_of[accessed.id], '') <> group_id
+  OPTIONAL MATCH (l)-[:LOGIN_BY]->(actor:Person)
+  OPTIONAL MATCH (holder:Person)-[:HOLDS]->(accessed)
+  UNWIND [actor.id, holder.id] AS person
+  WITH person WHERE person IS NOT NULL
+  WITH person, count(*) AS uses ORDER BY uses DESC, person
+  RETURN head(collect(person)) AS by_login
+}
+CALL (group_id) {
+  // 3. the holder of the mother account most group accounts are split off
+  UNWIND $members AS m
+  WITH m WHERE m.group_id = group_id
+  MATCH (:Account {id: m.account_id})-[:SUB_OF]->(mother:Account)<-[:HOLDS]-(holder:Person)
+  WITH mother, holder, count(*) AS n ORDER BY n DESC, mother.id
+  RETURN head(collect(holder.id)) AS by_mother
+}
+RETURN group_id, coalesce(by_funding, by_login, by_mother) AS controller_id
+"""
+
+SELF_TRADES = """
+UNWIND $members AS m
+MATCH (:Account {id: m.account_id})<-[:FILLED_ON]-(f:Fill)
+OPTIONAL MATCH (f)-[:COUNTERPARTY]->(cp:Account)
+WITH m.group_id AS group_id, f,
+     coalesce(cp.id <> m.account_id AND $group_of[cp.id] = m.group_id, false) AS names_other
+WITH group_id, f.broker_ref AS ref,
+     sum(CASE f.side WHEN 'B' THEN f.qty ELSE 0.0 END) AS buy,
+     sum(CASE f.side WHEN 'S' THEN f.qty ELSE 0.0 END) AS sell,
+     sum(f.qty) AS qty, sum(f.qty * f.price) AS value,
+     max(CASE WHEN names_other THEN 1 ELSE 0 END) = 1 AS names_other
+WITH group_id, ref, qty, value, buy > 0 AND sell > 0 AS both_sides, buy, sell, names_other
+WHERE both_sides OR names_other
+WITH group_id, qty, value,
+     CASE WHEN both_sides THEN CASE WHEN buy < sell THEN buy ELSE sell END ELSE buy + sell END AS matched
+RETURN group_id, count(*) AS self_trade_count, sum(matched) AS self_trade_qty,
+       sum(matched * value / qty) AS self_trade_notional_points
+"""
+
+ORDER_TIMING = f"""
+UNWIND $groups AS group_id
+CALL (group_id) {{
+  UNWIND $members AS m
+  WITH m WHERE m.group_id = group_id
+  MATCH (:Account {{id: m.account_id}})<-[:FILLED_ON]-(f:Fill)
+  RETURN count(f) AS n_fills
+}}
+CALL (group_id) {{
+  UNWIND $members AS m
+  WITH m WHERE m.group_id = group_id
+  MATCH (a:Account {{id: m.account_id}})<-[:FILLED_ON]-(f:Fill)
+  WITH f.instrument AS part, {_FILL_TIME_US} AS t, f.id AS fill, a.id AS account, f.broker_ref AS ref
+  {SYNC_PAIRS}
+  UNWIND [x.fill, y.fill] AS timed
+  RETURN count(*) / 2 AS sync_order_pairs, count(DISTINCT timed) AS timed_fills
+}}
+RETURN group_id, sync_order_pairs,
+       CASE WHEN n_fills > 0 THEN toFloat(timed_fills) / n_fills ELSE 0.0 END AS orders_within_100ms_share
+"""
+
+VOLUME_SHARES = """
+CALL () {
+  MATCH (f:Fill)-[:FILLED_ON]->(a:Account) WHERE a.kind IN $kinds
+  WITH f.instrument AS instrument, sum(f.qty) AS qty
+  RETURN collect({instrument: instrument, qty: qty}) AS market
+}
+UNWIND $groups AS group_id
+CALL (group_id) {
+  UNWIND $members AS m
+  WITH m WHERE m.group_id = group_id
+  MATCH (:Account {id: m.account_id})<-[:FILLED_ON]-(f:Fill)
+  RETURN sum(f.qty) AS group_qty, collect(DISTINCT f.instrument) AS instruments
+}
+WITH group_id, group_qty,
+     reduce(s = 0.0, x IN market | s + CASE WHEN x.instrument IN instruments THEN x.qty ELSE 0.0 END) AS market_qty
+RETURN group_id, CASE WHEN market_qty > 0 THEN group_qty / market_qty ELSE 0.0 END AS volume_share
+"""
+
+
+def _frame(driver, query: str, database: str | None = None, **parameters) -> pd.DataFrame:
+    records, _, keys = driver.execute_query(query, parameters, database_=database)
+    return pd.DataFrame([r.values() for r in records], columns=keys)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def case_timezone(driver, database: str | None = None) -> str:
+    """The timezone the loaded case came with (the loader keeps it on the CaseLoad node)."""
+    records, _, _ = driver.execute_query("MATCH (l:CaseLoad) RETURN l.timezone AS tz", database_=database)
+    return records[0]["tz"]
+
+
+def group_members(driver, links: pd.DataFrame, synced: pd.DataFrame, database: str | None = None) -> pd.DataFrame:
+    """(account_id, group_id) from GDS WCC over the evidence links; the projection is dropped."""
+    if links.empty and synced.empty:
+        return pd.DataFrame(columns=["account_id", "group_id"])
+    graph = f"casegraph-account-groups-{uuid.uuid4().hex}"
+    try:
+        _frame(driver, PROJECT, database, graph=graph, links=_records(links), synced=_records(synced))
+        return _frame(driver, COMPONENTS, database, graph=graph)
+    finally:
+        _frame(driver, DROP, database, graph=graph)
+
+
+def account_groups_neo4j(driver, database: str | None = None, min_days: int = MIN_HABIT_DAYS,
+                         max_users: int = MAX_SHARED_USERS, max_ip_devices: int = MAX_IP_DEVICES,
+                         max_funded: int = MAX_FUNDED_ACCOUNTS, window_ms: int = SYNC_WINDOW_MS,
+                         min_sync_pairs: int = MIN_SYNC_PAIRS) -> pd.DataFrame:
+    """account_groups.csv from the loaded case: the frame of :func:`.account_groups.account_groups`."""
+    rules = {"kinds": list(BROKER_SIDE_KINDS), "window_us": window_ms * 1000}
+    links = _frame(driver, EVIDENCE_LINKS, database, **rules, timezone=case_timezone(driver, database),
+                   min_days=min_days, max_users=max_users, max_ip_devices=max_ip_devices, max_funded=max_funded)
+    synced = _frame(driver, SYNC_LINKS, database, **rules, min_sync_pairs=min_sync_pairs)
+    members = group_members(driver, links, synced, database)
+    if members.empty:
+        return finish_groups(pd.DataFrame())
+    given = {**rules, "members": _records(members), "groups": sorted(members["group_id"].unique()),
+             "group_of": dict(zip(members["account_id"], members["group_id"])),
+             "links": _records(links), "synced": _records(synced)}
+    rows = _frame(driver, ACCOUNT_ROWS, database, **given, order=list(EVIDENCE_ORDER))
+    rows = rows.merge(_frame(driver, CONTROLLERS, database, **given), on="group_id", how="left")
+    figures = [_frame(driver, query, database, **given).set_index("group_id")
+               for query in (SELF_TRADES, ORDER_TIMING, VOLUME_SHARES)]
+    rows = rows.join(pd.concat(figures, axis=1), on="group_id")
+    rows[["self_trade_count", "sync_order_pairs"]] = rows[["self_trade_count", "sync_order_pairs"]].fillna(0)
+    for column in ("self_trade_qty", "self_trade_notional_points", "orders_within_100ms_share", "volume_share"):
+        rows[column] = rows[column].astype("float64").fillna(0.0)
+    return finish_groups(rows)
+
+
+# -- fake trades ---------------------------------------------------------------------------------
+# Every trade with its client, its platform (the account's, else the account's client's) and
+# why it is fake (null: real, or on a platform recorded as `fake`, which is not assessed).
+TRADE_CHECK = """
+CALL () { RETURN EXISTS { MATCH (:Fill) } AS statements }
+MATCH (t:Trade)-[:PLACED_ON]->(a:Account)
+OPTIONAL MATCH (a)-[:ACCOUNT_OF]->(c:Client)
+OPTIONAL MATCH (a)-[:ACCOUNT_ON]->(own:Platform)
+OPTIONAL MATCH (c)-[:CLIENT_OF]->(via:Platform)
+WITH t, c, coalesce(own, via) AS p, statements
+WITH t, c, p, CASE
+  WHEN coalesce(p.kind = 'fake', false) THEN null
+  WHEN t.broker_ref IS NULL THEN $no_broker_ref
+  WHEN statements AND NOT EXISTS { MATCH (:Fill {broker_ref: t.broker_ref}) } THEN $not_on_statement
+END AS reason
+"""
+
+FAKE_TRADES = f"""
+{TRADE_CHECK}
+WITH t, c, p, reason WHERE reason IS NOT NULL
+RETURN t.id AS trade_id, p.id AS platform_id, c.id AS client_id, t.notional_fen AS notional, reason
+ORDER BY trade_id
+"""
+
+# Per client c with fake trades: round(client_losses × fake_notional / turnover) half away from
+# zero, exactly in 64-bit integers. The product alone can pass 2^63 (it nears it at seed scale),
+# so with client_losses = whole × turnover + rest the quotient is whole × fake_notional (at most
+# client_losses) plus ⌊rest × fake_notional / turnover⌋, done by binary long multiplication:
+# bits of fake_notional from 2^62 down, the remainder kept below turnover (exact while
+# turnover < 3e18 fen).
+EXACT_SHARE = """
+WITH cp, fake_notional, client_losses, turnover WHERE turnover > 0
+WITH cp, fake_notional, turnover, client_losses / turnover AS whole, client_losses % turnover AS rest
+WITH cp, turnover, whole * fake_notional AS base,
+     reduce(s = [0, 0], bit IN [i IN range(62, 0, -1) | (fake_notional / toInteger(2.0 ^ i)) % 2] |
+            [2 * s[0] + (2 * s[1] + bit * rest) / turnover, (2 * s[1] + bit * rest) % turnover]) AS division
+WITH cp, base + division[0] + CASE WHEN 2 * division[1] >= turnover THEN 1 ELSE 0 END AS share
+"""
+
+
+def _platform_fraud_query() -> str:
+    # Imported here: the engine module may import this one (no import cycle at load time).
+    from .neo4j_engine import CLIENT_FRAGMENT
+
+    return f"""
+CALL () {{
+  {TRADE_CHECK}
+  WITH p.id AS platform_id, c, count(t) AS n_trades, count(reason) AS n_fake,
+       sum(CASE WHEN reason IS NULL THEN 0 ELSE t.notional_fen END) AS fake_notional
+  RETURN collect({{platform_id: platform_id, client: c, n_trades: n_trades, n_fake: n_fake,
+                  fake_notional: fake_notional}}) AS per_client
+}}
+CALL (per_client) {{
+  // Σ client_losses × fake notional / turnover over each platform's clients with fake trades
+  UNWIND per_client AS row
+  WITH row.client AS c, sum(row.n_fake) AS n_fake, sum(row.fake_notional) AS fake_notional
+  WHERE c IS NOT NULL AND n_fake > 0
+  MATCH (c)-[:CLIENT_OF]->(cp:Platform)
+  WITH c, cp, fake_notional, null AS since, null AS until
+  {CLIENT_FRAGMENT}
+  {EXACT_SHARE}
+  WITH cp.id AS platform_id, sum(share) AS losses
+  RETURN collect({{platform_id: platform_id, losses: losses}}) AS losses
+}}
+MATCH (p:Platform)
+WITH p, reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_trades ELSE 0 END) AS n_trades,
+     reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_fake ELSE 0 END) AS n_fake,
+     coalesce([x IN losses WHERE x.platform_id = p.id | x.losses][0], 0) AS fake_trade_losses
+RETURN p.id AS platform_id, n_trades, n_fake,
+       CASE WHEN n_trades > 0 THEN toFloat(n_fake) / n_trades ELSE 0.0 END AS fake_share,
+       2 * n_fake > n_trades AS is_fraud, fake_trade_losses
+ORDER BY platform_id
+"""
+
+
+def fake_trades_neo4j(driver, database: str | None = None) -> pd.DataFrame:
+    """fake_trades.csv from the loaded case: the frame of :func:`.fake_trades.fake_trades`."""
+    return finish_fake(_frame(driver, FAKE_TRADES, database, no_broker_ref=NO_BROKER_REF,
+                              not_on_statement=NOT_ON_STATEMENT))
+
+
+def platform_fraud_neo4j(driver, database: str | None = None) -> pd.DataFrame:
+    """Per platform n_trades, n_fake, fake_share, is_fraud, fake_trade_losses: the frame of
+    :func:`.fake_trades.platform_fraud`."""
+    frame = _frame(driver, _platform_fraud_query(), database, no_broker_ref=NO_BROKER_REF,
+                   not_on_statement=NOT_ON_STATEMENT)
+    return finish_fraud(frame.set_index("platform_id"))
