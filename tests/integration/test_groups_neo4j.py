@@ -1,0 +1,53 @@
+"""Account groups, fake trades and the fraud front: the Neo4j engine (Cypher + GDS WCC) returns
+the memory engine's frames, row for row and value for value, on the same case."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from casebuilder import write_case
+from test_account_groups import hand_case as groups_hand_case
+from test_fake_trades import hand_case as fake_hand_case
+
+from casegraph.generator import generate_case
+from casegraph.loaders.case import load_case
+from casegraph.loaders.neo4j import load_into_neo4j
+from casegraph.queries.account_groups import account_groups
+from casegraph.queries.fake_trades import fake_trades, platform_fraud
+from casegraph.queries.neo4j_groups import account_groups_neo4j, fake_trades_neo4j, platform_fraud_neo4j
+
+
+def hand_case() -> dict[str, list[dict]]:
+    """Both hand-written cases in one: the account group of PER9 and the fake trades of P1/P2."""
+    rows = groups_hand_case()
+    extra = fake_hand_case()
+    for table in ("platforms", "clients", "accounts", "trades", "broker_fills"):
+        known = {tuple(sorted(row.items())) for row in rows[table]}
+        rows[table] += [row for row in extra[table] if tuple(sorted(row.items())) not in known]
+    return rows
+
+
+def assert_engines_agree(driver, folder) -> pd.DataFrame:
+    case = load_case(folder)
+    load_into_neo4j(driver, case, replace=True)
+    groups = account_groups(case)
+    pd.testing.assert_frame_equal(account_groups_neo4j(driver), groups)
+    fake = fake_trades(case)
+    pd.testing.assert_frame_equal(fake_trades_neo4j(driver), fake)
+    pd.testing.assert_frame_equal(platform_fraud_neo4j(driver), platform_fraud(case, fake))
+    # every projection made for the components is dropped again
+    records, _, _ = driver.execute_query("CALL gds.graph.list() YIELD graphName RETURN collect(graphName) AS names")
+    assert not [name for name in records[0]["names"] if name.startswith("casegraph-account-groups")]
+    return groups
+
+
+def test_engines_agree_on_the_hand_written_case(neo4j_driver, tmp_path):
+    groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", hand_case()))
+    assert groups["account_id"].tolist() == ["SA", "SB", "SC"]
+
+
+@pytest.mark.parametrize("scale", ["tiny", "small"])
+def test_engines_agree_on_generated_cases(neo4j_driver, tmp_path, scale):
+    generate_case(tmp_path / "case", scale=scale, seed=7)
+    groups = assert_engines_agree(neo4j_driver, tmp_path / "case")
+    assert groups["group_id"].nunique() >= 2

@@ -1,0 +1,131 @@
+"""Fake trades and the fraud front (memory engine): against truth/ on generated cases, and
+exactly on a hand-written case extended from ``casebuilder.minimal_case()``."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from casebuilder import minimal_case, write_case
+from test_account_groups import read_csv, shuffled_copy
+
+from casegraph.generator import generate_case
+from casegraph.loaders.case import load_case
+from casegraph.queries.fake_trades import FAKE_COLUMNS, FRAUD_COLUMNS, fake_trades, platform_fraud
+
+CASES = [pytest.param(("tiny", 7), id="tiny-7"), pytest.param(("small", 7), id="small-7"),
+         pytest.param(("seed", 7), id="seed-7", marks=pytest.mark.slow)]
+
+
+@pytest.fixture(scope="module", params=CASES)
+def generated(request, tmp_path_factory):
+    scale, seed = request.param
+    folder = tmp_path_factory.mktemp(f"{scale}-{seed}") / "case"
+    generate_case(folder, scale=scale, seed=seed)
+    case = load_case(folder)
+    fake = fake_trades(case)
+    return folder, fake, platform_fraud(case, fake)
+
+
+def fraud_platforms(folder) -> set[str]:
+    """The platforms of the gang truth/gangs.csv marks as the fraud front."""
+    truth = read_csv(folder / "truth" / "gangs.csv")
+    return set(truth.loc[(truth["entity_type"] == "platform") & (truth["is_fraud"] == "true"), "entity_id"])
+
+
+def test_the_fraud_platform_and_no_other(generated):
+    folder, _, fraud = generated
+    assert len(fraud_platforms(folder)) == 1
+    assert set(fraud.index[fraud["is_fraud"]]) == fraud_platforms(folder)
+
+
+def test_fake_trades_are_the_fraud_platforms_trades(generated):
+    """Every trade of the front is fake (no reference, or one the broker never saw); every
+    other platform's trade reached the broker."""
+    folder, fake, fraud = generated
+    trades = read_csv(folder / "trades.csv")
+    accounts = read_csv(folder / "accounts.csv").set_index("account_id")
+    platform = trades["account_id"].map(accounts["platform_id"])
+    front = trades[platform.isin(fraud_platforms(folder))]
+    assert sorted(fake["trade_id"]) == sorted(front["trade_id"])
+    expected_reason = front["broker_ref"].eq("").map({True: "no_broker_ref", False: "broker_ref_not_on_statement"})
+    assert dict(zip(fake["trade_id"], fake["reason"])) == dict(zip(front["trade_id"], expected_reason))
+    assert set(fake["reason"]) == {"no_broker_ref", "broker_ref_not_on_statement"}
+    assert fraud.loc[list(fraud_platforms(folder)), "fake_share"].tolist() == [1.0]
+
+
+def test_fake_losses_of_the_front_are_its_client_losses(generated):
+    """All of the front's trades are fake, so its clients lost on fake trades all they lost."""
+    folder, _, fraud = generated
+    truth = read_csv(folder / "truth" / "expected_platforms.csv").set_index("platform_id")
+    for platform in fraud_platforms(folder):
+        expected = int(truth.loc[platform, "client_losses"].replace(".", ""))
+        assert expected > 0 and fraud.loc[platform, "fake_trade_losses"] == expected
+    assert (fraud.loc[~fraud["is_fraud"], "fake_trade_losses"] == 0).all()
+
+
+def test_same_results_when_rows_are_shuffled(generated, tmp_path):
+    folder, fake, fraud = generated
+    case = load_case(shuffled_copy(folder, tmp_path / "shuffled"))
+    again = fake_trades(case)
+    pd.testing.assert_frame_equal(again, fake)
+    pd.testing.assert_frame_equal(platform_fraud(case, again), fraud)
+
+
+# -- a hand-written case ---------------------------------------------------------------------------
+def hand_case() -> dict[str, list[dict]]:
+    """The minimal case's platform P1 (kind unknown) with four trades: TR1 (BR1, on the
+    statement), TR2 of C2 without a reference, TR3 of C1 with BR9 that no statement shows, TR4
+    of C2 with BR2 (on the statement); and a platform P2 recorded as ``fake`` whose one trade
+    TR5 has no reference (not assessed)."""
+    rows = minimal_case()
+    rows["platforms"].append({"platform_id": "P2", "vendor_id": "V1", "name": "模拟盘", "kind": "fake"})
+    rows["clients"].append({"client_id": "C3", "platform_id": "P2"})
+    rows["accounts"].append({"account_id": "T3", "kind": "trading", "platform_id": "P2", "client_id": "C3"})
+
+    def trade(trade_id, account, notional, ref, instrument="CL"):
+        return {"trade_id": trade_id, "ts": "2019-05-06T10:00:00", "account_id": account, "instrument": instrument,
+                "side": "B", "qty": "1", "price": "60.00", "notional": notional, "broker_ref": ref}
+
+    rows["trades"] += [trade("TR2", "T2", "1.00", ""), trade("TR3", "T1", "1000.00", "BR9"),
+                       trade("TR4", "T2", "3.00", "BR2"), trade("TR5", "T3", "50.00", "")]
+    rows["broker_fills"].append({"fill_id": "F2", "ts": "2019-05-06T10:00:01", "account_id": "S1",
+                                 "instrument": "CL", "side": "B", "qty": "1", "price": "60.00", "broker_ref": "BR2"})
+    return rows
+
+
+def test_hand_case_fake_trades(tmp_path):
+    fake = fake_trades(load_case(write_case(tmp_path / "case", hand_case())))
+    assert list(fake.columns) == list(FAKE_COLUMNS)
+    assert fake.values.tolist() == [["TR2", "P1", "C2", 100, "no_broker_ref"],
+                                    ["TR3", "P1", "C1", 100000, "broker_ref_not_on_statement"]]
+
+
+def test_hand_case_platform_fraud(tmp_path):
+    case = load_case(write_case(tmp_path / "case", hand_case()))
+    fraud = platform_fraud(case, fake_trades(case))
+    assert list(fraud.columns) == list(FRAUD_COLUMNS)
+    p1, p2 = fraud.loc["P1"], fraud.loc["P2"]
+    # two of four fake is half, not more than half
+    assert (p1["n_trades"], p1["n_fake"], p1["fake_share"], p1["is_fraud"]) == (4, 2, 0.5, False)
+    # C1: losses 6,000.50 × 1,000 / 1,401,000 = 4.282998… -> 428 fen; C2: losses 12.34 × 1 / 4 =
+    # 3.085 -> 309 fen (half away from zero: 308.5 rounds up)
+    assert p1["fake_trade_losses"] == 428 + 309
+    assert (p2["n_trades"], p2["n_fake"], p2["is_fraud"], p2["fake_trade_losses"]) == (1, 0, False, 0)
+
+
+def test_hand_case_more_than_half_fake_is_fraud(tmp_path):
+    rows = hand_case()
+    rows["trades"][0]["broker_ref"] = "BR404"  # TR1 now points at no execution either
+    case = load_case(write_case(tmp_path / "case", rows))
+    fraud = platform_fraud(case, fake_trades(case))
+    assert (fraud.loc["P1", "n_fake"], fraud.loc["P1", "is_fraud"]) == (3, True)
+    assert fraud.loc["P1", "fake_share"] == 0.75
+    # C1's trades are all fake now: its whole loss 600050 fen counts
+    assert fraud.loc["P1", "fake_trade_losses"] == 600050 + 309
+
+
+def test_without_statements_only_missing_references_are_fake(tmp_path):
+    rows = hand_case()
+    rows["broker_fills"] = []
+    fake = fake_trades(load_case(write_case(tmp_path / "case", rows)))
+    assert fake["trade_id"].tolist() == ["TR2"]
