@@ -32,6 +32,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from casegraph.graphs.model import RELATIONSHIPS
 from casegraph.loaders.case import Case
 from casegraph.loaders.read import split_ids
 
@@ -45,8 +46,8 @@ COMPILED_LOUVAIN_EDGES = 200_000
 
 # Edge weights: how strongly each kind of fact says "the same operator".
 WEIGHTS = {
-    "ACTS_AS": 5.0, "HOLDS": 5.0, "CREATED": 5.0, "PAID_FROM": 5.0, "MEMBER_OF": 5.0,
-    "REPORTS_TO": 3.0, "ON_PLATFORM": 1.0,
+    "ACTS_AS": 5.0, "HOLDS": 5.0, "SUB_OF": 5.0, "ACCOUNT_ON": 5.0, "CREATED": 5.0, "PAID_FROM": 5.0,
+    "MEMBER_OF": 5.0, "REPORTS_TO": 3.0, "ON_PLATFORM": 1.0,
     "CLIENT_MONEY": 2.0,  # × log(1 + entries): the platform's money went through the account
     "ROUTED": 2.0,  # × log(1 + fills): the broker account filled the platform's orders
     "DEVICE": 3.0, "IP": 1.0,  # per shared identifier, × log(1 + logins)
@@ -103,24 +104,16 @@ def gang_graph(case: Case, ledger: pd.DataFrame | None = None) -> nx.Graph:
     return graph
 
 
+# Relationships of the case graph (graphs/model.py) that are gang-graph edges as they are.
+STRUCTURAL = ("ACTS_AS", "ON_PLATFORM", "REPORTS_TO", "HOLDS", "SUB_OF", "ACCOUNT_ON", "CREATED", "PAID_FROM")
+
+
 def _structural_edges(case: Case):
-    agents, accounts, licenses = case["agents"], case["accounts"], case["licenses"]
-    yield Edge("ACTS_AS", _node("Person", agents["person_id"]), _node("Agent", agents["agent_id"]),
-               pd.Series(WEIGHTS["ACTS_AS"], index=agents.index))
-    yield Edge("ON_PLATFORM", _node("Agent", agents["agent_id"]), _node("Platform", agents["platform_id"]),
-               pd.Series(WEIGHTS["ON_PLATFORM"], index=agents.index))
-    yield Edge("REPORTS_TO", _node("Agent", agents["agent_id"]), _node("Agent", agents["parent_agent_id"]),
-               pd.Series(WEIGHTS["REPORTS_TO"], index=agents.index))
-    yield Edge("HOLDS", _node("Person", accounts["holder_person_id"]), _node("Account", accounts["account_id"]),
-               pd.Series(WEIGHTS["HOLDS"], index=accounts.index))
-    yield Edge("SUB_OF", _node("Account", accounts["account_id"]), _node("Account", accounts["parent_account_id"]),
-               pd.Series(WEIGHTS["HOLDS"], index=accounts.index))
-    yield Edge("ACCOUNT_ON", _node("Account", accounts["account_id"]), _node("Platform", accounts["platform_id"]),
-               pd.Series(WEIGHTS["HOLDS"], index=accounts.index))
-    yield Edge("CREATED", _node("License", licenses["license_id"]), _node("Platform", licenses["platform_id"]),
-               pd.Series(WEIGHTS["CREATED"], index=licenses.index))
-    yield Edge("PAID_FROM", _node("License", licenses["license_id"]), _node("Account", licenses["paid_from_account"]),
-               pd.Series(WEIGHTS["PAID_FROM"], index=licenses.index))
+    for spec in RELATIONSHIPS:
+        if spec.type in STRUCTURAL:
+            frame = case[spec.table]
+            yield Edge(spec.type, _node(spec.start[0], frame[spec.start[1]]), _node(spec.end[0], frame[spec.end[1]]),
+                       pd.Series(WEIGHTS[spec.type], index=frame.index))
     memberships = case["memberships"]
     gang_platforms = known_gang_platforms(case)
     # A membership of a gang ties the person to each platform the gang runs.

@@ -37,8 +37,8 @@ CALL () {
   UNION ALL MATCH (a:Agent)-[:ON_PLATFORM]->(b:Platform) RETURN a, b, $w.ON_PLATFORM AS w
   UNION ALL MATCH (a:Agent)-[:REPORTS_TO]->(b:Agent) RETURN a, b, $w.REPORTS_TO AS w
   UNION ALL MATCH (a:Person)-[:HOLDS]->(b:Account) RETURN a, b, $w.HOLDS AS w
-  UNION ALL MATCH (a:Account)-[:SUB_OF]->(b:Account) RETURN a, b, $w.HOLDS AS w
-  UNION ALL MATCH (a:Account)-[:ACCOUNT_ON]->(b:Platform) RETURN a, b, $w.HOLDS AS w
+  UNION ALL MATCH (a:Account)-[:SUB_OF]->(b:Account) RETURN a, b, $w.SUB_OF AS w
+  UNION ALL MATCH (a:Account)-[:ACCOUNT_ON]->(b:Platform) RETURN a, b, $w.ACCOUNT_ON AS w
   UNION ALL MATCH (a:License)-[:CREATED]->(b:Platform) RETURN a, b, $w.CREATED AS w
   UNION ALL MATCH (a:License)-[:PAID_FROM]->(b:Account) RETURN a, b, $w.PAID_FROM AS w
   UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(:Gang)-[:OPERATES]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w
