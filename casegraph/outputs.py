@@ -12,6 +12,7 @@ from casegraph.money import format_fen_series
 COUNT_COLUMNS = frozenset({
     "n_clients", "n_agents", "agent_depth", "depth", "own_n_clients", "subtree_n_clients", "n_persons",
     "n_bank_accounts", "n_platforms", "self_trade_count", "line", "community_id", "n_trades", "n_fake",
+    "sync_order_pairs",
 })
 
 
@@ -22,6 +23,8 @@ def money_as_text(frame: pd.DataFrame) -> pd.DataFrame:
         series = out[column]
         if column in COUNT_COLUMNS:
             out[column] = series.astype("Int64")
+        elif pd.api.types.is_bool_dtype(series.dtype):  # as the truth files write them
+            out[column] = series.map({True: "true", False: "false"})
         elif pd.api.types.is_integer_dtype(series.dtype):
             out[column] = format_fen_series(series)
     return out

@@ -59,16 +59,19 @@ Group figures, the same on every row of the group:
 - ``sync_order_pairs``: pairs of fills of the same instrument on two different group accounts
   within 100 ms, of different broker orders; ``orders_within_100ms_share``: the share of
   the group's fills that are in such a pair.
-- ``volume_share``: the group's filled lots / all filled lots (every account) on the
-  instruments the group trades.
+- ``volume_share``: the group's filled lots / all filled lots (every broker-side account) on
+  the instruments the group trades.
 
-Money is integer fen; quantities and shares are floats rounded to 6 decimals.
+No column is money (fills carry no CNY value); counts are int64, lots, points and shares
+float64 rounded to 6 decimals.
 
 >>> from casegraph.loaders.case import load_case                    # doctest: +SKIP
->>> account_groups(load_case("mycase"))[["group_id", "account_id", "evidence"]].head(2)  # doctest: +SKIP
-     group_id  account_id                                           evidence
-0  AG-ACC0013  ACC0013  shared_device:D3F1;common_funding:BK0042;sync_orders:41
-1  AG-ACC0013  ACC0052  shared_device:D3F1;common_funding:BK0042;sync_orders:57
+>>> groups = account_groups(load_case("mycase"))                   # doctest: +SKIP
+>>> groups[["group_id", "account_id", "controller_id", "evidence"]]  # doctest: +SKIP
+  group_id account_id controller_id                                               evidence
+0    AG-SA         SA          PER9  shared_device:DX;shared_ip:10.9.9.9;common_funding:BC9
+1    AG-SA         SB          PER9                       common_funding:BC9;sync_orders:5
+2    AG-SA         SC          PER9           shared_device:DX;shared_ip:10.9.9.9;sync_orders:5
 """
 
 from __future__ import annotations
@@ -402,6 +405,8 @@ def account_groups(case: Case, min_days: int = MIN_HABIT_DAYS, max_users: int = 
     pairs = sync_fill_pairs(fills, window_ms)
     synced = sync_links(pairs, min_sync_pairs)
     members = group_membership(links, synced)
+    if members.empty:
+        return finish_groups(pd.DataFrame())
     group_of = members.set_index("account_id")["group_id"]
     rows = members.assign(holder_person_id=members["account_id"].map(accounts["holder_person_id"]),
                           evidence=evidence_text(members, links, synced))

@@ -66,14 +66,25 @@ def gang_sums(platforms: pd.DataFrame, gang_platforms: pd.DataFrame) -> pd.DataF
     return joined.groupby("gang_id")[columns].sum().astype("int64")
 
 
+def fraud_of_gangs(gang_platforms: pd.DataFrame, fraud: pd.DataFrame) -> pd.DataFrame:
+    """Per gang: ``is_fraud`` when any of its platforms is a fake-trading front, and the
+    ``fake_trade_losses`` of its platforms summed (``fraud``: per platform)."""
+    joined = gang_platforms.merge(fraud[["is_fraud", "fake_trade_losses"]], left_on="platform_id", right_index=True)
+    return joined.groupby("gang_id").agg(is_fraud=("is_fraud", "any"), fake_trade_losses=("fake_trade_losses", "sum"))
+
+
 def assemble(facts: CaseFacts, clients: pd.DataFrame, agents: pd.DataFrame, platforms: pd.DataFrame,
              persons: pd.DataFrame, communities: dict[str, int], algorithm: str, windows: pd.DataFrame,
-             rules: ThresholdRules) -> dict[str, pd.DataFrame]:
-    """chain, totals, income, gangs and communities from the figures and the communities."""
+             rules: ThresholdRules, account_groups: pd.DataFrame, fake_trades: pd.DataFrame,
+             platform_fraud: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every output table from the figures, the communities and the trading analyses."""
     members = gangs.assign_gangs(facts.entities, facts.known_gangs, communities, algorithm)
     gang_platforms = members[members["entity_type"] == "platform"].dropna(subset=["gang_id"])[
         ["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
     found = gangs.gang_table(members, platforms, facts.known_gangs, facts.province_votes)
+    found = found.join(fraud_of_gangs(gang_platforms, platform_fraud))
+    found["is_fraud"] = found["is_fraud"].fillna(False).astype(bool)
+    found["fake_trade_losses"] = found["fake_trade_losses"].fillna(0).astype("int64")
     accounts = members[members["entity_type"].isin(["bank_account", "trading_account"])].dropna(subset=["gang_id"])
     vendors = facts.vendor_totals(pd.Index(accounts["entity_id"]))
     parts = {"vendor": vendors, "gang": gang_sums(platforms, gang_platforms), "platform": platforms,
@@ -97,4 +108,6 @@ def assemble(facts: CaseFacts, clients: pd.DataFrame, agents: pd.DataFrame, plat
         "income": income_table(subjects, windows, provinces, rules),
         "gangs": found.reset_index(),
         "communities": members,
+        "account_groups": account_groups,
+        "fake_trades": fake_trades,
     }

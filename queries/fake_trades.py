@@ -27,7 +27,7 @@ arithmetic (Python integers: the product can exceed 64 bits).
 >>> platform_fraud(case, fake).query("is_fraud")                 # doctest: +SKIP
              n_trades  n_fake  fake_share  is_fraud  fake_trade_losses
 platform_id
-P004            24961   24961         1.0      True         5012345678
+P005            14924   14924         1.0      True         4557590709
 """
 
 from __future__ import annotations
@@ -57,11 +57,11 @@ def trade_owners(case: Case) -> pd.DataFrame:
 
 
 def fake_reasons(trades: pd.DataFrame, fills: pd.DataFrame) -> pd.Series:
-    """Per trade, why it is fake (``no_broker_ref`` / ``broker_ref_not_on_statement``) or NA.
+    """Per trade, why it is fake (``no_broker_ref`` / ``broker_ref_not_on_statement``) or None.
 
     >>> trades = pd.DataFrame({"broker_ref": ["R1", None, "R9"]})
     >>> fake_reasons(trades, pd.DataFrame({"broker_ref": ["R1"]})).tolist()
-    [nan, 'no_broker_ref', 'broker_ref_not_on_statement']
+    [None, 'no_broker_ref', 'broker_ref_not_on_statement']
     """
     ref = trades["broker_ref"]
     on_statement = ref.map(pd.Series(True, index=pd.Index(fills["broker_ref"]).dropna().unique())).notna()

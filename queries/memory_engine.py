@@ -14,7 +14,9 @@ from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
 from casegraph.thresholds import ThresholdRules
 
 from . import figures, gangs
+from .account_groups import account_groups
 from .assembly import CaseFacts, assemble
+from .fake_trades import fake_trades, platform_fraud
 
 
 def case_facts(case: Case, transfers: pd.DataFrame) -> CaseFacts:
@@ -37,8 +39,10 @@ def analyze_case(case: Case, seed: int = 0) -> dict[str, pd.DataFrame]:
     ledger = ledger_in_cny(case)
     clients = figures.client_figures(case, ledger)
     communities = gangs.detect_communities(gangs.gang_graph(case, ledger), seed=seed)
+    fake = fake_trades(case)
     return assemble(
         case_facts(case, transfers_in_cny(case)), clients,
         figures.agent_subtree_totals(case, clients, ledger), figures.platform_totals(case, clients),
         figures.person_totals(case, clients, ledger), communities, "louvain (networkx)",
-        figures.person_window_totals(case, ledger), ThresholdRules.from_config(case.config.thresholds))
+        figures.person_window_totals(case, ledger), ThresholdRules.from_config(case.config.thresholds),
+        account_groups(case), fake, platform_fraud(case, fake))

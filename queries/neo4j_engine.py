@@ -17,7 +17,7 @@ import pandas as pd
 
 from casegraph.thresholds import ThresholdRules
 
-from . import figures, neo4j_gangs
+from . import figures, neo4j_gangs, neo4j_groups
 from .assembly import CaseFacts, assemble
 
 FIGURES = figures.CLIENT_FIGURES
@@ -289,4 +289,5 @@ def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFram
         windows[column] = pd.to_datetime([d.to_native() if d is not None else None for d in windows[column]])
     communities = neo4j_gangs.detect_communities_in_gds(driver)
     return assemble(case_facts(driver, database), clients, agents, platforms, persons, communities,
-                    "louvain (gds)", windows, rules)
+                    "louvain (gds)", windows, rules, neo4j_groups.account_groups_neo4j(driver),
+                    neo4j_groups.fake_trades_neo4j(driver), neo4j_groups.platform_fraud_neo4j(driver))

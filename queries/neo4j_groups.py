@@ -25,13 +25,19 @@ from .fake_trades import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fr
 # -- evidence ------------------------------------------------------------------------------------
 # Devices and IPs that ≥ 2 broker-side accounts used on ≥ $min_days local days each, with at
 # most $max_users distinct users (accounts accessed, actors) and, for IPs, $max_ip_devices devices.
+# Local days are counted only where two candidates met at all: most devices serve one account.
 _IDENTIFIER_LINKS = """
-MATCH (a:Account)<-[:LOGIN_TO]-(l:Login)-[:{rel}]->(key:{label})
+MATCH (a:Account)<-[:LOGIN_TO]-(:Login)-[:{rel}]->(key:{label})
 WHERE a.kind IN $kinds
-WITH key, a, count(DISTINCT date(datetime({{datetime: l.ts, timezone: $timezone}}))) AS days
-WHERE days >= $min_days
-WITH key, collect(a.id) AS accounts
-WHERE size(accounts) >= 2
+WITH key, count(DISTINCT a) AS candidates WHERE candidates >= 2
+CALL (key) {{
+  MATCH (a:Account)<-[:LOGIN_TO]-(l:Login)-[:{rel}]->(key)
+  WHERE a.kind IN $kinds
+  WITH a, count(DISTINCT date(datetime({{datetime: l.ts, timezone: $timezone}}))) AS days
+  WHERE days >= $min_days
+  RETURN collect(a.id) AS accounts
+}}
+WITH key, accounts WHERE size(accounts) >= 2
 CALL (key) {{
   MATCH (key)<-[:{rel}]-(l:Login)
   OPTIONAL MATCH (l)-[:LOGIN_TO]->(accessed:Account)
@@ -73,6 +79,7 @@ UNWIND range(0, size(buckets) - 1) AS k
 WITH buckets[k].fills AS here,
      CASE WHEN k + 1 < size(buckets) AND buckets[k + 1].bucket = buckets[k].bucket + 1
           THEN buckets[k + 1].fills ELSE [] END AS next
+WHERE size(here) > 1 OR size(next) > 0
 UNWIND here AS x
 UNWIND [y IN here + next WHERE (y.t > x.t OR (y.t = x.t AND y.fill > x.fill)) AND y.t - x.t <= $window_us
                               AND y.account <> x.account AND y.ref <> x.ref] AS y

@@ -251,7 +251,7 @@ def test_hand_case_cut_offs(hand_written):
     assert no_device.set_index("account_id").loc["SA", "evidence"] == "common_funding:BC9"
     # five synchronised pairs are "repeatedly" only while the bar is at most five
     assert "sync_orders" not in ";".join(account_groups(case, min_sync_pairs=6)["evidence"])
-    # two login days are not a habit when three are required, and are with two
+    # SC used DX on three days: not a habit when four are required
     assert "shared_device" not in ";".join(account_groups(case, min_days=4)["evidence"])
     public = account_groups(case, min_days=1).set_index("account_id")
     assert "shared_ip:203.0.113.9" in public.loc["SA", "evidence"]  # once is enough at min_days=1

@@ -3,6 +3,8 @@ exactly on a hand-written case extended from ``casebuilder.minimal_case()``."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pandas as pd
 import pytest
 from casebuilder import minimal_case, write_case
@@ -93,6 +95,33 @@ def hand_case() -> dict[str, list[dict]]:
     return rows
 
 
+def with_a_big_client(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Add client C4 of P1 whose loss × fake notional passes 2^63 fen² (about 1.2e24): one
+    fake trade TR6 without reference, one real TR7 (BR2, on the statement)."""
+    rows["clients"].append({"client_id": "C4", "platform_id": "P1"})
+    rows["accounts"].append({"account_id": "T4", "kind": "trading", "platform_id": "P1", "client_id": "C4"})
+    rows["ledger"] += [
+        {"entry_id": "E40", "ts": "2019-05-06T10:00:00", "platform_id": "P1", "client_id": "C4", "account_id": "T4",
+         "kind": "fee", "amount": "987654321.09"},
+        {"entry_id": "E41", "ts": "2019-05-07T10:00:00", "platform_id": "P1", "client_id": "C4", "account_id": "T4",
+         "kind": "pnl", "amount": "-123.45"},
+    ]
+    rows["trades"] += [
+        {"trade_id": "TR6", "ts": "2019-05-06T10:00:00", "account_id": "T4", "instrument": "CL", "side": "B",
+         "qty": "1", "price": "60.00", "notional": "123456789012.34", "broker_ref": ""},
+        {"trade_id": "TR7", "ts": "2019-05-06T11:00:00", "account_id": "T4", "instrument": "CL", "side": "S",
+         "qty": "1", "price": "60.00", "notional": "98765432109.87", "broker_ref": "BR2"},
+    ]
+    return rows
+
+
+def big_client_share() -> int:
+    """C4's share, by exact fractions: losses × fake / turnover, half away from zero."""
+    losses, fake, turnover = 98765432109 + 12345, 12345678901234, 12345678901234 + 9876543210987
+    share = Fraction(losses * fake, turnover)
+    return int(share + Fraction(1, 2))  # positive: half up is half away from zero
+
+
 def test_hand_case_fake_trades(tmp_path):
     fake = fake_trades(load_case(write_case(tmp_path / "case", hand_case())))
     assert list(fake.columns) == list(FAKE_COLUMNS)
@@ -122,6 +151,13 @@ def test_hand_case_more_than_half_fake_is_fraud(tmp_path):
     assert fraud.loc["P1", "fake_share"] == 0.75
     # C1's trades are all fake now: its whole loss 600050 fen counts
     assert fraud.loc["P1", "fake_trade_losses"] == 600050 + 309
+
+
+def test_fake_losses_stay_exact_beyond_64_bits(tmp_path):
+    case = load_case(write_case(tmp_path / "case", with_a_big_client(hand_case())))
+    fraud = platform_fraud(case, fake_trades(case))
+    assert big_client_share() > 10**10
+    assert fraud.loc["P1", "fake_trade_losses"] == 428 + 309 + big_client_share()
 
 
 def test_without_statements_only_missing_references_are_fake(tmp_path):

@@ -8,6 +8,7 @@ import pytest
 from casebuilder import write_case
 from test_account_groups import hand_case as groups_hand_case
 from test_fake_trades import hand_case as fake_hand_case
+from test_fake_trades import with_a_big_client
 
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
@@ -18,10 +19,11 @@ from casegraph.queries.neo4j_groups import account_groups_neo4j, fake_trades_neo
 
 
 def hand_case() -> dict[str, list[dict]]:
-    """Both hand-written cases in one: the account group of PER9 and the fake trades of P1/P2."""
+    """Both hand-written cases in one: the account group of PER9 and the fake trades of P1/P2,
+    with a client whose loss × fake notional passes 64 bits (Cypher must stay exact)."""
     rows = groups_hand_case()
-    extra = fake_hand_case()
-    for table in ("platforms", "clients", "accounts", "trades", "broker_fills"):
+    extra = with_a_big_client(fake_hand_case())
+    for table in ("platforms", "clients", "accounts", "ledger", "trades", "broker_fills"):
         known = {tuple(sorted(row.items())) for row in rows[table]}
         rows[table] += [row for row in extra[table] if tuple(sorted(row.items())) not in known]
     return rows
@@ -44,6 +46,8 @@ def assert_engines_agree(driver, folder) -> pd.DataFrame:
 def test_engines_agree_on_the_hand_written_case(neo4j_driver, tmp_path):
     groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", hand_case()))
     assert groups["account_id"].tolist() == ["SA", "SB", "SC"]
+    fraud = platform_fraud_neo4j(neo4j_driver)
+    assert fraud.loc["P1", "fake_trade_losses"] > 10**10  # the big client's share, exact in both
 
 
 @pytest.mark.parametrize("scale", ["tiny", "small"])
