@@ -20,6 +20,7 @@ import pandas as pd
 
 from .account_groups import (BROKER_SIDE_KINDS, EVIDENCE_ORDER, MAX_FUNDED_ACCOUNTS, MAX_IP_DEVICES,
                              MAX_SHARED_USERS, MIN_HABIT_DAYS, MIN_SYNC_PAIRS, SYNC_WINDOW_MS, finish_groups)
+from .cypher_fragments import CLIENT_FRAGMENT
 from .fake_trades import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
 
 # -- evidence ------------------------------------------------------------------------------------
@@ -345,9 +346,6 @@ WITH cp, base + division[0] + CASE WHEN 2 * division[1] >= turnover THEN 1 ELSE 
 
 
 def _platform_fraud_query() -> str:
-    # Imported here: the engine module may import this one (no import cycle at load time).
-    from .neo4j_engine import CLIENT_FRAGMENT
-
     return f"""
 CALL () {{
   {TRADE_CHECK}
