@@ -12,7 +12,7 @@ so no total can lose a fen. Output goes back to text with exactly two decimals.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -108,7 +108,3 @@ def convert_fen(fen: np.ndarray, rate_micro: np.ndarray) -> np.ndarray:
     magnitude = (np.abs(product) + RATE_SCALE // 2) // RATE_SCALE
     return np.sign(product) * magnitude
 
-
-def round_half_up_fen(value: Decimal) -> int:
-    """A Decimal number of fen rounded half up to a whole fen (used for rates × amounts)."""
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
