@@ -17,9 +17,9 @@ import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import tables_in_cny
-from casegraph.loaders.read import LINE, split_ids
+from casegraph.loaders.read import LINE
 
-from .model import NODES, RELATIONSHIPS, RelType, end_labels, node_key, stored_name
+from .model import NODES, RELATIONSHIPS, RelType, login_actors, node_key, relationship_ends, stored_name
 
 
 def _records(frame: pd.DataFrame, columns, table: str) -> list[dict]:
@@ -61,15 +61,11 @@ def build_graph(case: Case) -> nx.MultiDiGraph:
 
 
 def _add_relationships(graph: nx.MultiDiGraph, case: Case, spec: RelType, frame: pd.DataFrame) -> None:
-    start_label, start_column = spec.start
-    end_label, end_column = spec.end
-    ends = split_ids(frame[end_column]) if spec.many else frame[end_column].dropna()
-    rows = frame.loc[ends.index]
+    rows, ends, labels = relationship_ends(case.tables, spec, frame)
     present = [p for p in spec.properties if p in rows.columns]
-    labels = end_labels(case.tables, end_label, ends)
-    for start, end, label, attrs, line in zip(rows[start_column], ends, labels, _records(rows, present, spec.table), rows[LINE]):
-        if pd.isna(start):
-            continue
+    start_label, start_column = spec.start
+    for start, end, label, attrs, line in zip(rows[start_column], ends, labels, _records(rows, present, spec.table),
+                                              rows[LINE]):
         # Transfers are keyed by their transaction id; other facts by their source line.
         key = attrs["txn_id"] if spec.type == "TRANSFER" else f"{spec.type}:{line}"
         graph.add_edge(node_key(start_label, start), node_key(label, end), key=key,
@@ -78,13 +74,7 @@ def _add_relationships(graph: nx.MultiDiGraph, case: Case, spec: RelType, frame:
 
 def _add_login_edges(graph: nx.MultiDiGraph, case: Case) -> None:
     """One edge per (who, device) and (who, IP) with how often and when first and last seen."""
-    logins = case["logins"]
-    actor_label = end_labels(case.tables, "Actor", logins["actor_id"].dropna())
-    who = pd.concat([
-        ("Account:" + logins["account_id"].dropna()),
-        (actor_label + ":" + logins["actor_id"].dropna()),
-    ])
-    base = logins.loc[who.index].assign(who=who.to_numpy())
+    base = login_actors(case.tables)
     for column, label, rel in (("device_id", "Device", "USED_DEVICE"), ("ip", "IP", "USED_IP")):
         used = base.dropna(subset=[column]).groupby(["who", column]).agg(
             count=("ts", "size"), first=("ts", "min"), last=("ts", "max"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import TABLES_BY_NAME
 
 MONEY_KINDS = ("money", "signed_money", "positive_money")
@@ -161,3 +162,24 @@ def stored_name(table: str, column: str) -> str:
     if kind in ("rate", "fx_rate"):
         return f"{column}_micro"
     return column
+
+
+def relationship_ends(tables: dict[str, pd.DataFrame], spec: RelType,
+                      frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The rows of ``frame`` that make ``spec`` relationships (one per id of a ``;`` list),
+    with the end id and the end's label of each; rows without a start are left out."""
+    ends = split_ids(frame[spec.end[1]]) if spec.many else frame[spec.end[1]].dropna()
+    rows = frame.loc[ends.index]
+    keep = rows[spec.start[1]].notna().to_numpy()
+    rows, ends = rows[keep], ends[keep]
+    return rows, ends, end_labels(tables, spec.end[0], ends)
+
+
+def login_actors(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Logins with ``who``, the node key of whoever logged in: the account accessed and the
+    actor, each (a login naming both appears once for each)."""
+    logins = tables["logins"]
+    actors = logins["actor_id"].dropna()
+    who = pd.concat(["Account:" + logins["account_id"].dropna(),
+                     end_labels(tables, "Actor", actors) + ":" + actors])
+    return logins.loc[who.index].assign(who=who.to_numpy())

@@ -25,11 +25,11 @@ from typing import Callable, Iterator
 import pandas as pd
 from tqdm import tqdm
 
-from casegraph.graphs.model import NODES, RELATIONSHIPS, NodeType, RelType, end_labels, stored_name
+from casegraph.graphs.model import NODES, RELATIONSHIPS, NodeType, RelType, relationship_ends, stored_name
 
 from .case import Case
 from .fx import tables_in_cny
-from .read import LINE, split_ids
+from .read import LINE
 from .tables import TABLES, TABLES_BY_NAME
 
 DEFAULT_BATCH_SIZE = 5000
@@ -153,12 +153,7 @@ def node_batches(case: Case, frames: dict[str, pd.DataFrame]) -> Iterator[tuple[
 def relationship_rows(case: Case, spec: RelType, frame: pd.DataFrame) -> Iterator[tuple[str, str, list[dict]]]:
     """Rows of one relationship type, split by the labels at their two ends."""
     start_label, start_column = spec.start
-    end_label, end_column = spec.end
-    ends = split_ids(frame[end_column]) if spec.many else frame[end_column].dropna()
-    rows = frame.loc[ends.index]
-    keep = rows[start_column].notna().to_numpy()
-    rows, ends = rows[keep], ends[keep]
-    labels = end_labels(case.tables, end_label, ends)
+    rows, ends, labels = relationship_ends(case.tables, spec, frame)
     for label in labels.dropna().unique():
         chosen = (labels == label).to_numpy()
         part = rows[chosen]

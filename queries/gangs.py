@@ -32,7 +32,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from casegraph.graphs.model import RELATIONSHIPS
+from casegraph.graphs.model import RELATIONSHIPS, login_actors
 from casegraph.loaders.case import Case
 from casegraph.loaders.read import split_ids
 
@@ -160,13 +160,7 @@ def _money_edges(case: Case, ledger: pd.DataFrame):
 
 
 def _login_edges(case: Case):
-    logins = case["logins"]
-    from casegraph.graphs.model import end_labels
-
-    actor_label = end_labels(case.tables, "Actor", logins["actor_id"].dropna())
-    who = pd.concat([_node("Account", logins["account_id"].dropna()),
-                     actor_label + ":" + logins["actor_id"].dropna()])
-    base = logins.loc[who.index].assign(who=who.to_numpy())
+    base = login_actors(case.tables)
     for column, label, kind in (("device_id", "Device", "DEVICE"), ("ip", "IP", "IP")):
         used = base.dropna(subset=[column]).groupby([column, "who"]).size().rename("n").reset_index()
         users = used.groupby(column)["who"].transform("size")
