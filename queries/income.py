@@ -107,3 +107,27 @@ def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provi
     for column in ("window_start", "window_end"):
         table[column] = table[column].dt.strftime("%Y-%m-%d")
     return table[COLUMNS].reset_index(drop=True)
+
+
+SEVERITY_LEVELS = ("below", "prosecution", "especially_serious")  # from least to most severe
+
+
+def highest_severity(income: pd.DataFrame, subject_type: str) -> pd.DataFrame:
+    """Per subject of ``subject_type``, over all time: the most severe level any method
+    reaches (``severity_level``), with the method, amount and full ``severity`` text of the
+    row that reached it — the first such method in :data:`METHODS` order.
+
+    >>> rows = pd.DataFrame({"subject_id": ["G1", "G1"], "subject_type": "gang",
+    ...                      "method": ["net_deposit", "fees"], "amount": [150_000_000, 90_000_000],
+    ...                      "window_start": None, "severity": ["prosecution (…)", "below (…)"]})
+    >>> highest_severity(rows, "gang")[["severity_level", "method"]].to_dict("records")
+    [{'severity_level': 'prosecution', 'method': 'net_deposit'}]
+    """
+    rows = income[(income["subject_type"] == subject_type) & income["window_start"].isna()]
+    level = rows["severity"].str.split(" ", n=1).str[0]
+    method_order = {m.name: i for i, m in enumerate(METHODS)}
+    rows = rows.assign(severity_level=level, _rank=level.map(SEVERITY_LEVELS.index),
+                       _method=rows["method"].map(method_order))
+    top = rows.sort_values(["subject_id", "_rank", "_method"], ascending=[True, False, True], kind="stable")
+    top = top.drop_duplicates("subject_id").set_index("subject_id")
+    return top[["severity_level", "method", "amount", "severity"]]
