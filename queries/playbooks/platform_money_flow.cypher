@@ -48,7 +48,8 @@ CALL (holder) {
   OPTIONAL MATCH (holder)-[m:MEMBER_OF]->(org)
   WITH collect(m.role + '@' + org.id) AS roles
   OPTIONAL MATCH (led:Gang)-[:LED_BY]->(holder)
-  RETURN roles + collect('leader@' + led.id) AS holder_roles
+  WITH roles, collect('leader@' + led.id) AS leads
+  RETURN roles + leads AS holder_roles
 }
 OPTIONAL MATCH (to_account)-[:IN_GANG]->(gang:FoundGang)
 RETURN $platform_id AS platform_id, stage, from_account, to_account.id AS to_account, holder.id AS holder_person_id,

@@ -14,6 +14,7 @@ from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
 from casegraph.loaders.neo4j import load_into_neo4j
+from casegraph.queries.account_groups import is_in
 from casegraph.queries.income import highest_severity
 from casegraph.queries.neo4j_engine import analyze_loaded
 from casegraph.queries.neo4j_findings import write_findings
@@ -116,7 +117,7 @@ def test_person_profile_ties_roles_accounts_money_and_devices(seed, neo4j_driver
     assert list(accounts.loc[held, "money_out_fen"]) == list(money_out)
 
     logins = case["logins"]
-    mine = logins[(logins["actor_id"] == person) | logins["account_id"].map(dict.fromkeys(held, True)).fillna(False)]
+    mine = logins[(logins["actor_id"] == person) | is_in(logins["account_id"], held)]
     assert set(ties["used_device"]["target_id"]) == set(mine["device_id"].dropna())
     assert set(ties["used_ip"]["target_id"]) == set(mine["ip"].dropna())
     assert ties["used_device"]["n"].sum() == mine["device_id"].notna().sum()
@@ -130,8 +131,7 @@ def test_accounts_sharing_a_device_or_ip(seed, neo4j_driver):
     expected = set()
     for via, column in (("device", "device_id"), ("ip", "ip")):
         used = set(logins.loc[logins["account_id"] == account, column].dropna())
-        others = logins[logins[column].map(dict.fromkeys(used, True)).fillna(False).astype(bool)
-                        & (logins["account_id"] != account)]
+        others = logins[is_in(logins[column], used) & (logins["account_id"] != account)]
         expected |= {(via, identifier, other) for identifier, other in zip(others[column], others["account_id"])}
     assert set(zip(rows["via"], rows["identifier"], rows["other_account_id"])) == expected
     group = tables["account_groups"]
@@ -169,24 +169,31 @@ def test_fund_flow_paths_are_shortest_and_respect_time(seed, neo4j_driver):
     transfers = transfers_in_cny(case)
     transfers["ts"] = transfers["ts"].dt.tz_convert("UTC")
     ledger = case["ledger"]
-    deposit = ledger[(ledger["kind"] == "deposit") & ledger["bank_txn_id"].notna()].iloc[0]
-    first = transfers.set_index("txn_id").loc[deposit["bank_txn_id"]]
-    onward = transfers[(transfers["from_account"] == first["to_account"]) & (transfers["ts"] > first["ts"])
-                       & (transfers["to_account"] != first["from_account"])]
-    # A client's bank account to where its money went on from the collection account.
-    pairs = [(first["from_account"], onward["to_account"].iloc[-1])]
-    # Money that arrived only after the onward transfer left cannot have taken it.
-    late = transfers[(transfers["from_account"] == first["to_account"]) & (transfers["ts"] < first["ts"])]
-    if len(late):
-        pairs.append((first["from_account"], late["to_account"].iloc[0]))
+    deposits = transfers[is_in(transfers["txn_id"], ledger.loc[ledger["kind"] == "deposit", "bank_txn_id"].dropna())]
+    first = deposits.sort_values("ts").iloc[len(deposits) // 2]  # a client's deposit, midway through the case
+    source, collection = first["from_account"], first["to_account"]
+    onward = transfers[(transfers["from_account"] == collection) & (transfers["ts"] > first["ts"])
+                       & (transfers["to_account"] != source)]
+    # Two transfers link these accounts, but only against time order: money that left b
+    # before it arrived from a cannot be a's money.
+    legs = transfers[["from_account", "to_account", "ts"]]
+    two = legs.merge(legs, left_on="to_account", right_on="from_account", suffixes=("_1", "_2"))
+    two = two[two["from_account_1"] != two["to_account_2"]]
+    in_order = (two["ts_1"] < two["ts_2"]).groupby([two["from_account_1"], two["to_account_2"]]).any()
+    backwards = next(pair for pair in sorted(in_order[~in_order].index)
+                     if earliest_arrival_hops(transfers, {pair[0]}, {pair[1]}, 2) is None)
+    pairs = [(source, onward["to_account"].iloc[-1]), backwards]
+    hops_found = []
     for source, target in pairs:
         rows = play(neo4j_driver, "fund_flow_paths", from_id=source, to_id=target, max_hops=3)
         expected = earliest_arrival_hops(transfers, {source}, {target}, 3)
+        hops_found.append(expected)
         if expected is None:
             assert rows.empty, (source, target)
         else:
             assert set(rows["hops"]) == {expected}, (source, target)
             check_paths(rows, {source}, {target}, transfers)
+    assert hops_found[0] == 2 and hops_found[1] != 2  # the second pair needs time order
     # Persons as ends: any account they hold.
     holder = case["accounts"].set_index("account_id")["holder_person_id"]
     person = holder[pairs[0][0]]
@@ -205,8 +212,8 @@ def test_platform_money_flow_follows_deposits_to_the_gang(seed, neo4j_driver):
     transfers = transfers_in_cny(case)
     ledger = ledger_in_cny(case)
     clients = set(case["clients"].loc[case["clients"]["platform_id"] == platform, "client_id"])
-    deposits = ledger[(ledger["kind"] == "deposit") & ledger["client_id"].map(dict.fromkeys(clients, True)).fillna(False)]
-    stage1 = transfers[transfers["txn_id"].map(dict.fromkeys(deposits["bank_txn_id"].dropna(), True)).fillna(False)]
+    deposits = ledger[(ledger["kind"] == "deposit") & is_in(ledger["client_id"], clients)]
+    stage1 = transfers[is_in(transfers["txn_id"], deposits["bank_txn_id"].dropna())]
     payers, collection = set(stage1["from_account"]), set(stage1["to_account"])
     expected1 = stage1.groupby("to_account")["amount_cny"].agg(["size", "sum"])
     got1 = rows[rows["stage"] == 1].set_index("to_account")
@@ -215,8 +222,8 @@ def test_platform_money_flow_follows_deposits_to_the_gang(seed, neo4j_driver):
     assert list(got1.loc[expected1.index, "n_transfers"]) == list(expected1["size"])
 
     def onward(sources: set, seen: set) -> pd.DataFrame:
-        out = transfers[transfers["from_account"].map(dict.fromkeys(sources, True)).fillna(False).astype(bool)]
-        return out[~out["to_account"].map(dict.fromkeys(seen, True)).fillna(False).astype(bool)]
+        out = transfers[is_in(transfers["from_account"], sources)]
+        return out[~is_in(out["to_account"], seen)]
 
     stage2 = onward(collection, payers | collection)
     stage3 = onward(set(stage2["to_account"]), payers | collection | set(stage2["to_account"]))
@@ -269,8 +276,9 @@ def test_gangs_by_province_with_severity(seed, neo4j_driver):
     rows = play(neo4j_driver, "gangs_by_province")
     assert sorted(rows["gang_id"]) == sorted(gangs.index) and len(rows) >= 30
     severity = highest_severity(tables["income"], "gang")
-    assert (rows.set_index("gang_id")["severity_level"] == severity["severity_level"]).all()
-    assert (rows.set_index("gang_id")["province"].fillna("") == gangs["province"].fillna("")).all()
+    by_gang = rows.set_index("gang_id").loc[gangs.index]
+    assert (by_gang["severity_level"] == severity.loc[gangs.index, "severity_level"]).all()
+    assert (by_gang["province"].fillna("") == gangs["province"].fillna("")).all()
     levels = {"especially_serious": 2, "prosecution": 1, "below": 0}
     for _, frame in rows.groupby("province"):
         assert list(frame["rank"]) == list(range(1, len(frame) + 1))
