@@ -4,6 +4,7 @@ loaders: ``python -m casegraph.graphs.schema_doc > graphs/SCHEMA.md`` (a test ch
 from __future__ import annotations
 
 from casegraph.loaders.neo4j import MERGE_KEYS, schema_statements
+from casegraph.queries.neo4j_findings import FINDING_CONSTRAINTS
 
 from .model import NODES, POLYMORPHIC_ENDS, RELATIONSHIPS, stored_name
 
@@ -53,6 +54,23 @@ def render() -> str:
                      f"{rel.description} |")
     lines += ["", "## Constraints and indexes (created before any write)", "", "```cypher"]
     lines += [f"{s};" for s in schema_statements()]
+    lines += ["```", "",
+              "## Findings (written back by `casegraph analyze --engine neo4j`)", "",
+              "Not case records but what the analyses concluded, replaced on every analysis (see",
+              "`queries/neo4j_findings.py`); the playbooks ask about them.", "",
+              "| element | properties | what |", "| --- | --- | --- |",
+              "| `(:FoundGang)` | `id`, `known_gang_id`, `province`, `province_evidence`, `platform_ids`, the "
+              "gangs.csv counts and figures (`…_fen`), `is_fraud`, `severity_level`, `severity_method`, "
+              "`severity_amount_fen`, `severity`, `algorithm` | a gang of gangs.csv (output), known or found |",
+              "| `(:Person\\|Account\\|Platform\\|Agent)-[:IN_GANG]->(:FoundGang)` | — | a member or instrument "
+              "of the gang (communities.csv) |",
+              "| `(:FoundGang)-[:IDENTIFIED_AS]->(:Gang)` | — | the found gang is this known gang |",
+              "| `(:AccountGroup)` | `id`, `controller_id`, `self_trade_count`, `self_trade_qty`, `volume_share`, "
+              "… | an account group run by one controller (account_groups.csv) |",
+              "| `(:Account)-[:IN_GROUP]->(:AccountGroup)` | `evidence` | the account is in the group |",
+              "| `(:AccountGroup)-[:CONTROLLED_BY]->(:Person)` | — | the group's controller |",
+              "", "```cypher"]
+    lines += [f"{s};" for s in FINDING_CONSTRAINTS]
     lines += ["```", ""]
     return "\n".join(lines)
 

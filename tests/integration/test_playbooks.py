@@ -355,3 +355,14 @@ def test_cli_runs_a_playbook_and_binds_injection(seed, neo4j_driver, capsys):
     root = frame[frame["agent_id"] == agent].iloc[0]
     from casegraph.money import format_fen
     assert root["subtree_deposits"] == format_fen(int(totals_of(tables, "agent").loc[agent, "subtree_deposits"]))
+
+
+def test_findings_are_replaced_not_duplicated(seed, neo4j_driver):
+    _, tables = seed
+    count = ("MATCH (g:FoundGang) OPTIONAL MATCH (g)<-[m:IN_GANG]-() "
+             "RETURN count(DISTINCT g) AS gangs, count(m) AS members")
+    before = neo4j_driver.execute_query(count).records[0]
+    write_findings(neo4j_driver, tables)
+    after = neo4j_driver.execute_query(count).records[0]
+    assert before == after and after["gangs"] == len(tables["gangs"])
+    assert after["members"] == tables["communities"]["gang_id"].notna().sum()
