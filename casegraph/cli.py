@@ -85,26 +85,41 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
     console.print(f"{case}: valid ({sum(counts.values()):,} rows in {len(counts)} tables)")
 
 
-def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
+def _read_valid_case(case: Path, problems_file: Optional[Path] = None):
+    """The case read and checked; an invalid one prints its problems (and writes them to
+    ``problems_file``) and ends the command with exit 1."""
     from casegraph.loaders.case import read_case
-    from casegraph.outputs import write_csv
-    from casegraph.queries.quality import quality_table
 
     loaded, problems = read_case(case, progress=True)
     if problems:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "problems.txt").write_text(
-            "".join(f"{case / p.file}:{p.line}:{p.column}: {p.message}\n" for p in problems), encoding="utf-8")
+        if problems_file is not None:
+            problems_file.parent.mkdir(parents=True, exist_ok=True)
+            problems_file.write_text(
+                "".join(f"{case / p.file}:{p.line}:{p.column}: {p.message}\n" for p in problems), encoding="utf-8")
         _print_problems(problems, case)
         raise typer.Exit(EXIT_INVALID)
-    if engine is Engine.neo4j:
-        tables = _analyze_in_neo4j(loaded, replace)
-    else:
-        from casegraph.queries.memory_engine import analyze_case
+    return loaded
 
-        tables = analyze_case(loaded)
+
+def _analysis_tables(loaded, engine: Engine, replace: bool = False) -> dict:
+    """Every output table of the analysis, by name, from the engine asked for."""
+    if engine is Engine.neo4j:
+        return _analyze_in_neo4j(loaded, replace)
+    from casegraph.queries.memory_engine import analyze_case
+
+    return analyze_case(loaded)
+
+
+def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
+    from casegraph.outputs import write_csv
+    from casegraph.queries.quality import quality_table
+    from casegraph.queries.referrals import write_referrals
+
+    loaded = _read_valid_case(case, out / "problems.txt")
+    tables = _analysis_tables(loaded, engine, replace)
     for name, frame in tables.items():
         write_csv(frame, out / f"{name}.csv")
+    write_referrals(loaded, tables, out / "referrals")
     quality = quality_table(loaded.path, tables["communities"], tables["gangs"].set_index("gang_id"),
                             tables.get("account_groups"))
     if quality is not None:  # a generated or hand-labelled case: score against its truth/
@@ -135,13 +150,17 @@ def _neo4j_driver(settings):
 
 
 def _analyze_in_neo4j(loaded, replace: bool):
-    """Load the case (idempotently) and run the Cypher analyses."""
+    """Load the case (idempotently), run the Cypher analyses and write their findings back."""
     from casegraph.loaders.neo4j import load_into_neo4j
     from casegraph.queries.neo4j_engine import analyze_loaded
+    from casegraph.queries.neo4j_findings import write_findings
 
     with _neo4j_driver(_settings(None, None, None)) as driver:
         load_into_neo4j(driver, loaded, replace=replace, progress=True)
-        return analyze_loaded(driver)
+        tables = analyze_loaded(driver)
+        # Found gangs, their severity and the account groups, for the playbooks.
+        write_findings(driver, tables)
+        return tables
 
 
 @app.command()
@@ -155,6 +174,36 @@ def analyze(
     started = time.perf_counter()
     _run_analysis(case, out, engine, replace)
     console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
+def referrals(
+    case: Path = typer.Argument(..., help="The case folder."),
+    out: Path = typer.Option(..., "--out", help="Folder for the packets: <province>.csv, .xlsx, .html and index.csv."),
+    province: Optional[str] = typer.Option(None, help="Write only this province's packet (or 'unassigned')."),
+    unmask: bool = typer.Option(False, "--unmask", help="Show ID numbers and phones in full (masked by default)."),
+    engine: Engine = typer.Option(Engine.memory, help=ENGINE_HELP),
+    replace: bool = typer.Option(False, "--replace", help="neo4j: clear a database that holds another case."),
+) -> None:
+    """Write a referral packet per province: its gangs, ranked, with their persons, accounts to
+    freeze, platforms, figures and the evidence that ties them to the vendor."""
+    from casegraph.queries.referrals import UnknownProvince, write_referrals
+
+    started = time.perf_counter()
+    loaded = _read_valid_case(case)
+    tables = _analysis_tables(loaded, engine, replace)
+    try:
+        index = write_referrals(loaded, tables, out, unmask=unmask, province=province)
+    except UnknownProvince as exc:
+        raise typer.BadParameter(str(exc), param_hint="--province") from None
+    view = RichTable(title=f"Referral packets in {out}" + (" (NOT masked)" if unmask else ""))
+    for column in ("province", "gangs", "top severity", "persons", "accounts", "files"):
+        view.add_column(column, justify="right" if column in ("gangs", "persons", "accounts") else "left")
+    for row in index.itertuples():
+        view.add_row(row.province, str(row.n_gangs), row.top_severity, str(row.n_persons), str(row.n_accounts),
+                     f"{row.csv}, .xlsx, .html")
+    console.print(view)
+    console.print(f"wrote {len(index)} packet(s) in {time.perf_counter() - started:.1f} s")
 
 
 @app.command()
@@ -209,7 +258,9 @@ def _millions(fen) -> str:
 
 
 def print_summary(tables) -> None:
-    """The chain (one row per licence) and the top figures, on the terminal."""
+    """The chain (one row per licence), the top figures and the referral packets, on the terminal."""
+    from casegraph.queries.referrals import referral_counts
+
     chain = tables["chain"].sort_values(["gang_id", "license_id"], na_position="last")
     totals = tables["totals"]
     view = RichTable(title="Chain: vendor → licence → platform → gang (money in CNY)")
@@ -232,8 +283,8 @@ def print_summary(tables) -> None:
         f"{_millions(platforms['withdrawals'].sum())}, fees {_millions(platforms['fees'].sum())} + overnight "
         f"{_millions(platforms['overnight_fees'].sum())}, vendor licence income "
         f"{_millions(vendors['license_income'].sum())}")
-    per_province = gangs.groupby("province").size().sort_values(ascending=False)
-    console.print("gangs to refer per province: " + ", ".join(f"{p} {n}" for p, n in per_province.items()))
+    console.print("referral packets (gangs per province): "
+                  + ", ".join(f"{p} {n}" for p, n in referral_counts(gangs).items()))
     if "quality" in tables:
         scores = tables["quality"].set_index(["subject", "metric"])["value"]
         console.print(f"against truth/: gangs ARI {scores['gangs', 'ari']:.3f}, "
@@ -285,6 +336,15 @@ def _mount_neo4j() -> None:
 
 
 _mount_neo4j()
+
+
+def _mount_playbooks() -> None:
+    from casegraph.playbook_cli import playbook_app
+
+    app.add_typer(playbook_app, name="playbook", help="Investigators' Cypher playbooks: list, show, run, export.")
+
+
+_mount_playbooks()
 
 
 def main(argv: Optional[list[str]] = None) -> None:

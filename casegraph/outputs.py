@@ -12,8 +12,13 @@ from casegraph.money import format_fen_series
 COUNT_COLUMNS = frozenset({
     "n_clients", "n_agents", "agent_depth", "depth", "own_n_clients", "subtree_n_clients", "n_persons",
     "n_bank_accounts", "n_platforms", "self_trade_count", "line", "community_id", "n_trades", "n_fake",
-    "sync_order_pairs",
+    "sync_order_pairs", "rank", "n_transfers", "n_gangs", "n_accounts",
 })
+
+
+def is_fen_column(name: str, values: pd.Series) -> bool:
+    """Whether a column holds money in fen: an integer column that is not a count."""
+    return name not in COUNT_COLUMNS and pd.api.types.is_integer_dtype(values.dtype)
 
 
 def money_as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -25,7 +30,7 @@ def money_as_text(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = series.astype("Int64")
         elif pd.api.types.is_bool_dtype(series.dtype):  # as the truth files write them
             out[column] = series.map({True: "true", False: "false"})
-        elif pd.api.types.is_integer_dtype(series.dtype):
+        elif is_fen_column(column, series):
             out[column] = format_fen_series(series)
     return out
 

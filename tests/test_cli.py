@@ -31,7 +31,7 @@ def test_generate_rejects_a_bad_scale(tmp_path, capsys):
 
 
 def test_every_command_has_help(capsys):
-    for command in ("generate", "validate", "analyze", "demo", "load", "neo4j"):
+    for command in ("generate", "validate", "analyze", "demo", "load", "neo4j", "playbook", "referrals"):
         assert run(command, "--help") == 0
         assert "Usage" in capsys.readouterr().out
 

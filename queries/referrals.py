@@ -1,0 +1,635 @@
+"""Referral packets (线索移送): per province, the gangs to hand to its police, what they need
+to act on them, and what ties each gang to the vendor — and nothing of other provinces' gangs.
+
+A packet is six sections, one DataFrame each; every row names the gang it is about:
+
+========== =====================================================================================
+section    rows
+========== =====================================================================================
+gangs      one per gang, ranked (below): ``rank``, ids, name (gangs.csv of the case), province
+           and its evidence, platforms, ``severity_level`` (the highest level over the gang's
+           income.csv rows) with the ``severity_method``, ``severity_amount`` and full
+           ``severity`` label of the row that reached it, the business amount by
+           ``net_deposit``, deposits, withdrawals, fees, member counts, ``is_fraud``,
+           ``fake_trade_losses``
+persons    the gang's members (communities.csv) with name, ID number and phone (masked), home
+           province and city, and ``roles``: their memberships of the gang or its platforms
+           and the agents they are on its platforms, each with its period
+accounts   the accounts to freeze: every bank, payment and broker account found to be the
+           gang's, its holder, and the money that moved through it on the bank statements
+           (CNY): ``money_in``, ``money_out``, ``net`` (in − out), ``n_transfers``, first and
+           last transfer; most money moved first
+platforms  its platforms: name, domain, kind, creation date, the licences that created them,
+           the vendor, agents, clients and the clients' money
+figures    the income.csv rows of the gang, its platforms and its members: method, ``basis``
+           (business amount / illegal income), amount, period, severity
+evidence   what ties the gang to the vendor: the licences of its platforms (``evidence`` =
+           ``licence``: sale date, price in CNY, buyer, the account it was paid from) and every
+           transfer from its accounts into the vendor's accounts (``payment_to_vendor``)
+========== =====================================================================================
+
+Money is integer fen in the DataFrames, dates and times are text in the case timezone.
+
+**Ranking.** Gangs are ranked within their packet by severity level (especially serious,
+prosecution, below), then by the business amount by ``net_deposit`` — the same basis for
+every gang, so that amounts compare — then by gang id. The ``severity_method`` is the first
+method, in income.csv's order, whose row reached the gang's level
+(:func:`~casegraph.queries.income.highest_severity`).
+
+**Isolation.** A packet holds its own gangs and the vendor, the chain link they share. A
+gang's members and accounts are those communities.csv gives it; roles are only those in the
+gang's own organisations and on its own platforms; an account holder or a licence payer who
+belongs to a gang referred to another province is not named (``referred elsewhere``).
+Gangs without a province go to the packet ``unassigned``.
+
+**Masking.** ID numbers and phones (of persons and licence buyers) are masked unless asked
+otherwise: see :func:`mask_identifiers`.
+
+**Files** (:func:`write_referrals`): per packet ``<province>.csv`` — one long referral list for
+batch jobs: a ``section`` column and the fixed :data:`CSV_COLUMNS`, the union of the
+sections' columns, each row filling its section's — ``<province>.xlsx`` (one sheet per
+section, money as numbers) and ``<province>.html`` (a readable summary with the chain
+diagram); and ``index.csv``, one row per packet.
+
+>>> tables = analyze_case(case)                                    # doctest: +SKIP
+>>> packets = referral_packets(case, tables)                       # doctest: +SKIP
+>>> packets["上海市"]["gangs"][["rank", "gang_id", "severity"]]    # doctest: +SKIP
+>>> write_referrals(case, tables, Path("out/referrals"))           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from casegraph.loaders.case import Case
+from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
+from casegraph.loaders.read import split_ids
+from casegraph.loaders.tables import ROLES
+from casegraph.money import format_fen
+from casegraph.outputs import is_fen_column, money_as_text, write_csv
+from casegraph.thresholds import BASIS_NAMES
+
+from .income import METHODS, SEVERITY_LEVELS, highest_severity
+
+UNASSIGNED = "unassigned"
+REFERRED_ELSEWHERE = "referred elsewhere"
+
+SECTION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "gangs": ("rank", "gang_id", "known_gang_id", "name", "province", "province_evidence", "platform_ids",
+              "severity_level", "severity_method", "severity_amount", "severity", "net_deposit", "deposits",
+              "withdrawals", "fees", "n_persons", "n_bank_accounts", "n_agents", "n_clients", "is_fraud",
+              "fake_trade_losses"),
+    "persons": ("gang_id", "person_id", "name", "id_number", "phone", "province", "city", "roles"),
+    "accounts": ("gang_id", "account_id", "kind", "institution", "holder_person_id", "holder_name", "opened_on",
+                 "money_in", "money_out", "net", "n_transfers", "first_transfer", "last_transfer"),
+    "platforms": ("gang_id", "platform_id", "name", "domain", "kind", "created_on", "license_ids", "vendor_id",
+                  "n_agents", "agent_depth", "n_clients", "deposits", "net_deposit", "fees"),
+    "figures": ("gang_id", "subject_type", "subject_id", "method", "basis", "amount", "window_start", "window_end",
+                "severity"),
+    "evidence": ("gang_id", "evidence", "vendor_id", "vendor_name", "license_id", "platform_id", "txn_id", "date",
+                 "amount", "from_account", "to_account", "buyer_name", "buyer_phone", "memo"),
+}
+SECTIONS = tuple(SECTION_COLUMNS)
+# The long CSV: every section's columns once, in section order.
+CSV_COLUMNS = ("section", "gang_id", *dict.fromkeys(c for columns in SECTION_COLUMNS.values() for c in columns
+                                                    if c != "gang_id"))
+INDEX_COLUMNS = ("province", "n_gangs", "gang_ids", "top_severity", "n_persons", "n_accounts", "csv", "xlsx", "html")
+
+DATE = "%Y-%m-%d"
+TIME = "%Y-%m-%d %H:%M:%S"
+
+
+class UnknownProvince(ValueError):
+    """A province asked for that no gang of the case is referred to."""
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+def mask_identifiers(values: pd.Series) -> pd.Series:
+    """ID numbers and phones with their middle hidden: of 11 characters or more (an ID number,
+    a mobile number) the first 3 and last 4 stay, of shorter ones the first and last; values
+    the source already masked (holding a ``*``) stay as they are.
+
+    >>> mask_identifiers(pd.Series(["110101199003071234", "13812345678", "62345678", "374***6633"])).tolist()
+    ['110***********1234', '138****5678', '6******8', '374***6633']
+    """
+    text = values.astype("string")
+    long = text.str.replace(r"(?<=.{3}).(?=.{4})", "*", regex=True)
+    short = text.str.replace(r"(?<=.).(?=.)", "*", regex=True)
+    masked = long.where(text.str.len() >= 11, short)
+    return masked.where(~text.str.contains("*", regex=False).fillna(False), text)
+
+
+def packet_names(gangs: pd.DataFrame) -> pd.Series:
+    """gang_id -> the packet it is referred in: its province, else ``unassigned``.
+
+    >>> packet_names(pd.DataFrame({"gang_id": ["G1", "G2"], "province": ["浙江省", None]})).to_dict()
+    {'G1': '浙江省', 'G2': 'unassigned'}
+    """
+    return gangs.set_index("gang_id")["province"].fillna(UNASSIGNED).astype(str)
+
+
+def referral_counts(gangs: pd.DataFrame) -> pd.Series:
+    """Gangs per packet, most first (then by name): what ``casegraph demo`` prints."""
+    counts = packet_names(gangs).value_counts()
+    return counts.sort_index().sort_values(ascending=False, kind="stable")
+
+
+def file_stem(packet: str) -> str:
+    """A packet's name made safe as a file name on any system (Chinese kept).
+
+    >>> file_stem("广西壮族自治区"), file_stem("a/b: c?")
+    ('广西壮族自治区', 'a_b_ c_')
+    """
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", packet).strip(" .") or "_"
+
+
+def gang_platforms(gangs: pd.DataFrame) -> pd.DataFrame:
+    """(gang_id, platform_id) from gangs.csv's ``platform_ids``."""
+    platforms = split_ids(gangs.set_index("gang_id")["platform_ids"])
+    return pd.DataFrame({"gang_id": platforms.index, "platform_id": platforms.to_numpy()})
+
+
+def gang_members(communities: pd.DataFrame, entity_types: tuple[str, ...], key: str) -> pd.DataFrame:
+    """(gang_id, ``key``): the entities of the given types communities.csv places in a gang."""
+    members = communities.dropna(subset=["gang_id"])
+    members = members[members["entity_type"].isin(entity_types)]
+    return members[["gang_id", "entity_id"]].rename(columns={"entity_id": key}).reset_index(drop=True)
+
+
+def _referred_elsewhere(ids: pd.Series, gang_ids: pd.Series, communities: pd.DataFrame,
+                        gangs: pd.DataFrame) -> pd.Series:
+    """True where an id is of an entity communities.csv places in a gang referred in another
+    packet than the row's gang (``gang_ids``)."""
+    packet_of_gang = packet_names(gangs)
+    members = communities.dropna(subset=["gang_id"]).drop_duplicates("entity_id")
+    owner = ids.map(members.set_index("entity_id")["gang_id"].map(packet_of_gang))
+    return owner.notna() & (owner != gang_ids.map(packet_of_gang)).fillna(True)
+
+
+def _period(start: pd.Series, end: pd.Series) -> pd.Series:
+    """`` (2019-01-01 – 2020-12-31)``, open ends left blank; empty when neither is known."""
+    since, until = start.dt.strftime(DATE).fillna(""), end.dt.strftime(DATE).fillna("")
+    return (" (" + since + " – " + until + ")").where((since != "") | (until != ""), "")
+
+
+def _local_times(ts: pd.Series, timezone: str) -> pd.Series:
+    return ts.dt.tz_convert(timezone).dt.strftime(TIME)
+
+
+# -- sections ------------------------------------------------------------------------------------
+
+def gang_section(gangs: pd.DataFrame, income: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """The gangs (gangs.csv of the analysis), ranked within their packet (module docstring,
+    "Ranking"), named as ``known`` (gangs.csv of the case) names them.
+
+    >>> gang_section(tables["gangs"], tables["income"], case["gangs"])[["rank", "gang_id"]]   # doctest: +SKIP
+    """
+    severity = highest_severity(income, "gang").rename(columns={"method": "severity_method",
+                                                                "amount": "severity_amount"})
+    table = gangs.join(severity, on="gang_id")
+    table["name"] = table["known_gang_id"].map(known.set_index("gang_id")["name"])
+    table["_packet"] = table["gang_id"].map(packet_names(gangs))
+    table["_level"] = table["severity_level"].map({level: i for i, level in enumerate(SEVERITY_LEVELS)})
+    table = table.sort_values(["_packet", "_level", "net_deposit", "gang_id"],
+                              ascending=[True, False, False, True], na_position="last", kind="stable")
+    table["rank"] = table.groupby("_packet").cumcount() + 1
+    return table[list(SECTION_COLUMNS["gangs"])].reset_index(drop=True)
+
+
+def person_roles(case: Case, members: pd.DataFrame, gangs: pd.DataFrame) -> pd.DataFrame:
+    """Per (gang_id, person_id): ``roles``, their memberships of the gang or its platforms and
+    the agents they are on its platforms, each with its period, the most senior first, and
+    ``role_order`` (the most senior role's place in the contract's list; leader = 0).
+
+    >>> person_roles(case, members, tables["gangs"]).iloc[0]["roles"]   # doctest: +SKIP
+    'manager G01 (2019-05-13 – ); agent A00576 on P012 (2020-02-04 – )'
+    """
+    platforms = gang_platforms(gangs)
+    known = gangs.dropna(subset=["known_gang_id"])
+    organisations = pd.concat([platforms.rename(columns={"platform_id": "org_id"}),
+                               pd.DataFrame({"gang_id": known["gang_id"], "org_id": known["known_gang_id"]})])
+    held = case["memberships"].merge(members, on="person_id").merge(organisations, on=["gang_id", "org_id"])
+    acting = case["agents"].merge(members, on="person_id").merge(platforms, on=["gang_id", "platform_id"])
+    roles = pd.concat([
+        pd.DataFrame({"gang_id": held["gang_id"], "person_id": held["person_id"], "role": held["role"],
+                      "start": held["start"],
+                      "text": held["role"] + " " + held["org_id"] + _period(held["start"], held["end"])}),
+        pd.DataFrame({"gang_id": acting["gang_id"], "person_id": acting["person_id"], "role": "agent",
+                      "start": acting["joined_on"],
+                      "text": "agent " + acting["agent_id"] + " on " + acting["platform_id"]
+                      + _period(acting["joined_on"], acting["left_on"])}),
+    ], ignore_index=True)
+    roles["role_order"] = roles["role"].map({role: i for i, role in enumerate(ROLES)})
+    roles = roles.sort_values(["gang_id", "person_id", "role_order", "start", "text"], kind="stable")
+    return roles.groupby(["gang_id", "person_id"], as_index=False).agg(
+        roles=("text", "; ".join), role_order=("role_order", "min"))
+
+
+def person_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
+                   unmask: bool = False) -> pd.DataFrame:
+    """The gangs' members with their roles; leaders and other known roles first.
+
+    >>> person_section(case, tables["communities"], tables["gangs"])[["person_id", "roles"]]   # doctest: +SKIP
+    """
+    members = gang_members(communities, ("person",), "person_id")
+    details = case["persons"][["person_id", "name", "id_number", "phone", "province", "city"]]
+    table = members.merge(details, on="person_id", how="left").merge(
+        person_roles(case, members, gangs), on=["gang_id", "person_id"], how="left")
+    if not unmask:
+        table["id_number"] = mask_identifiers(table["id_number"])
+        table["phone"] = mask_identifiers(table["phone"])
+    table = table.sort_values(["gang_id", "role_order", "person_id"], na_position="last", kind="stable")
+    return table[list(SECTION_COLUMNS["persons"])].reset_index(drop=True)
+
+
+def account_flows(transfers: pd.DataFrame, accounts: pd.Series, timezone: str) -> pd.DataFrame:
+    """Per account of ``accounts`` (index: account_id): money in and out on the bank
+    statements (``amount_cny``, fen), ``net`` = in − out, ``n_transfers`` and the first and
+    last transfer's local time.
+
+    >>> flows = account_flows(transfers_in_cny(case), pd.Series(["BG1"]), "Asia/Shanghai")   # doctest: +SKIP
+    >>> flows.loc["BG1", ["money_in", "money_out", "net"]].tolist()                     # doctest: +SKIP
+    [30000000, 80000000, -50000000]
+    """
+    wanted = pd.DataFrame({"account_id": accounts.drop_duplicates().to_numpy()})
+    amount = transfers["amount_cny"].to_numpy()
+    ends = pd.concat([
+        pd.DataFrame({"account_id": transfers["to_account"].to_numpy(), "money_in": amount, "money_out": 0,
+                      "ts": transfers["ts"].to_numpy()}),
+        pd.DataFrame({"account_id": transfers["from_account"].to_numpy(), "money_in": 0, "money_out": amount,
+                      "ts": transfers["ts"].to_numpy()}),
+    ], ignore_index=True).merge(wanted, on="account_id")  # merge, not isin: Arrow strings make isin slow
+    flows = ends.groupby("account_id").agg(money_in=("money_in", "sum"), money_out=("money_out", "sum"),
+                                           n_transfers=("ts", "size"), first=("ts", "min"), last=("ts", "max"))
+    flows = flows.reindex(wanted["account_id"])
+    for column in ("money_in", "money_out", "n_transfers"):
+        flows[column] = flows[column].fillna(0).astype("int64")
+    flows["net"] = flows["money_in"] - flows["money_out"]
+    for column in ("first", "last"):
+        flows[f"{column}_transfer"] = _local_times(pd.to_datetime(flows.pop(column), utc=True), timezone)
+    return flows
+
+
+def account_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
+                    transfers: pd.DataFrame) -> pd.DataFrame:
+    """The accounts to freeze, most money moved first within each gang.
+
+    >>> account_section(case, tables["communities"], tables["gangs"], transfers_in_cny(case))   # doctest: +SKIP
+    """
+    members = gang_members(communities, ("bank_account", "trading_account"), "account_id")
+    details = case["accounts"][["account_id", "kind", "institution", "holder_person_id", "opened_on"]]
+    table = members.merge(details, on="account_id", how="left")
+    table["holder_name"] = table["holder_person_id"].map(case["persons"].set_index("person_id")["name"])
+    hidden = _referred_elsewhere(table["holder_person_id"], table["gang_id"], communities, gangs)
+    table.loc[hidden, "holder_person_id"] = pd.NA
+    table.loc[hidden, "holder_name"] = REFERRED_ELSEWHERE
+    table["opened_on"] = table["opened_on"].dt.strftime(DATE)
+    table = table.join(account_flows(transfers, table["account_id"], case.config.timezone), on="account_id")
+    moved = table["money_in"] + table["money_out"]
+    table = table.assign(_moved=moved).sort_values(["gang_id", "_moved", "account_id"],
+                                                   ascending=[True, False, True], kind="stable")
+    return table[list(SECTION_COLUMNS["accounts"])].reset_index(drop=True)
+
+
+def platform_section(case: Case, gangs: pd.DataFrame, chain: pd.DataFrame) -> pd.DataFrame:
+    """The gangs' platforms, the licences that created them and their clients' money.
+
+    >>> platform_section(case, tables["gangs"], tables["chain"])[["platform_id", "domain"]]   # doctest: +SKIP
+    """
+    licences = case["licenses"].sort_values("license_id").groupby("platform_id")["license_id"].agg(";".join)
+    figures = chain.drop_duplicates("platform_id").set_index("platform_id")[
+        ["n_agents", "agent_depth", "n_clients", "deposits", "net_deposit", "fees"]]
+    table = gang_platforms(gangs).merge(case["platforms"].drop(columns="_line"), on="platform_id", how="left")
+    table["created_on"] = table["created_on"].dt.strftime(DATE)
+    table["license_ids"] = table["platform_id"].map(licences)
+    table = table.join(figures, on="platform_id")
+    return table.sort_values(["gang_id", "platform_id"], kind="stable")[
+        list(SECTION_COLUMNS["platforms"])].reset_index(drop=True)
+
+
+def figure_section(communities: pd.DataFrame, gangs: pd.DataFrame, income: pd.DataFrame) -> pd.DataFrame:
+    """income.csv's rows of each gang, its platforms and its members, in income.csv's order.
+
+    >>> figure_section(tables["communities"], tables["gangs"], tables["income"])   # doctest: +SKIP
+    """
+    persons = gang_members(communities, ("person",), "subject_id")
+    subjects = pd.concat([
+        pd.DataFrame({"gang_id": gangs["gang_id"], "subject_type": "gang", "subject_id": gangs["gang_id"]}),
+        gang_platforms(gangs).rename(columns={"platform_id": "subject_id"}).assign(subject_type="platform"),
+        persons.assign(subject_type="person"),
+    ], ignore_index=True)
+    table = income.merge(subjects, on=["subject_type", "subject_id"])  # keeps income.csv's row order
+    table["basis"] = table["method"].map({m.name: BASIS_NAMES[m.basis] for m in METHODS})
+    return table.sort_values("gang_id", kind="stable")[list(SECTION_COLUMNS["figures"])].reset_index(drop=True)
+
+
+def evidence_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame, transfers: pd.DataFrame,
+                     unmask: bool = False) -> pd.DataFrame:
+    """What ties each gang to the vendor: its platforms' licences, and the transfers from its
+    accounts into the vendor's accounts (amounts in CNY).
+
+    >>> evidence_section(case, tables["communities"], tables["gangs"], transfers_in_cny(case))   # doctest: +SKIP
+    """
+    vendors = case["vendors"].set_index("vendor_id")
+    licences = licenses_in_cny(case).merge(gang_platforms(gangs), on="platform_id")
+    hidden = _referred_elsewhere(licences["paid_from_account"], licences["gang_id"], communities, gangs)
+    sold = pd.DataFrame({
+        "gang_id": licences["gang_id"], "evidence": "licence", "vendor_id": licences["vendor_id"],
+        "license_id": licences["license_id"], "platform_id": licences["platform_id"],
+        "date": licences["sold_on"].dt.strftime(DATE), "amount": licences["price_cny"],
+        "from_account": licences["paid_from_account"].mask(hidden, REFERRED_ELSEWHERE),
+        "buyer_name": licences["buyer_name"],
+        "buyer_phone": licences["buyer_phone"] if unmask else mask_identifiers(licences["buyer_phone"])})
+    own = split_ids(vendors["bank_account_ids"])
+    vendor_of_account = pd.Series(own.index, index=own.to_numpy())
+    gang_of_account = gang_members(communities, ("bank_account", "trading_account"), "account_id").set_index(
+        "account_id")["gang_id"]
+    payment = transfers.assign(vendor_id=transfers["to_account"].map(vendor_of_account),
+                               gang_id=transfers["from_account"].map(gang_of_account)).dropna(
+        subset=["vendor_id", "gang_id"])
+    paid = pd.DataFrame({
+        "gang_id": payment["gang_id"], "evidence": "payment_to_vendor", "vendor_id": payment["vendor_id"],
+        "txn_id": payment["txn_id"], "date": _local_times(payment["ts"], case.config.timezone),
+        "amount": payment["amount_cny"], "from_account": payment["from_account"],
+        "to_account": payment["to_account"], "memo": payment["memo"]})
+    table = pd.concat([sold, paid], ignore_index=True)
+    table["vendor_name"] = table["vendor_id"].map(vendors["name"])
+    table["amount"] = table["amount"].astype("int64")
+    table = table.sort_values(["gang_id", "evidence", "date", "license_id", "txn_id"], kind="stable")
+    return table.reindex(columns=list(SECTION_COLUMNS["evidence"])).reset_index(drop=True)
+
+
+def referral_sections(case: Case, tables: dict[str, pd.DataFrame],
+                      unmask: bool = False) -> dict[str, pd.DataFrame]:
+    """Every section for every gang of the analysis (``tables``: :func:`analyze_case`'s)."""
+    gangs, communities, income = tables["gangs"], tables["communities"], tables["income"]
+    transfers = transfers_in_cny(case)
+    return {
+        "gangs": gang_section(gangs, income, case["gangs"]),
+        "persons": person_section(case, communities, gangs, unmask),
+        "accounts": account_section(case, communities, gangs, transfers),
+        "platforms": platform_section(case, gangs, tables["chain"]),
+        "figures": figure_section(communities, gangs, income),
+        "evidence": evidence_section(case, communities, gangs, transfers, unmask),
+    }
+
+
+def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool = False,
+                     province: str | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+    """packet name -> section -> rows: one packet per province that holds gangs (and
+    ``unassigned``), gangs ranked; only ``province``'s when given (:class:`UnknownProvince`
+    when no gang is referred to it)."""
+    packet_of = packet_names(tables["gangs"])
+    names = sorted(set(packet_of))
+    if province is not None:
+        if province not in names:
+            raise UnknownProvince(f"no gang is referred to {province!r}; packets: {', '.join(names)}")
+        names = [province]
+    sections = referral_sections(case, tables, unmask)
+    packets: dict[str, dict[str, pd.DataFrame]] = {name: {} for name in names}
+    for section, frame in sections.items():
+        packet = frame["gang_id"].map(packet_of)
+        for name in names:
+            packets[name][section] = frame[packet == name].reset_index(drop=True)
+    return packets
+
+
+# -- files ------------------------------------------------------------------------------------
+
+def write_packet_csv(sections: dict[str, pd.DataFrame], path: Path) -> Path:
+    """One long CSV: a ``section`` column, then :data:`CSV_COLUMNS` (empty where a section has
+    no such column); money with two decimals."""
+    frames = [money_as_text(frame).assign(section=name) for name, frame in sections.items()]
+    return write_csv(pd.concat(frames, ignore_index=True).reindex(columns=list(CSV_COLUMNS)), path)
+
+
+def _display_width(text: pd.Series) -> int:
+    """Roughly how many Latin characters wide the longest text is (CJK counts two)."""
+    text = text.dropna().astype("string")
+    return int((text.str.len() + text.str.count(r"[\u2e80-\u9fff\uff00-\uffef]")).max()) if len(text) else 0
+
+
+def write_packet_xlsx(sections: dict[str, pd.DataFrame], path: Path) -> Path:
+    """One sheet per section: a header row, money as numbers shown with two decimals, text as
+    text (never as a formula, whatever it starts with)."""
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with xlsxwriter.Workbook(str(path)) as workbook:
+        header = workbook.add_format({"bold": True, "bg_color": "#dde7f0", "bottom": 1})
+        money = workbook.add_format({"num_format": "#,##0.00"})
+        for name, frame in sections.items():
+            sheet = workbook.add_worksheet(name)
+            sheet.write_row(0, 0, list(frame.columns), header)
+            texts = money_as_text(frame)
+            for col, column in enumerate(frame.columns):
+                values = frame[column]
+                if is_fen_column(column, values):
+                    write, convert, style = sheet.write_number, lambda fen: int(fen) / 100, money
+                elif pd.api.types.is_bool_dtype(values.dtype):
+                    write, convert, style = sheet.write_boolean, bool, None
+                elif pd.api.types.is_integer_dtype(values.dtype):
+                    write, convert, style = sheet.write_number, int, None
+                else:
+                    write, convert, style = sheet.write_string, str, None
+                for row, value in enumerate(values, start=1):
+                    if pd.notna(value):
+                        write(row, col, convert(value), style)
+                # + 3: room for the thousands separators of money and the filter button
+                width = max(len(column), _display_width(texts[column])) + 3
+                sheet.set_column(col, col, min(width, 60))
+            sheet.freeze_panes(1, 0)
+            sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+    return path
+
+
+# -- the readable summary ----------------------------------------------------------------------------
+
+STYLE = """
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em;color:#222;max-width:80em}
+h1{font-size:1.6em}h2{border-bottom:2px solid #345;padding-bottom:.2em;margin-top:2em}h3{margin-top:1.5em}
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em}th,td{border:1px solid #bbb;padding:.25em .5em;
+text-align:left;vertical-align:top}th{background:#dde7f0}td.n{text-align:right;white-space:nowrap}
+td.especially_serious{background:#f6c6c6}td.prosecution{background:#fbe3b4}.note{color:#555;font-size:.9em}
+svg text{font-size:12px}svg .id{font-weight:bold}
+"""
+LEVEL_FILLS = {"especially_serious": "#f6c6c6", "prosecution": "#fbe3b4"}
+# The rows of a gang's accounts the summary shows; the XLSX and CSV hold them all.
+ACCOUNTS_SHOWN = 10
+
+
+def _text(value) -> str:
+    """A cell as text, missing values empty."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _esc(value) -> str:
+    return html.escape(_text(value))
+
+
+def _fit(value, length: int) -> str:
+    """Text cut to ``length`` characters, for a diagram box."""
+    text = _text(value)
+    return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def _money(fen) -> str:
+    """Fen as CNY with thousands separators: 123456789 -> '1,234,567.89'."""
+    return f"{Decimal(format_fen(fen)):,}"
+
+
+def _level_word(label) -> str:
+    """The level an income.csv severity label starts with: ``prosecution (2022: …)`` -> ``prosecution``."""
+    return _text(label).split(" ", 1)[0]
+
+
+def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
+    """Some columns of a section as an HTML table; money right-aligned with separators."""
+    money = {c for c in columns if is_fen_column(c, frame[c])}
+    rows = ["<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in columns) + "</tr>"]
+    for record in frame[columns].itertuples(index=False):
+        cells = [f'<td class="n">{_money(v)}</td>' if c in money and pd.notna(v) else f"<td>{_esc(v)}</td>"
+                 for c, v in zip(columns, record)]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
+    """The packet's chain vendor → licence → platform → gang as inline SVG: one row per
+    licence, gangs in rank order, each vendor and gang box level with the rows it joins."""
+    gangs = sections["gangs"].set_index("gang_id")
+    platforms = sections["platforms"].drop_duplicates("platform_id").set_index("platform_id")
+    licences = sections["evidence"][sections["evidence"]["evidence"] == "licence"]
+    licences = licences.assign(_rank=licences["gang_id"].map(gangs["rank"])).sort_values(
+        ["vendor_id", "_rank", "license_id"], kind="stable").reset_index(drop=True)
+    box_w, box_h, row_h, top = 200, 44, 56, 28
+    x = {"vendor": 10, "licence": 250, "platform": 490, "gang": 730}
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{x["gang"] + box_w + 10}" '
+             f'height="{top + max(len(licences), 1) * row_h}" role="img" aria-label="chain">',
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
+             'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#567"/></marker></defs>']
+    titles = {"vendor": "软件开发方 vendor", "licence": "授权 licence", "platform": "平台 platform",
+              "gang": "团伙 gang"}
+    for column, title in titles.items():
+        parts.append(f'<text x="{x[column]}" y="16" class="id">{_esc(title)}</text>')
+
+    def box(column: str, y: float, first: str, second: str, fill: str = "#fff") -> None:
+        parts.append(f'<rect x="{x[column]}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="5" '
+                     f'fill="{fill}" stroke="#567"/>'
+                     f'<text x="{x[column] + 6}" y="{y + 18:.0f}" class="id">{_esc(_fit(first, 28))}</text>'
+                     f'<text x="{x[column] + 6}" y="{y + 36:.0f}">{_esc(_fit(second, 15))}</text>')
+
+    def arrow(start: str, y1: float, end: str, y2: float) -> None:
+        parts.append(f'<line x1="{x[start] + box_w}" y1="{y1 + box_h / 2:.0f}" x2="{x[end]}" '
+                     f'y2="{y2 + box_h / 2:.0f}" stroke="#567" marker-end="url(#arrow)"/>')
+
+    row_y = top + licences.index.to_series() * row_h
+    vendor_y = row_y.groupby(licences["vendor_id"]).mean()
+    gang_y = row_y.groupby(licences["gang_id"]).mean()
+    for vendor, y in vendor_y.items():
+        box("vendor", y, vendor, licences.loc[licences["vendor_id"] == vendor, "vendor_name"].iloc[0], "#e8eef5")
+    for i, licence in licences.iterrows():
+        platform = platforms.loc[licence["platform_id"]]
+        box("licence", row_y[i], f"{licence['license_id']} · {licence['date']}", _money(licence["amount"]))
+        box("platform", row_y[i], f"{licence['platform_id']} · {_text(platform['domain'])}", platform["name"])
+        arrow("vendor", vendor_y[licence["vendor_id"]], "licence", row_y[i])
+        arrow("licence", row_y[i], "platform", row_y[i])
+        arrow("platform", row_y[i], "gang", gang_y[licence["gang_id"]])
+    for gang, y in gang_y.items():
+        row = gangs.loc[gang]
+        level = _text(row["severity_level"])
+        box("gang", y, f"#{row['rank']} {gang} {_text(row['name'])}", level, LEVEL_FILLS.get(level, "#eee"))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _key_figures(sections: dict[str, pd.DataFrame]) -> str:
+    """Each gang's amount by every method, coloured by the severity it reaches."""
+    gangs = sections["gangs"]
+    figures = sections["figures"]
+    own = figures[(figures["subject_type"] == "gang") & figures["window_start"].isna()].set_index(
+        ["gang_id", "method"])
+    methods = [m.name for m in METHODS if m.name in set(own.index.get_level_values("method"))]
+    rows = ["<tr><th>rank</th><th>gang_id</th>" + "".join(f"<th>{_esc(m)}</th>" for m in methods) + "</tr>"]
+    for gang in gangs.itertuples():
+        cells = []
+        for method in methods:
+            if (gang.gang_id, method) in own.index:
+                row = own.loc[(gang.gang_id, method)]
+                cells.append(f'<td class="n {_esc(_level_word(row["severity"]))}" title="{_esc(row["severity"])}">'
+                             f'{_money(row["amount"])}</td>')
+            else:
+                cells.append("<td></td>")
+        rows.append(f"<tr><td>{gang.rank}</td><td>{_esc(gang.gang_id)}</td>{''.join(cells)}</tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, masked: bool) -> str:
+    """The readable summary of a packet: ranked gangs, key figures, the chain diagram, and per
+    gang its persons with known roles, its top accounts, platforms and the evidence."""
+    gangs = sections["gangs"]
+    title = f"线索移送 Referral packet: {packet}"
+    body = [
+        f"<h1>{_esc(title)}</h1>",
+        f'<p>{_esc(case.config.case_id)} {_esc(case.config.title)} · {len(gangs)} gang(s), '
+        f'{len(sections["persons"])} person(s), {len(sections["accounts"])} account(s) to freeze · money in CNY · '
+        + ("ID numbers and phones masked (身份证号、电话已脱敏)" if masked
+           else "ID numbers and phones NOT masked") + "</p>",
+        '<p class="note">Severity is a label against the thresholds of case.yaml, not a verdict. The full '
+        f"lists are in {_esc(file_stem(packet))}.xlsx and .csv.</p>",
+        "<h2>团伙排序 Gangs, most serious first</h2>",
+        _html_table(gangs, ["rank", "gang_id", "name", "platform_ids", "severity_level", "severity_method",
+                            "severity_amount", "severity", "net_deposit", "n_persons", "n_bank_accounts",
+                            "n_clients", "is_fraud", "fake_trade_losses"]),
+        "<h2>金额 Key figures by method</h2>", _key_figures(sections),
+        "<h2>链条 Chain: vendor → licence → platform → gang</h2>", chain_svg(sections),
+    ]
+    for gang in gangs.itertuples():
+        of_gang = {name: frame[frame["gang_id"] == gang.gang_id] for name, frame in sections.items()}
+        persons, accounts = of_gang["persons"], of_gang["accounts"]
+        with_roles = persons.dropna(subset=["roles"])
+        body += [
+            f"<h2>#{gang.rank} {_esc(gang.gang_id)} {_esc(gang.name)} · {_esc(gang.province)}</h2>",
+            f'<p class="note">province evidence: {_esc(gang.province_evidence)}</p>',
+            f"<h3>人员 Persons with a known role ({len(with_roles)} of {len(persons)} members)</h3>",
+            _html_table(with_roles, ["person_id", "name", "id_number", "phone", "city", "roles"]),
+            f"<h3>待冻结账户 Accounts to freeze (top {min(ACCOUNTS_SHOWN, len(accounts))} of {len(accounts)} "
+            "by money moved)</h3>",
+            _html_table(accounts.head(ACCOUNTS_SHOWN), ["account_id", "kind", "institution", "holder_name", "money_in",
+                                                        "money_out", "net", "n_transfers", "first_transfer",
+                                                        "last_transfer"]),
+            "<h3>平台 Platforms</h3>",
+            _html_table(of_gang["platforms"], ["platform_id", "name", "domain", "kind", "created_on", "license_ids",
+                                               "n_clients", "deposits", "net_deposit"]),
+            "<h3>与软件开发方的关联 Evidence of the tie to the vendor</h3>",
+            _html_table(of_gang["evidence"], ["evidence", "vendor_name", "license_id", "platform_id", "txn_id", "date",
+                                              "amount", "from_account", "to_account", "buyer_name", "buyer_phone"]),
+        ]
+    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
+            f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unmask: bool = False,
+                    province: str | None = None) -> pd.DataFrame:
+    """Write every packet (or ``province``'s) into ``out`` as CSV, XLSX and HTML, and
+    ``index.csv``; returns the index."""
+    rows = []
+    for packet, sections in referral_packets(case, tables, unmask, province).items():
+        stem = file_stem(packet)
+        write_packet_csv(sections, out / f"{stem}.csv")
+        write_packet_xlsx(sections, out / f"{stem}.xlsx")
+        (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask), encoding="utf-8")
+        gangs = sections["gangs"]
+        rows.append({"province": packet, "n_gangs": len(gangs), "gang_ids": ";".join(gangs["gang_id"]),
+                     "top_severity": gangs["severity_level"].iloc[0], "n_persons": len(sections["persons"]),
+                     "n_accounts": len(sections["accounts"]), "csv": f"{stem}.csv", "xlsx": f"{stem}.xlsx",
+                     "html": f"{stem}.html"})
+    index = pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
+    write_csv(index, out / "index.csv")
+    return index
