@@ -196,6 +196,12 @@ def known_gang_platforms(case: Case) -> pd.DataFrame:
                          "province": platforms.index.map(province)})
 
 
+def vendor_of_account(vendors: pd.DataFrame) -> pd.Series:
+    """account_id -> vendor_id for the vendors' own bank accounts (vendors.csv ``bank_account_ids``)."""
+    own_accounts = split_ids(vendors["bank_account_ids"].set_axis(vendors["vendor_id"]))
+    return pd.Series(own_accounts.index, index=own_accounts.to_numpy())
+
+
 def vendor_totals(case: Case, transfers: pd.DataFrame, gang_accounts: pd.Index) -> pd.DataFrame:
     """Per vendor: ``license_income`` = Σ licence prices (in CNY) and ``license_income_bank`` =
     Σ bank transfers into the vendor's own accounts from accounts attributed to gangs."""
@@ -203,11 +209,10 @@ def vendor_totals(case: Case, transfers: pd.DataFrame, gang_accounts: pd.Index) 
     index = pd.Index(vendors["vendor_id"], name="vendor_id")
     licenses = licenses_in_cny(case)
     income = licenses["price_cny"].groupby(licenses["vendor_id"]).sum().reindex(index, fill_value=0)
-    own_accounts = split_ids(vendors["bank_account_ids"].set_axis(vendors["vendor_id"]))
-    vendor_of_account = pd.Series(own_accounts.index, index=own_accounts.to_numpy())
-    into_vendor = transfers[transfers["to_account"].isin(vendor_of_account.index)
+    vendor_of = vendor_of_account(vendors)
+    into_vendor = transfers[transfers["to_account"].isin(vendor_of.index)
                             & transfers["from_account"].isin(gang_accounts)]
-    bank = into_vendor["amount_cny"].groupby(into_vendor["to_account"].map(vendor_of_account)).sum()
+    bank = into_vendor["amount_cny"].groupby(into_vendor["to_account"].map(vendor_of)).sum()
     return pd.DataFrame({"license_income": income.astype("int64"),
                          "license_income_bank": bank.reindex(index, fill_value=0).astype("int64")})
 

@@ -74,6 +74,7 @@ from casegraph.money import format_fen
 from casegraph.outputs import is_fen_column, money_as_text, write_csv
 from casegraph.thresholds import BASIS_NAMES
 
+from .figures import vendor_of_account
 from .income import METHODS, SEVERITY_LEVELS, highest_severity
 
 UNASSIGNED = "unassigned"
@@ -346,11 +347,9 @@ def evidence_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
         "from_account": licences["paid_from_account"].mask(hidden, REFERRED_ELSEWHERE),
         "buyer_name": licences["buyer_name"],
         "buyer_phone": licences["buyer_phone"] if unmask else mask_identifiers(licences["buyer_phone"])})
-    own = split_ids(vendors["bank_account_ids"])
-    vendor_of_account = pd.Series(own.index, index=own.to_numpy())
     gang_of_account = gang_members(communities, ("bank_account", "trading_account"), "account_id").set_index(
         "account_id")["gang_id"]
-    payment = transfers.assign(vendor_id=transfers["to_account"].map(vendor_of_account),
+    payment = transfers.assign(vendor_id=transfers["to_account"].map(vendor_of_account(case["vendors"])),
                                gang_id=transfers["from_account"].map(gang_of_account)).dropna(
         subset=["vendor_id", "gang_id"])
     paid = pd.DataFrame({
