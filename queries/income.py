@@ -112,6 +112,11 @@ def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provi
 SEVERITY_LEVELS = ("below", "prosecution", "especially_serious")  # from least to most severe
 
 
+def severity_level(label: str) -> str:
+    """The level a severity label starts with: ``prosecution (2022: …)`` -> ``prosecution``."""
+    return label.split(" ", 1)[0]
+
+
 def highest_severity(income: pd.DataFrame, subject_type: str) -> pd.DataFrame:
     """Per subject of ``subject_type``, over all time: the most severe level any method
     reaches (``severity_level``), with the method, amount and full ``severity`` text of the
@@ -124,7 +129,7 @@ def highest_severity(income: pd.DataFrame, subject_type: str) -> pd.DataFrame:
     [{'severity_level': 'prosecution', 'method': 'net_deposit'}]
     """
     rows = income[(income["subject_type"] == subject_type) & income["window_start"].isna()]
-    level = rows["severity"].str.split(" ", n=1).str[0]
+    level = rows["severity"].map(severity_level)
     method_order = {m.name: i for i, m in enumerate(METHODS)}
     rows = rows.assign(severity_level=level, _rank=level.map(SEVERITY_LEVELS.index),
                        _method=rows["method"].map(method_order))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from casegraph.outputs import COUNT_COLUMNS
+from casegraph.outputs import is_fen_column
 
 from .income import highest_severity
 
@@ -38,8 +38,7 @@ MEMBER_LABELS = {"person": "Person", "bank_account": "Account", "trading_account
 
 def _properties(frame: pd.DataFrame) -> list[dict]:
     """Rows as Neo4j property maps: integer money as ``*_fen``, missing values left out."""
-    renamed = {c: f"{c}_fen" for c in frame.columns
-               if pd.api.types.is_integer_dtype(frame[c].dtype) and c not in COUNT_COLUMNS}
+    renamed = {c: f"{c}_fen" for c in frame.columns if is_fen_column(c, frame[c])}
     records = frame.rename(columns=renamed).astype(object).to_dict("records")
     return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items() if not pd.isna(v)}
             for row in records]

@@ -75,7 +75,7 @@ from casegraph.outputs import is_fen_column, money_as_text, write_csv
 from casegraph.thresholds import BASIS_NAMES
 
 from .figures import vendor_of_account
-from .income import METHODS, SEVERITY_LEVELS, highest_severity
+from .income import METHODS, SEVERITY_LEVELS, highest_severity, severity_level
 
 UNASSIGNED = "unassigned"
 REFERRED_ELSEWHERE = "referred elsewhere"
@@ -483,11 +483,6 @@ def _money(fen) -> str:
     return f"{Decimal(format_fen(fen)):,}"
 
 
-def _level_word(label) -> str:
-    """The level an income.csv severity label starts with: ``prosecution (2022: …)`` -> ``prosecution``."""
-    return _text(label).split(" ", 1)[0]
-
-
 def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
     """Some columns of a section as an HTML table; money right-aligned with separators."""
     money = {c for c in columns if is_fen_column(c, frame[c])}
@@ -561,7 +556,7 @@ def _key_figures(sections: dict[str, pd.DataFrame]) -> str:
         for method in methods:
             if (gang.gang_id, method) in own.index:
                 row = own.loc[(gang.gang_id, method)]
-                cells.append(f'<td class="n {_esc(_level_word(row["severity"]))}" title="{_esc(row["severity"])}">'
+                cells.append(f'<td class="n {_esc(severity_level(_text(row["severity"])))}" title="{_esc(row["severity"])}">'
                              f'{_money(row["amount"])}</td>')
             else:
                 cells.append("<td></td>")
