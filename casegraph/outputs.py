@@ -12,7 +12,7 @@ from casegraph.money import format_fen_series
 COUNT_COLUMNS = frozenset({
     "n_clients", "n_agents", "agent_depth", "depth", "own_n_clients", "subtree_n_clients", "n_persons",
     "n_bank_accounts", "n_platforms", "self_trade_count", "line", "community_id", "n_trades", "n_fake",
-    "sync_order_pairs", "rank", "n_transfers", "n_gangs", "n_accounts",
+    "sync_order_pairs", "rank", "n_transfers", "n_gangs", "n_accounts", "n_entities",
 })
 
 

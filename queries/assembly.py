@@ -74,11 +74,11 @@ def fraud_of_gangs(gang_platforms: pd.DataFrame, fraud: pd.DataFrame) -> pd.Data
 
 
 def assemble(facts: CaseFacts, clients: pd.DataFrame, agents: pd.DataFrame, platforms: pd.DataFrame,
-             persons: pd.DataFrame, communities: dict[str, int], algorithm: str, windows: pd.DataFrame,
+             persons: pd.DataFrame, communities: pd.DataFrame, algorithm: str, windows: pd.DataFrame,
              rules: ThresholdRules, account_groups: pd.DataFrame, fake_trades: pd.DataFrame,
              platform_fraud: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Every output table from the figures, the communities and the trading analyses."""
-    members = gangs.assign_gangs(facts.entities, facts.known_gangs, communities, algorithm)
+    members = gangs.assign_gangs(facts.entities, communities, algorithm)
     gang_platforms = members[members["entity_type"] == "platform"].dropna(subset=["gang_id"])[
         ["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
     found = gangs.gang_table(members, platforms, facts.known_gangs, facts.province_votes)
@@ -108,6 +108,7 @@ def assemble(facts: CaseFacts, clients: pd.DataFrame, agents: pd.DataFrame, plat
         "income": income_table(subjects, windows, provinces, rules),
         "gangs": found.reset_index(),
         "communities": members,
+        "unattached": gangs.unattached_table(members),
         "account_groups": account_groups,
         "fake_trades": fake_trades,
     }

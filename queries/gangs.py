@@ -1,27 +1,36 @@
-"""Find the operator gangs: the entity graph, community detection, gangs and provinces.
+"""Find the operator gangs: hard facts first, community detection for what they leave open.
 
 The police know a few gangs; the rest must be found in the vendor's records, the bank flows
 and the access logs. The method, step by step (README "How the gangs were found"):
 
-1. The *gang graph* (:func:`gang_graph`): platforms, licences, agents, persons, bank /
+1. *Hard facts* (:func:`hard_bindings`): what a record states binds an entity to a platform,
+   whatever an algorithm says — an agent's ``platform_id`` (and the person who is that agent),
+   a licence's platform and the account that paid for it, the accounts that received or paid
+   out a platform's client money (ledger ``bank_txn_id`` -> bank statement), a role in a
+   platform or a known gang (``memberships.csv``, a gang's leader), a broker account's stated
+   platform, and a known gang's ``platform_ids``.
+2. The *gang graph* (:func:`gang_edges`): platforms, licences, agents, persons, bank /
    payment / broker accounts, devices and IPs, joined by what ties them to one operator —
-   who holds which account, who acts as which agent, agent trees, which account a licence
-   was paid from, which accounts the platform's client money and rebates went through (the
-   ledger's ``bank_txn_id``), which broker sub-accounts filled the platform's orders
-   (``broker_ref``), shared devices and IPs, fund flows between accounts, known roles.
-   Clients (the victims) and the vendor are left out: money ties them to every gang.
-   Devices and IPs that many unrelated actors used (public proxies) are dropped.
-2. Louvain on the weighted graph (standard modularity): communities never cross connected
-   components, and inside a component the few noise links between gangs (a transfer, an
-   agent working for two gangs) are cut.
-3. A community with one or more platforms is a gang; communities without a platform are
-   not gangs. A gang keeps the id that ``gangs.csv`` gives one of its platforms, else it is
-   named after its first platform (``G?P012``).
-4. Its province: the most common province among its persons and the IP provinces of their
+   who holds which account, agent trees, which broker sub-accounts filled the platform's
+   orders (``broker_ref``), shared devices and IPs, fund flows between accounts, and the hard
+   facts again. Clients (the victims) and the vendor are left out: money ties them to every
+   gang. Devices and IPs that many unrelated actors used (public proxies) are dropped.
+3. Louvain (standard modularity) decides what the records leave open: which platforms are
+   one gang, and where persons and accounts tied only by evidence belong
+   (:func:`detect_communities`). It runs per connected component, in sorted order, at the
+   resolution that makes each run optimise its share of the one global modularity: a
+   component's result never depends on the order or the rows of components it does not touch.
+4. :func:`resolve_gangs` puts both together: a platform's gang is its known gang, else the
+   one its community names; a bound entity joins its platform's gang; an entity tied only by
+   evidence joins the gang of its community's bound members; a community with none is
+   attached to the gang its strongest ties point to, and one tied to no gang is reported as
+   unattached, never dropped.
+5. Its province: the most common province among its persons and the IP provinces of their
    logins, with the counts kept as evidence.
 
->>> graph = gang_graph(case)                              # doctest: +SKIP
->>> communities = detect_communities(graph, seed=0)       # doctest: +SKIP
+>>> edges = gang_edges(case)                                                   # doctest: +SKIP
+>>> communities = detect_communities(graph_of_edges(edges), seed=0)            # doctest: +SKIP
+>>> resolved = resolve_gangs(communities, hard_bindings(case), edges, known_gang_platforms(case))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -79,29 +88,82 @@ def client_side(case: Case) -> tuple[set[str], set[str]]:
     return client_persons, set(accounts.loc[client_accounts, "account_id"])
 
 
-def gang_graph(case: Case, ledger: pd.DataFrame | None = None) -> nx.Graph:
-    """The weighted, undirected gang graph (nodes ``Label:id``, attribute ``label``)."""
+def excluded_nodes(case: Case) -> set[str]:
+    """Gang-graph nodes of the victims' side and the vendor's accounts: money ties them to
+    every gang, so they are neither in the gang graph nor bound by a hard fact."""
+    client_persons, client_accounts = client_side(case)
+    vendor_accounts = set(split_ids(case["vendors"]["bank_account_ids"]))
+    return {f"Person:{p}" for p in client_persons} | {f"Account:{a}" for a in client_accounts | vendor_accounts}
+
+
+def gang_edges(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The weighted, undirected gang graph as edges ``u``, ``v``, ``weight``: one row per pair
+    of nodes (``Label:id``, ``u < v``), the weights of every fact joining them summed, sorted."""
     from casegraph.loaders.fx import ledger_in_cny
 
     ledger = ledger_in_cny(case) if ledger is None else ledger
-    client_persons, client_accounts = client_side(case)
-    vendor_accounts = set(split_ids(case["vendors"]["bank_account_ids"]))
-    excluded = {f"Person:{p}" for p in client_persons} | {f"Account:{a}" for a in client_accounts | vendor_accounts}
+    excluded = excluded_nodes(case)
     edges = list(_structural_edges(case)) + list(_money_edges(case, ledger)) + list(_login_edges(case))
-
-    frames = [pd.DataFrame({"u": e.left.to_numpy(), "v": e.right.to_numpy(), "w": e.weight.to_numpy(),
-                            "kind": e.kind}) for e in edges]
+    frames = [pd.DataFrame({"u": e.left.to_numpy(), "v": e.right.to_numpy(), "w": e.weight.to_numpy()})
+              for e in edges]
     table = pd.concat(frames, ignore_index=True).dropna(subset=["u", "v"])
     table = table[(table["u"] != table["v"]) & ~table["u"].isin(excluded) & ~table["v"].isin(excluded)]
-    # Undirected: one weight per pair, summed over every fact that joins them.
-    pair = np.where(table["u"] < table["v"], table["u"] + "|" + table["v"], table["v"] + "|" + table["u"])
-    summed = table.groupby(pair)["w"].sum().sort_index()
+    low = table["u"].where(table["u"] < table["v"], table["v"])
+    high = table["v"].where(table["u"] < table["v"], table["u"])
+    summed = table["w"].groupby([low.rename("u"), high.rename("v")]).sum().rename("weight")
+    return summed.reset_index().sort_values(["u", "v"], ignore_index=True)
+
+
+def graph_of_edges(edges: pd.DataFrame) -> nx.Graph:
+    """The networkx graph of :func:`gang_edges` (attribute ``label`` on nodes), its nodes and
+    edges added in sorted order so that the input's row order cannot matter."""
     graph = nx.Graph()
-    nodes = sorted(set(table["u"]) | set(table["v"]))  # sorted: the input's row order cannot matter
+    nodes = sorted(set(edges["u"]) | set(edges["v"]))
     graph.add_nodes_from((n, {"label": n.split(":", 1)[0]}) for n in nodes)
-    ends = summed.index.str.split("|", n=1)
-    graph.add_weighted_edges_from((a, b, float(w)) for (a, b), w in zip(ends, summed.to_numpy()))
+    graph.add_weighted_edges_from(zip(edges["u"], edges["v"], edges["weight"].astype(float)))
     return graph
+
+
+def gang_graph(case: Case, ledger: pd.DataFrame | None = None) -> nx.Graph:
+    """The weighted, undirected gang graph (nodes ``Label:id``, attribute ``label``)."""
+    return graph_of_edges(gang_edges(case, ledger))
+
+
+def hard_bindings(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What the records state: ``node`` (``Label:id``) bound to ``platform_id`` by ``fact``,
+    with ``weight`` = how many records say so. See the module's step 1."""
+    from casegraph.loaders.fx import ledger_in_cny
+
+    ledger = ledger_in_cny(case) if ledger is None else ledger
+    agents, licenses, accounts = case["agents"], case["licenses"], case["accounts"]
+    gang_platforms = known_gang_platforms(case)
+    memberships = case["memberships"]
+    in_gang = memberships.merge(gang_platforms[["gang_id", "platform_id"]], left_on="org_id", right_on="gang_id")
+    in_platform = memberships[memberships["org_id"].isin(case["platforms"]["platform_id"])]
+    leaders = case["gangs"][["gang_id", "leader_person_id"]].merge(gang_platforms, on="gang_id")
+    acting = agents.dropna(subset=["person_id"])
+    stated = accounts[accounts["kind"].isin(["mother", "sub", "bank", "payment"])].dropna(subset=["platform_id"])
+    transfers = case["bank_transfers"][["txn_id", "from_account", "to_account"]]
+    linked = ledger.dropna(subset=["bank_txn_id"]).merge(transfers, left_on="bank_txn_id", right_on="txn_id")
+    # Deposits land in the platform's collection account; everything else leaves its accounts.
+    money_account = linked["to_account"].where(linked["kind"] == "deposit", linked["from_account"])
+    parts = [
+        ("Agent", agents["agent_id"], agents["platform_id"], "agent_platform"),
+        ("Person", acting["person_id"], acting["platform_id"], "acts_as_agent"),
+        ("License", licenses["license_id"], licenses["platform_id"], "license_platform"),
+        ("Account", licenses["paid_from_account"], licenses["platform_id"], "paid_for_license"),
+        ("Account", money_account, linked["platform_id"], "client_money"),
+        ("Person", in_platform["person_id"], in_platform["org_id"], "role_in_platform"),
+        ("Person", in_gang["person_id"], in_gang["platform_id"], "role_in_gang"),
+        ("Person", leaders["leader_person_id"], leaders["platform_id"], "gang_leader"),
+        ("Account", stated["account_id"], stated["platform_id"], "account_platform"),
+    ]
+    frames = [pd.DataFrame({"node": _node(label, ids).to_numpy(), "platform_id": platform.to_numpy(), "fact": fact})
+              for label, ids, platform, fact in parts]
+    table = pd.concat(frames, ignore_index=True).dropna(subset=["node", "platform_id"])
+    table = table[~table["node"].isin(excluded_nodes(case))]
+    counted = table.groupby(["node", "platform_id", "fact"]).size().rename("weight").reset_index()
+    return counted.astype({"weight": "int64"})
 
 
 # Relationships of the case graph (graphs/model.py) that are gang-graph edges as they are.
@@ -169,36 +231,178 @@ def _login_edges(case: Case):
         yield Edge(kind, used["who"], _node(label, used[column]), WEIGHTS[kind] * np.log1p(used["n"]))
 
 
-def detect_communities(graph: nx.Graph, seed: int = 0) -> dict[str, int]:
-    """Node -> community: Louvain (standard modularity) on the whole weighted graph, in
-    networkx, or in leidenalg's compiled optimiser when the graph is large.
+def detect_communities(graph: nx.Graph, seed: int = 0, resolution: float = 1.0) -> dict[str, int]:
+    """Node -> community: Louvain (modularity) per connected component, in networkx, or in
+    leidenalg's compiled optimiser when the graph is large.
 
-    Louvain runs on the whole graph, not per connected component: the modularity null model
-    then weighs each gang against the whole case, which keeps a tree-shaped gang whole
-    (per component, modularity cuts it into agent subtrees). It is also how GDS runs it, so
-    both engines answer the same question. Communities never span two components.
+    Modularity sums over communities, and a community never spans two components, so the
+    global optimum is each component's optimum at the resolution ``resolution`` × (the
+    component's weight / the graph's weight): each run optimises its share of the one global
+    modularity (the null model weighs each gang against the whole case, which keeps a
+    tree-shaped gang whole), while the order and rows of other components cannot change it.
+    Each component's nodes are taken in sorted order with the same ``seed``.
     Communities are numbered by their smallest node, whatever the algorithm's numbering.
+
+    >>> g = nx.Graph([("a", "b", {"weight": 1.0}), ("b", "c", {"weight": 1.0}), ("x", "y", {"weight": 1.0})])
+    >>> detect_communities(g)
+    {'a': 0, 'b': 0, 'c': 0, 'x': 1, 'y': 1}
     """
-    if graph.number_of_edges() > COMPILED_LOUVAIN_EDGES:
-        parts = _leiden(graph, seed)
-    else:
-        parts = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    total = graph.size(weight="weight")
+    compiled = graph.number_of_edges() > COMPILED_LOUVAIN_EDGES
+    parts: list[set[str]] = []
+    for component in nx.connected_components(graph):
+        nodes = sorted(component)
+        if len(nodes) <= 2:  # one edge at most: merging always gains, nothing to decide
+            parts.append(set(nodes))
+            continue
+        sub = nx.Graph()
+        sub.add_nodes_from(nodes)
+        sub.add_weighted_edges_from(sorted((a, b, w) if a < b else (b, a, w)
+                                           for a, b, w in graph.edges(nodes, data="weight")))
+        scaled = resolution * sub.size(weight="weight") / total
+        if compiled:
+            parts.extend(_leiden(sub, seed, scaled))
+        else:
+            parts.extend(nx.community.louvain_communities(sub, weight="weight", resolution=scaled, seed=seed))
     ordered = sorted(parts, key=min)
-    return {node: number for number, part in enumerate(ordered) for node in part}
+    return {node: number for number, part in enumerate(ordered) for node in sorted(part)}
 
 
-def _leiden(graph: nx.Graph, seed: int) -> list[set[str]]:
+def _leiden(graph: nx.Graph, seed: int, resolution: float) -> list[set[str]]:
     """Modularity communities in leidenalg (compiled), for graphs networkx is slow on."""
     import igraph as ig
     import leidenalg
 
-    nodes = sorted(graph.nodes)
+    nodes = list(graph.nodes)
     index = {n: i for i, n in enumerate(nodes)}
     edges = [(index[a], index[b]) for a, b in graph.edges]
     weights = [graph.edges[a, b]["weight"] for a, b in graph.edges]
     g = ig.Graph(n=len(nodes), edges=edges)
-    partition = leidenalg.find_partition(g, leidenalg.ModularityVertexPartition, weights=weights, seed=seed)
+    partition = leidenalg.find_partition(g, leidenalg.RBConfigurationVertexPartition, weights=weights,
+                                         resolution_parameter=resolution, seed=seed)
     return [{nodes[i] for i in members} for members in partition]
+
+
+def community_names(known: pd.DataFrame, communities: pd.Series) -> dict[int, str]:
+    """Community -> gang id, for the communities that hold a platform: the id gangs.csv gives
+    one of its platforms (the smallest, if several), else ``G?`` + its first platform.
+    ``known``: (gang_id, platform_id) of the gangs already identified; ``communities``: node ->
+    community."""
+    known = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    platforms = communities[communities.index.str.startswith("Platform:")]
+    ids = platforms.index.str.slice(len("Platform:"))
+    frame = pd.DataFrame({"community": platforms.to_numpy(), "platform_id": ids,
+                          "known": ids.map(known)})
+    named = frame.dropna(subset=["known"]).groupby("community")["known"].min()
+    first = frame.groupby("community")["platform_id"].min()
+    return named.reindex(first.index).fillna("G?" + first).to_dict()
+
+
+def _first_by_weight(frame: pd.DataFrame, key: str, weight: str) -> pd.DataFrame:
+    """Per ``key``, the row with the largest ``weight``, ties to the smallest gang_id."""
+    ordered = frame.sort_values([key, weight, "gang_id"], ascending=[True, False, True], kind="stable")
+    return ordered.drop_duplicates(key)
+
+
+def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd.DataFrame,
+                  known: pd.DataFrame, *, platform_ids=()) -> pd.DataFrame:
+    """Every node's gang, hard facts first: ``node``, ``community_id``, ``gang_id``, ``basis``.
+
+    - A platform's gang is the known gang that lists it, else the one its community names
+      (:func:`community_names`): community detection decides which platforms are one gang.
+    - A node bound by hard facts (``bindings``: node, platform_id, fact, weight) joins its
+      platform's gang (``basis`` = the facts); bound to several gangs, the one its community
+      names, else the one most records state.
+    - Other nodes join the gang most of their community's bound nodes are in (``community``).
+    - A community with no bound node is attached to the gang its edges weigh most towards,
+      repeated until nothing changes (``ties``); one tied to no gang stays without a gang
+      (``unattached``).
+    Platforms of ``platform_ids`` the graph does not hold get a community of their own.
+    Rows are sorted by node.
+    """
+    nodes = pd.Series(communities, dtype="int64").rename_axis("node").sort_index()
+    missing = sorted({f"Platform:{p}" for p in platform_ids} - set(nodes.index))
+    start = int(nodes.max()) + 1 if len(nodes) else 0
+    nodes = pd.concat([nodes, pd.Series(range(start, start + len(missing)), index=pd.Index(missing, name="node"),
+                                        dtype="int64")]).sort_index()
+    names = community_names(known, nodes)
+    known_of = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    platforms = nodes[nodes.index.str.startswith("Platform:")]
+    platform_ids = platforms.index.str.slice(len("Platform:"))
+    gang_of_platform = pd.Series(platform_ids.map(known_of), index=platform_ids).fillna(
+        pd.Series(platforms.map(names).to_numpy(), index=platform_ids))
+
+    table = pd.DataFrame({"node": nodes.index, "community_id": nodes.to_numpy()})
+    table["gang_id"] = pd.Series(pd.NA, index=table.index, dtype="string")
+    table["basis"] = pd.Series(pd.NA, index=table.index, dtype="string")
+    is_platform = table["node"].str.startswith("Platform:")
+    table.loc[is_platform, "gang_id"] = table.loc[is_platform, "node"].str.slice(len("Platform:")).map(
+        gang_of_platform).to_numpy()
+    table.loc[is_platform, "basis"] = "fact:platform"
+
+    bound = bindings.assign(gang_id=bindings["platform_id"].map(gang_of_platform)).dropna(subset=["gang_id"])
+    bound = bound[bound["node"].isin(nodes.index) & ~bound["node"].str.startswith("Platform:")]
+    if not bound.empty:
+        facts = bound.groupby(["node", "gang_id"]).agg(
+            weight=("weight", "sum"), facts=("fact", lambda f: ";".join(sorted(set(f))))).reset_index()
+        facts["named"] = facts["node"].map(nodes).map(names) == facts["gang_id"]
+        facts = facts.sort_values(["node", "named", "weight", "gang_id"], ascending=[True, False, False, True],
+                                  kind="stable").drop_duplicates("node").set_index("node")
+        at = table["node"].isin(facts.index)
+        table.loc[at, "gang_id"] = table.loc[at, "node"].map(facts["gang_id"]).to_numpy()
+        table.loc[at, "basis"] = ("fact:" + table.loc[at, "node"].map(facts["facts"])).to_numpy()
+
+    # Nodes tied only by evidence follow their community's bound nodes.
+    resolved = table.dropna(subset=["gang_id"])
+    votes = resolved.groupby(["community_id", "gang_id"]).size().rename("n").reset_index()
+    community_gang = _first_by_weight(votes, "community_id", "n").set_index("community_id")["gang_id"]
+    open_rows = table["gang_id"].isna() & table["community_id"].isin(community_gang.index)
+    table.loc[open_rows, "gang_id"] = table.loc[open_rows, "community_id"].map(community_gang).to_numpy()
+    table.loc[open_rows, "basis"] = "community"
+
+    # Communities with no bound node: attached through their strongest ties, round by round.
+    both = pd.concat([edges[["u", "v", "weight"]], edges.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]],
+                     ignore_index=True)
+    both["community_id"] = both["u"].map(nodes)
+    while True:
+        pending = set(table.loc[table["gang_id"].isna(), "community_id"])
+        if not pending:
+            break
+        both["gang_id"] = both["v"].map(table.dropna(subset=["gang_id"]).set_index("node")["gang_id"])
+        ties = both[both["community_id"].isin(pending)].dropna(subset=["gang_id"])
+        if ties.empty:
+            break
+        strongest = _first_by_weight(ties.groupby(["community_id", "gang_id"])["weight"].sum().reset_index(),
+                                     "community_id", "weight").set_index("community_id")
+        rows = table["community_id"].isin(strongest.index) & table["gang_id"].isna()
+        table.loc[rows, "gang_id"] = table.loc[rows, "community_id"].map(strongest["gang_id"]).to_numpy()
+        weight = table.loc[rows, "community_id"].map(strongest["weight"])
+        table.loc[rows, "basis"] = ("ties:" + weight.round(2).astype(str)).to_numpy()
+    table.loc[table["gang_id"].isna(), "basis"] = "unattached"
+    return table
+
+
+def assign_gangs(entity_table: pd.DataFrame, resolved: pd.DataFrame, algorithm: str) -> pd.DataFrame:
+    """communities.csv: entity_id, entity_type, community_id, gang_id, basis, algorithm, from
+    :func:`resolve_gangs`. Clients, the vendor's accounts and parties in no gang keep an empty
+    gang_id; entities outside the gang graph an empty community_id."""
+    table = entity_table.sort_values(["entity_type", "entity_id"], ignore_index=True)
+    of_node = resolved.set_index("node")
+    table["community_id"] = table["node"].map(of_node["community_id"]).astype("Int64")
+    table["gang_id"] = table["node"].map(of_node["gang_id"]).astype("string")
+    table["basis"] = table["node"].map(of_node["basis"]).astype("string")
+    table["algorithm"] = algorithm
+    return table.drop(columns="node")
+
+
+def unattached_table(members: pd.DataFrame) -> pd.DataFrame:
+    """unattached.csv: the communities tied to no gang, one row each — community_id,
+    n_entities, entity_ids (``;``) — so that nothing found is silently dropped."""
+    rows = members[members["basis"] == "unattached"].sort_values(["community_id", "entity_id"])
+    grouped = rows.groupby("community_id")
+    return pd.DataFrame({"n_entities": grouped.size(),
+                         "entity_types": grouped["entity_type"].agg(lambda t: ";".join(sorted(set(t)))),
+                         "entity_ids": grouped["entity_id"].agg(";".join)}).reset_index()
 
 
 def account_entity_type(kind: pd.Series) -> pd.Series:
@@ -233,34 +437,6 @@ def province_votes(case: Case) -> pd.DataFrame:
         pd.DataFrame({"entity_id": persons["person_id"], "province": persons["province"], "source": "persons"}),
         seen.assign(source="logins"),
     ], ignore_index=True).dropna(subset=["province"])
-
-
-def gang_of_communities(known: pd.DataFrame, communities: dict[str, int]) -> dict[int, str]:
-    """Community -> gang id, for the communities that hold a platform: the id gangs.csv gives
-    one of its platforms (the smallest, if several), else ``G?`` + its first platform.
-    ``known``: (gang_id, platform_id) of the gangs already identified."""
-    known = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
-    platforms: dict[int, list[str]] = {}
-    for node, community in communities.items():
-        if node.startswith("Platform:"):
-            platforms.setdefault(community, []).append(node.split(":", 1)[1])
-    names = {}
-    for community, ids in platforms.items():
-        named = sorted(known[p] for p in ids if p in known.index)
-        names[community] = named[0] if named else f"G?{min(ids)}"
-    return names
-
-
-def assign_gangs(entity_table: pd.DataFrame, known: pd.DataFrame, communities: dict[str, int],
-                 algorithm: str) -> pd.DataFrame:
-    """communities.csv: entity_id, entity_type, community_id, gang_id, algorithm. Clients, the
-    vendor's accounts and parties in no platform's community keep an empty gang_id."""
-    table = entity_table.sort_values(["entity_type", "entity_id"], ignore_index=True)
-    community = table["node"].map(communities)
-    table["community_id"] = community.astype("Int64")
-    table["gang_id"] = community.map(gang_of_communities(known, communities)).astype("string")
-    table["algorithm"] = algorithm
-    return table.drop(columns="node")
 
 
 def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:

@@ -38,7 +38,10 @@ def analyze_case(case: Case, seed: int = 0) -> dict[str, pd.DataFrame]:
     """All outputs of the memory engine, keyed by output name (``chain`` -> chain.csv)."""
     ledger = ledger_in_cny(case)
     clients = figures.client_figures(case, ledger)
-    communities = gangs.detect_communities(gangs.gang_graph(case, ledger), seed=seed)
+    edges = gangs.gang_edges(case, ledger)
+    communities = gangs.resolve_gangs(
+        gangs.detect_communities(gangs.graph_of_edges(edges), seed=seed), gangs.hard_bindings(case, ledger),
+        edges, figures.known_gang_platforms(case), platform_ids=case["platforms"]["platform_id"])
     fake = fake_trades(case)
     return assemble(
         case_facts(case, transfers_in_cny(case)), clients,

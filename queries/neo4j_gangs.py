@@ -1,8 +1,10 @@
-"""Gang discovery on the server: the gang graph of :mod:`.gangs` built in Cypher, projected
-into GDS, and GDS Louvain on it. What the communities mean is decided by the same code as
-in memory (:func:`.gangs.assign_gangs`, :func:`.gangs.gang_table`).
+"""Gang discovery on the server: the hard facts and the gang graph of :mod:`.gangs` read in
+Cypher, the graph projected into GDS, and GDS Louvain on it. What the facts and communities
+mean is decided by the same code as in memory (:func:`.gangs.resolve_gangs`,
+:func:`.gangs.assign_gangs`, :func:`.gangs.gang_table`).
 
->>> communities = detect_communities_in_gds(driver)        # doctest: +SKIP
+>>> communities, edges = detect_communities_in_gds(driver)        # doctest: +SKIP
+>>> resolved = resolve_gangs(communities, hard_bindings(driver), edges, known_gang_platforms(driver))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ CALL () {
                    AND NOT EXISTS { (p)-[:MEMBER_OF]->() } }
   RETURN a AS n
 }
-RETURN collect(elementId(n)) AS excluded
+RETURN collect(elementId(n)) AS excluded, collect(labels(n)[0] + ':' + n.id) AS keys
 """
 
 # One row per fact: (a, b, w), the same kinds and weights as gangs.gang_graph.
@@ -87,6 +89,37 @@ WITH gds.graph.project($graph, source, target, {relationshipProperties: {weight:
 RETURN g.nodeCount AS nodes, g.relationshipCount AS relationships
 """
 
+# The projected graph's edges (streamed once per direction), as gangs.gang_edges gives them.
+EDGE_LIST = """
+CALL gds.graph.relationshipProperty.stream($graph, 'weight')
+YIELD sourceNodeId, targetNodeId, propertyValue
+WITH gds.util.asNode(sourceNodeId) AS a, gds.util.asNode(targetNodeId) AS b, propertyValue AS weight
+WITH labels(a)[0] + ':' + a.id AS u, labels(b)[0] + ':' + b.id AS v, weight WHERE u < v
+RETURN u, v, weight ORDER BY u, v
+"""
+
+# What the records state (gangs.hard_bindings): node, platform, fact, how many records.
+HARD_BINDINGS = """
+CALL () {
+  MATCH (n:Agent)-[:ON_PLATFORM]->(p:Platform) RETURN n, p, 'agent_platform' AS fact
+  UNION ALL MATCH (n:Person)-[:ACTS_AS]->(:Agent)-[:ON_PLATFORM]->(p:Platform) RETURN n, p, 'acts_as_agent' AS fact
+  UNION ALL MATCH (n:License)-[:CREATED]->(p:Platform) RETURN n, p, 'license_platform' AS fact
+  UNION ALL MATCH (p:Platform)<-[:CREATED]-(:License)-[:PAID_FROM]->(n:Account) RETURN n, p, 'paid_for_license' AS fact
+  UNION ALL
+  MATCH (e:Entry)-[:FOR_CLIENT]->(:Client)-[:CLIENT_OF]->(p:Platform) WHERE e.bank_txn_id IS NOT NULL
+  MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
+  RETURN CASE WHEN e.kind = 'deposit' THEN dst ELSE src END AS n, p, 'client_money' AS fact
+  UNION ALL MATCH (n:Person)-[:MEMBER_OF]->(p:Platform) RETURN n, p, 'role_in_platform' AS fact
+  UNION ALL MATCH (n:Person)-[:MEMBER_OF]->(:Gang)-[:OPERATES]->(p:Platform) RETURN n, p, 'role_in_gang' AS fact
+  UNION ALL MATCH (g:Gang)-[:LED_BY]->(n:Person) MATCH (g)-[:OPERATES]->(p:Platform) RETURN n, p, 'gang_leader' AS fact
+  UNION ALL MATCH (n:Account)-[:ACCOUNT_ON]->(p:Platform) WHERE n.kind IN ['mother', 'sub', 'bank', 'payment']
+  RETURN n, p, 'account_platform' AS fact
+}
+WITH labels(n)[0] + ':' + n.id AS node, p.id AS platform_id, fact, count(*) AS weight
+WHERE NOT node IN $excluded
+RETURN node, platform_id, fact, weight ORDER BY node, platform_id, fact
+"""
+
 LOUVAIN = """
 CALL gds.louvain.stream($graph, {relationshipWeightProperty: 'weight', concurrency: 1})
 YIELD nodeId, communityId
@@ -121,25 +154,41 @@ RETURN entity_id, province, source
 """
 
 
-def _frame(driver, query: str, **parameters) -> pd.DataFrame:
-    records, _, keys = driver.execute_query(query, parameters)
+def _frame(driver, query: str, database: str | None = None, **parameters) -> pd.DataFrame:
+    records, _, keys = driver.execute_query(query, parameters, database_=database)
     return pd.DataFrame([r.values() for r in records], columns=keys)
 
 
-def detect_communities_in_gds(driver) -> dict[str, int]:
-    """Node key (``Label:id``) -> community, from GDS Louvain on the projected gang graph;
-    numbered by each community's smallest node, as in memory. The projection is dropped."""
-    excluded = driver.execute_query(EXCLUDED).records[0]["excluded"]
-    driver.execute_query("CALL gds.graph.drop($graph, false) YIELD graphName", graph=GRAPH_NAME)
+def detect_communities_in_gds(driver, database: str | None = None) -> tuple[dict[str, int], pd.DataFrame]:
+    """Node key (``Label:id``) -> community, from GDS Louvain on the projected gang graph,
+    numbered by each community's smallest node as in memory; and the projected edges
+    (``u``, ``v``, ``weight``, as :func:`.gangs.gang_edges`). The projection is dropped."""
+    excluded = driver.execute_query(EXCLUDED, database_=database).records[0]["excluded"]
+    drop = "CALL gds.graph.drop($graph, false) YIELD graphName"
+    driver.execute_query(drop, graph=GRAPH_NAME, database_=database)
     driver.execute_query(PROJECT, graph=GRAPH_NAME, w=WEIGHTS, excluded=excluded,
-                         max_users=MAX_SHARED_IDENTIFIER_USERS)
+                         max_users=MAX_SHARED_IDENTIFIER_USERS, database_=database)
     try:
-        found = _frame(driver, LOUVAIN, graph=GRAPH_NAME)
+        found = _frame(driver, LOUVAIN, database, graph=GRAPH_NAME)
+        edges = _frame(driver, EDGE_LIST, database, graph=GRAPH_NAME)
     finally:
-        driver.execute_query("CALL gds.graph.drop($graph, false) YIELD graphName", graph=GRAPH_NAME)
+        driver.execute_query(drop, graph=GRAPH_NAME, database_=database)
     parts = found.groupby("communityId")["node"].apply(set)
     ordered = sorted(parts, key=min)
-    return {node: number for number, part in enumerate(ordered) for node in part}
+    communities = {node: number for number, part in enumerate(ordered) for node in sorted(part)}
+    return communities, edges.astype({"weight": "float64"})
+
+
+def hard_bindings(driver, database: str | None = None) -> pd.DataFrame:
+    """node, platform_id, fact, weight: what the records state (see :func:`.gangs.hard_bindings`)."""
+    excluded = driver.execute_query(EXCLUDED, database_=database).records[0]["keys"]
+    frame = _frame(driver, HARD_BINDINGS, database, excluded=excluded)
+    return frame.astype({"weight": "int64"})
+
+
+def platform_ids(driver, database: str | None = None) -> list[str]:
+    return _frame(driver, "MATCH (p:Platform) RETURN p.id AS platform_id ORDER BY platform_id", database)[
+        "platform_id"].tolist()
 
 
 def entities(driver) -> pd.DataFrame:

@@ -23,7 +23,7 @@ def without_algorithm(text: str) -> str:
 
 
 def assert_same_files(out) -> None:
-    names = ["chain.csv", "totals.csv", "income.csv", "gangs.csv", "communities.csv", "account_groups.csv",
+    names = ["chain.csv", "totals.csv", "income.csv", "gangs.csv", "communities.csv", "unattached.csv", "account_groups.csv",
              "fake_trades.csv"]
     if (out / "memory" / "quality.csv").exists():
         names.append("quality.csv")
