@@ -1,0 +1,127 @@
+"""Gang discovery holds on what the records state: hard facts bind whatever Louvain says,
+evidence-only communities are attached by their ties or reported, and a gang's members do
+not depend on rows that do not touch it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from casebuilder import minimal_case, write_case
+
+from casegraph.generator import generate_case
+from casegraph.loaders.case import load_case
+from casegraph.queries.memory_engine import analyze_case
+
+
+@pytest.fixture(scope="module")
+def small_case(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gang-facts") / "case"
+    generate_case(folder, scale="small", seed=4)
+    return folder
+
+
+def _members(tables) -> pd.Series:
+    frame = tables["communities"]
+    return frame.set_index(frame["entity_type"] + ":" + frame["entity_id"])["gang_id"]
+
+
+def test_agents_and_their_persons_join_their_platforms_gang_without_any_login(small_case, tmp_path):
+    """The independently written case: agents who never log in from the staff's devices were
+    cut off with their sub-agents and dropped. Without logins.csv at all, every agent and
+    every person who is an agent of one platform only still sits in that platform's gang."""
+    folder = tmp_path / "case"
+    shutil.copytree(small_case, folder)
+    (folder / "logins.csv").unlink()
+    case = load_case(folder)
+    tables = analyze_case(case)
+    members = _members(tables)
+    agents = case["agents"]
+    gang_of_platform = members[members.index.str.startswith("platform:")].rename(lambda n: n.split(":", 1)[1])
+    expected = agents["platform_id"].map(gang_of_platform)
+    assert expected.notna().all()
+    assert (members.reindex("agent:" + agents["agent_id"]).to_numpy() == expected.to_numpy()).all()
+    single = agents.dropna(subset=["person_id"]).groupby("person_id")["platform_id"].agg(set)
+    single = single[single.map(len) == 1].map(lambda s: gang_of_platform[next(iter(s))])
+    found = members.reindex("person:" + single.index)
+    assert (found.to_numpy() == single.to_numpy()).all()
+    basis = tables["communities"].set_index("entity_id")["basis"]
+    assert basis[agents["agent_id"]].str.contains("agent_platform").all()
+
+
+def test_unrelated_rows_do_not_change_any_gang(small_case, tmp_path):
+    """Two investigators whose exports differ by rows that touch no gang get the same gangs."""
+    folder = tmp_path / "case"
+    shutil.copytree(small_case, folder)
+    base = analyze_case(load_case(folder))
+    with open(folder / "accounts.csv", "a", encoding="utf-8") as handle:
+        handle.write("\n".join(f"ZZX{i},bank,,,,,某银行," for i in range(1, 4)) + "\n")
+    header = (folder / "bank_transfers.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    extra = [{"txn_id": "ZZT1", "ts": "2021-05-01T10:00:00", "from_account": "ZZX1", "to_account": "ZZX2",
+              "amount": "5000.00"},
+             {"txn_id": "ZZT2", "ts": "2021-05-02T10:00:00", "from_account": "ZZX2", "to_account": "ZZX3",
+              "amount": "4000.00"}]
+    with open(folder / "bank_transfers.csv", "a", encoding="utf-8") as handle:
+        for row in extra:
+            handle.write(",".join(row.get(column, "") for column in header) + "\n")
+    changed = analyze_case(load_case(folder))
+    before, after = _members(base), _members(changed)
+    pd.testing.assert_series_equal(before, after.reindex(before.index))
+    assert after.reindex(["bank_account:ZZX1", "bank_account:ZZX2"]).isna().all()
+    pd.testing.assert_frame_equal(base["gangs"], changed["gangs"])
+
+
+def _case_with_outsiders(tmp_path):
+    """The minimal case plus two rings of persons (no clients) who share a device: one paid
+    once from the gang's account, one tied to nothing."""
+    rows = minimal_case()
+    for ring, device, size in (("R", "DR", 8), ("U", "DU", 5)):
+        for i in range(size):
+            person, account = f"PER{ring}{i}", f"B{ring}{i}"
+            rows["persons"].append({"person_id": person, "name": f"{ring}某{i}", "province": "湖北省"})
+            rows["accounts"].append({"account_id": account, "kind": "bank", "holder_person_id": person})
+            for day in range(1, 6):
+                rows["logins"].append({"ts": f"2019-06-0{day}T09:00:00", "actor_id": person, "ip": f"10.9.{ord(ring)}.1",
+                                       "device_id": device, "ip_province": "湖北省"})
+    rows["bank_transfers"].append({"txn_id": "TXR", "ts": "2019-06-01T12:00:00", "from_account": "BG1",
+                                   "to_account": "BR0", "amount": "1000"})
+    return write_case(tmp_path / "case", rows)
+
+
+def test_a_community_without_facts_is_attached_by_its_ties_or_reported(tmp_path):
+    tables = analyze_case(load_case(_case_with_outsiders(tmp_path)))
+    communities = tables["communities"].set_index("entity_id")
+    tied = communities.loc[[f"PERR{i}" for i in range(8)]]
+    assert (tied["gang_id"] == "G1").all()
+    assert tied["basis"].str.startswith("ties:").all()
+    loose = communities.loc[[f"PERU{i}" for i in range(5)] + [f"BU{i}" for i in range(5)]]
+    assert loose["gang_id"].isna().all() and (loose["basis"] == "unattached").all()
+    unattached = tables["unattached"]
+    assert len(unattached) == 1
+    assert set(unattached.iloc[0]["entity_ids"].split(";")) == set(loose.index)
+    assert unattached.iloc[0]["n_entities"] == 10
+
+
+def test_hard_facts_win_over_the_community(tmp_path):
+    """An agent of P1 whose person logs in only with another gang's staff stays in P1's gang."""
+    rows = minimal_case()
+    rows["vendors"][0]["bank_account_ids"] = "BV1"
+    rows["licenses"].append({"license_id": "L2", "vendor_id": "V1", "platform_id": "P2", "sold_on": "2019-03-01",
+                             "price": "800000.00", "paid_from_account": "BH1"})
+    rows["platforms"].append({"platform_id": "P2", "vendor_id": "V1", "name": "寰宇", "created_on": "2019-03-02"})
+    rows["persons"] += [{"person_id": f"PERH{i}", "name": f"黄某{i}", "province": "湖南省"} for i in range(6)]
+    rows["accounts"].append({"account_id": "BH1", "kind": "bank", "holder_person_id": "PERH0"})
+    rows["memberships"] += [{"person_id": f"PERH{i}", "org_id": "P2", "role": "manager"} for i in range(6)]
+    rows["persons"].append({"person_id": "PERX", "name": "徐某", "province": "湖南省"})
+    rows["agents"].append({"agent_id": "A9", "platform_id": "P1", "person_id": "PERX", "parent_agent_id": "A1",
+                           "rebate_rate": "0.1"})
+    for day in range(1, 9):
+        for who in ["PERX"] + [f"PERH{i}" for i in range(6)]:
+            rows["logins"].append({"ts": f"2019-07-0{day}T09:00:00", "actor_id": who, "device_id": "DH",
+                                   "ip": "10.7.7.7", "ip_province": "湖南省"})
+    tables = analyze_case(load_case(write_case(tmp_path / "case", rows)))
+    communities = tables["communities"].set_index("entity_id")
+    assert communities.loc["A9", "gang_id"] == "G1" and communities.loc["PERX", "gang_id"] == "G1"
+    assert "acts_as_agent" in communities.loc["PERX", "basis"]
+    assert (communities.loc[[f"PERH{i}" for i in range(6)], "gang_id"] == "G?P2").all()
