@@ -43,13 +43,17 @@ import pandas as pd
 
 from casegraph.graphs.model import RELATIONSHIPS, login_actors
 from casegraph.loaders.case import Case
-from casegraph.loaders.read import split_ids
+from casegraph.loaders.read import local_dates, split_ids
 
+from .chance import expected_visits, poisson_upper_tail
 from .figures import known_gang_platforms
 
 # A device or IP seen with more distinct actors than this is a shared public one (a VPN
 # exit, an internet café) and says nothing about who works together.
 MAX_SHARED_IDENTIFIER_USERS = 25
+# A shared device or IP is evidence when chance explains its use less often than this: each
+# use is tested on its own, and a stray link that gets through is still weighed by modularity.
+IDENTIFIER_SIGNIFICANCE = 1e-3
 # Above this many edges Louvain runs in igraph/leidenalg (compiled) instead of networkx.
 COMPILED_LOUVAIN_EDGES = 200_000
 
@@ -221,14 +225,55 @@ def _money_edges(case: Case, ledger: pd.DataFrame):
                WEIGHTS["TRANSFER"] * np.log1p(flows["count"]))
 
 
+def login_uses(logins: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """From logins with ``who`` (the node key of who logged in), ``day`` (the local date),
+    ``device_id`` and ``ip``: the uses of each identifier (``kind`` DEVICE or IP,
+    ``identifier``, ``who``, ``n`` logins, ``days`` distinct days) and each user's
+    ``login_days`` (distinct days with any login). Both engines score these the same way."""
+    frames = []
+    for column, kind in (("device_id", "DEVICE"), ("ip", "IP")):
+        used = logins.dropna(subset=[column]).groupby([column, "who"]).agg(n=("day", "size"), days=("day", "nunique"))
+        frames.append(used.rename_axis(["identifier", "who"]).reset_index().assign(kind=kind))
+    uses = pd.concat(frames, ignore_index=True)[["kind", "identifier", "who", "n", "days"]]
+    return uses, logins.groupby("who")["day"].nunique().rename("login_days")
+
+
+def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
+    """The uses of shared devices and IPs that chance does not explain, with their edge
+    ``weight``, ``expected`` and ``p``.
+
+    A stranger lands on an identifier that U of the case's N login users ever used on about
+    (U − 1) / N of his login-days (:func:`.chance.expected_visits`); a use is evidence only
+    when its distinct days are beyond that (:func:`.chance.poisson_upper_tail` below
+    ``IDENTIFIER_SIGNIFICANCE``):
+    a device two persons used on 10 days is strong, a public address a passer-by used twice
+    is not, at any volume. An identifier only matters when shared, and one with more than
+    ``MAX_SHARED_IDENTIFIER_USERS`` users is public whatever its days.
+
+    >>> uses = pd.DataFrame({"kind": "DEVICE", "identifier": ["D1", "D1", "I9", "I9"],
+    ...                      "who": ["Person:a", "Person:b", "Person:a", "Person:c"],
+    ...                      "n": [12, 9, 1, 1], "days": [10, 8, 1, 1]})
+    >>> days = pd.Series({"Person:a": 40, "Person:b": 30, "Person:c": 5} | {f"Person:x{i}": 3 for i in range(997)})
+    >>> identifier_links(uses, days)["identifier"].tolist()
+    ['D1', 'D1']
+    """
+    n_users = len(login_days)
+    users = uses.groupby(["kind", "identifier"])["who"].transform("size")
+    expected = expected_visits(uses["who"].map(login_days).fillna(0).to_numpy(), users.to_numpy(), n_users=n_users)
+    p = poisson_upper_tail(uses["days"].to_numpy(), expected)
+    keep = (users >= 2) & (users <= MAX_SHARED_IDENTIFIER_USERS) & (p < IDENTIFIER_SIGNIFICANCE)
+    links = uses.assign(expected=expected, p=p)[keep.to_numpy()]
+    weight = links["kind"].map(WEIGHTS).astype("float64") * np.log1p(links["n"].astype("float64"))
+    return links.assign(weight=weight.to_numpy()).reset_index(drop=True)
+
+
 def _login_edges(case: Case):
-    base = login_actors(case.tables)
-    for column, label, kind in (("device_id", "Device", "DEVICE"), ("ip", "IP", "IP")):
-        used = base.dropna(subset=[column]).groupby([column, "who"]).size().rename("n").reset_index()
-        users = used.groupby(column)["who"].transform("size")
-        # One user alone tells nothing either: the identifier only matters when shared.
-        used = used[(users >= 2) & (users <= MAX_SHARED_IDENTIFIER_USERS)]
-        yield Edge(kind, used["who"], _node(label, used[column]), WEIGHTS[kind] * np.log1p(used["n"]))
+    logins = login_actors(case.tables)
+    logins = logins.assign(day=local_dates(logins["ts"], case.config.timezone))
+    links = identifier_links(*login_uses(logins))
+    for kind, label in (("DEVICE", "Device"), ("IP", "IP")):
+        used = links[links["kind"] == kind]
+        yield Edge(kind, used["who"], _node(label, used["identifier"]), used["weight"])
 
 
 def detect_communities(graph: nx.Graph, seed: int = 0, resolution: float = 1.0) -> dict[str, int]:

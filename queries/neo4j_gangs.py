@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .gangs import MAX_SHARED_IDENTIFIER_USERS, WEIGHTS
+from .gangs import WEIGHTS, identifier_links, login_uses
 
 GRAPH_NAME = "casegraph_gangs"
 
@@ -31,6 +31,10 @@ CALL () {
 }
 RETURN collect(elementId(n)) AS excluded, collect(labels(n)[0] + ':' + n.id) AS keys
 """
+
+# Who a login names (the account accessed, the actor) and the identifiers it was made from.
+LOGIN_WHO_LABELS = ("Account", "Person", "Agent", "Client")
+IDENTIFIER_LABELS = {"DEVICE": "Device", "IP": "IP"}
 
 # One row per fact: (a, b, w), the same kinds and weights as gangs.gang_graph.
 EDGES = """
@@ -63,19 +67,12 @@ CALL () {
   WITH a, b, count(*) AS n RETURN a, b, $w.ROUTED * log(1 + n) AS w
   UNION ALL
   MATCH (a:Account)-[t:TRANSFER]->(b:Account) WITH a, b, count(t) AS n RETURN a, b, $w.TRANSFER * log(1 + n) AS w
-  UNION ALL
-  // shared devices and IPs: only those with 2..max distinct users
-  MATCH (l:Login)-[:FROM_DEVICE]->(b:Device)
-  CALL (l) { MATCH (l)-[:LOGIN_TO]->(who) RETURN who UNION ALL MATCH (l)-[:LOGIN_BY]->(who) RETURN who }
-  WITH b, who, count(*) AS n
-  WITH b, collect([who, n]) AS users WHERE 2 <= size(users) <= $max_users
-  UNWIND users AS user RETURN user[0] AS a, b, $w.DEVICE * log(1 + user[1]) AS w
-  UNION ALL
-  MATCH (l:Login)-[:FROM_IP]->(b:IP)
-  CALL (l) { MATCH (l)-[:LOGIN_TO]->(who) RETURN who UNION ALL MATCH (l)-[:LOGIN_BY]->(who) RETURN who }
-  WITH b, who, count(*) AS n
-  WITH b, collect([who, n]) AS users WHERE 2 <= size(users) <= $max_users
-  UNWIND users AS user RETURN user[0] AS a, b, $w.IP * log(1 + user[1]) AS w
+  // shared devices and IPs that chance does not explain: scored in Python (gangs.identifier_links),
+  // one branch per label pair so that each end is found by its label's index
+""" + "".join(
+    f"  UNION ALL UNWIND $identifier_links['{who}|{label}'] AS link MATCH (a:{who} {{id: link.who}}) "
+    f"MATCH (b:{label} {{id: link.identifier}}) RETURN a, b, link.weight AS w\n"
+    for who in LOGIN_WHO_LABELS for label in IDENTIFIER_LABELS.values()) + """
 }
 """
 
@@ -118,6 +115,17 @@ CALL () {
 WITH labels(n)[0] + ':' + n.id AS node, p.id AS platform_id, fact, count(*) AS weight
 WHERE NOT node IN $excluded
 RETURN node, platform_id, fact, weight ORDER BY node, platform_id, fact
+"""
+
+# Who logged in (the account accessed and the actor, each), on which local day, from which
+# device and IP: the rows gangs.login_uses scores.
+LOGIN_ROWS = """
+MATCH (l:Login)
+CALL (l) { MATCH (l)-[:LOGIN_TO]->(who) RETURN who UNION ALL MATCH (l)-[:LOGIN_BY]->(who) RETURN who }
+OPTIONAL MATCH (l)-[:FROM_DEVICE]->(d:Device)
+OPTIONAL MATCH (l)-[:FROM_IP]->(i:IP)
+RETURN labels(who)[0] + ':' + who.id AS who, toString(date(datetime({datetime: l.ts, timezone: $timezone}))) AS day,
+       d.id AS device_id, i.id AS ip
 """
 
 LOUVAIN = """
@@ -167,7 +175,7 @@ def detect_communities_in_gds(driver, database: str | None = None) -> tuple[dict
     drop = "CALL gds.graph.drop($graph, false) YIELD graphName"
     driver.execute_query(drop, graph=GRAPH_NAME, database_=database)
     driver.execute_query(PROJECT, graph=GRAPH_NAME, w=WEIGHTS, excluded=excluded,
-                         max_users=MAX_SHARED_IDENTIFIER_USERS, database_=database)
+                         identifier_links=_identifier_links(driver, database), database_=database)
     try:
         found = _frame(driver, LOUVAIN, database, graph=GRAPH_NAME)
         edges = _frame(driver, EDGE_LIST, database, graph=GRAPH_NAME)
@@ -177,6 +185,19 @@ def detect_communities_in_gds(driver, database: str | None = None) -> tuple[dict
     ordered = sorted(parts, key=min)
     communities = {node: number for number, part in enumerate(ordered) for node in sorted(part)}
     return communities, edges.astype({"weight": "float64"})
+
+
+def _identifier_links(driver, database: str | None) -> dict[str, list[dict]]:
+    """The shared-identifier edges of the gang graph, scored as in memory, by label pair."""
+    timezone = driver.execute_query("MATCH (l:CaseLoad) RETURN l.timezone AS tz", database_=database).records[0]["tz"]
+    logins = _frame(driver, LOGIN_ROWS, database, timezone=timezone)
+    if logins.empty:
+        return {}
+    links = identifier_links(*login_uses(logins))
+    who = links["who"].str.split(":", n=1)
+    keyed = pd.DataFrame({"pair": who.str[0] + "|" + links["kind"].map(IDENTIFIER_LABELS), "who": who.str[1],
+                          "identifier": links["identifier"], "weight": links["weight"]})
+    return {pair: rows.drop(columns="pair").to_dict("records") for pair, rows in keyed.groupby("pair")}
 
 
 def hard_bindings(driver, database: str | None = None) -> pd.DataFrame:

@@ -81,8 +81,8 @@ def _case_with_outsiders(tmp_path):
             person, account = f"PER{ring}{i}", f"B{ring}{i}"
             rows["persons"].append({"person_id": person, "name": f"{ring}某{i}", "province": "湖北省"})
             rows["accounts"].append({"account_id": account, "kind": "bank", "holder_person_id": person})
-            for day in range(1, 6):
-                rows["logins"].append({"ts": f"2019-06-0{day}T09:00:00", "actor_id": person, "ip": f"10.9.{ord(ring)}.1",
+            for day in range(1, 29):  # daily: beyond what chance gives a shared device in so small a case
+                rows["logins"].append({"ts": f"2019-06-{day:02d}T09:00:00", "actor_id": person, "ip": f"10.9.{ord(ring)}.1",
                                        "device_id": device, "ip_province": "湖北省"})
     rows["bank_transfers"].append({"txn_id": "TXR", "ts": "2019-06-01T12:00:00", "from_account": "BG1",
                                    "to_account": "BR0", "amount": "1000"})
@@ -125,3 +125,26 @@ def test_hard_facts_win_over_the_community(tmp_path):
     assert communities.loc["A9", "gang_id"] == "G1" and communities.loc["PERX", "gang_id"] == "G1"
     assert "acts_as_agent" in communities.loc["PERX", "basis"]
     assert (communities.loc[[f"PERH{i}" for i in range(6)], "gang_id"] == "G?P2").all()
+
+
+@pytest.mark.parametrize("volume", [1, 10, 100])
+def test_shared_identifiers_are_judged_against_chance_at_any_volume(volume):
+    """Two staff on one device for weeks are linked; passers-by on an address that a share of
+    the case's users ever used are not; and the verdicts hold when the case grows."""
+    from casegraph.queries.gangs import identifier_links
+
+    n_users = 2_000 * volume
+    passers = [f"Person:p{i}" for i in range(20 * volume)]  # the same share of users at every volume
+    uses = pd.DataFrame({
+        "kind": ["DEVICE", "DEVICE"] + ["IP"] * len(passers),
+        "identifier": ["D1", "D1"] + ["CAFE"] * len(passers),
+        "who": ["Person:s1", "Person:s2"] + passers,
+        "n": [14, 9] + [2] * len(passers),
+        "days": [12, 8] + [2] * len(passers),
+    })
+    login_days = pd.Series(30, index=[f"Person:x{i}" for i in range(n_users)])
+    login_days = pd.concat([login_days.iloc[: n_users - len(passers) - 2],
+                            pd.Series(30, index=["Person:s1", "Person:s2", *passers])])
+    links = identifier_links(uses, login_days)
+    assert set(links["who"]) == {"Person:s1", "Person:s2"}
+    assert (links["p"] < 1e-6).all()
