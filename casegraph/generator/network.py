@@ -152,6 +152,13 @@ def _licence_prices(rng: np.random.Generator, n: int) -> np.ndarray:
     return lo + np.round(excess / step).astype(np.int64) * step
 
 
+def _word(words: tuple[str, ...], order: np.ndarray, i: int) -> str:
+    """The i-th word in ``order``; past the end of the list the words come round again numbered
+    (more platforms than words under ``multi_platform_gangs``)."""
+    round_, k = divmod(i, len(order))
+    return words[order[k]] + (str(round_ + 1) if round_ else "")
+
+
 def _licences_and_platforms(world: World, rng: np.random.Generator, scale: Scale) -> None:
     n_gangs = len(world.gangs)
     duals = [g.idx for g in world.gangs if g.n_platforms > 1]
@@ -182,8 +189,8 @@ def _licences_and_platforms(world: World, rng: np.random.Generator, scale: Scale
     for i, k in enumerate(np.argsort(sold, kind="stable").tolist()):
         gang = world.gangs[owners[k]]
         created = int(sold[k] + created_after[i])
-        p = Platform(i, f"P{i + 1:03d}", gang.idx, nm.PLATFORM_WORDS[words[i]] + nm.PLATFORM_SUFFIXES[suffix[i]],
-                     f"www.{nm.DOMAIN_WORDS[dwords[i]]}{nm.DOMAIN_TAILS[tails[i]]}{nm.TLDS[tlds[i]]}",
+        p = Platform(i, f"P{i + 1:03d}", gang.idx, _word(nm.PLATFORM_WORDS, words, i) + nm.PLATFORM_SUFFIXES[suffix[i]],
+                     f"www.{_word(nm.DOMAIN_WORDS, dwords, i)}{nm.DOMAIN_TAILS[tails[i]]}{nm.TLDS[tlds[i]]}",
                      created, "real" if (gang.fraud or k in shown_real) else "", gang.fraud)
         p.start_day = max(created + 10, START_DAY)
         p.foreign = k in foreign
