@@ -266,8 +266,8 @@ def _accounts(world: World, rng: np.random.Generator) -> None:
 
 
 # -- agent hierarchies --------------------------------------------------------------------------
-def _child_rate(rng: np.random.Generator, parent_rate: int) -> int:
-    return int(max(100, min(parent_rate - 100, round(parent_rate * rng.uniform(0.55, 0.85)))))
+def _child_rate(rng: np.random.Generator, parent_rate: int, shrink: tuple[float, float] = (0.55, 0.85)) -> int:
+    return int(max(100, min(parent_rate - 100, round(parent_rate * rng.uniform(*shrink)))))
 
 
 def deep_tree_platforms(world: World) -> set[int]:
@@ -286,9 +286,10 @@ def _agents(world: World, rng: np.random.Generator) -> None:
         n_top = int(np.clip(round(n_agents / 6), 3, 8))
         max_depth = int(rng.choice([2, 3, 4], p=[0.3, 0.4, 0.3]))
         spine = 0  # agents placed in one line under the first top agent, so the tree gets that deep
-        if p.idx in deep:
+        shrink = (0.55, 0.85)  # a child's rebate rate / its parent's
+        if p.idx in deep:  # rates shrink less per level, so 8 levels still pay each their share
             n_agents = DEEP_TREE_AGENTS + int(rng.integers(0, 40))
-            n_top, max_depth, spine = 8, DEEP_TREE_DEPTH, DEEP_TREE_DEPTH - 1
+            n_top, max_depth, spine, shrink = 8, DEEP_TREE_DEPTH, DEEP_TREE_DEPTH - 1, (0.8, 0.92)
         span = max(LAST_REGISTRATION_DAY - p.start_day, 60)
         # the gang's managers and salesmen run top-level agents; the rest are outsiders
         staff = [s for s, r in gang.staff if r in ("manager", "salesman") and world.options.staff_run_agents]
@@ -313,7 +314,7 @@ def _agents(world: World, rng: np.random.Generator) -> None:
                 parent = candidates[int(rng.integers(0, len(candidates)))]
             if parent >= 0:
                 pa = world.agents[parent]
-                depth, rate = pa.depth + 1, _child_rate(rng, pa.rate_e4)
+                depth, rate = pa.depth + 1, _child_rate(rng, pa.rate_e4, shrink)
                 joined = pa.joined_day + int(rng.integers(0, max(1, (LAST_REGISTRATION_DAY - pa.joined_day) // 3)))
             comm = int(rng.choice([30, 50, 80, 100])) if rng.random() < 0.25 else 0
             left = joined + int(rng.integers(150, 700)) if rng.random() < 0.1 else -1
