@@ -776,3 +776,23 @@ def _decoys(case: Case) -> int:
 def test_noisy(tiny, tmp_path):
     generate_case(tmp_path, "tiny", seed=7, variants=["noisy"])
     assert _decoys(Case(tmp_path)) >= 80 > 16 >= _decoys(tiny)
+
+
+def test_generate_command_takes_variants_and_tables_to_drop(tmp_path, capsys):
+    from casegraph.cli import main
+
+    def run(*argv) -> int:
+        with pytest.raises(SystemExit) as done:
+            main([str(a) for a in argv])
+        return done.value.code
+
+    assert run("generate", "--out", tmp_path / "a", "--scale", "tiny", "--variant", "no_memberships",
+               "--variant", "noisy", "--drop-table", "gangs") == 0
+    assert not (tmp_path / "a" / "memberships.csv").exists() and not (tmp_path / "a" / "gangs.csv").exists()
+    assert _decoys(Case(tmp_path / "a")) >= 80
+    assert run("generate", "--out", tmp_path / "b", "--scale", "tiny", "--variant", "agents_asleep") == 2
+    assert "unknown variant 'agents_asleep'" in capsys.readouterr().err
+    assert run("generate", "--out", tmp_path / "b", "--scale", "tiny", "--drop-table", "persons") == 2
+    assert run("generate", "--help") == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert all(name in help_text for name in VARIANTS)
