@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from discovery import TARGETS, discovery_scores  # noqa: E402
 
 N_GANGS = 34
-CASES = [pytest.param((variant, scale, seed), id=f"{variant}-{scale_id}", marks=marks)
-         for variant in ("default", *VARIANTS)
-         for (scale, seed), scale_id, marks in (("small", 11), "small", ()), (("seed", 7), "seed", pytest.mark.slow))]
+CASES = [pytest.param((variant, scale, seed), id=f"{variant}-{scale}", marks=marks)
+         for scale, seed, marks in (("small", 11, ()), ("seed", 7, pytest.mark.slow))
+         for variant in ("default", *VARIANTS)]
 
 
 @pytest.fixture(scope="module", params=CASES)

@@ -106,10 +106,8 @@ def _gang_provinces(n_gangs: int) -> list[int]:
 
 
 def _gangs(world: World, rng: np.random.Generator, scale: Scale, tokens: Tokens) -> None:
-    duals = dual_platform_gangs(scale.n_gangs)
-    n_platforms = {g: 2 for g in duals}
-    if "multi_platform_gangs" in world.options:
-        n_platforms = {g: int(rng.integers(3, 6)) for g in duals}
+    multi = "multi_platform_gangs" in world.options
+    n_platforms = {g: int(rng.integers(3, 6)) if multi else 2 for g in dual_platform_gangs(scale.n_gangs)}
     for g, prov in enumerate(_gang_provinces(scale.n_gangs)):
         cities = nm.PROVINCES[prov][2]
         city = cities[int(rng.integers(0, len(cities)))]
@@ -162,7 +160,8 @@ def _word(words: tuple[str, ...], order: np.ndarray, i: int) -> str:
 def _licences_and_platforms(world: World, rng: np.random.Generator, scale: Scale) -> None:
     n_gangs = len(world.gangs)
     duals = [g.idx for g in world.gangs if g.n_platforms > 1]
-    owners = list(range(n_gangs)) + [g.idx for g in world.gangs for _ in range(g.n_platforms - 1)]  # gang of each licence
+    # the gang of each licence: one each, then the later platforms of the gangs that run several
+    owners = list(range(n_gangs)) + [g.idx for g in world.gangs for _ in range(g.n_platforms - 1)]
     n = len(owners)
     prices = _licence_prices(rng, n)
     words = rng.permutation(len(nm.PLATFORM_WORDS))
@@ -189,7 +188,8 @@ def _licences_and_platforms(world: World, rng: np.random.Generator, scale: Scale
     for i, k in enumerate(np.argsort(sold, kind="stable").tolist()):
         gang = world.gangs[owners[k]]
         created = int(sold[k] + created_after[i])
-        p = Platform(i, f"P{i + 1:03d}", gang.idx, _word(nm.PLATFORM_WORDS, words, i) + nm.PLATFORM_SUFFIXES[suffix[i]],
+        p = Platform(i, f"P{i + 1:03d}", gang.idx,
+                     _word(nm.PLATFORM_WORDS, words, i) + nm.PLATFORM_SUFFIXES[suffix[i]],
                      f"www.{_word(nm.DOMAIN_WORDS, dwords, i)}{nm.DOMAIN_TAILS[tails[i]]}{nm.TLDS[tlds[i]]}",
                      created, "real" if (gang.fraud or k in shown_real) else "", gang.fraud)
         p.start_day = max(created + 10, START_DAY)
