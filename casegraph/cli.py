@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from casegraph.generator.variants import DROPPABLE, VARIANTS
+
 
 app = typer.Typer(help="Graph analytics for account-group and agent networks in illegal futures cases.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -49,17 +51,32 @@ def _scale(value: str) -> str | int:
     return number
 
 
+def _known(values: list[str], known, what: str) -> list[str]:
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise typer.BadParameter(f"unknown {what} {unknown[0]!r}: expected one of {', '.join(known)}")
+    return values
+
+
 @app.command()
 def generate(
     out: Path = typer.Option(..., "--out", help="Folder to write the case into (created)."),
     scale: str = typer.Option("seed", help="tiny, small, seed, large, or a number of clients."),
     seed: int = typer.Option(7, help="Random seed: the same seed writes the same case."),
+    variant: list[str] = typer.Option(
+        [], "--variant", metavar="NAME", callback=lambda values: _known(values, VARIANTS, "variant"),
+        help="Break one of the generator's habits (repeatable; truth/ stays exact). "
+             + "; ".join(f"{name}: {text}" for name, text in VARIANTS.items()) + "."),
+    drop_table: list[str] = typer.Option(
+        [], "--drop-table", metavar="NAME", callback=lambda values: _known(values, DROPPABLE, "table"),
+        help=f"Leave an optional table out (repeatable): {', '.join(DROPPABLE)} (that column written empty)."),
 ) -> None:
     """Write a synthetic case folder modelled on the seed case, with its truth/."""
     from casegraph.generator import generate_case
 
     started = time.perf_counter()
-    summary = generate_case(out, scale=_scale(scale), seed=seed, progress=True)
+    summary = generate_case(out, scale=_scale(scale), seed=seed, progress=True, variants=variant,
+                            drop_tables=drop_table)
     rows = summary.get("rows", {})
     console.print(f"wrote {out} ({sum(rows.values()):,} rows in {len(rows)} files) "
                   f"in {time.perf_counter() - started:.1f} s")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from casegraph.generator import SCALES, generate_case, resolve_scale
+from casegraph.generator import SCALES, VARIANTS, generate_case, resolve_scale
 
 # case-format.md, version 1: every file with its columns in the documented order
 FORMAT = {
@@ -576,3 +576,223 @@ def test_seed_scale_lands_on_the_case_figures(tmp_path):
     assert 30_000_000_00 <= s["fees"] <= 50_000_000_00  # 40 million ± 25%
     assert 28_500_000_00 <= s["license_income"] <= 33_000_000_00  # "over 30 million"
     assert 37_500_000_00 <= s["fraud_client_loss"] <= 62_500_000_00  # 50 million ± 25%
+
+
+# -- variants that break the generator's own habits (casegraph generate --variant) --------------
+class PartialCase(Case):
+    """A case whose optional tables may be absent: an absent file reads as no rows."""
+
+    def rows(self, name: str) -> list[dict[str, str]]:
+        if not (self.path / f"{name}.csv").is_file():
+            return []
+        return super().rows(name)
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def variant_case(request, tmp_path_factory) -> PartialCase:
+    out = tmp_path_factory.mktemp(request.param)
+    generate_case(out, "tiny", seed=7, variants=[request.param])
+    case = PartialCase(out)
+    case.variant = request.param
+    return case
+
+
+def test_variant_cases_are_valid_and_their_truth_exact(variant_case):
+    """Every variant keeps the contract, and truth/ still adds up from the written files."""
+    from casegraph.loaders.case import read_case
+
+    _, problems = read_case(variant_case.path)
+    assert problems == []
+    test_ids_unique_and_every_reference_resolves(variant_case)
+    test_balance_never_negative_and_figures_match_truth(variant_case)
+    test_platform_and_gang_truth_are_sums_of_clients(variant_case)
+    test_rebates_are_differential_and_mismatches_are_recorded(variant_case)
+    test_agent_truth_sums_own_and_subtree_clients(variant_case)
+    test_vendor_income(variant_case)
+    test_truth_covers_every_entity(variant_case)
+    if variant_case.variant != "no_trades":
+        test_fraud_trades_never_filled_and_routed_trades_are(variant_case)
+
+
+def _agent_persons(case: Case) -> set[str]:
+    return {a["person_id"] for a in case.rows("agents")}
+
+
+def _staff(case: Case) -> set[str]:
+    """Persons with a known role in a gang (memberships of the seized gangs)."""
+    gangs = {g["gang_id"] for g in case.rows("gangs")}
+    return {m["person_id"] for m in case.rows("memberships") if m["org_id"] in gangs}
+
+
+def test_default_case_has_the_habits_the_variants_break(tiny):
+    """The properties the variants take away hold by default (so their tests can fail)."""
+    agents = _agent_persons(tiny)
+    assert agents & {r["actor_id"] for r in tiny.rows("logins")}
+    assert agents & _staff(tiny)
+    assert any(m["role"] == "agent" for m in tiny.rows("memberships"))
+    assert all(r["bank_txn_id"] for r in tiny.rows("ledger") if r["kind"] in ("rebate", "commission"))
+
+
+@pytest.mark.parametrize("variant", ["agents_offline", "agents_only_in_agents_csv"])
+def test_agents_never_log_in(variant, tmp_path):
+    generate_case(tmp_path, "tiny", seed=7, variants=[variant])
+    case = Case(tmp_path)
+    agents = _agent_persons(case)
+    assert not agents & {r["actor_id"] for r in case.rows("logins")}
+    held = {a["account_id"] for a in case.rows("accounts") if a["holder_person_id"] in agents}
+    assert not held & {r["account_id"] for r in case.rows("logins")}
+    if variant == "agents_offline":  # staff still run agents, they just never log in
+        assert agents & _staff(case)
+        return
+    # only agents.csv ties them: no staff among them, no money reaches them, no memberships
+    assert not agents & _staff(case)
+    assert not held & {t["to_account"] for t in case.rows("bank_transfers")}
+    assert not any(r["bank_txn_id"] for r in case.rows("ledger") if r["kind"] in ("rebate", "commission"))
+    assert any(r["kind"] == "rebate" for r in case.rows("ledger"))
+    assert not any(m["role"] == "agent" for m in case.rows("memberships"))
+
+
+def test_role_holders_run_no_agents(tmp_path):
+    generate_case(tmp_path, "tiny", seed=7, variants=["role_holders_no_agent"])
+    case = Case(tmp_path)
+    staff = _staff(case)
+    assert staff and not _agent_persons(case) & staff
+    assert _agent_persons(case) & {r["actor_id"] for r in case.rows("logins")}  # outsiders still log in
+
+
+@pytest.mark.parametrize("variant, absent", [("no_logins", {"logins"}), ("no_memberships", {"memberships"}),
+                                             ("no_trades", {"trades", "broker_fills"})])
+def test_variants_that_leave_tables_out(variant, absent, tmp_path):
+    summary = generate_case(tmp_path, "tiny", seed=7, variants=[variant])
+    present = {p.stem for p in tmp_path.glob("*.csv")}
+    assert not present & absent and present | absent == set(FORMAT)
+    sources = yaml.safe_load((tmp_path / "case.yaml").read_text(encoding="utf-8"))["sources"]
+    assert set(sources) == {f"{name}.csv" for name in present}
+    assert summary["dropped"] == sorted(absent)
+
+
+def test_drop_table_options(tmp_path):
+    """--drop-table gangs: the gangs' memberships become memberships of their platforms;
+    ledger.bank_txn_id: the column is written empty; anything else is refused."""
+    generate_case(tmp_path / "a", "tiny", seed=7, drop_tables=["gangs", "ledger.bank_txn_id"])
+    generate_case(tmp_path / "b", "tiny", seed=7)
+    a, b = Case(tmp_path / "a"), Case(tmp_path / "b")
+    assert not (tmp_path / "a" / "gangs.csv").exists()
+    assert {r["org_id"] for r in a.rows("memberships")} <= {p["platform_id"] for p in a.rows("platforms")} | {"V01"}
+    platforms_of = {g["gang_id"]: g["platform_ids"].split(";") for g in b.rows("gangs")}
+    expected = sorted((m["person_id"], p, m["role"]) for m in b.rows("memberships")
+                      for p in platforms_of.get(m["org_id"], [m["org_id"]]))
+    assert sorted((m["person_id"], m["org_id"], m["role"]) for m in a.rows("memberships")) == expected
+    assert all(r["bank_txn_id"] == "" for r in a.rows("ledger"))
+    assert [r["entry_id"] for r in a.rows("ledger")] == [r["entry_id"] for r in b.rows("ledger")]
+    with pytest.raises(ValueError, match="cannot drop"):
+        generate_case(tmp_path / "c", "tiny", seed=7, drop_tables=["persons"])
+    with pytest.raises(ValueError, match="unknown variant"):
+        generate_case(tmp_path / "c", "tiny", seed=7, variants=["nonsense"])
+
+
+def test_sparse_and_dense_logins(tiny, tmp_path):
+    default = len(tiny.rows("logins"))
+    generate_case(tmp_path / "sparse", "tiny", seed=7, variants=["sparse_logins"])
+    generate_case(tmp_path / "dense", "tiny", seed=7, variants=["dense_logins"])
+    assert len(Case(tmp_path / "sparse").rows("logins")) < default / 4
+    assert len(Case(tmp_path / "dense").rows("logins")) > default * 3
+
+
+def _depth(agents: dict[str, dict[str, str]], agent_id: str) -> int:
+    depth, cur = 1, agents[agent_id]
+    while cur["parent_agent_id"]:
+        depth, cur = depth + 1, agents[cur["parent_agent_id"]]
+    return depth
+
+
+def test_deep_wide_trees(tmp_path):
+    generate_case(tmp_path, "tiny", seed=7, variants=["deep_wide_trees"])
+    agents = Case(tmp_path).by_id("agents")
+    per_platform = defaultdict(list)
+    for a in agents:
+        per_platform[agents[a]["platform_id"]].append(_depth(agents, a))
+    deep = [d for d in per_platform.values() if len(d) >= 200]
+    assert deep and all(max(d) == 8 for d in deep)
+
+
+def test_multi_platform_gangs_buy_under_other_names(tmp_path):
+    generate_case(tmp_path, "small", seed=7, variants=["multi_platform_gangs"])
+    case = Case(tmp_path)
+    per_gang = defaultdict(list)
+    for p in case.rows("truth/expected_platforms"):
+        per_gang[p["gang_id"]].append(p["platform_id"])
+    multi = [ps for ps in per_gang.values() if len(ps) > 1]
+    assert len(multi) == 3 and all(3 <= len(ps) <= 5 for ps in multi)
+    buyer = {r["platform_id"]: r["buyer_name"] for r in case.rows("licenses")}
+    assert all(len({buyer[p] for p in ps}) == len(ps) for ps in multi)
+    assert len({p["domain"] for p in case.rows("platforms")}) == len(case.rows("platforms"))
+
+
+def _group_evidence(case: Case, members: set[str]) -> set[str]:
+    """Which of the three kinds of evidence the accounts of one group leave."""
+    kinds = set()
+    devices = defaultdict(set)
+    for r in case.rows("logins"):
+        if r["account_id"] in members:
+            devices[r["device_id"]].add(r["account_id"])
+    if any(len(v) > 1 for v in devices.values()):
+        kinds.add("shared_devices")
+    payers = defaultdict(set)
+    for t in case.rows("bank_transfers"):
+        if t["to_account"] in members:
+            payers[t["from_account"]].add(t["to_account"])
+    if any(len(v) > 1 for v in payers.values()):
+        kinds.add("common_funding")
+    times = sorted((datetime.fromisoformat(f["ts"]), f["account_id"]) for f in case.rows("broker_fills")
+                   if f["account_id"] in members and not f["counterparty_account_id"])
+    close = sum(1 for (t1, a1), (t2, a2) in zip(times, times[1:]) if a1 != a2 and (t2 - t1).total_seconds() <= 0.1)
+    if close > 10:
+        kinds.add("sync_orders")
+    return kinds
+
+
+def test_groups_one_evidence(small, tmp_path):
+    generate_case(tmp_path, "small", seed=11, variants=["groups_one_evidence"])
+    case = Case(tmp_path)
+    groups = defaultdict(set)
+    for r in case.rows("truth/account_groups"):
+        groups[r["group_id"]].add(r["account_id"])
+    kinds = [_group_evidence(case, members) for members in groups.values()]
+    assert sorted(k for one in kinds for k in one) == ["common_funding", "shared_devices", "sync_orders"]
+    truth = defaultdict(set)
+    for r in small.rows("truth/account_groups"):
+        truth[r["group_id"]].add(r["account_id"])
+    assert all(len(_group_evidence(small, members)) == 3 for members in truth.values())
+
+
+def _decoys(case: Case) -> int:
+    """Broker sub-accounts held by a person outside every account group: the independent traders."""
+    grouped = {r["account_id"] for r in case.rows("truth/account_groups")}
+    return sum(a["kind"] == "sub" and a["holder_person_id"] != "" and a["account_id"] not in grouped
+               for a in case.rows("accounts"))
+
+
+def test_noisy(tiny, tmp_path):
+    generate_case(tmp_path, "tiny", seed=7, variants=["noisy"])
+    assert _decoys(Case(tmp_path)) >= 80 > 16 >= _decoys(tiny)
+
+
+def test_generate_command_takes_variants_and_tables_to_drop(tmp_path, capsys):
+    from casegraph.cli import main
+
+    def run(*argv) -> int:
+        with pytest.raises(SystemExit) as done:
+            main([str(a) for a in argv])
+        return done.value.code
+
+    assert run("generate", "--out", tmp_path / "a", "--scale", "tiny", "--variant", "no_memberships",
+               "--variant", "noisy", "--drop-table", "gangs") == 0
+    assert not (tmp_path / "a" / "memberships.csv").exists() and not (tmp_path / "a" / "gangs.csv").exists()
+    assert _decoys(Case(tmp_path / "a")) >= 80
+    assert run("generate", "--out", tmp_path / "b", "--scale", "tiny", "--variant", "agents_asleep") == 2
+    assert "unknown variant 'agents_asleep'" in capsys.readouterr().err
+    assert run("generate", "--out", tmp_path / "b", "--scale", "tiny", "--drop-table", "persons") == 2
+    assert run("generate", "--help") == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert all(name in help_text for name in VARIANTS)

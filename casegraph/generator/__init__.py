@@ -2,11 +2,14 @@
 
 ``generate_case(out_dir, scale, seed)`` writes case.yaml, every table of case-format.md and a
 ``truth/`` folder (gang membership, account groups, expected figures). The output is a pure
-function of (scale, seed): re-running writes byte-identical files.
+function of (scale, seed, variants, dropped tables): re-running writes byte-identical files.
+``variants`` (see :data:`VARIANTS`) break the generator's own habits; ``drop_tables`` leaves
+optional evidence out (:data:`DROPPABLE`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -17,24 +20,32 @@ from .logins import make_logins
 from .network import Tokens, build_network
 from .scales import SCALES, Scale, resolve_scale
 from .truth import write_truth
+from .variants import DROPPABLE, VARIANTS, Options
 from .world import World
 from .write import Ids, write_case
 
-__all__ = ["SCALES", "Scale", "generate_case", "resolve_scale"]
+__all__ = ["DROPPABLE", "SCALES", "VARIANTS", "Scale", "generate_case", "resolve_scale"]
 
 
-def generate_case(out_dir: Path, scale: str | int = "seed", seed: int = 7, progress: bool = False) -> dict:
+def generate_case(out_dir: Path, scale: str | int = "seed", seed: int = 7, progress: bool = False, *,
+                  variants: Iterable[str] = (), drop_tables: Iterable[str] = ()) -> dict:
     """Write a complete synthetic case folder into ``out_dir``; return a summary.
 
     The summary holds ``rows`` (data rows per written file, truth files included) and totals
     in fen: ``deposits``, ``fees`` (fee + overnight_fee), ``license_income``,
     ``license_income_bank`` and ``fraud_client_loss`` (Σ client_loss of the fraud
-    platform's clients), all in CNY after conversion.
+    platform's clients), all in CNY after conversion. An unknown variant or table to drop
+    raises ValueError.
+
+    >>> generate_case("/tmp/case", "tiny", seed=3, variants=["agents_offline"],
+    ...               drop_tables=["memberships"])["rows"]["agents.csv"]   # doctest: +SKIP
+    61
     """
     sc = resolve_scale(scale)
+    options = Options.of(variants, drop_tables)
     out = Path(out_dir)
     rng = np.random.default_rng(seed)
-    world = World(n_clients=sc.n_clients)
+    world = World(n_clients=sc.n_clients, options=options)
     tokens = Tokens(rng)
     make_fx(world, rng)
     prices = make_prices(rng)
@@ -51,4 +62,5 @@ def generate_case(out_dir: Path, scale: str | int = "seed", seed: int = 7, progr
     rows = write_case(world, ids, out, case_id=f"SIM-{sc.name}-{seed}")
     totals = write_truth(world, ids, out)
     rows.update(totals.pop("counts"))
-    return {"out_dir": str(out), "scale": sc.name, "seed": seed, "n_clients": sc.n_clients, "rows": rows, **totals}
+    return {"out_dir": str(out), "scale": sc.name, "seed": seed, "n_clients": sc.n_clients,
+            "variants": sorted(options.variants), "dropped": sorted(options.dropped), "rows": rows, **totals}

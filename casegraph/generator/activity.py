@@ -369,7 +369,8 @@ def _cumulative_payments(months: list[tuple[int, int]], rate_e4: int) -> list[tu
 def pay_agents(world: World, rng: np.random.Generator, outflow: dict) -> None:
     """Differential rebates on fees up each client's agent path and commissions on deposits,
     paid monthly; ~5% of agents are deliberately under- or over-paid; one bank transfer per
-    agent and month from the platform's payout account."""
+    agent and month from the platform's payout account (cash, with no transfer and no
+    ``bank_txn_id``, under ``agents_only_in_agents_csv``)."""
     led = world.ledger
     kind, client, cny = led.np("kind"), led.np("client"), led.np("cny")
     month = month_of_seconds(led.np("ts"))
@@ -419,11 +420,13 @@ def pay_agents(world: World, rng: np.random.Generator, outflow: dict) -> None:
         ag = agents[a]
         total = sum(led.amount[r] for r in rows)
         p = world.platforms[ag.platform]
+        outflow[(p.idx, m)] = outflow.get((p.idx, m), 0) + total
+        if not world.options.agents_paid_by_bank:
+            continue
         txn = world.transfer(month_end_seconds(m, 23, 55) + int(rng.integers(0, 240)), p.payout,
                              world.person_bank[ag.person], total, CNY, EBANK, M_REBATE)
         for r in rows:
             led.txn[r] = txn
-        outflow[(p.idx, m)] = outflow.get((p.idx, m), 0) + total
 
 
 # -- the gangs' own money: sweeps and payout funding ---------------------------------------------

@@ -9,6 +9,7 @@ from . import names as nm
 from .activity import PRICE_DAY0, add_fill
 from .clock import DAY, day, weekday
 from .network import Tokens, new_persons, own_bank
+from .variants import GROUP_EVIDENCE
 from .world import CNY, CROSS_BORDER, M_MARGIN, World
 
 GROUP_INSTRUMENTS = (0, 4, 3)  # HSI, CN, NQ
@@ -27,7 +28,7 @@ def _trading_days(rng: np.random.Generator, n: int) -> np.ndarray:
 def _group_login(world: World, rng: np.random.Generator, accounts: list[int], devices: list[tuple[str, str]],
                  prov: str, per_account: tuple[int, int]) -> None:
     for acc in accounts:
-        k = int(rng.integers(*per_account))
+        k = world.options.logins(int(rng.integers(*per_account)))
         days = _trading_days(rng, k)
         pick = rng.integers(0, len(devices), len(days))
         tod = rng.integers(8 * 3600, 9 * 3600 + 1800, len(days))
@@ -38,12 +39,17 @@ def _group_login(world: World, rng: np.random.Generator, accounts: list[int], de
 
 def account_groups(world: World, rng: np.random.Generator, prices: np.ndarray, tokens: Tokens) -> None:
     """2-3 groups: a controller trades 6-12 borrowed sub-accounts as one, with shared devices,
-    common funding, synchronised orders and self-trades, and a visible share of the volume."""
+    common funding, synchronised orders and self-trades, and a visible share of the volume.
+    Under ``groups_one_evidence`` each group leaves one of the three kinds of evidence (in
+    turn): the others are replaced by what independent holders do (own devices, own money,
+    orders of their own timing)."""
     f = world.fills
     ins_col, qty_col = f.np("instrument"), f.np("qty")
     client_qty = np.bincount(ins_col, weights=qty_col, minlength=len(nm.INSTRUMENTS))
     n_groups = 2 if world.n_clients < 1000 else 3
+    one_evidence = "groups_one_evidence" in world.options
     for g in range(n_groups):
+        evidence = {GROUP_EVIDENCE[g % len(GROUP_EVIDENCE)]} if one_evidence else set(GROUP_EVIDENCE)
         prov = nm.PROVINCE_INDEX[("上海市", "浙江省", "江苏省")[g % 3]]
         controller = new_persons(world, rng, [prov])[0]
         own_bank(world, rng, [controller], day("2018-01-01"))
@@ -57,23 +63,29 @@ def account_groups(world: World, rng: np.random.Generator, prices: np.ndarray, t
                 for h in holders]
         world.groups.append((controller, subs))
         # common funding: the controller's bank pays margin into every borrowed account
-        src = world.person_bank[controller]
-        for acc in subs:
+        for acc, holder in zip(subs, holders):
+            src = world.person_bank[controller if "common_funding" in evidence else holder]
             for _ in range(int(rng.integers(1, 4))):
                 d = day("2018-10-01") + int(rng.integers(0, 900))
                 world.transfer(d * DAY + int(rng.integers(9 * 3600, 16 * 3600)), src, acc,
                                int(rng.integers(20, 201)) * 10_000_00, CNY, CROSS_BORDER, M_MARGIN)
-        devices = list(zip(tokens.devices(2), tokens.ips(2)))
-        _group_login(world, rng, subs, devices, nm.PROVINCES[prov][0], (20, 61))
+        if "shared_devices" in evidence:
+            devices = list(zip(tokens.devices(2), tokens.ips(2)))
+            _group_login(world, rng, subs, devices, nm.PROVINCES[prov][0], (20, 61))
+        else:  # each holder on a device of his own
+            for acc, device in zip(subs, zip(tokens.devices(k), tokens.ips(k))):
+                _group_login(world, rng, [acc], [device], nm.PROVINCES[prov][0], (20, 61))
         instruments = rng.choice(GROUP_INSTRUMENTS, size=int(rng.integers(1, 3)), replace=False).tolist()
         for ins in instruments:
             share = rng.uniform(0.05, 0.12)
             target = max(400, int(client_qty[ins] * share / (1 - share)))
-            _group_trading(world, rng, prices, subs, int(ins), target)
+            _group_trading(world, rng, prices, subs, int(ins), target, synchronised="sync_orders" in evidence)
 
 
 def _group_trading(world: World, rng: np.random.Generator, prices: np.ndarray, subs: list[int], ins: int,
-                   target: int) -> None:
+                   target: int, synchronised: bool = True) -> None:
+    """Bursts of orders on many accounts at once (within 50 ms; seconds to a minute apart one
+    after another when not ``synchronised``) and self-trades, until ``target`` lots."""
     tick = nm.INSTRUMENTS[ins].tick_units
     done, bursts = 0, 0
     while done < target:
@@ -88,11 +100,16 @@ def _group_trading(world: World, rng: np.random.Generator, prices: np.ndarray, s
                 side = int(rng.integers(0, 2))
                 price = base_price + int(rng.integers(-6, 7)) * tick
                 members = rng.choice(subs, size=int(rng.integers(3, len(subs) + 1)), replace=False)
-                offsets = np.sort(rng.integers(0, 51, len(members)))
+                if synchronised:
+                    offsets = np.sort(rng.integers(0, 51, len(members)))
+                else:
+                    offsets = np.cumsum(rng.integers(1_000, 60_000, len(members)))
                 for acc, off in zip(members.tolist(), offsets.tolist()):
                     qty = int(rng.integers(1, 11))
                     add_fill(world, t + off, acc, ins, side, qty, price, world.new_ref())
                     done += qty
+                if not synchronised:  # the next order starts after this one's last fill
+                    t += int(offsets[-1])
         else:  # self-trades: a buy and the matching sell inside the group, 5-12 in a day
             for _ in range(int(rng.integers(5, 13))):
                 t += int(rng.integers(5_000, 900_000))
@@ -108,13 +125,15 @@ def _group_trading(world: World, rng: np.random.Generator, prices: np.ndarray, s
 
 def decoys(world: World, rng: np.random.Generator, prices: np.ndarray, tokens: Tokens) -> None:
     """Independent traders at the brokers: own funding and devices, now and then the same public
-    Wi-Fi/VPN address as another of them; never a group."""
-    n = int(rng.integers(8, 16))
+    Wi-Fi/VPN address as another of them; never a group. ``noisy``: ten times as many, with ten
+    times the shared addresses (as crowded each as by default)."""
+    factor = world.options.noise_factor
+    n = int(rng.integers(8, 16)) * factor
     prov = rng.integers(0, len(nm.PROVINCES), n)
     people = new_persons(world, rng, prov)
     own_bank(world, rng, people, day("2018-01-01"))
     houses = [world.add_account("mother", -1, inst=b, opened=day("2015-01-01")) for b in nm.BROKERS]
-    shared = tokens.ips(2)
+    shared = tokens.ips(2 * factor)
     dev = tokens.devices(n)
     ips = tokens.ips(n)
     for i, person in enumerate(people):
@@ -129,7 +148,7 @@ def decoys(world: World, rng: np.random.Generator, prices: np.ndarray, tokens: T
         for _ in range(int(rng.integers(1, 3))):  # the shared public address, once in a while
             d = int(_trading_days(rng, 1)[0])
             world.logins.append((d * DAY + int(rng.integers(10 * 3600, 22 * 3600)), acc, -1,
-                                 shared[int(rng.integers(0, 2))], dev[i], "香港特别行政区"))
+                                 shared[int(rng.integers(0, len(shared)))], dev[i], "香港特别行政区"))
         days = _trading_days(rng, int(rng.integers(50, 300)))
         for d in days.tolist():
             ins = int(rng.integers(0, len(nm.INSTRUMENTS)))

@@ -1,6 +1,7 @@
 """Access records: platform admin logins of gang staff, e-banking of the gang's accounts (from
 the gang's own devices), agents and clients from their own devices, and a few shared VPN
-addresses that join unrelated clients (noise)."""
+addresses that join unrelated clients (noise). The variants ``sparse_logins`` / ``dense_logins``
+scale every count; ``agents_offline`` and ``agents_only_in_agents_csv`` keep agents out."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ VPN_PROVINCE = "香港特别行政区"
 
 def _spread(world: World, rng: np.random.Generator, k: int, first: int, last: int, account: int, actor: int,
             devices: list[tuple[str, str]], prov: str) -> None:
+    k = world.options.logins(k)
     days = rng.integers(first, last + 1, k)
     tod = rng.integers(7 * 3600, 24 * 3600, k)
     pick = rng.integers(0, len(devices), k)
@@ -25,10 +27,13 @@ def _spread(world: World, rng: np.random.Generator, k: int, first: int, last: in
 
 
 def make_logins(world: World, rng: np.random.Generator, tokens: Tokens) -> None:
+    offline = set() if world.options.agents_log_in else {ag.person for ag in world.agents}
     for gang in world.gangs:
         prov = nm.PROVINCES[gang.province][0]
         first = max(gang.start_day, START_DAY)
         for person, _ in gang.staff:
+            if person in offline:
+                continue
             _spread(world, rng, int(rng.integers(15, 61)), first, END_DAY, -1, person, gang.devices, prov)
         accounts = gang.leader_accounts + gang.layer1 + gang.layer2
         for pi in gang.platforms:
@@ -39,7 +44,7 @@ def make_logins(world: World, rng: np.random.Generator, tokens: Tokens) -> None:
     staff = {p for gang in world.gangs for p, _ in gang.staff}
     seen: dict[int, int] = {}
     for ag in world.agents:
-        if ag.person in staff or ag.person in seen:
+        if ag.person in staff or ag.person in seen or ag.person in offline:
             continue
         seen[ag.person] = 1
         dev = tokens.devices(1)[0], tokens.ips(1)[0]
@@ -53,7 +58,7 @@ def _client_logins(world: World, rng: np.random.Generator, tokens: Tokens) -> No
     devices = tokens.devices(n)
     ips = tokens.ips(n)
     second = tokens.ips(n)
-    counts = rng.integers(2, 11, n)
+    counts = world.options.logins(rng.integers(2, 11, n))
     owner = np.repeat(np.arange(n), counts)
     m = len(owner)
     first = np.maximum(world.c_reg_day[owner], START_DAY)

@@ -9,6 +9,7 @@ import numpy as np
 from . import names as nm
 from .clock import DAY, END_DAY, LAST_REGISTRATION_DAY, START_DAY, day
 from .scales import Scale
+from .variants import DEEP_TREE_AGENTS, DEEP_TREE_DEPTH
 from .world import (COUNTER, EBANK, M_DEALINGS, M_LOAN, M_MAINTENANCE, M_REPAY, M_SOFTWARE, CNY, Agent, Gang,
                     License, Platform, World)
 
@@ -105,12 +106,16 @@ def _gang_provinces(n_gangs: int) -> list[int]:
 
 
 def _gangs(world: World, rng: np.random.Generator, scale: Scale, tokens: Tokens) -> None:
+    multi = "multi_platform_gangs" in world.options
+    n_platforms = {g: int(rng.integers(3, 6)) if multi else 2 for g in dual_platform_gangs(scale.n_gangs)}
     for g, prov in enumerate(_gang_provinces(scale.n_gangs)):
         cities = nm.PROVINCES[prov][2]
         city = cities[int(rng.integers(0, len(cities)))]
-        gang = Gang(g, f"G{g + 1:02d}", prov, city, seized=g < SEIZED, fraud=g == FRAUD_GANG)
+        gang = Gang(g, f"G{g + 1:02d}", prov, city, seized=g < SEIZED, fraud=g == FRAUD_GANG,
+                    n_platforms=n_platforms.get(g, 1))
         world.gangs.append(gang)
         n_man, n_sales, n_nom = int(rng.integers(1, 4)), int(rng.integers(2, 6)), int(rng.integers(3, 7))
+        n_nom = max(n_nom, gang.n_platforms)  # every licence after the first is bought by another nominee
         roles = ["leader"] + ["manager"] * n_man + ["finance", "tech"] + ["salesman"] * n_sales
         staff = new_persons(world, rng, [prov] * len(roles), g, city,
                             surname="鲍" if gang.fraud else None)
@@ -131,7 +136,8 @@ def _gangs(world: World, rng: np.random.Generator, scale: Scale, tokens: Tokens)
 
 # -- licences and platforms -------------------------------------------------------------------
 def dual_platform_gangs(n_gangs: int) -> list[int]:
-    """Gangs that run two platforms bought under different names (one seized, two not)."""
+    """Gangs that run two platforms (3-5 under ``multi_platform_gangs``) bought under different
+    names (one seized, two not)."""
     return [1, 4, 16] if n_gangs > 16 else [1, n_gangs - 1]
 
 
@@ -144,10 +150,18 @@ def _licence_prices(rng: np.random.Generator, n: int) -> np.ndarray:
     return lo + np.round(excess / step).astype(np.int64) * step
 
 
+def _word(words: tuple[str, ...], order: np.ndarray, i: int) -> str:
+    """The i-th word in ``order``; past the end of the list the words come round again numbered
+    (more platforms than words under ``multi_platform_gangs``)."""
+    round_, k = divmod(i, len(order))
+    return words[order[k]] + (str(round_ + 1) if round_ else "")
+
+
 def _licences_and_platforms(world: World, rng: np.random.Generator, scale: Scale) -> None:
     n_gangs = len(world.gangs)
-    duals = dual_platform_gangs(n_gangs)
-    owners = list(range(n_gangs)) + duals  # gang of each licence
+    duals = [g.idx for g in world.gangs if g.n_platforms > 1]
+    # the gang of each licence: one each, then the later platforms of the gangs that run several
+    owners = list(range(n_gangs)) + [g.idx for g in world.gangs for _ in range(g.n_platforms - 1)]
     n = len(owners)
     prices = _licence_prices(rng, n)
     words = rng.permutation(len(nm.PLATFORM_WORDS))
@@ -165,7 +179,7 @@ def _licences_and_platforms(world: World, rng: np.random.Generator, scale: Scale
     sold = np.zeros(n, dtype=np.int64)
     first_of: dict[int, int] = {}
     for i, g in enumerate(owners):
-        if g in first_of:  # the gang's second platform, bought a while after the first
+        if g in first_of:  # the gang's later platforms, bought a while after the first
             sold[i] = min(sold[first_of[g]] + gap[i], day("2020-12-15"))
         else:
             sold[i] = early[i] if (world.gangs[g].seized or g in duals) else late[i]
@@ -174,8 +188,9 @@ def _licences_and_platforms(world: World, rng: np.random.Generator, scale: Scale
     for i, k in enumerate(np.argsort(sold, kind="stable").tolist()):
         gang = world.gangs[owners[k]]
         created = int(sold[k] + created_after[i])
-        p = Platform(i, f"P{i + 1:03d}", gang.idx, nm.PLATFORM_WORDS[words[i]] + nm.PLATFORM_SUFFIXES[suffix[i]],
-                     f"www.{nm.DOMAIN_WORDS[dwords[i]]}{nm.DOMAIN_TAILS[tails[i]]}{nm.TLDS[tlds[i]]}",
+        p = Platform(i, f"P{i + 1:03d}", gang.idx,
+                     _word(nm.PLATFORM_WORDS, words, i) + nm.PLATFORM_SUFFIXES[suffix[i]],
+                     f"www.{_word(nm.DOMAIN_WORDS, dwords, i)}{nm.DOMAIN_TAILS[tails[i]]}{nm.TLDS[tlds[i]]}",
                      created, "real" if (gang.fraud or k in shown_real) else "", gang.fraud)
         p.start_day = max(created + 10, START_DAY)
         p.foreign = k in foreign
@@ -200,7 +215,7 @@ def _allocate_clients(world: World, rng: np.random.Generator, scale: Scale, dual
     # platforms that started late have had less time to gather clients
     months = np.array([(LAST_REGISTRATION_DAY - plats[i].start_day) / 30.0 for i in others])
     w = rng.lognormal(0, 0.5, len(others)) * np.clip(months, 6, None)
-    second_platforms = {world.gangs[g].platforms[1] for g in duals}
+    second_platforms = {pi for g in duals for pi in world.gangs[g].platforms[1:]}
     w = np.where([i in second_platforms for i in others], w * 0.6, w)
     minimum = 3
     counts = minimum + rng.multinomial(n - n_fraud - minimum * len(others), w / w.sum())
@@ -251,19 +266,33 @@ def _accounts(world: World, rng: np.random.Generator) -> None:
 
 
 # -- agent hierarchies --------------------------------------------------------------------------
-def _child_rate(rng: np.random.Generator, parent_rate: int) -> int:
-    return int(max(100, min(parent_rate - 100, round(parent_rate * rng.uniform(0.55, 0.85)))))
+def _child_rate(rng: np.random.Generator, parent_rate: int, shrink: tuple[float, float] = (0.55, 0.85)) -> int:
+    return int(max(100, min(parent_rate - 100, round(parent_rate * rng.uniform(*shrink)))))
+
+
+def deep_tree_platforms(world: World) -> set[int]:
+    """Platforms with an agent tree 8 levels deep and 200+ agents wide (``deep_wide_trees``):
+    the first platform of every fourth gang (G02, G06, ...)."""
+    if "deep_wide_trees" not in world.options:
+        return set()
+    return {g.platforms[0] for g in world.gangs if g.idx % 4 == 1}
 
 
 def _agents(world: World, rng: np.random.Generator) -> None:
+    deep = deep_tree_platforms(world)
     for p in world.platforms:
         gang = world.gangs[p.gang]
         n_agents = int(np.clip(round(3 + p.n_clients / 12), 5, 60))
         n_top = int(np.clip(round(n_agents / 6), 3, 8))
         max_depth = int(rng.choice([2, 3, 4], p=[0.3, 0.4, 0.3]))
+        spine = 0  # agents placed in one line under the first top agent, so the tree gets that deep
+        shrink = (0.55, 0.85)  # a child's rebate rate / its parent's
+        if p.idx in deep:  # rates shrink less per level, so 8 levels still pay each their share
+            n_agents = DEEP_TREE_AGENTS + int(rng.integers(0, 40))
+            n_top, max_depth, spine, shrink = 8, DEEP_TREE_DEPTH, DEEP_TREE_DEPTH - 1, (0.8, 0.92)
         span = max(LAST_REGISTRATION_DAY - p.start_day, 60)
         # the gang's managers and salesmen run top-level agents; the rest are outsiders
-        staff = [s for s, r in gang.staff if r in ("manager", "salesman")]
+        staff = [s for s, r in gang.staff if r in ("manager", "salesman") and world.options.staff_run_agents]
         if p.idx != gang.platforms[0]:
             staff = staff[: max(1, len(staff) // 2)]
         staff = [int(s) for s in rng.permutation(staff)][: n_top - 1]
@@ -278,11 +307,14 @@ def _agents(world: World, rng: np.random.Generator) -> None:
                 parent, depth = -1, 1
                 rate = int(rng.integers(70, 141)) * 50  # 0.35..0.70
                 joined = p.start_day + int(rng.integers(0, max(1, span // 2)))
+            elif k < n_top + spine:
+                parent = p.agents[0] if k == n_top else p.agents[-1]
             else:
                 candidates = [a for a in p.agents if world.agents[a].depth < max_depth]
                 parent = candidates[int(rng.integers(0, len(candidates)))]
+            if parent >= 0:
                 pa = world.agents[parent]
-                depth, rate = pa.depth + 1, _child_rate(rng, pa.rate_e4)
+                depth, rate = pa.depth + 1, _child_rate(rng, pa.rate_e4, shrink)
                 joined = pa.joined_day + int(rng.integers(0, max(1, (LAST_REGISTRATION_DAY - pa.joined_day) // 3)))
             comm = int(rng.choice([30, 50, 80, 100])) if rng.random() < 0.25 else 0
             left = joined + int(rng.integers(150, 700)) if rng.random() < 0.1 else -1
@@ -337,6 +369,8 @@ def _memberships(world: World, rng: np.random.Generator) -> None:
                 end = start + int(rng.integers(200, 900))
                 end = end if end < day("2021-12-01") else -1
             world.memberships.append((p, f"gang:{gang.idx}", role, start, end))
+        if not world.options.agent_memberships:
+            continue
         staff = {s for s, _ in gang.staff}
         for pi in gang.platforms:
             for a in world.platforms[pi].agents:
@@ -348,17 +382,18 @@ def _memberships(world: World, rng: np.random.Generator) -> None:
 # -- money between gangs and the vendor -------------------------------------------------------
 def _licence_payments(world: World, rng: np.random.Generator) -> None:
     vendor = world.vendor_accounts
-    seen: dict[int, int] = {}
+    bought: dict[int, int] = {}  # gang -> licences bought so far
     for lic in world.licenses:
         p = world.platforms[lic.platform]
         gang = world.gangs[p.gang]
-        if p.gang in seen:  # the second platform: another nominee buys, paying from a layer account
-            lic.buyer = gang.nominees[1 % len(gang.nominees)]
+        k = bought.get(p.gang, 0)
+        if k:  # a later platform: another nominee buys, paying from a layer account
+            lic.buyer = gang.nominees[k % len(gang.nominees)]
             lic.paid_from = (gang.layer2 or gang.layer1)[-1]
         else:
             lic.buyer = gang.leader if rng.random() < 0.5 else gang.nominees[0]
             lic.paid_from = gang.leader_accounts[-1]
-        seen[p.gang] = lic.platform
+        bought[p.gang] = k + 1
         to = vendor[int(rng.integers(0, len(vendor)))]
         t0 = lic.sold_day * DAY + int(rng.integers(9 * 3600, 17 * 3600))
         if rng.random() < 0.3:  # paid in two instalments

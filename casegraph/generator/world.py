@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .variants import Options
+
 CURRENCIES = ("CNY", "USD", "HKD")
 CNY, USD, HKD = 0, 1, 2
 
@@ -39,6 +41,7 @@ class Gang:
     city: str
     seized: bool
     fraud: bool
+    n_platforms: int = 1  # licences the gang buys
     start_day: int = 0
     name: str = ""
     leader: int = -1
@@ -127,6 +130,7 @@ class IntColumns:
 @dataclass
 class World:
     n_clients: int
+    options: Options = field(default_factory=Options)
     vendor_name: str = ""
     vendor_accounts: list[int] = field(default_factory=list)
     vendor_staff: list[tuple[int, str, int]] = field(default_factory=list)  # (person, role, start day)

@@ -2,7 +2,8 @@
 
 Big tables are numbered in time order (entry, trade, fill, transfer and broker-order ids rise
 with their timestamps, ties in the order they were made); persons and accounts get ids in a
-shuffled order so that numbering says nothing about who belongs together.
+shuffled order so that numbering says nothing about who belongs together. Tables dropped by
+the options (``--drop-table``, ``no_logins`` ...) are not written, nor named in case.yaml.
 """
 
 from __future__ import annotations
@@ -143,19 +144,22 @@ def write_csv(path: Path, header: tuple[str, ...], rows) -> int:
 
 
 def write_case(world: World, ids: Ids, out: Path, case_id: str) -> dict[str, int]:
-    """Write case.yaml and every table; returns row counts per file."""
+    """Write case.yaml and every table not dropped; returns row counts per file."""
     out.mkdir(parents=True, exist_ok=True)
+    dropped = world.options.dropped
     meta = {
         "case_id": case_id,
         "title": "上海“云端行动”非法经营境外期货系列案（模拟数据）",
         "timezone": "Asia/Shanghai",
         "base_currency": "CNY",
-        "sources": SOURCES,
+        "sources": {file: source for file, source in SOURCES.items() if file[:-len(".csv")] not in dropped},
         "thresholds": {"profile": "2022"},
     }
     (out / "case.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
     counts: dict[str, int] = {}
     for name, rows in _tables(world, ids):
+        if name in dropped:
+            continue
         counts[f"{name}.csv"] = write_csv(out / f"{name}.csv", HEADERS[name], rows)
     return counts
 
@@ -174,8 +178,7 @@ def _tables(world: World, ids: Ids):
     persons = sorted(range(len(W.p_name)), key=lambda i: ids.person[i])
     yield "persons", [(ids.person[i], W.p_name[i], W.p_idno[i], W.p_phone[i], nm.PROVINCES[W.p_prov[i]][0], W.p_city[i])
                       for i in persons]
-    yield "memberships", [(ids.person[p], ids.org(org), role, opt_date(s), opt_date(e))
-                          for p, org, role, s, e in W.memberships]
+    yield "memberships", _membership_rows(W, ids)
     yield "agents", [
         (a.agent_id, ids.platform[a.platform], ids.person[a.person], opt(ids.agent, a.parent), e4_text(a.rate_e4),
          e4_text(a.comm_e4) if a.comm_e4 else "", opt_date(a.joined_day), opt_date(a.left_day)) for a in W.agents]
@@ -212,11 +215,24 @@ def _chunks(n: int, rank: np.ndarray):
         yield start, order[start:start + CHUNK]
 
 
+def _membership_rows(W: World, ids: Ids):
+    """Without gangs.csv a gang is no org id: its members are members of each of its platforms."""
+    gangs_known = "gangs" not in W.options.dropped
+    for p, org, role, s, e in W.memberships:
+        if org.startswith("gang:") and not gangs_known:
+            for pi in W.gangs[int(org.split(":")[1])].platforms:
+                yield ids.person[p], ids.platform[pi], role, opt_date(s), opt_date(e)
+        else:
+            yield ids.person[p], ids.org(org), role, opt_date(s), opt_date(e)
+
+
 def _ledger_rows(W: World, ids: Ids):
     led = W.ledger
     columns = {k: led.np(k) for k in led.names}
     platform = [ids.platform[p] for p in W.c_platform.tolist()]
     trading = [ids.account[a] for a in W.c_trading.tolist()]
+    if "ledger.bank_txn_id" in W.options.dropped:
+        columns["txn"][:] = -1
     for start, idx in _chunks(len(led), ids.ledger_rank):
         ts = ts_text(columns["ts"][idx]).tolist()
         cols = [columns[k][idx].tolist() for k in ("client", "kind", "amount", "currency", "agent", "txn")]
