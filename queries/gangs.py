@@ -246,11 +246,12 @@ def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
     (U − 1) / N of his login-days (:func:`.chance.expected_visits`); a use is evidence only
     when its distinct days are beyond that (:func:`.chance.poisson_upper_tail` below
     ``IDENTIFIER_SIGNIFICANCE``):
-    a device two persons used on 10 days is strong, a public address a passer-by used twice
-    is not, at any volume. An identifier only matters when shared, and one with more than
+    two persons on one address for weeks is strong, a public address a passer-by used twice is
+    not, at any volume. Devices are not tested (nobody lands on another's phone by chance). An
+    identifier only matters when shared, and one with more than
     ``MAX_SHARED_IDENTIFIER_USERS`` users is public whatever its days.
 
-    >>> uses = pd.DataFrame({"kind": "DEVICE", "identifier": ["D1", "D1", "I9", "I9"],
+    >>> uses = pd.DataFrame({"kind": ["DEVICE", "DEVICE", "IP", "IP"], "identifier": ["D1", "D1", "I9", "I9"],
     ...                      "who": ["Person:a", "Person:b", "Person:a", "Person:c"],
     ...                      "n": [12, 9, 1, 1], "days": [10, 8, 1, 1]})
     >>> days = pd.Series({"Person:a": 40, "Person:b": 30, "Person:c": 5} | {f"Person:x{i}": 3 for i in range(997)})
@@ -261,7 +262,10 @@ def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
     users = uses.groupby(["kind", "identifier"])["who"].transform("size")
     expected = expected_visits(uses["who"].map(login_days).fillna(0).to_numpy(), users.to_numpy(), n_users=n_users)
     p = poisson_upper_tail(uses["days"].to_numpy(), expected)
-    keep = (users >= 2) & (users <= MAX_SHARED_IDENTIFIER_USERS) & (p < IDENTIFIER_SIGNIFICANCE)
+    # A device is hardware in someone's hand: strangers do not land on it by chance as they do
+    # on an address (a carrier's NAT, a café's router), so only addresses are tested.
+    by_chance = (uses["kind"] == "IP").to_numpy() & (p >= IDENTIFIER_SIGNIFICANCE)
+    keep = (users >= 2) & (users <= MAX_SHARED_IDENTIFIER_USERS) & ~by_chance
     links = uses.assign(expected=expected, p=p)[keep.to_numpy()]
     weight = links["kind"].map(WEIGHTS).astype("float64") * np.log1p(links["n"].astype("float64"))
     return links.assign(weight=weight.to_numpy()).reset_index(drop=True)
