@@ -145,7 +145,7 @@ def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
         quality = quality_table(loaded.path, tables["communities"], tables["gangs"].set_index("gang_id"),
                                 tables.get("account_groups"))
     except TruthUnusable as exc:  # a score is a check of the method, never a reason to lose the results
-        errors.print(f"quality.csv not written, truth/ cannot be scored against: {case / exc.args[0]}",
+        errors.print(f"quality.csv not written, truth/ cannot be scored against: {case / str(exc)}",
                      markup=False, highlight=False, soft_wrap=True)
         quality = None
     if quality is not None:  # a generated or hand-labelled case: score against its truth/
@@ -303,11 +303,11 @@ def demo(
     from casegraph.generator import generate_case
 
     case_dir, results = out / "case", out / "results"
-    started = time.perf_counter()
-    generate_case(case_dir, scale="seed", seed=seed, progress=True)
-    console.print(f"generated the seed-scale case in {case_dir} ({time.perf_counter() - started:.1f} s)")
-    started = time.perf_counter()
-    with _output_folder(results, "demo") as folder:
+    with _output_folder(results, "demo") as folder:  # a refused --out before the minute of generating
+        started = time.perf_counter()
+        generate_case(case_dir, scale="seed", seed=seed, progress=True)
+        console.print(f"generated the seed-scale case in {case_dir} ({time.perf_counter() - started:.1f} s)")
+        started = time.perf_counter()
         loaded, tables = _run_analysis(case_dir, folder, engine)
     console.print(f"analysed it with the {engine.value} engine into {results} ({time.perf_counter() - started:.1f} s)")
     print_summary(tables)
