@@ -14,6 +14,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from casegraph.generator.variants import DROPPABLE, VARIANTS
@@ -26,6 +27,7 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
 EXIT_INVALID = 1
+EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 
 
@@ -102,9 +104,9 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
     console.print(f"{case}: valid ({sum(counts.values()):,} rows in {len(counts)} tables)")
 
 
-def _read_valid_case(case: Path, problems_file: Optional[Path] = None):
-    """The case read and checked; an invalid one prints its problems (and writes them to
-    ``problems_file``) and ends the command with exit 1."""
+def _read_case_reporting(case: Path, problems_file: Optional[Path] = None):
+    """The case read and checked, or None when it is invalid: its problems printed (and
+    written to ``problems_file``). The caller ends the command with exit 1."""
     from casegraph.loaders.case import read_case
 
     loaded, problems = read_case(case, progress=True)
@@ -114,8 +116,23 @@ def _read_valid_case(case: Path, problems_file: Optional[Path] = None):
             problems_file.write_text(
                 "".join(f"{case / p.file}:{p.line}:{p.column}: {p.message}\n" for p in problems), encoding="utf-8")
         _print_problems(problems, case)
-        raise typer.Exit(EXIT_INVALID)
+        return None
     return loaded
+
+
+@contextmanager
+def _output_folder(out: Path, command: str, case: Optional[Path] = None):
+    """A fresh folder that replaces ``out`` when the command succeeds (casegraph.outputs.atomic_folder);
+    an ``out`` that overlaps the case folder, or that casegraph may not replace, is a usage error."""
+    from casegraph.outputs import OutputRefused, atomic_folder, refuse_overlap
+
+    try:
+        if case is not None:
+            refuse_overlap(out, case)
+        with atomic_folder(out, written_by=f"casegraph {command}") as folder:
+            yield folder
+    except OutputRefused as exc:
+        raise typer.BadParameter(str(exc), param_hint="--out") from None
 
 
 def _analysis_tables(loaded, engine: Engine, replace: bool = False) -> dict:
@@ -128,17 +145,26 @@ def _analysis_tables(loaded, engine: Engine, replace: bool = False) -> dict:
 
 
 def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
+    """Analyse the case and write every output into the folder ``out``: (case, tables), or
+    (None, None) for an invalid case, whose problems.txt is then all ``out`` holds."""
     from casegraph.outputs import write_csv
-    from casegraph.queries.quality import quality_table
+    from casegraph.queries.quality import TruthUnusable, quality_table
     from casegraph.queries.referrals import write_referrals
 
-    loaded = _read_valid_case(case, out / "problems.txt")
+    loaded = _read_case_reporting(case, out / "problems.txt")
+    if loaded is None:
+        return None, None
     tables = _analysis_tables(loaded, engine, replace)
     for name, frame in tables.items():
         write_csv(frame, out / f"{name}.csv")
     write_referrals(loaded, tables, out / "referrals")
-    quality = quality_table(loaded.path, tables["communities"], tables["gangs"].set_index("gang_id"),
-                            tables.get("account_groups"))
+    try:
+        quality = quality_table(loaded.path, tables["communities"], tables["gangs"].set_index("gang_id"),
+                                tables.get("account_groups"))
+    except TruthUnusable as exc:  # a score is a check of the method, never a reason to lose the results
+        errors.print(f"quality.csv not written, truth/ cannot be scored against: {case / str(exc)}",
+                     markup=False, highlight=False, soft_wrap=True)
+        quality = None
     if quality is not None:  # a generated or hand-labelled case: score against its truth/
         write_csv(quality, out / "quality.csv")
         tables["quality"] = quality
@@ -152,9 +178,23 @@ def _neo4j_driver(settings):
     import neo4j
 
     from casegraph.loaders.neo4j import OtherCaseLoaded
+    from casegraph.redaction import has_userinfo, redact_text, redact_uri
 
+    def refuse(message: str, code: int) -> typer.Exit:
+        # Neither the URI's secrets nor the password may reach the terminal (contract.md).
+        errors.print(redact_text(message, secrets=(settings.password,)), markup=False, highlight=False,
+                     soft_wrap=True)
+        return typer.Exit(code)
+
+    if has_userinfo(settings.uri):
+        raise refuse(f"error: the Neo4j URI {redact_uri(settings.uri)} holds a user or password: give them in "
+                     "NEO4J_USER and NEO4J_PASSWORD (or --user, --password), not in the URI", EXIT_USAGE)
     try:
-        with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
+        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth)
+    except (neo4j.exceptions.ConfigurationError, ValueError) as exc:
+        raise refuse(f"error: the Neo4j URI {settings.uri} cannot be used: {exc}", EXIT_USAGE) from None
+    try:
+        with driver:
             driver.verify_connectivity()
             yield driver
     except OtherCaseLoaded as exc:
@@ -162,8 +202,8 @@ def _neo4j_driver(settings):
         raise typer.Exit(EXIT_INVALID) from None
     except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
             neo4j.exceptions.AuthError, OSError) as exc:
-        errors.print(f"Neo4j at {settings.uri} is unreachable: {type(exc).__name__}: {exc}", markup=False)
-        raise typer.Exit(EXIT_UNREACHABLE) from None
+        raise refuse(f"Neo4j at {settings.uri} is unreachable: {type(exc).__name__}: {exc}",
+                     EXIT_UNREACHABLE) from None
 
 
 def _analyze_in_neo4j(loaded, replace: bool):
@@ -187,9 +227,15 @@ def analyze(
     engine: Engine = typer.Option(Engine.memory, help=ENGINE_HELP),
     replace: bool = typer.Option(False, "--replace", help="neo4j: clear a database that holds another case."),
 ) -> None:
-    """Run every analysis on a case folder and write the output files."""
+    """Run every analysis on a case folder and write the output files.
+
+    The folder --out is replaced as a whole, and only once everything is written; for an
+    invalid case it holds problems.txt alone. It must lie outside the case folder."""
     started = time.perf_counter()
-    _run_analysis(case, out, engine, replace)
+    with _output_folder(out, "analyze", case=case) as folder:
+        loaded, _ = _run_analysis(case, folder, engine, replace)
+    if loaded is None:
+        raise typer.Exit(EXIT_INVALID)
     console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
 
 
@@ -203,22 +249,29 @@ def referrals(
     replace: bool = typer.Option(False, "--replace", help="neo4j: clear a database that holds another case."),
 ) -> None:
     """Write a referral packet per province: its gangs, ranked, with their persons, accounts to
-    freeze, platforms, figures and the evidence that ties them to the vendor."""
+    freeze, platforms, figures and the evidence that ties them to the vendor.
+
+    The folder --out is replaced as a whole: with --province it holds that packet alone."""
     from casegraph.queries.referrals import UnknownProvince, write_referrals
 
     started = time.perf_counter()
-    loaded = _read_valid_case(case)
-    tables = _analysis_tables(loaded, engine, replace)
-    try:
-        index = write_referrals(loaded, tables, out, unmask=unmask, province=province)
-    except UnknownProvince as exc:
-        raise typer.BadParameter(str(exc), param_hint="--province") from None
+    with _output_folder(out, "referrals", case=case) as folder:
+        loaded = _read_case_reporting(case, folder / "problems.txt")
+        if loaded is not None:
+            tables = _analysis_tables(loaded, engine, replace)
+            try:
+                index = write_referrals(loaded, tables, folder, unmask=unmask, province=province)
+            except UnknownProvince as exc:
+                raise typer.BadParameter(str(exc), param_hint="--province") from None
+    if loaded is None:
+        raise typer.Exit(EXIT_INVALID)
     view = RichTable(title=f"Referral packets in {out}" + (" (NOT masked)" if unmask else ""))
     for column in ("province", "gangs", "top severity", "persons", "accounts", "files"):
         view.add_column(column, justify="right" if column in ("gangs", "persons", "accounts") else "left")
     for row in index.itertuples():
-        view.add_row(row.province, str(row.n_gangs), row.top_severity, str(row.n_persons), str(row.n_accounts),
-                     f"{row.csv}, .xlsx, .html")
+        # escape: a province's name is data, never rich markup
+        view.add_row(escape(row.province), str(row.n_gangs), row.top_severity, str(row.n_persons),
+                     str(row.n_accounts), escape(f"{row.csv}, .xlsx, .html"))
     console.print(view)
     console.print(f"wrote {len(index)} packet(s) in {time.perf_counter() - started:.1f} s")
 
@@ -232,6 +285,7 @@ def export(
 ) -> None:
     """Export the chain of one vendor or one gang: licences, platforms, agent trees, clients, money."""
     from casegraph.loaders.case import read_case
+    from casegraph.outputs import OutputRefused, atomic_file
     from casegraph.queries.export import UnknownSubject, chain_tree, write_chain
     from casegraph.queries.memory_engine import analyze_case
 
@@ -239,15 +293,20 @@ def export(
         raise typer.BadParameter("give exactly one of --vendor or --gang")
     if out.suffix.lower() not in (".json", ".graphml"):
         raise typer.BadParameter("--out must end in .json or .graphml")
-    loaded, problems = read_case(case)
-    if problems:
-        _print_problems(problems, case)
-        raise typer.Exit(EXIT_INVALID)
     try:
-        tree = chain_tree(loaded, analyze_case(loaded)["totals"], vendor_id=vendor, gang_id=gang)
-    except UnknownSubject as exc:
-        raise typer.BadParameter(str(exc)) from None
-    write_chain(tree, out)
+        # --out checked before the work; an interrupted export leaves an earlier file whole
+        with atomic_file(out) as staging:
+            loaded, problems = read_case(case)
+            if problems:
+                _print_problems(problems, case)
+                raise typer.Exit(EXIT_INVALID)
+            try:
+                tree = chain_tree(loaded, analyze_case(loaded)["totals"], vendor_id=vendor, gang_id=gang)
+            except UnknownSubject as exc:
+                raise typer.BadParameter(str(exc)) from None
+            write_chain(tree, staging)
+    except OutputRefused as exc:
+        raise typer.BadParameter(str(exc), param_hint="--out") from None
     console.print(f"wrote {out}")
 
 
@@ -261,11 +320,12 @@ def demo(
     from casegraph.generator import generate_case
 
     case_dir, results = out / "case", out / "results"
-    started = time.perf_counter()
-    generate_case(case_dir, scale="seed", seed=seed, progress=True)
-    console.print(f"generated the seed-scale case in {case_dir} ({time.perf_counter() - started:.1f} s)")
-    started = time.perf_counter()
-    loaded, tables = _run_analysis(case_dir, results, engine)
+    with _output_folder(results, "demo") as folder:  # a refused --out before the minute of generating
+        started = time.perf_counter()
+        generate_case(case_dir, scale="seed", seed=seed, progress=True)
+        console.print(f"generated the seed-scale case in {case_dir} ({time.perf_counter() - started:.1f} s)")
+        started = time.perf_counter()
+        loaded, tables = _run_analysis(case_dir, folder, engine)
     console.print(f"analysed it with the {engine.value} engine into {results} ({time.perf_counter() - started:.1f} s)")
     print_summary(tables)
 
@@ -286,7 +346,7 @@ def print_summary(tables) -> None:
                         else "left", no_wrap=True)
     for row in chain.itertuples():
         view.add_row(row.license_id, row.platform_id, row.gang_id if isinstance(row.gang_id, str) else "?",
-                     row.province if isinstance(row.province, str) else "", f"{row.n_agents:,}",
+                     escape(row.province) if isinstance(row.province, str) else "", f"{row.n_agents:,}",
                      str(row.agent_depth), f"{row.n_clients:,}", _millions(row.deposits), _millions(row.fees))
     console.print(view)
     platforms = totals[totals["node_type"] == "platform"]
@@ -301,7 +361,7 @@ def print_summary(tables) -> None:
         f"{_millions(platforms['overnight_fees'].sum())}, vendor licence income "
         f"{_millions(vendors['license_income'].sum())}")
     console.print("referral packets (gangs per province): "
-                  + ", ".join(f"{p} {n}" for p, n in referral_counts(gangs).items()))
+                  + ", ".join(f"{escape(p)} {n}" for p, n in referral_counts(gangs).items()))
     if "quality" in tables:
         scores = tables["quality"].set_index(["subject", "metric"])["value"]
         console.print(f"against truth/: gangs ARI {scores['gangs', 'ari']:.3f}, "

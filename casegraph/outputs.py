@@ -1,8 +1,19 @@
-"""Output files: CSV (UTF-8, header row), money as text with exactly two decimals."""
+"""Output files: CSV (UTF-8, header row), money as text with exactly two decimals; and the
+way every output reaches the disk: whole folders (and single files) written aside and swapped
+into place, so that a failed or interrupted run never leaves a mix of old and new results.
+
+>>> with atomic_folder(Path("out"), written_by="casegraph analyze") as folder:   # doctest: +SKIP
+...     write_csv(tables["chain"], folder / "chain.csv")
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -14,6 +25,14 @@ COUNT_COLUMNS = frozenset({
     "n_bank_accounts", "n_platforms", "self_trade_count", "line", "community_id", "n_trades", "n_fake",
     "sync_order_pairs", "rank", "n_transfers", "n_gangs", "n_accounts", "n_entities",
 })
+# What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
+FORMULA_START = r"[=+\-@\t\r]"
+# In every folder casegraph writes: the licence to replace that folder as a whole next time.
+MARKER = ".casegraph-output"
+
+
+class OutputRefused(ValueError):
+    """An output path casegraph will not write to; the message says why."""
 
 
 def is_fen_column(name: str, values: pd.Series) -> bool:
@@ -35,7 +54,164 @@ def money_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+def neutralise_formulas(values: pd.Series) -> pd.Series:
+    """Text a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return) behind a leading ``'``; every other value, and every value that
+    is not text, as it is.
+
+    >>> neutralise_formulas(pd.Series(["=HYPERLINK(1)", "-5", "张三", None, 1.5], dtype=object)).tolist()
+    ["'=HYPERLINK(1)", "'-5", '张三', None, 1.5]
+    """
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "mixed", "mixed-integer"):
+        return values  # numbers, dates, booleans, all empty: nothing a spreadsheet would run
+    risky = values.str.match(FORMULA_START).fillna(False).astype(bool)  # NaN for values that are not text
+    return values.mask(risky, "'" + values[risky].astype(str))
+
+
+def csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The cells of ``frame`` as a CSV file holds them: money as text (:func:`money_as_text`)
+    and text columns' formulas neutralised (:func:`neutralise_formulas`). Only columns that
+    hold text in ``frame`` are neutralised, so money and numbers (``-5.00``) stay as they are.
+
+    >>> csv_cells(pd.DataFrame({"name": ["+86 138"], "amount": [-500]})).iloc[0].tolist()
+    ["'+86 138", '-5.00']
+    """
+    cells = money_as_text(frame)
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
+            cells[column] = neutralise_formulas(cells[column])
+    return cells
+
+
+def write_csv_cells(cells: pd.DataFrame, path: Path) -> Path:
+    """Write cells already prepared by :func:`csv_cells` (UTF-8, header row, ``\\n``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    money_as_text(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table as CSV: money with two decimals, formulas neutralised (:func:`csv_cells`)."""
+    return write_csv_cells(csv_cells(frame), path)
+
+
+# -- where outputs may go, and how they get there ------------------------------------------------
+
+def _is_within(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it: symlinks resolved, folders compared
+    by identity (device and inode), so that another spelling of the same folder counts."""
+    try:
+        folder_stat = folder.stat()
+    except OSError:  # no such folder: nothing lies inside it
+        return False
+    resolved = path.resolve()
+    for ancestor in (resolved, *resolved.parents):
+        try:
+            if os.path.samestat(ancestor.stat(), folder_stat):
+                return True
+        except OSError:  # a part of the path that does not exist yet
+            continue
+    return False
+
+
+def refuse_overlap(out: Path, case: Path) -> None:
+    """:class:`OutputRefused` when ``out`` is the case folder, lies inside it or holds it:
+    writing there would overwrite the evidence (the case's own gangs.csv, its truth/).
+
+    >>> refuse_overlap(Path("case/results"), Path("case"))   # doctest: +SKIP
+    OutputRefused: case/results is inside the case folder case: the results would overwrite ...
+    """
+    if _is_within(out, case):
+        where = "is the case folder" if _is_within(case, out) else f"is inside the case folder {case}"
+        raise OutputRefused(f"{out} {where}: the results would overwrite the case's files; "
+                            "choose a folder outside the case")
+    if _is_within(case, out):
+        raise OutputRefused(f"{out} holds the case folder {case}: writing there would replace the case; "
+                            "choose a folder outside the case")
+
+
+def _replaceable(target: Path) -> None:
+    """:class:`OutputRefused` unless ``target`` is missing, an empty folder, or a folder
+    casegraph wrote (it, or the folder it is in, holds the :data:`MARKER`)."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputRefused(f"{target} exists and is not a folder")
+    if (target / MARKER).is_file() or (target.parent / MARKER).is_file() or not any(target.iterdir()):
+        return
+    raise OutputRefused(f"{target} is a folder casegraph did not write (no {MARKER} in it), and it would be "
+                        "replaced as a whole: choose a new folder, or empty this one first")
+
+
+def _unique_sibling(target: Path, kind: str, suffix: str = "") -> Path:
+    """A hidden name beside ``target`` that no other run uses: ``.out.partial-<pid>-<random>``."""
+    return target.with_name(f".{target.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}{suffix}")
+
+
+@contextmanager
+def atomic_folder(target: Path, *, written_by: str) -> Iterator[Path]:
+    """A fresh folder beside ``target`` to write every output into; when the block ends
+    normally it takes ``target``'s place (the old folder, if any, removed only then), and on
+    any exception or Ctrl-C it is removed and ``target`` stays as it was. The folder gets
+    :data:`MARKER` (naming ``written_by``), which later runs need to replace it.
+
+    :class:`OutputRefused` (before anything is written) when ``target`` exists and is not a
+    folder casegraph may replace (:func:`_replaceable`). A symlink is followed: the folder it
+    points to is replaced and the link kept.
+
+    >>> with atomic_folder(Path("out"), written_by="casegraph analyze") as folder:   # doctest: +SKIP
+    ...     write_csv(table, folder / "chain.csv")
+    """
+    target = target.resolve()
+    _replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = _unique_sibling(target, "partial")  # same parent: the renames below stay atomic
+    staging.mkdir()
+    try:
+        (staging / MARKER).write_text(
+            f"Written by {written_by}. casegraph replaces this folder as a whole when asked to write here "
+            "again: keep your own files elsewhere.\n", encoding="utf-8")
+        yield staging
+        _swap_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    """Rename ``staging`` to ``target``; an old ``target`` is moved aside first, put back
+    if the rename fails, and removed once the new folder is in place."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    old = _unique_sibling(target, "old")
+    os.rename(target, old)
+    try:
+        os.rename(staging, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old)
+
+
+@contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` (same suffix) to write one file to; it replaces
+    ``target`` (``os.replace``) when the block ends normally and is removed otherwise.
+    :class:`OutputRefused` when ``target`` is a folder.
+
+    >>> with atomic_file(Path("chain.json")) as path:   # doctest: +SKIP
+    ...     path.write_text("{}")
+    """
+    target = target.resolve()  # a symlink is followed, as a plain write would
+    if target.is_dir():
+        raise OutputRefused(f"{target} is a folder; give a file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = _unique_sibling(target, "partial", target.suffix)  # the suffix tells writers the format
+    try:
+        yield staging
+        os.replace(staging, target)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise

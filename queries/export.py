@@ -9,6 +9,7 @@ GraphML for Gephi or yEd. Money is text with two decimals (exact), as in the CSV
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -23,6 +24,9 @@ AGENT_FIGURES = ("subtree_n_clients", *(f"subtree_{f}" for f in CLIENT_FIGURES),
                  "commission_received", "rebate_due", "rebate_mismatch")
 PLATFORM_FIGURES = ("n_clients", "n_agents", "agent_depth", *CLIENT_FIGURES)
 COUNTS = {"subtree_n_clients", "n_clients", "n_agents", "agent_depth"}
+# What XML 1.0 allows in no document, escaped or not: control characters but tab, line feed
+# and carriage return; lone surrogates; U+FFFE and U+FFFF.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class UnknownSubject(ValueError):
@@ -146,11 +150,33 @@ def chain_graph(tree: dict) -> nx.DiGraph:
     return graph
 
 
+def xml_safe(value):
+    """Text with each character XML 1.0 forbids shown as U+FFFD (�), so that the GraphML
+    stays well-formed and the reader sees that something was there; other values as they are.
+
+    >>> xml_safe("张\x07三"), xml_safe(5)
+    ('张�三', 5)
+    """
+    return XML_FORBIDDEN.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def xml_safe_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    """A copy of the graph with node ids and every text attribute :func:`xml_safe`."""
+    safe = nx.relabel_nodes(graph, xml_safe, copy=True)
+    safe.graph.update({k: xml_safe(v) for k, v in graph.graph.items()})
+    node_attributes = (attributes for _, attributes in safe.nodes(data=True))
+    edge_attributes = (attributes for _, _, attributes in safe.edges(data=True))
+    for attributes in (*node_attributes, *edge_attributes):
+        attributes.update({k: xml_safe(v) for k, v in attributes.items()})
+    return safe
+
+
 def write_chain(tree: dict, path: Path) -> Path:
-    """Write the tree as ``.json`` or ``.graphml`` (by the file's suffix)."""
+    """Write the tree as ``.json`` or ``.graphml`` (by the file's suffix). JSON keeps every
+    character (escaped where needed); GraphML shows those XML forbids as U+FFFD (:func:`xml_safe`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".graphml":
-        nx.write_graphml(chain_graph(tree), path)
+        nx.write_graphml(xml_safe_graph(chain_graph(tree)), path)
     else:
         path.write_text(json.dumps(tree, ensure_ascii=False, indent=1), encoding="utf-8")
     return path

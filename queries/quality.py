@@ -5,6 +5,10 @@ group is its own singleton): the adjusted Rand index (igraph) and pairwise preci
 recall and F1 (pairs of entities put together). For gangs also: how many truth gangs were
 found (most of their members in one gang found, which is theirs alone) and with the right
 province.
+
+A truth/ folder that cannot be scored against (a file that is not CSV, a column missing, an
+id empty or given twice) raises :class:`TruthUnusable`, naming the file, line and column:
+``analyze`` then says that quality was skipped and why, and writes everything else.
 """
 
 from __future__ import annotations
@@ -13,6 +17,43 @@ from pathlib import Path
 
 import igraph as ig
 import pandas as pd
+
+# Per truth file: the columns scoring reads, and the ids that must be there once per row.
+TRUTH_COLUMNS = {"gangs.csv": ("entity_id", "entity_type", "gang_id", "province"),
+                 "account_groups.csv": ("account_id", "group_id")}
+TRUTH_KEYS = {"gangs.csv": ("entity_id", "entity_type"), "account_groups.csv": ("account_id",)}
+
+
+class TruthUnusable(ValueError):
+    """A truth file that quality cannot be scored against; the message is ``file:line:column: why``."""
+
+
+def read_truth(path: Path) -> pd.DataFrame:
+    """A truth file (``gangs.csv`` or ``account_groups.csv``) as text, checked:
+    :class:`TruthUnusable` when it is not a readable CSV, lacks a column scoring needs, or
+    has an id empty or twice.
+
+    >>> read_truth(Path("case/truth/gangs.csv"))   # doctest: +SKIP
+    TruthUnusable: truth/gangs.csv:1:1: missing column(s): province
+    """
+    name = f"truth/{path.name}"
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as exc:  # ValueError: not UTF-8, not CSV, empty
+        raise TruthUnusable(f"{name}:1:1: not a readable CSV file ({type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+    missing = [column for column in TRUTH_COLUMNS[path.name] if column not in table.columns]
+    if missing:
+        raise TruthUnusable(f"{name}:1:1: missing column(s): {', '.join(missing)}")
+    keys = list(TRUTH_KEYS[path.name])
+    for bad, why in ((table[keys].eq("").any(axis=1), "empty id"),
+                     (table.duplicated(keys), f"{' + '.join(keys)} given twice")):
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            column = next((k for k in keys if table[k].iloc[row] == ""), keys[0])
+            raise TruthUnusable(f"{name}:{row + 2}:{table.columns.get_loc(column) + 1}: {why} "
+                                f"({column} {table[column].iloc[row]!r})")
+    return table
 
 
 def _pairs(sizes: pd.Series) -> int:
@@ -60,19 +101,20 @@ def gangs_found(truth: pd.DataFrame, found: pd.DataFrame, gangs: pd.DataFrame) -
 
 def quality_table(case_dir: Path, communities: pd.DataFrame, gangs: pd.DataFrame,
                   account_groups: pd.DataFrame | None) -> pd.DataFrame | None:
-    """quality.csv rows (subject, metric, value), or None when the case has no truth/."""
+    """quality.csv rows (subject, metric, value), or None when the case has no truth/;
+    :class:`TruthUnusable` when its truth files cannot be scored against (:func:`read_truth`)."""
     truth_dir = case_dir / "truth"
     if not (truth_dir / "gangs.csv").is_file():
         return None
     rows = []
-    truth = pd.read_csv(truth_dir / "gangs.csv", dtype=str, keep_default_na=False)
+    truth = read_truth(truth_dir / "gangs.csv")
     joined = truth.merge(communities, on=["entity_id", "entity_type"], how="left", suffixes=("", "_found"))
     scores = grouping_scores(joined["gang_id"].replace("", None), joined["gang_id_found"])
     n_truth, n_found, n_province = gangs_found(truth, communities, gangs)
     scores.update({"truth_gangs": n_truth, "gangs_found": n_found, "gangs_found_with_province": n_province})
     rows += [("gangs", metric, value) for metric, value in scores.items()]
     if account_groups is not None and (truth_dir / "account_groups.csv").is_file():
-        groups = pd.read_csv(truth_dir / "account_groups.csv", dtype=str, keep_default_na=False)
+        groups = read_truth(truth_dir / "account_groups.csv")
         accounts = pd.Index(sorted(set(groups["account_id"]) | set(account_groups["account_id"])))
         scores = grouping_scores(groups.set_index("account_id")["group_id"].reindex(accounts),
                                  account_groups.drop_duplicates("account_id").set_index("account_id")["group_id"]

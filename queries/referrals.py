@@ -43,13 +43,15 @@ belongs to a gang referred to another province is not named (``referred elsewher
 Gangs without a province go to the packet ``unassigned``.
 
 **Masking.** ID numbers and phones (of persons and licence buyers) are masked unless asked
-otherwise: see :func:`mask_identifiers`.
+otherwise, also those the source masked in part: see :func:`mask_identifiers`.
 
 **Files** (:func:`write_referrals`): per packet ``<province>.csv`` — one long referral list for
 batch jobs: a ``section`` column and the fixed :data:`CSV_COLUMNS`, the union of the
-sections' columns, each row filling its section's — ``<province>.xlsx`` (one sheet per
-section, money as numbers) and ``<province>.html`` (a readable summary with the chain
-diagram); and ``index.csv``, one row per packet.
+sections' columns, each row filling its section's, text that would start a spreadsheet
+formula behind a ``'`` — ``<province>.xlsx`` (one sheet per section, money as numbers) and
+``<province>.html`` (a readable summary with the chain diagram); and ``index.csv``, one row
+per packet with its file names. ``<province>`` is the province made a safe file name that
+no other packet's can clash with (:func:`packet_file_stems`).
 
 >>> tables = analyze_case(case)                                    # doctest: +SKIP
 >>> packets = referral_packets(case, tables)                       # doctest: +SKIP
@@ -59,8 +61,10 @@ diagram); and ``index.csv``, one row per packet.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -71,7 +75,7 @@ from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import ROLES
 from casegraph.money import format_fen
-from casegraph.outputs import is_fen_column, money_as_text, write_csv
+from casegraph.outputs import csv_cells, is_fen_column, money_as_text, write_csv, write_csv_cells
 from casegraph.thresholds import BASIS_NAMES
 
 from .figures import vendor_of_account
@@ -101,6 +105,16 @@ CSV_COLUMNS = ("section", "gang_id", *dict.fromkeys(c for columns in SECTION_COL
                                                     if c != "gang_id"))
 INDEX_COLUMNS = ("province", "n_gangs", "gang_ids", "top_severity", "n_persons", "n_accounts", "csv", "xlsx", "html")
 
+# File names a packet must not take: index.csv's, and the device names Windows reserves
+# (with any extension: ``con.csv`` is the console there), compared case-insensitively.
+RESERVED_STEMS = frozenset({"index", "con", "prn", "aux", "nul",
+                            *(f"{device}{n}" for device in ("com", "lpt") for n in "123456789¹²³")})
+# A packet's file name stem at most this long in UTF-8: file systems allow 255 bytes a name,
+# and Windows paths 260 characters in all.
+MAX_STEM_BYTES = 100
+# A stem made unique: ``_`` and the first hex digits of the SHA-256 of the province's name.
+SUFFIX_HEX_DIGITS = 8
+
 DATE = "%Y-%m-%d"
 TIME = "%Y-%m-%d %H:%M:%S"
 
@@ -113,17 +127,17 @@ class UnknownProvince(ValueError):
 
 def mask_identifiers(values: pd.Series) -> pd.Series:
     """ID numbers and phones with their middle hidden: of 11 characters or more (an ID number,
-    a mobile number) the first 3 and last 4 stay, of shorter ones the first and last; values
-    the source already masked (holding a ``*``) stay as they are.
+    a mobile number) the first 3 and last 4 stay, of shorter ones the first and last. The rule
+    holds for every value, also one the source masked in part (holding ``*``): a partial mask
+    may show what this one hides.
 
     >>> mask_identifiers(pd.Series(["110101199003071234", "13812345678", "62345678", "374***6633"])).tolist()
-    ['110***********1234', '138****5678', '6******8', '374***6633']
+    ['110***********1234', '138****5678', '6******8', '3********3']
     """
     text = values.astype("string")
-    long = text.str.replace(r"(?<=.{3}).(?=.{4})", "*", regex=True)
-    short = text.str.replace(r"(?<=.).(?=.)", "*", regex=True)
-    masked = long.where(text.str.len() >= 11, short)
-    return masked.where(~text.str.contains("*", regex=False).fillna(False), text)
+    long = text.str.replace(r"(?s)(?<=.{3}).(?=.{4})", "*", regex=True)
+    short = text.str.replace(r"(?s)(?<=.).(?=.)", "*", regex=True)
+    return long.where(text.str.len() >= 11, short)
 
 
 def packet_names(gangs: pd.DataFrame) -> pd.Series:
@@ -142,12 +156,72 @@ def referral_counts(gangs: pd.DataFrame) -> pd.Series:
 
 
 def file_stem(packet: str) -> str:
-    """A packet's name made safe as a file name on any system (Chinese kept).
+    """A packet's name made safe as a file name on any system (Chinese kept): no path
+    separators, characters Windows forbids, control or invisible formatting characters
+    (which could disguise a name), leading or trailing dots and blanks, or leading ``-``.
+    Names may still clash or be reserved: :func:`packet_file_stems` makes them unique.
 
-    >>> file_stem("广西壮族自治区"), file_stem("a/b: c?")
-    ('广西壮族自治区', 'a_b_ c_')
+    >>> file_stem("广西壮族自治区"), file_stem("a/b: c?"), file_stem("..")
+    ('广西壮族自治区', 'a_b_ c_', '')
     """
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", packet).strip(" .") or "_"
+    visible = "".join("_" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in packet)
+    return re.sub(r'[\\/:*?"<>|]', "_", visible).strip(" .").lstrip("-")
+
+
+def _stem_key(stem: str) -> str:
+    """What a file system may take for the same name: case and Unicode normalisation ignored."""
+    return unicodedata.normalize("NFC", stem).casefold()
+
+
+def _is_reserved(stem: str) -> bool:
+    return not stem or _stem_key(stem) == "index" or _stem_key(stem.split(".")[0].rstrip(" ")) in RESERVED_STEMS
+
+
+def _with_suffix(packet: str, digits: int = SUFFIX_HEX_DIGITS) -> str:
+    """The packet's safe name, dots made ``_`` (Windows reads ``con.x.csv`` as ``con``), cut
+    to fit :data:`MAX_STEM_BYTES` with the suffix, + ``_`` + ``digits`` hex digits of the
+    SHA-256 of the packet's name."""
+    suffix = hashlib.sha256(packet.encode("utf-8")).hexdigest()[:digits]
+    room = MAX_STEM_BYTES - len(suffix) - 1
+    readable = file_stem(packet).replace(".", "_").encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return f"{readable.rstrip(' ')}_{suffix}"
+
+
+def _clashes(stems: dict[str, str]) -> list[str]:
+    """The packets whose stem another packet's equals, as a file system may compare them."""
+    holders: dict[str, list[str]] = {}
+    for packet, stem in stems.items():
+        holders.setdefault(_stem_key(stem), []).append(packet)
+    return [packet for group in holders.values() if len(group) > 1 for packet in group]
+
+
+def packet_file_stems(packets) -> dict[str, str]:
+    """packet name -> the stem of its file names, unique among ``packets`` on any file system.
+
+    The stem is the name made safe (:func:`file_stem`), as it is when that changed nothing;
+    otherwise — characters replaced, a name reserved (``index``, ``con``, ``nul.txt``, …),
+    longer than :data:`MAX_STEM_BYTES` in UTF-8, or taken (ignoring case) by another
+    packet's — it gets ``_`` and a short hash of the packet's name. The same names give the
+    same stems on every run.
+
+    >>> packet_file_stems(["湖北/湖南", "湖北_湖南", "上海市", "index", "lpt1.txt"])  # doctest: +NORMALIZE_WHITESPACE
+    {'湖北/湖南': '湖北_湖南_94b095b6', '湖北_湖南': '湖北_湖南', '上海市': '上海市', 'index': 'index_1bc04b52',
+     'lpt1.txt': 'lpt1_txt_ae88a4c0'}
+    """
+    stems = {}
+    for packet in packets:
+        stem = file_stem(packet)
+        plain = stem == packet and not _is_reserved(stem) and len(stem.encode("utf-8")) <= MAX_STEM_BYTES
+        stems[packet] = stem if plain else _with_suffix(packet)
+    # A clash left (a name that hostile input chose to equal another's suffixed one, or two
+    # short hashes alike): longer hashes, up to all 64 digits, which distinct names never share.
+    for digits in (16, 32, 64):
+        clashes = _clashes(stems)
+        if not clashes:
+            break
+        for packet in clashes:
+            stems[packet] = _with_suffix(packet, digits)
+    return stems
 
 
 def gang_platforms(gangs: pd.DataFrame) -> pd.DataFrame:
@@ -403,9 +477,9 @@ def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool =
 
 def write_packet_csv(sections: dict[str, pd.DataFrame], path: Path) -> Path:
     """One long CSV: a ``section`` column, then :data:`CSV_COLUMNS` (empty where a section has
-    no such column); money with two decimals."""
-    frames = [money_as_text(frame).assign(section=name) for name, frame in sections.items()]
-    return write_csv(pd.concat(frames, ignore_index=True).reindex(columns=list(CSV_COLUMNS)), path)
+    no such column); money with two decimals, formulas neutralised (:func:`~casegraph.outputs.csv_cells`)."""
+    frames = [csv_cells(frame).assign(section=name) for name, frame in sections.items()]
+    return write_csv_cells(pd.concat(frames, ignore_index=True).reindex(columns=list(CSV_COLUMNS)), path)
 
 
 def _display_width(text: pd.Series) -> int:
@@ -564,9 +638,10 @@ def _key_figures(sections: dict[str, pd.DataFrame]) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, masked: bool) -> str:
+def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, masked: bool, *, stem: str) -> str:
     """The readable summary of a packet: ranked gangs, key figures, the chain diagram, and per
-    gang its persons with known roles, its top accounts, platforms and the evidence."""
+    gang its persons with known roles, its top accounts, platforms and the evidence; ``stem``:
+    the packet's file names without suffix."""
     gangs = sections["gangs"]
     title = f"线索移送 Referral packet: {packet}"
     body = [
@@ -576,7 +651,7 @@ def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, mask
         + ("ID numbers and phones masked (身份证号、电话已脱敏)" if masked
            else "ID numbers and phones NOT masked") + "</p>",
         '<p class="note">Severity is a label against the thresholds of case.yaml, not a verdict. The full '
-        f"lists are in {_esc(file_stem(packet))}.xlsx and .csv.</p>",
+        f"lists are in {_esc(stem)}.xlsx and .csv.</p>",
         "<h2>团伙排序 Gangs, most serious first</h2>",
         _html_table(gangs, ["rank", "gang_id", "name", "platform_ids", "severity_level", "severity_method",
                             "severity_amount", "severity", "net_deposit", "n_persons", "n_bank_accounts",
@@ -612,13 +687,16 @@ def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, mask
 def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unmask: bool = False,
                     province: str | None = None) -> pd.DataFrame:
     """Write every packet (or ``province``'s) into ``out`` as CSV, XLSX and HTML, and
-    ``index.csv``; returns the index."""
+    ``index.csv``; returns the index. File names are :func:`packet_file_stems`' over every
+    packet of the case, so that a packet has the same names whether written alone or not."""
     rows = []
+    stems = packet_file_stems(sorted(set(packet_names(tables["gangs"]))))
     for packet, sections in referral_packets(case, tables, unmask, province).items():
-        stem = file_stem(packet)
+        stem = stems[packet]
         write_packet_csv(sections, out / f"{stem}.csv")
         write_packet_xlsx(sections, out / f"{stem}.xlsx")
-        (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask), encoding="utf-8")
+        (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask, stem=stem),
+                                          encoding="utf-8")
         gangs = sections["gangs"]
         rows.append({"province": packet, "n_gangs": len(gangs), "gang_ids": ";".join(gangs["gang_id"]),
                      "top_severity": gangs["severity_level"].iloc[0], "n_persons": len(sections["persons"]),

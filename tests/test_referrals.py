@@ -15,6 +15,7 @@ from test_cli import run
 from casegraph.cli import main, print_summary
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
+from casegraph.outputs import MARKER
 from casegraph.queries.memory_engine import analyze_case
 from casegraph.queries.referrals import (CSV_COLUMNS, SECTION_COLUMNS, SECTIONS, UnknownProvince, file_stem,
                                          gang_section, mask_identifiers, referral_packets,
@@ -47,7 +48,7 @@ def tokens(text: str) -> set[str]:
 
 # -- the pure parts ------------------------------------------------------------------------------
 
-def test_mask_identifiers_hides_the_middle_and_keeps_masked_values():
+def test_mask_identifiers_hides_the_middle_of_every_value():
     values = pd.Series([RAW_ID_NUMBER, RAW_PHONE, "62345678", "374***********6633", None])
     assert mask_identifiers(values).tolist()[:4] == [
         "310***********1234", "138****5678", "6******8", "374***********6633"]
@@ -145,7 +146,7 @@ def test_command_exit_codes(tmp_path, capsys):
     case = write_case(tmp_path / "case", minimal_rows())
     assert run("referrals", case, "--out", tmp_path / "all") == 0
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
-        "index.csv", "上海市.csv", "上海市.html", "上海市.xlsx"]
+        MARKER, "index.csv", "上海市.csv", "上海市.html", "上海市.xlsx"]
     assert "上海市" in capsys.readouterr().out
     assert run("referrals", case, "--out", tmp_path / "none", "--province", "浙江省") == 2
     assert "no gang is referred to '浙江省'" in capsys.readouterr().err
@@ -154,7 +155,7 @@ def test_command_exit_codes(tmp_path, capsys):
     broken["clients"][0]["agent_id"] = "A404"
     assert run("referrals", write_case(tmp_path / "bad", broken), "--out", tmp_path / "bad-out") == 1
     assert "unknown agent_id 'A404'" in capsys.readouterr().err
-    assert not (tmp_path / "bad-out").exists()
+    assert sorted(p.name for p in (tmp_path / "bad-out").iterdir()) == [MARKER, "problems.txt"]
 
 
 def test_analyze_writes_masked_packets(tmp_path):

@@ -10,6 +10,7 @@ from casebuilder import minimal_case, write_case
 from casegraph.cli import main
 from casegraph.loaders.case import load_case, read_case
 from casegraph.loaders.problems import InvalidCase
+from casegraph.outputs import MARKER
 
 
 def problems_of(tmp_path: Path, rows, **kwargs) -> list[str]:
@@ -277,7 +278,7 @@ def test_analyze_invalid_case_writes_only_the_report(tmp_path):
     with pytest.raises(SystemExit) as failed:
         main(["analyze", str(write_case(tmp_path / "bad", rows)), "--out", str(out)])
     assert failed.value.code == 1
-    assert sorted(p.name for p in out.iterdir()) == ["problems.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "problems.txt"]
     assert "clients.csv:1:1: required file is missing" in (out / "problems.txt").read_text(encoding="utf-8")
 
 

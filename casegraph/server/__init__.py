@@ -4,6 +4,8 @@ Without Docker, ``casegraph neo4j start`` provisions a Neo4j Community server fr
 Maven Central into the cache (``$CASEGRAPH_HOME`` or ``~/.cache/casegraph``), runs
 it in the background on 127.0.0.1 and waits for Bolt.  With Docker, use
 ``docker/compose.yml`` (same versions) and set ``NEO4J_URI``/``NEO4J_PASSWORD``.
+The user and password never go in the URI (the command line refuses one that holds them),
+and every URI printed or logged is redacted first (:mod:`casegraph.redaction`).
 
 Python API::
 

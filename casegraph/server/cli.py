@@ -12,6 +12,8 @@ import time
 
 import typer
 
+from casegraph.redaction import redact_uri
+
 from . import provision, runtime
 
 EXIT_UNAVAILABLE = 3
@@ -48,7 +50,7 @@ def _log_to_stderr() -> None:
 
 
 def _where(uri: str) -> str:
-    return f"{uri} (user {runtime.DEFAULT_USER}, password in {provision.password_file()})"
+    return f"{redact_uri(uri)} (user {runtime.DEFAULT_USER}, password in {provision.password_file()})"
 
 
 @neo4j_app.command()
@@ -72,7 +74,7 @@ def start(
     try:
         settings = runtime.start(wait_seconds=wait)
     except runtime.Neo4jUnavailable as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {exc}", err=True)  # Neo4jUnavailable redacts its URI and reason
         raise typer.Exit(EXIT_UNAVAILABLE) from None
     if pid is None:
         elapsed = time.monotonic() - began
@@ -106,7 +108,7 @@ def status() -> None:
     """Tell whether the local server is running and answering; exit 0 if running, 3 if not."""
     st = runtime.status()
     if not st.running:
-        typer.echo(f"neo4j not running (start it with `casegraph neo4j start`); would be at {st.uri}")
+        typer.echo(f"neo4j not running (start it with `casegraph neo4j start`); would be at {redact_uri(st.uri)}")
         raise typer.Exit(EXIT_UNAVAILABLE)
     versions = f"Neo4j {provision.NEO4J_VERSION}, GDS {provision.GDS_VERSION}"
     if st.answering:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from casegraph.redaction import redact_text, redact_uri
+
 from . import provision
 from .provision import ProvisionError, tail
 
@@ -58,13 +60,13 @@ class ConnectionSettings:
 class Neo4jUnavailable(Exception):
     """Neo4j could not be provisioned, started or reached.
 
-    The message names the URI and the reason (never the password).
+    The message names the URI and the reason, both redacted (never a user or password).
     """
 
     def __init__(self, uri: str, reason: str):
-        self.uri = uri
-        self.reason = reason
-        super().__init__(f"Neo4j at {uri} is unavailable: {reason}")
+        self.uri = redact_uri(uri)
+        self.reason = redact_text(reason)
+        super().__init__(f"Neo4j at {self.uri} is unavailable: {self.reason}")
 
 
 class Neo4jAuthFailed(Neo4jUnavailable):
