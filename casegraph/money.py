@@ -37,7 +37,7 @@ _MONEY_RE = re.compile(MONEY_PATTERN)
 RATE_SCALE = 1_000_000
 MAX_RATE_INTEGER_DIGITS = 6
 RATE_PATTERN = r"[0-9]{1,6}(?:\.[0-9]{1,6})?"
-RATE_SHAPE_PATTERN = r"[0-9]+(?:\.[0-9]+)?"
+RATE_TOO_LARGE_PATTERN = r"[0-9]{7,}(?:\.[0-9]{1,6})?"  # too many integer digits
 
 
 class MoneyError(ValueError):
@@ -122,30 +122,27 @@ def convert_fen(fen: np.ndarray, rate_micro: np.ndarray) -> np.ndarray:
 
     ``rate_micro`` is CNY per unit in millionths. Exact in integers for every amount and rate
     within the bounds (|fen| ≤ MAX_FEN, rate below 1e12): the product, up to 1e27, is never
-    formed; raises :class:`MoneyError` when a result would exceed ``MAX_FEN``
-    (:func:`conversion_too_large` tells which rows, for a reader to report them).
+    formed. Raises :class:`MoneyError` when a result would exceed ``MAX_FEN``;
+    :func:`convert_fen_bounded` says where instead, for a reader to report it.
 
     >>> convert_fen(np.array([100, -150]), np.array([7_123_456, 7_000_000])).tolist()
     [712, -1050]
     >>> convert_fen(np.array([2_000_000_000_000]), np.array([7_000_000])).tolist()  # 20e9 USD
     [14000000000000]
     """
-    result, too_large = _convert_exact(fen, rate_micro)
+    result, too_large = convert_fen_bounded(fen, rate_micro)
     if too_large.any():
         raise MoneyError(f"{int(too_large.sum())} converted amount(s) above {format_fen(MAX_FEN)}")
     return result
 
 
-def conversion_too_large(fen: np.ndarray, rate_micro: np.ndarray) -> np.ndarray:
-    """Where :func:`convert_fen` would give more than ``MAX_FEN`` (bool array).
+def convert_fen_bounded(fen: np.ndarray, rate_micro: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`convert_fen`, and where the result would exceed ``MAX_FEN`` (there it gives 0).
 
-    >>> conversion_too_large(np.array([10**14, 10**14]), np.array([9_000_000, 11_000_000])).tolist()
-    [False, True]
+    >>> result, too_large = convert_fen_bounded(np.array([10**14, 10**14]), np.array([9_000_000, 11_000_000]))
+    >>> result.tolist(), too_large.tolist()
+    ([900000000000000, 0], [False, True])
     """
-    return _convert_exact(fen, rate_micro)[1]
-
-
-def _convert_exact(fen, rate_micro) -> tuple[np.ndarray, np.ndarray]:
     # |fen| = a·1e6 + b and rate = q·1e6 + r, so |fen|·rate / 1e6 = a·q·1e6 + a·r + b·q + b·r/1e6:
     # every partial product stays below 1e15 once a·q is known to be small enough.
     fen = np.asarray(fen, dtype=np.int64)
