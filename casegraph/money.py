@@ -82,6 +82,8 @@ def fen_series(text: pd.Series) -> pd.Series:
     [150, -7, 200000]
     """
     s = text.astype("string").str.strip().str.replace(",", "", regex=False)
+    if s.isna().all():  # no rows, or none to parse: nothing for split() to shape columns from
+        return pd.Series(pd.NA, index=text.index, dtype="Int64")
     negative = s.str.startswith("-")
     s = s.str.lstrip("+-")
     parts = s.str.split(".", n=1, expand=True)
@@ -111,6 +113,8 @@ def format_fen_series(fen: pd.Series) -> pd.Series:
 def rate_series(text: pd.Series) -> pd.Series:
     """Exchange rates (text, up to 6 decimals) as integer millionths, Int64."""
     s = text.astype("string").str.strip()
+    if s.isna().all():
+        return pd.Series(pd.NA, index=text.index, dtype="Int64")
     parts = s.str.split(".", n=1, expand=True)
     frac = parts[1] if parts.shape[1] > 1 else pd.Series(pd.NA, index=s.index, dtype="string")
     frac = frac.fillna("").str.ljust(6, "0")

@@ -55,13 +55,14 @@ class RawTable:
 
 
 def _records(text: str, file: str, problems: list[Problem]) -> tuple[list[list[str]], np.ndarray]:
-    """Every CSV record with the line it starts on; a malformed record is a problem, skipped.
+    r"""Every CSV record with the line it starts on; a malformed record is a problem, skipped.
 
     >>> problems = []
     >>> records, lines = _records('a,b\n1,"x\n2,3\n', "t.csv", problems)
-    >>> records, lines.tolist(), [str(p) for p in problems]
-    ([['a', 'b'], ['2', '3']], [1, 3], ['t.csv:2:2: unclosed quote: the quoted cell opened here never closes \
-(it would swallow the rest of the file, to line 3)'])
+    >>> records, lines.tolist()
+    ([['a', 'b'], ['2', '3']], [1, 3])
+    >>> print(problems[0])
+    t.csv:2:2: unclosed quote: the quoted cell opened here never closes (it would swallow the rest of the file, to line 3)
     """
     records: list[list[str]] = []
     ends: list[int] = []  # the line each record ends on
