@@ -48,8 +48,12 @@ def read_config(case_dir: Path, problems: list[Problem]) -> tuple[CaseConfig | N
     if not path.is_file():
         problems.append(Problem(CASE_FILE, 1, 1, "required file is missing"))
         return None, None
-    config, node, found = read_yaml_model(CASE_FILE, path.read_bytes(), CaseConfig,
-                                          expected="a mapping of keys such as case_id")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(CASE_FILE, 1, 1, f"cannot read the file: {exc.strerror or exc}"))
+        return None, None
+    config, node, found = read_yaml_model(CASE_FILE, data, CaseConfig, expected="a mapping of keys such as case_id")
     problems.extend(found)
     return config, node
 

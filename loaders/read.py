@@ -178,7 +178,12 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     ``encoding`` is the encoding pinned in case.yaml, if any; otherwise it is detected.
     """
     file = table.file
-    decoded = decode_file(path.read_bytes(), file, encoding, problems)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(file, 1, 1, f"cannot read the file: {exc.strerror or exc}"))
+        return None
+    decoded = decode_file(data, file, encoding, problems)
     if decoded is None:
         return None
     text, encoding = decoded

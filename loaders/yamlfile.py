@@ -73,8 +73,8 @@ def _duplicate_keys(file: str, node: yaml.Node | None) -> list[Problem]:
             for key, value in current.value:
                 if isinstance(key, yaml.ScalarNode):
                     if key.value in first_line:
-                        problems.append(Problem(file, key.start_mark.line + 1, key.start_mark.column + 1,
-                                                f"key {key.value!r} given twice (first on line {first_line[key.value]})"))
+                        message = f"key {key.value!r} given twice (first on line {first_line[key.value]})"
+                        problems.append(Problem(file, key.start_mark.line + 1, key.start_mark.column + 1, message))
                     else:
                         first_line[key.value] = key.start_mark.line + 1
                 pending.append(value)

@@ -168,7 +168,8 @@ def test_unclosed_quote_in_a_referenced_file_names_its_line(tiny):
 
 def test_large_unclosed_remainder_is_no_traceback(tmp_path, capsys):
     folder = write_case(tmp_path / "case", minimal_case())
-    append(folder / "persons.csv", 'PER9,"王某,上海市\n' + "".join(f"PER{i},某{i},,,上海市,\n" for i in range(10, 20000)))
+    remainder = "".join(f"PER{i},某{i},,,上海市,\n" for i in range(10, 20000))  # past csv's field limit
+    append(folder / "persons.csv", 'PER9,"王某,上海市\n' + remainder)
     with pytest.raises(SystemExit) as failed:
         main(["validate", str(folder)])
     assert failed.value.code == 1
@@ -330,8 +331,8 @@ def test_no_silent_wrong_encoding(tmp_path):
     platforms = (folder / "platforms.csv").read_text(encoding="utf-8")
     (folder / "platforms.csv").write_bytes(platforms.encode("utf-16-le"))
     assert problems_in(folder) == [
-        "persons.csv:2:2: implausible as UTF-8: reads as ³ƽ, but as GBK 鲁平; pin the file's encoding in case.yaml, "
-        "e.g. encodings: {persons.csv: gbk}",
+        "persons.csv:2:2: implausible as UTF-8: reads as ³ƽ, but as GBK 鲁平; pin the file's encoding in "
+        "case.yaml, e.g. encodings: {persons.csv: gbk}",
         "platforms.csv:1:1: looks like UTF-16 without a byte-order mark (NUL bytes between the characters); pin it "
         "in case.yaml: encodings: {platforms.csv: utf-16-le}",
         "vendors.csv:2:2: implausible as GB18030 (GBK): '黮' and the like stand alone between ASCII letters, as "
@@ -355,11 +356,13 @@ def test_genuine_encodings_still_read(tmp_path):
     rows["vendors"][0]["province"] = rows["vendors"][0]["city"] = ""
     folder = write_case(tmp_path / "case", rows)
     (folder / "platforms.csv").write_bytes((folder / "platforms.csv").read_text(encoding="utf-8").encode("utf-16"))
-    (folder / "clients.csv").write_bytes((folder / "clients.csv").read_bytes().replace(b"\n", b"\n", 1))
+    (folder / "clients.csv").write_bytes(b"\xef\xbb\xbf" + (folder / "clients.csv").read_bytes())
     gbk = "流水号,时间,平台编号,客户编号,类型,金额\nE1,2019-04-02T10:00:00,P1,C1,入金,100\n"
     (folder / "ledger.csv").write_bytes(gbk.encode("gbk"))
     case = load_case(folder)
-    assert case.encodings["platforms"] == "utf-16" and case.encodings["ledger"] == "gb18030"
+    assert {k: case.encodings[k] for k in ("platforms", "ledger", "clients", "vendors")} == {
+        "platforms": "utf-16", "ledger": "gb18030", "clients": "utf-8-sig", "vendors": "utf-8"}
+    assert case["clients"]["client_id"].tolist() == ["C1", "C2"]
     assert case["vendors"]["name"].tolist() == ["Zoë Straße"]
     assert case["persons"]["name"].tolist()[0] == "José Müller"
 
@@ -410,8 +413,8 @@ def test_malformed_profiles_are_problems_at_their_line(tmp_path):
         "list.yaml": b"- columns\n- tables\n",
         "columns.yaml": "name: x\ncolumns:\n  - 客户编号\n".encode("utf-8"),
         "gbk.yaml": "columns: {客户编号: client_id}\n".encode("gbk"),
-        "tables.yaml": "tables:\n  clients: {编号: client_id}\n  bogus: {a: b}\nwide_amounts:\n  ledger: {入金: bonus}\n"
-                       "valuez: {}\n".encode("utf-8"),
+        "tables.yaml": ("tables:\n  clients: {编号: client_id}\n  bogus: {a: b}\n"
+                        "wide_amounts:\n  ledger: {入金: bonus}\nvaluez: {}\n").encode("utf-8"),
     })
     assert problems_in(folder) == [
         "columns.yaml:2:1: columns: Input should be a valid dictionary",
@@ -420,8 +423,8 @@ def test_malformed_profiles_are_problems_at_their_line(tmp_path):
         "tables.yaml:3:3: tables.bogus: Value error, unknown table 'bogus' (tables: vendors, licenses, platforms, "
         "gangs, persons, memberships, agents, clients, accounts, ledger, bank_transfers, trades, broker_fills, "
         "logins, fx_rates)",
-        "tables.yaml:5:12: wide_amounts.ledger.入金: Input should be 'deposit', 'withdrawal', 'fee', 'overnight_fee', "
-        "'pnl', 'rebate', 'commission' or 'adjustment'",
+        "tables.yaml:5:12: wide_amounts.ledger.入金: Input should be 'deposit', 'withdrawal', 'fee', "
+        "'overnight_fee', 'pnl', 'rebate', 'commission' or 'adjustment'",
         "tables.yaml:6:1: valuez: Extra inputs are not permitted",
     ]
 

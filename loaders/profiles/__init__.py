@@ -99,7 +99,12 @@ class MappingProfile:
             if trouble:
                 problems.append(Problem(*where(index), trouble))
                 continue
-            spec, _, found = read_yaml_model(file, path.read_bytes(), ProfileSpec,
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                problems.append(Problem(file, 1, 1, f"cannot read the mapping profile: {exc.strerror or exc}"))
+                continue
+            spec, _, found = read_yaml_model(file, data, ProfileSpec,
                                              expected="a mapping profile: a mapping with columns, tables, values")
             problems.extend(found)
             if spec is None:
