@@ -8,7 +8,9 @@ UTF-8; GB18030 (a superset of GBK and GB2312). Two decodes are refused as implau
 * UTF-8 text with no CJK at all whose non-ASCII characters come in runs (``³ƽ``) while the
   same bytes read as GB18030 give common Chinese (``鲁平``): GBK that happens to be valid UTF-8;
 * GB18030 text where half the bytes >= 0x80 stand alone between ASCII bytes: accented letters
-  of Latin-1 or Windows-1252 (``Müller``), where GBK's Chinese comes in runs of such bytes.
+  of Latin-1 or Windows-1252 (``Müller``), where GBK's Chinese comes in runs of such bytes;
+  or where a third of the non-ASCII characters are rare or private-use (outside GB2312): Big5
+  or Shift-JIS read as GBK.
 
 Either is reported at its first suspicious cell with the hint to pin the encoding
 (``encodings: {persons.csv: gbk}`` in case.yaml); a pinned encoding is used as given.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -38,6 +41,8 @@ CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 UTF16_SAMPLE = 4096
 LONE_SHARE = 1 / 2
+# A few rare characters are real names (喆, 堃); a third of them, and at least this many, are not.
+RARE_SHARE, RARE_AT_LEAST = 1 / 3, 4
 
 
 def decode_file(data: bytes, file: str, pinned: str | None, problems: list[Problem]) -> tuple[str, str] | None:
@@ -131,15 +136,25 @@ def _plausible_gb18030(text: str, data: bytes, file: str, problems: list[Problem
     neighbour[1:] |= high[:-1]
     neighbour[:-1] |= high[1:]
     lone = high & ~neighbour
-    if lone.sum() < LONE_SHARE * high.sum():
+    if lone.sum() >= LONE_SHARE * high.sum():
+        offset = int(np.flatnonzero(lone)[0])
+        sample = data[offset:offset + 2].decode("gb18030", errors="replace")
+        problems.append(Problem(file, *_byte_position(data, offset, "gb18030"),
+                                f"implausible as GB18030 (GBK): {sample!r} and the like stand alone between "
+                                f"ASCII letters, as accented letters of Latin-1 or Windows-1252 read as GBK do; "
+                                f"{_pin_hint(file, 'cp1252')}"))
+        return None
+    # Other double-byte encodings (Big5, Shift-JIS) read as GBK give mostly rare characters.
+    counts = Counter("".join(NON_ASCII_RUN.findall(text)))
+    rare = {c for c in counts if not _is_common_chinese(c)}
+    rare_count = sum(counts[c] for c in rare)
+    if rare_count < RARE_AT_LEAST or rare_count < RARE_SHARE * sum(counts.values()):
         return text, "gb18030"
-    offset = int(np.flatnonzero(lone)[0])
-    line, column = _byte_position(data, offset, "gb18030")
-    sample = data[offset:offset + 2].decode("gb18030", errors="replace")
-    problems.append(Problem(file, line, column,
-                            f"implausible as GB18030 (GBK): {sample!r} and the like stand alone between "
-                            f"ASCII letters, as accented letters of Latin-1 or Windows-1252 read as GBK do; "
-                            f"{_pin_hint(file, 'cp1252')}"))
+    offset = min(text.index(c) for c in rare)
+    problems.append(Problem(file, *position_in_text(text, offset),
+                            f"implausible as GB18030 (GBK): {rare_count} of its {sum(counts.values())} non-ASCII "
+                            f"characters are rare or private-use ({text[offset:offset + 8]!r} …), as another "
+                            f"encoding read as GBK gives; {_pin_hint(file, 'big5')} (gbk if this text is right)"))
     return None
 
 

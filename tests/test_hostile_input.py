@@ -349,6 +349,18 @@ def test_no_silent_wrong_encoding(tmp_path):
         "persons": "gbk", "vendors": "latin-1", "platforms": "utf-16-le"}
 
 
+def test_big5_is_not_read_as_gbk(tmp_path):
+    rows = minimal_case()
+    rows["vendors"][0].update(name="臺灣銀行股份有限公司", province="臺灣", city="臺北")
+    folder = write_case(tmp_path / "case", rows)
+    (folder / "vendors.csv").write_bytes((folder / "vendors.csv").read_text(encoding="utf-8").encode("big5"))
+    [problem] = problems_in(folder)
+    assert problem.startswith("vendors.csv:2:2: implausible as GB18030 (GBK): ")
+    assert problem.endswith("e.g. encodings: {vendors.csv: big5} (gbk if this text is right)")
+    (folder / "case.yaml").write_text(pinned_yaml(**{"vendors.csv": "big5"}), encoding="utf-8")
+    assert load_case(folder)["vendors"]["name"].tolist() == ["臺灣銀行股份有限公司"]
+
+
 def test_genuine_encodings_still_read(tmp_path):
     rows = minimal_case()
     rows["persons"][0]["name"] = "José Müller"  # UTF-8 Latin letters, in a file with Chinese
