@@ -41,6 +41,7 @@ CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 UTF16_SAMPLE = 4096
 LONE_SHARE = 1 / 2
+COMMON_SHARE = 0.9  # GBK read as UTF-8 is implausible when the GBK reading is this common Chinese
 # A few rare characters are real names (喆, 堃); a third of them, and at least this many, are not.
 RARE_SHARE, RARE_AT_LEAST = 1 / 3, 4
 
@@ -78,6 +79,10 @@ def _decode_pinned(data: bytes, file: str, pinned: str, problems: list[Problem])
     if decoded is None:
         return None
     text, encoding = decoded
+    if "\x00" in text:
+        problems.append(Problem(file, *position_in_text(text, text.index("\x00")),
+                                f"NUL character read with the pinned encoding {pinned}: is it the file's encoding?"))
+        return None
     # A byte-order mark is not part of the header, whichever Unicode encoding was pinned.
     return text.removeprefix("\ufeff"), encoding
 
@@ -114,8 +119,8 @@ def _plausible_utf8(text: str, data: bytes, file: str, problems: list[Problem]) 
         as_gb = data.decode("gb18030")
     except UnicodeDecodeError:
         return text, "utf-8"
-    chinese = "".join(NON_ASCII_RUN.findall(as_gb))
-    if sum(_is_common_chinese(c) for c in chinese) < 0.9 * len(chinese):
+    counts = Counter("".join(NON_ASCII_RUN.findall(as_gb)))
+    if sum(n for c, n in counts.items() if _is_common_chinese(c)) < COMMON_SHARE * sum(counts.values()):
         return text, "utf-8"
     first = runs[0]
     # The run's own bytes: in GBK that is valid UTF-8 every byte pair lies inside such a run.
