@@ -404,11 +404,11 @@ def test_bad_encoding_settings(tmp_path):
         "case.yaml:12:3: encodings.notes.csv: Value error, unknown case file 'notes.csv': encodings name files "
         "such as vendors.csv, licenses.csv, platforms.csv",
     ]
-    (folder / "platforms.csv").write_bytes((folder / "platforms.csv").read_text(encoding="utf-8").encode("utf-16-le"))
-    (folder / "case.yaml").write_text(pinned_yaml(**{"vendors.csv": "utf-8", "platforms.csv": "utf-8"}),
+    (folder / "fx_rates.csv").write_bytes((folder / "fx_rates.csv").read_text(encoding="utf-8").encode("utf-16-le"))
+    (folder / "case.yaml").write_text(pinned_yaml(**{"vendors.csv": "utf-8", "fx_rates.csv": "utf-8"}),
                                       encoding="utf-8")
     assert problems_in(folder) == [
-        "platforms.csv:1:1: NUL character read with the pinned encoding utf-8: is it the file's encoding?",
+        "fx_rates.csv:1:1: NUL character read with the pinned encoding utf-8: is it the file's encoding?",
         "vendors.csv:2:2: not valid utf-8 text (the encoding pinned in case.yaml): invalid continuation byte"]
 
 
