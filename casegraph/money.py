@@ -17,13 +17,27 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+# Bounds that keep every figure exact in int64 fen. An amount has at most 13 integer digits
+# (up to 9,999,999,999,999.99 CNY, far above any case), so one amount is below 1e15 fen and a
+# table's total is checked against MAX_TOTAL_FEN (:func:`first_over_total`); every sum of
+# amounts the analyses make then stays far inside int64 (9.2e18). ASCII digits only: Python's
+# ``\d`` also matches full-width and Arabic-Indic digits, which int() would silently accept.
+MAX_INTEGER_DIGITS = 13
+MAX_FEN = 10 ** (MAX_INTEGER_DIGITS + 2) - 1
+MAX_TOTAL_FEN = 10 ** 18
 # Decimal text with at most two decimals; thousands separators only in proper groups.
-MONEY_PATTERN = r"[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d{1,2})?"
+MONEY_PATTERN = (r"[+-]?(?:[0-9]{1,13}|[0-9]{1,3}(?:,[0-9]{3}){1,3}|[0-9](?:,[0-9]{3}){4})"
+                 r"(?:\.[0-9]{1,2})?")
+# The same shape with any number of integer digits: tells "too large" from "not money".
+MONEY_SHAPE_PATTERN = r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]{1,2})?"
 _MONEY_RE = re.compile(MONEY_PATTERN)
 
-# Exchange rates are kept as integer millionths of a CNY per unit.
+# Exchange rates are kept as integer millionths of a CNY per unit: at most 6 integer digits
+# (below 1,000,000 CNY per unit) and 6 decimals, so a rate is below 1e12 millionths.
 RATE_SCALE = 1_000_000
-RATE_PATTERN = r"\d+(?:\.\d{1,6})?"
+MAX_RATE_INTEGER_DIGITS = 6
+RATE_PATTERN = r"[0-9]{1,6}(?:\.[0-9]{1,6})?"
+RATE_TOO_LARGE_PATTERN = r"[0-9]{7,}(?:\.[0-9]{1,6})?"  # too many integer digits
 
 
 class MoneyError(ValueError):
@@ -38,9 +52,17 @@ def parse_fen(text: str) -> int:
     """
     text = text.strip()
     if not _MONEY_RE.fullmatch(text):
+        if re.fullmatch(MONEY_SHAPE_PATTERN, text):
+            raise MoneyError(too_large_message(text))
         raise MoneyError(f"bad money {text!r}: expected decimal text with at most 2 decimals")
     value = Decimal(text.replace(",", "")) * 100
     return int(value)
+
+
+def too_large_message(text: str) -> str:
+    """What is wrong with an amount that has too many integer digits to be held exactly."""
+    return (f"amount {text!r} has more than {MAX_INTEGER_DIGITS} digits before the decimal point: "
+            f"casegraph holds amounts up to {format_fen(MAX_FEN)} exactly")
 
 
 def format_fen(fen: int) -> str:
@@ -60,6 +82,8 @@ def fen_series(text: pd.Series) -> pd.Series:
     [150, -7, 200000]
     """
     s = text.astype("string").str.strip().str.replace(",", "", regex=False)
+    if s.isna().all():  # no rows, or none to parse: nothing for split() to shape columns from
+        return pd.Series(pd.NA, index=text.index, dtype="Int64")
     negative = s.str.startswith("-")
     s = s.str.lstrip("+-")
     parts = s.str.split(".", n=1, expand=True)
@@ -89,6 +113,8 @@ def format_fen_series(fen: pd.Series) -> pd.Series:
 def rate_series(text: pd.Series) -> pd.Series:
     """Exchange rates (text, up to 6 decimals) as integer millionths, Int64."""
     s = text.astype("string").str.strip()
+    if s.isna().all():
+        return pd.Series(pd.NA, index=text.index, dtype="Int64")
     parts = s.str.split(".", n=1, expand=True)
     frac = parts[1] if parts.shape[1] > 1 else pd.Series(pd.NA, index=s.index, dtype="string")
     frac = frac.fillna("").str.ljust(6, "0")
@@ -98,13 +124,56 @@ def rate_series(text: pd.Series) -> pd.Series:
 def convert_fen(fen: np.ndarray, rate_micro: np.ndarray) -> np.ndarray:
     """Convert amounts in fen of a foreign currency to CNY fen, rounding half away from zero.
 
-    ``rate_micro`` is CNY per unit in millionths. Integer arithmetic only: 1e11 fen times a
-    rate of 1e7 stays well inside int64.
+    ``rate_micro`` is CNY per unit in millionths. Exact in integers for every amount and rate
+    within the bounds (|fen| ≤ MAX_FEN, rate below 1e12): the product, up to 1e27, is never
+    formed. Raises :class:`MoneyError` when a result would exceed ``MAX_FEN``;
+    :func:`convert_fen_bounded` says where instead, for a reader to report it.
 
     >>> convert_fen(np.array([100, -150]), np.array([7_123_456, 7_000_000])).tolist()
     [712, -1050]
+    >>> convert_fen(np.array([2_000_000_000_000]), np.array([7_000_000])).tolist()  # 20e9 USD
+    [14000000000000]
     """
-    product = np.asarray(fen, dtype=np.int64) * np.asarray(rate_micro, dtype=np.int64)
-    magnitude = (np.abs(product) + RATE_SCALE // 2) // RATE_SCALE
-    return np.sign(product) * magnitude
+    result, too_large = convert_fen_bounded(fen, rate_micro)
+    if too_large.any():
+        raise MoneyError(f"{int(too_large.sum())} converted amount(s) above {format_fen(MAX_FEN)}")
+    return result
 
+
+def convert_fen_bounded(fen: np.ndarray, rate_micro: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`convert_fen`, and where the result would exceed ``MAX_FEN`` (there it gives 0).
+
+    >>> result, too_large = convert_fen_bounded(np.array([10**14, 10**14]), np.array([9_000_000, 11_000_000]))
+    >>> result.tolist(), too_large.tolist()
+    ([900000000000000, 0], [False, True])
+    """
+    # |fen| = a·1e6 + b and rate = q·1e6 + r, so |fen|·rate / 1e6 = a·q·1e6 + a·r + b·q + b·r/1e6:
+    # every partial product stays below 1e15 once a·q is known to be small enough.
+    fen = np.asarray(fen, dtype=np.int64)
+    rate = np.asarray(rate_micro, dtype=np.int64)
+    sign = np.sign(fen) * np.sign(rate)
+    a, b = np.divmod(np.abs(fen), RATE_SCALE)
+    q, r = np.divmod(np.abs(rate), RATE_SCALE)
+    high = a * q
+    too_large = high > MAX_FEN // RATE_SCALE
+    high = np.where(too_large, 0, high)
+    magnitude = high * RATE_SCALE + a * r + b * q + (b * r + RATE_SCALE // 2) // RATE_SCALE
+    too_large |= magnitude > MAX_FEN
+    return sign * np.where(too_large, 0, magnitude), too_large
+
+
+def first_over_total(fen: np.ndarray) -> int | None:
+    """The position at which the running total of ``|fen|`` first exceeds ``MAX_TOTAL_FEN``.
+
+    Sums the analyses make stay exact in int64 when no table's amounts exceed this total.
+
+    >>> first_over_total(np.array([MAX_FEN] * 1002)), first_over_total(np.array([5, -7]))
+    (1000, None)
+    """
+    magnitude = np.abs(np.asarray(fen, dtype=np.int64))
+    # A float sum is close enough to skip the exact count in every realistic case.
+    if float(magnitude.sum(dtype=np.float64)) <= MAX_TOTAL_FEN * 0.99:
+        return None
+    running = np.cumsum(magnitude.astype(object))  # Python integers: exact, no wrap-around
+    over = np.flatnonzero(running > MAX_TOTAL_FEN)
+    return int(over[0]) if len(over) else None

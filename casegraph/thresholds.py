@@ -14,6 +14,8 @@ profile   illegal futures business: prosecution    basis
 "Especially serious" has no national figure: ``case.yaml`` sets it per province
 (``thresholds.especially_serious: {浙江省: 1500000}``, a business amount); elsewhere it is
 ``especially_serious_multiple`` × the prosecution threshold (default 5, as some courts use).
+Every setting is checked by :class:`casegraph.config.Thresholds` (so ``casegraph validate``
+reports a bad one at its line in case.yaml); no value is ever replaced by a default here.
 
 >>> rules = ThresholdRules.from_config({"profile": "2022"})
 >>> rules.severity(600_000_000, "business_amount", "浙江省")
@@ -23,7 +25,7 @@ profile   illegal futures business: prosecution    basis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from casegraph.money import format_fen
 
@@ -45,23 +47,30 @@ class ThresholdRules:
     profile: str
     prosecution: dict[str, int]
     especially_serious_by_province: dict[str, int] = field(default_factory=dict)
-    multiple: int = DEFAULT_MULTIPLE
+    multiple: Decimal = Decimal(DEFAULT_MULTIPLE)
 
     @classmethod
     def from_config(cls, thresholds) -> "ThresholdRules":
-        """From ``case.yaml``'s ``thresholds`` (a dict or :class:`casegraph.config.Thresholds`)."""
-        settings = thresholds if isinstance(thresholds, dict) else thresholds.model_dump()
-        profile = str(settings.get("profile", "2022"))
-        if profile not in PROFILES:
-            raise ThresholdError(f"unknown threshold profile {profile!r} (known: {', '.join(PROFILES)})")
-        prosecution = dict(PROFILES[profile])
+        """From ``case.yaml``'s ``thresholds`` (a dict or :class:`casegraph.config.Thresholds`).
+
+        A dict is checked like case.yaml's own; a bad setting raises :class:`ThresholdError`.
+        """
+        from pydantic import ValidationError
+
+        from casegraph.config import Thresholds  # casegraph.config checks profiles against PROFILES
+
+        if not isinstance(thresholds, Thresholds):
+            try:
+                thresholds = Thresholds.model_validate(thresholds)
+            except ValidationError as exc:
+                raise ThresholdError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                               for e in exc.errors())) from None
+        prosecution = dict(PROFILES[thresholds.profile])
         for basis in prosecution:  # explicit overrides of the profile's figures, in CNY
-            if settings.get(basis) is not None:
-                prosecution[basis] = int(Decimal(str(settings[basis])) * 100)
-        provinces = {str(k): int(Decimal(str(v)) * 100)
-                     for k, v in (settings.get("especially_serious") or {}).items()}
-        multiple = int(settings.get("especially_serious_multiple") or DEFAULT_MULTIPLE)
-        return cls(profile, prosecution, provinces, multiple)
+            if getattr(thresholds, basis) is not None:
+                prosecution[basis] = int(getattr(thresholds, basis) * 100)
+        provinces = {k: int(v * 100) for k, v in thresholds.especially_serious.items()}
+        return cls(thresholds.profile, prosecution, provinces, thresholds.especially_serious_multiple)
 
     def severity(self, amount_fen: int, basis: str, province: str | None) -> str:
         """``below``, ``prosecution`` or ``especially_serious``, with the figure it was held to."""
@@ -71,8 +80,9 @@ class ThresholdRules:
             serious = self.especially_serious_by_province[province]
             serious_basis = f"{province} figure from case.yaml"
         else:
-            serious = base * self.multiple
-            serious_basis = f"{self.multiple}× the prosecution threshold"
+            # A fractional multiple may give part of a fen: an amount must reach the next whole fen.
+            serious = int((base * self.multiple).to_integral_value(rounding=ROUND_CEILING))
+            serious_basis = f"{self.multiple.normalize():f}× the prosecution threshold"
         if amount_fen >= serious:
             return f"especially_serious ({self.profile}: {name} ≥ {format_fen(serious)}, {serious_basis})"
         if amount_fen >= base:

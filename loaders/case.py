@@ -11,16 +11,17 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from pydantic import ValidationError
 from tqdm import tqdm
 
 from casegraph.config import CaseConfig
 
 from . import validate
-from .problems import InvalidCase, Problem
-from .profiles import MappingProfile, ProfileError
-from .read import LINE, RawTable, empty_table, parse_table, read_raw
+from .fx import check_cny_amounts
+from .problems import LINE, InvalidCase, Problem
+from .profiles import MappingProfile
+from .read import RawTable, empty_table, parse_table, read_raw
 from .tables import TABLES
+from .yamlfile import read_yaml_model, yaml_position
 
 CASE_FILE = "case.yaml"
 
@@ -41,49 +42,20 @@ class Case:
         return {name: len(frame) for name, frame in self.tables.items()}
 
 
-def read_config(case_dir: Path, problems: list[Problem]) -> CaseConfig | None:
+def read_config(case_dir: Path, problems: list[Problem]) -> tuple[CaseConfig | None, yaml.Node | None]:
+    """case.yaml checked, and its YAML nodes (to place later problems at their line)."""
     path = case_dir / CASE_FILE
     if not path.is_file():
         problems.append(Problem(CASE_FILE, 1, 1, "required file is missing"))
-        return None
+        return None, None
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8-sig"))
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        problems.append(Problem(CASE_FILE, 1, 1, "not valid UTF-8 text"))
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problems.append(Problem(CASE_FILE, line, column, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
-        return None
-    if not isinstance(data, dict):
-        problems.append(Problem(CASE_FILE, 1, 1, "expected a mapping of keys such as case_id"))
-        return None
-    try:
-        return CaseConfig.model_validate(data)
-    except ValidationError as exc:
-        for error in exc.errors():
-            line, column = _yaml_position(node, error["loc"])
-            where = ".".join(str(part) for part in error["loc"])
-            problems.append(Problem(CASE_FILE, line, column, f"{where}: {error['msg']}"))
-        return None
-
-
-def _yaml_position(node, loc) -> tuple[int, int]:
-    """Line and column of the YAML key at ``loc``, or of the nearest enclosing one."""
-    position = (1, 1)
-    for part in loc:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        for key, value in node.value:
-            if key.value == str(part):
-                position = (key.start_mark.line + 1, key.start_mark.column + 1)
-                node = value
-                break
-        else:
-            break
-    return position
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(CASE_FILE, 1, 1, f"cannot read the file: {exc.strerror or exc}"))
+        return None, None
+    config, node, found = read_yaml_model(CASE_FILE, data, CaseConfig, expected="a mapping of keys such as case_id")
+    problems.extend(found)
+    return config, node
 
 
 def read_case(case_dir: str | Path, progress: bool = False) -> tuple[Case | None, list[Problem]]:
@@ -92,13 +64,11 @@ def read_case(case_dir: str | Path, progress: bool = False) -> tuple[Case | None
     problems: list[Problem] = []
     if not case_dir.is_dir():
         return None, [Problem(str(case_dir), 1, 1, "not a case folder (no such directory)")]
-    config = read_config(case_dir, problems)
+    config, node = read_config(case_dir, problems)
     timezone = config.timezone if config else "Asia/Shanghai"
-    try:
-        profile = MappingProfile.load(config.mapping_profiles if config else ["zh"], case_dir)
-    except ProfileError as exc:
-        problems.append(Problem(CASE_FILE, 1, 1, str(exc)))
-        profile = MappingProfile()
+    pinned = config.encodings if config else {}
+    profile = MappingProfile.load(config.mapping_profiles if config else ["zh"], case_dir, problems,
+                                  where=lambda index: (CASE_FILE, *yaml_position(node, ("mapping_profiles", index))))
 
     raws: dict[str, RawTable] = {}
     tables: dict[str, pd.DataFrame] = {}
@@ -109,7 +79,7 @@ def read_case(case_dir: str | Path, progress: bool = False) -> tuple[Case | None
                 problems.append(Problem(table.file, 1, 1, "required file is missing"))
             tables[table.name] = empty_table(table)
             continue
-        raw = read_raw(path, table, profile, problems)
+        raw = read_raw(path, table, profile, problems, encoding=pinned.get(table.file))
         if raw is None:
             tables[table.name] = empty_table(table)
             continue
@@ -122,6 +92,7 @@ def read_case(case_dir: str | Path, progress: bool = False) -> tuple[Case | None
         raws[table.name], tables[table.name] = raw, parsed
 
     validate.check_case(tables, raws, problems, timezone)
+    check_cny_amounts(tables, raws, problems, timezone)
     # Logins have no id of their own: the source line names each one, stably across re-runs.
     tables["logins"]["login_id"] = "login:" + tables["logins"][LINE].astype(str)
     if problems or config is None:

@@ -1,15 +1,40 @@
 """Amounts in other currencies converted to CNY with fx_rates.csv (the rate of the entry's
-date, or the latest earlier date), exactly: integer fen times integer millionths."""
+date, or the latest earlier date), exactly: integer fen times integer millionths.
+
+Reading a case checks that every conversion, and every table's total, stays within what
+casegraph holds exactly (:func:`check_cny_amounts`), so the conversions here cannot overflow.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from casegraph.money import convert_fen
+from casegraph.money import (MAX_FEN, MAX_TOTAL_FEN, RATE_SCALE, convert_fen, convert_fen_bounded, first_over_total,
+                             format_fen)
 
-from .read import local_dates
+from .problems import Problem
+from .read import RawTable, local_dates, report
 
+# The tables with money, the column, and the date its rate is taken on (None: CNY by contract).
+MONEY_COLUMNS = (("ledger", "amount", "ts"), ("bank_transfers", "amount", "ts"), ("licenses", "price", "sold_on"),
+                 ("trades", "notional", None))
+
+
+def _rates(currency: pd.Series, dates: pd.Series, fx_rates: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the foreign amounts that have a rate, and that rate in millionths."""
+    foreign = (currency.notna() & (currency != "CNY")).to_numpy()
+    if not foreign.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # merge_asof wants the same dtypes on both sides' keys (and the same datetime unit).
+    wanted = pd.DataFrame({"date": dates[foreign].astype("datetime64[ns]").reset_index(drop=True),
+                           "currency": currency[foreign].astype("string").reset_index(drop=True),
+                           "row": np.flatnonzero(foreign)}).dropna(subset=["date"]).sort_values("date", kind="stable")
+    rates = fx_rates[["date", "currency", "cny_per_unit"]].dropna().astype(
+        {"currency": "string", "date": "datetime64[ns]"}).sort_values("date", kind="stable")
+    matched = pd.merge_asof(wanted, rates, on="date", by="currency", direction="backward").dropna(
+        subset=["cny_per_unit"])
+    return matched["row"].to_numpy(), matched["cny_per_unit"].astype("int64").to_numpy()
 
 
 def amounts_in_cny(amount: pd.Series, currency: pd.Series, dates: pd.Series, fx_rates: pd.DataFrame) -> pd.Series:
@@ -19,20 +44,56 @@ def amounts_in_cny(amount: pd.Series, currency: pd.Series, dates: pd.Series, fx_
     rate exists on or before every foreign entry's date.
     """
     result = amount.astype("int64").to_numpy().copy()
-    foreign = (currency.notna() & (currency != "CNY")).to_numpy()
-    if foreign.any():
-        # merge_asof wants the same dtypes on both sides' keys (and the same datetime unit).
-        wanted = pd.DataFrame({"date": dates[foreign].astype("datetime64[ns]").reset_index(drop=True),
-                               "currency": currency[foreign].astype("string").reset_index(drop=True),
-                               "row": np.flatnonzero(foreign)}).sort_values("date", kind="stable")
-        rates = fx_rates[["date", "currency", "cny_per_unit"]].astype(
-            {"currency": "string", "date": "datetime64[ns]"}).sort_values(
-            "date", kind="stable")
-        matched = pd.merge_asof(wanted, rates, on="date", by="currency", direction="backward")
-        rows = matched["row"].to_numpy()
-        result[rows] = convert_fen(result[rows], matched["cny_per_unit"].astype("int64").to_numpy())
+    rows, rate_micro = _rates(currency, dates, fx_rates)
+    if len(rows):
+        result[rows] = convert_fen(result[rows], rate_micro)
     return pd.Series(result, index=amount.index, dtype="int64")
 
+
+def check_cny_amounts(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: list[Problem],
+                      timezone: str) -> None:
+    """Every amount converted to CNY, and every table's total, within what casegraph holds exactly.
+
+    An amount ``20000000000.00 USD`` is fine (140 billion CNY, exactly); one whose CNY value
+    passes ``MAX_FEN``, or the row at which a table's amounts add up past ``MAX_TOTAL_FEN``, is
+    a problem at its cell, not a wrapped-around figure.
+    """
+    for name, column, date_column in MONEY_COLUMNS:
+        if name not in raws:
+            continue
+        frame, file = tables[name], f"{name}.csv"
+        fen = frame[column].fillna(0).astype("int64").to_numpy()
+        if date_column is not None and _may_grow_too_large(fen, frame["currency"], tables["fx_rates"]):
+            dates = local_dates(frame[date_column], timezone) if date_column == "ts" else frame[date_column]
+            rows, rate_micro = _rates(frame["currency"], dates, tables["fx_rates"])
+            fen = fen.copy()
+            fen[rows], too_large = convert_fen_bounded(fen[rows], rate_micro)
+            at = np.zeros(len(frame), dtype=bool)
+            at[rows] = too_large
+            report(problems, file, raws[name], column, pd.Series(at, index=frame.index),
+                   lambda v, currency: f"amount {v!r} {currency} is more than {format_fen(MAX_FEN)} CNY at the rate "
+                                       f"of its date: beyond what casegraph holds exactly",
+                   context=frame["currency"])
+        over = first_over_total(fen)
+        if over is not None:
+            at = np.zeros(len(frame), dtype=bool)
+            at[over] = True
+            report(problems, file, raws[name], column, pd.Series(at, index=frame.index),
+                   lambda v: f"the amounts of {file} up to this one add up to more than {format_fen(MAX_TOTAL_FEN)} "
+                             f"CNY: beyond what casegraph sums exactly")
+
+
+def _may_grow_too_large(fen: np.ndarray, currency: pd.Series, fx_rates: pd.DataFrame) -> bool:
+    """Whether converting could pass a bound: a float estimate, to skip the exact check in
+    every ordinary case (the largest amount at the largest rate, their total at that rate)."""
+    foreign = (currency.notna() & (currency != "CNY")).to_numpy()
+    rates = fx_rates["cny_per_unit"].dropna()
+    if not foreign.any() or rates.empty:
+        return False
+    largest_rate = max(float(rates.max()) / RATE_SCALE, 1.0)
+    magnitude = np.abs(fen[foreign]).astype(np.float64)
+    return (magnitude.max() * largest_rate > MAX_FEN * 0.99
+            or (np.abs(fen).sum(dtype=np.float64) * largest_rate) > MAX_TOTAL_FEN * 0.99)
 
 
 def ledger_in_cny(case) -> pd.DataFrame:

@@ -3,31 +3,45 @@
 Reading and checking one table happen in the same pass, so that everything the analyses see
 has been checked, and so that every problem carries the file, line and column it came from.
 Cross-table rules (references, forests, signs) live in :mod:`casegraph.loaders.validate`.
+CSV is read strictly: a quote opened and never closed is reported on the line where it opens
+and reading goes on at the next line, so it cannot swallow the rest of the file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from casegraph.money import MONEY_PATTERN, RATE_PATTERN, fen_series, rate_series
+from casegraph.money import (MAX_RATE_INTEGER_DIGITS, MONEY_PATTERN, MONEY_SHAPE_PATTERN, RATE_PATTERN,
+                             RATE_TOO_LARGE_PATTERN, fen_series, rate_series, too_large_message)
 
-from .problems import Problem
+from .encoding import decode_file
+from .problems import LINE, Problem
 from .profiles import MappingProfile
 from .tables import Column, Table
 
-LINE = "_line"  # provenance: the line of the source file a row came from
-
-TS_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?"
-TS_OFFSET_PATTERN = r".*(?:Z|[+-]\d{2}:?\d{2})"
-DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
+# ASCII digits only: Python's \d also matches full-width and Arabic-Indic digits.
+TS_PATTERN = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
+              r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
+TS_OFFSET_PATTERN = r".*(?:Z|[+-][0-9]{2}:?[0-9]{2})"
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 CURRENCY_PATTERN = r"[A-Z]{3}"
-UTF8_BOM = b"\xef\xbb\xbf"
+# Plausible dates and times. Text compares like the dates it spells (YYYY-MM-DD first), so the
+# range is checked on the text, before pandas could overflow on a year such as 1600 or 9999.
+EARLIEST, LATEST = "1900-01-01", "2199-12-31"
+AFTER_LATEST = "2200"  # text from here on (2200-01-01, 2300-...) is past LATEST
+OPEN_END_FROM = "9000"  # a period ending in year 9000 or later (9999-12-31) has no end yet
+# Columns casegraph adds to the tables it reads: a header of that name would be overwritten.
+# (Names starting with "_" are reserved as a whole: LINE and the wide-ledger bookkeeping.)
+DERIVED_COLUMNS = {"logins": ("login_id",), "ledger": ("amount_cny", "date"),
+                   "bank_transfers": ("amount_cny",), "licenses": ("price_cny",)}
 
 
 @dataclass
@@ -40,80 +54,139 @@ class RawTable:
     extra_columns: list[str] = field(default_factory=list)
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode file bytes as UTF-8 (with or without BOM) or GB18030, never silently wrong.
+def _records(text: str, file: str, problems: list[Problem]) -> tuple[list[list[str]], np.ndarray]:
+    r"""Every CSV record with the line it starts on; a malformed record is a problem, skipped.
 
-    UTF-8 is tried first and strictly: GBK text is almost never valid UTF-8, so a strict
-    failure is a reliable sign to try GB18030 (a superset of GBK and GB2312).
-
-    >>> decode("客户编号".encode("gbk"))
-    ('客户编号', 'gb18030')
+    >>> problems = []
+    >>> records, lines = _records('a,b\n1,"x\n2,3\n', "t.csv", problems)
+    >>> records, lines.tolist()
+    ([['a', 'b'], ['2', '3']], [1, 3])
+    >>> print(problems[0])
+    t.csv:2:2: unclosed quote: the quoted cell opened here never closes (it would swallow the rest of the file, to line 3)
     """
-    if data.startswith(UTF8_BOM):
-        return data[len(UTF8_BOM):].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_error:
+    records: list[list[str]] = []
+    ends: list[int] = []  # the line each record ends on
+    restarts: list[tuple[int, int]] = [(0, 0)]  # (first record, lines before it) of each reader
+    physical: list[str] | None = None  # the file's lines, split only once a record is broken
+    source = io.StringIO(text, newline="")
+    base = 0
+    while True:
+        reader = csv.reader(source, strict=True)
+        append_record, append_end = records.append, ends.append
         try:
-            return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError:
-            raise utf8_error from None
+            for record in reader:
+                append_record(record)
+                append_end(base + reader.line_num)
+            break
+        except csv.Error as error:
+            start = max(ends[-1] if ends else 0, base) + 1
+            end = base + reader.line_num
+            if physical is None:
+                physical = io.StringIO(text, newline="").readlines()
+            column, message = _fault(physical[start - 1], str(error), end=end, at_end=end == len(physical))
+            problems.append(Problem(file, start, column, message))
+            if start == 1:
+                return [], np.zeros(0, dtype=np.int64)  # no header: nothing in the file lines up
+            # Go on after the broken line: a bad quote must not take the following lines with it.
+            source, base = itertools.islice(physical, start, None), start
+            restarts.append((len(records), start))
+    starts = np.empty(len(ends), dtype=np.int64)
+    starts[1:] = np.asarray(ends[:-1], dtype=np.int64) + 1
+    for first, before in restarts:
+        if first < len(starts):
+            starts[first] = before + 1
+    return records, starts
 
 
-def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
-    line = data.count(b"\n", 0, offset) + 1
-    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-    return line, column
-
-
-def _rows_with_lines(text: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """Parse CSV text with the csv module, keeping the line each record starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] = []
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    start = 1
-    for record in reader:
-        if not header:
-            header = record
-        elif any(cell.strip() for cell in record):
-            rows.append(record)
-            lines.append(start)
-        start = reader.line_num + 1
-    return header, rows, lines
+def _fault(line: str, error: str, *, end: int, at_end: bool) -> tuple[int, str]:
+    """Where in its first line a record's quoting goes wrong (1-based cell), and how."""
+    line = line.rstrip("\r\n")
+    cell, i = 1, 0
+    while i <= len(line):
+        if line.startswith('"', i):
+            close = i + 1
+            while (close := line.find('"', close)) != -1 and line.startswith('"', close + 1):
+                close += 2  # a doubled quote inside the quoted cell
+            if close == -1:
+                if at_end:
+                    return cell, (f"unclosed quote: the quoted cell opened here never closes (it would swallow "
+                                  f"the rest of the file, to line {end})")
+                return cell, (f"unclosed quote: the quoted cell opened here does not close on this line "
+                              f"(it would run on to line {end})")
+            after = close + 1
+            if after < len(line) and line[after] != ",":
+                return cell, ("text after a quoted cell's closing quote: a quote inside a cell must be "
+                              "doubled (\"\") and the whole cell quoted")
+            stop = after
+        else:
+            stop = line.find(",", i)
+            stop = len(line) if stop == -1 else stop
+        if stop - i > csv.field_size_limit():
+            return cell, (f"cell of {stop - i:,} characters: longer than the {csv.field_size_limit():,} "
+                          f"a cell may hold")
+        cell, i = cell + 1, stop + 1
+    return 1, f"malformed CSV record: {error}"
 
 
 def _split_csv(text: str, file: str, problems: list[Problem]) -> tuple[list[str], pd.DataFrame] | None:
-    """CSV text -> (header, cells as text with a line column); ragged rows are problems."""
-    header, rows, lines = _rows_with_lines(text)
-    if not header or not any(h.strip() for h in header):
-        problems.append(Problem(file, 1, 1, "empty file: expected a header line"))
+    """CSV text -> (header, cells as text with a line column); ragged rows are problems.
+
+    Blank lines are skipped. A spreadsheet export's empty trailing header cells (``a,b,c,,``)
+    may be left out of a row: the row is padded with empty cells.
+    """
+    found_before = len(problems)
+    records, starts = _records(text, file, problems)
+    first = next((i for i, record in enumerate(records) if "".join(record).strip()), None)
+    if first is None:
+        if len(problems) == found_before:
+            problems.append(Problem(file, 1, 1, "empty file: expected a header line"))
         return None
+    header = [h.strip() for h in records[first]]
     width = len(header)
-    good_rows, good_lines = [], []
-    for record, line in zip(rows, lines):
-        if len(record) != width:
-            problems.append(Problem(file, line, min(len(record), width) + 1,
-                                    f"expected {width} fields as in the header, found {len(record)}"))
-        else:
-            good_rows.append(record)
-            good_lines.append(line)
-    frame = pd.DataFrame(good_rows, columns=range(width), dtype="string") if good_rows else \
+    named = width  # the header without its empty trailing cells
+    while not header[named - 1]:
+        named -= 1
+    rows, lines = records[first + 1:], starts[first + 1:]
+    widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    uneven = np.flatnonzero(widths != width)
+    if len(uneven):
+        keep = np.ones(len(rows), dtype=bool)
+        for i in uneven.tolist():
+            record = rows[i]
+            if named <= len(record) < width:
+                rows[i] = record + [""] * (width - len(record))
+                continue
+            keep[i] = False
+            if "".join(record).strip():  # else a blank line
+                spans = any("\n" in cell or "\r" in cell for cell in record)
+                problems.append(Problem(file, int(lines[i]), min(len(record), width) + 1,
+                                        f"expected {width} fields as in the header, found {len(record)}"
+                                        + ("; a quoted cell runs over several lines: is a quote unclosed?"
+                                           if spans else "")))
+        rows = list(itertools.compress(rows, keep))
+        lines = lines[keep]
+    frame = pd.DataFrame(rows, columns=range(width), dtype="string") if rows else \
         pd.DataFrame({i: pd.Series(dtype="string") for i in range(width)})
-    frame[LINE] = np.asarray(good_lines, dtype=np.int64)
-    return [h.strip() for h in header], frame
+    frame[LINE] = lines
+    return header, frame
 
 
-def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[Problem]) -> RawTable | None:
-    """Read one CSV file into text cells with canonical column names."""
+def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[Problem], *,
+             encoding: str | None = None) -> RawTable | None:
+    """Read one CSV file into text cells with canonical column names.
+
+    ``encoding`` is the encoding pinned in case.yaml, if any; otherwise it is detected.
+    """
     file = table.file
-    data = path.read_bytes()
     try:
-        text, encoding = decode(data)
-    except UnicodeDecodeError as exc:
-        line, column = _position_of_byte(data, exc.start)
-        problems.append(Problem(file, line, column, "not valid UTF-8 or GB18030 text"))
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(file, 1, 1, f"cannot read the file: {exc.strerror or exc}"))
         return None
+    decoded = decode_file(data, file, encoding, problems)
+    if decoded is None:
+        return None
+    text, encoding = decoded
     split = _split_csv(text, file, problems)
     if split is None:
         return None
@@ -123,23 +196,42 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     positions: dict[str, int | pd.Series] = {}
     keep = []
     for index, name in enumerate(renamed):
-        if name in positions:
+        if not name:
+            _report_unnamed_cells(frame, index, file, problems)
+        elif name.startswith("_") or name in DERIVED_COLUMNS.get(table.name, ()):
+            read_as = f" (read as {name!r})" if name != header[index] else ""
+            problems.append(Problem(file, 1, index + 1, f"column {header[index]!r}{read_as} has a name casegraph "
+                                                        f"reserves for a column of its own: rename it"))
+        elif name in positions:
             problems.append(Problem(file, 1, index + 1, f"column {name!r} appears twice (after header mapping)"))
-            continue
-        positions[name] = index + 1
-        keep.append(index)
+        else:
+            positions[name] = index + 1
+            keep.append(index)
     frame = frame[[*keep, LINE]]
     frame.columns = [renamed[i] for i in keep] + [LINE]
 
-    # Cells: whitespace trimmed, empty = unknown.
-    for name in frame.columns:
-        if name != LINE:
-            cells = frame[name].str.strip()
-            frame[name] = cells.mask(cells == "")
+    # Cells: whitespace trimmed, empty = unknown; a row with no value at all is a blank line.
+    filled = np.zeros(len(frame), dtype=bool)
+    for name in frame.columns[:-1]:
+        cells = frame[name].str.strip()
+        cells = cells.mask(cells == "")
+        filled |= cells.notna().to_numpy()
+        frame[name] = cells
+    if not filled.all():
+        frame = frame.loc[filled]
     frame = profile.map_values(table.name, frame)
-    frame, positions = profile.melt_wide_amounts(table.name, frame, positions)
+    frame, positions = profile.melt_wide_amounts(table.name, frame, positions, problems)
     extra = [n for n in positions if n not in table.column_names]
     return RawTable(frame, positions, encoding, extra)
+
+
+def _report_unnamed_cells(frame: pd.DataFrame, index: int, file: str, problems: list[Problem]) -> None:
+    """A column with an empty header holds nothing: a value there is a problem, not dropped."""
+    cells = frame[index].str.strip()
+    filled = (cells.notna() & (cells != "")).to_numpy()
+    for line, cell in zip(frame.loc[filled, LINE].tolist(), cells[filled].tolist()):
+        problems.append(Problem(file, int(line), index + 1,
+                                f"value {cell!r} in a column with no name: name it in the header, or remove it"))
 
 
 def _column_of(raw: RawTable, name: str, index: pd.Index) -> pd.Series:
@@ -182,8 +274,10 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
     kind = column.kind
     if kind in ("money", "signed_money", "positive_money"):
         ok = _fullmatch(cells, MONEY_PATTERN)
-        report(problems, file, raw, name, present & ~ok,
-                lambda v: f"bad money {v!r}: expected decimal text with at most 2 decimals")
+        too_large = _bad_but_shaped(cells, present & ~ok, MONEY_SHAPE_PATTERN)
+        report(problems, file, raw, name, too_large, too_large_message)
+        report(problems, file, raw, name, present & ~ok & ~too_large,
+               lambda v: f"bad money {v!r}: expected decimal text with at most 2 decimals")
         fen = fen_series(cells.where(ok))
         if kind == "money":
             report(problems, file, raw, name, (fen < 0).fillna(False),
@@ -194,7 +288,10 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
         return fen
     if kind in ("rate", "fx_rate"):
         ok = _fullmatch(cells, RATE_PATTERN)
-        report(problems, file, raw, name, present & ~ok,
+        too_large = _bad_but_shaped(cells, present & ~ok, RATE_TOO_LARGE_PATTERN)
+        report(problems, file, raw, name, too_large,
+               lambda v: f"rate {v!r} is too large: at most {MAX_RATE_INTEGER_DIGITS} digits before the decimal point")
+        report(problems, file, raw, name, present & ~ok & ~too_large,
                 lambda v: f"bad rate {v!r}: expected a decimal with at most 6 decimals")
         micro = rate_series(cells.where(ok))
         if kind == "rate":
@@ -205,19 +302,29 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
                     lambda v: f"rate {v!r} must be greater than 0")
         return micro
     if kind == "number":
-        values = pd.to_numeric(cells, errors="coerce")
-        report(problems, file, raw, name, present & values.isna(), lambda v: f"bad number {v!r}")
-        return values.astype("float64")
+        ok = _fullmatch(cells, NUMBER_PATTERN)
+        values = pd.to_numeric(cells.where(ok), errors="coerce").astype("float64")
+        report(problems, file, raw, name, present & ~ok, lambda v: f"bad number {v!r}")
+        infinite = np.isinf(values)
+        report(problems, file, raw, name, infinite, lambda v: f"number {v!r} is too large")
+        return values.mask(infinite)
     if kind == "date":
         ok = _fullmatch(cells, DATE_PATTERN)
-        values = pd.to_datetime(cells.where(ok), format="%Y-%m-%d", errors="coerce")
-        report(problems, file, raw, name, present & values.isna(),
+        open_end = ok & (cells >= OPEN_END_FROM).fillna(False) if column.open_end else ok & False
+        outside = ok & ~open_end & ((cells < EARLIEST) | (cells >= AFTER_LATEST)).fillna(False)
+        values = pd.to_datetime(cells.where(ok & ~open_end & ~outside), format="%Y-%m-%d", errors="coerce")
+        report(problems, file, raw, name, present & ~open_end & ~outside & values.isna(),
                 lambda v: f"bad date {v!r}: expected YYYY-MM-DD")
+        open_hint = f" (an end still open is empty, or {OPEN_END_FROM}-01-01 or later such as 9999-12-31)" \
+            if column.open_end else ""
+        report(problems, file, raw, name, outside, lambda v: f"date {v!r} is outside {EARLIEST}..{LATEST}{open_hint}")
         return values
     if kind == "ts":
-        values = parse_timestamps(cells, timezone)
-        report(problems, file, raw, name, present & values.isna(),
+        values, trouble = parse_timestamps(cells, timezone)
+        report(problems, file, raw, name, present & values.isna() & trouble.isna(),
                 lambda v: f"bad timestamp {v!r}: expected ISO 8601 such as 2021-03-04T09:15:00")
+        report(problems, file, raw, name, trouble.notna(), lambda v, why: TIME_TROUBLE[why].format(v=v, tz=timezone),
+               context=trouble)
         return values
     if kind == "currency":
         report(problems, file, raw, name, present & ~_fullmatch(cells, CURRENCY_PATTERN),
@@ -231,19 +338,51 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
     return cells
 
 
-def parse_timestamps(cells: pd.Series, timezone: str) -> pd.Series:
-    """ISO 8601 text -> UTC timestamps; without an offset a time is in the case timezone."""
+def _bad_but_shaped(cells: pd.Series, bad: pd.Series, shape: str) -> pd.Series:
+    """Among the ``bad`` cells, those that fit ``shape`` (say, money with too many digits)."""
+    if not bad.any():
+        return bad
+    return bad & _fullmatch(cells.where(bad), shape)
+
+
+TIME_TROUBLE = {
+    "outside": "timestamp {v!r} is outside " + f"{EARLIEST}..{LATEST}",
+    "gap": "nonexistent local time {v!r} (DST gap) in {tz}: the clocks skipped it; check it, or add an offset",
+    "ambiguous": "ambiguous local time {v!r} (DST change) in {tz}: add an offset",
+}
+
+
+def parse_timestamps(cells: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series]:
+    """ISO 8601 text -> UTC timestamps, and why a well-formed time has none (TIME_TROUBLE keys).
+
+    Without an offset a time is in the case timezone, where it may not exist (the hour skipped
+    when clocks go forward, as China's did 1986-1991) or exist twice (the hour repeated).
+
+    >>> times, trouble = parse_timestamps(pd.Series(["1986-05-04T02:30:00", "1986-09-14T01:30:00",
+    ...                                              "1600-01-01T00:00:00", "1986-05-04T03:30:00"]), "Asia/Shanghai")
+    >>> trouble.tolist(), str(times[3])
+    (['gap', 'ambiguous', 'outside', <NA>], '1986-05-03 18:30:00+00:00')
+    """
     ok = _fullmatch(cells, TS_PATTERN) & cells.notna()
+    outside = ok & ((cells < EARLIEST) | (cells >= AFTER_LATEST)).fillna(False)
+    ok &= ~outside
     with_offset = ok & _fullmatch(cells, TS_OFFSET_PATTERN)
     naive = ok & ~with_offset
     result = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns, UTC]")
+    trouble = pd.Series(pd.NA, index=cells.index, dtype="string")
+    trouble[outside] = "outside"
     if naive.any():
         local = pd.to_datetime(cells[naive].str.replace(" ", "T", regex=False), format="ISO8601", errors="coerce")
-        result[naive] = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+        placed = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+        unplaced = local.notna() & placed.isna()
+        if unplaced.any():
+            shifted = local[unplaced].dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+            trouble[shifted.index] = np.where(shifted.notna(), "gap", "ambiguous")
+        result[naive] = placed.dt.tz_convert("UTC")
     if with_offset.any():
         result[with_offset] = pd.to_datetime(cells[with_offset].str.replace(" ", "T", regex=False),
                                              format="ISO8601", utc=True, errors="coerce")
-    return result
+    return result, trouble
 
 
 def local_dates(ts: pd.Series, timezone: str) -> pd.Series:

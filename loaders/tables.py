@@ -15,8 +15,10 @@ positive_money like money, > 0
 rate           decimal in 0..1, at most 6 decimals -> integer millionths
 fx_rate        decimal > 0, at most 6 decimals -> integer millionths
 number         a decimal number (quantities, prices) -> float
-date           YYYY-MM-DD
-ts             ISO 8601 date-time, offset optional (the case timezone when absent)
+date           YYYY-MM-DD, 1900-01-01 .. 2199-12-31; in an ``open_end`` column (a period's
+               end) a far-future sentinel such as 9999-12-31 (year 9000 or later) means open
+ts             ISO 8601 date-time, offset optional (the case timezone when absent),
+               1900-01-01 .. 2199-12-31
 currency       ISO 4217 code, three capital letters
 enum           one of ``values``
 id_list        ``;``-separated identifiers
@@ -35,6 +37,7 @@ class Column:
     required: bool = False
     references: tuple[str, ...] = ()  # tables whose key this column must name
     values: tuple[str, ...] = ()  # allowed values for kind "enum"
+    open_end: bool = False  # a date ending a period: 9999-12-31 and the like mean "still open"
     description: str = ""
 
 
@@ -109,7 +112,7 @@ TABLES: tuple[Table, ...] = (
         Column("person_id", "id", True, references=("persons",)),
         Column("org_id", "id", True, references=("vendors", "gangs", "platforms")),
         Column("role", "enum", True, values=ROLES),
-        Column("start", "date"), Column("end", "date"),
+        Column("start", "date"), Column("end", "date", open_end=True),
     ), description="known roles and their periods"),
     Table("agents", True, (
         Column("agent_id", "id", True),
@@ -117,7 +120,7 @@ TABLES: tuple[Table, ...] = (
         Column("person_id", "id", references=("persons",)),
         Column("parent_agent_id", "id", references=("agents",)),
         Column("rebate_rate", "rate"), Column("commission_rate", "rate"),
-        Column("joined_on", "date"), Column("left_on", "date"),
+        Column("joined_on", "date"), Column("left_on", "date", open_end=True),
     ), key="agent_id", description="the agent hierarchy of each platform back end"),
     Table("clients", True, (
         Column("client_id", "id", True),

@@ -225,7 +225,9 @@ def test_wide_chinese_ledger_export(tmp_path):
 def test_undecodable_bytes(tmp_path):
     folder = write_case(tmp_path / "case", minimal_case())
     (folder / "persons.csv").write_bytes(b"person_id,name\nPER1,\xff\xff\xff\n")
-    assert [str(p) for p in read_case(folder)[1]] == ["persons.csv:2:6: not valid UTF-8 or GB18030 text"]
+    assert [str(p) for p in read_case(folder)[1]] == [
+        "persons.csv:2:2: not valid UTF-8 or GB18030 text (a damaged byte, or another encoding: pin the file's "
+        "encoding in case.yaml, e.g. encodings: {persons.csv: big5})"]
 
 
 def test_extra_columns_are_kept(tmp_path):
