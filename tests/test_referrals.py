@@ -120,7 +120,8 @@ def test_sections_of_the_hand_written_case(tmp_path):
     assert evidence.loc["payment_to_vendor", ["txn_id", "amount", "to_account", "date"]].tolist() == [
         "TX2", 80000000, "BV1", "2019-03-01 12:00:00"]
     subjects = set(zip(packet["figures"]["subject_type"], packet["figures"]["subject_id"]))
-    assert subjects == {("gang", "G1"), ("platform", "P1"), ("person", "PER1")}
+    # PER2, G1's salesman and agent A2, is bound to G1 by those records (hard facts)
+    assert subjects == {("gang", "G1"), ("platform", "P1"), ("person", "PER1"), ("person", "PER2")}
 
 
 def test_unmask_shows_identifiers(tmp_path):
