@@ -4,31 +4,40 @@ run by one controller, as in the 伊世顿 case, found from the case's own recor
 Which accounts: ``trading``, ``sub`` and ``mother`` accounts (the broker side; bank and
 payment accounts move the money and are evidence, not members).
 
-Evidence that two accounts are run together (each kind becomes an item of ``evidence``):
+Evidence that two accounts are run together, each kept only when chance is an unlikely
+explanation at the case's own volume (:mod:`.chance`: a Poisson upper tail below the level
+``FAMILY_ERROR_RATE`` (1 %) / the number of candidate pairs — Bonferroni, so the chance that
+even one link of the case is chance's doing stays below 1 % however large the case). Each
+becomes an item of ``evidence``, with the numbers an investigator needs to defend it:
 
-``shared_device:<device_id>`` / ``shared_ip:<ip>``
-    Both accounts were logged into from the same device (or IP address) *habitually*: on at
-    least ``MIN_HABIT_DAYS`` (3) different days each, in the case timezone. Once or twice is
-    what a hotel, a café or a VPN exit does to unrelated people now and then; a controller
-    works every account from his own machines day after day. A device or IP seen with more
-    than ``MAX_SHARED_USERS`` (50) distinct users (accounts accessed and actors logging in,
-    over all logins) is a public facility — proxy, VPN exit, internet café — and is ignored:
-    50 is well above the largest group on record (伊世顿: 31 borrowed accounts and its own).
-    An IP is moreover a network exit, not a machine: one seen from more than
-    ``MAX_IP_DEVICES`` (5) distinct devices is a shared network (VPN, public Wi-Fi, carrier
-    NAT), since a controller works from a handful of machines of his own, and is ignored.
-``common_funding:<account_id>``
-    One account paid money (``bank_transfers``) into several of them: a controller funds
-    the margin of the accounts he borrowed. A payer of more than ``MAX_FUNDED_ACCOUNTS``
-    (50) broker-side accounts is a payment or clearing hub, not one controller, and is
-    ignored.
-``sync_orders:<n>``
+``shared_device:<device_id> (<u> users, <d> days)`` / ``shared_ip:<ip> (…)``
+    The account was logged into from a device (or IP address) that another broker-side
+    account also used, on ``d`` local days (case timezone): more than chance explains. A
+    stranger lands on an identifier with ``u`` distinct users (accounts accessed and actors
+    logging in, over all logins) among the case's N login users on at most a share
+    (u − 1) / N of his login-days; the account's ``d`` days there must be improbable under
+    that (candidates: the broker-side accounts that logged in). A public address with
+    thousands of users is weak evidence, a device of 2 holders used on 10 days strong; a
+    one-off visit is never enough. Two or more accounts must pass on the same identifier.
+``common_funding:<account_id> (funds <n> accounts)``
+    One account paid money (``bank_transfers``) into ``n`` broker-side accounts, this one
+    among them: a controller funds the margin of the accounts he borrowed. A payment is one
+    act, not a count that chance inflates with volume, so it is judged by the payer's reach:
+    a payer of more than ``MAX_FUNDED_ACCOUNTS`` (50) broker-side accounts is a payment or
+    clearing hub (or a payroll), not one controller, and is ignored — 50 is well above the
+    largest group on record (伊世顿: 31 borrowed accounts and its own).
+``sync_orders:<n> (expected <e>)``
     Synchronised orders: fills of the same instrument on two accounts within
-    ``SYNC_WINDOW_MS`` (100 ms) of each other, of different broker orders, *repeatedly*: at
-    least ``MIN_SYNC_PAIRS`` (5) such pairs between the two accounts (5 echoes the exchanges'
-    abnormal-trading rule of 5 self-trades; chance coincidences between unrelated busy
-    accounts stay below it). ``n`` is the account's synchronised pairs with the accounts it
-    is linked to this way.
+    ``SYNC_WINDOW_MS`` (100 ms) of each other, of different broker orders, more often than
+    chance explains. Two unrelated accounts with n_a and n_b fills of an instrument on a
+    (UTC) day whose fills span S (first to last fill of every broker-side account) meet
+    n_a × n_b × 2·100 ms / S times by chance; summed over their common instrument-days that
+    is the pair's expectation. Fills bunch (the open, news, whole seconds), so chance is
+    allowed ``CLUSTERING_ALLOWANCE`` (10) times that; the observed pairs must still be
+    improbable (candidates: the accounts with fills). ``n`` is the account's synchronised
+    pairs with the accounts it is linked to this way, ``e`` their chance expectation.
+    Busy unrelated accounts may meet hundreds of times and stay unlinked; a controller's
+    accounts meet thousands of times more often than chance.
 
 The evidence makes a graph among accounts (all accounts sharing one device, IP or payer are
 linked; two accounts with repeated synchronised orders are linked); every connected component
@@ -69,9 +78,9 @@ float64 rounded to 6 decimals.
 >>> groups = account_groups(load_case("mycase"))                   # doctest: +SKIP
 >>> groups[["group_id", "account_id", "controller_id", "evidence"]]  # doctest: +SKIP
   group_id account_id controller_id                                               evidence
-0    AG-SA         SA          PER9  shared_device:DX;shared_ip:10.9.9.9;common_funding:BC9
-1    AG-SA         SB          PER9                       common_funding:BC9;sync_orders:5
-2    AG-SA         SC          PER9           shared_device:DX;shared_ip:10.9.9.9;sync_orders:5
+0    AG-SA         SA          PER9  shared_device:DX (2 users, 8 days);common_funding:BC9 (funds 2 accounts)
+1    AG-SA         SB          PER9  common_funding:BC9 (funds 2 accounts);sync_orders:5 (expected 0.0012)
+2    AG-SA         SC          PER9                  shared_device:DX (2 users, 8 days);sync_orders:5 (expected 0.0012)
 """
 
 from __future__ import annotations
@@ -304,7 +313,9 @@ def pair_expectations(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.D
     matrices over the accounts in ``counted`` (a few hundred; instrument-days a few thousand)."""
     if counted.empty:
         return np.zeros(0)
-    accounts = pd.Index(pd.unique(pd.concat([counted["account_a"], counted["account_b"]])))
+    # Sorted rows and columns: the same sums in the same order, whichever engine fetched the frames.
+    accounts = pd.Index(sorted(set(counted["account_a"]) | set(counted["account_b"])))
+    spans = spans.sort_values(["instrument", "day"])
     mine = activity[is_in(activity["account_id"], accounts)]
     columns = pd.MultiIndex.from_frame(spans[["instrument", "day"]])
     matrix = np.zeros((len(accounts), len(columns)))
