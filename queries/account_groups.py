@@ -76,11 +76,13 @@ float64 rounded to 6 decimals.
 
 >>> from casegraph.loaders.case import load_case                    # doctest: +SKIP
 >>> groups = account_groups(load_case("mycase"))                   # doctest: +SKIP
->>> groups[["group_id", "account_id", "controller_id", "evidence"]]  # doctest: +SKIP
-  group_id account_id controller_id                                               evidence
-0    AG-SA         SA          PER9  shared_device:DX (2 users, 8 days);common_funding:BC9 (funds 2 accounts)
-1    AG-SA         SB          PER9  common_funding:BC9 (funds 2 accounts);sync_orders:5 (expected 0.0012)
-2    AG-SA         SC          PER9                  shared_device:DX (2 users, 8 days);sync_orders:5 (expected 0.0012)
+>>> groups[["group_id", "account_id", "controller_id"]]             # doctest: +SKIP
+  group_id account_id controller_id
+0    AG-SA         SA          PER9
+1    AG-SA         SB          PER9
+2    AG-SA         SC          PER9
+>>> groups.loc[1, "evidence"]                                      # doctest: +SKIP
+'common_funding:BC9 (funds 2 accounts);sync_orders:5 (expected 0.0011)'
 """
 
 from __future__ import annotations
