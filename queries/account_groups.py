@@ -129,22 +129,20 @@ def is_in(values: pd.Series, ids) -> np.ndarray:
     return values.map(pd.Series(True, index=pd.Index(ids).dropna().unique())).notna().to_numpy()
 
 
-def identifier_reach(logins: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Per device (or IP): ``users``, the distinct accounts accessed and actors logging in
-    from it, and ``devices``, the distinct devices seen on it.
+def identifier_users(logins: pd.DataFrame, column: str) -> pd.Series:
+    """Per device (or IP): its distinct users, the accounts accessed and actors logging in
+    from it.
 
     >>> logins = pd.DataFrame({"ip": ["1.1.1.1"] * 3, "account_id": ["A", "A", None],
-    ...                        "actor_id": [None, "P1", "P2"], "device_id": ["D1", "D1", "D2"]})
-    >>> identifier_reach(logins, "ip").loc["1.1.1.1"].tolist()
-    [3, 2]
+    ...                        "actor_id": [None, "P1", "P2"]})
+    >>> identifier_users(logins, "ip").to_dict()
+    {'1.1.1.1': 3}
     """
     users = pd.concat([
         pd.DataFrame({"key": logins[column], "user": "account:" + logins["account_id"].astype("string")}),
         pd.DataFrame({"key": logins[column], "user": "actor:" + logins["actor_id"].astype("string")}),
     ]).dropna().drop_duplicates()
-    devices = pd.DataFrame({"key": logins[column], "device": logins["device_id"]}).dropna().drop_duplicates()
-    return pd.DataFrame({"users": users.groupby("key").size(),
-                         "devices": devices.groupby("key").size()}).fillna(0).astype("int64")
+    return users.groupby("key").size().astype("int64")
 
 
 def login_users(logins: pd.DataFrame) -> int:
@@ -172,8 +170,8 @@ def identifier_use(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
         days = rows.groupby(["key", "account_id"]).size().rename("days").reset_index()
         days = days[(days.groupby("key")["account_id"].transform("size") >= 2).to_numpy()]
         login_days = rows.drop_duplicates(["account_id", "day"]).groupby("account_id").size()
-        reach = identifier_reach(logins[is_in(logins[column], days["key"])], column)
-        used.append(days.assign(evidence=evidence, users=days["key"].map(reach["users"]),
+        users = identifier_users(logins[is_in(logins[column], days["key"])], column)
+        used.append(days.assign(evidence=evidence, users=days["key"].map(users),
                                 login_days=days["account_id"].map(login_days)))
     frame = pd.concat(used, ignore_index=True)[list(IDENTIFIER_USE_COLUMNS)]
     return frame.astype({"users": "int64", "days": "int64", "login_days": "int64"})
