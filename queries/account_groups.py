@@ -498,23 +498,34 @@ def finish_groups(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["group_id", "account_id"], ignore_index=True)
 
 
-def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
-                   window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
-    """account_groups.csv: one row per account of every group, with the group's evidence,
-    controller and figures (see the module's docstring for every rule)."""
-    accounts = broker_side_accounts(case)
-    funding = funding_transfers(case, accounts)
+def evidence_links(case: Case, accounts: pd.DataFrame, funding: pd.DataFrame, fills: pd.DataFrame,
+                   pairs: pd.DataFrame, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
+                   window_ms: int = SYNC_WINDOW_MS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The evidence kept against chance: (links, synced) — shared identifiers and common
+    funding as (account_id, evidence, key, detail), synchronised orders as (account_a,
+    account_b, pairs, expected). Frames: :func:`broker_side_accounts`, :func:`funding_transfers`,
+    :func:`broker_fills`, :func:`sync_fill_pairs`."""
     logins = case["logins"]
     logged_in = logins["account_id"][is_in(logins["account_id"], accounts.index)].nunique()
     links = pd.concat([identifier_links(identifier_use(case, accounts), n_users=login_users(logins),
                                         n_candidates=logged_in),
                        funding_links(funding, max_funded)],
                       ignore_index=True)
-    fills = broker_fills(case, accounts)
-    pairs = sync_fill_pairs(fills, window_ms)
     activity, spans = fill_activity(fills)
     synced = sync_links(counted_pairs(pairs), activity, spans, n_candidates=fills["account_id"].nunique(),
                         window_ms=window_ms)
+    return links, synced
+
+
+def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
+                   window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
+    """account_groups.csv: one row per account of every group, with the group's evidence,
+    controller and figures (see the module's docstring for every rule)."""
+    accounts = broker_side_accounts(case)
+    funding = funding_transfers(case, accounts)
+    fills = broker_fills(case, accounts)
+    pairs = sync_fill_pairs(fills, window_ms)
+    links, synced = evidence_links(case, accounts, funding, fills, pairs, max_funded=max_funded, window_ms=window_ms)
     members = group_membership(links, synced)
     if members.empty:
         return finish_groups(pd.DataFrame())
