@@ -4,11 +4,14 @@
     .venv/bin/casegraph neo4j start
     .venv/bin/python bench/groups.py --neo4j                   # and the Neo4j engine on the first seed
     .venv/bin/python bench/groups.py --cases /tmp/cases --neo4j --skip-load   # reuse cases and the load
+    .venv/bin/python bench/groups.py --scale tiny,small,seed   # several scales, same seeds
+    .venv/bin/python bench/groups.py --scale 200000 --seeds 11 --groups-only   # 10x seed: groups alone
 
-Per seed: pairwise precision / recall / F1 of the account groups against
-truth/account_groups.csv, whether every true group's controller is found, whether the fraud
-platform (truth/gangs.csv) is flagged with no other, and the seconds of each function. With
-``--neo4j``: the same functions in Cypher on the first seed's case (loaded first unless
+Per scale and seed: pairwise precision / recall / F1 of the account groups against
+truth/account_groups.csv, whether every true group's controller is found, the evidence links
+kept against chance, whether the fraud platform (truth/gangs.csv) is flagged with no other,
+and the seconds of each function (``--groups-only``: the account groups alone). With
+``--neo4j``: the same functions in Cypher on the first case (loaded first unless
 ``--skip-load``), and whether both engines return the same frames.
 """
 
@@ -53,16 +56,28 @@ def fraud_verdict(folder: Path, fraud: pd.DataFrame) -> str:
            f"{len(flagged - true)} false"
 
 
-def memory_run(folder: Path) -> tuple[Case, dict[str, pd.DataFrame]]:
+def group_scores(groups: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
+    """quality.csv's pairwise scores over every account the truth or the analysis groups."""
+    accounts = pd.Index(sorted(set(truth["account_id"]) | set(groups["account_id"])))
+    return grouping_scores(truth.set_index("account_id")["group_id"].reindex(accounts),
+                           groups.drop_duplicates("account_id").set_index("account_id")["group_id"].reindex(accounts))
+
+
+def memory_run(folder: Path, groups_only: bool = False) -> tuple[Case, dict[str, pd.DataFrame]]:
     case, read = timed(lambda: load_case(folder))
     groups, t_groups = timed(lambda: account_groups(case))
+    truth = pd.read_csv(folder / "truth" / "account_groups.csv", dtype=str)
+    scores = group_scores(groups, truth)
+    kinds = groups["evidence"].str.findall(r"(?:^|;)([a-z_]+):").explode().value_counts()
+    print(f"  groups: {groups['group_id'].nunique()} found / {truth['group_id'].nunique()} true; "
+          f"P {scores['pairwise_precision']:.3f} R {scores['pairwise_recall']:.3f} "
+          f"F1 {scores['pairwise_f1']:.3f}; controllers {'all right' if controllers_found(groups, truth) else 'WRONG'}")
+    print(f"  evidence items kept: {', '.join(f'{kind} {n}' for kind, n in kinds.items())}")
+    if groups_only:
+        print(f"  memory: read {read:.1f} s; account_groups {t_groups:.2f} s")
+        return case, {"groups": groups}
     fake, t_fake = timed(lambda: fake_trades(case))
     fraud, t_fraud = timed(lambda: platform_fraud(case, fake))
-    truth = pd.read_csv(folder / "truth" / "account_groups.csv", dtype=str)
-    scores = pairwise_scores(groups, truth)
-    print(f"  groups: {groups['group_id'].nunique()} found / {truth['group_id'].nunique()} true; "
-          f"P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}; "
-          f"controllers {'all right' if controllers_found(groups, truth) else 'WRONG'}")
     print(f"  {fraud_verdict(folder, fraud)}; {len(fake):,} fake trades")
     print(f"  memory: read {read:.1f} s; account_groups {t_groups:.2f} s, fake_trades {t_fake:.2f} s, "
           f"platform_fraud {t_fraud:.2f} s")
@@ -83,6 +98,8 @@ def neo4j_run(case: Case, frames: dict[str, pd.DataFrame], skip_load: bool) -> N
             print(f"  neo4j load: {seconds:.1f} s")
         for name, work in (("groups", account_groups_neo4j), ("fake", fake_trades_neo4j),
                            ("fraud", platform_fraud_neo4j)):
+            if name not in frames:
+                continue
             timed(lambda: work(driver))  # first run: Cypher planning and a cold page cache
             frame, seconds = timed(lambda: work(driver))
             same = frame.equals(frames[name]) and (frame.dtypes == frames[name].dtypes).all()
@@ -92,18 +109,20 @@ def neo4j_run(case: Case, frames: dict[str, pd.DataFrame], skip_load: bool) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default="7,1,2,3")
-    parser.add_argument("--scale", default="seed")
+    parser.add_argument("--scale", default="seed", help="scales, comma-separated (names or numbers of clients)")
+    parser.add_argument("--groups-only", action="store_true", help="time and score the account groups alone")
     parser.add_argument("--cases", type=Path, help="folder for the generated cases (reused when present)")
     parser.add_argument("--neo4j", action="store_true", help="also time the Neo4j engine on the first seed")
     parser.add_argument("--skip-load", action="store_true", help="the first seed's case is already loaded")
     args = parser.parse_args()
     cases = args.cases or Path(tempfile.mkdtemp(prefix="casegraph-groups-"))
-    for k, seed in enumerate(int(s) for s in args.seeds.split(",")):
-        folder = cases / f"{args.scale}-{seed}"
+    runs = [(scale, int(seed)) for scale in args.scale.split(",") for seed in args.seeds.split(",")]
+    for k, (scale, seed) in enumerate(runs):
+        folder = cases / f"{scale}-{seed}"
         if not (folder / "truth" / "account_groups.csv").is_file():
-            generate_case(folder, scale=args.scale, seed=seed)
-        print(f"seed {seed} ({args.scale}, {folder}):")
-        case, frames = memory_run(folder)
+            generate_case(folder, scale=scale, seed=seed)
+        print(f"seed {seed} ({scale}, {folder}):")
+        case, frames = memory_run(folder, args.groups_only)
         if args.neo4j and k == 0:
             neo4j_run(case, frames, args.skip_load)
 

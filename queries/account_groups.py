@@ -4,31 +4,40 @@ run by one controller, as in the 伊世顿 case, found from the case's own recor
 Which accounts: ``trading``, ``sub`` and ``mother`` accounts (the broker side; bank and
 payment accounts move the money and are evidence, not members).
 
-Evidence that two accounts are run together (each kind becomes an item of ``evidence``):
+Evidence that two accounts are run together, each kept only when chance is an unlikely
+explanation at the case's own volume (:mod:`.chance`: a Poisson upper tail below the level
+``FAMILY_ERROR_RATE`` (1 %) / the number of candidate pairs — Bonferroni, so the chance that
+even one link of the case is chance's doing stays below 1 % however large the case). Each
+becomes an item of ``evidence``, with the numbers an investigator needs to defend it:
 
-``shared_device:<device_id>`` / ``shared_ip:<ip>``
-    Both accounts were logged into from the same device (or IP address) *habitually*: on at
-    least ``MIN_HABIT_DAYS`` (3) different days each, in the case timezone. Once or twice is
-    what a hotel, a café or a VPN exit does to unrelated people now and then; a controller
-    works every account from his own machines day after day. A device or IP seen with more
-    than ``MAX_SHARED_USERS`` (50) distinct users (accounts accessed and actors logging in,
-    over all logins) is a public facility — proxy, VPN exit, internet café — and is ignored:
-    50 is well above the largest group on record (伊世顿: 31 borrowed accounts and its own).
-    An IP is moreover a network exit, not a machine: one seen from more than
-    ``MAX_IP_DEVICES`` (5) distinct devices is a shared network (VPN, public Wi-Fi, carrier
-    NAT), since a controller works from a handful of machines of his own, and is ignored.
-``common_funding:<account_id>``
-    One account paid money (``bank_transfers``) into several of them: a controller funds
-    the margin of the accounts he borrowed. A payer of more than ``MAX_FUNDED_ACCOUNTS``
-    (50) broker-side accounts is a payment or clearing hub, not one controller, and is
-    ignored.
-``sync_orders:<n>``
+``shared_device:<device_id> (<u> users, <d> days)`` / ``shared_ip:<ip> (…)``
+    The account was logged into from a device (or IP address) that another broker-side
+    account also used, on ``d`` local days (case timezone): more than chance explains. A
+    stranger lands on an identifier with ``u`` distinct users (accounts accessed and actors
+    logging in, over all logins) among the case's N login users on at most a share
+    (u − 1) / N of his login-days; the account's ``d`` days there must be improbable under
+    that (candidates: the broker-side accounts that logged in). A public address with
+    thousands of users is weak evidence, a device of 2 holders used on 10 days strong; a
+    one-off visit is never enough. Two or more accounts must pass on the same identifier.
+``common_funding:<account_id> (funds <n> accounts)``
+    One account paid money (``bank_transfers``) into ``n`` broker-side accounts, this one
+    among them: a controller funds the margin of the accounts he borrowed. A payment is one
+    act, not a count that chance inflates with volume, so it is judged by the payer's reach:
+    a payer of more than ``MAX_FUNDED_ACCOUNTS`` (50) broker-side accounts is a payment or
+    clearing hub (or a payroll), not one controller, and is ignored — 50 is well above the
+    largest group on record (伊世顿: 31 borrowed accounts and its own).
+``sync_orders:<n> (expected <e>)``
     Synchronised orders: fills of the same instrument on two accounts within
-    ``SYNC_WINDOW_MS`` (100 ms) of each other, of different broker orders, *repeatedly*: at
-    least ``MIN_SYNC_PAIRS`` (5) such pairs between the two accounts (5 echoes the exchanges'
-    abnormal-trading rule of 5 self-trades; chance coincidences between unrelated busy
-    accounts stay below it). ``n`` is the account's synchronised pairs with the accounts it
-    is linked to this way.
+    ``SYNC_WINDOW_MS`` (100 ms) of each other, of different broker orders, more often than
+    chance explains. Two unrelated accounts with n_a and n_b fills of an instrument on a
+    (UTC) day whose fills span S (first to last fill of every broker-side account) meet
+    n_a × n_b × 2·100 ms / S times by chance; summed over their common instrument-days that
+    is the pair's expectation. Fills bunch (the open, news, whole seconds), so chance is
+    allowed ``CLUSTERING_ALLOWANCE`` (10) times that; the observed pairs must still be
+    improbable (candidates: the accounts with fills). ``n`` is the account's synchronised
+    pairs with the accounts it is linked to this way, ``e`` their chance expectation.
+    Busy unrelated accounts may meet hundreds of times and stay unlinked; a controller's
+    accounts meet thousands of times more often than chance.
 
 The evidence makes a graph among accounts (all accounts sharing one device, IP or payer are
 linked; two accounts with repeated synchronised orders are linked); every connected component
@@ -67,11 +76,13 @@ float64 rounded to 6 decimals.
 
 >>> from casegraph.loaders.case import load_case                    # doctest: +SKIP
 >>> groups = account_groups(load_case("mycase"))                   # doctest: +SKIP
->>> groups[["group_id", "account_id", "controller_id", "evidence"]]  # doctest: +SKIP
-  group_id account_id controller_id                                               evidence
-0    AG-SA         SA          PER9  shared_device:DX;shared_ip:10.9.9.9;common_funding:BC9
-1    AG-SA         SB          PER9                       common_funding:BC9;sync_orders:5
-2    AG-SA         SC          PER9           shared_device:DX;shared_ip:10.9.9.9;sync_orders:5
+>>> groups[["group_id", "account_id", "controller_id"]]             # doctest: +SKIP
+  group_id account_id controller_id
+0    AG-SA         SA          PER9
+1    AG-SA         SB          PER9
+2    AG-SA         SC          PER9
+>>> groups.loc[1, "evidence"]                                      # doctest: +SKIP
+'common_funding:BC9 (funds 2 accounts);sync_orders:5 (expected 0.0011)'
 """
 
 from __future__ import annotations
@@ -84,13 +95,12 @@ from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
 from casegraph.loaders.read import local_dates
 
+from .chance import CLUSTERING_ALLOWANCE, beyond_chance, expected_coincidences, expected_visits
+
 BROKER_SIDE_KINDS = ("trading", "mother", "sub")
-MIN_HABIT_DAYS = 3
-MAX_SHARED_USERS = 50
-MAX_IP_DEVICES = 5
 MAX_FUNDED_ACCOUNTS = 50
 SYNC_WINDOW_MS = 100
-MIN_SYNC_PAIRS = 5
+DAY_US = 86_400_000_000
 
 IDENTIFIERS = (("device_id", "shared_device"), ("ip", "shared_ip"))
 EVIDENCE_ORDER = ("shared_device", "shared_ip", "common_funding", "sync_orders")
@@ -101,7 +111,9 @@ GROUP_COLUMNS = ("group_id", "account_id", "holder_person_id", "controller_id", 
 TEXT_COLUMNS = ("group_id", "account_id", "holder_person_id", "controller_id", "evidence")
 COUNT_COLUMNS = ("self_trade_count", "sync_order_pairs")
 FLOAT_COLUMNS = ("self_trade_qty", "volume_share", "self_trade_notional_points", "orders_within_100ms_share")
-LINK_COLUMNS = ("account_id", "evidence", "key")
+LINK_COLUMNS = ("account_id", "evidence", "key", "detail")
+SYNC_COLUMNS = ("account_a", "account_b", "pairs", "expected")
+IDENTIFIER_USE_COLUMNS = ("evidence", "key", "users", "account_id", "days", "login_days")
 
 
 # -- the accounts and the evidence ---------------------------------------------------------------
@@ -117,46 +129,71 @@ def is_in(values: pd.Series, ids) -> np.ndarray:
     return values.map(pd.Series(True, index=pd.Index(ids).dropna().unique())).notna().to_numpy()
 
 
-def identifier_reach(logins: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Per device (or IP): ``users``, the distinct accounts accessed and actors logging in
-    from it, and ``devices``, the distinct devices seen on it.
+def identifier_users(logins: pd.DataFrame, column: str) -> pd.Series:
+    """Per device (or IP): its distinct users, the accounts accessed and actors logging in
+    from it.
 
     >>> logins = pd.DataFrame({"ip": ["1.1.1.1"] * 3, "account_id": ["A", "A", None],
-    ...                        "actor_id": [None, "P1", "P2"], "device_id": ["D1", "D1", "D2"]})
-    >>> identifier_reach(logins, "ip").loc["1.1.1.1"].tolist()
-    [3, 2]
+    ...                        "actor_id": [None, "P1", "P2"]})
+    >>> identifier_users(logins, "ip").to_dict()
+    {'1.1.1.1': 3}
     """
     users = pd.concat([
         pd.DataFrame({"key": logins[column], "user": "account:" + logins["account_id"].astype("string")}),
         pd.DataFrame({"key": logins[column], "user": "actor:" + logins["actor_id"].astype("string")}),
     ]).dropna().drop_duplicates()
-    devices = pd.DataFrame({"key": logins[column], "device": logins["device_id"]}).dropna().drop_duplicates()
-    return pd.DataFrame({"users": users.groupby("key").size(),
-                         "devices": devices.groupby("key").size()}).fillna(0).astype("int64")
+    return users.groupby("key").size().astype("int64")
 
 
-def identifier_links(case: Case, accounts: pd.DataFrame, min_days: int = MIN_HABIT_DAYS,
-                     max_users: int = MAX_SHARED_USERS, max_ip_devices: int = MAX_IP_DEVICES) -> pd.DataFrame:
-    """(account_id, evidence, key) for devices and IPs that at least two broker-side accounts
-    used habitually (≥ ``min_days`` local days each) and that are not public (≤ ``max_users``
-    distinct users; an IP also ≤ ``max_ip_devices`` distinct devices)."""
+def login_users(logins: pd.DataFrame) -> int:
+    """Distinct users in the logins: accounts accessed and actors logging in.
+
+    >>> login_users(pd.DataFrame({"account_id": ["A", "A", None], "actor_id": [None, "P1", "A"]}))
+    3
+    """
+    accounts = logins["account_id"].dropna().unique()
+    actors = logins["actor_id"].dropna().unique()
+    return len(accounts) + len(actors)
+
+
+def identifier_use(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
+    """Per device (IP) and broker-side account on it, where two or more such accounts used it:
+    (evidence, key, users, account_id, days, login_days) — the identifier's distinct users,
+    the account's local days on it, and its local days of logins on any device (IP)."""
     logins = case["logins"]
     day = local_dates(logins["ts"], case.config.timezone)
     broker_side = is_in(logins["account_id"], accounts.index)
-    links = []
+    used = []
     for column, evidence in IDENTIFIERS:
-        reach = identifier_reach(logins, column)
-        private = reach["users"] <= max_users
-        if column == "ip":
-            private &= reach["devices"] <= max_ip_devices
-        used = pd.DataFrame({"key": logins[column], "account_id": logins["account_id"], "day": day})[
-            broker_side & logins[column].notna().to_numpy()]
-        days = used.drop_duplicates().groupby(["key", "account_id"]).size()
-        habitual = days[days >= min_days].reset_index()[["key", "account_id"]]
-        habitual = habitual[is_in(habitual["key"], private.index[private])]
-        shared = habitual.groupby("key")["account_id"].transform("size") >= 2
-        links.append(habitual[shared.to_numpy()].assign(evidence=evidence))
-    return _links_frame(pd.concat(links, ignore_index=True))
+        rows = pd.DataFrame({"key": logins[column], "account_id": logins["account_id"], "day": day})[
+            broker_side & logins[column].notna().to_numpy()].drop_duplicates()
+        days = rows.groupby(["key", "account_id"]).size().rename("days").reset_index()
+        days = days[(days.groupby("key")["account_id"].transform("size") >= 2).to_numpy()]
+        login_days = rows.drop_duplicates(["account_id", "day"]).groupby("account_id").size()
+        users = identifier_users(logins[is_in(logins[column], days["key"])], column)
+        used.append(days.assign(evidence=evidence, users=days["key"].map(users),
+                                login_days=days["account_id"].map(login_days)))
+    frame = pd.concat(used, ignore_index=True)[list(IDENTIFIER_USE_COLUMNS)]
+    return frame.astype({"users": "int64", "days": "int64", "login_days": "int64"})
+
+
+def identifier_links(use: pd.DataFrame, *, n_users: int, n_candidates: int) -> pd.DataFrame:
+    """(account_id, evidence, key, detail) for devices and IPs that two or more broker-side
+    accounts used on more days than chance explains: an account's days on an identifier beyond
+    :func:`.chance.expected_visits` (its login-days × the identifier's reach among ``n_users``),
+    at the level of ``n_candidates`` accounts. ``use``: :func:`identifier_use`'s frame (either
+    engine's). detail: ``(<users> users, <days> days)``, the account's days on it.
+
+    >>> use = pd.DataFrame({"evidence": "shared_device", "key": "D1", "users": 2, "account_id": ["A", "B"],
+    ...                     "days": [9, 12], "login_days": [10, 15]})
+    >>> identifier_links(use, n_users=1_000, n_candidates=1_000)["detail"].tolist()
+    ['(2 users, 9 days)', '(2 users, 12 days)']
+    """
+    expected = expected_visits(use["login_days"], use["users"], n_users=n_users)
+    habitual = use[beyond_chance(use["days"], expected, n_candidates=n_candidates)]
+    shared = habitual[(habitual.groupby(["evidence", "key"])["account_id"].transform("size") >= 2).to_numpy()]
+    detail = "(" + shared["users"].astype(str) + " users, " + shared["days"].astype(str) + " days)"
+    return _links_frame(shared.assign(detail=detail))
 
 
 def funding_transfers(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
@@ -169,11 +206,18 @@ def funding_transfers(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
 
 
 def funding_links(funding: pd.DataFrame, max_funded: int = MAX_FUNDED_ACCOUNTS) -> pd.DataFrame:
-    """(account_id, 'common_funding', source) for payers of 2..``max_funded`` broker-side accounts."""
+    """(account_id, 'common_funding', source, detail) for payers of 2..``max_funded``
+    broker-side accounts; detail: ``(funds <n> accounts)``.
+
+    >>> funding = pd.DataFrame({"source": ["BC9", "BC9", "BC1"], "account_id": ["SA", "SB", "SA"]})
+    >>> funding_links(funding)[["account_id", "key", "detail"]].values.tolist()
+    [['SA', 'BC9', '(funds 2 accounts)'], ['SB', 'BC9', '(funds 2 accounts)']]
+    """
     pairs = funding[["source", "account_id"]].drop_duplicates()
     funded = pairs.groupby("source")["account_id"].transform("size")
     common = pairs[((funded >= 2) & (funded <= max_funded)).to_numpy()]
-    return _links_frame(common.rename(columns={"source": "key"}).assign(evidence="common_funding"))
+    detail = "(funds " + funded[common.index].astype(str) + " accounts)"
+    return _links_frame(common.rename(columns={"source": "key"}).assign(evidence="common_funding", detail=detail))
 
 
 def _links_frame(links: pd.DataFrame) -> pd.DataFrame:
@@ -223,13 +267,63 @@ def sync_fill_pairs(fills: pd.DataFrame, window_ms: int = SYNC_WINDOW_MS) -> pd.
                          "account_b": b["account_id"][keep].to_numpy()})
 
 
-def sync_links(pairs: pd.DataFrame, min_pairs: int = MIN_SYNC_PAIRS) -> pd.DataFrame:
-    """Account pairs (account_a < account_b) with at least ``min_pairs`` synchronised fill pairs."""
+def counted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Synchronised fill pairs counted per pair of accounts (account_a < account_b): pairs."""
     low = np.minimum(pairs["account_a"].to_numpy(), pairs["account_b"].to_numpy())
     high = np.maximum(pairs["account_a"].to_numpy(), pairs["account_b"].to_numpy())
-    counted = pd.DataFrame({"account_a": low, "account_b": high}).groupby(
+    return pd.DataFrame({"account_a": low, "account_b": high}).groupby(
         ["account_a", "account_b"]).size().rename("pairs").reset_index()
-    return counted[counted["pairs"] >= min_pairs].reset_index(drop=True)
+
+
+def fill_activity(fills: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per account, instrument and UTC day, its fills (``n``); per instrument and day, the
+    ``span_us`` between the first and the last fill of every broker-side account."""
+    day = fills["t_us"] // DAY_US
+    activity = fills.assign(day=day).groupby(["account_id", "instrument", "day"]).size().rename("n").reset_index()
+    times = fills.assign(day=day).groupby(["instrument", "day"])["t_us"]
+    spans = (times.max() - times.min()).rename("span_us").reset_index()
+    return activity, spans
+
+
+def sync_links(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.DataFrame, *, n_candidates: int,
+               window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
+    """Pairs of accounts (account_a, account_b, pairs, expected) whose synchronised fills are
+    beyond chance: more ``pairs`` than :func:`.chance.expected_coincidences` summed over their
+    common instrument-days (``expected``) makes likely, with ``CLUSTERING_ALLOWANCE``, at the
+    level of ``n_candidates`` accounts (those with fills). Frames: :func:`counted_pairs`,
+    :func:`fill_activity` (either engine's).
+
+    >>> counted = pd.DataFrame({"account_a": ["A", "C"], "account_b": ["B", "D"], "pairs": [6, 6]})
+    >>> activity = pd.DataFrame({"account_id": ["A", "B", "C", "D"], "instrument": "HSI", "day": 1,
+    ...                          "n": [6, 6, 900, 900]})
+    >>> spans = pd.DataFrame({"instrument": ["HSI"], "day": [1], "span_us": [25_200_000_000]})
+    >>> sync_links(counted, activity, spans, n_candidates=200).round(6).values.tolist()
+    [['A', 'B', 6, 0.000286]]
+    """
+    expected = pair_expectations(counted, activity, spans, window_ms=window_ms)
+    linked = counted.assign(expected=expected)[
+        beyond_chance(counted["pairs"], expected, n_candidates=n_candidates, allowance=CLUSTERING_ALLOWANCE)]
+    return linked[list(SYNC_COLUMNS)].astype({"pairs": "int64"}).reset_index(drop=True)
+
+
+def pair_expectations(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.DataFrame, *,
+                      window_ms: int = SYNC_WINDOW_MS) -> np.ndarray:
+    """Per row of ``counted``, the chance coincidences of its two accounts: Σ over
+    instrument-days of n_a × n_b × 2·window / span, as one product of account × instrument-day
+    matrices over the accounts in ``counted`` (a few hundred; instrument-days a few thousand)."""
+    if counted.empty:
+        return np.zeros(0)
+    # Sorted rows and columns: the same sums in the same order, whichever engine fetched the frames.
+    accounts = pd.Index(sorted(set(counted["account_a"]) | set(counted["account_b"])))
+    spans = spans.sort_values(["instrument", "day"])
+    mine = activity[is_in(activity["account_id"], accounts)]
+    columns = pd.MultiIndex.from_frame(spans[["instrument", "day"]])
+    matrix = np.zeros((len(accounts), len(columns)))
+    where = columns.get_indexer(pd.MultiIndex.from_frame(mine[["instrument", "day"]]))
+    matrix[accounts.get_indexer(mine["account_id"]), where] = mine["n"].to_numpy(dtype=np.float64)
+    weight = expected_coincidences(1, 1, span_us=spans["span_us"].to_numpy(), window_us=window_ms * 1000)
+    per_pair = (matrix * weight) @ matrix.T
+    return per_pair[accounts.get_indexer(counted["account_a"]), accounts.get_indexer(counted["account_b"])]
 
 
 # -- the groups ------------------------------------------------------------------------------------
@@ -255,17 +349,30 @@ def group_membership(links: pd.DataFrame, synced: pd.DataFrame) -> pd.DataFrame:
 
 
 def evidence_text(members: pd.DataFrame, links: pd.DataFrame, synced: pd.DataFrame) -> pd.Series:
-    """Per member account, its evidence items joined by ``;`` in the order of ``EVIDENCE_ORDER``
-    (devices, IPs, payers sorted by id), ending with ``sync_orders:<n>`` when it has any."""
-    sync_per_account = pd.concat([synced[["account_a", "pairs"]].set_axis(["key", "pairs"], axis=1),
-                                  synced[["account_b", "pairs"]].set_axis(["key", "pairs"], axis=1)])
-    sync_items = (sync_per_account.groupby("key")["pairs"].sum().astype(str).rename_axis("account_id")
-                  .reset_index().rename(columns={"pairs": "key"}).assign(evidence="sync_orders"))
-    items = pd.concat([links, sync_items], ignore_index=True)
+    """Per member account, its evidence items ``<kind>:<key> <detail>`` joined by ``;`` in the
+    order of ``EVIDENCE_ORDER`` (devices, IPs, payers sorted by id), ending with
+    ``sync_orders:<n> (expected <e>)`` when it has any: its synchronised pairs with the accounts
+    it is linked to that way, and the chance expectation of those pairs (2 significant digits).
+
+    >>> members = pd.DataFrame({"account_id": ["A", "B"]})
+    >>> links = pd.DataFrame({"account_id": ["A"], "evidence": "shared_device", "key": "D1",
+    ...                       "detail": "(2 users, 9 days)"})
+    >>> synced = pd.DataFrame({"account_a": ["A"], "account_b": ["B"], "pairs": [41], "expected": [0.00031]})
+    >>> evidence_text(members, links, synced).tolist()
+    ['shared_device:D1 (2 users, 9 days);sync_orders:41 (expected 0.00031)', 'sync_orders:41 (expected 0.00031)']
+    """
+    ends = [synced[[end, "pairs", "expected"]].set_axis(["account_id", "pairs", "expected"], axis=1)
+            for end in ("account_a", "account_b")]
+    per_account = pd.concat(ends).groupby("account_id")[["pairs", "expected"]].sum()
+    sync_items = pd.DataFrame({
+        "account_id": per_account.index, "evidence": "sync_orders",
+        "key": per_account["pairs"].astype("int64").astype(str).to_numpy(),
+        "detail": [f"(expected {e:.2g})" for e in per_account["expected"]]})
+    items = pd.concat([links[list(LINK_COLUMNS)], sync_items], ignore_index=True)
     items = items[is_in(items["account_id"], members["account_id"])]
     items = items.assign(rank=items["evidence"].map({e: i for i, e in enumerate(EVIDENCE_ORDER)}))
     items = items.sort_values(["account_id", "rank", "key"])
-    text = (items["evidence"] + ":" + items["key"]).groupby(items["account_id"]).agg(";".join)
+    text = (items["evidence"] + ":" + items["key"] + " " + items["detail"]).groupby(items["account_id"]).agg(";".join)
     return members["account_id"].map(text)
 
 
@@ -391,19 +498,34 @@ def finish_groups(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["group_id", "account_id"], ignore_index=True)
 
 
-def account_groups(case: Case, min_days: int = MIN_HABIT_DAYS, max_users: int = MAX_SHARED_USERS,
-                   max_ip_devices: int = MAX_IP_DEVICES, max_funded: int = MAX_FUNDED_ACCOUNTS,
-                   window_ms: int = SYNC_WINDOW_MS, min_sync_pairs: int = MIN_SYNC_PAIRS) -> pd.DataFrame:
+def evidence_links(case: Case, accounts: pd.DataFrame, funding: pd.DataFrame, fills: pd.DataFrame,
+                   pairs: pd.DataFrame, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
+                   window_ms: int = SYNC_WINDOW_MS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The evidence kept against chance: (links, synced) — shared identifiers and common
+    funding as (account_id, evidence, key, detail), synchronised orders as (account_a,
+    account_b, pairs, expected). Frames: :func:`broker_side_accounts`, :func:`funding_transfers`,
+    :func:`broker_fills`, :func:`sync_fill_pairs`."""
+    logins = case["logins"]
+    logged_in = logins["account_id"][is_in(logins["account_id"], accounts.index)].nunique()
+    links = pd.concat([identifier_links(identifier_use(case, accounts), n_users=login_users(logins),
+                                        n_candidates=logged_in),
+                       funding_links(funding, max_funded)],
+                      ignore_index=True)
+    activity, spans = fill_activity(fills)
+    synced = sync_links(counted_pairs(pairs), activity, spans, n_candidates=fills["account_id"].nunique(),
+                        window_ms=window_ms)
+    return links, synced
+
+
+def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
+                   window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
     """account_groups.csv: one row per account of every group, with the group's evidence,
     controller and figures (see the module's docstring for every rule)."""
     accounts = broker_side_accounts(case)
     funding = funding_transfers(case, accounts)
-    links = pd.concat([identifier_links(case, accounts, min_days, max_users, max_ip_devices),
-                       funding_links(funding, max_funded)],
-                      ignore_index=True)
     fills = broker_fills(case, accounts)
     pairs = sync_fill_pairs(fills, window_ms)
-    synced = sync_links(pairs, min_sync_pairs)
+    links, synced = evidence_links(case, accounts, funding, fills, pairs, max_funded=max_funded, window_ms=window_ms)
     members = group_membership(links, synced)
     if members.empty:
         return finish_groups(pd.DataFrame())

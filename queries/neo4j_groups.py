@@ -2,10 +2,13 @@
 :mod:`.fake_trades`, returning the same frames (same rows, values and dtypes) on the same
 loaded case. The rules are those modules'; read their docstrings.
 
-Every value travels as a parameter. The evidence, the figures and every sum are Cypher's; the
-connected components are GDS WCC on a graph projected with the Cypher aggregation
-``gds.graph.project`` from the evidence links, dropped again before returning. Python only
-hands one query's rows to the next and builds the frames.
+Every value travels as a parameter. The counts behind the evidence (days on a device or IP,
+synchronised fill pairs, fills per account and instrument-day, the day's span, payers'
+reach), the figures and every sum are Cypher's; judging the counts against chance is the
+memory engine's own Python (:func:`.account_groups.identifier_links`,
+:func:`.account_groups.sync_links` on :mod:`.chance`), so both keep the same links, and so is
+writing the evidence text. The connected components are GDS WCC on a graph projected with the
+Cypher aggregation ``gds.graph.project`` from the kept links, dropped again before returning.
 
 >>> with neo4j.GraphDatabase.driver(uri, auth=auth) as driver:        # doctest: +SKIP
 ...     groups = account_groups_neo4j(driver)
@@ -18,54 +21,68 @@ import uuid
 
 import pandas as pd
 
-from .account_groups import (BROKER_SIDE_KINDS, EVIDENCE_ORDER, MAX_FUNDED_ACCOUNTS, MAX_IP_DEVICES,
-                             MAX_SHARED_USERS, MIN_HABIT_DAYS, MIN_SYNC_PAIRS, SYNC_WINDOW_MS, finish_groups)
+from .account_groups import (BROKER_SIDE_KINDS, DAY_US, IDENTIFIER_USE_COLUMNS, MAX_FUNDED_ACCOUNTS,
+                             SYNC_WINDOW_MS, evidence_text, finish_groups, identifier_links, sync_links)
 from .cypher_fragments import CLIENT_FRAGMENT
 from .fake_trades import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
 
 # -- evidence ------------------------------------------------------------------------------------
-# Devices and IPs that ≥ 2 broker-side accounts used on ≥ $min_days local days each, with at
-# most $max_users distinct users (accounts accessed, actors) and, for IPs, $max_ip_devices devices.
-# Local days are counted only where two candidates met at all: most devices serve one account.
-_IDENTIFIER_LINKS = """
+# Per device (IP) that ≥ 2 broker-side accounts used, and each such account: the identifier's
+# distinct users (accounts accessed, actors), the account's local days on it and its local
+# days of logins on any device (IP). Local days are counted only where two candidates met at
+# all: most devices serve one account.
+_IDENTIFIER_USE = """
 MATCH (a:Account)<-[:LOGIN_TO]-(:Login)-[:{rel}]->(key:{label})
 WHERE a.kind IN $kinds
 WITH key, count(DISTINCT a) AS candidates WHERE candidates >= 2
 CALL (key) {{
-  MATCH (a:Account)<-[:LOGIN_TO]-(l:Login)-[:{rel}]->(key)
-  WHERE a.kind IN $kinds
-  WITH a, count(DISTINCT date(datetime({{datetime: l.ts, timezone: $timezone}}))) AS days
-  WHERE days >= $min_days
-  RETURN collect(a.id) AS accounts
-}}
-WITH key, accounts WHERE size(accounts) >= 2
-CALL (key) {{
   MATCH (key)<-[:{rel}]-(l:Login)
   OPTIONAL MATCH (l)-[:LOGIN_TO]->(accessed:Account)
   OPTIONAL MATCH (l)-[:LOGIN_BY]->(actor)
-  RETURN size(collect(DISTINCT accessed)) + size(collect(DISTINCT actor)) AS users,
-         count(DISTINCT l.device_id) AS devices
+  RETURN size(collect(DISTINCT accessed)) + size(collect(DISTINCT actor)) AS users
 }}
-WITH key, accounts WHERE users <= $max_users AND {private}
-UNWIND accounts AS account_id
-RETURN account_id, '{evidence}' AS evidence, key.id AS key
+CALL (key) {{
+  MATCH (a:Account)<-[:LOGIN_TO]-(l:Login)-[:{rel}]->(key)
+  WHERE a.kind IN $kinds
+  RETURN a, count(DISTINCT date(datetime({{datetime: l.ts, timezone: $timezone}}))) AS days
+}}
+CALL (a) {{
+  MATCH (a)<-[:LOGIN_TO]-(l:Login)-[:{rel}]->()
+  RETURN count(DISTINCT date(datetime({{datetime: l.ts, timezone: $timezone}}))) AS login_days
+}}
+RETURN '{evidence}' AS evidence, key.id AS key, users, a.id AS account_id, days, login_days
 """
 
-EVIDENCE_LINKS = f"""
+IDENTIFIER_USE = f"""
 CALL () {{
-  {_IDENTIFIER_LINKS.format(rel="FROM_DEVICE", label="Device", evidence="shared_device", private="true")}
+  {_IDENTIFIER_USE.format(rel="FROM_DEVICE", label="Device", evidence="shared_device")}
   UNION ALL
-  {_IDENTIFIER_LINKS.format(rel="FROM_IP", label="IP", evidence="shared_ip", private="devices <= $max_ip_devices")}
-  UNION ALL
-  // common funding: one payer of 2..$max_funded broker-side accounts
-  MATCH (source:Account)-[:TRANSFER]->(a:Account)
-  WHERE a.kind IN $kinds AND source <> a
-  WITH source, collect(DISTINCT a.id) AS accounts
-  WHERE 2 <= size(accounts) <= $max_funded
-  UNWIND accounts AS account_id
-  RETURN account_id, 'common_funding' AS evidence, source.id AS key
+  {_IDENTIFIER_USE.format(rel="FROM_IP", label="IP", evidence="shared_ip")}
 }}
-RETURN account_id, evidence, key ORDER BY account_id, evidence, key
+RETURN evidence, key, users, account_id, days, login_days ORDER BY evidence, key, account_id
+"""
+
+# The case's login users (accounts accessed, actors) and its broker-side accounts that logged in.
+LOGIN_POPULATION = """
+CALL () { MATCH (:Login)-[:LOGIN_TO]->(a:Account) RETURN count(DISTINCT a) AS accessed }
+CALL () { MATCH (:Login)-[:LOGIN_BY]->(actor) RETURN count(DISTINCT actor) AS actors }
+CALL () {
+  MATCH (:Login)-[:LOGIN_TO]->(a:Account) WHERE a.kind IN $kinds
+  RETURN count(DISTINCT a) AS candidates
+}
+RETURN accessed + actors AS n_users, candidates
+"""
+
+# Common funding: one payer of 2..$max_funded broker-side accounts.
+FUNDING_LINKS = """
+MATCH (source:Account)-[:TRANSFER]->(a:Account)
+WHERE a.kind IN $kinds AND source <> a
+WITH source, collect(DISTINCT a.id) AS accounts
+WHERE 2 <= size(accounts) <= $max_funded
+UNWIND accounts AS account_id
+RETURN account_id, 'common_funding' AS evidence, source.id AS key,
+       '(funds ' + toString(size(accounts)) + ' accounts)' AS detail
+ORDER BY account_id, evidence, key
 """
 
 # Fill rows (part, t, fill, account, ref) -> every pair x, y of one part within $window_us,
@@ -89,14 +106,32 @@ UNWIND [y IN here + next WHERE (y.t > x.t OR (y.t = x.t AND y.fill > x.fill)) AN
 # A fill's time in whole microseconds since the epoch (the pandas side uses the same).
 _FILL_TIME_US = "f.ts.epochSeconds * 1000000 + f.ts.microsecond"
 
-SYNC_LINKS = f"""
+COUNTED_PAIRS = f"""
 MATCH (f:Fill)-[:FILLED_ON]->(a:Account) WHERE a.kind IN $kinds
 WITH f.instrument AS part, {_FILL_TIME_US} AS t, f.id AS fill, a.id AS account, f.broker_ref AS ref
 {SYNC_PAIRS}
 WITH CASE WHEN x.account < y.account THEN x.account ELSE y.account END AS account_a,
      CASE WHEN x.account < y.account THEN y.account ELSE x.account END AS account_b
-WITH account_a, account_b, count(*) AS pairs WHERE pairs >= $min_sync_pairs
-RETURN account_a, account_b, pairs ORDER BY account_a, account_b
+RETURN account_a, account_b, count(*) AS pairs ORDER BY account_a, account_b
+"""
+
+# Fills per account (of $accounts), instrument and UTC day; per instrument and day, the span
+# between the first and the last fill of every broker-side account; the accounts with fills.
+FILL_ACTIVITY = f"""
+UNWIND $accounts AS account_id
+MATCH (a:Account {{id: account_id}})<-[:FILLED_ON]-(f:Fill)
+RETURN account_id, f.instrument AS instrument, ({_FILL_TIME_US}) / $day_us AS day, count(*) AS n
+"""
+
+FILL_SPANS = f"""
+MATCH (f:Fill)-[:FILLED_ON]->(a:Account) WHERE a.kind IN $kinds
+WITH f.instrument AS instrument, {_FILL_TIME_US} AS t
+RETURN instrument, t / $day_us AS day, max(t) - min(t) AS span_us
+"""
+
+FILL_ACCOUNTS = """
+MATCH (:Fill)-[:FILLED_ON]->(a:Account) WHERE a.kind IN $kinds
+RETURN count(DISTINCT a) AS candidates
 """
 
 # -- components ----------------------------------------------------------------------------------
@@ -131,25 +166,8 @@ DROP = "CALL gds.graph.drop($graph, false) YIELD graphName RETURN graphName"
 # -- per account and per group -----------------------------------------------------------------
 ACCOUNT_ROWS = """
 UNWIND $members AS m
-MATCH (a:Account {id: m.account_id})
-OPTIONAL MATCH (holder:Person)-[:HOLDS]->(a)
-CALL (m) {
-  CALL (m) {
-    UNWIND $links AS link
-    WITH link WHERE link.account_id = m.account_id
-    RETURN link.evidence AS evidence, link.key AS key
-    UNION ALL
-    UNWIND $synced AS s
-    WITH s WHERE s.account_a = m.account_id OR s.account_b = m.account_id
-    WITH sum(s.pairs) AS pairs, count(s) AS edges WHERE edges > 0
-    RETURN 'sync_orders' AS evidence, toString(pairs) AS key
-  }
-  WITH evidence, key, [i IN range(0, size($order) - 1) WHERE $order[i] = evidence][0] AS rank
-  ORDER BY rank, key
-  WITH collect(evidence + ':' + key) AS items
-  RETURN reduce(s = '', item IN items | s + CASE WHEN s = '' THEN '' ELSE ';' END + item) AS evidence
-}
-RETURN m.group_id AS group_id, m.account_id AS account_id, holder.id AS holder_person_id, evidence
+OPTIONAL MATCH (holder:Person)-[:HOLDS]->(:Account {id: m.account_id})
+RETURN m.group_id AS group_id, m.account_id AS account_id, holder.id AS holder_person_id
 """
 
 CONTROLLERS = """
@@ -279,22 +297,44 @@ def group_members(driver, links: pd.DataFrame, synced: pd.DataFrame, database: s
         _frame(driver, DROP, database, graph=graph)
 
 
-def account_groups_neo4j(driver, database: str | None = None, min_days: int = MIN_HABIT_DAYS,
-                         max_users: int = MAX_SHARED_USERS, max_ip_devices: int = MAX_IP_DEVICES,
-                         max_funded: int = MAX_FUNDED_ACCOUNTS, window_ms: int = SYNC_WINDOW_MS,
-                         min_sync_pairs: int = MIN_SYNC_PAIRS) -> pd.DataFrame:
+def evidence_links_neo4j(driver, database: str | None = None, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
+                         window_ms: int = SYNC_WINDOW_MS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The kept evidence: (links, synced), the frames of the memory engine, from Cypher's
+    counts judged by the same Python."""
+    kinds = list(BROKER_SIDE_KINDS)
+    use = _frame(driver, IDENTIFIER_USE, database, kinds=kinds, timezone=case_timezone(driver, database))
+    use = use.reindex(columns=list(IDENTIFIER_USE_COLUMNS)).astype(
+        {"users": "int64", "days": "int64", "login_days": "int64"})
+    population = _frame(driver, LOGIN_POPULATION, database, kinds=kinds).iloc[0]
+    links = pd.concat([identifier_links(use, n_users=int(population["n_users"]),
+                                        n_candidates=int(population["candidates"])),
+                       _frame(driver, FUNDING_LINKS, database, kinds=kinds, max_funded=max_funded)],
+                      ignore_index=True)
+    counted = _frame(driver, COUNTED_PAIRS, database, kinds=kinds, window_us=window_ms * 1000)
+    counted = counted.reindex(columns=["account_a", "account_b", "pairs"])
+    accounts = sorted(set(counted["account_a"]) | set(counted["account_b"]))
+    activity = _frame(driver, FILL_ACTIVITY, database, accounts=accounts, day_us=DAY_US).reindex(
+        columns=["account_id", "instrument", "day", "n"])
+    spans = _frame(driver, FILL_SPANS, database, kinds=kinds, day_us=DAY_US).reindex(
+        columns=["instrument", "day", "span_us"])
+    candidates = int(_frame(driver, FILL_ACCOUNTS, database, kinds=kinds).iloc[0]["candidates"])
+    synced = sync_links(counted, activity, spans, n_candidates=candidates, window_ms=window_ms)
+    return links, synced
+
+
+def account_groups_neo4j(driver, database: str | None = None, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
+                         window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
     """account_groups.csv from the loaded case: the frame of :func:`.account_groups.account_groups`."""
-    rules = {"kinds": list(BROKER_SIDE_KINDS), "window_us": window_ms * 1000}
-    links = _frame(driver, EVIDENCE_LINKS, database, **rules, timezone=case_timezone(driver, database),
-                   min_days=min_days, max_users=max_users, max_ip_devices=max_ip_devices, max_funded=max_funded)
-    synced = _frame(driver, SYNC_LINKS, database, **rules, min_sync_pairs=min_sync_pairs)
+    links, synced = evidence_links_neo4j(driver, database, max_funded=max_funded, window_ms=window_ms)
     members = group_members(driver, links, synced, database)
     if members.empty:
         return finish_groups(pd.DataFrame())
+    rules = {"kinds": list(BROKER_SIDE_KINDS), "window_us": window_ms * 1000}
     given = {**rules, "members": _records(members), "groups": sorted(members["group_id"].unique()),
              "group_of": dict(zip(members["account_id"], members["group_id"])),
              "links": _records(links), "synced": _records(synced)}
-    rows = _frame(driver, ACCOUNT_ROWS, database, **given, order=list(EVIDENCE_ORDER))
+    rows = _frame(driver, ACCOUNT_ROWS, database, **given)
+    rows["evidence"] = evidence_text(rows, links, synced)
     rows = rows.merge(_frame(driver, CONTROLLERS, database, **given), on="group_id", how="left")
     figures = [_frame(driver, query, database, **given).set_index("group_id")
                for query in (SELF_TRADES, ORDER_TIMING, VOLUME_SHARES)]

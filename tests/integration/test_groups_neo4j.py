@@ -13,9 +13,11 @@ from test_fake_trades import with_a_big_client
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.neo4j import load_into_neo4j
-from casegraph.queries.account_groups import account_groups
+from casegraph.queries.account_groups import (account_groups, broker_fills, broker_side_accounts, evidence_links,
+                                              funding_transfers, sync_fill_pairs)
 from casegraph.queries.fake_trades import fake_trades, platform_fraud
-from casegraph.queries.neo4j_groups import account_groups_neo4j, fake_trades_neo4j, platform_fraud_neo4j
+from casegraph.queries.neo4j_groups import (account_groups_neo4j, evidence_links_neo4j, fake_trades_neo4j,
+                                            platform_fraud_neo4j)
 
 
 def hand_case() -> dict[str, list[dict]]:
@@ -29,9 +31,18 @@ def hand_case() -> dict[str, list[dict]]:
     return rows
 
 
+def memory_evidence(case) -> tuple[pd.DataFrame, pd.DataFrame]:
+    accounts = broker_side_accounts(case)
+    fills = broker_fills(case, accounts)
+    return evidence_links(case, accounts, funding_transfers(case, accounts), fills, sync_fill_pairs(fills))
+
+
 def assert_engines_agree(driver, folder) -> pd.DataFrame:
     case = load_case(folder)
     load_into_neo4j(driver, case, replace=True)
+    # the same links kept against chance, with the same expectations to the last bit
+    for neo4j_frame, memory_frame in zip(evidence_links_neo4j(driver), memory_evidence(case)):
+        pd.testing.assert_frame_equal(neo4j_frame, memory_frame, check_exact=True)
     groups = account_groups(case)
     pd.testing.assert_frame_equal(account_groups_neo4j(driver), groups)
     fake = fake_trades(case)
@@ -45,7 +56,7 @@ def assert_engines_agree(driver, folder) -> pd.DataFrame:
 
 def test_engines_agree_on_the_hand_written_case(neo4j_driver, tmp_path):
     groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", hand_case()))
-    assert groups["account_id"].tolist() == ["SA", "SB", "SC"]
+    assert groups["account_id"].tolist() == ["SA", "SB", "SC"]  # not the busy strangers nor the public address
     fraud = platform_fraud_neo4j(neo4j_driver)
     assert fraud.loc["P1", "fake_trade_losses"] > 10**10  # the big client's share, exact in both
 
