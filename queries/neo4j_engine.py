@@ -178,11 +178,13 @@ PERSON_WINDOWS = f"""
 MATCH (p:Person)-[m:MEMBER_OF]->()
 WHERE m.start IS NOT NULL OR m.end IS NOT NULL
 WITH DISTINCT p, m.start AS window_start, m.end AS window_end
+// The bounds as UTC instants like the stored timestamps: Neo4j orders two datetimes of one
+// instant in different zones by their local times, which would misplace an entry at a bound.
 WITH p, window_start, window_end,
-     CASE WHEN window_start IS NULL THEN null
-          ELSE datetime({{date: window_start, timezone: $timezone}}) END AS since,
-     CASE WHEN window_end IS NULL THEN null
-          ELSE datetime({{date: window_end + duration({{days: 1}}), timezone: $timezone}}) END AS until
+     CASE WHEN window_start IS NULL THEN null ELSE datetime({{epochSeconds:
+          datetime({{date: window_start, timezone: $timezone}}).epochSeconds}}) END AS since,
+     CASE WHEN window_end IS NULL THEN null ELSE datetime({{epochSeconds:
+          datetime({{date: window_end + duration({{days: 1}}), timezone: $timezone}}).epochSeconds}}) END AS until
 CALL (p, window_start, window_end, since, until) {{
   CALL (p, window_start, window_end) {{
     MATCH (p)-[:ACTS_AS]->(:Agent)<-[:REPORTS_TO*0..]-(:Agent)<-[:REFERRED_BY]-(c:Client) RETURN c
