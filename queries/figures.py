@@ -170,31 +170,33 @@ def range_sums(prefix: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.nd
     return prefix[stop] - prefix[start]
 
 
-def agent_depths(parent: np.ndarray) -> np.ndarray:
-    """The depth of every agent (1 at the top) from the positions of their parents (-1 at the
-    top), by pointer jumping: each round doubles the hop of every agent towards its root, so a
-    chain of n agents takes log2(n) vectorised rounds, not n.
+def path_sums(parent: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per agent, the sum of ``values`` over the agent and all its ancestors (``parent``: the
+    position of each agent's parent, -1 at the top), by pointer jumping: each round doubles
+    the hop of every agent towards its root, so a chain of n agents takes log2(n)
+    vectorised rounds, not n. Ones give the depth (1 at the top).
 
-    >>> agent_depths(np.array([-1, 0, 1, 1])).tolist()
+    >>> path_sums(np.array([-1, 0, 1, 1]), np.ones(4, dtype=np.int64)).tolist()
     [1, 2, 3, 3]
     """
     up = parent.copy()
-    hops = (up >= 0).astype(np.int64)  # from each agent to `up` (to its root once up is -1)
+    total = values.astype(np.int64)  # over the path from each agent up to `up`, excluded
     # Validation guarantees a forest; the bound only keeps a cycle from looping forever.
     for _ in range(len(parent).bit_length() + 1):
         climbing = np.flatnonzero(up >= 0)
         if not len(climbing):
             break
         above = up[climbing]
-        hops[climbing] += hops[above]
+        total[climbing] += total[above]
         up[climbing] = up[above]
-    return hops + 1
+    return total
 
 
 def _offsets_within(groups: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Exclusive running sums of ``sizes``, restarting where ``groups`` (sorted) changes."""
     before = np.cumsum(sizes) - sizes
-    first = np.r_[True, groups[1:] != groups[:-1]] if len(groups) else np.zeros(0, dtype=bool)
+    first = np.ones(len(groups), dtype=bool)
+    first[1:] = groups[1:] != groups[:-1]
     return before - np.maximum.accumulate(np.where(first, before, 0))
 
 
@@ -209,13 +211,14 @@ def agent_forest(agents: pd.DataFrame, clients: pd.DataFrame) -> AgentForest:
     """Lay out the agent forest and the clients (columns client_id, platform_id, agent_id)
     for subtree sums: see :class:`AgentForest`.
 
-    Two passes over the levels of the forest, each level one vectorised step: from the
-    deepest up, every agent's subtree size is added into its parent; from the top down, each
-    child's range starts after its parent's own clients and its elder siblings' subtrees.
+    Subtree sizes take one vectorised step per level of the forest, from the deepest up,
+    each agent's size added into its parent. Each agent's range then starts where its
+    parent's does, after the parent's own clients and the subtrees of its elder siblings:
+    summed down the path from the top (:func:`path_sums`), with no step per level.
     """
     agent_ids = pd.Index(agents["agent_id"], name="agent_id")
     parent = agent_ids.get_indexer(agents["parent_agent_id"])
-    depth = agent_depths(parent)
+    depth = path_sums(parent, np.ones(len(parent), dtype=np.int64))
     platform_ids = pd.Index(pd.unique(pd.concat([clients["platform_id"], agents["platform_id"]], ignore_index=True)),
                             name="platform_id")
     agent_platform = platform_ids.get_indexer(agents["platform_id"])
@@ -224,26 +227,26 @@ def agent_forest(agents: pd.DataFrame, clients: pd.DataFrame) -> AgentForest:
     referred = client_agent >= 0
     own_n = np.bincount(client_agent[referred], minlength=len(agent_ids)).astype(np.int64)
 
-    # Agents level by level (by depth, then parent): level d is levels[bounds[d - 1]:bounds[d]].
-    levels = np.lexsort((parent, depth))
-    bounds = np.searchsorted(depth[levels], np.arange(1, depth.max(initial=0) + 2))
     subtree_n = own_n.copy()
-    for d in range(len(bounds) - 1, 1, -1):
-        level = levels[bounds[d - 1]:bounds[d]]
+    deepest_first = np.argsort(-depth, kind="stable")
+    bounds = np.flatnonzero(np.diff(depth[deepest_first])) + 1
+    for level in np.split(deepest_first, bounds)[:-1]:  # the top level has no parent to add to
         np.add.at(subtree_n, parent[level], subtree_n[level])
 
     platform_n = np.bincount(client_platform, minlength=len(platform_ids)).astype(np.int64)
     platform_start = np.cumsum(platform_n) - platform_n
-    start = np.zeros(len(agent_ids), dtype=np.int64)
-    roots = np.flatnonzero(parent < 0)
-    roots = roots[np.argsort(agent_platform[roots], kind="stable")]
-    start[roots] = platform_start[agent_platform[roots]] + _offsets_within(agent_platform[roots], subtree_n[roots])
-    for d in range(2, len(bounds)):
-        level = levels[bounds[d - 1]:bounds[d]]
-        above = parent[level]
-        start[level] = start[above] + own_n[above] + _offsets_within(above, subtree_n[level])
+    # Where each agent's range starts relative to its parent's start (for a top-level agent:
+    # to the start of the whole order): siblings are grouped by parent, top-level agents by
+    # platform, each group's members one after another.
+    group = np.where(parent >= 0, parent, len(agent_ids) + agent_platform)
+    by_group = np.argsort(group, kind="stable")
+    relative = np.empty(len(agent_ids), dtype=np.int64)
+    relative[by_group] = _offsets_within(group[by_group], subtree_n[by_group])
+    relative += np.where(parent >= 0, own_n[parent], platform_start[agent_platform])
+    start = path_sums(parent, relative)
 
     # The platform's direct clients come after all its trees.
+    roots = np.flatnonzero(parent < 0)
     direct_start = platform_start.copy()
     np.add.at(direct_start, agent_platform[roots], subtree_n[roots])
     group = np.where(referred, client_agent, len(agent_ids) + client_platform)
@@ -353,7 +356,8 @@ def platform_totals(case: Case, clients: pd.DataFrame) -> pd.DataFrame:
     index = pd.Index(case["platforms"]["platform_id"], name="platform_id")
     totals = _sum_figures(clients, "platform_id").reindex(index).fillna(0).astype("int64")
     agents = case["agents"]
-    depth = agent_depths(pd.Index(agents["agent_id"]).get_indexer(agents["parent_agent_id"]))
+    parent = pd.Index(agents["agent_id"]).get_indexer(agents["parent_agent_id"])
+    depth = path_sums(parent, np.ones(len(parent), dtype=np.int64))
     per_platform = agents.assign(depth=depth).groupby("platform_id")
     totals.insert(1, "n_agents", per_platform.size().reindex(index, fill_value=0).astype("int64"))
     totals.insert(2, "agent_depth", per_platform["depth"].max().reindex(index, fill_value=0).astype("int64"))
