@@ -545,16 +545,19 @@ def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     by_role = periods.merge(role_platforms(case), on=["person_id", "start", "end"])[["period", "platform_id"]].join(
         forest.platforms, on="platform_id", how="inner")
     ranges = merge_ranges(pd.concat([by_agent, by_role])[["period", "start", "stop"]], "period")
+    # Clients by their position in the forest's order: integer keys join and group fast.
     lengths = (ranges["stop"] - ranges["start"]).to_numpy()
     pairs = pd.DataFrame({"period": np.repeat(ranges["period"].to_numpy(), lengths),
-                          "client_id": forest.client_ids[_positions(ranges["start"].to_numpy(),
-                                                                    ranges["stop"].to_numpy())]})
+                          "client": _positions(ranges["start"].to_numpy(), ranges["stop"].to_numpy())})
     pairs = pairs.merge(bounds.drop(columns="person_id"), on="period")
-    entries = _inside(pairs.merge(ledger[["client_id", "ts", "entry_id", "kind", "amount_cny"]], on="client_id"))
+    entries = ledger[["ts", "entry_id", "kind", "amount_cny"]].assign(
+        client=forest.client_ids.get_indexer(ledger["client_id"]))
+    entries = _inside(pairs.merge(entries, on="client"))
     trades = case["trades"]
-    trades = trades.assign(client_id=trades["account_id"].map(client_of_account(case)))[["client_id", "ts", "notional"]]
-    trades = _inside(pairs.merge(trades, on="client_id"))
-    figures = figures_by(pd.MultiIndex.from_frame(pairs[["period", "client_id"]]), entries, trades)
+    trades = trades[["ts", "notional"]].assign(
+        client=forest.client_ids.get_indexer(trades["account_id"].map(client_of_account(case))))
+    trades = _inside(pairs.merge(trades, on="client"))
+    figures = figures_by(pd.MultiIndex.from_frame(pairs[["period", "client"]]), entries, trades)
     sums = _counted(figures).groupby(level="period").sum().add_prefix("subtree_")
 
     acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
