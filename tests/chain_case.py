@@ -55,7 +55,7 @@ def chain_case(folder: Path, n_agents: int, *, seed: int = 3, top_rate_micro: in
                        "parent_agent_id": f"CH{k - 1:06d}" if k else "", "rebate_rate": rate_text(rate)})
         clients.append({"client_id": client_id, "platform_id": platform_id, "agent_id": agent_id})
         day = f"2020-{k % 12 + 1:02d}-{k % 28 + 1:02d}"
-        for i, (kind, amount) in enumerate((("deposit", 10_000 + k % 997), ("fee", 37 + k % 101),
+        for i, (kind, amount) in enumerate((("deposit", 10_000 + k % 997), ("fee", 370 + k % 1009),
                                             ("pnl", -(k % 509)), ("withdrawal", 1_000 + k % 89))):
             ledger.append({"entry_id": f"ECH{k:06d}{i}", "ts": f"{day}T1{i}:00:00", "platform_id": platform_id,
                            "client_id": client_id, "kind": kind, "amount": f"{amount}.{k % 100:02d}",
