@@ -62,18 +62,14 @@ def fresh_money(ledger: pd.DataFrame, by: list[str] | None = None) -> pd.Series:
     return running.groupby(groups).max().clip(lower=0)
 
 
-def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None,
-                   only: pd.Index | None = None) -> pd.DataFrame:
+def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every client's figures (contract.md), zeros for clients without entries.
 
     ``ledger`` (with ``amount_cny``) and ``trades`` default to the whole case; pass parts of
-    them (e.g. one period) to get the figures of those entries only, and ``only`` to limit
-    the rows to some clients.
+    them (e.g. one period) to get the figures of those entries only.
     """
     ledger = ledger_in_cny(case) if ledger is None else ledger
     clients = case["clients"].set_index("client_id")
-    if only is not None:
-        clients = clients.loc[only]
     trades = case["trades"] if trades is None else trades
     trades = trades.assign(client_id=trades["account_id"].map(client_of_account(case)))
     figures = figures_by(clients.index, ledger, trades)
@@ -86,7 +82,15 @@ def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame) -> p
     """The :data:`CLIENT_FIGURES` of each group in ``index`` (a client, or e.g. a period and a
     client), from the entries and trades that carry the index's key columns; zeros for groups
     without any. ``client_losses`` is taken per group, so sums of groups never let one
-    client's gain offset another's loss."""
+    client's gain offset another's loss.
+
+    >>> ledger = pd.DataFrame({"client_id": ["C", "C"], "ts": pd.to_datetime(["2021-01-01", "2021-01-02"]),
+    ...                        "entry_id": ["1", "2"], "kind": ["deposit", "fee"], "amount_cny": [100, 7]})
+    >>> trades = pd.DataFrame({"client_id": ["C"], "notional": [500]})
+    >>> figures = figures_by(pd.Index(["C", "D"], name="client_id"), ledger, trades)
+    >>> figures[["deposits", "client_loss", "fresh_money", "turnover"]].values.tolist()
+    [[100, 7, 100, 500], [0, 0, 0, 0]]
+    """
     keys = list(index.names)
     sums = ledger.groupby([*keys, "kind"])["amount_cny"].sum().unstack("kind", fill_value=0).rename(
         columns=KIND_FIGURES)
@@ -107,13 +111,6 @@ def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame) -> p
 def client_of_account(case: Case) -> pd.Series:
     """account_id -> client_id for the clients' trading accounts."""
     return case["accounts"].dropna(subset=["client_id"]).set_index("account_id")["client_id"]
-
-
-def client_turnover(case: Case, trades: pd.DataFrame | None = None) -> pd.Series:
-    """Σ notional of each client's trades, through the trading accounts the client owns."""
-    trades = case["trades"] if trades is None else trades
-    client = trades["account_id"].map(client_of_account(case))
-    return trades["notional"].astype("int64").groupby(client).sum()
 
 
 @dataclass(frozen=True)
@@ -441,16 +438,6 @@ def person_client_ranges(case: Case, forest: AgentForest) -> pd.DataFrame:
     return merge_ranges(ranges, "person_id")
 
 
-def person_clients(case: Case) -> pd.DataFrame:
-    """(person_id, client_id): every client a person answers for (see
-    :func:`person_client_ranges`), once."""
-    forest = agent_forest(case["agents"], case["clients"])
-    ranges = person_client_ranges(case, forest)
-    return pd.DataFrame({"person_id": np.repeat(ranges["person_id"].to_numpy(), ranges["stop"] - ranges["start"]),
-                         "client_id": forest.client_ids[_positions(ranges["start"].to_numpy(),
-                                                                   ranges["stop"].to_numpy())]})
-
-
 def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     """Rebates and commissions paid to the agents each person is (every acting person listed)."""
     acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
@@ -518,7 +505,9 @@ def membership_windows(case: Case) -> pd.DataFrame:
 
 def _inside(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows whose ``ts`` falls in their own [since, until) (a missing bound is open)."""
-    keep = (frame["since"].isna() | (frame["ts"] >= frame["since"])) & (frame["until"].isna() | (frame["ts"] < frame["until"]))
+    after_since = frame["since"].isna() | (frame["ts"] >= frame["since"])
+    before_until = frame["until"].isna() | (frame["ts"] < frame["until"])
+    keep = after_since & before_until
     return frame[keep]
 
 
@@ -536,7 +525,8 @@ def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     keys = ["person_id", "org_id", "role", "window_start", "window_end"]
     if memberships.empty:
         return pd.DataFrame(columns=keys)
-    periods = memberships.drop_duplicates(["person_id", "start", "end"])[["person_id", "start", "end", "since", "until"]]
+    periods = memberships.drop_duplicates(["person_id", "start", "end"])[
+        ["person_id", "start", "end", "since", "until"]]
     periods = periods.reset_index(drop=True).rename_axis("period").reset_index()
     bounds = periods[["period", "person_id", "since", "until"]]
 
