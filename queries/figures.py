@@ -11,6 +11,8 @@ DataFrame indexed by the node's id, so that analysts can join them freely:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -38,8 +40,9 @@ CLIENT_FIGURES = (
 )
 
 
-def fresh_money(ledger: pd.DataFrame) -> pd.Series:
-    """Per client, the largest running sum of deposits − withdrawals in time order, floored at 0.
+def fresh_money(ledger: pd.DataFrame, by: list[str] | None = None) -> pd.Series:
+    """Per client (or per group of the ``by`` columns, e.g. a period and a client), the
+    largest running sum of deposits − withdrawals in time order, floored at 0.
 
     Entries are ordered by ``ts`` and then ``entry_id``; recycled money (withdrawn and put
     in again) is counted once.
@@ -50,71 +53,208 @@ def fresh_money(ledger: pd.DataFrame) -> pd.Series:
     >>> int(fresh_money(ledger)["C"])
     100
     """
+    by = ["client_id"] if by is None else by
     flows = ledger[ledger["kind"].isin(["deposit", "withdrawal"])]
-    flows = flows.sort_values(["client_id", "ts", "entry_id"], kind="stable")
+    flows = flows.sort_values([*by, "ts", "entry_id"], kind="stable")
     signed = flows["amount_cny"].where(flows["kind"] == "deposit", -flows["amount_cny"])
-    running = signed.groupby(flows["client_id"], sort=False).cumsum()
-    return running.groupby(flows["client_id"]).max().clip(lower=0)
+    groups = [flows[column] for column in by]
+    running = signed.groupby(groups, sort=False).cumsum()
+    return running.groupby(groups).max().clip(lower=0)
 
 
-def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None,
-                   only: pd.Index | None = None) -> pd.DataFrame:
+def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every client's figures (contract.md), zeros for clients without entries.
 
     ``ledger`` (with ``amount_cny``) and ``trades`` default to the whole case; pass parts of
-    them (e.g. one period) to get the figures of those entries only, and ``only`` to limit
-    the rows to some clients.
+    them (e.g. one period) to get the figures of those entries only.
     """
     ledger = ledger_in_cny(case) if ledger is None else ledger
     clients = case["clients"].set_index("client_id")
-    if only is not None:
-        clients = clients.loc[only]
-    sums = (ledger.groupby(["client_id", "kind"])["amount_cny"].sum()
-            .unstack(fill_value=0).rename(columns=KIND_FIGURES))
-    figures = pd.DataFrame(index=clients.index)
-    for column in KIND_FIGURES.values():
-        figures[column] = sums[column] if column in sums else 0
-    figures = figures.fillna(0).astype("int64")
-    figures["trading_pnl"] = figures.pop("pnl") + figures.pop("adjustment")
-    figures["net_deposit"] = figures["deposits"] - figures["withdrawals"]
-    figures["client_loss"] = figures["fees"] + figures["overnight_fees"] - figures["trading_pnl"]
-    # The loss counted only where the client lost: summed over clients it never lets one
-    # client's gain offset another's loss.
-    figures["client_losses"] = figures["client_loss"].clip(lower=0)
-    figures["fresh_money"] = fresh_money(ledger).reindex(figures.index, fill_value=0).astype("int64")
-    figures["turnover"] = client_turnover(case, trades).reindex(figures.index, fill_value=0).astype("int64")
-    figures = figures[list(CLIENT_FIGURES)]
+    trades = case["trades"] if trades is None else trades
+    trades = trades.assign(client_id=trades["account_id"].map(client_of_account(case)))
+    figures = figures_by(clients.index, ledger, trades)
     figures.insert(0, "platform_id", clients["platform_id"])
     figures.insert(1, "agent_id", clients["agent_id"])
     return figures
 
 
-def client_turnover(case: Case, trades: pd.DataFrame | None = None) -> pd.Series:
-    """Σ notional of each client's trades, through the trading accounts the client owns."""
-    owner = case["accounts"].dropna(subset=["client_id"]).set_index("account_id")["client_id"]
-    trades = case["trades"] if trades is None else trades
-    client = trades["account_id"].map(owner)
-    return trades["notional"].astype("int64").groupby(client).sum()
+def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`CLIENT_FIGURES` of each group in ``index`` (a client, or e.g. a period and a
+    client), from the entries and trades that carry the index's key columns; zeros for groups
+    without any. ``client_losses`` is taken per group, so sums of groups never let one
+    client's gain offset another's loss.
 
-
-def agent_ancestors(agents: pd.DataFrame) -> pd.DataFrame:
-    """Every (agent_id, ancestor_id, distance) pair of the agent forest, the agent itself at 0.
-
-    >>> agents = pd.DataFrame({"agent_id": ["A", "B", "C"], "parent_agent_id": [None, "A", "B"]})
-    >>> agent_ancestors(agents).query("agent_id == 'C'")["ancestor_id"].tolist()
-    ['C', 'B', 'A']
+    >>> ledger = pd.DataFrame({"client_id": ["C", "C"], "ts": pd.to_datetime(["2021-01-01", "2021-01-02"]),
+    ...                        "entry_id": ["1", "2"], "kind": ["deposit", "fee"], "amount_cny": [100, 7]})
+    >>> trades = pd.DataFrame({"client_id": ["C"], "notional": [500]})
+    >>> figures = figures_by(pd.Index(["C", "D"], name="client_id"), ledger, trades)
+    >>> figures[["deposits", "client_loss", "fresh_money", "turnover"]].values.tolist()
+    [[100, 7, 100, 500], [0, 0, 0, 0]]
     """
-    parent = agents.set_index("agent_id")["parent_agent_id"].dropna()
-    level = pd.DataFrame({"agent_id": agents["agent_id"].to_numpy(), "ancestor_id": agents["agent_id"].to_numpy(),
-                          "distance": 0})
-    pairs = [level]
-    # Validation guarantees a forest, so each step up ends within the tree's depth.
-    while not level.empty:
-        level = level.assign(ancestor_id=level["ancestor_id"].map(parent), distance=level["distance"] + 1)
-        level = level.dropna(subset=["ancestor_id"])
-        pairs.append(level)
-    return pd.concat(pairs, ignore_index=True).sort_values(["agent_id", "distance"], kind="stable",
-                                                           ignore_index=True)
+    keys = list(index.names)
+    sums = ledger.groupby([*keys, "kind"])["amount_cny"].sum().unstack("kind", fill_value=0).rename(
+        columns=KIND_FIGURES)
+    figures = pd.DataFrame(index=index)
+    for column in KIND_FIGURES.values():
+        figures[column] = sums[column].reindex(index) if column in sums else 0
+    figures = figures.fillna(0).astype("int64")
+    figures["trading_pnl"] = figures.pop("pnl") + figures.pop("adjustment")
+    figures["net_deposit"] = figures["deposits"] - figures["withdrawals"]
+    figures["client_loss"] = figures["fees"] + figures["overnight_fees"] - figures["trading_pnl"]
+    figures["client_losses"] = figures["client_loss"].clip(lower=0)
+    figures["fresh_money"] = fresh_money(ledger, by=keys).reindex(index, fill_value=0).astype("int64")
+    turnover = trades["notional"].astype("int64").groupby([trades[k] for k in keys]).sum()
+    figures["turnover"] = turnover.reindex(index, fill_value=0).astype("int64")
+    return figures[list(CLIENT_FIGURES)]
+
+
+def client_of_account(case: Case) -> pd.Series:
+    """account_id -> client_id for the clients' trading accounts."""
+    return case["accounts"].dropna(subset=["client_id"]).set_index("account_id")["client_id"]
+
+
+@dataclass(frozen=True)
+class AgentForest:
+    """The agent forest laid out so that sums over subtrees need no (agent, ancestor) pairs.
+
+    The clients are put in one order: platform by platform, down each agent tree depth
+    first (an agent's own clients, then its children's subtrees), the platform's direct
+    clients last. The clients below any agent, and those of any platform, are then one
+    range of that order, ``[start, stop)``, and a sum over them is the difference of two
+    prefix sums. Arrays are aligned with ``agent_ids`` (agents.csv order).
+
+    >>> agents = pd.DataFrame({"agent_id": ["A", "B", "C"], "platform_id": "P", "parent_agent_id": [None, "A", "A"]})
+    >>> clients = pd.DataFrame({"client_id": ["C1", "C2", "C3"], "platform_id": "P", "agent_id": ["C", "A", "B"]})
+    >>> forest = agent_forest(agents, clients)
+    >>> forest.depth.tolist(), forest.subtree_n.tolist()
+    ([1, 2, 2], [3, 1, 1])
+    >>> sorted(forest.client_ids[forest.start[2]:forest.stop[2]])
+    ['C1']
+    """
+    agent_ids: pd.Index
+    parent: np.ndarray  # position of the parent agent, -1 at the top
+    depth: np.ndarray  # 1 at the top
+    own_n: np.ndarray  # clients the agent referred itself
+    subtree_n: np.ndarray  # clients at or below the agent
+    start: np.ndarray  # the first position of the agent's subtree in client_ids
+    client_ids: pd.Index  # the clients in the order described above
+    platforms: pd.DataFrame  # per platform_id: start, stop
+
+    @property
+    def stop(self) -> np.ndarray:
+        return self.start + self.subtree_n
+
+    def ranges(self, agent_ids: pd.Series) -> pd.DataFrame:
+        """``start`` and ``stop`` of the subtrees of the given agents, aligned with them."""
+        at = self.agent_ids.get_indexer(agent_ids)
+        return pd.DataFrame({"start": self.start[at], "stop": self.stop[at]}, index=agent_ids.index)
+
+    def subtree_sums(self, values: pd.DataFrame) -> pd.DataFrame:
+        """Per agent, the sums of ``values`` (integer columns indexed by client_id) over its
+        subtree's clients."""
+        sums = range_sums(self.prefix_sums(values), self.start, self.stop)
+        return pd.DataFrame(sums, index=self.agent_ids, columns=values.columns)
+
+    def prefix_sums(self, values: pd.DataFrame) -> np.ndarray:
+        """Running sums of ``values`` in client order, a row of zeros first: the sum over the
+        clients in [start, stop) is ``prefix[stop] - prefix[start]``."""
+        ordered = values.reindex(self.client_ids, fill_value=0).to_numpy(dtype=np.int64)
+        return np.vstack([np.zeros((1, ordered.shape[1]), dtype=np.int64), np.cumsum(ordered, axis=0)])
+
+
+def range_sums(prefix: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Row sums over [start, stop) of the values whose running sums are ``prefix``."""
+    return prefix[stop] - prefix[start]
+
+
+def path_sums(parent: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per agent, the sum of ``values`` over the agent and all its ancestors (``parent``: the
+    position of each agent's parent, -1 at the top), by pointer jumping: each round doubles
+    the hop of every agent towards its root, so a chain of n agents takes log2(n)
+    vectorised rounds, not n. Ones give the depth (1 at the top).
+
+    >>> path_sums(np.array([-1, 0, 1, 1]), np.ones(4, dtype=np.int64)).tolist()
+    [1, 2, 3, 3]
+    """
+    up = parent.copy()
+    total = values.astype(np.int64)  # over the path from each agent up to `up`, excluded
+    # Validation guarantees a forest; the bound only keeps a cycle from looping forever.
+    for _ in range(len(parent).bit_length() + 1):
+        climbing = np.flatnonzero(up >= 0)
+        if not len(climbing):
+            break
+        above = up[climbing]
+        total[climbing] += total[above]
+        up[climbing] = up[above]
+    return total
+
+
+def _offsets_within(groups: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Exclusive running sums of ``sizes``, restarting where ``groups`` (sorted) changes."""
+    before = np.cumsum(sizes) - sizes
+    first = np.ones(len(groups), dtype=bool)
+    first[1:] = groups[1:] != groups[:-1]
+    return before - np.maximum.accumulate(np.where(first, before, 0))
+
+
+def _positions(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Every position of the ranges [start, stop), range after range."""
+    lengths = stop - start
+    firsts = np.cumsum(lengths) - lengths
+    return np.repeat(start - firsts, lengths) + np.arange(lengths.sum())
+
+
+def agent_forest(agents: pd.DataFrame, clients: pd.DataFrame) -> AgentForest:
+    """Lay out the agent forest and the clients (columns client_id, platform_id, agent_id)
+    for subtree sums: see :class:`AgentForest`.
+
+    Subtree sizes take one vectorised step per level of the forest, from the deepest up,
+    each agent's size added into its parent. Each agent's range then starts where its
+    parent's does, after the parent's own clients and the subtrees of its elder siblings:
+    summed down the path from the top (:func:`path_sums`), with no step per level.
+    """
+    agent_ids = pd.Index(agents["agent_id"], name="agent_id")
+    parent = agent_ids.get_indexer(agents["parent_agent_id"])
+    depth = path_sums(parent, np.ones(len(parent), dtype=np.int64))
+    platform_ids = pd.Index(pd.unique(pd.concat([clients["platform_id"], agents["platform_id"]], ignore_index=True)),
+                            name="platform_id")
+    agent_platform = platform_ids.get_indexer(agents["platform_id"])
+    client_platform = platform_ids.get_indexer(clients["platform_id"])
+    client_agent = agent_ids.get_indexer(clients["agent_id"])
+    referred = client_agent >= 0
+    own_n = np.bincount(client_agent[referred], minlength=len(agent_ids)).astype(np.int64)
+
+    subtree_n = own_n.copy()
+    deepest_first = np.argsort(-depth, kind="stable")
+    bounds = np.flatnonzero(np.diff(depth[deepest_first])) + 1
+    for level in np.split(deepest_first, bounds)[:-1]:  # the top level has no parent to add to
+        np.add.at(subtree_n, parent[level], subtree_n[level])
+
+    platform_n = np.bincount(client_platform, minlength=len(platform_ids)).astype(np.int64)
+    platform_start = np.cumsum(platform_n) - platform_n
+    # Where each agent's range starts relative to its parent's start (for a top-level agent:
+    # to the start of the whole order): siblings are grouped by parent, top-level agents by
+    # platform, each group's members one after another.
+    group = np.where(parent >= 0, parent, len(agent_ids) + agent_platform)
+    by_group = np.argsort(group, kind="stable")
+    relative = np.empty(len(agent_ids), dtype=np.int64)
+    relative[by_group] = _offsets_within(group[by_group], subtree_n[by_group])
+    relative += np.where(parent >= 0, own_n[parent], platform_start[agent_platform])
+    start = path_sums(parent, relative)
+
+    # The platform's direct clients come after all its trees.
+    roots = np.flatnonzero(parent < 0)
+    direct_start = platform_start.copy()
+    np.add.at(direct_start, agent_platform[roots], subtree_n[roots])
+    group = np.where(referred, client_agent, len(agent_ids) + client_platform)
+    rank = pd.Series(group).groupby(group).cumcount().to_numpy()
+    first = np.where(referred, start[np.where(referred, client_agent, 0)], direct_start[client_platform])
+    order = np.empty(len(clients), dtype=np.int64)
+    order[first + rank] = np.arange(len(clients))
+    return AgentForest(
+        agent_ids=agent_ids, parent=parent, depth=depth, own_n=own_n, subtree_n=subtree_n, start=start,
+        client_ids=pd.Index(clients["client_id"].to_numpy()[order], name="client_id"),
+        platforms=pd.DataFrame({"start": platform_start, "stop": platform_start + platform_n}, index=platform_ids))
 
 
 def _sum_figures(figures: pd.DataFrame, by: pd.Series | str, prefix: str = "") -> pd.DataFrame:
@@ -124,26 +264,29 @@ def _sum_figures(figures: pd.DataFrame, by: pd.Series | str, prefix: str = "") -
     return sums.add_prefix(prefix)
 
 
+def _counted(figures: pd.DataFrame) -> pd.DataFrame:
+    """Client figures with ``n_clients`` = 1 in front, ready to be summed over ranges."""
+    return figures[list(CLIENT_FIGURES)].assign(n_clients=1)[["n_clients", *CLIENT_FIGURES]]
+
+
 def agent_subtree_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     """Per agent: own_* over its direct clients, subtree_* over every client below it, and
     the rebates and commissions it actually received (by ``beneficiary_agent_id``)."""
     agents = case["agents"]
-    index = pd.Index(agents["agent_id"], name="agent_id")
+    forest = agent_forest(agents, case["clients"])
+    index = forest.agent_ids
     own = _sum_figures(clients.dropna(subset=["agent_id"]), "agent_id", "own_")
-    ancestors = agent_ancestors(agents)
-    reached = clients.dropna(subset=["agent_id"]).reset_index().merge(ancestors[["agent_id", "ancestor_id"]],
-                                                                       on="agent_id")
-    subtree = _sum_figures(reached, "ancestor_id", "subtree_")
-    totals = pd.concat([own.reindex(index), subtree.reindex(index)], axis=1).fillna(0).astype("int64")
+    subtree = forest.subtree_sums(_counted(clients)).add_prefix("subtree_")
+    totals = pd.concat([own.reindex(index), subtree], axis=1).fillna(0).astype("int64")
     paid = ledger[ledger["kind"].isin(["rebate", "commission"])]
     received = paid.groupby(["beneficiary_agent_id", "kind"])["amount_cny"].sum().unstack(fill_value=0)
     for kind, column in (("rebate", "rebate_received"), ("commission", "commission_received")):
         totals[column] = (received[kind] if kind in received else pd.Series(dtype="int64")).reindex(
             index, fill_value=0).astype("int64")
-    totals["rebate_due"] = rebate_due(case, clients).reindex(index, fill_value=0).astype("int64")
+    totals["rebate_due"] = rebate_due_from(agents, clients, forest=forest).reindex(index, fill_value=0).astype("int64")
     totals["rebate_mismatch"] = totals["rebate_received"] - totals["rebate_due"]
     totals.insert(0, "platform_id", agents.set_index("agent_id")["platform_id"])
-    totals.insert(1, "depth", ancestors.groupby("agent_id")["distance"].max().reindex(index) + 1)
+    totals.insert(1, "depth", pd.Series(forest.depth, index=index))
     return totals
 
 
@@ -153,26 +296,56 @@ def rebate_due(case: Case, clients: pd.DataFrame) -> pd.Series:
     for the client's own agent), rounded half away from zero per client and agent. A missing
     rate counts as 0.
 
-    >>> agents = pd.DataFrame({"agent_id": ["TOP", "MID"], "parent_agent_id": [None, "TOP"],
+    >>> agents = pd.DataFrame({"agent_id": ["TOP", "MID"], "platform_id": "P", "parent_agent_id": [None, "TOP"],
     ...                        "rebate_rate": [600_000, 400_000]})   # 0.6 and 0.4
-    >>> clients = pd.DataFrame({"agent_id": ["MID"], "fees": [100_000]}, index=["C1"])
+    >>> clients = pd.DataFrame({"platform_id": "P", "agent_id": ["MID"], "fees": [100_000]}, index=["C1"])
     >>> rebate_due_from(agents, clients).to_dict()
-    {'MID': 40000, 'TOP': 20000}
+    {'TOP': 20000, 'MID': 40000}
     """
     return rebate_due_from(case["agents"], clients)
 
 
-def rebate_due_from(agents: pd.DataFrame, clients: pd.DataFrame) -> pd.Series:
-    """:func:`rebate_due` on plain frames (agents with ``rebate_rate`` in millionths)."""
-    rate = agents.set_index("agent_id")["rebate_rate"].astype("Int64").fillna(0).astype("int64")
-    path = agent_ancestors(agents)
-    # The child of each ancestor on the path up from the client's agent is one step closer.
-    below = path.assign(distance=path["distance"] + 1).rename(columns={"ancestor_id": "child_id"})
-    path = path.merge(below, on=["agent_id", "distance"], how="left")
-    path["differential"] = path["ancestor_id"].map(rate) - path["child_id"].map(rate).fillna(0).astype("int64")
-    owed = clients.dropna(subset=["agent_id"])[["agent_id", "fees"]].merge(path, on="agent_id")
-    owed["due"] = convert_fen(owed["fees"].to_numpy(), owed["differential"].to_numpy())
-    return owed.groupby("ancestor_id")["due"].sum().rename_axis("agent_id").rename("rebate_due")
+# Client positions handled at once when summing rebates due edge by edge (bounds memory).
+REBATE_CHUNK = 1 << 22
+
+
+def rebate_due_from(agents: pd.DataFrame, clients: pd.DataFrame, *, forest: AgentForest | None = None) -> pd.Series:
+    """:func:`rebate_due` on plain frames (agents with ``rebate_rate`` in millionths; clients
+    indexed by client_id with platform_id, agent_id and fees).
+
+    The due is the client's own agent's rate on each client, plus, for every agent below a
+    parent, the parent's differential (its rate − the child's) on every client in the
+    child's subtree. Rounding is per client, so the latter costs the clients in the subtree:
+    a differential shared by many agents is instead rounded once per client and summed by
+    prefix sums, whichever is cheaper.
+    """
+    forest = agent_forest(agents, clients.rename_axis("client_id").reset_index()) if forest is None else forest
+    rate = agents.set_index("agent_id")["rebate_rate"].astype("Int64").fillna(0).astype("int64").reindex(
+        forest.agent_ids).to_numpy()
+    fees = clients["fees"].reindex(forest.client_ids, fill_value=0).to_numpy(dtype=np.int64)
+    due = np.zeros(len(forest.agent_ids), dtype=np.int64)
+    referred = clients.dropna(subset=["agent_id"])
+    own_agent = forest.agent_ids.get_indexer(referred["agent_id"])
+    np.add.at(due, own_agent, convert_fen(referred["fees"].to_numpy(dtype=np.int64), rate[own_agent]))
+
+    child = np.flatnonzero((forest.parent >= 0) & (forest.subtree_n > 0))
+    edges = pd.DataFrame({"parent": forest.parent[child], "start": forest.start[child], "stop": forest.stop[child]})
+    edges["differential"] = rate[edges["parent"]] - rate[child]
+    edges = edges[edges["differential"] != 0]
+    cost = (edges["stop"] - edges["start"]).groupby(edges["differential"]).transform("sum")
+    shared = cost > len(fees)
+    for differential, group in edges[shared].groupby("differential"):
+        prefix = np.r_[0, np.cumsum(convert_fen(fees, differential))]
+        np.add.at(due, group["parent"].to_numpy(), range_sums(prefix, group["start"].to_numpy(),
+                                                              group["stop"].to_numpy()))
+    single = edges[~shared]
+    lengths = (single["stop"] - single["start"]).to_numpy()
+    chunk = (np.cumsum(lengths) - lengths) // REBATE_CHUNK
+    for _, part in single.groupby(chunk):
+        start, stop = part["start"].to_numpy(), part["stop"].to_numpy()
+        owed = convert_fen(fees[_positions(start, stop)], np.repeat(part["differential"].to_numpy(), stop - start))
+        np.add.at(due, part["parent"].to_numpy(), np.add.reduceat(owed, np.cumsum(stop - start) - (stop - start)))
+    return pd.Series(due, index=forest.agent_ids, name="rebate_due")
 
 
 def platform_totals(case: Case, clients: pd.DataFrame) -> pd.DataFrame:
@@ -180,8 +353,9 @@ def platform_totals(case: Case, clients: pd.DataFrame) -> pd.DataFrame:
     index = pd.Index(case["platforms"]["platform_id"], name="platform_id")
     totals = _sum_figures(clients, "platform_id").reindex(index).fillna(0).astype("int64")
     agents = case["agents"]
-    depth = agent_ancestors(agents).groupby("agent_id")["distance"].max() + 1
-    per_platform = agents.assign(depth=agents["agent_id"].map(depth)).groupby("platform_id")
+    parent = pd.Index(agents["agent_id"]).get_indexer(agents["parent_agent_id"])
+    depth = path_sums(parent, np.ones(len(parent), dtype=np.int64))
+    per_platform = agents.assign(depth=depth).groupby("platform_id")
     totals.insert(1, "n_agents", per_platform.size().reindex(index, fill_value=0).astype("int64"))
     totals.insert(2, "agent_depth", per_platform["depth"].max().reindex(index, fill_value=0).astype("int64"))
     return totals
@@ -217,15 +391,51 @@ def vendor_totals(case: Case, transfers: pd.DataFrame, gang_accounts: pd.Index) 
                          "license_income_bank": bank.reindex(index, fill_value=0).astype("int64")})
 
 
-def person_clients(case: Case) -> pd.DataFrame:
-    """(person_id, client_id): every client below any agent the person is, once."""
-    acting = case["agents"].dropna(subset=["person_id"])[["agent_id", "person_id"]]
-    ancestors = agent_ancestors(case["agents"])
-    person_of_ancestor = ancestors.merge(acting, left_on="ancestor_id", right_on="agent_id",
-                                         suffixes=("", "_of"))[["agent_id", "person_id"]]
-    clients = case["clients"].dropna(subset=["agent_id"])[["client_id", "agent_id"]]
-    return (clients.merge(person_of_ancestor, on="agent_id")[["person_id", "client_id"]]
-            .drop_duplicates(ignore_index=True))
+def role_platforms(case: Case) -> pd.DataFrame:
+    """(person_id, role, start, end, platform_id): the platforms whose clients each role in
+    memberships.csv answers for — a platform role its platform, a role in a known gang the
+    gang's platforms (gangs.csv). Roles in a vendor answer for no clients, and the role
+    ``agent`` answers through the agents the person is (agents.csv), not here."""
+    memberships = case["memberships"]
+    roles = memberships[memberships["role"] != "agent"][["person_id", "role", "start", "end", "org_id"]]
+    platform_ids = pd.Index(case["platforms"]["platform_id"])
+    on_platform = roles[platform_ids.get_indexer(roles["org_id"]) >= 0].assign(platform_id=lambda r: r["org_id"])
+    gangs = known_gang_platforms(case)[["gang_id", "platform_id"]]
+    on_gang = roles.merge(gangs, left_on="org_id", right_on="gang_id")
+    columns = ["person_id", "role", "start", "end", "platform_id"]
+    return pd.concat([on_platform[columns], on_gang[columns]], ignore_index=True)
+
+
+def merge_ranges(ranges: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Per ``key``, the union of its ranges [start, stop) as disjoint non-empty ranges, so that
+    each position (client) inside counts once.
+
+    >>> ranges = pd.DataFrame({"person_id": ["X", "X", "X"], "start": [0, 2, 7], "stop": [5, 4, 9]})
+    >>> merge_ranges(ranges, "person_id").values.tolist()
+    [['X', 0, 5], ['X', 7, 9]]
+    """
+    ranges = ranges[ranges["stop"] > ranges["start"]].sort_values([key, "start"], kind="stable")
+    reach = ranges.groupby(key)["stop"].cummax()
+    earlier = reach.groupby(ranges[key]).shift()
+    opens = earlier.isna() | (ranges["start"] > earlier)
+    merged = ranges.groupby(opens.cumsum().to_numpy()).agg(
+        **{key: (key, "first"), "start": ("start", "min"), "stop": ("stop", "max")})
+    return merged.reset_index(drop=True).astype({"start": "int64", "stop": "int64"})
+
+
+def _agent_ranges(case: Case, forest: AgentForest) -> pd.DataFrame:
+    """(person_id, start, stop): the subtree of every agent a person is."""
+    acting = case["agents"].dropna(subset=["person_id"])
+    return forest.ranges(acting["agent_id"]).assign(person_id=acting["person_id"]).reset_index(drop=True)
+
+
+def person_client_ranges(case: Case, forest: AgentForest) -> pd.DataFrame:
+    """(person_id, start, stop), disjoint, in ``forest``'s client order: the clients every
+    person answers for — those below any agent the person is, and those of every platform
+    or known gang they hold a role in (:func:`role_platforms`) — each once."""
+    roles = role_platforms(case)[["person_id", "platform_id"]].join(forest.platforms, on="platform_id", how="inner")
+    ranges = pd.concat([_agent_ranges(case, forest), roles[["person_id", "start", "stop"]]], ignore_index=True)
+    return merge_ranges(ranges, "person_id")
 
 
 def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
@@ -240,23 +450,34 @@ def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     return sums.rename(columns={"rebate": "rebate_received", "commission": "commission_received"})
 
 
-def own_net_withdrawal(case: Case, ledger: pd.DataFrame) -> pd.Series:
-    """Per person, withdrawals − deposits on the trading accounts they hold."""
+def _own_flows(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
+    """Deposits and withdrawals on trading accounts held by a person: person_id, ts and
+    ``signed`` (+ = withdrawn)."""
     accounts = case["accounts"]
     held = accounts[(accounts["kind"] == "trading") & accounts["holder_person_id"].notna()]
-    holder = held.set_index("account_id")["holder_person_id"]
-    person = ledger["account_id"].map(holder).rename("person_id")
+    person = ledger["account_id"].map(held.set_index("account_id")["holder_person_id"])
     own = person.notna() & ledger["kind"].isin(["deposit", "withdrawal"])
-    signed = ledger.loc[own, "amount_cny"].where(ledger.loc[own, "kind"] == "withdrawal", -ledger.loc[own, "amount_cny"])
-    return signed.groupby(person[own]).sum().rename("own_net_withdrawal")
+    flows = ledger.loc[own, ["ts", "kind", "amount_cny"]].assign(person_id=person[own])
+    flows["signed"] = flows["amount_cny"].where(flows["kind"] == "withdrawal", -flows["amount_cny"])
+    return flows[["person_id", "ts", "signed"]]
+
+
+def own_net_withdrawal(case: Case, ledger: pd.DataFrame) -> pd.Series:
+    """Per person, withdrawals − deposits on the trading accounts they hold."""
+    flows = _own_flows(case, ledger)
+    return flows["signed"].groupby(flows["person_id"]).sum().rename("own_net_withdrawal")
 
 
 def person_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
-    """Per person: the figures of the agents they are (each client below any of their agents
-    counted once), what those agents received, and ``own_net_withdrawal``."""
-    reached = person_clients(case).merge(clients, left_on="client_id", right_index=True)
-    totals = _sum_figures(reached, "person_id", "subtree_")
-    totals = totals.join(received_by_person(case, ledger), how="outer")
+    """Per person: the figures of the clients they answer for (:func:`person_client_ranges`:
+    below the agents they are and of the organisations they hold a role in, each client
+    once), what their agents received, and ``own_net_withdrawal``."""
+    forest = agent_forest(case["agents"], case["clients"])
+    ranges = person_client_ranges(case, forest)
+    counted = _counted(clients)
+    sums = range_sums(forest.prefix_sums(counted), ranges["start"].to_numpy(), ranges["stop"].to_numpy())
+    totals = pd.DataFrame(sums, columns=counted.columns).groupby(ranges["person_id"].to_numpy()).sum()
+    totals = totals.add_prefix("subtree_").join(received_by_person(case, ledger), how="outer")
     totals = totals.join(own_net_withdrawal(case, ledger), how="outer")
     totals.index.name = "person_id"
     return totals.fillna(0).astype("int64").sort_index()
@@ -282,46 +503,67 @@ def membership_windows(case: Case) -> pd.DataFrame:
     return windows.reset_index(drop=True)
 
 
+def _inside(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose ``ts`` falls in their own [since, until) (a missing bound is open)."""
+    after_since = frame["since"].isna() | (frame["ts"] >= frame["since"])
+    before_until = frame["until"].isna() | (frame["ts"] < frame["until"])
+    keep = after_since & before_until
+    return frame[keep]
+
+
 def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     """:func:`person_totals` per membership period, counting only entries and trades inside it
-    ("during tenure"); one row per person_id, org_id, role, window_start, window_end."""
-    reached = person_clients(case).groupby("person_id")["client_id"].apply(list)
-    owner = case["accounts"].dropna(subset=["client_id"]).set_index("account_id")["client_id"]
-    trades = case["trades"]
-    # Row positions per client, so each period touches only its person's clients' rows.
-    entries_of = ledger.groupby("client_id").indices
-    trades_of = trades.groupby(trades["account_id"].map(owner)).indices
-    paid_of = ledger.groupby("beneficiary_agent_id").indices
-    agents_of = case["agents"].dropna(subset=["person_id"]).groupby("person_id")["agent_id"].apply(list)
-    held = case["accounts"][case["accounts"]["kind"] == "trading"].dropna(subset=["holder_person_id"])
-    own_accounts = held.groupby("holder_person_id")["account_id"].apply(list)
-    entries_on = ledger.groupby("account_id").indices
+    ("during tenure"); one row per person_id, org_id, role, window_start, window_end.
 
-    def rows_of(index_of: dict, keys) -> np.ndarray:
-        parts = [index_of[k] for k in keys if k in index_of]
-        return np.concatenate(parts) if parts else np.array([], dtype=np.int64)
-
-    rows = []
-    for window in membership_windows(case).itertuples(index=False):
-        def inside(frame: pd.DataFrame) -> pd.DataFrame:
-            keep = pd.Series(True, index=frame.index)
-            if pd.notna(window.since):
-                keep &= frame["ts"] >= window.since
-            if pd.notna(window.until):
-                keep &= frame["ts"] < window.until
-            return frame[keep]
-
-        mine = pd.Index(reached.get(window.person_id, []), name="client_id")
-        entries = inside(ledger.iloc[rows_of(entries_of, mine)])
-        figures = client_figures(case, entries, inside(trades.iloc[rows_of(trades_of, mine)]), only=mine)
-        sums = _sum_figures(figures.assign(person_id=window.person_id), "person_id", "subtree_")
-        paid = inside(ledger.iloc[rows_of(paid_of, agents_of.get(window.person_id, []))])
-        own_rows = ledger.iloc[rows_of(entries_on, own_accounts.get(window.person_id, []))]
-        row = pd.concat([sums.reindex([window.person_id], fill_value=0),
-                         received_by_person(case, paid).reindex([window.person_id], fill_value=0),
-                         own_net_withdrawal(case, inside(own_rows)).reindex([window.person_id], fill_value=0)],
-                        axis=1).iloc[0].to_dict()
-        rows.append({"person_id": window.person_id, "org_id": window.org_id, "role": window.role,
-                     "window_start": window.start, "window_end": window.end, **row})
+    A period is a person's (start, end): its clients are those below the agents the person
+    is and those of the organisations the person holds a role in over exactly that period,
+    so two roles over one period are one period of figures. All periods are computed at
+    once: (period, client) pairs joined with the entries and trades on the client, kept
+    where ``ts`` is inside the period, summed per (period, client) and then per period.
+    """
+    memberships = membership_windows(case)
     keys = ["person_id", "org_id", "role", "window_start", "window_end"]
-    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=keys)
+    if memberships.empty:
+        return pd.DataFrame(columns=keys)
+    periods = memberships.drop_duplicates(["person_id", "start", "end"])[
+        ["person_id", "start", "end", "since", "until"]]
+    periods = periods.reset_index(drop=True).rename_axis("period").reset_index()
+    bounds = periods[["period", "person_id", "since", "until"]]
+
+    forest = agent_forest(case["agents"], case["clients"])
+    by_agent = periods[["period", "person_id"]].merge(_agent_ranges(case, forest), on="person_id")
+    by_role = periods.merge(role_platforms(case), on=["person_id", "start", "end"])[["period", "platform_id"]].join(
+        forest.platforms, on="platform_id", how="inner")
+    ranges = merge_ranges(pd.concat([by_agent, by_role])[["period", "start", "stop"]], "period")
+    # Clients by their position in the forest's order: integer keys join and group fast.
+    lengths = (ranges["stop"] - ranges["start"]).to_numpy()
+    pairs = pd.DataFrame({"period": np.repeat(ranges["period"].to_numpy(), lengths),
+                          "client": _positions(ranges["start"].to_numpy(), ranges["stop"].to_numpy())})
+    pairs = pairs.merge(bounds.drop(columns="person_id"), on="period")
+    entries = ledger[["ts", "entry_id", "kind", "amount_cny"]].assign(
+        client=forest.client_ids.get_indexer(ledger["client_id"]))
+    entries = _inside(pairs.merge(entries, on="client"))
+    trades = case["trades"]
+    trades = trades[["ts", "notional"]].assign(
+        client=forest.client_ids.get_indexer(trades["account_id"].map(client_of_account(case))))
+    trades = _inside(pairs.merge(trades, on="client"))
+    figures = figures_by(pd.MultiIndex.from_frame(pairs[["period", "client"]]), entries, trades)
+    sums = _counted(figures).groupby(level="period").sum().add_prefix("subtree_")
+
+    acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
+    paid = ledger[ledger["kind"].isin(["rebate", "commission"])]
+    paid = paid[["ts", "kind", "amount_cny"]].assign(person_id=paid["beneficiary_agent_id"].map(acting))
+    paid = _inside(bounds.merge(paid, on="person_id"))
+    received = paid.groupby(["period", "kind"])["amount_cny"].sum().unstack("kind")
+    received = received.reindex(columns=["rebate", "commission"]).rename(
+        columns={"rebate": "rebate_received", "commission": "commission_received"})
+    own = _inside(bounds.merge(_own_flows(case, ledger), on="person_id"))
+    own = own.groupby("period")["signed"].sum().rename("own_net_withdrawal")
+
+    totals = pd.concat([sums, received, own], axis=1).reindex(periods["period"]).fillna(0).astype("int64")
+    columns = ["subtree_n_clients", *(f"subtree_{name}" for name in CLIENT_FIGURES), "rebate_received",
+               "commission_received", "own_net_withdrawal"]
+    totals = periods[["person_id", "start", "end"]].join(totals[columns])
+    rows = memberships[["person_id", "org_id", "role", "start", "end"]].merge(
+        totals, on=["person_id", "start", "end"], how="left")
+    return rows.rename(columns={"start": "window_start", "end": "window_end"})

@@ -27,8 +27,10 @@ in how they computed the figures.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from casegraph.thresholds import ThresholdRules
@@ -94,11 +96,16 @@ def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provi
         long[["subject_id", "window_start", "window_end"]] = pd.DataFrame(long["subject_id"].tolist(),
                                                                           index=long.index)
         table = pd.concat([table, long[table.columns]], ignore_index=True)
-    province = pd.Series([provinces.get(kind, pd.Series(dtype=object)).get(subject)
-                          for kind, subject in zip(table["subject_type"], table["subject_id"])], index=table.index)
+    province = pd.Series(None, index=table.index, dtype=object)
+    for kind, of_kind in provinces.items():
+        of_kind = of_kind[~of_kind.index.duplicated()]
+        rows = table["subject_type"] == kind
+        province[rows] = table.loc[rows, "subject_id"].map(of_kind).astype(object)
+    province = province.where(province.map(lambda p: isinstance(p, str)), "")
     basis = table["method"].map({m.name: m.basis for m in METHODS})
-    table["severity"] = [rules.severity(int(a), b, p if isinstance(p, str) else None)
-                         for a, b, p in zip(table["amount"], basis, province)]
+    table["severity"] = ""
+    for (basis_name, province_name), rows in table.groupby([basis, province]).groups.items():
+        table.loc[rows, "severity"] = severities(rules, table.loc[rows, "amount"], basis_name, province_name or None)
     order = {kind: i for i, kind in enumerate(subjects)}
     method_order = {m.name: i for i, m in enumerate(METHODS)}
     table = table.assign(_kind=table["subject_type"].map(order), _method=table["method"].map(method_order))
@@ -110,6 +117,34 @@ def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provi
 
 
 SEVERITY_LEVELS = ("below", "prosecution", "especially_serious")  # from least to most severe
+
+
+def severities(rules: ThresholdRules, amounts: pd.Series, basis: str, province: str | None) -> pd.Series:
+    """``rules.severity`` of every amount, for one basis and province.
+
+    The level only rises with the amount and its text names the threshold, not the amount,
+    so the rules are asked about a few amounts only: a binary search finds where each level
+    begins among the distinct amounts, and each amount takes the label of its level.
+
+    >>> rules = ThresholdRules.from_config({"profile": "2022"})
+    >>> amounts = pd.Series([5, 600_000_000, 99_999_999, 100_000_000])   # fen
+    >>> severities(rules, amounts, "business_amount", None).map(severity_level).tolist()
+    ['below', 'especially_serious', 'below', 'prosecution']
+    >>> severities(rules, pd.Series([7, 600_000_000]), "business_amount", None).map(severity_level).tolist()
+    ['below', 'especially_serious']
+    """
+    distinct = np.unique(amounts.to_numpy(dtype=np.int64))
+    rank = [SEVERITY_LEVELS.index(severity_level(rules.severity(int(a), basis, province))) for a in distinct[[0, -1]]]
+
+    def level(i: int) -> int:
+        return SEVERITY_LEVELS.index(severity_level(rules.severity(int(distinct[i]), basis, province)))
+
+    # the first distinct amount of each level above the lowest one present
+    begins = [bisect.bisect_left(range(len(distinct)), target, key=level) for target in range(rank[0] + 1, rank[1] + 1)]
+    firsts = np.array([0, *begins])
+    labels = np.array([rules.severity(int(distinct[i]), basis, province) for i in firsts], dtype=object)
+    at = np.searchsorted(distinct[firsts], amounts.to_numpy(dtype=np.int64), side="right") - 1
+    return pd.Series(labels[at], index=amounts.index)
 
 
 def severity_level(label: str) -> str:

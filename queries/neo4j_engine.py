@@ -119,10 +119,22 @@ CALL () {
 RETURN kind, id, a, b
 """
 
+# The persons who answer for a client `c`: those who are an agent above it, and those who
+# hold a role other than `agent` in its platform or in the known gang that runs it.
+PERSONS_OF_CLIENT = """
+CALL (c) {
+  MATCH (c)-[:REFERRED_BY]->(:Agent)-[:REPORTS_TO*0..]->(:Agent)<-[:ACTS_AS]-(p:Person) RETURN p
+  UNION
+  MATCH (c)-[:CLIENT_OF]->(:Platform)<-[m:MEMBER_OF]-(p:Person) WHERE m.role <> 'agent' RETURN p
+  UNION
+  MATCH (c)-[:CLIENT_OF]->(:Platform)<-[:OPERATES]-(:Gang)<-[m:MEMBER_OF]-(p:Person) WHERE m.role <> 'agent' RETURN p
+}
+"""
+
 PERSONS_SUBTREE = f"""
 UNWIND $clients AS f
-MATCH (:Client {{id: f.client_id}})-[:REFERRED_BY]->(:Agent)-[:REPORTS_TO*0..]->(:Agent)<-[:ACTS_AS]-(p:Person)
-WITH DISTINCT p, f
+MATCH (c:Client {{id: f.client_id}})
+{PERSONS_OF_CLIENT}
 RETURN p.id AS person_id, count(*) AS subtree_n_clients, {_SUMS.format(prefix="subtree_")}
 """
 
@@ -155,21 +167,36 @@ RETURN p.id AS person_id, rebate_received, commission_received, own_net_withdraw
 
 _CLIENT_SUMS = ", ".join(f"sum({name}) AS subtree_{name}" for name in FIGURES)
 
+# A membership `m` over exactly the period (window_start, window_end), null = open.
+_SAME_PERIOD = ("(m.start = window_start OR (m.start IS NULL AND window_start IS NULL)) "
+                "AND (m.end = window_end OR (m.end IS NULL AND window_end IS NULL))")
+
 # Membership periods: from the start date's midnight to the end of the end date, in the
-# case timezone; only entries and trades inside count ("during tenure").
+# case timezone; only entries and trades inside count ("during tenure"). A period's clients
+# are those below the agents the person is and those of the organisations the person holds
+# a role in over that same period (memory: figures.person_window_totals).
 PERSON_WINDOWS = f"""
 MATCH (p:Person)-[m:MEMBER_OF]->()
 WHERE m.start IS NOT NULL OR m.end IS NOT NULL
 WITH DISTINCT p, m.start AS window_start, m.end AS window_end
+// The bounds as UTC instants like the stored timestamps: Neo4j orders two datetimes of one
+// instant in different zones by their local times, which would misplace an entry at a bound.
 WITH p, window_start, window_end,
-     CASE WHEN window_start IS NULL THEN null
-          ELSE datetime({{date: window_start, timezone: $timezone}}) END AS since,
-     CASE WHEN window_end IS NULL THEN null
-          ELSE datetime({{date: window_end + duration({{days: 1}}), timezone: $timezone}}) END AS until
-CALL (p, since, until) {{
-  OPTIONAL MATCH (p)-[:ACTS_AS]->(:Agent)<-[:REPORTS_TO*0..]-(:Agent)<-[:REFERRED_BY]-(client:Client)
-  WITH DISTINCT client AS c, since, until
-  WHERE c IS NOT NULL
+     CASE WHEN window_start IS NULL THEN null ELSE datetime({{epochSeconds:
+          datetime({{date: window_start, timezone: $timezone}}).epochSeconds}}) END AS since,
+     CASE WHEN window_end IS NULL THEN null ELSE datetime({{epochSeconds:
+          datetime({{date: window_end + duration({{days: 1}}), timezone: $timezone}}).epochSeconds}}) END AS until
+CALL (p, window_start, window_end, since, until) {{
+  CALL (p, window_start, window_end) {{
+    MATCH (p)-[:ACTS_AS]->(:Agent)<-[:REPORTS_TO*0..]-(:Agent)<-[:REFERRED_BY]-(c:Client) RETURN c
+    UNION
+    MATCH (p)-[m:MEMBER_OF]->(:Platform)<-[:CLIENT_OF]-(c:Client)
+    WHERE m.role <> 'agent' AND {_SAME_PERIOD} RETURN c
+    UNION
+    MATCH (p)-[m:MEMBER_OF]->(:Gang)-[:OPERATES]->(:Platform)<-[:CLIENT_OF]-(c:Client)
+    WHERE m.role <> 'agent' AND {_SAME_PERIOD} RETURN c
+  }}
+  WITH c, since, until
   {CLIENT_FRAGMENT}
   RETURN count(c) AS subtree_n_clients, {_CLIENT_SUMS}
 }}

@@ -107,28 +107,65 @@ def hebei_11():
 
 
 def huang_minjiao():
-    """黄敏娇 case: transfer P&L + fees + storage fees during tenure:
-    46,217,389.5 + 43,439,864.5 + 874,973.6 = 90,532,227.6; entries outside the period do not count."""
+    """黄敏娇 case: a platform's manager, no agent, answers for the platform's clients during her
+    tenure: transfer P&L + fees + storage fees = 46,217,389.5 + 43,439,864.5 + 874,973.6
+    = 90,532,227.6. Entries outside the tenure (before it began, after it ended) do not count."""
     rows = minimal_case()
+    rows["persons"].append({"person_id": "PER6", "name": "黄某", "province": "上海市"})
+    rows["memberships"].append({"person_id": "PER6", "org_id": "P1", "role": "manager",
+                                "start": "2020-01-01", "end": "2020-12-31"})
     add_client(rows, "C7", "PER5", "A2")
+    add_client(rows, "C8", "PER4", "")  # a direct client: no agent leads to it, only the platform
     inside = "2020-03-01T10:00:00"
     rows["ledger"] += [
         entry("E30", inside, "C7", "pnl", "-46217389.50"),
-        entry("E31", inside, "C7", "fee", "43439864.50"),
-        entry("E32", inside, "C7", "overnight_fee", "874973.60"),
-        entry("E33", "2021-02-01T10:00:00", "C7", "fee", "999999.00"),  # after PER2 left on 2020-12-31
+        entry("E31", inside, "C7", "fee", "43000000.00"),
+        entry("E32", inside, "C8", "fee", "439864.50"),
+        entry("E33", inside, "C8", "overnight_fee", "874973.60"),
+        entry("E34", "2019-12-31T23:59:59", "C8", "fee", "500.00"),  # the evening before she began
+        entry("E35", "2021-01-01T00:00:00", "C7", "fee", "999999.00"),  # the midnight after she left
     ]
-    # C1's entries fall in April–May 2019, before PER2's period began on 2019-06-01.
-    return rows, [("PER2", "client_net_loss", "2019-06-01", "90532227.60")]
+    # All time she answers for every client of P1: fees 1,000 (C1) + 12.34 (C2) + C7's and
+    # C8's 44,314,838.10 inside + 500 + 999,999 outside the tenure, the platform's own sum.
+    return rows, [("PER6", "client_net_loss", "2020-01-01", "90532227.60"),
+                  ("PER6", "fees", "", "45316349.44"), ("P1", "fees", "", "45316349.44")]
 
 
 def chongqing_525():
-    """(2019)渝05刑终525: the losses of the units a person developed count only during tenure."""
-    rows, _ = huang_minjiao()
-    # The tenure ends the day before the 2021 fee; the boundary day itself still counts.
-    rows["ledger"].append(entry("E34", "2020-12-31T23:59:59", "C7", "fee", "100.00"))
+    """(2019)渝05刑终525: the losses of the units a person developed count only during tenure.
+    PER2 developed them as agent A2: his role is ``agent``, so he answers for A2's subtree."""
+    rows = minimal_case()
+    rows["memberships"][1]["role"] = "agent"
+    add_client(rows, "C7", "PER5", "A2")
+    rows["ledger"] += [
+        entry("E30", "2020-03-01T10:00:00", "C7", "fee", "43439864.50"),
+        entry("E31", "2020-03-01T10:00:00", "C7", "overnight_fee", "874973.60"),
+        entry("E32", "2021-02-01T10:00:00", "C7", "fee", "999999.00"),  # after PER2 left on 2020-12-31
+        # The tenure ends the day before the 2021 fee; the boundary day itself still counts.
+        entry("E33", "2020-12-31T23:59:59", "C7", "fee", "100.00"),
+        entry("E34", "2019-06-01T10:00:00", "C2", "fee", "5000.00"),  # A1's client, not a unit of his
+    ]
+    # C1's entries fall in April–May 2019, before PER2's period began on 2019-06-01.
     return rows, [("PER2", "fees", "2019-06-01", "44314938.10"), ("PER2", "fees", "", "45315937.10")]
+
+
+def agent_and_role_holder():
+    """Not a court's figure: a person who is an agent (PER2 is A2, over C1 and C7) and holds a
+    role in the gang running the platform (salesman of G1 from 2019-06-01 to 2020-12-31: every
+    client of P1) answers for each client once, all time and within the period."""
+    rows = minimal_case()
+    add_client(rows, "C7", "PER5", "A2")
+    add_client(rows, "C8", "PER4", "")
+    inside = "2020-03-01T10:00:00"
+    rows["ledger"] += [entry("E40", inside, "C1", "deposit", "1000.00"),  # reached both ways
+                       entry("E41", inside, "C8", "deposit", "500.00"),  # reached through the gang only
+                       entry("E42", "2021-01-01T10:00:00", "C7", "deposit", "200.00")]  # after the period
+    # All time: C1 474,954 + 1,000, C2 10,000, C7 200, C8 500 — the platform's sum, once.
+    return rows, [("PER2", "gross_deposits", "", "486654.00"), ("P1", "gross_deposits", "", "486654.00"),
+                  ("PER2", "gross_deposits", "2019-06-01", "1500.00")]
 
 
 COURT_CASES = [zhejiang_926, guangzhou_873, binhai_50, fuzhou_254, chen_xiaoyun, ganzhou_1103, hebei_11,
                huang_minjiao, chongqing_525]
+# Cases of who answers for what, beside the courts' own figures.
+PERSON_CASES = [agent_and_role_holder]

@@ -118,15 +118,58 @@ def forests(draw):
 def test_subtree_is_own_plus_children(forest):
     """For every agent: subtree sum = own sum + Σ children's subtree sums."""
     parents, agent_of, deposits = forest
-    agents = pd.DataFrame({"agent_id": [f"A{i}" for i in range(len(parents))],
+    agents = pd.DataFrame({"agent_id": [f"A{i}" for i in range(len(parents))], "platform_id": "P",
                            "parent_agent_id": [None if p is None else f"A{p}" for p in parents]})
-    clients = pd.DataFrame({"agent_id": pd.Series([f"A{a}" for a in agent_of], dtype="string"),
+    clients = pd.DataFrame({"client_id": [f"C{i}" for i in range(len(agent_of))], "platform_id": "P",
+                            "agent_id": pd.Series([f"A{a}" for a in agent_of], dtype="string"),
                             "deposits": pd.Series(deposits, dtype="int64")})
-    ancestors = figures.agent_ancestors(agents)
-    reached = clients.merge(ancestors, on="agent_id")
-    subtree = reached.groupby("ancestor_id")["deposits"].sum().reindex(agents["agent_id"], fill_value=0)
+    subtree = figures.agent_forest(agents, clients).subtree_sums(clients.set_index("client_id")[["deposits"]])
+    subtree = subtree["deposits"]
     own = clients.groupby("agent_id")["deposits"].sum().reindex(agents["agent_id"], fill_value=0)
     parent_of = agents.set_index("agent_id")["parent_agent_id"]
     children = subtree.groupby(parent_of.reindex(subtree.index)).sum().reindex(agents["agent_id"], fill_value=0)
     assert (subtree == own + children).all()
     assert subtree[[f"A{i}" for i, p in enumerate(parents) if p is None]].sum() == sum(deposits)
+
+
+def walk_up(parents: list[int | None], agent: int) -> list[int]:
+    """The agent and its ancestors, nearest first, by following parents one at a time."""
+    path = [agent]
+    while parents[path[-1]] is not None:
+        path.append(parents[path[-1]])
+    return path
+
+
+@settings(max_examples=60, deadline=None)
+@given(forests(), st.lists(st.integers(0, 1_000_000), min_size=25, max_size=25), st.integers(1, 3))
+def test_forest_sums_and_rebates_match_a_walk_up_the_parents(forest, rates, platforms):
+    """Depth, subtree sums and rebate_due from the forest layout equal those of walking each
+    client's path to the top, on forests spread over several platforms."""
+    parents, agent_of, fees = forest
+    root_of = [walk_up(parents, a)[-1] for a in range(len(parents))]
+    agents = pd.DataFrame({"agent_id": [f"A{i}" for i in range(len(parents))],
+                           "platform_id": [f"P{root_of[i] % platforms}" for i in range(len(parents))],
+                           "parent_agent_id": [None if p is None else f"A{p}" for p in parents],
+                           "rebate_rate": rates[:len(parents)]})
+    # a direct client (no agent) on every platform, between the referred ones
+    clients = pd.DataFrame({"client_id": [f"C{i}" for i in range(len(agent_of))] + ["D0", "D1", "D2"],
+                            "platform_id": [f"P{root_of[a] % platforms}" for a in agent_of] + ["P0", "P1", "P2"],
+                            "agent_id": [f"A{a}" for a in agent_of] + [None] * 3,
+                            "fees": fees + [7, 8, 9]}).set_index("client_id")
+    forest_layout = figures.agent_forest(agents, clients.reset_index())
+    subtree = forest_layout.subtree_sums(clients[["fees"]])["fees"]
+    due = figures.rebate_due_from(agents, clients)
+    expected_subtree, expected_due = [0] * len(parents), [0] * len(parents)
+    for fee, agent in zip(fees, agent_of):
+        below = 0
+        for ancestor in walk_up(parents, agent):
+            expected_subtree[ancestor] += fee
+            product = fee * (rates[ancestor] - below)
+            expected_due[ancestor] += (1 if product >= 0 else -1) * ((abs(product) + 500_000) // 1_000_000)
+            below = rates[ancestor]
+    assert forest_layout.depth.tolist() == [len(walk_up(parents, a)) for a in range(len(parents))]
+    assert subtree.tolist() == expected_subtree
+    assert due.tolist() == expected_due
+    for platform, (start, stop) in forest_layout.platforms.iterrows():
+        on_platform = set(clients.index[clients["platform_id"] == platform])
+        assert set(forest_layout.client_ids[start:stop]) == on_platform

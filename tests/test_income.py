@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from casebuilder import CASE_YAML, minimal_case, write_case
-from court_cases import COURT_CASES
+from court_cases import COURT_CASES, PERSON_CASES
 
 from casegraph.loaders.case import load_case
 from casegraph.outputs import money_as_text
@@ -25,7 +25,7 @@ def amount(income: pd.DataFrame, subject: str, method: str, window_start: str = 
     return row["amount"].iloc[0]
 
 
-@pytest.mark.parametrize("court_case", COURT_CASES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("court_case", COURT_CASES + PERSON_CASES, ids=lambda f: f.__name__)
 def test_courts_worked_figures(tmp_path, court_case):
     rows, expected = court_case()
     income = income_of(tmp_path, rows)
