@@ -54,8 +54,9 @@ MAX_SHARED_IDENTIFIER_USERS = 25
 # A shared device or IP is evidence when chance explains its use less often than this: each
 # use is tested on its own, and a stray link that gets through is still weighed by modularity.
 IDENTIFIER_SIGNIFICANCE = 1e-3
-# Above this many edges Louvain runs in igraph/leidenalg (compiled) instead of networkx.
-COMPILED_LOUVAIN_EDGES = 200_000
+# A component with more edges than this runs in igraph/leidenalg (compiled) instead of
+# networkx, whose pure-Python Louvain takes minutes on a chain of 50,000 agents.
+COMPILED_LOUVAIN_EDGES = 20_000
 
 # Edge weights: how strongly each kind of fact says "the same operator".
 WEIGHTS = {
@@ -66,6 +67,9 @@ WEIGHTS = {
     "DEVICE": 3.0, "IP": 1.0,  # per shared identifier, × log(1 + logins)
     "TRANSFER": 1.0,  # × log(1 + transfers) between two accounts
 }
+
+# communities.csv's ``algorithm``: what found the communities, in either engine.
+ALGORITHM = "louvain per component (networkx)"
 
 ENTITY_TYPES = {"Person": "person", "Agent": "agent", "Platform": "platform"}
 
@@ -124,7 +128,9 @@ def graph_of_edges(edges: pd.DataFrame) -> nx.Graph:
     graph = nx.Graph()
     nodes = sorted(set(edges["u"]) | set(edges["v"]))
     graph.add_nodes_from((n, {"label": n.split(":", 1)[0]}) for n in nodes)
-    graph.add_weighted_edges_from(zip(edges["u"], edges["v"], edges["weight"].astype(float)))
+    # Rounded: the engines sum the same weights in different orders, and Louvain must not see
+    # the last bits of that.
+    graph.add_weighted_edges_from(zip(edges["u"], edges["v"], edges["weight"].astype(float).round(9)))
     return graph
 
 
@@ -282,7 +288,7 @@ def _login_edges(case: Case):
 
 def detect_communities(graph: nx.Graph, seed: int = 0, resolution: float = 1.0) -> dict[str, int]:
     """Node -> community: Louvain (modularity) per connected component, in networkx, or in
-    leidenalg's compiled optimiser when the graph is large.
+    leidenalg's compiled optimiser for a component of more than ``COMPILED_LOUVAIN_EDGES`` edges.
 
     Modularity sums over communities, and a community never spans two components, so the
     global optimum is each component's optimum at the resolution ``resolution`` × (the
@@ -297,7 +303,6 @@ def detect_communities(graph: nx.Graph, seed: int = 0, resolution: float = 1.0) 
     {'a': 0, 'b': 0, 'c': 0, 'x': 1, 'y': 1}
     """
     total = graph.size(weight="weight")
-    compiled = graph.number_of_edges() > COMPILED_LOUVAIN_EDGES
     parts: list[set[str]] = []
     for component in nx.connected_components(graph):
         nodes = sorted(component)
@@ -309,7 +314,7 @@ def detect_communities(graph: nx.Graph, seed: int = 0, resolution: float = 1.0) 
         sub.add_weighted_edges_from(sorted((a, b, w) if a < b else (b, a, w)
                                            for a, b, w in graph.edges(nodes, data="weight")))
         scaled = resolution * sub.size(weight="weight") / total
-        if compiled:
+        if sub.number_of_edges() > COMPILED_LOUVAIN_EDGES:
             parts.extend(_leiden(sub, seed, scaled))
         else:
             parts.extend(nx.community.louvain_communities(sub, weight="weight", resolution=scaled, seed=seed))

@@ -46,6 +46,6 @@ def analyze_case(case: Case, seed: int = 0) -> dict[str, pd.DataFrame]:
     return assemble(
         case_facts(case, transfers_in_cny(case)), clients,
         figures.agent_subtree_totals(case, clients, ledger), figures.platform_totals(case, clients),
-        figures.person_totals(case, clients, ledger), communities, "louvain (networkx)",
+        figures.person_totals(case, clients, ledger), communities, gangs.ALGORITHM,
         figures.person_window_totals(case, ledger), ThresholdRules.from_config(case.config.thresholds),
         account_groups(case), fake, platform_fraud(case, fake))

@@ -20,7 +20,7 @@ from casegraph.thresholds import ThresholdRules
 from . import figures, neo4j_gangs, neo4j_groups
 from .cypher_fragments import CLIENT_FRAGMENT
 from .assembly import CaseFacts, assemble
-from .gangs import resolve_gangs
+from .gangs import ALGORITHM, detect_communities, graph_of_edges, resolve_gangs
 
 FIGURES = figures.CLIENT_FIGURES
 
@@ -284,10 +284,11 @@ def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFram
     windows = _frame(driver, PERSON_WINDOWS, database, timezone=timezone)
     for column in ("window_start", "window_end"):
         windows[column] = pd.to_datetime([d.to_native() if d is not None else None for d in windows[column]])
-    found, edges = neo4j_gangs.detect_communities_in_gds(driver, database)
+    edges = neo4j_gangs.gang_edges(driver, database)
     facts = case_facts(driver, database)
-    communities = resolve_gangs(found, neo4j_gangs.hard_bindings(driver, database), edges, facts.known_gangs,
+    communities = resolve_gangs(detect_communities(graph_of_edges(edges)), neo4j_gangs.hard_bindings(driver, database),
+                                edges, facts.known_gangs,
                                 platform_ids=neo4j_gangs.platform_ids(driver, database))
     return assemble(facts, clients, agents, platforms, persons, communities,
-                    "louvain (gds)", windows, rules, neo4j_groups.account_groups_neo4j(driver),
+                    ALGORITHM, windows, rules, neo4j_groups.account_groups_neo4j(driver),
                     neo4j_groups.fake_trades_neo4j(driver), neo4j_groups.platform_fraud_neo4j(driver))

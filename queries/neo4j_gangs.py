@@ -1,9 +1,13 @@
-"""Gang discovery on the server: the hard facts and the gang graph of :mod:`.gangs` read in
-Cypher, the graph projected into GDS, and GDS Louvain on it. What the facts and communities
-mean is decided by the same code as in memory (:func:`.gangs.resolve_gangs`,
-:func:`.gangs.assign_gangs`, :func:`.gangs.gang_table`).
+"""Gang discovery on the server: the hard facts and the gang graph of :mod:`.gangs` built in
+Cypher from the loaded case. The communities are found on that graph by the same
+per-component Louvain as in memory (:func:`.gangs.detect_communities`): two optimisers of one
+modularity (GDS visits nodes in id order, networkx in a seeded shuffle) part ways on borderline
+nodes, and the engines must give one answer. What the facts and communities mean is decided by
+the same code as in memory (:func:`.gangs.resolve_gangs`, :func:`.gangs.assign_gangs`,
+:func:`.gangs.gang_table`).
 
->>> communities, edges = detect_communities_in_gds(driver)        # doctest: +SKIP
+>>> edges = gang_edges(driver)                                                    # doctest: +SKIP
+>>> communities = detect_communities(graph_of_edges(edges))                       # doctest: +SKIP
 >>> resolved = resolve_gangs(communities, hard_bindings(driver), edges, known_gang_platforms(driver))  # doctest: +SKIP
 """
 
@@ -12,8 +16,6 @@ from __future__ import annotations
 import pandas as pd
 
 from .gangs import WEIGHTS, identifier_links, login_uses
-
-GRAPH_NAME = "casegraph_gangs"
 
 # The victims' side and the vendor's accounts: left out of the gang graph (see gangs.py).
 EXCLUDED = """
@@ -76,23 +78,12 @@ CALL () {
 }
 """
 
-PROJECT = EDGES + """
+# The gang graph's edges as gangs.gang_edges gives them: one row per pair, weights summed.
+EDGE_LIST = EDGES + """
 WITH a, b, w WHERE a <> b AND NOT elementId(a) IN $excluded AND NOT elementId(b) IN $excluded
-WITH CASE WHEN elementId(a) < elementId(b) THEN a ELSE b END AS source,
-     CASE WHEN elementId(a) < elementId(b) THEN b ELSE a END AS target, w
-WITH source, target, sum(w) AS weight
-WITH gds.graph.project($graph, source, target, {relationshipProperties: {weight: weight}},
-                       {undirectedRelationshipTypes: ['*']}) AS g
-RETURN g.nodeCount AS nodes, g.relationshipCount AS relationships
-"""
-
-# The projected graph's edges (streamed once per direction), as gangs.gang_edges gives them.
-EDGE_LIST = """
-CALL gds.graph.relationshipProperty.stream($graph, 'weight')
-YIELD sourceNodeId, targetNodeId, propertyValue
-WITH gds.util.asNode(sourceNodeId) AS a, gds.util.asNode(targetNodeId) AS b, propertyValue AS weight
-WITH labels(a)[0] + ':' + a.id AS u, labels(b)[0] + ':' + b.id AS v, weight WHERE u < v
-RETURN u, v, weight ORDER BY u, v
+WITH labels(a)[0] + ':' + a.id AS a, labels(b)[0] + ':' + b.id AS b, w
+WITH CASE WHEN a < b THEN a ELSE b END AS u, CASE WHEN a < b THEN b ELSE a END AS v, w
+RETURN u, v, sum(w) AS weight ORDER BY u, v
 """
 
 # What the records state (gangs.hard_bindings): node, platform, fact, how many records.
@@ -128,13 +119,6 @@ RETURN labels(who)[0] + ':' + who.id AS who, toString(date(datetime({datetime: l
        d.id AS device_id, i.id AS ip
 """
 
-LOUVAIN = """
-CALL gds.louvain.stream($graph, {relationshipWeightProperty: 'weight', concurrency: 1})
-YIELD nodeId, communityId
-WITH gds.util.asNode(nodeId) AS n, communityId
-RETURN labels(n)[0] + ':' + n.id AS node, communityId
-"""
-
 ENTITIES = """
 MATCH (n) WHERE n:Person OR n:Account OR n:Platform OR n:Agent
 RETURN labels(n)[0] + ':' + n.id AS node, n.id AS entity_id,
@@ -167,24 +151,12 @@ def _frame(driver, query: str, database: str | None = None, **parameters) -> pd.
     return pd.DataFrame([r.values() for r in records], columns=keys)
 
 
-def detect_communities_in_gds(driver, database: str | None = None) -> tuple[dict[str, int], pd.DataFrame]:
-    """Node key (``Label:id``) -> community, from GDS Louvain on the projected gang graph,
-    numbered by each community's smallest node as in memory; and the projected edges
-    (``u``, ``v``, ``weight``, as :func:`.gangs.gang_edges`). The projection is dropped."""
+def gang_edges(driver, database: str | None = None) -> pd.DataFrame:
+    """The gang graph built on the server: ``u``, ``v``, ``weight`` as :func:`.gangs.gang_edges`."""
     excluded = driver.execute_query(EXCLUDED, database_=database).records[0]["excluded"]
-    drop = "CALL gds.graph.drop($graph, false) YIELD graphName"
-    driver.execute_query(drop, graph=GRAPH_NAME, database_=database)
-    driver.execute_query(PROJECT, graph=GRAPH_NAME, w=WEIGHTS, excluded=excluded,
-                         identifier_links=_identifier_links(driver, database), database_=database)
-    try:
-        found = _frame(driver, LOUVAIN, database, graph=GRAPH_NAME)
-        edges = _frame(driver, EDGE_LIST, database, graph=GRAPH_NAME)
-    finally:
-        driver.execute_query(drop, graph=GRAPH_NAME, database_=database)
-    parts = found.groupby("communityId")["node"].apply(set)
-    ordered = sorted(parts, key=min)
-    communities = {node: number for number, part in enumerate(ordered) for node in sorted(part)}
-    return communities, edges.astype({"weight": "float64"})
+    edges = _frame(driver, EDGE_LIST, database, w=WEIGHTS, excluded=excluded,
+                   identifier_links=_identifier_links(driver, database))
+    return edges.astype({"weight": "float64"})
 
 
 def _identifier_links(driver, database: str | None) -> dict[str, list[dict]]:
