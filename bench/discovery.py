@@ -68,7 +68,9 @@ def reachable_ari(case: Case, communities: pd.DataFrame) -> float:
     whose node shares a connected component of the gang graph (hard facts and evidence) with one
     of their gang's platforms — and every entity the analysis puts in a gang. A member no record
     reaches (a staff member known only from access logs, in a case without logins.csv) cannot be
-    found by any method; :func:`discovery_scores` reports the plain ARI beside this one."""
+    found by any method, nor can two platforms of one gang that no record links be put together:
+    such a gang is scored as its linked parts. :func:`discovery_scores` reports the plain ARI
+    beside this one."""
     truth = pd.read_csv(case.path / "truth" / "gangs.csv", dtype=str, keep_default_na=False)
     graph = gangs.graph_of_edges(gangs.gang_edges(case))
     component = {node: i for i, part in enumerate(nx.connected_components(graph)) for node in part}
@@ -79,6 +81,10 @@ def reachable_ari(case: Case, communities: pd.DataFrame) -> float:
     reached = truth.merge(tied, on=["gang_id", "component"], how="left", indicator=True)["_merge"].eq("both")
     unreachable = truth[(truth["gang_id"] != "") & ~reached.to_numpy()]
     kept = truth.drop(unreachable.index)
+    # A gang whose platforms no record links (no common component) is as many gangs as the
+    # records can show: each part is scored as a gang of its own.
+    part = kept["component"].astype("Int64").astype("string").fillna("")
+    kept = kept.assign(gang_id=kept["gang_id"].where(kept["gang_id"] == "", kept["gang_id"] + "@" + part))
     joined = kept.merge(communities, on=["entity_id", "entity_type"], how="left", suffixes=("", "_found"))
     found = communities.dropna(subset=["gang_id"])
     extra = found.merge(truth[["entity_id", "entity_type"]], how="left", indicator=True)
