@@ -59,10 +59,6 @@ def fraud_fronts(case_dir: Path, gangs: pd.DataFrame) -> tuple[int, bool]:
     return len(flagged), right
 
 
-ENTITY_LABELS = {"person": "Person", "platform": "Platform", "agent": "Agent", "bank_account": "Account",
-                 "trading_account": "Account"}
-
-
 def reachable_ari(case: Case, communities: pd.DataFrame) -> float:
     """The gang ARI over the truth members that the case's records tie to their gang at all —
     whose node shares a connected component of the gang graph (hard facts and evidence) with one
@@ -74,7 +70,7 @@ def reachable_ari(case: Case, communities: pd.DataFrame) -> float:
     truth = pd.read_csv(case.path / "truth" / "gangs.csv", dtype=str, keep_default_na=False)
     graph = gangs.graph_of_edges(gangs.gang_edges(case))
     component = {node: i for i, part in enumerate(nx.connected_components(graph)) for node in part}
-    node = truth["entity_type"].map(ENTITY_LABELS) + ":" + truth["entity_id"]
+    node = gangs.entity_nodes(truth["entity_type"], truth["entity_id"])
     truth = truth.assign(component=node.map(component))
     platforms = truth[(truth["entity_type"] == "platform") & (truth["gang_id"] != "")]
     tied = platforms[["gang_id", "component"]].dropna().drop_duplicates()

@@ -382,9 +382,9 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     names = community_names(known, nodes)
     known_of = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
     platforms = nodes[nodes.index.str.startswith("Platform:")]
-    platform_ids = platforms.index.str.slice(len("Platform:"))
-    gang_of_platform = pd.Series(platform_ids.map(known_of), index=platform_ids).fillna(
-        pd.Series(platforms.map(names).to_numpy(), index=platform_ids))
+    in_graph = platforms.index.str.slice(len("Platform:"))
+    gang_of_platform = pd.Series(in_graph.map(known_of), index=in_graph).fillna(
+        pd.Series(platforms.map(names).to_numpy(), index=in_graph))
 
     table = pd.DataFrame({"node": nodes.index, "community_id": nodes.to_numpy()})
     table["gang_id"] = pd.Series(pd.NA, index=table.index, dtype="string")
@@ -465,6 +465,16 @@ def account_entity_type(kind: pd.Series) -> pd.Series:
     return kind.map({"bank": "bank_account", "payment": "bank_account"}).fillna("trading_account")
 
 
+def entity_nodes(entity_type: pd.Series, entity_id: pd.Series) -> pd.Series:
+    """The gang-graph node key (``Label:id``) of communities.csv entities.
+
+    >>> entity_nodes(pd.Series(["agent", "bank_account"]), pd.Series(["A1", "B1"])).tolist()
+    ['Agent:A1', 'Account:B1']
+    """
+    label = entity_type.map({"person": "Person", "platform": "Platform", "agent": "Agent"}).fillna("Account")
+    return label + ":" + entity_id
+
+
 def entities(case: Case) -> pd.DataFrame:
     """Every entity communities.csv reports on: node key, entity_id, entity_type."""
     accounts = case["accounts"]
@@ -475,8 +485,7 @@ def entities(case: Case) -> pd.DataFrame:
         pd.DataFrame({"entity_id": case["agents"]["agent_id"], "entity_type": "agent"}),
     ]
     table = pd.concat(frames, ignore_index=True)
-    label = table["entity_type"].map({"person": "Person", "platform": "Platform", "agent": "Agent"}).fillna("Account")
-    table.insert(0, "node", label + ":" + table["entity_id"])
+    table.insert(0, "node", entity_nodes(table["entity_type"], table["entity_id"]))
     return table
 
 

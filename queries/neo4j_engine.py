@@ -284,7 +284,7 @@ def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFram
     windows = _frame(driver, PERSON_WINDOWS, database, timezone=timezone)
     for column in ("window_start", "window_end"):
         windows[column] = pd.to_datetime([d.to_native() if d is not None else None for d in windows[column]])
-    edges = neo4j_gangs.gang_edges(driver, database)
+    edges = neo4j_gangs.gang_edges(driver, database, timezone=timezone)
     facts = case_facts(driver, database)
     communities = resolve_gangs(detect_communities(graph_of_edges(edges)), neo4j_gangs.hard_bindings(driver, database),
                                 edges, facts.known_gangs,

@@ -6,7 +6,7 @@ nodes, and the engines must give one answer. What the facts and communities mean
 the same code as in memory (:func:`.gangs.resolve_gangs`, :func:`.gangs.assign_gangs`,
 :func:`.gangs.gang_table`).
 
->>> edges = gang_edges(driver)                                                    # doctest: +SKIP
+>>> edges = gang_edges(driver, timezone="Asia/Shanghai")                                                    # doctest: +SKIP
 >>> communities = detect_communities(graph_of_edges(edges))                       # doctest: +SKIP
 >>> resolved = resolve_gangs(communities, hard_bindings(driver), edges, known_gang_platforms(driver))  # doctest: +SKIP
 """
@@ -151,17 +151,17 @@ def _frame(driver, query: str, database: str | None = None, **parameters) -> pd.
     return pd.DataFrame([r.values() for r in records], columns=keys)
 
 
-def gang_edges(driver, database: str | None = None) -> pd.DataFrame:
+def gang_edges(driver, database: str | None = None, *, timezone: str) -> pd.DataFrame:
     """The gang graph built on the server: ``u``, ``v``, ``weight`` as :func:`.gangs.gang_edges`."""
     excluded = driver.execute_query(EXCLUDED, database_=database).records[0]["excluded"]
     edges = _frame(driver, EDGE_LIST, database, w=WEIGHTS, excluded=excluded,
-                   identifier_links=_identifier_links(driver, database))
+                   identifier_links=_identifier_links(driver, database, timezone))
     return edges.astype({"weight": "float64"})
 
 
-def _identifier_links(driver, database: str | None) -> dict[str, list[dict]]:
-    """The shared-identifier edges of the gang graph, scored as in memory, by label pair."""
-    timezone = driver.execute_query("MATCH (l:CaseLoad) RETURN l.timezone AS tz", database_=database).records[0]["tz"]
+def _identifier_links(driver, database: str | None, timezone: str) -> dict[str, list[dict]]:
+    """The shared-identifier edges of the gang graph, scored as in memory, by label pair; login
+    days are local dates in the case's ``timezone``."""
     logins = _frame(driver, LOGIN_ROWS, database, timezone=timezone)
     if logins.empty:
         return {}
