@@ -85,7 +85,8 @@ def neo4j_stages(case) -> None:
     import neo4j
 
     from casegraph.loaders.neo4j import load_into_neo4j
-    from casegraph.queries import neo4j_engine
+    from casegraph.queries.neo4j import figures
+    from casegraph.queries.neo4j.runner import CypherRunner, parameter_rows
     from casegraph.server import connection_settings
 
     settings = connection_settings()
@@ -94,11 +95,11 @@ def neo4j_stages(case) -> None:
         with stage("neo4j load", seconds):
             load_into_neo4j(driver, case, replace=True)
         with stage("neo4j client figures", seconds):
-            clients = neo4j_engine.client_figures(driver)
-        params = clients.reset_index().astype(object).where(clients.reset_index().notna(), None).to_dict("records")
+            clients = figures.client_figures(CypherRunner(driver))
+        params = {"clients": parameter_rows(clients.reset_index())}
         for name in ("AGENT_SUBTREE", "AGENTS", "REBATE_DUE", "PERSONS_SUBTREE"):
             with stage(f"neo4j {name}", seconds):
-                neo4j_engine._frame(driver, getattr(neo4j_engine, name), clients=params)
+                CypherRunner(driver).run_cypher(getattr(figures, name), params)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,11 @@ import neo4j
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.neo4j import load_into_neo4j
-from casegraph.queries import neo4j_engine
-from casegraph.queries.memory_engine import analyze_case
+from casegraph.queries.engine import analyze
+from casegraph.queries.memory.engine import analyze_case
+from casegraph.queries.neo4j import account_groups, fake_trades, figures, gangs
+from casegraph.queries.neo4j.engine import Neo4jEngine
+from casegraph.queries.neo4j.runner import CypherRunner
 from casegraph.server import connection_settings
 
 
@@ -53,13 +56,13 @@ def main() -> None:
           f"peak RSS {peak:.2f} GiB")
 
     timings: list[tuple[float, str, dict]] = []
-    original = neo4j_engine._frame
 
-    def timed_frame(driver, query, database=None, **parameters):
-        started = time.perf_counter()
-        frame = original(driver, query, database, **parameters)
-        timings.append((time.perf_counter() - started, query, parameters))
-        return frame
+    class TimedRunner(CypherRunner):
+        def run_cypher(self, query, params=None):
+            started = time.perf_counter()
+            frame = super().run_cypher(query, params)
+            timings.append((time.perf_counter() - started, query, params or {}))
+            return frame
 
     settings = connection_settings()
     with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
@@ -67,13 +70,11 @@ def main() -> None:
             started = time.perf_counter()
             load_into_neo4j(driver, case, replace=True)
             print(f"neo4j load: {time.perf_counter() - started:.1f} s")
-        neo4j_engine._frame = timed_frame
         started = time.perf_counter()
-        neo4j_engine.analyze_loaded(driver)
+        analyze(Neo4jEngine(TimedRunner(driver)))
         total = time.perf_counter() - started
-        neo4j_engine._frame = original
-        names = {getattr(neo4j_engine, n): n for n in dir(neo4j_engine) if n.isupper()}
-        # client_figures runs CLIENT_FIGURES through _frame as well
+        names = {getattr(module, n): n for module in (account_groups, fake_trades, figures, gangs)
+                 for n in dir(module) if n.isupper() and isinstance(getattr(module, n), str)}
         print(f"neo4j engine after the load: {total:.1f} s")
         for seconds, query, _ in sorted(timings, key=lambda t: -t[0]):
             print(f"  {names.get(query, '?'):<18} {seconds:7.2f} s")

@@ -88,7 +88,8 @@ def neo4j_run(case: Case, frames: dict[str, pd.DataFrame], skip_load: bool) -> N
     import neo4j
 
     from casegraph.loaders.neo4j import load_into_neo4j
-    from casegraph.queries.neo4j_groups import account_groups_neo4j, fake_trades_neo4j, platform_fraud_neo4j
+    from casegraph.queries.neo4j import account_groups, fake_trades
+    from casegraph.queries.neo4j.runner import CypherRunner
     from casegraph.server import connection_settings
 
     settings = connection_settings()
@@ -96,12 +97,13 @@ def neo4j_run(case: Case, frames: dict[str, pd.DataFrame], skip_load: bool) -> N
         if not skip_load:
             _, seconds = timed(lambda: load_into_neo4j(driver, case, replace=True))
             print(f"  neo4j load: {seconds:.1f} s")
-        for name, work in (("groups", account_groups_neo4j), ("fake", fake_trades_neo4j),
-                           ("fraud", platform_fraud_neo4j)):
+        runner = CypherRunner(driver)
+        for name, work in (("groups", account_groups.account_groups), ("fake", fake_trades.fake_trades),
+                           ("fraud", fake_trades.platform_fraud)):
             if name not in frames:
                 continue
-            timed(lambda: work(driver))  # first run: Cypher planning and a cold page cache
-            frame, seconds = timed(lambda: work(driver))
+            timed(lambda: work(runner))  # first run: Cypher planning and a cold page cache
+            frame, seconds = timed(lambda: work(runner))
             same = frame.equals(frames[name]) and (frame.dtypes == frames[name].dtypes).all()
             print(f"  neo4j {work.__name__}: {seconds:.2f} s (warm); same frame as memory: {same}")
 

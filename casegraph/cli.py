@@ -139,7 +139,7 @@ def _analysis_tables(loaded, engine: Engine, replace: bool = False) -> dict:
     """Every output table of the analysis, by name, from the engine asked for."""
     if engine is Engine.neo4j:
         return _analyze_in_neo4j(loaded, replace)
-    from casegraph.queries.memory_engine import analyze_case
+    from casegraph.queries.memory.engine import analyze_case
 
     return analyze_case(loaded)
 
@@ -209,14 +209,17 @@ def _neo4j_driver(settings):
 def _analyze_in_neo4j(loaded, replace: bool):
     """Load the case (idempotently), run the Cypher analyses and write their findings back."""
     from casegraph.loaders.neo4j import load_into_neo4j
-    from casegraph.queries.neo4j_engine import analyze_loaded
-    from casegraph.queries.neo4j_findings import write_findings
+    from casegraph.queries.engine import analyze
+    from casegraph.queries.neo4j.engine import Neo4jEngine
+    from casegraph.queries.neo4j.findings import write_findings
+    from casegraph.queries.neo4j.runner import CypherRunner
 
     with _neo4j_driver(_settings(None, None, None)) as driver:
         load_into_neo4j(driver, loaded, replace=replace, progress=True)
-        tables = analyze_loaded(driver)
+        runner = CypherRunner(driver)
+        tables = analyze(Neo4jEngine(runner))
         # Found gangs, their severity and the account groups, for the playbooks.
-        write_findings(driver, tables)
+        write_findings(runner, tables)
         return tables
 
 
@@ -287,7 +290,7 @@ def export(
     from casegraph.loaders.case import read_case
     from casegraph.outputs import OutputRefused, atomic_file
     from casegraph.queries.export import UnknownSubject, chain_tree, write_chain
-    from casegraph.queries.memory_engine import analyze_case
+    from casegraph.queries.memory.engine import analyze_case
 
     if (vendor is None) == (gang is None):
         raise typer.BadParameter("give exactly one of --vendor or --gang")

@@ -4,7 +4,7 @@ loaders: ``python -m casegraph.graphs.schema_doc > graphs/SCHEMA.md`` (a test ch
 from __future__ import annotations
 
 from casegraph.loaders.neo4j import MERGE_KEYS, schema_statements
-from casegraph.queries.neo4j_findings import FINDING_CONSTRAINTS
+from casegraph.queries.neo4j.findings import FINDING_CONSTRAINTS
 
 from .model import NODES, POLYMORPHIC_ENDS, RELATIONSHIPS, stored_name
 
@@ -57,7 +57,7 @@ def render() -> str:
     lines += ["```", "",
               "## Findings (written back by `casegraph analyze --engine neo4j`)", "",
               "Not case records but what the analyses concluded, replaced on every analysis (see",
-              "`queries/neo4j_findings.py`); the playbooks ask about them.", "",
+              "`queries/neo4j/findings.py`); the playbooks ask about them.", "",
               "| element | properties | what |", "| --- | --- | --- |",
               "| `(:FoundGang)` | `id`, `known_gang_id`, `province`, `province_evidence`, `platform_ids`, the "
               "gangs.csv counts and figures (`…_fen`), `is_fraud`, `severity_level`, `severity_method`, "

@@ -73,12 +73,34 @@ def fraud_of_gangs(gang_platforms: pd.DataFrame, fraud: pd.DataFrame) -> pd.Data
     return joined.groupby("gang_id").agg(is_fraud=("is_fraud", "any"), fake_trade_losses=("fake_trade_losses", "sum"))
 
 
-def assemble(facts: CaseFacts, clients: pd.DataFrame, agents: pd.DataFrame, platforms: pd.DataFrame,
-             persons: pd.DataFrame, communities: pd.DataFrame, algorithm: str, windows: pd.DataFrame,
-             rules: ThresholdRules, account_groups: pd.DataFrame, fake_trades: pd.DataFrame,
-             platform_fraud: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Every output table from the figures, the communities and the trading analyses."""
-    members = gangs.assign_gangs(facts.entities, communities, algorithm)
+@dataclass
+class NodeFigures:
+    """The figures an engine computed, per node (see :mod:`casegraph.queries.figures`)."""
+
+    clients: pd.DataFrame  # client_id -> platform_id, agent_id, CLIENT_FIGURES
+    agents: pd.DataFrame  # agent_id -> depth, own_*, subtree_*, rebates received and due
+    platforms: pd.DataFrame  # platform_id -> n_clients, n_agents, agent_depth, CLIENT_FIGURES
+    persons: pd.DataFrame  # person_id -> subtree_* figures, rebates received, own_net_withdrawal
+    windows: pd.DataFrame  # person_id, window_start, window_end and the figures during that tenure
+
+
+@dataclass
+class TradingFindings:
+    """What an engine found in the trading records."""
+
+    account_groups: pd.DataFrame  # account_groups.csv
+    fake_trades: pd.DataFrame  # fake_trades.csv
+    platform_fraud: pd.DataFrame  # platform_id -> n_trades, n_fake, fake_share, is_fraud, fake_trade_losses
+
+
+def assemble(facts: CaseFacts, figures: NodeFigures, communities: pd.DataFrame, *, rules: ThresholdRules,
+             trading: TradingFindings) -> dict[str, pd.DataFrame]:
+    """Every output table from the figures, the communities (:func:`.gangs.resolve_gangs`)
+    and the trading findings."""
+    clients, agents, platforms, persons, windows = (
+        figures.clients, figures.agents, figures.platforms, figures.persons, figures.windows)
+    account_groups, fake_trades, platform_fraud = trading.account_groups, trading.fake_trades, trading.platform_fraud
+    members = gangs.assign_gangs(facts.entities, communities, gangs.ALGORITHM)
     gang_platforms = members[members["entity_type"] == "platform"].dropna(subset=["gang_id"])[
         ["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
     found = gangs.gang_table(members, platforms, facts.known_gangs, facts.province_votes)

@@ -17,7 +17,7 @@ import pytest
 
 from casegraph.generator import VARIANTS, generate_case
 from casegraph.loaders.case import load_case
-from casegraph.queries.memory_engine import analyze_case
+from casegraph.queries.memory.engine import analyze_case
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from discovery import TARGETS, discovery_scores  # noqa: E402

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from casegraph.loaders.case import load_case
 from casegraph.queries import figures
-from casegraph.queries.memory_engine import analyze_case
+from casegraph.queries.memory.engine import analyze_case
 
 
 def analyse(tmp_path, rows):

@@ -12,7 +12,7 @@ from casebuilder import minimal_case, write_case
 
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
-from casegraph.queries.memory_engine import analyze_case
+from casegraph.queries.memory.engine import analyze_case
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
-from casegraph.queries.memory_engine import analyze_case
+from casegraph.queries.memory.engine import analyze_case
 from casegraph.queries.quality import grouping_scores, quality_table
 
 

@@ -21,7 +21,7 @@ from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case, read_case
 from casegraph.loaders.fx import ledger_in_cny
 from casegraph.money import MAX_FEN, MAX_TOTAL_FEN, MoneyError, convert_fen, format_fen
-from casegraph.queries.memory_engine import analyze_case
+from casegraph.queries.memory.engine import analyze_case
 from casegraph.thresholds import ThresholdError, ThresholdRules
 
 

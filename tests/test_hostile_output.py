@@ -26,7 +26,7 @@ import pytest
 from casegraph.cli import main
 from casegraph.generator import generate_case
 from casegraph.outputs import MARKER, OutputRefused, atomic_file, atomic_folder, csv_cells
-from casegraph.queries import memory_engine
+from casegraph.queries.memory import engine as memory_engine
 from casegraph.queries.quality import TruthUnusable, quality_table
 from casegraph.queries.referrals import (MAX_STEM_BYTES, RESERVED_STEMS, mask_identifiers, packet_file_stems,
                                          write_referrals)

@@ -9,7 +9,7 @@ from court_cases import COURT_CASES, PERSON_CASES
 
 from casegraph.loaders.case import load_case
 from casegraph.outputs import money_as_text
-from casegraph.queries.memory_engine import analyze_case
+from casegraph.queries.memory.engine import analyze_case
 from casegraph.thresholds import ThresholdRules
 
 

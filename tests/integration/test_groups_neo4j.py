@@ -16,8 +16,9 @@ from casegraph.loaders.neo4j import load_into_neo4j
 from casegraph.queries.account_groups import (account_groups, broker_fills, broker_side_accounts, evidence_links,
                                               funding_transfers, sync_fill_pairs)
 from casegraph.queries.fake_trades import fake_trades, platform_fraud
-from casegraph.queries.neo4j_groups import (account_groups_neo4j, evidence_links_neo4j, fake_trades_neo4j,
-                                            platform_fraud_neo4j)
+from casegraph.queries.neo4j import account_groups as neo4j_groups
+from casegraph.queries.neo4j import fake_trades as neo4j_fake
+from casegraph.queries.neo4j.runner import CypherRunner
 
 
 def hand_case() -> dict[str, list[dict]]:
@@ -40,14 +41,15 @@ def memory_evidence(case) -> tuple[pd.DataFrame, pd.DataFrame]:
 def assert_engines_agree(driver, folder) -> pd.DataFrame:
     case = load_case(folder)
     load_into_neo4j(driver, case, replace=True)
+    runner = CypherRunner(driver)
     # the same links kept against chance, with the same expectations to the last bit
-    for neo4j_frame, memory_frame in zip(evidence_links_neo4j(driver), memory_evidence(case)):
+    for neo4j_frame, memory_frame in zip(neo4j_groups.evidence_links(runner), memory_evidence(case)):
         pd.testing.assert_frame_equal(neo4j_frame, memory_frame, check_exact=True)
     groups = account_groups(case)
-    pd.testing.assert_frame_equal(account_groups_neo4j(driver), groups)
+    pd.testing.assert_frame_equal(neo4j_groups.account_groups(runner), groups)
     fake = fake_trades(case)
-    pd.testing.assert_frame_equal(fake_trades_neo4j(driver), fake)
-    pd.testing.assert_frame_equal(platform_fraud_neo4j(driver), platform_fraud(case, fake))
+    pd.testing.assert_frame_equal(neo4j_fake.fake_trades(runner), fake)
+    pd.testing.assert_frame_equal(neo4j_fake.platform_fraud(runner), platform_fraud(case, fake))
     # every projection made for the components is dropped again
     records, _, _ = driver.execute_query("CALL gds.graph.list() YIELD graphName RETURN collect(graphName) AS names")
     assert not [name for name in records[0]["names"] if name.startswith("casegraph-account-groups")]
@@ -57,7 +59,7 @@ def assert_engines_agree(driver, folder) -> pd.DataFrame:
 def test_engines_agree_on_the_hand_written_case(neo4j_driver, tmp_path):
     groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", hand_case()))
     assert groups["account_id"].tolist() == ["SA", "SB", "SC"]  # not the busy strangers nor the public address
-    fraud = platform_fraud_neo4j(neo4j_driver)
+    fraud = neo4j_fake.platform_fraud(CypherRunner(neo4j_driver))
     assert fraud.loc["P1", "fake_trade_losses"] > 10**10  # the big client's share, exact in both
 
 

@@ -16,8 +16,10 @@ from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
 from casegraph.loaders.neo4j import load_into_neo4j
 from casegraph.queries.account_groups import is_in
 from casegraph.queries.income import highest_severity
-from casegraph.queries.neo4j_engine import analyze_loaded
-from casegraph.queries.neo4j_findings import write_findings
+from casegraph.queries.engine import analyze
+from casegraph.queries.neo4j.engine import Neo4jEngine
+from casegraph.queries.neo4j.findings import write_findings
+from casegraph.queries.neo4j.runner import CypherRunner
 from casegraph.queries.playbooks import library, run
 
 pytestmark = pytest.mark.slow
@@ -31,8 +33,9 @@ def seed(tmp_path_factory, neo4j_driver):
     generate_case(path, scale="seed", seed=7)
     case = load_case(path)
     load_into_neo4j(neo4j_driver, case, replace=True)
-    tables = analyze_loaded(neo4j_driver)
-    write_findings(neo4j_driver, tables)
+    runner = CypherRunner(neo4j_driver)
+    tables = analyze(Neo4jEngine(runner))
+    write_findings(runner, tables)
     return case, tables
 
 

@@ -16,8 +16,8 @@ Findings carry the loaded case's ``case_version``, so a reload of a changed case
 them with everything else that is stale. Writing replaces the previous findings in one
 transaction: a failure leaves the old ones, never half of the new.
 
->>> tables = analyze_loaded(driver)                                # doctest: +SKIP
->>> write_findings(driver, tables)                                 # doctest: +SKIP
+>>> runner = CypherRunner(driver)                                  # doctest: +SKIP
+>>> write_findings(runner, analyze(Neo4jEngine(runner)))            # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ import pandas as pd
 
 from casegraph.outputs import is_fen_column
 
-from .income import highest_severity
+from ..income import highest_severity
+from .runner import CypherRunner
 
 FINDING_CONSTRAINTS = (
     "CREATE CONSTRAINT found_gang_id IF NOT EXISTS FOR (n:FoundGang) REQUIRE n.id IS UNIQUE",
@@ -53,7 +54,7 @@ def found_gang_rows(gangs: pd.DataFrame, income: pd.DataFrame, communities: pd.D
     return _properties(frame)
 
 
-def write_findings(driver, tables: dict[str, pd.DataFrame], database: str | None = None) -> None:
+def write_findings(runner: CypherRunner, tables: dict[str, pd.DataFrame]) -> None:
     """Replace the findings in the database with those in ``tables`` (see the module)."""
     members = tables["communities"].dropna(subset=["gang_id"])
     member_rows = {label: members[members["entity_type"].map(MEMBER_LABELS) == label][
@@ -64,29 +65,27 @@ def write_findings(driver, tables: dict[str, pd.DataFrame], database: str | None
     account_rows = groups[["group_id", "account_id", "evidence"]].to_dict("records")
     gang_rows = found_gang_rows(tables["gangs"], tables["income"], tables["communities"])
 
-    with driver.session(database=database) as session:
-        for statement in FINDING_CONSTRAINTS:
-            session.run(statement).consume()
-        version = session.run("MATCH (l:CaseLoad) RETURN l.version AS version").single()["version"]
+    runner.run_each(FINDING_CONSTRAINTS)
+    version = runner.single("MATCH (l:CaseLoad) RETURN l.version AS version")["version"]
 
-        def replace(tx) -> None:
-            tx.run("MATCH (n) WHERE n:FoundGang OR n:AccountGroup DETACH DELETE n").consume()
-            tx.run("UNWIND $rows AS row CREATE (g:FoundGang) SET g = row, g.case_version = $version "
-                   "WITH g WHERE g.known_gang_id IS NOT NULL "
-                   "MATCH (k:Gang {id: g.known_gang_id}) CREATE (g)-[:IDENTIFIED_AS {case_version: $version}]->(k)",
-                   rows=gang_rows, version=version).consume()
-            for label, rows in member_rows.items():
-                # The label comes from MEMBER_LABELS, never from the data.
-                tx.run(f"UNWIND $rows AS row MATCH (n:{label} {{id: row.entity_id}}) "
-                       "MATCH (g:FoundGang {id: row.gang_id}) CREATE (n)-[:IN_GANG {case_version: $version}]->(g)",
-                       rows=rows, version=version).consume()
-            tx.run("UNWIND $rows AS row CREATE (g:AccountGroup) SET g = row, g.case_version = $version "
-                   "WITH g MATCH (p:Person {id: g.controller_id}) "
-                   "CREATE (g)-[:CONTROLLED_BY {case_version: $version}]->(p)",
-                   rows=group_rows, version=version).consume()
-            tx.run("UNWIND $rows AS row MATCH (a:Account {id: row.account_id}) "
-                   "MATCH (g:AccountGroup {id: row.group_id}) "
-                   "CREATE (a)-[:IN_GROUP {evidence: row.evidence, case_version: $version}]->(g)",
-                   rows=account_rows, version=version).consume()
+    def replace(tx) -> None:
+        tx.run("MATCH (n) WHERE n:FoundGang OR n:AccountGroup DETACH DELETE n").consume()
+        tx.run("UNWIND $rows AS row CREATE (g:FoundGang) SET g = row, g.case_version = $version "
+               "WITH g WHERE g.known_gang_id IS NOT NULL "
+               "MATCH (k:Gang {id: g.known_gang_id}) CREATE (g)-[:IDENTIFIED_AS {case_version: $version}]->(k)",
+               rows=gang_rows, version=version).consume()
+        for label, rows in member_rows.items():
+            # The label comes from MEMBER_LABELS, never from the data.
+            tx.run(f"UNWIND $rows AS row MATCH (n:{label} {{id: row.entity_id}}) "
+                   "MATCH (g:FoundGang {id: row.gang_id}) CREATE (n)-[:IN_GANG {case_version: $version}]->(g)",
+                   rows=rows, version=version).consume()
+        tx.run("UNWIND $rows AS row CREATE (g:AccountGroup) SET g = row, g.case_version = $version "
+               "WITH g MATCH (p:Person {id: g.controller_id}) "
+               "CREATE (g)-[:CONTROLLED_BY {case_version: $version}]->(p)",
+               rows=group_rows, version=version).consume()
+        tx.run("UNWIND $rows AS row MATCH (a:Account {id: row.account_id}) "
+               "MATCH (g:AccountGroup {id: row.group_id}) "
+               "CREATE (a)-[:IN_GROUP {evidence: row.evidence, case_version: $version}]->(g)",
+               rows=account_rows, version=version).consume()
 
-        session.execute_write(replace)
+    runner.write(replace)

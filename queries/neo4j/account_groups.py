@@ -1,6 +1,6 @@
-"""Account groups and fake trades in Cypher: the Neo4j engine's :mod:`.account_groups` and
-:mod:`.fake_trades`, returning the same frames (same rows, values and dtypes) on the same
-loaded case. The rules are those modules'; read their docstrings.
+"""Account groups in Cypher: the Neo4j engine's :mod:`casegraph.queries.account_groups`,
+returning the same frame (same rows, values and dtypes) on the same loaded case. The rules
+are that module's; read its docstring.
 
 Every value travels as a parameter. The counts behind the evidence (days on a device or IP,
 synchronised fill pairs, fills per account and instrument-day, the day's span, payers'
@@ -10,9 +10,7 @@ memory engine's own Python (:func:`.account_groups.identifier_links`,
 writing the evidence text. The connected components are GDS WCC on a graph projected with the
 Cypher aggregation ``gds.graph.project`` from the kept links, dropped again before returning.
 
->>> with neo4j.GraphDatabase.driver(uri, auth=auth) as driver:        # doctest: +SKIP
-...     groups = account_groups_neo4j(driver)
-...     fraud = platform_fraud_neo4j(driver)
+>>> groups = account_groups(CypherRunner(driver))                   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,10 +19,9 @@ import uuid
 
 import pandas as pd
 
-from .account_groups import (BROKER_SIDE_KINDS, DAY_US, IDENTIFIER_USE_COLUMNS, MAX_FUNDED_ACCOUNTS,
-                             SYNC_WINDOW_MS, evidence_text, finish_groups, identifier_links, sync_links)
-from .cypher_fragments import CLIENT_FRAGMENT
-from .fake_trades import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
+from ..account_groups import (BROKER_SIDE_KINDS, DAY_US, IDENTIFIER_USE_COLUMNS, MAX_FUNDED_ACCOUNTS,
+                              SYNC_WINDOW_MS, evidence_text, finish_groups, identifier_links, sync_links)
+from .runner import CypherRunner, parameter_rows
 
 # -- evidence ------------------------------------------------------------------------------------
 # Per device (IP) that ≥ 2 broker-side accounts used, and each such account: the identifier's
@@ -270,162 +267,67 @@ RETURN group_id, CASE WHEN market_qty > 0 THEN group_qty / market_qty ELSE 0.0 E
 """
 
 
-def _frame(driver, query: str, database: str | None = None, **parameters) -> pd.DataFrame:
-    records, _, keys = driver.execute_query(query, parameters, database_=database)
-    return pd.DataFrame([r.values() for r in records], columns=keys)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
-def case_timezone(driver, database: str | None = None) -> str:
+def case_timezone(runner: CypherRunner) -> str:
     """The timezone the loaded case came with (the loader keeps it on the CaseLoad node)."""
-    records, _, _ = driver.execute_query("MATCH (l:CaseLoad) RETURN l.timezone AS tz", database_=database)
-    return records[0]["tz"]
+    return runner.single("MATCH (l:CaseLoad) RETURN l.timezone AS tz")["tz"]
 
 
-def group_members(driver, links: pd.DataFrame, synced: pd.DataFrame, database: str | None = None) -> pd.DataFrame:
+def group_members(runner: CypherRunner, links: pd.DataFrame, synced: pd.DataFrame) -> pd.DataFrame:
     """(account_id, group_id) from GDS WCC over the evidence links; the projection is dropped."""
     if links.empty and synced.empty:
         return pd.DataFrame(columns=["account_id", "group_id"])
     graph = f"casegraph-account-groups-{uuid.uuid4().hex}"
     try:
-        _frame(driver, PROJECT, database, graph=graph, links=_records(links), synced=_records(synced))
-        return _frame(driver, COMPONENTS, database, graph=graph)
+        runner.run_cypher(PROJECT, {"graph": graph, "links": parameter_rows(links),
+                                    "synced": parameter_rows(synced)})
+        return runner.run_cypher(COMPONENTS, {"graph": graph})
     finally:
-        _frame(driver, DROP, database, graph=graph)
+        runner.run_cypher(DROP, {"graph": graph})
 
 
-def evidence_links_neo4j(driver, database: str | None = None, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
-                         window_ms: int = SYNC_WINDOW_MS) -> tuple[pd.DataFrame, pd.DataFrame]:
+def evidence_links(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
+                   window_ms: int = SYNC_WINDOW_MS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The kept evidence: (links, synced), the frames of the memory engine, from Cypher's
     counts judged by the same Python."""
-    kinds = list(BROKER_SIDE_KINDS)
-    use = _frame(driver, IDENTIFIER_USE, database, kinds=kinds, timezone=case_timezone(driver, database))
+    kinds = {"kinds": list(BROKER_SIDE_KINDS)}
+    use = runner.run_cypher(IDENTIFIER_USE, {**kinds, "timezone": case_timezone(runner)})
     use = use.reindex(columns=list(IDENTIFIER_USE_COLUMNS)).astype(
         {"users": "int64", "days": "int64", "login_days": "int64"})
-    population = _frame(driver, LOGIN_POPULATION, database, kinds=kinds).iloc[0]
+    population = runner.single(LOGIN_POPULATION, kinds)
     links = pd.concat([identifier_links(use, n_users=int(population["n_users"]),
                                         n_candidates=int(population["candidates"])),
-                       _frame(driver, FUNDING_LINKS, database, kinds=kinds, max_funded=max_funded)],
+                       runner.run_cypher(FUNDING_LINKS, {**kinds, "max_funded": max_funded})],
                       ignore_index=True)
-    counted = _frame(driver, COUNTED_PAIRS, database, kinds=kinds, window_us=window_ms * 1000)
+    counted = runner.run_cypher(COUNTED_PAIRS, {**kinds, "window_us": window_ms * 1000})
     counted = counted.reindex(columns=["account_a", "account_b", "pairs"])
     accounts = sorted(set(counted["account_a"]) | set(counted["account_b"]))
-    activity = _frame(driver, FILL_ACTIVITY, database, accounts=accounts, day_us=DAY_US).reindex(
+    activity = runner.run_cypher(FILL_ACTIVITY, {"accounts": accounts, "day_us": DAY_US}).reindex(
         columns=["account_id", "instrument", "day", "n"])
-    spans = _frame(driver, FILL_SPANS, database, kinds=kinds, day_us=DAY_US).reindex(
+    spans = runner.run_cypher(FILL_SPANS, {**kinds, "day_us": DAY_US}).reindex(
         columns=["instrument", "day", "span_us"])
-    candidates = int(_frame(driver, FILL_ACCOUNTS, database, kinds=kinds).iloc[0]["candidates"])
+    candidates = int(runner.single(FILL_ACCOUNTS, kinds)["candidates"])
     synced = sync_links(counted, activity, spans, n_candidates=candidates, window_ms=window_ms)
     return links, synced
 
 
-def account_groups_neo4j(driver, database: str | None = None, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
-                         window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
-    """account_groups.csv from the loaded case: the frame of :func:`.account_groups.account_groups`."""
-    links, synced = evidence_links_neo4j(driver, database, max_funded=max_funded, window_ms=window_ms)
-    members = group_members(driver, links, synced, database)
+def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
+                   window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
+    """account_groups.csv from the loaded case: the frame of :func:`casegraph.queries.account_groups.account_groups`."""
+    links, synced = evidence_links(runner, max_funded=max_funded, window_ms=window_ms)
+    members = group_members(runner, links, synced)
     if members.empty:
         return finish_groups(pd.DataFrame())
     rules = {"kinds": list(BROKER_SIDE_KINDS), "window_us": window_ms * 1000}
-    given = {**rules, "members": _records(members), "groups": sorted(members["group_id"].unique()),
+    given = {**rules, "members": parameter_rows(members), "groups": sorted(members["group_id"].unique()),
              "group_of": dict(zip(members["account_id"], members["group_id"])),
-             "links": _records(links), "synced": _records(synced)}
-    rows = _frame(driver, ACCOUNT_ROWS, database, **given)
+             "links": parameter_rows(links), "synced": parameter_rows(synced)}
+    rows = runner.run_cypher(ACCOUNT_ROWS, given)
     rows["evidence"] = evidence_text(rows, links, synced)
-    rows = rows.merge(_frame(driver, CONTROLLERS, database, **given), on="group_id", how="left")
-    figures = [_frame(driver, query, database, **given).set_index("group_id")
+    rows = rows.merge(runner.run_cypher(CONTROLLERS, given), on="group_id", how="left")
+    figures = [runner.run_cypher(query, given).set_index("group_id")
                for query in (SELF_TRADES, ORDER_TIMING, VOLUME_SHARES)]
     rows = rows.join(pd.concat(figures, axis=1), on="group_id")
     rows[["self_trade_count", "sync_order_pairs"]] = rows[["self_trade_count", "sync_order_pairs"]].fillna(0)
     for column in ("self_trade_qty", "self_trade_notional_points", "orders_within_100ms_share", "volume_share"):
         rows[column] = rows[column].astype("float64").fillna(0.0)
     return finish_groups(rows)
-
-
-# -- fake trades ---------------------------------------------------------------------------------
-# Every trade with its client, its platform (the account's, else the account's client's) and
-# why it is fake (null: real, or on a platform recorded as `fake`, which is not assessed).
-TRADE_CHECK = """
-CALL () { RETURN EXISTS { MATCH (:Fill) } AS statements }
-MATCH (t:Trade)-[:PLACED_ON]->(a:Account)
-OPTIONAL MATCH (a)-[:ACCOUNT_OF]->(c:Client)
-OPTIONAL MATCH (a)-[:ACCOUNT_ON]->(own:Platform)
-OPTIONAL MATCH (c)-[:CLIENT_OF]->(via:Platform)
-WITH t, c, coalesce(own, via) AS p, statements
-WITH t, c, p, CASE
-  WHEN coalesce(p.kind = 'fake', false) THEN null
-  WHEN t.broker_ref IS NULL THEN $no_broker_ref
-  WHEN statements AND NOT EXISTS { MATCH (:Fill {broker_ref: t.broker_ref}) } THEN $not_on_statement
-END AS reason
-"""
-
-FAKE_TRADES = f"""
-{TRADE_CHECK}
-WITH t, c, p, reason WHERE reason IS NOT NULL
-RETURN t.id AS trade_id, p.id AS platform_id, c.id AS client_id, t.notional_fen AS notional, reason
-ORDER BY trade_id
-"""
-
-# Per client c with fake trades: round(client_losses × fake_notional / turnover) half away from
-# zero, exactly in 64-bit integers. The product alone can pass 2^63 (it nears it at seed scale),
-# so with client_losses = whole × turnover + rest the quotient is whole × fake_notional (at most
-# client_losses) plus ⌊rest × fake_notional / turnover⌋, done by binary long multiplication:
-# bits of fake_notional from 2^62 down, the remainder kept below turnover (exact while
-# turnover < 3e18 fen).
-EXACT_SHARE = """
-WITH cp, fake_notional, client_losses, turnover WHERE turnover > 0
-WITH cp, fake_notional, turnover, client_losses / turnover AS whole, client_losses % turnover AS rest
-WITH cp, turnover, whole * fake_notional AS base,
-     reduce(s = [0, 0], bit IN [i IN range(62, 0, -1) | (fake_notional / toInteger(2.0 ^ i)) % 2] |
-            [2 * s[0] + (2 * s[1] + bit * rest) / turnover, (2 * s[1] + bit * rest) % turnover]) AS division
-WITH cp, base + division[0] + CASE WHEN 2 * division[1] >= turnover THEN 1 ELSE 0 END AS share
-"""
-
-
-def _platform_fraud_query() -> str:
-    return f"""
-CALL () {{
-  {TRADE_CHECK}
-  WITH p.id AS platform_id, c, count(t) AS n_trades, count(reason) AS n_fake,
-       sum(CASE WHEN reason IS NULL THEN 0 ELSE t.notional_fen END) AS fake_notional
-  RETURN collect({{platform_id: platform_id, client: c, n_trades: n_trades, n_fake: n_fake,
-                  fake_notional: fake_notional}}) AS per_client
-}}
-CALL (per_client) {{
-  // Σ client_losses × fake notional / turnover over each platform's clients with fake trades
-  UNWIND per_client AS row
-  WITH row.client AS c, sum(row.n_fake) AS n_fake, sum(row.fake_notional) AS fake_notional
-  WHERE c IS NOT NULL AND n_fake > 0
-  MATCH (c)-[:CLIENT_OF]->(cp:Platform)
-  WITH c, cp, fake_notional, null AS since, null AS until
-  {CLIENT_FRAGMENT}
-  {EXACT_SHARE}
-  WITH cp.id AS platform_id, sum(share) AS losses
-  RETURN collect({{platform_id: platform_id, losses: losses}}) AS losses
-}}
-MATCH (p:Platform)
-WITH p, reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_trades ELSE 0 END) AS n_trades,
-     reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_fake ELSE 0 END) AS n_fake,
-     coalesce([x IN losses WHERE x.platform_id = p.id | x.losses][0], 0) AS fake_trade_losses
-RETURN p.id AS platform_id, n_trades, n_fake,
-       CASE WHEN n_trades > 0 THEN toFloat(n_fake) / n_trades ELSE 0.0 END AS fake_share,
-       2 * n_fake > n_trades AS is_fraud, fake_trade_losses
-ORDER BY platform_id
-"""
-
-
-def fake_trades_neo4j(driver, database: str | None = None) -> pd.DataFrame:
-    """fake_trades.csv from the loaded case: the frame of :func:`.fake_trades.fake_trades`."""
-    return finish_fake(_frame(driver, FAKE_TRADES, database, no_broker_ref=NO_BROKER_REF,
-                              not_on_statement=NOT_ON_STATEMENT))
-
-
-def platform_fraud_neo4j(driver, database: str | None = None) -> pd.DataFrame:
-    """Per platform n_trades, n_fake, fake_share, is_fraud, fake_trade_losses: the frame of
-    :func:`.fake_trades.platform_fraud`."""
-    frame = _frame(driver, _platform_fraud_query(), database, no_broker_ref=NO_BROKER_REF,
-                   not_on_statement=NOT_ON_STATEMENT)
-    return finish_fraud(frame.set_index("platform_id"))

@@ -1,4 +1,4 @@
-"""Gang discovery on the server: the hard facts and the gang graph of :mod:`.gangs` built in
+"""Gang discovery on the server: the hard facts and the gang graph of :mod:`casegraph.queries.gangs` built in
 Cypher from the loaded case. The communities are found on that graph by the same
 per-component Louvain as in memory (:func:`.gangs.detect_communities`): two optimisers of one
 modularity (GDS visits nodes in id order, networkx in a seeded shuffle) part ways on borderline
@@ -6,16 +6,17 @@ nodes, and the engines must give one answer. What the facts and communities mean
 the same code as in memory (:func:`.gangs.resolve_gangs`, :func:`.gangs.assign_gangs`,
 :func:`.gangs.gang_table`).
 
->>> edges = gang_edges(driver, timezone="Asia/Shanghai")                                                    # doctest: +SKIP
+>>> edges = gang_edges(runner, timezone="Asia/Shanghai")                          # doctest: +SKIP
 >>> communities = detect_communities(graph_of_edges(edges))                       # doctest: +SKIP
->>> resolved = resolve_gangs(communities, hard_bindings(driver), edges, known_gang_platforms(driver))  # doctest: +SKIP
+>>> resolved = resolve_gangs(communities, hard_bindings(runner), edges, known_gang_platforms(runner))  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .gangs import WEIGHTS, identifier_links, login_uses
+from ..gangs import WEIGHTS, identifier_links, login_uses
+from .runner import CypherRunner
 
 # The victims' side and the vendor's accounts: left out of the gang graph (see gangs.py).
 EXCLUDED = """
@@ -146,23 +147,18 @@ RETURN entity_id, province, source
 """
 
 
-def _frame(driver, query: str, database: str | None = None, **parameters) -> pd.DataFrame:
-    records, _, keys = driver.execute_query(query, parameters, database_=database)
-    return pd.DataFrame([r.values() for r in records], columns=keys)
-
-
-def gang_edges(driver, database: str | None = None, *, timezone: str) -> pd.DataFrame:
+def gang_edges(runner: CypherRunner, *, timezone: str) -> pd.DataFrame:
     """The gang graph built on the server: ``u``, ``v``, ``weight`` as :func:`.gangs.gang_edges`."""
-    excluded = driver.execute_query(EXCLUDED, database_=database).records[0]["excluded"]
-    edges = _frame(driver, EDGE_LIST, database, w=WEIGHTS, excluded=excluded,
-                   identifier_links=_identifier_links(driver, database, timezone))
+    excluded = runner.single(EXCLUDED)["excluded"]
+    edges = runner.run_cypher(EDGE_LIST, {"w": WEIGHTS, "excluded": excluded,
+                                          "identifier_links": _identifier_links(runner, timezone)})
     return edges.astype({"weight": "float64"})
 
 
-def _identifier_links(driver, database: str | None, timezone: str) -> dict[str, list[dict]]:
+def _identifier_links(runner: CypherRunner, timezone: str) -> dict[str, list[dict]]:
     """The shared-identifier edges of the gang graph, scored as in memory, by label pair; login
     days are local dates in the case's ``timezone``."""
-    logins = _frame(driver, LOGIN_ROWS, database, timezone=timezone)
+    logins = runner.run_cypher(LOGIN_ROWS, {"timezone": timezone})
     if logins.empty:
         return {}
     links = identifier_links(*login_uses(logins))
@@ -172,25 +168,24 @@ def _identifier_links(driver, database: str | None, timezone: str) -> dict[str, 
     return {pair: rows.drop(columns="pair").to_dict("records") for pair, rows in keyed.groupby("pair")}
 
 
-def hard_bindings(driver, database: str | None = None) -> pd.DataFrame:
+def hard_bindings(runner: CypherRunner) -> pd.DataFrame:
     """node, platform_id, fact, weight: what the records state (see :func:`.gangs.hard_bindings`)."""
-    excluded = driver.execute_query(EXCLUDED, database_=database).records[0]["keys"]
-    frame = _frame(driver, HARD_BINDINGS, database, excluded=excluded)
-    return frame.astype({"weight": "int64"})
+    excluded = runner.single(EXCLUDED)["keys"]
+    return runner.run_cypher(HARD_BINDINGS, {"excluded": excluded}).astype({"weight": "int64"})
 
 
-def platform_ids(driver, database: str | None = None) -> list[str]:
-    return _frame(driver, "MATCH (p:Platform) RETURN p.id AS platform_id ORDER BY platform_id", database)[
+def platform_ids(runner: CypherRunner) -> list[str]:
+    return runner.run_cypher("MATCH (p:Platform) RETURN p.id AS platform_id ORDER BY platform_id")[
         "platform_id"].tolist()
 
 
-def entities(driver) -> pd.DataFrame:
-    return _frame(driver, ENTITIES)
+def entities(runner: CypherRunner) -> pd.DataFrame:
+    return runner.run_cypher(ENTITIES)
 
 
-def known_gang_platforms(driver) -> pd.DataFrame:
-    return _frame(driver, KNOWN_GANGS)
+def known_gang_platforms(runner: CypherRunner) -> pd.DataFrame:
+    return runner.run_cypher(KNOWN_GANGS)
 
 
-def province_votes(driver) -> pd.DataFrame:
-    return _frame(driver, PROVINCE_VOTES)
+def province_votes(runner: CypherRunner) -> pd.DataFrame:
+    return runner.run_cypher(PROVINCE_VOTES)

@@ -1,30 +1,24 @@
-"""The Neo4j engine: the same analyses as :mod:`.memory_engine`, computed in Cypher on a
-loaded case, written to the same files with the same rows.
+"""The figures of the Neo4j engine: those of :mod:`casegraph.queries.figures`, computed in
+Cypher on a loaded case, with the same rows, values and dtypes.
 
 Every query takes its inputs as parameters. Client figures are computed first, in Cypher,
 and handed back as ``$clients`` to the queries that sum them up the agent trees (variable-
 length ``REPORTS_TO`` paths), over platforms, gangs and persons: each sum is Cypher's.
 
->>> with neo4j.GraphDatabase.driver(uri, auth=auth) as driver:       # doctest: +SKIP
-...     tables = analyze_loaded(driver)
+>>> runner = CypherRunner(driver)                                   # doctest: +SKIP
+>>> clients = client_figures(runner)                                # doctest: +SKIP
+>>> agents = agent_totals(runner, clients)                          # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
-from casegraph.thresholds import ThresholdRules
+from ..figures import CLIENT_FIGURES as FIGURES
+from .fragments import CLIENT_FRAGMENT
+from .runner import CypherRunner, parameter_rows
 
-from . import figures, neo4j_gangs, neo4j_groups
-from .cypher_fragments import CLIENT_FRAGMENT
-from .assembly import CaseFacts, assemble
-from .gangs import ALGORITHM, detect_communities, graph_of_edges, resolve_gangs
-
-FIGURES = figures.CLIENT_FIGURES
-
-CLIENT_FIGURES = f"""
+CLIENTS = f"""
 MATCH (c:Client)-[:CLIENT_OF]->(p:Platform)
 OPTIONAL MATCH (c)-[:REFERRED_BY]->(a:Agent)
 WITH c, p, a, null AS since, null AS until
@@ -106,17 +100,6 @@ CALL (v) {
   RETURN coalesce(sum(t.amount_cny_fen), 0) AS license_income_bank
 }
 RETURN v.id AS vendor_id, license_income, license_income_bank
-"""
-
-FACTS = """
-CALL () {
-  MATCH (v:Vendor)-[:SOLD]->(l:License)-[:CREATED]->(p:Platform)
-  RETURN 'license' AS kind, l.id AS id, v.id AS a, p.id AS b
-  UNION ALL MATCH (a:Agent)-[:ON_PLATFORM]->(p:Platform) RETURN 'agent' AS kind, a.id AS id, p.id AS a, null AS b
-  UNION ALL MATCH (p:Person) RETURN 'person' AS kind, p.id AS id, p.province AS a, null AS b
-  UNION ALL MATCH (v:Vendor) RETURN 'vendor' AS kind, v.id AS id, v.province AS a, null AS b
-}
-RETURN kind, id, a, b
 """
 
 # The persons who answer for a client `c`: those who are an agent above it, and those who
@@ -211,84 +194,65 @@ RETURN p.id AS person_id ORDER BY person_id
 """
 
 
-
-
-def _frame(driver, query: str, database: str | None = None, **parameters) -> pd.DataFrame:
-    records, _, keys = driver.execute_query(query, parameters, database_=database)
-    return pd.DataFrame([r.values() for r in records], columns=keys)
-
-
 def _integers(frame: pd.DataFrame, index: str) -> pd.DataFrame:
     frame = frame.set_index(index).sort_index()
     numbers = [c for c in frame.columns if c not in ("platform_id", "agent_id")]
     return frame.astype({c: "int64" for c in numbers})
 
 
-def client_figures(driver, database: str | None = None) -> pd.DataFrame:
-    """Every client's figures, computed in Cypher; columns as :func:`figures.client_figures`."""
-    clients = _frame(driver, CLIENT_FIGURES, database)
-    return _integers(clients, "client_id")[["platform_id", "agent_id", *FIGURES]]
+def _client_rows(clients: pd.DataFrame) -> dict[str, list[dict]]:
+    return {"clients": parameter_rows(clients.reset_index())}
 
 
-def case_settings(driver, database: str | None = None) -> tuple[str, ThresholdRules]:
-    """The timezone and threshold rules the loaded case came with (see the loader)."""
-    record = driver.execute_query("MATCH (l:CaseLoad) RETURN l.timezone AS tz, l.thresholds AS thresholds",
-                                  database_=database).records[0]
-    return record["tz"], ThresholdRules.from_config(json.loads(record["thresholds"]))
+def client_figures(runner: CypherRunner) -> pd.DataFrame:
+    """Every client's figures, computed in Cypher; columns as :func:`casegraph.queries.figures.client_figures`."""
+    return _integers(runner.run_cypher(CLIENTS), "client_id")[["platform_id", "agent_id", *FIGURES]]
 
 
-def case_facts(driver, database: str | None = None) -> CaseFacts:
-    """The facts :func:`~casegraph.queries.assembly.assemble` needs, read from the database."""
-    facts = _frame(driver, FACTS, database)
-    of = {kind: rows.set_index("id") for kind, rows in facts.groupby("kind")}
-    licenses = of["license"].reset_index().rename(columns={"id": "license_id", "a": "vendor_id", "b": "platform_id"})
-
-    def vendor_totals(gang_accounts: pd.Index) -> pd.DataFrame:
-        return _integers(_frame(driver, VENDORS, database, gang_accounts=list(gang_accounts)), "vendor_id")
-
-    return CaseFacts(
-        licenses=licenses[["vendor_id", "license_id", "platform_id"]],
-        agent_platform=of["agent"]["a"].rename_axis("agent_id"),
-        person_province=of["person"]["a"].rename_axis("person_id"),
-        vendor_province=of["vendor"]["a"].rename_axis("vendor_id"),
-        suspects=pd.Index(_frame(driver, SUSPECT_PERSONS, database)["person_id"], name="person_id"),
-        known_gangs=neo4j_gangs.known_gang_platforms(driver),
-        province_votes=neo4j_gangs.province_votes(driver),
-        entities=neo4j_gangs.entities(driver),
-        vendor_totals=vendor_totals,
-    )
-
-
-def analyze_loaded(driver, database: str | None = None) -> dict[str, pd.DataFrame]:
-    """Every output of the case loaded in the database, computed there."""
-    timezone, rules = case_settings(driver, database)
-    clients = client_figures(driver, database)
-    params = clients.reset_index().astype(object).where(clients.reset_index().notna(), None).to_dict("records")
-
-    own = _integers(_frame(driver, AGENT_OWN, database, clients=params), "agent_id")
-    subtree = _integers(_frame(driver, AGENT_SUBTREE, database, clients=params), "agent_id")
-    agents = _integers(_frame(driver, AGENTS, database), "agent_id")
+def agent_totals(runner: CypherRunner, clients: pd.DataFrame) -> pd.DataFrame:
+    """Per agent: depth, own and subtree figures, rebates received and due, as
+    :func:`casegraph.queries.figures.agent_subtree_totals`."""
+    rows = _client_rows(clients)
+    own = _integers(runner.run_cypher(AGENT_OWN, rows), "agent_id")
+    subtree = _integers(runner.run_cypher(AGENT_SUBTREE, rows), "agent_id")
+    agents = _integers(runner.run_cypher(AGENTS), "agent_id")
     figures_of_agents = pd.concat([own.reindex(agents.index), subtree.reindex(agents.index)], axis=1)
-    due = _integers(_frame(driver, REBATE_DUE, database, clients=params), "agent_id")["rebate_due"]
+    due = _integers(runner.run_cypher(REBATE_DUE, rows), "agent_id")["rebate_due"]
     agents = pd.concat([agents[["platform_id", "depth"]], figures_of_agents.fillna(0).astype("int64"),
                         agents[["rebate_received", "commission_received"]]], axis=1)
     agents["rebate_due"] = due.reindex(agents.index, fill_value=0).astype("int64")
     agents["rebate_mismatch"] = agents["rebate_received"] - agents["rebate_due"]
+    return agents
 
-    platforms = _integers(_frame(driver, PLATFORMS, database, clients=params), "platform_id")
+
+def platform_totals(runner: CypherRunner, clients: pd.DataFrame) -> pd.DataFrame:
+    """Per platform: clients, agents, tree depth and the sums of its clients' figures."""
+    return _integers(runner.run_cypher(PLATFORMS, _client_rows(clients)), "platform_id")
+
+
+def person_totals(runner: CypherRunner, clients: pd.DataFrame) -> pd.DataFrame:
+    """Per person who answers for clients: the sums of their figures, and what the person received."""
     persons = pd.concat([
-        _integers(_frame(driver, PERSONS_SUBTREE, database, clients=params), "person_id"),
-        _integers(_frame(driver, PERSONS_OWN, database), "person_id"),
+        _integers(runner.run_cypher(PERSONS_SUBTREE, _client_rows(clients)), "person_id"),
+        _integers(runner.run_cypher(PERSONS_OWN), "person_id"),
     ], axis=1).fillna(0).astype("int64").sort_index()
     persons.index.name = "person_id"
-    windows = _frame(driver, PERSON_WINDOWS, database, timezone=timezone)
+    return persons
+
+
+def person_window_totals(runner: CypherRunner, *, timezone: str) -> pd.DataFrame:
+    """Per person and membership period: the figures during that tenure (dates local to ``timezone``)."""
+    windows = runner.run_cypher(PERSON_WINDOWS, {"timezone": timezone})
     for column in ("window_start", "window_end"):
         windows[column] = pd.to_datetime([d.to_native() if d is not None else None for d in windows[column]])
-    edges = neo4j_gangs.gang_edges(driver, database, timezone=timezone)
-    facts = case_facts(driver, database)
-    communities = resolve_gangs(detect_communities(graph_of_edges(edges)), neo4j_gangs.hard_bindings(driver, database),
-                                edges, facts.known_gangs,
-                                platform_ids=neo4j_gangs.platform_ids(driver, database))
-    return assemble(facts, clients, agents, platforms, persons, communities,
-                    ALGORITHM, windows, rules, neo4j_groups.account_groups_neo4j(driver),
-                    neo4j_groups.fake_trades_neo4j(driver), neo4j_groups.platform_fraud_neo4j(driver))
+    return windows
+
+
+def vendor_totals(runner: CypherRunner, gang_accounts: pd.Index) -> pd.DataFrame:
+    """Per vendor: licence income on the records and received from the accounts of ``gang_accounts``."""
+    return _integers(runner.run_cypher(VENDORS, {"gang_accounts": list(gang_accounts)}), "vendor_id")
+
+
+def suspect_persons(runner: CypherRunner) -> pd.Index:
+    """The persons who act as agents or hold a role."""
+    return pd.Index(runner.run_cypher(SUSPECT_PERSONS)["person_id"], name="person_id")

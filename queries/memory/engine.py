@@ -1,0 +1,86 @@
+"""The embedded engine: every question of :class:`casegraph.queries.engine.Engine` answered
+from the case's tables in memory (pandas, numpy, networkx), no server.
+
+>>> from casegraph.loaders.case import load_case                 # doctest: +SKIP
+>>> tables = analyze_case(load_case("mycase"))                    # doctest: +SKIP
+>>> tables["chain"].head()                                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import pandas as pd
+
+from casegraph.loaders.case import Case
+from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
+from casegraph.thresholds import ThresholdRules
+
+from .. import account_groups, fake_trades, figures, gangs
+from ..assembly import CaseFacts
+from ..engine import GangEvidence, analyze
+
+
+class MemoryEngine:
+    """The memory engine on one read case (:func:`casegraph.loaders.case.load_case`)."""
+
+    name = "memory"
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+
+    @cached_property
+    def ledger(self) -> pd.DataFrame:
+        """The ledger with every amount in CNY fen, converted once for every question."""
+        return ledger_in_cny(self.case)
+
+    def case_facts(self) -> CaseFacts:
+        case, transfers = self.case, transfers_in_cny(self.case)
+        return CaseFacts(
+            licenses=case["licenses"][["vendor_id", "license_id", "platform_id"]],
+            agent_platform=case["agents"].set_index("agent_id")["platform_id"],
+            person_province=case["persons"].set_index("person_id")["province"],
+            vendor_province=case["vendors"].set_index("vendor_id")["province"],
+            suspects=figures.suspect_persons(case),
+            known_gangs=figures.known_gang_platforms(case),
+            province_votes=gangs.province_votes(case),
+            entities=gangs.entities(case),
+            vendor_totals=lambda gang_accounts: figures.vendor_totals(case, transfers, gang_accounts),
+        )
+
+    def threshold_rules(self) -> ThresholdRules:
+        return ThresholdRules.from_config(self.case.config.thresholds)
+
+    def client_figures(self) -> pd.DataFrame:
+        return figures.client_figures(self.case, self.ledger)
+
+    def agent_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
+        return figures.agent_subtree_totals(self.case, clients, self.ledger)
+
+    def platform_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
+        return figures.platform_totals(self.case, clients)
+
+    def person_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
+        return figures.person_totals(self.case, clients, self.ledger)
+
+    def person_window_totals(self) -> pd.DataFrame:
+        return figures.person_window_totals(self.case, self.ledger)
+
+    def gang_evidence(self) -> GangEvidence:
+        return GangEvidence(edges=gangs.gang_edges(self.case, self.ledger),
+                            bindings=gangs.hard_bindings(self.case, self.ledger),
+                            platform_ids=self.case["platforms"]["platform_id"].tolist())
+
+    def account_groups(self) -> pd.DataFrame:
+        return account_groups.account_groups(self.case)
+
+    def fake_trades(self) -> pd.DataFrame:
+        return fake_trades.fake_trades(self.case)
+
+    def platform_fraud(self, fake: pd.DataFrame) -> pd.DataFrame:
+        return fake_trades.platform_fraud(self.case, fake)
+
+
+def analyze_case(case: Case, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """All outputs of the memory engine for ``case``, keyed by output name (``chain`` -> chain.csv)."""
+    return analyze(MemoryEngine(case), seed=seed)

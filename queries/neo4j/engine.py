@@ -1,0 +1,98 @@
+"""The server engine: every question of :class:`casegraph.queries.engine.Engine` answered in
+Cypher on a case loaded into Neo4j (:mod:`casegraph.loaders.neo4j`).
+
+>>> runner = CypherRunner(driver, database="neo4j")                 # doctest: +SKIP
+>>> tables = analyze(Neo4jEngine(runner))                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+
+import pandas as pd
+
+from casegraph.thresholds import ThresholdRules
+
+from ..assembly import CaseFacts
+from ..engine import GangEvidence
+from . import account_groups, fake_trades, figures, gangs
+from .runner import CypherRunner
+
+FACTS = """
+CALL () {
+  MATCH (v:Vendor)-[:SOLD]->(l:License)-[:CREATED]->(p:Platform)
+  RETURN 'license' AS kind, l.id AS id, v.id AS a, p.id AS b
+  UNION ALL MATCH (a:Agent)-[:ON_PLATFORM]->(p:Platform) RETURN 'agent' AS kind, a.id AS id, p.id AS a, null AS b
+  UNION ALL MATCH (p:Person) RETURN 'person' AS kind, p.id AS id, p.province AS a, null AS b
+  UNION ALL MATCH (v:Vendor) RETURN 'vendor' AS kind, v.id AS id, v.province AS a, null AS b
+}
+RETURN kind, id, a, b
+"""
+
+SETTINGS = "MATCH (l:CaseLoad) RETURN l.timezone AS timezone, l.thresholds AS thresholds"
+
+
+class Neo4jEngine:
+    """The Neo4j engine on the case loaded in ``runner``'s database."""
+
+    name = "neo4j"
+
+    def __init__(self, runner: CypherRunner) -> None:
+        self.runner = runner
+
+    @cached_property
+    def settings(self) -> dict:
+        """The timezone and threshold rules the loaded case came with (see the loader)."""
+        return self.runner.single(SETTINGS)
+
+    def case_facts(self) -> CaseFacts:
+        runner = self.runner
+        facts = runner.run_cypher(FACTS)
+        of = {kind: rows.set_index("id") for kind, rows in facts.groupby("kind")}
+        licenses = of["license"].reset_index().rename(
+            columns={"id": "license_id", "a": "vendor_id", "b": "platform_id"})
+        return CaseFacts(
+            licenses=licenses[["vendor_id", "license_id", "platform_id"]],
+            agent_platform=of["agent"]["a"].rename_axis("agent_id"),
+            person_province=of["person"]["a"].rename_axis("person_id"),
+            vendor_province=of["vendor"]["a"].rename_axis("vendor_id"),
+            suspects=figures.suspect_persons(runner),
+            known_gangs=gangs.known_gang_platforms(runner),
+            province_votes=gangs.province_votes(runner),
+            entities=gangs.entities(runner),
+            vendor_totals=lambda gang_accounts: figures.vendor_totals(runner, gang_accounts),
+        )
+
+    def threshold_rules(self) -> ThresholdRules:
+        return ThresholdRules.from_config(json.loads(self.settings["thresholds"]))
+
+    def client_figures(self) -> pd.DataFrame:
+        return figures.client_figures(self.runner)
+
+    def agent_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
+        return figures.agent_totals(self.runner, clients)
+
+    def platform_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
+        return figures.platform_totals(self.runner, clients)
+
+    def person_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
+        return figures.person_totals(self.runner, clients)
+
+    def person_window_totals(self) -> pd.DataFrame:
+        return figures.person_window_totals(self.runner, timezone=self.settings["timezone"])
+
+    def gang_evidence(self) -> GangEvidence:
+        return GangEvidence(edges=gangs.gang_edges(self.runner, timezone=self.settings["timezone"]),
+                            bindings=gangs.hard_bindings(self.runner),
+                            platform_ids=gangs.platform_ids(self.runner))
+
+    def account_groups(self) -> pd.DataFrame:
+        return account_groups.account_groups(self.runner)
+
+    def fake_trades(self) -> pd.DataFrame:
+        return fake_trades.fake_trades(self.runner)
+
+    def platform_fraud(self, fake: pd.DataFrame) -> pd.DataFrame:
+        # The query tells fake trades from real ones itself, on the server.
+        return fake_trades.platform_fraud(self.runner)
