@@ -244,7 +244,9 @@ def person_window_totals(runner: CypherRunner, *, timezone: str) -> pd.DataFrame
     """Per person and membership period: the figures during that tenure (dates local to ``timezone``)."""
     windows = runner.run_cypher(PERSON_WINDOWS, {"timezone": timezone})
     for column in ("window_start", "window_end"):
-        windows[column] = pd.to_datetime([d.to_native() if d is not None else None for d in windows[column]])
+        # microseconds, the unit of the dates the case's tables hold
+        windows[column] = pd.to_datetime([d.to_native() if d is not None else None for d in windows[column]]
+                                         ).as_unit("us")
     return windows
 
 
