@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from casegraph.generator.variants import DROPPABLE, VARIANTS
+from casegraph.progress import Progress
 
 
 app = typer.Typer(help="Graph analytics for account-group and agent networks in illegal futures cases.",
@@ -26,9 +27,19 @@ app = typer.Typer(help="Graph analytics for account-group and agent networks in 
 console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
+# The steps of a long command, shown on standard error (casegraph.progress); --quiet hides them.
+_progress = Progress()
+
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+
+
+@app.callback()
+def _options(quiet: bool = typer.Option(False, "--quiet", "-q",
+                                        help="Show no progress; results and problems still print.")) -> None:
+    global _progress
+    _progress = Progress(quiet=quiet)
 
 
 class Engine(str, Enum):
@@ -141,7 +152,7 @@ def _analysis_tables(loaded, engine: Engine, replace: bool = False) -> dict:
         return _analyze_in_neo4j(loaded, replace)
     from casegraph.queries.memory.engine import analyze_case
 
-    return analyze_case(loaded)
+    return analyze_case(loaded, progress=_progress)
 
 
 def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
@@ -155,9 +166,12 @@ def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
     if loaded is None:
         return None, None
     tables = _analysis_tables(loaded, engine, replace)
-    for name, frame in tables.items():
-        write_csv(frame, out / f"{name}.csv")
-    write_referrals(loaded, tables, out / "referrals")
+    with _progress.step("writing the output tables", total=len(tables)) as advance:
+        for name, frame in tables.items():
+            write_csv(frame, out / f"{name}.csv")
+            advance(1)
+    with _progress.step("writing the referral packets"):
+        write_referrals(loaded, tables, out / "referrals")
     try:
         quality = quality_table(loaded.path, tables["communities"], tables["gangs"].set_index("gang_id"),
                                 tables.get("account_groups"))
@@ -217,7 +231,7 @@ def _analyze_in_neo4j(loaded, replace: bool):
     with _neo4j_driver(_settings(None, None, None)) as driver:
         load_into_neo4j(driver, loaded, replace=replace, progress=True)
         runner = CypherRunner(driver)
-        tables = analyze(Neo4jEngine(runner))
+        tables = analyze(Neo4jEngine(runner), progress=_progress)
         # Found gangs, their severity and the account groups, for the playbooks.
         write_findings(runner, tables)
         return tables

@@ -21,6 +21,7 @@ from typing import Protocol
 
 import pandas as pd
 
+from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
 from .assembly import CaseFacts, NodeFigures, TradingFindings, assemble
@@ -82,16 +83,25 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *, seed: int =
                          platform_ids=evidence.platform_ids)
 
 
-def analyze(engine: Engine, *, seed: int = 0) -> dict[str, pd.DataFrame]:
+def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
     """Every output table of the case ``engine`` answers for, keyed by output name
-    (``chain`` -> chain.csv); ``seed`` seeds community detection."""
-    facts = engine.case_facts()
-    clients = engine.client_figures()
-    figures = NodeFigures(clients=clients, agents=engine.agent_totals(clients),
-                          platforms=engine.platform_totals(clients), persons=engine.person_totals(clients),
-                          windows=engine.person_window_totals())
-    communities = find_gangs(engine.gang_evidence(), facts.known_gangs, seed=seed)
-    fake = engine.fake_trades()
-    trading = TradingFindings(account_groups=engine.account_groups(), fake_trades=fake,
-                              platform_fraud=engine.platform_fraud(fake))
-    return assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading)
+    (``chain`` -> chain.csv); ``seed`` seeds community detection; each question is a step
+    of ``progress``."""
+    def asked(question: str, answer):
+        with progress.step(f"{engine.name}: {question}"):
+            return answer()
+
+    facts = asked("case facts", engine.case_facts)
+    clients = asked("client figures", engine.client_figures)
+    figures = NodeFigures(clients=clients,
+                          agents=asked("agent totals", lambda: engine.agent_totals(clients)),
+                          platforms=asked("platform totals", lambda: engine.platform_totals(clients)),
+                          persons=asked("person totals", lambda: engine.person_totals(clients)),
+                          windows=asked("membership periods", engine.person_window_totals))
+    evidence = asked("gang evidence", engine.gang_evidence)
+    communities = asked("communities", lambda: find_gangs(evidence, facts.known_gangs, seed=seed))
+    fake = asked("fake trades", engine.fake_trades)
+    trading = TradingFindings(account_groups=asked("account groups", engine.account_groups), fake_trades=fake,
+                              platform_fraud=asked("platform fraud", lambda: engine.platform_fraud(fake)))
+    with progress.step("output tables"):
+        return assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading)

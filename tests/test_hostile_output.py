@@ -120,8 +120,8 @@ def analyze_keeping_tables(case: Path, out: Path) -> tuple[int, str, object, dic
     analysed (for tests that need them without analysing again)."""
     seen, analyze_case = {}, memory_engine.analyze_case
 
-    def keeping(loaded):
-        seen["case"], seen["tables"] = loaded, analyze_case(loaded)
+    def keeping(loaded, **options):
+        seen["case"], seen["tables"] = loaded, analyze_case(loaded, **options)
         return tables_copy(seen["tables"])
 
     with pytest.MonkeyPatch.context() as patch:
@@ -141,7 +141,7 @@ def pristine(tiny_case, tmp_path_factory):
 
 def analyse_as(monkeypatch, tables: dict[str, pd.DataFrame]) -> None:
     """Commands below find these tables instead of analysing (the case is still read and checked)."""
-    monkeypatch.setattr(memory_engine, "analyze_case", lambda loaded: tables_copy(tables))
+    monkeypatch.setattr(memory_engine, "analyze_case", lambda loaded, **options: tables_copy(tables))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
+from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
 from .. import account_groups, fake_trades, figures, gangs
@@ -84,6 +85,6 @@ class MemoryEngine:
         return fake_trades.platform_fraud(self.case, fake)
 
 
-def analyze_case(case: Case, seed: int = 0) -> dict[str, pd.DataFrame]:
+def analyze_case(case: Case, seed: int = 0, *, progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
     """All outputs of the memory engine for ``case``, keyed by output name (``chain`` -> chain.csv)."""
-    return analyze(MemoryEngine(case), seed=seed)
+    return analyze(MemoryEngine(case), seed=seed, progress=progress)
