@@ -6,7 +6,7 @@
 
 Prints seconds per stage and the peak RSS: reading and validating the case, each figure
 of queries/figures.py, income.csv, the gang graph; with ``--communities`` also the Louvain
-communities on it (queries/gangs.py: minutes on a long chain), with ``--neo4j`` also loading
+communities on it (queries/communities.py: minutes on a long chain), with ``--neo4j`` also loading
 the case and the Neo4j engine's agent and person queries (under ``flock /tmp/neo4j.lock``).
 """
 
@@ -26,7 +26,8 @@ from chain_case import chain_case  # noqa: E402
 
 from casegraph.loaders.case import load_case  # noqa: E402
 from casegraph.loaders.fx import ledger_in_cny  # noqa: E402
-from casegraph.queries import figures, gangs  # noqa: E402
+from casegraph.queries import communities  # noqa: E402
+from casegraph.queries.memory import figures, gangs  # noqa: E402
 from casegraph.queries.income import income_table  # noqa: E402
 from casegraph.thresholds import ThresholdRules  # noqa: E402
 
@@ -75,7 +76,7 @@ def main() -> None:
         graph = gangs.gang_graph(case, ledger)
     if args.communities:
         with stage("detect_communities", seconds):
-            gangs.detect_communities(graph, seed=0)
+            communities.detect_communities(graph, seed=0)
     print(f"total {sum(seconds.values()):.1f} s, peak RSS {peak_gib():.2f} GiB")
     if args.neo4j:
         neo4j_stages(case)

@@ -32,7 +32,8 @@ import pandas as pd
 from casegraph.generator import VARIANTS, generate_case
 from casegraph.loaders.case import Case, load_case
 from casegraph.queries.memory.engine import analyze_case
-from casegraph.queries import gangs
+from casegraph.queries.communities import entity_nodes, graph_of_edges
+from casegraph.queries.memory import gangs
 from casegraph.queries.quality import grouping_scores, quality_table
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -68,9 +69,9 @@ def reachable_ari(case: Case, communities: pd.DataFrame) -> float:
     such a gang is scored as its linked parts. :func:`discovery_scores` reports the plain ARI
     beside this one."""
     truth = pd.read_csv(case.path / "truth" / "gangs.csv", dtype=str, keep_default_na=False)
-    graph = gangs.graph_of_edges(gangs.gang_edges(case))
+    graph = graph_of_edges(gangs.gang_edges(case))
     component = {node: i for i, part in enumerate(nx.connected_components(graph)) for node in part}
-    node = gangs.entity_nodes(truth["entity_type"], truth["entity_id"])
+    node = entity_nodes(truth["entity_type"], truth["entity_id"])
     truth = truth.assign(component=node.map(component))
     platforms = truth[(truth["entity_type"] == "platform") & (truth["gang_id"] != "")]
     tied = platforms[["gang_id", "component"]].dropna().drop_duplicates()

@@ -26,9 +26,9 @@ import pandas as pd
 
 from casegraph.generator import generate_case
 from casegraph.loaders.case import Case, load_case
-from casegraph.queries.account_groups import account_groups
+from casegraph.queries.memory.account_groups import account_groups
 from casegraph.queries.quality import grouping_scores
-from casegraph.queries.fake_trades import fake_trades, platform_fraud
+from casegraph.queries.memory.fake_trades import fake_trades, platform_fraud
 
 
 def timed(work):

@@ -14,8 +14,8 @@ import pandas as pd
 
 from casegraph.thresholds import ThresholdRules
 
-from . import gangs
-from .figures import CLIENT_FIGURES
+from . import communities
+from .rules import ALGORITHM, CLIENT_FIGURES
 from .income import income_table
 
 NODE_TYPES = ("vendor", "gang", "platform", "agent", "client", "person")
@@ -75,7 +75,7 @@ def fraud_of_gangs(gang_platforms: pd.DataFrame, fraud: pd.DataFrame) -> pd.Data
 
 @dataclass
 class NodeFigures:
-    """The figures an engine computed, per node (see :mod:`casegraph.queries.figures`)."""
+    """The figures an engine computed, per node (see :mod:`casegraph.queries.memory.figures`)."""
 
     clients: pd.DataFrame  # client_id -> platform_id, agent_id, CLIENT_FIGURES
     agents: pd.DataFrame  # agent_id -> depth, own_*, subtree_*, rebates received and due
@@ -93,17 +93,17 @@ class TradingFindings:
     platform_fraud: pd.DataFrame  # platform_id -> n_trades, n_fake, fake_share, is_fraud, fake_trade_losses
 
 
-def assemble(facts: CaseFacts, figures: NodeFigures, communities: pd.DataFrame, *, rules: ThresholdRules,
+def assemble(facts: CaseFacts, figures: NodeFigures, resolved: pd.DataFrame, *, rules: ThresholdRules,
              trading: TradingFindings) -> dict[str, pd.DataFrame]:
-    """Every output table from the figures, the communities (:func:`.gangs.resolve_gangs`)
+    """Every output table from the figures, the communities (:func:`.communities.resolve_gangs`)
     and the trading findings."""
     clients, agents, platforms, persons, windows = (
         figures.clients, figures.agents, figures.platforms, figures.persons, figures.windows)
     account_groups, fake_trades, platform_fraud = trading.account_groups, trading.fake_trades, trading.platform_fraud
-    members = gangs.assign_gangs(facts.entities, communities, gangs.ALGORITHM)
+    members = communities.assign_gangs(facts.entities, resolved, ALGORITHM)
     gang_platforms = members[members["entity_type"] == "platform"].dropna(subset=["gang_id"])[
         ["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
-    found = gangs.gang_table(members, platforms, facts.known_gangs, facts.province_votes)
+    found = communities.gang_table(members, platforms, facts.known_gangs, facts.province_votes)
     found = found.join(fraud_of_gangs(gang_platforms, platform_fraud))
     found["is_fraud"] = found["is_fraud"].fillna(False).astype(bool)
     found["fake_trade_losses"] = found["fake_trade_losses"].fillna(0).astype("int64")
@@ -130,7 +130,7 @@ def assemble(facts: CaseFacts, figures: NodeFigures, communities: pd.DataFrame, 
         "income": income_table(subjects, windows, provinces, rules),
         "gangs": found.reset_index(),
         "communities": members,
-        "unattached": gangs.unattached_table(members),
+        "unattached": communities.unattached_table(members),
         "account_groups": account_groups,
         "fake_trades": fake_trades,
     }

@@ -25,12 +25,12 @@ from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
 from .assembly import CaseFacts, NodeFigures, TradingFindings, assemble
-from .gangs import detect_communities, graph_of_edges, resolve_gangs
+from .communities import detect_communities, graph_of_edges, resolve_gangs
 
 
 @dataclass
 class GangEvidence:
-    """What gang discovery runs on (see :mod:`casegraph.queries.gangs`)."""
+    """What gang discovery runs on (see :mod:`casegraph.queries.communities`)."""
 
     edges: pd.DataFrame  # u, v, weight: the gang graph, sorted
     bindings: pd.DataFrame  # node, platform_id, fact, weight: what the records state
@@ -49,7 +49,7 @@ class Engine(Protocol):
         """The case's thresholds for the courts' severity levels."""
 
     def client_figures(self) -> pd.DataFrame:
-        """Per client: platform, agent and the client figures (:data:`.figures.CLIENT_FIGURES`)."""
+        """Per client: platform, agent and the client figures (:data:`.rules.CLIENT_FIGURES`)."""
 
     def agent_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
         """Per agent: depth, own and subtree figures, rebates received and due."""

@@ -18,7 +18,8 @@ import pandas as pd
 from casegraph.loaders.case import Case
 from casegraph.money import format_fen
 
-from .figures import CLIENT_FIGURES, known_gang_platforms
+from .memory.figures import known_gang_platforms
+from .rules import CLIENT_FIGURES
 
 AGENT_FIGURES = ("subtree_n_clients", *(f"subtree_{f}" for f in CLIENT_FIGURES), "rebate_received",
                  "commission_received", "rebate_due", "rebate_mismatch")

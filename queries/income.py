@@ -80,7 +80,7 @@ def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provi
 
     ``subjects`` maps a subject type to its figures (indexed by id; agents and persons with
     ``subtree_`` figures); ``windows`` is the persons' figures per membership period (see
-    :func:`casegraph.queries.figures.person_window_totals`); ``provinces`` gives each
+    :func:`casegraph.queries.memory.figures.person_window_totals`); ``provinces`` gives each
     subject's province by type, for per-province thresholds.
     """
     prefixes = {"agent": "subtree_", "person": "subtree_"}

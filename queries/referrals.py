@@ -79,7 +79,7 @@ from casegraph.money import format_fen
 from casegraph.outputs import csv_cells, is_fen_column, money_as_text, write_csv, write_csv_cells
 from casegraph.thresholds import BASIS_NAMES
 
-from .figures import vendor_of_account
+from .memory.figures import vendor_of_account
 from .income import METHODS, SEVERITY_LEVELS, highest_severity, severity_level
 
 UNASSIGNED = "unassigned"

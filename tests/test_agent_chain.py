@@ -12,7 +12,7 @@ from chain_case import chain_case
 
 from casegraph.loaders.case import load_case
 from casegraph.loaders.fx import ledger_in_cny
-from casegraph.queries import figures
+from casegraph.queries.memory import figures
 
 
 def fen(text: str) -> int:

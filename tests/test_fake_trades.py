@@ -12,7 +12,8 @@ from test_account_groups import read_csv, shuffled_copy
 
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
-from casegraph.queries.fake_trades import FAKE_COLUMNS, FRAUD_COLUMNS, fake_trades, platform_fraud
+from casegraph.queries.memory.fake_trades import fake_trades, platform_fraud
+from casegraph.queries.rules import FAKE_COLUMNS, FRAUD_COLUMNS
 
 CASES = [pytest.param(("tiny", 7), id="tiny-7"), pytest.param(("small", 7), id="small-7"),
          pytest.param(("seed", 7), id="seed-7", marks=pytest.mark.slow)]

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casegraph.loaders.case import load_case
-from casegraph.queries import figures
+from casegraph.queries.memory import figures
 from casegraph.queries.memory.engine import analyze_case
 
 

@@ -131,7 +131,7 @@ def test_hard_facts_win_over_the_community(tmp_path):
 def test_shared_identifiers_are_judged_against_chance_at_any_volume(volume):
     """Two staff on one device for weeks are linked; passers-by on an address that a share of
     the case's users ever used are not; and the verdicts hold when the case grows."""
-    from casegraph.queries.gangs import identifier_links
+    from casegraph.queries.communities import identifier_links
 
     n_users = 2_000 * volume
     passers = [f"Person:p{i}" for i in range(20 * volume)]  # the same share of users at every volume

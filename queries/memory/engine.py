@@ -17,7 +17,7 @@ from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
 from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
-from .. import account_groups, fake_trades, figures, gangs
+from . import account_groups, fake_trades, figures, gangs
 from ..assembly import CaseFacts
 from ..engine import GangEvidence, analyze
 

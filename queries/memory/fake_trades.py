@@ -37,12 +37,8 @@ import pandas as pd
 
 from casegraph.loaders.case import Case
 
+from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
 from .figures import client_figures
-
-FAKE_COLUMNS = ("trade_id", "platform_id", "client_id", "notional", "reason")
-FRAUD_COLUMNS = ("n_trades", "n_fake", "fake_share", "is_fraud", "fake_trade_losses")
-NO_BROKER_REF = "no_broker_ref"
-NOT_ON_STATEMENT = "broker_ref_not_on_statement"
 
 
 def trade_owners(case: Case) -> pd.DataFrame:
@@ -76,15 +72,6 @@ def fake_trades(case: Case) -> pd.DataFrame:
     assessed = (kind != "fake").to_numpy(dtype=bool, na_value=True)
     fake = trades[assessed].assign(reason=fake_reasons(trades[assessed], case["broker_fills"]))
     return finish_fake(fake.dropna(subset=["reason"]))
-
-
-def finish_fake(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame both engines return: ids and reason as text, notional int64, by trade_id."""
-    out = pd.DataFrame({c: frame[c] for c in FAKE_COLUMNS}) if len(frame) else pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in FAKE_COLUMNS})
-    out = out.astype({"trade_id": "string", "platform_id": "string", "client_id": "string", "reason": "string",
-                      "notional": "int64"})
-    return out.sort_values("trade_id", ignore_index=True)
 
 
 def share_rounded(losses: pd.Series, part: pd.Series, whole: pd.Series) -> pd.Series:
@@ -124,13 +111,3 @@ def platform_fraud(case: Case, fake: pd.DataFrame) -> pd.DataFrame:
         "fake_trade_losses": fake_losses(case, fake).reindex(index, fill_value=0),
     }, index=index)
     return finish_fraud(frame)
-
-
-def finish_fraud(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame both engines return: counts and fen int64, fake_share rounded to 6 decimals,
-    is_fraud bool, rows by platform_id."""
-    out = frame[list(FRAUD_COLUMNS)].astype({"n_trades": "int64", "n_fake": "int64", "fake_share": "float64",
-                                             "is_fraud": "bool", "fake_trade_losses": "int64"})
-    out["fake_share"] = out["fake_share"].round(6)
-    out.index = pd.Index(out.index, dtype="string", name="platform_id")
-    return out.sort_index()

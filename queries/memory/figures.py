@@ -16,28 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from casegraph.money import convert_fen
-
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny
 from casegraph.loaders.read import split_ids
+from casegraph.money import convert_fen
 
-# The ledger kinds summed into a client's figures, and the figure each one feeds.
-KIND_FIGURES = {
-    "deposit": "deposits",
-    "withdrawal": "withdrawals",
-    "fee": "fees",
-    "overnight_fee": "overnight_fees",
-    "rebate": "rebates_paid",
-    "commission": "commissions_paid",
-    "pnl": "pnl",
-    "adjustment": "adjustment",
-}
-# The figures of a client, in output order; agents carry them as own_* and subtree_*.
-CLIENT_FIGURES = (
-    "deposits", "withdrawals", "fees", "overnight_fees", "rebates_paid", "commissions_paid",
-    "trading_pnl", "net_deposit", "client_loss", "client_losses", "fresh_money", "turnover",
-)
+from ..rules import CLIENT_FIGURES, KIND_FIGURES
 
 
 def fresh_money(ledger: pd.DataFrame, by: list[str] | None = None) -> pd.Series:

@@ -1,6 +1,6 @@
-"""Account groups in Cypher: the Neo4j engine's :mod:`casegraph.queries.account_groups`,
+"""Account groups in Cypher: the Neo4j engine's :mod:`casegraph.queries.memory.account_groups`,
 returning the same frame (same rows, values and dtypes) on the same loaded case. The rules
-are that module's; read its docstring.
+are :mod:`casegraph.queries.evidence`'s; read its docstring.
 
 Every value travels as a parameter. The counts behind the evidence (days on a device or IP,
 synchronised fill pairs, fills per account and instrument-day, the day's span, payers'
@@ -19,8 +19,9 @@ import uuid
 
 import pandas as pd
 
-from ..account_groups import (BROKER_SIDE_KINDS, DAY_US, IDENTIFIER_USE_COLUMNS, MAX_FUNDED_ACCOUNTS,
-                              SYNC_WINDOW_MS, evidence_text, finish_groups, identifier_links, sync_links)
+from ..evidence import evidence_text, identifier_links, sync_links
+from ..rules import (BROKER_SIDE_KINDS, DAY_US, IDENTIFIER_USE_COLUMNS, MAX_FUNDED_ACCOUNTS, SYNC_WINDOW_MS,
+                     finish_groups)
 from .runner import CypherRunner, parameter_rows
 
 # -- evidence ------------------------------------------------------------------------------------
@@ -312,7 +313,7 @@ def evidence_links(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
 
 def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
                    window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
-    """account_groups.csv from the loaded case: the frame of :func:`casegraph.queries.account_groups.account_groups`."""
+    """account_groups.csv from the loaded case: the frame of :func:`casegraph.queries.memory.account_groups.account_groups`."""
     links, synced = evidence_links(runner, max_funded=max_funded, window_ms=window_ms)
     members = group_members(runner, links, synced)
     if members.empty:

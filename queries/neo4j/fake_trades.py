@@ -1,4 +1,4 @@
-"""Fake trades in Cypher: the Neo4j engine's :mod:`casegraph.queries.fake_trades`, returning the
+"""Fake trades in Cypher: the Neo4j engine's :mod:`casegraph.queries.memory.fake_trades`, returning the
 same frames (same rows, values and dtypes) on the same loaded case. The rules are that
 module's; read its docstring.
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..fake_trades import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
+from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
 from .fragments import CLIENT_FRAGMENT
 from .runner import CypherRunner
 

@@ -1,4 +1,4 @@
-"""The figures of the Neo4j engine: those of :mod:`casegraph.queries.figures`, computed in
+"""The figures of the Neo4j engine: those of :mod:`casegraph.queries.memory.figures`, computed in
 Cypher on a loaded case, with the same rows, values and dtypes.
 
 Every query takes its inputs as parameters. Client figures are computed first, in Cypher,
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..figures import CLIENT_FIGURES as FIGURES
+from ..rules import CLIENT_FIGURES as FIGURES
 from .fragments import CLIENT_FRAGMENT
 from .runner import CypherRunner, parameter_rows
 
@@ -205,13 +205,13 @@ def _client_rows(clients: pd.DataFrame) -> dict[str, list[dict]]:
 
 
 def client_figures(runner: CypherRunner) -> pd.DataFrame:
-    """Every client's figures, computed in Cypher; columns as :func:`casegraph.queries.figures.client_figures`."""
+    """Every client's figures, computed in Cypher; columns as :func:`casegraph.queries.memory.figures.client_figures`."""
     return _integers(runner.run_cypher(CLIENTS), "client_id")[["platform_id", "agent_id", *FIGURES]]
 
 
 def agent_totals(runner: CypherRunner, clients: pd.DataFrame) -> pd.DataFrame:
     """Per agent: depth, own and subtree figures, rebates received and due, as
-    :func:`casegraph.queries.figures.agent_subtree_totals`."""
+    :func:`casegraph.queries.memory.figures.agent_subtree_totals`."""
     rows = _client_rows(clients)
     own = _integers(runner.run_cypher(AGENT_OWN, rows), "agent_id")
     subtree = _integers(runner.run_cypher(AGENT_SUBTREE, rows), "agent_id")

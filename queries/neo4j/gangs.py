@@ -1,4 +1,4 @@
-"""Gang discovery on the server: the hard facts and the gang graph of :mod:`casegraph.queries.gangs` built in
+"""Gang discovery on the server: the hard facts and the gang graph of :mod:`casegraph.queries.memory.gangs` built in
 Cypher from the loaded case. The communities are found on that graph by the same
 per-component Louvain as in memory (:func:`.gangs.detect_communities`): two optimisers of one
 modularity (GDS visits nodes in id order, networkx in a seeded shuffle) part ways on borderline
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..gangs import WEIGHTS, identifier_links, login_uses
+from ..communities import identifier_links, login_uses
+from ..rules import WEIGHTS
 from .runner import CypherRunner
 
 # The victims' side and the vendor's accounts: left out of the gang graph (see gangs.py).

@@ -8,7 +8,7 @@ from court_cases import COURT_CASES
 
 from casegraph.cli import main
 from casegraph.generator import generate_case
-from casegraph.queries.gangs import ALGORITHM
+from casegraph.queries.rules import ALGORITHM
 
 
 def analyse_both(case, out) -> None:

@@ -14,7 +14,7 @@ from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
 from casegraph.loaders.neo4j import load_into_neo4j
-from casegraph.queries.account_groups import is_in
+from casegraph.queries.evidence import is_in
 from casegraph.queries.income import highest_severity
 from casegraph.queries.engine import analyze
 from casegraph.queries.neo4j.engine import Neo4jEngine

@@ -1,0 +1,330 @@
+"""Find the operator gangs: hard facts first, community detection for what they leave open.
+
+The police know a few gangs; the rest must be found in the vendor's records, the bank flows
+and the access logs. The method, step by step (README "How the gangs were found"):
+
+1. *Hard facts* (:func:`hard_bindings`): what a record states binds an entity to a platform,
+   whatever an algorithm says — an agent's ``platform_id`` (and the person who is that agent),
+   a licence's platform and the account that paid for it, the accounts that received or paid
+   out a platform's client money (ledger ``bank_txn_id`` -> bank statement), a role in a
+   platform or a known gang (``memberships.csv``, a gang's leader), a broker account's stated
+   platform, and a known gang's ``platform_ids``.
+2. The *gang graph* (:func:`gang_edges`): platforms, licences, agents, persons, bank /
+   payment / broker accounts, devices and IPs, joined by what ties them to one operator —
+   who holds which account, agent trees, which broker sub-accounts filled the platform's
+   orders (``broker_ref``), shared devices and IPs, fund flows between accounts, and the hard
+   facts again. Clients (the victims) and the vendor are left out: money ties them to every
+   gang. Devices and IPs that many unrelated actors used (public proxies) are dropped.
+3. Louvain (standard modularity) decides what the records leave open: which platforms are
+   one gang, and where persons and accounts tied only by evidence belong
+   (:func:`detect_communities`). It runs per connected component, in sorted order, at the
+   resolution that makes each run optimise its share of the one global modularity: a
+   component's result never depends on the order or the rows of components it does not touch.
+4. :func:`resolve_gangs` puts both together: a platform's gang is its known gang, else the
+   one its community names; a bound entity joins its platform's gang; an entity tied only by
+   evidence joins the gang of its community's bound members; a community with none is
+   attached to the gang its strongest ties point to, and one tied to no gang is reported as
+   unattached, never dropped.
+5. Its province: the most common province among its persons and the IP provinces of their
+   logins, with the counts kept as evidence.
+
+>>> edges = gang_edges(case)        # casegraph.queries.memory.gangs        # doctest: +SKIP
+>>> communities = detect_communities(graph_of_edges(edges), seed=0)            # doctest: +SKIP
+>>> resolved = resolve_gangs(communities, hard_bindings(case), edges, known_gang_platforms(case))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .chance import expected_visits, poisson_upper_tail
+from .rules import IDENTIFIER_SIGNIFICANCE, MAX_SHARED_IDENTIFIER_USERS, WEIGHTS
+
+# A component with more edges than this runs in igraph/leidenalg (compiled) instead of
+# networkx, whose pure-Python Louvain takes minutes on a chain of 50,000 agents.
+COMPILED_LOUVAIN_EDGES = 20_000
+
+
+def graph_of_edges(edges: pd.DataFrame) -> nx.Graph:
+    """The networkx graph of :func:`gang_edges` (attribute ``label`` on nodes), its nodes and
+    edges added in sorted order so that the input's row order cannot matter."""
+    graph = nx.Graph()
+    nodes = sorted(set(edges["u"]) | set(edges["v"]))
+    graph.add_nodes_from((n, {"label": n.split(":", 1)[0]}) for n in nodes)
+    # Rounded: the engines sum the same weights in different orders, and Louvain must not see
+    # the last bits of that.
+    graph.add_weighted_edges_from(zip(edges["u"], edges["v"], edges["weight"].astype(float).round(9)))
+    return graph
+
+
+def login_uses(logins: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """From logins with ``who`` (the node key of who logged in), ``day`` (the local date),
+    ``device_id`` and ``ip``: the uses of each identifier (``kind`` DEVICE or IP,
+    ``identifier``, ``who``, ``n`` logins, ``days`` distinct days) and each user's
+    ``login_days`` (distinct days with any login). Both engines score these the same way."""
+    frames = []
+    for column, kind in (("device_id", "DEVICE"), ("ip", "IP")):
+        used = logins.dropna(subset=[column]).groupby([column, "who"]).agg(n=("day", "size"), days=("day", "nunique"))
+        frames.append(used.rename_axis(["identifier", "who"]).reset_index().assign(kind=kind))
+    uses = pd.concat(frames, ignore_index=True)[["kind", "identifier", "who", "n", "days"]]
+    return uses, logins.groupby("who")["day"].nunique().rename("login_days")
+
+
+def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
+    """The uses of shared devices and IPs that chance does not explain, with their edge
+    ``weight``, ``expected`` and ``p``.
+
+    A stranger lands on an identifier that U of the case's N login users ever used on about
+    (U − 1) / N of his login-days (:func:`.chance.expected_visits`); a use is evidence only
+    when its distinct days are beyond that (:func:`.chance.poisson_upper_tail` below
+    ``IDENTIFIER_SIGNIFICANCE``):
+    two persons on one address for weeks is strong, a public address a passer-by used twice is
+    not, at any volume. Devices are not tested (nobody lands on another's phone by chance). An
+    identifier only matters when shared, and one with more than
+    ``MAX_SHARED_IDENTIFIER_USERS`` users is public whatever its days.
+
+    >>> uses = pd.DataFrame({"kind": ["DEVICE", "DEVICE", "IP", "IP"], "identifier": ["D1", "D1", "I9", "I9"],
+    ...                      "who": ["Person:a", "Person:b", "Person:a", "Person:c"],
+    ...                      "n": [12, 9, 1, 1], "days": [10, 8, 1, 1]})
+    >>> days = pd.Series({"Person:a": 40, "Person:b": 30, "Person:c": 5} | {f"Person:x{i}": 3 for i in range(997)})
+    >>> identifier_links(uses, days)["identifier"].tolist()
+    ['D1', 'D1']
+    """
+    n_users = len(login_days)
+    users = uses.groupby(["kind", "identifier"])["who"].transform("size")
+    expected = expected_visits(uses["who"].map(login_days).fillna(0).to_numpy(), users.to_numpy(), n_users=n_users)
+    p = poisson_upper_tail(uses["days"].to_numpy(), expected)
+    # A device is hardware in someone's hand: strangers do not land on it by chance as they do
+    # on an address (a carrier's NAT, a café's router), so only addresses are tested.
+    by_chance = (uses["kind"] == "IP").to_numpy() & (p >= IDENTIFIER_SIGNIFICANCE)
+    keep = (users >= 2) & (users <= MAX_SHARED_IDENTIFIER_USERS) & ~by_chance
+    links = uses.assign(expected=expected, p=p)[keep.to_numpy()]
+    weight = links["kind"].map(WEIGHTS).astype("float64") * np.log1p(links["n"].astype("float64"))
+    return links.assign(weight=weight.to_numpy()).reset_index(drop=True)
+
+
+def detect_communities(graph: nx.Graph, seed: int = 0, resolution: float = 1.0) -> dict[str, int]:
+    """Node -> community: Louvain (modularity) per connected component, in networkx, or in
+    leidenalg's compiled optimiser for a component of more than ``COMPILED_LOUVAIN_EDGES`` edges.
+
+    Modularity sums over communities, and a community never spans two components, so the
+    global optimum is each component's optimum at the resolution ``resolution`` × (the
+    component's weight / the graph's weight): each run optimises its share of the one global
+    modularity (the null model weighs each gang against the whole case, which keeps a
+    tree-shaped gang whole), while the order and rows of other components cannot change it.
+    Each component's nodes are taken in sorted order with the same ``seed``.
+    Communities are numbered by their smallest node, whatever the algorithm's numbering.
+
+    >>> g = nx.Graph([("a", "b", {"weight": 1.0}), ("b", "c", {"weight": 1.0}), ("x", "y", {"weight": 1.0})])
+    >>> detect_communities(g)
+    {'a': 0, 'b': 0, 'c': 0, 'x': 1, 'y': 1}
+    """
+    total = graph.size(weight="weight")
+    parts: list[set[str]] = []
+    for component in nx.connected_components(graph):
+        nodes = sorted(component)
+        if len(nodes) <= 2:  # one edge at most: merging always gains, nothing to decide
+            parts.append(set(nodes))
+            continue
+        sub = nx.Graph()
+        sub.add_nodes_from(nodes)
+        sub.add_weighted_edges_from(sorted((a, b, w) if a < b else (b, a, w)
+                                           for a, b, w in graph.edges(nodes, data="weight")))
+        scaled = resolution * sub.size(weight="weight") / total
+        if sub.number_of_edges() > COMPILED_LOUVAIN_EDGES:
+            parts.extend(_leiden(sub, seed, scaled))
+        else:
+            parts.extend(nx.community.louvain_communities(sub, weight="weight", resolution=scaled, seed=seed))
+    ordered = sorted(parts, key=min)
+    return {node: number for number, part in enumerate(ordered) for node in sorted(part)}
+
+
+def _leiden(graph: nx.Graph, seed: int, resolution: float) -> list[set[str]]:
+    """Modularity communities in leidenalg (compiled), for graphs networkx is slow on."""
+    import igraph as ig
+    import leidenalg
+
+    nodes = list(graph.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    edges = [(index[a], index[b]) for a, b in graph.edges]
+    weights = [graph.edges[a, b]["weight"] for a, b in graph.edges]
+    g = ig.Graph(n=len(nodes), edges=edges)
+    partition = leidenalg.find_partition(g, leidenalg.RBConfigurationVertexPartition, weights=weights,
+                                         resolution_parameter=resolution, seed=seed)
+    return [{nodes[i] for i in members} for members in partition]
+
+
+def community_names(known: pd.DataFrame, communities: pd.Series) -> dict[int, str]:
+    """Community -> gang id, for the communities that hold a platform: the id gangs.csv gives
+    one of its platforms (the smallest, if several), else ``G?`` + its first platform.
+    ``known``: (gang_id, platform_id) of the gangs already identified; ``communities``: node ->
+    community."""
+    known = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    platforms = communities[communities.index.str.startswith("Platform:")]
+    ids = platforms.index.str.slice(len("Platform:"))
+    frame = pd.DataFrame({"community": platforms.to_numpy(), "platform_id": ids,
+                          "known": ids.map(known)})
+    named = frame.dropna(subset=["known"]).groupby("community")["known"].min()
+    first = frame.groupby("community")["platform_id"].min()
+    return named.reindex(first.index).fillna("G?" + first).to_dict()
+
+
+def _first_by_weight(frame: pd.DataFrame, key: str, weight: str) -> pd.DataFrame:
+    """Per ``key``, the row with the largest ``weight``, ties to the smallest gang_id."""
+    ordered = frame.sort_values([key, weight, "gang_id"], ascending=[True, False, True], kind="stable")
+    return ordered.drop_duplicates(key)
+
+
+def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd.DataFrame,
+                  known: pd.DataFrame, *, platform_ids=()) -> pd.DataFrame:
+    """Every node's gang, hard facts first: ``node``, ``community_id``, ``gang_id``, ``basis``.
+
+    - A platform's gang is the known gang that lists it, else the one its community names
+      (:func:`community_names`): community detection decides which platforms are one gang.
+    - A node bound by hard facts (``bindings``: node, platform_id, fact, weight) joins its
+      platform's gang (``basis`` = the facts); bound to several gangs, the one its community
+      names, else the one most records state.
+    - Other nodes join the gang most of their community's bound nodes are in (``community``).
+    - A community with no bound node is attached to the gang its edges weigh most towards,
+      repeated until nothing changes (``ties``); one tied to no gang stays without a gang
+      (``unattached``).
+    Platforms of ``platform_ids`` the graph does not hold get a community of their own.
+    Rows are sorted by node.
+    """
+    nodes = pd.Series(communities, dtype="int64").rename_axis("node").sort_index()
+    missing = sorted({f"Platform:{p}" for p in platform_ids} - set(nodes.index))
+    start = int(nodes.max()) + 1 if len(nodes) else 0
+    nodes = pd.concat([nodes, pd.Series(range(start, start + len(missing)), index=pd.Index(missing, name="node"),
+                                        dtype="int64")]).sort_index()
+    names = community_names(known, nodes)
+    known_of = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    platforms = nodes[nodes.index.str.startswith("Platform:")]
+    in_graph = platforms.index.str.slice(len("Platform:"))
+    gang_of_platform = pd.Series(in_graph.map(known_of), index=in_graph).fillna(
+        pd.Series(platforms.map(names).to_numpy(), index=in_graph))
+
+    table = pd.DataFrame({"node": nodes.index, "community_id": nodes.to_numpy()})
+    table["gang_id"] = pd.Series(pd.NA, index=table.index, dtype="string")
+    table["basis"] = pd.Series(pd.NA, index=table.index, dtype="string")
+    is_platform = table["node"].str.startswith("Platform:")
+    table.loc[is_platform, "gang_id"] = table.loc[is_platform, "node"].str.slice(len("Platform:")).map(
+        gang_of_platform).to_numpy()
+    table.loc[is_platform, "basis"] = "fact:platform"
+
+    bound = bindings.assign(gang_id=bindings["platform_id"].map(gang_of_platform)).dropna(subset=["gang_id"])
+    bound = bound[bound["node"].isin(nodes.index) & ~bound["node"].str.startswith("Platform:")]
+    if not bound.empty:
+        facts = bound.groupby(["node", "gang_id"]).agg(
+            weight=("weight", "sum"), facts=("fact", lambda f: ";".join(sorted(set(f))))).reset_index()
+        facts["named"] = facts["node"].map(nodes).map(names) == facts["gang_id"]
+        facts = facts.sort_values(["node", "named", "weight", "gang_id"], ascending=[True, False, False, True],
+                                  kind="stable").drop_duplicates("node").set_index("node")
+        at = table["node"].isin(facts.index)
+        table.loc[at, "gang_id"] = table.loc[at, "node"].map(facts["gang_id"]).to_numpy()
+        table.loc[at, "basis"] = ("fact:" + table.loc[at, "node"].map(facts["facts"])).to_numpy()
+
+    # Nodes tied only by evidence follow their community's bound nodes.
+    resolved = table.dropna(subset=["gang_id"])
+    votes = resolved.groupby(["community_id", "gang_id"]).size().rename("n").reset_index()
+    community_gang = _first_by_weight(votes, "community_id", "n").set_index("community_id")["gang_id"]
+    open_rows = table["gang_id"].isna() & table["community_id"].isin(community_gang.index)
+    table.loc[open_rows, "gang_id"] = table.loc[open_rows, "community_id"].map(community_gang).to_numpy()
+    table.loc[open_rows, "basis"] = "community"
+
+    # Communities with no bound node: attached through their strongest ties, round by round.
+    both = pd.concat([edges[["u", "v", "weight"]], edges.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]],
+                     ignore_index=True)
+    both["community_id"] = both["u"].map(nodes)
+    while True:
+        pending = set(table.loc[table["gang_id"].isna(), "community_id"])
+        if not pending:
+            break
+        both["gang_id"] = both["v"].map(table.dropna(subset=["gang_id"]).set_index("node")["gang_id"])
+        ties = both[both["community_id"].isin(pending)].dropna(subset=["gang_id"])
+        if ties.empty:
+            break
+        strongest = _first_by_weight(ties.groupby(["community_id", "gang_id"])["weight"].sum().reset_index(),
+                                     "community_id", "weight").set_index("community_id")
+        rows = table["community_id"].isin(strongest.index) & table["gang_id"].isna()
+        table.loc[rows, "gang_id"] = table.loc[rows, "community_id"].map(strongest["gang_id"]).to_numpy()
+        weight = table.loc[rows, "community_id"].map(strongest["weight"])
+        table.loc[rows, "basis"] = ("ties:" + weight.round(2).astype(str)).to_numpy()
+    table.loc[table["gang_id"].isna(), "basis"] = "unattached"
+    return table
+
+
+def assign_gangs(entity_table: pd.DataFrame, resolved: pd.DataFrame, algorithm: str) -> pd.DataFrame:
+    """communities.csv: entity_id, entity_type, community_id, gang_id, basis, algorithm, from
+    :func:`resolve_gangs`. Clients, the vendor's accounts and parties in no gang keep an empty
+    gang_id; entities outside the gang graph an empty community_id."""
+    table = entity_table.sort_values(["entity_type", "entity_id"], ignore_index=True)
+    of_node = resolved.set_index("node")
+    table["community_id"] = table["node"].map(of_node["community_id"]).astype("Int64")
+    table["gang_id"] = table["node"].map(of_node["gang_id"]).astype("string")
+    table["basis"] = table["node"].map(of_node["basis"]).astype("string")
+    table["algorithm"] = algorithm
+    return table.drop(columns="node")
+
+
+def unattached_table(members: pd.DataFrame) -> pd.DataFrame:
+    """unattached.csv: the communities tied to no gang, one row each — community_id,
+    n_entities, entity_ids (``;``) — so that nothing found is silently dropped."""
+    rows = members[members["basis"] == "unattached"].sort_values(["community_id", "entity_id"])
+    grouped = rows.groupby("community_id")
+    return pd.DataFrame({"n_entities": grouped.size(),
+                         "entity_types": grouped["entity_type"].agg(lambda t: ";".join(sorted(set(t)))),
+                         "entity_ids": grouped["entity_id"].agg(";".join)}).reset_index()
+
+
+def entity_nodes(entity_type: pd.Series, entity_id: pd.Series) -> pd.Series:
+    """The gang-graph node key (``Label:id``) of communities.csv entities.
+
+    >>> entity_nodes(pd.Series(["agent", "bank_account"]), pd.Series(["A1", "B1"])).tolist()
+    ['Agent:A1', 'Account:B1']
+    """
+    label = entity_type.map({"person": "Person", "platform": "Platform", "agent": "Agent"}).fillna("Account")
+    return label + ":" + entity_id
+
+
+def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Per gang, the province with the most votes among its members' (``votes``: see
+    :func:`province_votes`), ties to the first by name; the counts are kept as evidence."""
+    gang_of = members.drop_duplicates("entity_id").set_index("entity_id")["gang_id"]
+    votes = votes.assign(gang_id=votes["entity_id"].map(gang_of)).dropna(subset=["gang_id"])
+    counts = votes.groupby(["gang_id", "province"]).size().rename("votes").reset_index()
+    winner = counts.sort_values(["gang_id", "votes", "province"], ascending=[True, False, True]).drop_duplicates("gang_id")
+    by_source = votes.groupby(["gang_id", "source", "province"]).size()
+    evidence = {
+        gang: "; ".join(f"{source} " + " ".join(f"{p}:{n}" for p, n in rows.droplevel([0, 1]).sort_values(
+            ascending=False, kind="stable").items()) for source, rows in group.groupby(level=1))
+        for gang, group in by_source.groupby(level=0)}
+    result = winner.set_index("gang_id")[["province"]]
+    result["province_evidence"] = result.index.map(evidence)
+    return result
+
+
+def gang_table(communities: pd.DataFrame, platforms: pd.DataFrame, known: pd.DataFrame,
+               votes: pd.DataFrame) -> pd.DataFrame:
+    """gangs.csv: one row per gang found, its known id, province (a known gang keeps the one
+    gangs.csv gives it: ``known`` has gang_id, platform_id, province), platforms, member counts
+    and the sums over its platforms' clients (``platforms``: per-platform totals)."""
+    members = communities.dropna(subset=["gang_id"])
+    platform_rows = members[members["entity_type"] == "platform"]
+    gang_platforms = platform_rows[["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
+    counts = members.groupby(["gang_id", "entity_type"]).size().unstack(fill_value=0)
+    table = pd.DataFrame(index=pd.Index(sorted(gang_platforms["gang_id"].unique()), name="gang_id"))
+    known_province = known.dropna(subset=["province"]).drop_duplicates("gang_id").set_index("gang_id")["province"]
+    table["known_gang_id"] = [g if g in set(known["gang_id"]) else pd.NA for g in table.index]
+    table = table.join(gang_provinces(votes, members))
+    table["province"] = table["province"].where(~table.index.isin(known_province.index),
+                                                table.index.map(known_province))
+    table["platform_ids"] = gang_platforms.sort_values("platform_id").groupby("gang_id")["platform_id"].agg(";".join)
+    # Members found by the communities; agents and clients are those of the gang's platforms.
+    for column, entity_type in (("n_persons", "person"), ("n_bank_accounts", "bank_account")):
+        table[column] = (counts[entity_type] if entity_type in counts else 0)
+    sums = gang_platforms.merge(platforms.reset_index(), on="platform_id").groupby("gang_id")[
+        [c for c in platforms.columns if c != "agent_depth"]].sum()
+    table = table.join(sums)
+    return table.fillna({c: 0 for c in sums.columns}).astype({c: "int64" for c in sums.columns})

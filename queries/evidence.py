@@ -1,0 +1,192 @@
+"""Account groups (账户组, domain.md §3): broker-side accounts held in other people's names but
+run by one controller, as in the 伊世顿 case, found from the case's own records.
+
+Which accounts: ``trading``, ``sub`` and ``mother`` accounts (the broker side; bank and
+payment accounts move the money and are evidence, not members).
+
+Evidence that two accounts are run together, each kept only when chance is an unlikely
+explanation at the case's own volume (:mod:`.chance`: a Poisson upper tail below the level
+``FAMILY_ERROR_RATE`` (1 %) / the number of candidate pairs — Bonferroni, so the chance that
+even one link of the case is chance's doing stays below 1 % however large the case). Each
+becomes an item of ``evidence``, with the numbers an investigator needs to defend it:
+
+``shared_device:<device_id> (<u> users, <d> days)`` / ``shared_ip:<ip> (…)``
+    The account was logged into from a device (or IP address) that another broker-side
+    account also used, on ``d`` local days (case timezone): more than chance explains. A
+    stranger lands on an identifier with ``u`` distinct users (accounts accessed and actors
+    logging in, over all logins) among the case's N login users on at most a share
+    (u − 1) / N of his login-days; the account's ``d`` days there must be improbable under
+    that (candidates: the broker-side accounts that logged in). A public address with
+    thousands of users is weak evidence, a device of 2 holders used on 10 days strong; a
+    one-off visit is never enough. Two or more accounts must pass on the same identifier.
+``common_funding:<account_id> (funds <n> accounts)``
+    One account paid money (``bank_transfers``) into ``n`` broker-side accounts, this one
+    among them: a controller funds the margin of the accounts he borrowed. A payment is one
+    act, not a count that chance inflates with volume, so it is judged by the payer's reach:
+    a payer of more than ``MAX_FUNDED_ACCOUNTS`` (50) broker-side accounts is a payment or
+    clearing hub (or a payroll), not one controller, and is ignored — 50 is well above the
+    largest group on record (伊世顿: 31 borrowed accounts and its own).
+``sync_orders:<n> (expected <e>)``
+    Synchronised orders: fills of the same instrument on two accounts within
+    ``SYNC_WINDOW_MS`` (100 ms) of each other, of different broker orders, more often than
+    chance explains. Two unrelated accounts with n_a and n_b fills of an instrument on a
+    (UTC) day whose fills span S (first to last fill of every broker-side account) meet
+    n_a × n_b × 2·100 ms / S times by chance; summed over their common instrument-days that
+    is the pair's expectation. Fills bunch (the open, news, whole seconds), so chance is
+    allowed ``CLUSTERING_ALLOWANCE`` (10) times that; the observed pairs must still be
+    improbable (candidates: the accounts with fills). ``n`` is the account's synchronised
+    pairs with the accounts it is linked to this way, ``e`` their chance expectation.
+    Busy unrelated accounts may meet hundreds of times and stay unlinked; a controller's
+    accounts meet thousands of times more often than chance.
+
+The evidence makes a graph among accounts (all accounts sharing one device, IP or payer are
+linked; two accounts with repeated synchronised orders are linked); every connected component
+of two or more accounts (networkx) is a group, ``group_id`` = ``AG-`` + its smallest
+account_id, the same in every engine and under any row order.
+
+The controller, first rule that names a person:
+
+1. the holder of the group's common funding account (the payer of the most group accounts;
+   ties: the larger amount in CNY, then the smaller account id);
+2. the person who most often used the group's shared devices and IPs *other than* through
+   the group's accounts: actors logging in, and holders of other accounts accessed from them
+   (ties: the smaller person id);
+3. the holder of the mother account most of the group's accounts are split off (ties: the
+   smaller account id);
+4. otherwise unknown (empty).
+
+Group figures, the same on every row of the group:
+
+- ``self_trade_count``: broker orders (``broker_ref``) with both sides inside the group — a
+  buy and a sell fill on the group's accounts, or a fill on one of them whose
+  ``counterparty_account_id`` is another group account — each order counted once;
+  ``self_trade_qty``: Σ their matched quantity (the smaller of the order's bought and sold
+  lots inside the group; the one side's lots when the other side is only named as
+  counterparty); ``self_trade_notional_points``: Σ matched lots × the order's average fill
+  price, in the instruments' price points — **not CNY**: broker statements carry no
+  contract multiplier or currency, so compare it only within one instrument.
+- ``sync_order_pairs``: pairs of fills of the same instrument on two different group accounts
+  within 100 ms, of different broker orders; ``orders_within_100ms_share``: the share of
+  the group's fills that are in such a pair.
+- ``volume_share``: the group's filled lots / all filled lots (every broker-side account) on
+  the instruments the group trades.
+
+No column is money (fills carry no CNY value); counts are int64, lots, points and shares
+float64 rounded to 6 decimals.
+
+>>> from casegraph.loaders.case import load_case                    # doctest: +SKIP
+>>> groups = account_groups(load_case("mycase"))  # casegraph.queries.memory   # doctest: +SKIP
+>>> groups[["group_id", "account_id", "controller_id"]]             # doctest: +SKIP
+  group_id account_id controller_id
+0    AG-SA         SA          PER9
+1    AG-SA         SB          PER9
+2    AG-SA         SC          PER9
+>>> groups.loc[1, "evidence"]                                      # doctest: +SKIP
+'common_funding:BC9 (funds 2 accounts);sync_orders:5 (expected 0.0011)'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .chance import CLUSTERING_ALLOWANCE, beyond_chance, expected_coincidences, expected_visits
+from .rules import EVIDENCE_ORDER, LINK_COLUMNS, SYNC_COLUMNS, SYNC_WINDOW_MS
+
+def is_in(values: pd.Series, ids) -> np.ndarray:
+    """A boolean array: is each value one of ``ids``? (``map``, not Arrow-string ``isin``.)"""
+    return values.map(pd.Series(True, index=pd.Index(ids).dropna().unique())).notna().to_numpy()
+
+
+
+def links_frame(links: pd.DataFrame) -> pd.DataFrame:
+    return links[list(LINK_COLUMNS)].astype(object).sort_values(list(LINK_COLUMNS), ignore_index=True)
+
+
+
+def identifier_links(use: pd.DataFrame, *, n_users: int, n_candidates: int) -> pd.DataFrame:
+    """(account_id, evidence, key, detail) for devices and IPs that two or more broker-side
+    accounts used on more days than chance explains: an account's days on an identifier beyond
+    :func:`.chance.expected_visits` (its login-days × the identifier's reach among ``n_users``),
+    at the level of ``n_candidates`` accounts. ``use``: :func:`identifier_use`'s frame (either
+    engine's). detail: ``(<users> users, <days> days)``, the account's days on it.
+
+    >>> use = pd.DataFrame({"evidence": "shared_device", "key": "D1", "users": 2, "account_id": ["A", "B"],
+    ...                     "days": [9, 12], "login_days": [10, 15]})
+    >>> identifier_links(use, n_users=1_000, n_candidates=1_000)["detail"].tolist()
+    ['(2 users, 9 days)', '(2 users, 12 days)']
+    """
+    expected = expected_visits(use["login_days"], use["users"], n_users=n_users)
+    habitual = use[beyond_chance(use["days"], expected, n_candidates=n_candidates)]
+    shared = habitual[(habitual.groupby(["evidence", "key"])["account_id"].transform("size") >= 2).to_numpy()]
+    detail = "(" + shared["users"].astype(str) + " users, " + shared["days"].astype(str) + " days)"
+    return links_frame(shared.assign(detail=detail))
+
+
+def sync_links(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.DataFrame, *, n_candidates: int,
+               window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
+    """Pairs of accounts (account_a, account_b, pairs, expected) whose synchronised fills are
+    beyond chance: more ``pairs`` than :func:`.chance.expected_coincidences` summed over their
+    common instrument-days (``expected``) makes likely, with ``CLUSTERING_ALLOWANCE``, at the
+    level of ``n_candidates`` accounts (those with fills). Frames: :func:`counted_pairs`,
+    :func:`fill_activity` (either engine's).
+
+    >>> counted = pd.DataFrame({"account_a": ["A", "C"], "account_b": ["B", "D"], "pairs": [6, 6]})
+    >>> activity = pd.DataFrame({"account_id": ["A", "B", "C", "D"], "instrument": "HSI", "day": 1,
+    ...                          "n": [6, 6, 900, 900]})
+    >>> spans = pd.DataFrame({"instrument": ["HSI"], "day": [1], "span_us": [25_200_000_000]})
+    >>> sync_links(counted, activity, spans, n_candidates=200).round(6).values.tolist()
+    [['A', 'B', 6, 0.000286]]
+    """
+    expected = pair_expectations(counted, activity, spans, window_ms=window_ms)
+    linked = counted.assign(expected=expected)[
+        beyond_chance(counted["pairs"], expected, n_candidates=n_candidates, allowance=CLUSTERING_ALLOWANCE)]
+    return linked[list(SYNC_COLUMNS)].astype({"pairs": "int64"}).reset_index(drop=True)
+
+
+def pair_expectations(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.DataFrame, *,
+                      window_ms: int = SYNC_WINDOW_MS) -> np.ndarray:
+    """Per row of ``counted``, the chance coincidences of its two accounts: Σ over
+    instrument-days of n_a × n_b × 2·window / span, as one product of account × instrument-day
+    matrices over the accounts in ``counted`` (a few hundred; instrument-days a few thousand)."""
+    if counted.empty:
+        return np.zeros(0)
+    # Sorted rows and columns: the same sums in the same order, whichever engine fetched the frames.
+    accounts = pd.Index(sorted(set(counted["account_a"]) | set(counted["account_b"])))
+    spans = spans.sort_values(["instrument", "day"])
+    mine = activity[is_in(activity["account_id"], accounts)]
+    columns = pd.MultiIndex.from_frame(spans[["instrument", "day"]])
+    matrix = np.zeros((len(accounts), len(columns)))
+    where = columns.get_indexer(pd.MultiIndex.from_frame(mine[["instrument", "day"]]))
+    matrix[accounts.get_indexer(mine["account_id"]), where] = mine["n"].to_numpy(dtype=np.float64)
+    weight = expected_coincidences(1, 1, span_us=spans["span_us"].to_numpy(), window_us=window_ms * 1000)
+    per_pair = (matrix * weight) @ matrix.T
+    return per_pair[accounts.get_indexer(counted["account_a"]), accounts.get_indexer(counted["account_b"])]
+
+
+def evidence_text(members: pd.DataFrame, links: pd.DataFrame, synced: pd.DataFrame) -> pd.Series:
+    """Per member account, its evidence items ``<kind>:<key> <detail>`` joined by ``;`` in the
+    order of ``EVIDENCE_ORDER`` (devices, IPs, payers sorted by id), ending with
+    ``sync_orders:<n> (expected <e>)`` when it has any: its synchronised pairs with the accounts
+    it is linked to that way, and the chance expectation of those pairs (2 significant digits).
+
+    >>> members = pd.DataFrame({"account_id": ["A", "B"]})
+    >>> links = pd.DataFrame({"account_id": ["A"], "evidence": "shared_device", "key": "D1",
+    ...                       "detail": "(2 users, 9 days)"})
+    >>> synced = pd.DataFrame({"account_a": ["A"], "account_b": ["B"], "pairs": [41], "expected": [0.00031]})
+    >>> evidence_text(members, links, synced).tolist()
+    ['shared_device:D1 (2 users, 9 days);sync_orders:41 (expected 0.00031)', 'sync_orders:41 (expected 0.00031)']
+    """
+    ends = [synced[[end, "pairs", "expected"]].set_axis(["account_id", "pairs", "expected"], axis=1)
+            for end in ("account_a", "account_b")]
+    per_account = pd.concat(ends).groupby("account_id")[["pairs", "expected"]].sum()
+    sync_items = pd.DataFrame({
+        "account_id": per_account.index, "evidence": "sync_orders",
+        "key": per_account["pairs"].astype("int64").astype(str).to_numpy(),
+        "detail": [f"(expected {e:.2g})" for e in per_account["expected"]]})
+    items = pd.concat([links[list(LINK_COLUMNS)], sync_items], ignore_index=True)
+    items = items[is_in(items["account_id"], members["account_id"])]
+    items = items.assign(rank=items["evidence"].map({e: i for i, e in enumerate(EVIDENCE_ORDER)}))
+    items = items.sort_values(["account_id", "rank", "key"])
+    text = (items["evidence"] + ":" + items["key"] + " " + items["detail"]).groupby(items["account_id"]).agg(";".join)
+    return members["account_id"].map(text)

@@ -1,0 +1,122 @@
+"""The rules both engines share: the figures, weights, thresholds and output columns that
+decide what an answer is, whichever engine computes it.
+
+It imports neither engine: :mod:`casegraph.queries.memory` and :mod:`casegraph.queries.neo4j`
+both import it. An output's columns are declared here as data, and each ``finish_*`` puts
+an engine's rows into those columns, kinds and order.
+
+>>> CLIENT_FIGURES[:3]
+('deposits', 'withdrawals', 'fees')
+>>> finish_fake(pd.DataFrame()).columns.tolist()
+['trade_id', 'platform_id', 'client_id', 'notional', 'reason']
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# -- figures (casegraph.queries.memory.figures, casegraph.queries.neo4j.figures) -----------------
+# The ledger kinds summed into a client's figures, and the figure each one feeds.
+KIND_FIGURES = {
+    "deposit": "deposits",
+    "withdrawal": "withdrawals",
+    "fee": "fees",
+    "overnight_fee": "overnight_fees",
+    "rebate": "rebates_paid",
+    "commission": "commissions_paid",
+    "pnl": "pnl",
+    "adjustment": "adjustment",
+}
+
+# The figures of a client, in output order; agents carry them as own_* and subtree_*.
+CLIENT_FIGURES = (
+    "deposits", "withdrawals", "fees", "overnight_fees", "rebates_paid", "commissions_paid",
+    "trading_pnl", "net_deposit", "client_loss", "client_losses", "fresh_money", "turnover",
+)
+
+# -- gangs (casegraph.queries.communities) -----------------------------------------------------
+# A device or IP seen with more distinct actors than this is a shared public one (a VPN
+# exit, an internet café) and says nothing about who works together.
+MAX_SHARED_IDENTIFIER_USERS = 25
+
+# A shared device or IP is evidence when chance explains its use less often than this: each
+# use is tested on its own, and a stray link that gets through is still weighed by modularity.
+IDENTIFIER_SIGNIFICANCE = 1e-3
+
+# Edge weights: how strongly each kind of fact says "the same operator".
+WEIGHTS = {
+    "ACTS_AS": 5.0, "HOLDS": 5.0, "SUB_OF": 5.0, "ACCOUNT_ON": 5.0, "CREATED": 5.0, "PAID_FROM": 5.0,
+    "MEMBER_OF": 5.0, "REPORTS_TO": 3.0, "ON_PLATFORM": 1.0,
+    "CLIENT_MONEY": 2.0,  # × log(1 + entries): the platform's money went through the account
+    "ROUTED": 2.0,  # × log(1 + fills): the broker account filled the platform's orders
+    "DEVICE": 3.0, "IP": 1.0,  # per shared identifier, × log(1 + logins)
+    "TRANSFER": 1.0,  # × log(1 + transfers) between two accounts
+}
+
+# communities.csv's ``algorithm``: what found the communities, in either engine.
+ALGORITHM = "louvain per component (networkx)"
+
+# -- account groups (casegraph.queries.evidence) ----------------------------------------------
+# The broker side: the accounts an account group is made of.
+BROKER_SIDE_KINDS = ("trading", "mother", "sub")
+# A payer of more broker-side accounts than this is a payment hub or payroll, not a controller.
+MAX_FUNDED_ACCOUNTS = 50
+# Fills of two accounts this close in time are synchronised orders.
+SYNC_WINDOW_MS = 100
+DAY_US = 86_400_000_000
+# The order of the kinds of evidence in account_groups.csv's ``evidence``.
+EVIDENCE_ORDER = ("shared_device", "shared_ip", "common_funding", "sync_orders")
+
+# account_groups.csv: its columns in order, and their kinds.
+GROUP_COLUMNS = ("group_id", "account_id", "holder_person_id", "controller_id", "evidence", "self_trade_count",
+                 "self_trade_qty", "volume_share", "self_trade_notional_points", "sync_order_pairs",
+                 "orders_within_100ms_share")
+
+TEXT_COLUMNS = ("group_id", "account_id", "holder_person_id", "controller_id", "evidence")
+COUNT_COLUMNS = ("self_trade_count", "sync_order_pairs")
+FLOAT_COLUMNS = ("self_trade_qty", "volume_share", "self_trade_notional_points", "orders_within_100ms_share")
+# The frames of the evidence both engines judge: kept links, synchronised pairs, identifier use.
+LINK_COLUMNS = ("account_id", "evidence", "key", "detail")
+SYNC_COLUMNS = ("account_a", "account_b", "pairs", "expected")
+IDENTIFIER_USE_COLUMNS = ("evidence", "key", "users", "account_id", "days", "login_days")
+
+
+def finish_groups(frame: pd.DataFrame) -> pd.DataFrame:
+    """The output frame both engines return: columns of ``GROUP_COLUMNS``, ids as text
+    (missing = ``<NA>``), counts int64, quantities and shares float64 rounded to 6 decimals,
+    rows by group_id then account_id."""
+    out = pd.DataFrame({c: frame[c] for c in GROUP_COLUMNS}) if len(frame) else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in GROUP_COLUMNS})
+    out = out.astype({**{c: "string" for c in TEXT_COLUMNS}, **{c: "float64" for c in FLOAT_COLUMNS}})
+    out = out.astype({c: "int64" for c in COUNT_COLUMNS})
+    for column in FLOAT_COLUMNS:
+        out[column] = out[column].round(6)
+    return out.sort_values(["group_id", "account_id"], ignore_index=True)
+
+# -- fake trades ---------------------------------------------------------------------------------
+# fake_trades.csv's columns, and the per-platform verdict's.
+FAKE_COLUMNS = ("trade_id", "platform_id", "client_id", "notional", "reason")
+FRAUD_COLUMNS = ("n_trades", "n_fake", "fake_share", "is_fraud", "fake_trade_losses")
+
+# Why a trade is fake (fake_trades.csv's ``reason``).
+NO_BROKER_REF = "no_broker_ref"
+NOT_ON_STATEMENT = "broker_ref_not_on_statement"
+
+
+def finish_fake(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame both engines return: ids and reason as text, notional int64, by trade_id."""
+    out = pd.DataFrame({c: frame[c] for c in FAKE_COLUMNS}) if len(frame) else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in FAKE_COLUMNS})
+    out = out.astype({"trade_id": "string", "platform_id": "string", "client_id": "string", "reason": "string",
+                      "notional": "int64"})
+    return out.sort_values("trade_id", ignore_index=True)
+
+
+def finish_fraud(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame both engines return: counts and fen int64, fake_share rounded to 6 decimals,
+    is_fraud bool, rows by platform_id."""
+    out = frame[list(FRAUD_COLUMNS)].astype({"n_trades": "int64", "n_fake": "int64", "fake_share": "float64",
+                                             "is_fraud": "bool", "fake_trade_losses": "int64"})
+    out["fake_share"] = out["fake_share"].round(6)
+    out.index = pd.Index(out.index, dtype="string", name="platform_id")
+    return out.sort_index()
