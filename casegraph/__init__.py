@@ -1,0 +1,14 @@
+"""casegraph (import name ``casegraph``; this folder is ``casegraph/``): the command line,
+money in integer fen, ``case.yaml``, the synthetic-case generator, output writing and the
+local Neo4j server.
+
+The data's way through the folders, one step each:
+
+1. ``loaders/`` (:mod:`casegraph.loaders`): a case folder is read and checked into typed
+   tables (bad input: ``file:line:column: message``); for the server engine, loaded into Neo4j.
+2. ``graphs/`` (:mod:`casegraph.graphs`): the graph model both engines build from those tables.
+3. ``queries/`` (:mod:`casegraph.queries`): an engine answers the analyses' questions, and
+   ``analyze`` makes the output tables from the answers.
+4. ``casegraph/`` (:mod:`casegraph.outputs`, :mod:`casegraph.queries.referrals`): the tables
+   are written as files, atomically, and as referral packets per province.
+"""

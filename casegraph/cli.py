@@ -88,7 +88,7 @@ def generate(
     from casegraph.generator import generate_case
 
     started = time.perf_counter()
-    summary = generate_case(out, scale=_scale(scale), seed=seed, progress=True, variants=variant,
+    summary = generate_case(out, scale=_scale(scale), seed=seed, progress=_progress, variants=variant,
                             drop_tables=drop_table)
     rows = summary.get("rows", {})
     console.print(f"wrote {out} ({sum(rows.values()):,} rows in {len(rows)} files) "
@@ -339,7 +339,7 @@ def demo(
     case_dir, results = out / "case", out / "results"
     with _output_folder(results, "demo") as folder:  # a refused --out before the minute of generating
         started = time.perf_counter()
-        generate_case(case_dir, scale="seed", seed=seed, progress=True)
+        generate_case(case_dir, scale="seed", seed=seed, progress=_progress)
         console.print(f"generated the seed-scale case in {case_dir} ({time.perf_counter() - started:.1f} s)")
         started = time.perf_counter()
         loaded, tables = _run_analysis(case_dir, folder, engine)

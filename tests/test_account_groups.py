@@ -16,9 +16,11 @@ from casebuilder import minimal_case, write_case
 
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
-from casegraph.queries.memory.account_groups import (GROUP_COLUMNS, account_groups, broker_fills, broker_side_accounts,
-                                              counted_pairs, identifier_links, sync_fill_pairs, sync_links)
 from casegraph.queries.chance import expected_visits, poisson_upper_tail
+from casegraph.queries.evidence import identifier_links, sync_links
+from casegraph.queries.memory.account_groups import (account_groups, broker_fills, broker_side_accounts, counted_pairs,
+                                                     sync_fill_pairs)
+from casegraph.queries.rules import GROUP_COLUMNS
 
 CASES = [pytest.param(("tiny", 7), id="tiny-7"), pytest.param(("tiny", 1), id="tiny-1"),
          pytest.param(("small", 7), id="small-7"),

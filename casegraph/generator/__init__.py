@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from casegraph.progress import SILENT, Progress
+
 from .activity import make_clients, make_fx, make_prices, noise_transfers, pay_agents, simulate_clients, sweep_money
 from .broker import account_groups, decoys
 from .logins import make_logins
@@ -27,8 +29,8 @@ from .write import Ids, write_case
 __all__ = ["DROPPABLE", "SCALES", "VARIANTS", "Scale", "generate_case", "resolve_scale"]
 
 
-def generate_case(out_dir: Path, scale: str | int = "seed", seed: int = 7, progress: bool = False, *,
-                  variants: Iterable[str] = (), drop_tables: Iterable[str] = ()) -> dict:
+def generate_case(out_dir: Path, scale: str | int = "seed", seed: int = 7, *, variants: Iterable[str] = (),
+                  drop_tables: Iterable[str] = (), progress: Progress = SILENT) -> dict:
     """Write a complete synthetic case folder into ``out_dir``; return a summary.
 
     The summary holds ``rows`` (data rows per written file, truth files included) and totals
@@ -51,16 +53,19 @@ def generate_case(out_dir: Path, scale: str | int = "seed", seed: int = 7, progr
     prices = make_prices(rng)
     build_network(world, rng, sc, tokens)
     make_clients(world, rng)
-    flows = simulate_clients(world, rng, prices, progress)
-    pay_agents(world, rng, flows["outflow"])
-    sweep_money(world, rng, flows["inflow"], flows["outflow"])
-    noise_transfers(world, rng)
-    account_groups(world, rng, prices, tokens)
-    decoys(world, rng, prices, tokens)
-    make_logins(world, rng, tokens)
-    ids = Ids(world, rng)
-    rows = write_case(world, ids, out, case_id=f"SIM-{sc.name}-{seed}")
-    totals = write_truth(world, ids, out)
+    with progress.step("clients' deposits, trades and fees", total=sc.n_clients) as advance:
+        flows = simulate_clients(world, rng, prices, advance)
+    with progress.step("agents' pay, money sweeps, account groups, logins"):
+        pay_agents(world, rng, flows["outflow"])
+        sweep_money(world, rng, flows["inflow"], flows["outflow"])
+        noise_transfers(world, rng)
+        account_groups(world, rng, prices, tokens)
+        decoys(world, rng, prices, tokens)
+        make_logins(world, rng, tokens)
+    with progress.step("writing the case and its truth/"):
+        ids = Ids(world, rng)
+        rows = write_case(world, ids, out, case_id=f"SIM-{sc.name}-{seed}")
+        totals = write_truth(world, ids, out)
     rows.update(totals.pop("counts"))
     return {"out_dir": str(out), "scale": sc.name, "seed": seed, "n_clients": sc.n_clients,
             "variants": sorted(options.variants), "dropped": sorted(options.dropped), "rows": rows, **totals}

@@ -5,6 +5,7 @@ the bank side of it all: client transfers, agent payouts, sweeps through nominee
 from __future__ import annotations
 
 import bisect
+from typing import Callable
 
 import numpy as np
 
@@ -130,7 +131,8 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
 
-def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray, progress: bool = False) -> dict:
+def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray,
+                     advance: Callable[[int], None] = lambda n: None) -> dict:
     """Every client's money in time order. Returns per-month sums the bank side needs."""
     n = world.n_clients
     fraud_p = np.array([p.fraud for p in world.platforms])
@@ -210,11 +212,8 @@ def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray,
     inflow: dict[tuple[int, int], int] = {}  # (collection account, month) -> CNY fen
     outflow: dict[tuple[int, int], int] = {}  # (platform, month) -> CNY fen paid out to clients
 
-    clients = range(n)
-    if progress:
-        from tqdm import tqdm
-        clients = tqdm(clients, desc="clients", unit="client")
-    for c in clients:
+    for c in range(n):
+        advance(1)
         p = world.platforms[world.c_platform[c]]
         bank, B = int(world.c_bank[c]), int(budget[c])
         t0, t_end = int(t_first[c]), int(t_last[c])
