@@ -9,6 +9,7 @@ and reading goes on at the next line, so it cannot swallow the rest of the file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -21,6 +22,7 @@ import pandas as pd
 from casegraph.money import (MAX_RATE_INTEGER_DIGITS, MONEY_PATTERN, MONEY_SHAPE_PATTERN, RATE_PATTERN,
                              RATE_TOO_LARGE_PATTERN, fen_series, rate_series, too_large_message)
 
+from .columnar import read_well_formed
 from .encoding import decode_file
 from .problems import LINE, Problem
 from .profiles import MappingProfile
@@ -128,12 +130,16 @@ def _fault(line: str, error: str, *, end: int, at_end: bool) -> tuple[int, str]:
     return 1, f"malformed CSV record: {error}"
 
 
-def _split_csv(text: str, file: str, problems: list[Problem]) -> tuple[list[str], pd.DataFrame] | None:
+def _split_csv(text: str, file: str, problems: list[Problem], *,
+               utf8: bytes | None = None) -> tuple[list[str], pd.DataFrame] | None:
     """CSV text -> (header, cells as text with a line column); ragged rows are problems.
 
     Blank lines are skipped. A spreadsheet export's empty trailing header cells (``a,b,c,,``)
-    may be left out of a row: the row is padded with empty cells.
+    may be left out of a row: the row is padded with empty cells. Well-formed text (``utf8``
+    is its UTF-8 bytes) is read by the columnar reader; the rest record by record, exactly.
     """
+    if utf8 is not None and (well_formed := read_well_formed(text, utf8)) is not None:
+        return well_formed
     found_before = len(problems)
     records, starts = _records(text, file, problems)
     first = next((i for i, record in enumerate(records) if "".join(record).strip()), None)
@@ -187,7 +193,7 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     if decoded is None:
         return None
     text, encoding = decoded
-    split = _split_csv(text, file, problems)
+    split = _split_csv(text, file, problems, utf8=_utf8_of(data, text, encoding))
     if split is None:
         return None
     header, frame = split
@@ -223,6 +229,13 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     frame, positions = profile.melt_wide_amounts(table.name, frame, positions, problems)
     extra = [n for n in positions if n not in table.column_names]
     return RawTable(frame, positions, encoding, extra)
+
+
+def _utf8_of(data: bytes, text: str, encoding: str) -> bytes:
+    """The decoded text as UTF-8: the file's own bytes when it is UTF-8 (no encode needed)."""
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return data.removeprefix(codecs.BOM_UTF8)
+    return text.encode("utf-8")
 
 
 def _report_unnamed_cells(frame: pd.DataFrame, index: int, file: str, problems: list[Problem]) -> None:

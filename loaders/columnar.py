@@ -1,0 +1,92 @@
+"""The fast reading of a CSV file: pyarrow's columnar parser, for text where it gives exactly
+what the exact reader (``read._records``, Python's csv module, record by record) would give.
+
+The exact reader must know each record's physical line, and reports quoting faults at their
+line and cell. Here a record's line is its row number plus one, which holds only when every
+record is one line: the fast reader is used when the file has as many lines as the header plus
+the rows pyarrow parsed (a blank line, or a quoted cell holding a line break, would make it
+fewer), and when nothing in the file is something the two parsers read differently (a quote
+out of place, an over-long cell, a lone carriage return, a ragged row). Otherwise it returns
+None and the exact reader reads the file, finding and placing every problem.
+
+>>> header, frame = read_well_formed("a,b\\n1,x\\n2,\\"y,z\\"\\n", "a,b\\n1,x\\n2,\\"y,z\\"\\n".encode())
+>>> header, frame[1].tolist(), frame["_line"].tolist()
+(['a', 'b'], ['x', 'y,z'], [2, 3])
+>>> read_well_formed('a,b\\n"x\\ny",1\\n', b'a,b\\n"x\\ny",1\\n') is None    # a quoted line break
+True
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from .problems import LINE
+
+QUOTE, NEWLINE = ord('"'), ord("\n")
+
+
+def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] | None:
+    """(header, cells as text with a line column) as ``read._split_csv`` gives, or None.
+
+    ``utf8`` is ``text`` encoded as UTF-8 (the file's own bytes when it is UTF-8).
+    """
+    if not text or text.count("\r") != text.count("\r\n"):
+        return None  # a lone CR ends a line for the csv module, not for the line count here
+    first_end = text.find("\n")
+    try:
+        header = next(csv.reader([text[:first_end if first_end >= 0 else len(text)].rstrip("\r")], strict=True))
+    except csv.Error:
+        return None
+    if not "".join(header).strip():
+        return None  # the exact reader looks for the first line that is not blank
+    header = [h.strip() for h in header]
+    names = [str(i) for i in range(len(header))]
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(utf8),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid:
+        return None  # a ragged row, a quote left open: the exact reader places it
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if table.num_rows + 1 != lines:
+        return None  # blank lines, or records over several lines: lines are not rows + 1
+    limit = csv.field_size_limit()
+    if any((pc.max(pc.utf8_length(column)).as_py() or 0) > limit for column in table.columns):
+        return None
+    if b'"' in utf8 and not _quotes_strict(utf8):
+        return None
+    frame = pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(column.combine_chunks()), copy=False)
+                          for i, column in enumerate(table.columns)})
+    frame.columns = range(len(header))
+    frame[LINE] = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    return header, frame
+
+
+def _quotes_strict(utf8: bytes) -> bool:
+    """Whether the lines holding a quote read without error by the csv module's strict rules.
+
+    pyarrow reads ``"x"y`` as ``xy``; the exact reader refuses it. Only the lines with a quote
+    are read again (each line is one record here), so a file without quotes costs nothing.
+    """
+    data = np.frombuffer(utf8, dtype=np.uint8)
+    ends = np.flatnonzero(data == NEWLINE)
+    quoted = np.unique(np.searchsorted(ends, np.flatnonzero(data == QUOTE)))
+    starts = np.concatenate(([0], ends + 1))[quoted]
+    stops = np.append(ends, len(utf8))[quoted]
+    text = b"\n".join(utf8[start:stop] for start, stop in zip(starts.tolist(), stops.tolist())).decode("utf-8")
+    try:
+        collections.deque(csv.reader(io.StringIO(text, newline=""), strict=True), maxlen=0)
+    except csv.Error:
+        return False
+    return True
