@@ -38,7 +38,7 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
 
     ``utf8`` is ``text`` encoded as UTF-8 (the file's own bytes when it is UTF-8).
     """
-    if not text or text.count("\r") != text.count("\r\n"):
+    if not text or b"\r" in utf8 and utf8.count(b"\r") != utf8.count(b"\r\n"):
         return None  # a lone CR ends a line for the csv module, not for the line count here
     first_end = text.find("\n")
     try:
@@ -58,7 +58,7 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid:
         return None  # a ragged row, a quote left open: the exact reader places it
-    lines = text.count("\n") + (not text.endswith("\n"))
+    lines = utf8.count(b"\n") + (not utf8.endswith(b"\n"))
     if table.num_rows + 1 != lines:
         return None  # blank lines, or records over several lines: lines are not rows + 1
     limit = csv.field_size_limit()
@@ -66,7 +66,7 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
         return None
     if b'"' in utf8 and not _quotes_strict(utf8):
         return None
-    frame = pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(column.combine_chunks()), copy=False)
+    frame = pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(column), copy=False)
                           for i, column in enumerate(table.columns)})
     frame.columns = range(len(header))
     frame[LINE] = np.arange(2, table.num_rows + 2, dtype=np.int64)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casegraph.money import (MAX_RATE_INTEGER_DIGITS, MONEY_PATTERN, MONEY_SHAPE_PATTERN, RATE_PATTERN,
                              RATE_TOO_LARGE_PATTERN, fen_series, rate_series, too_large_message)
@@ -316,7 +318,8 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
         return micro
     if kind == "number":
         ok = _fullmatch(cells, NUMBER_PATTERN)
-        values = pd.to_numeric(cells.where(ok), errors="coerce").astype("float64")
+        values = pd.Series(pc.cast(pa.array(cells.where(ok), type=pa.large_string()), pa.float64()).to_numpy(
+            zero_copy_only=False), index=cells.index, dtype="float64")
         report(problems, file, raw, name, present & ~ok, lambda v: f"bad number {v!r}")
         infinite = np.isinf(values)
         report(problems, file, raw, name, infinite, lambda v: f"number {v!r} is too large")
@@ -425,8 +428,9 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
 
     if table.key is not None:
         ids = parsed[table.key]
-        duplicated = ids.notna() & ids.duplicated(keep="first")
-        if duplicated.any():
+        # Counting distinct ids (a hash pass) is cheaper than marking duplicates; most keys have none.
+        if pc.count_distinct(pa.array(ids, type=pa.large_string())).as_py() < ids.count():
+            duplicated = ids.notna() & ids.duplicated(keep="first")
             first_line = parsed.loc[ids.notna()].drop_duplicates(table.key).set_index(table.key)[LINE]
             report(problems, table.file, raw, table.key, duplicated,
                     lambda v: f"duplicate {table.key} {v!r} (first on line {int(first_line[v])})")
