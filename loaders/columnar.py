@@ -90,3 +90,35 @@ def _quotes_strict(utf8: bytes) -> bool:
     except csv.Error:
         return False
     return True
+
+
+def trimmed_or_missing(cells: pd.Series) -> pd.Series:
+    """Text cells with surrounding whitespace trimmed (pandas' ``str.strip``); empty ones missing.
+
+    Trimming is skipped for a column where no cell begins or ends with a byte that could be
+    whitespace (one outside printable ASCII): most id, amount and time columns.
+
+    >>> trimmed_or_missing(pd.Series([" a ", "b", "", "\u3000"], dtype="string")).tolist()
+    ['a', 'b', <NA>, <NA>]
+    """
+    if not _edges_printable_ascii(pa.chunked_array(pa.array(cells, type=pa.large_string()))):
+        cells = cells.str.strip()
+    return cells.mask(cells == "")
+
+
+def _edges_printable_ascii(column: pa.ChunkedArray) -> bool:
+    """Whether every non-empty cell's first and last byte is printable ASCII other than space."""
+    for chunk in column.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        bounds = np.frombuffer(offsets, dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+        if data is None:
+            continue  # only empty or missing cells
+        starts, stops = bounds[:-1], bounds[1:]
+        filled = stops > starts  # a missing cell spans no bytes
+        data = np.frombuffer(data, dtype=np.uint8)
+        edges = np.concatenate((data[starts[filled]], data[stops[filled] - 1]))
+        if not ((edges > 0x20) & (edges < 0x7F)).all():
+            return False
+    return True
