@@ -61,8 +61,9 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
     lines = utf8.count(b"\n") + (not utf8.endswith(b"\n"))
     if table.num_rows + 1 != lines:
         return None  # blank lines, or records over several lines: lines are not rows + 1
-    limit = csv.field_size_limit()
-    if any((pc.max(pc.utf8_length(column)).as_py() or 0) > limit for column in table.columns):
+    limit = csv.field_size_limit()  # in characters; a cell has at least as many bytes
+    if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit
+           and pc.max(pc.utf8_length(column)).as_py() > limit for column in table.columns):
         return None
     if b'"' in utf8 and not _quotes_strict(utf8):
         return None
@@ -101,9 +102,11 @@ def trimmed_or_missing(cells: pd.Series) -> pd.Series:
     >>> trimmed_or_missing(pd.Series([" a ", "b", "", "\u3000"], dtype="string")).tolist()
     ['a', 'b', <NA>, <NA>]
     """
-    if not _edges_printable_ascii(pa.chunked_array(pa.array(cells, type=pa.large_string()))):
-        cells = cells.str.strip()
-    return cells.mask(cells == "")
+    text = pa.chunked_array(pa.array(cells, type=pa.large_string()))
+    if not _edges_printable_ascii(text):
+        text = pc.utf8_trim_whitespace(text)  # what pandas' str.strip runs on Arrow strings
+    text = pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar(None, pa.large_string()), text)
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=cells.index, name=cells.name, copy=False)
 
 
 def _edges_printable_ascii(column: pa.ChunkedArray) -> bool:

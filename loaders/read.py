@@ -402,15 +402,14 @@ def parse_timestamps(cells: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
 
 def _has_offset(cells: pd.Series) -> pd.Series:
     """Whether text that fits TS_PATTERN ends in an offset (TS_OFFSET_PATTERN): a final Z, a
-    ``+``, or a ``-`` past the date (its first ten characters), found by substring kernels.
+    ``+``, or a ``-`` besides the date's two, found by substring kernels.
 
     >>> _has_offset(pd.Series(["2021-03-04T09:15:00", "2021-03-04T09:15Z", "2021-03-04 09:15-0800"],
     ...                       dtype="string")).tolist()
     [False, True, True]
     """
-    past_date = cells.str.slice(start=10)
     return (cells.str.endswith("Z") | cells.str.contains("+", regex=False)
-            | past_date.str.contains("-", regex=False)).fillna(False).astype(bool)
+            | (cells.str.count("-") > 2)).fillna(False).astype(bool)
 
 
 def _local_times(cells: pd.Series) -> pd.Series:

@@ -42,8 +42,8 @@ def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], probl
 
 
 def check_references(tables, raws, problems) -> None:
-    # Key sets as Arrow arrays: membership by pyarrow's hash kernel, no Python object per id.
-    keys = {t.name: pc.unique(pa.array(tables[t.name][t.key].dropna(), type=pa.large_string()))
+    # Key columns as Arrow arrays: membership by pyarrow's hash kernel, no Python object per id.
+    keys = {t.name: pa.array(tables[t.name][t.key].dropna(), type=pa.large_string())
             for t in TABLES if t.key and t.name in raws}
     for table in TABLES:
         if table.name not in raws:
@@ -54,7 +54,7 @@ def check_references(tables, raws, problems) -> None:
             # problem is already reported, and a flood of "unknown id" would hide it.
             if not column.references or not all(r in keys for r in column.references):
                 continue
-            known = pa.concat_arrays([keys[r] for r in column.references])
+            known = pa.chunked_array([keys[r] for r in column.references]).combine_chunks()
             where = " or ".join(f"{r}.csv" for r in column.references)
             if column.kind == "id_list":
                 ids = split_ids(frame[column.name])
