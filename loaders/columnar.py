@@ -102,11 +102,21 @@ def trimmed_or_missing(cells: pd.Series) -> pd.Series:
     >>> trimmed_or_missing(pd.Series([" a ", "b", "", "\u3000"], dtype="string")).tolist()
     ['a', 'b', <NA>, <NA>]
     """
-    text = pa.chunked_array(pa.array(cells, type=pa.large_string()))
+    text = arrow_text(cells)
     if not _edges_printable_ascii(text):
         text = pc.utf8_trim_whitespace(text)  # what pandas' str.strip runs on Arrow strings
     text = pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar(None, pa.large_string()), text)
     return pd.Series(pd.arrays.ArrowStringArray(text), index=cells.index, name=cells.name, copy=False)
+
+
+def arrow_text(cells: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow large strings, without a copy for pandas' Arrow-backed strings.
+
+    >>> arrow_text(pd.Series(["a", None], dtype="string")).to_pylist()
+    ['a', None]
+    """
+    array = pa.array(cells, type=pa.large_string())
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array], type=pa.large_string())
 
 
 def _edges_printable_ascii(column: pa.ChunkedArray) -> bool:

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from casegraph.money import (MAX_RATE_INTEGER_DIGITS, MONEY_PATTERN, MONEY_SHAPE_PATTERN, RATE_PATTERN,
                              RATE_TOO_LARGE_PATTERN, fen_series, rate_series, too_large_message)
 
-from .columnar import read_well_formed, trimmed_or_missing
+from .columnar import arrow_text, read_well_formed, trimmed_or_missing
 from .encoding import decode_file
 from .problems import LINE, Problem
 from .profiles import MappingProfile
@@ -317,7 +317,7 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
         return micro
     if kind == "number":
         ok = _fullmatch(cells, NUMBER_PATTERN)
-        values = pd.Series(pc.cast(pa.array(cells.where(ok), type=pa.large_string()), pa.float64()).to_numpy(
+        values = pd.Series(pc.cast(arrow_text(cells.where(ok)), pa.float64()).to_numpy(
             zero_copy_only=False), index=cells.index, dtype="float64")
         report(problems, file, raw, name, present & ~ok, lambda v: f"bad number {v!r}")
         infinite = np.isinf(values)
@@ -420,7 +420,7 @@ def _local_times(cells: pd.Series) -> pd.Series:
     shape it does not read, such as an hour of one digit), which pandas then reads cell by cell.
     """
     try:
-        times = pc.cast(pa.array(cells, type=pa.large_string()), pa.timestamp("ns"))
+        times = pc.cast(arrow_text(cells), pa.timestamp("ns"))
     except pa.ArrowInvalid:
         return pd.to_datetime(cells.str.replace(" ", "T", regex=False), format="ISO8601", errors="coerce")
     return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]")
@@ -454,7 +454,7 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
     if table.key is not None:
         ids = parsed[table.key]
         # Counting distinct ids (a hash pass) is cheaper than marking duplicates; most keys have none.
-        if pc.count_distinct(pa.array(ids, type=pa.large_string())).as_py() < ids.count():
+        if pc.count_distinct(arrow_text(ids)).as_py() < ids.count():
             duplicated = ids.notna() & ids.duplicated(keep="first")
             first_line = parsed.loc[ids.notna()].drop_duplicates(table.key).set_index(table.key)[LINE]
             report(problems, table.file, raw, table.key, duplicated,

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .columnar import arrow_text
 from .problems import Problem
 from .read import RawTable, local_dates, report, split_ids
 from .tables import SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME
@@ -43,7 +44,7 @@ def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], probl
 
 def check_references(tables, raws, problems) -> None:
     # Key columns as Arrow arrays: membership by pyarrow's hash kernel, no Python object per id.
-    keys = {t.name: pa.array(tables[t.name][t.key].dropna(), type=pa.large_string())
+    keys = {t.name: arrow_text(tables[t.name][t.key].dropna())
             for t in TABLES if t.key and t.name in raws}
     for table in TABLES:
         if table.name not in raws:
@@ -54,7 +55,8 @@ def check_references(tables, raws, problems) -> None:
             # problem is already reported, and a flood of "unknown id" would hide it.
             if not column.references or not all(r in keys for r in column.references):
                 continue
-            known = pa.chunked_array([keys[r] for r in column.references]).combine_chunks()
+            known = pa.chunked_array([chunk for r in column.references for chunk in keys[r].chunks],
+                                     type=pa.large_string()).combine_chunks()
             where = " or ".join(f"{r}.csv" for r in column.references)
             if column.kind == "id_list":
                 ids = split_ids(frame[column.name])
@@ -76,7 +78,7 @@ def _is_in(values: pd.Series, known: pa.Array) -> np.ndarray:
     >>> _is_in(pd.Series(["a", None, "c"], dtype="string"), pa.array(["a", "b"], type=pa.large_string())).tolist()
     [True, False, False]
     """
-    found = pc.is_in(pa.array(values, type=pa.large_string()), value_set=known)
+    found = pc.is_in(arrow_text(values), value_set=known)
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
