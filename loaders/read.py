@@ -408,8 +408,10 @@ def _has_offset(cells: pd.Series) -> pd.Series:
     ...                       dtype="string")).tolist()
     [False, True, True]
     """
-    return (cells.str.endswith("Z") | cells.str.contains("+", regex=False)
-            | (cells.str.count("-") > 2)).fillna(False).astype(bool)
+    text = arrow_text(cells)
+    offset = pc.or_(pc.or_(pc.ends_with(text, "Z"), pc.match_substring(text, "+")),
+                    pc.greater(pc.count_substring(text, "-"), 2))
+    return pd.Series(offset.fill_null(False).to_numpy(zero_copy_only=False), index=cells.index)
 
 
 def _local_times(cells: pd.Series) -> pd.Series:
@@ -453,8 +455,7 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
 
     if table.key is not None:
         ids = parsed[table.key]
-        # Counting distinct ids (a hash pass) is cheaper than marking duplicates; most keys have none.
-        if pc.count_distinct(arrow_text(ids)).as_py() < ids.count():
+        if not ids.is_unique:  # one hash pass, cheaper than marking duplicates; most keys have none
             duplicated = ids.notna() & ids.duplicated(keep="first")
             first_line = parsed.loc[ids.notna()].drop_duplicates(table.key).set_index(table.key)[LINE]
             report(problems, table.file, raw, table.key, duplicated,
