@@ -67,8 +67,7 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
         return None
     if b'"' in utf8 and not _quotes_strict(utf8):
         return None
-    frame = pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(column), copy=False)
-                          for i, column in enumerate(table.columns)})
+    frame = pd.DataFrame({i: _text_series(column) for i, column in enumerate(table.columns)})
     frame.columns = range(len(header))
     frame[LINE] = np.arange(2, table.num_rows + 2, dtype=np.int64)
     return header, frame
@@ -105,8 +104,15 @@ def trimmed_or_missing(cells: pd.Series) -> pd.Series:
     text = arrow_text(cells)
     if not _edges_printable_ascii(text):
         text = pc.utf8_trim_whitespace(text)  # what pandas' str.strip runs on Arrow strings
-    text = pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar(None, pa.large_string()), text)
-    return pd.Series(pd.arrays.ArrowStringArray(text), index=cells.index, name=cells.name, copy=False)
+    empty = pc.equal(pc.binary_length(text), 0)
+    if pc.any(empty).as_py():
+        text = pc.if_else(empty, pa.scalar(None, pa.large_string()), text)
+    return _text_series(text, index=cells.index, name=cells.name)
+
+
+def _text_series(text: pa.ChunkedArray, **series) -> pd.Series:
+    """Arrow strings as a pandas ``string`` Series (no copy where pandas stores strings in Arrow)."""
+    return pd.Series(pd.arrays.ArrowStringArray(text), copy=False, **series).astype("string")
 
 
 def arrow_text(cells: pd.Series) -> pa.ChunkedArray:
