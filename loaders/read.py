@@ -33,7 +33,6 @@ from .tables import Column, Table
 # ASCII digits only: Python's \d also matches full-width and Arabic-Indic digits.
 TS_PATTERN = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
               r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
-TS_OFFSET_PATTERN = r".*(?:Z|[+-][0-9]{2}:?[0-9]{2})"
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 CURRENCY_PATTERN = r"[A-Z]{3}"
@@ -401,8 +400,8 @@ def parse_timestamps(cells: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
 
 
 def _has_offset(cells: pd.Series) -> pd.Series:
-    """Whether text that fits TS_PATTERN ends in an offset (TS_OFFSET_PATTERN): a final Z, a
-    ``+``, or a ``-`` besides the date's two, found by substring kernels.
+    """Whether text that fits TS_PATTERN ends in an offset (``Z``, ``+08:00``, ``-0800``): a
+    final Z, a ``+``, or a ``-`` besides the date's two, found by substring kernels.
 
     >>> _has_offset(pd.Series(["2021-03-04T09:15:00", "2021-03-04T09:15Z", "2021-03-04 09:15-0800"],
     ...                       dtype="string")).tolist()

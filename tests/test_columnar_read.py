@@ -5,6 +5,7 @@ the same way, and the exact reader then places every problem."""
 from __future__ import annotations
 
 import random
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -163,3 +164,13 @@ def test_timestamps_alike_whether_arrow_reads_the_column_or_not():
     assert arrow_read.dtype == pandas_read.dtype == "datetime64[ns, UTC]"
     assert arrow_read.tolist() == pandas_read.tolist()[:4] and pd.isna(pandas_read[4])
     assert str(arrow_read[3]) == "1986-05-03 18:30:00+00:00"
+
+
+def test_offsets_found_as_the_timestamp_pattern_places_them():
+    offset_at_end = re.compile(r".*(?:Z|[+-][0-9]{2}:?[0-9]{2})")
+    times = [f"{date}{sep}{time}{offset}" for date in ("2021-03-04", "1999-12-31") for sep in "T "
+             for time in ("09:15", "09:15:00", "09:15:00.123") for offset in ("", "Z", "+08:00", "-0800", "+0530")]
+    assert all(re.fullmatch(read.TS_PATTERN, t) for t in times)
+    found = read._has_offset(pd.Series(times + [None], dtype="string")).tolist()
+    assert found == [bool(offset_at_end.fullmatch(t)) for t in times] + [False]
+    assert sum(found) == len(times) * 4 // 5
