@@ -21,12 +21,6 @@ from casegraph.money import fen_series, parse_fen, rate_series
 
 
 @pytest.fixture
-def exact_only(monkeypatch):
-    """Reading with the columnar reader switched off: every file read record by record."""
-    monkeypatch.setattr(read, "read_well_formed", lambda text, utf8: None)
-
-
-@pytest.fixture
 def columnar_reads(monkeypatch) -> list[int]:
     """Counts the files the columnar reader read (so a test knows it took the fast path)."""
     read_files: list[int] = []
@@ -72,7 +66,7 @@ def test_messy_case_reads_alike_by_both_readers(tmp_path, monkeypatch, columnar_
     fast, problems = read_case(folder)
     assert problems == []
     assert len(columnar_reads) == 15  # every file took the columnar path
-    monkeypatch.setattr(read, "read_well_formed", lambda text, utf8: None)
+    monkeypatch.setattr(read, "read_well_formed", lambda text, utf8: None)  # the exact reader only
     exact, problems = read_case(folder)
     assert problems == []
     assert_same_tables(fast.tables, exact.tables)
