@@ -9,6 +9,7 @@ and reading goes on at the next line, so it cannot swallow the rest of the file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -17,10 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casegraph.money import (MAX_RATE_INTEGER_DIGITS, MONEY_PATTERN, MONEY_SHAPE_PATTERN, RATE_PATTERN,
                              RATE_TOO_LARGE_PATTERN, fen_series, rate_series, too_large_message)
 
+from .columnar import arrow_text, read_well_formed, trimmed_or_missing
 from .encoding import decode_file
 from .problems import LINE, Problem
 from .profiles import MappingProfile
@@ -29,7 +33,6 @@ from .tables import Column, Table
 # ASCII digits only: Python's \d also matches full-width and Arabic-Indic digits.
 TS_PATTERN = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
               r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
-TS_OFFSET_PATTERN = r".*(?:Z|[+-][0-9]{2}:?[0-9]{2})"
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 CURRENCY_PATTERN = r"[A-Z]{3}"
@@ -128,12 +131,16 @@ def _fault(line: str, error: str, *, end: int, at_end: bool) -> tuple[int, str]:
     return 1, f"malformed CSV record: {error}"
 
 
-def _split_csv(text: str, file: str, problems: list[Problem]) -> tuple[list[str], pd.DataFrame] | None:
+def _split_csv(text: str, file: str, problems: list[Problem], *,
+               utf8: bytes | None = None) -> tuple[list[str], pd.DataFrame] | None:
     """CSV text -> (header, cells as text with a line column); ragged rows are problems.
 
     Blank lines are skipped. A spreadsheet export's empty trailing header cells (``a,b,c,,``)
-    may be left out of a row: the row is padded with empty cells.
+    may be left out of a row: the row is padded with empty cells. Well-formed text (``utf8``
+    is its UTF-8 bytes) is read by the columnar reader; the rest record by record, exactly.
     """
+    if utf8 is not None and (well_formed := read_well_formed(text, utf8)) is not None:
+        return well_formed
     found_before = len(problems)
     records, starts = _records(text, file, problems)
     first = next((i for i, record in enumerate(records) if "".join(record).strip()), None)
@@ -187,7 +194,7 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     if decoded is None:
         return None
     text, encoding = decoded
-    split = _split_csv(text, file, problems)
+    split = _split_csv(text, file, problems, utf8=_utf8_of(data, text, encoding))
     if split is None:
         return None
     header, frame = split
@@ -213,8 +220,7 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     # Cells: whitespace trimmed, empty = unknown; a row with no value at all is a blank line.
     filled = np.zeros(len(frame), dtype=bool)
     for name in frame.columns[:-1]:
-        cells = frame[name].str.strip()
-        cells = cells.mask(cells == "")
+        cells = trimmed_or_missing(frame[name])
         filled |= cells.notna().to_numpy()
         frame[name] = cells
     if not filled.all():
@@ -223,6 +229,13 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     frame, positions = profile.melt_wide_amounts(table.name, frame, positions, problems)
     extra = [n for n in positions if n not in table.column_names]
     return RawTable(frame, positions, encoding, extra)
+
+
+def _utf8_of(data: bytes, text: str, encoding: str) -> bytes:
+    """The decoded text as UTF-8: the file's own bytes when it is UTF-8 (no encode needed)."""
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return data.removeprefix(codecs.BOM_UTF8)
+    return text.encode("utf-8")
 
 
 def _report_unnamed_cells(frame: pd.DataFrame, index: int, file: str, problems: list[Problem]) -> None:
@@ -303,7 +316,8 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
         return micro
     if kind == "number":
         ok = _fullmatch(cells, NUMBER_PATTERN)
-        values = pd.to_numeric(cells.where(ok), errors="coerce").astype("float64")
+        values = pd.Series(pc.cast(arrow_text(cells.where(ok)), pa.float64()).to_numpy(
+            zero_copy_only=False), index=cells.index, dtype="float64")
         report(problems, file, raw, name, present & ~ok, lambda v: f"bad number {v!r}")
         infinite = np.isinf(values)
         report(problems, file, raw, name, infinite, lambda v: f"number {v!r} is too large")
@@ -366,13 +380,13 @@ def parse_timestamps(cells: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
     ok = _fullmatch(cells, TS_PATTERN) & cells.notna()
     outside = ok & ((cells < EARLIEST) | (cells >= AFTER_LATEST)).fillna(False)
     ok &= ~outside
-    with_offset = ok & _fullmatch(cells, TS_OFFSET_PATTERN)
+    with_offset = ok & _has_offset(cells)
     naive = ok & ~with_offset
     result = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns, UTC]")
     trouble = pd.Series(pd.NA, index=cells.index, dtype="string")
     trouble[outside] = "outside"
     if naive.any():
-        local = pd.to_datetime(cells[naive].str.replace(" ", "T", regex=False), format="ISO8601", errors="coerce")
+        local = _local_times(cells if naive.all() else cells[naive])
         placed = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
         unplaced = local.notna() & placed.isna()
         if unplaced.any():
@@ -383,6 +397,34 @@ def parse_timestamps(cells: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
         result[with_offset] = pd.to_datetime(cells[with_offset].str.replace(" ", "T", regex=False),
                                              format="ISO8601", utc=True, errors="coerce")
     return result, trouble
+
+
+def _has_offset(cells: pd.Series) -> pd.Series:
+    """Whether text that fits TS_PATTERN ends in an offset (``Z``, ``+08:00``, ``-0800``): a
+    final Z, a ``+``, or a ``-`` besides the date's two, found by substring kernels.
+
+    >>> _has_offset(pd.Series(["2021-03-04T09:15:00", "2021-03-04T09:15Z", "2021-03-04 09:15-0800"],
+    ...                       dtype="string")).tolist()
+    [False, True, True]
+    """
+    text = arrow_text(cells)
+    offset = pc.or_(pc.or_(pc.ends_with(text, "Z"), pc.match_substring(text, "+")),
+                    pc.greater(pc.count_substring(text, "-"), 2))
+    return pd.Series(offset.fill_null(False).to_numpy(zero_copy_only=False), index=cells.index)
+
+
+def _local_times(cells: pd.Series) -> pd.Series:
+    """ISO 8601 text without offset -> naive datetimes (NaT where it is no time).
+
+    Arrow's ISO 8601 cast reads the usual shapes (``T`` or a space, seconds and fractions
+    optional) many times faster than pandas; it refuses a whole column for one bad cell (or a
+    shape it does not read, such as an hour of one digit), which pandas then reads cell by cell.
+    """
+    try:
+        times = pc.cast(arrow_text(cells), pa.timestamp("ns"))
+    except pa.ArrowInvalid:
+        return pd.to_datetime(cells.str.replace(" ", "T", regex=False), format="ISO8601", errors="coerce")
+    return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]")
 
 
 def local_dates(ts: pd.Series, timezone: str) -> pd.Series:
@@ -412,8 +454,8 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
 
     if table.key is not None:
         ids = parsed[table.key]
-        duplicated = ids.notna() & ids.duplicated(keep="first")
-        if duplicated.any():
+        if not ids.is_unique:  # one hash pass, cheaper than marking duplicates; most keys have none
+            duplicated = ids.notna() & ids.duplicated(keep="first")
             first_line = parsed.loc[ids.notna()].drop_duplicates(table.key).set_index(table.key)[LINE]
             report(problems, table.file, raw, table.key, duplicated,
                     lambda v: f"duplicate {table.key} {v!r} (first on line {int(first_line[v])})")

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from .columnar import arrow_text
 from .problems import Problem
 from .read import RawTable, local_dates, report, split_ids
 from .tables import SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME
@@ -40,7 +43,9 @@ def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], probl
 
 
 def check_references(tables, raws, problems) -> None:
-    keys = {t.name: set(tables[t.name][t.key].dropna()) for t in TABLES if t.key and t.name in raws}
+    # Key columns as Arrow arrays: membership by pyarrow's hash kernel, no Python object per id.
+    keys = {t.name: arrow_text(tables[t.name][t.key].dropna())
+            for t in TABLES if t.key and t.name in raws}
     for table in TABLES:
         if table.name not in raws:
             continue
@@ -50,20 +55,31 @@ def check_references(tables, raws, problems) -> None:
             # problem is already reported, and a flood of "unknown id" would hide it.
             if not column.references or not all(r in keys for r in column.references):
                 continue
-            known = set().union(*(keys[r] for r in column.references))
+            known = pa.chunked_array([chunk for r in column.references for chunk in keys[r].chunks],
+                                     type=pa.large_string()).combine_chunks()
             where = " or ".join(f"{r}.csv" for r in column.references)
             if column.kind == "id_list":
                 ids = split_ids(frame[column.name])
-                unknown = ids[~ids.isin(known)].groupby(level=0).agg(lambda v: ", ".join(map(repr, v)))
+                unknown = ids[~_is_in(ids, known)].groupby(level=0).agg(lambda v: ", ".join(map(repr, v)))
                 bad = frame.index.to_series().isin(unknown.index)
                 report(problems, table.file, raw, column.name, bad,
                        lambda _, names: f"unknown {column.name} entry {names} (not in {where})",
                        context=unknown.reindex(frame.index))
             else:
                 values = frame[column.name]
-                bad = values.notna() & ~values.isin(known)
+                bad = values.notna() & ~_is_in(values, known)
                 report(problems, table.file, raw, column.name, bad,
                         lambda v: f"unknown {column.name} {v!r} (not in {where})")
+
+
+def _is_in(values: pd.Series, known: pa.Array) -> np.ndarray:
+    """Which values are among ``known`` (a missing value is not).
+
+    >>> _is_in(pd.Series(["a", None, "c"], dtype="string"), pa.array(["a", "b"], type=pa.large_string())).tolist()
+    [True, False, False]
+    """
+    found = pc.is_in(arrow_text(values), value_set=known)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def check_agent_forest(agents: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:

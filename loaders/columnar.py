@@ -1,0 +1,143 @@
+"""The fast reading of a CSV file: pyarrow's columnar parser, for text where it gives exactly
+what the exact reader (``read._records``, Python's csv module, record by record) would give.
+
+The exact reader must know each record's physical line, and reports quoting faults at their
+line and cell. Here a record's line is its row number plus one, which holds only when every
+record is one line: the fast reader is used when the file has as many lines as the header plus
+the rows pyarrow parsed (a blank line, or a quoted cell holding a line break, would make it
+fewer), and when nothing in the file is something the two parsers read differently (a quote
+out of place, an over-long cell, a lone carriage return, a ragged row). Otherwise it returns
+None and the exact reader reads the file, finding and placing every problem.
+
+>>> header, frame = read_well_formed("a,b\\n1,x\\n2,\\"y,z\\"\\n", "a,b\\n1,x\\n2,\\"y,z\\"\\n".encode())
+>>> header, frame[1].tolist(), frame["_line"].tolist()
+(['a', 'b'], ['x', 'y,z'], [2, 3])
+>>> read_well_formed('a,b\\n"x\\ny",1\\n', b'a,b\\n"x\\ny",1\\n') is None    # a quoted line break
+True
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from .problems import LINE
+
+QUOTE, NEWLINE = ord('"'), ord("\n")
+
+
+def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] | None:
+    """(header, cells as text with a line column) as ``read._split_csv`` gives, or None.
+
+    ``utf8`` is ``text`` encoded as UTF-8 (the file's own bytes when it is UTF-8).
+    """
+    if not text or b"\r" in utf8 and utf8.count(b"\r") != utf8.count(b"\r\n"):
+        return None  # a lone CR ends a line for the csv module, not for the line count here
+    first_end = text.find("\n")
+    try:
+        header = next(csv.reader([text[:first_end if first_end >= 0 else len(text)].rstrip("\r")], strict=True))
+    except csv.Error:
+        return None
+    if not "".join(header).strip():
+        return None  # the exact reader looks for the first line that is not blank
+    header = [h.strip() for h in header]
+    names = [str(i) for i in range(len(header))]
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(utf8),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid:
+        return None  # a ragged row, a quote left open: the exact reader places it
+    lines = utf8.count(b"\n") + (not utf8.endswith(b"\n"))
+    if table.num_rows + 1 != lines:
+        return None  # blank lines, or records over several lines: lines are not rows + 1
+    limit = csv.field_size_limit()  # in characters; a cell has at least as many bytes
+    if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit
+           and pc.max(pc.utf8_length(column)).as_py() > limit for column in table.columns):
+        return None
+    if b'"' in utf8 and not _quotes_strict(utf8):
+        return None
+    frame = pd.DataFrame({i: _text_series(column) for i, column in enumerate(table.columns)})
+    frame.columns = range(len(header))
+    frame[LINE] = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    return header, frame
+
+
+def _quotes_strict(utf8: bytes) -> bool:
+    """Whether the lines holding a quote read without error by the csv module's strict rules.
+
+    pyarrow reads ``"x"y`` as ``xy``; the exact reader refuses it. Only the lines with a quote
+    are read again (each line is one record here), so a file without quotes costs nothing.
+    """
+    data = np.frombuffer(utf8, dtype=np.uint8)
+    ends = np.flatnonzero(data == NEWLINE)
+    quoted = np.unique(np.searchsorted(ends, np.flatnonzero(data == QUOTE)))
+    starts = np.concatenate(([0], ends + 1))[quoted]
+    stops = np.append(ends, len(utf8))[quoted]
+    text = b"\n".join(utf8[start:stop] for start, stop in zip(starts.tolist(), stops.tolist())).decode("utf-8")
+    try:
+        collections.deque(csv.reader(io.StringIO(text, newline=""), strict=True), maxlen=0)
+    except csv.Error:
+        return False
+    return True
+
+
+def trimmed_or_missing(cells: pd.Series) -> pd.Series:
+    """Text cells with surrounding whitespace trimmed (pandas' ``str.strip``); empty ones missing.
+
+    Trimming is skipped for a column where no cell begins or ends with a byte that could be
+    whitespace (one outside printable ASCII): most id, amount and time columns.
+
+    >>> trimmed_or_missing(pd.Series([" a ", "b", "", "\u3000"], dtype="string")).tolist()
+    ['a', 'b', <NA>, <NA>]
+    """
+    text = arrow_text(cells)
+    if not _edges_printable_ascii(text):
+        text = pc.utf8_trim_whitespace(text)  # what pandas' str.strip runs on Arrow strings
+    empty = pc.equal(pc.binary_length(text), 0)
+    if pc.any(empty).as_py():
+        text = pc.if_else(empty, pa.scalar(None, pa.large_string()), text)
+    return _text_series(text, index=cells.index, name=cells.name)
+
+
+def _text_series(text: pa.ChunkedArray, **series) -> pd.Series:
+    """Arrow strings as a pandas ``string`` Series (no copy where pandas stores strings in Arrow)."""
+    return pd.Series(pd.arrays.ArrowStringArray(text), copy=False, **series).astype("string")
+
+
+def arrow_text(cells: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow large strings, without a copy for pandas' Arrow-backed strings.
+
+    >>> arrow_text(pd.Series(["a", None], dtype="string")).to_pylist()
+    ['a', None]
+    """
+    array = pa.array(cells, type=pa.large_string())
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array], type=pa.large_string())
+
+
+def _edges_printable_ascii(column: pa.ChunkedArray) -> bool:
+    """Whether every non-empty cell's first and last byte is printable ASCII other than space."""
+    for chunk in column.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        bounds = np.frombuffer(offsets, dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+        if data is None:
+            continue  # only empty or missing cells
+        starts, stops = bounds[:-1], bounds[1:]
+        filled = stops > starts  # a missing cell spans no bytes
+        data = np.frombuffer(data, dtype=np.uint8)
+        edges = np.concatenate((data[starts[filled]], data[stops[filled] - 1]))
+        if not ((edges > 0x20) & (edges < 0x7F)).all():
+            return False
+    return True
