@@ -199,7 +199,7 @@ def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray,
 
     entry, trade = world.ledger.add, world.trades.add
 
-    def ledger(ts, c, kind, amount, cur, cny, txn=-1):
+    def ledger(ts, c, kind, amount, *, cur, cny, txn=-1):
         entry(ts, c, kind, amount, cur, cny, -1, txn)
 
     fx = world.fx_rate
@@ -255,13 +255,14 @@ def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray,
                     cny = convert(amount, rate)
                 coll = p.collection[int(dep_to[k]) % len(p.collection)]
                 channel = THIRD_PARTY if world.a_kind[coll] == "payment" else (MOBILE if dep_mobile[k] else EBANK)
-                txn = world.transfer(ts, bank, coll, amount, cur, channel, M_DEPOSIT if dep_mobile[k] else M_NONE)
-                ledger(ts, c, DEPOSIT, amount, cur, cny, txn)
+                txn = world.transfer(ts, bank, coll, amount, currency=cur, channel=channel,
+                                     memo=M_DEPOSIT if dep_mobile[k] else M_NONE)
+                ledger(ts, c, DEPOSIT, amount, cur=cur, cny=cny, txn=txn)
                 bal += cny
                 key = (coll, month_of_day[ts // DAY])
                 inflow[key] = inflow.get(key, 0) + cny
             elif typ == 4:  # a welcome bonus credited by the platform
-                ledger(ts, c, ADJUSTMENT, int(bonus[c]), CNY, int(bonus[c]))
+                ledger(ts, c, ADJUSTMENT, int(bonus[c]), cur=CNY, cny=int(bonus[c]))
                 bal += int(bonus[c])
             elif typ == 2:  # open a position: the fee is charged now
                 ins = int(pos_ins[k])
@@ -273,13 +274,13 @@ def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray,
                 dayi = ts // DAY
                 price = int(prices[ins, dayi - PRICE_DAY0]) + int(pos_noise[k]) * tick_units[ins]
                 rate = int(fx[ins_cur[ins], dayi - fx0])
-                ledger(ts, c, FEE, fee, CNY, fee)
+                ledger(ts, c, FEE, fee, cur=CNY, cny=fee)
                 bal -= fee
                 notional = (qty * price * lot_value[ins] * rate + 500_000) // 1_000_000
                 ref = world.new_ref() if (not p.fraud or pos_fake[k]) else -1
                 trade(ts, c, ins, side, qty, price, notional, ref)
                 if not p.fraud:
-                    add_fill(world, ts * 1000 + int(pos_lat[k, 0]), sub, ins, side, qty, price, ref)
+                    add_fill(world, ts * 1000 + int(pos_lat[k, 0]), sub, ins, side, qty=qty, price=price, ref=ref)
                 if pos_intraday[k]:
                     t_close = ts + int(pos_hold[k])
                 else:
@@ -293,7 +294,7 @@ def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray,
                 if dayi > open_day:
                     ov = min((dayi - open_day) * int(p.overnight_lot_fen[ins]) * qty, bal)
                     if ov > 0:
-                        ledger(ts, c, OVERNIGHT, ov, CNY, ov)
+                        ledger(ts, c, OVERNIGHT, ov, cur=CNY, cny=ov)
                         bal -= ov
                 rate = int(fx[ins_cur[ins], dayi - fx0])
                 tick_cny = lot_value[ins] * tick_units[ins] * rate / 1_000_000
@@ -304,13 +305,14 @@ def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray,
                 pnl = convert(ticks * tick_units[ins] * lot_value[ins] * qty, rate)
                 pnl = max(pnl, -bal)  # wiped out: a loss is capped at what is left
                 if pnl != 0:
-                    ledger(ts, c, PNL, pnl, CNY, pnl)
+                    ledger(ts, c, PNL, pnl, cur=CNY, cny=pnl)
                     bal += pnl
                 notional = (qty * close_price * lot_value[ins] * rate + 500_000) // 1_000_000
                 ref = world.new_ref() if (not p.fraud or pos_fake[k]) else -1
                 trade(ts, c, ins, 1 - side, qty, close_price, notional, ref)
                 if not p.fraud:
-                    add_fill(world, ts * 1000 + int(pos_lat[k, 1]), sub, ins, 1 - side, qty, close_price, ref)
+                    add_fill(world, ts * 1000 + int(pos_lat[k, 1]), sub, ins, 1 - side, qty=qty, price=close_price,
+                             ref=ref)
             else:  # withdrawal of part of the balance
                 want = int(bal * x)
                 want = want // 10_000 * 10_000 if wd_round[k] else want
@@ -325,15 +327,15 @@ def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray,
                     while cny > bal:
                         amount -= 1
                         cny = convert(amount, rate)
-                txn = world.transfer(ts, p.payout, bank, amount, cur, MOBILE, M_WITHDRAWAL)
-                ledger(ts, c, WITHDRAWAL, amount, cur, cny, txn)
+                txn = world.transfer(ts, p.payout, bank, amount, currency=cur, channel=MOBILE, memo=M_WITHDRAWAL)
+                ledger(ts, c, WITHDRAWAL, amount, cur=cur, cny=cny, txn=txn)
                 bal -= cny
                 key = (p.idx, month_of_day[ts // DAY])
                 outflow[key] = outflow.get(key, 0) + cny
     return {"inflow": inflow, "outflow": outflow}
 
 
-def add_fill(world: World, ts_ms: int, account: int, ins: int, side: int, qty: int, price: int, ref: int,
+def add_fill(world: World, ts_ms: int, account: int, ins: int, side: int, *, qty: int, price: int, ref: int,
              counterparty: int = -1) -> None:
     world.fills.add(ts_ms, account, ins, side, qty, price, ref, counterparty)
 
@@ -423,7 +425,7 @@ def pay_agents(world: World, rng: np.random.Generator, outflow: dict) -> None:
         if not world.options.agents_paid_by_bank:
             continue
         txn = world.transfer(month_end_seconds(m, 23, 55) + int(rng.integers(0, 240)), p.payout,
-                             world.person_bank[ag.person], total, CNY, EBANK, M_REBATE)
+                             world.person_bank[ag.person], total, currency=CNY, channel=EBANK, memo=M_REBATE)
         for r in rows:
             led.txn[r] = txn
 
@@ -440,7 +442,7 @@ def sweep_money(world: World, rng: np.random.Generator, inflow: dict, outflow: d
             continue
         dst = gang.layer1[int(rng.integers(0, len(gang.layer1)))]
         ts = (month_start_day(m) + 24 + int(rng.integers(0, 3))) * DAY + int(rng.integers(14 * 3600, 20 * 3600))
-        world.transfer(ts, acc, dst, amount, CNY, EBANK, M_GOODS)
+        world.transfer(ts, acc, dst, amount, currency=CNY, channel=EBANK, memo=M_GOODS)
         key = (gang.idx, dst, m)
         forwarded[key] = forwarded.get(key, 0) + amount
     for (g, l1, m) in sorted(forwarded):
@@ -452,15 +454,15 @@ def sweep_money(world: World, rng: np.random.Generator, inflow: dict, outflow: d
         src = l1
         leader = gang.leader_accounts[int(rng.integers(0, len(gang.leader_accounts)))]
         for hop, dst in enumerate(gang.layer2[:1] + [leader]):
-            world.transfer(day27 + (10 + 4 * hop) * 3600 + int(rng.integers(0, 3600)), src, dst, amount, CNY,
-                           EBANK, M_DEALINGS)
+            world.transfer(day27 + (10 + 4 * hop) * 3600 + int(rng.integers(0, 3600)), src, dst, amount, currency=CNY,
+                           channel=EBANK, memo=M_DEALINGS)
             src, amount = dst, amount * 98 // 100 // 10_000 * 10_000  # the next hop keeps a little back
     for (pi, m) in sorted(outflow):
         p = world.platforms[pi]
         gang = world.gangs[p.gang]
         amount = -(-outflow[(pi, m)] * 105 // 100 // 100_000) * 100_000
         ts = month_start_day(m) * DAY + int(rng.integers(9 * 3600, 11 * 3600))
-        world.transfer(ts, gang.layer1[0], p.payout, amount, CNY, EBANK, M_DEALINGS)
+        world.transfer(ts, gang.layer1[0], p.payout, amount, currency=CNY, channel=EBANK, memo=M_DEALINGS)
 
 
 def noise_transfers(world: World, rng: np.random.Generator) -> None:
@@ -482,5 +484,5 @@ def noise_transfers(world: World, rng: np.random.Generator) -> None:
         if with_client[i]:
             cb = int(world.c_bank[client[i]])
             a, b = (cb, b) if client_sends[i] else (a, cb)
-        world.transfer(int(days[i]) * DAY + int(tod[i]), a, b, int(amount[i] + cents[i]), CNY,
-                       MOBILE if i % 3 else EBANK, int(memo[i]))
+        world.transfer(int(days[i]) * DAY + int(tod[i]), a, b, int(amount[i] + cents[i]), currency=CNY,
+                       channel=MOBILE if i % 3 else EBANK, memo=int(memo[i]))

@@ -26,7 +26,7 @@ def _trading_days(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _group_login(world: World, rng: np.random.Generator, accounts: list[int], devices: list[tuple[str, str]],
-                 prov: str, per_account: tuple[int, int]) -> None:
+                 *, prov: str, per_account: tuple[int, int]) -> None:
     for acc in accounts:
         k = world.options.logins(int(rng.integers(*per_account)))
         days = _trading_days(rng, k)
@@ -68,21 +68,23 @@ def account_groups(world: World, rng: np.random.Generator, prices: np.ndarray, t
             for _ in range(int(rng.integers(1, 4))):
                 d = day("2018-10-01") + int(rng.integers(0, 900))
                 world.transfer(d * DAY + int(rng.integers(9 * 3600, 16 * 3600)), src, acc,
-                               int(rng.integers(20, 201)) * 10_000_00, CNY, CROSS_BORDER, M_MARGIN)
+                               int(rng.integers(20, 201)) * 10_000_00, currency=CNY, channel=CROSS_BORDER,
+                               memo=M_MARGIN)
         if "shared_devices" in evidence:
             devices = list(zip(tokens.devices(2), tokens.ips(2)))
-            _group_login(world, rng, subs, devices, nm.PROVINCES[prov][0], (20, 61))
+            _group_login(world, rng, subs, devices, prov=nm.PROVINCES[prov][0], per_account=(20, 61))
         else:  # each holder on a device of his own
             for acc, device in zip(subs, zip(tokens.devices(k), tokens.ips(k))):
-                _group_login(world, rng, [acc], [device], nm.PROVINCES[prov][0], (20, 61))
+                _group_login(world, rng, [acc], [device], prov=nm.PROVINCES[prov][0], per_account=(20, 61))
         instruments = rng.choice(GROUP_INSTRUMENTS, size=int(rng.integers(1, 3)), replace=False).tolist()
         for ins in instruments:
             share = rng.uniform(0.05, 0.12)
             target = max(400, int(client_qty[ins] * share / (1 - share)))
-            _group_trading(world, rng, prices, subs, int(ins), target, synchronised="sync_orders" in evidence)
+            _group_trading(world, rng, prices, subs, ins=int(ins), target=target,
+                           synchronised="sync_orders" in evidence)
 
 
-def _group_trading(world: World, rng: np.random.Generator, prices: np.ndarray, subs: list[int], ins: int,
+def _group_trading(world: World, rng: np.random.Generator, prices: np.ndarray, subs: list[int], *, ins: int,
                    target: int, synchronised: bool = True) -> None:
     """Bursts of orders on many accounts at once (within 50 ms; seconds to a minute apart one
     after another when not ``synchronised``) and self-trades, until ``target`` lots."""
@@ -106,7 +108,7 @@ def _group_trading(world: World, rng: np.random.Generator, prices: np.ndarray, s
                     offsets = np.cumsum(rng.integers(1_000, 60_000, len(members)))
                 for acc, off in zip(members.tolist(), offsets.tolist()):
                     qty = int(rng.integers(1, 11))
-                    add_fill(world, t + off, acc, ins, side, qty, price, world.new_ref())
+                    add_fill(world, t + off, acc, ins, side, qty=qty, price=price, ref=world.new_ref())
                     done += qty
                 if not synchronised:  # the next order starts after this one's last fill
                     t += int(offsets[-1])
@@ -118,8 +120,8 @@ def _group_trading(world: World, rng: np.random.Generator, prices: np.ndarray, s
                 price = base_price + int(rng.integers(-6, 7)) * tick
                 ref = world.new_ref()
                 lag = int(rng.integers(0, 4))
-                add_fill(world, t, a, ins, 0, qty, price, ref, counterparty=b)
-                add_fill(world, t + lag, b, ins, 1, qty, price, ref, counterparty=a)
+                add_fill(world, t, a, ins, 0, qty=qty, price=price, ref=ref, counterparty=b)
+                add_fill(world, t + lag, b, ins, 1, qty=qty, price=price, ref=ref, counterparty=a)
                 done += 2 * qty
 
 
@@ -143,8 +145,8 @@ def decoys(world: World, rng: np.random.Generator, prices: np.ndarray, tokens: T
         for _ in range(int(rng.integers(1, 3))):
             d = day("2018-06-01") + int(rng.integers(0, 1000))
             world.transfer(d * DAY + 11 * 3600, world.person_bank[person], acc,
-                           int(rng.integers(5, 80)) * 10_000_00, CNY, CROSS_BORDER, M_MARGIN)
-        _group_login(world, rng, [acc], [(dev[i], ips[i])], nm.PROVINCES[prov[i]][0], (10, 41))
+                           int(rng.integers(5, 80)) * 10_000_00, currency=CNY, channel=CROSS_BORDER, memo=M_MARGIN)
+        _group_login(world, rng, [acc], [(dev[i], ips[i])], prov=nm.PROVINCES[prov[i]][0], per_account=(10, 41))
         for _ in range(int(rng.integers(1, 3))):  # the shared public address, once in a while
             d = int(_trading_days(rng, 1)[0])
             world.logins.append((d * DAY + int(rng.integers(10 * 3600, 22 * 3600)), acc, -1,
@@ -155,4 +157,5 @@ def decoys(world: World, rng: np.random.Generator, prices: np.ndarray, tokens: T
             tick = nm.INSTRUMENTS[ins].tick_units
             price = int(prices[ins, d - PRICE_DAY0]) + int(rng.integers(-10, 11)) * tick
             t = (d * DAY + int(rng.integers(9 * 3600, 22 * 3600))) * 1000 + int(rng.integers(0, 1000))
-            add_fill(world, t, acc, ins, int(rng.integers(0, 2)), int(rng.integers(1, 6)), price, world.new_ref())
+            add_fill(world, t, acc, ins, int(rng.integers(0, 2)), qty=int(rng.integers(1, 6)), price=price,
+                     ref=world.new_ref())

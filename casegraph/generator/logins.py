@@ -15,7 +15,7 @@ from .world import World
 VPN_PROVINCE = "香港特别行政区"
 
 
-def _spread(world: World, rng: np.random.Generator, k: int, first: int, last: int, account: int, actor: int,
+def _spread(world: World, rng: np.random.Generator, k: int, first: int, last: int, *, account: int, actor: int,
             devices: list[tuple[str, str]], prov: str) -> None:
     k = world.options.logins(k)
     days = rng.integers(first, last + 1, k)
@@ -34,12 +34,14 @@ def make_logins(world: World, rng: np.random.Generator, tokens: Tokens) -> None:
         for person, _ in gang.staff:
             if person in offline:
                 continue
-            _spread(world, rng, int(rng.integers(15, 61)), first, END_DAY, -1, person, gang.devices, prov)
+            _spread(world, rng, int(rng.integers(15, 61)), first, END_DAY, account=-1, actor=person,
+                    devices=gang.devices, prov=prov)
         accounts = gang.leader_accounts + gang.layer1 + gang.layer2
         for pi in gang.platforms:
             accounts += world.platforms[pi].collection + [world.platforms[pi].payout]
         for acc in accounts:
-            _spread(world, rng, int(rng.integers(10, 41)), first, END_DAY, acc, -1, gang.devices, prov)
+            _spread(world, rng, int(rng.integers(10, 41)), first, END_DAY, account=acc, actor=-1, devices=gang.devices,
+                    prov=prov)
     # agents who are not gang staff use the agent back office from their own device
     staff = {p for gang in world.gangs for p, _ in gang.staff}
     seen: dict[int, int] = {}
@@ -48,8 +50,8 @@ def make_logins(world: World, rng: np.random.Generator, tokens: Tokens) -> None:
             continue
         seen[ag.person] = 1
         dev = tokens.devices(1)[0], tokens.ips(1)[0]
-        _spread(world, rng, int(rng.integers(5, 21)), max(ag.joined_day, START_DAY), END_DAY, -1, ag.person,
-                [dev], nm.PROVINCES[world.p_prov[ag.person]][0])
+        _spread(world, rng, int(rng.integers(5, 21)), max(ag.joined_day, START_DAY), END_DAY, account=-1,
+                actor=ag.person, devices=[dev], prov=nm.PROVINCES[world.p_prov[ag.person]][0])
     _client_logins(world, rng, tokens)
 
 

@@ -42,7 +42,7 @@ class Tokens:
         return self._unique(lambda k: nm.ip_addresses(self.rng, k), n)
 
 
-def new_persons(world: World, rng: np.random.Generator, provinces, gang: int = -1,
+def new_persons(world: World, rng: np.random.Generator, provinces, *, gang: int = -1,
                 city: str | None = None, surname: str | None = None) -> list[int]:
     provinces = np.asarray(provinces, dtype=np.int64)
     n = len(provinces)
@@ -50,11 +50,11 @@ def new_persons(world: World, rng: np.random.Generator, provinces, gang: int = -
     ids = nm.id_numbers(rng, provinces)
     phones = nm.phones(rng, n)
     cities = nm.cities(rng, provinces) if city is None else [city] * n
-    return [world.add_person(names[i], ids[i], phones[i], int(provinces[i]), cities[i], gang) for i in range(n)]
+    return [world.add_person(names[i], ids[i], phones[i], int(provinces[i]), cities[i], gang=gang) for i in range(n)]
 
 
 def bank_accounts(world: World, rng: np.random.Generator, holders: list[int], opened: np.ndarray,
-                  gang: int = -1, kind: str = "bank") -> list[int]:
+                  *, gang: int = -1, kind: str = "bank") -> list[int]:
     banks = rng.integers(0, len(nm.BANKS), len(holders))
     channels = rng.integers(0, len(nm.PAYMENT_CHANNELS), len(holders))
     out = []
@@ -67,7 +67,7 @@ def bank_accounts(world: World, rng: np.random.Generator, holders: list[int], op
 def own_bank(world: World, rng: np.random.Generator, persons: list[int], before_day: int, gang: int = -1) -> None:
     """Give each person one personal bank account, opened some years before ``before_day``."""
     opened = before_day - rng.integers(200, 3000, len(persons))
-    for p, acc in zip(persons, bank_accounts(world, rng, persons, opened, gang)):
+    for p, acc in zip(persons, bank_accounts(world, rng, persons, opened, gang=gang)):
         world.person_bank[p] = acc
 
 
@@ -117,7 +117,7 @@ def _gangs(world: World, rng: np.random.Generator, scale: Scale, tokens: Tokens)
         n_man, n_sales, n_nom = int(rng.integers(1, 4)), int(rng.integers(2, 6)), int(rng.integers(3, 7))
         n_nom = max(n_nom, gang.n_platforms)  # every licence after the first is bought by another nominee
         roles = ["leader"] + ["manager"] * n_man + ["finance", "tech"] + ["salesman"] * n_sales
-        staff = new_persons(world, rng, [prov] * len(roles), g, city,
+        staff = new_persons(world, rng, [prov] * len(roles), gang=g, city=city,
                             surname="鲍" if gang.fraud else None)
         if gang.fraud:  # only the leader is a Bao; the rest get ordinary surnames
             others = nm.person_names(rng, len(staff) - 1)
@@ -129,7 +129,7 @@ def _gangs(world: World, rng: np.random.Generator, scale: Scale, tokens: Tokens)
         # nominees lend their bank cards; half of them live elsewhere
         home = rng.random(n_nom) < 0.5
         other = rng.integers(0, len(nm.PROVINCES), n_nom)
-        gang.nominees = new_persons(world, rng, np.where(home, prov, other), g)
+        gang.nominees = new_persons(world, rng, np.where(home, prov, other), gang=g)
         k = int(rng.integers(2, 5))
         gang.devices = list(zip(tokens.devices(k), tokens.ips(k)))
 
@@ -237,13 +237,13 @@ def _accounts(world: World, rng: np.random.Generator) -> None:
 
         extra = int(rng.integers(0, 2))
         gang.leader_accounts = [world.person_bank[gang.leader]] + bank_accounts(
-            world, rng, [gang.leader] * extra, opened(extra), g)
+            world, rng, [gang.leader] * extra, opened(extra), gang=g)
         lent: list[int] = []  # nominees' accounts, in the order they are lent out
         order = list(rng.permutation(gang.nominees))
 
         def borrow(k: int, kind: str = "bank") -> list[int]:
             holders = [int(order[(len(lent) + j) % len(order)]) for j in range(k)]
-            accs = bank_accounts(world, rng, holders, opened(k), g, kind)
+            accs = bank_accounts(world, rng, holders, opened(k), gang=g, kind=kind)
             lent.extend(accs)
             return accs
 
@@ -299,7 +299,7 @@ def _agents(world: World, rng: np.random.Generator) -> None:
         n_outside = n_agents - len(staff)
         home = rng.random(n_outside) < 0.75
         outsiders = new_persons(world, rng, np.where(home, gang.province,
-                                                      rng.integers(0, len(nm.PROVINCES), n_outside)), gang.idx)
+                                                      rng.integers(0, len(nm.PROVINCES), n_outside)), gang=gang.idx)
         own_bank(world, rng, outsiders, p.start_day, gang.idx)
         persons = staff + outsiders
         for k in range(n_agents):
@@ -398,11 +398,11 @@ def _licence_payments(world: World, rng: np.random.Generator) -> None:
         t0 = lic.sold_day * DAY + int(rng.integers(9 * 3600, 17 * 3600))
         if rng.random() < 0.3:  # paid in two instalments
             first = lic.price_fen // 2 // 100_000 * 100_000
-            world.transfer(t0, lic.paid_from, to, first, CNY, EBANK, M_SOFTWARE)
-            world.transfer(t0 + int(rng.integers(30, 90)) * DAY, lic.paid_from, to, lic.price_fen - first, CNY,
-                           EBANK, M_SOFTWARE)
+            world.transfer(t0, lic.paid_from, to, first, currency=CNY, channel=EBANK, memo=M_SOFTWARE)
+            world.transfer(t0 + int(rng.integers(30, 90)) * DAY, lic.paid_from, to, lic.price_fen - first, currency=CNY,
+                           channel=EBANK, memo=M_SOFTWARE)
         else:
-            world.transfer(t0, lic.paid_from, to, lic.price_fen, CNY, EBANK, M_SOFTWARE)
+            world.transfer(t0, lic.paid_from, to, lic.price_fen, currency=CNY, channel=EBANK, memo=M_SOFTWARE)
     # yearly maintenance fees from about a third of the gangs: gang money into the vendor too
     for gang in world.gangs:
         if rng.random() < 0.35:
@@ -412,13 +412,13 @@ def _licence_payments(world: World, rng: np.random.Generator) -> None:
                 if d <= day("2021-12-20"):
                     amount = int(rng.integers(20, 61)) * 1_000_00
                     world.transfer(d * DAY + int(rng.integers(9 * 3600, 17 * 3600)), gang.leader_accounts[0],
-                                   vendor[year % 2], amount, CNY, EBANK, M_MAINTENANCE)
+                                   vendor[year % 2], amount, currency=CNY, channel=EBANK, memo=M_MAINTENANCE)
     # the vendor's boss takes money out quarterly
     boss = world.person_bank[world.vendor_staff[0][0]]
     for q in range(12):
         d = day("2019-01-15") + q * 91 + int(rng.integers(0, 10))
-        world.transfer(d * DAY + 15 * 3600, vendor[q % 2], boss, int(rng.integers(30, 120)) * 10_000_00, CNY,
-                       EBANK, M_DEALINGS)
+        world.transfer(d * DAY + 15 * 3600, vendor[q % 2], boss, int(rng.integers(30, 120)) * 10_000_00, currency=CNY,
+                       channel=EBANK, memo=M_DEALINGS)
 
 
 def _noise(world: World, rng: np.random.Generator, scale: Scale) -> None:
@@ -428,7 +428,7 @@ def _noise(world: World, rng: np.random.Generator, scale: Scale) -> None:
     own_bank(world, rng, world.noise_persons, START_DAY)
     # one outsider pays the vendor for an ordinary IT job: not gang money
     world.transfer(day("2020-06-18") * DAY + 11 * 3600, world.person_bank[world.noise_persons[0]],
-                   world.vendor_accounts[0], 86_000_00, CNY, EBANK, M_DEALINGS)
+                   world.vendor_accounts[0], 86_000_00, currency=CNY, channel=EBANK, memo=M_DEALINGS)
     # loans between gangs (noise that joins two gangs' money)
     n_gangs = len(world.gangs)
     for k in range(2 if n_gangs < 10 else 5):
@@ -439,7 +439,9 @@ def _noise(world: World, rng: np.random.Generator, scale: Scale) -> None:
         dst = targets[int(rng.integers(0, len(targets)))]
         d = START_DAY + int(rng.integers(30, 1000))
         amount = int(rng.integers(5, 51)) * 1_000_00
-        world.transfer(d * DAY + int(rng.integers(9 * 3600, 20 * 3600)), src, dst, amount, CNY, COUNTER, M_LOAN)
+        world.transfer(d * DAY + int(rng.integers(9 * 3600, 20 * 3600)), src, dst, amount, currency=CNY,
+                       channel=COUNTER, memo=M_LOAN)
         if k % 2 == 0:
-            world.transfer((d + int(rng.integers(20, 120))) * DAY + 10 * 3600, dst, src, amount, CNY, EBANK, M_REPAY)
+            world.transfer((d + int(rng.integers(20, 120))) * DAY + 10 * 3600, dst, src, amount, currency=CNY,
+                           channel=EBANK, memo=M_REPAY)
         world.hard_cases.append(("transfer_between_gangs", (("account", src), ("account", dst)), (ga.idx, gb.idx)))

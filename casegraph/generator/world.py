@@ -186,7 +186,7 @@ class World:
     fx_first_day: int = 0
 
     # -- registry -------------------------------------------------------------------------
-    def add_person(self, name: str, idno: str, phone: str, prov: int, city: str, gang: int = -1) -> int:
+    def add_person(self, name: str, idno: str, phone: str, prov: int, city: str, *, gang: int = -1) -> int:
         self.p_name.append(name)
         self.p_idno.append(idno)
         self.p_phone.append(phone)
@@ -207,7 +207,7 @@ class World:
         self.a_gang.append(gang)
         return len(self.a_kind) - 1
 
-    def transfer(self, ts: int, src: int, dst: int, amount: int, currency: int, channel: int, memo: int) -> int:
+    def transfer(self, ts: int, src: int, dst: int, amount: int, *, currency: int, channel: int, memo: int) -> int:
         return self.transfers.add(ts, src, dst, amount, currency, channel, memo)
 
     def new_ref(self) -> int:
