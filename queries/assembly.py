@@ -15,17 +15,12 @@ import pandas as pd
 from casegraph.thresholds import ThresholdRules
 
 from . import communities
-from .rules import ALGORITHM, CLIENT_FIGURES
 from .income import income_table
+from .output_tables import OUTPUT_TABLES
+from .rules import ALGORITHM, CLIENT_FIGURES
 
 NODE_TYPES = ("vendor", "gang", "platform", "agent", "client", "person")
 INCOME_SUBJECTS = ("gang", "platform", "agent", "person", "vendor")
-TOTALS_COLUMNS = (
-    "node_id", "node_type", "n_clients", "n_agents", "agent_depth", "depth", *CLIENT_FIGURES,
-    *(f"{scope}_{name}" for scope in ("own", "subtree") for name in ("n_clients", *CLIENT_FIGURES)),
-    "rebate_received", "commission_received", "rebate_due", "rebate_mismatch", "own_net_withdrawal",
-    "license_income", "license_income_bank",
-)
 CHAIN_FIGURES = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawals", "net_deposit", "fees",
                  "rebates_paid"]
 
@@ -56,7 +51,7 @@ def totals_table(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
         frame.insert(1, "node_type", node_type)
         frames.append(frame)
     totals = pd.concat(frames, ignore_index=True)
-    return totals[[c for c in TOTALS_COLUMNS if c in totals.columns]]
+    return totals[[c for c in OUTPUT_TABLES["totals"].columns if c in totals.columns]]
 
 
 def gang_sums(platforms: pd.DataFrame, gang_platforms: pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from casegraph.thresholds import ThresholdRules
 
 from .assembly import CaseFacts, NodeFigures, TradingFindings, assemble
 from .communities import detect_communities, graph_of_edges, resolve_gangs
+from .output_tables import conform
 
 
 @dataclass
@@ -85,8 +86,8 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *, seed: int =
 
 def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
     """Every output table of the case ``engine`` answers for, keyed by output name
-    (``chain`` -> chain.csv); ``seed`` seeds community detection; each question is a step
-    of ``progress``."""
+    (``chain`` -> chain.csv), each as :data:`.output_tables.OUTPUT_TABLES` declares it;
+    ``seed`` seeds community detection; each question is a step of ``progress``."""
     def asked(question: str, answer):
         with progress.step(f"{engine.name}: {question}"):
             return answer()
@@ -104,4 +105,5 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> di
     trading = TradingFindings(account_groups=asked("account groups", engine.account_groups), fake_trades=fake,
                               platform_fraud=asked("platform fraud", lambda: engine.platform_fraud(fake)))
     with progress.step("output tables"):
-        return assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading)
+        tables = assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading)
+        return {name: conform(name, table) for name, table in tables.items()}
