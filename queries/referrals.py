@@ -68,8 +68,9 @@ import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
@@ -78,6 +79,7 @@ from casegraph.loaders.tables import ROLES
 from casegraph.money import format_fen
 from casegraph.outputs import csv_cells, is_fen_column, money_as_text, write_csv, write_csv_cells
 from casegraph.thresholds import BASIS_NAMES
+from casegraph.xlsx import Sheet, write_xlsx
 
 from .figures import vendor_of_account
 from .income import METHODS, SEVERITY_LEVELS, highest_severity, severity_level
@@ -484,45 +486,44 @@ def write_packet_csv(sections: dict[str, pd.DataFrame], path: Path) -> Path:
 
 
 def _display_width(text: pd.Series) -> int:
-    """Roughly how many Latin characters wide the longest text is (CJK counts two)."""
-    text = text.dropna().astype("string")
-    return int((text.str.len() + text.str.count(r"[\u2e80-\u9fff\uff00-\uffef]")).max()) if len(text) else 0
+    """Roughly how many Latin characters wide the longest text is (CJK counts two).
+
+    >>> _display_width(pd.Series(["abc", "上海市", None]))
+    6
+    """
+    text = pa.array(text.dropna().astype("string"), pa.large_string(), from_pandas=True)
+    if len(text) == 0:
+        return 0
+    widths = pc.add(pc.utf8_length(text), pc.count_substring_regex(text, r"[\x{2e80}-\x{9fff}\x{ff00}-\x{ffef}]"))
+    return int(pc.max(widths).as_py())
+
+
+def xlsx_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A section's columns as its sheet holds them: money (fen) as CNY numbers, booleans and
+    other integers as they are, everything else as text; missing values stay missing."""
+    cells = {}
+    for column in frame.columns:
+        values = frame[column]
+        if is_fen_column(column, values):
+            cells[column] = values.astype("float64") / 100
+        elif pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype):
+            cells[column] = values
+        else:
+            cells[column] = values.astype("string")
+    return pd.DataFrame(cells, index=frame.index)
 
 
 def write_packet_xlsx(sections: dict[str, pd.DataFrame], path: Path) -> Path:
     """One sheet per section: a header row, money as numbers shown with two decimals, text as
     text (never as a formula, whatever it starts with)."""
-    import xlsxwriter
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with xlsxwriter.Workbook(str(path)) as workbook:
-        header = workbook.add_format({"bold": True, "bg_color": "#dde7f0", "bottom": 1})
-        money = workbook.add_format({"num_format": "#,##0.00"})
-        for name, frame in sections.items():
-            sheet = workbook.add_worksheet(name)
-            sheet.write_row(0, 0, list(frame.columns), header)
-            texts = money_as_text(frame)
-            for col, column in enumerate(frame.columns):
-                values = frame[column]
-                missing = values.isna().to_numpy()
-                # Converted by column, not per cell: a packet of a big gang has ~10^6 cells.
-                if is_fen_column(column, values):
-                    write, style = sheet.write_number, money
-                    cells = (values.fillna(0).astype("int64") / 100).tolist()
-                elif pd.api.types.is_bool_dtype(values.dtype):
-                    write, style, cells = sheet.write_boolean, None, values.fillna(False).astype(bool).tolist()
-                elif pd.api.types.is_integer_dtype(values.dtype):
-                    write, style, cells = sheet.write_number, None, values.fillna(0).astype("int64").tolist()
-                else:
-                    write, style, cells = sheet.write_string, None, values.astype("string").fillna("").tolist()
-                for row in np.flatnonzero(~missing).tolist():
-                    write(row + 1, col, cells[row], style)
-                # + 3: room for the thousands separators of money and the filter button
-                width = max(len(column), _display_width(texts[column])) + 3
-                sheet.set_column(col, col, min(width, 60))
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
-    return path
+    sheets = []
+    for name, frame in sections.items():
+        texts = money_as_text(frame)
+        # + 3: room for the thousands separators of money and the filter button
+        widths = [min(max(len(column), _display_width(texts[column])) + 3, 60) for column in frame.columns]
+        money = frozenset(column for column in frame.columns if is_fen_column(column, frame[column]))
+        sheets.append(Sheet(name, xlsx_cells(frame), widths=widths, money=money))
+    return write_xlsx(path, sheets)
 
 
 # -- the readable summary ----------------------------------------------------------------------------
