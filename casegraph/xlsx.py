@@ -26,6 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from casegraph.outputs import join_text, text_array, text_bytes
+
 # Excel's limits: rows a sheet holds (more are left out, as XlsxWriter leaves them out) and
 # UTF-16 units a cell's text holds (longer text is cut).
 MAX_ROWS = 1_048_576
@@ -77,12 +79,6 @@ def column_letters(count: int) -> list[str]:
     return letters
 
 
-def _join(*parts) -> pa.Array:
-    """Element-wise concatenation of string arrays and plain strings; null where any is null."""
-    return pc.binary_join_element_wise(*[pa.scalar(p, pa.large_string()) if isinstance(p, str) else p
-                                         for p in parts], pa.scalar("", pa.large_string()))
-
-
 def _utf16_cut(text: pa.Array) -> pa.Array:
     """Text cut to :data:`MAX_TEXT_UNITS` UTF-16 units, as XlsxWriter cuts it (a character
     beyond U+FFFF takes two units and is never split)."""
@@ -119,20 +115,10 @@ def _shared_strings(texts: pa.Array) -> tuple[pa.Array, bytes]:
     unique = encoded.dictionary
     escaped = _escaped(unique)
     blank_end = pc.match_substring_regex(escaped, f"^{_BLANK}|{_BLANK}$")
-    items = pc.if_else(blank_end, _join('<si><t xml:space="preserve">', escaped, "</t></si>"),
-                       _join("<si><t>", escaped, "</t></si>"))
+    items = pc.if_else(blank_end, join_text('<si><t xml:space="preserve">', escaped, "</t></si>"),
+                       join_text("<si><t>", escaped, "</t></si>"))
     head = (f'{_XML}<sst xmlns="{_MAIN_NS}" count="{len(texts)}" uniqueCount="{len(unique)}">').encode()
-    return encoded.indices, head + _bytes(items) + b"</sst>"
-
-
-def _bytes(strings: pa.Array) -> bytes:
-    """The strings of an array one after another, as UTF-8."""
-    strings = strings.cast(pa.large_string())
-    if len(strings) == 0:
-        return b""
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)[strings.offset:strings.offset + len(strings) + 1]
-    data = strings.buffers()[2]
-    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes() if data else b""
+    return encoded.indices, head + text_bytes(items) + b"</sst>"
 
 
 def _number_text(values: pd.Series) -> pa.Array:
@@ -158,7 +144,7 @@ def _prepared(sheet: Sheet) -> tuple[pd.DataFrame, list[str]]:
 
 def _text_columns(cells: pd.DataFrame, kinds: list[str]) -> dict[str, pa.Array]:
     """Each text column's written values (missing: null), cut to Excel's length."""
-    return {column: _utf16_cut(pa.array(cells[column].astype("string"), pa.large_string(), from_pandas=True))
+    return {column: _utf16_cut(text_array(cells[column]))
             for column, kind in zip(cells.columns, kinds) if kind == "text"}
 
 
@@ -169,19 +155,19 @@ def _sheet_rows(cells: pd.DataFrame, kinds: list[str], string_index: dict[str, p
     parts = []
     for letter, column, kind in zip(column_letters(len(kinds)), cells.columns, kinds):
         values = cells[column]
-        reference = _join(f'<c r="{letter}', numbers)
+        reference = join_text(f'<c r="{letter}', numbers)
         if kind == "text":
-            cell = _join(reference, '" t="s"><v>', pc.cast(string_index[column], pa.large_string()), "</v></c>")
+            cell = join_text(reference, '" t="s"><v>', pc.cast(string_index[column], pa.large_string()), "</v></c>")
         elif kind == "boolean":
             flags = pa.array(values.astype("boolean"), from_pandas=True)
-            cell = _join(reference, '" t="b"><v>', pc.if_else(flags, "1", "0").cast(pa.large_string()), "</v></c>")
+            cell = join_text(reference, '" t="b"><v>', pc.if_else(flags, "1", "0").cast(pa.large_string()), "</v></c>")
         else:
             style = f' s="{MONEY_STYLE}"' if kind == "money" else ""
-            cell = _join(reference, f'"{style}><v>', _number_text(values), "</v></c>")
+            cell = join_text(reference, f'"{style}><v>', _number_text(values), "</v></c>")
         written |= cell.is_valid().to_numpy(zero_copy_only=False)
         parts.append(cell.fill_null(""))
-    rows = _join('<row r="', numbers, '">', *parts, "</row>")
-    return _bytes(rows.filter(pa.array(written)))
+    rows = join_text('<row r="', numbers, '">', *parts, "</row>")
+    return text_bytes(rows.filter(pa.array(written)))
 
 
 def _column_widths(widths: list[int]) -> str:
