@@ -145,19 +145,25 @@ def _csv_column(values: pd.Series) -> pa.Array | None:
     dtype = values.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return None
-    if pd.api.types.is_integer_dtype(dtype):
-        text = pc.cast(pa.array(values, from_pandas=True), pa.large_string())
-    elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+    if pd.api.types.is_integer_dtype(dtype):  # digits and a sign: nothing to quote
+        return pc.cast(pa.array(values, from_pandas=True), pa.large_string()).fill_null("")
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
         numbers = values.to_numpy()
-        text = pa.array(numbers.astype(str), pa.large_string(), mask=np.isnan(numbers))  # what pandas writes
-    elif isinstance(dtype, pd.StringDtype) or (
-            pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(values) in ("string", "empty")):
-        text = text_array(values)
-    else:
+        return pa.array(numbers.astype(str), pa.large_string(), mask=np.isnan(numbers)).fill_null("")  # as pandas
+    if not (isinstance(dtype, pd.StringDtype) or (
+            pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(values) in ("string", "empty"))):
         return None
-    text = text.fill_null("")
-    quoted = join_text('"', pc.replace_substring(text, '"', '""'), '"')
-    return pc.if_else(pc.match_substring_regex(text, '[,"\\n]'), quoted, text)
+    text = text_array(values).fill_null("")
+    quote = pc.or_(pc.or_(pc.match_substring(text, ","), pc.match_substring(text, '"')), pc.match_substring(text, "\n"))
+    if not pc.any(quote).as_py():
+        return text
+    # Quote each distinct text once (a column that needs quotes mostly repeats a few labels).
+    encoded = pc.dictionary_encode(text)
+    unique = encoded.dictionary
+    quote = pc.or_(pc.or_(pc.match_substring(unique, ","), pc.match_substring(unique, '"')),
+                   pc.match_substring(unique, "\n"))
+    return pc.take(pc.if_else(quote, join_text('"', pc.replace_substring(unique, '"', '""'), '"'), unique),
+                   encoded.indices)
 
 
 def write_csv_cells(cells: pd.DataFrame, path: Path) -> Path:
