@@ -73,15 +73,19 @@ def text_array(values: pd.Series) -> pa.Array:
     return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
 
 
-def join_text(*parts) -> pa.Array:
-    """Element-wise concatenation of text arrays and plain strings; null where any part is null.
+def join_text(*parts, separator: str = "", missing: str | None = None) -> pa.Array:
+    """Element-wise concatenation of text arrays and plain strings, ``separator`` between
+    them; where a part is null, null, or ``missing`` in its place when given.
 
     >>> join_text("<v>", pa.array(["1", None]), "</v>").to_pylist()
     ['<v>1</v>', None]
+    >>> join_text(pa.array(["a", None]), pa.array(["b", "c"]), separator=",", missing="").to_pylist()
+    ['a,b', ',c']
     """
+    options = {} if missing is None else {"null_handling": "replace", "null_replacement": missing}
     return pc.binary_join_element_wise(*[pa.scalar(p, pa.large_string()) if isinstance(p, str)
                                          else p.cast(pa.large_string()) for p in parts],
-                                       pa.scalar("", pa.large_string()))
+                                       pa.scalar(separator, pa.large_string()), **options)
 
 
 def text_bytes(strings: pa.Array) -> bytes:
@@ -140,20 +144,20 @@ def csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
 def _csv_column(values: pd.Series) -> pa.Array | None:
     """A column's cells as pandas' ``to_csv`` writes them, quoted where Python's csv module
     quotes (QUOTE_MINIMAL with ``\\n`` line ends: a ``,``, a ``"`` or a line feed in the
-    cell), missing values empty; None for a kind of column this does not cover (booleans,
+    cell), missing values null; None for a kind of column this does not cover (booleans,
     dates, objects that are not all text), which :func:`write_csv_cells` leaves to pandas."""
     dtype = values.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return None
     if pd.api.types.is_integer_dtype(dtype):  # digits and a sign: nothing to quote
-        return pc.cast(pa.array(values, from_pandas=True), pa.large_string()).fill_null("")
+        return pc.cast(pa.array(values, from_pandas=True), pa.large_string())
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         numbers = values.to_numpy()
-        return pa.array(numbers.astype(str), pa.large_string(), mask=np.isnan(numbers)).fill_null("")  # as pandas
+        return pa.array(numbers.astype(str), pa.large_string(), mask=np.isnan(numbers))  # as pandas writes them
     if not (isinstance(dtype, pd.StringDtype) or (
             pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(values) in ("string", "empty"))):
         return None
-    text = text_array(values).fill_null("")
+    text = text_array(values)
     quote = pc.or_(pc.or_(pc.match_substring(text, ","), pc.match_substring(text, '"')), pc.match_substring(text, "\n"))
     if not pc.any(quote).as_py():
         return text
@@ -175,10 +179,10 @@ def write_csv_cells(cells: pd.DataFrame, path: Path) -> Path:
         cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
         return path
     if len(columns) == 1:  # the csv module quotes a row that is one empty cell
-        columns = [pc.if_else(pc.equal(columns[0], ""), '""', columns[0])]
+        columns = [pc.if_else(pc.equal(columns[0], ""), '""', columns[0]).fill_null('""')]
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([str(c) for c in cells.columns])
-    rows = join_text(pc.binary_join_element_wise(*columns, pa.scalar(",", pa.large_string())), "\n")
+    rows = join_text(join_text(*columns, separator=",", missing=""), "\n")
     with open(path, "wb") as handle:
         handle.write(header.getvalue().encode("utf-8"))
         handle.write(text_bytes(rows))

@@ -165,8 +165,8 @@ def _sheet_rows(cells: pd.DataFrame, kinds: list[str], string_index: dict[str, p
             style = f' s="{MONEY_STYLE}"' if kind == "money" else ""
             cell = join_text(reference, f'"{style}><v>', _number_text(values), "</v></c>")
         written |= cell.is_valid().to_numpy(zero_copy_only=False)
-        parts.append(cell.fill_null(""))
-    rows = join_text('<row r="', numbers, '">', *parts, "</row>")
+        parts.append(cell)
+    rows = join_text('<row r="', numbers, '">', *parts, "</row>", missing="")
     return text_bytes(rows.filter(pa.array(written)))
 
 
