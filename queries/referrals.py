@@ -68,6 +68,7 @@ import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -77,7 +78,8 @@ from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import ROLES
 from casegraph.money import format_fen
-from casegraph.outputs import csv_cells, is_fen_column, money_as_text, write_csv, write_csv_cells
+from casegraph.outputs import (csv_cells, is_fen_column, join_text, money_as_text, text_array, text_bytes,
+                               write_csv, write_csv_cells)
 from casegraph.thresholds import BASIS_NAMES
 from casegraph.xlsx import Sheet, write_xlsx
 
@@ -305,8 +307,15 @@ def person_roles(case: Case, members: pd.DataFrame, gangs: pd.DataFrame) -> pd.D
     ], ignore_index=True)
     roles["role_order"] = roles["role"].map({role: i for i, role in enumerate(ROLES)})
     roles = roles.sort_values(["gang_id", "person_id", "role_order", "start", "text"], kind="stable")
-    return roles.groupby(["gang_id", "person_id"], as_index=False).agg(
-        roles=("text", "; ".join), role_order=("role_order", "min"))
+    # Each (gang, person)'s rows are one run now: join each run's texts in one Arrow pass.
+    keys = roles[["gang_id", "person_id"]]
+    starts = np.flatnonzero((keys != keys.shift()).any(axis=1).to_numpy())
+    runs = pa.LargeListArray.from_arrays(pa.array(np.append(starts, len(roles)), pa.int64()),
+                                         pa.array(roles["text"], pa.large_string(), from_pandas=True))
+    first = keys.iloc[starts].reset_index(drop=True)
+    return first.assign(roles=pc.binary_join(runs, pa.scalar("; ", pa.large_string())).to_pandas().astype(
+                            roles["text"].dtype),
+                        role_order=np.fmin.reduceat(roles["role_order"].to_numpy(), starts) if len(roles) else [])
 
 
 def person_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
@@ -561,15 +570,39 @@ def _money(fen) -> str:
     return f"{Decimal(format_fen(fen)):,}"
 
 
+def _money_texts(fen: pd.Series) -> pa.Array:
+    """:func:`_money` of a column (missing: null), in Arrow: the whole CNY in groups of three."""
+    values = pa.array(pd.array(fen, dtype="Int64"), pa.int64(), from_pandas=True)
+    absolute = pc.abs(values)
+    whole = pc.utf8_lpad(pc.cast(pc.divide(absolute, 100), pa.large_string()), 18, "0")  # int64 fen: ≤ 17 digits
+    grouped = pc.utf8_ltrim(join_text(*(pc.utf8_slice_codeunits(whole, i, i + 3) for i in range(0, 18, 3)),
+                                      separator=","), "0,")
+    grouped = pc.if_else(pc.equal(grouped, ""), "0", grouped)
+    cents = pc.utf8_lpad(pc.cast(pc.subtract(absolute, pc.multiply(pc.divide(absolute, 100), 100)),
+                                 pa.large_string()), 2, "0")
+    return join_text(pc.if_else(pc.less(values, 0), "-", ""), grouped, ".", cents)
+
+
+def _html_escaped(values: pd.Series) -> pa.Array:
+    """:func:`_esc` of a column, in Arrow: missing values empty, ``&<>"'`` as entities."""
+    text = text_array(values).fill_null("")
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")):
+        text = pc.replace_substring(text, char, entity)
+    return text
+
+
 def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
     """Some columns of a section as an HTML table; money right-aligned with separators."""
-    money = {c for c in columns if is_fen_column(c, frame[c])}
-    rows = ["<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in columns) + "</tr>"]
-    for record in frame[columns].itertuples(index=False):
-        cells = [f'<td class="n">{_money(v)}</td>' if c in money and pd.notna(v) else f"<td>{_esc(v)}</td>"
-                 for c, v in zip(columns, record)]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return "<table>" + "".join(rows) + "</table>"
+    header = "<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in columns) + "</tr>"
+    cells = []
+    for column in columns:
+        plain = join_text("<td>", _html_escaped(frame[column]), "</td>")
+        if is_fen_column(column, frame[column]):
+            money = _money_texts(frame[column])
+            plain = pc.if_else(money.is_valid(), join_text('<td class="n">', money, "</td>"), plain)
+        cells.append(plain)
+    rows = join_text("<tr>", *cells, "</tr>") if len(frame) else pa.array([], pa.large_string())
+    return "<table>" + header + text_bytes(rows).decode("utf-8") + "</table>"
 
 
 def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
