@@ -170,22 +170,41 @@ def _csv_column(values: pd.Series) -> pa.Array | None:
                    encoded.indices)
 
 
+def csv_lines(cells: pd.DataFrame, columns: list[str]) -> bytes | None:
+    """The data lines of a CSV file with ``columns`` holding ``cells`` (a column ``cells``
+    lacks stays empty), as pandas' ``to_csv`` writes them; None when a column is of a kind
+    :func:`_csv_column` does not cover.
+
+    >>> csv_lines(pd.DataFrame({"a": ["x,y", None], "n": [1, 2]}), ["a", "b", "n"])
+    b'"x,y",,1\\n,,2\\n'
+    """
+    texts = [_csv_column(cells[column]) if column in cells.columns else pa.nulls(len(cells), pa.large_string())
+             for column in columns]
+    if any(text is None for text in texts):
+        return None
+    if len(texts) == 1:  # the csv module quotes a row that is one empty cell
+        texts = [pc.if_else(pc.equal(texts[0], ""), '""', texts[0]).fill_null('""')]
+    return text_bytes(join_text(join_text(*texts, separator=",", missing=""), "\n"))
+
+
+def csv_header(columns: list[str]) -> bytes:
+    """The header line of a CSV file, quoted as the csv module quotes it."""
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow([str(c) for c in columns])
+    return line.getvalue().encode("utf-8")
+
+
 def write_csv_cells(cells: pd.DataFrame, path: Path) -> Path:
     """Write cells already prepared by :func:`csv_cells` (UTF-8, header row, ``\\n``): the
-    bytes pandas' ``to_csv`` writes, built a column at a time in Arrow."""
+    bytes pandas' ``to_csv`` writes, built a column at a time in Arrow (:func:`csv_lines`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns = [_csv_column(cells[column]) for column in cells.columns]
-    if not columns or any(column is None for column in columns):
+    lines = csv_lines(cells, list(cells.columns)) if len(cells.columns) else None
+    if lines is None:
         cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
         return path
-    if len(columns) == 1:  # the csv module quotes a row that is one empty cell
-        columns = [pc.if_else(pc.equal(columns[0], ""), '""', columns[0]).fill_null('""')]
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow([str(c) for c in cells.columns])
-    rows = join_text(join_text(*columns, separator=",", missing=""), "\n")
     with open(path, "wb") as handle:
-        handle.write(header.getvalue().encode("utf-8"))
-        handle.write(text_bytes(rows))
+        handle.write(csv_header(list(cells.columns)))
+        handle.write(lines)
     return path
 
 

@@ -78,8 +78,8 @@ from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import ROLES
 from casegraph.money import format_fen
-from casegraph.outputs import (csv_cells, is_fen_column, join_text, money_as_text, text_array, text_bytes,
-                               write_csv, write_csv_cells)
+from casegraph.outputs import (csv_cells, csv_header, csv_lines, is_fen_column, join_text, money_as_text, text_array,
+                               text_bytes, write_csv, write_csv_cells)
 from casegraph.thresholds import BASIS_NAMES
 from casegraph.xlsx import Sheet, write_xlsx
 
@@ -491,7 +491,15 @@ def write_packet_csv(sections: dict[str, pd.DataFrame], path: Path) -> Path:
     """One long CSV: a ``section`` column, then :data:`CSV_COLUMNS` (empty where a section has
     no such column); money with two decimals, formulas neutralised (:func:`~casegraph.outputs.csv_cells`)."""
     frames = [csv_cells(frame).assign(section=name) for name, frame in sections.items()]
-    return write_csv_cells(pd.concat(frames, ignore_index=True).reindex(columns=list(CSV_COLUMNS)), path)
+    lines = [csv_lines(frame, list(CSV_COLUMNS)) for frame in frames]  # each section's own, not one wide frame
+    if any(part is None for part in lines):
+        return write_csv_cells(pd.concat(frames, ignore_index=True).reindex(columns=list(CSV_COLUMNS)), path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(csv_header(list(CSV_COLUMNS)))
+        for part in lines:
+            handle.write(part)
+    return path
 
 
 def _display_width(text: pd.Series) -> int:
