@@ -145,6 +145,18 @@ def mask_identifiers(values: pd.Series) -> pd.Series:
     return long.where(text.str.len() >= 11, short)
 
 
+def _mapped(values: pd.Series, mapping) -> pd.Series:
+    """``values.map(mapping)``, looked up once per distinct value: ``map`` on Arrow-backed
+    text goes value by value in Python.
+
+    >>> _mapped(pd.Series(["a", "b", "a", None]), {"a": 1, "b": 2}).tolist()
+    [1.0, 2.0, 1.0, nan]
+    """
+    codes, uniques = pd.factorize(values)
+    looked_up = pd.Series(uniques).map(mapping)
+    return pd.Series(looked_up.array.take(codes, allow_fill=True), index=values.index, name=values.name)
+
+
 def packet_names(gangs: pd.DataFrame) -> pd.Series:
     """gang_id -> the packet it is referred in: its province, else ``unassigned``.
 
@@ -248,8 +260,8 @@ def _referred_elsewhere(ids: pd.Series, gang_ids: pd.Series, communities: pd.Dat
     packet than the row's gang (``gang_ids``)."""
     packet_of_gang = packet_names(gangs)
     members = communities.dropna(subset=["gang_id"]).drop_duplicates("entity_id")
-    owner = ids.map(members.set_index("entity_id")["gang_id"].map(packet_of_gang))
-    return owner.notna() & (owner != gang_ids.map(packet_of_gang)).fillna(True)
+    owner = _mapped(ids, members.set_index("entity_id")["gang_id"].map(packet_of_gang))
+    return owner.notna() & (owner != _mapped(gang_ids, packet_of_gang)).fillna(True)
 
 
 def _period(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -412,7 +424,7 @@ def figure_section(communities: pd.DataFrame, gangs: pd.DataFrame, income: pd.Da
         persons.assign(subject_type="person"),
     ], ignore_index=True)
     table = income.merge(subjects, on=["subject_type", "subject_id"])  # keeps income.csv's row order
-    table["basis"] = table["method"].map({m.name: BASIS_NAMES[m.basis] for m in METHODS})
+    table["basis"] = _mapped(table["method"], {m.name: BASIS_NAMES[m.basis] for m in METHODS})
     return table.sort_values("gang_id", kind="stable")[list(SECTION_COLUMNS["figures"])].reset_index(drop=True)
 
 
@@ -435,8 +447,8 @@ def evidence_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
         "buyer_phone": licences["buyer_phone"] if unmask else mask_identifiers(licences["buyer_phone"])})
     gang_of_account = gang_members(communities, ("bank_account", "trading_account"), "account_id").set_index(
         "account_id")["gang_id"]
-    payment = transfers.assign(vendor_id=transfers["to_account"].map(vendor_of_account(case["vendors"])),
-                               gang_id=transfers["from_account"].map(gang_of_account)).dropna(
+    payment = transfers.assign(vendor_id=_mapped(transfers["to_account"], vendor_of_account(case["vendors"])),
+                               gang_id=_mapped(transfers["from_account"], gang_of_account)).dropna(
         subset=["vendor_id", "gang_id"])
     paid = pd.DataFrame({
         "gang_id": payment["gang_id"], "evidence": "payment_to_vendor", "vendor_id": payment["vendor_id"],
@@ -479,7 +491,7 @@ def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool =
     sections = referral_sections(case, tables, unmask)
     packets: dict[str, dict[str, pd.DataFrame]] = {name: {} for name in names}
     for section, frame in sections.items():
-        packet = frame["gang_id"].map(packet_of)
+        packet = _mapped(frame["gang_id"], packet_of)
         for name in names:
             packets[name][section] = frame[packet == name].reset_index(drop=True)
     return packets
