@@ -102,13 +102,21 @@ def format_fen_series(fen: pd.Series) -> pd.Series:
     >>> format_fen_series(pd.Series([25706086, -5, None], dtype="Int64")).tolist()
     ['257060.86', '-0.05', '']
     """
-    values = pa.array(pd.array(fen, dtype="Int64"), pa.int64(), from_pandas=True)
-    absolute = pc.abs(values)
+    return format_fen_arrow(pa.array(pd.array(fen, dtype="Int64"), pa.int64(), from_pandas=True)).fill_null(
+        "").to_pandas().set_axis(fen.index)
+
+
+def format_fen_arrow(fen: pa.Array) -> pa.Array:
+    """:func:`format_fen` of an Arrow array of integer fen, in Arrow (missing values null).
+
+    >>> format_fen_arrow(pa.array([100, -7, None])).to_pylist()
+    ['1.00', '-0.07', None]
+    """
+    absolute = pc.abs(fen)
     whole = pc.divide(absolute, 100)  # integer division: the absolute value is never negative
     cents = pc.utf8_lpad(pc.cast(pc.subtract(absolute, pc.multiply(whole, 100)), pa.string()), 2, "0")
-    sign = pc.if_else(pc.less(values, 0), "-", "")
-    text = pc.binary_join_element_wise(sign, pc.cast(whole, pa.string()), ".", cents, "")
-    return text.fill_null("").to_pandas().set_axis(fen.index)
+    sign = pc.if_else(pc.less(fen, 0), "-", "")
+    return pc.binary_join_element_wise(sign, pc.cast(whole, pa.string()), ".", cents, "")
 
 
 def rate_series(text: pd.Series) -> pd.Series:

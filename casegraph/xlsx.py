@@ -53,14 +53,23 @@ _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet: ``cells`` holds its columns in the types they are written as — integer and
-    float columns as numbers (``money`` ones shown as ``#,##0.00``), bool as booleans,
-    everything else as text; ``widths``: each column's width in characters."""
+    """One sheet: ``cells`` holds its columns; those named in ``numbers`` are written as
+    numbers (those also in ``money`` shown as ``#,##0.00``), bool columns as booleans, every
+    other as text (``str()`` of each value); ``widths``: each column's width in characters."""
 
     name: str
     cells: pd.DataFrame
     widths: list[int]
+    numbers: frozenset[str] = frozenset()
     money: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A column on its way into a sheet: how it is written, and its values in Arrow."""
+
+    kind: str  # text, number, money or boolean
+    values: pa.Array
 
 
 def column_letters(count: int) -> list[str]:
@@ -121,49 +130,37 @@ def _shared_strings(texts: pa.Array) -> tuple[pa.Array, bytes]:
     return encoded.indices, head + text_bytes(items) + b"</sst>"
 
 
-def _number_text(values: pd.Series) -> pa.Array:
-    """Numbers as the shortest text that reads back as the same double (missing: null)."""
-    return pc.cast(pa.array(values.astype("float64"), from_pandas=True), pa.large_string())
-
-
-def _prepared(sheet: Sheet) -> tuple[pd.DataFrame, list[str]]:
-    """The sheet's cells within Excel's rows, and per column how it is written:
-    ``text``, ``number``, ``money`` or ``boolean``."""
+def _columns(sheet: Sheet) -> list[_Column]:
+    """The sheet's columns within Excel's rows, each as it is written (missing values null)."""
     cells = sheet.cells.iloc[:MAX_ROWS - 1]
-    kinds = []
-    for column in cells.columns:
-        dtype = cells[column].dtype
-        if pd.api.types.is_bool_dtype(dtype):
-            kinds.append("boolean")
-        elif pd.api.types.is_numeric_dtype(dtype):
-            kinds.append("money" if column in sheet.money else "number")
+    columns = []
+    for name in cells.columns:
+        values = cells[name]
+        if name in sheet.numbers:
+            kind = "money" if name in sheet.money else "number"
+            columns.append(_Column(kind, pa.array(values, from_pandas=True)))
+        elif pd.api.types.is_bool_dtype(values.dtype):
+            columns.append(_Column("boolean", pa.array(values.astype("boolean"), from_pandas=True)))
         else:
-            kinds.append("text")
-    return cells, kinds
+            columns.append(_Column("text", _utf16_cut(text_array(values))))
+    return columns
 
 
-def _text_columns(cells: pd.DataFrame, kinds: list[str]) -> dict[str, pa.Array]:
-    """Each text column's written values (missing: null), cut to Excel's length."""
-    return {column: _utf16_cut(text_array(cells[column]))
-            for column, kind in zip(cells.columns, kinds) if kind == "text"}
-
-
-def _sheet_rows(cells: pd.DataFrame, kinds: list[str], string_index: dict[str, pa.Array], first_row: int) -> bytes:
-    """``<row>`` elements of some rows of a sheet (``first_row``: the sheet row of the first)."""
-    numbers = pc.cast(pa.array(np.arange(first_row, first_row + len(cells))), pa.large_string())
-    written = np.zeros(len(cells), dtype=bool)
+def _sheet_rows(columns: list[_Column], string_index: list[pa.Array | None], first_row: int) -> bytes:
+    """``<row>`` elements of some rows of a sheet (``first_row``: the sheet row of the first):
+    the columns' values and the text columns' shared-string indices for those rows."""
+    numbers = pc.cast(pa.array(np.arange(first_row, first_row + len(columns[0].values))), pa.large_string())
+    written = np.zeros(len(numbers), dtype=bool)
     parts = []
-    for letter, column, kind in zip(column_letters(len(kinds)), cells.columns, kinds):
-        values = cells[column]
+    for letter, column, index in zip(column_letters(len(columns)), columns, string_index):
         reference = join_text(f'<c r="{letter}', numbers)
-        if kind == "text":
-            cell = join_text(reference, '" t="s"><v>', pc.cast(string_index[column], pa.large_string()), "</v></c>")
-        elif kind == "boolean":
-            flags = pa.array(values.astype("boolean"), from_pandas=True)
-            cell = join_text(reference, '" t="b"><v>', pc.if_else(flags, "1", "0").cast(pa.large_string()), "</v></c>")
-        else:
-            style = f' s="{MONEY_STYLE}"' if kind == "money" else ""
-            cell = join_text(reference, f'"{style}><v>', _number_text(values), "</v></c>")
+        if column.kind == "text":
+            cell = join_text(reference, '" t="s"><v>', pc.cast(index, pa.large_string()), "</v></c>")
+        elif column.kind == "boolean":
+            cell = join_text(reference, '" t="b"><v>', pc.if_else(column.values, "1", "0"), "</v></c>")
+        else:  # the shortest text that reads back as the same number
+            style = f' s="{MONEY_STYLE}"' if column.kind == "money" else ""
+            cell = join_text(reference, f'"{style}><v>', pc.cast(column.values, pa.large_string()), "</v></c>")
         written |= cell.is_valid().to_numpy(zero_copy_only=False)
         parts.append(cell)
     rows = join_text('<row r="', numbers, '">', *parts, "</row>", missing="")
@@ -206,47 +203,51 @@ def _filter_range(n_columns: int, n_rows: int) -> str:
 def write_xlsx(path: Path, sheets: list[Sheet]) -> Path:
     """Write ``sheets`` as one workbook: per sheet a bold header row, frozen, a filter over
     the table, the given column widths, then the cells (module docstring)."""
-    prepared = [_prepared(sheet) for sheet in sheets]
-    texts = [_text_columns(cells, kinds) for cells, kinds in prepared]
+    prepared = [_columns(sheet) for sheet in sheets]
     # One shared-string table for the workbook: headers and text cells, sheet by sheet.
     pieces = []
-    for (cells, _), sheet_texts in zip(prepared, texts):
-        pieces.append(pa.array([str(c) for c in cells.columns], pa.large_string()))
-        pieces += [text.drop_null() for text in sheet_texts.values()]
-    indices, shared = _shared_strings(pa.concat_arrays(pieces) if pieces else pa.array([], pa.large_string()))
+    for sheet, columns in zip(sheets, prepared):
+        pieces.append(pa.array([str(c) for c in sheet.cells.columns], pa.large_string()))
+        pieces += [column.values.drop_null() for column in columns if column.kind == "text"]
+    indices, shared = _shared_strings(pa.concat_arrays(pieces))
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         position = 0
-        for number, (sheet, (cells, kinds), sheet_texts) in enumerate(zip(sheets, prepared, texts), start=1):
-            n_columns = len(cells.columns)
-            header_index = indices[position:position + n_columns]
-            position += n_columns
-            string_index = {}
-            for column, text in sheet_texts.items():
-                valid = text.is_valid()
-                count = pc.sum(valid).as_py() or 0
-                # the indices of the column's non-missing values, spread back to its rows
-                spread = np.full(len(text), -1, dtype=np.int64)
-                spread[valid.to_numpy(zero_copy_only=False)] = indices[position:position + count].to_numpy()
-                position += count
-                string_index[column] = pa.array(spread, mask=spread < 0)
-            last_row = max((1, *(int(np.flatnonzero(cells[c].notna().to_numpy())[-1]) + 2
-                                 for c in cells.columns if cells[c].notna().any())))
+        for number, (sheet, columns) in enumerate(zip(sheets, prepared), start=1):
+            n_rows = len(columns[0].values) if columns else 0
+            header_index = indices[position:position + len(columns)].to_pylist()
+            position += len(columns)
+            string_index: list[pa.Array | None] = []
+            written = np.zeros(n_rows, dtype=bool)
+            for column in columns:
+                valid = column.values.is_valid().to_numpy(zero_copy_only=False)
+                written |= valid
+                if column.kind != "text":
+                    string_index.append(None)
+                    continue
+                # the indices of the column's texts, spread back to its rows (null where missing)
+                spread = np.zeros(n_rows, dtype=np.int64)
+                spread[valid] = indices[position:position + int(valid.sum())].to_numpy()
+                position += int(valid.sum())
+                string_index.append(pa.array(spread, mask=~valid))
+            last_row = int(np.flatnonzero(written)[-1]) + 2 if written.any() else 1
             with archive.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as stream:
-                stream.write(_sheet_head(sheet, n_columns, last_row, selected=number == 1).encode())
+                stream.write(_sheet_head(sheet, len(columns), last_row, selected=number == 1).encode())
                 header = "".join(f'<c r="{letter}1" s="{HEADER_STYLE}" t="s"><v>{index}</v></c>'
-                                 for letter, index in zip(column_letters(n_columns), header_index.to_pylist()))
+                                 for letter, index in zip(column_letters(len(columns)), header_index))
                 stream.write(f'<sheetData><row r="1">{header}</row>'.encode())
-                for start in range(0, len(cells), ROWS_PER_CHUNK):
-                    chunk = slice(start, start + ROWS_PER_CHUNK)
-                    stream.write(_sheet_rows(cells.iloc[chunk], kinds,
-                                             {c: index[chunk] for c, index in string_index.items()}, start + 2))
-                stream.write(f'</sheetData><autoFilter ref="{_filter_range(n_columns, len(cells))}"/>'
+                for start in range(0, n_rows, ROWS_PER_CHUNK):
+                    length = min(ROWS_PER_CHUNK, n_rows - start)
+                    stream.write(_sheet_rows([_Column(c.kind, c.values.slice(start, length)) for c in columns],
+                                             [i if i is None else i.slice(start, length) for i in string_index],
+                                             start + 2))
+                stream.write(f'</sheetData><autoFilter ref="{_filter_range(len(columns), n_rows)}"/>'
                              '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
                              "</worksheet>".encode())
         archive.writestr("xl/sharedStrings.xml", shared)
         for name, content in _package_parts([sheet.name for sheet in sheets],
-                                            [_filter_range(len(c.columns), len(c)) for c, _ in prepared]).items():
+                                            [_filter_range(len(c), len(c[0].values) if c else 0)
+                                             for c in prepared]).items():
             archive.writestr(name, content)
     return path
 

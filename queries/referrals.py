@@ -77,8 +77,8 @@ from casegraph.loaders.case import Case
 from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import ROLES
-from casegraph.money import format_fen
-from casegraph.outputs import (csv_cells, csv_header, csv_lines, is_fen_column, join_text, money_as_text, text_array,
+from casegraph.money import format_fen, format_fen_arrow
+from casegraph.outputs import (csv_cells, csv_header, csv_lines, is_fen_column, join_text, text_array,
                                text_bytes, write_csv, write_csv_cells)
 from casegraph.thresholds import BASIS_NAMES
 from casegraph.xlsx import Sheet, write_xlsx
@@ -514,32 +514,26 @@ def write_packet_csv(sections: dict[str, pd.DataFrame], path: Path) -> Path:
     return path
 
 
-def _display_width(text: pd.Series) -> int:
+def _display_width(text: pa.Array) -> int:
     """Roughly how many Latin characters wide the longest text is (CJK counts two).
 
-    >>> _display_width(pd.Series(["abc", "上海市", None]))
+    >>> _display_width(pa.array(["abc", "上海市", None]))
     6
     """
-    text = pa.array(text.dropna().astype("string"), pa.large_string(), from_pandas=True)
-    if len(text) == 0:
+    if text.null_count == len(text):
         return 0
     widths = pc.add(pc.utf8_length(text), pc.count_substring_regex(text, r"[\x{2e80}-\x{9fff}\x{ff00}-\x{ffef}]"))
     return int(pc.max(widths).as_py())
 
 
-def xlsx_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """A section's columns as its sheet holds them: money (fen) as CNY numbers, booleans and
-    other integers as they are, everything else as text; missing values stay missing."""
-    cells = {}
-    for column in frame.columns:
-        values = frame[column]
-        if is_fen_column(column, values):
-            cells[column] = values.astype("float64") / 100
-        elif pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype):
-            cells[column] = values
-        else:
-            cells[column] = values.astype("string")
-    return pd.DataFrame(cells, index=frame.index)
+def _shown_text(column: str, values: pd.Series) -> pa.Array:
+    """A column's cells as the CSV shows them (:func:`~casegraph.outputs.money_as_text`, formulas
+    not neutralised), in Arrow: what the XLSX column's width is fitted to."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return pc.if_else(pa.array(values.astype("boolean"), from_pandas=True), "true", "false")
+    if is_fen_column(column, values):
+        return format_fen_arrow(pa.array(values, pa.int64(), from_pandas=True))
+    return text_array(values)
 
 
 def write_packet_xlsx(sections: dict[str, pd.DataFrame], path: Path) -> Path:
@@ -547,11 +541,14 @@ def write_packet_xlsx(sections: dict[str, pd.DataFrame], path: Path) -> Path:
     text (never as a formula, whatever it starts with)."""
     sheets = []
     for name, frame in sections.items():
-        texts = money_as_text(frame)
         # + 3: room for the thousands separators of money and the filter button
-        widths = [min(max(len(column), _display_width(texts[column])) + 3, 60) for column in frame.columns]
-        money = frozenset(column for column in frame.columns if is_fen_column(column, frame[column]))
-        sheets.append(Sheet(name, xlsx_cells(frame), widths=widths, money=money))
+        widths = [min(max(len(column), _display_width(_shown_text(column, frame[column]))) + 3, 60)
+                  for column in frame.columns]
+        money = [column for column in frame.columns if is_fen_column(column, frame[column])]
+        integers = [column for column in frame.columns if pd.api.types.is_integer_dtype(frame[column].dtype)
+                    and not pd.api.types.is_bool_dtype(frame[column].dtype)]
+        cells = frame.assign(**{column: frame[column].astype("float64") / 100 for column in money})
+        sheets.append(Sheet(name, cells, widths=widths, numbers=frozenset(integers), money=frozenset(money)))
     return write_xlsx(path, sheets)
 
 
