@@ -603,6 +603,8 @@ def _money_texts(fen: pd.Series) -> pa.Array:
 def _html_escaped(values: pd.Series) -> pa.Array:
     """:func:`_esc` of a column, in Arrow: missing values empty, ``&<>"'`` as entities."""
     text = text_array(values).fill_null("")
+    if not pc.any(pc.match_substring_regex(text, "[&<>\"']")).as_py():
+        return text
     for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")):
         text = pc.replace_substring(text, char, entity)
     return text
