@@ -509,8 +509,7 @@ def write_packet_csv(sections: dict[str, pd.DataFrame], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         handle.write(csv_header(list(CSV_COLUMNS)))
-        for part in lines:
-            handle.write(part)
+        handle.writelines(lines)
     return path
 
 

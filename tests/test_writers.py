@@ -18,7 +18,7 @@ from casegraph.queries.referrals import _html_escaped, _money, _money_texts
 from casegraph.xlsx import MAX_TEXT_UNITS, Sheet, write_xlsx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from compare_outputs import compare_xlsx  # noqa: E402
+from compare_outputs import compare_xlsx  # noqa: E402  (bench/ is not a package)
 
 HOSTILE = ["plain", "a,b", 'say "hi"', "line\nbreak", "carriage\rreturn", "=1+2", "-5", "@SUM(1)", "\ttab",
            " 空格 ", "张,三", "", None, "<r><t>x</t></r>", "&amp; <b>", "bell\x07_x0041_", "\ufffe", "'quoted",
