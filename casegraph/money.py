@@ -16,6 +16,8 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Bounds that keep every figure exact in int64 fen. An amount has at most 13 integer digits
 # (up to 9,999,999,999,999.99 CNY, far above any case), so one amount is below 1e15 fen and a
@@ -85,19 +87,26 @@ def fen_series(text: pd.Series) -> pd.Series:
 
 
 def format_fen_series(fen: pd.Series) -> pd.Series:
-    """Vectorised :func:`format_fen`; missing values stay empty."""
-    values = pd.array(fen, dtype="Int64")
-    mask = np.asarray(pd.isna(values))
-    ints = np.where(mask, 0, np.asarray(values.fillna(0), dtype=np.int64))
-    sign = np.where(ints < 0, "-", "")
-    absolute = np.abs(ints)
-    text = (
-        pd.Series(sign, index=fen.index)
-        + pd.Series(absolute // 100, index=fen.index).astype(str)
-        + "."
-        + pd.Series(absolute % 100, index=fen.index).astype(str).str.zfill(2)
-    )
-    return text.where(~mask, "")
+    """Vectorised :func:`format_fen`; missing values stay empty.
+
+    >>> format_fen_series(pd.Series([25706086, -5, None], dtype="Int64")).tolist()
+    ['257060.86', '-0.05', '']
+    """
+    return format_fen_arrow(pa.array(pd.array(fen, dtype="Int64"), pa.int64(), from_pandas=True)).fill_null(
+        "").to_pandas().set_axis(fen.index)
+
+
+def format_fen_arrow(fen: pa.Array) -> pa.Array:
+    """:func:`format_fen` of an Arrow array of integer fen, in Arrow (missing values null).
+
+    >>> format_fen_arrow(pa.array([100, -7, None])).to_pylist()
+    ['1.00', '-0.07', None]
+    """
+    absolute = pc.abs(fen)
+    whole = pc.divide(absolute, 100)  # integer division: the absolute value is never negative
+    cents = pc.utf8_lpad(pc.cast(pc.subtract(absolute, pc.multiply(whole, 100)), pa.string()), 2, "0")
+    sign = pc.if_else(pc.less(fen, 0), "-", "")
+    return pc.binary_join_element_wise(sign, pc.cast(whole, pa.string()), ".", cents, "")
 
 
 def rate_series(text: pd.Series) -> pd.Series:

@@ -8,6 +8,8 @@ into place, so that a failed or interrupted run never leaves a mix of old and ne
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import secrets
 import shutil
@@ -15,7 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casegraph.money import format_fen_series
 
@@ -54,6 +59,51 @@ def money_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def text_array(values: pd.Series) -> pa.Array:
+    """A column's values as Arrow text, each as ``str()`` writes it, missing values null.
+
+    >>> text_array(pd.Series(["张三", None, 1.5], dtype=object)).to_pylist()
+    ['张三', None, '1.5']
+    """
+    if isinstance(values.dtype, pd.StringDtype) or (
+            pd.api.types.is_object_dtype(values.dtype) and pd.api.types.infer_dtype(values) in ("string", "empty")):
+        text = pa.array(values, pa.large_string(), from_pandas=True)
+    else:
+        text = pa.array(values.astype("string"), pa.large_string(), from_pandas=True)
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def join_text(*parts, separator: str = "", missing: str | None = None) -> pa.Array:
+    """Element-wise concatenation of text arrays and plain strings, ``separator`` between
+    them; where a part is null, null, or ``missing`` in its place when given.
+
+    >>> join_text("<v>", pa.array(["1", None]), "</v>").to_pylist()
+    ['<v>1</v>', None]
+    >>> join_text(pa.array(["a", None]), pa.array(["b", "c"]), separator=",", missing="").to_pylist()
+    ['a,b', ',c']
+    """
+    options = {} if missing is None else {"null_handling": "replace", "null_replacement": missing}
+    return pc.binary_join_element_wise(*[pa.scalar(p, pa.large_string()) if isinstance(p, str)
+                                         else p.cast(pa.large_string()) for p in parts],
+                                       pa.scalar(separator, pa.large_string()), **options)
+
+
+def text_bytes(strings: pa.Array) -> bytes:
+    """The texts of an array one after another, as UTF-8 (nulls add nothing).
+
+    >>> text_bytes(pa.array(["a,b\\n", None, "c\\n"]))
+    b'a,b\\nc\\n'
+    """
+    strings = strings.cast(pa.large_string())
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    data = strings.buffers()[2]
+    if len(strings) == 0 or data is None:
+        return b""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)[strings.offset:strings.offset + len(strings) + 1]
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
+
+
 def neutralise_formulas(values: pd.Series) -> pd.Series:
     """Text a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
     tab or a carriage return) behind a leading ``'``; every other value, and every value that
@@ -62,9 +112,16 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
     >>> neutralise_formulas(pd.Series(["=HYPERLINK(1)", "-5", "张三", None, 1.5], dtype=object)).tolist()
     ["'=HYPERLINK(1)", "'-5", '张三', None, 1.5]
     """
-    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "mixed", "mixed-integer"):
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind not in ("string", "mixed", "mixed-integer"):
         return values  # numbers, dates, booleans, all empty: nothing a spreadsheet would run
-    risky = values.str.match(FORMULA_START).fillna(False).astype(bool)  # NaN for values that are not text
+    if kind == "string":  # all text: one pass in Arrow
+        starts = pc.match_substring_regex(text_array(values), "^" + FORMULA_START)
+        risky = pd.Series(starts.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
+    else:
+        risky = values.str.match(FORMULA_START).fillna(False).astype(bool)  # NaN for values that are not text
+    if not risky.any():
+        return values
     return values.mask(risky, "'" + values[risky].astype(str))
 
 
@@ -84,10 +141,70 @@ def csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return cells
 
 
+def _csv_column(values: pd.Series) -> pa.Array | None:
+    """A column's cells as pandas' ``to_csv`` writes them, quoted where Python's csv module
+    quotes (QUOTE_MINIMAL with ``\\n`` line ends: a ``,``, a ``"`` or a line feed in the
+    cell), missing values null; None for a kind of column this does not cover (booleans,
+    dates, objects that are not all text), which :func:`write_csv_cells` leaves to pandas."""
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return None
+    if pd.api.types.is_integer_dtype(dtype):  # digits and a sign: nothing to quote
+        return pc.cast(pa.array(values, from_pandas=True), pa.large_string())
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        numbers = values.to_numpy()
+        return pa.array(numbers.astype(str), pa.large_string(), mask=np.isnan(numbers))  # as pandas writes them
+    if not (isinstance(dtype, pd.StringDtype) or (
+            pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(values) in ("string", "empty"))):
+        return None
+    text = text_array(values)
+    quote = pc.or_(pc.or_(pc.match_substring(text, ","), pc.match_substring(text, '"')), pc.match_substring(text, "\n"))
+    if not pc.any(quote).as_py():
+        return text
+    # Quote each distinct text once (a column that needs quotes mostly repeats a few labels).
+    encoded = pc.dictionary_encode(text)
+    unique = encoded.dictionary
+    quote = pc.or_(pc.or_(pc.match_substring(unique, ","), pc.match_substring(unique, '"')),
+                   pc.match_substring(unique, "\n"))
+    return pc.take(pc.if_else(quote, join_text('"', pc.replace_substring(unique, '"', '""'), '"'), unique),
+                   encoded.indices)
+
+
+def csv_lines(cells: pd.DataFrame, columns: list[str]) -> bytes | None:
+    """The data lines of a CSV file with ``columns`` holding ``cells`` (a column ``cells``
+    lacks stays empty), as pandas' ``to_csv`` writes them; None when a column is of a kind
+    :func:`_csv_column` does not cover.
+
+    >>> csv_lines(pd.DataFrame({"a": ["x,y", None], "n": [1, 2]}), ["a", "b", "n"])
+    b'"x,y",,1\\n,,2\\n'
+    """
+    texts = [_csv_column(cells[column]) if column in cells.columns else pa.nulls(len(cells), pa.large_string())
+             for column in columns]
+    if any(text is None for text in texts):
+        return None
+    if len(texts) == 1:  # the csv module quotes a row that is one empty cell
+        texts = [pc.if_else(pc.equal(texts[0], ""), '""', texts[0]).fill_null('""')]
+    return text_bytes(join_text(join_text(*texts, separator=",", missing=""), "\n"))
+
+
+def csv_header(columns: list[str]) -> bytes:
+    """The header line of a CSV file, quoted as the csv module quotes it."""
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow([str(c) for c in columns])
+    return line.getvalue().encode("utf-8")
+
+
 def write_csv_cells(cells: pd.DataFrame, path: Path) -> Path:
-    """Write cells already prepared by :func:`csv_cells` (UTF-8, header row, ``\\n``)."""
+    """Write cells already prepared by :func:`csv_cells` (UTF-8, header row, ``\\n``): the
+    bytes pandas' ``to_csv`` writes, built a column at a time in Arrow (:func:`csv_lines`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    lines = csv_lines(cells, list(cells.columns)) if len(cells.columns) else None
+    if lines is None:
+        cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        return path
+    with open(path, "wb") as handle:
+        handle.write(csv_header(list(cells.columns)))
+        handle.write(lines)
     return path
 
 

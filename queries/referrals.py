@@ -70,14 +70,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import ROLES
-from casegraph.money import format_fen
-from casegraph.outputs import csv_cells, is_fen_column, money_as_text, write_csv, write_csv_cells
+from casegraph.money import format_fen, format_fen_arrow
+from casegraph.outputs import (csv_cells, csv_header, csv_lines, is_fen_column, join_text, text_array,
+                               text_bytes, write_csv, write_csv_cells)
 from casegraph.thresholds import BASIS_NAMES
+from casegraph.xlsx import Sheet, write_xlsx
 
 from .memory.figures import vendor_of_account
 from .income import METHODS, SEVERITY_LEVELS, highest_severity, severity_level
@@ -139,6 +143,18 @@ def mask_identifiers(values: pd.Series) -> pd.Series:
     long = text.str.replace(r"(?s)(?<=.{3}).(?=.{4})", "*", regex=True)
     short = text.str.replace(r"(?s)(?<=.).(?=.)", "*", regex=True)
     return long.where(text.str.len() >= 11, short)
+
+
+def _mapped(values: pd.Series, mapping) -> pd.Series:
+    """``values.map(mapping)``, looked up once per distinct value: ``map`` on Arrow-backed
+    text goes value by value in Python.
+
+    >>> _mapped(pd.Series(["a", "b", "a", None]), {"a": 1, "b": 2}).tolist()
+    [1.0, 2.0, 1.0, nan]
+    """
+    codes, uniques = pd.factorize(values)
+    looked_up = pd.Series(uniques).map(mapping)
+    return pd.Series(looked_up.array.take(codes, allow_fill=True), index=values.index, name=values.name)
 
 
 def packet_names(gangs: pd.DataFrame) -> pd.Series:
@@ -244,8 +260,8 @@ def _referred_elsewhere(ids: pd.Series, gang_ids: pd.Series, communities: pd.Dat
     packet than the row's gang (``gang_ids``)."""
     packet_of_gang = packet_names(gangs)
     members = communities.dropna(subset=["gang_id"]).drop_duplicates("entity_id")
-    owner = ids.map(members.set_index("entity_id")["gang_id"].map(packet_of_gang))
-    return owner.notna() & (owner != gang_ids.map(packet_of_gang)).fillna(True)
+    owner = _mapped(ids, members.set_index("entity_id")["gang_id"].map(packet_of_gang))
+    return owner.notna() & (owner != _mapped(gang_ids, packet_of_gang)).fillna(True)
 
 
 def _period(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -303,8 +319,15 @@ def person_roles(case: Case, members: pd.DataFrame, gangs: pd.DataFrame) -> pd.D
     ], ignore_index=True)
     roles["role_order"] = roles["role"].map({role: i for i, role in enumerate(ROLES)})
     roles = roles.sort_values(["gang_id", "person_id", "role_order", "start", "text"], kind="stable")
-    return roles.groupby(["gang_id", "person_id"], as_index=False).agg(
-        roles=("text", "; ".join), role_order=("role_order", "min"))
+    # Each (gang, person)'s rows are one run now: join each run's texts in one Arrow pass.
+    keys = roles[["gang_id", "person_id"]]
+    starts = np.flatnonzero((keys != keys.shift()).any(axis=1).to_numpy())
+    runs = pa.LargeListArray.from_arrays(pa.array(np.append(starts, len(roles)), pa.int64()),
+                                         pa.array(roles["text"], pa.large_string(), from_pandas=True))
+    first = keys.iloc[starts].reset_index(drop=True)
+    return first.assign(roles=pc.binary_join(runs, pa.scalar("; ", pa.large_string())).to_pandas().astype(
+                            roles["text"].dtype),
+                        role_order=np.fmin.reduceat(roles["role_order"].to_numpy(), starts) if len(roles) else [])
 
 
 def person_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
@@ -401,7 +424,7 @@ def figure_section(communities: pd.DataFrame, gangs: pd.DataFrame, income: pd.Da
         persons.assign(subject_type="person"),
     ], ignore_index=True)
     table = income.merge(subjects, on=["subject_type", "subject_id"])  # keeps income.csv's row order
-    table["basis"] = table["method"].map({m.name: BASIS_NAMES[m.basis] for m in METHODS})
+    table["basis"] = _mapped(table["method"], {m.name: BASIS_NAMES[m.basis] for m in METHODS})
     return table.sort_values("gang_id", kind="stable")[list(SECTION_COLUMNS["figures"])].reset_index(drop=True)
 
 
@@ -424,8 +447,8 @@ def evidence_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
         "buyer_phone": licences["buyer_phone"] if unmask else mask_identifiers(licences["buyer_phone"])})
     gang_of_account = gang_members(communities, ("bank_account", "trading_account"), "account_id").set_index(
         "account_id")["gang_id"]
-    payment = transfers.assign(vendor_id=transfers["to_account"].map(vendor_of_account(case["vendors"])),
-                               gang_id=transfers["from_account"].map(gang_of_account)).dropna(
+    payment = transfers.assign(vendor_id=_mapped(transfers["to_account"], vendor_of_account(case["vendors"])),
+                               gang_id=_mapped(transfers["from_account"], gang_of_account)).dropna(
         subset=["vendor_id", "gang_id"])
     paid = pd.DataFrame({
         "gang_id": payment["gang_id"], "evidence": "payment_to_vendor", "vendor_id": payment["vendor_id"],
@@ -468,7 +491,7 @@ def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool =
     sections = referral_sections(case, tables, unmask)
     packets: dict[str, dict[str, pd.DataFrame]] = {name: {} for name in names}
     for section, frame in sections.items():
-        packet = frame["gang_id"].map(packet_of)
+        packet = _mapped(frame["gang_id"], packet_of)
         for name in names:
             packets[name][section] = frame[packet == name].reset_index(drop=True)
     return packets
@@ -480,49 +503,52 @@ def write_packet_csv(sections: dict[str, pd.DataFrame], path: Path) -> Path:
     """One long CSV: a ``section`` column, then :data:`CSV_COLUMNS` (empty where a section has
     no such column); money with two decimals, formulas neutralised (:func:`~casegraph.outputs.csv_cells`)."""
     frames = [csv_cells(frame).assign(section=name) for name, frame in sections.items()]
-    return write_csv_cells(pd.concat(frames, ignore_index=True).reindex(columns=list(CSV_COLUMNS)), path)
+    lines = [csv_lines(frame, list(CSV_COLUMNS)) for frame in frames]  # each section's own, not one wide frame
+    if any(part is None for part in lines):
+        return write_csv_cells(pd.concat(frames, ignore_index=True).reindex(columns=list(CSV_COLUMNS)), path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(csv_header(list(CSV_COLUMNS)))
+        handle.writelines(lines)
+    return path
 
 
-def _display_width(text: pd.Series) -> int:
-    """Roughly how many Latin characters wide the longest text is (CJK counts two)."""
-    text = text.dropna().astype("string")
-    return int((text.str.len() + text.str.count(r"[\u2e80-\u9fff\uff00-\uffef]")).max()) if len(text) else 0
+def _display_width(text: pa.Array) -> int:
+    """Roughly how many Latin characters wide the longest text is (CJK counts two).
+
+    >>> _display_width(pa.array(["abc", "上海市", None]))
+    6
+    """
+    if text.null_count == len(text):
+        return 0
+    widths = pc.add(pc.utf8_length(text), pc.count_substring_regex(text, r"[\x{2e80}-\x{9fff}\x{ff00}-\x{ffef}]"))
+    return int(pc.max(widths).as_py())
+
+
+def _shown_text(column: str, values: pd.Series) -> pa.Array:
+    """A column's cells as the CSV shows them (:func:`~casegraph.outputs.money_as_text`, formulas
+    not neutralised), in Arrow: what the XLSX column's width is fitted to."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return pc.if_else(pa.array(values.astype("boolean"), from_pandas=True), "true", "false")
+    if is_fen_column(column, values):
+        return format_fen_arrow(pa.array(values, pa.int64(), from_pandas=True))
+    return text_array(values)
 
 
 def write_packet_xlsx(sections: dict[str, pd.DataFrame], path: Path) -> Path:
     """One sheet per section: a header row, money as numbers shown with two decimals, text as
     text (never as a formula, whatever it starts with)."""
-    import xlsxwriter
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with xlsxwriter.Workbook(str(path)) as workbook:
-        header = workbook.add_format({"bold": True, "bg_color": "#dde7f0", "bottom": 1})
-        money = workbook.add_format({"num_format": "#,##0.00"})
-        for name, frame in sections.items():
-            sheet = workbook.add_worksheet(name)
-            sheet.write_row(0, 0, list(frame.columns), header)
-            texts = money_as_text(frame)
-            for col, column in enumerate(frame.columns):
-                values = frame[column]
-                missing = values.isna().to_numpy()
-                # Converted by column, not per cell: a packet of a big gang has ~10^6 cells.
-                if is_fen_column(column, values):
-                    write, style = sheet.write_number, money
-                    cells = (values.fillna(0).astype("int64") / 100).tolist()
-                elif pd.api.types.is_bool_dtype(values.dtype):
-                    write, style, cells = sheet.write_boolean, None, values.fillna(False).astype(bool).tolist()
-                elif pd.api.types.is_integer_dtype(values.dtype):
-                    write, style, cells = sheet.write_number, None, values.fillna(0).astype("int64").tolist()
-                else:
-                    write, style, cells = sheet.write_string, None, values.astype("string").fillna("").tolist()
-                for row in np.flatnonzero(~missing).tolist():
-                    write(row + 1, col, cells[row], style)
-                # + 3: room for the thousands separators of money and the filter button
-                width = max(len(column), _display_width(texts[column])) + 3
-                sheet.set_column(col, col, min(width, 60))
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
-    return path
+    sheets = []
+    for name, frame in sections.items():
+        # + 3: room for the thousands separators of money and the filter button
+        widths = [min(max(len(column), _display_width(_shown_text(column, frame[column]))) + 3, 60)
+                  for column in frame.columns]
+        money = [column for column in frame.columns if is_fen_column(column, frame[column])]
+        integers = [column for column in frame.columns if pd.api.types.is_integer_dtype(frame[column].dtype)
+                    and not pd.api.types.is_bool_dtype(frame[column].dtype)]
+        cells = frame.assign(**{column: frame[column].astype("float64") / 100 for column in money})
+        sheets.append(Sheet(name, cells, widths=widths, numbers=frozenset(integers), money=frozenset(money)))
+    return write_xlsx(path, sheets)
 
 
 # -- the readable summary ----------------------------------------------------------------------------
@@ -560,15 +586,41 @@ def _money(fen) -> str:
     return f"{Decimal(format_fen(fen)):,}"
 
 
+def _money_texts(fen: pd.Series) -> pa.Array:
+    """:func:`_money` of a column (missing: null), in Arrow: the whole CNY in groups of three."""
+    values = pa.array(pd.array(fen, dtype="Int64"), pa.int64(), from_pandas=True)
+    absolute = pc.abs(values)
+    whole = pc.utf8_lpad(pc.cast(pc.divide(absolute, 100), pa.large_string()), 18, "0")  # int64 fen: ≤ 17 digits
+    grouped = pc.utf8_ltrim(join_text(*(pc.utf8_slice_codeunits(whole, i, i + 3) for i in range(0, 18, 3)),
+                                      separator=","), "0,")
+    grouped = pc.if_else(pc.equal(grouped, ""), "0", grouped)
+    cents = pc.utf8_lpad(pc.cast(pc.subtract(absolute, pc.multiply(pc.divide(absolute, 100), 100)),
+                                 pa.large_string()), 2, "0")
+    return join_text(pc.if_else(pc.less(values, 0), "-", ""), grouped, ".", cents)
+
+
+def _html_escaped(values: pd.Series) -> pa.Array:
+    """:func:`_esc` of a column, in Arrow: missing values empty, ``&<>"'`` as entities."""
+    text = text_array(values).fill_null("")
+    if not pc.any(pc.match_substring_regex(text, "[&<>\"']")).as_py():
+        return text
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")):
+        text = pc.replace_substring(text, char, entity)
+    return text
+
+
 def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
     """Some columns of a section as an HTML table; money right-aligned with separators."""
-    money = {c for c in columns if is_fen_column(c, frame[c])}
-    rows = ["<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in columns) + "</tr>"]
-    for record in frame[columns].itertuples(index=False):
-        cells = [f'<td class="n">{_money(v)}</td>' if c in money and pd.notna(v) else f"<td>{_esc(v)}</td>"
-                 for c, v in zip(columns, record)]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return "<table>" + "".join(rows) + "</table>"
+    header = "<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in columns) + "</tr>"
+    cells = []
+    for column in columns:
+        plain = join_text("<td>", _html_escaped(frame[column]), "</td>")
+        if is_fen_column(column, frame[column]):
+            money = _money_texts(frame[column])
+            plain = pc.if_else(money.is_valid(), join_text('<td class="n">', money, "</td>"), plain)
+        cells.append(plain)
+    rows = join_text("<tr>", *cells, "</tr>") if len(frame) else pa.array([], pa.large_string())
+    return "<table>" + header + text_bytes(rows).decode("utf-8") + "</table>"
 
 
 def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
