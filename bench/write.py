@@ -41,9 +41,14 @@ WRITER_FILES = {"casegraph.money": "casegraph/money.py", "casegraph.outputs": "c
 
 def baseline_writers(commit: str) -> dict[str, types.ModuleType]:
     """The writer modules as they were at ``commit``, importing each other (not this tree's)."""
-    saved = {name: sys.modules.get(name) for name in WRITER_FILES}
+    import casegraph.queries.memory.figures
+
+    # The baseline's referrals import the figures from where they were then.
+    moved = {"casegraph.queries.figures": casegraph.queries.memory.figures}
+    saved = {name: sys.modules.get(name) for name in [*WRITER_FILES, *moved]}
     modules = {}
     try:
+        sys.modules.update(moved)
         for name, path in WRITER_FILES.items():
             source = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:{path}"], check=True,
                                     capture_output=True, text=True).stdout
@@ -127,7 +132,7 @@ def main() -> None:
 
 def run(args) -> None:
     from casegraph.loaders.case import load_case
-    from casegraph.queries.memory_engine import analyze_case
+    from casegraph.queries.memory.engine import analyze_case
 
     started = time.perf_counter()
     case = load_case(args.case)
