@@ -90,6 +90,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
@@ -124,9 +126,20 @@ def broker_side_accounts(case: Case) -> pd.DataFrame:
     return accounts[kind.isin(BROKER_SIDE_KINDS).to_numpy()][["kind", "holder_person_id", "parent_account_id"]]
 
 
-def is_in(values: pd.Series, ids) -> np.ndarray:
-    """A boolean array: is each value one of ``ids``? (``map``, not Arrow-string ``isin``.)"""
-    return values.map(pd.Series(True, index=pd.Index(ids).dropna().unique())).notna().to_numpy()
+def is_in(values, ids) -> np.ndarray:
+    """A boolean array: is each value one of ``ids``? (Arrow's ``is_in``: pandas' ``isin`` on
+    Arrow strings builds the lookup set value by value in Python, 10x slower at seed scale.)
+
+    >>> is_in(pd.Series(["A", None, "C"]), ["C", None]).tolist()
+    [False, False, True]
+    """
+    values = pa.array(values, from_pandas=True)
+    if pa.types.is_null(values.type):  # nothing but missing values
+        return np.zeros(len(values), dtype=bool)
+    value_set = pc.unique(pc.drop_null(pa.array(ids, from_pandas=True)))
+    if values.type != value_set.type:
+        value_set = value_set.cast(values.type)
+    return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
 
 
 def identifier_users(logins: pd.DataFrame, column: str) -> pd.Series:
