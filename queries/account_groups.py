@@ -142,6 +142,26 @@ def is_in(values, ids) -> np.ndarray:
     return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
 
 
+def lookup(values, mapping: pd.Series) -> pd.Series:
+    """``values.map(mapping)`` (a mapping with a unique index) by Arrow's ``index_in``: pandas'
+    map of Arrow strings looks the keys up several times slower.
+
+    >>> lookup(pd.Series(["B", "X", None]), pd.Series([1, 2], index=["A", "B"])).tolist()
+    [2.0, nan, nan]
+    """
+    values_arrow = pa.array(values, from_pandas=True)
+    if pa.types.is_null(values_arrow.type) or not len(mapping):
+        positions = np.full(len(values_arrow), -1)
+    else:
+        keys = pa.array(mapping.index, from_pandas=True)
+        if keys.type != values_arrow.type:
+            keys = keys.cast(values_arrow.type)
+        positions = pc.index_in(values_arrow, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False)
+    taken = mapping.array.take(positions, allow_fill=True)
+    return pd.Series(taken, index=values.index if isinstance(values, pd.Series) else None,
+                     name=values.name if isinstance(values, pd.Series) else None)
+
+
 def identifier_users(logins: pd.DataFrame, column: str) -> pd.Series:
     """Per device (or IP): its distinct users, the accounts accessed and actors logging in
     from it.

@@ -37,6 +37,7 @@ import pandas as pd
 
 from casegraph.loaders.case import Case
 
+from .account_groups import is_in, lookup
 from .figures import client_figures
 
 FAKE_COLUMNS = ("trade_id", "platform_id", "client_id", "notional", "reason")
@@ -50,8 +51,8 @@ def trade_owners(case: Case) -> pd.DataFrame:
     accounts = case["accounts"].set_index("account_id")
     client_platform = case["clients"].set_index("client_id")["platform_id"]
     trades = case["trades"]
-    client = trades["account_id"].map(accounts["client_id"])
-    platform = trades["account_id"].map(accounts["platform_id"]).fillna(client.map(client_platform))
+    client = lookup(trades["account_id"], accounts["client_id"])
+    platform = lookup(trades["account_id"], accounts["platform_id"]).fillna(lookup(client, client_platform))
     return pd.DataFrame({"trade_id": trades["trade_id"], "platform_id": platform, "client_id": client,
                          "notional": trades["notional"].astype("int64"), "broker_ref": trades["broker_ref"]})
 
@@ -64,7 +65,7 @@ def fake_reasons(trades: pd.DataFrame, fills: pd.DataFrame) -> pd.Series:
     [None, 'no_broker_ref', 'broker_ref_not_on_statement']
     """
     ref = trades["broker_ref"]
-    on_statement = ref.map(pd.Series(True, index=pd.Index(fills["broker_ref"]).dropna().unique())).notna()
+    on_statement = is_in(ref, fills["broker_ref"])
     reason = np.where(ref.isna(), NO_BROKER_REF, np.where(on_statement | fills.empty, None, NOT_ON_STATEMENT))
     return pd.Series(reason, index=trades.index, dtype=object)
 
@@ -72,7 +73,7 @@ def fake_reasons(trades: pd.DataFrame, fills: pd.DataFrame) -> pd.Series:
 def fake_trades(case: Case) -> pd.DataFrame:
     """fake_trades.csv: trade_id, platform_id, client_id, notional (fen), reason; by trade_id."""
     trades = trade_owners(case)
-    kind = trades["platform_id"].map(case["platforms"].set_index("platform_id")["kind"])
+    kind = lookup(trades["platform_id"], case["platforms"].set_index("platform_id")["kind"])
     assessed = (kind != "fake").to_numpy(dtype=bool, na_value=True)
     fake = trades[assessed].assign(reason=fake_reasons(trades[assessed], case["broker_fills"]))
     return finish_fake(fake.dropna(subset=["reason"]))

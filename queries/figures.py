@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -54,12 +55,28 @@ def fresh_money(ledger: pd.DataFrame, by: list[str] | None = None) -> pd.Series:
     100
     """
     by = ["client_id"] if by is None else by
-    flows = ledger[ledger["kind"].isin(["deposit", "withdrawal"])]
-    flows = flows.sort_values([*by, "ts", "entry_id"], kind="stable")
-    signed = flows["amount_cny"].where(flows["kind"] == "deposit", -flows["amount_cny"])
-    groups = [flows[column] for column in by]
-    running = signed.groupby(groups, sort=False).cumsum()
-    return running.groupby(groups).max().clip(lower=0)
+    keys = ", ".join(f'"{column}"' for column in by)
+    connection = duckdb_connection(ledger=ledger[[*by, "ts", "entry_id", "kind", "amount_cny"]])
+    fresh = connection.sql(f"""
+        SELECT {keys}, greatest(max(running), 0)::BIGINT AS fresh_money FROM (
+            SELECT {keys}, sum(CASE WHEN kind = 'deposit' THEN amount_cny ELSE -amount_cny END) OVER (
+                PARTITION BY {keys} ORDER BY ts, entry_id ROWS UNBOUNDED PRECEDING) AS running
+            FROM ledger WHERE kind IN ('deposit', 'withdrawal'))
+        GROUP BY ALL""").df()
+    fresh = fresh.dropna(subset=by)  # entries without a key belong to no group
+    return fresh.set_index(by)["fresh_money"].sort_index()
+
+
+def duckdb_connection(**frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that sees the given frames as tables by name.
+
+    >>> duckdb_connection(t=pd.DataFrame({"x": [1, 2]})).sql("SELECT sum(x) AS s FROM t").fetchall()
+    [(3,)]
+    """
+    connection = duckdb.connect()
+    for name, frame in frames.items():
+        connection.register(name, frame)
+    return connection
 
 
 def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -92,18 +109,19 @@ def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame) -> p
     [[100, 7, 100, 500], [0, 0, 0, 0]]
     """
     keys = list(index.names)
-    sums = ledger.groupby([*keys, "kind"])["amount_cny"].sum().unstack("kind", fill_value=0).rename(
-        columns=KIND_FIGURES)
-    figures = pd.DataFrame(index=index)
-    for column in KIND_FIGURES.values():
-        figures[column] = sums[column].reindex(index) if column in sums else 0
-    figures = figures.fillna(0).astype("int64")
+    columns = ", ".join(f'"{column}"' for column in keys)
+    connection = duckdb_connection(ledger=ledger[[*keys, "kind", "amount_cny"]], trades=trades[[*keys, "notional"]])
+    per_kind = ", ".join(f"coalesce(sum(amount_cny) FILTER (WHERE kind = '{kind}'), 0)::BIGINT AS {figure}"
+                         for kind, figure in KIND_FIGURES.items())
+    sums = connection.sql(f"SELECT {columns}, {per_kind} FROM ledger GROUP BY ALL").df().dropna(subset=keys)
+    figures = sums.set_index(keys).reindex(index, fill_value=0)[list(KIND_FIGURES.values())].astype("int64")
     figures["trading_pnl"] = figures.pop("pnl") + figures.pop("adjustment")
     figures["net_deposit"] = figures["deposits"] - figures["withdrawals"]
     figures["client_loss"] = figures["fees"] + figures["overnight_fees"] - figures["trading_pnl"]
     figures["client_losses"] = figures["client_loss"].clip(lower=0)
     figures["fresh_money"] = fresh_money(ledger, by=keys).reindex(index, fill_value=0).astype("int64")
-    turnover = trades["notional"].astype("int64").groupby([trades[k] for k in keys]).sum()
+    turnover = connection.sql(f"SELECT {columns}, sum(notional)::BIGINT AS turnover FROM trades GROUP BY ALL").df()
+    turnover = turnover.dropna(subset=keys).set_index(keys)["turnover"]
     figures["turnover"] = turnover.reindex(index, fill_value=0).astype("int64")
     return figures[list(CLIENT_FIGURES)]
 

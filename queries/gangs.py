@@ -37,7 +37,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -48,7 +47,7 @@ from casegraph.loaders.read import local_dates, split_ids
 
 from .account_groups import is_in
 from .chance import expected_visits, poisson_upper_tail
-from .figures import known_gang_platforms
+from .figures import duckdb_connection, known_gang_platforms
 
 # A device or IP seen with more distinct actors than this is a shared public one (a VPN
 # exit, an internet café) and says nothing about who works together.
@@ -182,7 +181,7 @@ def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame) -> pd.D
     """Through which account each platform's client money went: (platform_id, account_id, n
     ledger entries), from the ledger entries whose ``bank_txn_id`` names a bank transfer.
     Deposits land in the platform's collection account; everything else leaves its accounts."""
-    connection = _connection(ledger=ledger[["platform_id", "kind", "bank_txn_id"]],
+    connection = duckdb_connection(ledger=ledger[["platform_id", "kind", "bank_txn_id"]],
                              transfers=transfers[["txn_id", "from_account", "to_account"]])
     return connection.sql("""
         SELECT l.platform_id, CASE WHEN l.kind = 'deposit' THEN t.to_account ELSE t.from_account END AS account_id,
@@ -190,13 +189,6 @@ def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame) -> pd.D
         FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
         GROUP BY ALL""").df()
 
-
-def _connection(**frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection that sees the given frames as tables by name."""
-    connection = duckdb.connect()
-    for name, frame in frames.items():
-        connection.register(name, frame)
-    return connection
 
 
 # Relationships of the case graph (graphs/model.py) that are gang-graph edges as they are.
@@ -232,7 +224,7 @@ def _money_edges(case: Case, ledger: pd.DataFrame):
     counts = client_money_accounts(ledger, transfers).dropna()
     yield Edge("CLIENT_MONEY", _node("Platform", counts["platform_id"]), _node("Account", counts["account_id"]),
                WEIGHTS["CLIENT_MONEY"] * np.log1p(counts["n"]))
-    connection = _connection(
+    connection = duckdb_connection(
         ledger=ledger[["kind", "beneficiary_agent_id", "bank_txn_id"]],
         transfers=transfers[["txn_id", "from_account", "to_account"]],
         trades=case["trades"][["account_id", "broker_ref"]], fills=case["broker_fills"][["broker_ref", "account_id"]],
