@@ -23,6 +23,8 @@ from casegraph.loaders.case import Case
 from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny
 from casegraph.loaders.read import split_ids
 
+from .account_groups import lookup
+
 # The ledger kinds summed into a client's figures, and the figure each one feeds.
 KIND_FIGURES = {
     "deposit": "deposits",
@@ -55,8 +57,12 @@ def fresh_money(ledger: pd.DataFrame, by: list[str] | None = None) -> pd.Series:
     100
     """
     by = ["client_id"] if by is None else by
+    return _fresh_money_in(duckdb_connection(ledger=ledger[[*by, "ts", "entry_id", "kind", "amount_cny"]]), by)
+
+
+def _fresh_money_in(connection: duckdb.DuckDBPyConnection, by: list[str]) -> pd.Series:
+    """:func:`fresh_money` of the connection's table (or view) ``ledger``."""
     keys = ", ".join(f'"{column}"' for column in by)
-    connection = duckdb_connection(ledger=ledger[[*by, "ts", "entry_id", "kind", "amount_cny"]])
     fresh = connection.sql(f"""
         SELECT {keys}, greatest(max(running), 0)::BIGINT AS fresh_money FROM (
             SELECT {keys}, sum(CASE WHEN kind = 'deposit' THEN amount_cny ELSE -amount_cny END) OVER (
@@ -109,8 +115,14 @@ def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame) -> p
     [[100, 7, 100, 500], [0, 0, 0, 0]]
     """
     keys = list(index.names)
+    return _figures_in(duckdb_connection(ledger=ledger[[*keys, "ts", "entry_id", "kind", "amount_cny"]],
+                                         trades=trades[[*keys, "notional"]]), index)
+
+
+def _figures_in(connection: duckdb.DuckDBPyConnection, index: pd.Index) -> pd.DataFrame:
+    """:func:`figures_by` of the connection's tables (or views) ``ledger`` and ``trades``."""
+    keys = list(index.names)
     columns = ", ".join(f'"{column}"' for column in keys)
-    connection = duckdb_connection(ledger=ledger[[*keys, "kind", "amount_cny"]], trades=trades[[*keys, "notional"]])
     per_kind = ", ".join(f"coalesce(sum(amount_cny) FILTER (WHERE kind = '{kind}'), 0)::BIGINT AS {figure}"
                          for kind, figure in KIND_FIGURES.items())
     sums = connection.sql(f"SELECT {columns}, {per_kind} FROM ledger GROUP BY ALL").df().dropna(subset=keys)
@@ -119,7 +131,7 @@ def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame) -> p
     figures["net_deposit"] = figures["deposits"] - figures["withdrawals"]
     figures["client_loss"] = figures["fees"] + figures["overnight_fees"] - figures["trading_pnl"]
     figures["client_losses"] = figures["client_loss"].clip(lower=0)
-    figures["fresh_money"] = fresh_money(ledger, by=keys).reindex(index, fill_value=0).astype("int64")
+    figures["fresh_money"] = _fresh_money_in(connection, keys).reindex(index, fill_value=0).astype("int64")
     turnover = connection.sql(f"SELECT {columns}, sum(notional)::BIGINT AS turnover FROM trades GROUP BY ALL").df()
     turnover = turnover.dropna(subset=keys).set_index(keys)["turnover"]
     figures["turnover"] = turnover.reindex(index, fill_value=0).astype("int64")
@@ -558,14 +570,23 @@ def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     pairs = pd.DataFrame({"period": np.repeat(ranges["period"].to_numpy(), lengths),
                           "client": _positions(ranges["start"].to_numpy(), ranges["stop"].to_numpy())})
     pairs = pairs.merge(bounds.drop(columns="person_id"), on="period")
+    client_position = pd.Series(np.arange(len(forest.client_ids)), index=forest.client_ids)
     entries = ledger[["ts", "entry_id", "kind", "amount_cny"]].assign(
-        client=forest.client_ids.get_indexer(ledger["client_id"]))
-    entries = _inside(pairs.merge(entries, on="client"))
+        client=lookup(ledger["client_id"], client_position).fillna(-1).astype("int64").to_numpy())
     trades = case["trades"]
     trades = trades[["ts", "notional"]].assign(
-        client=forest.client_ids.get_indexer(trades["account_id"].map(client_of_account(case))))
-    trades = _inside(pairs.merge(trades, on="client"))
-    figures = figures_by(pd.MultiIndex.from_frame(pairs[["period", "client"]]), entries, trades)
+        client=lookup(lookup(trades["account_id"], client_of_account(case)), client_position).fillna(-1).astype(
+            "int64").to_numpy())
+    # One interval join: each (period, client) pair with the client's entries and trades inside
+    # the period (a missing bound is open).
+    connection = duckdb_connection(pairs=pairs[["period", "client", "since", "until"]], entries=entries,
+                                   client_trades=trades)
+    inside = "(p.since IS NULL OR x.ts >= p.since) AND (p.until IS NULL OR x.ts < p.until)"
+    connection.execute(f"""CREATE VIEW ledger AS SELECT p.period, p.client, x.ts, x.entry_id, x.kind, x.amount_cny
+                           FROM pairs AS p JOIN entries AS x ON x.client = p.client WHERE {inside}""")
+    connection.execute(f"""CREATE VIEW trades AS SELECT p.period, p.client, x.notional
+                           FROM pairs AS p JOIN client_trades AS x ON x.client = p.client WHERE {inside}""")
+    figures = _figures_in(connection, pd.MultiIndex.from_frame(pairs[["period", "client"]]))
     sums = _counted(figures).groupby(level="period").sum().add_prefix("subtree_")
 
     acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
