@@ -293,11 +293,14 @@ def sync_fill_pairs(fills: pd.DataFrame, window_ms: int = SYNC_WINDOW_MS) -> pd.
     # right = left + 1, left + 2, …: the position within each run of the same left
     run_start = np.repeat(np.cumsum(counts) - counts, counts)
     right = left + 1 + (np.arange(len(left)) - run_start)
-    a, b = ordered.iloc[left].reset_index(drop=True), ordered.iloc[right].reset_index(drop=True)
-    keep = ((a["account_id"] != b["account_id"]) & (a["broker_ref"] != b["broker_ref"])).to_numpy()
-    return pd.DataFrame({"fill_a": a["fill_id"][keep].to_numpy(), "fill_b": b["fill_id"][keep].to_numpy(),
-                         "account_a": a["account_id"][keep].to_numpy(),
-                         "account_b": b["account_id"][keep].to_numpy()})
+    # Compared as integer codes, and only the kept pairs' ids taken (pairs outnumber fills).
+    account = pd.factorize(ordered["account_id"])[0]
+    order_ref = pd.factorize(ordered["broker_ref"])[0]
+    keep = (account[left] != account[right]) & (order_ref[left] != order_ref[right])
+    left, right = left[keep], right[keep]
+    fill_ids, account_ids = ordered["fill_id"].to_numpy(), ordered["account_id"].to_numpy()
+    return pd.DataFrame({"fill_a": fill_ids[left], "fill_b": fill_ids[right],
+                         "account_a": account_ids[left], "account_b": account_ids[right]})
 
 
 def counted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -258,12 +258,19 @@ def login_uses(logins: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     ``device_id`` and ``ip``: the uses of each identifier (``kind`` DEVICE or IP,
     ``identifier``, ``who``, ``n`` logins, ``days`` distinct days) and each user's
     ``login_days`` (distinct days with any login). Both engines score these the same way."""
-    frames = []
-    for column, kind in (("device_id", "DEVICE"), ("ip", "IP")):
-        used = logins.dropna(subset=[column]).groupby([column, "who"]).agg(n=("day", "size"), days=("day", "nunique"))
-        frames.append(used.rename_axis(["identifier", "who"]).reset_index().assign(kind=kind))
-    uses = pd.concat(frames, ignore_index=True)[["kind", "identifier", "who", "n", "days"]]
-    return uses, logins.groupby("who")["day"].nunique().rename("login_days")
+    connection = duckdb_connection(logins=logins[["device_id", "ip", "who", "day"]])
+    uses = connection.sql("""
+        SELECT * FROM (
+            SELECT 'DEVICE' AS kind, device_id AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
+            FROM logins WHERE device_id IS NOT NULL AND who IS NOT NULL GROUP BY ALL
+            UNION ALL
+            SELECT 'IP' AS kind, ip AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
+            FROM logins WHERE ip IS NOT NULL AND who IS NOT NULL GROUP BY ALL)
+        ORDER BY kind = 'IP', identifier, who""").df()
+    login_days = connection.sql("""
+        SELECT who, count(DISTINCT day) AS login_days FROM logins WHERE who IS NOT NULL GROUP BY who
+        ORDER BY who""").df()
+    return uses, login_days.set_index("who")["login_days"]
 
 
 def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
