@@ -471,8 +471,7 @@ def person_client_ranges(case: Case, forest: AgentForest) -> pd.DataFrame:
 def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     """Rebates and commissions paid to the agents each person is (every acting person listed)."""
     acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
-    # map, not isin: pandas' Arrow strings make isin slow for many lookup values
-    person = ledger["beneficiary_agent_id"].map(acting).rename("person_id")
+    person = lookup(ledger["beneficiary_agent_id"], acting).rename("person_id")
     paid = ledger["kind"].isin(["rebate", "commission"]) & person.notna()
     sums = ledger[paid].groupby([person[paid], ledger.loc[paid, "kind"]])["amount_cny"].sum()
     sums = sums.unstack(fill_value=0).reindex(columns=["rebate", "commission"], fill_value=0)
@@ -485,7 +484,7 @@ def _own_flows(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     ``signed`` (+ = withdrawn)."""
     accounts = case["accounts"]
     held = accounts[(accounts["kind"] == "trading") & accounts["holder_person_id"].notna()]
-    person = ledger["account_id"].map(held.set_index("account_id")["holder_person_id"])
+    person = lookup(ledger["account_id"], held.set_index("account_id")["holder_person_id"])
     own = person.notna() & ledger["kind"].isin(["deposit", "withdrawal"])
     flows = ledger.loc[own, ["ts", "kind", "amount_cny"]].assign(person_id=person[own])
     flows["signed"] = flows["amount_cny"].where(flows["kind"] == "withdrawal", -flows["amount_cny"])
@@ -591,7 +590,7 @@ def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
 
     acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
     paid = ledger[ledger["kind"].isin(["rebate", "commission"])]
-    paid = paid[["ts", "kind", "amount_cny"]].assign(person_id=paid["beneficiary_agent_id"].map(acting))
+    paid = paid[["ts", "kind", "amount_cny"]].assign(person_id=lookup(paid["beneficiary_agent_id"], acting))
     paid = _inside(bounds.merge(paid, on="person_id"))
     received = paid.groupby(["period", "kind"])["amount_cny"].sum().unstack("kind")
     received = received.reindex(columns=["rebate", "commission"]).rename(

@@ -101,7 +101,7 @@ def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provi
         of_kind = of_kind[~of_kind.index.duplicated()]
         rows = table["subject_type"] == kind
         province[rows] = table.loc[rows, "subject_id"].map(of_kind).astype(object)
-    province = province.where(province.map(lambda p: isinstance(p, str)), "")
+    province = province.where(province.notna(), "")
     basis = table["method"].map({m.name: m.basis for m in METHODS})
     table["severity"] = ""
     for (basis_name, province_name), rows in table.groupby([basis, province]).groups.items():
