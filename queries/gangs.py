@@ -538,11 +538,13 @@ def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     votes = votes.assign(gang_id=votes["entity_id"].map(gang_of)).dropna(subset=["gang_id"])
     counts = votes.groupby(["gang_id", "province"]).size().rename("votes").reset_index()
     winner = counts.sort_values(["gang_id", "votes", "province"], ascending=[True, False, True]).drop_duplicates("gang_id")
-    by_source = votes.groupby(["gang_id", "source", "province"]).size()
-    evidence = {
-        gang: "; ".join(f"{source} " + " ".join(f"{p}:{n}" for p, n in rows.droplevel([0, 1]).sort_values(
-            ascending=False, kind="stable").items()) for source, rows in group.groupby(level=1))
-        for gang, group in by_source.groupby(level=0)}
+    # Evidence: per source (by name), its provinces by votes (ties by name), e.g.
+    # "logins 浙江:5 江苏:1; persons 浙江:3".
+    by_source = votes.groupby(["gang_id", "source", "province"]).size().rename("n").reset_index()
+    by_source = by_source.sort_values(["gang_id", "source", "n"], ascending=[True, True, False], kind="stable")
+    items = (by_source["province"] + ":" + by_source["n"].astype(str)).groupby(
+        [by_source["gang_id"], by_source["source"]]).agg(" ".join)
+    evidence = (items.index.get_level_values("source") + " " + items).groupby(level="gang_id").agg("; ".join)
     result = winner.set_index("gang_id")[["province"]]
     result["province_evidence"] = result.index.map(evidence)
     return result
