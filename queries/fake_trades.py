@@ -36,9 +36,10 @@ import numpy as np
 import pandas as pd
 
 from casegraph.loaders.case import Case
+from casegraph.loaders.fx import ledger_in_cny
 
 from .account_groups import is_in, lookup
-from .figures import client_figures
+from .figures import client_figures, client_of_account
 
 FAKE_COLUMNS = ("trade_id", "platform_id", "client_id", "notional", "reason")
 FRAUD_COLUMNS = ("n_trades", "n_fake", "fake_share", "is_fraud", "fake_trade_losses")
@@ -106,7 +107,11 @@ def fake_losses(case: Case, fake: pd.DataFrame) -> pd.Series:
     """Per platform, Σ over its clients with fake trades of client_losses × fake notional /
     turnover (each client rounded half away from zero to the fen)."""
     fake_notional = fake.groupby("client_id")["notional"].sum()
-    clients = client_figures(case).reindex(fake_notional.index)
+    # The figures of these clients only: from their own entries and trades.
+    ledger = ledger_in_cny(case, rows=is_in(case["ledger"]["client_id"], fake_notional.index))
+    trades = case["trades"]
+    trades = trades[is_in(lookup(trades["account_id"], client_of_account(case)), fake_notional.index)]
+    clients = client_figures(case, ledger, trades).reindex(fake_notional.index)
     # Only clients with fake trades have a share: a Python-integer step over them, not all rows.
     share = share_rounded(clients["client_losses"], fake_notional, clients["turnover"])
     return share.groupby(clients["platform_id"]).sum()
