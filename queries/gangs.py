@@ -45,7 +45,7 @@ from casegraph.graphs.model import RELATIONSHIPS, login_actors
 from casegraph.loaders.case import Case
 from casegraph.loaders.read import local_dates, split_ids
 
-from .account_groups import is_in
+from .account_groups import is_in, lookup
 from .chance import expected_visits, poisson_upper_tail
 from .figures import duckdb_connection, known_gang_platforms
 
@@ -424,14 +424,14 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     table.loc[is_platform, "basis"] = "fact:platform"
 
     bound = bindings.assign(gang_id=bindings["platform_id"].map(gang_of_platform)).dropna(subset=["gang_id"])
-    bound = bound[bound["node"].isin(nodes.index) & ~bound["node"].str.startswith("Platform:")]
+    bound = bound[is_in(bound["node"], nodes.index) & ~bound["node"].str.startswith("Platform:").to_numpy(dtype=bool)]
     if not bound.empty:
         facts = bound.groupby(["node", "gang_id"]).agg(
             weight=("weight", "sum"), facts=("fact", lambda f: ";".join(sorted(set(f))))).reset_index()
         facts["named"] = facts["node"].map(nodes).map(names) == facts["gang_id"]
         facts = facts.sort_values(["node", "named", "weight", "gang_id"], ascending=[True, False, False, True],
                                   kind="stable").drop_duplicates("node").set_index("node")
-        at = table["node"].isin(facts.index)
+        at = is_in(table["node"], facts.index)
         table.loc[at, "gang_id"] = table.loc[at, "node"].map(facts["gang_id"]).to_numpy()
         table.loc[at, "basis"] = ("fact:" + table.loc[at, "node"].map(facts["facts"])).to_numpy()
 
@@ -471,9 +471,9 @@ def assign_gangs(entity_table: pd.DataFrame, resolved: pd.DataFrame, algorithm: 
     gang_id; entities outside the gang graph an empty community_id."""
     table = entity_table.sort_values(["entity_type", "entity_id"], ignore_index=True)
     of_node = resolved.set_index("node")
-    table["community_id"] = table["node"].map(of_node["community_id"]).astype("Int64")
-    table["gang_id"] = table["node"].map(of_node["gang_id"]).astype("string")
-    table["basis"] = table["node"].map(of_node["basis"]).astype("string")
+    table["community_id"] = lookup(table["node"], of_node["community_id"]).astype("Int64")
+    table["gang_id"] = lookup(table["node"], of_node["gang_id"]).astype("string")
+    table["basis"] = lookup(table["node"], of_node["basis"]).astype("string")
     table["algorithm"] = algorithm
     return table.drop(columns="node")
 
@@ -535,7 +535,7 @@ def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Per gang, the province with the most votes among its members' (``votes``: see
     :func:`province_votes`), ties to the first by name; the counts are kept as evidence."""
     gang_of = members.drop_duplicates("entity_id").set_index("entity_id")["gang_id"]
-    votes = votes.assign(gang_id=votes["entity_id"].map(gang_of)).dropna(subset=["gang_id"])
+    votes = votes.assign(gang_id=lookup(votes["entity_id"], gang_of).to_numpy()).dropna(subset=["gang_id"])
     counts = votes.groupby(["gang_id", "province"]).size().rename("votes").reset_index()
     winner = counts.sort_values(["gang_id", "votes", "province"], ascending=[True, False, True]).drop_duplicates("gang_id")
     # Evidence: per source (by name), its provinces by votes (ties by name), e.g.
