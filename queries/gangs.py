@@ -93,7 +93,8 @@ def client_side(case: Case) -> tuple[set[str], set[str]]:
     staff = set(case["agents"]["person_id"].dropna()) | set(case["memberships"]["person_id"].dropna())
     client_persons = clients - staff
     accounts = case["accounts"]
-    client_accounts = accounts["client_id"].notna().to_numpy() | is_in(accounts["holder_person_id"], list(client_persons))
+    client_accounts = (accounts["client_id"].notna().to_numpy()
+                       | is_in(accounts["holder_person_id"], list(client_persons)))
     return client_persons, set(accounts.loc[client_accounts, "account_id"])
 
 
@@ -182,13 +183,12 @@ def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame) -> pd.D
     ledger entries), from the ledger entries whose ``bank_txn_id`` names a bank transfer.
     Deposits land in the platform's collection account; everything else leaves its accounts."""
     connection = duckdb_connection(ledger=ledger[["platform_id", "kind", "bank_txn_id"]],
-                             transfers=transfers[["txn_id", "from_account", "to_account"]])
+                                   transfers=transfers[["txn_id", "from_account", "to_account"]])
     return connection.sql("""
         SELECT l.platform_id, CASE WHEN l.kind = 'deposit' THEN t.to_account ELSE t.from_account END AS account_id,
                count(*) AS n
         FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
         GROUP BY ALL""").df()
-
 
 
 # Relationships of the case graph (graphs/model.py) that are gang-graph edges as they are.
