@@ -96,9 +96,10 @@ def _may_grow_too_large(fen: np.ndarray, currency: pd.Series, fx_rates: pd.DataF
             or (np.abs(fen).sum(dtype=np.float64) * largest_rate) > MAX_TOTAL_FEN * 0.99)
 
 
-def ledger_in_cny(case) -> pd.DataFrame:
-    """The ledger with ``amount_cny`` (integer fen) and the entry's local ``date``."""
-    ledger = case["ledger"].copy()
+def ledger_in_cny(case, *, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """The ledger with ``amount_cny`` (integer fen) and the entry's local ``date``; only the
+    entries where ``rows`` (a boolean array) is true, when given."""
+    ledger = case["ledger"].copy() if rows is None else case["ledger"][rows]
     ledger["date"] = local_dates(ledger["ts"], case.config.timezone)
     ledger["amount_cny"] = amounts_in_cny(ledger["amount"], ledger["currency"], ledger["date"], case["fx_rates"])
     return ledger

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .chance import expected_visits, poisson_upper_tail
+from .columnar import duckdb_connection, is_in, lookup
 from .rules import IDENTIFIER_SIGNIFICANCE, MAX_SHARED_IDENTIFIER_USERS, WEIGHTS
 
 # A component with more edges than this runs in igraph/leidenalg (compiled) instead of
@@ -64,12 +65,19 @@ def login_uses(logins: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     ``device_id`` and ``ip``: the uses of each identifier (``kind`` DEVICE or IP,
     ``identifier``, ``who``, ``n`` logins, ``days`` distinct days) and each user's
     ``login_days`` (distinct days with any login). Both engines score these the same way."""
-    frames = []
-    for column, kind in (("device_id", "DEVICE"), ("ip", "IP")):
-        used = logins.dropna(subset=[column]).groupby([column, "who"]).agg(n=("day", "size"), days=("day", "nunique"))
-        frames.append(used.rename_axis(["identifier", "who"]).reset_index().assign(kind=kind))
-    uses = pd.concat(frames, ignore_index=True)[["kind", "identifier", "who", "n", "days"]]
-    return uses, logins.groupby("who")["day"].nunique().rename("login_days")
+    connection = duckdb_connection(logins=logins[["device_id", "ip", "who", "day"]])
+    uses = connection.sql("""
+        SELECT * FROM (
+            SELECT 'DEVICE' AS kind, device_id AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
+            FROM logins WHERE device_id IS NOT NULL AND who IS NOT NULL GROUP BY ALL
+            UNION ALL
+            SELECT 'IP' AS kind, ip AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
+            FROM logins WHERE ip IS NOT NULL AND who IS NOT NULL GROUP BY ALL)
+        ORDER BY kind = 'IP', identifier, who""").df()
+    login_days = connection.sql("""
+        SELECT who, count(DISTINCT day) AS login_days FROM logins WHERE who IS NOT NULL GROUP BY who
+        ORDER BY who""").df()
+    return uses, login_days.set_index("who")["login_days"]
 
 
 def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
@@ -214,14 +222,14 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     table.loc[is_platform, "basis"] = "fact:platform"
 
     bound = bindings.assign(gang_id=bindings["platform_id"].map(gang_of_platform)).dropna(subset=["gang_id"])
-    bound = bound[bound["node"].isin(nodes.index) & ~bound["node"].str.startswith("Platform:")]
+    bound = bound[is_in(bound["node"], nodes.index) & ~bound["node"].str.startswith("Platform:").to_numpy(dtype=bool)]
     if not bound.empty:
         facts = bound.groupby(["node", "gang_id"]).agg(
             weight=("weight", "sum"), facts=("fact", lambda f: ";".join(sorted(set(f))))).reset_index()
         facts["named"] = facts["node"].map(nodes).map(names) == facts["gang_id"]
         facts = facts.sort_values(["node", "named", "weight", "gang_id"], ascending=[True, False, False, True],
                                   kind="stable").drop_duplicates("node").set_index("node")
-        at = table["node"].isin(facts.index)
+        at = is_in(table["node"], facts.index)
         table.loc[at, "gang_id"] = table.loc[at, "node"].map(facts["gang_id"]).to_numpy()
         table.loc[at, "basis"] = ("fact:" + table.loc[at, "node"].map(facts["facts"])).to_numpy()
 
@@ -261,9 +269,9 @@ def assign_gangs(entity_table: pd.DataFrame, resolved: pd.DataFrame, algorithm: 
     gang_id; entities outside the gang graph an empty community_id."""
     table = entity_table.sort_values(["entity_type", "entity_id"], ignore_index=True)
     of_node = resolved.set_index("node")
-    table["community_id"] = table["node"].map(of_node["community_id"]).astype("Int64")
-    table["gang_id"] = table["node"].map(of_node["gang_id"]).astype("string")
-    table["basis"] = table["node"].map(of_node["basis"]).astype("string")
+    table["community_id"] = lookup(table["node"], of_node["community_id"]).astype("Int64")
+    table["gang_id"] = lookup(table["node"], of_node["gang_id"]).astype("string")
+    table["basis"] = lookup(table["node"], of_node["basis"]).astype("string")
     table["algorithm"] = algorithm
     return table.drop(columns="node")
 
@@ -292,14 +300,16 @@ def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Per gang, the province with the most votes among its members' (``votes``: see
     :func:`province_votes`), ties to the first by name; the counts are kept as evidence."""
     gang_of = members.drop_duplicates("entity_id").set_index("entity_id")["gang_id"]
-    votes = votes.assign(gang_id=votes["entity_id"].map(gang_of)).dropna(subset=["gang_id"])
+    votes = votes.assign(gang_id=lookup(votes["entity_id"], gang_of).to_numpy()).dropna(subset=["gang_id"])
     counts = votes.groupby(["gang_id", "province"]).size().rename("votes").reset_index()
     winner = counts.sort_values(["gang_id", "votes", "province"], ascending=[True, False, True]).drop_duplicates("gang_id")
-    by_source = votes.groupby(["gang_id", "source", "province"]).size()
-    evidence = {
-        gang: "; ".join(f"{source} " + " ".join(f"{p}:{n}" for p, n in rows.droplevel([0, 1]).sort_values(
-            ascending=False, kind="stable").items()) for source, rows in group.groupby(level=1))
-        for gang, group in by_source.groupby(level=0)}
+    # Evidence: per source (by name), its provinces by votes (ties by name), e.g.
+    # "logins 浙江:5 江苏:1; persons 浙江:3".
+    by_source = votes.groupby(["gang_id", "source", "province"]).size().rename("n").reset_index()
+    by_source = by_source.sort_values(["gang_id", "source", "n"], ascending=[True, True, False], kind="stable")
+    items = (by_source["province"] + ":" + by_source["n"].astype(str)).groupby(
+        [by_source["gang_id"], by_source["source"]]).agg(" ".join)
+    evidence = (items.index.get_level_values("source") + " " + items).groupby(level="gang_id").agg("; ".join)
     result = winner.set_index("gang_id")[["province"]]
     result["province_evidence"] = result.index.map(evidence)
     return result

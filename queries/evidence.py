@@ -90,18 +90,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .chance import CLUSTERING_ALLOWANCE, beyond_chance, expected_coincidences, expected_visits
+from .chance import (
+    CLUSTERING_ALLOWANCE,
+    beyond_chance,
+    expected_coincidences,
+    expected_visits,
+)
+from .columnar import is_in
 from .rules import EVIDENCE_ORDER, LINK_COLUMNS, SYNC_COLUMNS, SYNC_WINDOW_MS
-
-def is_in(values: pd.Series, ids) -> np.ndarray:
-    """A boolean array: is each value one of ``ids``? (``map``, not Arrow-string ``isin``.)"""
-    return values.map(pd.Series(True, index=pd.Index(ids).dropna().unique())).notna().to_numpy()
-
 
 
 def links_frame(links: pd.DataFrame) -> pd.DataFrame:
     return links[list(LINK_COLUMNS)].astype(object).sort_values(list(LINK_COLUMNS), ignore_index=True)
-
 
 
 def identifier_links(use: pd.DataFrame, *, n_users: int, n_candidates: int) -> pd.DataFrame:

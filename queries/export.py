@@ -14,8 +14,8 @@ from pathlib import Path
 
 import networkx as nx
 import pandas as pd
-
 from casegraph.loaders.case import Case
+
 from casegraph.money import format_fen
 
 from .memory.figures import known_gang_platforms

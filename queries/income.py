@@ -101,11 +101,11 @@ def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provi
         of_kind = of_kind[~of_kind.index.duplicated()]
         rows = table["subject_type"] == kind
         province[rows] = table.loc[rows, "subject_id"].map(of_kind).astype(object)
-    province = province.where(province.map(lambda p: isinstance(p, str)), "")
+    province = province.where(province.notna(), "")
     basis = table["method"].map({m.name: m.basis for m in METHODS})
-    table["severity"] = ""
-    for (basis_name, province_name), rows in table.groupby([basis, province]).groups.items():
-        table.loc[rows, "severity"] = severities(rules, table.loc[rows, "amount"], basis_name, province_name or None)
+    levels = [severities(rules, amounts, basis_name, province_name or None)
+              for (basis_name, province_name), amounts in table["amount"].groupby([basis, province])]
+    table["severity"] = pd.concat(levels).astype(object) if levels else ""
     order = {kind: i for i, kind in enumerate(subjects)}
     method_order = {m.name: i for i, m in enumerate(METHODS)}
     table = table.assign(_kind=table["subject_type"].map(order), _method=table["method"].map(method_order))

@@ -31,7 +31,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .rules import CLIENT_FIGURES, COUNT_COLUMNS, FAKE_COLUMNS, FLOAT_COLUMNS, GROUP_COLUMNS, TEXT_COLUMNS
+from .rules import (
+    CLIENT_FIGURES,
+    COUNT_COLUMNS,
+    FAKE_COLUMNS,
+    FLOAT_COLUMNS,
+    GROUP_COLUMNS,
+    TEXT_COLUMNS,
+)
 
 
 @dataclass(frozen=True)

@@ -72,19 +72,28 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import ROLES
+
 from casegraph.money import format_fen, format_fen_arrow
-from casegraph.outputs import (csv_cells, csv_header, csv_lines, is_fen_column, join_text, text_array,
-                               text_bytes, write_csv, write_csv_cells)
+from casegraph.outputs import (
+    csv_cells,
+    csv_header,
+    csv_lines,
+    is_fen_column,
+    join_text,
+    text_array,
+    text_bytes,
+    write_csv,
+    write_csv_cells,
+)
 from casegraph.thresholds import BASIS_NAMES
 from casegraph.xlsx import Sheet, write_xlsx
 
-from .memory.figures import vendor_of_account
 from .income import METHODS, SEVERITY_LEVELS, highest_severity, severity_level
+from .memory.figures import vendor_of_account
 
 UNASSIGNED = "unassigned"
 REFERRED_ELSEWHERE = "referred elsewhere"

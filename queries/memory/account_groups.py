@@ -10,15 +10,23 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pandas as pd
-
+import pyarrow as pa
+import pyarrow.compute as pc
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
 from casegraph.loaders.read import local_dates
 
-from ..evidence import links_frame, evidence_text, identifier_links, is_in, sync_links
-from ..rules import (BROKER_SIDE_KINDS, DAY_US, FLOAT_COLUMNS, IDENTIFIER_USE_COLUMNS,
-                     MAX_FUNDED_ACCOUNTS, SYNC_WINDOW_MS, finish_groups)
-
+from ..columnar import is_in
+from ..evidence import evidence_text, identifier_links, links_frame, sync_links
+from ..rules import (
+    BROKER_SIDE_KINDS,
+    DAY_US,
+    FLOAT_COLUMNS,
+    IDENTIFIER_USE_COLUMNS,
+    MAX_FUNDED_ACCOUNTS,
+    SYNC_WINDOW_MS,
+    finish_groups,
+)
 
 IDENTIFIERS = (("device_id", "shared_device"), ("ip", "shared_ip"))
 
@@ -126,24 +134,36 @@ def sync_fill_pairs(fills: pd.DataFrame, window_ms: int = SYNC_WINDOW_MS) -> pd.
     [['F1', 'F2']]
     """
     window = window_ms * 1000
-    ordered = fills.sort_values(["instrument", "t_us", "fill_id"], ignore_index=True)
-    t = ordered["t_us"].to_numpy()
-    # Rows [start, end) of each instrument; within it, each fill pairs with the later ones
+    # Ordered by instrument, time and fill_id in Arrow (C++ sorts; ids compared as integer codes).
+    keys = pa.table({column: pa.array(fills[column], from_pandas=True) for column in ("instrument", "t_us", "fill_id")})
+    order = pc.sort_indices(keys, sort_keys=[(column, "ascending") for column in keys.column_names]).to_numpy()
+    t = fills["t_us"].to_numpy()[order]
+    instrument = _codes(fills["instrument"])[order]
+    # Rows [start, stop) of each instrument; within it, each fill pairs with the later ones
     # up to `window` after it (equal times: the later fill_id is the later one).
-    block = ordered.groupby("instrument", sort=False).indices
-    end = np.empty(len(ordered), dtype=np.int64)
-    for rows in block.values():
-        end[rows] = rows[0] + np.searchsorted(t[rows], t[rows] + window, side="right")
-    counts = end - np.arange(len(ordered)) - 1
-    left = np.repeat(np.arange(len(ordered)), counts)
+    starts = np.flatnonzero(np.r_[True, instrument[1:] != instrument[:-1]]) if len(t) else np.zeros(0, dtype=np.int64)
+    stops = np.r_[starts[1:], len(t)]
+    end = np.empty(len(t), dtype=np.int64)
+    for start, stop in zip(starts, stops):
+        end[start:stop] = start + np.searchsorted(t[start:stop], t[start:stop] + window, side="right")
+    counts = end - np.arange(len(t)) - 1
+    left = np.repeat(np.arange(len(t)), counts)
     # right = left + 1, left + 2, …: the position within each run of the same left
     run_start = np.repeat(np.cumsum(counts) - counts, counts)
     right = left + 1 + (np.arange(len(left)) - run_start)
-    a, b = ordered.iloc[left].reset_index(drop=True), ordered.iloc[right].reset_index(drop=True)
-    keep = ((a["account_id"] != b["account_id"]) & (a["broker_ref"] != b["broker_ref"])).to_numpy()
-    return pd.DataFrame({"fill_a": a["fill_id"][keep].to_numpy(), "fill_b": b["fill_id"][keep].to_numpy(),
-                         "account_a": a["account_id"][keep].to_numpy(),
-                         "account_b": b["account_id"][keep].to_numpy()})
+    account, order_ref = _codes(fills["account_id"])[order], _codes(fills["broker_ref"])[order]
+    keep = (account[left] != account[right]) & (order_ref[left] != order_ref[right])
+    # Only the kept pairs' ids are taken: pairs outnumber fills.
+    left, right = order[left[keep]], order[right[keep]]
+    fill_ids, account_ids = fills["fill_id"].to_numpy(), fills["account_id"].to_numpy()
+    return pd.DataFrame({"fill_a": fill_ids[left], "fill_b": fill_ids[right],
+                         "account_a": account_ids[left], "account_b": account_ids[right]})
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of the values, equal where the values are (-1 for a missing one)."""
+    encoded = pa.array(values, from_pandas=True).dictionary_encode()
+    return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def counted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -34,11 +34,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from casegraph.loaders.case import Case
+from casegraph.loaders.fx import ledger_in_cny
 
+from ..columnar import is_in, lookup
 from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
-from .figures import client_figures
+from .figures import client_figures, client_of_account
 
 
 def trade_owners(case: Case) -> pd.DataFrame:
@@ -46,8 +47,8 @@ def trade_owners(case: Case) -> pd.DataFrame:
     accounts = case["accounts"].set_index("account_id")
     client_platform = case["clients"].set_index("client_id")["platform_id"]
     trades = case["trades"]
-    client = trades["account_id"].map(accounts["client_id"])
-    platform = trades["account_id"].map(accounts["platform_id"]).fillna(client.map(client_platform))
+    client = lookup(trades["account_id"], accounts["client_id"])
+    platform = lookup(trades["account_id"], accounts["platform_id"]).fillna(lookup(client, client_platform))
     return pd.DataFrame({"trade_id": trades["trade_id"], "platform_id": platform, "client_id": client,
                          "notional": trades["notional"].astype("int64"), "broker_ref": trades["broker_ref"]})
 
@@ -60,7 +61,7 @@ def fake_reasons(trades: pd.DataFrame, fills: pd.DataFrame) -> pd.Series:
     [None, 'no_broker_ref', 'broker_ref_not_on_statement']
     """
     ref = trades["broker_ref"]
-    on_statement = ref.map(pd.Series(True, index=pd.Index(fills["broker_ref"]).dropna().unique())).notna()
+    on_statement = is_in(ref, fills["broker_ref"])
     reason = np.where(ref.isna(), NO_BROKER_REF, np.where(on_statement | fills.empty, None, NOT_ON_STATEMENT))
     return pd.Series(reason, index=trades.index, dtype=object)
 
@@ -68,7 +69,7 @@ def fake_reasons(trades: pd.DataFrame, fills: pd.DataFrame) -> pd.Series:
 def fake_trades(case: Case) -> pd.DataFrame:
     """fake_trades.csv: trade_id, platform_id, client_id, notional (fen), reason; by trade_id."""
     trades = trade_owners(case)
-    kind = trades["platform_id"].map(case["platforms"].set_index("platform_id")["kind"])
+    kind = lookup(trades["platform_id"], case["platforms"].set_index("platform_id")["kind"])
     assessed = (kind != "fake").to_numpy(dtype=bool, na_value=True)
     fake = trades[assessed].assign(reason=fake_reasons(trades[assessed], case["broker_fills"]))
     return finish_fake(fake.dropna(subset=["reason"]))
@@ -92,7 +93,11 @@ def fake_losses(case: Case, fake: pd.DataFrame) -> pd.Series:
     """Per platform, Σ over its clients with fake trades of client_losses × fake notional /
     turnover (each client rounded half away from zero to the fen)."""
     fake_notional = fake.groupby("client_id")["notional"].sum()
-    clients = client_figures(case).reindex(fake_notional.index)
+    # The figures of these clients only: from their own entries and trades.
+    ledger = ledger_in_cny(case, rows=is_in(case["ledger"]["client_id"], fake_notional.index))
+    trades = case["trades"]
+    trades = trades[is_in(lookup(trades["account_id"], client_of_account(case)), fake_notional.index)]
+    clients = client_figures(case, ledger, trades).reindex(fake_notional.index)
     # Only clients with fake trades have a share: a Python-integer step over them, not all rows.
     share = share_rounded(clients["client_losses"], fake_notional, clients["turnover"])
     return share.groupby(clients["platform_id"]).sum()

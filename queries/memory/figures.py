@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
-
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny
 from casegraph.loaders.read import split_ids
+
 from casegraph.money import convert_fen
 
+from ..columnar import duckdb_connection, lookup
 from ..rules import CLIENT_FIGURES, KIND_FIGURES
 
 
@@ -38,12 +40,20 @@ def fresh_money(ledger: pd.DataFrame, by: list[str] | None = None) -> pd.Series:
     100
     """
     by = ["client_id"] if by is None else by
-    flows = ledger[ledger["kind"].isin(["deposit", "withdrawal"])]
-    flows = flows.sort_values([*by, "ts", "entry_id"], kind="stable")
-    signed = flows["amount_cny"].where(flows["kind"] == "deposit", -flows["amount_cny"])
-    groups = [flows[column] for column in by]
-    running = signed.groupby(groups, sort=False).cumsum()
-    return running.groupby(groups).max().clip(lower=0)
+    return _fresh_money_in(duckdb_connection(ledger=ledger[[*by, "ts", "entry_id", "kind", "amount_cny"]]), by)
+
+
+def _fresh_money_in(connection: duckdb.DuckDBPyConnection, by: list[str]) -> pd.Series:
+    """:func:`fresh_money` of the connection's table (or view) ``ledger``."""
+    keys = ", ".join(f'"{column}"' for column in by)
+    fresh = connection.sql(f"""
+        SELECT {keys}, greatest(max(running), 0)::BIGINT AS fresh_money FROM (
+            SELECT {keys}, sum(CASE WHEN kind = 'deposit' THEN amount_cny ELSE -amount_cny END) OVER (
+                PARTITION BY {keys} ORDER BY ts, entry_id ROWS UNBOUNDED PRECEDING) AS running
+            FROM ledger WHERE kind IN ('deposit', 'withdrawal'))
+        GROUP BY ALL""").df()
+    fresh = fresh.dropna(subset=by)  # entries without a key belong to no group
+    return fresh.set_index(by)["fresh_money"].sort_index()
 
 
 def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -76,18 +86,25 @@ def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame) -> p
     [[100, 7, 100, 500], [0, 0, 0, 0]]
     """
     keys = list(index.names)
-    sums = ledger.groupby([*keys, "kind"])["amount_cny"].sum().unstack("kind", fill_value=0).rename(
-        columns=KIND_FIGURES)
-    figures = pd.DataFrame(index=index)
-    for column in KIND_FIGURES.values():
-        figures[column] = sums[column].reindex(index) if column in sums else 0
-    figures = figures.fillna(0).astype("int64")
+    return _figures_in(duckdb_connection(ledger=ledger[[*keys, "ts", "entry_id", "kind", "amount_cny"]],
+                                         trades=trades[[*keys, "notional"]]), index)
+
+
+def _figures_in(connection: duckdb.DuckDBPyConnection, index: pd.Index) -> pd.DataFrame:
+    """:func:`figures_by` of the connection's tables (or views) ``ledger`` and ``trades``."""
+    keys = list(index.names)
+    columns = ", ".join(f'"{column}"' for column in keys)
+    per_kind = ", ".join(f"coalesce(sum(amount_cny) FILTER (WHERE kind = '{kind}'), 0)::BIGINT AS {figure}"
+                         for kind, figure in KIND_FIGURES.items())
+    sums = connection.sql(f"SELECT {columns}, {per_kind} FROM ledger GROUP BY ALL").df().dropna(subset=keys)
+    figures = sums.set_index(keys).reindex(index, fill_value=0)[list(KIND_FIGURES.values())].astype("int64")
     figures["trading_pnl"] = figures.pop("pnl") + figures.pop("adjustment")
     figures["net_deposit"] = figures["deposits"] - figures["withdrawals"]
     figures["client_loss"] = figures["fees"] + figures["overnight_fees"] - figures["trading_pnl"]
     figures["client_losses"] = figures["client_loss"].clip(lower=0)
-    figures["fresh_money"] = fresh_money(ledger, by=keys).reindex(index, fill_value=0).astype("int64")
-    turnover = trades["notional"].astype("int64").groupby([trades[k] for k in keys]).sum()
+    figures["fresh_money"] = _fresh_money_in(connection, keys).reindex(index, fill_value=0).astype("int64")
+    turnover = connection.sql(f"SELECT {columns}, sum(notional)::BIGINT AS turnover FROM trades GROUP BY ALL").df()
+    turnover = turnover.dropna(subset=keys).set_index(keys)["turnover"]
     figures["turnover"] = turnover.reindex(index, fill_value=0).astype("int64")
     return figures[list(CLIENT_FIGURES)]
 
@@ -425,8 +442,7 @@ def person_client_ranges(case: Case, forest: AgentForest) -> pd.DataFrame:
 def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     """Rebates and commissions paid to the agents each person is (every acting person listed)."""
     acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
-    # map, not isin: pandas' Arrow strings make isin slow for many lookup values
-    person = ledger["beneficiary_agent_id"].map(acting).rename("person_id")
+    person = lookup(ledger["beneficiary_agent_id"], acting).rename("person_id")
     paid = ledger["kind"].isin(["rebate", "commission"]) & person.notna()
     sums = ledger[paid].groupby([person[paid], ledger.loc[paid, "kind"]])["amount_cny"].sum()
     sums = sums.unstack(fill_value=0).reindex(columns=["rebate", "commission"], fill_value=0)
@@ -439,7 +455,7 @@ def _own_flows(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     ``signed`` (+ = withdrawn)."""
     accounts = case["accounts"]
     held = accounts[(accounts["kind"] == "trading") & accounts["holder_person_id"].notna()]
-    person = ledger["account_id"].map(held.set_index("account_id")["holder_person_id"])
+    person = lookup(ledger["account_id"], held.set_index("account_id")["holder_person_id"])
     own = person.notna() & ledger["kind"].isin(["deposit", "withdrawal"])
     flows = ledger.loc[own, ["ts", "kind", "amount_cny"]].assign(person_id=person[own])
     flows["signed"] = flows["amount_cny"].where(flows["kind"] == "withdrawal", -flows["amount_cny"])
@@ -524,19 +540,28 @@ def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     pairs = pd.DataFrame({"period": np.repeat(ranges["period"].to_numpy(), lengths),
                           "client": _positions(ranges["start"].to_numpy(), ranges["stop"].to_numpy())})
     pairs = pairs.merge(bounds.drop(columns="person_id"), on="period")
+    client_position = pd.Series(np.arange(len(forest.client_ids)), index=forest.client_ids)
     entries = ledger[["ts", "entry_id", "kind", "amount_cny"]].assign(
-        client=forest.client_ids.get_indexer(ledger["client_id"]))
-    entries = _inside(pairs.merge(entries, on="client"))
+        client=lookup(ledger["client_id"], client_position).fillna(-1).astype("int64").to_numpy())
     trades = case["trades"]
     trades = trades[["ts", "notional"]].assign(
-        client=forest.client_ids.get_indexer(trades["account_id"].map(client_of_account(case))))
-    trades = _inside(pairs.merge(trades, on="client"))
-    figures = figures_by(pd.MultiIndex.from_frame(pairs[["period", "client"]]), entries, trades)
+        client=lookup(lookup(trades["account_id"], client_of_account(case)), client_position).fillna(-1).astype(
+            "int64").to_numpy())
+    # One interval join: each (period, client) pair with the client's entries and trades inside
+    # the period (a missing bound is open).
+    connection = duckdb_connection(pairs=pairs[["period", "client", "since", "until"]], entries=entries,
+                                   client_trades=trades)
+    inside = "(p.since IS NULL OR x.ts >= p.since) AND (p.until IS NULL OR x.ts < p.until)"
+    connection.execute(f"""CREATE TEMP VIEW ledger AS SELECT p.period, p.client, x.ts, x.entry_id, x.kind, x.amount_cny
+                           FROM pairs AS p JOIN entries AS x ON x.client = p.client WHERE {inside}""")
+    connection.execute(f"""CREATE TEMP VIEW trades AS SELECT p.period, p.client, x.notional
+                           FROM pairs AS p JOIN client_trades AS x ON x.client = p.client WHERE {inside}""")
+    figures = _figures_in(connection, pd.MultiIndex.from_frame(pairs[["period", "client"]]))
     sums = _counted(figures).groupby(level="period").sum().add_prefix("subtree_")
 
     acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
     paid = ledger[ledger["kind"].isin(["rebate", "commission"])]
-    paid = paid[["ts", "kind", "amount_cny"]].assign(person_id=paid["beneficiary_agent_id"].map(acting))
+    paid = paid[["ts", "kind", "amount_cny"]].assign(person_id=lookup(paid["beneficiary_agent_id"], acting))
     paid = _inside(bounds.merge(paid, on="person_id"))
     received = paid.groupby(["period", "kind"])["amount_cny"].sum().unstack("kind")
     received = received.reindex(columns=["rebate", "commission"]).rename(

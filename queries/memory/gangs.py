@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import pandas as pd
-
 from casegraph.graphs.model import RELATIONSHIPS, login_actors
 from casegraph.loaders.case import Case
 from casegraph.loaders.read import local_dates, split_ids
 
+from ..columnar import duckdb_connection, is_in
 from ..communities import entity_nodes, graph_of_edges, identifier_links, login_uses
 from ..rules import WEIGHTS
 from .figures import known_gang_platforms
@@ -39,7 +39,8 @@ def client_side(case: Case) -> tuple[set[str], set[str]]:
     staff = set(case["agents"]["person_id"].dropna()) | set(case["memberships"]["person_id"].dropna())
     client_persons = clients - staff
     accounts = case["accounts"]
-    client_accounts = accounts["client_id"].notna() | accounts["holder_person_id"].isin(client_persons)
+    client_accounts = (accounts["client_id"].notna().to_numpy()
+                       | is_in(accounts["holder_person_id"], list(client_persons)))
     return client_persons, set(accounts.loc[client_accounts, "account_id"])
 
 
@@ -62,7 +63,8 @@ def gang_edges(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
     frames = [pd.DataFrame({"u": e.left.to_numpy(), "v": e.right.to_numpy(), "w": e.weight.to_numpy()})
               for e in edges]
     table = pd.concat(frames, ignore_index=True).dropna(subset=["u", "v"])
-    table = table[(table["u"] != table["v"]) & ~table["u"].isin(excluded) & ~table["v"].isin(excluded)]
+    excluded = list(excluded)
+    table = table[(table["u"] != table["v"]).to_numpy() & ~is_in(table["u"], excluded) & ~is_in(table["v"], excluded)]
     low = table["u"].where(table["u"] < table["v"], table["v"])
     high = table["v"].where(table["u"] < table["v"], table["u"])
     summed = table["w"].groupby([low.rename("u"), high.rename("v")]).sum().rename("weight")
@@ -88,27 +90,39 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFram
     leaders = case["gangs"][["gang_id", "leader_person_id"]].merge(gang_platforms, on="gang_id")
     acting = agents.dropna(subset=["person_id"])
     stated = accounts[accounts["kind"].isin(["mother", "sub", "bank", "payment"])].dropna(subset=["platform_id"])
-    transfers = case["bank_transfers"][["txn_id", "from_account", "to_account"]]
-    linked = ledger.dropna(subset=["bank_txn_id"]).merge(transfers, left_on="bank_txn_id", right_on="txn_id")
-    # Deposits land in the platform's collection account; everything else leaves its accounts.
-    money_account = linked["to_account"].where(linked["kind"] == "deposit", linked["from_account"])
+    linked = client_money_accounts(ledger, case["bank_transfers"])
     parts = [
         ("Agent", agents["agent_id"], agents["platform_id"], "agent_platform"),
         ("Person", acting["person_id"], acting["platform_id"], "acts_as_agent"),
         ("License", licenses["license_id"], licenses["platform_id"], "license_platform"),
         ("Account", licenses["paid_from_account"], licenses["platform_id"], "paid_for_license"),
-        ("Account", money_account, linked["platform_id"], "client_money"),
+        ("Account", linked["account_id"], linked["platform_id"], "client_money", linked["n"]),
         ("Person", in_platform["person_id"], in_platform["org_id"], "role_in_platform"),
         ("Person", in_gang["person_id"], in_gang["platform_id"], "role_in_gang"),
         ("Person", leaders["leader_person_id"], leaders["platform_id"], "gang_leader"),
         ("Account", stated["account_id"], stated["platform_id"], "account_platform"),
     ]
-    frames = [pd.DataFrame({"node": _node(label, ids).to_numpy(), "platform_id": platform.to_numpy(), "fact": fact})
-              for label, ids, platform, fact in parts]
+    # Each part's rows are records, one each, but the client money comes counted per account.
+    frames = [pd.DataFrame({"node": _node(label, ids).to_numpy(), "platform_id": platform.to_numpy(), "fact": fact,
+                            "n": records[0].to_numpy() if records else 1})
+              for label, ids, platform, fact, *records in parts]
     table = pd.concat(frames, ignore_index=True).dropna(subset=["node", "platform_id"])
-    table = table[~table["node"].isin(excluded_nodes(case))]
-    counted = table.groupby(["node", "platform_id", "fact"]).size().rename("weight").reset_index()
+    table = table[~is_in(table["node"], list(excluded_nodes(case)))]
+    counted = table.groupby(["node", "platform_id", "fact"])["n"].sum().rename("weight").reset_index()
     return counted.astype({"weight": "int64"})
+
+
+def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame) -> pd.DataFrame:
+    """Through which account each platform's client money went: (platform_id, account_id, n
+    ledger entries), from the ledger entries whose ``bank_txn_id`` names a bank transfer.
+    Deposits land in the platform's collection account; everything else leaves its accounts."""
+    connection = duckdb_connection(ledger=ledger[["platform_id", "kind", "bank_txn_id"]],
+                                   transfers=transfers[["txn_id", "from_account", "to_account"]])
+    return connection.sql("""
+        SELECT l.platform_id, CASE WHEN l.kind = 'deposit' THEN t.to_account ELSE t.from_account END AS account_id,
+               count(*) AS n
+        FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
+        GROUP BY ALL""").df()
 
 
 # Relationships of the case graph (graphs/model.py) that are gang-graph edges as they are.
@@ -137,33 +151,40 @@ def _structural_edges(case: Case):
 
 
 def _money_edges(case: Case, ledger: pd.DataFrame):
+    # Each edge is one pair of nodes with its records counted (a pair with a missing end is no
+    # edge); the order of the rows does not matter, gang_edges sums and sorts them.
     transfers = case["bank_transfers"]
     # Which accounts a platform's client money and payouts went through (ledger -> bank txn).
-    linked = ledger.dropna(subset=["bank_txn_id"]).merge(
-        transfers[["txn_id", "from_account", "to_account"]], left_on="bank_txn_id", right_on="txn_id")
-    # Deposits land in the platform's collection account; everything else leaves its accounts.
-    platform_account = linked["to_account"].where(linked["kind"] == "deposit", linked["from_account"])
-    counts = pd.DataFrame({"platform": linked["platform_id"], "account": platform_account}).value_counts()
-    counts = counts.reset_index()
-    yield Edge("CLIENT_MONEY", _node("Platform", counts["platform"]), _node("Account", counts["account"]),
-               WEIGHTS["CLIENT_MONEY"] * np.log1p(counts["count"]))
+    counts = client_money_accounts(ledger, transfers).dropna()
+    yield Edge("CLIENT_MONEY", _node("Platform", counts["platform_id"]), _node("Account", counts["account_id"]),
+               WEIGHTS["CLIENT_MONEY"] * np.log1p(counts["n"]))
+    connection = duckdb_connection(
+        ledger=ledger[["kind", "beneficiary_agent_id", "bank_txn_id"]],
+        transfers=transfers[["txn_id", "from_account", "to_account"]],
+        trades=case["trades"][["account_id", "broker_ref"]], fills=case["broker_fills"][["broker_ref", "account_id"]],
+        accounts=case["accounts"][["account_id", "platform_id"]])
     # Rebates and commissions reach the agent person's own account.
-    paid = linked[linked["kind"].isin(["rebate", "commission"])]
-    payee = pd.DataFrame({"agent": paid["beneficiary_agent_id"], "account": paid["to_account"]}).value_counts()
-    payee = payee.reset_index()
+    payee = connection.sql("""
+        SELECT l.beneficiary_agent_id AS agent, t.to_account AS account, count(*) AS n
+        FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
+        WHERE l.kind IN ('rebate', 'commission') AND l.beneficiary_agent_id IS NOT NULL AND t.to_account IS NOT NULL
+        GROUP BY ALL""").df()
     yield Edge("CLIENT_MONEY", _node("Agent", payee["agent"]), _node("Account", payee["account"]),
-               WEIGHTS["CLIENT_MONEY"] * np.log1p(payee["count"]))
+               WEIGHTS["CLIENT_MONEY"] * np.log1p(payee["n"]))
     # Broker accounts that filled the platform's orders (the only link of a sub-account).
-    trades, fills = case["trades"].dropna(subset=["broker_ref"]), case["broker_fills"]
-    platform_of_account = case["accounts"].dropna(subset=["platform_id"]).set_index("account_id")["platform_id"]
-    routed = trades.assign(platform=trades["account_id"].map(platform_of_account)).merge(
-        fills[["broker_ref", "account_id"]].rename(columns={"account_id": "broker_account"}), on="broker_ref")
-    routes = routed[["platform", "broker_account"]].value_counts().reset_index()
+    routes = connection.sql("""
+        SELECT a.platform_id AS platform, f.account_id AS broker_account, count(*) AS n
+        FROM trades AS t JOIN accounts AS a ON t.account_id = a.account_id
+        JOIN fills AS f ON t.broker_ref = f.broker_ref
+        WHERE a.platform_id IS NOT NULL AND f.account_id IS NOT NULL
+        GROUP BY ALL""").df()
     yield Edge("ROUTED", _node("Platform", routes["platform"]), _node("Account", routes["broker_account"]),
-               WEIGHTS["ROUTED"] * np.log1p(routes["count"]))
-    flows = transfers[["from_account", "to_account"]].value_counts().reset_index()
+               WEIGHTS["ROUTED"] * np.log1p(routes["n"]))
+    flows = connection.sql("""
+        SELECT from_account, to_account, count(*) AS n FROM transfers
+        WHERE from_account IS NOT NULL AND to_account IS NOT NULL GROUP BY ALL""").df()
     yield Edge("TRANSFER", _node("Account", flows["from_account"]), _node("Account", flows["to_account"]),
-               WEIGHTS["TRANSFER"] * np.log1p(flows["count"]))
+               WEIGHTS["TRANSFER"] * np.log1p(flows["n"]))
 
 
 def _login_edges(case: Case):

@@ -20,8 +20,14 @@ import uuid
 import pandas as pd
 
 from ..evidence import evidence_text, identifier_links, sync_links
-from ..rules import (BROKER_SIDE_KINDS, DAY_US, IDENTIFIER_USE_COLUMNS, MAX_FUNDED_ACCOUNTS, SYNC_WINDOW_MS,
-                     finish_groups)
+from ..rules import (
+    BROKER_SIDE_KINDS,
+    DAY_US,
+    IDENTIFIER_USE_COLUMNS,
+    MAX_FUNDED_ACCOUNTS,
+    SYNC_WINDOW_MS,
+    finish_groups,
+)
 from .runner import CypherRunner, parameter_rows
 
 # -- evidence ------------------------------------------------------------------------------------

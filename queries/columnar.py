@@ -1,0 +1,77 @@
+"""The columnar core's plumbing, shared by every step in memory: DuckDB for the joins and
+group-bys (SQL that runs elsewhere too), Arrow for lookups of ids.
+
+pandas' own lookups of Arrow strings (``isin``, ``map``) build Python objects per value;
+Arrow's ``is_in`` and ``index_in`` do not (554 k values against 21 k ids: 0.55 s and 0.63 s
+in pandas, 0.06 s in Arrow).
+
+>>> is_in(pd.Series(["A", "B", None]), ["B"]).tolist()
+[False, True, False]
+"""
+
+from __future__ import annotations
+
+import functools
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def duckdb_connection(**frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that sees the given frames as tables by name.
+
+    >>> duckdb_connection(t=pd.DataFrame({"x": [1, 2]})).sql("SELECT sum(x) AS s FROM t").fetchall()
+    [(3,)]
+    """
+    connection = _database().cursor()  # a connection of its own: its frames and views are its own
+    for name, frame in frames.items():
+        connection.register(name, frame)
+    return connection
+
+
+
+@functools.cache
+def _database() -> duckdb.DuckDBPyConnection:
+    """The process's in-memory DuckDB database (opening one costs ~70 ms; a cursor ~10 ms)."""
+    return duckdb.connect()
+
+
+
+def is_in(values, ids) -> np.ndarray:
+    """A boolean array: is each value one of ``ids``? (Arrow's ``is_in``: pandas' ``isin`` on
+    Arrow strings builds the lookup set value by value in Python, 10x slower at seed scale.)
+
+    >>> is_in(pd.Series(["A", None, "C"]), ["C", None]).tolist()
+    [False, False, True]
+    """
+    values = pa.array(values, from_pandas=True)
+    if pa.types.is_null(values.type):  # nothing but missing values
+        return np.zeros(len(values), dtype=bool)
+    value_set = pc.unique(pc.drop_null(pa.array(ids, from_pandas=True)))
+    if values.type != value_set.type:
+        value_set = value_set.cast(values.type)
+    return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
+
+
+
+def lookup(values, mapping: pd.Series) -> pd.Series:
+    """``values.map(mapping)`` (a mapping with a unique index) by Arrow's ``index_in``: pandas'
+    map of Arrow strings looks the keys up several times slower.
+
+    >>> lookup(pd.Series(["B", "X", None]), pd.Series([1, 2], index=["A", "B"])).tolist()
+    [2.0, nan, nan]
+    """
+    values_arrow = pa.array(values, from_pandas=True)
+    if pa.types.is_null(values_arrow.type) or not len(mapping):
+        positions = np.full(len(values_arrow), -1)
+    else:
+        keys = pa.array(mapping.index, from_pandas=True)
+        if keys.type != values_arrow.type:
+            keys = keys.cast(values_arrow.type)
+        positions = pc.index_in(values_arrow, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False)
+    taken = mapping.array.take(positions, allow_fill=True)
+    return pd.Series(taken, index=values.index if isinstance(values, pd.Series) else None,
+                     name=values.name if isinstance(values, pd.Series) else None)
