@@ -14,14 +14,15 @@ import pandas as pd
 import pytest
 from casebuilder import minimal_case, write_case
 
-from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.queries.account_groups import (GROUP_COLUMNS, account_groups, broker_fills, broker_side_accounts,
                                               counted_pairs, identifier_links, sync_fill_pairs, sync_links)
 from casegraph.queries.chance import expected_visits, poisson_upper_tail
 
-CASES = [pytest.param(("tiny", 7), id="tiny-7"), pytest.param(("tiny", 1), id="tiny-1"),
-         pytest.param(("small", 7), id="small-7"),
+# Each case's tests share its groups: pytest-xdist (--dist loadgroup) runs them in one worker.
+CASES = [pytest.param(("tiny", 7), id="tiny-7", marks=pytest.mark.xdist_group("account-groups-tiny-7")),
+         pytest.param(("tiny", 1), id="tiny-1", marks=pytest.mark.xdist_group("account-groups-tiny-1")),
+         pytest.param(("small", 7), id="small-7", marks=pytest.mark.xdist_group("account-groups-small-7")),
          pytest.param(("seed", 7), id="seed-7", marks=pytest.mark.slow)]
 
 
@@ -63,10 +64,8 @@ def read_csv(path: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module", params=CASES)
-def generated(request, tmp_path_factory):
-    scale, seed = request.param
-    folder = tmp_path_factory.mktemp(f"{scale}-{seed}") / "case"
-    generate_case(folder, scale=scale, seed=seed)
+def generated(request, generated_case):
+    folder = generated_case(*request.param).folder
     return folder, account_groups(load_case(folder))
 
 

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from casegraph.generator import VARIANTS, generate_case
-from casegraph.loaders.case import load_case
-from casegraph.queries.memory_engine import analyze_case
+from casegraph.generator import VARIANTS
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from discovery import TARGETS, discovery_scores  # noqa: E402
@@ -28,17 +26,16 @@ N_GANGS = 34
 # default case at seed scale is tests/test_gangs.py's.
 SEED_SCALE_VARIANTS = ("agents_offline", "agents_only_in_agents_csv", "no_logins", "deep_wide_trees",
                        "multi_platform_gangs", "role_holders_no_agent", "noisy")
-CASES = [pytest.param((variant, "small", 11), id=f"{variant}-small") for variant in ("default", *VARIANTS)] + [
+# Each case's tests share one analysis: pytest-xdist (--dist loadgroup) runs them in one worker.
+CASES = [pytest.param((variant, "small", 11), id=f"{variant}-small", marks=pytest.mark.xdist_group(f"{variant}-small"))
+         for variant in ("default", *VARIANTS)] + [
     pytest.param((variant, "seed", 7), id=f"{variant}-seed", marks=pytest.mark.slow) for variant in SEED_SCALE_VARIANTS]
 
 
 @pytest.fixture(scope="module", params=CASES)
-def scores(request, tmp_path_factory) -> dict[str, object]:
+def scores(request, analysed_case) -> dict[str, object]:
     variant, scale, seed = request.param
-    folder = tmp_path_factory.mktemp(f"{variant}-{scale}")
-    generate_case(folder, scale=scale, seed=seed, variants=[] if variant == "default" else [variant])
-    case = load_case(folder)
-    return discovery_scores(case, analyze_case(case))
+    return discovery_scores(*analysed_case(scale, seed, () if variant == "default" else (variant,)))
 
 
 # Known misses at seed scale (reachable ARI 0.960 and 0.964, every gang still found with its

@@ -10,16 +10,13 @@ import pandas as pd
 import pytest
 from casebuilder import minimal_case, write_case
 
-from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.queries.memory_engine import analyze_case
 
 
 @pytest.fixture(scope="module")
-def small_case(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gang-facts") / "case"
-    generate_case(folder, scale="small", seed=4)
-    return folder
+def small_case(generated_case):
+    return generated_case("small", 4).folder
 
 
 def _members(tables) -> pd.Series:
@@ -27,6 +24,7 @@ def _members(tables) -> pd.Series:
     return frame.set_index(frame["entity_type"] + ":" + frame["entity_id"])["gang_id"]
 
 
+@pytest.mark.xdist_group("small-4")  # shares the case and its analysis with tests/test_gangs.py
 def test_agents_and_their_persons_join_their_platforms_gang_without_any_login(small_case, tmp_path):
     """The independently written case: agents who never log in from the staff's devices were
     cut off with their sub-agents and dropped. Without logins.csv at all, every agent and
@@ -50,11 +48,12 @@ def test_agents_and_their_persons_join_their_platforms_gang_without_any_login(sm
     assert basis[agents["agent_id"]].str.contains("agent_platform").all()
 
 
-def test_unrelated_rows_do_not_change_any_gang(small_case, tmp_path):
+@pytest.mark.xdist_group("small-4")
+def test_unrelated_rows_do_not_change_any_gang(small_case, analysed_case, tmp_path):
     """Two investigators whose exports differ by rows that touch no gang get the same gangs."""
     folder = tmp_path / "case"
     shutil.copytree(small_case, folder)
-    base = analyze_case(load_case(folder))
+    _, base = analysed_case("small", 4)  # the case as generated, before the rows are added
     with open(folder / "accounts.csv", "a", encoding="utf-8") as handle:
         handle.write("\n".join(f"ZZX{i},bank,,,,,某银行," for i in range(1, 4)) + "\n")
     header = (folder / "bank_transfers.csv").read_text(encoding="utf-8").splitlines()[0].split(",")

@@ -17,7 +17,6 @@ import pytest
 from casebuilder import CASE_YAML, minimal_case, write_case
 
 from casegraph.cli import main
-from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case, read_case
 from casegraph.loaders.fx import ledger_in_cny
 from casegraph.money import MAX_FEN, MAX_TOTAL_FEN, MoneyError, convert_fen, format_fen
@@ -41,10 +40,8 @@ def append(path: Path, text: str, encoding: str = "utf-8") -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny_case(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("tiny")
-    generate_case(out, "tiny", seed=3)
-    return out
+def tiny_case(generated_case) -> Path:
+    return generated_case("tiny", 3).folder
 
 
 @pytest.fixture
