@@ -15,8 +15,16 @@ import pytest
 from casebuilder import minimal_case, write_case
 
 from casegraph.loaders.case import load_case
-from casegraph.queries.account_groups import (GROUP_COLUMNS, account_groups, broker_fills, broker_side_accounts,
-                                              counted_pairs, identifier_links, sync_fill_pairs, sync_links)
+from casegraph.queries.account_groups import (
+    GROUP_COLUMNS,
+    account_groups,
+    broker_fills,
+    broker_side_accounts,
+    counted_pairs,
+    identifier_links,
+    sync_fill_pairs,
+    sync_links,
+)
 from casegraph.queries.chance import expected_visits, poisson_upper_tail
 
 # Each case's tests share its groups: pytest-xdist (--dist loadgroup) runs them in one worker.

@@ -81,8 +81,8 @@ def _case_with_outsiders(tmp_path):
             rows["persons"].append({"person_id": person, "name": f"{ring}某{i}", "province": "湖北省"})
             rows["accounts"].append({"account_id": account, "kind": "bank", "holder_person_id": person})
             for day in range(1, 29):  # daily: beyond what chance gives a shared device in so small a case
-                rows["logins"].append({"ts": f"2019-06-{day:02d}T09:00:00", "actor_id": person, "ip": f"10.9.{ord(ring)}.1",
-                                       "device_id": device, "ip_province": "湖北省"})
+                rows["logins"].append({"ts": f"2019-06-{day:02d}T09:00:00", "actor_id": person,
+                                       "ip": f"10.9.{ord(ring)}.1", "device_id": device, "ip_province": "湖北省"})
     rows["bank_transfers"].append({"txn_id": "TXR", "ts": "2019-06-01T12:00:00", "from_account": "BG1",
                                    "to_account": "BR0", "amount": "1000"})
     return write_case(tmp_path / "case", rows)

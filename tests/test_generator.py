@@ -523,7 +523,7 @@ def test_account_groups_leave_evidence(case):
             if f["account_id"] in members and f["counterparty_account_id"] in members:
                 pairs[f["broker_ref"]].append(f)
         assert len(pairs) >= 5, "self-trades"
-        for ref, pair in pairs.items():
+        for pair in pairs.values():
             assert sorted(f["side"] for f in pair) == ["B", "S"] and pair[0]["qty"] == pair[1]["qty"]
         funded = {t["to_account"] for t in case.rows("bank_transfers")
                   if t["from_account"] in banks_of[controller[g]]}

@@ -27,8 +27,13 @@ from casegraph.cli import main
 from casegraph.outputs import MARKER, OutputRefused, atomic_file, atomic_folder, csv_cells
 from casegraph.queries import memory_engine
 from casegraph.queries.quality import TruthUnusable, quality_table
-from casegraph.queries.referrals import (MAX_STEM_BYTES, RESERVED_STEMS, mask_identifiers, packet_file_stems,
-                                         write_referrals)
+from casegraph.queries.referrals import (
+    MAX_STEM_BYTES,
+    RESERVED_STEMS,
+    mask_identifiers,
+    packet_file_stems,
+    write_referrals,
+)
 from casegraph.redaction import redact_text, redact_uri
 from casegraph.server import Neo4jUnavailable
 

@@ -19,9 +19,17 @@ from casegraph.cli import main, print_summary
 from casegraph.loaders.case import load_case
 from casegraph.outputs import MARKER
 from casegraph.queries.memory_engine import analyze_case
-from casegraph.queries.referrals import (CSV_COLUMNS, SECTION_COLUMNS, SECTIONS, UnknownProvince, file_stem,
-                                         gang_section, mask_identifiers, referral_packets,
-                                         write_referrals)
+from casegraph.queries.referrals import (
+    CSV_COLUMNS,
+    SECTION_COLUMNS,
+    SECTIONS,
+    UnknownProvince,
+    file_stem,
+    gang_section,
+    mask_identifiers,
+    referral_packets,
+    write_referrals,
+)
 
 # The tests of the generated case share one analysis: pytest-xdist (--dist loadgroup) runs this
 # module in one worker.

@@ -8,7 +8,6 @@ import pytest
 
 from casegraph.cli import main
 
-
 # The tests share one analysis: pytest-xdist (--dist loadgroup) runs them in one worker.
 pytestmark = pytest.mark.xdist_group("truth")
 

@@ -13,11 +13,21 @@ from test_fake_trades import with_a_big_client
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.neo4j import load_into_neo4j
-from casegraph.queries.account_groups import (account_groups, broker_fills, broker_side_accounts, evidence_links,
-                                              funding_transfers, sync_fill_pairs)
+from casegraph.queries.account_groups import (
+    account_groups,
+    broker_fills,
+    broker_side_accounts,
+    evidence_links,
+    funding_transfers,
+    sync_fill_pairs,
+)
 from casegraph.queries.fake_trades import fake_trades, platform_fraud
-from casegraph.queries.neo4j_groups import (account_groups_neo4j, evidence_links_neo4j, fake_trades_neo4j,
-                                            platform_fraud_neo4j)
+from casegraph.queries.neo4j_groups import (
+    account_groups_neo4j,
+    evidence_links_neo4j,
+    fake_trades_neo4j,
+    platform_fraud_neo4j,
+)
 
 
 def hand_case() -> dict[str, list[dict]]:
