@@ -2,9 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The fast tier: every test but the seed-scale (slow) and Neo4j ones, on every core. Tests that
-# share one generated case's analysis carry an xdist_group mark and run in one worker.
-FAST_TIER := -m "not slow and not neo4j" -n auto --dist loadgroup
+# The fast tier: every test but the seed-scale (slow) and Neo4j ones, on every core; each test
+# module runs in one worker (--dist loadscope), so a module's fixtures are built once.
+FAST_TIER := -m "not slow and not neo4j" -n auto --dist loadscope
 
 .PHONY: install demo lint test test-fast neo4j-start neo4j-stop
 

@@ -27,10 +27,8 @@ from casegraph.queries.account_groups import (
 )
 from casegraph.queries.chance import expected_visits, poisson_upper_tail
 
-# Each case's tests share its groups: pytest-xdist (--dist loadgroup) runs them in one worker.
-CASES = [pytest.param(("tiny", 7), id="tiny-7", marks=pytest.mark.xdist_group("account-groups-tiny-7")),
-         pytest.param(("tiny", 1), id="tiny-1", marks=pytest.mark.xdist_group("account-groups-tiny-1")),
-         pytest.param(("small", 7), id="small-7", marks=pytest.mark.xdist_group("account-groups-small-7")),
+CASES = [pytest.param(("tiny", 7), id="tiny-7"), pytest.param(("tiny", 1), id="tiny-1"),
+         pytest.param(("small", 7), id="small-7"),
          pytest.param(("seed", 7), id="seed-7", marks=pytest.mark.slow)]
 
 

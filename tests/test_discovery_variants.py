@@ -26,9 +26,7 @@ N_GANGS = 34
 # default case at seed scale is tests/test_gangs.py's.
 SEED_SCALE_VARIANTS = ("agents_offline", "agents_only_in_agents_csv", "no_logins", "deep_wide_trees",
                        "multi_platform_gangs", "role_holders_no_agent", "noisy")
-# Each case's tests share one analysis: pytest-xdist (--dist loadgroup) runs them in one worker.
-CASES = [pytest.param((variant, "small", 11), id=f"{variant}-small", marks=pytest.mark.xdist_group(f"{variant}-small"))
-         for variant in ("default", *VARIANTS)] + [
+CASES = [pytest.param((variant, "small", 11), id=f"{variant}-small") for variant in ("default", *VARIANTS)] + [
     pytest.param((variant, "seed", 7), id=f"{variant}-seed", marks=pytest.mark.slow) for variant in SEED_SCALE_VARIANTS]
 
 

@@ -13,9 +13,7 @@ from test_account_groups import read_csv, shuffled_copy
 from casegraph.loaders.case import load_case
 from casegraph.queries.fake_trades import FAKE_COLUMNS, FRAUD_COLUMNS, fake_trades, platform_fraud
 
-# Each case's tests share its findings: pytest-xdist (--dist loadgroup) runs them in one worker.
-CASES = [pytest.param(("tiny", 7), id="tiny-7", marks=pytest.mark.xdist_group("fake-trades-tiny-7")),
-         pytest.param(("small", 7), id="small-7", marks=pytest.mark.xdist_group("fake-trades-small-7")),
+CASES = [pytest.param(("tiny", 7), id="tiny-7"), pytest.param(("small", 7), id="small-7"),
          pytest.param(("seed", 7), id="seed-7", marks=pytest.mark.slow)]
 
 

@@ -24,7 +24,6 @@ def _members(tables) -> pd.Series:
     return frame.set_index(frame["entity_type"] + ":" + frame["entity_id"])["gang_id"]
 
 
-@pytest.mark.xdist_group("small-4")  # shares the case and its analysis with tests/test_gangs.py
 def test_agents_and_their_persons_join_their_platforms_gang_without_any_login(small_case, tmp_path):
     """The independently written case: agents who never log in from the staff's devices were
     cut off with their sub-agents and dropped. Without logins.csv at all, every agent and
@@ -48,7 +47,6 @@ def test_agents_and_their_persons_join_their_platforms_gang_without_any_login(sm
     assert basis[agents["agent_id"]].str.contains("agent_platform").all()
 
 
-@pytest.mark.xdist_group("small-4")
 def test_unrelated_rows_do_not_change_any_gang(small_case, analysed_case, tmp_path):
     """Two investigators whose exports differ by rows that touch no gang get the same gangs."""
     folder = tmp_path / "case"

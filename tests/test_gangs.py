@@ -12,10 +12,6 @@ from casegraph.loaders.case import load_case
 from casegraph.queries.memory_engine import analyze_case
 from casegraph.queries.quality import grouping_scores, quality_table
 
-# The fast tests share one analysis of the small case (seed 4) with tests/test_gang_facts.py:
-# pytest-xdist (--dist loadgroup) runs them in one worker.
-pytestmark = pytest.mark.xdist_group("small-4")
-
 
 def scores_of(case, tables) -> dict:
     quality = quality_table(case.path, tables["communities"], tables["gangs"].set_index("gang_id"), None)

@@ -31,10 +31,6 @@ from casegraph.queries.referrals import (
     write_referrals,
 )
 
-# The tests of the generated case share one analysis: pytest-xdist (--dist loadgroup) runs this
-# module in one worker.
-pytestmark = pytest.mark.xdist_group("referrals")
-
 SCRIPT_NAME = "<script>alert('廖')</script>廖凯"
 RAW_ID_NUMBER, RAW_PHONE = "310101199001011234", "13812345678"
 

@@ -8,9 +8,6 @@ import pytest
 
 from casegraph.cli import main
 
-# The tests share one analysis: pytest-xdist (--dist loadgroup) runs them in one worker.
-pytestmark = pytest.mark.xdist_group("truth")
-
 
 @pytest.fixture(scope="module", params=[pytest.param("small", id="small"),
                                         pytest.param("seed", id="seed", marks=pytest.mark.slow)])
