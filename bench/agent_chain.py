@@ -27,8 +27,8 @@ from chain_case import chain_case  # noqa: E402
 from casegraph.loaders.case import load_case  # noqa: E402
 from casegraph.loaders.fx import ledger_in_cny  # noqa: E402
 from casegraph.queries import communities  # noqa: E402
-from casegraph.queries.memory import figures, gangs  # noqa: E402
 from casegraph.queries.income import income_table  # noqa: E402
+from casegraph.queries.memory import figures, gangs  # noqa: E402
 from casegraph.thresholds import ThresholdRules  # noqa: E402
 
 

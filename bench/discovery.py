@@ -31,9 +31,9 @@ import pandas as pd
 
 from casegraph.generator import VARIANTS, generate_case
 from casegraph.loaders.case import Case, load_case
-from casegraph.queries.memory.engine import analyze_case
 from casegraph.queries.communities import entity_nodes, graph_of_edges
 from casegraph.queries.memory import gangs
+from casegraph.queries.memory.engine import analyze_case
 from casegraph.queries.quality import grouping_scores, quality_table
 
 sys.path.insert(0, str(Path(__file__).parent))

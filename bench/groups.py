@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -27,8 +28,8 @@ import pandas as pd
 from casegraph.generator import generate_case
 from casegraph.loaders.case import Case, load_case
 from casegraph.queries.memory.account_groups import account_groups
-from casegraph.queries.quality import grouping_scores
 from casegraph.queries.memory.fake_trades import fake_trades, platform_fraud
+from casegraph.queries.quality import grouping_scores
 
 
 def timed(work):
@@ -102,8 +103,8 @@ def neo4j_run(case: Case, frames: dict[str, pd.DataFrame], skip_load: bool) -> N
                            ("fraud", fake_trades.platform_fraud)):
             if name not in frames:
                 continue
-            timed(lambda: work(runner))  # first run: Cypher planning and a cold page cache
-            frame, seconds = timed(lambda: work(runner))
+            timed(partial(work, runner))  # first run: Cypher planning and a cold page cache
+            frame, seconds = timed(partial(work, runner))
             same = frame.equals(frames[name]) and (frame.dtypes == frames[name].dtypes).all()
             print(f"  neo4j {work.__name__}: {seconds:.2f} s (warm); same frame as memory: {same}")
 

@@ -36,9 +36,10 @@ def full_load(driver, case, batch_size: int) -> loader.LoadReport:
     clear(driver)
     report = loader.load_into_neo4j(
         driver, case, batch_size=batch_size,
-        on_table=lambda t: print(f"  {t.name:<16} {t.rows:>9,} rows {t.seconds:8.2f} s {t.rows_per_second:>10,.0f} rows/s",
-                                 flush=True))
-    print(f"  {'total':<16} {report.rows:>9,} rows {report.seconds:8.2f} s {report.rows / report.seconds:>10,.0f} rows/s")
+        on_table=lambda t: print(f"  {t.name:<16} {t.rows:>9,} rows {t.seconds:8.2f} s "
+                                 f"{t.rows_per_second:>10,.0f} rows/s", flush=True))
+    print(f"  {'total':<16} {report.rows:>9,} rows {report.seconds:8.2f} s "
+          f"{report.rows / report.seconds:>10,.0f} rows/s")
     return report
 
 
@@ -94,7 +95,7 @@ def main() -> None:
     with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
         print(f"full load, batch size {args.batch_size}:")
         report = full_load(driver, case, args.batch_size)
-        print(f"re-load of the same case (idempotent MERGE over existing data):")
+        print("re-load of the same case (idempotent MERGE over existing data):")
         started = time.perf_counter()
         loader.load_into_neo4j(driver, case, batch_size=args.batch_size)
         print(f"  {time.perf_counter() - started:.1f} s")

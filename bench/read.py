@@ -54,7 +54,8 @@ def main() -> None:
             casegraph_seconds, valid_rows = timed(casegraph_read, case)
             if valid_rows < 0:
                 print(f"{case}: NOT VALID (read_case found problems)")
-            print(f"round {round_} {case}: pyarrow {arrow_seconds:.2f} s, casegraph validate {casegraph_seconds:.2f} s, "
+            print(f"round {round_} {case}: pyarrow {arrow_seconds:.2f} s, "
+                  f"casegraph validate {casegraph_seconds:.2f} s, "
                   f"ratio {casegraph_seconds / arrow_seconds:.2f}", flush=True)
             best[case]["pyarrow"] = min(best[case]["pyarrow"], arrow_seconds)
             best[case]["casegraph"] = min(best[case]["casegraph"], casegraph_seconds)

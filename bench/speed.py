@@ -93,7 +93,8 @@ def main() -> None:
     print(header)
     for name, case in cases:
         r = measure(name, case, args.runs)
-        print(f"{r['case']:<8}{r['rows']:>12,}{r['floor']:>9.2f}{r['validate']:>12.2f}{r['validate'] / r['floor']:>8.1f}"
+        print(f"{r['case']:<8}{r['rows']:>12,}{r['floor']:>9.2f}"
+              f"{r['validate']:>12.2f}{r['validate'] / r['floor']:>8.1f}"
               f"{r['analyze']:>11.2f}{r['analyze'] / r['floor']:>8.1f}{r['analyze'] / r['rows'] * 1e6:>10.2f}"
               f"{r['analyze_gib']:>10.2f}", flush=True)
 

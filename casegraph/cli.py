@@ -20,7 +20,6 @@ from rich.table import Table as RichTable
 from casegraph.generator.variants import DROPPABLE, VARIANTS
 from casegraph.progress import Progress
 
-
 app = typer.Typer(help="Graph analytics for account-group and agent networks in illegal futures cases.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 # Piped output (logs, CI) gets room for the summary tables; a terminal keeps its own width.

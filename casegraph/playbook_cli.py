@@ -102,7 +102,8 @@ def list_playbooks(
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
 ) -> None:
     """The playbooks, with their parameters (name:type; ? = optional)."""
-    from casegraph.queries.playbooks import catalogue, search as find
+    from casegraph.queries.playbooks import catalogue
+    from casegraph.queries.playbooks import search as find
 
     _print(catalogue(find(search, category)), output, "casegraph playbooks")
 
@@ -133,7 +134,8 @@ def run(
     import neo4j
 
     from casegraph.cli import _neo4j_driver, _settings
-    from casegraph.queries.playbooks import PlaybookError, playbook, run as run_playbook
+    from casegraph.queries.playbooks import PlaybookError, playbook
+    from casegraph.queries.playbooks import run as run_playbook
 
     values = _parameters(param)
     try:

@@ -50,7 +50,7 @@ class ThresholdRules:
     multiple: Decimal = Decimal(DEFAULT_MULTIPLE)
 
     @classmethod
-    def from_config(cls, thresholds) -> "ThresholdRules":
+    def from_config(cls, thresholds) -> ThresholdRules:
         """From ``case.yaml``'s ``thresholds`` (a dict or :class:`casegraph.config.Thresholds`).
 
         A dict is checked like case.yaml's own; a bad setting raises :class:`ThresholdError`.

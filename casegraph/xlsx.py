@@ -10,7 +10,8 @@ widths. Missing values are left out (empty cells). One deliberate difference: Xl
 copies text that starts with ``<r>`` and ends with ``</r>`` into the file as rich-text XML
 unescaped; here every text is escaped.
 
->>> write_xlsx(Path("packet.xlsx"), [Sheet("gangs", frame, widths=[10, 20], money=frozenset({"deposits"}))])  # doctest: +SKIP
+>>> sheet = Sheet("gangs", frame, widths=[10, 20], money=frozenset({"deposits"}))   # doctest: +SKIP
+>>> write_xlsx(Path("packet.xlsx"), [sheet])                                        # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ HEADER_STYLE, MONEY_STYLE = 1, 2
 DIGIT_PIXELS, PADDING_PIXELS = 7, 5
 
 # Python's ``\s`` (what XlsxWriter tests for leading or trailing blanks), as an RE2 class.
-_BLANK = r"[\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_BLANK = (r"[\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
+          r"\x{205f}\x{3000}]")
 _CONTROL = [chr(c) for c in (*range(0x09), *range(0x0B, 0x20))]
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

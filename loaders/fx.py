@@ -10,8 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from casegraph.money import (MAX_FEN, MAX_TOTAL_FEN, RATE_SCALE, convert_fen, convert_fen_bounded, first_over_total,
-                             format_fen)
+from casegraph.money import (
+    MAX_FEN,
+    MAX_TOTAL_FEN,
+    RATE_SCALE,
+    convert_fen,
+    convert_fen_bounded,
+    first_over_total,
+    format_fen,
+)
 
 from .problems import Problem
 from .read import RawTable, local_dates, report

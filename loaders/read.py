@@ -21,8 +21,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from casegraph.money import (MAX_RATE_INTEGER_DIGITS, MONEY_PATTERN, MONEY_SHAPE_PATTERN, RATE_PATTERN,
-                             RATE_TOO_LARGE_PATTERN, fen_series, rate_series, too_large_message)
+from casegraph.money import (
+    MAX_RATE_INTEGER_DIGITS,
+    MONEY_PATTERN,
+    MONEY_SHAPE_PATTERN,
+    RATE_PATTERN,
+    RATE_TOO_LARGE_PATTERN,
+    fen_series,
+    rate_series,
+    too_large_message,
+)
 
 from .columnar import arrow_text, read_well_formed, trimmed_or_missing
 from .encoding import decode_file

@@ -302,7 +302,8 @@ def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     gang_of = members.drop_duplicates("entity_id").set_index("entity_id")["gang_id"]
     votes = votes.assign(gang_id=lookup(votes["entity_id"], gang_of).to_numpy()).dropna(subset=["gang_id"])
     counts = votes.groupby(["gang_id", "province"]).size().rename("votes").reset_index()
-    winner = counts.sort_values(["gang_id", "votes", "province"], ascending=[True, False, True]).drop_duplicates("gang_id")
+    winner = counts.sort_values(["gang_id", "votes", "province"], ascending=[True, False, True]).drop_duplicates(
+        "gang_id")
     # Evidence: per source (by name), its provinces by votes (ties by name), e.g.
     # "logins 浙江:5 江苏:1; persons 浙江:3".
     by_source = votes.groupby(["gang_id", "source", "province"]).size().rename("n").reset_index()
@@ -333,7 +334,7 @@ def gang_table(communities: pd.DataFrame, platforms: pd.DataFrame, known: pd.Dat
     table["platform_ids"] = gang_platforms.sort_values("platform_id").groupby("gang_id")["platform_id"].agg(";".join)
     # Members found by the communities; agents and clients are those of the gang's platforms.
     for column, entity_type in (("n_persons", "person"), ("n_bank_accounts", "bank_account")):
-        table[column] = (counts[entity_type] if entity_type in counts else 0)
+        table[column] = counts.get(entity_type, 0)
     sums = gang_platforms.merge(platforms.reset_index(), on="platform_id").groupby("gang_id")[
         [c for c in platforms.columns if c != "agent_depth"]].sum()
     table = table.join(sums)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import networkx as nx
 import pandas as pd
-from casegraph.loaders.case import Case
 
+from casegraph.loaders.case import Case
 from casegraph.money import format_fen
 
 from .memory.figures import known_gang_platforms
@@ -81,11 +81,13 @@ def chain_tree(case: Case, totals: pd.DataFrame, vendor_id: str | None = None, g
                  "figures": _figures(totals, vendor, ("license_income", "license_income_bank")), "licenses": []}
         for licence in rows.sort_values("license_id").itertuples():
             platform = licence.platform_id
-            roots = sorted(agents.loc[(agents["platform_id"] == platform) & agents["parent_agent_id"].isna(), "agent_id"])
+            at_top = (agents["platform_id"] == platform) & agents["parent_agent_id"].isna()
+            roots = sorted(agents.loc[at_top, "agent_id"])
             direct = case["clients"][(case["clients"]["platform_id"] == platform) & case["clients"]["agent_id"].isna()]
             entry["licenses"].append({
                 "license_id": licence.license_id, "sold_on": licence.sold_on.strftime("%Y-%m-%d"),
-                "price": format_fen(licence.price), "buyer_name": None if pd.isna(licence.buyer_name) else licence.buyer_name,
+                "price": format_fen(licence.price),
+                "buyer_name": None if pd.isna(licence.buyer_name) else licence.buyer_name,
                 "platform": {
                     "platform_id": platform, "name": platforms.loc[platform, "name"],
                     "domain": platforms.loc[platform, "domain"], "gang_id": gang_of.get(platform),

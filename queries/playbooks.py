@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 import pandas as pd
 import yaml
@@ -156,7 +156,7 @@ def playbook(name: str) -> Playbook:
     raise PlaybookError(f"no playbook named {name!r} (see `casegraph playbook list`)")
 
 
-def search(word: Optional[str] = None, category: Optional[str] = None) -> list[Playbook]:
+def search(word: str | None = None, category: str | None = None) -> list[Playbook]:
     """Playbooks whose id, name, title, descriptions or columns contain ``word`` (any case),
     in ``category`` when given."""
     found = []
@@ -179,7 +179,7 @@ def catalogue(books: list[Playbook]) -> pd.DataFrame:
     } for b in books], columns=["id", "name", "category", "version", "title", "params", "description_zh"])
 
 
-def run(driver, name: str, params: Optional[dict[str, Any]] = None, database: Optional[str] = None,
+def run(driver, name: str, params: dict[str, Any] | None = None, database: str | None = None,
         **values: Any) -> pd.DataFrame:
     """Run a playbook; its rows as a DataFrame with the header's columns.
 
@@ -194,7 +194,7 @@ def run(driver, name: str, params: Optional[dict[str, Any]] = None, database: Op
     return pd.DataFrame([record.values() for record in records], columns=book.header.columns)
 
 
-def write_browser_favourites(path: Path, books: Optional[list[Playbook]] = None) -> Path:
+def write_browser_favourites(path: Path, books: list[Playbook] | None = None) -> Path:
     """A zip of the playbooks, one folder per category, that Neo4j Browser imports in one
     step as saved favourites (Favorites → Import); each keeps its title as its name."""
     import zipfile

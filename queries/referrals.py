@@ -72,11 +72,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import ROLES
-
 from casegraph.money import format_fen, format_fen_arrow
 from casegraph.outputs import (
     csv_cells,
@@ -694,7 +694,8 @@ def _key_figures(sections: dict[str, pd.DataFrame]) -> str:
         for method in methods:
             if (gang.gang_id, method) in own.index:
                 row = own.loc[(gang.gang_id, method)]
-                cells.append(f'<td class="n {_esc(severity_level(_text(row["severity"])))}" title="{_esc(row["severity"])}">'
+                level = _esc(severity_level(_text(row["severity"])))
+                cells.append(f'<td class="n {level}" title="{_esc(row["severity"])}">'
                              f'{_money(row["amount"])}</td>')
             else:
                 cells.append("<td></td>")

@@ -25,14 +25,16 @@ thresholds:
 
 MINIMAL = {
     "vendors": [
-        {"vendor_id": "V1", "name": "上海某信息技术有限公司", "province": "上海市", "city": "上海", "bank_account_ids": "BV1"},
+        {"vendor_id": "V1", "name": "上海某信息技术有限公司", "province": "上海市", "city": "上海",
+         "bank_account_ids": "BV1"},
     ],
     "licenses": [
         {"license_id": "L1", "vendor_id": "V1", "platform_id": "P1", "sold_on": "2019-03-01", "price": "800000.00",
          "buyer_name": "王某", "paid_from_account": "BG1"},
     ],
     "platforms": [
-        {"platform_id": "P1", "vendor_id": "V1", "name": "环球期货", "domain": "hq-futures.example", "created_on": "2019-03-02"},
+        {"platform_id": "P1", "vendor_id": "V1", "name": "环球期货", "domain": "hq-futures.example",
+         "created_on": "2019-03-02"},
     ],
     "gangs": [
         {"gang_id": "G1", "name": "王某团伙", "province": "上海市", "platform_ids": "P1", "leader_person_id": "PER1",

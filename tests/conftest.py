@@ -1,5 +1,67 @@
+"""Shared fixtures: generated cases made once per test session and shared by the tests that
+only read them (with pytest-xdist, once per worker process).
+
+>>> def test_example(generated_case, analysed_case):                    # doctest: +SKIP
+...     folder = generated_case("small", 4).folder                       # the files, read only
+...     case, tables = analysed_case("small", 4)                         # load_case + analyze_case
+"""
+
+from __future__ import annotations
+
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+
+from casegraph.generator import generate_case
+from casegraph.loaders.case import load_case
+from casegraph.queries.memory_engine import analyze_case
 
 # Test helpers (casebuilder) live beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))
+
+# Analyses kept in memory for the whole session: a seed-scale one holds about a GiB, so those
+# are made again by each test that asks (as each test did before the cache).
+KEEP_ANALYSED = ("tiny", "small")
+
+
+@dataclass(frozen=True)
+class Generated:
+    folder: Path  # read only: copy it (shutil.copytree) to change anything
+    summary: dict  # what generate_case returned
+
+
+@pytest.fixture(scope="session")
+def generated_case(tmp_path_factory):
+    """``generated_case(scale, seed, variants=())``: the case ``generate_case`` writes, made on
+    first use and shared afterwards."""
+    made: dict[tuple, Generated] = {}
+
+    def generated(scale: str | int, seed: int, variants: tuple[str, ...] = ()) -> Generated:
+        key = (scale, seed, tuple(variants))
+        if key not in made:
+            folder = tmp_path_factory.mktemp("-".join(str(part) for part in (scale, seed, *variants))) / "case"
+            made[key] = Generated(folder, generate_case(folder, scale=scale, seed=seed, variants=list(variants)))
+        return made[key]
+
+    return generated
+
+
+@pytest.fixture(scope="session")
+def analysed_case(generated_case):
+    """``analysed_case(scale, seed, variants=())``: ``(case, tables)`` of the generated case, read
+    by ``load_case`` and analysed by the memory engine's ``analyze_case``. Shared: read only."""
+    kept: dict[tuple, tuple] = {}
+
+    def analysed(scale: str | int, seed: int, variants: tuple[str, ...] = ()) -> tuple:
+        key = (scale, seed, tuple(variants))
+        if key in kept:
+            return kept[key]
+        case = load_case(generated_case(scale, seed, variants).folder)
+        result = case, analyze_case(case)
+        if scale in KEEP_ANALYSED:
+            kept[key] = result
+        return result
+
+    return analysed

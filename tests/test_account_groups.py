@@ -14,12 +14,16 @@ import pandas as pd
 import pytest
 from casebuilder import minimal_case, write_case
 
-from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.queries.chance import expected_visits, poisson_upper_tail
 from casegraph.queries.evidence import identifier_links, sync_links
-from casegraph.queries.memory.account_groups import (account_groups, broker_fills, broker_side_accounts, counted_pairs,
-                                                     sync_fill_pairs)
+from casegraph.queries.memory.account_groups import (
+    account_groups,
+    broker_fills,
+    broker_side_accounts,
+    counted_pairs,
+    sync_fill_pairs,
+)
 from casegraph.queries.rules import GROUP_COLUMNS
 
 CASES = [pytest.param(("tiny", 7), id="tiny-7"), pytest.param(("tiny", 1), id="tiny-1"),
@@ -65,10 +69,8 @@ def read_csv(path: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module", params=CASES)
-def generated(request, tmp_path_factory):
-    scale, seed = request.param
-    folder = tmp_path_factory.mktemp(f"{scale}-{seed}") / "case"
-    generate_case(folder, scale=scale, seed=seed)
+def generated(request, generated_case):
+    folder = generated_case(*request.param).folder
     return folder, account_groups(load_case(folder))
 
 

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from casegraph.generator import VARIANTS, generate_case
-from casegraph.loaders.case import load_case
-from casegraph.queries.memory.engine import analyze_case
+from casegraph.generator import VARIANTS
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from discovery import TARGETS, discovery_scores  # noqa: E402
@@ -33,12 +31,9 @@ CASES = [pytest.param((variant, "small", 11), id=f"{variant}-small") for variant
 
 
 @pytest.fixture(scope="module", params=CASES)
-def scores(request, tmp_path_factory) -> dict[str, object]:
+def scores(request, analysed_case) -> dict[str, object]:
     variant, scale, seed = request.param
-    folder = tmp_path_factory.mktemp(f"{variant}-{scale}")
-    generate_case(folder, scale=scale, seed=seed, variants=[] if variant == "default" else [variant])
-    case = load_case(folder)
-    return discovery_scores(case, analyze_case(case))
+    return discovery_scores(*analysed_case(scale, seed, () if variant == "default" else (variant,)))
 
 
 # Known misses at seed scale (reachable ARI 0.960 and 0.964, every gang still found with its

@@ -10,7 +10,6 @@ import pytest
 from casebuilder import minimal_case, write_case
 from test_account_groups import read_csv, shuffled_copy
 
-from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.queries.memory.fake_trades import fake_trades, platform_fraud
 from casegraph.queries.rules import FAKE_COLUMNS, FRAUD_COLUMNS
@@ -20,10 +19,8 @@ CASES = [pytest.param(("tiny", 7), id="tiny-7"), pytest.param(("small", 7), id="
 
 
 @pytest.fixture(scope="module", params=CASES)
-def generated(request, tmp_path_factory):
-    scale, seed = request.param
-    folder = tmp_path_factory.mktemp(f"{scale}-{seed}") / "case"
-    generate_case(folder, scale=scale, seed=seed)
+def generated(request, generated_case):
+    folder = generated_case(*request.param).folder
     case = load_case(folder)
     fake = fake_trades(case)
     return folder, fake, platform_fraud(case, fake)

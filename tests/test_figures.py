@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from casebuilder import minimal_case, write_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,14 +21,20 @@ def row_of(totals: pd.DataFrame, node_id: str) -> pd.Series:
     return totals.set_index("node_id").loc[node_id]
 
 
-def test_net_deposit_of_the_zhejiang_case(tmp_path):
+@pytest.fixture(scope="module")
+def minimal_tables(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    """The minimal case analysed once for the tests that only read it."""
+    return analyse(tmp_path_factory.mktemp("minimal"), minimal_case())
+
+
+def test_net_deposit_of_the_zhejiang_case(minimal_tables):
     """(2017)浙10刑终926: 474,954 − 217,893.14 = 257,060.86."""
-    client = row_of(analyse(tmp_path, minimal_case())["totals"], "C1")
+    client = row_of(minimal_tables["totals"], "C1")
     assert (client["deposits"], client["withdrawals"], client["net_deposit"]) == (47495400, 21789314, 25706086)
 
 
-def test_client_figures_by_hand(tmp_path):
-    client = row_of(analyse(tmp_path, minimal_case())["totals"], "C1")
+def test_client_figures_by_hand(minimal_tables):
+    client = row_of(minimal_tables["totals"], "C1")
     assert client["fees"] == 100000 and client["trading_pnl"] == -500050
     assert client["client_loss"] == 100000 + 0 + 500050
     assert client["rebates_paid"] == 60000  # both rebates came from C1's fees
@@ -57,8 +64,8 @@ def test_fresh_money_orders_ties_by_entry_id(tmp_path):
     assert row_of(analyse(tmp_path, rows)["totals"], "C2")["fresh_money"] == 1000000
 
 
-def test_agent_own_and_subtree(tmp_path):
-    totals = analyse(tmp_path, minimal_case())["totals"]
+def test_agent_own_and_subtree(minimal_tables):
+    totals = minimal_tables["totals"]
     top, salesman = row_of(totals, "A1"), row_of(totals, "A2")
     assert top["own_deposits"] == 1000000 and top["subtree_deposits"] == 48495400
     assert salesman["own_deposits"] == salesman["subtree_deposits"] == 47495400
@@ -66,8 +73,8 @@ def test_agent_own_and_subtree(tmp_path):
     assert top["depth"] == 1 and salesman["depth"] == 2
 
 
-def test_platform_gang_vendor_chain(tmp_path):
-    tables = analyse(tmp_path, minimal_case())
+def test_platform_gang_vendor_chain(minimal_tables):
+    tables = minimal_tables
     totals = tables["totals"]
     assert row_of(totals, "P1")["deposits"] == row_of(totals, "G1")["deposits"] == 48495400
     vendor = row_of(totals, "V1")
@@ -77,9 +84,9 @@ def test_platform_gang_vendor_chain(tmp_path):
         "L1", "G1", "上海市", 2, 2)
 
 
-def test_person_own_net_withdrawal(tmp_path):
+def test_person_own_net_withdrawal(minimal_tables):
     """(2020)粤01刑终873: withdrawals − deposits on the person's own trading accounts."""
-    totals = analyse(tmp_path, minimal_case())["totals"]
+    totals = minimal_tables["totals"]
     assert row_of(totals, "PER3")["own_net_withdrawal"] == 21789314 - 47495400
 
 
@@ -92,10 +99,10 @@ def test_foreign_currency_converted_at_the_entry_date(tmp_path):
     assert client["deposits"] == 6733500  # the latest earlier rate, 6.7335
 
 
-def test_totals_csv_money_has_two_decimals(tmp_path):
+def test_totals_csv_money_has_two_decimals(minimal_tables, tmp_path):
     from casegraph.outputs import write_csv
 
-    path = write_csv(analyse(tmp_path, minimal_case())["totals"], tmp_path / "totals.csv")
+    path = write_csv(minimal_tables["totals"], tmp_path / "totals.csv")
     text = path.read_text(encoding="utf-8")
     assert "C1,client,,,,,474954.00,217893.14,1000.00,0.00,600.00,0.00,-5000.50,257060.86" in text
 

@@ -10,16 +10,13 @@ import pandas as pd
 import pytest
 from casebuilder import minimal_case, write_case
 
-from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.queries.memory.engine import analyze_case
 
 
 @pytest.fixture(scope="module")
-def small_case(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gang-facts") / "case"
-    generate_case(folder, scale="small", seed=4)
-    return folder
+def small_case(generated_case):
+    return generated_case("small", 4).folder
 
 
 def _members(tables) -> pd.Series:
@@ -50,11 +47,11 @@ def test_agents_and_their_persons_join_their_platforms_gang_without_any_login(sm
     assert basis[agents["agent_id"]].str.contains("agent_platform").all()
 
 
-def test_unrelated_rows_do_not_change_any_gang(small_case, tmp_path):
+def test_unrelated_rows_do_not_change_any_gang(small_case, analysed_case, tmp_path):
     """Two investigators whose exports differ by rows that touch no gang get the same gangs."""
     folder = tmp_path / "case"
     shutil.copytree(small_case, folder)
-    base = analyze_case(load_case(folder))
+    _, base = analysed_case("small", 4)  # the case as generated, before the rows are added
     with open(folder / "accounts.csv", "a", encoding="utf-8") as handle:
         handle.write("\n".join(f"ZZX{i},bank,,,,,某银行," for i in range(1, 4)) + "\n")
     header = (folder / "bank_transfers.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
@@ -82,8 +79,8 @@ def _case_with_outsiders(tmp_path):
             rows["persons"].append({"person_id": person, "name": f"{ring}某{i}", "province": "湖北省"})
             rows["accounts"].append({"account_id": account, "kind": "bank", "holder_person_id": person})
             for day in range(1, 29):  # daily: beyond what chance gives a shared device in so small a case
-                rows["logins"].append({"ts": f"2019-06-{day:02d}T09:00:00", "actor_id": person, "ip": f"10.9.{ord(ring)}.1",
-                                       "device_id": device, "ip_province": "湖北省"})
+                rows["logins"].append({"ts": f"2019-06-{day:02d}T09:00:00", "actor_id": person,
+                                       "ip": f"10.9.{ord(ring)}.1", "device_id": device, "ip_province": "湖北省"})
     rows["bank_transfers"].append({"txn_id": "TXR", "ts": "2019-06-01T12:00:00", "from_account": "BG1",
                                    "to_account": "BR0", "amount": "1000"})
     return write_case(tmp_path / "case", rows)

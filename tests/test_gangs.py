@@ -8,17 +8,14 @@ import shutil
 import pandas as pd
 import pytest
 
-from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.queries.memory.engine import analyze_case
 from casegraph.queries.quality import grouping_scores, quality_table
 
 
-def scores_of(folder) -> tuple[dict, dict]:
-    case = load_case(folder)
-    tables = analyze_case(case)
+def scores_of(case, tables) -> dict:
     quality = quality_table(case.path, tables["communities"], tables["gangs"].set_index("gang_id"), None)
-    return quality.set_index("metric")["value"].to_dict(), tables
+    return quality.set_index("metric")["value"].to_dict()
 
 
 @pytest.mark.parametrize("scale, seed", [
@@ -29,38 +26,37 @@ def scores_of(folder) -> tuple[dict, dict]:
     pytest.param("seed", 3, id="seed-3", marks=pytest.mark.slow),
     pytest.param(40_000, 5, id="40k-clients-5", marks=pytest.mark.slow),
 ])
-def test_every_gang_found_with_its_province(tmp_path, scale, seed):
-    generate_case(tmp_path / "case", scale=scale, seed=seed)
-    scores, tables = scores_of(tmp_path / "case")
+def test_every_gang_found_with_its_province(analysed_case, scale, seed):
+    case, tables = analysed_case(scale, seed)
+    scores = scores_of(case, tables)
     assert scores["ari"] >= 0.95
     assert scores["truth_gangs"] == 34
     assert scores["gangs_found"] == 34 and scores["gangs_found_with_province"] == 34
     # no victim is made a gang member
-    truth = pd.read_csv(tmp_path / "case" / "truth" / "gangs.csv", dtype=str, keep_default_na=False)
+    truth = pd.read_csv(case.path / "truth" / "gangs.csv", dtype=str, keep_default_na=False)
     members = tables["communities"].dropna(subset=["gang_id"])
-    clients = set(load_case(tmp_path / "case")["clients"]["person_id"])
+    clients = set(case["clients"]["person_id"])
     outsiders = members[members["entity_type"].eq("person") & members["entity_id"].isin(clients)]
     assert set(outsiders["entity_id"]) <= set(truth.loc[truth["gang_id"] != "", "entity_id"])
 
 
-def test_seized_gangs_keep_their_ids_and_two_platform_gang_is_one(tmp_path):
-    generate_case(tmp_path / "case", scale="small", seed=4)
-    _, tables = scores_of(tmp_path / "case")
+def test_seized_gangs_keep_their_ids_and_two_platform_gang_is_one(analysed_case):
+    case, tables = analysed_case("small", 4)
     found = tables["gangs"].set_index("gang_id")
     assert {"G01", "G02", "G03", "G04"} <= set(found.index)
     assert found.loc["G02", "platform_ids"].count(";") == 1  # the seized gang with two platforms
-    truth = pd.read_csv(tmp_path / "case" / "truth" / "expected_gangs.csv", dtype=str)
+    truth = pd.read_csv(case.path / "truth" / "expected_gangs.csv", dtype=str)
     two_platform = truth[truth["platform_ids"].str.contains(";")]
     found_sets = {frozenset(ids.split(";")) for ids in found["platform_ids"]}
     for ids in two_platform["platform_ids"]:
         assert frozenset(ids.split(";")) in found_sets
 
 
-def test_row_order_does_not_matter(tmp_path):
-    generate_case(tmp_path / "case", scale="small", seed=6)
+def test_row_order_does_not_matter(analysed_case, tmp_path):
+    case, original = analysed_case("small", 6)
     shuffled = tmp_path / "shuffled"
     shuffled.mkdir()
-    for path in (tmp_path / "case").iterdir():
+    for path in case.path.iterdir():
         if path.suffix == ".csv":
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
             frame.sample(frac=1.0, random_state=1).to_csv(shuffled / path.name, index=False)
@@ -68,8 +64,7 @@ def test_row_order_does_not_matter(tmp_path):
             (shuffled / path.name).write_bytes(path.read_bytes())
         else:
             shutil.copytree(path, shuffled / path.name)
-    _, original = scores_of(tmp_path / "case")
-    _, reordered = scores_of(shuffled)
+    reordered = analyze_case(load_case(shuffled))
     a = original["communities"].set_index(["entity_id", "entity_type"])["gang_id"]
     b = reordered["communities"].set_index(["entity_id", "entity_type"])["gang_id"].reindex(a.index)
     assert grouping_scores(a, b)["ari"] == 1.0

@@ -101,18 +101,15 @@ class Case:
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Case:
-    out = tmp_path_factory.mktemp("tiny")
-    generate_case(out, "tiny", seed=7)
-    return Case(out)
+def tiny(generated_case) -> Case:
+    return Case(generated_case("tiny", 7).folder)
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory) -> Case:
-    out = tmp_path_factory.mktemp("small")
-    summary = generate_case(out, "small", seed=11)
-    case = Case(out)
-    case.summary = summary
+def small(generated_case) -> Case:
+    generated = generated_case("small", 11)
+    case = Case(generated.folder)
+    case.summary = generated.summary
     return case
 
 
@@ -526,7 +523,7 @@ def test_account_groups_leave_evidence(case):
             if f["account_id"] in members and f["counterparty_account_id"] in members:
                 pairs[f["broker_ref"]].append(f)
         assert len(pairs) >= 5, "self-trades"
-        for ref, pair in pairs.items():
+        for pair in pairs.values():
             assert sorted(f["side"] for f in pair) == ["B", "S"] and pair[0]["qty"] == pair[1]["qty"]
         funded = {t["to_account"] for t in case.rows("bank_transfers")
                   if t["from_account"] in banks_of[controller[g]]}
@@ -589,10 +586,8 @@ class PartialCase(Case):
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
-def variant_case(request, tmp_path_factory) -> PartialCase:
-    out = tmp_path_factory.mktemp(request.param)
-    generate_case(out, "tiny", seed=7, variants=[request.param])
-    case = PartialCase(out)
+def variant_case(request, generated_case) -> PartialCase:
+    case = PartialCase(generated_case("tiny", 7, (request.param,)).folder)
     case.variant = request.param
     return case
 
@@ -634,9 +629,8 @@ def test_default_case_has_the_habits_the_variants_break(tiny):
 
 
 @pytest.mark.parametrize("variant", ["agents_offline", "agents_only_in_agents_csv"])
-def test_agents_never_log_in(variant, tmp_path):
-    generate_case(tmp_path, "tiny", seed=7, variants=[variant])
-    case = Case(tmp_path)
+def test_agents_never_log_in(variant, generated_case):
+    case = Case(generated_case("tiny", 7, (variant,)).folder)
     agents = _agent_persons(case)
     assert not agents & {r["actor_id"] for r in case.rows("logins")}
     held = {a["account_id"] for a in case.rows("accounts") if a["holder_person_id"] in agents}
@@ -652,9 +646,8 @@ def test_agents_never_log_in(variant, tmp_path):
     assert not any(m["role"] == "agent" for m in case.rows("memberships"))
 
 
-def test_role_holders_run_no_agents(tmp_path):
-    generate_case(tmp_path, "tiny", seed=7, variants=["role_holders_no_agent"])
-    case = Case(tmp_path)
+def test_role_holders_run_no_agents(generated_case):
+    case = Case(generated_case("tiny", 7, ("role_holders_no_agent",)).folder)
     staff = _staff(case)
     assert staff and not _agent_persons(case) & staff
     assert _agent_persons(case) & {r["actor_id"] for r in case.rows("logins")}  # outsiders still log in
@@ -662,13 +655,13 @@ def test_role_holders_run_no_agents(tmp_path):
 
 @pytest.mark.parametrize("variant, absent", [("no_logins", {"logins"}), ("no_memberships", {"memberships"}),
                                              ("no_trades", {"trades", "broker_fills"})])
-def test_variants_that_leave_tables_out(variant, absent, tmp_path):
-    summary = generate_case(tmp_path, "tiny", seed=7, variants=[variant])
-    present = {p.stem for p in tmp_path.glob("*.csv")}
+def test_variants_that_leave_tables_out(variant, absent, generated_case):
+    generated = generated_case("tiny", 7, (variant,))
+    present = {p.stem for p in generated.folder.glob("*.csv")}
     assert not present & absent and present | absent == set(FORMAT)
-    sources = yaml.safe_load((tmp_path / "case.yaml").read_text(encoding="utf-8"))["sources"]
+    sources = yaml.safe_load((generated.folder / "case.yaml").read_text(encoding="utf-8"))["sources"]
     assert set(sources) == {f"{name}.csv" for name in present}
-    assert summary["dropped"] == sorted(absent)
+    assert generated.summary["dropped"] == sorted(absent)
 
 
 def test_drop_table_options(tmp_path):
@@ -691,12 +684,10 @@ def test_drop_table_options(tmp_path):
         generate_case(tmp_path / "c", "tiny", seed=7, variants=["nonsense"])
 
 
-def test_sparse_and_dense_logins(tiny, tmp_path):
+def test_sparse_and_dense_logins(tiny, generated_case):
     default = len(tiny.rows("logins"))
-    generate_case(tmp_path / "sparse", "tiny", seed=7, variants=["sparse_logins"])
-    generate_case(tmp_path / "dense", "tiny", seed=7, variants=["dense_logins"])
-    assert len(Case(tmp_path / "sparse").rows("logins")) < default / 4
-    assert len(Case(tmp_path / "dense").rows("logins")) > default * 3
+    assert len(Case(generated_case("tiny", 7, ("sparse_logins",)).folder).rows("logins")) < default / 4
+    assert len(Case(generated_case("tiny", 7, ("dense_logins",)).folder).rows("logins")) > default * 3
 
 
 def _depth(agents: dict[str, dict[str, str]], agent_id: str) -> int:
@@ -706,9 +697,8 @@ def _depth(agents: dict[str, dict[str, str]], agent_id: str) -> int:
     return depth
 
 
-def test_deep_wide_trees(tmp_path):
-    generate_case(tmp_path, "tiny", seed=7, variants=["deep_wide_trees"])
-    agents = Case(tmp_path).by_id("agents")
+def test_deep_wide_trees(generated_case):
+    agents = Case(generated_case("tiny", 7, ("deep_wide_trees",)).folder).by_id("agents")
     per_platform = defaultdict(list)
     for a in agents:
         per_platform[agents[a]["platform_id"]].append(_depth(agents, a))
@@ -716,9 +706,8 @@ def test_deep_wide_trees(tmp_path):
     assert deep and all(max(d) == 8 for d in deep)
 
 
-def test_multi_platform_gangs_buy_under_other_names(tmp_path):
-    generate_case(tmp_path, "small", seed=7, variants=["multi_platform_gangs"])
-    case = Case(tmp_path)
+def test_multi_platform_gangs_buy_under_other_names(generated_case):
+    case = Case(generated_case("small", 11, ("multi_platform_gangs",)).folder)
     per_gang = defaultdict(list)
     for p in case.rows("truth/expected_platforms"):
         per_gang[p["gang_id"]].append(p["platform_id"])
@@ -752,9 +741,8 @@ def _group_evidence(case: Case, members: set[str]) -> set[str]:
     return kinds
 
 
-def test_groups_one_evidence(small, tmp_path):
-    generate_case(tmp_path, "small", seed=11, variants=["groups_one_evidence"])
-    case = Case(tmp_path)
+def test_groups_one_evidence(small, generated_case):
+    case = Case(generated_case("small", 11, ("groups_one_evidence",)).folder)
     groups = defaultdict(set)
     for r in case.rows("truth/account_groups"):
         groups[r["group_id"]].add(r["account_id"])
@@ -773,9 +761,8 @@ def _decoys(case: Case) -> int:
                for a in case.rows("accounts"))
 
 
-def test_noisy(tiny, tmp_path):
-    generate_case(tmp_path, "tiny", seed=7, variants=["noisy"])
-    assert _decoys(Case(tmp_path)) >= 80 > 16 >= _decoys(tiny)
+def test_noisy(tiny, generated_case):
+    assert _decoys(Case(generated_case("tiny", 7, ("noisy",)).folder)) >= 80 > 16 >= _decoys(tiny)
 
 
 def test_generate_command_takes_variants_and_tables_to_drop(tmp_path, capsys):

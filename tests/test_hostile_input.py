@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import shutil
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,6 @@ import pytest
 from casebuilder import CASE_YAML, minimal_case, write_case
 
 from casegraph.cli import main
-from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case, read_case
 from casegraph.loaders.fx import ledger_in_cny
 from casegraph.money import MAX_FEN, MAX_TOTAL_FEN, MoneyError, convert_fen, format_fen
@@ -41,10 +41,8 @@ def append(path: Path, text: str, encoding: str = "utf-8") -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny_case(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("tiny")
-    generate_case(out, "tiny", seed=3)
-    return out
+def tiny_case(generated_case) -> Path:
+    return generated_case("tiny", 3).folder
 
 
 @pytest.fixture
@@ -115,11 +113,8 @@ def test_table_total_past_the_bound_is_a_problem(tmp_path):
     for i in range(1001):
         rows["bank_transfers"].append({"txn_id": f"BIG{i}", "ts": "2019-05-01T10:00:00", "from_account": "BK3",
                                        "to_account": "BG1", "amount": format_fen(MAX_FEN)})
-    running, line = 0, None
-    for line, row in enumerate(rows["bank_transfers"], start=2):
-        running += int(Decimal(row["amount"]) * 100)
-        if running > MAX_TOTAL_FEN:
-            break
+    running_totals = accumulate(int(Decimal(row["amount"]) * 100) for row in rows["bank_transfers"])
+    line = next(line for line, total in enumerate(running_totals, start=2) if total > MAX_TOTAL_FEN)
     assert problems_of(tmp_path, rows) == [
         f"bank_transfers.csv:{line}:5: the amounts of bank_transfers.csv up to this one add up to more than "
         f"{format_fen(MAX_TOTAL_FEN)} CNY: beyond what casegraph sums exactly"]
@@ -426,10 +421,10 @@ def with_profiles(tmp_path: Path, profiles: list[str], files: dict[str, bytes]) 
 def test_malformed_profiles_are_problems_at_their_line(tmp_path):
     folder = with_profiles(tmp_path, ["zh", "list.yaml", "columns.yaml", "gbk.yaml", "tables.yaml"], {
         "list.yaml": b"- columns\n- tables\n",
-        "columns.yaml": "name: x\ncolumns:\n  - 客户编号\n".encode("utf-8"),
+        "columns.yaml": "name: x\ncolumns:\n  - 客户编号\n".encode(),
         "gbk.yaml": "columns: {客户编号: client_id}\n".encode("gbk"),
         "tables.yaml": ("tables:\n  clients: {编号: client_id}\n  bogus: {a: b}\n"
-                        "wide_amounts:\n  ledger: {入金: bonus}\nvaluez: {}\n").encode("utf-8"),
+                        "wide_amounts:\n  ledger: {入金: bonus}\nvaluez: {}\n").encode(),
     })
     assert problems_in(folder) == [
         "columns.yaml:2:1: columns: Input should be a valid dictionary",

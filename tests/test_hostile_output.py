@@ -24,12 +24,16 @@ import pandas as pd
 import pytest
 
 from casegraph.cli import main
-from casegraph.generator import generate_case
 from casegraph.outputs import MARKER, OutputRefused, atomic_file, atomic_folder, csv_cells
 from casegraph.queries.memory import engine as memory_engine
 from casegraph.queries.quality import TruthUnusable, quality_table
-from casegraph.queries.referrals import (MAX_STEM_BYTES, RESERVED_STEMS, mask_identifiers, packet_file_stems,
-                                         write_referrals)
+from casegraph.queries.referrals import (
+    MAX_STEM_BYTES,
+    RESERVED_STEMS,
+    mask_identifiers,
+    packet_file_stems,
+    write_referrals,
+)
 from casegraph.redaction import redact_text, redact_uri
 from casegraph.server import Neo4jUnavailable
 
@@ -103,10 +107,8 @@ def with_provinces(tables: dict[str, pd.DataFrame], provinces: dict[str, str]) -
 # -- the cases -------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def tiny_case(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tiny") / "case"
-    generate_case(folder, scale="tiny", seed=3)
-    return folder
+def tiny_case(generated_case) -> Path:
+    return generated_case("tiny", 3).folder
 
 
 @pytest.fixture

@@ -5,21 +5,31 @@ every member and account found) and isolated (nothing of another province's gang
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 from casebuilder import minimal_case, write_case
 from test_cli import run
+from test_hostile_output import analyze_keeping_tables
 
 from casegraph.cli import main, print_summary
-from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.outputs import MARKER
 from casegraph.queries.memory.engine import analyze_case
-from casegraph.queries.referrals import (CSV_COLUMNS, SECTION_COLUMNS, SECTIONS, UnknownProvince, file_stem,
-                                         gang_section, mask_identifiers, referral_packets,
-                                         write_referrals)
+from casegraph.queries.referrals import (
+    CSV_COLUMNS,
+    SECTION_COLUMNS,
+    SECTIONS,
+    UnknownProvince,
+    file_stem,
+    gang_section,
+    mask_identifiers,
+    referral_packets,
+    write_referrals,
+)
 
 SCRIPT_NAME = "<script>alert('廖')</script>廖凯"
 RAW_ID_NUMBER, RAW_PHONE = "310101199001011234", "13812345678"
@@ -169,18 +179,19 @@ def test_analyze_writes_masked_packets(tmp_path):
 # -- a small generated case, its G01 leader renamed with markup and unmasked identifiers ------------
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
+def small(generated_case, tmp_path_factory):
+    """The case analysed by ``casegraph analyze``: (OUT, the case read, its tables); the packets
+    are in OUT/referrals/."""
     folder = tmp_path_factory.mktemp("small")
-    generate_case(folder / "case", scale="small", seed=7)
-    persons = read(folder / "case" / "persons.csv")
-    leader = read(folder / "case" / "gangs.csv").set_index("gang_id").loc["G01", "leader_person_id"]
+    case_dir = Path(shutil.copytree(generated_case("small", 7).folder, folder / "case"))
+    persons = read(case_dir / "persons.csv")
+    leader = read(case_dir / "gangs.csv").set_index("gang_id").loc["G01", "leader_person_id"]
     persons.loc[persons["person_id"] == leader, ["name", "id_number", "phone"]] = [SCRIPT_NAME, RAW_ID_NUMBER,
                                                                                    RAW_PHONE]
-    persons.to_csv(folder / "case" / "persons.csv", index=False)
-    case = load_case(folder / "case")
-    tables = analyze_case(case)
-    write_referrals(case, tables, folder / "referrals")
-    return folder, case, tables
+    persons.to_csv(case_dir / "persons.csv", index=False)
+    code, err, case, tables = analyze_keeping_tables(case_dir, folder / "out")
+    assert code == 0, err
+    return folder / "out", case, tables
 
 
 def test_files_hold_every_section_with_chinese_intact(small):
@@ -264,14 +275,13 @@ def test_demo_summary_counts_gangs_per_packet(small, capsys):
 
 @pytest.fixture(scope="module", params=[pytest.param("small", id="small"),
                                         pytest.param("seed", id="seed", marks=pytest.mark.slow)])
-def analysed(request, tmp_path_factory):
-    """A generated case analysed by ``casegraph analyze``: its outputs and OUT/referrals/."""
+def analysed(request, generated_case, tmp_path_factory):
+    """A generated case analysed by ``casegraph analyze``: (the case folder, OUT with OUT/referrals/)."""
     if request.param == "small":
-        case = request.getfixturevalue("small")[0] / "case"
-    else:
-        case = tmp_path_factory.mktemp("seed") / "case"
-        generate_case(case, scale="seed", seed=7)
-    out = case.parent / "out"
+        out, case, _ = request.getfixturevalue("small")
+        return case.path, out
+    case = generated_case("seed", 7).folder
+    out = tmp_path_factory.mktemp("seed") / "out"
     with pytest.raises(SystemExit) as done:
         main(["analyze", str(case), "--out", str(out)])
     assert done.value.code == 0

@@ -47,7 +47,8 @@ def test_csv_is_byte_for_byte_what_pandas_writes(tmp_path, columns):
 
 def test_csv_of_no_rows_is_the_header(tmp_path):
     cells = csv_cells(hostile_frame().iloc[:0])
-    assert write_csv_cells(cells, tmp_path / "out.csv").read_bytes() == b"name,memo,amount,fees,n_clients,share,is_fraud\n"
+    header = b"name,memo,amount,fees,n_clients,share,is_fraud\n"
+    assert write_csv_cells(cells, tmp_path / "out.csv").read_bytes() == header
 
 
 def xlsxwriter_workbook(path: Path, sheets: list[Sheet]) -> None:
@@ -79,7 +80,8 @@ def xlsxwriter_workbook(path: Path, sheets: list[Sheet]) -> None:
 def test_xlsx_holds_what_xlsxwriter_wrote(tmp_path):
     frame = hostile_frame()
     frame["amount"] = frame["amount"] / 100
-    sheets = [Sheet("cells", frame, widths=[10, 20, 13, 60, 4, 7, 9], numbers=frozenset({"amount", "fees", "n_clients"}),
+    sheets = [Sheet("cells", frame, widths=[10, 20, 13, 60, 4, 7, 9],
+                    numbers=frozenset({"amount", "fees", "n_clients"}),
                     money=frozenset({"amount"})),
               Sheet("empty", frame.iloc[:0], widths=[5] * 7),
               Sheet("one column", frame[["memo"]].iloc[3:5], widths=[30])]

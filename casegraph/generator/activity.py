@@ -5,17 +5,48 @@ the bank side of it all: client transfers, agent payouts, sweeps through nominee
 from __future__ import annotations
 
 import bisect
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from . import names as nm
-from .clock import DAY, END_DAY, LAST_REGISTRATION_DAY, LAST_TRADE_DAY, START_DAY, month_end_seconds, \
-    month_of_seconds, month_start_day, weekday
+from .clock import (
+    DAY,
+    END_DAY,
+    LAST_REGISTRATION_DAY,
+    LAST_TRADE_DAY,
+    START_DAY,
+    month_end_seconds,
+    month_of_seconds,
+    month_start_day,
+    weekday,
+)
 from .network import bank_accounts, new_persons
-from .world import (ADJUSTMENT, CNY, COMMISSION, DEPOSIT, EBANK, FEE, HKD, M_DEALINGS, M_DEPOSIT, M_GOODS, M_LOAN,
-                    M_NONE, M_REBATE, M_REPAY, M_WITHDRAWAL, MOBILE, OVERNIGHT, PNL, REBATE, THIRD_PARTY, USD,
-                    WITHDRAWAL, World)
+from .world import (
+    ADJUSTMENT,
+    CNY,
+    COMMISSION,
+    DEPOSIT,
+    EBANK,
+    FEE,
+    HKD,
+    M_DEALINGS,
+    M_DEPOSIT,
+    M_GOODS,
+    M_LOAN,
+    M_NONE,
+    M_REBATE,
+    M_REPAY,
+    M_WITHDRAWAL,
+    MOBILE,
+    OVERNIGHT,
+    PNL,
+    REBATE,
+    THIRD_PARTY,
+    USD,
+    WITHDRAWAL,
+    World,
+)
 
 # Calibrated so that the seed scale (20,000 clients) lands on domain.md §1 (see scales.py).
 BUDGET_MEDIAN_CNY = 19_500  # money a client means to put in, lognormal
@@ -393,7 +424,7 @@ def pay_agents(world: World, rng: np.random.Generator, outflow: dict) -> None:
                 payments.append((m, c, a, COMMISSION, amount))
     # deliberate mistakes: a missing month for some agents, an extra amount for others
     by_agent: dict[int, list[int]] = {}
-    for i, (m, c, a, k, amount) in enumerate(payments):
+    for i, (_, _, a, k, _) in enumerate(payments):
         if k == REBATE:
             by_agent.setdefault(a, []).append(i)
     paid_agents = sorted(by_agent)

@@ -3,7 +3,7 @@ time (Asia/Shanghai, written without an offset), turned into text only when file
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -26,7 +26,7 @@ def month_of_seconds(ts: np.ndarray | int) -> np.ndarray:
     return np.asarray(ts, dtype=np.int64).astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
 
 
-@lru_cache(maxsize=None)
+@cache
 def month_end_seconds(month: int, hh: int = 23, mm: int = 50) -> int:
     """The last day of a month (months since 1970-01) at hh:mm."""
     first_next = np.datetime64(int(month) + 1, "M").astype("datetime64[D]").astype(np.int64)

@@ -10,8 +10,21 @@ from . import names as nm
 from .clock import DAY, END_DAY, LAST_REGISTRATION_DAY, START_DAY, day
 from .scales import Scale
 from .variants import DEEP_TREE_AGENTS, DEEP_TREE_DEPTH
-from .world import (COUNTER, EBANK, M_DEALINGS, M_LOAN, M_MAINTENANCE, M_REPAY, M_SOFTWARE, CNY, Agent, Gang,
-                    License, Platform, World)
+from .world import (
+    CNY,
+    COUNTER,
+    EBANK,
+    M_DEALINGS,
+    M_LOAN,
+    M_MAINTENANCE,
+    M_REPAY,
+    M_SOFTWARE,
+    Agent,
+    Gang,
+    License,
+    Platform,
+    World,
+)
 
 SEIZED = 4  # G01..G04, all in Shanghai; G04 is the fraud front
 FRAUD_GANG = 3
@@ -232,8 +245,9 @@ def _accounts(world: World, rng: np.random.Generator) -> None:
         people = [p for p, _ in gang.staff]
         own_bank(world, rng, people, gang.start_day, g)
 
+        # The helpers below run within this pass of the loop: they see this gang's values.
         def opened(k: int) -> np.ndarray:
-            return gang.start_day - rng.integers(30, 365, k)
+            return gang.start_day - rng.integers(30, 365, k)  # noqa: B023
 
         extra = int(rng.integers(0, 2))
         gang.leader_accounts = [world.person_bank[gang.leader]] + bank_accounts(
@@ -242,9 +256,9 @@ def _accounts(world: World, rng: np.random.Generator) -> None:
         order = list(rng.permutation(gang.nominees))
 
         def borrow(k: int, kind: str = "bank") -> list[int]:
-            holders = [int(order[(len(lent) + j) % len(order)]) for j in range(k)]
-            accs = bank_accounts(world, rng, holders, opened(k), gang=g, kind=kind)
-            lent.extend(accs)
+            holders = [int(order[(len(lent) + j) % len(order)]) for j in range(k)]  # noqa: B023
+            accs = bank_accounts(world, rng, holders, opened(k), gang=g, kind=kind)  # noqa: B023
+            lent.extend(accs)  # noqa: B023
             return accs
 
         gang.layer1 = borrow(int(rng.integers(1, 3)))

@@ -12,8 +12,7 @@ from casegraph.money import format_fen
 
 from . import names as nm
 from .clock import date_text, month_start_day
-from .world import (ADJUSTMENT, COMMISSION, DEPOSIT, ENTITY_TYPE_OF_KIND, FEE, OVERNIGHT, PNL, REBATE, WITHDRAWAL,
-                    World)
+from .world import ADJUSTMENT, COMMISSION, DEPOSIT, ENTITY_TYPE_OF_KIND, FEE, OVERNIGHT, PNL, REBATE, WITHDRAWAL, World
 from .write import VENDOR_ID, Ids, write_csv
 
 CLIENT_FIGURES = ("deposits", "withdrawals", "fees", "overnight_fees", "rebates_paid", "commissions_paid",

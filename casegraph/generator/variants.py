@@ -59,7 +59,7 @@ class Options:
     dropped: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, variants: Iterable[str] = (), drop_tables: Iterable[str] = ()) -> "Options":
+    def of(cls, variants: Iterable[str] = (), drop_tables: Iterable[str] = ()) -> Options:
         variants, drop_tables = list(variants), list(drop_tables)
         unknown = [v for v in variants if v not in VARIANTS]
         if unknown:

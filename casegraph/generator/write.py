@@ -166,7 +166,8 @@ def write_case(world: World, ids: Ids, out: Path, case_id: str) -> dict[str, int
 
 def _tables(world: World, ids: Ids):
     W = world
-    yield "vendors", [(VENDOR_ID, W.vendor_name, "上海市", "上海市", ";".join(ids.account[a] for a in W.vendor_accounts))]
+    vendor_accounts = ";".join(ids.account[a] for a in W.vendor_accounts)
+    yield "vendors", [(VENDOR_ID, W.vendor_name, "上海市", "上海市", vendor_accounts)]
     yield "licenses", [
         (lic.license_id, VENDOR_ID, ids.platform[lic.platform], opt_date(lic.sold_day), format_fen(lic.price_fen),
          "CNY", W.p_name[lic.buyer], W.p_phone[lic.buyer], ids.account[lic.paid_from]) for lic in W.licenses]

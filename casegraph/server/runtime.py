@@ -25,9 +25,9 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from casegraph.redaction import redact_text, redact_uri
 
@@ -335,12 +335,11 @@ def _set_initial_password(settings: ConnectionSettings) -> None:
 
     with neo4j.GraphDatabase.driver(
         settings.uri, auth=(DEFAULT_USER, INITIAL_PASSWORD), connection_timeout=5
-    ) as driver:
-        with driver.session(database="system") as session:
-            session.run(
-                "ALTER CURRENT USER SET PASSWORD FROM $old TO $new",
-                old=INITIAL_PASSWORD, new=settings.password,
-            ).consume()
+    ) as driver, driver.session(database="system") as session:
+        session.run(
+            "ALTER CURRENT USER SET PASSWORD FROM $old TO $new",
+            old=INITIAL_PASSWORD, new=settings.password,
+        ).consume()
 
 
 def _wait_ready(

@@ -23,9 +23,10 @@ Canonical headers pass unchanged.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Callable, Literal
+from typing import Annotated, Literal
 
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -85,7 +86,7 @@ class MappingProfile:
 
     @classmethod
     def load(cls, references: list[str], case_dir: Path, problems: list[Problem], *,
-             where: Callable[[int], tuple[str, int, int]] = lambda index: ("case.yaml", 1, 1)) -> "MappingProfile":
+             where: Callable[[int], tuple[str, int, int]] = lambda index: ("case.yaml", 1, 1)) -> MappingProfile:
         """Merge the named profiles in order (later ones win); problems are added to ``problems``.
 
         ``where(i)`` is the file, line and column that names the i-th reference (in case.yaml).

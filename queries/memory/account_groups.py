@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
 from casegraph.loaders.read import local_dates

@@ -11,9 +11,9 @@ from __future__ import annotations
 from functools import cached_property
 
 import pandas as pd
+
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
-
 from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import ledger_in_cny
 

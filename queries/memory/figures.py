@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny
 from casegraph.loaders.read import split_ids
-
 from casegraph.money import convert_fen
 
 from ..columnar import duckdb_connection, lookup

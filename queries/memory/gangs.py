@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import pandas as pd
+
 from casegraph.graphs.model import RELATIONSHIPS, login_actors
 from casegraph.loaders.case import Case
 from casegraph.loaders.read import local_dates, split_ids

@@ -319,7 +319,8 @@ def evidence_links(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
 
 def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
                    window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
-    """account_groups.csv from the loaded case: the frame of :func:`casegraph.queries.memory.account_groups.account_groups`."""
+    """account_groups.csv from the loaded case: the frame of
+    :func:`casegraph.queries.memory.account_groups.account_groups`."""
     links, synced = evidence_links(runner, max_funded=max_funded, window_ms=window_ms)
     members = group_members(runner, links, synced)
     if members.empty:

@@ -205,7 +205,8 @@ def _client_rows(clients: pd.DataFrame) -> dict[str, list[dict]]:
 
 
 def client_figures(runner: CypherRunner) -> pd.DataFrame:
-    """Every client's figures, computed in Cypher; columns as :func:`casegraph.queries.memory.figures.client_figures`."""
+    """Every client's figures, computed in Cypher; columns as
+    :func:`casegraph.queries.memory.figures.client_figures`."""
     return _integers(runner.run_cypher(CLIENTS), "client_id")[["platform_id", "agent_id", *FIGURES]]
 
 

@@ -9,7 +9,8 @@ pandas DataFrame out. Every value travels as a parameter; nothing is formatted i
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 

@@ -22,7 +22,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Mark every test under tests/integration with ``neo4j``."""
     for item in items:
         path = Path(str(item.path)).resolve()
-        if _HERE == path.parent or _HERE in path.parents:
+        if path.parent == _HERE or _HERE in path.parents:
             item.add_marker(pytest.mark.neo4j)
 
 

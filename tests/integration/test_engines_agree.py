@@ -19,8 +19,8 @@ def analyse_both(case, out) -> None:
 
 
 def assert_same_files(out) -> None:
-    names = ["chain.csv", "totals.csv", "income.csv", "gangs.csv", "communities.csv", "unattached.csv", "account_groups.csv",
-             "fake_trades.csv"]
+    names = ["chain.csv", "totals.csv", "income.csv", "gangs.csv", "communities.csv", "unattached.csv",
+             "account_groups.csv", "fake_trades.csv"]
     if (out / "memory" / "quality.csv").exists():
         names.append("quality.csv")
     for name in names:

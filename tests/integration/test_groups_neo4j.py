@@ -13,8 +13,14 @@ from test_fake_trades import with_a_big_client
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.neo4j import load_into_neo4j
-from casegraph.queries.memory.account_groups import (account_groups, broker_fills, broker_side_accounts, evidence_links,
-                                                     funding_transfers, sync_fill_pairs)
+from casegraph.queries.memory.account_groups import (
+    account_groups,
+    broker_fills,
+    broker_side_accounts,
+    evidence_links,
+    funding_transfers,
+    sync_fill_pairs,
+)
 from casegraph.queries.memory.fake_trades import fake_trades, platform_fraud
 from casegraph.queries.neo4j import account_groups as neo4j_groups
 from casegraph.queries.neo4j import fake_trades as neo4j_fake

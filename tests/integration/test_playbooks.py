@@ -8,6 +8,9 @@ import re
 
 import pandas as pd
 import pytest
+
+from casegraph.cli import main
+from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
 from casegraph.loaders.neo4j import load_into_neo4j
@@ -18,9 +21,6 @@ from casegraph.queries.neo4j.engine import Neo4jEngine
 from casegraph.queries.neo4j.findings import write_findings
 from casegraph.queries.neo4j.runner import CypherRunner
 from casegraph.queries.playbooks import library, run
-
-from casegraph.cli import main
-from casegraph.generator import generate_case
 
 pytestmark = pytest.mark.slow
 INJECTIONS = ["x' OR 1=1 //", "}) DETACH DELETE n //", "' }) MATCH (n) DETACH DELETE n //", "$agent_id"]

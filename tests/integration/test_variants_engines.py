@@ -5,9 +5,9 @@ the Neo4j engine meets them too. Tiny scale: a load per variant."""
 from __future__ import annotations
 
 import pytest
-from integration.test_engines_agree import analyse_both, assert_same_files
 
 from casegraph.generator import generate_case
+from integration.test_engines_agree import analyse_both, assert_same_files
 
 # The variants that change what ties an entity to its gang or what evidence an analysis has.
 STRUCTURAL_VARIANTS = ("agents_offline", "agents_only_in_agents_csv", "no_logins", "no_memberships", "no_trades",
