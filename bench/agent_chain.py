@@ -5,7 +5,7 @@
     .venv/bin/python bench/agent_chain.py --agents 5000 --communities --neo4j
 
 Prints seconds per stage and the peak RSS: reading and validating the case, each figure
-of queries/figures.py, income.csv, the gang graph; with ``--communities`` also the Louvain
+of queries/memory/figures.py, income.csv, the gang graph; with ``--communities`` also the Louvain
 communities on it (queries/communities.py: minutes on a long chain), with ``--neo4j`` also loading
 the case and the Neo4j engine's agent and person queries (under ``flock /tmp/neo4j.lock``).
 """

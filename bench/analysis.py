@@ -28,7 +28,7 @@ def measure(folder: Path) -> dict:
     import pyarrow.csv
 
     from casegraph.loaders.case import load_case
-    from casegraph.queries.memory_engine import analyze_case
+    from casegraph.queries.memory.engine import analyze_case
 
     started = time.perf_counter()
     for path in sorted(folder.glob("*.csv")):

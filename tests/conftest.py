@@ -16,7 +16,7 @@ import pytest
 
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
-from casegraph.queries.memory_engine import analyze_case
+from casegraph.queries.memory.engine import analyze_case
 
 # Test helpers (casebuilder) live beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))
