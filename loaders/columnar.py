@@ -54,7 +54,7 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
             pa.py_buffer(utf8),
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pa_csv.ParseOptions(newlines_in_values=False),
-            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid:
         return None  # a ragged row, a quote left open: the exact reader places it
@@ -67,7 +67,7 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
         return None
     if b'"' in utf8 and not _quotes_strict(utf8):
         return None
-    frame = pd.DataFrame({i: _text_series(column) for i, column in enumerate(table.columns)})
+    frame = pd.DataFrame({i: text_series(column) for i, column in enumerate(table.columns)})
     frame.columns = range(len(header))
     frame[LINE] = np.arange(2, table.num_rows + 2, dtype=np.int64)
     return header, frame
@@ -107,11 +107,15 @@ def trimmed_or_missing(cells: pd.Series) -> pd.Series:
     empty = pc.equal(pc.binary_length(text), 0)
     if pc.any(empty).as_py():
         text = pc.if_else(empty, pa.scalar(None, pa.large_string()), text)
-    return _text_series(text, index=cells.index, name=cells.name)
+    return text_series(text, index=cells.index, name=cells.name)
 
 
-def _text_series(text: pa.ChunkedArray, **series) -> pd.Series:
-    """Arrow strings as a pandas ``string`` Series (no copy where pandas stores strings in Arrow)."""
+def text_series(text: pa.ChunkedArray, **series) -> pd.Series:
+    """Arrow strings as a pandas ``string`` Series (no copy for large strings).
+
+    >>> text_series(pa.chunked_array([["a", None]], type=pa.large_string()), name="id").tolist()
+    ['a', <NA>]
+    """
     return pd.Series(pd.arrays.ArrowStringArray(text), copy=False, **series).astype("string")
 
 

@@ -274,7 +274,9 @@ def report(problems: list[Problem], file: str, raw: RawTable, name: str, bad: pd
 
 
 def _fullmatch(cells: pd.Series, pattern: str) -> pd.Series:
-    return cells.str.fullmatch(pattern).fillna(True).astype(bool)
+    """Whether each cell is all ``pattern`` (a missing cell passes), by Arrow's regex kernel."""
+    matched = pc.match_substring_regex(arrow_text(cells), f"^(?:{pattern})$")
+    return pd.Series(matched.fill_null(True).to_numpy(zero_copy_only=False), index=cells.index)
 
 
 def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, problems: list[Problem]) -> pd.Series:
@@ -442,19 +444,17 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
     if missing:
         return None  # nothing in the table can be trusted to line up
 
-    parsed = pd.DataFrame(index=raw.frame.index)
-    for column in table.columns:
-        if column.name in raw.frame.columns:
-            parsed[column.name] = parse_column(raw, table, column, timezone, problems)
-        else:
-            parsed[column.name] = _empty_of_kind(column.kind, len(raw.frame), raw.frame.index)
-    for name in raw.extra_columns:
-        parsed[name] = raw.frame[name]
-    parsed[LINE] = raw.frame[LINE]
+    columns = {column.name: parse_column(raw, table, column, timezone, problems)
+               if column.name in raw.frame.columns else _empty_of_kind(column.kind, len(raw.frame), raw.frame.index)
+               for column in table.columns}
+    columns.update((name, raw.frame[name]) for name in [*raw.extra_columns, LINE])
+    parsed = pd.DataFrame(columns, index=raw.frame.index)
 
     if table.key is not None:
         ids = parsed[table.key]
-        if not ids.is_unique:  # one hash pass, cheaper than marking duplicates; most keys have none
+        key_text = arrow_text(ids)
+        # One hash pass, cheaper than marking duplicates; most keys have none.
+        if pc.count_distinct(key_text).as_py() != pc.count(key_text).as_py():
             duplicated = ids.notna() & ids.duplicated(keep="first")
             first_line = parsed.loc[ids.notna()].drop_duplicates(table.key).set_index(table.key)[LINE]
             report(problems, table.file, raw, table.key, duplicated,
