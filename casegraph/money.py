@@ -103,18 +103,22 @@ def format_fen_series(fen: pd.Series) -> pd.Series:
 
 
 def rate_series(text: pd.Series) -> pd.Series:
-    """Exchange rates (text, up to 6 decimals) as integer millionths, Int64."""
+    """Exchange rates (text already checked against ``RATE_PATTERN``) as integer millionths, Int64.
+
+    >>> rate_series(pd.Series(["7.1", None, "0.000001"])).tolist()
+    [7100000, <NA>, 1]
+    """
     return _scaled_integers(text, places=6)
 
 
 def _scaled_integers(text: pd.Series, *, places: int, separators: bool = False) -> pd.Series:
     """Decimal text (sign, digits, at most ``places`` decimals; thousands separators where
-    ``separators``) as Int64 in units of 10**-places.
+    ``separators``; no whitespace) as Int64 in units of 10**-places.
 
     Digits without the point are read as one integer, then scaled by the decimals missing:
     Arrow string kernels and one integer cast, no Python per value.
     """
-    cells = pc.utf8_trim_whitespace(pa.array(text, type=pa.large_string(), from_pandas=True))
+    cells = pa.array(text, type=pa.large_string(), from_pandas=True)
     if separators:
         cells = pc.replace_substring(cells, ",", "")
     unsigned = pc.utf8_ltrim(cells, characters="+-")
