@@ -106,7 +106,7 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
     """Check a case folder; print one file:line:column: message per problem."""
     from casegraph.loaders.case import read_case
 
-    loaded, problems = read_case(case)
+    loaded, problems = read_case(case, progress=_progress)
     if problems:
         _print_problems(problems, case)
         raise typer.Exit(EXIT_INVALID)
@@ -119,7 +119,7 @@ def _read_case_reporting(case: Path, problems_file: Optional[Path] = None):
     written to ``problems_file``). The caller ends the command with exit 1."""
     from casegraph.loaders.case import read_case
 
-    loaded, problems = read_case(case, progress=True)
+    loaded, problems = read_case(case, progress=_progress)
     if problems:
         if problems_file is not None:
             problems_file.parent.mkdir(parents=True, exist_ok=True)
@@ -399,7 +399,7 @@ def load(
     from casegraph.loaders.case import read_case
     from casegraph.loaders.neo4j import load_into_neo4j
 
-    loaded, problems = read_case(case, progress=True)
+    loaded, problems = read_case(case, progress=_progress)
     if problems:
         _print_problems(problems, case)
         raise typer.Exit(EXIT_INVALID)

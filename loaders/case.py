@@ -6,24 +6,27 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import yaml
-from tqdm import tqdm
 
 from casegraph.config import CaseConfig
+from casegraph.progress import SILENT, Progress
 
 from . import validate
 from .fx import check_cny_amounts
 from .problems import LINE, InvalidCase, Problem
 from .profiles import MappingProfile
 from .read import RawTable, empty_table, parse_table, read_raw
-from .tables import TABLES
+from .tables import TABLES, Table
 from .yamlfile import read_yaml_model, yaml_position
 
 CASE_FILE = "case.yaml"
+READERS = min(4, os.cpu_count() or 1)  # tables read at once
 
 
 @dataclass
@@ -58,8 +61,12 @@ def read_config(case_dir: Path, problems: list[Problem]) -> tuple[CaseConfig | N
     return config, node
 
 
-def read_case(case_dir: str | Path, progress: bool = False) -> tuple[Case | None, list[Problem]]:
-    """Read and check a case folder; returns the case (None when invalid) and every problem."""
+def read_case(case_dir: str | Path, *, progress: Progress = SILENT) -> tuple[Case | None, list[Problem]]:
+    """Read and check a case folder; returns the case (None when invalid) and every problem.
+
+    ``progress`` shows one step for the tables (a count of those read) and one for the rules
+    across them.
+    """
     case_dir = Path(case_dir)
     problems: list[Problem] = []
     if not case_dir.is_dir():
@@ -72,27 +79,27 @@ def read_case(case_dir: str | Path, progress: bool = False) -> tuple[Case | None
 
     raws: dict[str, RawTable] = {}
     tables: dict[str, pd.DataFrame] = {}
-    for table in tqdm(TABLES, desc="reading", unit="table", disable=not progress):
-        path = case_dir / table.file
-        if not path.is_file():
-            if table.required:
-                problems.append(Problem(table.file, 1, 1, "required file is missing"))
-            tables[table.name] = empty_table(table)
-            continue
-        raw = read_raw(path, table, profile, problems, encoding=pinned.get(table.file))
-        if raw is None:
-            tables[table.name] = empty_table(table)
-            continue
-        parsed = parse_table(raw, table, timezone, problems)
-        if parsed is None:
-            tables[table.name] = empty_table(table)
-            continue
-        if table.required and parsed.empty:
-            problems.append(Problem(table.file, 1, 1, "no rows: the file has a header but no data"))
-        raws[table.name], tables[table.name] = raw, parsed
+    found: dict[str, list[Problem]] = {table.name: [] for table in TABLES}
+    # Tables are read side by side: pyarrow and most pandas kernels let go of the GIL. The
+    # largest files start first, so that the small ones fill the gaps.
+    by_size = sorted(TABLES, key=lambda table: _size(case_dir / table.file), reverse=True)
+    with progress.step(f"reading {len(TABLES)} tables", total=len(TABLES)) as advance, \
+            ThreadPoolExecutor(max_workers=READERS) as pool:
+        reading = {pool.submit(_read_table, case_dir / table.file, table, profile, found[table.name],
+                               timezone=timezone, encoding=pinned.get(table.file)): table for table in by_size}
+        for done in as_completed(reading):
+            raw, parsed = done.result()
+            tables[reading[done].name] = parsed
+            if raw is not None:
+                raws[reading[done].name] = raw
+            advance(1)
+    tables = {table.name: tables[table.name] for table in TABLES}
+    raws = {table.name: raws[table.name] for table in TABLES if table.name in raws}
+    problems.extend(problem for table in TABLES for problem in found[table.name])
 
-    validate.check_case(tables, raws, problems, timezone)
-    check_cny_amounts(tables, raws, problems, timezone)
+    with progress.step("checking the rules across tables"):
+        validate.check_case(tables, raws, problems, timezone)
+        check_cny_amounts(tables, raws, problems, timezone)
     # Logins have no id of their own: the source line names each one, stably across re-runs.
     tables["logins"]["login_id"] = "login:" + tables["logins"][LINE].astype(str)
     if problems or config is None:
@@ -101,7 +108,29 @@ def read_case(case_dir: str | Path, progress: bool = False) -> tuple[Case | None
     return Case(case_dir, config, tables, encodings), []
 
 
-def load_case(case_dir: str | Path, progress: bool = False) -> Case:
+def _size(path: Path) -> int:
+    """A file's size in bytes; 0 when there is no such file."""
+    return path.stat().st_size if path.is_file() else 0
+
+
+def _read_table(path: Path, table: Table, profile: MappingProfile, problems: list[Problem], *,
+                timezone: str, encoding: str | None) -> tuple[RawTable | None, pd.DataFrame]:
+    """One case file read and parsed: its raw cells (None when it could not be read) and its
+    typed table (an empty one then). ``encoding`` is the one pinned in case.yaml, if any."""
+    if not path.is_file():
+        if table.required:
+            problems.append(Problem(table.file, 1, 1, "required file is missing"))
+        return None, empty_table(table)
+    raw = read_raw(path, table, profile, problems, encoding=encoding)
+    parsed = None if raw is None else parse_table(raw, table, timezone, problems)
+    if parsed is None:
+        return None, empty_table(table)
+    if table.required and parsed.empty:
+        problems.append(Problem(table.file, 1, 1, "no rows: the file has a header but no data"))
+    return raw, parsed
+
+
+def load_case(case_dir: str | Path, *, progress: Progress = SILENT) -> Case:
     """Read a valid case folder or raise :class:`InvalidCase` with every problem found."""
     case, problems = read_case(case_dir, progress=progress)
     if case is None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columnar import arrow_text
+from .columnar import arrow_text, text_series
 from .problems import Problem
 from .read import RawTable, local_dates, report, split_ids
 from .tables import SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME
@@ -82,13 +82,25 @@ def _is_in(values: pd.Series, known: pa.Array) -> np.ndarray:
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
+def lookup(values: pd.Series, keys: pd.Series, found: pd.Series) -> pd.Series:
+    """For each value, ``found`` on the first row whose key it is (missing when none): what
+    ``values.map(...)`` on keys without duplicates gives, by Arrow's hash kernel.
+
+    >>> text = lambda *v: pd.Series(v, dtype="string")
+    >>> lookup(text("c1", None, "c9", "c2"), text("c1", "c2", "c1"), text("P1", "P2", "P3")).tolist()
+    ['P1', <NA>, <NA>, 'P2']
+    """
+    rows = pc.index_in(arrow_text(values), value_set=arrow_text(keys).combine_chunks(), skip_nulls=True)
+    return text_series(pc.take(arrow_text(found), rows), index=values.index, name=values.name)
+
+
 def check_agent_forest(agents: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
     """Parents inside the same platform, and no cycles: the hierarchy must be a forest."""
-    platform_of = agents.dropna(subset=["agent_id"]).drop_duplicates("agent_id").set_index("agent_id")["platform_id"]
-    parent_platform = agents["parent_agent_id"].map(platform_of)
+    parent_platform = lookup(agents["parent_agent_id"], agents["agent_id"], agents["platform_id"])
     other = agents["parent_agent_id"].notna() & parent_platform.notna() & (parent_platform != agents["platform_id"])
     report(problems, "agents.csv", raw, "parent_agent_id", other.fillna(False),
-            lambda v: f"parent agent {v!r} is on platform {platform_of[v]!r}, not on this agent's platform")
+           lambda v, platform: f"parent agent {v!r} is on platform {platform!r}, not on this agent's platform",
+           context=parent_platform)
 
     unique = agents.dropna(subset=["agent_id"]).drop_duplicates("agent_id")
     ids = pd.Index(unique["agent_id"])
@@ -138,22 +150,18 @@ def _cycle_text(cycle: list[str], start: str) -> str:
 
 def check_same_platform(tables, raws, name: str, column: str, target: str, problems) -> None:
     """A client's referring agent must work on the client's platform."""
-    frame = tables[name]
-    target_frame = tables[target]
-    platform_of = target_frame.dropna(subset=[TABLES_BY_NAME[target].key]).drop_duplicates(
-        TABLES_BY_NAME[target].key).set_index(TABLES_BY_NAME[target].key)["platform_id"]
-    theirs = frame[column].map(platform_of)
+    frame, target_frame = tables[name], tables[target]
+    theirs = lookup(frame[column], target_frame[TABLES_BY_NAME[target].key], target_frame["platform_id"])
     bad = theirs.notna() & (theirs != frame["platform_id"])
     report(problems, f"{name}.csv", raws[name], column, bad.fillna(False),
-            lambda v: f"{column} {v!r} is on platform {platform_of[v]!r}, not on this row's platform")
+           lambda v, platform: f"{column} {v!r} is on platform {platform!r}, not on this row's platform",
+           context=theirs)
 
 
 def check_ledger_platform(tables, raws, problems) -> None:
     """A ledger entry's platform must be its client's platform."""
-    clients = tables["clients"].dropna(subset=["client_id"]).drop_duplicates("client_id")
-    platform_of = clients.set_index("client_id")["platform_id"]
-    ledger = tables["ledger"]
-    theirs = ledger["client_id"].map(platform_of)
+    clients, ledger = tables["clients"], tables["ledger"]
+    theirs = lookup(ledger["client_id"], clients["client_id"], clients["platform_id"])
     bad = theirs.notna() & (theirs != ledger["platform_id"])
     report(problems, "ledger.csv", raws["ledger"], "platform_id", bad.fillna(False),
             lambda v: f"platform_id {v!r} is not the platform of the entry's client")
@@ -173,11 +181,10 @@ def check_ledger_signs(ledger: pd.DataFrame, raw: RawTable, problems: list[Probl
 
 def check_sub_accounts(accounts: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
     """A sub-account's parent must be a mother account."""
-    kind_of = accounts.dropna(subset=["account_id"]).drop_duplicates("account_id").set_index("account_id")["kind"]
-    parent_kind = accounts["parent_account_id"].map(kind_of)
+    parent_kind = lookup(accounts["parent_account_id"], accounts["account_id"], accounts["kind"])
     bad = (accounts["kind"] == "sub") & parent_kind.notna() & (parent_kind != "mother")
     report(problems, "accounts.csv", raw, "parent_account_id", bad.fillna(False),
-            lambda v: f"parent account {v!r} is a {kind_of[v]} account, not a mother account")
+           lambda v, kind: f"parent account {v!r} is a {kind} account, not a mother account", context=parent_kind)
 
 
 def check_currencies(tables, raws, problems, timezone: str) -> None:
@@ -191,8 +198,10 @@ def check_currencies(tables, raws, problems, timezone: str) -> None:
         foreign = frame["currency"].notna() & (frame["currency"] != "CNY")
         if not foreign.any():
             continue
-        dates = local_dates(frame[date_column], timezone) if date_column == "ts" else frame[date_column]
-        earliest = frame["currency"].map(first_rate)
-        bad = foreign & (earliest.isna() | (dates < earliest)).fillna(False)
+        # Only the foreign rows: the timezone conversion of a whole ledger is its dearest part.
+        dates = frame.loc[foreign, date_column]
+        dates = local_dates(dates, timezone) if date_column == "ts" else dates
+        earliest = frame.loc[foreign, "currency"].map(first_rate)
+        bad = foreign & (earliest.isna() | (dates < earliest)).reindex(frame.index, fill_value=False)
         report(problems, f"{name}.csv", raws[name], "currency", bad,
                 lambda v: f"no {v} rate in fx_rates.csv on or before this date")

@@ -14,9 +14,9 @@ import pytest
 from casebuilder import minimal_case, write_case
 
 from casegraph.generator import generate_case
-from casegraph.loaders import read
+from casegraph.loaders import read, validate
 from casegraph.loaders.case import read_case
-from casegraph.loaders.columnar import read_well_formed, trimmed_or_missing
+from casegraph.loaders.columnar import arrow_text, read_well_formed, replaced, trimmed_or_missing
 from casegraph.money import fen_series, parse_fen, rate_series
 
 
@@ -168,3 +168,34 @@ def test_offsets_found_as_the_timestamp_pattern_places_them():
     found = read._has_offset(pd.Series(times + [None], dtype="string")).tolist()
     assert found == [bool(offset_at_end.fullmatch(t)) for t in times] + [False]
     assert sum(found) == len(times) * 4 // 5
+
+
+def _random_ids(generator: random.Random, count: int, *, ordered: bool) -> pd.Series:
+    ids = [None if generator.random() < 0.1 else f"C{generator.randrange(count)}" for _ in range(count)]
+    if ordered:
+        ids = sorted(i for i in ids if i is not None) + [None] * ids.count(None)
+    return pd.Series(ids, dtype="string")
+
+
+def test_arrow_lookups_agree_with_pandas():
+    generator = random.Random(5)
+    for round_ in range(20):
+        keys = _random_ids(generator, 50, ordered=round_ % 2 == 0)  # duplicates and missing keys
+        found = pd.Series([f"P{generator.randrange(5)}" for _ in keys], dtype="string")
+        values = _random_ids(generator, 80, ordered=False)
+        first = found[keys.notna()].groupby(keys[keys.notna()]).first()
+        assert validate.lookup(values, keys, found).tolist() == values.map(first).tolist()
+        distinct = keys.dropna()
+        assert read._all_distinct(arrow_text(keys)) == distinct.is_unique
+        mapping = {f"C{generator.randrange(50)}": f"X{i}" for i in range(5)}
+        assert replaced(values, mapping).tolist() == values.replace(mapping).tolist()
+
+
+def test_a_clients_agent_on_another_platform_is_named_with_that_platform(tmp_path):
+    rows = minimal_case()
+    rows["platforms"].append({"platform_id": "P2", "vendor_id": "V1"})
+    rows["agents"].append({"agent_id": "A3", "platform_id": "P2"})
+    rows["clients"][0]["agent_id"] = "A3"
+    _, problems = read_case(write_case(tmp_path / "case", rows))
+    assert [str(p) for p in problems] == [
+        "clients.csv:2:3: agent_id 'A3' is on platform 'P2', not on this row's platform"]

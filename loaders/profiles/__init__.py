@@ -31,6 +31,7 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from ..columnar import replaced
 from ..problems import LINE, Problem
 from ..tables import LEDGER_KINDS, TABLES_BY_NAME
 from ..yamlfile import read_yaml_model
@@ -124,7 +125,7 @@ class MappingProfile:
         for key, mapping in self.values.items():
             table_name, _, column = key.partition(".")
             if table_name == table and column in frame.columns:
-                frame[column] = frame[column].replace(mapping)
+                frame[column] = replaced(frame[column], mapping)
         return frame
 
     def melt_wide_amounts(self, table: str, frame: pd.DataFrame, positions: dict, problems: list[Problem]):
