@@ -47,8 +47,9 @@ def _rates(currency: pd.Series, dates: pd.Series, fx_rates: pd.DataFrame) -> tup
 def amounts_in_cny(amount: pd.Series, currency: pd.Series, dates: pd.Series, fx_rates: pd.DataFrame) -> pd.Series:
     """CNY fen for each amount; CNY (or empty currency) passes unchanged.
 
-    ``dates`` are naive calendar dates in the case timezone (:func:`~casegraph.loaders.read.local_dates`). Validation guarantees a
-    rate exists on or before every foreign entry's date.
+    ``dates`` are naive calendar dates in the case timezone
+    (:func:`~casegraph.loaders.read.local_dates`). Validation guarantees a rate exists on or
+    before every foreign entry's date.
     """
     result = amount.astype("int64").to_numpy().copy()
     rows, rate_micro = _rates(currency, dates, fx_rates)
@@ -86,7 +87,8 @@ def check_cny_amounts(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable]
             at = np.zeros(len(frame), dtype=bool)
             at[over] = True
             report(problems, file, raws[name], column, pd.Series(at, index=frame.index),
-                   lambda v: f"the amounts of {file} up to this one add up to more than {format_fen(MAX_TOTAL_FEN)} "
+                   # report() calls the message function at once, in this pass of the loop
+                   lambda v: f"the amounts of {file} up to this one add up to more than {format_fen(MAX_TOTAL_FEN)} "  # noqa: B023
                              f"CNY: beyond what casegraph sums exactly")
 
 

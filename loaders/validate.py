@@ -62,14 +62,15 @@ def check_references(tables, raws, problems) -> None:
                 ids = split_ids(frame[column.name])
                 unknown = ids[~_is_in(ids, known)].groupby(level=0).agg(lambda v: ", ".join(map(repr, v)))
                 bad = frame.index.to_series().isin(unknown.index)
+                # report() calls the message function at once, in this pass of the loop
                 report(problems, table.file, raw, column.name, bad,
-                       lambda _, names: f"unknown {column.name} entry {names} (not in {where})",
+                       lambda _, names: f"unknown {column.name} entry {names} (not in {where})",  # noqa: B023
                        context=unknown.reindex(frame.index))
             else:
                 values = frame[column.name]
                 bad = values.notna() & ~_is_in(values, known)
                 report(problems, table.file, raw, column.name, bad,
-                        lambda v: f"unknown {column.name} {v!r} (not in {where})")
+                        lambda v: f"unknown {column.name} {v!r} (not in {where})")  # noqa: B023
 
 
 def _is_in(values: pd.Series, known: pa.Array) -> np.ndarray:
