@@ -59,7 +59,8 @@ class TableTiming:
 @dataclass
 class LoadReport:
     case_id: str
-    timings: list[TableTiming] = field(default_factory=list)
+    timings: list[TableTiming] = field(default_factory=list)  # per label and type, or per step
+    method: str = "unwind"  # or "import" (neo4j-admin database import, :mod:`.neo4j_import`)
 
     @property
     def seconds(self) -> float:
@@ -278,11 +279,16 @@ def prepare_schema(session) -> None:
     session.run("CALL db.awaitIndexes(300)").consume()
 
 
+def other_cases(session, case_id: str) -> list[str]:
+    """The ids of the cases other than ``case_id`` the database holds."""
+    return session.run("MATCH (l:CaseLoad) WHERE l.case_id <> $case_id RETURN collect(l.case_id) AS ids",
+                       case_id=case_id).single()["ids"]
+
+
 def begin_load(session, case: Case, *, replace: bool = False) -> None:
     """Refuse (or with ``replace`` clear) a database holding another case, and record that
     this case's load has begun."""
-    others = session.run("MATCH (l:CaseLoad) WHERE l.case_id <> $case_id RETURN collect(l.case_id) AS ids",
-                         case_id=case.config.case_id).single()["ids"]
+    others = other_cases(session, case.config.case_id)
     if others and not replace:
         raise OtherCaseLoaded(f"the database holds case {', '.join(others)}; load with --replace to clear it")
     if others:
