@@ -3,6 +3,7 @@ the same nodes, relationships, properties (with their types), constraints and in
 
 from __future__ import annotations
 
+import neo4j
 import pytest
 
 from casegraph.generator import generate_case
@@ -52,15 +53,19 @@ def generated_case(tmp_path_factory):
     return load_case(folder)
 
 
-def test_import_gives_the_graph_the_unwind_load_gives(neo4j_driver, neo4j_settings, generated_case):
+def test_import_gives_the_graph_the_unwind_load_gives(neo4j_settings, generated_case):
     if not is_local_server(neo4j_settings.uri):
         pytest.skip("the bulk import needs casegraph's local server (`casegraph neo4j start`)")
-    with neo4j_driver.session() as session:
-        loader.clear_database(session)
-    unwind = loader.load_into_neo4j(neo4j_driver, generated_case)
-    by_unwind = graph(neo4j_driver)
+    # Drivers of their own: bookmarks from before an import name transactions of the replaced
+    # database, which the new one never reaches (the shared driver must not hold any).
+    with neo4j.GraphDatabase.driver(neo4j_settings.uri, auth=neo4j_settings.auth) as driver:
+        with driver.session() as session:
+            loader.clear_database(session)
+        unwind = loader.load_into_neo4j(driver, generated_case)
+        by_unwind = graph(driver)
 
     imported = import_case(generated_case)
+    neo4j_driver = neo4j.GraphDatabase.driver(neo4j_settings.uri, auth=neo4j_settings.auth)
     by_import = graph(neo4j_driver)
 
     assert imported.method == "import" and imported.rows == unwind.rows
@@ -74,3 +79,4 @@ def test_import_gives_the_graph_the_unwind_load_gives(neo4j_driver, neo4j_settin
     # The comparison sees one changed property.
     neo4j_driver.execute_query("MATCH (t:Trade) WITH t LIMIT 1 SET t.qty = t.qty + 0.5")
     assert graph(neo4j_driver)[("nodes", "Trade")] != by_unwind[("nodes", "Trade")]
+    neo4j_driver.close()
