@@ -20,14 +20,20 @@ from __future__ import annotations
 import hashlib
 import itertools
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
+from casegraph.graphs.model import (
+    NODES,
+    RELATIONSHIPS,
+    NodeType,
+    RelType,
+    relationship_ends,
+    stored_name,
+)
 from tqdm import tqdm
-
-from casegraph.graphs.model import NODES, RELATIONSHIPS, NodeType, RelType, relationship_ends, stored_name
 
 from .case import Case
 from .fx import tables_in_cny

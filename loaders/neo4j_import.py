@@ -22,9 +22,10 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,8 +35,18 @@ from casegraph.redaction import redact_uri
 from casegraph.server import provision, runtime
 
 from .case import Case
-from .neo4j import (LoadReport, OtherCaseLoaded, Part, TableTiming, begin_load, case_version, complete_load, graph_parts,
-                    other_cases, prepare_schema)
+from .neo4j import (
+    LoadReport,
+    OtherCaseLoaded,
+    Part,
+    TableTiming,
+    begin_load,
+    case_version,
+    complete_load,
+    graph_parts,
+    other_cases,
+    prepare_schema,
+)
 
 # The default (and, in Community edition, only) user database.
 DATABASE = "neo4j"
@@ -127,7 +138,7 @@ def run_import(home: Path, files: ImportFiles, folder: Path) -> None:
     command = provision.admin_command(home, java_home, import_arguments(files, report_file=folder / "import.report"))
     with log.open("wb") as out:
         finished = subprocess.run(command, cwd=folder, env=provision.admin_environment(home, java_home),
-                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False)
     if finished.returncode != 0:
         raise ImportFailed(f"neo4j-admin database import failed (exit {finished.returncode}); "
                            f"log: {log}\n{provision.tail(log, 15)}")
@@ -182,20 +193,23 @@ def import_case(case: Case, *, wait_seconds: float = 180,
         if on_step:
             on_step(timing)
 
-    with tempfile.TemporaryDirectory(prefix="casegraph-import-", dir=provision.cache_dir()) as tmp:
+    with tempfile.TemporaryDirectory(prefix="casegraph-import-", dir=provision.cache_dir()) as tmp, \
+            ThreadPoolExecutor(1) as writer:
         folder = Path(tmp)
-        files = write_import_files(graph_parts(case), folder, version=version)
-        lap("write files")
+        # The files are written while the server shuts down (it mostly waits on its disk).
+        written = writer.submit(write_import_files, graph_parts(case), folder, version=version)
         with runtime.stopped(wait_seconds) as home:
             lap("stop server")
+            files = written.result()
+            lap("write files")  # what writing took beyond the stop
             run_import(home, files, folder)
             lap("import", files.rows)
         lap("start server")
     settings = runtime.local_settings()
-    with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
-        with driver.session(database=DATABASE) as session:
-            prepare_schema(session)
-            begin_load(session, case)
-            complete_load(session, case, rows=files.rows, version=version)
+    with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver, \
+            driver.session(database=DATABASE) as session:
+        prepare_schema(session)
+        begin_load(session, case)
+        complete_load(session, case, rows=files.rows, version=version)
     lap("constraints")
     return report
