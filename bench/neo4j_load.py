@@ -21,14 +21,14 @@ import time
 from pathlib import Path
 
 import neo4j
+from tqdm import tqdm
+
+from casegraph.generator import generate_case
 from casegraph.graphs.model import NODES_BY_LABEL
 from casegraph.loaders import neo4j as loader
 from casegraph.loaders.case import load_case
 from casegraph.loaders.fx import ledger_in_cny
 from casegraph.loaders.neo4j_import import import_case, is_local_server
-from tqdm import tqdm
-
-from casegraph.generator import generate_case
 from casegraph.server import connection_settings
 
 

@@ -25,15 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from casegraph.graphs.model import (
-    NODES,
-    RELATIONSHIPS,
-    NodeType,
-    RelType,
-    relationship_ends,
-    stored_name,
-)
 from tqdm import tqdm
+
+from casegraph.graphs.model import NODES, RELATIONSHIPS, NodeType, RelType, relationship_ends, stored_name
 
 from .case import Case
 from .fx import tables_in_cny

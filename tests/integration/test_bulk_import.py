@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import neo4j
 import pytest
+
+from casegraph.generator import generate_case
 from casegraph.loaders import neo4j as loader
 from casegraph.loaders.case import load_case
 from casegraph.loaders.neo4j_import import import_case, is_local_server
-
-from casegraph.generator import generate_case
 
 CLOCK = {"started", "completed"}  # the CaseLoad's own clock differs between any two loads
 
