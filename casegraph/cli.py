@@ -228,7 +228,7 @@ def _analyze_in_neo4j(loaded, replace: bool):
     from casegraph.queries.neo4j.runner import CypherRunner
 
     with _neo4j_driver(_settings(None, None, None)) as driver:
-        load_into_neo4j(driver, loaded, replace=replace, progress=True)
+        load_into_neo4j(driver, loaded, replace=replace, progress=_progress)
         runner = CypherRunner(driver)
         tables = analyze(Neo4jEngine(runner), progress=_progress)
         # Found gangs, their severity and the account groups, for the playbooks.
@@ -385,6 +385,12 @@ def print_summary(tables) -> None:
                       f"{int(scores['gangs', 'gangs_found_with_province'])} with the right province")
 
 
+class LoadMethod(str, Enum):
+    auto = "auto"
+    import_ = "import"
+    unwind = "unwind"
+
+
 @app.command()
 def load(
     case: Path = typer.Argument(..., help="The case folder."),
@@ -394,19 +400,42 @@ def load(
                                            show_default=False),
     batch_size: int = typer.Option(5000, min=1, help="Rows per UNWIND batch."),
     replace: bool = typer.Option(False, "--replace", help="Clear a database that holds another case first."),
+    method: LoadMethod = typer.Option(
+        LoadMethod.auto, "--method",
+        help="import: neo4j-admin bulk import, replacing the database (casegraph's local server only; it is "
+             "restarted); unwind: batched Cypher, incremental and idempotent; auto: import when the local "
+             "server's database is empty, else unwind."),
 ) -> None:
     """Load a case folder into Neo4j, idempotently (a re-run changes nothing)."""
     from casegraph.loaders.case import read_case
     from casegraph.loaders.neo4j import load_into_neo4j
+    from casegraph.loaders.neo4j_import import ImportFailed, choose_import, import_case
+    from casegraph.server import Neo4jUnavailable
 
     loaded, problems = read_case(case, progress=_progress)
     if problems:
         _print_problems(problems, case)
         raise typer.Exit(EXIT_INVALID)
-    with _neo4j_driver(_settings(uri, user, password)) as driver:
-        report = load_into_neo4j(driver, loaded, batch_size=batch_size, replace=replace, progress=True)
+    settings = _settings(uri, user, password)
+    requested = {LoadMethod.auto: None, LoadMethod.import_: True, LoadMethod.unwind: False}[method]
+    with _neo4j_driver(settings) as driver:
+        try:
+            by_import = choose_import(driver, settings.uri, loaded, requested=requested, replace=replace)
+        except ValueError as exc:
+            errors.print(f"error: {exc}", markup=False)
+            raise typer.Exit(EXIT_USAGE) from None
+        if not by_import:
+            report = load_into_neo4j(driver, loaded, batch_size=batch_size, replace=replace, progress=_progress)
+    if by_import:  # the server restarts: no driver may be open across it
+        try:
+            report = import_case(loaded, on_step=lambda t: errors.print(f"{t.name}: {t.seconds:.1f} s",
+                                                                        markup=False))
+        except (ImportFailed, Neo4jUnavailable) as exc:
+            errors.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(EXIT_UNREACHABLE) from None
+    how = "neo4j-admin import" if by_import else "UNWIND batches"
     console.print(f"loaded {report.rows:,} rows of case {report.case_id} "
-                  f"in {report.seconds:.1f} s")
+                  f"in {report.seconds:.1f} s by {how}")
 
 
 def _settings(uri: Optional[str], user: Optional[str], password: Optional[str]):

@@ -18,14 +18,16 @@ re-run completes the graph without duplicates.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from casegraph.graphs.model import NODES, RELATIONSHIPS, NodeType, RelType, relationship_ends, stored_name
+from casegraph.progress import SILENT, Progress
 
 from .case import Case
 from .fx import tables_in_cny
@@ -57,7 +59,8 @@ class TableTiming:
 @dataclass
 class LoadReport:
     case_id: str
-    timings: list[TableTiming] = field(default_factory=list)
+    timings: list[TableTiming] = field(default_factory=list)  # per label and type, or per step
+    method: str = "unwind"  # or "import" (neo4j-admin database import, :mod:`.neo4j_import`)
 
     @property
     def seconds(self) -> float:
@@ -92,54 +95,42 @@ def _temporal(table: str) -> dict[str, str]:
             for c in TABLES_BY_NAME[table].columns if c.kind in ("ts", "date")}
 
 
-def _set_clause(variable: str, table: str, properties: tuple[str, ...]) -> str:
-    temporal = _temporal(table)
-    extra = "".join(f", {variable}.{p} = {temporal[p]}(row.{p})" for p in properties if p in temporal)
-    return (f"SET {variable} += row.props{extra}, {variable}.source = $source, {variable}.line = row.line, "
-            f"{variable}.case_version = $version")
+@dataclass(frozen=True)
+class Rows:
+    """Rows of one label, or of one relationship type between two labels, ready to write:
+    ``id`` (nodes) or ``from_id`` / ``to_id`` (relationships), ``line``, and the properties
+    by stored name; temporals are ISO text named in ``temporal`` (property -> ``date`` or
+    ``datetime``), missing values are null. The UNWIND load and the bulk import both write
+    from these, so both give the same graph."""
+
+    frame: pd.DataFrame
+    source: str  # the case file the rows come from
+    temporal: dict[str, str]
+    merge_key: str | None = None  # relationships: the property that tells parallel ones apart
+
+    @property
+    def properties(self) -> list[str]:
+        return [c for c in self.frame.columns if c not in ("id", "from_id", "to_id")]
 
 
-def node_statement(spec: NodeType) -> str:
-    """``UNWIND $rows`` merging nodes of one label on ``id``; properties from ``row.props``."""
-    return (f"UNWIND $rows AS row MERGE (n:{spec.label} {{id: row.id}}) "
-            + _set_clause("n", spec.table, spec.properties))
-
-
-def relationship_statement(spec: RelType, start_label: str, end_label: str) -> str:
-    """``UNWIND $rows`` merging one relationship type between two labels."""
-    key = MERGE_KEYS.get(spec.type)
-    merge_on = f" {{{key}: row.{key}}}" if key else ""
-    return (f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row.from_id}}) MATCH (b:{end_label} {{id: row.to_id}}) "
-            f"MERGE (a)-[r:{spec.type}{merge_on}]->(b) " + _set_clause("r", spec.table, spec.properties))
-
-
-def _plain_column(series: pd.Series, kind: str | None) -> pd.Series:
-    """A column as values the driver sends as they are: text for temporals, None for missing."""
-    if kind == "ts":
-        text = series.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    elif kind == "date":
-        text = series.dt.strftime("%Y-%m-%d")
+def _iso_text(series: pd.Series, kind: str) -> pd.Series:
+    """Temporals as ISO text (UTC for date-times), null where missing."""
+    if kind == "datetime":
+        values = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        text = np.char.add(np.datetime_as_string(values, unit="us"), "Z")
     else:
-        text = series
-    return text.astype(object).where(series.notna(), None)
+        text = np.datetime_as_string(series.to_numpy(dtype="datetime64[D]"), unit="D")
+    return pd.Series(text, index=series.index, dtype="string").where(series.notna().to_numpy(), None)
 
 
-def _rows(frame: pd.DataFrame, key_column: str, properties: tuple[str, ...], table: str) -> list[dict]:
-    """Rows for ``UNWIND``: ``id``, ``line``, temporals as ISO text, the rest under ``props``
-    by stored name. Missing values go as null, which ``SET +=`` leaves absent."""
-    spec = TABLES_BY_NAME[table]
+def _property_frame(frame: pd.DataFrame, table: str, properties: tuple[str, ...]) -> tuple[pd.DataFrame, dict]:
+    """``line`` and the properties of ``frame`` by stored name, temporals as ISO text."""
     temporal = _temporal(table)
     present = [p for p in properties if p in frame.columns]
-    kinds = {c: (spec.column(c).kind if c in spec.column_names else None) for c in present}
-    props = pd.DataFrame({stored_name(table, c): _plain_column(frame[c], kinds[c])
-                          for c in present if c not in temporal}, index=frame.index)
-    outer = pd.DataFrame({c: _plain_column(frame[c], kinds[c]) for c in present if c in temporal}, index=frame.index)
-    outer["id"] = frame[key_column].astype(object).to_numpy()
-    outer["line"] = frame[LINE].astype(int).to_numpy()
-    records = outer.to_dict("records")
-    for record, values in zip(records, props.to_dict("records")):
-        record["props"] = values
-    return records
+    columns = {stored_name(table, c): (_iso_text(frame[c], temporal[c]) if c in temporal else frame[c])
+               for c in present}
+    columns["line"] = frame[LINE].astype("int64")
+    return pd.DataFrame(columns, index=frame.index), {c: temporal[c] for c in present if c in temporal}
 
 
 def node_batches(case: Case, frames: dict[str, pd.DataFrame]) -> Iterator[tuple[NodeType, pd.DataFrame]]:
@@ -150,29 +141,80 @@ def node_batches(case: Case, frames: dict[str, pd.DataFrame]) -> Iterator[tuple[
         yield spec, frame
 
 
-def relationship_rows(case: Case, spec: RelType, frame: pd.DataFrame) -> Iterator[tuple[str, str, list[dict]]]:
-    """Rows of one relationship type, split by the labels at their two ends."""
+def node_rows(spec: NodeType, frame: pd.DataFrame) -> Rows:
+    """The nodes of one label, one per row of ``frame``."""
+    properties, temporal = _property_frame(frame, spec.table, spec.properties)
+    properties.insert(0, "id", frame[spec.key].astype("string"))
+    return Rows(properties.reset_index(drop=True), f"{spec.table}.csv", temporal)
+
+
+def relationship_rows(case: Case, spec: RelType, frame: pd.DataFrame) -> Iterator[tuple[str, str, Rows]]:
+    """Relationships of one type, split by the labels at their two ends. Rows naming the same
+    two nodes (and merge key) make one relationship, with the last row's properties, as a
+    MERGE of each row in turn would."""
     start_label, start_column = spec.start
     rows, ends, labels = relationship_ends(case.tables, spec, frame)
+    key = MERGE_KEYS.get(spec.type)
     for label in labels.dropna().unique():
         chosen = (labels == label).to_numpy()
         part = rows[chosen]
-        records = _rows(part.assign(_start=part[start_column]), "_start", spec.properties, spec.table)
-        for record, end in zip(records, ends[chosen].tolist()):
-            record["from_id"] = record.pop("id")
-            record["to_id"] = end
-            key = MERGE_KEYS.get(spec.type)
-            if key and key != "line":  # `line` is on every record already
-                record[key] = record["props"][stored_name(spec.table, key)]
-        yield start_label, label, records
+        properties, temporal = _property_frame(part, spec.table, spec.properties)
+        properties.insert(0, "from_id", part[start_column].astype("string").to_numpy())
+        properties.insert(1, "to_id", pd.array(ends[chosen].to_numpy(), dtype="string"))
+        properties = properties.drop_duplicates(["from_id", "to_id", *([key] if key else [])], keep="last")
+        yield start_label, label, Rows(properties.reset_index(drop=True), f"{spec.table}.csv", temporal, key)
 
 
-def _write(session, statement: str, records: list[dict], batch_size: int, source: str, version: str, bar) -> None:
-    for start in range(0, len(records), batch_size):
-        batch = records[start:start + batch_size]
+def _assignments(variable: str, rows: Rows) -> str:
+    """``SET`` items for every property, from column parameters ``$c0``, ``$c1``, … indexed by
+    the row ``i``; setting null leaves the property absent (or removes a stale one)."""
+    items = []
+    for number, name in enumerate(rows.properties):
+        value = f"$c{number}[i]"
+        if name in rows.temporal:
+            value = f"{rows.temporal[name]}({value})"
+        items.append(f"{variable}.`{name}` = {value}")
+    return ", ".join([*items, f"{variable}.source = $source", f"{variable}.case_version = $version"])
+
+
+def node_statement(label: str, rows: Rows, *, create: bool = False) -> str:
+    """Nodes of one label from column parameters: ``MERGE`` on ``id``, or ``CREATE`` when the
+    label is known to have no nodes yet (no lookup needed)."""
+    verb = "CREATE" if create else "MERGE"
+    return (f"UNWIND range(0, size($id) - 1) AS i {verb} (n:{label} {{id: $id[i]}}) "
+            f"SET {_assignments('n', rows)}")
+
+
+def relationship_statement(type_: str, start_label: str, end_label: str, rows: Rows, *,
+                           create: bool = False) -> str:
+    """Relationships of one type between two labels from column parameters: ``MERGE`` on the
+    two ends (and the merge key), or ``CREATE`` when the type has none yet."""
+    key = rows.merge_key
+    merge_on = f" {{{key}: $c{rows.properties.index(key)}[i]}}" if key and not create else ""
+    verb = "CREATE" if create else "MERGE"
+    return (f"UNWIND range(0, size($from_id) - 1) AS i "
+            f"MATCH (a:{start_label} {{id: $from_id[i]}}) MATCH (b:{end_label} {{id: $to_id[i]}}) "
+            f"{verb} (a)-[r:{type_}{merge_on}]->(b) SET {_assignments('r', rows)}")
+
+
+def _parameter_columns(rows: Rows) -> dict[str, list]:
+    """The rows as one list per column, named as the statements expect: the ids by their
+    name, the properties ``c0``, ``c1``, …; missing values are None."""
+    frame = rows.frame
+    names = {c: c for c in ("id", "from_id", "to_id") if c in frame.columns}
+    names.update({name: f"c{number}" for number, name in enumerate(rows.properties)})
+    return {names[c]: frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns}
+
+
+def _write(session, statement: str, rows: Rows, *, batch_size: int, version: str,
+           advance: Callable[[int], None]) -> None:
+    columns = _parameter_columns(rows)
+    total = len(rows.frame)
+    for start in range(0, total, batch_size):
+        batch = {name: values[start:start + batch_size] for name, values in columns.items()}
         session.execute_write(
-            lambda tx, rows=batch: tx.run(statement, rows=rows, source=source, version=version).consume())
-        bar.update(len(batch))
+            lambda tx, batch=batch: tx.run(statement, batch, source=rows.source, version=version).consume())
+        advance(min(batch_size, total - start))
 
 
 def case_version(case: Case) -> str:
@@ -193,64 +235,111 @@ def remove_stale(session, version: str, batch_size: int = 10000) -> None:
     session.run("MATCH ()-[r]->() WHERE coalesce(r.case_version, '') <> $version "
                 "CALL (r) { DELETE r } IN TRANSACTIONS OF $size ROWS", version=version, size=batch_size).consume()
     session.run("MATCH (n) WHERE NOT n:CaseLoad AND coalesce(n.case_version, '') <> $version "
-                "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $size ROWS", version=version, size=batch_size).consume()
+                "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $size ROWS",
+                version=version, size=batch_size).consume()
 
 
-def load_into_neo4j(driver, case: Case, batch_size: int = DEFAULT_BATCH_SIZE, replace: bool = False,
-                    database: str | None = None, progress: bool = False,
+@dataclass(frozen=True)
+class Part:
+    """One ``Rows`` with what it becomes: nodes of ``label``, or relationships of ``type``
+    from ``start_label`` to ``end_label``."""
+
+    rows: Rows
+    label: str | None = None
+    type: str | None = None
+    start_label: str | None = None
+    end_label: str | None = None
+
+    @property
+    def group(self) -> str:
+        """The label (``:Entry``) or relationship type (``[:TRANSFER]``) the part belongs to."""
+        return f":{self.label}" if self.label else f"[:{self.type}]"
+
+    def statement(self, *, create: bool) -> str:
+        if self.label:
+            return node_statement(self.label, self.rows, create=create)
+        return relationship_statement(self.type, self.start_label, self.end_label, self.rows, create=create)
+
+
+def graph_parts(case: Case) -> Iterator[Part]:
+    """Every node label, then every relationship type, of a checked case, one ``Part`` at a
+    time (so only one is held in memory)."""
+    # Money in other currencies is converted here, so Cypher sums CNY fen exactly as pandas.
+    frames = tables_in_cny(case)
+    for spec, frame in node_batches(case, frames):
+        yield Part(node_rows(spec, frame), label=spec.label)
+    for spec in RELATIONSHIPS:
+        frame = frames.get(spec.table, case[spec.table])
+        for start_label, end_label, rows in relationship_rows(case, spec, frame):
+            yield Part(rows, type=spec.type, start_label=start_label, end_label=end_label)
+
+
+def prepare_schema(session) -> None:
+    """Create the constraints and indexes (if missing) and wait until they are online."""
+    for statement in schema_statements():
+        session.run(statement).consume()
+    session.run("CALL db.awaitIndexes(300)").consume()
+
+
+def other_cases(session, case_id: str) -> list[str]:
+    """The ids of the cases other than ``case_id`` the database holds."""
+    return session.run("MATCH (l:CaseLoad) WHERE l.case_id <> $case_id RETURN collect(l.case_id) AS ids",
+                       case_id=case_id).single()["ids"]
+
+
+def begin_load(session, case: Case, *, replace: bool = False) -> None:
+    """Refuse (or with ``replace`` clear) a database holding another case, and record that
+    this case's load has begun."""
+    others = other_cases(session, case.config.case_id)
+    if others and not replace:
+        raise OtherCaseLoaded(f"the database holds case {', '.join(others)}; load with --replace to clear it")
+    if others:
+        clear_database(session)
+    # The case's settings travel with the graph, so analyses need nothing but the database.
+    session.run("MERGE (l:CaseLoad {case_id: $case_id}) SET l.status = 'loading', l.started = datetime(), "
+                "l.timezone = $timezone, l.thresholds = $thresholds",
+                case_id=case.config.case_id, timezone=case.config.timezone,
+                thresholds=case.config.thresholds.model_dump_json()).consume()
+
+
+def complete_load(session, case: Case, *, rows: int, version: str) -> None:
+    session.run("MATCH (l:CaseLoad {case_id: $case_id}) SET l.status = 'complete', l.completed = datetime(), "
+                "l.rows = $rows, l.version = $version",
+                case_id=case.config.case_id, rows=rows, version=version).consume()
+
+
+def _is_empty(session, part: Part) -> bool:
+    """Whether the database has no node of the part's label (relationship of its type) yet:
+    then its rows are created without looking for existing ones."""
+    pattern = f"(n:{part.label})" if part.label else f"()-[n:{part.type}]->()"
+    return session.run(f"MATCH {pattern} RETURN count(n) = 0 AS empty").single()["empty"]
+
+
+def load_into_neo4j(driver, case: Case, *, batch_size: int = DEFAULT_BATCH_SIZE, replace: bool = False,
+                    database: str | None = None, progress: Progress = SILENT,
                     on_table: Callable[[TableTiming], None] | None = None) -> LoadReport:
     """Write every node and relationship of a checked case; see the module's docstring."""
     report = LoadReport(case.config.case_id)
     version = case_version(case)
-    # Money in other currencies is converted here, so Cypher sums CNY fen exactly as pandas.
-    frames = tables_in_cny(case)
     with driver.session(database=database) as session:
-        for statement in schema_statements():
-            session.run(statement).consume()
-        session.run("CALL db.awaitIndexes(300)").consume()
-        others = session.run("MATCH (l:CaseLoad) WHERE l.case_id <> $case_id RETURN collect(l.case_id) AS ids",
-                             case_id=case.config.case_id).single()["ids"]
-        if others and not replace:
-            raise OtherCaseLoaded(f"the database holds case {', '.join(others)}; load with --replace to clear it")
-        if others:
-            clear_database(session)
-        # The case's settings travel with the graph, so analyses need nothing but the database.
-        session.run("MERGE (l:CaseLoad {case_id: $case_id}) SET l.status = 'loading', l.started = datetime(), "
-                    "l.timezone = $timezone, l.thresholds = $thresholds",
-                    case_id=case.config.case_id, timezone=case.config.timezone,
-                    thresholds=case.config.thresholds.model_dump_json()).consume()
-
-        def timed(name: str, work: Callable[[], int]) -> None:
+        prepare_schema(session)
+        begin_load(session, case, replace=replace)
+        for group, parts in itertools.groupby(graph_parts(case), key=lambda part: part.group):
             started = time.perf_counter()
-            rows = work()
-            timing = TableTiming(name, rows, time.perf_counter() - started)
+            count, create = 0, None
+            for part in parts:
+                if create is None:  # decided once for the whole label or type
+                    create = _is_empty(session, part)
+                with progress.step(f"loading {group}", total=len(part.rows.frame)) as advance:
+                    _write(session, part.statement(create=create), part.rows, batch_size=batch_size, version=version,
+                           advance=advance)
+                count += len(part.rows.frame)
+            timing = TableTiming(group, count, time.perf_counter() - started)
             report.timings.append(timing)
             if on_table:
                 on_table(timing)
-
-        for spec, frame in node_batches(case, frames):
-            def write_nodes(spec=spec, frame=frame) -> int:
-                records = _rows(frame, spec.key, spec.properties, spec.table)
-                with tqdm(total=len(records), desc=f":{spec.label}", unit="row", disable=not progress) as bar:
-                    _write(session, node_statement(spec), records, batch_size, f"{spec.table}.csv", version, bar)
-                return len(records)
-            timed(f":{spec.label}", write_nodes)
-        for spec in RELATIONSHIPS:
-            frame = frames.get(spec.table, case[spec.table])
-
-            def write_relationships(spec=spec, frame=frame) -> int:
-                count = 0
-                for start_label, end_label, records in relationship_rows(case, spec, frame):
-                    statement = relationship_statement(spec, start_label, end_label)
-                    with tqdm(total=len(records), desc=f"[:{spec.type}]", unit="row", disable=not progress) as bar:
-                        _write(session, statement, records, batch_size, f"{spec.table}.csv", version, bar)
-                    count += len(records)
-                return count
-            timed(f"[:{spec.type}]", write_relationships)
         remove_stale(session, version)
-        session.run("MATCH (l:CaseLoad {case_id: $case_id}) SET l.status = 'complete', l.completed = datetime(), "
-                    "l.rows = $rows, l.version = $version",
-                    case_id=case.config.case_id, rows=report.rows, version=version).consume()
+        complete_load(session, case, rows=report.rows, version=version)
     return report
 
 

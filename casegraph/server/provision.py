@@ -455,6 +455,33 @@ def java_command(home: Path, java_home: Path) -> list[str]:
     ]
 
 
+ADMIN_ENTRY_POINT = "org.neo4j.cli.AdminTool"
+ADMIN_HEAP = "1g"  # the importer keeps its data off-heap (--max-off-heap-memory)
+
+
+def admin_command(home: Path, java_home: Path, arguments: list[str]) -> list[str]:
+    """The command line of ``neo4j-admin <arguments>`` for this home (run it with
+    :func:`admin_environment`), from the server's own jars: there is no launcher script.
+
+    >>> admin_command(Path("/h"), Path("/jdk"), ["--version"])[-2:]
+    ['org.neo4j.cli.AdminTool', '--version']
+    """
+    return [
+        str(java_home / "bin" / "java"),
+        f"-Xmx{ADMIN_HEAP}",
+        *JVM_FLAGS,
+        "-cp",
+        str(home / "lib" / "*"),
+        ADMIN_ENTRY_POINT,
+        *arguments,
+    ]
+
+
+def admin_environment(home: Path, java_home: Path) -> dict[str, str]:
+    """What the admin tool reads to find the home and its configuration."""
+    return dict(os.environ, JAVA_HOME=str(java_home), NEO4J_HOME=str(home), NEO4J_CONF=str(home / "conf"))
+
+
 def tail(path: Path, lines: int = 20) -> str:
     """The last lines of a text file ('' if unreadable)."""
     try:

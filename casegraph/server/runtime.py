@@ -413,39 +413,43 @@ def start(wait_seconds: float = 180) -> ConnectionSettings:
     try:
         uri = local_settings().uri
         with _lock():
-            home = provision.ensure_provisioned()
-            password = ensure_password()
-            settings = local_settings()
-            pid = running_pid()
-            if pid is not None:
-                _wait_ready(settings, home, pid, None, deadline)
-                return settings
-            provision.pid_file().unlink(missing_ok=True)
-            if _marker_state(home, password) == "mismatch":
-                raise Neo4jAuthFailed(settings.uri, _mismatch_reason(home))
-            for name, port in (("Bolt", provision.bolt_port()), ("HTTP", provision.http_port())):
-                if _port_in_use(port):
-                    raise Neo4jUnavailable(
-                        settings.uri,
-                        f"{name} port {port} on 127.0.0.1 is already in use by another process "
-                        f"(another Neo4j?). Stop it, or choose another port with "
-                        f"CASEGRAPH_NEO4J_{name.upper()}_PORT",
-                    )
-            proc = _launch(home)
-            log.info("Neo4j starting (pid %d), waiting up to %.0f s for Bolt...", proc.pid, wait_seconds)
-            try:
-                _wait_ready(settings, home, proc.pid, proc, deadline)
-            except BaseException:
-                if proc.poll() is None:
-                    _terminate(proc.pid, home, timeout=30)
-                proc.poll()
-                provision.pid_file().unlink(missing_ok=True)
-                raise
-            # the Popen object is dropped; mark it collected so Python does not warn
-            proc.returncode = 0 if proc.returncode is None else proc.returncode
-            return settings
+            return _start_locked(wait_seconds, deadline)
     except ProvisionError as exc:
         raise Neo4jUnavailable(uri, f"cannot set up the local server: {exc}") from None
+
+
+def _start_locked(wait_seconds: float, deadline: float) -> ConnectionSettings:
+    home = provision.ensure_provisioned()
+    password = ensure_password()
+    settings = local_settings()
+    pid = running_pid()
+    if pid is not None:
+        _wait_ready(settings, home, pid, None, deadline)
+        return settings
+    provision.pid_file().unlink(missing_ok=True)
+    if _marker_state(home, password) == "mismatch":
+        raise Neo4jAuthFailed(settings.uri, _mismatch_reason(home))
+    for name, port in (("Bolt", provision.bolt_port()), ("HTTP", provision.http_port())):
+        if _port_in_use(port):
+            raise Neo4jUnavailable(
+                settings.uri,
+                f"{name} port {port} on 127.0.0.1 is already in use by another process "
+                f"(another Neo4j?). Stop it, or choose another port with "
+                f"CASEGRAPH_NEO4J_{name.upper()}_PORT",
+            )
+    proc = _launch(home)
+    log.info("Neo4j starting (pid %d), waiting up to %.0f s for Bolt...", proc.pid, wait_seconds)
+    try:
+        _wait_ready(settings, home, proc.pid, proc, deadline)
+    except BaseException:
+        if proc.poll() is None:
+            _terminate(proc.pid, home, timeout=30)
+        proc.poll()
+        provision.pid_file().unlink(missing_ok=True)
+        raise
+    # the Popen object is dropped; mark it collected so Python does not warn
+    proc.returncode = 0 if proc.returncode is None else proc.returncode
+    return settings
 
 
 def stop(timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
@@ -453,17 +457,43 @@ def stop(timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
 
     Returns True if a running server was stopped, False if none was running.
     """
-    home = provision.server_home()
     with _lock():
-        pid_path = provision.pid_file()
-        pid = _read_pid(home)
-        if pid is None or not _is_our_server(pid, home):
-            pid_path.unlink(missing_ok=True)
-            return False
-        log.info("stopping Neo4j (pid %d)...", pid)
-        _terminate(pid, home, timeout)
+        return _stop_locked(timeout)
+
+
+def _stop_locked(timeout: float) -> bool:
+    home = provision.server_home()
+    pid_path = provision.pid_file()
+    pid = _read_pid(home)
+    if pid is None or not _is_our_server(pid, home):
         pid_path.unlink(missing_ok=True)
-        return True
+        return False
+    log.info("stopping Neo4j (pid %d)...", pid)
+    _terminate(pid, home, timeout)
+    pid_path.unlink(missing_ok=True)
+    return True
+
+
+@contextlib.contextmanager
+def stopped(wait_seconds: float = 180) -> Iterator[Path]:
+    """Stop the local server, yield its home for work on its stores (an offline import), and
+    start it again afterwards, even when that work fails; nobody else can start or stop it
+    meanwhile.
+
+    >>> with stopped() as home:                               # doctest: +SKIP
+    ...     subprocess.run(provision.admin_command(home, ["database", "import", "full", ...]))
+    """
+    uri = local_settings().uri
+    try:
+        with _lock():
+            home = provision.ensure_provisioned()
+            _stop_locked(STOP_TIMEOUT_SECONDS)
+            try:
+                yield home
+            finally:
+                _start_locked(wait_seconds, time.monotonic() + wait_seconds)
+    except ProvisionError as exc:
+        raise Neo4jUnavailable(uri, f"cannot set up the local server: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,215 @@
+"""First load of a case into an empty database through ``neo4j-admin database import full``.
+
+The UNWIND load (:mod:`.neo4j`) sends every row through Cypher; the offline importer writes
+the store files directly and is many times faster for a whole case. The nodes,
+relationships and properties come from the same :class:`~.neo4j.Part` rows as the UNWIND
+load's, written as the importer's CSV files: one per label (``id:ID(Label)``, one id space
+per label, since ids are unique only within a table) and one per relationship type and
+pair of labels (``:START_ID(Label)``, ``:END_ID(Label)``), with typed properties (money
+``long`` fen, ``date``, ``datetime``). The importer needs the database offline, so this
+works only for casegraph's own local server: it is stopped, the ``neo4j`` database is
+replaced by the import, and the server is started again. The constraints and indexes are
+then created as the UNWIND load creates them, and the ``(:CaseLoad)`` node is written.
+
+>>> from casegraph.loaders.case import load_case                         # doctest: +SKIP
+>>> report = import_case(load_case("mycase"))                            # doctest: +SKIP
+>>> report.method, report.rows                                           # doctest: +SKIP
+('import', 4012663)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from casegraph.redaction import redact_uri
+from casegraph.server import provision, runtime
+
+from .case import Case
+from .neo4j import (
+    LoadReport,
+    OtherCaseLoaded,
+    Part,
+    TableTiming,
+    begin_load,
+    case_version,
+    complete_load,
+    graph_parts,
+    other_cases,
+    prepare_schema,
+)
+
+# The default (and, in Community edition, only) user database.
+DATABASE = "neo4j"
+# By default, cases with fewer rows than this load by UNWIND even into an empty database: the
+# server's restart around an import costs about as long as UNWIND takes for ~1 M case rows
+# (one case row makes ~2.7 graph rows) on 2 cores.
+IMPORT_MIN_ROWS = 500_000
+
+
+class ImportFailed(Exception):
+    """``neo4j-admin database import`` did not complete; the message has its last output."""
+
+
+def _property_type(rows_type: pa.DataType) -> str:
+    """The importer's type for a column (strings need none)."""
+    if pa.types.is_integer(rows_type):
+        return ":long"
+    if pa.types.is_floating(rows_type):
+        return ":double"
+    if pa.types.is_boolean(rows_type):
+        return ":boolean"
+    return ""
+
+
+def _header(part: Part, table: pa.Table) -> str:
+    """The importer's header line: ids with their id spaces, then the typed properties."""
+    names = []
+    for name, column_type in zip(table.column_names, table.schema.types):
+        if name == "id":
+            names.append(f"id:ID({part.label})")
+        elif name == "from_id":
+            names.append(f":START_ID({part.start_label})")
+        elif name == "to_id":
+            names.append(f":END_ID({part.end_label})")
+        elif name in part.rows.temporal:
+            names.append(f"{name}:{part.rows.temporal[name]}")
+        else:
+            names.append(name + _property_type(column_type))
+    return ",".join(names)
+
+
+def _has_line_breaks(table: pa.Table) -> bool:
+    return any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py()
+               for column, column_type in zip(table.columns, table.schema.types)
+               if pa.types.is_string(column_type) or pa.types.is_large_string(column_type))
+
+
+@dataclass
+class ImportFiles:
+    """The CSV files written for one import and the importer's arguments naming them."""
+
+    arguments: list[str] = field(default_factory=list)
+    rows: int = 0
+    line_breaks: bool = False  # some text holds a line break: the importer must look for them
+
+
+def write_import_files(parts: Iterator[Part], folder: Path, *, version: str) -> ImportFiles:
+    """One CSV file per part, in the importer's format, with the provenance the UNWIND load
+    sets (``source``, ``line``, ``case_version``); missing values are left empty (no property)
+    and text is always quoted (an empty text stays an empty text)."""
+    files = ImportFiles()
+    for number, part in enumerate(parts):
+        frame = part.rows.frame.assign(source=part.rows.source, case_version=version)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        path = folder / f"{number:03d}-{part.group.strip('[:]')}.csv"
+        with path.open("wb") as out:
+            out.write((_header(part, table) + "\n").encode())
+            pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        kind = f"--nodes={part.label}" if part.label else f"--relationships={part.type}"
+        files.arguments.append(f"{kind}={path}")
+        files.rows += len(frame)
+        files.line_breaks = files.line_breaks or _has_line_breaks(table)
+    return files
+
+
+def import_arguments(files: ImportFiles, *, report_file: Path, database: str = DATABASE) -> list[str]:
+    """``database import full`` replacing ``database`` with the files' nodes and relationships."""
+    # The database goes first: after --nodes/--relationships it would be read as one more file.
+    return ["database", "import", "full", database, "--overwrite-destination=true", "--id-type=string",
+            f"--report-file={report_file}", f"--multiline-fields={str(files.line_breaks).lower()}",
+            *files.arguments]
+
+
+def run_import(home: Path, files: ImportFiles, folder: Path) -> None:
+    """Run the importer on a stopped server's home; raise :class:`ImportFailed` with its
+    output's end when it fails."""
+    java_home = provision.find_java_home()
+    log = home / "logs" / "import.log"
+    command = provision.admin_command(home, java_home, import_arguments(files, report_file=folder / "import.report"))
+    with log.open("wb") as out:
+        finished = subprocess.run(command, cwd=folder, env=provision.admin_environment(home, java_home),
+                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False)
+    if finished.returncode != 0:
+        raise ImportFailed(f"neo4j-admin database import failed (exit {finished.returncode}); "
+                           f"log: {log}\n{provision.tail(log, 15)}")
+
+
+def is_local_server(uri: str) -> bool:
+    """Whether ``uri`` names casegraph's own local server, and it is running (only that one
+    can be stopped for an import)."""
+    return runtime.is_running() and uri.rstrip("/") == runtime.local_settings().uri
+
+
+def choose_import(driver, uri: str, case: Case, *, requested: bool | None, replace: bool = False) -> bool:
+    """Whether to load by import: when ``requested`` (True), or by default (None) when ``uri``
+    is casegraph's local server, its database is empty and the case has at least
+    ``IMPORT_MIN_ROWS`` rows; never for another server.
+    Raises :class:`ValueError` when an import is requested where none is possible, and
+    :class:`~.neo4j.OtherCaseLoaded` when it would replace another case without ``replace``."""
+    if requested is False:
+        return False
+    local = is_local_server(uri)
+    if requested and not local:
+        raise ValueError(f"an import needs casegraph's local server (`casegraph neo4j start`), "
+                         f"which {redact_uri(uri)} is not")
+    if not local or (requested is None and sum(case.row_counts().values()) < IMPORT_MIN_ROWS):
+        return False
+    with driver.session(database=DATABASE) as session:
+        if requested:
+            others = other_cases(session, case.config.case_id)
+            if others and not replace:
+                raise OtherCaseLoaded(f"the database holds case {', '.join(others)}; "
+                                      "load with --replace to replace it")
+            return True
+        return session.run("MATCH (n) RETURN count(n) = 0 AS empty").single()["empty"]
+
+
+def import_case(case: Case, *, wait_seconds: float = 180,
+                on_step: Callable[[TableTiming], None] | None = None) -> LoadReport:
+    """Replace the local server's database with the case, through the offline importer; see
+    the module's docstring. The server is running again when this returns, also on failure."""
+    import neo4j
+
+    report = LoadReport(case.config.case_id, method="import")
+    version = case_version(case)
+    began = time.perf_counter()
+
+    def lap(name: str, rows: int = 0) -> None:
+        nonlocal began
+        now = time.perf_counter()
+        timing = TableTiming(name, rows, now - began)
+        began = now
+        report.timings.append(timing)
+        if on_step:
+            on_step(timing)
+
+    with tempfile.TemporaryDirectory(prefix="casegraph-import-", dir=provision.cache_dir()) as tmp, \
+            ThreadPoolExecutor(1) as writer:
+        folder = Path(tmp)
+        # The files are written while the server shuts down (it mostly waits on its disk).
+        written = writer.submit(write_import_files, graph_parts(case), folder, version=version)
+        with runtime.stopped(wait_seconds) as home:
+            lap("stop server")
+            files = written.result()
+            lap("write files")  # what writing took beyond the stop
+            run_import(home, files, folder)
+            lap("import", files.rows)
+        lap("start server")
+    settings = runtime.local_settings()
+    with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver, \
+            driver.session(database=DATABASE) as session:
+        prepare_schema(session)
+        begin_load(session, case)
+        complete_load(session, case, rows=files.rows, version=version)
+    lap("constraints")
+    return report
