@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import neo4j
-from tqdm import tqdm
 
 from casegraph.generator import generate_case
 from casegraph.graphs.model import NODES_BY_LABEL
@@ -54,8 +53,8 @@ def entry_sweep(driver, case, sizes: list[int], rows: int) -> None:
         with driver.session() as session:
             loader.clear_database(session)
             started = time.perf_counter()
-            loader._write(session, loader.node_statement("Entry", part, create=True), part, size, "sweep",
-                          tqdm(disable=True))
+            loader._write(session, loader.node_statement("Entry", part, create=True), part, batch_size=size,
+                          version="sweep", advance=lambda n: None)
             seconds = time.perf_counter() - started
         print(f"  batch {size:>6,}: {seconds:7.2f} s {len(part.frame) / seconds:>10,.0f} rows/s")
 
