@@ -365,7 +365,7 @@ def test_findings_are_replaced_not_duplicated(seed, neo4j_driver):
     count = ("MATCH (g:FoundGang) OPTIONAL MATCH (g)<-[m:IN_GANG]-() "
              "RETURN count(DISTINCT g) AS gangs, count(m) AS members")
     before = neo4j_driver.execute_query(count).records[0]
-    write_findings(neo4j_driver, tables)
+    write_findings(CypherRunner(neo4j_driver), tables)
     after = neo4j_driver.execute_query(count).records[0]
     assert before == after and after["gangs"] == len(tables["gangs"])
     assert after["members"] == tables["communities"]["gang_id"].notna().sum()
