@@ -79,7 +79,7 @@ def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provi
     """income.csv from per-subject figures.
 
     ``subjects`` maps a subject type to its figures (indexed by id; agents and persons with
-    ``subtree_`` figures); ``windows`` is the persons' figures per membership period (see
+    ``subtree_`` figures); ``windows`` is the persons' figures, one row per membership period (see
     :func:`casegraph.queries.memory.figures.person_window_totals`); ``provinces`` gives each
     subject's province by type, for per-province thresholds.
     """
@@ -89,9 +89,7 @@ def income_table(subjects: dict[str, pd.DataFrame], windows: pd.DataFrame, provi
     table["window_start"] = pd.NaT
     table["window_end"] = pd.NaT
     if len(windows):
-        # Two roles over the same period are one period of figures.
-        keys = ["person_id", "window_start", "window_end"]
-        keyed = windows.drop(columns=["org_id", "role"], errors="ignore").drop_duplicates(keys).set_index(keys)
+        keyed = windows.set_index(["person_id", "window_start", "window_end"])
         long = method_rows(keyed, "person", "subtree_")
         long[["subject_id", "window_start", "window_end"]] = pd.DataFrame(long["subject_id"].tolist(),
                                                                           index=long.index)

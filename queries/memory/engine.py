@@ -65,10 +65,7 @@ class MemoryEngine:
         return figures.person_totals(self.case, clients, self.ledger)
 
     def person_window_totals(self) -> pd.DataFrame:
-        # One row per period: two roles a person held over one period are one period of figures.
-        per_role = figures.person_window_totals(self.case, self.ledger)
-        return per_role.drop(columns=["org_id", "role"]).drop_duplicates(
-            ["person_id", "window_start", "window_end"], ignore_index=True)
+        return figures.person_window_totals(self.case, self.ledger)
 
     def gang_evidence(self) -> GangEvidence:
         return GangEvidence(edges=gangs.gang_edges(self.case, self.ledger),

@@ -513,7 +513,7 @@ def _inside(frame: pd.DataFrame) -> pd.DataFrame:
 
 def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     """:func:`person_totals` per membership period, counting only entries and trades inside it
-    ("during tenure"); one row per person_id, org_id, role, window_start, window_end.
+    ("during tenure"); one row per person_id, window_start, window_end.
 
     A period is a person's (start, end): its clients are those below the agents the person
     is and those of the organisations the person holds a role in over exactly that period,
@@ -522,9 +522,8 @@ def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     where ``ts`` is inside the period, summed per (period, client) and then per period.
     """
     memberships = membership_windows(case)
-    keys = ["person_id", "org_id", "role", "window_start", "window_end"]
     if memberships.empty:
-        return pd.DataFrame(columns=keys)
+        return pd.DataFrame(columns=["person_id", "window_start", "window_end"])
     periods = memberships.drop_duplicates(["person_id", "start", "end"])[
         ["person_id", "start", "end", "since", "until"]]
     periods = periods.reset_index(drop=True).rename_axis("period").reset_index()
@@ -573,6 +572,4 @@ def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     columns = ["subtree_n_clients", *(f"subtree_{name}" for name in CLIENT_FIGURES), "rebate_received",
                "commission_received", "own_net_withdrawal"]
     totals = periods[["person_id", "start", "end"]].join(totals[columns])
-    rows = memberships[["person_id", "org_id", "role", "start", "end"]].merge(
-        totals, on=["person_id", "start", "end"], how="left")
-    return rows.rename(columns={"start": "window_start", "end": "window_end"})
+    return totals.rename(columns={"start": "window_start", "end": "window_end"})
