@@ -19,21 +19,16 @@ import sys
 import time
 from pathlib import Path
 
-# Generated scales: the generator's --scale (clients) for each name.
-SCALES: dict[str, str | int] = {"seed": "seed", "3x": 60_000, "10x": 200_000}
+# The scales, their generated cases and the floor are speed.py's, so both benches measure alike.
+from speed import SCALES, case_for, read_floor
 
 
 def measure(folder: Path) -> dict:
     """Read and analyse one case folder in this process."""
-    import pyarrow.csv
-
     from casegraph.loaders.case import load_case
     from casegraph.queries.memory.engine import analyze_case
 
-    started = time.perf_counter()
-    for path in sorted(folder.glob("*.csv")):
-        pyarrow.csv.read_csv(path)
-    floor = time.perf_counter() - started
+    floor = read_floor(folder)
     started = time.perf_counter()
     case = load_case(folder)
     read = time.perf_counter() - started
@@ -44,24 +39,13 @@ def measure(folder: Path) -> dict:
             "peak_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024}
 
 
-def case_folder(name: str, folders: dict[str, Path], scratch: Path) -> Path:
-    """The folder of a named case: given, or generated (seed 7) into ``scratch`` when absent."""
-    if name in folders:
-        return folders[name]
-    folder = scratch / name
-    if not (folder / "case.yaml").is_file():
-        from casegraph.generator import generate_case
-
-        generate_case(folder, scale=SCALES[name], seed=7)
-    return folder
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--case", action="append", default=[], metavar="NAME=DIR", help="an existing case folder")
     parser.add_argument("--scales", nargs="*", default=["seed", "3x"], choices=list(SCALES),
                         help="generated scales to measure when no --case is given")
-    parser.add_argument("--scratch", type=Path, default=Path("/tmp/casegraph-bench"))
+    parser.add_argument("--scratch", type=Path, default=Path("/tmp/casegraph-speed"),
+                        help="generated cases, shared with speed.py")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # the child process's case
     args = parser.parse_args()
     if args.one:
@@ -72,7 +56,7 @@ def main() -> None:
     print(f"{'case':6} {'rows':>11} {'pyarrow s':>9} {'read s':>8} {'analysis s':>10} {'s/M rows':>8} "
           f"{'x pyarrow':>9} {'peak GiB':>8}")
     for name in names:
-        folder = case_folder(name, folders, args.scratch)
+        folder = folders.get(name) or case_for(name, args.scratch)
         child = subprocess.run([sys.executable, __file__, "--one", str(folder)], capture_output=True, text=True,
                                check=True)
         result = json.loads(child.stdout.strip().splitlines()[-1])
