@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import TABLES_BY_NAME
+from casegraph.queries.columnar import is_in
 
 MONEY_KINDS = ("money", "signed_money", "positive_money")
 
@@ -149,13 +148,7 @@ def end_labels(tables: dict[str, pd.DataFrame], end_label: str, ids: pd.Series) 
         return pd.Series(end_label, index=ids.index, dtype="string")
     labels = pd.Series(pd.NA, index=ids.index, dtype="string")
     for label, table, key in reversed(POLYMORPHIC_ENDS[end_label]):
-        # Arrow's is_in: pandas' isin of Arrow strings builds its lookup set in Python
-        values = pa.array(ids, from_pandas=True)
-        if pa.types.is_null(values.type):  # no ids at all
-            continue
-        value_set = pa.array(tables[table][key].dropna(), from_pandas=True).cast(values.type)
-        known = pc.is_in(values, value_set=value_set)
-        labels = labels.mask(known.to_numpy(zero_copy_only=False), label)
+        labels = labels.mask(is_in(ids, tables[table][key]), label)
     return labels
 
 
