@@ -70,6 +70,14 @@ SIGNED_LEDGER_KINDS = ("pnl", "adjustment")
 ACCOUNT_KINDS = ("trading", "mother", "sub", "bank", "payment")
 ROLES = ("leader", "manager", "salesman", "finance", "tech", "agent")
 
+# Where an ingested row came from (`casegraph ingest`): the raw export (file, `#sheet` for
+# workbooks) and the row number a person sees in that sheet or file. Empty in case folders
+# written by hand or by the generator.
+PROVENANCE = (
+    Column("source", description="the raw export the row was read from (file, #sheet in a workbook)"),
+    Column("source_row", "id", description="the row number a person sees in that file or sheet"),
+)
+
 TABLES: tuple[Table, ...] = (
     Table("vendors", True, (
         Column("vendor_id", "id", True, description="the software developer"),
@@ -107,6 +115,7 @@ TABLES: tuple[Table, ...] = (
         Column("person_id", "id", True),
         Column("name", "text", True),
         Column("id_number"), Column("phone"), Column("province"), Column("city"),
+        *PROVENANCE,
     ), key="person_id"),
     Table("memberships", False, (
         Column("person_id", "id", True, references=("persons",)),
@@ -138,6 +147,9 @@ TABLES: tuple[Table, ...] = (
         Column("parent_account_id", "id", references=("accounts",)),
         Column("institution"),
         Column("opened_on", "date"),
+        Column("aliases", "id_list",
+               description="other numbers of the same account (card and account number of one account)"),
+        *PROVENANCE,
     ), key="account_id"),
     Table("ledger", True, (
         Column("entry_id", "id", True),
@@ -158,7 +170,9 @@ TABLES: tuple[Table, ...] = (
         Column("to_account", "id", True, references=("accounts",)),
         Column("amount", "positive_money", True),
         Column("currency", "currency"),
-        Column("channel"), Column("memo"),
+        Column("channel", description="how the money moved; `cash` for cash in or out"),
+        Column("memo"),
+        *PROVENANCE,
     ), key="txn_id", description="fund flows from bank and payment-channel statements"),
     Table("trades", False, (
         Column("trade_id", "id", True),
@@ -186,8 +200,16 @@ TABLES: tuple[Table, ...] = (
         Column("ts", "ts", True),
         Column("account_id", "id", references=("accounts",)),
         Column("actor_id", "id", references=("persons", "agents", "clients")),
-        Column("ip"), Column("device_id", "id"), Column("ip_province"),
+        Column("ip"), Column("device_id", "id", description="a device id or MAC address"),
+        Column("ip_province"),
+        *PROVENANCE,
     ), description="access records: platform admin logs, bank e-banking, broker API"),
+    Table("statements", False, (
+        Column("account_id", "id", True, references=("accounts",)),
+        Column("institution"),
+        Column("first_ts", "ts"), Column("last_ts", "ts"),
+        Column("source"),
+    ), description="whose statements are in hand: the account, the bank and the period they cover"),
     Table("fx_rates", False, (
         Column("date", "date", True),
         Column("currency", "currency", True),

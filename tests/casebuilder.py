@@ -111,6 +111,10 @@ MINIMAL = {
 }
 
 
+# Written by `casegraph ingest` from raw bank exports, absent from hand-written case folders.
+INGEST_ONLY = ("aliases", "source", "source_row")
+
+
 def minimal_case() -> dict[str, list[dict]]:
     """A fresh copy of the minimal case's rows, to change freely."""
     return deepcopy(MINIMAL)
@@ -118,11 +122,12 @@ def minimal_case() -> dict[str, list[dict]]:
 
 def write_case(folder: Path, rows: dict[str, list[dict]], case_yaml: str = CASE_YAML,
                encoding: str = "utf-8") -> Path:
-    """Write rows as a case folder, columns in the contract's order (extra columns after)."""
+    """Write rows as a case folder, columns in the contract's order (extra columns after);
+    the columns only ``casegraph ingest`` fills (:data:`INGEST_ONLY`) only where rows have them."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "case.yaml").write_text(case_yaml, encoding="utf-8")
     for name, table_rows in rows.items():
-        columns = list(TABLES_BY_NAME[name].column_names)
+        columns = [c for c in TABLES_BY_NAME[name].column_names if c not in INGEST_ONLY]
         for row in table_rows:
             columns += [k for k in row if k not in columns]
         with open(folder / f"{name}.csv", "w", newline="", encoding=encoding) as handle:

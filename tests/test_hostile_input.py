@@ -432,7 +432,7 @@ def test_malformed_profiles_are_problems_at_their_line(tmp_path):
         "list.yaml:1:1: expected a mapping profile: a mapping with columns, tables, values",
         "tables.yaml:3:3: tables.bogus: Value error, unknown table 'bogus' (tables: vendors, licenses, platforms, "
         "gangs, persons, memberships, agents, clients, accounts, ledger, bank_transfers, trades, broker_fills, "
-        "logins, fx_rates)",
+        "logins, statements, fx_rates)",
         "tables.yaml:5:12: wide_amounts.ledger.入金: Input should be 'deposit', 'withdrawal', 'fee', "
         "'overnight_fee', 'pnl', 'rebate', 'commission' or 'adjustment'",
         "tables.yaml:6:1: valuez: Extra inputs are not permitted",
