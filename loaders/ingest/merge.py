@@ -1,0 +1,670 @@
+"""Normalised bank exports (:mod:`.exports`) merged into a case folder's tables.
+
+What the merge decides, and why (contract.md "Bank evidence", bank-formats.md §4):
+
+- **One account per real account.** Card and account numbers seen together (a 账户信息 row,
+  or a transaction row giving both ``own_card`` and ``own_account``) are one account; so are
+  an existing account's ``account_id`` and its ``aliases``. Ids are grouped into connected
+  components; each component's ``account_id`` is, in this order: an id that is already an
+  ``account_id`` in the case (so ids are stable across batches), an account number (交易账号),
+  a card number (交易卡号), a number only seen as a counterparty; ties by the smaller text.
+  The other ids of the component are its ``aliases``. A counterparty named by either id
+  resolves to the same account.
+- **Persons.** ``person_id`` is ``P`` + the id number when one is given (one person, whatever
+  the spelling of the name); otherwise ``P:<name>@<account_id>``: two people of one name are
+  not merged unless an id number says they are one. An existing person with that id number
+  (or the existing holder of that account, for the same name) keeps its ``person_id``.
+- **The same transfer from both sides** (an ``out`` in the payer's statement and an ``in`` in
+  the payee's, :attr:`MergeSettings.pair_window` apart at most) is one transfer: pairs are
+  matched one to one by payer, payee, amount and currency, nearest in time first. The
+  payer's row is kept; the payee's goes to the report as ``duplicate_of_other_side`` with the
+  kept ``txn_id``. A row of a new batch may pair with a transfer already in the case.
+- **Reversals**: a row flagged as a reversal and the nearest earlier row of the same account,
+  counterparty and amount in the other direction (at most :attr:`MergeSettings.reversal_window`
+  before) both leave the totals. A flagged row with no such original (it lies before the
+  statement's period) moved money within the period and is kept.
+- **Not taken**: rows the reader could not read (``bad_value``), failed rows, blank directions.
+  Every row not taken as it stands has a row in ``ingest_report.csv``.
+- **Idempotent**: ``txn_id`` is derived from the source and row (``T<hash of source>-<row>``);
+  a source row already in the case (in ``bank_transfers.csv`` or ``ingest_report.csv``) is not
+  taken again, existing rows are kept as they are and new rows are appended.
+
+Everything runs on whole columns (pandas, numpy, DuckDB); nothing loops over rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from casegraph.money import MONEY_PATTERN, fen_series, format_fen_arrow
+from casegraph.progress import SILENT, Progress
+from casegraph.queries.columnar import duckdb_connection
+
+from ..tables import TABLES_BY_NAME
+
+# The tables `ingest` writes (besides ingest_report.csv), in the order they are written.
+INGESTED_TABLES = ("persons", "accounts", "bank_transfers", "logins", "statements")
+REPORT_FILE = "ingest_report.csv"
+REPORT_COLUMNS = ("source", "source_row", "action", "reason", "detail")
+# Formats of payment institutions: their accounts are of kind `payment`, and their name is
+# the institution when the export leaves it empty.
+PAYMENT_FORMATS = {"tenpay": "财付通", "alipay": "支付宝"}
+# What happened to a source row not taken as it stands.
+ACTIONS = {"duplicate_of_other_side": "merged", "reversal": "excluded", "failed": "excluded",
+           "blank_direction": "excluded", "bad_value": "excluded"}
+SKIPPED_ACTION = "skipped"  # rows the reader did not take: footer, feedback_error, blank_row …
+
+# Ranks of an id when choosing a component's account_id (lower wins).
+EXISTING, EXISTING_ALIAS, ACCOUNT_NUMBER, CARD_NUMBER, COUNTERPARTY = range(5)
+
+
+class Exports(Protocol):
+    """The normalised frames of raw exports (INGEST-INTERFACE.md; ``exports.Exports``)."""
+
+    transactions: pd.DataFrame
+    accounts: pd.DataFrame
+    persons: pd.DataFrame
+    skipped: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class MergeSettings:
+    """How far apart two rows may lie in time and still be one event.
+
+    ``pair_window``: the payer's ``out`` and the payee's ``in`` of one transfer (banks book
+    them seconds to minutes apart). ``reversal_window``: an entry and its reversal.
+    """
+
+    pair_window: pd.Timedelta = pd.Timedelta(minutes=10)
+    reversal_window: pd.Timedelta = pd.Timedelta(days=1)
+
+
+@dataclass
+class Merged:
+    """The case's ingested tables after the merge (text cells, "" when empty) and what it did."""
+
+    tables: dict[str, pd.DataFrame]
+    report: pd.DataFrame
+    added: dict[str, int] = field(default_factory=dict)  # new rows per table
+    reasons: dict[str, int] = field(default_factory=dict)  # new report rows per reason
+    rows_read: int = 0  # transaction rows the batch held that were not in the case yet
+
+
+def empty_text_table(columns) -> pd.DataFrame:
+    """A frame of text columns with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
+                  settings: MergeSettings = MergeSettings(), progress: Progress = SILENT) -> Merged:
+    """Merge one batch of normalised exports into the case's existing tables.
+
+    ``existing`` holds the case's ``persons``, ``accounts``, ``bank_transfers``, ``logins``,
+    ``statements`` and ``report`` as text frames ("" for empty cells; missing tables empty).
+
+    >>> from types import SimpleNamespace
+    >>> batch = SimpleNamespace(transactions=example_transactions(), accounts=pd.DataFrame(),
+    ...                         persons=pd.DataFrame(), skipped=pd.DataFrame())
+    >>> merged = merge_exports(batch, {})
+    >>> merged.tables["bank_transfers"][["from_account", "to_account", "amount"]].values.tolist()
+    [['6222001', '6222002', '100.00']]
+    >>> merged.report[["source", "reason"]].values.tolist()      # the payee's row, merged into the payer's
+    [['b.csv', 'duplicate_of_other_side']]
+    >>> merged.report["detail"].tolist() == merged.tables["bank_transfers"]["txn_id"].tolist()
+    True
+    """
+    existing = {name: _with_columns(existing.get(name), _columns(name)) for name in (*INGESTED_TABLES, "report")}
+    txns = _frame(exports.transactions, TRANSACTION_COLUMNS)
+    holder_rows = _frame(exports.accounts, ACCOUNT_COLUMNS)
+    person_rows = _frame(exports.persons, PERSON_COLUMNS)
+    skipped = _frame(exports.skipped, ("source", "source_row", "reason", "detail"))
+
+    with progress.step("leaving out rows already in the case"):
+        known = _known_rows(existing)
+        txns = txns[~_row_keys_in(txns, known)].reset_index(drop=True)
+        skipped = skipped[~_row_keys_in(skipped, known)].reset_index(drop=True)
+    with progress.step(f"tying the ids of {len(txns):,} rows to accounts"):
+        accounts = _resolve_accounts(txns, holder_rows, existing["accounts"])
+        own = accounts.resolve(_own_id(txns))
+        counterparty = accounts.resolve(txns["counterparty_id"].where(~txns["cash"], ""))
+    with progress.step("persons and account holders"):
+        persons, holders = _persons(txns, holder_rows, accounts.resolve(_own_id(holder_rows)), person_rows, own,
+                                    counterparty, existing)
+    with progress.step("leaving out failed, unreadable and reversed rows, pairing both sides"):
+        txn_ids = _txn_ids(txns)
+        reasons, details = _exclusions(txns, own)
+        taken = reasons == ""
+        _pair_reversals(txns, own, counterparty, taken, reasons, details, settings.reversal_window)
+        statements = _statements(txns, own, reasons, existing["statements"])
+        _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existing, settings.pair_window)
+    with progress.step("writing the tables"):
+        taken = reasons == ""
+        transfers = _transfers(txns[taken], own[taken], counterparty[taken], txn_ids[taken])
+        logins = _logins(txns, own, reasons)
+        report = pd.concat([_skipped_report(skipped), _transaction_report(txns, reasons, details)],
+                           ignore_index=True)
+        report = report[~_report_keys(report).isin(_report_keys(existing["report"]))]
+        account_table = accounts.table(txns, holder_rows, own, counterparty, holders)
+        new = {"persons": persons, "accounts": account_table, "bank_transfers": transfers, "logins": logins,
+               "statements": statements}
+        tables = {name: _appended(existing[name], new[name]) if name != "accounts" else new[name]
+                  for name in INGESTED_TABLES}
+    added = {name: len(new[name]) for name in INGESTED_TABLES}
+    added["accounts"] = len(account_table) - len(existing["accounts"])
+    return Merged(tables, _appended(existing["report"], report), added,
+                  report["reason"].value_counts().sort_index().to_dict(), len(txns))
+
+
+# -- the batch's frames --------------------------------------------------------------------------
+
+TRANSACTION_COLUMNS = {
+    "source": "", "source_row": 0, "format": "", "own_card": "", "own_account": "", "own_name": "",
+    "own_id_number": "", "own_institution": "", "ts": pd.NaT, "direction": "", "amount_fen": pd.NA,
+    "currency": "CNY", "counterparty_id": "", "counterparty_name": "", "counterparty_id_number": "",
+    "counterparty_institution": "", "cash": False, "succeeded": True, "reversal": False, "serial": "",
+    "memo": "", "channel": "", "ip": "", "mac": "", "problem": "", "detail": "",
+}
+ACCOUNT_COLUMNS = {"source": "", "source_row": 0, "format": "", "own_card": "", "own_account": "", "own_name": "",
+                   "own_id_number": "", "own_institution": "", "opened_on": ""}
+PERSON_COLUMNS = {"source": "", "source_row": 0, "name": "", "id_number": "", "phone": ""}
+
+
+def _frame(frame: pd.DataFrame | None, columns) -> pd.DataFrame:
+    """The columns the merge reads, with their defaults where the frame lacks them; text
+    columns as plain str with "" for missing."""
+    frame = pd.DataFrame() if frame is None else frame
+    length = len(frame)
+    out = {}
+    for name in columns:
+        default = columns[name] if isinstance(columns, dict) else ""
+        if name in frame.columns:
+            values = frame[name].reset_index(drop=True)
+        else:
+            values = pd.Series([default] * length, dtype=object) if length else pd.Series(dtype=object)
+        if name == "ts":
+            values = pd.to_datetime(values)
+        elif name == "amount_fen":
+            values = values.astype("Int64")
+        elif name == "source_row":
+            values = values.astype("int64")
+        elif name in ("cash", "succeeded", "reversal"):
+            values = values.astype("boolean").fillna(default).astype(bool)
+        else:
+            values = values.astype(object).where(values.notna(), "").astype(str)
+        out[name] = values
+    return pd.DataFrame(out, index=pd.RangeIndex(length))
+
+
+def _own_id(txns: pd.DataFrame) -> pd.Series:
+    """The id that names the statement holder's account on each row (account number first)."""
+    return txns["own_account"].where(txns["own_account"] != "", txns["own_card"])
+
+
+def _columns(name: str) -> tuple[str, ...]:
+    return REPORT_COLUMNS if name == "report" else TABLES_BY_NAME[name].column_names
+
+
+def _with_columns(frame: pd.DataFrame | None, columns) -> pd.DataFrame:
+    """An existing table with at least the contract's columns (its extra columns kept)."""
+    if frame is None:
+        return empty_text_table(columns)
+    missing = [c for c in columns if c not in frame.columns]
+    return frame.assign(**{c: "" for c in missing})[[*columns, *[c for c in frame.columns if c not in columns]]] \
+        if missing else frame
+
+
+def _appended(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Existing rows as they are, then the new ones, with the existing table's columns."""
+    if new.empty:
+        return existing
+    new = new.reindex(columns=existing.columns, fill_value="")
+    return pd.concat([existing, new.astype(object)], ignore_index=True) if len(existing) else new.reset_index(drop=True)
+
+
+# -- rows already in the case --------------------------------------------------------------------
+
+def _known_rows(existing: dict[str, pd.DataFrame]) -> pd.Index:
+    """``source`` + row of every source row the case already took or reported."""
+    frames = [existing["bank_transfers"], existing["report"]]
+    return pd.Index(pd.concat([_row_key_text(f["source"], f["source_row"]) for f in frames], ignore_index=True))
+
+
+def _row_key_text(source: pd.Series, row: pd.Series) -> pd.Series:
+    return source.astype(str) + "\x1f" + row.astype(str)
+
+
+def _row_keys_in(frame: pd.DataFrame, known: pd.Index) -> np.ndarray:
+    if not len(known) or frame.empty:
+        return np.zeros(len(frame), dtype=bool)
+    # Few sources, many rows: the key is built per source once, then only the row numbers are compared.
+    hit = np.zeros(len(frame), dtype=bool)
+    known_rows = pd.Series(known).str.split("\x1f", n=1, expand=True)
+    codes, sources = pd.factorize(frame["source"])
+    for code, source in enumerate(sources):
+        rows = pd.to_numeric(known_rows.loc[known_rows[0] == source, 1], errors="coerce").dropna().astype("int64")
+        if len(rows):
+            here = codes == code
+            hit[here] = np.isin(frame["source_row"].to_numpy()[here], rows.to_numpy())
+    return hit
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+@dataclass
+class AccountIds:
+    """Every id seen, the account_id it resolves to, and the existing accounts table."""
+
+    ids: pd.Index  # distinct ids
+    account_of: np.ndarray  # for each id, the position in ``ids`` of its account_id
+    rank: np.ndarray  # for each id, its best rank (EXISTING … COUNTERPARTY)
+    existing: pd.DataFrame
+
+    def resolve(self, values: pd.Series) -> pd.Series:
+        """The account_id of each id ("" stays "")."""
+        positions = self.ids.get_indexer(values)
+        resolved = np.where(positions >= 0, self.ids.to_numpy()[self.account_of[positions]], "")
+        return pd.Series(resolved, index=values.index, dtype=object)
+
+    def table(self, txns, holder_rows, own, counterparty, holders: pd.Series) -> pd.DataFrame:
+        """accounts.csv: the existing rows (aliases grown, empty holders filled) and the new accounts."""
+        ids = self.ids.to_numpy()
+        account = ids[self.account_of]
+        is_alias = (account != ids) & (self.rank != EXISTING)
+        aliases = (pd.Series(ids[is_alias]).groupby(account[is_alias]).agg(lambda v: ";".join(sorted(v)))
+                   if is_alias.any() else pd.Series(dtype=object))
+        existing = self.existing.copy()
+        if len(existing):
+            grown = existing["account_id"].map(aliases).fillna("")
+            existing["aliases"] = np.where(grown != "", grown, existing["aliases"])
+            holder = existing["account_id"].map(holders).fillna("")
+            existing["holder_person_id"] = existing["holder_person_id"].where(existing["holder_person_id"] != "", holder)
+
+        # Where each new account was first seen, and what is known of it, best source first:
+        # 账户信息 rows, then the statement holder's side of transactions, then counterparties.
+        seen = pd.concat([
+            pd.DataFrame({"account_id": self.resolve(_own_id(holder_rows)), "institution": holder_rows["own_institution"],
+                          "opened_on": holder_rows["opened_on"], "format": holder_rows["format"],
+                          "source": holder_rows["source"], "source_row": holder_rows["source_row"], "priority": 0}),
+            pd.DataFrame({"account_id": own, "institution": txns["own_institution"], "opened_on": "",
+                          "format": txns["format"], "source": txns["source"], "source_row": txns["source_row"],
+                          "priority": 1}),
+            pd.DataFrame({"account_id": counterparty, "institution": txns["counterparty_institution"],
+                          "opened_on": "", "format": txns["format"], "source": txns["source"],
+                          "source_row": txns["source_row"], "priority": 2}),
+        ], ignore_index=True)
+        seen = seen[(seen["account_id"] != "") & ~seen["account_id"].isin(existing["account_id"])]
+        seen = seen.sort_values(["priority", "source", "source_row"], kind="stable")
+        first = seen.drop_duplicates("account_id")
+        institution = _first_filled(seen, "institution")
+        opened = seen["opened_on"].where(seen["opened_on"].str.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"), "").str[:10]
+        opened_on = _first_filled(seen.assign(opened_on=opened), "opened_on")
+        payment_format = first["format"].map(_payment_institution)
+        new = pd.DataFrame({
+            "account_id": first["account_id"].to_numpy(),
+            "kind": np.where(payment_format.notna(), "payment", "bank"),
+            "holder_person_id": first["account_id"].map(holders).fillna("").to_numpy(),
+            "institution": first["account_id"].map(institution).fillna(payment_format).fillna("").to_numpy(),
+            "opened_on": first["account_id"].map(opened_on).fillna("").to_numpy(),
+            "aliases": first["account_id"].map(aliases).fillna("").to_numpy(),
+            "source": first["source"].to_numpy(),
+            "source_row": first["source_row"].astype(str).to_numpy(),
+        })
+        return _appended(existing, new)
+
+
+def _payment_institution(format_name: str) -> str | None:
+    for prefix, institution in PAYMENT_FORMATS.items():
+        if format_name.startswith(prefix):
+            return institution
+    return None
+
+
+def _first_filled(seen: pd.DataFrame, column: str) -> pd.Series:
+    """Per account, the first non-empty value of ``column`` (rows in priority order)."""
+    filled = seen[seen[column] != ""]
+    return filled.drop_duplicates("account_id").set_index("account_id")[column]
+
+
+def _resolve_accounts(txns: pd.DataFrame, holder_rows: pd.DataFrame, existing: pd.DataFrame) -> AccountIds:
+    """Group card and account numbers into accounts (see the module) and name each account."""
+    existing_aliases = existing["aliases"].str.split(";").explode().str.strip()
+    existing_aliases = existing_aliases[existing_aliases.notna() & (existing_aliases != "")]
+    occurrences = [
+        (existing["account_id"], EXISTING),
+        (existing_aliases, EXISTING_ALIAS),
+        (holder_rows["own_account"], ACCOUNT_NUMBER), (txns["own_account"], ACCOUNT_NUMBER),
+        (holder_rows["own_card"], CARD_NUMBER), (txns["own_card"], CARD_NUMBER),
+        (txns["counterparty_id"].where(~txns["cash"], ""), COUNTERPARTY),
+    ]
+    values = pd.concat([v for v, _ in occurrences], ignore_index=True)
+    ranks = np.concatenate([np.full(len(v), r, dtype=np.int64) for v, r in occurrences])
+    present = (values != "").to_numpy()
+    codes, ids = pd.factorize(values[present], sort=True)  # sorted: a code orders like its text
+    rank = np.full(len(ids), COUNTERPARTY, dtype=np.int64)
+    np.minimum.at(rank, codes, ranks[present])
+
+    pairs = pd.concat([
+        pd.DataFrame({"a": existing_aliases.index.map(existing["account_id"]), "b": existing_aliases.to_numpy()}),
+        pd.DataFrame({"a": holder_rows["own_account"], "b": holder_rows["own_card"]}),
+        pd.DataFrame({"a": txns["own_account"], "b": txns["own_card"]}),
+    ], ignore_index=True)
+    pairs = pairs[(pairs["a"] != "") & (pairs["b"] != "")].drop_duplicates()
+    component = _components(len(ids), ids.get_indexer(pairs["a"]), ids.get_indexer(pairs["b"]))
+    # The account_id of a component: the id of lowest (rank, text), i.e. of lowest rank * n + code.
+    score = rank * len(ids) + np.arange(len(ids))
+    best = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, component, score)
+    account_of = best[component] % max(len(ids), 1)
+    # An existing account stays itself even when a new tie joins it to another existing account;
+    # its aliases stay with it.
+    account_of[rank == EXISTING] = np.flatnonzero(rank == EXISTING)
+    if len(existing_aliases):
+        alias_positions = ids.get_indexer(existing_aliases)
+        account_of[alias_positions] = ids.get_indexer(existing_aliases.index.map(existing["account_id"]))
+    return AccountIds(pd.Index(ids), account_of, rank, existing)
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of n nodes joined by the edges a-b: each node's smallest member.
+
+    Labels shrink along the edges and jump to their label's label until nothing changes; the
+    graphs here are pairs and small stars (card - account), so a few rounds do.
+
+    >>> _components(5, np.array([0, 3, 4]), np.array([1, 4, 2])).tolist()
+    [0, 0, 2, 2, 2]
+    """
+    label = np.arange(n)
+    while len(a):
+        lower = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, lower)
+        np.minimum.at(new, b, lower)
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
+    return label
+
+
+# -- persons -------------------------------------------------------------------------------------
+
+def _persons(txns, holder_rows, holder_accounts, person_rows, own, counterparty, existing) -> tuple[pd.DataFrame, pd.Series]:
+    """New persons (holders and counterparties) and each account's holder person_id."""
+    seen = pd.concat([
+        pd.DataFrame({"name": holder_rows["own_name"], "id_number": holder_rows["own_id_number"], "phone": "",
+                      "account_id": holder_accounts,
+                      "source": holder_rows["source"], "source_row": holder_rows["source_row"], "priority": 0}),
+        pd.DataFrame({"name": person_rows["name"], "id_number": person_rows["id_number"],
+                      "phone": person_rows["phone"], "account_id": "", "source": person_rows["source"],
+                      "source_row": person_rows["source_row"], "priority": 1}),
+        pd.DataFrame({"name": txns["own_name"], "id_number": txns["own_id_number"], "phone": "", "account_id": own,
+                      "source": txns["source"], "source_row": txns["source_row"], "priority": 2}),
+        pd.DataFrame({"name": txns["counterparty_name"], "id_number": txns["counterparty_id_number"], "phone": "",
+                      "account_id": counterparty, "source": txns["source"], "source_row": txns["source_row"],
+                      "priority": 3}),
+    ], ignore_index=True)
+    seen = seen[(seen["name"] != "") | (seen["id_number"] != "")]
+    # Distinct (name, id number, account) first: a busy account repeats its counterparties.
+    seen = seen.sort_values(["priority", "source", "source_row"], kind="stable") \
+        .drop_duplicates(["name", "id_number", "account_id"])
+    person_id = _person_ids(seen, existing)
+    seen = seen.assign(person_id=person_id.to_numpy())
+    holders = seen[seen["account_id"] != ""].drop_duplicates("account_id").set_index("account_id")["person_id"]
+
+    new = seen[~seen["person_id"].isin(existing["persons"]["person_id"])]
+    first = new.drop_duplicates("person_id")
+    persons = pd.DataFrame({
+        "person_id": first["person_id"].to_numpy(),
+        "name": first["person_id"].map(_first_of(new, "name")).fillna("").to_numpy(),
+        "id_number": first["id_number"].to_numpy(),
+        "phone": first["person_id"].map(_first_of(new, "phone")).fillna("").to_numpy(),
+        "source": first["source"].to_numpy(), "source_row": first["source_row"].astype(str).to_numpy(),
+    })
+    return persons, holders
+
+
+def _first_of(frame: pd.DataFrame, column: str) -> pd.Series:
+    filled = frame[frame[column] != ""]
+    return filled.drop_duplicates("person_id").set_index("person_id")[column]
+
+
+def _person_ids(seen: pd.DataFrame, existing: dict[str, pd.DataFrame]) -> pd.Series:
+    """``P<id number>``, else ``P:<name>@<account_id>`` (``P:<name>`` without an account);
+    an existing person of that id number, or the existing holder of that account with that
+    name, keeps its own id."""
+    derived = np.where(seen["id_number"] != "", "P" + seen["id_number"],
+                       np.where(seen["account_id"] != "", "P:" + seen["name"] + "@" + seen["account_id"],
+                                "P:" + seen["name"]))
+    derived = pd.Series(derived, index=seen.index, dtype=object)
+    persons, accounts = existing["persons"], existing["accounts"]
+    by_number = persons[persons["id_number"] != ""].drop_duplicates("id_number").set_index("id_number")["person_id"]
+    holder_name = accounts[["account_id", "holder_person_id"]].merge(
+        persons[["person_id", "name"]], left_on="holder_person_id", right_on="person_id")
+    by_holder = holder_name.drop_duplicates(["account_id", "name"]).set_index(["account_id", "name"])["person_id"]
+    found = seen["id_number"].map(by_number)
+    no_number = (seen["id_number"] == "") & found.isna()
+    if no_number.any() and len(by_holder):
+        keys = pd.MultiIndex.from_frame(seen.loc[no_number, ["account_id", "name"]])
+        found[no_number] = by_holder.reindex(keys).to_numpy()
+    return found.fillna(derived)
+
+
+# -- transactions --------------------------------------------------------------------------------
+
+def _txn_ids(txns: pd.DataFrame) -> pd.Series:
+    """``T<12 hex of the source's hash>-<row>``: the same source row always gets the same id."""
+    codes, sources = pd.factorize(txns["source"])
+    prefixes = np.array(["T" + hashlib.blake2b(s.encode(), digest_size=6).hexdigest() + "-" for s in sources]
+                        + [""], dtype=object)
+    return pd.Series(prefixes[codes] + txns["source_row"].astype(str).to_numpy(), index=txns.index, dtype=object)
+
+
+def _exclusions(txns: pd.DataFrame, own: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each row's reason not to be taken ("" when taken) and its detail."""
+    reasons = pd.Series("", index=txns.index, dtype=object)
+    details = pd.Series("", index=txns.index, dtype=object)
+    checks = [  # the first reason that applies wins
+        (txns["problem"] != "", "bad_value", txns["detail"]),
+        (txns["ts"].isna(), "bad_value", "no readable time"),
+        (txns["amount_fen"].isna() | (txns["amount_fen"] <= 0).fillna(True), "bad_value", "no amount above 0"),
+        (own == "", "bad_value", "no card or account number of the statement holder"),
+        (~txns["succeeded"], "failed", "the bank marks the transaction as failed"),
+        (txns["direction"] == "", "blank_direction", "no direction (in or out) given"),
+    ]
+    for applies, reason, detail in checks:
+        applies = applies.to_numpy() & (reasons == "").to_numpy()
+        reasons[applies] = reason
+        details[applies] = detail[applies] if isinstance(detail, pd.Series) else detail
+    bad_direction = (reasons == "") & ~txns["direction"].isin(["in", "out"])
+    reasons[bad_direction] = "bad_value"
+    details[bad_direction] = "direction " + txns.loc[bad_direction, "direction"] + " is neither in nor out"
+    return reasons, details
+
+
+def _match_nearest(left: np.ndarray, right: np.ndarray, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One-to-one pairs among candidate pairs, nearest first: the result of taking pairs in
+    order of ``gap`` (ties by left, then right) and keeping each whose two ends are still
+    free, done in rounds: every pair that is the best of both its ends is kept at once.
+
+    >>> _match_nearest(np.array([1, 1, 2]), np.array([7, 8, 7]), np.array([5, 9, 1]))
+    (array([2, 1]), array([7, 8]))
+    """
+    order = np.lexsort((right, left, gap))
+    left, right = left[order], right[order]
+    kept_left, kept_right = [], []
+    while len(left):
+        best_of_left = ~pd.Series(left).duplicated().to_numpy()
+        best_of_right = ~pd.Series(right).duplicated().to_numpy()
+        mutual = best_of_left & best_of_right
+        kept_left.append(left[mutual])
+        kept_right.append(right[mutual])
+        free = ~np.isin(left, left[mutual]) & ~np.isin(right, right[mutual])
+        left, right = left[free], right[free]
+    if not kept_left:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(kept_left), np.concatenate(kept_right)
+
+
+def _pair_reversals(txns, own, counterparty, taken, reasons, details, window: pd.Timedelta) -> None:
+    """Flagged reversals and their originals both leave the totals (reason ``reversal``)."""
+    flagged = taken & txns["reversal"]
+    if not flagged.any():
+        return
+    rows = pd.DataFrame({"row": txns.index, "own": own, "cp": counterparty, "amount": txns["amount_fen"],
+                         "currency": txns["currency"], "direction": txns["direction"], "ts": txns["ts"]})
+    reversal, original = rows[flagged], rows[taken & ~txns["reversal"]]
+    connection = duckdb_connection(reversal=reversal, original=original)
+    candidates = connection.sql(f"""
+        SELECT r.row AS r, o.row AS o, epoch_ms(r.ts) - epoch_ms(o.ts) AS gap
+        FROM reversal r JOIN original o
+          ON r.own = o.own AND r.cp = o.cp AND r.amount = o.amount AND r.currency = o.currency
+         AND r.direction <> o.direction
+         AND o.ts BETWEEN r.ts - INTERVAL {int(window.total_seconds())} SECOND AND r.ts""").df()
+    connection.close()
+    r, o = _match_nearest(candidates["r"].to_numpy(), candidates["o"].to_numpy(), candidates["gap"].to_numpy())
+    source, row = txns["source"], txns["source_row"].astype(str)
+    reasons[r] = "reversal"
+    reasons[o] = "reversal"
+    details[r] = ("reverses " + source[o] + " row " + row[o]).to_numpy()
+    details[o] = ("reversed by " + source[r] + " row " + row[r]).to_numpy()
+
+
+def _payer_payee(direction: pd.Series, own: pd.Series, counterparty: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    out = (direction == "out").to_numpy()
+    return np.where(out, own, counterparty), np.where(out, counterparty, own)
+
+
+def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existing, window: pd.Timedelta) -> None:
+    """The payee's ``in`` row of a transfer whose payer's ``out`` row is also in hand (in this
+    batch, or already in the case) is reported ``duplicate_of_other_side``."""
+    taken = (reasons == "") & (counterparty != "")
+    payer, payee = _payer_payee(txns["direction"], own, counterparty)
+    sides = pd.DataFrame({"key": txn_ids, "new": True, "out": txns["direction"] == "out", "payer": payer,
+                          "payee": payee, "amount": txns["amount_fen"], "currency": txns["currency"],
+                          "ts": txns["ts"]})[taken.to_numpy()]
+    sides = pd.concat([sides, _existing_sides(existing)], ignore_index=True)
+    if not (sides["out"].any() and (~sides["out"]).any()):
+        return
+    sides["amount"] = sides["amount"].astype("int64")
+    connection = duckdb_connection(sides=sides)
+    seconds = int(window.total_seconds())
+    candidates = connection.sql(f"""
+        SELECT o.key AS kept, i.key AS other, o.new AS kept_new, i.new AS other_new,
+               abs(epoch_ms(i.ts) - epoch_ms(o.ts)) AS gap
+        FROM sides o JOIN sides i
+          ON o.out AND NOT i.out AND o.payer = i.payer AND o.payee = i.payee AND o.amount = i.amount
+         AND o.currency = i.currency AND (o.new OR i.new)
+         AND i.ts BETWEEN o.ts - INTERVAL {seconds} SECOND AND o.ts + INTERVAL {seconds} SECOND""").df()
+    connection.close()
+    kept, other = _match_nearest(candidates["kept"].to_numpy(), candidates["other"].to_numpy(),
+                                 candidates["gap"].to_numpy())
+    pairs = pd.DataFrame({"kept": kept, "other": other}).merge(candidates, on=["kept", "other"])
+    # The new row of a pair goes: the payee's side of two new rows, the new side of a transfer
+    # already in the case.
+    dropped = np.where(pairs["other_new"], pairs["other"], pairs["kept"])
+    into = np.where(pairs["other_new"], pairs["kept"], pairs["other"])
+    position = pd.Index(txn_ids).get_indexer(dropped)
+    reasons.iloc[position] = "duplicate_of_other_side"
+    details.iloc[position] = into
+
+
+def _existing_sides(existing: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Transfers already in the case that came from one side's statement and have not been
+    paired yet: which side they were read from, by the statements of their source."""
+    transfers = existing["bank_transfers"]
+    paired = existing["report"].loc[existing["report"]["reason"] == "duplicate_of_other_side", "detail"]
+    transfers = transfers[(transfers["source"] != "") & (transfers["from_account"] != "")
+                          & (transfers["to_account"] != "") & ~transfers["txn_id"].isin(paired)]
+    if transfers.empty:
+        return pd.DataFrame()
+    held = pd.MultiIndex.from_frame(existing["statements"][["account_id", "source"]])
+    payer_side = pd.MultiIndex.from_arrays([transfers["from_account"], transfers["source"]]).isin(held)
+    payee_side = pd.MultiIndex.from_arrays([transfers["to_account"], transfers["source"]]).isin(held)
+    amount = transfers["amount"]
+    fen = fen_series(amount.where(amount.str.fullmatch(MONEY_PATTERN).fillna(False).astype(bool)))
+    sides = pd.DataFrame({"key": transfers["txn_id"], "new": False, "out": payer_side, "payer": transfers["from_account"],
+                          "payee": transfers["to_account"], "amount": fen,
+                          "currency": transfers["currency"].where(transfers["currency"] != "", "CNY"),
+                          "ts": pd.to_datetime(transfers["ts"], format="ISO8601", errors="coerce")})
+    return sides[(payer_side | payee_side) & fen.notna() & sides["ts"].notna()]
+
+
+def _ts_text(ts: pd.Series) -> np.ndarray:
+    """Naive case-local times as ISO 8601 text (``2021-03-05T10:15:30``), by Arrow."""
+    arrow = pa.array(ts, type=pa.timestamp("ns"), from_pandas=True)
+    return pc.strftime(arrow, format="%Y-%m-%dT%H:%M:%S").to_numpy(zero_copy_only=False)
+
+
+def _transfers(txns, own, counterparty, txn_ids) -> pd.DataFrame:
+    """bank_transfers.csv rows: payer and payee accounts ("" for the cash side)."""
+    payer, payee = _payer_payee(txns["direction"], own, counterparty)
+    amount = format_fen_arrow(pa.array(txns["amount_fen"], type=pa.int64(), from_pandas=True))
+    return pd.DataFrame({
+        "txn_id": txn_ids.to_numpy(), "ts": _ts_text(txns["ts"]), "from_account": payer, "to_account": payee,
+        "amount": amount.to_numpy(zero_copy_only=False), "currency": txns["currency"].to_numpy(),
+        "channel": np.where(txns["cash"], "cash", txns["channel"]), "memo": txns["memo"].to_numpy(),
+        "source": txns["source"].to_numpy(), "source_row": txns["source_row"].astype(str).to_numpy(),
+    })
+
+
+def _logins(txns, own, reasons) -> pd.DataFrame:
+    """logins.csv rows: the IP and MAC address of each readable transaction, the account as actor."""
+    used = ((txns["ip"] != "") | (txns["mac"] != "")) & (reasons != "bad_value")
+    rows = txns[used]
+    return pd.DataFrame({"ts": _ts_text(rows["ts"]), "account_id": own[used].to_numpy(), "actor_id": "",
+                         "ip": rows["ip"].to_numpy(), "device_id": rows["mac"].to_numpy(), "ip_province": "",
+                         "source": rows["source"].to_numpy(), "source_row": rows["source_row"].astype(str).to_numpy()})
+
+
+def _statements(txns, own, reasons, existing: pd.DataFrame) -> pd.DataFrame:
+    """statements.csv rows: per account and source, the period its statement covers (every
+    readable row counts, failed and reversed ones too: they are in the bank's statement).
+    Returns the existing rows and the new ones (the merge appends only the new)."""
+    readable = (reasons != "bad_value") & (own != "")
+    rows = pd.DataFrame({"account_id": own[readable], "source": txns.loc[readable, "source"],
+                         "institution": txns.loc[readable, "own_institution"], "ts": txns.loc[readable, "ts"]})
+    if rows.empty:
+        return empty_text_table(TABLES_BY_NAME["statements"].column_names)
+    period = rows.groupby(["account_id", "source"], sort=False)["ts"].agg(["min", "max"])
+    institution = rows[rows["institution"] != ""].groupby(["account_id", "source"], sort=False)["institution"].first()
+    period = period.join(institution).reset_index()
+    known = pd.MultiIndex.from_frame(existing[["account_id", "source"]])
+    period = period[~pd.MultiIndex.from_frame(period[["account_id", "source"]]).isin(known)]
+    return pd.DataFrame({"account_id": period["account_id"].to_numpy(),
+                         "institution": period["institution"].fillna("").to_numpy(),
+                         "first_ts": _ts_text(period["min"]), "last_ts": _ts_text(period["max"]),
+                         "source": period["source"].to_numpy()})
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+def _skipped_report(skipped: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"source": skipped["source"], "source_row": skipped["source_row"].astype(str),
+                         "action": SKIPPED_ACTION, "reason": skipped["reason"], "detail": skipped["detail"]})
+
+
+def _transaction_report(txns: pd.DataFrame, reasons: pd.Series, details: pd.Series) -> pd.DataFrame:
+    out = reasons != ""
+    return pd.DataFrame({"source": txns.loc[out, "source"], "source_row": txns.loc[out, "source_row"].astype(str),
+                         "action": reasons[out].map(ACTIONS), "reason": reasons[out], "detail": details[out]})
+
+
+def _report_keys(report: pd.DataFrame) -> pd.Series:
+    return report["source"] + "\x1f" + report["source_row"].astype(str) + "\x1f" + report["reason"]
+
+
+def example_transactions() -> pd.DataFrame:
+    """Two rows of one transfer of 100.00 from 6222001 to 6222002, one from each side's statement."""
+    return pd.DataFrame({
+        "source": ["a.csv", "b.csv"], "source_row": [2, 2], "format": "zjck_transactions",
+        "own_card": ["6222001", "6222002"], "counterparty_id": ["6222002", "6222001"],
+        "ts": pd.to_datetime(["2021-03-05 10:15:30", "2021-03-05 10:15:42"]),
+        "direction": ["out", "in"], "amount_fen": pd.array([10000, 10000], dtype="Int64"),
+    })
