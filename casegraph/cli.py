@@ -102,6 +102,40 @@ def _print_problems(problems, case_dir: Path) -> None:
 
 
 @app.command()
+def ingest(
+    case: Path = typer.Argument(..., help="The case folder to merge into (created if missing)."),
+    sources: list[Path] = typer.Argument(..., help="Raw exports: XLSX (every sheet) or CSV files.",
+                                         exists=True, dir_okay=False, readable=True),
+    profile: Optional[str] = typer.Option(None, "--profile", metavar="NAME|FILE",
+                                          help="Read every source with this format profile instead of recognising it."),
+) -> None:
+    """Merge raw bank and payment exports (资金查控 feedback, 人行 detail, 财付通 …) into a case folder.
+
+    Every source row not taken as it stands gets a row in CASE/ingest_report.csv; ingesting the
+    same files again changes nothing."""
+    from casegraph.loaders.ingest import ingest as ingest_exports
+    from casegraph.loaders.problems import InvalidCase
+
+    if case.exists() and not case.is_dir():
+        raise typer.BadParameter(f"{case} is a file, not a case folder", param_hint="CASE")
+    started = time.perf_counter()
+    try:
+        result = ingest_exports(case, sources, profile=profile, progress=_progress)
+    except InvalidCase as exc:  # each problem names its file as found: a source, or a table of the case
+        for problem in exc.problems:
+            errors.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    reasons = ", ".join(f"{reason} {count:,}" for reason, count in result.reasons.items()) or "none"
+    console.print(f"{case}: {result.rows_read:,} transaction rows read; added "
+                  + ", ".join(f"{count:,} {name}" for name, count in result.added.items())
+                  + f"; not taken as they stand (ingest_report.csv): {reasons} "
+                  + f"({time.perf_counter() - started:.1f} s)", markup=False, highlight=False, soft_wrap=True)
+    if not result.usable:
+        errors.print("nothing usable in the sources: no transaction, account or person rows", markup=False)
+        raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
 def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
     """Check a case folder; print one file:line:column: message per problem."""
     from casegraph.loaders.case import read_case

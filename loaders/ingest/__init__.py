@@ -101,7 +101,7 @@ def read_ingested_tables(case_dir: Path) -> dict[str, pd.DataFrame]:
 
 def _read_text_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     """A CSV file's cells as text, every column kept."""
-    decoded = decode_file(path.read_bytes(), path.name, None, problems)
+    decoded = decode_file(path.read_bytes(), str(path), None, problems)
     if decoded is None:
         return None
     text, _ = decoded
@@ -116,7 +116,7 @@ def _read_text_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid as exc:
-        problems.append(Problem(path.name, 1, 1, f"cannot read the table to merge into it: {exc}"))
+        problems.append(Problem(str(path), 1, 1, f"cannot read the table to merge into it: {exc}"))
         return None
     return table.to_pandas()
 

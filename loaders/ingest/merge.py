@@ -281,10 +281,10 @@ class AccountIds:
                    if is_alias.any() else pd.Series(dtype=object))
         existing = self.existing.copy()
         if len(existing):
-            grown = existing["account_id"].map(aliases).fillna("")
-            existing["aliases"] = np.where(grown != "", grown, existing["aliases"])
-            holder = existing["account_id"].map(holders).fillna("")
-            existing["holder_person_id"] = existing["holder_person_id"].where(existing["holder_person_id"] != "", holder)
+            grown = _mapped(existing["account_id"], aliases)
+            existing["aliases"] = grown.where(grown != "", existing["aliases"])
+            holder = existing["holder_person_id"]
+            existing["holder_person_id"] = holder.where(holder != "", _mapped(existing["account_id"], holders))
 
         # Where each new account was first seen, and what is known of it, best source first:
         # 账户信息 rows, then the statement holder's side of transactions, then counterparties.
@@ -305,18 +305,26 @@ class AccountIds:
         institution = _first_filled(seen, "institution")
         opened = seen["opened_on"].where(seen["opened_on"].str.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"), "").str[:10]
         opened_on = _first_filled(seen.assign(opened_on=opened), "opened_on")
-        payment_format = first["format"].map(_payment_institution)
+        payment_format = _mapped(first["format"], pd.Series({f: f for f in first["format"].unique()})
+                                 .map(_payment_institution).dropna())
+        institution = _mapped(first["account_id"], institution)
         new = pd.DataFrame({
             "account_id": first["account_id"].to_numpy(),
-            "kind": np.where(payment_format.notna(), "payment", "bank"),
-            "holder_person_id": first["account_id"].map(holders).fillna("").to_numpy(),
-            "institution": first["account_id"].map(institution).fillna(payment_format).fillna("").to_numpy(),
-            "opened_on": first["account_id"].map(opened_on).fillna("").to_numpy(),
-            "aliases": first["account_id"].map(aliases).fillna("").to_numpy(),
+            "kind": np.where(payment_format != "", "payment", "bank"),
+            "holder_person_id": _mapped(first["account_id"], holders).to_numpy(),
+            "institution": institution.where(institution != "", payment_format).to_numpy(),
+            "opened_on": _mapped(first["account_id"], opened_on).to_numpy(),
+            "aliases": _mapped(first["account_id"], aliases).to_numpy(),
             "source": first["source"].to_numpy(),
             "source_row": first["source_row"].astype(str).to_numpy(),
         })
         return _appended(existing, new)
+
+
+def _mapped(keys: pd.Series, mapping: pd.Series) -> pd.Series:
+    """``keys.map(mapping)`` as text, "" where a key is not in ``mapping``."""
+    values = keys.map(mapping) if len(mapping) else pd.Series(None, index=keys.index)
+    return values.astype(object).where(values.notna(), "")
 
 
 def _payment_institution(format_name: str) -> str | None:
@@ -416,15 +424,21 @@ def _persons(txns, holder_rows, holder_accounts, person_rows, own, counterparty,
         .drop_duplicates(["name", "id_number", "account_id"])
     person_id = _person_ids(seen, existing)
     seen = seen.assign(person_id=person_id.to_numpy())
-    holders = seen[seen["account_id"] != ""].drop_duplicates("account_id").set_index("account_id")["person_id"]
+    first_named = seen[seen["account_id"] != ""].drop_duplicates("account_id").set_index("account_id")
+    # A name without id number on an account whose holder has that name is the holder (a
+    # counterparty named as in the holder's own statement), not a second person.
+    same_as_holder = (seen["id_number"] == "") & (seen["name"] == _mapped(seen["account_id"], first_named["name"]))
+    seen.loc[same_as_holder, "person_id"] = _mapped(seen.loc[same_as_holder, "account_id"],
+                                                    first_named["person_id"])
+    holders = first_named["person_id"]
 
     new = seen[~seen["person_id"].isin(existing["persons"]["person_id"])]
     first = new.drop_duplicates("person_id")
     persons = pd.DataFrame({
         "person_id": first["person_id"].to_numpy(),
-        "name": first["person_id"].map(_first_of(new, "name")).fillna("").to_numpy(),
+        "name": _mapped(first["person_id"], _first_of(new, "name")).to_numpy(),
         "id_number": first["id_number"].to_numpy(),
-        "phone": first["person_id"].map(_first_of(new, "phone")).fillna("").to_numpy(),
+        "phone": _mapped(first["person_id"], _first_of(new, "phone")).to_numpy(),
         "source": first["source"].to_numpy(), "source_row": first["source_row"].astype(str).to_numpy(),
     })
     return persons, holders
@@ -448,7 +462,7 @@ def _person_ids(seen: pd.DataFrame, existing: dict[str, pd.DataFrame]) -> pd.Ser
     holder_name = accounts[["account_id", "holder_person_id"]].merge(
         persons[["person_id", "name"]], left_on="holder_person_id", right_on="person_id")
     by_holder = holder_name.drop_duplicates(["account_id", "name"]).set_index(["account_id", "name"])["person_id"]
-    found = seen["id_number"].map(by_number)
+    found = seen["id_number"].map(by_number).astype(object)
     no_number = (seen["id_number"] == "") & found.isna()
     if no_number.any() and len(by_holder):
         keys = pd.MultiIndex.from_frame(seen.loc[no_number, ["account_id", "name"]])
@@ -518,15 +532,14 @@ def _pair_reversals(txns, own, counterparty, taken, reasons, details, window: pd
     if not flagged.any():
         return
     rows = pd.DataFrame({"row": txns.index, "own": own, "cp": counterparty, "amount": txns["amount_fen"],
-                         "currency": txns["currency"], "direction": txns["direction"], "ts": txns["ts"]})
+                         "currency": txns["currency"], "direction": txns["direction"], "ms": _epoch_ms(txns["ts"])})
     reversal, original = rows[flagged], rows[taken & ~txns["reversal"]]
     connection = duckdb_connection(reversal=reversal, original=original)
     candidates = connection.sql(f"""
-        SELECT r.row AS r, o.row AS o, epoch_ms(r.ts) - epoch_ms(o.ts) AS gap
+        SELECT r.row AS r, o.row AS o, r.ms - o.ms AS gap
         FROM reversal r JOIN original o
           ON r.own = o.own AND r.cp = o.cp AND r.amount = o.amount AND r.currency = o.currency
-         AND r.direction <> o.direction
-         AND o.ts BETWEEN r.ts - INTERVAL {int(window.total_seconds())} SECOND AND r.ts""").df()
+         AND r.direction <> o.direction AND o.ms BETWEEN r.ms - {_ms(window)} AND r.ms""").df()
     connection.close()
     r, o = _match_nearest(candidates["r"].to_numpy(), candidates["o"].to_numpy(), candidates["gap"].to_numpy())
     source, row = txns["source"], txns["source_row"].astype(str)
@@ -548,20 +561,20 @@ def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existi
     payer, payee = _payer_payee(txns["direction"], own, counterparty)
     sides = pd.DataFrame({"key": txn_ids, "new": True, "out": txns["direction"] == "out", "payer": payer,
                           "payee": payee, "amount": txns["amount_fen"], "currency": txns["currency"],
-                          "ts": txns["ts"]})[taken.to_numpy()]
+                          "ms": _epoch_ms(txns["ts"])})[taken.to_numpy()]
     sides = pd.concat([sides, _existing_sides(existing)], ignore_index=True)
     if not (sides["out"].any() and (~sides["out"]).any()):
         return
-    sides["amount"] = sides["amount"].astype("int64")
+    sides = sides.astype({"key": str, "new": bool, "out": bool, "payer": str, "payee": str, "amount": "int64",
+                          "currency": str, "ms": "int64"})
     connection = duckdb_connection(sides=sides)
-    seconds = int(window.total_seconds())
     candidates = connection.sql(f"""
         SELECT o.key AS kept, i.key AS other, o.new AS kept_new, i.new AS other_new,
-               abs(epoch_ms(i.ts) - epoch_ms(o.ts)) AS gap
+               abs(i.ms - o.ms) AS gap
         FROM sides o JOIN sides i
           ON o.out AND NOT i.out AND o.payer = i.payer AND o.payee = i.payee AND o.amount = i.amount
          AND o.currency = i.currency AND (o.new OR i.new)
-         AND i.ts BETWEEN o.ts - INTERVAL {seconds} SECOND AND o.ts + INTERVAL {seconds} SECOND""").df()
+         AND i.ms BETWEEN o.ms - {_ms(window)} AND o.ms + {_ms(window)}""").df()
     connection.close()
     kept, other = _match_nearest(candidates["kept"].to_numpy(), candidates["other"].to_numpy(),
                                  candidates["gap"].to_numpy())
@@ -592,13 +605,23 @@ def _existing_sides(existing: dict[str, pd.DataFrame]) -> pd.DataFrame:
     sides = pd.DataFrame({"key": transfers["txn_id"], "new": False, "out": payer_side, "payer": transfers["from_account"],
                           "payee": transfers["to_account"], "amount": fen,
                           "currency": transfers["currency"].where(transfers["currency"] != "", "CNY"),
-                          "ts": pd.to_datetime(transfers["ts"], format="ISO8601", errors="coerce")})
-    return sides[(payer_side | payee_side) & fen.notna() & sides["ts"].notna()]
+                          "ms": _epoch_ms(pd.to_datetime(transfers["ts"], format="ISO8601", errors="coerce"))})
+    return sides[(payer_side | payee_side) & fen.notna() & sides["ms"].notna()]
+
+
+def _epoch_ms(ts: pd.Series) -> pd.Series:
+    """Times as integer milliseconds (missing where NaT): DuckDB compares them without casts."""
+    ms = ts.to_numpy(dtype="datetime64[ms]").astype("int64")
+    return pd.Series(ms, index=ts.index, dtype="Int64").mask(ts.isna().to_numpy())
+
+
+def _ms(window: pd.Timedelta) -> int:
+    return int(window / pd.Timedelta(milliseconds=1))
 
 
 def _ts_text(ts: pd.Series) -> np.ndarray:
     """Naive case-local times as ISO 8601 text (``2021-03-05T10:15:30``), by Arrow."""
-    arrow = pa.array(ts, type=pa.timestamp("ns"), from_pandas=True)
+    arrow = pa.array(ts, type=pa.timestamp("ns"), from_pandas=True).cast(pa.timestamp("s"), safe=False)
     return pc.strftime(arrow, format="%Y-%m-%dT%H:%M:%S").to_numpy(zero_copy_only=False)
 
 

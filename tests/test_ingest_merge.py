@@ -1,0 +1,318 @@
+"""`casegraph ingest`, the merging half: normalised export frames (as loaders/ingest/exports.py
+gives them, built here by hand) merged into case folders."""
+
+from __future__ import annotations
+
+import sys
+import types
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pytest
+from casebuilder import minimal_case, write_case
+
+from casegraph.cli import main
+from casegraph.loaders.case import read_case
+from casegraph.loaders.ingest import merge_into_case, read_ingested_tables
+from casegraph.loaders.ingest.merge import MergeSettings
+
+A_CARD, A_ACCOUNT, B_CARD, B_ACCOUNT = "6222000000000001", "31001000000000001", "6222000000000002", "31001000000000002"
+
+
+@dataclass
+class Batch:
+    """Normalised frames of one batch of exports (the shape of exports.Exports)."""
+
+    transactions: pd.DataFrame
+    accounts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    persons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def txn(source: str, row: int, ts: str, direction: str, yuan: float | int, **values) -> dict:
+    """One normalised transaction row; amounts given in whole fen via yuan * 100."""
+    return {"source": source, "source_row": row, "format": values.pop("format", "zjck_transactions"),
+            "ts": pd.Timestamp(ts), "direction": direction, "amount_fen": round(yuan * 100), **values}
+
+
+def transactions(*rows: dict) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    frame["amount_fen"] = frame["amount_fen"].astype("Int64")
+    for name, default in (("cash", False), ("succeeded", True), ("reversal", False)):
+        if name in frame.columns:
+            frame[name] = frame[name].fillna(default).astype(bool)
+    for name in frame.columns:
+        if frame[name].dtype == object:
+            frame[name] = frame[name].fillna("")
+    return frame
+
+
+def both_sides(*, payee_delay: str = "30s", amount: int = 500) -> list[dict]:
+    """A's statement (card only) pays B; B's statement (account number) shows it coming in."""
+    at = pd.Timestamp("2021-03-05 10:00:00")
+    return [
+        txn("a.xlsx#交易明细信息", 3, str(at), "out", amount, own_card=A_CARD, own_name="张三",
+            own_id_number="110101199001011234", counterparty_id=B_ACCOUNT, counterparty_name="李四"),
+        txn("b.csv", 2, str(at + pd.Timedelta(payee_delay)), "in", amount, own_account=B_ACCOUNT, own_card=B_CARD,
+            own_name="李四", counterparty_id=A_CARD, counterparty_name="张三"),
+    ]
+
+
+def merged(tmp_path, *batches: Batch, settings: MergeSettings = MergeSettings()) -> dict[str, pd.DataFrame]:
+    for batch in batches:
+        merge_into_case(tmp_path / "case", batch, settings=settings)
+    return read_ingested_tables(tmp_path / "case")
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+def test_card_and_account_number_of_one_account_are_one_account(tmp_path):
+    rows = both_sides()
+    holders = pd.DataFrame([{"source": "a.xlsx#账户信息", "source_row": 2, "format": "zjck_accounts",
+                             "own_card": A_CARD, "own_account": A_ACCOUNT, "own_name": "张三",
+                             "own_id_number": "110101199001011234", "own_institution": "某某银行",
+                             "opened_on": "2019-01-02"}])
+    tables = merged(tmp_path, Batch(transactions(*rows), accounts=holders))
+    accounts = tables["accounts"].set_index("account_id")
+    # The account number is the account_id, the card its alias; B is tied by its own row giving both.
+    assert accounts.loc[A_ACCOUNT, "aliases"] == A_CARD
+    assert accounts.loc[B_ACCOUNT, "aliases"] == B_CARD
+    assert len(accounts) == 2
+    assert accounts.loc[A_ACCOUNT, ["institution", "opened_on", "kind"]].tolist() == ["某某银行", "2019-01-02", "bank"]
+    # The counterparty named by the card (in B's statement) is A's account.
+    transfer = tables["bank_transfers"].iloc[0]
+    assert (transfer["from_account"], transfer["to_account"]) == (A_ACCOUNT, B_ACCOUNT)
+
+
+def test_without_a_tie_card_and_account_stay_two_accounts(tmp_path):
+    tables = merged(tmp_path, Batch(transactions(*both_sides())))
+    ids = set(tables["accounts"]["account_id"])
+    # A's card and A's card as counterparty are one; nothing ties A's card to an account number.
+    assert A_CARD in ids and A_ACCOUNT not in ids
+    assert len(tables["bank_transfers"]) == 1
+
+
+def test_counterparty_accounts_are_created_with_their_kind_and_institution(tmp_path):
+    rows = [txn("wx.xlsx#交易明细", 2, "2021-03-05 10:00", "out", 88, format="tenpay", own_account="wxid_abc",
+                counterparty_id="wxid_xyz", counterparty_name="王五"),
+            txn("bank.csv", 2, "2021-03-05 11:00", "in", 10, own_card=A_CARD, counterparty_id="6217000000000009",
+                counterparty_institution="某农商行")]
+    accounts = merged(tmp_path, Batch(transactions(*rows)))["accounts"].set_index("account_id")
+    assert accounts.loc["wxid_xyz", ["kind", "institution"]].tolist() == ["payment", "财付通"]
+    assert accounts.loc["wxid_abc", "kind"] == "payment"
+    assert accounts.loc["6217000000000009", ["kind", "institution"]].tolist() == ["bank", "某农商行"]
+
+
+# -- persons -------------------------------------------------------------------------------------
+
+def test_persons_from_id_numbers_and_same_names_kept_apart(tmp_path):
+    rows = [txn("a.csv", 2, "2021-03-05 10:00", "out", 1, own_card=A_CARD, own_name="张三",
+                own_id_number="110101199001011234", counterparty_id="C1", counterparty_name="王伟"),
+            txn("a.csv", 3, "2021-03-05 10:01", "out", 2, own_card=A_CARD, own_name="张三",
+                own_id_number="110101199001011234", counterparty_id="C2", counterparty_name="王伟"),
+            txn("c.csv", 2, "2021-03-05 10:01", "in", 2, own_card="C2", own_name="王伟", counterparty_id=A_CARD,
+                counterparty_name="张三")]
+    tables = merged(tmp_path, Batch(transactions(*rows)))
+    persons = tables["persons"]
+    holder = persons[persons["id_number"] == "110101199001011234"]
+    assert len(holder) == 1 and holder["name"].tolist() == ["张三"]
+    # Two 王伟 without id numbers on two accounts: two persons, each the holder of their account.
+    wangs = persons[persons["name"] == "王伟"]
+    assert len(wangs) == 2
+    holders = tables["accounts"].set_index("account_id")["holder_person_id"]
+    assert holders["C1"] != holders["C2"] and {holders["C1"], holders["C2"]} == set(wangs["person_id"])
+    assert holders[A_CARD] == holder["person_id"].iloc[0]
+    # 张三 named as counterparty of A_CARD (no id number there) is the holder, not a second 张三.
+    assert (persons["name"] == "张三").sum() == 1
+    # Each person's source row: where it is best known (a holder's own statement before a counterparty column).
+    where = persons.set_index("person_id")[["source", "source_row"]]
+    assert where.loc[holders["C2"]].tolist() == ["c.csv", "2"] and where.loc[holders["C1"]].tolist() == ["a.csv", "2"]
+
+
+# -- both sides of one transfer ------------------------------------------------------------------
+
+def test_the_same_transfer_from_both_sides_is_one_transfer(tmp_path):
+    tables = merged(tmp_path, Batch(transactions(*both_sides())))
+    transfers, report = tables["bank_transfers"], tables["report"]
+    assert len(transfers) == 1
+    assert transfers.iloc[0][["amount", "source", "source_row"]].tolist() == ["500.00", "a.xlsx#交易明细信息", "3"]
+    assert report[["source", "source_row", "action", "reason"]].values.tolist() == [
+        ["b.csv", "2", "merged", "duplicate_of_other_side"]]
+    assert report["detail"].tolist() == transfers["txn_id"].tolist()
+
+
+def test_sides_further_apart_than_the_window_stay_two(tmp_path):
+    tables = merged(tmp_path, Batch(transactions(*both_sides(payee_delay="11min"))))
+    assert len(tables["bank_transfers"]) == 2
+    wide = merged(tmp_path / "wide", Batch(transactions(*both_sides(payee_delay="11min"))),
+                  settings=MergeSettings(pair_window=pd.Timedelta(minutes=15)))
+    assert len(wide["bank_transfers"]) == 1
+
+
+def test_sides_pair_one_to_one_nearest_first(tmp_path):
+    out = [txn("a.csv", r, ts, "out", 500, own_card=A_CARD, counterparty_id=B_CARD)
+           for r, ts in ((2, "2021-03-05 10:00:00"), (3, "2021-03-05 10:04:00"))]
+    into = [txn("b.csv", r, ts, "in", 500, own_card=B_CARD, counterparty_id=A_CARD)
+            for r, ts in ((2, "2021-03-05 10:04:30"), (3, "2021-03-05 10:00:20"), (4, "2021-03-05 10:05:00"))]
+    tables = merged(tmp_path, Batch(transactions(*out, *into)))
+    transfers = tables["bank_transfers"].set_index("source_row")
+    report = tables["report"].set_index("source_row")
+    # 10:00:00 <-> 10:00:20 and 10:04:00 <-> 10:04:30; the third in-row has no partner left.
+    assert report.loc["3", "detail"] == transfers[transfers["source"] == "a.csv"].loc["2", "txn_id"]
+    assert report.loc["2", "detail"] == transfers[transfers["source"] == "a.csv"].loc["3", "txn_id"]
+    assert len(tables["bank_transfers"]) == 3
+
+
+def test_only_one_side_in_hand_nothing_is_merged(tmp_path):
+    tables = merged(tmp_path, Batch(transactions(both_sides()[0])))
+    assert len(tables["bank_transfers"]) == 1 and tables.get("report", pd.DataFrame()).empty
+
+
+def test_a_new_batch_with_the_other_side_merges_into_the_transfer_in_the_case(tmp_path):
+    payer, payee = both_sides()
+    first = merged(tmp_path, Batch(transactions(payer)))
+    assert first["statements"]["account_id"].tolist() == [A_CARD]
+    tables = merged(tmp_path, Batch(transactions(payee)))
+    assert len(tables["bank_transfers"]) == 1
+    assert tables["report"]["reason"].tolist() == ["duplicate_of_other_side"]
+    assert tables["report"]["detail"].tolist() == first["bank_transfers"]["txn_id"].tolist()
+    assert sorted(tables["statements"]["account_id"]) == sorted([A_CARD, B_ACCOUNT])
+
+
+# -- rows not taken ------------------------------------------------------------------------------
+
+def test_reversal_pairs_failed_blank_and_unreadable_rows_leave_the_totals(tmp_path):
+    rows = [
+        txn("a.csv", 2, "2021-03-05 10:00", "out", 300, own_card=A_CARD, counterparty_id="C9"),
+        txn("a.csv", 3, "2021-03-05 10:20", "in", 300, own_card=A_CARD, counterparty_id="C9", reversal=True,
+            memo="冲正"),
+        txn("a.csv", 4, "2021-03-05 11:00", "out", 70, own_card=A_CARD, counterparty_id="C9", succeeded=False),
+        txn("a.csv", 5, "2021-03-05 12:00", "", 80, own_card=A_CARD, counterparty_id="C9"),
+        txn("a.csv", 6, "2021-03-05 13:00", "out", 90, own_card="", counterparty_id="C9", problem="bad_value",
+            detail="交易卡号 6.22848E+18: digits lost in Excel"),
+        txn("a.csv", 7, "2021-03-05 14:00", "in", 300, own_card=A_CARD, counterparty_id="C9"),  # a real inflow
+        txn("a.csv", 8, "2021-03-06 14:00", "in", 55, own_card=A_CARD, counterparty_id="C9", reversal=True),
+    ]
+    skipped = pd.DataFrame([{"source": "a.csv", "source_row": 9, "reason": "footer", "detail": "合计"}])
+    tables = merged(tmp_path, Batch(transactions(*rows), skipped=skipped))
+    report = tables["report"].set_index("source_row")
+    assert report.loc[["2", "3"], "reason"].tolist() == ["reversal", "reversal"]
+    assert report.loc["3", "detail"] == "reverses a.csv row 2"
+    assert report.loc["4", "reason"] == "failed"
+    assert report.loc["5", "reason"] == "blank_direction"
+    assert report.loc["6", ["reason", "detail"]].tolist() == ["bad_value", "交易卡号 6.22848E+18: digits lost in Excel"]
+    assert report.loc["9", ["action", "reason"]].tolist() == ["skipped", "footer"]
+    # The in at 14:00 is no reversal (no flag); a flagged reversal whose original is not in hand stays.
+    assert sorted(tables["bank_transfers"]["source_row"]) == ["7", "8"]
+
+
+def test_cash_has_no_account_on_the_cash_side(tmp_path):
+    rows = [txn("a.csv", 2, "2021-03-05 10:00", "out", 2000, own_card=A_CARD, cash=True, counterparty_id="ATM1"),
+            txn("a.csv", 3, "2021-03-05 11:00", "in", 500, own_card=A_CARD, cash=True, channel="柜面")]
+    transfers = merged(tmp_path, Batch(transactions(*rows)))["bank_transfers"]
+    assert transfers[["from_account", "to_account", "channel"]].values.tolist() == [
+        [A_CARD, "", "cash"], ["", A_CARD, "cash"]]
+
+
+def test_logins_and_statements(tmp_path):
+    rows = [txn("a.csv", 2, "2021-03-05 10:00", "out", 1, own_card=A_CARD, counterparty_id="C1", ip="10.0.0.8",
+                mac="AA-BB-CC-00-11-22", own_institution="某某银行"),
+            txn("a.csv", 3, "2021-03-07 09:30", "out", 1, own_card=A_CARD, counterparty_id="C1", succeeded=False),
+            txn("b.csv", 2, "2021-04-01 08:00", "in", 1, own_card=B_CARD, counterparty_id="C1", ip="10.0.0.9")]
+    tables = merged(tmp_path, Batch(transactions(*rows)))
+    assert tables["logins"][["ts", "account_id", "ip", "device_id", "source", "source_row"]].values.tolist() == [
+        ["2021-03-05T10:00:00", A_CARD, "10.0.0.8", "AA-BB-CC-00-11-22", "a.csv", "2"],
+        ["2021-04-01T08:00:00", B_CARD, "10.0.0.9", "", "b.csv", "2"]]
+    assert tables["statements"].values.tolist() == [
+        [A_CARD, "某某银行", "2021-03-05T10:00:00", "2021-03-07T09:30:00", "a.csv"],
+        [B_CARD, "", "2021-04-01T08:00:00", "2021-04-01T08:00:00", "b.csv"]]
+
+
+# -- the case folder -----------------------------------------------------------------------------
+
+def test_a_new_case_and_the_same_batch_twice_changes_nothing(tmp_path):
+    batch = Batch(transactions(*both_sides(), txn("a.csv", 9, "2021-03-05 10:00", "out", 7, own_card=A_CARD,
+                                                   counterparty_id="C1", succeeded=False)),
+                  skipped=pd.DataFrame([{"source": "a.csv", "source_row": 10, "reason": "footer", "detail": ""}]))
+    case = tmp_path / "case"
+    first = merge_into_case(case, batch)
+    assert first.created and (case / "case.yaml").read_text(encoding="utf-8") == "case_id: case\n"
+    files = sorted(p.name for p in case.iterdir())
+    assert files == ["accounts.csv", "bank_transfers.csv", "case.yaml", "ingest_report.csv", "logins.csv",
+                     "persons.csv", "statements.csv"]
+    before = {name: (case / name).read_bytes() for name in files}
+    again = merge_into_case(case, batch)
+    assert {name: (case / name).read_bytes() for name in files} == before
+    assert again.rows_read == 0 and not any(again.added.values()) and not again.reasons
+
+
+def test_ids_already_in_a_full_case_are_reused_and_the_case_stays_valid(tmp_path):
+    case = write_case(tmp_path / "case", minimal_case())
+    # BK3's statement names the account by its account number and its card: BK3 stays the account_id.
+    rows = [txn("bk3.csv", 2, "2019-06-01 10:00", "out", 1000, own_account="BK3", own_card="6222BK3",
+                own_name="张某", counterparty_id="BK4"),
+            txn("bk3.csv", 3, "2019-06-02 10:00", "in", 20, own_card="6222BK3", counterparty_id="6217NEW",
+                counterparty_name="新某", counterparty_id_number="330102198001010011")]
+    result = merge_into_case(case, Batch(transactions(*rows)))
+    tables = read_ingested_tables(case)
+    accounts = tables["accounts"].set_index("account_id")
+    assert accounts.loc["BK3", ["aliases", "holder_person_id"]].tolist() == ["6222BK3", "PER3"]
+    assert result.added["accounts"] == 1 and accounts.loc["6217NEW", "holder_person_id"] == "P330102198001010011"
+    assert tables["bank_transfers"].iloc[-2:][["from_account", "to_account"]].values.tolist() == [
+        ["BK3", "BK4"], ["6217NEW", "BK3"]]
+    loaded, problems = read_case(case)
+    assert problems == [] and len(loaded["bank_transfers"]) == 4
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+def run(*argv) -> int:
+    with pytest.raises(SystemExit) as done:
+        main([str(a) for a in argv])
+    return done.value.code
+
+
+@pytest.fixture
+def fake_reader(monkeypatch):
+    """exports.read_exports stood in for by a function returning the batch the test sets."""
+    batches = {}
+    module = types.ModuleType("casegraph.loaders.ingest.exports")
+    module.read_exports = lambda paths, profile=None: batches["next"]
+    monkeypatch.setitem(sys.modules, "casegraph.loaders.ingest.exports", module)
+    return batches
+
+
+def test_cli_ingest_writes_the_case_and_exits_0(tmp_path, fake_reader, capsys):
+    source = tmp_path / "a.csv"
+    source.write_text("x", encoding="utf-8")
+    fake_reader["next"] = Batch(transactions(*both_sides()))
+    assert run("-q", "ingest", tmp_path / "case", source) == 0
+    assert "duplicate_of_other_side 1" in capsys.readouterr().out
+    assert len(read_ingested_tables(tmp_path / "case")["bank_transfers"]) == 1
+
+
+def test_cli_ingest_with_nothing_usable_exits_1(tmp_path, fake_reader, capsys):
+    source = tmp_path / "a.csv"
+    source.write_text("x", encoding="utf-8")
+    fake_reader["next"] = Batch(pd.DataFrame(), skipped=pd.DataFrame(
+        [{"source": "a.csv", "source_row": 1, "reason": "unknown_sheet", "detail": "no known header"}]))
+    assert run("-q", "ingest", tmp_path / "case", source) == 1
+    assert "nothing usable" in capsys.readouterr().err
+
+
+def test_cli_ingest_usage_errors_exit_2(tmp_path, capsys):
+    assert run("ingest", tmp_path / "case") == 2
+    assert run("ingest", tmp_path / "case", tmp_path / "missing.csv") == 2
+    assert "missing.csv" in capsys.readouterr().err
+
+
+def test_cli_ingest_reports_a_broken_case_table_at_its_place(tmp_path, fake_reader, capsys):
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "accounts.csv").write_bytes(b"account_id,kind\nA\xff\xfe\x00,bank\n")
+    source = tmp_path / "a.csv"
+    source.write_text("x", encoding="utf-8")
+    fake_reader["next"] = Batch(transactions(*both_sides()))
+    assert run("-q", "ingest", case, source) == 1
+    err = capsys.readouterr().err
+    assert f"{case / 'accounts.csv'}:2:" in err and "Traceback" not in err
