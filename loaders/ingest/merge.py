@@ -510,20 +510,23 @@ def _match_nearest(left: np.ndarray, right: np.ndarray, gap: np.ndarray) -> tupl
     >>> _match_nearest(np.array([1, 1, 2]), np.array([7, 8, 7]), np.array([5, 9, 1]))
     (array([2, 1]), array([7, 8]))
     """
-    order = np.lexsort((right, left, gap))
-    left, right = left[order], right[order]
-    kept_left, kept_right = [], []
-    while len(left):
-        best_of_left = ~pd.Series(left).duplicated().to_numpy()
-        best_of_right = ~pd.Series(right).duplicated().to_numpy()
-        mutual = best_of_left & best_of_right
-        kept_left.append(left[mutual])
-        kept_right.append(right[mutual])
-        free = ~np.isin(left, left[mutual]) & ~np.isin(right, right[mutual])
-        left, right = left[free], right[free]
-    if not kept_left:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(kept_left), np.concatenate(kept_right)
+    # Codes in sorted order: ties break the same way whatever order the candidates came in.
+    left_code, right_code = pd.factorize(left, sort=True)[0], pd.factorize(right, sort=True)[0]
+    order = np.lexsort((right_code, left_code, gap))
+    left, right, left_code, right_code = left[order], right[order], left_code[order], right_code[order]
+    left_used = np.zeros(left_code.max() + 1 if len(left) else 0, dtype=bool)
+    right_used = np.zeros(right_code.max() + 1 if len(right) else 0, dtype=bool)
+    kept = np.zeros(len(left), dtype=bool)
+    live = np.arange(len(left))
+    while len(live):
+        best_of_left = ~pd.Series(left_code[live]).duplicated().to_numpy()
+        best_of_right = ~pd.Series(right_code[live]).duplicated().to_numpy()
+        mutual = live[best_of_left & best_of_right]
+        kept[mutual] = True
+        left_used[left_code[mutual]] = True
+        right_used[right_code[mutual]] = True
+        live = live[~left_used[left_code[live]] & ~right_used[right_code[live]]]
+    return left[kept], right[kept]
 
 
 def _pair_reversals(txns, own, counterparty, taken, reasons, details, window: pd.Timedelta) -> None:
