@@ -97,6 +97,20 @@ class Merged:
     rows_read: int = 0  # transaction rows the batch held that were not in the case yet
 
 
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own str: Arrow strings, no Python object per cell
+
+
+def _text(values, index=None) -> pd.Series:
+    """Arrow strings (or anything ``pa.array`` takes) as a text Series, "" for missing."""
+    array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, type=pa.large_string())
+    return pd.Series(pd.array(array.fill_null(""), dtype=TEXT), index=index)
+
+
+def _row_text(rows: pd.Series) -> pd.Series:
+    """Row numbers as text."""
+    return _text(pc.cast(pa.array(rows, type=pa.int64()), pa.large_string()), index=rows.index)
+
+
 def empty_text_table(columns) -> pd.DataFrame:
     """A frame of text columns with no rows."""
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -197,7 +211,9 @@ def _frame(frame: pd.DataFrame | None, columns) -> pd.DataFrame:
         elif name in ("cash", "succeeded", "reversal"):
             values = values.astype("boolean").fillna(default).astype(bool)
         else:
-            values = values.astype(object).where(values.notna(), "").astype(str)
+            values = values if values.dtype == TEXT else values.astype(object).where(values.notna(), "").astype(TEXT)
+            if values.hasnans:
+                values = values.fillna("")
         out[name] = values
     return pd.DataFrame(out, index=pd.RangeIndex(length))
 
@@ -261,20 +277,20 @@ def _row_keys_in(frame: pd.DataFrame, known: pd.Index) -> np.ndarray:
 class AccountIds:
     """Every id seen, the account_id it resolves to, and the existing accounts table."""
 
-    ids: pd.Index  # distinct ids
+    ids: pa.Array  # distinct ids, sorted
     account_of: np.ndarray  # for each id, the position in ``ids`` of its account_id
     rank: np.ndarray  # for each id, its best rank (EXISTING … COUNTERPARTY)
     existing: pd.DataFrame
 
     def resolve(self, values: pd.Series) -> pd.Series:
         """The account_id of each id ("" stays "")."""
-        positions = self.ids.get_indexer(values)
-        resolved = np.where(positions >= 0, self.ids.to_numpy()[self.account_of[positions]], "")
-        return pd.Series(resolved, index=values.index, dtype=object)
+        positions = pc.index_in(pa.array(values, type=pa.large_string()), value_set=self.ids)
+        return _text(pc.take(self.ids, pc.take(pa.array(self.account_of, type=pa.int64()), positions)),
+                     index=values.index)
 
     def table(self, txns, holder_rows, own, counterparty, holders: pd.Series) -> pd.DataFrame:
         """accounts.csv: the existing rows (aliases grown, empty holders filled) and the new accounts."""
-        ids = self.ids.to_numpy()
+        ids = self.ids.to_numpy(zero_copy_only=False)
         account = ids[self.account_of]
         is_alias = (account != ids) & (self.rank != EXISTING)
         aliases = (pd.Series(ids[is_alias]).groupby(account[is_alias]).agg(lambda v: ";".join(sorted(v)))
@@ -288,19 +304,21 @@ class AccountIds:
 
         # Where each new account was first seen, and what is known of it, best source first:
         # 账户信息 rows, then the statement holder's side of transactions, then counterparties.
-        seen = pd.concat([
+        blocks = (
             pd.DataFrame({"account_id": self.resolve(_own_id(holder_rows)), "institution": holder_rows["own_institution"],
                           "opened_on": holder_rows["opened_on"], "format": holder_rows["format"],
-                          "source": holder_rows["source"], "source_row": holder_rows["source_row"], "priority": 0}),
+                          "source": holder_rows["source"], "source_row": holder_rows["source_row"]}),
             pd.DataFrame({"account_id": own, "institution": txns["own_institution"], "opened_on": "",
-                          "format": txns["format"], "source": txns["source"], "source_row": txns["source_row"],
-                          "priority": 1}),
+                          "format": txns["format"], "source": txns["source"], "source_row": txns["source_row"]}),
             pd.DataFrame({"account_id": counterparty, "institution": txns["counterparty_institution"],
                           "opened_on": "", "format": txns["format"], "source": txns["source"],
-                          "source_row": txns["source_row"], "priority": 2}),
-        ], ignore_index=True)
-        seen = seen[(seen["account_id"] != "") & ~seen["account_id"].isin(existing["account_id"])]
-        seen = seen.sort_values(["priority", "source", "source_row"], kind="stable")
+                          "source_row": txns["source_row"]}),
+        )
+        # Per block, only the rows that can matter: each account's first, and its first with an
+        # institution or an opening date.
+        seen = pd.concat([_firsts(block[block["account_id"] != ""], ["account_id"], filled=("institution", "opened_on"))
+                          for block in blocks], ignore_index=True)
+        seen = seen[~seen["account_id"].isin(existing["account_id"])]
         first = seen.drop_duplicates("account_id")
         institution = _first_filled(seen, "institution")
         opened = seen["opened_on"].where(seen["opened_on"].str.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"), "").str[:10]
@@ -319,6 +337,15 @@ class AccountIds:
             "source_row": first["source_row"].astype(str).to_numpy(),
         })
         return _appended(existing, new)
+
+
+def _firsts(block: pd.DataFrame, keys: list[str], *, filled: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The first row of each ``keys``, and the first where each column of ``filled`` is not empty."""
+    keep = ~block.duplicated(keys).to_numpy()
+    for column in filled:
+        has = (block[column] != "").to_numpy()
+        keep[has] |= ~block[has].duplicated(keys).to_numpy()
+    return block[keep]
 
 
 def _mapped(keys: pd.Series, mapping: pd.Series) -> pd.Series:
@@ -354,9 +381,11 @@ def _resolve_accounts(txns: pd.DataFrame, holder_rows: pd.DataFrame, existing: p
     values = pd.concat([v for v, _ in occurrences], ignore_index=True)
     ranks = np.concatenate([np.full(len(v), r, dtype=np.int64) for v, r in occurrences])
     present = (values != "").to_numpy()
-    codes, ids = pd.factorize(values[present], sort=True)  # sorted: a code orders like its text
+    seen = pa.array(values[present], type=pa.large_string())
+    ids = pc.unique(seen)
+    ids = ids.take(pc.sort_indices(ids))  # sorted: a position orders like its text
     rank = np.full(len(ids), COUNTERPARTY, dtype=np.int64)
-    np.minimum.at(rank, codes, ranks[present])
+    np.minimum.at(rank, _positions(seen, ids), ranks[present])
 
     pairs = pd.concat([
         pd.DataFrame({"a": existing_aliases.index.map(existing["account_id"]), "b": existing_aliases.to_numpy()}),
@@ -364,7 +393,7 @@ def _resolve_accounts(txns: pd.DataFrame, holder_rows: pd.DataFrame, existing: p
         pd.DataFrame({"a": txns["own_account"], "b": txns["own_card"]}),
     ], ignore_index=True)
     pairs = pairs[(pairs["a"] != "") & (pairs["b"] != "")].drop_duplicates()
-    component = _components(len(ids), ids.get_indexer(pairs["a"]), ids.get_indexer(pairs["b"]))
+    component = _components(len(ids), _positions(pairs["a"], ids), _positions(pairs["b"], ids))
     # The account_id of a component: the id of lowest (rank, text), i.e. of lowest rank * n + code.
     score = rank * len(ids) + np.arange(len(ids))
     best = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
@@ -374,9 +403,13 @@ def _resolve_accounts(txns: pd.DataFrame, holder_rows: pd.DataFrame, existing: p
     # its aliases stay with it.
     account_of[rank == EXISTING] = np.flatnonzero(rank == EXISTING)
     if len(existing_aliases):
-        alias_positions = ids.get_indexer(existing_aliases)
-        account_of[alias_positions] = ids.get_indexer(existing_aliases.index.map(existing["account_id"]))
-    return AccountIds(pd.Index(ids), account_of, rank, existing)
+        account_of[_positions(existing_aliases, ids)] = _positions(existing_aliases.index.map(existing["account_id"]), ids)
+    return AccountIds(ids, account_of, rank, existing)
+
+
+def _positions(values, ids: pa.Array) -> np.ndarray:
+    """Where each value is among ``ids`` (every value must be there)."""
+    return pc.index_in(pa.array(values, type=pa.large_string()), value_set=ids).to_numpy(zero_copy_only=False)
 
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -405,23 +438,21 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _persons(txns, holder_rows, holder_accounts, person_rows, own, counterparty, existing) -> tuple[pd.DataFrame, pd.Series]:
     """New persons (holders and counterparties) and each account's holder person_id."""
-    seen = pd.concat([
+    keys = ["name", "id_number", "account_id"]
+    # Each block reduced to its distinct (name, id number, account) first: a busy account
+    # repeats its counterparties on every row. Blocks in order of trust, rows in the batch's order.
+    seen = pd.concat([_firsts(block[(block["name"] != "") | (block["id_number"] != "")], keys) for block in (
         pd.DataFrame({"name": holder_rows["own_name"], "id_number": holder_rows["own_id_number"], "phone": "",
-                      "account_id": holder_accounts,
-                      "source": holder_rows["source"], "source_row": holder_rows["source_row"], "priority": 0}),
+                      "account_id": holder_accounts, "source": holder_rows["source"],
+                      "source_row": holder_rows["source_row"]}),
         pd.DataFrame({"name": person_rows["name"], "id_number": person_rows["id_number"],
                       "phone": person_rows["phone"], "account_id": "", "source": person_rows["source"],
-                      "source_row": person_rows["source_row"], "priority": 1}),
+                      "source_row": person_rows["source_row"]}),
         pd.DataFrame({"name": txns["own_name"], "id_number": txns["own_id_number"], "phone": "", "account_id": own,
-                      "source": txns["source"], "source_row": txns["source_row"], "priority": 2}),
+                      "source": txns["source"], "source_row": txns["source_row"]}),
         pd.DataFrame({"name": txns["counterparty_name"], "id_number": txns["counterparty_id_number"], "phone": "",
-                      "account_id": counterparty, "source": txns["source"], "source_row": txns["source_row"],
-                      "priority": 3}),
-    ], ignore_index=True)
-    seen = seen[(seen["name"] != "") | (seen["id_number"] != "")]
-    # Distinct (name, id number, account) first: a busy account repeats its counterparties.
-    seen = seen.sort_values(["priority", "source", "source_row"], kind="stable") \
-        .drop_duplicates(["name", "id_number", "account_id"])
+                      "account_id": counterparty, "source": txns["source"], "source_row": txns["source_row"]}),
+    )], ignore_index=True).drop_duplicates(keys)
     person_id = _person_ids(seen, existing)
     seen = seen.assign(person_id=person_id.to_numpy())
     first_named = seen[seen["account_id"] != ""].drop_duplicates("account_id").set_index("account_id")
@@ -474,10 +505,12 @@ def _person_ids(seen: pd.DataFrame, existing: dict[str, pd.DataFrame]) -> pd.Ser
 
 def _txn_ids(txns: pd.DataFrame) -> pd.Series:
     """``T<12 hex of the source's hash>-<row>``: the same source row always gets the same id."""
-    codes, sources = pd.factorize(txns["source"])
-    prefixes = np.array(["T" + hashlib.blake2b(s.encode(), digest_size=6).hexdigest() + "-" for s in sources]
-                        + [""], dtype=object)
-    return pd.Series(prefixes[codes] + txns["source_row"].astype(str).to_numpy(), index=txns.index, dtype=object)
+    sources = pc.dictionary_encode(pa.array(txns["source"], type=pa.large_string()))
+    prefixes = pa.array(["T" + hashlib.blake2b(s.encode(), digest_size=6).hexdigest() + "-"
+                         for s in sources.dictionary.to_pylist()], type=pa.large_string())
+    rows = pc.cast(pa.array(txns["source_row"], type=pa.int64()), pa.large_string())
+    return _text(pc.binary_join_element_wise(pc.take(prefixes, sources.indices), rows, pa.scalar("", pa.large_string())),
+                 index=txns.index)
 
 
 def _exclusions(txns: pd.DataFrame, own: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -552,43 +585,52 @@ def _pair_reversals(txns, own, counterparty, taken, reasons, details, window: pd
     details[o] = ("reversed by " + source[r] + " row " + row[r]).to_numpy()
 
 
-def _payer_payee(direction: pd.Series, own: pd.Series, counterparty: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    out = (direction == "out").to_numpy()
-    return np.where(out, own, counterparty), np.where(out, counterparty, own)
+def _payer_payee(direction: pd.Series, own: pd.Series, counterparty: pd.Series) -> tuple[pd.Series, pd.Series]:
+    out = direction == "out"
+    return own.where(out, counterparty), counterparty.where(out, own)
 
 
 def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existing, window: pd.Timedelta) -> None:
     """The payee's ``in`` row of a transfer whose payer's ``out`` row is also in hand (in this
     batch, or already in the case) is reported ``duplicate_of_other_side``."""
-    taken = (reasons == "") & (counterparty != "")
-    payer, payee = _payer_payee(txns["direction"], own, counterparty)
-    sides = pd.DataFrame({"key": txn_ids, "new": True, "out": txns["direction"] == "out", "payer": payer,
-                          "payee": payee, "amount": txns["amount_fen"], "currency": txns["currency"],
-                          "ms": _epoch_ms(txns["ts"])})[taken.to_numpy()]
-    sides = pd.concat([sides, _existing_sides(existing)], ignore_index=True)
-    if not (sides["out"].any() and (~sides["out"]).any()):
+    taken = ((reasons == "") & (counterparty != "")).to_numpy()
+    rows = np.flatnonzero(taken)
+    payer, payee = _payer_payee(txns["direction"][taken], own[taken], counterparty[taken])
+    old = _existing_sides(existing)
+    if not len(rows):
         return
-    sides = sides.astype({"key": str, "new": bool, "out": bool, "payer": str, "payee": str, "amount": "int64",
-                          "currency": str, "ms": "int64"})
+    # Sides as integers for the join: rows of the batch 0 … n-1, transfers in the case n …
+    accounts, _ = pd.factorize(pd.concat([payer, payee, old["payer"].astype(TEXT), old["payee"].astype(TEXT)],
+                                         ignore_index=True))
+    n, m = len(rows), len(old)
+    currencies = pd.factorize(pd.concat([txns["currency"][taken], old["currency"].astype(TEXT)], ignore_index=True))[0]
+    sides = pd.DataFrame({
+        "key": np.arange(n + m), "out": np.concatenate([(txns["direction"].to_numpy()[rows] == "out"),
+                                                        old["out"].to_numpy(dtype=bool)]),
+        "payer": np.concatenate([accounts[:n], accounts[2 * n:2 * n + m]]),
+        "payee": np.concatenate([accounts[n:2 * n], accounts[2 * n + m:]]),
+        "amount": np.concatenate([txns["amount_fen"].to_numpy(dtype="int64")[rows], old["amount"].to_numpy(dtype="int64")]),
+        "currency": currencies,
+        "ms": np.concatenate([_epoch_ms(txns["ts"][taken]).to_numpy(dtype="int64"), old["ms"].to_numpy(dtype="int64")]),
+    })
     connection = duckdb_connection(sides=sides)
     candidates = connection.sql(f"""
-        SELECT o.key AS kept, i.key AS other, o.new AS kept_new, i.new AS other_new,
-               abs(i.ms - o.ms) AS gap
+        SELECT o.key AS kept, i.key AS other, abs(i.ms - o.ms) AS gap
         FROM sides o JOIN sides i
           ON o.out AND NOT i.out AND o.payer = i.payer AND o.payee = i.payee AND o.amount = i.amount
-         AND o.currency = i.currency AND (o.new OR i.new)
+         AND o.currency = i.currency AND (o.key < {n} OR i.key < {n})
          AND i.ms BETWEEN o.ms - {_ms(window)} AND o.ms + {_ms(window)}""").df()
     connection.close()
     kept, other = _match_nearest(candidates["kept"].to_numpy(), candidates["other"].to_numpy(),
                                  candidates["gap"].to_numpy())
-    pairs = pd.DataFrame({"kept": kept, "other": other}).merge(candidates, on=["kept", "other"])
     # The new row of a pair goes: the payee's side of two new rows, the new side of a transfer
     # already in the case.
-    dropped = np.where(pairs["other_new"], pairs["other"], pairs["kept"])
-    into = np.where(pairs["other_new"], pairs["kept"], pairs["other"])
-    position = pd.Index(txn_ids).get_indexer(dropped)
-    reasons.iloc[position] = "duplicate_of_other_side"
-    details.iloc[position] = into
+    other_new = other < n
+    dropped = np.where(other_new, other, kept)
+    into = np.where(other_new, kept, other)
+    key_text = pd.concat([txn_ids[taken], old["txn_id"].astype(TEXT)], ignore_index=True)
+    reasons.iloc[rows[dropped]] = "duplicate_of_other_side"
+    details.iloc[rows[dropped]] = key_text.iloc[into].to_numpy(dtype=object)
 
 
 def _existing_sides(existing: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -598,18 +640,19 @@ def _existing_sides(existing: dict[str, pd.DataFrame]) -> pd.DataFrame:
     paired = existing["report"].loc[existing["report"]["reason"] == "duplicate_of_other_side", "detail"]
     transfers = transfers[(transfers["source"] != "") & (transfers["from_account"] != "")
                           & (transfers["to_account"] != "") & ~transfers["txn_id"].isin(paired)]
+    columns = ["txn_id", "out", "payer", "payee", "amount", "currency", "ms"]
     if transfers.empty:
-        return pd.DataFrame()
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     held = pd.MultiIndex.from_frame(existing["statements"][["account_id", "source"]])
     payer_side = pd.MultiIndex.from_arrays([transfers["from_account"], transfers["source"]]).isin(held)
     payee_side = pd.MultiIndex.from_arrays([transfers["to_account"], transfers["source"]]).isin(held)
     amount = transfers["amount"]
     fen = fen_series(amount.where(amount.str.fullmatch(MONEY_PATTERN).fillna(False).astype(bool)))
-    sides = pd.DataFrame({"key": transfers["txn_id"], "new": False, "out": payer_side, "payer": transfers["from_account"],
+    sides = pd.DataFrame({"txn_id": transfers["txn_id"], "out": payer_side, "payer": transfers["from_account"],
                           "payee": transfers["to_account"], "amount": fen,
                           "currency": transfers["currency"].where(transfers["currency"] != "", "CNY"),
                           "ms": _epoch_ms(pd.to_datetime(transfers["ts"], format="ISO8601", errors="coerce"))})
-    return sides[(payer_side | payee_side) & fen.notna() & sides["ms"].notna()]
+    return sides[(payer_side | payee_side) & fen.notna() & sides["ms"].notna()][columns]
 
 
 def _epoch_ms(ts: pd.Series) -> pd.Series:
@@ -622,10 +665,10 @@ def _ms(window: pd.Timedelta) -> int:
     return int(window / pd.Timedelta(milliseconds=1))
 
 
-def _ts_text(ts: pd.Series) -> np.ndarray:
+def _ts_text(ts: pd.Series) -> pd.Series:
     """Naive case-local times as ISO 8601 text (``2021-03-05T10:15:30``), by Arrow."""
     arrow = pa.array(ts, type=pa.timestamp("ns"), from_pandas=True).cast(pa.timestamp("s"), safe=False)
-    return pc.strftime(arrow, format="%Y-%m-%dT%H:%M:%S").to_numpy(zero_copy_only=False)
+    return _text(pc.strftime(arrow, format="%Y-%m-%dT%H:%M:%S"), index=ts.index)
 
 
 def _transfers(txns, own, counterparty, txn_ids) -> pd.DataFrame:
@@ -633,26 +676,26 @@ def _transfers(txns, own, counterparty, txn_ids) -> pd.DataFrame:
     payer, payee = _payer_payee(txns["direction"], own, counterparty)
     amount = format_fen_arrow(pa.array(txns["amount_fen"], type=pa.int64(), from_pandas=True))
     return pd.DataFrame({
-        "txn_id": txn_ids.to_numpy(), "ts": _ts_text(txns["ts"]), "from_account": payer, "to_account": payee,
-        "amount": amount.to_numpy(zero_copy_only=False), "currency": txns["currency"].to_numpy(),
-        "channel": np.where(txns["cash"], "cash", txns["channel"]), "memo": txns["memo"].to_numpy(),
-        "source": txns["source"].to_numpy(), "source_row": txns["source_row"].astype(str).to_numpy(),
-    })
+        "txn_id": txn_ids, "ts": _ts_text(txns["ts"]), "from_account": payer, "to_account": payee,
+        "amount": _text(amount, index=txns.index), "currency": txns["currency"],
+        "channel": txns["channel"].mask(txns["cash"], "cash"), "memo": txns["memo"],
+        "source": txns["source"], "source_row": _row_text(txns["source_row"]),
+    }).reset_index(drop=True)
 
 
 def _logins(txns, own, reasons) -> pd.DataFrame:
     """logins.csv rows: the IP and MAC address of each readable transaction, the account as actor."""
     used = ((txns["ip"] != "") | (txns["mac"] != "")) & (reasons != "bad_value")
     rows = txns[used]
-    return pd.DataFrame({"ts": _ts_text(rows["ts"]), "account_id": own[used].to_numpy(), "actor_id": "",
-                         "ip": rows["ip"].to_numpy(), "device_id": rows["mac"].to_numpy(), "ip_province": "",
-                         "source": rows["source"].to_numpy(), "source_row": rows["source_row"].astype(str).to_numpy()})
+    return pd.DataFrame({"ts": _ts_text(rows["ts"]), "account_id": own[used], "actor_id": "",
+                         "ip": rows["ip"], "device_id": rows["mac"], "ip_province": "",
+                         "source": rows["source"], "source_row": _row_text(rows["source_row"])}).reset_index(drop=True)
 
 
 def _statements(txns, own, reasons, existing: pd.DataFrame) -> pd.DataFrame:
     """statements.csv rows: per account and source, the period its statement covers (every
     readable row counts, failed and reversed ones too: they are in the bank's statement).
-    Returns the existing rows and the new ones (the merge appends only the new)."""
+    Only the (account, source) pairs the case does not hold yet."""
     readable = (reasons != "bad_value") & (own != "")
     rows = pd.DataFrame({"account_id": own[readable], "source": txns.loc[readable, "source"],
                          "institution": txns.loc[readable, "own_institution"], "ts": txns.loc[readable, "ts"]})
@@ -663,10 +706,10 @@ def _statements(txns, own, reasons, existing: pd.DataFrame) -> pd.DataFrame:
     period = period.join(institution).reset_index()
     known = pd.MultiIndex.from_frame(existing[["account_id", "source"]])
     period = period[~pd.MultiIndex.from_frame(period[["account_id", "source"]]).isin(known)]
-    return pd.DataFrame({"account_id": period["account_id"].to_numpy(),
-                         "institution": period["institution"].fillna("").to_numpy(),
+    return pd.DataFrame({"account_id": period["account_id"],
+                         "institution": period["institution"].fillna(""),
                          "first_ts": _ts_text(period["min"]), "last_ts": _ts_text(period["max"]),
-                         "source": period["source"].to_numpy()})
+                         "source": period["source"]}).reset_index(drop=True)
 
 
 # -- the report ----------------------------------------------------------------------------------
