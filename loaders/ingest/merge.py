@@ -146,8 +146,9 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         skipped = skipped[~_row_keys_in(skipped, known)].reset_index(drop=True)
     with progress.step(f"tying the ids of {len(txns):,} rows to accounts"):
         accounts = _resolve_accounts(txns, holder_rows, existing["accounts"])
-        own = accounts.resolve(_own_id(txns))
-        counterparty = accounts.resolve(txns["counterparty_id"].where(~txns["cash"], ""))
+        own_code = accounts.codes(_own_id(txns))
+        counterparty_code = accounts.codes(txns["counterparty_id"].where(~txns["cash"], ""))
+        own, counterparty = accounts.text(own_code, txns.index), accounts.text(counterparty_code, txns.index)
     with progress.step("persons and account holders"):
         persons, holders = _persons(txns, holder_rows, accounts.resolve(_own_id(holder_rows)), person_rows, own,
                                     counterparty, existing)
@@ -157,7 +158,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         taken = reasons == ""
         _pair_reversals(txns, own, counterparty, taken, reasons, details, settings.reversal_window)
         statements = _statements(txns, own, reasons, existing["statements"])
-        _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existing, settings.pair_window)
+        _pair_other_sides(txns, own_code, counterparty_code, txn_ids, reasons, details, existing, accounts,
+                          settings.pair_window)
     with progress.step("writing the tables"):
         taken = reasons == ""
         transfers = _transfers(txns[taken], own[taken], counterparty[taken], txn_ids[taken])
@@ -282,11 +284,18 @@ class AccountIds:
     rank: np.ndarray  # for each id, its best rank (EXISTING … COUNTERPARTY)
     existing: pd.DataFrame
 
+    def codes(self, values: pd.Series) -> np.ndarray:
+        """The position of each id's account_id among ``ids`` (-1 for "" and unknown ids)."""
+        positions = pc.index_in(pa.array(values, type=pa.large_string()), value_set=self.ids)
+        return pc.take(pa.array(self.account_of, type=pa.int64()), positions).fill_null(-1).to_numpy()
+
+    def text(self, codes: np.ndarray, index: pd.Index) -> pd.Series:
+        """The account_ids of codes ("" for -1)."""
+        return _text(pc.take(self.ids, pa.array(codes, mask=codes < 0, type=pa.int64())), index=index)
+
     def resolve(self, values: pd.Series) -> pd.Series:
         """The account_id of each id ("" stays "")."""
-        positions = pc.index_in(pa.array(values, type=pa.large_string()), value_set=self.ids)
-        return _text(pc.take(self.ids, pc.take(pa.array(self.account_of, type=pa.int64()), positions)),
-                     index=values.index)
+        return self.text(self.codes(values), values.index)
 
     def table(self, txns, holder_rows, own, counterparty, holders: pd.Series) -> pd.DataFrame:
         """accounts.csv: the existing rows (aliases grown, empty holders filled) and the new accounts."""
@@ -590,25 +599,26 @@ def _payer_payee(direction: pd.Series, own: pd.Series, counterparty: pd.Series) 
     return own.where(out, counterparty), counterparty.where(out, own)
 
 
-def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existing, window: pd.Timedelta) -> None:
+def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existing, accounts: AccountIds,
+                      window: pd.Timedelta) -> None:
     """The payee's ``in`` row of a transfer whose payer's ``out`` row is also in hand (in this
     batch, or already in the case) is reported ``duplicate_of_other_side``."""
-    taken = ((reasons == "") & (counterparty != "")).to_numpy()
+    taken = (reasons == "").to_numpy() & (counterparty >= 0)
     rows = np.flatnonzero(taken)
-    payer, payee = _payer_payee(txns["direction"][taken], own[taken], counterparty[taken])
+    out = (txns["direction"][taken] == "out").to_numpy()
+    payer = np.where(out, own[rows], counterparty[rows])
+    payee = np.where(out, counterparty[rows], own[rows])
     old = _existing_sides(existing)
     if not len(rows):
         return
-    # Sides as integers for the join: rows of the batch 0 … n-1, transfers in the case n …
-    accounts, _ = pd.factorize(pd.concat([payer, payee, old["payer"].astype(TEXT), old["payee"].astype(TEXT)],
-                                         ignore_index=True))
+    # Sides as integers for the join (accounts by their codes): rows of the batch 0 … n-1,
+    # transfers in the case n …
     n, m = len(rows), len(old)
     currencies = pd.factorize(pd.concat([txns["currency"][taken], old["currency"].astype(TEXT)], ignore_index=True))[0]
     sides = pd.DataFrame({
-        "key": np.arange(n + m), "out": np.concatenate([(txns["direction"].to_numpy()[rows] == "out"),
-                                                        old["out"].to_numpy(dtype=bool)]),
-        "payer": np.concatenate([accounts[:n], accounts[2 * n:2 * n + m]]),
-        "payee": np.concatenate([accounts[n:2 * n], accounts[2 * n + m:]]),
+        "key": np.arange(n + m), "out": np.concatenate([out, old["out"].to_numpy(dtype=bool)]),
+        "payer": np.concatenate([payer, accounts.codes(old["payer"])]),
+        "payee": np.concatenate([payee, accounts.codes(old["payee"])]),
         "amount": np.concatenate([txns["amount_fen"].to_numpy(dtype="int64")[rows], old["amount"].to_numpy(dtype="int64")]),
         "currency": currencies,
         "ms": np.concatenate([_epoch_ms(txns["ts"][taken]).to_numpy(dtype="int64"), old["ms"].to_numpy(dtype="int64")]),
@@ -668,7 +678,8 @@ def _ms(window: pd.Timedelta) -> int:
 def _ts_text(ts: pd.Series) -> pd.Series:
     """Naive case-local times as ISO 8601 text (``2021-03-05T10:15:30``), by Arrow."""
     arrow = pa.array(ts, type=pa.timestamp("ns"), from_pandas=True).cast(pa.timestamp("s"), safe=False)
-    return _text(pc.strftime(arrow, format="%Y-%m-%dT%H:%M:%S"), index=ts.index)
+    # A cast writes "2021-03-05 10:15:30" three times faster than strftime.
+    return _text(pc.replace_substring(pc.cast(arrow, pa.large_string()), " ", "T"), index=ts.index)
 
 
 def _transfers(txns, own, counterparty, txn_ids) -> pd.DataFrame:
