@@ -33,7 +33,8 @@ def normalised_rows(rows: int, *, seed: int = 1) -> SimpleNamespace:
     outs = rows * 2 // 3
     payer = rng.integers(0, holders, outs)
     inside = rng.random(outs) < 0.5  # the payee is a holder too: the transfer is in both statements
-    payee = np.where(inside, (payer + rng.integers(1, holders, outs)) % holders, holders + rng.integers(0, 10 * holders, outs))
+    outsider = holders + rng.integers(0, 10 * holders, outs)
+    payee = np.where(inside, (payer + rng.integers(1, holders, outs)) % holders, outsider)
     start = pd.Timestamp("2021-01-01").value
     ts = start + rng.integers(0, 365 * 86_400, outs) * 1_000_000_000
     amount = rng.integers(100, 5_000_000, outs)
@@ -57,8 +58,9 @@ def normalised_rows(rows: int, *, seed: int = 1) -> SimpleNamespace:
         "amount_fen": pd.array(np.concatenate([amount, amount[mirrored]]), dtype="Int64"), "currency": "CNY",
         "counterparty_id": counterparty, "counterparty_name": "对手" + pd.Series(other % 991).astype(str),
         "counterparty_id_number": "", "counterparty_institution": "",
-        "cash": flags > 0.99, "succeeded": (flags < 0.002) | (flags > 0.003), "reversal": (flags > 0.5) & (flags < 0.501),
-        "serial": "", "memo": "", "channel": "网银", "ip": np.where(flags < 0.3, "10.0.0." + pd.Series(own % 250).astype(str), ""),
+        "cash": flags > 0.99, "succeeded": (flags < 0.002) | (flags > 0.003),
+        "reversal": (flags > 0.5) & (flags < 0.501), "serial": "", "memo": "", "channel": "网银",
+        "ip": np.where(flags < 0.3, "10.0.0." + pd.Series(own % 250).astype(str), ""),
         "mac": "", "problem": "", "detail": "",
     })
     return SimpleNamespace(transactions=transactions, accounts=pd.DataFrame(), persons=pd.DataFrame(),

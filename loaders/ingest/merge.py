@@ -314,7 +314,8 @@ class AccountIds:
         # Where each new account was first seen, and what is known of it, best source first:
         # 账户信息 rows, then the statement holder's side of transactions, then counterparties.
         blocks = (
-            pd.DataFrame({"account_id": self.resolve(_own_id(holder_rows)), "institution": holder_rows["own_institution"],
+            pd.DataFrame({"account_id": self.resolve(_own_id(holder_rows)),
+                          "institution": holder_rows["own_institution"],
                           "opened_on": holder_rows["opened_on"], "format": holder_rows["format"],
                           "source": holder_rows["source"], "source_row": holder_rows["source_row"]}),
             pd.DataFrame({"account_id": own, "institution": txns["own_institution"], "opened_on": "",
@@ -412,7 +413,8 @@ def _resolve_accounts(txns: pd.DataFrame, holder_rows: pd.DataFrame, existing: p
     # its aliases stay with it.
     account_of[rank == EXISTING] = np.flatnonzero(rank == EXISTING)
     if len(existing_aliases):
-        account_of[_positions(existing_aliases, ids)] = _positions(existing_aliases.index.map(existing["account_id"]), ids)
+        owners = existing_aliases.index.map(existing["account_id"])
+        account_of[_positions(existing_aliases, ids)] = _positions(owners, ids)
     return AccountIds(ids, account_of, rank, existing)
 
 
@@ -445,7 +447,8 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # -- persons -------------------------------------------------------------------------------------
 
-def _persons(txns, holder_rows, holder_accounts, person_rows, own, counterparty, existing) -> tuple[pd.DataFrame, pd.Series]:
+def _persons(txns, holder_rows, holder_accounts, person_rows, own, counterparty,
+             existing) -> tuple[pd.DataFrame, pd.Series]:
     """New persons (holders and counterparties) and each account's holder person_id."""
     keys = ["name", "id_number", "account_id"]
     # Each block reduced to its distinct (name, id number, account) first: a busy account
@@ -518,8 +521,8 @@ def _txn_ids(txns: pd.DataFrame) -> pd.Series:
     prefixes = pa.array(["T" + hashlib.blake2b(s.encode(), digest_size=6).hexdigest() + "-"
                          for s in sources.dictionary.to_pylist()], type=pa.large_string())
     rows = pc.cast(pa.array(txns["source_row"], type=pa.int64()), pa.large_string())
-    return _text(pc.binary_join_element_wise(pc.take(prefixes, sources.indices), rows, pa.scalar("", pa.large_string())),
-                 index=txns.index)
+    joined = pc.binary_join_element_wise(pc.take(prefixes, sources.indices), rows, pa.scalar("", pa.large_string()))
+    return _text(joined, index=txns.index)
 
 
 def _exclusions(txns: pd.DataFrame, own: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -619,7 +622,8 @@ def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existi
         "key": np.arange(n + m), "out": np.concatenate([out, old["out"].to_numpy(dtype=bool)]),
         "payer": np.concatenate([payer, accounts.codes(old["payer"])]),
         "payee": np.concatenate([payee, accounts.codes(old["payee"])]),
-        "amount": np.concatenate([txns["amount_fen"].to_numpy(dtype="int64")[rows], old["amount"].to_numpy(dtype="int64")]),
+        "amount": np.concatenate([txns["amount_fen"].to_numpy(dtype="int64")[rows],
+                                  old["amount"].to_numpy(dtype="int64")]),
         "currency": currencies,
         "ms": np.concatenate([_epoch_ms(txns["ts"][taken]).to_numpy(dtype="int64"), old["ms"].to_numpy(dtype="int64")]),
     })
