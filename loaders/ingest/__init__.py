@@ -29,7 +29,7 @@ from casegraph.progress import SILENT, Progress
 
 from ..encoding import decode_file
 from ..problems import InvalidCase, Problem
-from .merge import INGESTED_TABLES, REPORT_FILE, MergeSettings, merge_exports
+from .merge import INGESTED_TABLES, REPORT_FILE, TEXT, MergeSettings, merge_exports
 
 CASE_FILE = "case.yaml"
 
@@ -124,7 +124,7 @@ def _read_text_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
     """A table written aside, then moved over the old file: an interrupted run leaves it whole."""
     staging = path.with_name(f".{path.name}.partial")
-    write_csv_cells(frame.astype(object).fillna("").astype(str), staging)
+    write_csv_cells(frame.astype(TEXT).fillna(""), staging)
     os.replace(staging, path)
 
 

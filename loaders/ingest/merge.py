@@ -166,7 +166,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         logins = _logins(txns, own, reasons)
         report = pd.concat([_skipped_report(skipped), _transaction_report(txns, reasons, details)],
                            ignore_index=True)
-        report = report[~_report_keys(report).isin(_report_keys(existing["report"]))]
+        # A row both skipped by the reader and flagged on its transaction is reported once.
+        report = report.drop_duplicates(["source", "source_row", "reason"])
         account_table = accounts.table(txns, holder_rows, own, counterparty, holders)
         new = {"persons": persons, "accounts": account_table, "bank_transfers": transfers, "logins": logins,
                "statements": statements}
@@ -243,33 +244,30 @@ def _appended(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     if new.empty:
         return existing
     new = new.reindex(columns=existing.columns, fill_value="")
-    return pd.concat([existing, new.astype(object)], ignore_index=True) if len(existing) else new.reset_index(drop=True)
+    return pd.concat([existing, new], ignore_index=True) if len(existing) else new.reset_index(drop=True)
 
 
 # -- rows already in the case --------------------------------------------------------------------
 
-def _known_rows(existing: dict[str, pd.DataFrame]) -> pd.Index:
-    """``source`` + row of every source row the case already took or reported."""
-    frames = [existing["bank_transfers"], existing["report"]]
-    return pd.Index(pd.concat([_row_key_text(f["source"], f["source_row"]) for f in frames], ignore_index=True))
+def _known_rows(existing: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """``source`` and row of every source row the case already took or reported."""
+    return pd.concat([existing[name][["source", "source_row"]] for name in ("bank_transfers", "report")],
+                     ignore_index=True)
 
 
-def _row_key_text(source: pd.Series, row: pd.Series) -> pd.Series:
-    return source.astype(str) + "\x1f" + row.astype(str)
-
-
-def _row_keys_in(frame: pd.DataFrame, known: pd.Index) -> np.ndarray:
-    if not len(known) or frame.empty:
-        return np.zeros(len(frame), dtype=bool)
-    # Few sources, many rows: the key is built per source once, then only the row numbers are compared.
+def _row_keys_in(frame: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``frame`` are among the ``known`` (source, row) pairs."""
     hit = np.zeros(len(frame), dtype=bool)
-    known_rows = pd.Series(known).str.split("\x1f", n=1, expand=True)
+    if known.empty or frame.empty:
+        return hit
+    # Few sources, many rows: the rows of each source are compared as numbers.
     codes, sources = pd.factorize(frame["source"])
+    rows = frame["source_row"].to_numpy()
     for code, source in enumerate(sources):
-        rows = pd.to_numeric(known_rows.loc[known_rows[0] == source, 1], errors="coerce").dropna().astype("int64")
-        if len(rows):
+        seen = pd.to_numeric(known.loc[known["source"] == source, "source_row"], errors="coerce").dropna()
+        if len(seen):
             here = codes == code
-            hit[here] = np.isin(frame["source_row"].to_numpy()[here], rows.to_numpy())
+            hit[here] = np.isin(rows[here], seen.to_numpy(dtype="int64"))
     return hit
 
 
@@ -738,10 +736,6 @@ def _transaction_report(txns: pd.DataFrame, reasons: pd.Series, details: pd.Seri
     out = reasons != ""
     return pd.DataFrame({"source": txns.loc[out, "source"], "source_row": txns.loc[out, "source_row"].astype(str),
                          "action": reasons[out].map(ACTIONS), "reason": reasons[out], "detail": details[out]})
-
-
-def _report_keys(report: pd.DataFrame) -> pd.Series:
-    return report["source"] + "\x1f" + report["source_row"].astype(str) + "\x1f" + report["reason"]
 
 
 def example_transactions() -> pd.DataFrame:
