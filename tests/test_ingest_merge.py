@@ -277,7 +277,11 @@ def fake_reader(monkeypatch):
     """exports.read_exports stood in for by a function returning the batch the test sets."""
     batches = {}
     module = types.ModuleType("casegraph.loaders.ingest.exports")
-    module.read_exports = lambda paths, profile=None: batches["next"]
+    def read_exports(paths, profile=None):
+        batches["asked"] = ([p.name for p in paths], profile)
+        return batches["next"]
+
+    module.read_exports = read_exports
     monkeypatch.setitem(sys.modules, "casegraph.loaders.ingest.exports", module)
     return batches
 
@@ -286,7 +290,8 @@ def test_cli_ingest_writes_the_case_and_exits_0(tmp_path, fake_reader, capsys):
     source = tmp_path / "a.csv"
     source.write_text("x", encoding="utf-8")
     fake_reader["next"] = Batch(transactions(*both_sides()))
-    assert run("-q", "ingest", tmp_path / "case", source) == 0
+    assert run("-q", "ingest", tmp_path / "case", source, "--profile", "amlsim") == 0
+    assert fake_reader["asked"] == (["a.csv"], "amlsim")
     assert "duplicate_of_other_side 1" in capsys.readouterr().out
     assert len(read_ingested_tables(tmp_path / "case")["bank_transfers"]) == 1
 
