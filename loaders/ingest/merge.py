@@ -525,7 +525,9 @@ def _txn_ids(txns: pd.DataFrame) -> pd.Series:
 
 def _exclusions(txns: pd.DataFrame, own: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Each row's reason not to be taken ("" when taken) and its detail."""
-    reasons = pd.Series("", index=txns.index, dtype=object)
+    # Categories: comparing a million reasons compares small integers, not texts.
+    reasons = pd.Series(pd.Categorical.from_codes(np.zeros(len(txns), dtype=np.int8), categories=["", *ACTIONS]),
+                        index=txns.index)
     details = pd.Series("", index=txns.index, dtype=object)
     checks = [  # the first reason that applies wins
         (txns["problem"] != "", "bad_value", txns["detail"]),
@@ -734,8 +736,9 @@ def _skipped_report(skipped: pd.DataFrame) -> pd.DataFrame:
 
 def _transaction_report(txns: pd.DataFrame, reasons: pd.Series, details: pd.Series) -> pd.DataFrame:
     out = reasons != ""
-    return pd.DataFrame({"source": txns.loc[out, "source"], "source_row": txns.loc[out, "source_row"].astype(str),
-                         "action": reasons[out].map(ACTIONS), "reason": reasons[out], "detail": details[out]})
+    return pd.DataFrame({"source": txns.loc[out, "source"], "source_row": _row_text(txns.loc[out, "source_row"]),
+                         "action": reasons[out].map(ACTIONS).astype(TEXT), "reason": reasons[out].astype(TEXT),
+                         "detail": details[out].astype(TEXT)})
 
 
 def example_transactions() -> pd.DataFrame:
