@@ -12,6 +12,7 @@ the same files ingested twice change nothing.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -100,24 +101,33 @@ def read_ingested_tables(case_dir: Path) -> dict[str, pd.DataFrame]:
 
 
 def _read_text_table(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    """A CSV file's cells as text, every column kept."""
-    decoded = decode_file(path.read_bytes(), str(path), None, problems)
+    """A CSV file's cells as text, every column kept. UTF-8 (as ingest writes it) goes straight
+    to pyarrow; any other encoding is detected and decoded first."""
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    try:
+        return _parsed(data)
+    except (UnicodeDecodeError, pa.ArrowInvalid):
+        pass
+    decoded = decode_file(data, str(path), None, problems)
     if decoded is None:
         return None
-    text, _ = decoded
-    if not text.strip():
-        return None
-    names = next(csv.reader(io.StringIO(text)))
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(use_threads=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+        return _parsed(decoded[0].encode("utf-8"))
     except pa.ArrowInvalid as exc:
         problems.append(Problem(str(path), 1, 1, f"cannot read the table to merge into it: {exc}"))
         return None
+
+
+def _parsed(utf8: bytes) -> pd.DataFrame | None:
+    """UTF-8 CSV bytes as text cells ("" for empty), or None for an empty file."""
+    first_line = utf8.split(b"\n", 1)[0].decode("utf-8")
+    if not utf8.strip():
+        return None
+    names = next(csv.reader([first_line]))
+    table = pacsv.read_csv(
+        io.BytesIO(utf8), parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False))
     return table.to_pandas()
 
 
