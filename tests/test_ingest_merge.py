@@ -321,3 +321,17 @@ def test_cli_ingest_reports_a_broken_case_table_at_its_place(tmp_path, fake_read
     assert run("-q", "ingest", case, source) == 1
     err = capsys.readouterr().err
     assert f"{case / 'accounts.csv'}:2:" in err and "Traceback" not in err
+
+
+def test_a_later_batch_naming_an_account_by_its_alias_reaches_that_account(tmp_path):
+    holders = pd.DataFrame([{"source": "a.xlsx#账户信息", "source_row": 2, "own_card": A_CARD,
+                             "own_account": A_ACCOUNT, "own_name": "张三"}])
+    merged(tmp_path, Batch(transactions(both_sides()[0]), accounts=holders))
+    # The second batch knows A only by its card, as counterparty and as holder.
+    later = [txn("c.csv", 2, "2021-04-01 09:00", "in", 9, own_card="6217000000000005", counterparty_id=A_CARD),
+             txn("d.csv", 2, "2021-04-02 09:00", "out", 8, own_card=A_CARD, counterparty_id="6217000000000005")]
+    tables = merged(tmp_path, Batch(transactions(*later)))
+    transfers = tables["bank_transfers"].set_index("source")
+    assert transfers.loc["c.csv", "from_account"] == A_ACCOUNT and transfers.loc["d.csv", "from_account"] == A_ACCOUNT
+    assert A_CARD not in set(tables["accounts"]["account_id"])
+    assert sorted(tables["statements"]["account_id"]) == sorted([A_ACCOUNT, A_ACCOUNT, "6217000000000005"])

@@ -66,7 +66,12 @@ def ingest(case_dir: str | Path, sources: Iterable[str | Path], *, profile: str 
 
 def merge_into_case(case_dir: str | Path, exports, *, progress: Progress = SILENT,
                     settings: MergeSettings = MergeSettings()) -> IngestResult:
-    """Merge normalised exports into ``case_dir`` and write its tables (the ingest without reading)."""
+    """Merge normalised exports into ``case_dir`` and write its tables (the ingest without reading).
+
+    >>> result = merge_into_case("case-folder", read_exports([Path("反馈.xlsx")]))   # doctest: +SKIP
+    >>> result.added["bank_transfers"]                                                # doctest: +SKIP
+    1834
+    """
     case_dir = Path(case_dir)
     created = not case_dir.exists()
     with progress.step("reading the case's tables"):
@@ -86,7 +91,12 @@ def merge_into_case(case_dir: str | Path, exports, *, progress: Progress = SILEN
 
 
 def read_ingested_tables(case_dir: Path) -> dict[str, pd.DataFrame]:
-    """The case's tables that ingest merges into, as text ("" for empty cells); absent ones left out."""
+    """The case's tables that ingest merges into, as text ("" for empty cells); absent ones left out
+    (``report`` is ingest_report.csv).
+
+    >>> read_ingested_tables(Path("no-such-case"))
+    {}
+    """
     problems: list[Problem] = []
     tables = {}
     for name, file in [*((n, f"{n}.csv") for n in INGESTED_TABLES), ("report", REPORT_FILE)]:
