@@ -55,12 +55,12 @@ def ingest(case_dir: str | Path, sources: Iterable[str | Path], *, profile: str 
            progress: Progress = SILENT, settings: MergeSettings = MergeSettings()) -> IngestResult:
     """Read raw exports and merge them into the case folder ``case_dir`` (see the module).
 
-    Raises :class:`InvalidCase` when an existing table of the case cannot be read.
+    Raises :class:`InvalidCase` when a source (``exports.UnreadableExports``) or an existing
+    table of the case cannot be read.
     """
     from .exports import read_exports
 
-    with progress.step("reading the exports"):
-        exports = read_exports([Path(s) for s in sources], profile=profile)
+    exports = read_exports([Path(s) for s in sources], profile=profile, progress=progress)
     return merge_into_case(case_dir, exports, progress=progress, settings=settings)
 
 
