@@ -126,7 +126,7 @@ def ingest(
             errors.print(str(problem), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INVALID) from None
     reasons = ", ".join(f"{reason} {count:,}" for reason, count in result.reasons.items()) or "none"
-    console.print(f"{case}: {result.rows_read:,} transaction rows read; added "
+    console.print(f"{case}: {result.rows_read:,} new transaction rows read; added "
                   + ", ".join(f"{count:,} {name}" for name, count in result.added.items())
                   + f"; not taken as they stand (ingest_report.csv): {reasons} "
                   + f"({time.perf_counter() - started:.1f} s)", markup=False, highlight=False, soft_wrap=True)

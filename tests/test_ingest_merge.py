@@ -294,6 +294,9 @@ def test_cli_ingest_writes_the_case_and_exits_0(tmp_path, fake_reader, capsys):
     assert fake_reader["asked"] == (["a.csv"], "amlsim")
     assert "duplicate_of_other_side 1" in capsys.readouterr().out
     assert len(read_ingested_tables(tmp_path / "case")["bank_transfers"]) == 1
+    # The same file again: nothing new, and no failure.
+    assert run("-q", "ingest", tmp_path / "case", source) == 0
+    assert "0 new transaction rows" in capsys.readouterr().out
 
 
 def test_cli_ingest_with_nothing_usable_exits_1(tmp_path, fake_reader, capsys):

@@ -41,14 +41,16 @@ class IngestResult:
 
     case_dir: Path
     rows_read: int  # transaction rows of the batch not already in the case
+    rows_in_sources: int  # transaction, account and person rows the sources held (new or not)
     added: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
     created: bool = False  # the case folder was made by this ingest
 
     @property
     def usable(self) -> bool:
-        """Whether the batch held anything to take: transactions, accounts or persons."""
-        return self.rows_read > 0 or any(self.added.get(name, 0) for name in ("accounts", "persons"))
+        """Whether the sources held anything to take: transactions, accounts or persons (already
+        in the case or not: ingesting the same files again is no failure)."""
+        return self.rows_in_sources > 0
 
 
 def ingest(case_dir: str | Path, sources: Iterable[str | Path], *, profile: str | None = None,
@@ -87,7 +89,7 @@ def merge_into_case(case_dir: str | Path, exports, *, progress: Progress = SILEN
                                   ("report", REPORT_FILE, merged.report)]:
             if name not in existing or not frame.equals(existing[name]):
                 _write_table(frame, case_dir / file)
-    return IngestResult(case_dir, merged.rows_read, merged.added, merged.reasons, created)
+    return IngestResult(case_dir, merged.rows_read, merged.rows_in_sources, merged.added, merged.reasons, created)
 
 
 def read_ingested_tables(case_dir: Path) -> dict[str, pd.DataFrame]:

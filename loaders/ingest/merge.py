@@ -95,6 +95,7 @@ class Merged:
     added: dict[str, int] = field(default_factory=dict)  # new rows per table
     reasons: dict[str, int] = field(default_factory=dict)  # new report rows per reason
     rows_read: int = 0  # transaction rows the batch held that were not in the case yet
+    rows_in_sources: int = 0  # transaction, account and person rows the batch held
 
 
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own str: Arrow strings, no Python object per cell
@@ -139,6 +140,7 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
     holder_rows = _frame(exports.accounts, ACCOUNT_COLUMNS)
     person_rows = _frame(exports.persons, PERSON_COLUMNS)
     skipped = _frame(exports.skipped, ("source", "source_row", "reason", "detail"))
+    rows_in_sources = len(txns) + len(holder_rows) + len(person_rows)
 
     with progress.step("leaving out rows already in the case"):
         known = _known_rows(existing)
@@ -176,7 +178,7 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
     added = {name: len(new[name]) for name in INGESTED_TABLES}
     added["accounts"] = len(account_table) - len(existing["accounts"])
     return Merged(tables, _appended(existing["report"], report), added,
-                  report["reason"].value_counts().sort_index().to_dict(), len(txns))
+                  report["reason"].value_counts().sort_index().to_dict(), len(txns), rows_in_sources)
 
 
 # -- the batch's frames --------------------------------------------------------------------------
