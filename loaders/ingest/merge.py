@@ -216,11 +216,19 @@ def _frame(frame: pd.DataFrame | None, columns) -> pd.DataFrame:
         elif name in ("cash", "succeeded", "reversal"):
             values = values.astype("boolean").fillna(default).astype(bool)
         else:
-            values = values if values.dtype == TEXT else values.astype(object).where(values.notna(), "").astype(TEXT)
-            if values.hasnans:
-                values = values.fillna("")
+            values = _as_text(values)
         out[name] = values
     return pd.DataFrame(out, index=pd.RangeIndex(length))
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """A text column as pandas' str, "" for missing; Arrow-backed input is not copied cell by cell."""
+    if values.dtype == TEXT and not values.hasnans:
+        return values
+    try:
+        return _text(pa.array(values, type=pa.large_string(), from_pandas=True), index=values.index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: each value as str() writes it
+        return values.astype(object).where(values.notna(), "").astype(str).astype(TEXT)
 
 
 def _own_id(txns: pd.DataFrame) -> pd.Series:
