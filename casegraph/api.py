@@ -122,6 +122,14 @@ class Investigation:
                 chain = chain[chain[column].eq(value).fillna(False).to_numpy(dtype=bool)]
         return chain.reset_index(drop=True)
 
+    def chain_tree(self, *, vendor: str | None = None, gang: str | None = None) -> dict:
+        """One vendor's or one gang's whole chain as a nested tree (licences, platforms, agent
+        trees, clients, money), as ``casegraph export`` writes it to JSON or GraphML
+        (:func:`casegraph.queries.export.chain_tree`)."""
+        from casegraph.queries.export import chain_tree
+
+        return chain_tree(self.case, self.analyze("memory")["totals"], vendor_id=vendor, gang_id=gang)
+
 
 def open_case(path: str | Path, *, progress: Progress = SILENT) -> Investigation:
     """Read and check the case folder ``path``; raises
