@@ -78,7 +78,7 @@ class Investigation:
     def _analyze_in_memory(self, *, seed: int, progress: Progress) -> dict[str, pd.DataFrame]:
         from casegraph.queries.memory.engine import analyze_case
 
-        return analyze_case(self.case, seed, progress=progress)
+        return analyze_case(self.case, seed=seed, progress=progress)
 
     def _analyze_in_neo4j(self, driver, database, *, replace: bool, seed: int,
                           progress: Progress) -> dict[str, pd.DataFrame]:
