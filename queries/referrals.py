@@ -618,12 +618,30 @@ def _html_escaped(values: pd.Series) -> pa.Array:
     return text
 
 
+def _breakable(escaped: str, after: str) -> str:
+    """HTML text that may break after each ``after`` (``<wbr>``: a break that is not copied
+    with the text), so that a header such as ``n_bank_accounts`` need not widen its column."""
+    return escaped.replace(after, after + "<wbr>")
+
+
+# Entities of _html_escaped end in ";": a list's ";" is only one that follows no entity.
+_ENTITY_BREAK = r"(&(?:amp|lt|gt|quot|#x27);)<wbr>"
+
+
+def _breakable_texts(escaped: pa.Array) -> pa.Array:
+    """:func:`_breakable` after ``;`` for a column of escaped cells: lists such as
+    ``P001;P002;P003`` wrap between their items instead of widening the table."""
+    if not pc.any(pc.match_substring(escaped, ";")).as_py():
+        return escaped
+    return pc.replace_substring_regex(pc.replace_substring(escaped, ";", ";<wbr>"), _ENTITY_BREAK, r"\1")
+
+
 def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
     """Some columns of a section as an HTML table; money right-aligned with separators."""
-    header = "<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in columns) + "</tr>"
+    header = "<tr>" + "".join(f"<th>{_breakable(_esc(c), '_')}</th>" for c in columns) + "</tr>"
     cells = []
     for column in columns:
-        plain = join_text("<td>", _html_escaped(frame[column]), "</td>")
+        plain = join_text("<td>", _breakable_texts(_html_escaped(frame[column])), "</td>")
         if is_fen_column(column, frame[column]):
             money = _money_texts(frame[column])
             plain = pc.if_else(money.is_valid(), join_text('<td class="n">', money, "</td>"), plain)
