@@ -5,16 +5,22 @@ diagram's labels stay inside their boxes. Screenshots are kept in tests/artifact
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from browsers import artifact, chromium  # noqa: F401 - chromium is a fixture
 
+from casegraph.loaders.case import load_case
+from casegraph.queries.memory.engine import analyze_case
 from casegraph.queries.referrals import write_referrals
 
 pytestmark = pytest.mark.browser
 WIDTH = 1280
-# A plain case and one whose gangs run several platforms (longer lists in the gangs table).
-CASES = [("tiny", 3, ()), ("small", 5, ("multi_platform_gangs",))]
+# A plain case, and one whose gangs run several platforms (longer lists in the gangs table)
+# with long domains and gang names (longer than the diagram's boxes hold).
+CASES = [("tiny", 3, ()), ("tiny", 3, ("multi_platform_gangs",))]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -23,10 +29,26 @@ def case_name(spec: tuple) -> str:
     return "-".join(map(str, (scale, seed, *variants)))
 
 
+def with_long_names(folder: Path, copy: Path) -> Path:
+    """A copy of a case whose platforms' domains and known gangs' names are long."""
+    shutil.copytree(folder, copy)
+    for table, column, longer in (("platforms", "domain", lambda t: "www.zhongshenghuanqiu" + t.str[4:]),
+                                  ("gangs", "name", lambda t: "浙江省杭州市西湖区" + t)):
+        rows = pd.read_csv(copy / f"{table}.csv", dtype=str, keep_default_na=False)
+        rows[column] = longer(rows[column])
+        rows.to_csv(copy / f"{table}.csv", index=False)
+    return copy
+
+
 @pytest.fixture(scope="module", params=CASES, ids=case_name)
-def packets(request, analysed_case, tmp_path_factory):
+def packets(request, generated_case, analysed_case, tmp_path_factory):
     """The HTML packets of an analysed generated case: ``[(name, path)]``."""
-    case, tables = analysed_case(*request.param)
+    scale, seed, variants = request.param
+    if variants:
+        case = load_case(with_long_names(generated_case(*request.param).folder, tmp_path_factory.mktemp("long") / "c"))
+        tables = analyze_case(case)
+    else:
+        case, tables = analysed_case(*request.param)
     out = tmp_path_factory.mktemp("referrals")
     index = write_referrals(case, tables, out)
     return [(f"{case_name(request.param)}-{stem[:-5]}", out / stem) for stem in index["html"]]
