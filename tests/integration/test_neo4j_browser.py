@@ -1,4 +1,4 @@
-"""Neo4j Browser (served by the local server at :7474/browser/) in headless Chromium: the
+"""Neo4j Browser (served by the server at http://HOST:7474/browser/) in headless Chromium: the
 favourites zip of `casegraph playbook export` imports, and a playbook run from it, after its
 `// Browser: :param` lines, shows the rows the case gives.
 
@@ -26,6 +26,7 @@ from casegraph.loaders.case import load_case
 from casegraph.loaders.neo4j import load_into_neo4j
 from casegraph.queries.memory.engine import analyze_case
 from casegraph.queries.playbooks import library, playbook
+from casegraph.server import http_port
 
 pytestmark = pytest.mark.browser
 PLAYBOOK = "agent_tree"
@@ -60,12 +61,13 @@ def neo4j_browser(tmp_path_factory, neo4j_settings):
     uri = urlsplit(neo4j_settings.uri)
     driver = launch_chromium(tmp_path_factory.mktemp("browser-profile"), width=1400, height=1000)
     try:
-        driver.get(f"http://{uri.hostname}:7474/browser/")
+        address = f"{uri.hostname}:{http_port()}"  # CASEGRAPH_NEO4J_HTTP_PORT, 7474 by default
+        driver.get(f"http://{address}/browser/")
         wait = WebDriverWait(driver, WAIT)
         wait.until(seen.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid=connect]")))
     except WebDriverException as exc:
         driver.quit()
-        unavailable(f"Neo4j Browser not served at {uri.hostname}:7474: {exc.msg}")
+        unavailable(f"Neo4j Browser not served at {address}: {exc.msg}")
     for field, text in (("boltaddress", uri.netloc), ("username", neo4j_settings.user),
                         ("password", neo4j_settings.password or "")):
         typed(driver, driver.find_element(By.CSS_SELECTOR, f"[data-testid={field}]"), text)
