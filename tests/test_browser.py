@@ -88,7 +88,7 @@ def test_chinese_text_is_drawn_with_a_cjk_font(chromium, packets):  # noqa: F811
     han = len(HAN.findall(heading))
     fonts = rendered_fonts(chromium, "h1")
     cjk = sum(glyphs for family, glyphs in fonts.items() if "CJK" in family)
-    assert cjk >= han, f"{name}: the heading's {han} Chinese characters drawn with {fonts}"
+    assert cjk >= han, f"{name}: the heading's {han} Chinese characters drawn with {fonts} (fonts-noto-cjk installed?)"
 
 
 def test_chain_diagram_is_readable(chromium, packets):  # noqa: F811
