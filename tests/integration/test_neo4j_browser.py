@@ -70,14 +70,14 @@ def neo4j_browser(tmp_path_factory, neo4j_settings):
         unavailable(f"Neo4j Browser not served at {address}: {exc.msg}")
     for field, text in (("boltaddress", uri.netloc), ("username", neo4j_settings.user),
                         ("password", neo4j_settings.password or "")):
-        typed(driver, driver.find_element(By.CSS_SELECTOR, f"[data-testid={field}]"), text)
+        typed(driver.find_element(By.CSS_SELECTOR, f"[data-testid={field}]"), text)
     driver.find_element(By.CSS_SELECTOR, "[data-testid=connect]").click()
     wait.until(seen.invisibility_of_element_located((By.CSS_SELECTOR, "[data-testid=disconnectedBanner]")))
     yield driver
     driver.quit()
 
 
-def typed(driver, element, text: str) -> None:
+def typed(element, text: str) -> None:
     """Replace an input's text as a user would (React ignores values set from script)."""
     from selenium.webdriver.common.keys import Keys
 
