@@ -34,6 +34,7 @@ XLSX cells pass through Python objects, as the workbook reader hands them over.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import re
@@ -63,6 +64,7 @@ FORMATS_DIR = Path(__file__).parent / "formats"
 HEADER_SEARCH_ROWS = 15  # title lines above the header: one or two in practice, a few more in some
 WIDTH_SAMPLE_ROWS = 50  # data rows that say how many cells a row has (a trailing comma adds one)
 DETECT_SAMPLE_BYTES = 1 << 20  # the encoding is detected on the first MiB, cut at a line end
+SCAN_BLOCK = 1 << 25  # bytes scanned at a time for line ends and delimiters (bounded memory)
 TABULAR_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 
@@ -272,9 +274,15 @@ class _Sheet:
 
 def _csv_sheet(path: Path) -> _Sheet:
     data = path.read_bytes()
-    text, encoding = _decode(data, path.name)
-    utf8 = data if encoding == "utf-8" else text.encode("utf-8")
-    head_lines = text.split("\n", HEADER_SEARCH_ROWS + WIDTH_SAMPLE_ROWS)[:HEADER_SEARCH_ROWS + WIDTH_SAMPLE_ROWS]
+    encoding = _detect(data, path.name)
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    head_end = start
+    for _ in range(HEADER_SEARCH_ROWS + WIDTH_SAMPLE_ROWS):
+        head_end = data.find(b"\n", head_end) + 1
+        if head_end == 0:
+            head_end = len(data)
+            break
+    head_lines = _strict_decode(data, data[start:head_end], encoding, path.name).split("\n")
     # Tab-separated only when no comma shows: a comma CSV often holds tabs that keep ids as text.
     delimiter = "\t" if not any("," in line for line in head_lines) and any("\t" in line for line in head_lines) \
         else ","
@@ -283,30 +291,110 @@ def _csv_sheet(path: Path) -> _Sheet:
     def body(header: int):
         widths = Counter(len(row) for row in rows[header + 1:] if any(cell.strip() for cell in row))
         width = widths.most_common(1)[0][0] if widths else len(rows[header])
-        offset = 0
+        offset = start
         for _ in range(header + 1):
-            offset = utf8.find(b"\n", offset) + 1
-        return _csv_body(utf8[offset:] if offset else b"", first_line=header + 2, width=width, delimiter=delimiter)
+            offset = data.find(b"\n", offset) + 1
+        below = data[offset:] if offset else b""
+        if b'"' in below:  # quoted cells may hold delimiters and line breaks: the parser finds the rows
+            utf8 = below if encoding == "utf-8" else _strict_decode(data, below, encoding, path.name).encode("utf-8")
+            return _csv_body(utf8, first_line=header + 2, width=width, delimiter=delimiter)
+        return _unquoted_body(below, data, first_line=header + 2, width=width, delimiter=delimiter,
+                              encoding=encoding, file=path.name)
 
     return _Sheet(path.name, rows[:HEADER_SEARCH_ROWS], body)
 
 
-def _decode(data: bytes, file: str) -> tuple[str, str]:
-    """The file's text and encoding (``loaders.encoding`` detects it on the first MiB)."""
+def _detect(data: bytes, file: str) -> str:
+    """The file's encoding, detected by ``loaders.encoding`` on its first MiB (cut at a line end)."""
     problems: list[Problem] = []
     sample = data if len(data) <= DETECT_SAMPLE_BYTES else data[:data.rfind(b"\n", 0, DETECT_SAMPLE_BYTES) + 1]
     decoded = decode_file(sample or data, file, None, problems)
-    if decoded is not None:
-        encoding = decoded[1]
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            decoded = decode_file(data, file, None, problems)  # the whole file places the fault
-        else:
-            return text.removeprefix("\ufeff"), encoding
     if decoded is None:
         raise UnreadableExports(problems)
-    return decoded
+    return "utf-8" if decoded[1] == "utf-8-sig" else decoded[1]
+
+
+def _strict_decode(data: bytes, part: bytes, encoding: str, file: str) -> str:
+    """``part`` of the file as text; a fault is placed by reading the whole file as the case reader does."""
+    try:
+        return part.decode(encoding)
+    except UnicodeDecodeError:
+        problems: list[Problem] = []
+        decode_file(data, file, None, problems)
+        raise UnreadableExports(problems or [Problem(file, 1, 1, f"not valid {encoding} text")]) from None
+
+
+def _unquoted_body(body: bytes, data: bytes, *, first_line: int, width: int, delimiter: str, encoding: str,
+                   file: str):
+    """The rows of a body without quotes: each line is a row, so lines with another number of
+    cells than ``width`` (blank lines, footers) are found by counting delimiters, a block of
+    bytes at a time, and set aside; the rest is parsed as bytes and only the columns holding
+    non-ASCII text are decoded (GBK's bytes never look like a delimiter or a line break)."""
+    buffer = np.frombuffer(body, dtype=np.uint8)
+    ends = np.concatenate([np.flatnonzero(buffer[at:at + SCAN_BLOCK] == 10) + at
+                           for at in range(0, len(buffer), SCAN_BLOCK)] or [np.zeros(0, dtype=np.int64)])
+    if len(body) and not body.endswith(b"\n"):
+        ends = np.append(ends, len(body))
+    cells = np.ones(len(ends), dtype=np.int64)
+    separator = ord(delimiter)
+    for at in range(0, len(buffer), SCAN_BLOCK):
+        found = np.flatnonzero(buffer[at:at + SCAN_BLOCK] == separator) + at
+        cells += np.bincount(np.searchsorted(ends, found), minlength=len(ends))[:len(ends)]
+    misfit = np.flatnonzero(cells != width)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    skipped = []
+    if len(misfit):
+        kept = []
+        previous = 0
+        for line in misfit.tolist():
+            kept.append(body[previous:starts[line]])
+            row_text = _strict_decode(data, body[starts[line]:ends[line]], encoding, file).rstrip("\r")
+            skipped.append(_misfit_row(first_line + line, row_text, delimiter, width))
+            previous = ends[line] + 1
+        kept.append(body[previous:])
+        body = b"".join(kept)
+    fits = np.ones(len(ends), dtype=bool)
+    fits[misfit] = False
+    names = [f"c{i}" for i in range(width)]
+    kind = pa.large_string() if encoding == "utf-8" else pa.large_binary()
+    table = pa_csv.read_csv(
+        pa.py_buffer(body), read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False),
+        convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, kind), strings_can_be_null=False),
+        memory_pool=CELL_POOL)
+    columns = [_decoded(table.column(i), data, encoding, file) for i in range(width)]
+    return columns, first_line + np.flatnonzero(fits).astype(np.int64), skipped
+
+
+def _decoded(column: pa.ChunkedArray, data: bytes, encoding: str, file: str) -> pa.ChunkedArray:
+    """Byte cells as text: ASCII as it is; otherwise all cells decoded at once, joined by NUL
+    (never in a text cell) and cut again at the NULs of the UTF-8 result."""
+    if column.type == pa.large_string():
+        return column
+    joined = pc.binary_join_element_wise(column, b"\0", b"").combine_chunks() if len(column) else None
+    raw = joined.buffers()[2] if joined is not None else None
+    if raw is None or not (np.frombuffer(raw, dtype=np.uint8) >= 0x80).any():
+        return column.cast(pa.large_string())
+    text = _strict_decode(data, raw.to_pybytes()[:_end_of(joined)], encoding, file).encode("utf-8")
+    ends = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 0)
+    offsets = np.concatenate(([0], ends - np.arange(len(ends)))).astype(np.int64)
+    array = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(text.replace(b"\0", b"")))
+    return pa.chunked_array([array])
+
+
+def _end_of(array: pa.Array) -> int:
+    return int(np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset + len(array)])
+
+
+def _misfit_row(line: int, row_text: str, delimiter: str, width: int) -> tuple[int, str, str]:
+    """A row with another number of cells than the header: blank, a footer, or a bad row."""
+    cells = next(csv.reader([row_text], delimiter=delimiter), [])
+    first = next((cell.strip() for cell in cells if cell.strip()), "")
+    if not first:
+        return line, "blank_row", ""
+    if re.match(FOOTER, unicodedata.normalize("NFKC", first)):
+        return line, "footer", first
+    return line, "bad_value", f"{len(cells)} cells where the header has {width}"
 
 
 def _csv_body(body: bytes, *, first_line: int, width: int, delimiter: str):
@@ -339,15 +427,7 @@ def _csv_body(body: bytes, *, first_line: int, width: int, delimiter: str):
         placed = sorted(zip(_lines_of(body, invalid, line_ends, first_line), invalid))
         for line, _ in placed:
             lines += lines >= line
-        for line, row_text in placed:
-            cells = next(csv.reader([row_text], delimiter=delimiter), [])
-            first = next((cell.strip() for cell in cells if cell.strip()), "")
-            if not first:
-                skipped.append((line, "blank_row", ""))
-            elif re.match(FOOTER, unicodedata.normalize("NFKC", first)):
-                skipped.append((line, "footer", first))
-            else:
-                skipped.append((line, "bad_value", f"{len(cells)} cells where the header has {width}"))
+        skipped = [_misfit_row(line, row_text, delimiter, width) for line, row_text in placed]
     return columns, lines, skipped
 
 
