@@ -64,7 +64,7 @@ FORMATS_DIR = Path(__file__).parent / "formats"
 HEADER_SEARCH_ROWS = 15  # title lines above the header: one or two in practice, a few more in some
 WIDTH_SAMPLE_ROWS = 50  # data rows that say how many cells a row has (a trailing comma adds one)
 DETECT_SAMPLE_BYTES = 1 << 20  # the encoding is detected on the first MiB, cut at a line end
-SCAN_BLOCK = 1 << 25  # bytes scanned at a time for line ends and delimiters (bounded memory)
+TAIL_LINES = 10  # footer lines looked for at the end of a CSV before it is parsed as bytes
 TABULAR_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 
@@ -83,7 +83,10 @@ FieldName = Literal[
     "amount", "amount_out", "amount_in", "currency", "balance", "counterparty_id", "counterparty_name",
     "counterparty_id_number", "counterparty_institution", "cash", "succeeded", "reversal_flag", "serial", "memo",
     "channel", "ip", "mac", "feedback", "opened_on", "account_type", "status", "linked", "phone", "address"]
-ID_FIELDS = ("own_card", "own_account", "own_id_number", "counterparty_id", "counterparty_id_number")
+# Fields whose cells are parsed or compared with a profile's values: full-width forms count as ASCII.
+COMPARED_FIELDS = {"own_card", "own_account", "own_id_number", "counterparty_id", "counterparty_id_number", "serial",
+                   "ts", "date", "time", "direction", "amount", "amount_out", "amount_in", "currency", "balance",
+                   "cash", "succeeded", "reversal_flag", "opened_on", "phone", "ip", "mac"}
 # Markers with their defaults; a profile may replace them.
 REVERSAL_MEMO = ["冲正", "抹账", "撤销", "退回", "反交易", "冲销", "冲账"]
 FEEDBACK_FAILED = ["查询失败", "无记录", "查无此", "无此账", "账号不存在", "账户不存在", "未查询到", "不存在该",
@@ -295,11 +298,13 @@ def _csv_sheet(path: Path) -> _Sheet:
         for _ in range(header + 1):
             offset = data.find(b"\n", offset) + 1
         below = data[offset:] if offset else b""
-        if b'"' in below:  # quoted cells may hold delimiters and line breaks: the parser finds the rows
-            utf8 = below if encoding == "utf-8" else _strict_decode(data, below, encoding, path.name).encode("utf-8")
-            return _csv_body(utf8, first_line=header + 2, width=width, delimiter=delimiter)
-        return _unquoted_body(below, data, first_line=header + 2, width=width, delimiter=delimiter,
+        by_lines = _line_body(below, data, first_line=header + 2, width=width, delimiter=delimiter,
                               encoding=encoding, file=path.name)
+        if by_lines is not None:
+            return by_lines
+        # A quoted cell holds a line break: the parser finds the rows, in UTF-8 text.
+        utf8 = below if encoding == "utf-8" else _strict_decode(data, below, encoding, path.name).encode("utf-8")
+        return _csv_body(utf8, first_line=header + 2, width=width, delimiter=delimiter)
 
     return _Sheet(path.name, rows[:HEADER_SEARCH_ROWS], body)
 
@@ -324,46 +329,46 @@ def _strict_decode(data: bytes, part: bytes, encoding: str, file: str) -> str:
         raise UnreadableExports(problems or [Problem(file, 1, 1, f"not valid {encoding} text")]) from None
 
 
-def _unquoted_body(body: bytes, data: bytes, *, first_line: int, width: int, delimiter: str, encoding: str,
-                   file: str):
-    """The rows of a body without quotes: each line is a row, so lines with another number of
-    cells than ``width`` (blank lines, footers) are found by counting delimiters, a block of
-    bytes at a time, and set aside; the rest is parsed as bytes and only the columns holding
-    non-ASCII text are decoded (GBK's bytes never look like a delimiter or a line break)."""
-    buffer = np.frombuffer(body, dtype=np.uint8)
-    ends = np.concatenate([np.flatnonzero(buffer[at:at + SCAN_BLOCK] == 10) + at
-                           for at in range(0, len(buffer), SCAN_BLOCK)] or [np.zeros(0, dtype=np.int64)])
-    if len(body) and not body.endswith(b"\n"):
-        ends = np.append(ends, len(body))
-    cells = np.ones(len(ends), dtype=np.int64)
-    separator = ord(delimiter)
-    for at in range(0, len(buffer), SCAN_BLOCK):
-        found = np.flatnonzero(buffer[at:at + SCAN_BLOCK] == separator) + at
-        cells += np.bincount(np.searchsorted(ends, found), minlength=len(ends))[:len(ends)]
-    misfit = np.flatnonzero(cells != width)
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    skipped = []
-    if len(misfit):
-        kept = []
-        previous = 0
-        for line in misfit.tolist():
-            kept.append(body[previous:starts[line]])
-            row_text = _strict_decode(data, body[starts[line]:ends[line]], encoding, file).rstrip("\r")
-            skipped.append(_misfit_row(first_line + line, row_text, delimiter, width))
-            previous = ends[line] + 1
-        kept.append(body[previous:])
-        body = b"".join(kept)
-    fits = np.ones(len(ends), dtype=bool)
-    fits[misfit] = False
+def _line_body(body: bytes, data: bytes, *, first_line: int, width: int, delimiter: str, encoding: str,
+               file: str):
+    """The rows of a body parsed as bytes, or None when a row other than the last few has
+    another number of cells than ``width`` (the caller then reads it as text, row by row).
+
+    The last lines that do not fit (footers, trailing blank lines) are set aside first; only
+    the columns holding non-ASCII text are decoded (GBK's bytes never look like a delimiter,
+    a quote or a line break), so a GBK file is never decoded whole."""
+    skipped, cut = [], len(body)
+    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    for line in range(first_line + lines - 1, max(first_line + lines - 1 - TAIL_LINES, first_line - 1), -1):
+        start = body.rfind(b"\n", 0, max(cut - 1, 0)) + 1
+        row_text = _strict_decode(data, body[start:cut], encoding, file).rstrip("\r\n")
+        if len(next(csv.reader([row_text], delimiter=delimiter), [])) == width:
+            break
+        skipped.append(_misfit_row(line, row_text, delimiter, width))
+        cut = start
     names = [f"c{i}" for i in range(width)]
     kind = pa.large_string() if encoding == "utf-8" else pa.large_binary()
-    table = pa_csv.read_csv(
-        pa.py_buffer(body), read_options=pa_csv.ReadOptions(column_names=names),
-        parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False),
-        convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, kind), strings_can_be_null=False),
-        memory_pool=CELL_POOL)
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(body[:cut]), read_options=pa_csv.ReadOptions(column_names=names),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, kind),
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
+            memory_pool=CELL_POOL)
+    except pa.ArrowInvalid:
+        return None
     columns = [_decoded(table.column(i), data, encoding, file) for i in range(width)]
-    return columns, first_line + np.flatnonzero(fits).astype(np.int64), skipped
+    return columns, _row_lines(columns, first_line, quoted=b'"' in body), sorted(skipped)
+
+
+def _row_lines(columns: list[pa.ChunkedArray], first_line: int, *, quoted: bool) -> np.ndarray:
+    """The line each row starts on: the rows before it and the line breaks inside their quoted cells."""
+    rows = len(columns[0]) if columns else 0
+    extra = np.zeros(rows, dtype=np.int64)
+    if quoted:
+        for column in columns:
+            extra += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+    return first_line + np.arange(rows, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))[:rows]
 
 
 def _decoded(column: pa.ChunkedArray, data: bytes, encoding: str, file: str) -> pa.ChunkedArray:
@@ -371,7 +376,8 @@ def _decoded(column: pa.ChunkedArray, data: bytes, encoding: str, file: str) -> 
     (never in a text cell) and cut again at the NULs of the UTF-8 result."""
     if column.type == pa.large_string():
         return column
-    joined = pc.binary_join_element_wise(column, b"\0", b"").combine_chunks() if len(column) else None
+    nul, none = pa.scalar(b"\0", pa.large_binary()), pa.scalar(b"", pa.large_binary())
+    joined = pc.binary_join_element_wise(column, nul, none).combine_chunks() if len(column) else None
     raw = joined.buffers()[2] if joined is not None else None
     if raw is None or not (np.frombuffer(raw, dtype=np.uint8) >= 0x80).any():
         return column.cast(pa.large_string())
@@ -416,11 +422,7 @@ def _csv_body(body: bytes, *, first_line: int, width: int, delimiter: str):
     columns = [table.column(i) for i in range(width)]
     # A row's line: the rows before it, the line breaks inside their quoted cells, and the rows
     # that did not fit the header (found by their text), which pyarrow leaves out.
-    extra = np.zeros(table.num_rows, dtype=np.int64)
-    if b'"' in body:
-        for column in columns:
-            extra += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
-    lines = first_line + np.arange(table.num_rows, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))
+    lines = _row_lines(columns, first_line, quoted=b'"' in body)
     skipped = []
     if invalid:
         line_ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)
@@ -548,18 +550,24 @@ def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...]) -> dict[str, pd.
     header_index, spec, found = match
     columns, rows, invalid = sheet.body(header_index)
     header = sheet.head[header_index]
-    cells = [_normalised(column) for column in columns]
+    cells = [_trimmed(column) for column in columns]
     fields = {field: _coalesce([cells[i] for i in at if i < len(cells)]) for field, at in found.items()}
     headers = {field: header[at[0]].strip() for field, at in found.items()}
     return _Rows(sheet.source, spec, cells, fields, headers, rows, invalid).frames()
 
 
-def _normalised(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Cells as compared: NFKC (full-width digits and letters to ASCII), trimmed, empty as null."""
-    if not pc.all(pc.string_is_ascii(column)).as_py():
-        column = pc.utf8_normalize(column, "NFKC")
+def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cells trimmed of whitespace (tabs, full-width spaces), empty ones null."""
     column = pc.utf8_trim_whitespace(column)
     return pc.if_else(pc.equal(pc.binary_length(column), 0), pa.scalar(None, pa.large_string()), column)
+
+
+def _nfkc(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Full-width digits, letters and signs as ASCII (NFKC), for the cells that hold any."""
+    if pc.all(pc.string_is_ascii(column)).as_py() is not False \
+            or not pc.any(pc.match_substring_regex(column, "[\u3000\uff01-\uffef]")).as_py():
+        return column
+    return _trimmed(pc.utf8_normalize(column, "NFKC"))
 
 
 def _coalesce(columns: list[pa.ChunkedArray]) -> pa.ChunkedArray | None:
@@ -592,10 +600,17 @@ class _Rows:
         self.invalid = invalid
         self.cells = cells
         self.details: list[pa.ChunkedArray] = []
+        self.normalised: set[str] = set()
 
     def field(self, name: str) -> pa.ChunkedArray:
+        """The field's cells (null where blank); NFKC'd where they are parsed or compared."""
         value = self.fields.get(name)
-        return value if value is not None else pa.chunked_array([pa.nulls(self.n, pa.large_string())])
+        if value is None:
+            return pa.chunked_array([pa.nulls(self.n, pa.large_string())])
+        if name in COMPARED_FIELDS and name not in self.normalised:
+            value = self.fields[name] = _nfkc(value)
+            self.normalised.add(name)
+        return value
 
     def has(self, name: str) -> bool:
         return name in self.fields
@@ -645,18 +660,21 @@ class _Rows:
 
     def ids(self, name: str) -> pa.ChunkedArray:
         """An id as text (trap 2): no whitespace, no leading quote, no ``.0``, no ``_156_1``;
-        one that Excel turned into a float's exponent is "" with a ``bad_value``."""
-        value = self.field(name)
-        value = pc.replace_substring_regex(value, r"\s+", "")
-        value = pc.replace_substring_regex(value, r"^['`‘’]+", "")
-        value = pc.replace_substring_regex(value, r"^([0-9]+)\.0+$", r"\1")
-        value = pc.replace_substring_regex(value, r"^([0-9]{6,})(_[0-9]+)+$", r"\1")
+        one that Excel turned into a float's exponent is "" with a ``bad_value``. Each rewrite
+        runs only on a column that shows its mark (a literal search costs a tenth of a regex)."""
+        value = pc.utf8_ltrim(self.field(name), characters="'`‘’")
+        for mark, pattern, replacement in ((None, r"\s+", ""), (".", r"^([0-9]+)\.0+$", r"\1"),
+                                           ("_", r"^([0-9]{6,})(_[0-9]+)+$", r"\1")):
+            shown = pc.match_substring(value, mark) if mark else pc.match_substring_regex(value, r"\s")
+            if pc.any(shown).as_py():
+                value = pc.replace_substring_regex(value, pattern, replacement)
         if name.endswith("id_number"):
             value = pc.utf8_upper(value)
-        lost = _matches(value, SCIENTIFIC)
-        if lost.any():
-            self.problem(lost, value, "digits lost in Excel (scientific notation): not guessed", name)
-            value = pc.if_else(pa.array(lost), pa.scalar(None, pa.large_string()), value)
+        if pc.any(pc.match_substring(value, "e", ignore_case=True)).as_py():
+            lost = _matches(value, SCIENTIFIC)
+            if lost.any():
+                self.problem(lost, value, "digits lost in Excel (scientific notation): not guessed", name)
+                value = pc.if_else(pa.array(lost), pa.scalar(None, pa.large_string()), value)
         return value
 
     def problem(self, mask: np.ndarray, value: pa.ChunkedArray | None, why: str, name: str) -> None:
@@ -669,7 +687,9 @@ class _Rows:
     def money(self, name: str) -> pa.Array:
         """Integer fen (nullable) of an amount column; unreadable ones get a ``bad_value``."""
         raw = self.field(name)
-        value = pc.replace_substring_regex(raw, r"\s+|[¥$€£元]|RMB|CNY|人民币", "")
+        value = raw
+        if pc.any(pc.match_substring_regex(raw, r"[^0-9.,+-]")).as_py():  # a symbol, a unit, a space
+            value = pc.replace_substring_regex(raw, r"\s+|[¥$€£元]|RMB|CNY|人民币", "")
         if self.spec.amount_unit == "fen":
             value = pc.replace_substring(pc.replace_substring_regex(value, r"\.0+$", ""), ",", "")
             ok = _matches(value, r"^[+-]?[0-9]{1,15}$")
@@ -851,6 +871,16 @@ def parse_times(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """
     if len(text) == 0:
         return np.array([], dtype="datetime64[ns]")
+    # The common form by Arrow's strptime; the others (a few, or one bank's) by the pattern.
+    common = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    ts = common.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    rest = np.flatnonzero(np.isnat(ts) & ~_isnull(text))
+    if len(rest):
+        ts[rest] = _parse_other_times(text.take(pa.array(rest)))
+    return ts
+
+
+def _parse_other_times(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
     parts = pc.extract_regex(text, TIME_PATTERN)
     components = {}
     for name in ("year", "month", "day", "hour", "minute", "second"):
