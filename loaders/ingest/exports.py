@@ -100,7 +100,7 @@ EXCEL_SERIAL = r"^[1-9][0-9]{4}(\.[0-9]+)?$"  # 10000 .. 99999: 1927 .. 2173
 # Dates and times as banks print them, after NFKC: 2021-03-05 10:15:30, 2021/3/5 9:05, DB2's
 # 2021-03-05-10.15.30.000000, compact 20210305101530, 2021年3月5日 10时15分30秒.
 TIME_PATTERN = (r"^(?P<year>[0-9]{4})[-/.年]?(?P<month>[0-9]{1,2})[-/.月]?(?P<day>[0-9]{1,2})日?"
-                r"(?:[ T-]*(?P<hour>[0-9]{1,2})[:.时]?(?P<minute>[0-9]{2})(?:[:.分]?(?P<second>[0-9]{2})秒?)?"
+                r"(?:[ T-]*(?P<hour>[0-9]{1,2})[:.时]?(?P<minute>[0-9]{2})(?:[:.分]?(?P<second>[0-9]{2})秒?|分)?"
                 r"(?:[.,][0-9]+)?)?$")
 SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE][+]?[0-9]+$"
 
@@ -143,6 +143,7 @@ class FormatSpec(BaseModel):
     reversal_memo: list[Text] = Field(default_factory=lambda: list(REVERSAL_MEMO))
     feedback_failed: list[Text] = Field(default_factory=lambda: list(FEEDBACK_FAILED))
     ts_day_epoch: str | None = None  # `ts` counts whole days from this date (simulations' steps)
+    exponent_amounts: bool = False  # amounts may be printed as Java prints floats: 1.0258813E7 (exact text)
 
     @model_validator(mode="after")
     def _required_are_mapped(self):
@@ -680,9 +681,9 @@ class _Rows:
     def problem(self, mask: np.ndarray, value: pa.ChunkedArray | None, why: str, name: str) -> None:
         """Note a ``bad_value`` on the rows of ``mask``: the field's header, the value, why."""
         label = self.headers.get(name, name)
-        shown = pc.binary_join_element_wise(label, pc.fill_null(value, ""), why, " ") if value is not None \
-            else f"{label} {why}"
-        self.details.append(pc.if_else(pa.array(mask), shown, pa.scalar(None, pa.large_string())))
+        shown = pc.binary_join_element_wise(_large(label), pc.fill_null(value, _large("")), _large(why), _large(" ")) \
+            if value is not None else _large(f"{label} {why}")
+        self.details.append(pc.if_else(pa.array(mask), shown, _large(None)))
 
     def money(self, name: str) -> pa.Array:
         """Integer fen (nullable) of an amount column; unreadable ones get a ``bad_value``."""
@@ -698,6 +699,8 @@ class _Rows:
             ok = _matches(value, f"^{MONEY_PATTERN}$")
             cells = text_series(pc.if_else(pa.array(ok), value, pa.scalar(None, pa.large_string())))
             fen = pa.array(fen_series(cells), type=pa.int64(), from_pandas=True)
+            if self.spec.exponent_amounts and (~ok & ~_isnull(value)).any():
+                fen, ok = _with_exponent_amounts(value, fen, ok)
         bad = ~ok & ~_isnull(value)
         if bad.any():
             self.problem(bad, raw, "is not an amount", name)
@@ -710,7 +713,7 @@ class _Rows:
         else:
             date = pc.replace_substring_regex(self.field("date"), r"[ T]00:00:00$", "")
             name = "date"
-            value = pc.binary_join_element_wise(date, pc.fill_null(self.field("time"), ""), " ")
+            value = pc.binary_join_element_wise(date, pc.fill_null(self.field("time"), _large("")), _large(" "))
         if self.spec.ts_day_epoch is not None:
             days = pc.cast(pc.if_else(pa.array(_matches(value, r"^[0-9]{1,6}$")), value,
                                       pa.scalar(None, pa.large_string())), pa.int64())
@@ -822,8 +825,15 @@ class _Rows:
     def _detail(self) -> pa.ChunkedArray:
         if not self.details:
             return pa.chunked_array([pa.nulls(self.n, pa.large_string())])
-        return pc.binary_join_element_wise(*self.details, "; ", null_handling="skip") if len(self.details) > 1 \
-            else self.details[0]
+        if len(self.details) == 1:
+            return self.details[0]
+        # Joined with a unit separator, then runs of it made one "; " (pyarrow 25's
+        # null_handling="skip" drops rows instead of cells).
+        parts = [pc.fill_null(detail, _large("")) for detail in self.details]
+        joined = pc.binary_join_element_wise(*parts, _large("\x1f"))
+        joined = pc.utf8_trim(pc.replace_substring_regex(joined, "\x1f+", "\x1f"), characters="\x1f")
+        joined = pc.replace_substring(joined, "\x1f", "; ")
+        return pc.if_else(pc.equal(pc.binary_length(joined), 0), _large(None), joined)
 
     def accounts(self) -> pd.DataFrame:
         out = self._base()
@@ -858,6 +868,39 @@ class _Rows:
                 value = pd.Series([value] * self.n, dtype="string")
             frame[name] = pd.Series(value).reset_index(drop=True)
         return _typed(pd.DataFrame(frame), columns)
+
+
+def _with_exponent_amounts(value: pa.ChunkedArray, fen: pa.Array, ok: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Amounts written with an exponent (``1.0258813E7``) read exactly: the digits as one
+    integer, scaled by the exponent less the decimals; more than two decimals stay unread.
+
+    >>> fen, ok = _with_exponent_amounts(pa.chunked_array([["1.5E1", "1.0258813E7", "1.234E-1"]]),
+    ...                                  pa.array([None, None, None], pa.int64()), np.zeros(3, dtype=bool))
+    >>> fen.to_pylist(), ok.tolist()
+    ([1500, 1025881300, None], [True, True, False])
+    """
+    parts = pc.extract_regex(value.cast(pa.large_string()),
+                             r"^(?P<sign>[+-]?)(?P<whole>[0-9]+)(?:\.(?P<decimals>[0-9]*))?[eE](?P<exponent>[+-]?[0-9]{1,2})$")
+    shaped = ~_isnull(parts)
+    digits = pc.binary_join_element_wise(pc.struct_field(parts, "whole"), pc.struct_field(parts, "decimals"),
+                                         _large(""))
+    shaped &= pc.fill_null(pc.less_equal(pc.binary_length(digits), 15), False).to_numpy(zero_copy_only=False)
+    number = pc.cast(pc.if_else(pa.array(shaped), digits, "0"), pa.int64()).to_numpy(zero_copy_only=False)
+    exponent = pc.cast(pc.if_else(pa.array(shaped), pc.struct_field(parts, "exponent"), "0"), pa.int64()) \
+        .to_numpy(zero_copy_only=False)
+    shift = exponent - pc.fill_null(pc.binary_length(pc.struct_field(parts, "decimals")), 0).to_numpy(
+        zero_copy_only=False) + 2
+    length = pc.fill_null(pc.binary_length(digits), 0).to_numpy(zero_copy_only=False)
+    shaped &= (length + shift <= 15) & (shift > -15)
+    shift = np.where(shaped, shift, 0)
+    up = number * 10 ** np.clip(shift, 0, None)
+    down, remainder = np.divmod(number, 10 ** np.clip(-shift, 0, None))
+    exact = shaped & ((shift >= 0) | (remainder == 0))
+    magnitude = np.where(shift >= 0, up, down)
+    signed = np.where(pc.fill_null(pc.equal(pc.struct_field(parts, "sign"), "-"), False).to_numpy(
+        zero_copy_only=False), -magnitude, magnitude)
+    merged = pc.if_else(pa.array(exact & ~ok), pa.array(signed, pa.int64()), fen)
+    return merged, ok | exact
 
 
 def parse_times(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -896,6 +939,10 @@ def _parse_other_times(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
         seconds = np.round(days * 86400).astype(np.int64)
         ts = np.where(serial, (EXCEL_EPOCH + seconds.astype("timedelta64[s]")).astype("datetime64[ns]"), ts)
     return ts
+
+
+def _large(text: str | None) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
 
 
 def _isnull(column) -> np.ndarray:
