@@ -55,7 +55,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from casegraph.money import MONEY_PATTERN, fen_series
 from casegraph.progress import SILENT, Progress
 
-from ..columnar import CELL_POOL, text_series
+from ..columnar import CELL_POOL, arrow_text, text_series, trimmed_or_missing
 from ..encoding import decode_file
 from ..problems import InvalidCase, Problem
 from ..yamlfile import read_yaml_model
@@ -359,14 +359,17 @@ def _line_body(body: bytes, data: bytes, *, first_line: int, width: int, delimit
     except pa.ArrowInvalid:
         return None
     columns = [_decoded(table.column(i), data, encoding, file) for i in range(width)]
-    return columns, _row_lines(columns, first_line, quoted=b'"' in body), sorted(skipped)
+    parsed = body[:cut]
+    lines = parsed.count(b"\n") + (bool(parsed) and not parsed.endswith(b"\n"))
+    return columns, _row_lines(columns, first_line, lines=lines), sorted(skipped)
 
 
-def _row_lines(columns: list[pa.ChunkedArray], first_line: int, *, quoted: bool) -> np.ndarray:
-    """The line each row starts on: the rows before it and the line breaks inside their quoted cells."""
+def _row_lines(columns: list[pa.ChunkedArray], first_line: int, *, lines: int) -> np.ndarray:
+    """The line each row starts on: the rows before it and the line breaks inside their quoted
+    cells (counted only when the ``lines`` parsed are more than the rows)."""
     rows = len(columns[0]) if columns else 0
     extra = np.zeros(rows, dtype=np.int64)
-    if quoted:
+    if lines > rows:
         for column in columns:
             extra += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
     return first_line + np.arange(rows, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))[:rows]
@@ -377,16 +380,24 @@ def _decoded(column: pa.ChunkedArray, data: bytes, encoding: str, file: str) -> 
     (never in a text cell) and cut again at the NULs of the UTF-8 result."""
     if column.type == pa.large_string():
         return column
+    if not any(_has_high_bytes(chunk) for chunk in column.chunks):  # ASCII is valid UTF-8 as it is
+        return pa.chunked_array([chunk.view(pa.large_string()) for chunk in column.chunks], type=pa.large_string())
     nul, none = pa.scalar(b"\0", pa.large_binary()), pa.scalar(b"", pa.large_binary())
-    joined = pc.binary_join_element_wise(column, nul, none).combine_chunks() if len(column) else None
-    raw = joined.buffers()[2] if joined is not None else None
-    if raw is None or not (np.frombuffer(raw, dtype=np.uint8) >= 0x80).any():
-        return column.cast(pa.large_string())
+    joined = pc.binary_join_element_wise(column, nul, none).combine_chunks()
+    raw = joined.buffers()[2]
     text = _strict_decode(data, raw.to_pybytes()[:_end_of(joined)], encoding, file).encode("utf-8")
     ends = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 0)
     offsets = np.concatenate(([0], ends - np.arange(len(ends)))).astype(np.int64)
     array = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(text.replace(b"\0", b"")))
     return pa.chunked_array([array])
+
+
+def _has_high_bytes(chunk: pa.Array) -> bool:
+    offsets, data = chunk.buffers()[1:3]
+    if data is None or len(chunk) == 0:
+        return False
+    bounds = np.frombuffer(offsets, dtype=np.int64)[[chunk.offset, chunk.offset + len(chunk)]]
+    return bool((np.frombuffer(data, dtype=np.uint8)[bounds[0]:bounds[1]] >= 0x80).any())
 
 
 def _end_of(array: pa.Array) -> int:
@@ -423,7 +434,8 @@ def _csv_body(body: bytes, *, first_line: int, width: int, delimiter: str):
     columns = [table.column(i) for i in range(width)]
     # A row's line: the rows before it, the line breaks inside their quoted cells, and the rows
     # that did not fit the header (found by their text), which pyarrow leaves out.
-    lines = _row_lines(columns, first_line, quoted=b'"' in body)
+    lines = _row_lines(columns, first_line, lines=body.count(b"\n") + (bool(body) and not body.endswith(b"\n"))
+                       - len(invalid))
     skipped = []
     if invalid:
         line_ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)
@@ -559,8 +571,7 @@ def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...]) -> dict[str, pd.
 
 def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Cells trimmed of whitespace (tabs, full-width spaces), empty ones null."""
-    column = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.equal(pc.binary_length(column), 0), pa.scalar(None, pa.large_string()), column)
+    return arrow_text(trimmed_or_missing(text_series(column)))
 
 
 def _nfkc(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -663,11 +674,14 @@ class _Rows:
         """An id as text (trap 2): no whitespace, no leading quote, no ``.0``, no ``_156_1``;
         one that Excel turned into a float's exponent is "" with a ``bad_value``. Each rewrite
         runs only on a column that shows its mark (a literal search costs a tenth of a regex)."""
-        value = pc.utf8_ltrim(self.field(name), characters="'`‘’")
-        for mark, pattern, replacement in ((None, r"\s+", ""), (".", r"^([0-9]+)\.0+$", r"\1"),
-                                           ("_", r"^([0-9]{6,})(_[0-9]+)+$", r"\1")):
-            shown = pc.match_substring(value, mark) if mark else pc.match_substring_regex(value, r"\s")
-            if pc.any(shown).as_py():
+        value = self.field(name)
+        if pc.any(pc.match_substring_regex(value, r"^['`‘’]")).as_py():
+            value = pc.utf8_trim_whitespace(pc.utf8_ltrim(value, characters="'`‘’"))
+        for space in (" ", "\t"):  # 6222 0212 3456 …, or a tab kept inside
+            if pc.any(pc.match_substring(value, space)).as_py():
+                value = pc.replace_substring(value, space, "")
+        for mark, pattern, replacement in ((".0", r"^([0-9]+)\.0+$", r"\1"), ("_", r"^([0-9]{6,})(_[0-9]+)+$", r"\1")):
+            if pc.any(pc.match_substring(value, mark)).as_py():
                 value = pc.replace_substring_regex(value, pattern, replacement)
         if name.endswith("id_number"):
             value = pc.utf8_upper(value)
