@@ -563,7 +563,9 @@ def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...]) -> dict[str, pd.
     header_index, spec, found = match
     columns, rows, invalid = sheet.body(header_index)
     header = sheet.head[header_index]
-    cells = [_trimmed(column) for column in columns]
+    mapped = {i for at in found.values() for i in at}
+    # Columns no field reads only tell blank rows and footers: empty cells as null is enough.
+    cells = [_trimmed(column) if i in mapped else _empty_as_null(column) for i, column in enumerate(columns)]
     fields = {field: _coalesce([cells[i] for i in at if i < len(cells)]) for field, at in found.items()}
     headers = {field: header[at[0]].strip() for field, at in found.items()}
     return _Rows(sheet.source, spec, cells, fields, headers, rows, invalid).frames()
@@ -572,6 +574,10 @@ def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...]) -> dict[str, pd.
 def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Cells trimmed of whitespace (tabs, full-width spaces), empty ones null."""
     return arrow_text(trimmed_or_missing(text_series(column)))
+
+
+def _empty_as_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.if_else(pc.equal(pc.binary_length(column), 0), _large(None), column)
 
 
 def _nfkc(column: pa.ChunkedArray) -> pa.ChunkedArray:
