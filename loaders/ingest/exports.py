@@ -477,8 +477,10 @@ def _workbook_sheet(source: str, rows: list[list]) -> _Sheet:
 
     def body(header: int):
         below = rows[header + 1:]
-        width = max((len(row) for row in below), default=0)
-        columns = [_cells_text([row[i] if i < len(row) else None for row in below]) for i in range(width)]
+        width = max(map(len, below), default=0)
+        if any(len(row) != width for row in below):  # calamine's rows are all as wide as the sheet
+            below = [list(row) + [None] * (width - len(row)) for row in below]
+        columns = [_cells_text(list(cells)) for cells in zip(*below)]
         return columns, np.arange(header + 2, header + 2 + len(below), dtype=np.int64), []
 
     return _Sheet(source, head, body)
