@@ -37,8 +37,11 @@ MEMOS = ["转账", "网银转账", "跨行转账", "消费", "ATM取款", "工�
 
 def write_zjck_transactions(path: Path, *, rows: int = 1000, accounts: int = 500, seed: int = 0,
                             encoding: str = "gbk", title_lines: int = 1, footer: bool = True,
-                            traps: bool = True) -> Path:
+                            traps: bool = True, batch_rows: int = 200_000) -> Path:
     """Write ``rows`` transaction rows of ``accounts`` queried cards to ``path``; returns it.
+
+    Rows are made and written ``batch_rows`` at a time (each batch from its own generator,
+    seeded with ``seed`` and the batch's number), so memory stays flat at any size.
 
     >>> import tempfile
     >>> path = write_zjck_transactions(Path(tempfile.mkdtemp()) / "t.csv", rows=5)
@@ -46,47 +49,55 @@ def write_zjck_transactions(path: Path, *, rows: int = 1000, accounts: int = 500
     >>> len(lines), lines[1].split(",")[:3], lines[-1][:2]
     (8, ['交易卡号', '交易账号', '交易方户名'], '合计')
     """
-    rng = np.random.default_rng(seed)
-    holder = rng.integers(0, accounts, rows)
+    holders = np.random.default_rng([seed, 0])
     cards = _digits("62220", 10_000_000_000_000 + np.arange(accounts), 14)
     account_numbers = _digits("1001", 100_000_000_000 + np.arange(accounts), 12)
-    names = _pick(rng, SURNAMES, accounts) + _pick(rng, GIVEN, accounts) + _pick(rng, GIVEN, accounts)
+    names = pa.array(_pick(holders, SURNAMES, accounts) + _pick(holders, GIVEN, accounts)
+                     + _pick(holders, GIVEN, accounts))
     id_numbers = _digits("1101011990", 10_000_000 + np.arange(accounts), 8)
-    other = rng.integers(0, accounts * 4, rows)  # counterparties: other queried cards or outsiders
-    seconds = rng.integers(0, 365 * 86400, rows)
-    stamps = np.datetime64("2021-01-01T00:00:00") + np.sort(seconds).astype("timedelta64[s]")
-    fen = rng.lognormal(10, 1.5, rows).astype(np.int64) + 1
-    out = rng.random(rows) < 0.5
-    columns = {name: pa.nulls(rows, pa.string()).fill_null("") for name in HEADER}
-    columns["交易卡号"] = cards.take(pa.array(holder))
-    columns["交易账号"] = account_numbers.take(pa.array(holder))
-    columns["交易方户名"] = pa.array(names).take(pa.array(holder))
-    columns["交易证件号码"] = id_numbers.take(pa.array(holder))
-    columns["交易时间"] = pc.strftime(pa.array(stamps), format="%Y-%m-%d %H:%M:%S")
-    columns["交易金额"] = _yuan(fen)
-    columns["交易余额"] = _yuan(rng.integers(0, 10**9, rows))
-    columns["收付标志"] = pa.array(np.where(out, "出", "进"))
-    in_pool = other < accounts
-    columns["交易对手账卡号"] = pc.if_else(pa.array(in_pool), cards.take(pa.array(other % accounts)),
-                                     _digits("62170", 20_000_000_000_000 + other, 14))
-    columns["现金标志"] = pa.array(np.where(rng.random(rows) < 0.05, "现", "转"))
-    columns["对手户名"] = pa.array(names).take(pa.array(other % accounts))
-    columns["对手开户银行"] = pa.array(_pick(rng, BANKS, rows))
-    columns["摘要说明"] = pa.array(_pick(rng, MEMOS[:-2], rows))
-    columns["交易币种"] = pa.array(np.where(rng.random(rows) < 0.5, "人民币", "CNY"))
-    columns["交易是否成功"] = pa.array(np.full(rows, "成功"))
-    columns["IP地址"] = _digits("10.0.", rng.integers(0, 250, rows), 0)
-    columns["交易流水号"] = _digits("SN", np.arange(rows), 12)
-    columns["交易类型"] = pa.array(np.where(rng.random(rows) < 0.7, "网银", "柜面"))
-    if traps:
-        columns.update(_traps(rng, columns, stamps, fen, rows))
-    table = pa.table(columns)
-    buffer = io.BytesIO()
-    pa_csv.write_csv(table, buffer, write_options=pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
-    body = buffer.getvalue().decode("utf-8")
-    titles = "".join(f"交易明细信息{'（续）' * i}\n" for i in range(title_lines))
-    total = f"合计{',' * 5}{int(fen.sum()) // 100}.{int(fen.sum()) % 100:02d}\n" if footer else ""
-    path.write_bytes((titles + ",".join(HEADER) + "\n" + body + total).encode(encoding))
+    total_fen = 0
+    with path.open("wb") as out:
+        titles = "".join(f"交易明细信息{'（续）' * i}\n" for i in range(title_lines))
+        out.write((titles + ",".join(HEADER) + "\n").encode(encoding))
+        for number, start in enumerate(range(0, rows, batch_rows), start=1):
+            rng = np.random.default_rng([seed, number])
+            size = min(batch_rows, rows - start)
+            holder = pa.array(rng.integers(0, accounts, size))
+            other = rng.integers(0, accounts * 4, size)  # counterparties: other queried cards or outsiders
+            seconds = rng.integers(0, 365 * 86400, size)
+            stamps = np.datetime64("2021-01-01T00:00:00") + np.sort(seconds).astype("timedelta64[s]")
+            fen = rng.lognormal(10, 1.5, size).astype(np.int64) + 1
+            total_fen += int(fen.sum())
+            columns = {name: pa.nulls(size, pa.string()).fill_null("") for name in HEADER}
+            columns["交易卡号"] = cards.take(holder)
+            columns["交易账号"] = account_numbers.take(holder)
+            columns["交易方户名"] = names.take(holder)
+            columns["交易证件号码"] = id_numbers.take(holder)
+            columns["交易时间"] = pc.strftime(pa.array(stamps), format="%Y-%m-%d %H:%M:%S")
+            columns["交易金额"] = _yuan(fen)
+            columns["交易余额"] = _yuan(rng.integers(0, 10**9, size))
+            columns["收付标志"] = pa.array(np.where(rng.random(size) < 0.5, "出", "进"))
+            columns["交易对手账卡号"] = pc.if_else(pa.array(other < accounts), cards.take(pa.array(other % accounts)),
+                                             _digits("62170", 20_000_000_000_000 + other, 14))
+            columns["现金标志"] = pa.array(np.where(rng.random(size) < 0.05, "现", "转"))
+            columns["对手户名"] = names.take(pa.array(other % accounts))
+            columns["对手开户银行"] = pa.array(_pick(rng, BANKS, size))
+            columns["摘要说明"] = pa.array(_pick(rng, MEMOS[:-2], size))
+            columns["交易币种"] = pa.array(np.where(rng.random(size) < 0.5, "人民币", "CNY"))
+            columns["交易是否成功"] = pa.array(np.full(size, "成功"))
+            columns["IP地址"] = pc.binary_join_element_wise(_digits("10.0.", rng.integers(0, 250, size), 0),
+                                                          pc.cast(pa.array(rng.integers(1, 250, size)), pa.string()),
+                                                          ".")
+            columns["交易流水号"] = _digits("SN", start + np.arange(size), 12)
+            columns["交易类型"] = pa.array(np.where(rng.random(size) < 0.7, "网银", "柜面"))
+            if traps:
+                columns.update(_traps(rng, columns, stamps, fen, size))
+            buffer = io.BytesIO()
+            pa_csv.write_csv(pa.table(columns), buffer,
+                             write_options=pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+            out.write(buffer.getvalue().decode("utf-8").encode(encoding))
+        if footer:
+            out.write(f"合计{',' * 5}{total_fen // 100}.{total_fen % 100:02d}\n".encode(encoding))
     return path
 
 

@@ -363,7 +363,7 @@ def test_bench_generator_round_trip(tmp_path):
     spec = importlib.util.spec_from_file_location("bank_exports", Path(__file__).parents[1] / "bench/bank_exports.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    path = bench.write_zjck_transactions(tmp_path / "g.csv", rows=3000, accounts=50, seed=3)
+    path = bench.write_zjck_transactions(tmp_path / "g.csv", rows=3000, accounts=50, seed=3, batch_rows=1000)
     with path.open(encoding="gbk", newline="") as handle:
         records = list(csv.reader(handle))[2:-1]  # below the title and the header, above the 合计 line
     failed_query = [r for r in records if r[-1] == "查询失败"]
