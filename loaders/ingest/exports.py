@@ -416,6 +416,8 @@ def _misfit_row(line: int, row_text: str, delimiter: str, width: int) -> tuple[i
 
 
 def _csv_body(body: bytes, *, first_line: int, width: int, delimiter: str):
+    """The rows of a UTF-8 body where a quoted cell holds a line break or a row mid-file has
+    another number of cells than ``width``: pyarrow hands those rows over, placed by their text."""
     names = [f"c{i}" for i in range(width)]
     invalid: list[str] = []
 
@@ -613,6 +615,8 @@ def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 class _Rows:
+    """The rows of one recognised sheet: fields (text columns) to the frames its format produces."""
+
     def __init__(self, source, spec, cells, fields, headers, rows, invalid):
         self.source, self.spec, self.fields, self.headers = source, spec, fields, headers
         self.n = len(rows)
@@ -674,9 +678,6 @@ class _Rows:
         return frames
 
     # -- columns of every kind
-
-    def text(self, name: str) -> pa.ChunkedArray:
-        return self.field(name)
 
     def ids(self, name: str) -> pa.ChunkedArray:
         """An id as text (trap 2): no whitespace, no leading quote, no ``.0``, no ``_156_1``;
@@ -805,7 +806,7 @@ class _Rows:
             out[name] = self.ids(name)
         for name in ("own_name", "own_institution", "counterparty_name", "counterparty_institution", "memo",
                      "channel", "ip", "mac"):
-            out[name] = self.text(name)
+            out[name] = self.field(name)
         out["ts"] = self.times()
         amount = self.money("amount") if self.has("amount") else None
         out["direction"], out["amount_fen"] = self.directions(amount)
@@ -862,7 +863,7 @@ class _Rows:
         for name in ("own_card", "own_account", "own_id_number"):
             out[name] = self.ids(name)
         for name in ("own_name", "own_institution", "account_type", "status", "linked"):
-            out[name] = self.text(name)
+            out[name] = self.field(name)
         opened = parse_times(self.field("opened_on"))
         out["opened_on"] = pc.if_else(pa.array(np.isnat(opened)), self.field("opened_on"),
                                       pa.array(np.datetime_as_string(opened, unit="D")).cast(pa.large_string()))
@@ -870,10 +871,10 @@ class _Rows:
 
     def persons(self) -> pd.DataFrame:
         out = self._base()
-        out["name"] = self.text("own_name")
+        out["name"] = self.field("own_name")
         out["id_number"] = self.ids("own_id_number")
         out["phone"] = self.ids("phone")
-        out["address"] = self.text("address")
+        out["address"] = self.field("address")
         out["kind"] = "holder"
         frame = self._frame(out, PERSON_COLUMNS)
         return frame[(frame["name"] != "") | (frame["id_number"] != "")].reset_index(drop=True)
