@@ -6,7 +6,12 @@ BIN := $(VENV)/bin
 # module runs in one worker (--dist loadscope), so a module's fixtures are built once.
 FAST_TIER := -m "not slow and not neo4j" -n auto --dist loadscope
 
-.PHONY: install demo lint test test-fast neo4j-start neo4j-stop
+# Debian packages of the browser and office tests (tests/browsers.py, tests/test_exports_open.py):
+# headless Chromium and its driver, CJK fonts, LibreOffice Calc without its GUI. `make test`
+# installs the missing ones (apt-get, as root or with sudo); `make demo` needs none of them.
+TEST_DEBS := chromium chromium-driver fonts-noto-cjk libreoffice-calc-nogui
+
+.PHONY: install demo notebooks lint test test-deps test-fast neo4j-start neo4j-stop
 
 $(BIN)/casegraph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +24,27 @@ install: $(BIN)/casegraph
 demo: install
 	$(BIN)/casegraph demo --out casegraph-demo
 
+# JupyterLab on notebooks/, with a CJK font for the plots' Chinese names (Debian's fonts-noto-cjk).
+notebooks: install
+	$(call apt_install,fonts-noto-cjk)
+	$(BIN)/pip install --quiet -e '.[notebooks]'
+	$(BIN)/jupyter lab notebooks/
+
+# The Debian packages of $(1) that are missing, installed with apt-get (as root, or with sudo).
+define apt_install
+	@missing=$$(for deb in $(1); do dpkg -s $$deb >/dev/null 2>&1 || echo $$deb; done); \
+	[ -z "$$missing" ] && exit 0; \
+	command -v apt-get >/dev/null || { echo "no apt-get; install:" $$missing; exit 0; }; \
+	sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	$$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends $$missing
+endef
+
 lint: install
 	$(BIN)/ruff check .
+
+test-deps:
+	$(call apt_install,$(TEST_DEBS))
 
 test-fast: install
 	$(BIN)/python -m pytest $(FAST_TIER) $(PYTEST_ARGS)
@@ -30,7 +54,7 @@ test-fast: install
 # integration tests and stopped afterwards, whatever the tests' outcome. Every part runs; the
 # first failure's exit code is kept. Exit 5 is "no test selected" (PYTEST_ARGS may select none
 # in one part).
-test: lint
+test: lint test-deps
 	status=0; \
 	$(BIN)/python -m pytest $(FAST_TIER) $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] || status=$$code; }; \
 	$(BIN)/casegraph neo4j start || exit $$?; \

@@ -164,7 +164,8 @@ def run(folder: Path, label: str, scale: str | int, seed: int, variants=(), drop
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", default="small", help="comma-separated: small, seed, ...")
+    parser.add_argument("--scales", default="small", help="comma-separated: small, seed, or numbers of clients; "
+                                                          "'' for --large alone")
     parser.add_argument("--large", action="store_true", help=f"also {LARGE_SCALE:,} clients (10x seed)")
     parser.add_argument("--variants", default=",".join(["default", *VARIANTS]),
                         help="comma-separated variants; 'default' = none")
@@ -173,7 +174,8 @@ def main() -> None:
     parser.add_argument("--cases", type=Path, help="folder for the generated cases (default: a temporary one)")
     args = parser.parse_args()
     cases = args.cases or Path(tempfile.mkdtemp(prefix="casegraph-discovery-"))
-    scales: list[str | int] = args.scales.split(",") + ([LARGE_SCALE] if args.large else [])
+    scales: list[str | int] = [int(s) if s.isdigit() else s for s in args.scales.split(",") if s]
+    scales += [LARGE_SCALE] if args.large else []
     variants = args.variants.split(",")
     print(f"seed {args.seed}, cases in {cases}\n\nVariants\n\n{HEADER}", flush=True)
     for scale in scales:

@@ -45,17 +45,20 @@ def read_floor(case: Path) -> float:
     return time.perf_counter() - started
 
 
-def timed_process(command: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in GiB) of one run of ``command``, which must succeed."""
+def timed_process(command: list[str], *, keep_stderr: bool = False):
+    """(seconds, peak RSS in GiB) of one run of ``command``, which must succeed; with
+    ``keep_stderr``, (seconds, GiB, what it wrote to standard error)."""
     started = time.perf_counter()
     # A fresh fork per measure: RUSAGE_CHILDREN keeps the largest child so far, so each
-    # command runs in its own child that reports its own child's peak.
+    # command runs in its own child that reports its own child's peak (on standard output;
+    # the command's own standard error passes through).
     probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
-             "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+             "stdout=subprocess.DEVNULL); "
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     done = subprocess.run([sys.executable, "-c", probe, *command], check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - started
-    return seconds, int(done.stdout.strip()) / 1024 / 1024
+    gib = int(done.stdout.strip()) / 1024 / 1024
+    return (seconds, gib, done.stderr) if keep_stderr else (seconds, gib)
 
 
 def case_for(name: str, cache: Path) -> Path:

@@ -11,4 +11,19 @@ The data's way through the folders, one step each:
    ``analyze`` makes the output tables from the answers.
 4. ``casegraph/`` (:mod:`casegraph.outputs`, :mod:`casegraph.queries.referrals`): the tables
    are written as files, atomically, and as referral packets per province.
+
+For analysts, :func:`open_case` (:mod:`casegraph.api`) is the one entry point: the checked
+tables as DataFrames, ``.analyze(engine=...)``, ``.graph()``, ``.chain(...)``.
 """
+
+__all__ = ["open_case", "Investigation"]
+
+
+def __getattr__(name: str):
+    # The analysts' API (casegraph.api), imported when first asked for: the command line
+    # starts without loading pandas and networkx.
+    if name in __all__:
+        from casegraph import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'casegraph' has no attribute {name!r}")

@@ -180,12 +180,13 @@ def _output_folder(out: Path, command: str, case: Optional[Path] = None):
 
 
 def _analysis_tables(loaded, engine: Engine, replace: bool = False) -> dict:
-    """Every output table of the analysis, by name, from the engine asked for."""
-    if engine is Engine.neo4j:
-        return _analyze_in_neo4j(loaded, replace)
-    from casegraph.queries.memory.engine import analyze_case
+    """Every output table of the analysis, by name, from the engine asked for (casegraph.api)."""
+    from casegraph.api import Investigation
 
-    return analyze_case(loaded, progress=_progress)
+    if engine is Engine.neo4j:
+        with _neo4j_driver(_settings(None, None, None)) as driver:
+            return Investigation(loaded).analyze("neo4j", driver=driver, replace=replace, progress=_progress)
+    return Investigation(loaded).analyze("memory", progress=_progress)
 
 
 def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
@@ -253,23 +254,6 @@ def _neo4j_driver(settings):
                      EXIT_UNREACHABLE) from None
 
 
-def _analyze_in_neo4j(loaded, replace: bool):
-    """Load the case (idempotently), run the Cypher analyses and write their findings back."""
-    from casegraph.loaders.neo4j import load_into_neo4j
-    from casegraph.queries.engine import analyze
-    from casegraph.queries.neo4j.engine import Neo4jEngine
-    from casegraph.queries.neo4j.findings import write_findings
-    from casegraph.queries.neo4j.runner import CypherRunner
-
-    with _neo4j_driver(_settings(None, None, None)) as driver:
-        load_into_neo4j(driver, loaded, replace=replace, progress=_progress)
-        runner = CypherRunner(driver)
-        tables = analyze(Neo4jEngine(runner), progress=_progress)
-        # Found gangs, their severity and the account groups, for the playbooks.
-        write_findings(runner, tables)
-        return tables
-
-
 @app.command()
 def analyze(
     case: Path = typer.Argument(..., help="The case folder."),
@@ -334,10 +318,10 @@ def export(
     gang: Optional[str] = typer.Option(None, help="Export the chain of this gang's platforms."),
 ) -> None:
     """Export the chain of one vendor or one gang: licences, platforms, agent trees, clients, money."""
+    from casegraph.api import Investigation
     from casegraph.loaders.case import read_case
     from casegraph.outputs import OutputRefused, atomic_file
-    from casegraph.queries.export import UnknownSubject, chain_tree, write_chain
-    from casegraph.queries.memory.engine import analyze_case
+    from casegraph.queries.export import UnknownSubject, write_chain
 
     if (vendor is None) == (gang is None):
         raise typer.BadParameter("give exactly one of --vendor or --gang")
@@ -351,7 +335,7 @@ def export(
                 _print_problems(problems, case)
                 raise typer.Exit(EXIT_INVALID)
             try:
-                tree = chain_tree(loaded, analyze_case(loaded)["totals"], vendor_id=vendor, gang_id=gang)
+                tree = Investigation(loaded).chain_tree(vendor=vendor, gang=gang)
             except UnknownSubject as exc:
                 raise typer.BadParameter(str(exc)) from None
             write_chain(tree, staging)

@@ -23,12 +23,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from casegraph.money import format_fen_series
+from casegraph.queries.output_tables import OUTPUT_TABLES
 
 # Integer columns that count things rather than money; every other integer column is fen.
 COUNT_COLUMNS = frozenset({
-    "n_clients", "n_agents", "agent_depth", "depth", "own_n_clients", "subtree_n_clients", "n_persons",
-    "n_bank_accounts", "n_platforms", "self_trade_count", "line", "community_id", "n_trades", "n_fake",
-    "sync_order_pairs", "rank", "n_transfers", "n_gangs", "n_accounts", "n_entities",
+    # the declared output tables' counts, and those of the referral packets and quality.csv
+    *(column for table in OUTPUT_TABLES.values() for column in table.of_kind("count")),
+    "n_platforms", "line", "n_trades", "n_fake", "rank", "n_transfers", "n_gangs", "n_accounts",
 })
 # What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
 FORMULA_START = r"[=+\-@\t\r]"

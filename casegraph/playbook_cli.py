@@ -154,11 +154,11 @@ def run(
 @playbook_app.command("export")
 def export(
     out: Path = typer.Option(Path("casegraph-playbooks.zip"), "--out",
-                             help="Zip to write; import it in Neo4j Browser: Favorites → Import."),
+                             help="Zip to write; drop it on the Neo4j Browser window to import it as favourites."),
 ) -> None:
     """Write every playbook as Neo4j Browser favourites, one folder per category."""
     from casegraph.queries.playbooks import library, write_browser_favourites
 
     write_browser_favourites(out)
-    console.print(f"wrote {out} ({len(library())} playbooks): in Neo4j Browser open Favorites (the star), "
-                  "Import, and choose the file")
+    console.print(f"wrote {out} ({len(library())} playbooks): drag it onto the Neo4j Browser window; "
+                  "they appear under Favorites (the star)")

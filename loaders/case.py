@@ -1,7 +1,10 @@
 """A case folder read, checked and typed: the one entry point every engine loads through.
 
->>> case = load_case("examples/tiny")            # doctest: +SKIP
->>> case["ledger"][["entry_id", "kind", "amount"]].head()   # amount in integer fen
+>>> from casegraph.generator import generate_case
+>>> _ = generate_case(tmp / "case", "tiny", seed=1)
+>>> case = load_case(tmp / "case")
+>>> case["ledger"]["amount"].dtype                # money in integer fen
+Int64Dtype()
 """
 
 from __future__ import annotations

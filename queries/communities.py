@@ -5,7 +5,8 @@ and the access logs. The method, step by step (README "How the gangs were found"
 
 1. *Hard facts* (:func:`hard_bindings`): what a record states binds an entity to a platform,
    whatever an algorithm says — an agent's ``platform_id`` (and the person who is that agent),
-   a licence's platform and the account that paid for it, the accounts that received or paid
+   a licence's platform, the account that paid for it and its buyer (the person with the
+   buyer's phone and name), the accounts that received or paid
    out a platform's client money (ledger ``bank_txn_id`` -> bank statement), a role in a
    platform or a known gang (``memberships.csv``, a gang's leader), a broker account's stated
    platform, and a known gang's ``platform_ids``.
@@ -21,7 +22,8 @@ and the access logs. The method, step by step (README "How the gangs were found"
    resolution that makes each run optimise its share of the one global modularity: a
    component's result never depends on the order or the rows of components it does not touch.
 4. :func:`resolve_gangs` puts both together: a platform's gang is its known gang, else the
-   one its community names; a bound entity joins its platform's gang; an entity tied only by
+   one its community names, and platforms the records show one operator runs
+   (:func:`one_operator_platforms`) are one gang; a bound entity joins its platform's gang; an entity tied only by
    evidence joins the gang of its community's bound members; a community with none is
    attached to the gang its strongest ties point to, and one tied to no gang is reported as
    unattached, never dropped.
@@ -179,10 +181,94 @@ def community_names(known: pd.DataFrame, communities: pd.Series) -> dict[int, st
     return named.reindex(first.index).fillna("G?" + first).to_dict()
 
 
+# Facts that make an account the operator's: the platform's money goes through it, it paid for
+# the platform, or the records state it is the platform's. Platforms one such account serves are
+# one operator's (:func:`one_operator_platforms`).
+OPERATOR_FACTS = ("paid_for_license", "client_money", "account_platform")
+# The persons on the operator's side of a platform: who holds its operator accounts (often the
+# nominal holder of a borrowed account, bound to no gang by that alone) and who bought its
+# licence (the vendor's records name the buyer, matched to a person by phone and name).
+HOLDS_OPERATOR_ACCOUNT = "holds_operator_account"
+OPERATOR_PERSON_FACTS = (HOLDS_OPERATOR_ACCOUNT, "bought_license")
+# Two platforms whose operator sides share this many different persons are one operator's: a
+# gang running several platforms under other buyers' names pays its client money to one pool of
+# nominees, while a nominee who also lends one card to another gang is one person, once.
+MIN_SHARED_OPERATOR_PERSONS = 2
+
+
+def holder_bindings(bindings: pd.DataFrame, holders: pd.DataFrame) -> pd.DataFrame:
+    """The persons who hold the operator's accounts, bound as the accounts are: one row
+    (``Person:id``, platform_id, ``holds_operator_account``, weight summed) per person and
+    platform, from ``bindings`` (node, platform_id, fact, weight) and ``holders``
+    (account_id, person_id: who holds which account).
+
+    >>> bound = pd.DataFrame({"node": ["Account:A1", "Account:A2"], "platform_id": ["P1", "P2"],
+    ...                       "fact": ["client_money", "client_money"], "weight": [3, 2]})
+    >>> holder_bindings(bound, pd.DataFrame({"account_id": ["A1", "A2"], "person_id": ["X", "X"]}))
+           node platform_id                    fact  weight
+    0  Person:X          P1  holds_operator_account       3
+    1  Person:X          P2  holds_operator_account       2
+    """
+    accounts = bindings[bindings["fact"].isin(OPERATOR_FACTS) & bindings["node"].str.startswith("Account:")]
+    held = accounts.assign(account_id=accounts["node"].str.slice(len("Account:"))).merge(
+        holders.dropna(subset=["person_id"]), on="account_id")
+    held = held.assign(node="Person:" + held["person_id"], fact=HOLDS_OPERATOR_ACCOUNT)
+    summed = held.groupby(["node", "platform_id", "fact"])["weight"].sum().reset_index()
+    return summed[["node", "platform_id", "fact", "weight"]].astype({"weight": "int64"})
+
+
+def one_operator_platforms(bindings: pd.DataFrame, known_of: pd.Series) -> list[list[str]]:
+    """The sets of two or more platforms that one operator runs, by the records: platforms whose
+    money went through one account, that one account paid for or that the records give one
+    account (:data:`OPERATOR_FACTS`), and platforms whose operator sides share
+    :data:`MIN_SHARED_OPERATOR_PERSONS` different persons (:data:`OPERATOR_PERSON_FACTS`). An
+    account or person serving platforms of two different known gangs (``known_of``:
+    platform_id -> gang_id) links none of them: a payment channel serving several gangs is no
+    operator. Each set sorted, the sets sorted.
+
+    >>> bound = pd.DataFrame({"node": ["Person:X", "Person:X", "Person:Y", "Person:Y", "Person:Z", "Person:Z"],
+    ...                       "platform_id": ["P1", "P2", "P1", "P2", "P3", "P4"],
+    ...                       "fact": ["bought_license", HOLDS_OPERATOR_ACCOUNT] + [HOLDS_OPERATOR_ACCOUNT] * 4,
+    ...                       "weight": 1})
+    >>> one_operator_platforms(bound, pd.Series(dtype=str))
+    [['P1', 'P2']]
+    """
+    def pairs(facts: tuple[str, ...], at_least: int) -> pd.DataFrame:
+        serving = bindings.loc[bindings["fact"].isin(facts), ["node", "platform_id"]].drop_duplicates()
+        crossing = serving["platform_id"].map(known_of).groupby(serving["node"]).nunique()
+        serving = serving[~serving["node"].map(crossing).gt(1).to_numpy()]
+        joined = serving.merge(serving, on="node")
+        joined = joined[joined["platform_id_x"] < joined["platform_id_y"]]
+        shared = joined.groupby(["platform_id_x", "platform_id_y"])["node"].nunique()
+        return shared[shared >= at_least].reset_index()
+
+    linked = pd.concat([pairs(OPERATOR_FACTS, 1), pairs(OPERATOR_PERSON_FACTS, MIN_SHARED_OPERATOR_PERSONS)])
+    graph = nx.Graph()
+    graph.add_edges_from(zip(linked["platform_id_x"], linked["platform_id_y"]))
+    return sorted(sorted(component) for component in nx.connected_components(graph))
+
+
 def _first_by_weight(frame: pd.DataFrame, key: str, weight: str) -> pd.DataFrame:
     """Per ``key``, the row with the largest ``weight``, ties to the smallest gang_id."""
     ordered = frame.sort_values([key, weight, "gang_id"], ascending=[True, False, True], kind="stable")
     return ordered.drop_duplicates(key)
+
+
+def _join_one_operator(gang_of_platform: pd.Series, sets: list[list[str]], known_of: pd.Series) -> list[str]:
+    """Give each set of one operator's platforms one gang, in place: the known gang among them,
+    else the gang most of them have (ties to the smallest id); a set that holds platforms of two
+    known gangs is left to the communities. Returns the platforms whose gang changed."""
+    changed = []
+    for platforms in sets:
+        present = [p for p in platforms if p in gang_of_platform.index]
+        known = set(known_of.reindex(present).dropna())
+        if len(known) > 1 or not present:
+            continue
+        counts = gang_of_platform[present].value_counts()
+        gang = known.pop() if known else min(counts.index[counts.eq(counts.max())])
+        changed += [p for p in present if gang_of_platform[p] != gang]
+        gang_of_platform[present] = gang
+    return changed
 
 
 def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd.DataFrame,
@@ -190,7 +276,10 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     """Every node's gang, hard facts first: ``node``, ``community_id``, ``gang_id``, ``basis``.
 
     - A platform's gang is the known gang that lists it, else the one its community names
-      (:func:`community_names`): community detection decides which platforms are one gang.
+      (:func:`community_names`); platforms the records show one operator runs
+      (:func:`one_operator_platforms`) are one gang (``basis`` ``fact:platform;one_operator``
+      where that joined a platform to another community's gang). Community detection decides
+      which other platforms are one gang.
     - A node bound by hard facts (``bindings``: node, platform_id, fact, weight) joins its
       platform's gang (``basis`` = the facts); bound to several gangs, the one its community
       names, else the one most records state.
@@ -212,6 +301,7 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     in_graph = platforms.index.str.slice(len("Platform:"))
     gang_of_platform = pd.Series(in_graph.map(known_of), index=in_graph).fillna(
         pd.Series(platforms.map(names).to_numpy(), index=in_graph))
+    one_operator = _join_one_operator(gang_of_platform, one_operator_platforms(bindings, known_of), known_of)
 
     table = pd.DataFrame({"node": nodes.index, "community_id": nodes.to_numpy()})
     table["gang_id"] = pd.Series(pd.NA, index=table.index, dtype="string")
@@ -220,8 +310,11 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     table.loc[is_platform, "gang_id"] = table.loc[is_platform, "node"].str.slice(len("Platform:")).map(
         gang_of_platform).to_numpy()
     table.loc[is_platform, "basis"] = "fact:platform"
+    joined = is_in(table["node"], ["Platform:" + p for p in one_operator])
+    table.loc[joined, "basis"] = "fact:platform;one_operator"
 
-    bound = bindings.assign(gang_id=bindings["platform_id"].map(gang_of_platform)).dropna(subset=["gang_id"])
+    binding = bindings[bindings["fact"].ne(HOLDS_OPERATOR_ACCOUNT)]
+    bound = binding.assign(gang_id=binding["platform_id"].map(gang_of_platform)).dropna(subset=["gang_id"])
     bound = bound[is_in(bound["node"], nodes.index) & ~bound["node"].str.startswith("Platform:").to_numpy(dtype=bool)]
     if not bound.empty:
         facts = bound.groupby(["node", "gang_id"]).agg(

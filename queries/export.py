@@ -174,12 +174,26 @@ def xml_safe_graph(graph: nx.DiGraph) -> nx.DiGraph:
     return safe
 
 
+def graph_for_gephi(graph: nx.DiGraph) -> nx.DiGraph:
+    """A copy of the graph whose graph-level attributes (the case id) are on its vendor nodes:
+    Gephi's GraphML reader takes keys for nodes and edges only, one for the graph is an error
+    in its import report."""
+    ready = graph.copy()
+    ready.graph.clear()
+    for _, attributes in ready.nodes(data=True):
+        if attributes.get("label") == "Vendor":
+            attributes.update(graph.graph)
+    return ready
+
+
 def write_chain(tree: dict, path: Path) -> Path:
     """Write the tree as ``.json`` or ``.graphml`` (by the file's suffix). JSON keeps every
     character (escaped where needed); GraphML shows those XML forbids as U+FFFD (:func:`xml_safe`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".graphml":
-        nx.write_graphml(xml_safe_graph(chain_graph(tree)), path)
+        # Keys named after their attributes: networkx's numbered ids would put one attribute
+        # on "d3" (and "d7"), which Gephi reads as yEd's node (edge) label, dropping its column.
+        nx.write_graphml(graph_for_gephi(xml_safe_graph(chain_graph(tree))), path, named_key_ids=True)
     else:
         path.write_text(json.dumps(tree, ensure_ascii=False, indent=1), encoding="utf-8")
     return path

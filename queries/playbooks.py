@@ -196,7 +196,7 @@ def run(driver, name: str, params: dict[str, Any] | None = None, database: str |
 
 def write_browser_favourites(path: Path, books: list[Playbook] | None = None) -> Path:
     """A zip of the playbooks, one folder per category, that Neo4j Browser imports in one
-    step as saved favourites (Favorites → Import); each keeps its title as its name."""
+    step as saved favourites (the zip dropped on Browser's window); each keeps its title as its name."""
     import zipfile
 
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -566,7 +566,7 @@ STYLE = """
 body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em;color:#222;max-width:80em}
 h1{font-size:1.6em}h2{border-bottom:2px solid #345;padding-bottom:.2em;margin-top:2em}h3{margin-top:1.5em}
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}th,td{border:1px solid #bbb;padding:.25em .5em;
-text-align:left;vertical-align:top}th{background:#dde7f0}td.n{text-align:right;white-space:nowrap}
+text-align:left;vertical-align:top}th{background:#dde7f0}td.n,td.id{white-space:nowrap}td.n{text-align:right}
 td.especially_serious{background:#f6c6c6}td.prosecution{background:#fbe3b4}.note{color:#555;font-size:.9em}
 svg text{font-size:12px}svg .id{font-weight:bold}
 """
@@ -584,10 +584,18 @@ def _esc(value) -> str:
     return html.escape(_text(value))
 
 
-def _fit(value, length: int) -> str:
-    """Text cut to ``length`` characters, for a diagram box."""
+def _fit(value, width: int) -> str:
+    """Text cut to ``width`` columns for a diagram box, a Chinese (wide) character taking two:
+    a box holds about half as many Chinese characters as Latin ones.
+
+    >>> _fit("P025 · www.dongfangtrade.com", 20), _fit("谭志团伙", 8), _fit("东方财富贵金属交易中心", 12)
+    ('P025 · www.dongfang…', '谭志团伙', '东方财富贵…')
+    """
     text = _text(value)
-    return text if len(text) <= length else text[:length - 1] + "…"
+    columns = np.cumsum([2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text])
+    if not len(text) or columns[-1] <= width:
+        return text
+    return text[:int(np.searchsorted(columns, width - 1, side="right"))] + "…"
 
 
 def _money(fen) -> str:
@@ -618,12 +626,31 @@ def _html_escaped(values: pd.Series) -> pa.Array:
     return text
 
 
+def _breakable(escaped: str, after: str) -> str:
+    """HTML text that may break after each ``after`` (``<wbr>``: a break that is not copied
+    with the text), so that a header such as ``n_bank_accounts`` need not widen its column."""
+    return escaped.replace(after, after + "<wbr>")
+
+
+# Entities of _html_escaped end in ";": a list's ";" is only one that follows no entity.
+_ENTITY_BREAK = r"(&(?:amp|lt|gt|quot|#x27);)<wbr>"
+
+
+def _breakable_texts(escaped: pa.Array) -> pa.Array:
+    """:func:`_breakable` after ``;`` for a column of escaped cells: lists such as
+    ``P001;P002;P003`` wrap between their items instead of widening the table."""
+    if not pc.any(pc.match_substring(escaped, ";")).as_py():
+        return escaped
+    return pc.replace_substring_regex(pc.replace_substring(escaped, ";", ";<wbr>"), _ENTITY_BREAK, r"\1")
+
+
 def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
-    """Some columns of a section as an HTML table; money right-aligned with separators."""
-    header = "<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in columns) + "</tr>"
+    """Some columns of a section as an HTML table; money right-aligned with separators, ids on one line."""
+    header = "<tr>" + "".join(f"<th>{_breakable(_esc(c), '_')}</th>" for c in columns) + "</tr>"
     cells = []
     for column in columns:
-        plain = join_text("<td>", _html_escaped(frame[column]), "</td>")
+        opening = '<td class="id">' if column.endswith("_id") else "<td>"  # an id is never split ("G?P010")
+        plain = join_text(opening, _breakable_texts(_html_escaped(frame[column])), "</td>")
         if is_fen_column(column, frame[column]):
             money = _money_texts(frame[column])
             plain = pc.if_else(money.is_valid(), join_text('<td class="n">', money, "</td>"), plain)
@@ -640,8 +667,8 @@ def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
     licences = sections["evidence"][sections["evidence"]["evidence"] == "licence"]
     licences = licences.assign(_rank=licences["gang_id"].map(gangs["rank"])).sort_values(
         ["vendor_id", "_rank", "license_id"], kind="stable").reset_index(drop=True)
-    box_w, box_h, row_h, top = 200, 44, 56, 28
-    x = {"vendor": 10, "licence": 250, "platform": 490, "gang": 730}
+    box_w, box_h, row_h, top = 230, 44, 56, 28
+    x = {"vendor": 10, "licence": 280, "platform": 550, "gang": 820}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{x["gang"] + box_w + 10}" '
              f'height="{top + max(len(licences), 1) * row_h}" role="img" aria-label="chain">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
@@ -654,8 +681,8 @@ def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
     def box(column: str, y: float, first: str, second: str, fill: str = "#fff") -> None:
         parts.append(f'<rect x="{x[column]}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="5" '
                      f'fill="{fill}" stroke="#567"/>'
-                     f'<text x="{x[column] + 6}" y="{y + 18:.0f}" class="id">{_esc(_fit(first, 28))}</text>'
-                     f'<text x="{x[column] + 6}" y="{y + 36:.0f}">{_esc(_fit(second, 15))}</text>')
+                     f'<text x="{x[column] + 6}" y="{y + 18:.0f}" class="id">{_esc(_fit(first, 29))}</text>'
+                     f'<text x="{x[column] + 6}" y="{y + 36:.0f}">{_esc(_fit(second, 32))}</text>')
 
     def arrow(start: str, y1: float, end: str, y2: float) -> None:
         parts.append(f'<line x1="{x[start] + box_w}" y1="{y1 + box_h / 2:.0f}" x2="{x[end]}" '

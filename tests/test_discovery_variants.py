@@ -4,8 +4,7 @@ province at ARI >= 0.98, no client made a gang member, the account groups at pai
 0.98 with their controllers, and the fraud front flagged with no other gang.
 
 Scored by bench/discovery.py (:func:`discovery_scores`, on queries/quality.py) so the tests and
-the benchmark measure the same thing. Some variants are expected to fail until gang discovery
-and the account-group evidence are reworked; the targets are not lowered for them.
+the benchmark measure the same thing.
 """
 
 from __future__ import annotations
@@ -36,16 +35,7 @@ def scores(request, analysed_case) -> dict[str, object]:
     return discovery_scores(*analysed_case(scale, seed, () if variant == "default" else (variant,)))
 
 
-# Known misses at seed scale (reachable ARI 0.960 and 0.964, every gang still found with its
-# province): Louvain splits one platform of a gang of 3-5 platforms, and one of a two-platform gang
-# without logins, from the rest although the records link them. Strict: a fix makes these fail
-# until the marks go.
-SEED_SCALE_MISSES = {"multi_platform_gangs-seed", "no_logins-seed"}
-
-
-def test_every_gang_found_with_its_province(scores, request):
-    if request.node.callspec.id in SEED_SCALE_MISSES:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="platform of a multi-platform gang split off"))
+def test_every_gang_found_with_its_province(scores):
     assert scores["truth_gangs"] == N_GANGS
     # Over the members some record ties to their gang: one known only from access logs cannot be
     # found in a case without them (bench/discovery.py reachable_ari); the plain ARI is reported.

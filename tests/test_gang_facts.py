@@ -11,6 +11,7 @@ import pytest
 from casebuilder import minimal_case, write_case
 
 from casegraph.loaders.case import load_case
+from casegraph.queries.communities import HOLDS_OPERATOR_ACCOUNT, resolve_gangs
 from casegraph.queries.memory.engine import analyze_case
 
 
@@ -145,3 +146,48 @@ def test_shared_identifiers_are_judged_against_chance_at_any_volume(volume):
     links = identifier_links(uses, login_days)
     assert set(links["who"]) == {"Person:s1", "Person:s2"}
     assert (links["p"] < 1e-6).all()
+
+
+def _two_platform_communities(links: list[tuple[str, str, str]], known=()) -> pd.DataFrame:
+    """resolve_gangs on two communities, one platform each (P1 with agent A1, P2 with agent
+    A2), plus ``links``: (node, platform_id, fact) bindings."""
+    communities = {"Platform:P1": 0, "Agent:A1": 0, "Platform:P2": 1, "Agent:A2": 1}
+    bindings = pd.DataFrame([("Agent:A1", "P1", "agent_platform"), ("Agent:A2", "P2", "agent_platform"), *links],
+                            columns=["node", "platform_id", "fact"]).assign(weight=1)
+    communities.update({node: 2 + i for i, (node, _, _) in enumerate(links) if node not in communities})
+    edges = pd.DataFrame({"u": ["Agent:A1", "Agent:A2"], "v": ["Platform:P1", "Platform:P2"], "weight": [3.0, 3.0]})
+    known = pd.DataFrame(list(known), columns=["gang_id", "platform_id"], dtype=str)
+    return resolve_gangs(communities, bindings, edges, known, platform_ids=["P1", "P2"]).set_index("node")
+
+
+def test_platforms_whose_money_goes_to_one_pool_of_persons_make_one_gang():
+    """Gangs running several platforms buy each under another name, but the client money goes
+    to the same nominees: P1's buyer holds the account that took P2's client money, and another
+    nominee holds accounts of both."""
+    resolved = _two_platform_communities([("Person:B", "P1", "bought_license"),
+                                          ("Person:B", "P2", HOLDS_OPERATOR_ACCOUNT),
+                                          ("Person:N", "P1", HOLDS_OPERATOR_ACCOUNT),
+                                          ("Person:N", "P2", HOLDS_OPERATOR_ACCOUNT)])
+    assert resolved.loc["Platform:P1", "gang_id"] == resolved.loc["Platform:P2", "gang_id"] == "G?P1"
+    assert resolved.loc["Agent:A2", "gang_id"] == "G?P1"
+    assert resolved.loc["Platform:P2", "basis"] == "fact:platform;one_operator"
+    assert resolved.loc["Person:B", "basis"] == "fact:bought_license"
+
+
+def test_an_account_taking_two_platforms_money_makes_one_gang_unless_they_are_two_known_gangs():
+    links = [("Account:X", "P1", "client_money"), ("Account:X", "P2", "client_money")]
+    resolved = _two_platform_communities(links)
+    assert resolved.loc["Platform:P2", "gang_id"] == "G?P1"
+    # A payment channel serving two gangs the police know is no operator.
+    resolved = _two_platform_communities(links, known=[("G1", "P1"), ("G2", "P2")])
+    assert resolved.loc[["Platform:P1", "Platform:P2"], "gang_id"].tolist() == ["G1", "G2"]
+
+
+def test_one_person_holding_accounts_of_two_platforms_joins_nothing():
+    """A nominee who also lends one card to another gang, even the one who bought a licence,
+    is one person once: the platforms stay apart, and holding accounts binds nobody."""
+    resolved = _two_platform_communities([("Person:S", "P1", "bought_license"),
+                                          ("Person:S", "P2", HOLDS_OPERATOR_ACCOUNT),
+                                          ("Person:T", "P2", HOLDS_OPERATOR_ACCOUNT)])
+    assert resolved.loc["Platform:P1", "gang_id"] != resolved.loc["Platform:P2", "gang_id"]
+    assert not resolved.loc["Person:T", "basis"].startswith("fact:")

@@ -24,6 +24,7 @@ from casegraph.queries.referrals import (
     SECTION_COLUMNS,
     SECTIONS,
     UnknownProvince,
+    _html_table,
     file_stem,
     gang_section,
     mask_identifiers,
@@ -227,6 +228,16 @@ def test_xlsx_money_is_numbers_equal_to_the_csv(small):
         assert isinstance(record["money_in"], (int, float))
         assert f"{record['money_in']:.2f}" == csv_accounts.loc[record["account_id"], "money_in"]
         assert record["n_transfers"] == int(csv_accounts.loc[record["account_id"], "n_transfers"])
+
+
+def test_html_table_breaks_lists_and_headers_but_not_ids_or_entities():
+    """Where a long cell may wrap in the summary: after a list's ";" and a header's "_"
+    (<wbr>, not copied with the text), never inside an id or an escaped character."""
+    frame = pd.DataFrame({"gang_id": ["G?P001"], "platform_ids": ["P001;P002"], "name": ["A&B;C"]})
+    table = _html_table(frame, ["gang_id", "platform_ids", "name"])
+    assert "<th>platform_<wbr>ids</th>" in table and '<td class="id">G?P001</td>' in table
+    assert "<td>P001;<wbr>P002</td>" in table and "<td>A&amp;B;<wbr>C</td>" in table
+    assert re.sub("<[^>]+>", "", table.replace("<wbr>", "")) == "gang_idplatform_idsnameG?P001P001;P002A&amp;B;C"
 
 
 def test_html_escapes_the_data(small):

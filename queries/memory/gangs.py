@@ -17,7 +17,7 @@ from casegraph.loaders.case import Case
 from casegraph.loaders.read import local_dates, split_ids
 
 from ..columnar import duckdb_connection, is_in
-from ..communities import entity_nodes, graph_of_edges, identifier_links, login_uses
+from ..communities import entity_nodes, graph_of_edges, holder_bindings, identifier_links, login_uses
 from ..rules import WEIGHTS
 from .figures import known_gang_platforms
 
@@ -92,11 +92,13 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFram
     acting = agents.dropna(subset=["person_id"])
     stated = accounts[accounts["kind"].isin(["mother", "sub", "bank", "payment"])].dropna(subset=["platform_id"])
     linked = client_money_accounts(ledger, case["bank_transfers"])
+    buyers = license_buyers(case)
     parts = [
         ("Agent", agents["agent_id"], agents["platform_id"], "agent_platform"),
         ("Person", acting["person_id"], acting["platform_id"], "acts_as_agent"),
         ("License", licenses["license_id"], licenses["platform_id"], "license_platform"),
         ("Account", licenses["paid_from_account"], licenses["platform_id"], "paid_for_license"),
+        ("Person", buyers["person_id"], buyers["platform_id"], "bought_license"),
         ("Account", linked["account_id"], linked["platform_id"], "client_money", linked["n"]),
         ("Person", in_platform["person_id"], in_platform["org_id"], "role_in_platform"),
         ("Person", in_gang["person_id"], in_gang["platform_id"], "role_in_gang"),
@@ -108,9 +110,23 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFram
                             "n": records[0].to_numpy() if records else 1})
               for label, ids, platform, fact, *records in parts]
     table = pd.concat(frames, ignore_index=True).dropna(subset=["node", "platform_id"])
-    table = table[~is_in(table["node"], list(excluded_nodes(case)))]
+    excluded = list(excluded_nodes(case))
+    table = table[~is_in(table["node"], excluded)]
     counted = table.groupby(["node", "platform_id", "fact"])["n"].sum().rename("weight").reset_index()
-    return counted.astype({"weight": "int64"})
+    holders = holder_bindings(counted, accounts[["account_id", "holder_person_id"]].rename(
+        columns={"holder_person_id": "person_id"}))
+    counted = pd.concat([counted.astype({"weight": "int64"}), holders[~is_in(holders["node"], excluded)]])
+    return counted.sort_values(["node", "platform_id", "fact"], ignore_index=True)
+
+
+def license_buyers(case: Case) -> pd.DataFrame:
+    """(platform_id, person_id): the person who bought each platform's licence, where the
+    buyer's phone and name in the vendor's records name exactly one person."""
+    persons = case["persons"][["person_id", "name", "phone"]].dropna(subset=["phone"])
+    matched = case["licenses"][["platform_id", "buyer_name", "buyer_phone"]].merge(
+        persons, left_on=["buyer_phone", "buyer_name"], right_on=["phone", "name"])
+    unique = ~matched.duplicated(["platform_id", "buyer_phone", "buyer_name"], keep=False)
+    return matched.loc[unique, ["platform_id", "person_id"]]
 
 
 def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame) -> pd.DataFrame:

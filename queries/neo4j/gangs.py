@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..communities import identifier_links, login_uses
+from ..communities import holder_bindings, identifier_links, login_uses
 from ..rules import WEIGHTS
 from .runner import CypherRunner
 
@@ -95,6 +95,10 @@ CALL () {
   UNION ALL MATCH (n:Person)-[:ACTS_AS]->(:Agent)-[:ON_PLATFORM]->(p:Platform) RETURN n, p, 'acts_as_agent' AS fact
   UNION ALL MATCH (n:License)-[:CREATED]->(p:Platform) RETURN n, p, 'license_platform' AS fact
   UNION ALL MATCH (p:Platform)<-[:CREATED]-(:License)-[:PAID_FROM]->(n:Account) RETURN n, p, 'paid_for_license' AS fact
+  UNION ALL MATCH (l:License)-[:CREATED]->(p:Platform)
+  MATCH (n:Person {phone: l.buyer_phone, name: l.buyer_name})
+  WITH l, p, collect(n) AS buyers WHERE size(buyers) = 1
+  RETURN buyers[0] AS n, p, 'bought_license' AS fact
   UNION ALL
   MATCH (e:Entry)-[:FOR_CLIENT]->(:Client)-[:CLIENT_OF]->(p:Platform) WHERE e.bank_txn_id IS NOT NULL
   MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
@@ -108,6 +112,13 @@ CALL () {
 WITH labels(n)[0] + ':' + n.id AS node, p.id AS platform_id, fact, count(*) AS weight
 WHERE NOT node IN $excluded
 RETURN node, platform_id, fact, weight ORDER BY node, platform_id, fact
+"""
+
+# Who holds the accounts the hard facts bind (gangs.holder_bindings makes them the operator's).
+ACCOUNT_HOLDERS = """
+UNWIND $accounts AS account_id
+MATCH (per:Person)-[:HOLDS]->(:Account {id: account_id}) WHERE NOT 'Person:' + per.id IN $excluded
+RETURN account_id, per.id AS person_id
 """
 
 # Who logged in (the account accessed and the actor, each), on which local day, from which
@@ -172,7 +183,11 @@ def _identifier_links(runner: CypherRunner, timezone: str) -> dict[str, list[dic
 def hard_bindings(runner: CypherRunner) -> pd.DataFrame:
     """node, platform_id, fact, weight: what the records state (see :func:`.gangs.hard_bindings`)."""
     excluded = runner.single(EXCLUDED)["keys"]
-    return runner.run_cypher(HARD_BINDINGS, {"excluded": excluded}).astype({"weight": "int64"})
+    bindings = runner.run_cypher(HARD_BINDINGS, {"excluded": excluded}).astype({"weight": "int64"})
+    accounts = bindings.loc[bindings["node"].str.startswith("Account:"), "node"].str.slice(len("Account:"))
+    holders = runner.run_cypher(ACCOUNT_HOLDERS, {"accounts": sorted(set(accounts)), "excluded": excluded})
+    return pd.concat([bindings, holder_bindings(bindings, holders)]).sort_values(
+        ["node", "platform_id", "fact"], ignore_index=True)
 
 
 def platform_ids(runner: CypherRunner) -> list[str]:

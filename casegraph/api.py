@@ -1,0 +1,138 @@
+"""The analysts' entry point: a case folder opened once, its tables as DataFrames, the
+analyses by engine, and the graphs — what the command line writes comes from here.
+
+>>> import casegraph
+>>> from casegraph.generator import generate_case
+>>> _ = generate_case(tmp / "case", scale="tiny", seed=1)
+>>> case = casegraph.open_case(tmp / "case")
+>>> case["clients"].columns[:3].tolist()
+['client_id', 'platform_id', 'agent_id']
+>>> outputs = case.analyze()                     # the memory engine: no server
+>>> sorted(outputs)[:3]
+['account_groups', 'chain', 'communities']
+>>> case.chain(gang=outputs["gangs"]["gang_id"].iloc[0]).columns[:4].tolist()
+['vendor_id', 'license_id', 'platform_id', 'gang_id']
+>>> case.graph().number_of_nodes() > len(case["clients"])
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import networkx as nx
+import pandas as pd
+
+from casegraph.loaders.case import Case, load_case
+from casegraph.progress import SILENT, Progress
+
+if TYPE_CHECKING:  # the driver is only needed for the server engine
+    import neo4j
+
+ENGINES = ("memory", "neo4j")
+
+
+class Investigation:
+    """One checked case folder (:func:`open_case`): its tables, the analyses of either engine
+    (kept once computed) and the graphs the memory engine works on."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self._outputs: dict[str, dict[str, pd.DataFrame]] = {}
+
+    @property
+    def path(self) -> Path:
+        return self.case.path
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The checked tables by name (``clients``, ``ledger`` …): money in integer fen,
+        timestamps in UTC, ``_line`` the row's line in its file."""
+        return self.case.tables
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.case[table]
+
+    def __repr__(self) -> str:
+        counts = self.case.row_counts()
+        return f"<Investigation {self.path}: {sum(counts.values()):,} rows in {len(counts)} tables>"
+
+    def analyze(self, engine: Literal["memory", "neo4j"] = "memory", *, seed: int = 0,
+                driver: neo4j.Driver | None = None, database: str | None = None, replace: bool = False,
+                progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
+        """Every output table (``chain`` -> chain.csv …) as DataFrames, by name.
+
+        ``engine="neo4j"`` loads the case into the server ``driver`` reaches (idempotently;
+        ``replace`` clears a database holding another case), answers the questions in Cypher
+        and writes the findings back for the playbooks. ``seed`` seeds community detection.
+        The answer is kept: asking again with the same engine costs nothing."""
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        if engine not in self._outputs:
+            self._outputs[engine] = (self._analyze_in_neo4j(driver, database, replace=replace, seed=seed,
+                                                            progress=progress)
+                                     if engine == "neo4j" else self._analyze_in_memory(seed=seed, progress=progress))
+        return self._outputs[engine]
+
+    def _analyze_in_memory(self, *, seed: int, progress: Progress) -> dict[str, pd.DataFrame]:
+        from casegraph.queries.memory.engine import analyze_case
+
+        return analyze_case(self.case, seed=seed, progress=progress)
+
+    def _analyze_in_neo4j(self, driver, database, *, replace: bool, seed: int,
+                          progress: Progress) -> dict[str, pd.DataFrame]:
+        from casegraph.loaders.neo4j import load_into_neo4j
+        from casegraph.queries.engine import analyze
+        from casegraph.queries.neo4j.engine import Neo4jEngine
+        from casegraph.queries.neo4j.findings import write_findings
+        from casegraph.queries.neo4j.runner import CypherRunner
+
+        if driver is None:
+            raise ValueError("engine='neo4j' needs driver=neo4j.GraphDatabase.driver(uri, auth=...)")
+        load_into_neo4j(driver, self.case, replace=replace, database=database, progress=progress)
+        runner = CypherRunner(driver, database)
+        tables = analyze(Neo4jEngine(runner), seed=seed, progress=progress)
+        write_findings(runner, tables)  # found gangs, severity and account groups, for the playbooks
+        return tables
+
+    def graph(self) -> nx.MultiDiGraph:
+        """The case graph: every entity of the model (nodes ``Label:id``) and the
+        relationships between them, transfers as parallel edges
+        (:func:`casegraph.graphs.memory.build_graph`)."""
+        from casegraph.graphs.memory import build_graph
+
+        return build_graph(self.case)
+
+    def gang_graph(self) -> nx.Graph:
+        """The weighted graph community detection runs on to find the gangs (README "How the
+        gangs were found"): platforms, agents, persons and accounts tied by the records."""
+        from casegraph.queries.communities import graph_of_edges
+        from casegraph.queries.memory.gangs import gang_edges
+
+        return graph_of_edges(gang_edges(self.case))
+
+    def chain(self, *, vendor: str | None = None, gang: str | None = None, platform: str | None = None,
+              engine: Literal["memory", "neo4j"] = "memory") -> pd.DataFrame:
+        """The rebuilt chain (chain.csv: vendor -> licence -> platform -> gang, with the
+        figures) for one vendor, gang or platform, or whole; analyses first if needed."""
+        chain = self.analyze(engine)["chain"]
+        for column, value in (("vendor_id", vendor), ("gang_id", gang), ("platform_id", platform)):
+            if value is not None:
+                chain = chain[chain[column].eq(value).fillna(False).to_numpy(dtype=bool)]
+        return chain.reset_index(drop=True)
+
+    def chain_tree(self, *, vendor: str | None = None, gang: str | None = None) -> dict:
+        """One vendor's or one gang's whole chain as a nested tree (licences, platforms, agent
+        trees, clients, money), as ``casegraph export`` writes it to JSON or GraphML
+        (:func:`casegraph.queries.export.chain_tree`)."""
+        from casegraph.queries.export import chain_tree
+
+        return chain_tree(self.case, self.analyze("memory")["totals"], vendor_id=vendor, gang_id=gang)
+
+
+def open_case(path: str | Path, *, progress: Progress = SILENT) -> Investigation:
+    """Read and check the case folder ``path``; raises
+    :class:`casegraph.loaders.problems.InvalidCase` (its ``problems``, each ``file:line:column:
+    message``) when it is not a valid case."""
+    return Investigation(load_case(path, progress=progress))
