@@ -338,3 +338,42 @@ def test_a_later_batch_naming_an_account_by_its_alias_reaches_that_account(tmp_p
     assert transfers.loc["c.csv", "from_account"] == A_ACCOUNT and transfers.loc["d.csv", "from_account"] == A_ACCOUNT
     assert A_CARD not in set(tables["accounts"]["account_id"])
     assert sorted(tables["statements"]["account_id"]) == sorted([A_ACCOUNT, A_ACCOUNT, "6217000000000005"])
+
+
+# -- raw files to case folder, through the reader ------------------------------------------------
+
+ZJCK_HEADER = ["交易卡号", "交易账号", "交易方户名", "交易证件号码", "交易时间", "交易金额", "收付标志",
+               "交易对手账卡号", "现金标志", "对手户名", "摘要说明", "交易是否成功", "IP地址", "交易流水号"]
+
+
+def write_zjck(path, rows: list[dict]) -> None:
+    """A 资金查控 交易明细信息 CSV as banks send it: GBK, a title line, a 合计 footer."""
+    lines = ["交易明细信息", ",".join(ZJCK_HEADER)]
+    lines += [",".join(row.get(name, "") for name in ZJCK_HEADER) for row in rows]
+    lines += ["合计," + "," * (len(ZJCK_HEADER) - 2)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+
+
+def test_raw_statements_of_both_sides_end_to_end(tmp_path, capsys):
+    a, b, case = tmp_path / "张三流水.csv", tmp_path / "李四流水.csv", tmp_path / "case"
+    write_zjck(a, [  # A's statement names A by card only; B by account number
+        {"交易卡号": A_CARD, "交易方户名": "张三", "交易时间": "2021-03-05 10:15:30", "交易金额": "\"5,000.00\"",
+         "收付标志": "出", "交易对手账卡号": B_ACCOUNT, "现金标志": "转", "对手户名": "李四", "交易是否成功": "成功",
+         "IP地址": "10.1.2.3", "交易流水号": "A1"},
+        {"交易卡号": A_CARD, "交易方户名": "张三", "交易时间": "2021-03-05 11:00:00", "交易金额": "70.00",
+         "收付标志": "出", "交易对手账卡号": B_ACCOUNT, "现金标志": "转", "交易是否成功": "失败", "交易流水号": "A2"}])
+    write_zjck(b, [  # B's statement gives B's card and account number, and A by card
+        {"交易卡号": B_CARD, "交易账号": B_ACCOUNT, "交易方户名": "李四", "交易时间": "2021-03-05 10:16:02",
+         "交易金额": "5000.00", "收付标志": "进", "交易对手账卡号": A_CARD, "现金标志": "转", "对手户名": "张三",
+         "交易是否成功": "成功", "交易流水号": "B7"}])
+    assert run("-q", "ingest", case, a, b) == 0
+    tables = read_ingested_tables(case)
+    transfers = tables["bank_transfers"]
+    assert transfers[["from_account", "to_account", "amount", "source_row"]].values.tolist() == [
+        [A_CARD, B_ACCOUNT, "5000.00", "3"]]
+    assert sorted(tables["report"]["reason"]) == ["duplicate_of_other_side", "failed", "footer", "footer"]
+    assert tables["accounts"].set_index("account_id").loc[B_ACCOUNT, "aliases"] == B_CARD
+    assert tables["logins"][["account_id", "ip"]].values.tolist() == [[A_CARD, "10.1.2.3"]]
+    before = {p.name: p.read_bytes() for p in case.iterdir()}
+    assert run("-q", "ingest", case, a, b) == 0
+    assert {p.name: p.read_bytes() for p in case.iterdir()} == before

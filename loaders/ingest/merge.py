@@ -525,7 +525,9 @@ def _person_ids(seen: pd.DataFrame, existing: dict[str, pd.DataFrame]) -> pd.Ser
 
 def _txn_ids(txns: pd.DataFrame) -> pd.Series:
     """``T<12 hex of the source's hash>-<row>``: the same source row always gets the same id."""
-    sources = pc.dictionary_encode(pa.array(txns["source"], type=pa.large_string()))
+    sources = pa.array(txns["source"], type=pa.large_string())
+    # Arrow-backed columns come as chunked arrays: one dictionary for the whole column.
+    sources = pc.dictionary_encode(sources.combine_chunks() if isinstance(sources, pa.ChunkedArray) else sources)
     prefixes = pa.array(["T" + hashlib.blake2b(s.encode(), digest_size=6).hexdigest() + "-"
                          for s in sources.dictionary.to_pylist()], type=pa.large_string())
     rows = pc.cast(pa.array(txns["source_row"], type=pa.int64()), pa.large_string())
