@@ -272,13 +272,22 @@ def _row_keys_in(frame: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
         return hit
     # Few sources, many rows: the rows of each source are compared as numbers.
     codes, sources = pd.factorize(frame["source"])
+    known = known[known["source"].isin(sources)]
     rows = frame["source_row"].to_numpy()
     for code, source in enumerate(sources):
-        seen = pd.to_numeric(known.loc[known["source"] == source, "source_row"], errors="coerce").dropna()
+        seen = _row_numbers(known.loc[known["source"] == source, "source_row"])
         if len(seen):
             here = codes == code
-            hit[here] = np.isin(rows[here], seen.to_numpy(dtype="int64"))
+            hit[here] = np.isin(rows[here], seen)
     return hit
+
+
+def _row_numbers(text: pd.Series) -> np.ndarray:
+    """Row numbers written as text, as integers (text that is no number left out)."""
+    try:
+        return pc.cast(pa.array(text, type=pa.large_string()), pa.int64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:  # a hand-written row number such as "12a"
+        return pd.to_numeric(text, errors="coerce").dropna().to_numpy(dtype="int64")
 
 
 # -- accounts ------------------------------------------------------------------------------------
