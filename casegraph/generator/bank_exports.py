@@ -84,6 +84,9 @@ def write_bank_exports(case: Case, path: Path, *, account_ids: list[str] | None 
                                    "memo": mine["memo"].fillna("转账").to_numpy(), "succeeded": True,
                                    "cash": mine["channel"].eq("cash").fillna(False).to_numpy()}))
     rows = pd.concat(sides, ignore_index=True)
+    # How a row names its counterparty is drawn before the traps copy rows: a reversal names
+    # the counterparty as the entry it reverses does.
+    rows["counterparty_by_card"] = rng.random(len(rows)) < COUNTERPARTY_BY_CARD
     rows = pd.concat([rows, _reversed_pairs(rows, rng), _failed(rows, rng)], ignore_index=True)
     rows = rows.sort_values(["own", "ts", "direction"], kind="stable", ignore_index=True)
 
@@ -106,7 +109,7 @@ def write_bank_exports(case: Case, path: Path, *, account_ids: list[str] | None 
         "交易金额": format_fen_series(rows["fen"]).to_numpy(),
         "交易余额": "",
         "收付标志": rows["direction"].to_numpy(),
-        "交易对手账卡号": np.where(rng.random(n) < COUNTERPARTY_BY_CARD, other_card, rows["other"]),
+        "交易对手账卡号": np.where(rows["counterparty_by_card"], other_card, rows["other"]),
         "现金标志": np.where(rows["cash"], "现", "转"),
         "对手户名": name_of.reindex(rows["other"]).fillna("").to_numpy(),
         "对手身份证号": id_number_of.reindex(rows["other"]).fillna("").to_numpy(),
@@ -119,8 +122,8 @@ def write_bank_exports(case: Case, path: Path, *, account_ids: list[str] | None 
         "查询反馈结果原因": "",
     }, columns=list(TRANSACTION_COLUMNS))
     total = int(rows.loc[rows["succeeded"], "fen"].sum())
-    footer = pd.DataFrame([{"交易卡号": "合计", "交易金额": format_fen_series(pd.Series([total])).iloc[0]}],
-                          columns=list(TRANSACTION_COLUMNS)).fillna("")
+    footer = pd.DataFrame([{column: "" for column in TRANSACTION_COLUMNS}])
+    footer[["交易卡号", "交易金额"]] = ["合计", format_fen_series(pd.Series([total])).iloc[0]]
     statement = pd.concat([statement, footer], ignore_index=True)
 
     held = accounts.reindex(requested)

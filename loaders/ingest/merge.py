@@ -59,6 +59,8 @@ PAYMENT_FORMATS = {"tenpay": "财付通", "alipay": "支付宝"}
 # What happened to a source row not taken as it stands.
 ACTIONS = {"duplicate_of_other_side": "merged", "reversal": "excluded", "failed": "excluded",
            "blank_direction": "excluded", "bad_value": "excluded"}
+# Characters exports mask id numbers with: such a number is no identity.
+MASK = r"[*＊xX]{3,}"
 SKIPPED_ACTION = "skipped"  # rows the reader did not take: footer, feedback_error, blank_row …
 
 # Ranks of an id when choosing a component's account_id (lower wins).
@@ -509,21 +511,34 @@ def _first_of(frame: pd.DataFrame, column: str) -> pd.Series:
     return filled.drop_duplicates("person_id").set_index("person_id")[column]
 
 
+def _identity(persons: pd.DataFrame) -> pd.Series:
+    """What names one person: the id number; a masked one (110***********1234, as exports
+    print them) names many people, with the name it names one; without either, nothing."""
+    masked = persons["id_number"].str.contains(MASK, regex=True)
+    with_name = (persons["id_number"] + ":" + persons["name"]).where(persons["name"] != "", "")
+    return persons["id_number"].where(~masked, with_name)
+
+
 def _person_ids(seen: pd.DataFrame, existing: dict[str, pd.DataFrame]) -> pd.Series:
-    """``P<id number>``, else ``P:<name>@<account_id>`` (``P:<name>`` without an account);
+    """``P<id number>`` (``P<masked number>:<name>`` for a masked one), else
+    ``P:<name>@<account_id>`` (``P:<name>`` without an account);
     an existing person of that id number, or the existing holder of that account with that
     name, keeps its own id."""
-    derived = np.where(seen["id_number"] != "", "P" + seen["id_number"],
+    # A masked id number (110***********1234, as exports print them) names many people: with
+    # the name, it names one.
+    number = _identity(seen)
+    derived = np.where(number != "", "P" + number,
                        np.where(seen["account_id"] != "", "P:" + seen["name"] + "@" + seen["account_id"],
                                 "P:" + seen["name"]))
     derived = pd.Series(derived, index=seen.index, dtype=object)
     persons, accounts = existing["persons"], existing["accounts"]
-    by_number = persons[persons["id_number"] != ""].drop_duplicates("id_number").set_index("id_number")["person_id"]
+    known = persons.assign(identity=_identity(persons))
+    by_number = known[known["identity"] != ""].drop_duplicates("identity").set_index("identity")["person_id"]
     holder_name = accounts[["account_id", "holder_person_id"]].merge(
         persons[["person_id", "name"]], left_on="holder_person_id", right_on="person_id")
     by_holder = holder_name.drop_duplicates(["account_id", "name"]).set_index(["account_id", "name"])["person_id"]
-    found = seen["id_number"].map(by_number).astype(object)
-    no_number = (seen["id_number"] == "") & found.isna()
+    found = number.map(by_number).astype(object)
+    no_number = (number == "") & found.isna()
     if no_number.any() and len(by_holder):
         keys = pd.MultiIndex.from_frame(seen.loc[no_number, ["account_id", "name"]])
         found[no_number] = by_holder.reindex(keys).to_numpy()
