@@ -113,9 +113,10 @@ class Fan(_Pattern):
 
 class Cycle(_Pattern):
     """资金回路: money back at its start through 2..``max_accounts`` accounts, each transfer
-    after the one before, within ``within_hours`` of the first, each amount within
-    ``amount_tolerance`` of the first."""
+    after the one before (unless ``time_respecting`` is false: then in any order), all within
+    ``within_hours``, each amount within ``amount_tolerance`` of the first."""
 
+    time_respecting: bool = True
     min_amount: ThresholdAmount = Decimal("0.01")
     max_accounts: Annotated[int, Field(ge=2, le=6)] = 6
     within_hours: Hours = Decimal(24 * 30)

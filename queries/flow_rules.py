@@ -338,16 +338,17 @@ def cycle_rows(cycles: pd.DataFrame, rules: FlowRules, *, truncated: bool, timez
     if not len(cycles):
         return _empty(PATTERN_COLUMNS)
     cycles = cycles.reset_index(drop=True)
-    first = pd.Series([t[0] for t in cycles["t_us"]], dtype="int64")
-    last = pd.Series([t[-1] for t in cycles["t_us"]], dtype="int64")
+    first = pd.Series([min(t) for t in cycles["t_us"]], dtype="int64")
+    last = pd.Series([max(t) for t in cycles["t_us"]], dtype="int64")
     smallest = pd.Series([min(a) for a in cycles["amounts"]], dtype="int64")
     hops = cycles["txn_ids"].map(len)
     params = rules.patterns.cycle
     route = pd.Series(["→".join([*a, a[0]]) for a in cycles["accounts"]], dtype=object)
     amounts = pd.Series([", ".join(_yuan(a)) for a in cycles["amounts"]], dtype=object)
     bound = f"; search stopped at its bound of {params.max_paths} open paths per hop" if truncated else ""
+    order = "each after the one before" if params.time_respecting else "in any order"
     evidence = (hops.astype(str) + " hops " + route + " in " + _hours(last - first) + " h (≤ "
-                + _limit(params.within_hours) + " h), each after the one before; amounts " + amounts
+                + _limit(params.within_hours) + " h), " + order + "; amounts " + amounts
                 + " (within " + f"{params.amount_tolerance * 100:.1f}" + " % of the first)" + bound)
     return _rows("cycle", _ids(cycles["accounts"]), _ids(cycles["txn_ids"]), smallest, first, last, evidence, timezone)
 

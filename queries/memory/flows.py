@@ -266,26 +266,30 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
     connection = duckdb_connection(edges=edges)
     connection.execute("""CREATE OR REPLACE TEMP TABLE paths AS
         SELECT txn_id AS first_txn, from_account AS start, to_account AS last, t_us AS first_t, t_us AS last_t,
-               amount AS first_amount, [from_account, to_account] AS accounts, [txn_id] AS txns, [t_us] AS times,
-               [amount] AS amounts FROM edges""")
+               t_us AS low_t, t_us AS high_t, amount AS first_amount, [from_account, to_account] AS accounts,
+               [txn_id] AS txns, [t_us] AS times, [amount] AS amounts FROM edges""")
     found, truncated = [], False
     params = {"window": rules.cycle_window_us, "tol": rules.cycle_tolerance_permille}
+    # Time-respecting: each hop after the one before. Otherwise any order within the window,
+    # each cycle found once: from its earliest transfer (by time, then txn_id).
+    order = ("e.t_us > p.last_t AND e.t_us <= p.first_t + $window" if rules_.time_respecting else
+             "(e.t_us > p.first_t OR (e.t_us = p.first_t AND e.txn_id > p.first_txn))"
+             " AND greatest(p.high_t, e.t_us) - p.low_t <= $window")
+    step = f"""SELECT p.*, e.txn_id AS e_txn, e.t_us AS e_t, e.to_account AS e_to, e.amount AS e_amount
+        FROM paths p JOIN edges e ON e.from_account = p.last AND {order}
+         AND abs(e.amount - p.first_amount) * 1000 <= CAST(p.first_amount AS HUGEINT) * $tol"""
     for hop in range(2, rules_.max_accounts + 1):
-        step = """SELECT p.*, e.txn_id AS e_txn, e.t_us AS e_t, e.to_account AS e_to, e.amount AS e_amount
-            FROM paths p JOIN edges e ON e.from_account = p.last AND e.t_us > p.last_t
-             AND e.t_us <= p.first_t + $window
-             AND abs(e.amount - p.first_amount) * 1000 <= CAST(p.first_amount AS HUGEINT) * $tol"""
         closed = connection.execute(f"""
             SELECT first_txn, list_slice(accounts, 1, len(accounts) - 1) AS accounts,
                    list_append(txns, e_txn) AS txn_ids, list_append(times, e_t) AS t_us,
-                   list_append(amounts, e_amount) AS amounts, e_t AS closed_t
+                   list_append(amounts, e_amount) AS amounts, greatest(high_t, e_t) AS closed_t
             FROM ({step}) WHERE e_to = start""", params).df()
         found.append(closed)
         if hop == rules_.max_accounts:
             break
         connection.execute(f"""CREATE OR REPLACE TEMP TABLE paths AS
-            SELECT first_txn, start, e_to AS last, first_t, e_t AS last_t, first_amount,
-                   list_append(accounts, e_to) AS accounts, list_append(txns, e_txn) AS txns,
+            SELECT first_txn, start, e_to AS last, first_t, e_t AS last_t, low_t, greatest(high_t, e_t) AS high_t,
+                   first_amount, list_append(accounts, e_to) AS accounts, list_append(txns, e_txn) AS txns,
                    list_append(times, e_t) AS times, list_append(amounts, e_amount) AS amounts
             FROM ({step}) WHERE NOT list_contains(accounts, e_to)
             ORDER BY first_t, first_txn, last_t LIMIT {int(rules_.max_paths) + 1}""", params)
