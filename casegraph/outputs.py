@@ -29,7 +29,7 @@ COUNT_COLUMNS = frozenset({
     "n_clients", "n_agents", "agent_depth", "depth", "own_n_clients", "subtree_n_clients", "n_persons",
     "n_bank_accounts", "n_platforms", "self_trade_count", "line", "community_id", "n_trades", "n_fake",
     "sync_order_pairs", "rank", "n_transfers", "n_gangs", "n_accounts", "n_entities",
-    "n_in", "n_out", "n_counterparties", "n_known_counterparties",
+    "n_in", "n_out", "n_counterparties", "n_known_counterparties", "hop",
 })
 # What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
 FORMULA_START = r"[=+\-@\t\r]"

@@ -59,7 +59,7 @@ ACCOUNT_FLOW_COLUMNS = ("account_id", "aliases", "holder_person_id", "holder_nam
 PATTERN_COLUMNS = ("pattern", "account_ids", "txn_ids", "amount", "start", "end", "evidence")
 REQUEST_COLUMNS = ("rank", "account_id", "holder_name", "institution", "amount_with_known", "n_transfers",
                    "n_known_counterparties", "reason")
-TRACE_COLUMNS = ("hop", "from_account", "to_account", "txn_id", "ts", "amount", "can_have_flowed", "path")
+TRACE_COLUMNS = ("hop", "txn_id", "ts", "from_account", "to_account", "amount", "can_have_flowed")
 
 # What each engine hands over (see the module).
 FLOW_TOTAL_COLUMNS = ("account_id", "n_in", "amount_in", "n_out", "amount_out", "cash_in", "cash_out",
@@ -416,3 +416,12 @@ def finish_patterns(parts: list[pd.DataFrame]) -> pd.DataFrame:
     frame["order"] = frame["pattern"].map({p: i for i, p in enumerate(PATTERNS)})
     frame = frame.sort_values(["order", "start_us", "account_ids", "txn_ids"], ignore_index=True)
     return frame[list(PATTERN_COLUMNS)].astype({"amount": "Int64"})
+
+
+# -- 资金穿透 (casegraph trace) ----------------------------------------------------------------------
+def finish_trace(found: pd.DataFrame, *, timezone: str) -> pd.DataFrame:
+    """The trace table from an engine's hops (hop, txn_id, t_us, from_account, to_account,
+    amount, can_have_flowed): times in the case timezone, by hop, time and txn_id."""
+    found = found.sort_values(["hop", "t_us", "txn_id"], ignore_index=True)
+    out = found.assign(ts=local_times(found["t_us"], timezone).to_numpy() if len(found) else found["t_us"])
+    return out[list(TRACE_COLUMNS)].astype({"hop": "int64", "amount": "int64", "can_have_flowed": "int64"})
