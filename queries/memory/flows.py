@@ -55,8 +55,13 @@ def transfer_frame(case: Case) -> pd.DataFrame:
         "to_account": transfers["to_account"].astype("string"),
         "amount": transfers["amount_cny"].astype("int64"),
         "cash": (channel.astype("string").str.lower() == "cash").fillna(False).astype(bool),
-        "hour": ts.dt.tz_convert(case.config.timezone).dt.hour.astype("int64"),
-    }).reset_index(drop=True)
+    }).reset_index(drop=True).pipe(with_local_hour, case.config.timezone)
+
+
+def with_local_hour(transfers: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """The transfers with ``hour``: the hour of day of ``t_us`` in the case timezone."""
+    moments = pd.to_datetime(transfers["t_us"].to_numpy(dtype="int64"), unit="us", utc=True)
+    return transfers.assign(hour=moments.tz_convert(timezone).hour.to_numpy().astype("int64"))
 
 
 # Each transfer seen from each account it touches: 'in' for the receiver, 'out' for the payer.
@@ -315,10 +320,15 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
 
 def flow_patterns(case: Case) -> pd.DataFrame:
     """flow_patterns.csv: every pattern of :mod:`casegraph.queries.flow_rules` that is enabled."""
-    rules = FlowRules.from_config(case.config.flow_patterns)
-    timezone = case.config.timezone
-    transfers = transfer_frame(case)
-    connection = _connection(case, transfers)
+    return patterns_of(transfer_frame(case), identifier_use(case), FlowRules.from_config(case.config.flow_patterns),
+                       timezone=case.config.timezone)
+
+
+def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *, timezone: str) -> pd.DataFrame:
+    """flow_patterns.csv from the transfers (:func:`transfer_frame`) and the identifiers' use
+    (:func:`identifier_use`)."""
+    connection = duckdb_connection(transfers=transfers)
+    connection.execute(LEGS)
     span = int(transfers["t_us"].max() - transfers["t_us"].min()) if len(transfers) else 0
     parts = []
     if rules.enabled("pass_through"):
@@ -331,13 +341,11 @@ def flow_patterns(case: Case) -> pd.DataFrame:
         found, truncated = cycles(transfers, rules)
         parts.append(cycle_rows(found, rules, truncated=truncated, timezone=timezone))
     if rules.enabled("shared_device"):
-        parts.append(shared_device_rows(identifier_use(case), rules, timezone=timezone))
+        parts.append(shared_device_rows(use, rules, timezone=timezone))
     for pattern in ("round_amounts", "night"):
         if rules.enabled(pattern):
             parts.append(marked_rows(pattern, marked(connection, pattern, rules), rules, timezone=timezone))
     return finish_patterns(parts)
-
-
 
 
 # -- 资金穿透 ---------------------------------------------------------------------------------------
