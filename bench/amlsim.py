@@ -76,7 +76,8 @@ def amlsim_case(source: Path, out: Path) -> Path:
     pd.DataFrame({"txn_id": transfers["TX_ID"].astype(str), "ts": ts.strftime("%Y-%m-%dT%H:%M:%S"),
                   "from_account": transfers["SENDER_ACCOUNT_ID"], "to_account": transfers["RECEIVER_ACCOUNT_ID"],
                   # some amounts are in E-notation (2.147483647E7); all have at most 2 decimals
-                  "amount": np.char.mod("%.2f", pd.to_numeric(transfers["TX_AMOUNT"]).to_numpy()), "currency": "CNY", "channel": transfers["TX_TYPE"]}).to_csv(
+                  "amount": np.char.mod("%.2f", pd.to_numeric(transfers["TX_AMOUNT"]).to_numpy()),
+                  "currency": "CNY", "channel": transfers["TX_TYPE"]}).to_csv(
         out / "bank_transfers.csv", index=False)
     return out
 

@@ -17,9 +17,10 @@ bank-formats.md §5):
   distinct senders (receivers) within ``within_hours``. A fixed count would flag every busy
   account at volume (a collection account with a thousand payers a week always has five in three
   days), so a window counts only when its senders are also unlikely at the account's own
-  average rate: P(X ≥ observed) for X ~ Poisson(the account's transfers in that direction ×
-  window / the case's span) below ``max_chance``. Quiet accounts need ``min_counterparties``; a
-  busy one needs a burst well above its own traffic. Overlapping windows make one row.
+  rate: P(X ≥ observed) for X ~ Poisson(the account's other transfers in that direction ×
+  window / its first-to-last time) below ``max_chance``. An account with nothing but the burst
+  needs ``min_counterparties``; a busy one needs a burst well above its own traffic.
+  Overlapping windows make one row.
 - ``cycle`` (资金回路): money back at its first account through 2 to ``max_accounts`` accounts,
   each transfer after the one before, all within ``within_hours``, each amount within
   ``amount_tolerance`` of the first; per first transfer the cycle that closes first. The
@@ -67,7 +68,7 @@ FLOW_TOTAL_COLUMNS = ("account_id", "n_in", "amount_in", "n_out", "amount_out", 
 ACCOUNT_FACT_COLUMNS = ("account_id", "aliases", "holder_person_id", "holder_name", "institution",
                         "statement_obtained")
 PASS_THROUGH_COLUMNS = ("account_id", "in_txn", "in_t_us", "in_amount", "out_txns", "out_amount", "out_t_us")
-WINDOW_COLUMNS = ("account_id", "start_t_us", "n_counterparties", "n_total")
+WINDOW_COLUMNS = ("account_id", "start_t_us", "n_counterparties", "n_window", "n_total", "span_us")
 LEG_COLUMNS = ("account_id", "direction", "counterparty", "txn_id", "t_us", "amount")
 CYCLE_COLUMNS = ("accounts", "txn_ids", "t_us", "amounts")
 IDENTIFIER_COLUMNS = ("kind", "key", "account_id", "holder", "n_logins", "first_t_us", "last_t_us")
@@ -243,7 +244,8 @@ def _rows(pattern: str, accounts, txns, amount, start_us, end_us, evidence, time
     return pd.DataFrame({"pattern": pattern, "account_ids": np.asarray(accounts, dtype=object),
                          "txn_ids": np.asarray(txns, dtype=object), "amount": pd.array(amount, dtype="Int64"),
                          "start": local_times(start_us, timezone).to_numpy(),
-                         "end": local_times(end_us, timezone).to_numpy(), "evidence": np.asarray(evidence, dtype=object),
+                         "end": local_times(end_us, timezone).to_numpy(),
+                         "evidence": np.asarray(evidence, dtype=object),
                          "start_us": np.asarray(start_us, dtype="int64")})
 
 
@@ -257,7 +259,8 @@ def pass_through_rows(found: pd.DataFrame, rules: FlowRules, *, timezone: str) -
     n_out = found["out_txns"].map(len)
     evidence = ("in " + _yuan(found["in_amount"]) + " at " + local_times(found["in_t_us"], timezone, when)
                 + ", out " + _yuan(found["out_amount"]) + " in " + n_out.astype(str) + " transfer(s) by "
-                + local_times(found["out_t_us"], timezone, when) + " (" + _percent(found["out_amount"], found["in_amount"])
+                + local_times(found["out_t_us"], timezone, when) + " ("
+                + _percent(found["out_amount"], found["in_amount"])
                 + " %, " + _hours(found["out_t_us"] - found["in_t_us"]) + " h ≤ "
                 + _limit(rules.patterns.pass_through.within_hours) + " h)")
     txns = [[a, *b] for a, b in zip(found["in_txn"], found["out_txns"], strict=True)]
@@ -265,17 +268,19 @@ def pass_through_rows(found: pd.DataFrame, rules: FlowRules, *, timezone: str) -
                  found["out_t_us"], evidence, timezone)
 
 
-def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: FlowRules, *, span_us: int,
+def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: FlowRules, *,
              timezone: str) -> pd.DataFrame:
     """fan_in / fan_out rows from an engine's windows (:data:`WINDOW_COLUMNS`: per account and
-    transfer in that direction, the distinct counterparties from it to ``within_hours`` later,
-    and the account's transfers in that direction overall) and the legs of those accounts
-    (:data:`LEG_COLUMNS`). ``span_us``: the case's first to last transfer."""
+    transfer in that direction, the distinct counterparties and the transfers from it to
+    ``within_hours`` later, the account's transfers in that direction overall and the time from
+    its first to its last) and the legs of those accounts (:data:`LEG_COLUMNS`)."""
     params = getattr(rules.patterns, pattern)
     window = rules.fan_window_us(pattern)
     if not len(windows):
         return _empty(PATTERN_COLUMNS)
-    expected = windows["n_total"].to_numpy(dtype="float64") * window / max(span_us, window)
+    # The account's own rate, from its transfers outside the window over its active time.
+    outside = (windows["n_total"] - windows["n_window"]).to_numpy(dtype="float64")
+    expected = outside * window / np.maximum(windows["span_us"].to_numpy(dtype="float64"), window)
     chance = poisson_upper_tail(windows["n_counterparties"].to_numpy(dtype="int64"), expected)
     kept = windows.assign(expected=expected, chance=chance)[
         (windows["n_counterparties"].to_numpy() >= params.min_counterparties) & (chance < params.max_chance)]
@@ -308,7 +313,8 @@ def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: Flo
                            "; " + then + " " + _yuan(bursts["f_amount"]).to_numpy() + " with "
                            + bursts["f_cps"].astype(str).to_numpy() + " account(s) within "
                            + _limit(params.within_hours) + " h", "")
-    evidence = (bursts["cps"].astype(str).to_numpy() + " " + side + " in " + _hours(bursts["last"] - bursts["first"]).to_numpy()
+    evidence = (bursts["cps"].astype(str).to_numpy() + " " + side + " in "
+                + _hours(bursts["last"] - bursts["first"]).to_numpy()
                 + " h (≥ " + str(params.min_counterparties) + " within " + _limit(params.within_hours) + " h), "
                 + _yuan(bursts["amount"]).to_numpy() + "; at this account's own rate "
                 + pd.Series(bursts["expected"].to_numpy()).map("{:.2f}".format).to_numpy()

@@ -97,7 +97,8 @@ OUTPUT_TABLES: dict[str, OutputTable] = {table.name: table for table in (
            ("ts", ("first_ts", "last_ts")), ("count", ("n_counterparties",))),
     _table("flow_patterns", ("text", ("pattern",)), ("id_list", ("account_ids", "txn_ids")), ("money", ("amount",)),
            ("ts", ("start", "end")), ("text", ("evidence",))),
-    _table("statement_requests", ("count", ("rank",)), ("id", ("account_id",)), ("text", ("holder_name", "institution")),
+    _table("statement_requests", ("count", ("rank",)), ("id", ("account_id",)),
+           ("text", ("holder_name", "institution")),
            ("money", ("amount_with_known",)), ("count", ("n_transfers", "n_known_counterparties")),
            ("text", ("reason",))),
 )}

@@ -174,10 +174,11 @@ HAVING CAST(max(p.cum) AS HUGEINT) * 1000 <= CAST(any_value(p.in_amount) AS HUGE
 FAN_WINDOWS = """
 WITH sides AS (SELECT account_id, counterparty, txn_id, t_us FROM legs
                WHERE direction = $direction AND counterparty IS NOT NULL),
-totals AS (SELECT account_id, count(*) AS n_total, count(DISTINCT counterparty) AS n_cp FROM sides GROUP BY 1),
+totals AS (SELECT account_id, count(*) AS n_total, count(DISTINCT counterparty) AS n_cp,
+                  max(t_us) - min(t_us) AS span_us FROM sides GROUP BY 1),
 candidates AS (SELECT s.* FROM sides s JOIN totals t USING (account_id) WHERE t.n_cp >= $min_cp)
 SELECT a.account_id, a.t_us AS start_t_us, count(DISTINCT b.counterparty) AS n_counterparties,
-       any_value(t.n_total) AS n_total
+       count(*) AS n_window, any_value(t.n_total) AS n_total, any_value(t.span_us) AS span_us
 FROM candidates a JOIN candidates b ON b.account_id = a.account_id AND b.t_us >= a.t_us AND b.t_us <= a.t_us + $window
 JOIN totals t ON t.account_id = a.account_id
 GROUP BY a.account_id, a.txn_id, a.t_us
@@ -286,7 +287,7 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
          AND abs(e.amount - p.first_amount) * 1000 <= CAST(p.first_amount AS HUGEINT) * $tol"""
     for hop in range(2, rules_.max_accounts + 1):
         closed = connection.execute(f"""
-            SELECT first_txn, list_slice(accounts, 1, len(accounts) - 1) AS accounts,
+            SELECT first_txn, accounts,
                    list_append(txns, e_txn) AS txn_ids, list_append(times, e_t) AS t_us,
                    list_append(amounts, e_amount) AS amounts, greatest(high_t, e_t) AS closed_t
             FROM ({step}) WHERE e_to = start""", params).df()
@@ -329,14 +330,13 @@ def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *,
     (:func:`identifier_use`)."""
     connection = duckdb_connection(transfers=transfers)
     connection.execute(LEGS)
-    span = int(transfers["t_us"].max() - transfers["t_us"].min()) if len(transfers) else 0
     parts = []
     if rules.enabled("pass_through"):
         parts.append(pass_through_rows(pass_through(connection, rules), rules, timezone=timezone))
     for pattern in ("fan_in", "fan_out"):
         if rules.enabled(pattern):
             windows, legs = fan_windows(connection, pattern, rules)
-            parts.append(fan_rows(pattern, windows, legs, rules, span_us=span, timezone=timezone))
+            parts.append(fan_rows(pattern, windows, legs, rules, timezone=timezone))
     if rules.enabled("cycle"):
         found, truncated = cycles(transfers, rules)
         parts.append(cycle_rows(found, rules, truncated=truncated, timezone=timezone))
