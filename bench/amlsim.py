@@ -43,8 +43,8 @@ title: IBM AMLSim 10k accounts (sample), each step a day
 timezone: Asia/Shanghai
 flow_patterns:
   pass_through: {min_amount: 1000}
-  fan_in: {min_counterparties: 4, within_hours: 168, max_chance: 1}
-  fan_out: {min_counterparties: 4, within_hours: 168, max_chance: 1}
+  fan_in: {min_counterparties: 4, within_hours: 168, max_chance: 0.05}
+  fan_out: {min_counterparties: 4, within_hours: 168, max_chance: 0.05}
   cycle: {min_amount: 0.01, within_hours: 360, amount_tolerance: 0.05, time_respecting: false}
   round_amounts: {enabled: false}
   night: {enabled: false}

@@ -8,6 +8,7 @@ import csv
 
 import pandas as pd
 import pytest
+from casebuilder import CASE_YAML, minimal_case, write_case
 
 from casegraph.cli import main
 from casegraph.config import CaseConfig
@@ -15,7 +16,6 @@ from casegraph.loaders.case import load_case, read_case
 from casegraph.queries.flow_rules import FlowRules, finish_trace
 from casegraph.queries.memory.flows import account_flows, flow_patterns, statement_requests, trace
 from casegraph.queries.memory.flows import cycles as find_cycles
-from tests.casebuilder import CASE_YAML, minimal_case, write_case
 
 PEOPLE = [{"person_id": f"PX{i}", "name": f"持卡人{i}"} for i in range(1, 13)]
 ACCOUNTS = ([{"account_id": a, "kind": "bank", "holder_person_id": f"PX{i}"}
@@ -108,7 +108,8 @@ def test_statement_requests_rank_accounts_by_money_moved_with_statements_in_hand
     assert requests["account_id"].tolist() == ["BK3", "BV1", "BK4"]  # BK3 and BV1 tie at 800000: by id
     assert requests["amount_with_known"].tolist() == [80_000_000, 80_000_000, 49_500_000]
     assert requests["n_transfers"].tolist() == [2, 1, 1] and requests["rank"].tolist() == [1, 2, 3]
-    assert requests["reason"].iloc[0].endswith("with 1 account(s) whose statements are in hand, most with BG1 (800000.00)")
+    assert requests["reason"].iloc[0].endswith(
+        "with 1 account(s) whose statements are in hand, most with BG1 (800000.00)")
 
 
 def test_no_statement_in_hand_means_no_request_can_be_ranked(tmp_path):
@@ -142,7 +143,7 @@ def test_the_cycle_search_says_when_it_stopped_at_its_bound(case):
     many = transfer_frame(case)
     # 1,200 parallel transfers X1 -> X2 a second apart: more open paths than the bound
     extra = pd.DataFrame({"txn_id": [f"M{i:04d}" for i in range(1200)],
-                          "t_us": many.set_index("txn_id").loc["C2", "t_us"] - 1_000_000 - pd.Series(range(1200)) * 1_000_000,
+                          "t_us": many.set_index("txn_id").loc["C2", "t_us"] - pd.Series(range(1, 1201)) * 1_000_000,
                           "from_account": "X1", "to_account": "X2", "amount": 10_000_000, "cash": False, "hour": 1})
     _, truncated = find_cycles(pd.concat([many, extra.astype(many.dtypes.to_dict())], ignore_index=True),
                                FlowRules.from_config(bounded))

@@ -4,8 +4,8 @@ returning the same frames (the rules, evidence and order are :mod:`casegraph.que
 account_flows' sums and the identifiers' use are Cypher. The patterns' relational core (windows,
 the bounded cycle search) is, for now, the memory engine's DuckDB SQL run on the transfers read
 out of the graph with one Cypher query, so that both engines cannot differ; porting it to Cypher
-(and GDS) is open work. The loader does not yet carry statements, aliases or cash transfers
-(those with one side empty): on cases that have them, Neo4j's answers lack them.
+(and GDS) is open work. The graph has no place yet for a cash deposit or withdrawal whose cash
+side names no account: Neo4j's answers leave those transfers out.
 
 >>> flows = account_flows(CypherRunner(driver), timezone="Asia/Shanghai")   # doctest: +SKIP
 """
@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..flow_rules import ACCOUNT_FACT_COLUMNS, FLOW_TOTAL_COLUMNS, REQUEST_COLUMNS, FlowRules, finish_account_flows
+from ..flow_rules import (
+    ACCOUNT_FACT_COLUMNS,
+    FLOW_TOTAL_COLUMNS,
+    REQUEST_INPUT_COLUMNS,
+    FlowRules,
+    finish_account_flows,
+    finish_statement_requests,
+)
 from ..memory.flows import patterns_of, with_local_hour
 from .runner import CypherRunner
 
@@ -44,10 +51,25 @@ RETURN account_id, n_in, amount_in, n_out, amount_out, cash_in, cash_out,
 """
 
 FACTS = """
-MATCH (a:Account) WHERE EXISTS { (a)-[:TRANSFER]-(:Account) }
+MATCH (a:Account) WHERE EXISTS { (a)-[:TRANSFER]-(:Account) } OR EXISTS { (:Statement)-[:STATEMENT_OF]->(a) }
 OPTIONAL MATCH (p:Person)-[:HOLDS]->(a)
+OPTIONAL MATCH (s:Statement)-[:STATEMENT_OF]->(a)
 RETURN a.id AS account_id, a.aliases AS aliases, p.id AS holder_person_id, p.name AS holder_name,
-       a.institution AS institution, false AS statement_obtained
+       coalesce(a.institution, s.institution) AS institution, s IS NOT NULL AS statement_obtained
+"""
+
+# Per account without a statement: the money it moved with accounts whose statements are in
+# hand; the top counterparty by amount, ties to the larger id (as DuckDB's arg_max of the pair).
+REQUESTS = """
+MATCH (:Statement)-[:STATEMENT_OF]->(k:Account)-[t:TRANSFER]-(a:Account)
+WHERE NOT EXISTS { (:Statement)-[:STATEMENT_OF]->(a) }
+WITH a, k, count(t) AS n, sum(t.amount_cny_fen) AS amount
+ORDER BY amount DESC, k.id DESC
+WITH a, collect({id: k.id, amount: amount, n: n}) AS per
+OPTIONAL MATCH (h:Person)-[:HOLDS]->(a)
+RETURN a.id AS account_id, h.name AS holder_name, a.institution AS institution,
+       reduce(s = 0, x IN per | s + x.amount) AS amount_with_known, reduce(s = 0, x IN per | s + x.n) AS n_transfers,
+       size(per) AS n_known_counterparties, per[0].id AS top_counterparty, per[0].amount AS top_amount
 """
 
 TRANSFERS = f"""
@@ -82,8 +104,11 @@ def account_flows(runner: CypherRunner, *, timezone: str) -> pd.DataFrame:
 
 
 def statement_requests(runner: CypherRunner) -> pd.DataFrame:
-    """statement_requests.csv: empty until the loader carries statements.csv (see the module)."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in REQUEST_COLUMNS})
+    """statement_requests.csv (see :func:`casegraph.queries.memory.flows.statement_requests`)."""
+    found = runner.run_cypher(REQUESTS)
+    if not len(found):
+        return finish_statement_requests(pd.DataFrame({c: pd.Series(dtype=object) for c in REQUEST_INPUT_COLUMNS}))
+    return finish_statement_requests(found[list(REQUEST_INPUT_COLUMNS)])
 
 
 def flow_patterns(runner: CypherRunner, *, rules: FlowRules, timezone: str) -> pd.DataFrame:
