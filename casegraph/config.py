@@ -119,8 +119,8 @@ class Cycle(_Pattern):
     time_respecting: bool = True
     min_amount: ThresholdAmount = Decimal("0.01")
     max_accounts: Annotated[int, Field(ge=2, le=6)] = 6
-    within_hours: Hours = Decimal(24 * 30)
-    amount_tolerance: Share = Decimal("0.2")
+    within_hours: Hours = Decimal(72)
+    amount_tolerance: Share = Decimal("0.1")
     max_paths: Annotated[int, Field(ge=1000)] = 2_000_000  # the search's bound per hop
 
 

@@ -151,15 +151,17 @@ def statement_requests(case: Case) -> pd.DataFrame:
 
 # -- patterns ------------------------------------------------------------------------------------
 PASS_THROUGH = """
-WITH ins AS (SELECT account_id, txn_id, t_us, amount FROM legs WHERE direction = 'in' AND amount >= $pt_min),
-outs AS (SELECT account_id, txn_id, t_us, amount FROM legs WHERE direction = 'out'),
+WITH ins AS (SELECT account_id, txn_id, t_us, amount, t_us // $pt_window + k AS bucket
+             FROM legs, (SELECT unnest([0, 1]) AS k) WHERE direction = 'in' AND amount >= $pt_min),
+outs AS (SELECT account_id, txn_id, t_us, amount, t_us // $pt_window AS bucket FROM legs WHERE direction = 'out'),
 pairs AS (
   SELECT i.account_id, i.txn_id AS in_txn, i.t_us AS in_t_us, i.amount AS in_amount, o.txn_id AS out_txn,
          o.t_us AS out_t_us,
          sum(o.amount) OVER (PARTITION BY i.txn_id, i.account_id ORDER BY o.t_us, o.txn_id
                              ROWS UNBOUNDED PRECEDING) AS cum,
          row_number() OVER (PARTITION BY i.txn_id, i.account_id ORDER BY o.t_us, o.txn_id) AS k
-  FROM ins i JOIN outs o ON o.account_id = i.account_id AND o.t_us > i.t_us AND o.t_us <= i.t_us + $pt_window),
+  FROM ins i JOIN outs o ON o.account_id = i.account_id AND o.bucket = i.bucket
+   AND o.t_us > i.t_us AND o.t_us <= i.t_us + $pt_window),
 reached AS (
   SELECT account_id, in_txn, min(k) AS k FROM pairs
   WHERE CAST(cum AS HUGEINT) * 1000 >= CAST(in_amount AS HUGEINT) * $pt_low GROUP BY account_id, in_txn)
@@ -171,18 +173,19 @@ GROUP BY p.account_id, p.in_txn
 HAVING CAST(max(p.cum) AS HUGEINT) * 1000 <= CAST(any_value(p.in_amount) AS HUGEINT) * $pt_high
 """
 
+# The window's length is written into the frame (DuckDB takes no parameter there): an integer.
 FAN_WINDOWS = """
 WITH sides AS (SELECT account_id, counterparty, txn_id, t_us FROM legs
                WHERE direction = $direction AND counterparty IS NOT NULL),
 totals AS (SELECT account_id, count(*) AS n_total, count(DISTINCT counterparty) AS n_cp,
                   max(t_us) - min(t_us) AS span_us FROM sides GROUP BY 1),
-candidates AS (SELECT s.* FROM sides s JOIN totals t USING (account_id) WHERE t.n_cp >= $min_cp)
-SELECT a.account_id, a.t_us AS start_t_us, count(DISTINCT b.counterparty) AS n_counterparties,
-       count(*) AS n_window, any_value(t.n_total) AS n_total, any_value(t.span_us) AS span_us
-FROM candidates a JOIN candidates b ON b.account_id = a.account_id AND b.t_us >= a.t_us AND b.t_us <= a.t_us + $window
-JOIN totals t ON t.account_id = a.account_id
-GROUP BY a.account_id, a.txn_id, a.t_us
-HAVING count(DISTINCT b.counterparty) >= $min_cp
+candidates AS (SELECT s.* FROM sides s JOIN totals t USING (account_id) WHERE t.n_cp >= $min_cp),
+windows AS (
+  SELECT account_id, t_us AS start_t_us, count(DISTINCT counterparty) OVER w AS n_counterparties,
+         count(*) OVER w AS n_window
+  FROM candidates WINDOW w AS (PARTITION BY account_id ORDER BY t_us RANGE BETWEEN CURRENT ROW AND {window} FOLLOWING))
+SELECT w.account_id, w.start_t_us, w.n_counterparties, w.n_window, t.n_total, t.span_us
+FROM windows w JOIN totals t USING (account_id) WHERE w.n_counterparties >= $min_cp
 """
 
 CANDIDATE_LEGS = """
@@ -215,8 +218,9 @@ def fan_windows(connection, pattern: str, rules: FlowRules) -> tuple[pd.DataFram
     """(:data:`WINDOW_COLUMNS`, :data:`LEG_COLUMNS` of the accounts with windows) for fan_in
     or fan_out."""
     direction = "in" if pattern == "fan_in" else "out"
-    windows = connection.execute(FAN_WINDOWS, {"direction": direction, "min_cp": rules.fan_min(pattern),
-                                               "window": rules.fan_window_us(pattern)}).df()[list(WINDOW_COLUMNS)]
+    query = FAN_WINDOWS.format(window=int(rules.fan_window_us(pattern)))
+    windows = connection.execute(query, {"direction": direction, "min_cp": rules.fan_min(pattern)}).df()[
+        list(WINDOW_COLUMNS)]
     connection.register("chosen", pd.DataFrame({"account_id": windows["account_id"].unique()}))
     legs = connection.sql(CANDIDATE_LEGS).df()[list(LEG_COLUMNS)]
     return windows, legs
@@ -254,15 +258,40 @@ def identifier_use(case: Case) -> pd.DataFrame:
         GROUP BY k.kind, k.key, k.account_id""").df()[list(IDENTIFIER_COLUMNS)]
 
 
+# A transfer stays while its payee sends and its payer receives near it: in its bucket (one
+# window long) or the two beside it, where every other transfer of its cycle lies.
+PEEL = """
+CREATE OR REPLACE TEMP TABLE moved AS
+WITH sends AS (SELECT DISTINCT from_account AS account_id, bucket + k AS near
+               FROM moved, (SELECT unnest([-1, 0, 1]) AS k)),
+receives AS (SELECT DISTINCT to_account AS account_id, bucket + k AS near
+             FROM moved, (SELECT unnest([-1, 0, 1]) AS k))
+SELECT m.* FROM moved m
+SEMI JOIN sends s ON s.account_id = m.to_account AND s.near = m.bucket
+SEMI JOIN receives r ON r.account_id = m.from_account AND r.near = m.bucket
+"""
+
+
+def _peeled(moved: pd.DataFrame, window_us: int, rounds: int = 4) -> pd.DataFrame:
+    connection = duckdb_connection(start=moved.assign(bucket=moved["t_us"] // window_us))
+    connection.execute("CREATE OR REPLACE TEMP TABLE moved AS SELECT * FROM start")
+    for _ in range(rounds):
+        connection.execute(PEEL)
+    return connection.sql("SELECT txn_id, t_us, from_account, to_account, amount FROM moved ORDER BY txn_id").df()
+
+
 def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, bool]:
     """Time-respecting cycles (:data:`CYCLE_COLUMNS`) and whether the search stopped at its
-    bound. Only transfers inside one strongly connected part of the accounts' graph can be on
-    a cycle (networkx finds the parts); the paths then grow one hop at a time in SQL, each hop
-    after the one before, within the window and the amount tolerance of the first."""
+    bound. A transfer on a cycle has, within the window of it, a transfer out of its payee and
+    one into its payer (SQL peels away the others, round by round), and lies inside one strongly
+    connected part of the accounts' graph (networkx finds the parts); the paths then grow one hop
+    at a time in SQL, each hop after the one before, within the window and the amount tolerance
+    of the first."""
     rules_ = rules.patterns.cycle
     moved = transfers.dropna(subset=["from_account", "to_account"])
     moved = moved[(moved["from_account"] != moved["to_account"]).to_numpy()
                   & (moved["amount"].to_numpy() >= rules.cycle_min_fen)]
+    moved = _peeled(moved[["txn_id", "t_us", "from_account", "to_account", "amount"]], rules.cycle_window_us)
     graph = nx.DiGraph()
     graph.add_edges_from(moved[["from_account", "to_account"]].drop_duplicates().itertuples(index=False, name=None))
     part = {node: number for number, nodes in enumerate(nx.strongly_connected_components(graph)) if len(nodes) > 1
@@ -270,6 +299,7 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
     parts_from = moved["from_account"].map(part).fillna(-1).to_numpy()
     on_cycle = (parts_from >= 0) & (parts_from == moved["to_account"].map(part).fillna(-2).to_numpy())
     edges = moved[on_cycle][["txn_id", "t_us", "from_account", "to_account", "amount"]].reset_index(drop=True)
+    edges["bucket"] = edges["t_us"] // rules.cycle_window_us
     connection = duckdb_connection(edges=edges)
     connection.execute("""CREATE OR REPLACE TEMP TABLE paths AS
         SELECT txn_id AS first_txn, from_account AS start, to_account AS last, t_us AS first_t, t_us AS last_t,
@@ -282,8 +312,11 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
     order = ("e.t_us > p.last_t AND e.t_us <= p.first_t + $window" if rules_.time_respecting else
              "(e.t_us > p.first_t OR (e.t_us = p.first_t AND e.txn_id > p.first_txn))"
              " AND greatest(p.high_t, e.t_us) - p.low_t <= $window")
-    step = f"""SELECT p.*, e.txn_id AS e_txn, e.t_us AS e_t, e.to_account AS e_to, e.amount AS e_amount
-        FROM paths p JOIN edges e ON e.from_account = p.last AND {order}
+    # Every later hop lies within the window of the first: in the first's bucket or the next
+    # (buckets one window long), so the join matches on (account, bucket), not on hubs' every pair.
+    step = f"""SELECT p.* EXCLUDE (k, reach), e.txn_id AS e_txn, e.t_us AS e_t, e.to_account AS e_to, e.amount AS e_amount
+        FROM (SELECT *, first_t // $window + k AS reach FROM paths, (SELECT unnest([0, 1]) AS k)) p
+        JOIN edges e ON e.from_account = p.last AND e.bucket = p.reach AND {order}
          AND abs(e.amount - p.first_amount) * 1000 <= CAST(p.first_amount AS HUGEINT) * $tol"""
     for hop in range(2, rules_.max_accounts + 1):
         closed = connection.execute(f"""
