@@ -50,7 +50,6 @@ from casegraph.money import format_fen_series
 from .chance import poisson_upper_tail
 
 HOUR_US = 3_600_000_000
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 PERMILLE = 1000
 PATTERNS = ("pass_through", "fan_in", "fan_out", "cycle", "shared_device", "round_amounts", "night")
 
@@ -161,17 +160,22 @@ class FlowRules:
 
 
 # -- text ----------------------------------------------------------------------------------------
-def local_times(t_us, timezone: str, fmt: str | None = None) -> pd.Series:
-    """UTC microseconds as text in the case timezone: ISO 8601 with the offset, or ``fmt``.
+def local_times(t_us, timezone: str, *, minutes: bool = False) -> pd.Series:
+    """UTC microseconds as text in the case timezone: ISO 8601 with the offset, or with
+    ``minutes`` as ``2020-01-01 09:00`` (numpy formats the digits; pandas' strftime formats
+    value by value in Python).
 
-    >>> local_times([0], "Asia/Shanghai").tolist()
-    ['1970-01-01T08:00:00+08:00']
+    >>> local_times([0], "Asia/Shanghai").tolist(), local_times([0], "Asia/Shanghai", minutes=True).tolist()
+    (['1970-01-01T08:00:00+08:00'], ['1970-01-01 08:00'])
     """
-    values = pd.Series(np.asarray(t_us, dtype="int64"))
-    text = pd.to_datetime(values, unit="us", utc=True).dt.tz_convert(timezone).dt.strftime(fmt or ISO_FORMAT)
-    if fmt is None:  # +0800 -> +08:00
-        text = text.str[:-2] + ":" + text.str[-2:]
-    return text.astype(object)
+    utc = pd.DatetimeIndex(pd.to_datetime(np.asarray(t_us, dtype="int64"), unit="us", utc=True))
+    local = utc.tz_convert(timezone).tz_localize(None).to_numpy(dtype="datetime64[s]")
+    if minutes:
+        return pd.Series(np.char.replace(np.datetime_as_string(local, unit="m"), "T", " "), dtype=object)
+    offset = (local - utc.tz_localize(None).to_numpy(dtype="datetime64[s]")).astype("int64") // 60
+    names = {m: f"{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in np.unique(offset)}
+    offsets = pd.Series(offset).map(names).to_numpy(dtype=str)
+    return pd.Series(np.char.add(np.datetime_as_string(local, unit="s"), offsets), dtype=object)
 
 
 def _ids(values: pd.Series) -> pd.Series:
@@ -255,11 +259,10 @@ def pass_through_rows(found: pd.DataFrame, rules: FlowRules, *, timezone: str) -
     if not len(found):
         return _empty(PATTERN_COLUMNS)
     found = found.reset_index(drop=True)
-    when = "%Y-%m-%d %H:%M"
     n_out = found["out_txns"].map(len)
-    evidence = ("in " + _yuan(found["in_amount"]) + " at " + local_times(found["in_t_us"], timezone, when)
+    evidence = ("in " + _yuan(found["in_amount"]) + " at " + local_times(found["in_t_us"], timezone, minutes=True)
                 + ", out " + _yuan(found["out_amount"]) + " in " + n_out.astype(str) + " transfer(s) by "
-                + local_times(found["out_t_us"], timezone, when) + " ("
+                + local_times(found["out_t_us"], timezone, minutes=True) + " ("
                 + _percent(found["out_amount"], found["in_amount"])
                 + " %, " + _hours(found["out_t_us"] - found["in_t_us"]) + " h ≤ "
                 + _limit(rules.patterns.pass_through.within_hours) + " h)")

@@ -314,7 +314,8 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
              " AND greatest(p.high_t, e.t_us) - p.low_t <= $window")
     # Every later hop lies within the window of the first: in the first's bucket or the next
     # (buckets one window long), so the join matches on (account, bucket), not on hubs' every pair.
-    step = f"""SELECT p.* EXCLUDE (k, reach), e.txn_id AS e_txn, e.t_us AS e_t, e.to_account AS e_to, e.amount AS e_amount
+    step = f"""SELECT p.* EXCLUDE (k, reach), e.txn_id AS e_txn, e.t_us AS e_t, e.to_account AS e_to,
+               e.amount AS e_amount
         FROM (SELECT *, first_t // $window + k AS reach FROM paths, (SELECT unnest([0, 1]) AS k)) p
         JOIN edges e ON e.from_account = p.last AND e.bucket = p.reach AND {order}
          AND abs(e.amount - p.first_amount) * 1000 <= CAST(p.first_amount AS HUGEINT) * $tol"""
