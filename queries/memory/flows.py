@@ -66,7 +66,7 @@ def with_local_hour(transfers: pd.DataFrame, timezone: str) -> pd.DataFrame:
 
 # Each transfer seen from each account it touches: 'in' for the receiver, 'out' for the payer.
 LEGS = """
-CREATE OR REPLACE TEMP VIEW legs AS
+CREATE OR REPLACE TEMP TABLE legs AS
 SELECT from_account AS account_id, 'out' AS direction, to_account AS counterparty, txn_id, t_us, amount, cash, hour
 FROM transfers WHERE from_account IS NOT NULL
 UNION ALL
