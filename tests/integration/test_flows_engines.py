@@ -10,7 +10,7 @@ from casegraph.cli import main
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.neo4j import load_into_neo4j
-from casegraph.queries.memory.flows import trace
+from casegraph.queries.memory.flows import account_flows, trace
 from casegraph.queries.playbooks import run
 
 FLOW_FILES = ("account_flows.csv", "flow_patterns.csv", "statement_requests.csv")
@@ -63,3 +63,17 @@ def test_the_money_trace_playbook_gives_the_trace(tmp_path, neo4j_driver, start)
                                               "since": "2020-01-01T00:00:00+08:00"})
     assert floor["txn_id"].tolist() == trace(case, [start], hops=3, min_amount=40_000_000,
                                              since_us=1577808000000000)["txn_id"].tolist()
+
+
+def test_the_account_playbooks_agree_with_the_flow_files(tmp_path, neo4j_driver):
+    case = flows_case(tmp_path)
+    load_into_neo4j(neo4j_driver, load_case(case.path), replace=True)
+    around = run(neo4j_driver, "account_patterns", {"account_id": "BG1"})
+    assert [(p, ids) for p, ids in zip(around["pattern"], around["txn_ids"])] == [("pass_through", ["PT1", "PT2"])]
+    cycle = run(neo4j_driver, "account_patterns", {"account_id": "X1", "window_hours": 72})
+    assert cycle[cycle["pattern"] == "cycle"]["txn_ids"].tolist() == [["C1", "C2", "C3"]]
+    counterparties = run(neo4j_driver, "account_counterparties", {"account_id": "BG1"})
+    flows = account_flows(case).set_index("account_id")
+    assert counterparties["amount_in_fen"].sum() == flows.loc["BG1", "amount_in"]
+    assert counterparties["amount_out_fen"].sum() == flows.loc["BG1", "amount_out"]
+    assert len(counterparties) == flows.loc["BG1", "n_counterparties"]
