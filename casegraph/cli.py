@@ -311,6 +311,57 @@ def referrals(
 
 
 @app.command()
+def trace(
+    case: Path = typer.Argument(..., help="The case folder."),
+    start: str = typer.Option(..., "--from", help="An account id, or a person id (the accounts they hold)."),
+    hops: int = typer.Option(3, "--hops", min=1, max=6, help="How many transfers to follow (1 to 6)."),
+    min_amount: str = typer.Option("0", "--min-amount", help="Follow transfers of at least this many CNY."),
+    since: Optional[str] = typer.Option(None, "--since", help="Follow transfers from this date-time on "
+                                                              "(ISO 8601; the case timezone when no offset)."),
+    out: Path = typer.Option(Path("trace.csv"), "--out", help="CSV file to write the hops to."),
+) -> None:
+    """资金穿透: follow money forward in time from an account or person, hop by hop, with the
+    amount that can have flowed on at each hop (no more than arrived before it left)."""
+    import pandas as pd
+
+    from casegraph.money import format_fen, parse_fen
+    from casegraph.outputs import write_csv
+    from casegraph.queries.flow_rules import finish_trace
+    from casegraph.queries.memory.flows import trace as trace_money
+
+    try:
+        min_fen = parse_fen(min_amount)
+    except (ValueError, ArithmeticError):
+        raise typer.BadParameter(f"not an amount in CNY: {min_amount!r}", param_hint="--min-amount") from None
+    loaded = _read_case_reporting(case)
+    if loaded is None:
+        raise typer.Exit(EXIT_INVALID)
+    since_us = None
+    if since is not None:
+        try:
+            moment = pd.Timestamp(since)
+        except ValueError:
+            raise typer.BadParameter(f"not a date-time: {since!r}", param_hint="--since") from None
+        moment = moment.tz_localize(loaded.config.timezone) if moment.tzinfo is None else moment
+        since_us = int(moment.tz_convert("UTC").value // 1000)
+    known = set(loaded["accounts"]["account_id"].astype(str)) | set(loaded["persons"]["person_id"].astype(str))
+    if start not in known:
+        raise typer.BadParameter(f"no account or person {start!r} in {case}", param_hint="--from")
+    with _progress.step("tracing the money"):
+        hops_found = finish_trace(trace_money(loaded, [start], hops=hops, min_amount=min_fen, since_us=since_us),
+                                  timezone=loaded.config.timezone)
+    write_csv(hops_found, out)
+    view = RichTable(title=f"Money from {escape(start)}: {len(hops_found)} transfer(s) in up to {hops} hop(s)")
+    for column in hops_found.columns:
+        view.add_column(column, justify="right" if column in ("hop", "amount", "can_have_flowed") else "left")
+    for row in hops_found.head(200).itertuples(index=False):
+        view.add_row(str(row.hop), escape(str(row.txn_id)), row.ts, escape(str(row.from_account)),
+                     escape(str(row.to_account)), format_fen(row.amount), format_fen(row.can_have_flowed))
+    console.print(view)
+    console.print(f"wrote {out}" + (" (the table shows the first 200)" if len(hops_found) > 200 else ""))
+
+
+@app.command()
 def export(
     case: Path = typer.Argument(..., help="The case folder."),
     out: Path = typer.Option(..., "--out", help="File to write: .json (nested tree) or .graphml (Gephi, yEd)."),

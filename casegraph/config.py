@@ -1,4 +1,4 @@
-"""`case.yaml`: the case's identity, timezone, sources, thresholds, encodings and mapping profiles.
+"""`case.yaml`: the case's identity, timezone, sources, thresholds, fund-flow patterns, encodings and mapping profiles.
 
 Every setting that changes a figure or how a file is read is checked here, so that
 ``casegraph validate`` reports it at its line in case.yaml instead of an analysis failing, or
@@ -69,6 +69,102 @@ class Thresholds(BaseModel):
     especially_serious_multiple: Annotated[Decimal, AfterValidator(_multiple)] = Decimal(DEFAULT_MULTIPLE)
 
 
+def _share(value: Decimal) -> Decimal:
+    if not 0 <= value <= 10 or value != value.quantize(Decimal("0.001")):
+        raise ValueError(f"must be a share between 0 and 10 with at most 3 decimals (0.9 = 90 %), not {value}")
+    return value
+
+
+def _chance(value: float) -> float:
+    if not 0 < value <= 1:
+        raise ValueError(f"must be a probability above 0 and at most 1, not {value}")
+    return value
+
+
+Share = Annotated[Decimal, AfterValidator(_share)]
+Hours = Annotated[Decimal, Field(gt=0, le=24 * 366)]
+Count = Annotated[int, Field(ge=1)]
+
+
+class _Pattern(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+
+
+class PassThrough(_Pattern):
+    """过渡账户: an inflow of at least ``min_amount`` CNY, then outflows adding up to
+    ``min_ratio``..``max_ratio`` of it within ``within_hours``."""
+
+    min_amount: ThresholdAmount = Decimal("10000")
+    min_ratio: Share = Decimal("0.9")
+    max_ratio: Share = Decimal("1.1")
+    within_hours: Hours = Decimal(24)
+
+
+class Fan(_Pattern):
+    """分散转入 / 集中转出: at least ``min_counterparties`` distinct senders (receivers) within
+    ``within_hours``, and more than the account's own rate makes likely (``max_chance``)."""
+
+    min_counterparties: Annotated[int, Field(ge=2)] = 5
+    within_hours: Hours = Decimal(72)
+    max_chance: Annotated[float, AfterValidator(_chance)] = 0.001
+
+
+class Cycle(_Pattern):
+    """资金回路: money back at its start through 2..``max_accounts`` accounts, each transfer
+    after the one before (unless ``time_respecting`` is false: then in any order), all within
+    ``within_hours``, each amount within ``amount_tolerance`` of the first."""
+
+    time_respecting: bool = True
+    min_amount: ThresholdAmount = Decimal("0.01")
+    max_accounts: Annotated[int, Field(ge=2, le=6)] = 6
+    within_hours: Hours = Decimal(72)
+    amount_tolerance: Share = Decimal("0.1")
+    max_paths: Annotated[int, Field(ge=1000)] = 2_000_000  # the search's bound per hop
+
+
+class SharedDevice(_Pattern):
+    """One IP or device behind accounts of different holders; identifiers behind more than
+    ``max_accounts`` accounts (NAT gateways, bank branches) are left out."""
+
+    max_accounts: Annotated[int, Field(ge=2)] = 20
+
+
+class RoundAmounts(_Pattern):
+    """整额: at least ``min_count`` transfers of ``min_amount`` or more in whole multiples of
+    ``unit``, and at least ``min_share`` of the account's transfers."""
+
+    unit: ThresholdAmount = Decimal("10000")
+    min_amount: ThresholdAmount = Decimal("10000")
+    min_count: Count = 3
+    min_share: Share = Decimal("0.5")
+
+
+class Night(_Pattern):
+    """Night activity: at least ``min_count`` transfers between ``start_hour`` and ``end_hour``
+    (case timezone) and at least ``min_share`` of the account's transfers."""
+
+    start_hour: Annotated[int, Field(ge=0, le=23)] = 0
+    end_hour: Annotated[int, Field(ge=1, le=24)] = 6
+    min_count: Count = 3
+    min_share: Share = Decimal("0.5")
+
+
+class FlowPatterns(BaseModel):
+    """`flow_patterns:` in case.yaml: each pattern's parameters (defaults: bank-formats.md §5)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pass_through: PassThrough = Field(default_factory=PassThrough)
+    fan_in: Fan = Field(default_factory=Fan)
+    fan_out: Fan = Field(default_factory=Fan)
+    cycle: Cycle = Field(default_factory=Cycle)
+    shared_device: SharedDevice = Field(default_factory=SharedDevice)
+    round_amounts: RoundAmounts = Field(default_factory=RoundAmounts)
+    night: Night = Field(default_factory=Night)
+
+
 def _case_file_name(value: str) -> str:
     known = [table.file for table in TABLES]
     if value not in known:
@@ -110,6 +206,7 @@ class CaseConfig(BaseModel):
     base_currency: str = "CNY"
     sources: dict[str, Any] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    flow_patterns: FlowPatterns = Field(default_factory=FlowPatterns)
     # Mapping profiles applied to raw headers: built-in names (loaders/profiles/*.yaml) or
     # paths relative to the case folder.
     mapping_profiles: list[Annotated[str, AfterValidator(_profile_reference)]] = Field(

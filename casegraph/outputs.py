@@ -30,6 +30,7 @@ COUNT_COLUMNS = frozenset({
     # the declared output tables' counts, and those of the referral packets and quality.csv
     *(column for table in OUTPUT_TABLES.values() for column in table.of_kind("count")),
     "n_platforms", "line", "n_trades", "n_fake", "rank", "n_transfers", "n_gangs", "n_accounts",
+    "hop",  # casegraph trace
 })
 # What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
 FORMULA_START = r"[=+\-@\t\r]"

@@ -56,7 +56,7 @@ NODES: tuple[NodeType, ...] = (
     NodeType("Agent", "agents", "agent_id", ("rebate_rate", "commission_rate", "joined_on", "left_on"),
              "an agent account in a platform's back end"),
     NodeType("Client", "clients", "client_id", ("registered_on",), "a client record in a platform's back end"),
-    NodeType("Account", "accounts", "account_id", ("kind", "institution", "opened_on"),
+    NodeType("Account", "accounts", "account_id", ("kind", "institution", "opened_on", "aliases"),
              "a trading, mother, sub, bank or payment account"),
     NodeType("Device", "logins", "device_id", (), "a device seen in access logs", derived=True),
     NodeType("IP", "logins", "ip", ("ip_province",), "an IP address seen in access logs", derived=True),
@@ -66,6 +66,9 @@ NODES: tuple[NodeType, ...] = (
              "a trade recorded by a platform back end", fact=True),
     NodeType("Fill", "broker_fills", "fill_id", ("ts", "instrument", "side", "qty", "price", "broker_ref"),
              "an execution on the overseas broker's statement", fact=True),
+    NodeType("Statement", "statements", "account_id", ("institution", "first_ts", "last_ts", "source"),
+             "the account's statement is in hand (its id is the account's; the first row of the account's "
+             "statements gives the properties)", fact=True, derived=True),
     NodeType("Login", "logins", "login_id", ("ts", "ip", "device_id", "ip_province"),
              "one access record (its id is the source line: logins have no id of their own)", fact=True),
 )
@@ -122,6 +125,8 @@ RELATIONSHIPS: tuple[RelType, ...] = (
             "who logged in: a person, agent or client"),
     RelType("FROM_DEVICE", "logins", ("Login", "login_id"), ("Device", "device_id"), (), "the device used"),
     RelType("FROM_IP", "logins", ("Login", "login_id"), ("IP", "ip"), (), "the IP address used"),
+    RelType("STATEMENT_OF", "statements", ("Statement", "account_id"), ("Account", "account_id"), (),
+            "the statement in hand is the account's"),
     RelType("TRANSFER", "bank_transfers", ("Account", "from_account"), ("Account", "to_account"),
             ("txn_id", "ts", "amount", "currency", "amount_cny", "channel", "memo"),
             "one bank or payment transfer; parallel transfers stay separate facts"),

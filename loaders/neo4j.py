@@ -297,9 +297,10 @@ def begin_load(session, case: Case, *, replace: bool = False) -> None:
         clear_database(session)
     # The case's settings travel with the graph, so analyses need nothing but the database.
     session.run("MERGE (l:CaseLoad {case_id: $case_id}) SET l.status = 'loading', l.started = datetime(), "
-                "l.timezone = $timezone, l.thresholds = $thresholds",
+                "l.timezone = $timezone, l.thresholds = $thresholds, l.flow_patterns = $flow_patterns",
                 case_id=case.config.case_id, timezone=case.config.timezone,
-                thresholds=case.config.thresholds.model_dump_json()).consume()
+                thresholds=case.config.thresholds.model_dump_json(),
+                flow_patterns=case.config.flow_patterns.model_dump_json()).consume()
 
 
 def complete_load(session, case: Case, *, rows: int, version: str) -> None:

@@ -76,6 +76,16 @@ class Engine(Protocol):
     def platform_fraud(self, fake: pd.DataFrame) -> pd.DataFrame:
         """Per platform: trades, fake trades and the losses they caused (``fake``: :meth:`fake_trades`)."""
 
+    def account_flows(self) -> pd.DataFrame:
+        """account_flows.csv: per account, money in and out, cash, counterparties, its statement."""
+
+    def flow_patterns(self) -> pd.DataFrame:
+        """flow_patterns.csv: pass-through, fan-in/out, cycles, shared devices, round amounts, night
+        (:mod:`.flow_rules`)."""
+
+    def statement_requests(self) -> pd.DataFrame:
+        """statement_requests.csv (调单建议): accounts to request statements of, most money first."""
+
 
 def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
     """The resolved communities (:func:`.gangs.resolve_gangs`) of the gang graph in ``evidence``."""
@@ -104,6 +114,10 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> di
     fake = asked("fake trades", engine.fake_trades)
     trading = TradingFindings(account_groups=asked("account groups", engine.account_groups), fake_trades=fake,
                               platform_fraud=asked("platform fraud", lambda: engine.platform_fraud(fake)))
+    # Fund flows need the bank transfers (and accounts, persons, statements, logins when present) only.
+    flows = {name: asked(name.replace("_", " "), getattr(engine, name))
+             for name in ("account_flows", "flow_patterns", "statement_requests")}
     with progress.step("output tables"):
         tables = assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading)
+        tables.update(flows)
         return {name: conform(name, table) for name, table in tables.items()}

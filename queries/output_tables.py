@@ -13,6 +13,7 @@ money      integer fen in CNY, written as yuan with 2 decimals
 count      a whole number that counts things, or a label (community ids)
 number     a decimal number (lots, points, shares)
 date       a date, or empty where a period is open
+ts         a date-time in the case timezone, ISO 8601 with its offset
 bool       true / false
 ========== ===================================================================
 
@@ -90,6 +91,16 @@ OUTPUT_TABLES: dict[str, OutputTable] = {table.name: table for table in (
         (c, "text" if c == "evidence" else "id" if c in TEXT_COLUMNS else "count" if c in COUNT_COLUMNS
          else "number" if c in FLOAT_COLUMNS else "?") for c in GROUP_COLUMNS)),
     OutputTable("fake_trades", tuple((c, {"notional": "money", "reason": "text"}.get(c, "id")) for c in FAKE_COLUMNS)),
+    _table("account_flows", ("id", ("account_id",)), ("id_list", ("aliases",)), ("id", ("holder_person_id",)),
+           ("text", ("holder_name", "institution")), ("bool", ("statement_obtained",)), ("count", ("n_in",)),
+           ("money", ("amount_in",)), ("count", ("n_out",)), ("money", ("amount_out", "net_in", "cash_in", "cash_out")),
+           ("ts", ("first_ts", "last_ts")), ("count", ("n_counterparties",))),
+    _table("flow_patterns", ("text", ("pattern",)), ("id_list", ("account_ids", "txn_ids")), ("money", ("amount",)),
+           ("ts", ("start", "end")), ("text", ("evidence",))),
+    _table("statement_requests", ("count", ("rank",)), ("id", ("account_id",)),
+           ("text", ("holder_name", "institution")),
+           ("money", ("amount_with_known",)), ("count", ("n_transfers", "n_known_counterparties")),
+           ("text", ("reason",))),
 )}
 
 

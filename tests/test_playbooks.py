@@ -75,7 +75,8 @@ def test_a_bad_header_names_the_file(tmp_path):
 def test_search_finds_by_word_in_either_language_and_by_category():
     assert [b.name for b in search("返佣")] == ["agents_rebate_mismatch"]
     assert {b.name for b in search("DEVICE")} >= {"accounts_sharing_device_or_ip", "person_profile"}
-    assert {b.name for b in search(category="money")} == {"fund_flow_paths", "platform_money_flow"}
+    assert {b.name for b in search(category="money")} == {"fund_flow_paths", "platform_money_flow", "money_trace",
+                                                        "account_counterparties"}
     assert search("no such word anywhere") == []
 
 

@@ -21,6 +21,7 @@ def test_notebook_example_runs(tmp_path, monkeypatch):
     namespace: dict = {}
     exec(compile(python_block("## In a notebook"), "README.md", "exec"), namespace)
     assert set(namespace["tables"]) == {"chain", "totals", "income", "gangs", "communities", "unattached",
-                                        "account_groups", "fake_trades"}
+                                        "account_groups", "fake_trades", "account_flows", "flow_patterns",
+                                        "statement_requests"}
     assert len(namespace["clients"]) == len(namespace["case"]["clients"])
     assert namespace["graph"].number_of_nodes() > len(namespace["clients"])

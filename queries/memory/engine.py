@@ -19,7 +19,7 @@ from casegraph.thresholds import ThresholdRules
 
 from ..assembly import CaseFacts
 from ..engine import GangEvidence, analyze
-from . import account_groups, fake_trades, figures, gangs
+from . import account_groups, fake_trades, figures, flows, gangs
 
 
 class MemoryEngine:
@@ -80,6 +80,15 @@ class MemoryEngine:
 
     def platform_fraud(self, fake: pd.DataFrame) -> pd.DataFrame:
         return fake_trades.platform_fraud(self.case, fake)
+
+    def account_flows(self) -> pd.DataFrame:
+        return flows.account_flows(self.case)
+
+    def flow_patterns(self) -> pd.DataFrame:
+        return flows.flow_patterns(self.case)
+
+    def statement_requests(self) -> pd.DataFrame:
+        return flows.statement_requests(self.case)
 
 
 def analyze_case(case: Case, seed: int = 0, *, progress: Progress = SILENT) -> dict[str, pd.DataFrame]:

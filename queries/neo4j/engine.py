@@ -16,7 +16,8 @@ from casegraph.thresholds import ThresholdRules
 
 from ..assembly import CaseFacts
 from ..engine import GangEvidence
-from . import account_groups, fake_trades, figures, gangs
+from ..flow_rules import FlowRules
+from . import account_groups, fake_trades, figures, flows, gangs
 from .runner import CypherRunner
 
 FACTS = """
@@ -30,7 +31,8 @@ CALL () {
 RETURN kind, id, a, b
 """
 
-SETTINGS = "MATCH (l:CaseLoad) RETURN l.timezone AS timezone, l.thresholds AS thresholds"
+SETTINGS = ("MATCH (l:CaseLoad) RETURN l.timezone AS timezone, l.thresholds AS thresholds, "
+            "l.flow_patterns AS flow_patterns")
 
 
 class Neo4jEngine:
@@ -96,3 +98,14 @@ class Neo4jEngine:
     def platform_fraud(self, fake: pd.DataFrame) -> pd.DataFrame:
         # The query tells fake trades from real ones itself, on the server.
         return fake_trades.platform_fraud(self.runner)
+
+    def account_flows(self) -> pd.DataFrame:
+        return flows.account_flows(self.runner, timezone=self.settings["timezone"])
+
+    def flow_patterns(self) -> pd.DataFrame:
+        # A graph loaded before flow patterns were stored takes the defaults.
+        rules = FlowRules.from_config(self.settings.get("flow_patterns") or {})
+        return flows.flow_patterns(self.runner, rules=rules, timezone=self.settings["timezone"])
+
+    def statement_requests(self) -> pd.DataFrame:
+        return flows.statement_requests(self.runner)

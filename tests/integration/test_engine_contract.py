@@ -17,7 +17,7 @@ from casegraph.queries.neo4j.engine import Neo4jEngine
 from casegraph.queries.neo4j.runner import CypherRunner
 
 QUESTIONS = ("client_figures", "agent_totals", "platform_totals", "person_totals", "person_window_totals",
-             "account_groups", "fake_trades", "platform_fraud")
+             "account_groups", "fake_trades", "platform_fraud", "account_flows", "flow_patterns")
 TAKES_CLIENTS = ("agent_totals", "platform_totals", "person_totals")
 
 
@@ -51,7 +51,8 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_the_questions_are_those_of_the_contract():
-    asked = set(QUESTIONS) | {"case_facts", "threshold_rules", "gang_evidence"}
+    # statement_requests: compared in test_flows_engines.py, on a case with statements in hand
+    asked = set(QUESTIONS) | {"case_facts", "threshold_rules", "gang_evidence", "statement_requests"}
     contract = {name for name in vars(Engine) if not name.startswith("_") and callable(getattr(Engine, name))}
     assert asked == contract
 

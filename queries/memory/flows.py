@@ -1,0 +1,431 @@
+"""Fund-flow analyses (资金分析) in memory: the relational part in DuckDB SQL (so that it can
+run on Spark later), the bounded cycle search as SQL joins hop by hop, the rules, evidence and
+order in :mod:`casegraph.queries.flow_rules` (the Neo4j engine's twin:
+:mod:`casegraph.queries.neo4j.flows`).
+
+Every question reads ``bank_transfers`` as it is: the ingest has already merged the two
+sides' copies of a transfer and dropped reversals and failed entries. A cash deposit or
+withdrawal (channel ``cash``) has no account on its cash side.
+
+>>> from casegraph.loaders.case import load_case                     # doctest: +SKIP
+>>> account_flows(load_case("mycase")).head()                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from casegraph.loaders.case import Case
+from casegraph.loaders.fx import transfers_in_cny
+
+from ..columnar import duckdb_connection
+from ..flow_rules import (
+    ACCOUNT_FACT_COLUMNS,
+    FLOW_TOTAL_COLUMNS,
+    IDENTIFIER_COLUMNS,
+    LEG_COLUMNS,
+    MARKED_COLUMNS,
+    PASS_THROUGH_COLUMNS,
+    REQUEST_INPUT_COLUMNS,
+    WINDOW_COLUMNS,
+    FlowRules,
+    cycle_rows,
+    fan_rows,
+    finish_account_flows,
+    finish_patterns,
+    finish_statement_requests,
+    marked_rows,
+    pass_through_rows,
+    shared_device_rows,
+)
+
+
+def transfer_frame(case: Case) -> pd.DataFrame:
+    """The transfers as the SQL below reads them: txn_id, t_us (UTC µs), from_account,
+    to_account (empty on a cash side), amount (CNY fen), cash, hour (local hour of day)."""
+    transfers = transfers_in_cny(case)
+    ts = transfers["ts"]
+    channel = transfers["channel"] if "channel" in transfers else pd.Series(pd.NA, index=transfers.index)
+    return pd.DataFrame({
+        "txn_id": transfers["txn_id"].astype("string"),
+        "t_us": ts.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").astype("int64"),
+        "from_account": transfers["from_account"].astype("string"),
+        "to_account": transfers["to_account"].astype("string"),
+        "amount": transfers["amount_cny"].astype("int64"),
+        "cash": (channel.astype("string").str.lower() == "cash").fillna(False).astype(bool),
+    }).reset_index(drop=True).pipe(with_local_hour, case.config.timezone)
+
+
+def with_local_hour(transfers: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """The transfers with ``hour``: the hour of day of ``t_us`` in the case timezone."""
+    moments = pd.to_datetime(transfers["t_us"].to_numpy(dtype="int64"), unit="us", utc=True)
+    return transfers.assign(hour=moments.tz_convert(timezone).hour.to_numpy().astype("int64"))
+
+
+# Each transfer seen from each account it touches: 'in' for the receiver, 'out' for the payer.
+LEGS = """
+CREATE OR REPLACE TEMP TABLE legs AS
+SELECT from_account AS account_id, 'out' AS direction, to_account AS counterparty, txn_id, t_us, amount, cash, hour
+FROM transfers WHERE from_account IS NOT NULL
+UNION ALL
+SELECT to_account, 'in', from_account, txn_id, t_us, amount, cash, hour
+FROM transfers WHERE to_account IS NOT NULL
+"""
+
+FLOW_TOTALS = """
+SELECT account_id,
+       count(*) FILTER (WHERE direction = 'in') AS n_in,
+       CAST(coalesce(sum(amount) FILTER (WHERE direction = 'in'), 0) AS BIGINT) AS amount_in,
+       count(*) FILTER (WHERE direction = 'out') AS n_out,
+       CAST(coalesce(sum(amount) FILTER (WHERE direction = 'out'), 0) AS BIGINT) AS amount_out,
+       CAST(coalesce(sum(amount) FILTER (WHERE direction = 'in' AND cash), 0) AS BIGINT) AS cash_in,
+       CAST(coalesce(sum(amount) FILTER (WHERE direction = 'out' AND cash), 0) AS BIGINT) AS cash_out,
+       min(t_us) AS first_t_us, max(t_us) AS last_t_us,
+       count(DISTINCT counterparty) AS n_counterparties
+FROM legs GROUP BY account_id
+"""
+
+
+def _connection(case: Case, transfers: pd.DataFrame | None = None):
+    connection = duckdb_connection(transfers=transfer_frame(case) if transfers is None else transfers,
+                                   known=_statement_accounts(case))
+    connection.execute(LEGS)
+    return connection
+
+
+def _statement_accounts(case: Case) -> pd.DataFrame:
+    statements = case.tables.get("statements")
+    ids = statements["account_id"].dropna().astype("string").unique() if statements is not None else []
+    return pd.DataFrame({"account_id": pd.Series(ids, dtype="string")})
+
+
+def account_facts(case: Case, account_ids: pd.Series) -> pd.DataFrame:
+    """:data:`ACCOUNT_FACT_COLUMNS` of ``account_ids``: aliases, holder and their name, the
+    institution (the account's, else its statement's), whether its statement is in hand."""
+    accounts = case["accounts"].astype({"account_id": "string"}).drop_duplicates("account_id").set_index("account_id")
+    names = case["persons"].astype({"person_id": "string"}).drop_duplicates("person_id").set_index("person_id")["name"]
+    statements = case.tables.get("statements", pd.DataFrame(columns=["account_id", "institution"]))
+    statements = statements.astype({"account_id": "string"}).drop_duplicates("account_id").set_index("account_id")
+    ids = pd.Index(account_ids.astype("string").unique(), name="account_id")
+    facts = pd.DataFrame(index=ids)
+    aliases = accounts["aliases"] if "aliases" in accounts else pd.Series(pd.NA, index=accounts.index)
+    facts["aliases"] = aliases.reindex(ids)
+    facts["holder_person_id"] = accounts["holder_person_id"].astype("string").reindex(ids)
+    facts["holder_name"] = names.reindex(facts["holder_person_id"]).to_numpy()
+    facts["institution"] = accounts["institution"].astype("string").reindex(ids).fillna(
+        statements["institution"].astype("string").reindex(ids))
+    facts["statement_obtained"] = ids.isin(statements.index)
+    return facts.reset_index()[list(ACCOUNT_FACT_COLUMNS)]
+
+
+def account_flows(case: Case) -> pd.DataFrame:
+    """account_flows.csv: per account with transfers or a statement, its money in and out."""
+    connection = _connection(case)
+    totals = connection.sql(FLOW_TOTALS).df()[list(FLOW_TOTAL_COLUMNS)]
+    ids = pd.concat([totals["account_id"].astype("string"), _statement_accounts(case)["account_id"]])
+    return finish_account_flows(totals, account_facts(case, ids), timezone=case.config.timezone)
+
+
+STATEMENT_REQUESTS = """
+WITH moved AS (
+  SELECT account_id, counterparty, count(*) AS n, CAST(sum(amount) AS BIGINT) AS amount FROM legs
+  WHERE counterparty IN (SELECT account_id FROM known) AND account_id NOT IN (SELECT account_id FROM known)
+  GROUP BY account_id, counterparty)
+SELECT account_id, CAST(sum(amount) AS BIGINT) AS amount_with_known, CAST(sum(n) AS BIGINT) AS n_transfers,
+       count(*) AS n_known_counterparties, arg_max(counterparty, (amount, counterparty)) AS top_counterparty,
+       max(amount) AS top_amount
+FROM moved GROUP BY account_id
+"""
+
+
+def statement_requests(case: Case) -> pd.DataFrame:
+    """statement_requests.csv (调单建议): accounts whose statements are not in hand, ranked by
+    the money they moved with accounts whose statements are."""
+    found = _connection(case).sql(STATEMENT_REQUESTS).df()
+    facts = account_facts(case, found["account_id"])[["account_id", "holder_name", "institution"]]
+    found = found.astype({"account_id": "string"}).merge(facts, on="account_id", how="left")
+    return finish_statement_requests(found[list(REQUEST_INPUT_COLUMNS)])
+
+
+# -- patterns ------------------------------------------------------------------------------------
+PASS_THROUGH = """
+WITH ins AS (SELECT account_id, txn_id, t_us, amount, t_us // $pt_window + k AS bucket
+             FROM legs, (SELECT unnest([0, 1]) AS k) WHERE direction = 'in' AND amount >= $pt_min),
+outs AS (SELECT account_id, txn_id, t_us, amount, t_us // $pt_window AS bucket FROM legs WHERE direction = 'out'),
+pairs AS (
+  SELECT i.account_id, i.txn_id AS in_txn, i.t_us AS in_t_us, i.amount AS in_amount, o.txn_id AS out_txn,
+         o.t_us AS out_t_us,
+         sum(o.amount) OVER (PARTITION BY i.txn_id, i.account_id ORDER BY o.t_us, o.txn_id
+                             ROWS UNBOUNDED PRECEDING) AS cum,
+         row_number() OVER (PARTITION BY i.txn_id, i.account_id ORDER BY o.t_us, o.txn_id) AS k
+  FROM ins i JOIN outs o ON o.account_id = i.account_id AND o.bucket = i.bucket
+   AND o.t_us > i.t_us AND o.t_us <= i.t_us + $pt_window),
+reached AS (
+  SELECT account_id, in_txn, min(k) AS k FROM pairs
+  WHERE CAST(cum AS HUGEINT) * 1000 >= CAST(in_amount AS HUGEINT) * $pt_low GROUP BY account_id, in_txn)
+SELECT p.account_id, p.in_txn, any_value(p.in_t_us) AS in_t_us, any_value(p.in_amount) AS in_amount,
+       list(p.out_txn ORDER BY p.k) AS out_txns, CAST(max(p.cum) AS BIGINT) AS out_amount,
+       max(p.out_t_us) AS out_t_us
+FROM pairs p JOIN reached r ON r.account_id = p.account_id AND r.in_txn = p.in_txn AND p.k <= r.k
+GROUP BY p.account_id, p.in_txn
+HAVING CAST(max(p.cum) AS HUGEINT) * 1000 <= CAST(any_value(p.in_amount) AS HUGEINT) * $pt_high
+"""
+
+# The window's length is written into the frame (DuckDB takes no parameter there): an integer.
+FAN_WINDOWS = """
+WITH sides AS (SELECT account_id, counterparty, txn_id, t_us FROM legs
+               WHERE direction = $direction AND counterparty IS NOT NULL),
+totals AS (SELECT account_id, count(*) AS n_total, count(DISTINCT counterparty) AS n_cp,
+                  max(t_us) - min(t_us) AS span_us FROM sides GROUP BY 1),
+candidates AS (SELECT s.* FROM sides s JOIN totals t USING (account_id) WHERE t.n_cp >= $min_cp),
+windows AS (
+  SELECT account_id, t_us AS start_t_us, count(DISTINCT counterparty) OVER w AS n_counterparties,
+         count(*) OVER w AS n_window
+  FROM candidates WINDOW w AS (PARTITION BY account_id ORDER BY t_us RANGE BETWEEN CURRENT ROW AND {window} FOLLOWING))
+SELECT w.account_id, w.start_t_us, w.n_counterparties, w.n_window, t.n_total, t.span_us
+FROM windows w JOIN totals t USING (account_id) WHERE w.n_counterparties >= $min_cp
+"""
+
+CANDIDATE_LEGS = """
+SELECT account_id, direction, counterparty, txn_id, t_us, amount FROM legs
+WHERE account_id IN (SELECT account_id FROM chosen) AND counterparty IS NOT NULL
+"""
+
+# Transfers marked round or at night, per account, with the account's transfers in all.
+MARKED = """
+WITH counted AS (SELECT account_id, count(*) AS n_transfers FROM legs GROUP BY account_id)
+SELECT l.account_id, c.n_transfers, l.txn_id, l.t_us, l.amount
+FROM legs l JOIN counted c USING (account_id) WHERE {condition}
+"""
+ROUND = "l.amount >= $round_min AND l.amount % $round_unit = 0"
+# A night that wraps midnight (22:00 to 06:00) is start ≤ hour or hour < end.
+NIGHT = ("CASE WHEN $night_start < $night_end THEN l.hour >= $night_start AND l.hour < $night_end "
+         "ELSE l.hour >= $night_start OR l.hour < $night_end END")
+
+
+def pass_through(connection, rules: FlowRules) -> pd.DataFrame:
+    """:data:`PASS_THROUGH_COLUMNS`: each inflow and the outflows that carried it on."""
+    params = rules.parameters()
+    found = connection.execute(PASS_THROUGH, {k: params[k] for k in ("pt_min", "pt_window", "pt_low", "pt_high")})
+    frame = found.df()
+    frame["out_txns"] = frame["out_txns"].map(list)
+    return frame[list(PASS_THROUGH_COLUMNS)]
+
+
+def fan_windows(connection, pattern: str, rules: FlowRules) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(:data:`WINDOW_COLUMNS`, :data:`LEG_COLUMNS` of the accounts with windows) for fan_in
+    or fan_out."""
+    direction = "in" if pattern == "fan_in" else "out"
+    query = FAN_WINDOWS.format(window=int(rules.fan_window_us(pattern)))
+    windows = connection.execute(query, {"direction": direction, "min_cp": rules.fan_min(pattern)}).df()[
+        list(WINDOW_COLUMNS)]
+    connection.register("chosen", pd.DataFrame({"account_id": windows["account_id"].unique()}))
+    legs = connection.sql(CANDIDATE_LEGS).df()[list(LEG_COLUMNS)]
+    return windows, legs
+
+
+def marked(connection, pattern: str, rules: FlowRules) -> pd.DataFrame:
+    """:data:`MARKED_COLUMNS` for round_amounts or night."""
+    params = rules.parameters()
+    if pattern == "round_amounts":
+        query, keys = MARKED.format(condition=ROUND), ("round_min", "round_unit")
+    else:
+        query, keys = MARKED.format(condition=NIGHT), ("night_start", "night_end")
+    return connection.execute(query, {k: params[k] for k in keys}).df()[list(MARKED_COLUMNS)]
+
+
+def identifier_use(case: Case) -> pd.DataFrame:
+    """:data:`IDENTIFIER_COLUMNS`: per IP or device and account logged in from it, the holder,
+    the logins and the first and last."""
+    logins = case.tables.get("logins")
+    if logins is None or not len(logins):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in IDENTIFIER_COLUMNS})
+    holders = case["accounts"][["account_id", "holder_person_id"]].astype("string").drop_duplicates("account_id")
+    frame = pd.DataFrame({"account_id": logins["account_id"].astype("string"), "ip": logins["ip"].astype("string"),
+                          "device": logins["device_id"].astype("string"),
+                          "t_us": logins["ts"].dt.tz_convert("UTC").dt.tz_localize(None)
+                          .astype("datetime64[us]").astype("int64")})
+    connection = duckdb_connection(logins=frame, holders=holders)
+    return connection.sql("""
+        WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us FROM logins WHERE ip IS NOT NULL
+                       UNION ALL
+                       SELECT 'device', device, account_id, t_us FROM logins WHERE device IS NOT NULL)
+        SELECT k.kind, k.key, k.account_id, any_value(h.holder_person_id) AS holder, count(*) AS n_logins,
+               min(k.t_us) AS first_t_us, max(k.t_us) AS last_t_us
+        FROM keyed k LEFT JOIN holders h USING (account_id) WHERE k.account_id IS NOT NULL
+        GROUP BY k.kind, k.key, k.account_id""").df()[list(IDENTIFIER_COLUMNS)]
+
+
+# A transfer stays while its payee sends and its payer receives near it: in its bucket (one
+# window long) or the two beside it, where every other transfer of its cycle lies.
+PEEL = """
+CREATE OR REPLACE TEMP TABLE moved AS
+WITH sends AS (SELECT DISTINCT from_account AS account_id, bucket + k AS near
+               FROM moved, (SELECT unnest([-1, 0, 1]) AS k)),
+receives AS (SELECT DISTINCT to_account AS account_id, bucket + k AS near
+             FROM moved, (SELECT unnest([-1, 0, 1]) AS k))
+SELECT m.* FROM moved m
+SEMI JOIN sends s ON s.account_id = m.to_account AND s.near = m.bucket
+SEMI JOIN receives r ON r.account_id = m.from_account AND r.near = m.bucket
+"""
+
+
+def _peeled(moved: pd.DataFrame, window_us: int, rounds: int = 4) -> pd.DataFrame:
+    connection = duckdb_connection(start=moved.assign(bucket=moved["t_us"] // window_us))
+    connection.execute("CREATE OR REPLACE TEMP TABLE moved AS SELECT * FROM start")
+    for _ in range(rounds):
+        connection.execute(PEEL)
+    return connection.sql("SELECT txn_id, t_us, from_account, to_account, amount FROM moved ORDER BY txn_id").df()
+
+
+def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, bool]:
+    """Time-respecting cycles (:data:`CYCLE_COLUMNS`) and whether the search stopped at its
+    bound. A transfer on a cycle has, within the window of it, a transfer out of its payee and
+    one into its payer (SQL peels away the others, round by round), and lies inside one strongly
+    connected part of the accounts' graph (networkx finds the parts); the paths then grow one hop
+    at a time in SQL, each hop after the one before, within the window and the amount tolerance
+    of the first."""
+    rules_ = rules.patterns.cycle
+    moved = transfers.dropna(subset=["from_account", "to_account"])
+    moved = moved[(moved["from_account"] != moved["to_account"]).to_numpy()
+                  & (moved["amount"].to_numpy() >= rules.cycle_min_fen)]
+    moved = _peeled(moved[["txn_id", "t_us", "from_account", "to_account", "amount"]], rules.cycle_window_us)
+    graph = nx.DiGraph()
+    graph.add_edges_from(moved[["from_account", "to_account"]].drop_duplicates().itertuples(index=False, name=None))
+    part = {node: number for number, nodes in enumerate(nx.strongly_connected_components(graph)) if len(nodes) > 1
+            for node in nodes}
+    parts_from = moved["from_account"].map(part).fillna(-1).to_numpy()
+    on_cycle = (parts_from >= 0) & (parts_from == moved["to_account"].map(part).fillna(-2).to_numpy())
+    edges = moved[on_cycle][["txn_id", "t_us", "from_account", "to_account", "amount"]].reset_index(drop=True)
+    edges["bucket"] = edges["t_us"] // rules.cycle_window_us
+    connection = duckdb_connection(edges=edges)
+    connection.execute("""CREATE OR REPLACE TEMP TABLE paths AS
+        SELECT txn_id AS first_txn, from_account AS start, to_account AS last, t_us AS first_t, t_us AS last_t,
+               t_us AS low_t, t_us AS high_t, amount AS first_amount, [from_account, to_account] AS accounts,
+               [txn_id] AS txns, [t_us] AS times, [amount] AS amounts FROM edges""")
+    found, truncated = [], False
+    params = {"window": rules.cycle_window_us, "tol": rules.cycle_tolerance_permille}
+    # Time-respecting: each hop after the one before. Otherwise any order within the window,
+    # each cycle found once: from its earliest transfer (by time, then txn_id).
+    order = ("e.t_us > p.last_t AND e.t_us <= p.first_t + $window" if rules_.time_respecting else
+             "(e.t_us > p.first_t OR (e.t_us = p.first_t AND e.txn_id > p.first_txn))"
+             " AND greatest(p.high_t, e.t_us) - p.low_t <= $window")
+    # Every later hop lies within the window of the first: in the first's bucket or the next
+    # (buckets one window long), so the join matches on (account, bucket), not on hubs' every pair.
+    step = f"""SELECT p.* EXCLUDE (k, reach), e.txn_id AS e_txn, e.t_us AS e_t, e.to_account AS e_to,
+               e.amount AS e_amount
+        FROM (SELECT *, first_t // $window + k AS reach FROM paths, (SELECT unnest([0, 1]) AS k)) p
+        JOIN edges e ON e.from_account = p.last AND e.bucket = p.reach AND {order}
+         AND abs(e.amount - p.first_amount) * 1000 <= CAST(p.first_amount AS HUGEINT) * $tol"""
+    for hop in range(2, rules_.max_accounts + 1):
+        closed = connection.execute(f"""
+            SELECT first_txn, accounts,
+                   list_append(txns, e_txn) AS txn_ids, list_append(times, e_t) AS t_us,
+                   list_append(amounts, e_amount) AS amounts, greatest(high_t, e_t) AS closed_t
+            FROM ({step}) WHERE e_to = start""", params).df()
+        found.append(closed)
+        if hop == rules_.max_accounts:
+            break
+        connection.execute(f"""CREATE OR REPLACE TEMP TABLE paths AS
+            SELECT first_txn, start, e_to AS last, first_t, e_t AS last_t, low_t, greatest(high_t, e_t) AS high_t,
+                   first_amount, list_append(accounts, e_to) AS accounts, list_append(txns, e_txn) AS txns,
+                   list_append(times, e_t) AS times, list_append(amounts, e_amount) AS amounts
+            FROM ({step}) WHERE NOT list_contains(accounts, e_to)
+            ORDER BY first_t, first_txn, last_t LIMIT {int(rules_.max_paths) + 1}""", params)
+        count = connection.execute("SELECT count(*) FROM paths").fetchone()[0]
+        if count > rules_.max_paths:  # the bound: the earliest paths go on, the search says it stopped
+            truncated = True
+            connection.execute(f"""CREATE OR REPLACE TEMP TABLE paths AS SELECT * FROM paths
+                ORDER BY first_t, first_txn, last_t LIMIT {int(rules_.max_paths)}""")
+        if not count:
+            break
+    frame = pd.concat(found, ignore_index=True)
+    if not len(frame):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("accounts", "txn_ids", "t_us", "amounts")}), truncated
+    # Per first transfer, the cycle that closes first (then the fewest hops, then by its transfers).
+    frame["hops"] = frame["txn_ids"].map(len)
+    frame["key"] = frame["txn_ids"].map(";".join)
+    frame = frame.sort_values(["first_txn", "closed_t", "hops", "key"]).drop_duplicates("first_txn")
+    for column in ("accounts", "txn_ids", "t_us", "amounts"):
+        frame[column] = frame[column].map(list)
+    return frame[["accounts", "txn_ids", "t_us", "amounts"]].reset_index(drop=True), truncated
+
+
+def flow_patterns(case: Case) -> pd.DataFrame:
+    """flow_patterns.csv: every pattern of :mod:`casegraph.queries.flow_rules` that is enabled."""
+    return patterns_of(transfer_frame(case), identifier_use(case), FlowRules.from_config(case.config.flow_patterns),
+                       timezone=case.config.timezone)
+
+
+def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *, timezone: str) -> pd.DataFrame:
+    """flow_patterns.csv from the transfers (:func:`transfer_frame`) and the identifiers' use
+    (:func:`identifier_use`)."""
+    connection = duckdb_connection(transfers=transfers)
+    connection.execute(LEGS)
+    parts = []
+    if rules.enabled("pass_through"):
+        parts.append(pass_through_rows(pass_through(connection, rules), rules, timezone=timezone))
+    for pattern in ("fan_in", "fan_out"):
+        if rules.enabled(pattern):
+            windows, legs = fan_windows(connection, pattern, rules)
+            parts.append(fan_rows(pattern, windows, legs, rules, timezone=timezone))
+    if rules.enabled("cycle"):
+        found, truncated = cycles(transfers, rules)
+        parts.append(cycle_rows(found, rules, truncated=truncated, timezone=timezone))
+    if rules.enabled("shared_device"):
+        parts.append(shared_device_rows(use, rules, timezone=timezone))
+    for pattern in ("round_amounts", "night"):
+        if rules.enabled(pattern):
+            parts.append(marked_rows(pattern, marked(connection, pattern, rules), rules, timezone=timezone))
+    return finish_patterns(parts)
+
+
+# -- 资金穿透 ---------------------------------------------------------------------------------------
+TRACE_STEP = """
+SELECT e.txn_id, e.t_us, e.from_account, e.to_account, e.amount,
+       max(least(f.cap, e.amount)) AS can_have_flowed
+FROM frontier f JOIN transfers e ON e.from_account = f.account_id AND e.t_us > f.t_us
+WHERE e.amount >= $min_amount AND e.t_us >= $since AND e.to_account IS NOT NULL
+  AND e.txn_id NOT IN (SELECT txn_id FROM seen)
+GROUP BY e.txn_id, e.t_us, e.from_account, e.to_account, e.amount
+"""
+
+
+def trace(case: Case, start_ids: list[str], *, hops: int = 3, min_amount: int = 0,
+          since_us: int | None = None) -> pd.DataFrame:
+    """资金穿透: money followed forward in time from the accounts ``start_ids`` (account ids, or
+    persons: the accounts they hold) for up to ``hops`` transfers, each after the one before,
+    of at least ``min_amount`` fen, from ``since_us`` (UTC µs) on. Each transfer once, at the
+    fewest hops that reach it, with ``can_have_flowed``: the most any chain of that length can
+    have carried through it (its smallest transfer: money cannot leave before it arrived).
+    Columns: hop, txn_id, t_us, from_account, to_account, amount, can_have_flowed."""
+    accounts = case["accounts"]
+    held = accounts[accounts["holder_person_id"].astype("string").isin(start_ids).to_numpy()]["account_id"]
+    starts = pd.unique(pd.concat([pd.Series(start_ids, dtype="string"), held.astype("string")]))
+    transfers = transfer_frame(case)
+    connection = duckdb_connection(transfers=transfers)
+    # The start accounts hold whatever they send: no arrival before, no cap below the amount.
+    connection.register("frontier", pd.DataFrame({"account_id": pd.Series(starts, dtype="string"),
+                                                  "t_us": np.iinfo("int64").min, "cap": np.iinfo("int64").max}))
+    connection.execute("CREATE OR REPLACE TEMP TABLE seen (txn_id VARCHAR)")
+    params = {"min_amount": int(min_amount), "since": np.iinfo("int64").min if since_us is None else int(since_us)}
+    found = []
+    for hop in range(1, hops + 1):
+        step = connection.execute(TRACE_STEP, params).df()
+        if not len(step):
+            break
+        found.append(step.assign(hop=hop))
+        connection.register("frontier", pd.DataFrame({"account_id": step["to_account"], "t_us": step["t_us"],
+                                                      "cap": step["can_have_flowed"]}))
+        connection.register("step", step)
+        connection.execute("INSERT INTO seen SELECT txn_id FROM step")
+    columns = ["hop", "txn_id", "t_us", "from_account", "to_account", "amount", "can_have_flowed"]
+    if not found:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("hop", "t_us", "amount", "can_have_flowed")
+                                          else "string") for c in columns})
+    out = pd.concat(found, ignore_index=True)[columns]
+    out = out.astype({"hop": "int64", "t_us": "int64", "amount": "int64", "can_have_flowed": "int64",
+                      "txn_id": "string", "from_account": "string", "to_account": "string"})
+    return out.sort_values(["hop", "t_us", "txn_id"], ignore_index=True)
