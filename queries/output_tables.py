@@ -90,6 +90,8 @@ OUTPUT_TABLES: dict[str, OutputTable] = {table.name: table for table in (
         (c, "text" if c == "evidence" else "id" if c in TEXT_COLUMNS else "count" if c in COUNT_COLUMNS
          else "number" if c in FLOAT_COLUMNS else "?") for c in GROUP_COLUMNS)),
     OutputTable("fake_trades", tuple((c, {"notional": "money", "reason": "text"}.get(c, "id")) for c in FAKE_COLUMNS)),
+    # Which analyses ran on the case, and the case tables the others missed (queries/engine.py).
+    _table("coverage", ("text", ("analysis",)), ("bool", ("ran",)), ("id_list", ("missing_tables",))),
 )}
 
 
