@@ -4,11 +4,17 @@ analyze runs what the tables allow, saying in coverage.csv what it skipped."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+import pytest
 from casebuilder import bank_only_case, ledger_only_case, minimal_case, write_case
 
-from casegraph.loaders.case import read_case
+from casegraph.cli import main
+from casegraph.loaders.case import load_case, read_case
+from casegraph.queries.engine import QUESTIONS, analyze
+from casegraph.queries.memory.engine import MemoryEngine
+from casegraph.queries.output_tables import OUTPUT_TABLES
 
 
 def problems_of(tmp_path: Path, rows) -> list[str]:
@@ -109,3 +115,111 @@ def test_statement_period_in_order(tmp_path):
     rows = bank_only_case()
     rows["statements"][1]["last_ts"] = "2021-05-31T23:59:59"
     assert problems_of(tmp_path, rows) == ["statements.csv:3:4: 2021-05-31T23:59:59 is before first_ts"]
+
+
+# -- analyze -------------------------------------------------------------------------------------
+def analysed(tmp_path: Path, rows, capsys) -> tuple[Path, str]:
+    """The output folder of ``casegraph analyze`` on ``rows`` and what it printed."""
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as done:
+        main(["-q", "analyze", str(write_case(tmp_path / "case", rows)), "--out", str(out)])
+    assert done.value.code == 0
+    return out, capsys.readouterr().out
+
+
+def csv_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def coverage_of(out: Path) -> dict[str, str]:
+    """coverage.csv as analysis -> missing tables ('' for those that ran)."""
+    rows = csv_rows(out / "coverage.csv")
+    assert all((row["ran"] == "true") == (row["missing_tables"] == "") for row in rows)
+    return {row["analysis"]: row["missing_tables"] for row in rows}
+
+
+def test_bank_only_case_is_analysed_and_says_what_it_skipped(tmp_path, capsys):
+    out, printed = analysed(tmp_path, bank_only_case(), capsys)
+    assert {f"{name}.csv" for name in OUTPUT_TABLES} <= {p.name for p in out.iterdir()}  # every file, for scripts
+    coverage = coverage_of(out)
+    assert list(coverage) == list(QUESTIONS)
+    assert coverage["client_figures"] == "ledger;clients" and coverage["gang_evidence"] == "platforms"
+    assert coverage["account_groups"] == ""
+    for name in ("chain", "totals", "income", "gangs", "communities", "unattached", "fake_trades"):
+        header = (out / f"{name}.csv").read_text(encoding="utf-8").splitlines()
+        assert header == [",".join(OUTPUT_TABLES[name].columns)], name  # the header alone
+    assert csv_rows(out / "referrals" / "index.csv") == []
+    skipped = [name for name, missing in coverage.items() if missing]
+    assert f"skipped {len(skipped)} of {len(QUESTIONS)} analyses" in printed
+    assert "  gang_evidence: needs platforms.csv" in printed
+
+
+def test_ledger_only_case_gets_the_figures_of_the_full_case(tmp_path, capsys):
+    """What a partial case allows is computed as in the full case: the clients', agents' and
+    platform's figures of the platform back end alone are those of the whole minimal case."""
+    out, printed = analysed(tmp_path / "ledger", ledger_only_case(), capsys)
+    full, _ = analysed(tmp_path / "full", minimal_case(), capsys)
+    coverage = coverage_of(out)
+    assert {name for name, missing in coverage.items() if missing} == {
+        "person_totals", "person_window_totals", "account_groups", "fake_trades", "platform_fraud"}
+    assert coverage["person_totals"] == "persons" and coverage["account_groups"] == "accounts"
+    assert "  account_groups: needs accounts.csv" in printed
+
+    def figures(folder: Path) -> dict:
+        # without trades.csv, turnover is the one figure the ledger-only case cannot have
+        return {(row["node_type"], row["node_id"]): {k: v for k, v in row.items() if not k.endswith("turnover")}
+                for row in csv_rows(folder / "totals.csv") if row["node_type"] in ("client", "agent", "platform")}
+
+    partial = figures(out)
+    assert partial and partial == {key: value for key, value in figures(full).items() if key in partial}
+    assert {key for key in figures(full) if key not in partial} == set()
+    assert [row["gang_id"] for row in csv_rows(out / "communities.csv")] != []
+
+
+def test_case_without_trades_skips_the_fake_trade_analyses(tmp_path, capsys):
+    rows = minimal_case()
+    del rows["trades"], rows["broker_fills"]
+    out, _ = analysed(tmp_path, rows, capsys)
+    coverage = coverage_of(out)
+    assert {name: missing for name, missing in coverage.items() if missing} == {
+        "fake_trades": "trades", "platform_fraud": "trades"}
+    assert csv_rows(out / "fake_trades.csv") == []
+    assert [row["is_fraud"] for row in csv_rows(out / "gangs.csv")] == ["false"]
+    assert csv_rows(out / "referrals" / "index.csv") != []
+
+
+class Recording:
+    """An engine that remembers the questions it was asked."""
+
+    def __init__(self, engine):
+        self.engine, self.asked = engine, []
+
+    def __getattr__(self, name):
+        value = getattr(self.engine, name)
+        if name in QUESTIONS:
+            self.asked.append(name)
+        return value
+
+
+@pytest.mark.parametrize("rows", [bank_only_case, ledger_only_case, minimal_case], ids=lambda f: f.__name__)
+def test_only_questions_whose_tables_are_there_are_asked(tmp_path, rows):
+    engine = Recording(MemoryEngine(load_case(write_case(tmp_path / "case", rows()))))
+    tables = analyze(engine)
+    ran = tables["coverage"].set_index("analysis")["ran"]
+    assert sorted(engine.asked) == sorted(name for name in QUESTIONS if ran[name])
+    for name, table in tables.items():
+        assert list(table.columns) == list(OUTPUT_TABLES[name].columns), name
+
+
+def test_a_question_needs_what_the_answers_it_takes_need():
+    """agent_totals and the like take client_figures' answer; platform_fraud takes fake_trades'."""
+    takes = {"agent_totals": "client_figures", "platform_totals": "client_figures",
+             "person_totals": "client_figures", "platform_fraud": "fake_trades"}
+    for name, taken in takes.items():
+        assert set(QUESTIONS[taken].needs) <= set(QUESTIONS[name].needs), name
+
+
+def test_every_question_runs_on_a_full_generated_case(analysed_case):
+    _, tables = analysed_case("tiny", 4)
+    assert tables["coverage"]["ran"].all()
