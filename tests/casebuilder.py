@@ -123,6 +123,17 @@ def minimal_case() -> dict[str, list[dict]]:
     return deepcopy(MINIMAL)
 
 
+def minimal_case_with_cash() -> dict[str, list[dict]]:
+    """The minimal case with cash paid into the gang's account and taken out of a client's
+    (transfers with the cash side empty)."""
+    rows = minimal_case()
+    rows["bank_transfers"] += [
+        {"txn_id": "CASH1", "ts": "2019-04-01T09:00:00", "to_account": "BG1", "amount": "5000", "channel": "cash"},
+        {"txn_id": "CASH2", "ts": "2019-05-04T09:00:00", "from_account": "BK3", "amount": "700", "channel": "cash"},
+    ]
+    return rows
+
+
 def _ingested(source: str, rows: list[dict]) -> list[dict]:
     """Rows as ``casegraph ingest`` writes them: each with its source and row in that source."""
     return [dict(row, source=source, source_row=str(line)) for line, row in enumerate(rows, start=2)]

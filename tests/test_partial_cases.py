@@ -8,7 +8,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from casebuilder import bank_only_case, ledger_only_case, minimal_case, write_case
+from casebuilder import bank_only_case, ledger_only_case, minimal_case, minimal_case_with_cash, write_case
 
 from casegraph.cli import main
 from casegraph.loaders.case import load_case, read_case
@@ -187,6 +187,15 @@ def test_case_without_trades_skips_the_fake_trade_analyses(tmp_path, capsys):
     assert csv_rows(out / "fake_trades.csv") == []
     assert [row["is_fraud"] for row in csv_rows(out / "gangs.csv")] == ["false"]
     assert csv_rows(out / "referrals" / "index.csv") != []
+
+
+def test_cash_transfers_break_no_analysis(tmp_path, capsys):
+    """Cash moves no money between two accounts: the platform analyses see the same case."""
+    out, printed = analysed(tmp_path / "cash", minimal_case_with_cash(), capsys)
+    full, _ = analysed(tmp_path / "full", minimal_case(), capsys)
+    assert "skipped" not in printed
+    for name in OUTPUT_TABLES:
+        assert (out / f"{name}.csv").read_bytes() == (full / f"{name}.csv").read_bytes(), name
 
 
 class Recording:
