@@ -7,6 +7,11 @@ import pytest
 from casebuilder import bank_only_case, ledger_only_case, minimal_case, minimal_case_with_cash, write_case
 
 from casegraph.cli import main
+from casegraph.loaders.case import load_case
+from casegraph.loaders.neo4j import load_into_neo4j
+from casegraph.queries.memory.engine import MemoryEngine
+from casegraph.queries.neo4j.engine import Neo4jEngine
+from casegraph.queries.neo4j.runner import CypherRunner
 from casegraph.queries.output_tables import OUTPUT_TABLES
 
 
@@ -30,3 +35,10 @@ def test_engines_agree_on_a_partial_case(tmp_path, rows):
         assert neo4j == memory, name
     assert ((tmp_path / "neo4j" / "referrals" / "index.csv").read_text(encoding="utf-8")
             == (tmp_path / "memory" / "referrals" / "index.csv").read_text(encoding="utf-8"))
+
+
+def test_the_load_records_the_tables_of_a_partial_case(tmp_path, neo4j_driver):
+    case = load_case(write_case(tmp_path / "case", bank_only_case()))
+    load_into_neo4j(neo4j_driver, case, replace=True)
+    assert Neo4jEngine(CypherRunner(neo4j_driver)).available == case.available != MemoryEngine(
+        load_case(write_case(tmp_path / "full", minimal_case()))).available
