@@ -18,14 +18,17 @@ figures empty = unknown), and one that states a single question's findings
 (``Question.makes``: gangs.csv, communities.csv …) holds its header alone when that question
 is skipped. ``coverage.csv`` says which ran and what the others missed.
 
-To add a question (say ``account_flows``, which needs ``bank_transfers`` and ``accounts``):
+To add a question whose answer is an output table as it stands (say ``account_flows``, which
+needs ``bank_transfers`` and ``accounts``):
 
-1. a method on :class:`Engine` and on each engine;
+1. a method on :class:`Engine` and on each engine, returning the table;
 2. an entry in :data:`QUESTIONS`: ``Question("account_flows", ("bank_transfers", "accounts"),
-   "account flows", empty=lambda: <its frame with no rows>)``;
-3. in :func:`analyze`, ``ask("account_flows")`` (``ask(name, *args)`` skips it, or runs it as
-   a progress step) and its table in the dict returned, declared in
-   :data:`.output_tables.OUTPUT_TABLES`. Its coverage row follows from the entry.
+   "account flows", empty=lambda: <the table with no rows>, output="account_flows")``;
+3. the table declared in :data:`.output_tables.OUTPUT_TABLES`.
+
+:func:`analyze` then asks it (or skips it), writes its answer as that output, and gives it a
+row of coverage.csv. A question whose answer feeds others is asked by name in
+:func:`analyze` (``ask(name, *args)``) and passed on to :func:`.assembly.assemble`.
 
 >>> from casegraph.loaders.case import load_case                          # doctest: +SKIP
 >>> from casegraph.queries.memory.engine import MemoryEngine              # doctest: +SKIP
@@ -127,6 +130,8 @@ class Question:
     # Output tables that state this question's findings alone: header only when it is skipped
     # (communities.csv would list every person and account as in no community).
     makes: tuple[str, ...] = ()
+    # The output table the answer is, as it stands: analyze writes it without assembly.
+    output: str | None = None
 
     def missing(self, available: Collection[str]) -> tuple[str, ...]:
         """The tables it needs that the case has no rows of (none: it is asked)."""
@@ -207,8 +212,10 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> di
     fake = ask("fake_trades")
     trading = TradingFindings(account_groups=ask("account_groups"), fake_trades=fake,
                               platform_fraud=ask("platform_fraud", fake))
+    answered = {question.output: ask(name) for name, question in QUESTIONS.items() if question.output}
     with progress.step("output tables"):
         tables = assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading)
+        tables.update(answered)
         for question in QUESTIONS.values():
             if question.missing(available):
                 tables.update((name, tables[name].iloc[:0]) for name in question.makes)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from casebuilder import bank_only_case, ledger_only_case, minimal_case, minimal_case_with_cash, write_case
 
 from casegraph.cli import main
 from casegraph.loaders.case import load_case, read_case
-from casegraph.queries.engine import QUESTIONS, analyze
+from casegraph.queries.engine import QUESTIONS, Question, analyze
 from casegraph.queries.memory.engine import MemoryEngine
-from casegraph.queries.output_tables import OUTPUT_TABLES
+from casegraph.queries.output_tables import OUTPUT_TABLES, OutputTable
 
 
 def problems_of(tmp_path: Path, rows) -> list[str]:
@@ -232,3 +233,24 @@ def test_a_question_needs_what_the_answers_it_takes_need():
 def test_every_question_runs_on_a_full_generated_case(analysed_case):
     _, tables = analysed_case("tiny", 4)
     assert tables["coverage"]["ran"].all()
+
+
+def test_a_question_that_answers_an_output_plugs_in(tmp_path, monkeypatch):
+    """How the fund-flow questions join (queries/engine.py): a method on the engine, an entry of
+    QUESTIONS naming its output, the output declared; analyze asks it when its tables are there,
+    writes its answer, and otherwise writes the empty answer and says so in coverage."""
+    monkeypatch.setitem(OUTPUT_TABLES, "transfer_count", OutputTable("transfer_count", (("n", "count"),)))
+    monkeypatch.setitem(QUESTIONS, "transfer_count", Question(
+        "transfer_count", ("bank_transfers",), "transfers counted",
+        lambda: pd.DataFrame({"n": pd.Series(dtype="int64")}), output="transfer_count"))
+
+    class Counting(MemoryEngine):
+        def transfer_count(self) -> pd.DataFrame:
+            return pd.DataFrame({"n": [len(self.case["bank_transfers"])]})
+
+    bank = analyze(Counting(load_case(write_case(tmp_path / "bank", bank_only_case()))))
+    assert bank["transfer_count"]["n"].tolist() == [len(bank_only_case()["bank_transfers"])]
+    ledger = analyze(Counting(load_case(write_case(tmp_path / "ledger", ledger_only_case()))))
+    assert ledger["transfer_count"].empty and list(ledger["transfer_count"].columns) == ["n"]
+    coverage = ledger["coverage"].set_index("analysis")
+    assert coverage.loc["transfer_count"].tolist() == [False, "bank_transfers"]
