@@ -171,8 +171,8 @@ QUESTIONS: dict[str, Question] = {question.name: question for question in (
 def coverage_table(available: Collection[str]) -> pd.DataFrame:
     """coverage.csv: per question, whether it ran and the tables it missed (``;``-separated).
 
-    >>> coverage_table({"ledger", "clients", "platforms"}).set_index("analysis").loc["agent_totals"].tolist()
-    [False, 'agents']
+    >>> coverage_table({"ledger", "clients", "platforms"}).set_index("analysis").loc["agent_totals"].to_dict()
+    {'ran': False, 'missing_tables': 'agents'}
     """
     missing = [QUESTIONS[name].missing(available) for name in QUESTIONS]
     return pd.DataFrame({"analysis": list(QUESTIONS), "ran": [not m for m in missing],
