@@ -163,7 +163,8 @@ QUESTIONS: dict[str, Question] = {question.name: question for question in (
     Question("account_groups", ("accounts",), "account groups", lambda: finish_groups(pd.DataFrame()),
              makes=("account_groups",)),
     Question("fake_trades", ("trades",), "fake trades", lambda: finish_fake(pd.DataFrame()), makes=("fake_trades",)),
-    Question("platform_fraud", ("trades", "platforms"), "platform fraud",
+    # The fake trades' share of the clients' losses comes from the ledger.
+    Question("platform_fraud", ("trades", "platforms", "ledger"), "platform fraud",
              lambda: finish_fraud(pd.DataFrame({c: pd.Series(dtype="float64") for c in FRAUD_COLUMNS}))),
 )}
 
@@ -213,11 +214,12 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> di
     trading = TradingFindings(account_groups=ask("account_groups"), fake_trades=fake,
                               platform_fraud=ask("platform_fraud", fake))
     answered = {question.output: ask(name) for name, question in QUESTIONS.items() if question.output}
+    skipped = frozenset(name for name, question in QUESTIONS.items() if question.missing(available))
     with progress.step("output tables"):
-        tables = assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading)
+        tables = assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading,
+                          skipped=skipped)
         tables.update(answered)
-        for question in QUESTIONS.values():
-            if question.missing(available):
-                tables.update((name, tables[name].iloc[:0]) for name in question.makes)
+        for name in skipped:
+            tables.update((output, tables[output].iloc[:0]) for output in QUESTIONS[name].makes)
         tables["coverage"] = coverage_table(available)
         return {name: conform(name, table) for name, table in tables.items()}

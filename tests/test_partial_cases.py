@@ -186,7 +186,7 @@ def test_case_without_trades_skips_the_fake_trade_analyses(tmp_path, capsys):
     assert {name: missing for name, missing in coverage.items() if missing} == {
         "fake_trades": "trades", "platform_fraud": "trades"}
     assert csv_rows(out / "fake_trades.csv") == []
-    assert [row["is_fraud"] for row in csv_rows(out / "gangs.csv")] == ["false"]
+    assert [(row["is_fraud"], row["fake_trade_losses"]) for row in csv_rows(out / "gangs.csv")] == [("", "")]  # unknown
     assert csv_rows(out / "referrals" / "index.csv") != []
 
 
@@ -197,6 +197,21 @@ def test_cash_transfers_break_no_analysis(tmp_path, capsys):
     assert "skipped" not in printed
     for name in OUTPUT_TABLES:
         assert (out / f"{name}.csv").read_bytes() == (full / f"{name}.csv").read_bytes(), name
+
+
+def test_figures_a_case_cannot_have_are_unknown_not_zero(tmp_path, capsys):
+    """Without a ledger, the gangs and suspects are found but their money is unknown: empty
+    cells and no income rows, never 0.00 rated below the thresholds. Licence income stays."""
+    rows = minimal_case()
+    del rows["ledger"]
+    out, _ = analysed(tmp_path, rows, capsys)
+    (gang,) = csv_rows(out / "gangs.csv")
+    assert gang["gang_id"] == "G1" and gang["n_persons"] != ""
+    assert all(gang[c] == "" for c in ("n_clients", "deposits", "net_deposit", "is_fraud", "fake_trade_losses"))
+    assert [(row["subject_type"], row["method"]) for row in csv_rows(out / "income.csv")] == [
+        ("vendor", "license_income")]
+    (chain,) = csv_rows(out / "chain.csv")
+    assert chain["gang_id"] == "G1" and chain["deposits"] == "" and chain["n_clients"] == ""
 
 
 class Recording:

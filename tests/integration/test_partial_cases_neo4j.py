@@ -15,13 +15,20 @@ from casegraph.queries.neo4j.runner import CypherRunner
 from casegraph.queries.output_tables import OUTPUT_TABLES
 
 
+def without_ledger() -> dict:
+    rows = minimal_case()
+    del rows["ledger"]
+    return rows
+
+
 def without_trades() -> dict:
     rows = minimal_case()
     del rows["trades"], rows["broker_fills"]
     return rows
 
 
-@pytest.mark.parametrize("rows", [bank_only_case, ledger_only_case, without_trades, minimal_case_with_cash],
+@pytest.mark.parametrize("rows", [bank_only_case, ledger_only_case, without_ledger, without_trades,
+                                  minimal_case_with_cash],
                          ids=lambda f: f.__name__)
 def test_engines_agree_on_a_partial_case(tmp_path, rows):
     case = write_case(tmp_path / "case", rows())
