@@ -16,7 +16,8 @@ still written, so that scripts find them all: a table built from several answers
 rows of those that ran (chain.csv lists the licences of a case without a ledger, with its
 figures empty = unknown), and one that states a single question's findings
 (``Question.makes``: gangs.csv, communities.csv …) holds its header alone when that question
-is skipped. ``coverage.csv`` says which ran and what the others missed.
+is skipped. A figure a skipped question would give is unknown, never zero (``assemble``'s
+``skipped``). ``coverage.csv`` says which ran and what the others missed.
 
 To add a question whose answer is an output table as it stands (say ``account_flows``, which
 needs ``bank_transfers`` and ``accounts``):
