@@ -146,6 +146,12 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
         raise typer.Exit(EXIT_INVALID)
     counts = loaded.row_counts()
     console.print(f"{case}: valid ({sum(counts.values()):,} rows in {len(counts)} tables)")
+    if loaded.partial:
+        from casegraph.queries.engine import coverage_table
+
+        console.print(f"a partial case: no rows of {', '.join(f'{name}.csv' for name in loaded.partial)}",
+                      markup=False, highlight=False)
+        _print_skipped(coverage_table(loaded.available), "analyze will skip")
 
 
 def _read_case_reporting(case: Path, problems_file: Optional[Path] = None):
@@ -267,10 +273,23 @@ def analyze(
     invalid case it holds problems.txt alone. It must lie outside the case folder."""
     started = time.perf_counter()
     with _output_folder(out, "analyze", case=case) as folder:
-        loaded, _ = _run_analysis(case, folder, engine, replace)
+        loaded, tables = _run_analysis(case, folder, engine, replace)
     if loaded is None:
         raise typer.Exit(EXIT_INVALID)
     console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
+    _print_skipped(tables["coverage"], "skipped")
+
+
+def _print_skipped(coverage, verb: str) -> None:
+    """The analyses of coverage.csv that did not run, each with the tables it lacked."""
+    skipped = coverage[~coverage["ran"]]
+    if skipped.empty:
+        return
+    console.print(f"{verb} {len(skipped)} of {len(coverage)} analyses, for want of rows in the tables they need "
+                  "(coverage.csv):", highlight=False)
+    for row in skipped.itertuples():
+        missing = ", ".join(f"{name}.csv" for name in row.missing_tables.split(";"))
+        console.print(f"  {row.analysis}: needs {missing}", markup=False, highlight=False)
 
 
 @app.command()
@@ -452,6 +471,7 @@ def print_summary(tables) -> None:
         console.print(f"against truth/: gangs ARI {scores['gangs', 'ari']:.3f}, "
                       f"{int(scores['gangs', 'gangs_found'])}/{int(scores['gangs', 'truth_gangs'])} gangs found, "
                       f"{int(scores['gangs', 'gangs_found_with_province'])} with the right province")
+    _print_skipped(tables["coverage"], "skipped")
 
 
 class LoadMethod(str, Enum):

@@ -1,5 +1,9 @@
 """A case folder read, checked and typed: the one entry point every engine loads through.
 
+A case may be partial (case-format.md): only case.yaml and bank_transfers.csv or ledger.csv
+with rows are needed, plus the tables their rows refer to. An absent table reads as an empty
+one; :attr:`Case.available` names the tables that hold rows, which decides the analyses run.
+
 >>> from casegraph.generator import generate_case
 >>> _ = generate_case(tmp / "case", "tiny", seed=1)
 >>> case = load_case(tmp / "case")
@@ -46,6 +50,16 @@ class Case:
 
     def row_counts(self) -> dict[str, int]:
         return {name: len(frame) for name, frame in self.tables.items()}
+
+    @property
+    def available(self) -> frozenset[str]:
+        """The tables that hold rows (an absent or header-only file holds none)."""
+        return frozenset(name for name, frame in self.tables.items() if len(frame))
+
+    @property
+    def partial(self) -> tuple[str, ...]:
+        """The tables a full case requires that this one has no rows of, in contract order."""
+        return tuple(table.name for table in TABLES if table.full_case and table.name not in self.available)
 
 
 def read_config(case_dir: Path, problems: list[Problem]) -> tuple[CaseConfig | None, yaml.Node | None]:
@@ -99,9 +113,10 @@ def read_case(case_dir: str | Path, *, progress: Progress = SILENT) -> tuple[Cas
     tables = {table.name: tables[table.name] for table in TABLES}
     raws = {table.name: raws[table.name] for table in TABLES if table.name in raws}
     problems.extend(problem for table in TABLES for problem in found[table.name])
+    absent = frozenset(table.name for table in TABLES if not (case_dir / table.file).is_file())
 
     with progress.step("checking the rules across tables"):
-        validate.check_case(tables, raws, problems, timezone)
+        validate.check_case(tables, raws, problems, timezone, absent=absent)
         check_cny_amounts(tables, raws, problems, timezone)
     # Logins have no id of their own: the source line names each one, stably across re-runs.
     tables["logins"]["login_id"] = "login:" + tables["logins"][LINE].astype(str)
@@ -119,17 +134,16 @@ def _size(path: Path) -> int:
 def _read_table(path: Path, table: Table, profile: MappingProfile, problems: list[Problem], *,
                 timezone: str, encoding: str | None) -> tuple[RawTable | None, pd.DataFrame]:
     """One case file read and parsed: its raw cells (None when it could not be read) and its
-    typed table (an empty one then). ``encoding`` is the one pinned in case.yaml, if any."""
+    typed table (an empty one then). ``encoding`` is the one pinned in case.yaml, if any.
+
+    An absent file is no problem here: whether the case needs it depends on the other tables'
+    rows (:func:`.validate.check_needed_tables`)."""
     if not path.is_file():
-        if table.required:
-            problems.append(Problem(table.file, 1, 1, "required file is missing"))
         return None, empty_table(table)
     raw = read_raw(path, table, profile, problems, encoding=encoding)
     parsed = None if raw is None else parse_table(raw, table, timezone, problems)
     if parsed is None:
         return None, empty_table(table)
-    if table.required and parsed.empty:
-        problems.append(Problem(table.file, 1, 1, "no rows: the file has a header but no data"))
     return raw, parsed
 
 

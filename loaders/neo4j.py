@@ -296,11 +296,13 @@ def begin_load(session, case: Case, *, replace: bool = False) -> None:
     if others:
         clear_database(session)
     # The case's settings travel with the graph, so analyses need nothing but the database.
+    # ``tables``: those holding rows, which decide the analyses a partial case gets.
     session.run("MERGE (l:CaseLoad {case_id: $case_id}) SET l.status = 'loading', l.started = datetime(), "
-                "l.timezone = $timezone, l.thresholds = $thresholds, l.flow_patterns = $flow_patterns",
+                "l.timezone = $timezone, l.thresholds = $thresholds, l.flow_patterns = $flow_patterns, "
+                "l.tables = $tables",
                 case_id=case.config.case_id, timezone=case.config.timezone,
                 thresholds=case.config.thresholds.model_dump_json(),
-                flow_patterns=case.config.flow_patterns.model_dump_json()).consume()
+                flow_patterns=case.config.flow_patterns.model_dump_json(), tables=sorted(case.available)).consume()
 
 
 def complete_load(session, case: Case, *, rows: int, version: str) -> None:

@@ -450,8 +450,8 @@ def local_dates(ts: pd.Series, timezone: str) -> pd.Series:
 def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Problem]) -> pd.DataFrame:
     """Check required columns, parse each known column, keep unknown extra columns as text."""
     missing = [c.name for c in table.columns if c.required and c.name not in raw.frame.columns]
-    if table.name == "logins" and not {"account_id", "actor_id"} & set(raw.frame.columns):
-        missing.append("account_id or actor_id")
+    if table.one_of and not set(table.one_of) & set(raw.frame.columns):
+        missing.append(" or ".join(table.one_of))
     for name in missing:
         problems.append(Problem(table.file, 1, 1, f"missing required column {name!r}"))
     if missing:

@@ -44,11 +44,16 @@ class Column:
 @dataclass(frozen=True)
 class Table:
     name: str
-    required: bool
+    # Required in a *full* case (a platform back end seized). A case may be partial: it needs
+    # only case.yaml, one of EVIDENCE_TABLES, and the tables its rows refer to (Column.references).
+    full_case: bool
     columns: tuple[Column, ...]
     key: str | None = None  # the id column, unique within the file
     description: str = ""
-    # Required files must hold data rows; optional ones may be header-only or absent.
+    # Columns of which every row must fill at least one (say, the two sides of a transfer, one
+    # of which may be the cash side); ``row`` names a row in that problem's message.
+    one_of: tuple[str, ...] = ()
+    row: str = "a row"
     column_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -166,14 +171,15 @@ TABLES: tuple[Table, ...] = (
     Table("bank_transfers", True, (
         Column("txn_id", "id", True),
         Column("ts", "ts", True),
-        Column("from_account", "id", True, references=("accounts",)),
-        Column("to_account", "id", True, references=("accounts",)),
+        Column("from_account", "id", references=("accounts",), description="the payer; empty for cash paid in"),
+        Column("to_account", "id", references=("accounts",), description="the payee; empty for cash taken out"),
         Column("amount", "positive_money", True),
         Column("currency", "currency"),
         Column("channel", description="how the money moved; `cash` for cash in or out"),
         Column("memo"),
         *PROVENANCE,
-    ), key="txn_id", description="fund flows from bank and payment-channel statements"),
+    ), key="txn_id", description="fund flows from bank and payment-channel statements",
+        one_of=("from_account", "to_account"), row="a transfer"),
     Table("trades", False, (
         Column("trade_id", "id", True),
         Column("ts", "ts", True),
@@ -203,7 +209,8 @@ TABLES: tuple[Table, ...] = (
         Column("ip"), Column("device_id", "id", description="a device id or MAC address"),
         Column("ip_province"),
         *PROVENANCE,
-    ), description="access records: platform admin logs, bank e-banking, broker API"),
+    ), description="access records: platform admin logs, bank e-banking, broker API",
+        one_of=("account_id", "actor_id"), row="a login"),
     Table("statements", False, (
         Column("account_id", "id", True, references=("accounts",)),
         Column("institution"),
@@ -218,3 +225,7 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+# What makes a case: at least one of these with rows (contract.md "Bank evidence"). Everything
+# else a case holds is either referred to by their rows, or optional.
+EVIDENCE_TABLES = ("bank_transfers", "ledger")

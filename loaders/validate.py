@@ -1,6 +1,9 @@
 """Rules across tables (case-format.md "Invariants"): references, agent forests, signs, FX.
 
-Each check adds one :class:`Problem` per broken row; none stops at the first.
+Each check adds one :class:`Problem` per broken row; none stops at the first. A case may be
+partial: it needs rows in one of :data:`.tables.EVIDENCE_TABLES`, and any table its rows refer
+to. A table referred to and absent (or header-only) is one problem for that file, not one per
+row that refers to it.
 """
 
 from __future__ import annotations
@@ -11,15 +14,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columnar import arrow_text, text_series
-from .problems import Problem
+from .problems import LINE, Problem
 from .read import RawTable, local_dates, report, split_ids
-from .tables import SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME
+from .tables import EVIDENCE_TABLES, SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME
 
 
 def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: list[Problem],
-               timezone: str) -> None:
-    """Run every cross-table rule on the tables that could be read."""
-    check_references(tables, raws, problems)
+               timezone: str, *, absent: frozenset[str] = frozenset()) -> None:
+    """Run every cross-table rule on the tables that could be read; ``absent`` names the tables
+    whose file the case folder does not have (they read as empty tables)."""
+    check_evidence(tables, raws, problems, absent=absent)
+    check_references(tables, raws, problems, absent=absent)
+    for table in TABLES:
+        if table.one_of and table.name in raws:
+            check_one_of(tables[table.name], raws[table.name], table.name, problems)
     if "agents" in raws:
         check_agent_forest(tables["agents"], raws["agents"], problems)
     if {"clients", "agents"} <= raws.keys():
@@ -30,11 +38,9 @@ def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], probl
         check_ledger_signs(tables["ledger"], raws["ledger"], problems)
     if "accounts" in raws:
         check_sub_accounts(tables["accounts"], raws["accounts"], problems)
-    if "logins" in raws:
-        frame, raw = tables["logins"], raws["logins"]
-        report(problems, "logins.csv", raw, "account_id", frame["account_id"].isna() & frame["actor_id"].isna(),
-                lambda _: "a login must name account_id or actor_id")
-    for name, start, end in (("memberships", "start", "end"), ("agents", "joined_on", "left_on")):
+        check_aliases(tables["accounts"], raws["accounts"], problems)
+    for name, start, end in (("memberships", "start", "end"), ("agents", "joined_on", "left_on"),
+                             ("statements", "first_ts", "last_ts")):
         if name in raws:
             frame = tables[name]
             report(problems, f"{name}.csv", raws[name], end, (frame[end] < frame[start]).fillna(False),
@@ -42,10 +48,30 @@ def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], probl
     check_currencies(tables, raws, problems, timezone)
 
 
-def check_references(tables, raws, problems) -> None:
+def check_evidence(tables, raws, problems, *, absent: frozenset[str]) -> None:
+    """A case needs rows in bank_transfers.csv or ledger.csv (or both): one problem when it has
+    none. A file of them that could not be read has its own problem already."""
+    if any(len(tables[name]) for name in EVIDENCE_TABLES) or not all(
+            name in raws or name in absent for name in EVIDENCE_TABLES):
+        return
+    files = " or ".join(f"{name}.csv" for name in EVIDENCE_TABLES)
+    present = [name for name in EVIDENCE_TABLES if name not in absent]
+    if present:
+        problems.append(Problem(f"{present[0]}.csv", 1, 1,
+                                f"no rows: the file has a header but no data, and a case needs rows in {files}"))
+    else:
+        problems.append(Problem(f"{EVIDENCE_TABLES[0]}.csv", 1, 1,
+                                f"required file is missing: a case needs {files} (or both), and has neither"))
+
+
+def check_references(tables, raws, problems, *, absent: frozenset[str] = frozenset()) -> None:
+    """Every id a column names (``Column.references``) is a key of the table it refers to. An
+    absent table reads as empty; rows that refer to a table with no rows make one problem for
+    that table (``required file is missing`` or ``no rows``), naming who needs it."""
     # Key columns as Arrow arrays: membership by pyarrow's hash kernel, no Python object per id.
     keys = {t.name: arrow_text(tables[t.name][t.key].dropna())
-            for t in TABLES if t.key and t.name in raws}
+            for t in TABLES if t.key and (t.name in raws or t.name in absent)}
+    needed: dict[str, list[str]] = {}  # a table with no rows -> the columns whose rows name it
     for table in TABLES:
         if table.name not in raws:
             continue
@@ -54,6 +80,12 @@ def check_references(tables, raws, problems) -> None:
             # A reference into a file that could not be read is not checked: that file's own
             # problem is already reported, and a flood of "unknown id" would hide it.
             if not column.references or not all(r in keys for r in column.references):
+                continue
+            if not any(len(keys[r]) for r in column.references):
+                if frame[column.name].notna().any():
+                    others = "; or " + ", ".join(f"{r}.csv" for r in column.references[1:]) \
+                        if len(column.references) > 1 else ""
+                    needed.setdefault(column.references[0], []).append(f"{table.file} ({column.name}{others})")
                 continue
             known = pa.chunked_array([chunk for r in column.references for chunk in keys[r].chunks],
                                      type=pa.large_string()).combine_chunks()
@@ -71,6 +103,18 @@ def check_references(tables, raws, problems) -> None:
                 bad = values.notna() & ~_is_in(values, known)
                 report(problems, table.file, raw, column.name, bad,
                         lambda v: f"unknown {column.name} {v!r} (not in {where})")  # noqa: B023
+    for name, users in needed.items():
+        what = "required file is missing" if name in absent else "no rows (the file has a header but no data)"
+        problems.append(Problem(f"{name}.csv", 1, 1, f"{what}: needed by {', '.join(users)}"))
+
+
+def check_one_of(frame: pd.DataFrame, raw: RawTable, name: str, problems: list[Problem]) -> None:
+    """Each row fills at least one of the table's ``one_of`` columns (both sides of a transfer
+    empty, or a login of nobody, is no record at all)."""
+    table = TABLES_BY_NAME[name]
+    where = next(c for c in table.one_of if c in raw.positions)  # parse_table saw at least one
+    report(problems, table.file, raw, where, frame[list(table.one_of)].isna().all(axis=1),
+           lambda _: f"{table.row} must name {' or '.join(table.one_of)}")
 
 
 def _is_in(values: pd.Series, known: pa.Array) -> np.ndarray:
@@ -186,6 +230,35 @@ def check_sub_accounts(accounts: pd.DataFrame, raw: RawTable, problems: list[Pro
     bad = (accounts["kind"] == "sub") & parent_kind.notna() & (parent_kind != "mother")
     report(problems, "accounts.csv", raw, "parent_account_id", bad.fillna(False),
            lambda v, kind: f"parent account {v!r} is a {kind} account, not a mother account", context=parent_kind)
+
+
+def check_aliases(accounts: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
+    """An alias (another number of the same account) names one account only: it is no other
+    row's account_id, and no other account lists it too."""
+    aliases = split_ids(accounts["aliases"])
+    if aliases.empty:
+        return
+    pairs = pd.DataFrame({"row": aliases.index, "alias": aliases.astype("string").to_numpy()})
+    pairs = pairs.drop_duplicates(ignore_index=True)
+    lines = accounts[LINE].astype("string")
+    pairs["line"] = lines.loc[pairs["row"]].to_numpy()
+    id_line = lookup(pairs["alias"], accounts["account_id"], lines)
+    is_other_id = (id_line.notna() & (id_line != pairs["line"])).to_numpy()
+    first = pairs.drop_duplicates("alias").set_index("alias")
+    repeated = pairs["alias"].duplicated().to_numpy()
+    bad = pairs[is_other_id | repeated]
+    if bad.empty:
+        return
+    # Only the rows in trouble are worded one by one.
+    first_account = accounts["account_id"].loc[first.loc[bad["alias"], "row"]].tolist()
+    texts = [f"alias {alias!r} is the account_id of the account on line {line}" if other_id else
+             f"alias {alias!r} is also an alias of account {account!r} (line {first_line})"
+             for alias, line, other_id, account, first_line in zip(
+                 bad["alias"], id_line[bad.index], is_other_id[bad.index], first_account,
+                 first.loc[bad["alias"], "line"])]
+    messages = pd.Series(texts, index=bad["row"].to_numpy()).groupby(level=0).agg("; ".join)
+    report(problems, "accounts.csv", raw, "aliases", accounts.index.to_series().isin(messages.index),
+           lambda _, text: text, context=messages.reindex(accounts.index))
 
 
 def check_currencies(tables, raws, problems, timezone: str) -> None:

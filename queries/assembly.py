@@ -89,9 +89,10 @@ class TradingFindings:
 
 
 def assemble(facts: CaseFacts, figures: NodeFigures, resolved: pd.DataFrame, *, rules: ThresholdRules,
-             trading: TradingFindings) -> dict[str, pd.DataFrame]:
+             trading: TradingFindings, skipped: frozenset[str] = frozenset()) -> dict[str, pd.DataFrame]:
     """Every output table from the figures, the communities (:func:`.communities.resolve_gangs`)
-    and the trading findings."""
+    and the trading findings. ``skipped`` names the questions a partial case could not answer
+    (:data:`.engine.QUESTIONS`): their figures are unknown, never zero."""
     clients, agents, platforms, persons, windows = (
         figures.clients, figures.agents, figures.platforms, figures.persons, figures.windows)
     account_groups, fake_trades, platform_fraud = trading.account_groups, trading.fake_trades, trading.platform_fraud
@@ -99,9 +100,16 @@ def assemble(facts: CaseFacts, figures: NodeFigures, resolved: pd.DataFrame, *, 
     gang_platforms = members[members["entity_type"] == "platform"].dropna(subset=["gang_id"])[
         ["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
     found = communities.gang_table(members, platforms, facts.known_gangs, facts.province_votes)
+    if "platform_totals" in skipped:  # a gang's clients and their money are unknown without a ledger
+        for column in (c for c in platforms.columns if c in found.columns):
+            found[column] = pd.Series(pd.NA, index=found.index, dtype="Int64")
     found = found.join(fraud_of_gangs(gang_platforms, platform_fraud))
-    found["is_fraud"] = found["is_fraud"].fillna(False).astype(bool)
-    found["fake_trade_losses"] = found["fake_trade_losses"].fillna(0).astype("int64")
+    if "platform_fraud" in skipped:  # without the trades (and the ledger) nothing says either way
+        found["is_fraud"] = found["is_fraud"].astype("boolean")
+        found["fake_trade_losses"] = found["fake_trade_losses"].astype("Int64")
+    else:
+        found["is_fraud"] = found["is_fraud"].fillna(False).astype(bool)
+        found["fake_trade_losses"] = found["fake_trade_losses"].fillna(0).astype("int64")
     accounts = members[members["entity_type"].isin(["bank_account", "trading_account"])].dropna(subset=["gang_id"])
     vendors = facts.vendor_totals(pd.Index(accounts["entity_id"]))
     parts = {"vendor": vendors, "gang": gang_sums(platforms, gang_platforms), "platform": platforms,
@@ -118,7 +126,8 @@ def assemble(facts: CaseFacts, figures: NodeFigures, resolved: pd.DataFrame, *, 
                  "agent": facts.agent_platform.map(platform_province),
                  "person": facts.person_province, "vendor": facts.vendor_province}
     subjects = {kind: parts[kind] for kind in INCOME_SUBJECTS}
-    subjects["person"] = persons.reindex(facts.suspects, fill_value=0)
+    # A suspect who answers for no client answers for 0 — when the figures were computed at all.
+    subjects["person"] = persons if "person_totals" in skipped else persons.reindex(facts.suspects, fill_value=0)
     return {
         "chain": chain,
         "totals": totals_table(parts),

@@ -8,6 +8,29 @@ tables) and the server engine (:class:`casegraph.queries.neo4j.engine.Neo4jEngin
 a loaded case). What the answers mean for the output tables — which community is which gang,
 the income rows, the severity — is decided once, here and in :mod:`.assembly`.
 
+A case may be partial (a bank-only case has no ledger, a platform back end no bank
+statements): each question declares in :data:`QUESTIONS` the case tables it needs rows of, and
+``analyze`` asks only those whose tables the case has (``Engine.available``). A question left
+out gives its *empty answer* instead — the same columns, no rows — and every output file is
+still written, so that scripts find them all: a table built from several answers holds the
+rows of those that ran (chain.csv lists the licences of a case without a ledger, with its
+figures empty = unknown), and one that states a single question's findings
+(``Question.makes``: gangs.csv, communities.csv …) holds its header alone when that question
+is skipped. A figure a skipped question would give is unknown, never zero (``assemble``'s
+``skipped``). ``coverage.csv`` says which ran and what the others missed.
+
+To add a question whose answer is an output table as it stands (say ``account_flows``, which
+needs ``bank_transfers`` and ``accounts``):
+
+1. a method on :class:`Engine` and on each engine, returning the table;
+2. an entry in :data:`QUESTIONS`: ``Question("account_flows", ("bank_transfers", "accounts"),
+   "account flows", empty=lambda: <the table with no rows>, output="account_flows")``;
+3. the table declared in :data:`.output_tables.OUTPUT_TABLES`.
+
+:func:`analyze` then asks it (or skips it), writes its answer as that output, and gives it a
+row of coverage.csv. A question whose answer feeds others is asked by name in
+:func:`analyze` (``ask(name, *args)``) and passed on to :func:`.assembly.assemble`.
+
 >>> from casegraph.loaders.case import load_case                          # doctest: +SKIP
 >>> from casegraph.queries.memory.engine import MemoryEngine              # doctest: +SKIP
 >>> tables = analyze(MemoryEngine(load_case("mycase")))                   # doctest: +SKIP
@@ -16,8 +39,9 @@ the income rows, the severity — is decided once, here and in :mod:`.assembly`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -26,7 +50,9 @@ from casegraph.thresholds import ThresholdRules
 
 from .assembly import CaseFacts, NodeFigures, TradingFindings, assemble
 from .communities import detect_communities, graph_of_edges, resolve_gangs
-from .output_tables import conform
+from .flow_rules import ACCOUNT_FLOW_COLUMNS, PATTERN_COLUMNS, REQUEST_COLUMNS
+from .output_tables import SCOPED_FIGURES, conform
+from .rules import CLIENT_FIGURES, FRAUD_COLUMNS, finish_fake, finish_fraud, finish_groups
 
 
 @dataclass
@@ -42,6 +68,7 @@ class Engine(Protocol):
     """The questions every engine answers about one case (see the module)."""
 
     name: str
+    available: Collection[str]  # the case tables that hold rows (loaders.case.Case.available)
 
     def case_facts(self) -> CaseFacts:
         """The few facts of the case the output tables need as they are."""
@@ -87,6 +114,92 @@ class Engine(Protocol):
         """statement_requests.csv (调单建议): accounts to request statements of, most money first."""
 
 
+def _no_rows(index: str | None = None, *, text: tuple[str, ...] = (), dates: tuple[str, ...] = (),
+             integers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """An answer with no rows: text, date and integer columns in that order, and an index.
+
+    >>> _no_rows("client_id", text=("platform_id",), integers=("deposits",)).dtypes.astype(str).to_dict()
+    {'platform_id': 'string', 'deposits': 'int64'}
+    """
+    frame = pd.DataFrame({**{c: pd.Series(dtype="string") for c in text},
+                          **{c: pd.Series(dtype="datetime64[ns]") for c in dates},
+                          **{c: pd.Series(dtype="int64") for c in integers}})
+    return frame.set_axis(pd.Index([], dtype="string", name=index)) if index else frame
+
+
+PERSON_FIGURES = ("subtree_n_clients", *(f"subtree_{name}" for name in CLIENT_FIGURES), "rebate_received",
+                  "commission_received", "own_net_withdrawal")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of :class:`Engine` as :func:`analyze` asks it (see the module)."""
+
+    name: str  # the Engine method
+    needs: tuple[str, ...]  # case tables (loaders/tables.py) it needs rows of
+    step: str  # the progress line while it runs
+    empty: Callable[[], Any]  # its answer for a case without those tables: no rows, the same columns
+    # Output tables that state this question's findings alone: header only when it is skipped
+    # (communities.csv would list every person and account as in no community).
+    makes: tuple[str, ...] = ()
+    # The output table the answer is, as it stands: analyze writes it without assembly.
+    output: str | None = None
+
+    def missing(self, available: Collection[str]) -> tuple[str, ...]:
+        """The tables it needs that the case has no rows of (none: it is asked)."""
+        return tuple(name for name in self.needs if name not in available)
+
+
+# The questions analyze asks, in order, with what each needs. A question that takes another's
+# answer needs what that one needs too (agent_totals takes client_figures'). case_facts and
+# threshold_rules are asked of every case: they describe it, whatever it holds.
+QUESTIONS: dict[str, Question] = {question.name: question for question in (
+    Question("client_figures", ("ledger", "clients"), "client figures",
+             lambda: _no_rows("client_id", text=("platform_id", "agent_id"), integers=CLIENT_FIGURES)),
+    Question("agent_totals", ("ledger", "clients", "agents"), "agent totals",
+             lambda: _no_rows("agent_id", text=("platform_id",), integers=(
+                 "depth", *SCOPED_FIGURES, "rebate_received", "commission_received", "rebate_due",
+                 "rebate_mismatch"))),
+    Question("platform_totals", ("ledger", "clients", "platforms"), "platform totals",
+             lambda: _no_rows("platform_id", integers=("n_clients", "n_agents", "agent_depth", *CLIENT_FIGURES))),
+    Question("person_totals", ("ledger", "clients", "persons"), "person totals",
+             lambda: _no_rows("person_id", integers=PERSON_FIGURES)),
+    Question("person_window_totals", ("ledger", "clients", "memberships"), "membership periods",
+             lambda: _no_rows(text=("person_id",), dates=("window_start", "window_end"), integers=PERSON_FIGURES)),
+    # A gang is found through the platforms it runs: without platforms there is none to find.
+    Question("gang_evidence", ("platforms",), "gang evidence",
+             lambda: GangEvidence(edges=_no_rows(text=("u", "v")).assign(weight=pd.Series(dtype="float64")),
+                                  bindings=_no_rows(text=("node", "platform_id", "fact"), integers=("weight",)),
+                                  platform_ids=[]),
+             makes=("gangs", "communities", "unattached")),
+    Question("account_groups", ("accounts",), "account groups", lambda: finish_groups(pd.DataFrame()),
+             makes=("account_groups",)),
+    Question("fake_trades", ("trades",), "fake trades", lambda: finish_fake(pd.DataFrame()), makes=("fake_trades",)),
+    # The fake trades' share of the clients' losses comes from the ledger.
+    Question("platform_fraud", ("trades", "platforms", "ledger"), "platform fraud",
+             lambda: finish_fraud(pd.DataFrame({c: pd.Series(dtype="float64") for c in FRAUD_COLUMNS}))),
+    # Fund flows need the bank transfers and the accounts they name (persons, statements and
+    # logins add holders, what is in hand and shared devices where the case has them).
+    Question("account_flows", ("bank_transfers", "accounts"), "account flows",
+             lambda: _no_rows(text=ACCOUNT_FLOW_COLUMNS), output="account_flows"),
+    Question("flow_patterns", ("bank_transfers", "accounts"), "flow patterns",
+             lambda: _no_rows(text=PATTERN_COLUMNS), output="flow_patterns"),
+    Question("statement_requests", ("bank_transfers", "accounts"), "statement requests",
+             lambda: _no_rows(text=REQUEST_COLUMNS), output="statement_requests"),
+)}
+
+
+def coverage_table(available: Collection[str]) -> pd.DataFrame:
+    """coverage.csv: per question, whether it ran and the tables it missed (``;``-separated).
+
+    >>> coverage_table({"ledger", "clients", "platforms"}).set_index("analysis").loc["agent_totals"].to_dict()
+    {'ran': False, 'missing_tables': 'agents'}
+    """
+    missing = [QUESTIONS[name].missing(available) for name in QUESTIONS]
+    return pd.DataFrame({"analysis": list(QUESTIONS), "ran": [not m for m in missing],
+                         "missing_tables": [";".join(m) if m else None for m in missing]})
+
+
 def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
     """The resolved communities (:func:`.gangs.resolve_gangs`) of the gang graph in ``evidence``."""
     communities = detect_communities(graph_of_edges(evidence.edges), seed=seed)
@@ -97,27 +210,36 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *, seed: int =
 def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
     """Every output table of the case ``engine`` answers for, keyed by output name
     (``chain`` -> chain.csv), each as :data:`.output_tables.OUTPUT_TABLES` declares it;
-    ``seed`` seeds community detection; each question is a step of ``progress``."""
-    def asked(question: str, answer):
-        with progress.step(f"{engine.name}: {question}"):
-            return answer()
+    ``seed`` seeds community detection; each question is a step of ``progress``. Questions
+    whose tables the case lacks are not asked (:data:`QUESTIONS`); ``coverage`` says which."""
+    available = engine.available
 
-    facts = asked("case facts", engine.case_facts)
-    clients = asked("client figures", engine.client_figures)
-    figures = NodeFigures(clients=clients,
-                          agents=asked("agent totals", lambda: engine.agent_totals(clients)),
-                          platforms=asked("platform totals", lambda: engine.platform_totals(clients)),
-                          persons=asked("person totals", lambda: engine.person_totals(clients)),
-                          windows=asked("membership periods", engine.person_window_totals))
-    evidence = asked("gang evidence", engine.gang_evidence)
-    communities = asked("communities", lambda: find_gangs(evidence, facts.known_gangs, seed=seed))
-    fake = asked("fake trades", engine.fake_trades)
-    trading = TradingFindings(account_groups=asked("account groups", engine.account_groups), fake_trades=fake,
-                              platform_fraud=asked("platform fraud", lambda: engine.platform_fraud(fake)))
-    # Fund flows need the bank transfers (and accounts, persons, statements, logins when present) only.
-    flows = {name: asked(name.replace("_", " "), getattr(engine, name))
-             for name in ("account_flows", "flow_patterns", "statement_requests")}
+    def ask(name: str, *args):
+        question = QUESTIONS[name]
+        if question.missing(available):
+            return question.empty()
+        with progress.step(f"{engine.name}: {question.step}"):
+            return getattr(engine, name)(*args)
+
+    with progress.step(f"{engine.name}: case facts"):
+        facts = engine.case_facts()
+    clients = ask("client_figures")
+    figures = NodeFigures(clients=clients, agents=ask("agent_totals", clients),
+                          platforms=ask("platform_totals", clients), persons=ask("person_totals", clients),
+                          windows=ask("person_window_totals"))
+    evidence = ask("gang_evidence")
+    with progress.step(f"{engine.name}: communities"):
+        communities = find_gangs(evidence, facts.known_gangs, seed=seed)
+    fake = ask("fake_trades")
+    trading = TradingFindings(account_groups=ask("account_groups"), fake_trades=fake,
+                              platform_fraud=ask("platform_fraud", fake))
+    answered = {question.output: ask(name) for name, question in QUESTIONS.items() if question.output}
+    skipped = frozenset(name for name, question in QUESTIONS.items() if question.missing(available))
     with progress.step("output tables"):
-        tables = assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading)
-        tables.update(flows)
+        tables = assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading,
+                          skipped=skipped)
+        tables.update(answered)
+        for name in skipped:
+            tables.update((output, tables[output].iloc[:0]) for output in QUESTIONS[name].makes)
+        tables["coverage"] = coverage_table(available)
         return {name: conform(name, table) for name, table in tables.items()}

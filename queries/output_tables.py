@@ -101,6 +101,8 @@ OUTPUT_TABLES: dict[str, OutputTable] = {table.name: table for table in (
            ("text", ("holder_name", "institution")),
            ("money", ("amount_with_known",)), ("count", ("n_transfers", "n_known_counterparties")),
            ("text", ("reason",))),
+    # Which analyses ran on the case, and the case tables the others missed (queries/engine.py).
+    _table("coverage", ("text", ("analysis",)), ("bool", ("ran",)), ("id_list", ("missing_tables",))),
 )}
 
 

@@ -331,8 +331,10 @@ def person_roles(case: Case, members: pd.DataFrame, gangs: pd.DataFrame) -> pd.D
     # Each (gang, person)'s rows are one run now: join each run's texts in one Arrow pass.
     keys = roles[["gang_id", "person_id"]]
     starts = np.flatnonzero((keys != keys.shift()).any(axis=1).to_numpy())
-    runs = pa.LargeListArray.from_arrays(pa.array(np.append(starts, len(roles)), pa.int64()),
-                                         pa.array(roles["text"], pa.large_string(), from_pandas=True))
+    texts = pa.array(roles["text"], pa.large_string(), from_pandas=True)
+    # A column with no rows (a case without memberships or agents) may come as Arrow chunks.
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    runs = pa.LargeListArray.from_arrays(pa.array(np.append(starts, len(roles)), pa.int64()), texts)
     first = keys.iloc[starts].reset_index(drop=True)
     return first.assign(roles=pc.binary_join(runs, pa.scalar("; ", pa.large_string())).to_pandas().astype(
                             roles["text"].dtype),

@@ -3,6 +3,9 @@
 ``minimal_case()`` is one vendor, one licence, one platform with a two-level agent tree and
 two clients. Its first client reproduces (2017)浙10刑终926: deposits 474,954 and withdrawals
 217,893.14, net deposit 257,060.86. Tests change rows of it to make broken cases.
+
+Two partial cases (case-format.md): ``bank_only_case()`` holds what ``casegraph ingest``
+writes from bank statements alone, ``ledger_only_case()`` a platform back end alone.
 """
 
 from __future__ import annotations
@@ -118,6 +121,90 @@ INGEST_ONLY = ("aliases", "source", "source_row")
 def minimal_case() -> dict[str, list[dict]]:
     """A fresh copy of the minimal case's rows, to change freely."""
     return deepcopy(MINIMAL)
+
+
+def minimal_case_with_cash() -> dict[str, list[dict]]:
+    """The minimal case with cash paid into the gang's account and taken out of a client's
+    (transfers with the cash side empty)."""
+    rows = minimal_case()
+    rows["bank_transfers"] += [
+        {"txn_id": "CASH1", "ts": "2019-04-01T09:00:00", "to_account": "BG1", "amount": "5000", "channel": "cash"},
+        {"txn_id": "CASH2", "ts": "2019-05-04T09:00:00", "from_account": "BK3", "amount": "700", "channel": "cash"},
+    ]
+    return rows
+
+
+def _ingested(source: str, rows: list[dict]) -> list[dict]:
+    """Rows as ``casegraph ingest`` writes them: each with its source and row in that source."""
+    return [dict(row, source=source, source_row=str(line)) for line, row in enumerate(rows, start=2)]
+
+
+# Three holders' statements from two banks, and a payment account: 50,000 paid in as cash,
+# passed on within hours, partly taken out as cash again. Two accounts of different holders
+# are used from one device.
+ICBC, CCB = "工商银行反馈.xlsx#交易明细", "建设银行反馈.csv"
+BANK_ONLY = {
+    "persons": _ingested("工商银行反馈.xlsx#人员信息", [
+        {"person_id": "110101199001011234", "name": "孙某", "id_number": "110101199001011234"},
+        {"person_id": "310101198505052345", "name": "周某", "id_number": "310101198505052345"},
+        {"person_id": "440301197707073456", "name": "吴某", "id_number": "440301197707073456"},
+    ]),
+    "accounts": _ingested("工商银行反馈.xlsx#账户信息", [
+        {"account_id": "6222020200001111", "kind": "bank", "holder_person_id": "110101199001011234",
+         "institution": "中国工商银行", "aliases": "0200001119000011111"},
+        {"account_id": "6217000010002222", "kind": "bank", "holder_person_id": "310101198505052345",
+         "institution": "中国建设银行", "aliases": "31050161360000002222"},
+        {"account_id": "6228480030003333", "kind": "bank", "holder_person_id": "440301197707073456",
+         "institution": "中国农业银行"},
+        {"account_id": "wxid_zhou2222", "kind": "payment", "holder_person_id": "310101198505052345",
+         "institution": "财付通"},
+    ]),
+    "bank_transfers": _ingested(ICBC, [
+        {"txn_id": "ICBC-0001", "ts": "2021-06-01T09:00:00", "to_account": "6222020200001111",
+         "amount": "50000.00", "channel": "cash", "memo": "现金存入"},
+        {"txn_id": "ICBC-0002", "ts": "2021-06-01T13:30:00", "from_account": "6222020200001111",
+         "to_account": "6217000010002222", "amount": "49500.00", "channel": "网银转账"},
+    ]) + _ingested(CCB, [
+        {"txn_id": "CCB-0001", "ts": "2021-06-02T10:00:00", "from_account": "6217000010002222",
+         "to_account": "6228480030003333", "amount": "20000.00", "channel": "手机银行"},
+        {"txn_id": "CCB-0002", "ts": "2021-06-02T10:05:00", "from_account": "6217000010002222",
+         "to_account": "wxid_zhou2222", "amount": "10000.00", "channel": "快捷支付"},
+        {"txn_id": "CCB-0003", "ts": "2021-06-03T18:00:00", "from_account": "6228480030003333",
+         "amount": "19000.00", "channel": "cash", "memo": "ATM取款"},
+    ]),
+    "logins": _ingested(ICBC, [
+        {"ts": "2021-06-01T13:29:00", "account_id": "6222020200001111", "ip": "113.65.1.20",
+         "device_id": "3C-7D-0A-11-22-33"},
+        {"ts": "2021-06-02T09:59:00", "account_id": "6217000010002222", "ip": "113.65.1.20",
+         "device_id": "3C-7D-0A-11-22-33"},
+    ]),
+    "statements": [
+        {"account_id": "6222020200001111", "institution": "中国工商银行", "first_ts": "2021-06-01T00:00:00",
+         "last_ts": "2021-06-30T23:59:59", "source": ICBC},
+        {"account_id": "6217000010002222", "institution": "中国建设银行", "first_ts": "2021-06-01T00:00:00",
+         "last_ts": "2021-06-30T23:59:59", "source": CCB},
+    ],
+}
+
+
+def bank_only_case() -> dict[str, list[dict]]:
+    """A fresh copy of the bank-only case's rows: persons, accounts (with aliases), transfers
+    (two of them cash), logins and statements, as ``casegraph ingest`` writes them."""
+    return deepcopy(BANK_ONLY)
+
+
+def ledger_only_case() -> dict[str, list[dict]]:
+    """The minimal case's platform back end alone: vendors, platforms, agents, clients and the
+    ledger, without persons, accounts, licences or bank statements (the columns naming them
+    left empty)."""
+    rows = minimal_case()
+    blank = {"agents": ("person_id",), "clients": ("person_id",), "ledger": ("account_id", "bank_txn_id"),
+             "vendors": ("bank_account_ids",)}
+    for name, columns in blank.items():
+        for row in rows[name]:
+            for column in columns:
+                row.pop(column, None)
+    return {name: rows[name] for name in ("vendors", "platforms", "agents", "clients", "ledger")}
 
 
 def write_case(folder: Path, rows: dict[str, list[dict]], case_yaml: str = CASE_YAML,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 
-from casebuilder import minimal_case, write_case
+from casebuilder import bank_only_case, ledger_only_case, minimal_case, write_case
 
 from casegraph.loaders.case import load_case
 from casegraph.loaders.neo4j import graph_parts
@@ -58,3 +58,16 @@ def test_a_line_break_in_text_turns_on_multiline_fields(tmp_path):
     assert "--multiline-fields=true" in import_arguments(files, report_file=out / "r")
     memos = [row[-4] for row in _read(out, "TRANSFER")[1:]]
     assert "first line\nsecond line" in memos
+
+
+def test_files_of_partial_cases(tmp_path):
+    """A bank-only case and a platform back end alone: every label and type gets its file, the
+    ones the case has no rows of hold their header alone."""
+    for name, rows in (("bank", bank_only_case()), ("ledger", ledger_only_case())):
+        case, files, out = _files(tmp_path / name, rows)
+        parts = list(graph_parts(case))
+        assert files.rows == sum(len(part.rows.frame) for part in parts) > 0
+        for part in parts:
+            written = _read(out, part.group.strip("[:]"))
+            assert len(written) - 1 == len(part.rows.frame), (name, part.group)
+            assert written[0][0] in (f"id:ID({part.label})", f":START_ID({part.start_label})")

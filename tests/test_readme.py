@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from casegraph.generator import generate_case
+from casegraph.queries.output_tables import OUTPUT_TABLES
 
 README = Path(__file__).parents[1] / "README.md"
 
@@ -20,8 +21,6 @@ def test_notebook_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(compile(python_block("## In a notebook"), "README.md", "exec"), namespace)
-    assert set(namespace["tables"]) == {"chain", "totals", "income", "gangs", "communities", "unattached",
-                                        "account_groups", "fake_trades", "account_flows", "flow_patterns",
-                                        "statement_requests"}
+    assert set(namespace["tables"]) == set(OUTPUT_TABLES)
     assert len(namespace["clients"]) == len(namespace["case"]["clients"])
     assert namespace["graph"].number_of_nodes() > len(namespace["clients"])

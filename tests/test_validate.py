@@ -23,10 +23,11 @@ def test_minimal_case_is_valid(tmp_path):
     assert problems_of(tmp_path, minimal_case()) == []
 
 
-def test_missing_required_file(tmp_path):
+def test_missing_file_that_rows_refer_to(tmp_path):
     rows = minimal_case()
-    del rows["ledger"]
-    assert problems_of(tmp_path, rows) == ["ledger.csv:1:1: required file is missing"]
+    del rows["clients"]
+    assert problems_of(tmp_path, rows) == [
+        "clients.csv:1:1: required file is missing: needed by accounts.csv (client_id), ledger.csv (client_id)"]
 
 
 def test_missing_optional_file_is_fine(tmp_path):
@@ -159,7 +160,9 @@ def test_empty_file_and_header_only(tmp_path):
     _, problems = read_case(folder)
     messages = [str(p) for p in problems]
     assert "vendors.csv:1:1: empty file: expected a header line" in messages
-    assert "clients.csv:1:1: no rows: the file has a header but no data" in messages
+    assert ("clients.csv:1:1: no rows (the file has a header but no data): needed by accounts.csv (client_id), "
+            "ledger.csv (client_id)") in messages
+    assert not any(m.startswith(("ledger.csv", "accounts.csv")) for m in messages)  # one problem, not one a row
     assert not any(m.startswith("logins.csv") for m in messages)  # optional: header only is fine
 
 
@@ -281,7 +284,7 @@ def test_analyze_invalid_case_writes_only_the_report(tmp_path):
         main(["analyze", str(write_case(tmp_path / "bad", rows)), "--out", str(out)])
     assert failed.value.code == 1
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "problems.txt"]
-    assert "clients.csv:1:1: required file is missing" in (out / "problems.txt").read_text(encoding="utf-8")
+    assert "clients.csv:1:1: required file is missing: needed by" in (out / "problems.txt").read_text(encoding="utf-8")
 
 
 def test_sub_account_parent_must_be_a_mother_account(tmp_path):

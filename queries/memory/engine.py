@@ -30,6 +30,10 @@ class MemoryEngine:
     def __init__(self, case: Case) -> None:
         self.case = case
 
+    @property
+    def available(self) -> frozenset[str]:
+        return self.case.available
+
     @cached_property
     def ledger(self) -> pd.DataFrame:
         """The ledger with every amount in CNY fen, converted once for every question."""

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from casegraph.loaders.tables import TABLES
 from casegraph.thresholds import ThresholdRules
 
 from ..assembly import CaseFacts
@@ -32,7 +33,7 @@ RETURN kind, id, a, b
 """
 
 SETTINGS = ("MATCH (l:CaseLoad) RETURN l.timezone AS timezone, l.thresholds AS thresholds, "
-            "l.flow_patterns AS flow_patterns")
+            "l.flow_patterns AS flow_patterns, l.tables AS tables")
 
 
 class Neo4jEngine:
@@ -51,7 +52,8 @@ class Neo4jEngine:
     def case_facts(self) -> CaseFacts:
         runner = self.runner
         facts = runner.run_cypher(FACTS)
-        of = {kind: rows.set_index("id") for kind, rows in facts.groupby("kind")}
+        # Every kind, with no rows where a partial case has none (a bank-only case: no licences).
+        of = {kind: facts[facts["kind"] == kind].set_index("id") for kind in ("license", "agent", "person", "vendor")}
         licenses = of["license"].reset_index().rename(
             columns={"id": "license_id", "a": "vendor_id", "b": "platform_id"})
         return CaseFacts(
@@ -65,6 +67,13 @@ class Neo4jEngine:
             entities=gangs.entities(runner),
             vendor_totals=lambda gang_accounts: figures.vendor_totals(runner, gang_accounts),
         )
+
+    @property
+    def available(self) -> frozenset[str]:
+        """The case tables that held rows when the case was loaded (a load older than partial
+        cases recorded none: every table then, as analyze took them)."""
+        tables = self.settings["tables"]
+        return frozenset(tables) if tables is not None else frozenset(table.name for table in TABLES)
 
     def threshold_rules(self) -> ThresholdRules:
         return ThresholdRules.from_config(json.loads(self.settings["thresholds"]))
