@@ -15,6 +15,11 @@ analyses by engine, and the graphs — what the command line writes comes from h
 True
 >>> case.graph().number_of_nodes() > len(case["clients"])
 True
+>>> sorted(case.flows())
+['account_flows', 'flow_patterns', 'statement_requests']
+>>> account = case["bank_transfers"]["from_account"].iloc[0]
+>>> bool((case.trace(account, hops=2)["hop"] <= 2).all())
+True
 """
 
 from __future__ import annotations
@@ -122,6 +127,42 @@ class Investigation:
             if value is not None:
                 chain = chain[chain[column].eq(value).fillna(False).to_numpy(dtype=bool)]
         return chain.reset_index(drop=True)
+
+    def flows(self) -> dict[str, pd.DataFrame]:
+        """The fund-flow analyses alone, by output name: ``account_flows`` (money in and out per
+        account), ``flow_patterns`` (pass-through, fan-in/out, cycles, shared devices, round
+        amounts, night, each with its evidence) and ``statement_requests`` (调单建议); all a
+        bank-only case needs. Taken from :meth:`analyze` when it ran."""
+        from casegraph.queries.engine import QUESTIONS
+        from casegraph.queries.memory.engine import MemoryEngine
+        from casegraph.queries.output_tables import conform
+
+        names = [question.output for question in QUESTIONS.values() if question.output]
+        if "memory" in self._outputs:
+            return {name: self._outputs["memory"][name] for name in names}
+        engine = MemoryEngine(self.case)
+        return {name: conform(name, getattr(engine, name)()) for name in names}
+
+    def trace(self, start: str, *, hops: int = 3, min_amount: int = 0,
+              since: pd.Timestamp | str | None = None) -> pd.DataFrame:
+        """资金穿透: money followed forward in time from the account (or the accounts of the person)
+        ``start``, for up to ``hops`` transfers of at least ``min_amount`` fen, from ``since`` on
+        (the case timezone when it has no offset). One row per transfer reached (hop, txn_id, ts,
+        from_account, to_account, amount, can_have_flowed: no more than arrived before it left);
+        raises ``KeyError`` for an id the case does not hold."""
+        from casegraph.queries.flow_rules import finish_trace
+        from casegraph.queries.memory.flows import trace
+
+        accounts, persons = self.case["accounts"]["account_id"], self.case["persons"]["person_id"]
+        if start not in set(accounts.astype(str)) | set(persons.astype(str)):
+            raise KeyError(f"no account or person {start!r} in {self.path}")
+        since_us = None
+        if since is not None:
+            moment = pd.Timestamp(since)
+            moment = moment.tz_localize(self.case.config.timezone) if moment.tzinfo is None else moment
+            since_us = int(moment.tz_convert("UTC").value // 1000)
+        return finish_trace(trace(self.case, [start], hops=hops, min_amount=min_amount, since_us=since_us),
+                            timezone=self.case.config.timezone)
 
     def chain_tree(self, *, vendor: str | None = None, gang: str | None = None) -> dict:
         """One vendor's or one gang's whole chain as a nested tree (licences, platforms, agent

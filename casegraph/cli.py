@@ -341,12 +341,9 @@ def trace(
 ) -> None:
     """资金穿透: follow money forward in time from an account or person, hop by hop, with the
     amount that can have flowed on at each hop (no more than arrived before it left)."""
-    import pandas as pd
-
+    from casegraph.api import Investigation
     from casegraph.money import format_fen, parse_fen
     from casegraph.outputs import write_csv
-    from casegraph.queries.flow_rules import finish_trace
-    from casegraph.queries.memory.flows import trace as trace_money
 
     try:
         min_fen = parse_fen(min_amount)
@@ -355,20 +352,13 @@ def trace(
     loaded = _read_case_reporting(case)
     if loaded is None:
         raise typer.Exit(EXIT_INVALID)
-    since_us = None
-    if since is not None:
+    with _progress.step("tracing the money"):
         try:
-            moment = pd.Timestamp(since)
+            hops_found = Investigation(loaded).trace(start, hops=hops, min_amount=min_fen, since=since)
+        except KeyError:
+            raise typer.BadParameter(f"no account or person {start!r} in {case}", param_hint="--from") from None
         except ValueError:
             raise typer.BadParameter(f"not a date-time: {since!r}", param_hint="--since") from None
-        moment = moment.tz_localize(loaded.config.timezone) if moment.tzinfo is None else moment
-        since_us = int(moment.tz_convert("UTC").value // 1000)
-    known = set(loaded["accounts"]["account_id"].astype(str)) | set(loaded["persons"]["person_id"].astype(str))
-    if start not in known:
-        raise typer.BadParameter(f"no account or person {start!r} in {case}", param_hint="--from")
-    with _progress.step("tracing the money"):
-        hops_found = finish_trace(trace_money(loaded, [start], hops=hops, min_amount=min_fen, since_us=since_us),
-                                  timezone=loaded.config.timezone)
     write_csv(hops_found, out)
     view = RichTable(title=f"Money from {escape(start)}: {len(hops_found)} transfer(s) in up to {hops} hop(s)")
     for column in hops_found.columns:
