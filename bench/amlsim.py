@@ -5,9 +5,9 @@
 
 AMLSim (``external/amlsim-10k``, see shared/external/README.md) labels 192 ``cycle`` alerts (one
 directed cycle of equal amounts in time order) and 199 ``fan_in`` alerts (k senders converging
-on one receiver). The bench turns the simulation into a bank-only case folder
-(:func:`amlsim_case`: one function, to be replaced by ``casegraph ingest --profile amlsim``),
-runs the memory engine's flow_patterns and scores:
+on one receiver). The bench ingests the simulation's transactions.csv into a bank-only case folder
+(``casegraph ingest --profile amlsim``, :func:`amlsim_case`), runs the memory engine's
+flow_patterns and scores:
 
 - cycle recall: the share of cycle alerts whose transfers are exactly one ``cycle`` row;
 - fan_in recall: the share of fan_in alerts whose receiver heads a ``fan_in`` row covering
@@ -29,14 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from casegraph.loaders.case import Case, read_case
+from casegraph.loaders.case import load_case
+from casegraph.loaders.ingest import ingest
 from casegraph.queries.memory.flows import flow_patterns
 
 # ../shared/external next to the project's tree (the lead's /work/main, or a helper's /work/wt/NAME).
 SOURCE = next((folder / "shared" / "external" / "amlsim-10k" for folder in Path(__file__).resolve().parents[1:4]
                if (folder / "shared" / "external" / "amlsim-10k").is_dir()), Path("../shared/external/amlsim-10k"))
-DAY_SECONDS = 86_400
-START = pd.Timestamp("2020-01-01")
 
 CASE_YAML = """case_id: AMLSIM-10K
 title: IBM AMLSim 10k accounts (sample), each step a day
@@ -52,59 +51,28 @@ flow_patterns:
 
 
 def amlsim_case(source: Path, out: Path) -> Path:
-    """A bank-only case folder from AMLSim's accounts.csv and transactions.csv: one account per
-    ACCOUNT_ID held by its CUSTOMER_ID; each step a day, the transfers of a step spread over its
-    day in TX_ID order (AMLSim's order within a step), so that later hops come later; amounts
-    that round to 0.00 left out."""
-    accounts = pd.read_csv(source / "accounts.csv", dtype=str)
-    transfers = pd.read_csv(source / "transactions.csv", dtype={"TX_ID": "int64", "SENDER_ACCOUNT_ID": str,
-                                                                "RECEIVER_ACCOUNT_ID": str, "TX_AMOUNT": str,
-                                                                "TIMESTAMP": "int64"})
-    # A few amounts round to 0.00: they moved no money a bank would show.
-    transfers = transfers[pd.to_numeric(transfers["TX_AMOUNT"]).to_numpy() >= 0.005]
-    transfers = transfers.sort_values(["TIMESTAMP", "TX_ID"], ignore_index=True)
-    order = transfers.groupby("TIMESTAMP").cumcount().to_numpy()
-    per_step = transfers.groupby("TIMESTAMP")["TX_ID"].transform("size").to_numpy()
-    seconds = transfers["TIMESTAMP"].to_numpy() * DAY_SECONDS + (order * DAY_SECONDS) // (per_step + 1)
-    ts = START + pd.to_timedelta(seconds, unit="s")
+    """A bank-only case folder made from AMLSim's transactions.csv as any export is:
+    ``casegraph ingest --profile amlsim`` (each row as the sender's statement shows it, each
+    simulation step a day), into a folder whose case.yaml holds the patterns' parameters."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "case.yaml").write_text(CASE_YAML, encoding="utf-8")
-    pd.DataFrame({"person_id": accounts["CUSTOMER_ID"], "name": accounts["CUSTOMER_ID"]}).drop_duplicates(
-        "person_id").to_csv(out / "persons.csv", index=False)
-    pd.DataFrame({"account_id": accounts["ACCOUNT_ID"], "kind": "bank", "holder_person_id": accounts["CUSTOMER_ID"],
-                  "institution": "AMLSim"}).to_csv(out / "accounts.csv", index=False)
-    pd.DataFrame({"txn_id": transfers["TX_ID"].astype(str), "ts": ts.strftime("%Y-%m-%dT%H:%M:%S"),
-                  "from_account": transfers["SENDER_ACCOUNT_ID"], "to_account": transfers["RECEIVER_ACCOUNT_ID"],
-                  # some amounts are in E-notation (2.147483647E7); all have at most 2 decimals
-                  "amount": np.char.mod("%.2f", pd.to_numeric(transfers["TX_AMOUNT"]).to_numpy()),
-                  "currency": "CNY", "channel": transfers["TX_TYPE"]}).to_csv(
-        out / "bank_transfers.csv", index=False)
+    ingest(out, [source / "transactions.csv"], profile="amlsim")
     return out
 
 
-def read_bank_case(folder: Path) -> Case:
-    """The case folder read. Until the case format accepts bank-only cases, the tables that
-    are missing are the only problems allowed; then this is ``load_case``."""
-    folder = Path(folder)
-    case, problems = read_case(folder)
-    if case is not None:
-        return case
-    missing = [p for p in problems if p.message == "required file is missing"]
-    if len(missing) != len(problems):
-        raise SystemExit("\n".join(f"{p.file}:{p.line}:{p.column}: {p.message}" for p in problems if p not in missing))
-    import casegraph.loaders.case as case_module
-    from casegraph.loaders.tables import TABLES
-
-    config, _ = case_module.read_config(folder, [])
-    tables = {}
-    for table in TABLES:
-        _, tables[table.name] = case_module._read_table(folder / table.file, table, case_module.MappingProfile.load(
-            ["zh"], folder, [], where=lambda index: ("case.yaml", 1, 1)), [], timezone=config.timezone, encoding=None)
-    return Case(folder, config, tables)
+def with_amlsim_ids(patterns: pd.DataFrame, transfers: pd.DataFrame, source: Path) -> pd.DataFrame:
+    """``patterns`` with AMLSim's TX_ID in ``txn_ids``: the ingested transfer's ``source_row``
+    is its line in transactions.csv (the header is line 1)."""
+    tx_ids = pd.read_csv(source / "transactions.csv", usecols=["TX_ID"], dtype=str)["TX_ID"]
+    tx_id_of = pd.Series(tx_ids.to_numpy()[transfers["source_row"].astype(int).to_numpy() - 2],
+                         index=transfers["txn_id"].astype(str).to_numpy())
+    txns = patterns["txn_ids"].str.split(";").explode()
+    return patterns.assign(txn_ids=txns.map(tx_id_of).groupby(level=0).agg(";".join))
 
 
 def scores(patterns: pd.DataFrame, source: Path) -> dict[str, float]:
-    """Recall of the cycle and fan_in alerts, precision of the cycle and fan_in rows."""
+    """Recall of the cycle and fan_in alerts, precision of the cycle and fan_in rows
+    (``patterns``' txn_ids: AMLSim's TX_IDs)."""
     alerts = pd.read_csv(source / "alerts.csv", dtype={"TX_ID": str, "SENDER_ACCOUNT_ID": str,
                                                         "RECEIVER_ACCOUNT_ID": str})
     fraud = set(pd.read_csv(source / "accounts.csv", dtype=str).query("IS_FRAUD == 'true' or IS_FRAUD == 'True'")[
@@ -141,13 +109,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = amlsim_case(args.source, args.keep or Path(scratch) / "amlsim")
-        case = read_bank_case(folder)
+        case = load_case(folder)
         started = time.perf_counter()
         patterns = flow_patterns(case)
         seconds = time.perf_counter() - started
     print(f"{len(case['bank_transfers']):,} transfers; flow_patterns in {seconds:.1f} s; rows per pattern:")
     print(patterns.groupby("pattern").size().to_string())
-    for name, value in scores(patterns, args.source).items():
+    for name, value in scores(with_amlsim_ids(patterns, case["bank_transfers"], args.source), args.source).items():
         print(f"{name:>22}: {value:.3f}" if isinstance(value, float) else f"{name:>22}: {value}")
 
 
