@@ -54,3 +54,12 @@ def test_notebooks_are_committed_without_outputs():
         nb = nbformat.read(path, as_version=4)
         assert not outputs(nb), f"{path.name} holds outputs: clear them before committing"
 
+
+
+@pytest.mark.slow
+def test_bank_statements_first(tmp_path):
+    nb = execute("02-bank-statements-first.ipynb", tmp_path, CASEGRAPH_WORK=str(tmp_path), CASEGRAPH_SCALE="small")
+    assert pictures(nb) >= 2  # money per account, the traced path
+    text = printed(nb)
+    assert "statements of " in text and " transfers reached from " in text
+    assert (tmp_path / "case" / "ingest_report.csv").is_file()
