@@ -104,11 +104,15 @@ class PassThrough(_Pattern):
 
 class Fan(_Pattern):
     """分散转入 / 集中转出: at least ``min_counterparties`` distinct senders (receivers) within
-    ``within_hours``, and more than the account's own rate makes likely (``max_chance``)."""
+    ``within_hours``, and more than the account's own rate makes likely (``max_chance``): with
+    ``scan`` (the default), likely for the busiest window of its whole active time, so that the
+    rows chance makes do not grow with the volume; without, for each window alone (a small case,
+    or simulated data in which every burst was planned)."""
 
     min_counterparties: Annotated[int, Field(ge=2)] = 5
     within_hours: Hours = Decimal(72)
     max_chance: Annotated[float, AfterValidator(_chance)] = 0.001
+    scan: bool = True
 
 
 class Cycle(_Pattern):

@@ -47,7 +47,8 @@ import pandas as pd
 from casegraph.config import FlowPatterns
 from casegraph.money import format_fen_series
 
-from .chance import poisson_upper_tail
+from .chance import expected_visits, poisson_upper_tail
+from .rules import IDENTIFIER_SIGNIFICANCE
 
 HOUR_US = 3_600_000_000
 PERMILLE = 1000
@@ -70,7 +71,9 @@ PASS_THROUGH_COLUMNS = ("account_id", "in_txn", "in_t_us", "in_amount", "out_txn
 WINDOW_COLUMNS = ("account_id", "start_t_us", "n_counterparties", "n_window", "n_total", "span_us")
 LEG_COLUMNS = ("account_id", "direction", "counterparty", "txn_id", "t_us", "amount")
 CYCLE_COLUMNS = ("accounts", "txn_ids", "t_us", "amounts")
-IDENTIFIER_COLUMNS = ("kind", "key", "account_id", "holder", "n_logins", "first_t_us", "last_t_us")
+# days: the distinct (UTC) days the account used the identifier; login_days: those it logged in at all.
+IDENTIFIER_COLUMNS = ("kind", "key", "account_id", "holder", "n_logins", "days", "login_days", "first_t_us",
+                      "last_t_us")
 MARKED_COLUMNS = ("account_id", "n_transfers", "txn_id", "t_us", "amount")
 REQUEST_INPUT_COLUMNS = ("account_id", "holder_name", "institution", "amount_with_known", "n_transfers",
                          "n_known_counterparties", "top_counterparty", "top_amount")
@@ -283,8 +286,14 @@ def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: Flo
         return _empty(PATTERN_COLUMNS)
     # The account's own rate, from its transfers outside the window over its active time.
     outside = (windows["n_total"] - windows["n_window"]).to_numpy(dtype="float64")
-    expected = outside * window / np.maximum(windows["span_us"].to_numpy(dtype="float64"), window)
+    span = np.maximum(windows["span_us"].to_numpy(dtype="float64"), window)
+    expected = outside * window / span
+    # The busiest of an account's windows is tested, not one chosen in advance: a window this
+    # full somewhere in its active time (span / window windows) is that many times likelier.
+    # So the rows chance makes stay about (accounts × max_chance), whatever the volume.
     chance = poisson_upper_tail(windows["n_counterparties"].to_numpy(dtype="int64"), expected)
+    if params.scan:
+        chance = np.minimum(1.0, chance * (span / window))
     kept = windows.assign(expected=expected, chance=chance)[
         (windows["n_counterparties"].to_numpy() >= params.min_counterparties) & (chance < params.max_chance)]
     if not len(kept):
@@ -321,7 +330,8 @@ def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: Flo
                 + " h (≥ " + str(params.min_counterparties) + " within " + _limit(params.within_hours) + " h), "
                 + _yuan(bursts["amount"]).to_numpy() + "; at this account's own rate "
                 + pd.Series(bursts["expected"].to_numpy()).map("{:.2f}".format).to_numpy()
-                + " per window, chance " + pd.Series(bursts["chance"].to_numpy()).map("{:.1e}".format).to_numpy()
+                + (" per window, chance in its active time " if params.scan else " per window, chance ")
+                + pd.Series(bursts["chance"].to_numpy()).map("{:.1e}".format).to_numpy()
                 + " < " + f"{params.max_chance:g}" + follow_text)
     return _rows(pattern, _ids(pd.Series(accounts)), _ids(bursts["txns"].reset_index(drop=True)), bursts["amount"],
                  bursts["first"], bursts["last"], evidence, timezone)
@@ -368,6 +378,18 @@ def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str) ->
     if not len(use):
         return _empty(PATTERN_COLUMNS)
     use = use.astype({"account_id": "string", "key": "string"})
+    # As in the gang graph (casegraph.queries.communities.identifier_links): an account lands on
+    # an address that U of the N accounts used on about (U − 1) / N of its login days; its use
+    # is evidence only beyond that (Poisson tail below IDENTIFIER_SIGNIFICANCE). Random
+    # coincidences on a carrier's or a café's address grow with the data; this does not.
+    users = use.groupby(["kind", "key"])["account_id"].transform("size").to_numpy()
+    expected = expected_visits(use["login_days"].to_numpy(dtype="float64"), users,
+                               n_users=use["account_id"].nunique())
+    by_chance = (use["kind"] == "ip").to_numpy() & (
+        poisson_upper_tail(use["days"].to_numpy(dtype="int64"), expected) >= IDENTIFIER_SIGNIFICANCE)
+    use = use[~by_chance]
+    if not len(use):
+        return _empty(PATTERN_COLUMNS)
     use = use.assign(holder=use["holder"].astype("string").fillna("account:" + use["account_id"]))
     per = use.groupby(["kind", "key"]).agg(n_accounts=("account_id", "nunique"), n_holders=("holder", "nunique"),
                                            n_logins=("n_logins", "sum"), first=("first_t_us", "min"),
@@ -376,17 +398,24 @@ def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str) ->
     if not len(per):
         return _empty(PATTERN_COLUMNS)
     chosen = use.set_index(["kind", "key"]).loc[per.index].reset_index()
-    accounts = chosen.groupby(["kind", "key"])["account_id"].unique().map(sorted)
-    holders = chosen.groupby(["kind", "key"])["holder"].unique().map(sorted)
+    accounts = _sorted_sets(chosen, "account_id")
+    holders = _sorted_sets(chosen, "holder")
     per = per.join(accounts.rename("accounts")).join(holders.rename("holders")).reset_index()
     per = per.sort_values(["kind", "key"], ignore_index=True)
     label = per["kind"].map({"ip": "IP", "device": "device"}).astype(str)
     evidence = (label + " " + per["key"].astype(str) + " behind " + per["n_accounts"].astype(str) + " accounts of "
                 + per["n_holders"].astype(str) + " holders (" + per["holders"].map(", ".join) + ") on "
                 + per["n_logins"].astype(str) + " logins (≤ " + str(rules.patterns.shared_device.max_accounts)
-                + " accounts: not a public address)")
+                + " accounts: not a public address; an address's use beyond chance, p < "
+                + f"{IDENTIFIER_SIGNIFICANCE:g})")
     return _rows("shared_device", _ids(per["accounts"]), [""] * len(per), [pd.NA] * len(per), per["first"],
                  per["last"], evidence, timezone)
+
+
+def _sorted_sets(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Per (kind, key), the distinct values of ``column`` in order, as a list."""
+    distinct = frame[["kind", "key", column]].drop_duplicates().sort_values(["kind", "key", column])
+    return distinct.groupby(["kind", "key"], sort=False)[column].agg(list)
 
 
 def marked_rows(pattern: str, marked: pd.DataFrame, rules: FlowRules, *, timezone: str) -> pd.DataFrame:

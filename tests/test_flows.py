@@ -53,11 +53,14 @@ def flows_case(tmp_path, *, extra_yaml: str = "", statements=True):
     rows["persons"] += PEOPLE
     rows["accounts"] += ACCOUNTS
     rows["bank_transfers"] += TRANSFERS
+    # One office address for days on end (and one phone for two of them)
     rows["logins"] += [
-        {"ts": "2020-01-05T10:00:00", "account_id": "BK3", "ip": "10.9.9.9", "device_id": "D9"},
-        {"ts": "2020-01-06T10:00:00", "account_id": "BK4", "ip": "10.9.9.9", "device_id": "D9"},
-        {"ts": "2020-01-07T10:00:00", "account_id": "BG1", "ip": "10.9.9.9"},
-    ]
+        {"ts": f"2020-01-{day:02d}T10:00:00", "account_id": account, "ip": "10.9.9.9",
+         **({"device_id": "D9"} if account != "BG1" else {})}
+        for day in (5, 6, 7) for account in ("BK3", "BK4", "BG1")]
+    # The world the address is judged in: 60 other accounts, each on its own address.
+    rows["accounts"] += [{"account_id": f"Z{i:02d}", "kind": "bank"} for i in range(60)]
+    rows["logins"] += [{"ts": "2020-01-05T11:00:00", "account_id": f"Z{i:02d}", "ip": f"10.8.0.{i}"} for i in range(60)]
     if statements:
         rows["statements"] = [{"account_id": "BG1", "institution": "某银行", "first_ts": "2019-01-01T00:00:00",
                                "last_ts": "2020-12-31T00:00:00", "source": "BG1.xlsx"}]
@@ -169,7 +172,7 @@ def test_a_busy_account_needs_a_burst_beyond_its_own_rate(tmp_path):
     busy = flow_patterns(load_case(write_case(tmp_path / "case", rows)))
     assert of(busy, "fan_in").empty
     loose = flow_patterns(load_case(write_case(tmp_path / "loose", rows, CASE_YAML + "flow_patterns:\n"
-                                               "  fan_in: {max_chance: 1}\n")))
+                                               "  fan_in: {max_chance: 1, scan: false}\n")))
     assert not of(loose, "fan_in").empty, "the count alone would have flagged it"
 
 
@@ -179,6 +182,19 @@ def test_shared_device_of_different_holders_but_not_a_public_address(tmp_path, p
     assert found["evidence"].str.startswith(("device D9 behind 2 accounts", "IP 10.9.9.9 behind 3 accounts")).all()
     narrow = flows_case(tmp_path, extra_yaml="flow_patterns:\n  shared_device: {max_accounts: 2}\n")
     assert of(flow_patterns(narrow), "shared_device")["account_ids"].tolist() == ["BK3;BK4"]
+
+
+def test_an_address_shared_by_chance_is_no_shared_device(tmp_path):
+    """Among a few accounts, one address used once by each is what chance gives (a café, a
+    carrier's NAT); the same use among many accounts is not."""
+    rows = minimal_case()
+    rows["persons"] += PEOPLE
+    rows["accounts"] += ACCOUNTS
+    rows["bank_transfers"] += TRANSFERS
+    rows["logins"] += [{"ts": f"2020-01-0{day}T10:00:00", "account_id": account, "ip": "10.9.9.9"}
+                       for day, account in ((5, "BK3"), (6, "BK4"), (7, "BG1"))]
+    few = load_case(write_case(tmp_path / "few", rows, CASE_YAML))
+    assert of(flow_patterns(few), "shared_device").empty
 
 
 def test_round_amounts_and_night_per_account(patterns):

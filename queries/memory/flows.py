@@ -252,9 +252,13 @@ def identifier_use(case: Case) -> pd.DataFrame:
         WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us FROM logins WHERE ip IS NOT NULL
                        UNION ALL
                        SELECT 'device', device, account_id, t_us FROM logins WHERE device IS NOT NULL)
+        , login_days AS (SELECT account_id, count(DISTINCT t_us // 86400000000) AS login_days FROM keyed
+                         GROUP BY account_id)
         SELECT k.kind, k.key, k.account_id, any_value(h.holder_person_id) AS holder, count(*) AS n_logins,
+               count(DISTINCT k.t_us // 86400000000) AS days, any_value(d.login_days) AS login_days,
                min(k.t_us) AS first_t_us, max(k.t_us) AS last_t_us
-        FROM keyed k LEFT JOIN holders h USING (account_id) WHERE k.account_id IS NOT NULL
+        FROM keyed k LEFT JOIN holders h USING (account_id) JOIN login_days d USING (account_id)
+        WHERE k.account_id IS NOT NULL
         GROUP BY k.kind, k.key, k.account_id""").df()[list(IDENTIFIER_COLUMNS)]
 
 

@@ -85,8 +85,13 @@ CALL () {{
   MATCH (l:Login)-[:LOGIN_TO]->(a:Account), (l)-[:FROM_DEVICE]->(k:Device) RETURN 'device' AS kind, k.id AS key, a, l
 }}
 OPTIONAL MATCH (h:Person)-[:HOLDS]->(a)
-WITH kind, key, a.id AS account_id, h.id AS holder, count(l) AS n_logins, min(l.ts) AS first, max(l.ts) AS last
-RETURN kind, key, account_id, holder, n_logins, {MICROS.format(t="first")} AS first_t_us,
+WITH kind, key, a, h.id AS holder, count(l) AS n_logins,
+     count(DISTINCT ({MICROS.format(t="l.ts")}) / 86400000000) AS days, min(l.ts) AS first, max(l.ts) AS last
+CALL (a) {{
+  MATCH (o:Login)-[:LOGIN_TO]->(a) WHERE EXISTS {{ (o)-[:FROM_IP|FROM_DEVICE]->() }}
+  RETURN count(DISTINCT ({MICROS.format(t="o.ts")}) / 86400000000) AS login_days
+}}
+RETURN kind, key, a.id AS account_id, holder, n_logins, days, login_days, {MICROS.format(t="first")} AS first_t_us,
        {MICROS.format(t="last")} AS last_t_us
 """
 
