@@ -796,6 +796,54 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
                      "top_severity": gangs["severity_level"].iloc[0], "n_persons": len(sections["persons"]),
                      "n_accounts": len(sections["accounts"]), "csv": f"{stem}.csv", "xlsx": f"{stem}.xlsx",
                      "html": f"{stem}.html"})
+    accounts = account_packet(tables)
+    if rows == [] and province is None and len(accounts["accounts"]):
+        rows.append(write_account_packet(accounts, out, case))
     index = pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
     write_csv(index, out / "index.csv")
     return index
+
+
+# -- a case of bank statements only: the accounts to freeze ------------------------------------------
+ACCOUNT_PACKET = "accounts"
+FREEZE_COLUMNS = ("account_id", "aliases", "holder_name", "institution", "statement_obtained", "patterns",
+                  "amount_in", "amount_out", "net_in", "n_counterparties", "first_ts", "last_ts")
+
+
+def account_packet(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The packet of a case without gangs found (bank statements only, contract.md "Bank
+    evidence"): ``accounts``, those to freeze — every account a flow pattern names, and those
+    whose statements are in hand — with their flows and the patterns they are in, most money in
+    first; ``patterns``, the flow_patterns rows that name them, with their evidence."""
+    flows, patterns = tables.get("account_flows"), tables.get("flow_patterns")
+    if flows is None or patterns is None or not len(flows) or len(tables.get("gangs", ())):
+        return {"accounts": pd.DataFrame(columns=list(FREEZE_COLUMNS)), "patterns": patterns}
+    named = patterns.assign(account_id=patterns["account_ids"].str.split(";")).explode("account_id")
+    kinds = named[["account_id", "pattern"]].drop_duplicates().sort_values(["account_id", "pattern"])
+    in_patterns = kinds.groupby("account_id")["pattern"].agg(";".join)
+    in_hand = flows["statement_obtained"].fillna(False).astype(bool)
+    chosen = flows[flows["account_id"].isin(in_patterns.index) | in_hand.to_numpy()]
+    chosen = chosen.assign(patterns=chosen["account_id"].map(in_patterns)).sort_values(
+        ["amount_in", "account_id"], ascending=[False, True], kind="stable")
+    return {"accounts": chosen[list(FREEZE_COLUMNS)].reset_index(drop=True),
+            "patterns": patterns[named["account_id"].isin(chosen["account_id"]).groupby(level=0).any()]
+            .reset_index(drop=True)}
+
+
+def write_account_packet(sections: dict[str, pd.DataFrame], out: Path, case: Case) -> dict:
+    """Write :func:`account_packet`'s sections as accounts.csv (a ``section`` column, then each
+    section's columns), .xlsx (a sheet each) and .html; returns its index.csv row."""
+    frames = [csv_cells(frame).assign(section=name) for name, frame in sections.items()]
+    columns = ["section", *dict.fromkeys(c for frame in sections.values() for c in frame.columns)]
+    write_csv_cells(pd.concat(frames, ignore_index=True).reindex(columns=columns), out / f"{ACCOUNT_PACKET}.csv")
+    write_packet_xlsx(sections, out / f"{ACCOUNT_PACKET}.xlsx")
+    body = "".join(f"<h2>{html.escape(name)} ({len(frame)})</h2>"
+                   + csv_cells(frame).to_html(index=False, escape=True, na_rep="", classes="packet")
+                   for name, frame in sections.items())
+    (out / f"{ACCOUNT_PACKET}.html").write_text(
+        f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{html.escape(case.config.case_id)}"
+        f": accounts to freeze</title><style>{STYLE}</style></head><body><h1>{html.escape(case.config.case_id)}: "
+        f"accounts to freeze</h1>{body}</body></html>", encoding="utf-8")
+    return {"province": "", "n_gangs": 0, "gang_ids": "", "top_severity": "", "n_persons": 0,
+            "n_accounts": len(sections["accounts"]), "csv": f"{ACCOUNT_PACKET}.csv",
+            "xlsx": f"{ACCOUNT_PACKET}.xlsx", "html": f"{ACCOUNT_PACKET}.html"}

@@ -150,7 +150,8 @@ def test_bank_only_case_is_analysed_and_says_what_it_skipped(tmp_path, capsys):
     for name in ("chain", "totals", "income", "gangs", "communities", "unattached", "fake_trades"):
         header = (out / f"{name}.csv").read_text(encoding="utf-8").splitlines()
         assert header == [",".join(OUTPUT_TABLES[name].columns)], name  # the header alone
-    assert csv_rows(out / "referrals" / "index.csv") == []
+    # no gang packet: the accounts to freeze (test_bank_only_case_gets_a_packet_of_the_accounts_to_freeze)
+    assert [row["csv"] for row in csv_rows(out / "referrals" / "index.csv")] == ["accounts.csv"]
     skipped = [name for name, missing in coverage.items() if missing]
     assert f"skipped {len(skipped)} of {len(QUESTIONS)} analyses" in printed
     assert "  gang_evidence: needs platforms.csv" in printed
@@ -272,3 +273,21 @@ def test_a_question_that_answers_an_output_plugs_in(tmp_path, monkeypatch):
     assert ledger["transfer_count"].empty and list(ledger["transfer_count"].columns) == ["n"]
     coverage = ledger["coverage"].set_index("analysis")
     assert coverage.loc["transfer_count"].tolist() == [False, "bank_transfers"]
+
+
+def test_bank_only_case_gets_a_packet_of_the_accounts_to_freeze(tmp_path, capsys):
+    """No gang to refer: the packet lists the accounts to freeze (those a pattern names and
+    those whose statements are in hand) with their flows, and the patterns with their evidence."""
+    out, _ = analysed(tmp_path, bank_only_case(), capsys)
+    (index,) = csv_rows(out / "referrals" / "index.csv")
+    assert index["csv"] == "accounts.csv" and index["n_gangs"] == "0"
+    rows = csv_rows(out / "referrals" / "accounts.csv")
+    listed = [row["account_id"] for row in rows if row["section"] == "accounts"]
+    flows = {row["account_id"]: row for row in csv_rows(out / "account_flows.csv")}
+    in_hand = {account for account, row in flows.items() if row["statement_obtained"] == "true"}
+    named = {a for row in csv_rows(out / "flow_patterns.csv") for a in row["account_ids"].split(";")}
+    assert set(listed) == (in_hand | named) & set(flows) and int(index["n_accounts"]) == len(listed)
+    amounts = [int(flows[a]["amount_in"].replace(".", "")) for a in listed]
+    assert amounts == sorted(amounts, reverse=True)
+    assert all(row["evidence"] for row in rows if row["section"] == "patterns")
+    assert (out / "referrals" / "accounts.xlsx").is_file() and (out / "referrals" / "accounts.html").is_file()
