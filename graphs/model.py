@@ -130,6 +130,9 @@ RELATIONSHIPS: tuple[RelType, ...] = (
     RelType("TRANSFER", "bank_transfers", ("Account", "from_account"), ("Account", "to_account"),
             ("txn_id", "ts", "amount", "currency", "amount_cny", "channel", "memo"),
             "one bank or payment transfer; parallel transfers stay separate facts"),
+    RelType("CASH", "bank_transfers", ("Account", "cash_account"), ("Account", "cash_account"),
+            ("txn_id", "ts", "amount", "currency", "amount_cny", "channel", "memo", "cash_direction"),
+            "cash in or out of the account (a transfer with no account on its cash side): a loop on the account"),
 )
 
 NODES_BY_LABEL = {n.label: n for n in NODES}

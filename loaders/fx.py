@@ -133,5 +133,12 @@ def licenses_in_cny(case) -> pd.DataFrame:
 def tables_in_cny(case) -> dict[str, pd.DataFrame]:
     """The tables that carry money, each with its CNY column (``amount_cny`` / ``price_cny``):
     what both graphs are built from, so Cypher and pandas sum the same fen."""
-    return {"ledger": ledger_in_cny(case), "bank_transfers": transfers_in_cny(case),
-            "licenses": licenses_in_cny(case)}
+    transfers = transfers_in_cny(case)
+    # A transfer with no account on one side is cash in or out: the graph keeps it as a loop on
+    # its one account (CASH), never as a node every cash user would share.
+    one_side = (transfers["from_account"].isna() ^ transfers["to_account"].isna()).to_numpy()
+    transfers = transfers.assign(
+        cash_account=transfers["from_account"].fillna(transfers["to_account"]).where(one_side),
+        cash_direction=pd.Series(np.where(transfers["to_account"].isna(), "out", "in"), index=transfers.index,
+                                 dtype="string").where(one_side))
+    return {"ledger": ledger_in_cny(case), "bank_transfers": transfers, "licenses": licenses_in_cny(case)}

@@ -38,7 +38,7 @@ DEFAULT_BATCH_SIZE = 5000
 
 # Relationships that are facts of their own, several of which may join the same two nodes:
 # they merge on the property that identifies the fact.
-MERGE_KEYS = {"TRANSFER": "txn_id", "MEMBER_OF": "line"}
+MERGE_KEYS = {"TRANSFER": "txn_id", "CASH": "txn_id", "MEMBER_OF": "line"}
 
 
 class OtherCaseLoaded(Exception):

@@ -33,6 +33,8 @@ CALL () {
   MATCH (a:Account)-[t:TRANSFER]->(c:Account) RETURN a, 'out' AS direction, c, t
   UNION ALL
   MATCH (c:Account)-[t:TRANSFER]->(a:Account) RETURN a, 'in' AS direction, c, t
+  UNION ALL
+  MATCH (a:Account)-[t:CASH]->(a) RETURN a, t.cash_direction AS direction, null AS c, t
 }
 """
 
@@ -51,7 +53,7 @@ RETURN account_id, n_in, amount_in, n_out, amount_out, cash_in, cash_out,
 """
 
 FACTS = """
-MATCH (a:Account) WHERE EXISTS { (a)-[:TRANSFER]-(:Account) } OR EXISTS { (:Statement)-[:STATEMENT_OF]->(a) }
+MATCH (a:Account) WHERE EXISTS { (a)-[:TRANSFER|CASH]-(:Account) } OR EXISTS { (:Statement)-[:STATEMENT_OF]->(a) }
 OPTIONAL MATCH (p:Person)-[:HOLDS]->(a)
 OPTIONAL MATCH (s:Statement)-[:STATEMENT_OF]->(a)
 RETURN a.id AS account_id, a.aliases AS aliases, p.id AS holder_person_id, p.name AS holder_name,
@@ -73,8 +75,14 @@ RETURN a.id AS account_id, h.name AS holder_name, a.institution AS institution,
 """
 
 TRANSFERS = f"""
-MATCH (a:Account)-[t:TRANSFER]->(b:Account)
-RETURN t.txn_id AS txn_id, {MICROS.format(t="t.ts")} AS t_us, a.id AS from_account, b.id AS to_account,
+CALL () {{
+  MATCH (a:Account)-[t:TRANSFER]->(b:Account) RETURN t, a.id AS from_account, b.id AS to_account
+  UNION ALL
+  MATCH (a:Account)-[t:CASH]->(a)
+  RETURN t, CASE t.cash_direction WHEN 'out' THEN a.id END AS from_account,
+         CASE t.cash_direction WHEN 'in' THEN a.id END AS to_account
+}}
+RETURN t.txn_id AS txn_id, {MICROS.format(t="t.ts")} AS t_us, from_account, to_account,
        t.amount_cny_fen AS amount, toLower(coalesce(t.channel, '')) = 'cash' AS cash
 """
 
