@@ -400,26 +400,26 @@ def _resolve_accounts(txns: pd.DataFrame, holder_rows: pd.DataFrame, existing: p
     """Group card and account numbers into accounts (see the module) and name each account."""
     existing_aliases = existing["aliases"].str.split(";").explode().str.strip()
     existing_aliases = existing_aliases[existing_aliases.notna() & (existing_aliases != "")]
+    # Each column's distinct ids only (a few thousand among millions of rows): an id's rank is
+    # its best among its occurrences, whichever row they are on.
     occurrences = [
-        (existing["account_id"], EXISTING),
-        (existing_aliases, EXISTING_ALIAS),
-        (holder_rows["own_account"], ACCOUNT_NUMBER), (txns["own_account"], ACCOUNT_NUMBER),
-        (holder_rows["own_card"], CARD_NUMBER), (txns["own_card"], CARD_NUMBER),
-        (txns["counterparty_id"].where(~txns["cash"], ""), COUNTERPARTY),
+        (_distinct(existing["account_id"]), EXISTING),
+        (_distinct(existing_aliases), EXISTING_ALIAS),
+        (_distinct(holder_rows["own_account"]), ACCOUNT_NUMBER), (_distinct(txns["own_account"]), ACCOUNT_NUMBER),
+        (_distinct(holder_rows["own_card"]), CARD_NUMBER), (_distinct(txns["own_card"]), CARD_NUMBER),
+        (_distinct(txns["counterparty_id"], where=~txns["cash"].to_numpy()), COUNTERPARTY),
     ]
-    values = pd.concat([v for v, _ in occurrences], ignore_index=True)
+    seen = pa.concat_arrays([v for v, _ in occurrences])
     ranks = np.concatenate([np.full(len(v), r, dtype=np.int64) for v, r in occurrences])
-    present = (values != "").to_numpy()
-    seen = pa.array(values[present], type=pa.large_string())
     ids = pc.unique(seen)
     ids = ids.take(pc.sort_indices(ids))  # sorted: a position orders like its text
     rank = np.full(len(ids), COUNTERPARTY, dtype=np.int64)
-    np.minimum.at(rank, _positions(seen, ids), ranks[present])
+    np.minimum.at(rank, _positions(seen, ids), ranks)
 
     pairs = pd.concat([
         pd.DataFrame({"a": existing_aliases.index.map(existing["account_id"]), "b": existing_aliases.to_numpy()}),
-        pd.DataFrame({"a": holder_rows["own_account"], "b": holder_rows["own_card"]}),
-        pd.DataFrame({"a": txns["own_account"], "b": txns["own_card"]}),
+        _distinct_pairs(holder_rows["own_account"], holder_rows["own_card"]),
+        _distinct_pairs(txns["own_account"], txns["own_card"]),
     ], ignore_index=True)
     pairs = pairs[(pairs["a"] != "") & (pairs["b"] != "")].drop_duplicates()
     component = _components(len(ids), _positions(pairs["a"], ids), _positions(pairs["b"], ids))
@@ -435,6 +435,29 @@ def _resolve_accounts(txns: pd.DataFrame, holder_rows: pd.DataFrame, existing: p
         owners = existing_aliases.index.map(existing["account_id"])
         account_of[_positions(existing_aliases, ids)] = _positions(owners, ids)
     return AccountIds(ids, account_of, rank, existing)
+
+
+def _distinct(values: pd.Series, *, where: np.ndarray | None = None) -> pa.Array:
+    """The distinct ids of a text column (of the rows ``where`` says), "" left out.
+
+    >>> _distinct(pd.Series(["b", "", "a", "b"]), where=np.array([True, True, False, True])).to_pylist()
+    ['b']
+    """
+    text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    if where is not None:
+        text = text.filter(pa.array(where))
+    distinct = pc.unique(text)
+    distinct = distinct.combine_chunks() if isinstance(distinct, pa.ChunkedArray) else distinct
+    return distinct.filter(pc.and_kleene(pc.is_valid(distinct), pc.not_equal(distinct, "")).fill_null(False))
+
+
+def _distinct_pairs(a: pd.Series, b: pd.Series) -> pd.DataFrame:
+    """The distinct (a, b) pairs of two text columns, as text, by their codes."""
+    a_codes, a_values = pd.factorize(a)
+    b_codes, b_values = pd.factorize(b)
+    pair = np.unique(a_codes.astype(np.int64) * (len(b_values) + 1) + b_codes)
+    return pd.DataFrame({"a": np.asarray(a_values, dtype=object)[pair // (len(b_values) + 1)],
+                         "b": np.asarray(b_values, dtype=object)[pair % (len(b_values) + 1)]})
 
 
 def _positions(values, ids: pa.Array) -> np.ndarray:
