@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import yaml
 
-from casegraph.outputs import write_csv_cells
+from casegraph.outputs import csv_header, csv_lines, write_csv_cells
 from casegraph.progress import SILENT, Progress
 
 from ..encoding import decode_file
@@ -33,6 +33,7 @@ from ..problems import InvalidCase, Problem
 from .merge import INGESTED_TABLES, REPORT_FILE, TEXT, MergeSettings, merge_exports
 
 CASE_FILE = "case.yaml"
+WRITE_SLICE_ROWS = 500_000  # rows of a table turned into CSV lines at a time
 
 
 @dataclass
@@ -143,10 +144,23 @@ def _parsed(utf8: bytes) -> pd.DataFrame | None:
     return table.to_pandas()
 
 
-def _write_table(frame: pd.DataFrame, path: Path) -> None:
-    """A table written aside, then moved over the old file: an interrupted run leaves it whole."""
+def _write_table(frame: pd.DataFrame, path: Path, *, slice_rows: int = WRITE_SLICE_ROWS) -> None:
+    """A table written aside, then moved over the old file: an interrupted run leaves it whole.
+    A big table's lines are made and written ``slice_rows`` at a time (the same bytes)."""
     staging = path.with_name(f".{path.name}.partial")
-    write_csv_cells(frame.astype(TEXT).fillna(""), staging)
+    if len(frame) <= slice_rows or not len(frame.columns):
+        write_csv_cells(frame.astype(TEXT).fillna(""), staging)
+    else:
+        columns = list(frame.columns)
+        with open(staging, "wb") as handle:
+            handle.write(csv_header(columns))
+            for start in range(0, len(frame), slice_rows):
+                cells = frame.iloc[start:start + slice_rows].astype(TEXT).fillna("")
+                lines = csv_lines(cells, columns)
+                if lines is None:  # a column of a kind csv_lines does not cover: pandas writes it
+                    cells.to_csv(handle, index=False, header=False, encoding="utf-8", lineterminator="\n")
+                else:
+                    handle.write(lines)
     os.replace(staging, path)
 
 
