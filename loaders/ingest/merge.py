@@ -146,8 +146,7 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
 
     with progress.step("leaving out rows already in the case"):
         known = _known_rows(existing)
-        txns = txns[~_row_keys_in(txns, known)].reset_index(drop=True)
-        skipped = skipped[~_row_keys_in(skipped, known)].reset_index(drop=True)
+        txns, skipped = _without(txns, _row_keys_in(txns, known)), _without(skipped, _row_keys_in(skipped, known))
     with progress.step(f"tying the ids of {len(txns):,} rows to accounts"):
         accounts = _resolve_accounts(txns, holder_rows, existing["accounts"])
         own_code = accounts.codes(_own_id(txns))
@@ -166,7 +165,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
                           settings.pair_window)
     with progress.step("writing the tables"):
         taken = reasons == ""
-        transfers = _transfers(txns[taken], own[taken], counterparty[taken], txn_ids[taken])
+        # Only the columns a table shows are copied out of the batch's rows.
+        transfers = _transfers(txns[TRANSFER_INPUT][taken], own[taken], counterparty[taken], txn_ids[taken])
         logins = _logins(txns, own, reasons)
         report = pd.concat([_skipped_report(skipped), _transaction_report(txns, reasons, details)],
                            ignore_index=True)
@@ -249,6 +249,11 @@ def _with_columns(frame: pd.DataFrame | None, columns) -> pd.DataFrame:
     missing = [c for c in columns if c not in frame.columns]
     return frame.assign(**{c: "" for c in missing})[[*columns, *[c for c in frame.columns if c not in columns]]] \
         if missing else frame
+
+
+def _without(frame: pd.DataFrame, dropped: np.ndarray) -> pd.DataFrame:
+    """The rows not ``dropped``, numbered from 0 (not copied when none is)."""
+    return frame[~dropped].reset_index(drop=True) if dropped.any() else frame
 
 
 def _appended(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
@@ -745,6 +750,9 @@ def _ts_text(ts: pd.Series) -> pd.Series:
     return _text(pc.replace_substring(pc.cast(arrow, pa.large_string()), " ", "T"), index=ts.index)
 
 
+TRANSFER_INPUT = ["direction", "amount_fen", "ts", "currency", "channel", "cash", "memo", "source", "source_row"]
+
+
 def _transfers(txns, own, counterparty, txn_ids) -> pd.DataFrame:
     """bank_transfers.csv rows: payer and payee accounts ("" for the cash side)."""
     payer, payee = _payer_payee(txns["direction"], own, counterparty)
@@ -760,7 +768,7 @@ def _transfers(txns, own, counterparty, txn_ids) -> pd.DataFrame:
 def _logins(txns, own, reasons) -> pd.DataFrame:
     """logins.csv rows: the IP and MAC address of each readable transaction, the account as actor."""
     used = ((txns["ip"] != "") | (txns["mac"] != "")) & (reasons != "bad_value")
-    rows = txns[used]
+    rows = txns.loc[used, ["ts", "ip", "mac", "source", "source_row"]]
     return pd.DataFrame({"ts": _ts_text(rows["ts"]), "account_id": own[used], "actor_id": "",
                          "ip": rows["ip"], "device_id": rows["mac"], "ip_province": "",
                          "source": rows["source"], "source_row": _row_text(rows["source_row"])}).reset_index(drop=True)
