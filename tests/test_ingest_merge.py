@@ -278,7 +278,7 @@ def fake_reader(monkeypatch):
     """exports.read_exports stood in for by a function returning the batch the test sets."""
     batches = {}
     module = types.ModuleType("casegraph.loaders.ingest.exports")
-    def read_exports(paths, *, profile=None, progress=None):
+    def read_exports(paths, *, profile=None, progress=None, **reading):  # chunk_bytes, transaction_columns
         batches["asked"] = ([p.name for p in paths], profile)
         return batches["next"]
 

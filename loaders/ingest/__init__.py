@@ -28,9 +28,11 @@ import yaml
 from casegraph.outputs import csv_header, csv_lines, write_csv_cells
 from casegraph.progress import SILENT, Progress
 
+from ..columnar import CELL_POOL
 from ..encoding import decode_file
 from ..problems import InvalidCase, Problem
 from .merge import INGESTED_TABLES, REPORT_FILE, TEXT, MergeSettings, merge_exports
+from .merge import TRANSACTION_COLUMNS as MERGED_TRANSACTION_COLUMNS
 
 CASE_FILE = "case.yaml"
 WRITE_SLICE_ROWS = 500_000  # rows of a table turned into CSV lines at a time
@@ -63,7 +65,11 @@ def ingest(case_dir: str | Path, sources: Iterable[str | Path], *, profile: str 
     """
     from .exports import read_exports
 
-    exports = read_exports([Path(s) for s in sources], profile=profile, progress=progress)
+    exports = read_exports([Path(s) for s in sources], profile=profile, progress=progress,
+                           transaction_columns=list(MERGED_TRANSACTION_COLUMNS))
+    # What the reading freed goes back to the system before the merge allocates its own.
+    pa.default_memory_pool().release_unused()
+    CELL_POOL.release_unused()
     return merge_into_case(case_dir, exports, progress=progress, settings=settings)
 
 

@@ -220,12 +220,14 @@ def shipped_formats() -> tuple[FormatSpec, ...]:
 
 
 def read_exports(paths: Iterable[str | Path], *, profile: str | None = None, progress: Progress = SILENT,
-                 chunk_bytes: int = CSV_CHUNK_BYTES) -> Exports:
+                 chunk_bytes: int = CSV_CHUNK_BYTES, transaction_columns: list[str] = TRANSACTION_COLUMNS) -> Exports:
     """Read raw exports (files, or folders of them) into normalised frames (see the module).
 
     ``profile`` forces one format (a shipped name or a YAML file) on every sheet. A CSV's rows
-    are read ``chunk_bytes`` at a time (the frames are the same whatever the size). Raises
-    :class:`UnreadableExports` for a file that cannot be read or a bad profile.
+    are read ``chunk_bytes`` at a time (the frames are the same whatever the size), and of the
+    transactions only ``transaction_columns`` are kept (a reader of millions of rows leaves out
+    what it does not use). Raises :class:`UnreadableExports` for a file that cannot be read or a
+    bad profile.
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
@@ -240,9 +242,9 @@ def read_exports(paths: Iterable[str | Path], *, profile: str | None = None, pro
             sheets = _workbook_sheets(path) if path.suffix.lower() in WORKBOOK_SUFFIXES \
                 else [_csv_sheet(path, chunk_bytes=chunk_bytes)]
             for sheet in sheets:
-                for kind, frame in _read_sheet(sheet, formats).items():
+                for kind, frame in _read_sheet(sheet, formats, transaction_columns).items():
                     parts[kind].append(frame)
-    columns = {"transactions": TRANSACTION_COLUMNS, "accounts": ACCOUNT_COLUMNS, "persons": PERSON_COLUMNS,
+    columns = {"transactions": transaction_columns, "accounts": ACCOUNT_COLUMNS, "persons": PERSON_COLUMNS,
                "skipped": SKIPPED_COLUMNS}
     frames = {kind: pd.concat(found, ignore_index=True) if found else _empty(columns[kind])
               for kind, found in parts.items()}
@@ -612,7 +614,8 @@ def recognise(head: list[list[str]], formats: Iterable[FormatSpec]) -> tuple[int
     return None if best is None else best[1:]
 
 
-def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...]) -> dict[str, pd.DataFrame]:
+def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...],
+                transaction_columns: list[str] = TRANSACTION_COLUMNS) -> dict[str, pd.DataFrame]:
     if not any(cell.strip() for row in sheet.head for cell in row):
         return {}  # an empty sheet: no rows to account for
     match = recognise(sheet.head, formats)
@@ -631,7 +634,7 @@ def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...]) -> dict[str, pd.
         cells = [_trimmed(column) if i in mapped else _empty_as_null(column) for i, column in enumerate(columns)]
         fields = {field: _coalesce([cells[i] for i in at if i < len(cells)]) for field, at in found.items()}
         for kind, frame in _Rows(sheet.source, spec, cells, fields, headers, rows, invalid).frames().items():
-            parts.setdefault(kind, []).append(frame)
+            parts.setdefault(kind, []).append(frame[transaction_columns] if kind == "transactions" else frame)
         del columns, cells, fields  # the block's raw cells go before the next block is read
     return {kind: frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
             for kind, frames in parts.items()}

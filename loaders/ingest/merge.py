@@ -189,7 +189,7 @@ TRANSACTION_COLUMNS = {
     "source": "", "source_row": 0, "format": "", "own_card": "", "own_account": "", "own_name": "",
     "own_id_number": "", "own_institution": "", "ts": pd.NaT, "direction": "", "amount_fen": pd.NA,
     "currency": "CNY", "counterparty_id": "", "counterparty_name": "", "counterparty_id_number": "",
-    "counterparty_institution": "", "cash": False, "succeeded": True, "reversal": False, "serial": "",
+    "counterparty_institution": "", "cash": False, "succeeded": True, "reversal": False,
     "memo": "", "channel": "", "ip": "", "mac": "", "problem": "", "detail": "",
 }
 ACCOUNT_COLUMNS = {"source": "", "source_row": 0, "format": "", "own_card": "", "own_account": "", "own_name": "",
