@@ -165,9 +165,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
                           settings.pair_window)
     with progress.step("writing the tables"):
         taken = reasons == ""
-        # Only the columns a table shows are copied out of the batch's rows.
-        transfers = _transfers(txns[TRANSFER_INPUT][taken], own[taken], counterparty[taken], txn_ids[taken])
-        logins = _logins(txns, own, reasons)
+        transfers = _transfers(txns, taken.to_numpy(), own_code, counterparty_code, accounts, txn_ids)
+        logins = _logins(txns, own_code, accounts, reasons)
         report = pd.concat([_skipped_report(skipped), _transaction_report(txns, reasons, details)],
                            ignore_index=True)
         # A row both skipped by the reader and flagged on its transaction is reported once.
@@ -312,6 +311,13 @@ class AccountIds:
         """The position of each id's account_id among ``ids`` (-1 for "" and unknown ids)."""
         positions = pc.index_in(pa.array(values, type=pa.large_string()), value_set=self.ids)
         return pc.take(pa.array(self.account_of, type=pa.int64()), positions).fill_null(-1).to_numpy()
+
+    def categories(self, codes: np.ndarray, index: pd.Index) -> pd.Series:
+        """The account_ids of codes ("" for -1) as categories: a table's millions of rows name a
+        few thousand accounts."""
+        names = pd.Index(pd.array(pa.concat_arrays([self.ids, pa.array([""], type=pa.large_string())]), dtype=TEXT))
+        return pd.Series(pd.Categorical.from_codes(np.where(codes < 0, len(self.ids), codes), categories=names),
+                         index=index)
 
     def text(self, codes: np.ndarray, index: pd.Index) -> pd.Series:
         """The account_ids of codes ("" for -1)."""
@@ -661,11 +667,6 @@ def _pair_reversals(txns, own, counterparty, taken, reasons, details, window: pd
     details[o] = ("reversed by " + source[r] + " row " + row[r]).to_numpy()
 
 
-def _payer_payee(direction: pd.Series, own: pd.Series, counterparty: pd.Series) -> tuple[pd.Series, pd.Series]:
-    out = direction == "out"
-    return own.where(out, counterparty), counterparty.where(out, own)
-
-
 def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existing, accounts: AccountIds,
                       window: pd.Timedelta) -> None:
     """The payee's ``in`` row of a transfer whose payer's ``out`` row is also in hand (in this
@@ -750,28 +751,38 @@ def _ts_text(ts: pd.Series) -> pd.Series:
     return _text(pc.replace_substring(pc.cast(arrow, pa.large_string()), " ", "T"), index=ts.index)
 
 
-TRANSFER_INPUT = ["direction", "amount_fen", "ts", "currency", "channel", "cash", "memo", "source", "source_row"]
+def _repeated(text: pd.Series) -> pd.Series:
+    """A text column of few distinct values (source, currency, memo …) as categories: small
+    integer codes per row; written, they are the same text."""
+    return text.astype("category")
 
 
-def _transfers(txns, own, counterparty, txn_ids) -> pd.DataFrame:
-    """bank_transfers.csv rows: payer and payee accounts ("" for the cash side)."""
-    payer, payee = _payer_payee(txns["direction"], own, counterparty)
-    amount = format_fen_arrow(pa.array(txns["amount_fen"], type=pa.int64(), from_pandas=True))
+def _transfers(txns, taken: np.ndarray, own: np.ndarray, counterparty: np.ndarray, accounts: AccountIds,
+               txn_ids: pd.Series) -> pd.DataFrame:
+    """bank_transfers.csv rows (of the ``taken`` rows): payer and payee accounts ("" for the cash side)."""
+    rows = txns.loc[taken, ["direction", "amount_fen", "ts", "cash", "source_row"]]
+    out = (rows["direction"] == "out").to_numpy()
+    own, counterparty = own[taken], counterparty[taken]
+    amount = format_fen_arrow(pa.array(rows["amount_fen"], type=pa.int64(), from_pandas=True))
     return pd.DataFrame({
-        "txn_id": txn_ids, "ts": _ts_text(txns["ts"]), "from_account": payer, "to_account": payee,
-        "amount": _text(amount, index=txns.index), "currency": txns["currency"],
-        "channel": txns["channel"].mask(txns["cash"], "cash"), "memo": txns["memo"],
-        "source": txns["source"], "source_row": _row_text(txns["source_row"]),
+        "txn_id": txn_ids[taken], "ts": _ts_text(rows["ts"]),
+        "from_account": accounts.categories(np.where(out, own, counterparty), rows.index),
+        "to_account": accounts.categories(np.where(out, counterparty, own), rows.index),
+        "amount": _text(amount, index=rows.index), "currency": _repeated(txns["currency"])[taken],
+        "channel": _repeated(txns.loc[taken, "channel"].mask(rows["cash"], "cash")),
+        "memo": _repeated(txns["memo"])[taken],
+        "source": _repeated(txns["source"])[taken], "source_row": _row_text(rows["source_row"]),
     }).reset_index(drop=True)
 
 
-def _logins(txns, own, reasons) -> pd.DataFrame:
+def _logins(txns, own: np.ndarray, accounts: AccountIds, reasons) -> pd.DataFrame:
     """logins.csv rows: the IP and MAC address of each readable transaction, the account as actor."""
-    used = ((txns["ip"] != "") | (txns["mac"] != "")) & (reasons != "bad_value")
-    rows = txns.loc[used, ["ts", "ip", "mac", "source", "source_row"]]
-    return pd.DataFrame({"ts": _ts_text(rows["ts"]), "account_id": own[used], "actor_id": "",
-                         "ip": rows["ip"], "device_id": rows["mac"], "ip_province": "",
-                         "source": rows["source"], "source_row": _row_text(rows["source_row"])}).reset_index(drop=True)
+    used = (((txns["ip"] != "") | (txns["mac"] != "")) & (reasons != "bad_value")).to_numpy()
+    rows = txns.loc[used, ["ts", "ip", "source_row"]]
+    return pd.DataFrame({"ts": _ts_text(rows["ts"]), "account_id": accounts.categories(own[used], rows.index),
+                         "actor_id": "", "ip": rows["ip"], "device_id": _repeated(txns["mac"])[used],
+                         "ip_province": "", "source": _repeated(txns["source"])[used],
+                         "source_row": _row_text(rows["source_row"])}).reset_index(drop=True)
 
 
 def _statements(txns, own, reasons, existing: pd.DataFrame) -> pd.DataFrame:
