@@ -155,19 +155,26 @@ def _write_table(frame: pd.DataFrame, path: Path, *, slice_rows: int = WRITE_SLI
     A big table's lines are made and written ``slice_rows`` at a time (the same bytes)."""
     staging = path.with_name(f".{path.name}.partial")
     if len(frame) <= slice_rows or not len(frame.columns):
-        write_csv_cells(frame.astype(TEXT).fillna(""), staging)
+        write_csv_cells(_cells(frame), staging)
     else:
         columns = list(frame.columns)
         with open(staging, "wb") as handle:
             handle.write(csv_header(columns))
             for start in range(0, len(frame), slice_rows):
-                cells = frame.iloc[start:start + slice_rows].astype(TEXT).fillna("")
+                cells = _cells(frame.iloc[start:start + slice_rows])
                 lines = csv_lines(cells, columns)
                 if lines is None:  # a column of a kind csv_lines does not cover: pandas writes it
                     cells.to_csv(handle, index=False, header=False, encoding="utf-8", lineterminator="\n")
                 else:
                     handle.write(lines)
     os.replace(staging, path)
+
+
+def _cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as text, "" when empty; categories decoded by Arrow, not a text object per cell."""
+    decoded = {name: pd.array(pa.array(column).dictionary_decode(), dtype=TEXT)
+               for name, column in frame.items() if isinstance(column.dtype, pd.CategoricalDtype)}
+    return frame.assign(**decoded).astype(TEXT).fillna("")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
