@@ -65,12 +65,19 @@ def ingest(case_dir: str | Path, sources: Iterable[str | Path], *, profile: str 
     """
     from .exports import read_exports
 
-    exports = read_exports([Path(s) for s in sources], profile=profile, progress=progress,
-                           transaction_columns=list(MERGED_TRANSACTION_COLUMNS))
-    # What the reading freed goes back to the system before the merge allocates its own.
-    pa.default_memory_pool().release_unused()
-    CELL_POOL.release_unused()
-    return merge_into_case(case_dir, exports, progress=progress, settings=settings)
+    # Arrow's default allocator (mimalloc) keeps what each block of a big file freed, scattered
+    # among the rows kept (measured: 0.5 GiB at 5 million rows); the system's hands it back.
+    previous_pool = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        exports = read_exports([Path(s) for s in sources], profile=profile, progress=progress,
+                               transaction_columns=list(MERGED_TRANSACTION_COLUMNS))
+        # What the reading freed goes back to the system before the merge allocates its own.
+        pa.default_memory_pool().release_unused()
+        CELL_POOL.release_unused()
+        return merge_into_case(case_dir, exports, progress=progress, settings=settings)
+    finally:
+        pa.set_memory_pool(previous_pool)
 
 
 def merge_into_case(case_dir: str | Path, exports, *, progress: Progress = SILENT,

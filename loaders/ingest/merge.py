@@ -356,7 +356,8 @@ class AccountIds:
         )
         # Per block, only the rows that can matter: each account's first, and its first with an
         # institution or an opening date.
-        seen = pd.concat([_firsts(block[block["account_id"] != ""], ["account_id"], filled=("institution", "opened_on"))
+        seen = pd.concat([_firsts(block, ["account_id"], filled=("institution", "opened_on"),
+                                  where=(block["account_id"] != "").to_numpy())
                           for block in blocks], ignore_index=True)
         seen = seen[~seen["account_id"].isin(existing["account_id"])]
         first = seen.drop_duplicates("account_id")
@@ -379,12 +380,18 @@ class AccountIds:
         return _appended(existing, new)
 
 
-def _firsts(block: pd.DataFrame, keys: list[str], *, filled: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The first row of each ``keys``, and the first where each column of ``filled`` is not empty."""
-    keep = ~block.duplicated(keys).to_numpy()
+def _firsts(block: pd.DataFrame, keys: list[str], *, filled: tuple[str, ...] = (),
+            where: np.ndarray | None = None) -> pd.DataFrame:
+    """Among the rows ``where`` says (all by default), the first of each ``keys``, and the first
+    where each column of ``filled`` is not empty. Only the key columns are compared and copied:
+    a block is millions of rows, its result a few thousand."""
+    where = np.ones(len(block), dtype=bool) if where is None else where
+    key_columns = block[keys]
+    keep = np.zeros(len(block), dtype=bool)
+    keep[where] = ~key_columns[where].duplicated().to_numpy()
     for column in filled:
-        has = (block[column] != "").to_numpy()
-        keep[has] |= ~block[has].duplicated(keys).to_numpy()
+        has = where & (block[column] != "").to_numpy()
+        keep[has] |= ~key_columns[has].duplicated().to_numpy()
     return block[keep]
 
 
@@ -506,7 +513,8 @@ def _persons(txns, holder_rows, holder_accounts, person_rows, own, counterparty,
     keys = ["name", "id_number", "account_id"]
     # Each block reduced to its distinct (name, id number, account) first: a busy account
     # repeats its counterparties on every row. Blocks in order of trust, rows in the batch's order.
-    seen = pd.concat([_firsts(block[(block["name"] != "") | (block["id_number"] != "")], keys) for block in (
+    seen = pd.concat([_firsts(block, keys, where=((block["name"] != "") | (block["id_number"] != "")).to_numpy())
+                      for block in (
         pd.DataFrame({"name": holder_rows["own_name"], "id_number": holder_rows["own_id_number"], "phone": "",
                       "account_id": holder_accounts, "source": holder_rows["source"],
                       "source_row": holder_rows["source_row"]}),
