@@ -75,14 +75,15 @@ def ingest(case_dir: str | Path, sources: Iterable[str | Path], *, profile: str 
         # What the reading freed goes back to the system before the merge allocates its own.
         pa.default_memory_pool().release_unused()
         CELL_POOL.release_unused()
-        return merge_into_case(case_dir, exports, progress=progress, settings=settings)
+        return merge_into_case(case_dir, exports, progress=progress, settings=settings, release=True)
     finally:
         pa.set_memory_pool(previous_pool)
 
 
 def merge_into_case(case_dir: str | Path, exports, *, progress: Progress = SILENT,
-                    settings: MergeSettings = MergeSettings()) -> IngestResult:
-    """Merge normalised exports into ``case_dir`` and write its tables (the ingest without reading).
+                    settings: MergeSettings = MergeSettings(), release: bool = False) -> IngestResult:
+    """Merge normalised exports into ``case_dir`` and write its tables (the ingest without reading);
+    ``release``: see :func:`merge.merge_exports`.
 
     >>> result = merge_into_case("case-folder", read_exports([Path("反馈.xlsx")]))   # doctest: +SKIP
     >>> result.added["bank_transfers"]                                                # doctest: +SKIP
@@ -92,7 +93,7 @@ def merge_into_case(case_dir: str | Path, exports, *, progress: Progress = SILEN
     created = not case_dir.exists()
     with progress.step("reading the case's tables"):
         existing = read_ingested_tables(case_dir)
-    merged = merge_exports(exports, existing, settings=settings, progress=progress)
+    merged = merge_exports(exports, existing, settings=settings, progress=progress, release=release)
     case_dir.mkdir(parents=True, exist_ok=True)
     if not (case_dir / CASE_FILE).exists():
         _write_atomically(case_dir / CASE_FILE, yaml.safe_dump({"case_id": case_dir.resolve().name},

@@ -120,11 +120,14 @@ def empty_text_table(columns) -> pd.DataFrame:
 
 
 def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
-                  settings: MergeSettings = MergeSettings(), progress: Progress = SILENT) -> Merged:
+                  settings: MergeSettings = MergeSettings(), progress: Progress = SILENT,
+                  release: bool = False) -> Merged:
     """Merge one batch of normalised exports into the case's existing tables.
 
     ``existing`` holds the case's ``persons``, ``accounts``, ``bank_transfers``, ``logins``,
     ``statements`` and ``report`` as text frames ("" for empty cells; missing tables empty).
+    With ``release`` the merge takes the batch's transactions over (``exports.transactions``
+    becomes None), so that each column leaves memory once the merge is done with it.
 
     >>> from types import SimpleNamespace
     >>> batch = SimpleNamespace(transactions=example_transactions(), accounts=pd.DataFrame(),
@@ -139,6 +142,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
     """
     existing = {name: _with_columns(existing.get(name), _columns(name)) for name in (*INGESTED_TABLES, "report")}
     txns = _frame(exports.transactions, TRANSACTION_COLUMNS)
+    if release:
+        exports.transactions = None
     holder_rows = _frame(exports.accounts, ACCOUNT_COLUMNS)
     person_rows = _frame(exports.persons, PERSON_COLUMNS)
     skipped = _frame(exports.skipped, ("source", "source_row", "reason", "detail"))
@@ -155,6 +160,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
     with progress.step("persons and account holders"):
         persons, holders = _persons(txns, holder_rows, accounts.resolve(_own_id(holder_rows)), person_rows, own,
                                     counterparty, existing)
+        account_table = accounts.table(txns, holder_rows, own, counterparty, holders)
+        txns = txns.drop(columns=NAMING_COLUMNS)
     with progress.step("leaving out failed, unreadable and reversed rows, pairing both sides"):
         txn_ids = _txn_ids(txns)
         reasons, details = _exclusions(txns, own)
@@ -171,7 +178,6 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
                            ignore_index=True)
         # A row both skipped by the reader and flagged on its transaction is reported once.
         report = report.drop_duplicates(["source", "source_row", "reason"])
-        account_table = accounts.table(txns, holder_rows, own, counterparty, holders)
         new = {"persons": persons, "accounts": account_table, "bank_transfers": transfers, "logins": logins,
                "statements": statements}
         tables = {name: _appended(existing[name], new[name]) if name != "accounts" else new[name]
@@ -191,6 +197,9 @@ TRANSACTION_COLUMNS = {
     "counterparty_institution": "", "cash": False, "succeeded": True, "reversal": False,
     "memo": "", "channel": "", "ip": "", "mac": "", "problem": "", "detail": "",
 }
+# Columns only the accounts and persons are made of: dropped once they are.
+NAMING_COLUMNS = ["own_card", "own_account", "own_name", "own_id_number", "counterparty_id", "counterparty_name",
+                  "counterparty_id_number", "counterparty_institution", "format"]
 ACCOUNT_COLUMNS = {"source": "", "source_row": 0, "format": "", "own_card": "", "own_account": "", "own_name": "",
                    "own_id_number": "", "own_institution": "", "opened_on": ""}
 PERSON_COLUMNS = {"source": "", "source_row": 0, "name": "", "id_number": "", "phone": ""}
