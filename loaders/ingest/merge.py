@@ -162,11 +162,12 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
                                     counterparty, existing)
         account_table = accounts.table(txns, holder_rows, own, counterparty, holders)
         txns = txns.drop(columns=NAMING_COLUMNS)
+        pa.default_memory_pool().release_unused()  # what the dropped columns held, back to the system
     with progress.step("leaving out failed, unreadable and reversed rows, pairing both sides"):
         txn_ids = _txn_ids(txns)
         reasons, details = _exclusions(txns, own)
         taken = reasons == ""
-        _pair_reversals(txns, own, counterparty, taken, reasons, details, settings.reversal_window)
+        _pair_reversals(txns, own_code, counterparty_code, taken, reasons, details, settings.reversal_window)
         statements = _statements(txns, own, reasons, existing["statements"])
         _pair_other_sides(txns, own_code, counterparty_code, txn_ids, reasons, details, existing, accounts,
                           settings.pair_window)
@@ -661,13 +662,16 @@ def _match_nearest(left: np.ndarray, right: np.ndarray, gap: np.ndarray) -> tupl
     return left[kept], right[kept]
 
 
-def _pair_reversals(txns, own, counterparty, taken, reasons, details, window: pd.Timedelta) -> None:
-    """Flagged reversals and their originals both leave the totals (reason ``reversal``)."""
+def _pair_reversals(txns, own: np.ndarray, counterparty: np.ndarray, taken, reasons, details,
+                    window: pd.Timedelta) -> None:
+    """Flagged reversals and their originals both leave the totals (reason ``reversal``). Accounts
+    (``own``, ``counterparty``) and currencies are compared by their codes."""
     flagged = taken & txns["reversal"]
     if not flagged.any():
         return
     rows = pd.DataFrame({"row": txns.index, "own": own, "cp": counterparty, "amount": txns["amount_fen"],
-                         "currency": txns["currency"], "direction": txns["direction"], "ms": _epoch_ms(txns["ts"])})
+                         "currency": pd.factorize(txns["currency"])[0], "direction": txns["direction"],
+                         "ms": _epoch_ms(txns["ts"])})
     reversal, original = rows[flagged], rows[taken & ~txns["reversal"]]
     connection = duckdb_connection(reversal=reversal, original=original)
     candidates = connection.sql(f"""
@@ -677,11 +681,11 @@ def _pair_reversals(txns, own, counterparty, taken, reasons, details, window: pd
          AND r.direction <> o.direction AND o.ms BETWEEN r.ms - {_ms(window)} AND r.ms""").df()
     connection.close()
     r, o = _match_nearest(candidates["r"].to_numpy(), candidates["o"].to_numpy(), candidates["gap"].to_numpy())
-    source, row = txns["source"], txns["source_row"].astype(str)
+    source, row = txns["source"], txns["source_row"]
     reasons[r] = "reversal"
     reasons[o] = "reversal"
-    details[r] = ("reverses " + source[o] + " row " + row[o]).to_numpy()
-    details[o] = ("reversed by " + source[r] + " row " + row[r]).to_numpy()
+    details[r] = ("reverses " + source[o] + " row " + row[o].astype(str)).to_numpy()
+    details[o] = ("reversed by " + source[r] + " row " + row[r].astype(str)).to_numpy()
 
 
 def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existing, accounts: AccountIds,
@@ -724,9 +728,13 @@ def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existi
     other_new = other < n
     dropped = np.where(other_new, other, kept)
     into = np.where(other_new, kept, other)
-    key_text = pd.concat([txn_ids[taken], old["txn_id"].astype(TEXT)], ignore_index=True)
+    # The kept txn_id: of a row of the batch (keys below n) or of a transfer in the case.
+    into_new = into < n
+    kept_ids = np.empty(len(into), dtype=object)
+    kept_ids[into_new] = txn_ids.iloc[rows[into[into_new]]].to_numpy(dtype=object)
+    kept_ids[~into_new] = old["txn_id"].astype(TEXT).iloc[into[~into_new] - n].to_numpy(dtype=object)
     reasons.iloc[rows[dropped]] = "duplicate_of_other_side"
-    details.iloc[rows[dropped]] = key_text.iloc[into].to_numpy(dtype=object)
+    details.iloc[rows[dropped]] = kept_ids
 
 
 def _existing_sides(existing: dict[str, pd.DataFrame]) -> pd.DataFrame:
