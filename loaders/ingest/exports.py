@@ -65,7 +65,7 @@ HEADER_SEARCH_ROWS = 15  # title lines above the header: one or two in practice,
 WIDTH_SAMPLE_ROWS = 50  # data rows that say how many cells a row has (a trailing comma adds one)
 DETECT_SAMPLE_BYTES = 1 << 20  # the encoding is detected on the first MiB, cut at a line end
 TAIL_LINES = 10  # footer lines looked for at the end of a CSV before it is parsed as bytes
-CSV_CHUNK_BYTES = 64 << 20  # a CSV's body is parsed and normalised this much at a time (~230,000 rows)
+CSV_CHUNK_BYTES = 32 << 20  # a CSV's body is parsed and normalised this much at a time (~115,000 rows)
 TABULAR_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 

@@ -396,7 +396,7 @@ def _firsts(block: pd.DataFrame, keys: list[str], *, filled: tuple[str, ...] = (
     where each column of ``filled`` is not empty. Only the key columns are compared and copied:
     a block is millions of rows, its result a few thousand."""
     where = np.ones(len(block), dtype=bool) if where is None else where
-    key_columns = block[keys]
+    key_columns = pd.DataFrame({key: pd.factorize(block[key])[0] for key in keys})  # integers compare cheaply
     keep = np.zeros(len(block), dtype=bool)
     keep[where] = ~key_columns[where].duplicated().to_numpy()
     for column in filled:
