@@ -168,7 +168,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         reasons, details = _exclusions(txns, own)
         taken = reasons == ""
         _pair_reversals(txns, own_code, counterparty_code, taken, reasons, details, settings.reversal_window)
-        statements = _statements(txns, own, reasons, existing["statements"])
+        statements = _statements(txns, own_code, accounts, reasons, existing["statements"])
+        del own, counterparty  # the accounts' texts: from here on their codes do
         _pair_other_sides(txns, own_code, counterparty_code, txn_ids, reasons, details, existing, accounts,
                           settings.pair_window)
     with progress.step("writing the tables"):
@@ -810,18 +811,22 @@ def _logins(txns, own: np.ndarray, accounts: AccountIds, reasons) -> pd.DataFram
                          "source_row": _row_text(rows["source_row"])}).reset_index(drop=True)
 
 
-def _statements(txns, own, reasons, existing: pd.DataFrame) -> pd.DataFrame:
+def _statements(txns, own: np.ndarray, accounts: AccountIds, reasons, existing: pd.DataFrame) -> pd.DataFrame:
     """statements.csv rows: per account and source, the period its statement covers (every
     readable row counts, failed and reversed ones too: they are in the bank's statement).
-    Only the (account, source) pairs the case does not hold yet."""
-    readable = (reasons != "bad_value") & (own != "")
-    rows = pd.DataFrame({"account_id": own[readable], "source": txns.loc[readable, "source"],
+    Only the (account, source) pairs the case does not hold yet. Accounts (``own``) and
+    sources are grouped by their codes."""
+    readable = (reasons != "bad_value").to_numpy() & (own >= 0)
+    source_code, sources = pd.factorize(txns["source"])
+    rows = pd.DataFrame({"account": own[readable], "source": source_code[readable],
                          "institution": txns.loc[readable, "own_institution"], "ts": txns.loc[readable, "ts"]})
     if rows.empty:
         return empty_text_table(TABLES_BY_NAME["statements"].column_names)
-    period = rows.groupby(["account_id", "source"], sort=False)["ts"].agg(["min", "max"])
-    institution = rows[rows["institution"] != ""].groupby(["account_id", "source"], sort=False)["institution"].first()
+    period = rows.groupby(["account", "source"], sort=False)["ts"].agg(["min", "max"])
+    institution = rows[rows["institution"] != ""].groupby(["account", "source"], sort=False)["institution"].first()
     period = period.join(institution).reset_index()
+    period["account_id"] = accounts.text(period["account"].to_numpy(), period.index)
+    period["source"] = pd.Series(sources.take(period["source"].to_numpy()), index=period.index)
     known = pd.MultiIndex.from_frame(existing[["account_id", "source"]])
     period = period[~pd.MultiIndex.from_frame(period[["account_id", "source"]]).isin(known)]
     return pd.DataFrame({"account_id": period["account_id"],
