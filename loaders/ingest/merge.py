@@ -156,7 +156,9 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         accounts = _resolve_accounts(txns, holder_rows, existing["accounts"])
         own_code = accounts.codes(_own_id(txns))
         counterparty_code = accounts.codes(txns["counterparty_id"].where(~txns["cash"], ""))
-        own, counterparty = accounts.text(own_code, txns.index), accounts.text(counterparty_code, txns.index)
+        # As categories: millions of rows name a few thousand accounts.
+        own = accounts.categories(own_code, txns.index)
+        counterparty = accounts.categories(counterparty_code, txns.index)
     with progress.step("persons and account holders"):
         persons, holders = _persons(txns, holder_rows, accounts.resolve(_own_id(holder_rows)), person_rows, own,
                                     counterparty, existing)
@@ -169,7 +171,7 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         taken = reasons == ""
         _pair_reversals(txns, own_code, counterparty_code, taken, reasons, details, settings.reversal_window)
         statements = _statements(txns, own_code, accounts, reasons, existing["statements"])
-        del own, counterparty  # the accounts' texts: from here on their codes do
+        del own, counterparty  # from here on the accounts' codes do
         _pair_other_sides(txns, own_code, counterparty_code, txn_ids, reasons, details, existing, accounts,
                           settings.pair_window)
     with progress.step("writing the tables"):
@@ -403,7 +405,8 @@ def _firsts(block: pd.DataFrame, keys: list[str], *, filled: tuple[str, ...] = (
     for column in filled:
         has = where & (block[column] != "").to_numpy()
         keep[has] |= ~key_columns[has].duplicated().to_numpy()
-    return block[keep]
+    firsts = block[keep]
+    return firsts.astype({name: TEXT for name, kind in firsts.dtypes.items() if isinstance(kind, pd.CategoricalDtype)})
 
 
 def _mapped(keys: pd.Series, mapping: pd.Series) -> pd.Series:
