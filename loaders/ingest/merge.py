@@ -399,12 +399,16 @@ def _firsts(block: pd.DataFrame, keys: list[str], *, filled: tuple[str, ...] = (
     where each column of ``filled`` is not empty. Only the key columns are compared and copied:
     a block is millions of rows, its result a few thousand."""
     where = np.ones(len(block), dtype=bool) if where is None else where
-    key_columns = pd.DataFrame({key: pd.factorize(block[key])[0] for key in keys})  # integers compare cheaply
+    # One integer per row, equal where the keys are: integers compare cheaply.
+    key = np.zeros(len(block), dtype=np.int64)
+    for name in keys:
+        codes, distinct = pd.factorize(block[name])
+        key = pd.factorize(key * len(distinct) + codes)[0]
     keep = np.zeros(len(block), dtype=bool)
-    keep[where] = ~key_columns[where].duplicated().to_numpy()
+    keep[where] = ~pd.Series(key[where]).duplicated().to_numpy()
     for column in filled:
         has = where & (block[column] != "").to_numpy()
-        keep[has] |= ~key_columns[has].duplicated().to_numpy()
+        keep[has] |= ~pd.Series(key[has]).duplicated().to_numpy()
     firsts = block[keep]
     return firsts.astype({name: TEXT for name, kind in firsts.dtypes.items() if isinstance(kind, pd.CategoricalDtype)})
 
