@@ -154,8 +154,10 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         txns, skipped = _without(txns, _row_keys_in(txns, known)), _without(skipped, _row_keys_in(skipped, known))
     with progress.step(f"tying the ids of {len(txns):,} rows to accounts"):
         accounts = _resolve_accounts(txns, holder_rows, existing["accounts"])
-        own_code = accounts.codes(_own_id(txns))
-        counterparty_code = accounts.codes(txns["counterparty_id"].where(~txns["cash"], ""))
+        # Codes of each column, chosen row by row as _own_id chooses texts (no text column made).
+        own_code = np.where((txns["own_account"] != "").to_numpy(), accounts.codes(txns["own_account"]),
+                            accounts.codes(txns["own_card"]))
+        counterparty_code = np.where(txns["cash"].to_numpy(), -1, accounts.codes(txns["counterparty_id"]))
         # As categories: millions of rows name a few thousand accounts.
         own = accounts.categories(own_code, txns.index)
         counterparty = accounts.categories(counterparty_code, txns.index)
