@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sys
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import pytest
@@ -278,9 +278,9 @@ def fake_reader(monkeypatch):
     """exports.read_exports stood in for by a function returning the batch the test sets."""
     batches = {}
     module = types.ModuleType("casegraph.loaders.ingest.exports")
-    def read_exports(paths, *, profile=None, progress=None):
+    def read_exports(paths, *, profile=None, progress=None, **reading):  # chunk_bytes, transaction_columns
         batches["asked"] = ([p.name for p in paths], profile)
-        return batches["next"]
+        return replace(batches["next"])  # a new batch at each reading, as the reader gives (ingest takes it over)
 
     module.read_exports = read_exports
     monkeypatch.setitem(sys.modules, "casegraph.loaders.ingest.exports", module)
@@ -379,3 +379,24 @@ def test_raw_statements_of_both_sides_end_to_end(tmp_path, capsys):
     before = {p.name: p.read_bytes() for p in case.iterdir()}
     assert run("-q", "ingest", case, a, b) == 0
     assert {p.name: p.read_bytes() for p in case.iterdir()} == before
+
+
+def test_a_batch_taken_over_and_tables_written_in_slices_give_the_same_files(tmp_path):
+    from casegraph.loaders.ingest import INGESTED_TABLES, REPORT_FILE, _write_table
+    from casegraph.loaders.ingest.merge import merge_exports
+
+    rows = [*both_sides(), txn("c.csv", 7, "2021-03-06 09:00:00", "out", 300, own_card=A_CARD, cash=True,
+                               channel="柜面", memo="取现", ip="10.0.0.1", mac="AA-BB")]
+    kept = merge_into_case(tmp_path / "kept", Batch(transactions(*rows)))
+    batch = Batch(transactions(*rows))
+    released = merge_into_case(tmp_path / "released", batch, release=True)
+    assert batch.transactions is None and released.added == kept.added
+    for file in [*(f"{name}.csv" for name in INGESTED_TABLES), REPORT_FILE]:
+        assert (tmp_path / "released" / file).read_bytes() == (tmp_path / "kept" / file).read_bytes()
+    # One row at a time: the bytes of one write, categories (accounts, memo, source) and all.
+    tables = merge_exports(Batch(transactions(*rows)), {}).tables
+    for name in ("bank_transfers", "logins"):
+        _write_table(tables[name], tmp_path / "whole.csv")
+        _write_table(tables[name], tmp_path / "slices.csv", slice_rows=1)
+        assert (tmp_path / "slices.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+        assert len((tmp_path / "whole.csv").read_bytes().splitlines()) == len(tables[name]) + 1 >= 2

@@ -375,3 +375,24 @@ def test_bench_generator_round_trip(tmp_path):
     assert int(exports.transactions["amount_fen"].sum()) == int(expected)
     assert (exports.transactions["direction"] == "").sum() == sum(r[7] == "" for r in kept)
     assert (exports.transactions["problem"] == "").all()
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 97, 250])
+def test_a_csv_read_in_blocks_gives_the_frames_read_at_once(tmp_path, chunk_bytes):
+    rows = [ZJCK_HEADER] + [zjck_row(交易流水号=f"SN{i}", 交易金额=f"{i}.00") for i in range(1, 9)]
+    rows[3] = zjck_row(交易流水号="SN3", 摘要说明='"两行\n摘要, 带""引号"""')    # a quoted line break and quotes
+    rows[5] = ["小计", "5.00"]                                                    # a footer mid-file
+    rows[6] = zjck_row(查询反馈结果原因="查询失败:账号不存在", 交易流水号="")      # a feedback error
+    rows.insert(8, [""] * len(ZJCK_HEADER))                                       # a blank row
+    path = write_csv(tmp_path / "流水.csv", rows, titles=["交易明细信息", "查询时间：2021-04-01"],
+                     footer=["合计,,,,,36.00", "共 8 条"])
+    whole = read_exports([path])
+    assert path.stat().st_size > 4 * chunk_bytes  # read in several blocks
+    blocks = read_exports([path], chunk_bytes=chunk_bytes)
+    for kind in ("transactions", "accounts", "persons", "skipped"):
+        pd.testing.assert_frame_equal(getattr(blocks, kind), getattr(whole, kind))
+    # What the rows are, whatever the block size: row numbers as a person sees them.
+    assert blocks.transactions["source_row"].tolist() == [4, 5, 6, 8, 11, 13]
+    assert blocks.transactions["memo"].tolist()[2] == '两行\n摘要, 带"引号"'
+    assert blocks.skipped[["source_row", "reason"]].values.tolist() == [
+        [9, "footer"], [10, "feedback_error"], [12, "blank_row"], [14, "footer"], [15, "footer"]]

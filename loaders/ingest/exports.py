@@ -55,7 +55,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from casegraph.money import MONEY_PATTERN, fen_series
 from casegraph.progress import SILENT, Progress
 
-from ..columnar import CELL_POOL, arrow_text, text_series, trimmed_or_missing
+from ..columnar import CELL_POOL, NEWLINE, QUOTE, arrow_text, text_series, trimmed_or_missing
 from ..encoding import decode_file
 from ..problems import InvalidCase, Problem
 from ..yamlfile import read_yaml_model
@@ -65,6 +65,7 @@ HEADER_SEARCH_ROWS = 15  # title lines above the header: one or two in practice,
 WIDTH_SAMPLE_ROWS = 50  # data rows that say how many cells a row has (a trailing comma adds one)
 DETECT_SAMPLE_BYTES = 1 << 20  # the encoding is detected on the first MiB, cut at a line end
 TAIL_LINES = 10  # footer lines looked for at the end of a CSV before it is parsed as bytes
+CSV_CHUNK_BYTES = 32 << 20  # a CSV's body is parsed and normalised this much at a time (~115,000 rows)
 TABULAR_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 
@@ -218,11 +219,15 @@ def shipped_formats() -> tuple[FormatSpec, ...]:
     return tuple(load_format(path.stem) for path in sorted(FORMATS_DIR.glob("*.yaml")))
 
 
-def read_exports(paths: Iterable[str | Path], *, profile: str | None = None, progress: Progress = SILENT) -> Exports:
+def read_exports(paths: Iterable[str | Path], *, profile: str | None = None, progress: Progress = SILENT,
+                 chunk_bytes: int = CSV_CHUNK_BYTES, transaction_columns: list[str] = TRANSACTION_COLUMNS) -> Exports:
     """Read raw exports (files, or folders of them) into normalised frames (see the module).
 
-    ``profile`` forces one format (a shipped name or a YAML file) on every sheet. Raises
-    :class:`UnreadableExports` for a file that cannot be read or a bad profile.
+    ``profile`` forces one format (a shipped name or a YAML file) on every sheet. A CSV's rows
+    are read ``chunk_bytes`` at a time (the frames are the same whatever the size), and of the
+    transactions only ``transaction_columns`` are kept (a reader of millions of rows leaves out
+    what it does not use). Raises :class:`UnreadableExports` for a file that cannot be read or a
+    bad profile.
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
@@ -234,11 +239,12 @@ def read_exports(paths: Iterable[str | Path], *, profile: str | None = None, pro
     parts: dict[str, list[pd.DataFrame]] = {"transactions": [], "accounts": [], "persons": [], "skipped": []}
     for path in _files(paths):
         with progress.step(f"reading {path.name}"):
-            sheets = _workbook_sheets(path) if path.suffix.lower() in WORKBOOK_SUFFIXES else [_csv_sheet(path)]
+            sheets = _workbook_sheets(path) if path.suffix.lower() in WORKBOOK_SUFFIXES \
+                else [_csv_sheet(path, chunk_bytes=chunk_bytes)]
             for sheet in sheets:
-                for kind, frame in _read_sheet(sheet, formats).items():
+                for kind, frame in _read_sheet(sheet, formats, transaction_columns).items():
                     parts[kind].append(frame)
-    columns = {"transactions": TRANSACTION_COLUMNS, "accounts": ACCOUNT_COLUMNS, "persons": PERSON_COLUMNS,
+    columns = {"transactions": transaction_columns, "accounts": ACCOUNT_COLUMNS, "persons": PERSON_COLUMNS,
                "skipped": SKIPPED_COLUMNS}
     frames = {kind: pd.concat(found, ignore_index=True) if found else _empty(columns[kind])
               for kind, found in parts.items()}
@@ -273,11 +279,20 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 class _Sheet:
     source: str
     head: list[list[str]]  # the first HEADER_SEARCH_ROWS rows, cells as text
-    body: object  # (header index) -> (columns of text, source rows, [(source_row, reason, detail)])
+    # (header index) -> blocks of rows, each (columns of text, source rows, [(source_row, reason, detail)])
+    body: object
 
 
-def _csv_sheet(path: Path) -> _Sheet:
-    data = path.read_bytes()
+def _csv_sheet(path: Path, *, chunk_bytes: int = CSV_CHUNK_BYTES) -> _Sheet:
+    """A CSV sheet whose body is parsed ``chunk_bytes`` of whole rows at a time: a big file is
+    never held whole, and each block's cells are normalised before the next is read."""
+    with path.open("rb") as file:
+        data = file.read(DETECT_SAMPLE_BYTES + 1)
+        while data.count(b"\n") <= HEADER_SEARCH_ROWS + WIDTH_SAMPLE_ROWS:
+            more = file.read(DETECT_SAMPLE_BYTES)
+            if not more:
+                break
+            data += more
     encoding = _detect(data, path.name)
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     head_end = start
@@ -286,7 +301,7 @@ def _csv_sheet(path: Path) -> _Sheet:
         if head_end == 0:
             head_end = len(data)
             break
-    head_lines = _strict_decode(data, data[start:head_end], encoding, path.name).split("\n")
+    head_lines = _strict_decode(data[start:head_end], encoding, path).split("\n")
     # Tab-separated only when no comma shows: a comma CSV often holds tabs that keep ids as text.
     delimiter = "\t" if not any("," in line for line in head_lines) and any("\t" in line for line in head_lines) \
         else ","
@@ -298,16 +313,59 @@ def _csv_sheet(path: Path) -> _Sheet:
         offset = start
         for _ in range(header + 1):
             offset = data.find(b"\n", offset) + 1
-        below = data[offset:] if offset else b""
-        by_lines = _line_body(below, data, first_line=header + 2, width=width, delimiter=delimiter,
-                              encoding=encoding, file=path.name)
-        if by_lines is not None:
-            return by_lines
-        # A quoted cell holds a line break: the parser finds the rows, in UTF-8 text.
-        utf8 = below if encoding == "utf-8" else _strict_decode(data, below, encoding, path.name).encode("utf-8")
-        return _csv_body(utf8, first_line=header + 2, width=width, delimiter=delimiter)
+        first_line = header + 2
+        with path.open("rb") as file:
+            file.seek(offset if offset else path.stat().st_size)
+            for block, last in _row_blocks(file, chunk_bytes):
+                yield _block_rows(block, first_line=first_line, width=width, delimiter=delimiter,
+                                  encoding=encoding, path=path, last=last)
+                first_line += block.count(b"\n")
 
     return _Sheet(path.name, rows[:HEADER_SEARCH_ROWS], body)
+
+
+def _row_blocks(file, chunk_bytes: int):
+    """(block, whether it is the last) of the rest of ``file``, in blocks of about ``chunk_bytes``
+    cut after a line end outside quoted cells (an even count of quotes before it: neither GBK nor
+    GB18030 has a quote or a line break inside a character); at least one block, empty for an
+    empty body."""
+    rest, held = b"", None
+    while block := file.read(chunk_bytes):
+        rest += block
+        cut = _row_end(rest)
+        if cut:
+            if held is not None:
+                yield held, False
+            held, rest = rest[:cut], rest[cut:]
+    yield (held or b"") + rest, True
+
+
+def _row_end(data: bytes) -> int:
+    """Where the last whole row of ``data`` ends (after its line break), 0 if no row ends in it.
+
+    >>> _row_end(b'a,b\\n"x\\ny",1\\n"z'), _row_end(b'"x\\ny')
+    (12, 0)
+    """
+    if b'"' not in data:
+        return data.rfind(b"\n") + 1
+    bytes_ = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(bytes_ == NEWLINE)
+    quotes_before = np.searchsorted(np.flatnonzero(bytes_ == QUOTE), ends)
+    outside = ends[quotes_before % 2 == 0]
+    return int(outside[-1]) + 1 if len(outside) else 0
+
+
+def _block_rows(block: bytes, *, first_line: int, width: int, delimiter: str, encoding: str, path: Path,
+                last: bool):
+    """(columns, source rows, rows set aside) of one block of whole rows; footers are looked for
+    at the end of the ``last``."""
+    by_lines = _line_body(block, first_line=first_line, width=width, delimiter=delimiter, encoding=encoding,
+                          path=path, tail=last)
+    if by_lines is not None:
+        return by_lines
+    # A quoted cell holds a line break: the parser finds the rows, in UTF-8 text.
+    utf8 = block if encoding == "utf-8" else _strict_decode(block, encoding, path).encode("utf-8")
+    return _csv_body(utf8, first_line=first_line, width=width, delimiter=delimiter)
 
 
 def _detect(data: bytes, file: str) -> str:
@@ -320,29 +378,31 @@ def _detect(data: bytes, file: str) -> str:
     return "utf-8" if decoded[1] == "utf-8-sig" else decoded[1]
 
 
-def _strict_decode(data: bytes, part: bytes, encoding: str, file: str) -> str:
+def _strict_decode(part: bytes, encoding: str, path: Path) -> str:
     """``part`` of the file as text; a fault is placed by reading the whole file as the case reader does."""
     try:
         return part.decode(encoding)
     except UnicodeDecodeError:
         problems: list[Problem] = []
-        decode_file(data, file, None, problems)
-        raise UnreadableExports(problems or [Problem(file, 1, 1, f"not valid {encoding} text")]) from None
+        decode_file(path.read_bytes(), path.name, None, problems)
+        raise UnreadableExports(problems or [Problem(path.name, 1, 1, f"not valid {encoding} text")]) from None
 
 
-def _line_body(body: bytes, data: bytes, *, first_line: int, width: int, delimiter: str, encoding: str,
-               file: str):
+def _line_body(body: bytes, *, first_line: int, width: int, delimiter: str, encoding: str, path: Path,
+               tail: bool = True):
     """The rows of a body parsed as bytes, or None when a row other than the last few has
     another number of cells than ``width`` (the caller then reads it as text, row by row).
 
     The last lines that do not fit (footers, trailing blank lines) are set aside first; only
     the columns holding non-ASCII text are decoded (GBK's bytes never look like a delimiter,
-    a quote or a line break), so a GBK file is never decoded whole."""
+    a quote or a line break), so a GBK file is never decoded whole. Without ``tail`` (a block
+    in the middle of a file) no lines are set aside first."""
     skipped, cut = [], len(body)
     lines = body.count(b"\n") + (not body.endswith(b"\n"))
-    for line in range(first_line + lines - 1, max(first_line + lines - 1 - TAIL_LINES, first_line - 1), -1):
+    last_line = first_line + lines - 1
+    for line in range(last_line, max(last_line - TAIL_LINES, first_line - 1), -1) if tail else ():
         start = body.rfind(b"\n", 0, max(cut - 1, 0)) + 1
-        row_text = _strict_decode(data, body[start:cut], encoding, file).rstrip("\r\n")
+        row_text = _strict_decode(body[start:cut], encoding, path).rstrip("\r\n")
         if len(next(csv.reader([row_text], delimiter=delimiter), [])) == width:
             break
         skipped.append(_misfit_row(line, row_text, delimiter, width))
@@ -351,16 +411,15 @@ def _line_body(body: bytes, data: bytes, *, first_line: int, width: int, delimit
     kind = pa.large_string() if encoding == "utf-8" else pa.large_binary()
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(body[:cut]), read_options=pa_csv.ReadOptions(column_names=names),
+            pa.py_buffer(body)[:cut], read_options=pa_csv.ReadOptions(column_names=names),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, kind),
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False),
             memory_pool=CELL_POOL)
     except pa.ArrowInvalid:
         return None
-    columns = [_decoded(table.column(i), data, encoding, file) for i in range(width)]
-    parsed = body[:cut]
-    lines = parsed.count(b"\n") + (bool(parsed) and not parsed.endswith(b"\n"))
+    columns = [_decoded(table.column(i), encoding, path) for i in range(width)]
+    lines = body.count(b"\n", 0, cut) + (cut > 0 and body[cut - 1:cut] != b"\n")
     return columns, _row_lines(columns, first_line, lines=lines), sorted(skipped)
 
 
@@ -375,7 +434,7 @@ def _row_lines(columns: list[pa.ChunkedArray], first_line: int, *, lines: int) -
     return first_line + np.arange(rows, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))[:rows]
 
 
-def _decoded(column: pa.ChunkedArray, data: bytes, encoding: str, file: str) -> pa.ChunkedArray:
+def _decoded(column: pa.ChunkedArray, encoding: str, path: Path) -> pa.ChunkedArray:
     """Byte cells as text: ASCII as it is; otherwise all cells decoded at once, joined by NUL
     (never in a text cell) and cut again at the NULs of the UTF-8 result."""
     if column.type == pa.large_string():
@@ -385,7 +444,7 @@ def _decoded(column: pa.ChunkedArray, data: bytes, encoding: str, file: str) -> 
     nul, none = pa.scalar(b"\0", pa.large_binary()), pa.scalar(b"", pa.large_binary())
     joined = pc.binary_join_element_wise(column, nul, none).combine_chunks()
     raw = joined.buffers()[2]
-    text = _strict_decode(data, raw.to_pybytes()[:_end_of(joined)], encoding, file).encode("utf-8")
+    text = _strict_decode(raw.to_pybytes()[:_end_of(joined)], encoding, path).encode("utf-8")
     ends = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 0)
     offsets = np.concatenate(([0], ends - np.arange(len(ends)))).astype(np.int64)
     array = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(text.replace(b"\0", b"")))
@@ -483,7 +542,7 @@ def _workbook_sheet(source: str, rows: list[list]) -> _Sheet:
         if any(len(row) != width for row in below):  # calamine's rows are all as wide as the sheet
             below = [list(row) + [None] * (width - len(row)) for row in below]
         columns = [_cells_text(list(cells)) for cells in zip(*below)]
-        return columns, np.arange(header + 2, header + 2 + len(below), dtype=np.int64), []
+        yield columns, np.arange(header + 2, header + 2 + len(below), dtype=np.int64), []
 
     return _Sheet(source, head, body)
 
@@ -555,7 +614,8 @@ def recognise(head: list[list[str]], formats: Iterable[FormatSpec]) -> tuple[int
     return None if best is None else best[1:]
 
 
-def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...]) -> dict[str, pd.DataFrame]:
+def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...],
+                transaction_columns: list[str] = TRANSACTION_COLUMNS) -> dict[str, pd.DataFrame]:
     if not any(cell.strip() for row in sheet.head for cell in row):
         return {}  # an empty sheet: no rows to account for
     match = recognise(sheet.head, formats)
@@ -565,14 +625,19 @@ def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...]) -> dict[str, pd.
         detail = f"no known format's headers in the first {HEADER_SEARCH_ROWS} rows (first row: {shown})"
         return {"skipped": _skipped_frame(sheet.source, "", [(1, "unknown_sheet", detail)])}
     header_index, spec, found = match
-    columns, rows, invalid = sheet.body(header_index)
     header = sheet.head[header_index]
     mapped = {i for at in found.values() for i in at}
-    # Columns no field reads only tell blank rows and footers: empty cells as null is enough.
-    cells = [_trimmed(column) if i in mapped else _empty_as_null(column) for i, column in enumerate(columns)]
-    fields = {field: _coalesce([cells[i] for i in at if i < len(cells)]) for field, at in found.items()}
     headers = {field: header[at[0]].strip() for field, at in found.items()}
-    return _Rows(sheet.source, spec, cells, fields, headers, rows, invalid).frames()
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for columns, rows, invalid in sheet.body(header_index):
+        # Columns no field reads only tell blank rows and footers: empty cells as null is enough.
+        cells = [_trimmed(column) if i in mapped else _empty_as_null(column) for i, column in enumerate(columns)]
+        fields = {field: _coalesce([cells[i] for i in at if i < len(cells)]) for field, at in found.items()}
+        for kind, frame in _Rows(sheet.source, spec, cells, fields, headers, rows, invalid).frames().items():
+            parts.setdefault(kind, []).append(frame[transaction_columns] if kind == "transactions" else frame)
+        del columns, cells, fields  # the block's raw cells go before the next block is read
+    return {kind: frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+            for kind, frames in parts.items()}
 
 
 def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -120,11 +120,14 @@ def empty_text_table(columns) -> pd.DataFrame:
 
 
 def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
-                  settings: MergeSettings = MergeSettings(), progress: Progress = SILENT) -> Merged:
+                  settings: MergeSettings = MergeSettings(), progress: Progress = SILENT,
+                  release: bool = False) -> Merged:
     """Merge one batch of normalised exports into the case's existing tables.
 
     ``existing`` holds the case's ``persons``, ``accounts``, ``bank_transfers``, ``logins``,
     ``statements`` and ``report`` as text frames ("" for empty cells; missing tables empty).
+    With ``release`` the merge takes the batch's transactions over (``exports.transactions``
+    becomes None), so that each column leaves memory once the merge is done with it.
 
     >>> from types import SimpleNamespace
     >>> batch = SimpleNamespace(transactions=example_transactions(), accounts=pd.DataFrame(),
@@ -139,6 +142,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
     """
     existing = {name: _with_columns(existing.get(name), _columns(name)) for name in (*INGESTED_TABLES, "report")}
     txns = _frame(exports.transactions, TRANSACTION_COLUMNS)
+    if release:
+        exports.transactions = None
     holder_rows = _frame(exports.accounts, ACCOUNT_COLUMNS)
     person_rows = _frame(exports.persons, PERSON_COLUMNS)
     skipped = _frame(exports.skipped, ("source", "source_row", "reason", "detail"))
@@ -146,33 +151,39 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
 
     with progress.step("leaving out rows already in the case"):
         known = _known_rows(existing)
-        txns = txns[~_row_keys_in(txns, known)].reset_index(drop=True)
-        skipped = skipped[~_row_keys_in(skipped, known)].reset_index(drop=True)
+        txns, skipped = _without(txns, _row_keys_in(txns, known)), _without(skipped, _row_keys_in(skipped, known))
     with progress.step(f"tying the ids of {len(txns):,} rows to accounts"):
         accounts = _resolve_accounts(txns, holder_rows, existing["accounts"])
-        own_code = accounts.codes(_own_id(txns))
-        counterparty_code = accounts.codes(txns["counterparty_id"].where(~txns["cash"], ""))
-        own, counterparty = accounts.text(own_code, txns.index), accounts.text(counterparty_code, txns.index)
+        # Codes of each column, chosen row by row as _own_id chooses texts (no text column made).
+        own_code = np.where((txns["own_account"] != "").to_numpy(), accounts.codes(txns["own_account"]),
+                            accounts.codes(txns["own_card"]))
+        counterparty_code = np.where(txns["cash"].to_numpy(), -1, accounts.codes(txns["counterparty_id"]))
+        # As categories: millions of rows name a few thousand accounts.
+        own = accounts.categories(own_code, txns.index)
+        counterparty = accounts.categories(counterparty_code, txns.index)
     with progress.step("persons and account holders"):
         persons, holders = _persons(txns, holder_rows, accounts.resolve(_own_id(holder_rows)), person_rows, own,
                                     counterparty, existing)
+        account_table = accounts.table(txns, holder_rows, own, counterparty, holders)
+        txns = txns.drop(columns=NAMING_COLUMNS)
+        pa.default_memory_pool().release_unused()  # what the dropped columns held, back to the system
     with progress.step("leaving out failed, unreadable and reversed rows, pairing both sides"):
         txn_ids = _txn_ids(txns)
         reasons, details = _exclusions(txns, own)
         taken = reasons == ""
-        _pair_reversals(txns, own, counterparty, taken, reasons, details, settings.reversal_window)
-        statements = _statements(txns, own, reasons, existing["statements"])
+        _pair_reversals(txns, own_code, counterparty_code, taken, reasons, details, settings.reversal_window)
+        statements = _statements(txns, own_code, accounts, reasons, existing["statements"])
+        del own, counterparty  # from here on the accounts' codes do
         _pair_other_sides(txns, own_code, counterparty_code, txn_ids, reasons, details, existing, accounts,
                           settings.pair_window)
     with progress.step("writing the tables"):
         taken = reasons == ""
-        transfers = _transfers(txns[taken], own[taken], counterparty[taken], txn_ids[taken])
-        logins = _logins(txns, own, reasons)
+        transfers = _transfers(txns, taken.to_numpy(), own_code, counterparty_code, accounts, txn_ids)
+        logins = _logins(txns, own_code, accounts, reasons)
         report = pd.concat([_skipped_report(skipped), _transaction_report(txns, reasons, details)],
                            ignore_index=True)
         # A row both skipped by the reader and flagged on its transaction is reported once.
         report = report.drop_duplicates(["source", "source_row", "reason"])
-        account_table = accounts.table(txns, holder_rows, own, counterparty, holders)
         new = {"persons": persons, "accounts": account_table, "bank_transfers": transfers, "logins": logins,
                "statements": statements}
         tables = {name: _appended(existing[name], new[name]) if name != "accounts" else new[name]
@@ -189,9 +200,12 @@ TRANSACTION_COLUMNS = {
     "source": "", "source_row": 0, "format": "", "own_card": "", "own_account": "", "own_name": "",
     "own_id_number": "", "own_institution": "", "ts": pd.NaT, "direction": "", "amount_fen": pd.NA,
     "currency": "CNY", "counterparty_id": "", "counterparty_name": "", "counterparty_id_number": "",
-    "counterparty_institution": "", "cash": False, "succeeded": True, "reversal": False, "serial": "",
+    "counterparty_institution": "", "cash": False, "succeeded": True, "reversal": False,
     "memo": "", "channel": "", "ip": "", "mac": "", "problem": "", "detail": "",
 }
+# Columns only the accounts and persons are made of: dropped once they are.
+NAMING_COLUMNS = ["own_card", "own_account", "own_name", "own_id_number", "counterparty_id", "counterparty_name",
+                  "counterparty_id_number", "counterparty_institution", "format"]
 ACCOUNT_COLUMNS = {"source": "", "source_row": 0, "format": "", "own_card": "", "own_account": "", "own_name": "",
                    "own_id_number": "", "own_institution": "", "opened_on": ""}
 PERSON_COLUMNS = {"source": "", "source_row": 0, "name": "", "id_number": "", "phone": ""}
@@ -251,6 +265,11 @@ def _with_columns(frame: pd.DataFrame | None, columns) -> pd.DataFrame:
         if missing else frame
 
 
+def _without(frame: pd.DataFrame, dropped: np.ndarray) -> pd.DataFrame:
+    """The rows not ``dropped``, numbered from 0 (not copied when none is)."""
+    return frame[~dropped].reset_index(drop=True) if dropped.any() else frame
+
+
 def _appended(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """Existing rows as they are, then the new ones, with the existing table's columns."""
     if new.empty:
@@ -308,6 +327,13 @@ class AccountIds:
         positions = pc.index_in(pa.array(values, type=pa.large_string()), value_set=self.ids)
         return pc.take(pa.array(self.account_of, type=pa.int64()), positions).fill_null(-1).to_numpy()
 
+    def categories(self, codes: np.ndarray, index: pd.Index) -> pd.Series:
+        """The account_ids of codes ("" for -1) as categories: a table's millions of rows name a
+        few thousand accounts."""
+        names = pd.Index(pd.array(pa.concat_arrays([self.ids, pa.array([""], type=pa.large_string())]), dtype=TEXT))
+        return pd.Series(pd.Categorical.from_codes(np.where(codes < 0, len(self.ids), codes), categories=names),
+                         index=index)
+
     def text(self, codes: np.ndarray, index: pd.Index) -> pd.Series:
         """The account_ids of codes ("" for -1)."""
         return _text(pc.take(self.ids, pa.array(codes, mask=codes < 0, type=pa.int64())), index=index)
@@ -345,7 +371,8 @@ class AccountIds:
         )
         # Per block, only the rows that can matter: each account's first, and its first with an
         # institution or an opening date.
-        seen = pd.concat([_firsts(block[block["account_id"] != ""], ["account_id"], filled=("institution", "opened_on"))
+        seen = pd.concat([_firsts(block, ["account_id"], filled=("institution", "opened_on"),
+                                  where=(block["account_id"] != "").to_numpy())
                           for block in blocks], ignore_index=True)
         seen = seen[~seen["account_id"].isin(existing["account_id"])]
         first = seen.drop_duplicates("account_id")
@@ -368,13 +395,24 @@ class AccountIds:
         return _appended(existing, new)
 
 
-def _firsts(block: pd.DataFrame, keys: list[str], *, filled: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The first row of each ``keys``, and the first where each column of ``filled`` is not empty."""
-    keep = ~block.duplicated(keys).to_numpy()
+def _firsts(block: pd.DataFrame, keys: list[str], *, filled: tuple[str, ...] = (),
+            where: np.ndarray | None = None) -> pd.DataFrame:
+    """Among the rows ``where`` says (all by default), the first of each ``keys``, and the first
+    where each column of ``filled`` is not empty. Only the key columns are compared and copied:
+    a block is millions of rows, its result a few thousand."""
+    where = np.ones(len(block), dtype=bool) if where is None else where
+    # One integer per row, equal where the keys are: integers compare cheaply.
+    key = np.zeros(len(block), dtype=np.int64)
+    for name in keys:
+        codes, distinct = pd.factorize(block[name])
+        key = pd.factorize(key * len(distinct) + codes)[0]
+    keep = np.zeros(len(block), dtype=bool)
+    keep[where] = ~pd.Series(key[where]).duplicated().to_numpy()
     for column in filled:
-        has = (block[column] != "").to_numpy()
-        keep[has] |= ~block[has].duplicated(keys).to_numpy()
-    return block[keep]
+        has = where & (block[column] != "").to_numpy()
+        keep[has] |= ~pd.Series(key[has]).duplicated().to_numpy()
+    firsts = block[keep]
+    return firsts.astype({name: TEXT for name, kind in firsts.dtypes.items() if isinstance(kind, pd.CategoricalDtype)})
 
 
 def _mapped(keys: pd.Series, mapping: pd.Series) -> pd.Series:
@@ -400,26 +438,26 @@ def _resolve_accounts(txns: pd.DataFrame, holder_rows: pd.DataFrame, existing: p
     """Group card and account numbers into accounts (see the module) and name each account."""
     existing_aliases = existing["aliases"].str.split(";").explode().str.strip()
     existing_aliases = existing_aliases[existing_aliases.notna() & (existing_aliases != "")]
+    # Each column's distinct ids only (a few thousand among millions of rows): an id's rank is
+    # its best among its occurrences, whichever row they are on.
     occurrences = [
-        (existing["account_id"], EXISTING),
-        (existing_aliases, EXISTING_ALIAS),
-        (holder_rows["own_account"], ACCOUNT_NUMBER), (txns["own_account"], ACCOUNT_NUMBER),
-        (holder_rows["own_card"], CARD_NUMBER), (txns["own_card"], CARD_NUMBER),
-        (txns["counterparty_id"].where(~txns["cash"], ""), COUNTERPARTY),
+        (_distinct(existing["account_id"]), EXISTING),
+        (_distinct(existing_aliases), EXISTING_ALIAS),
+        (_distinct(holder_rows["own_account"]), ACCOUNT_NUMBER), (_distinct(txns["own_account"]), ACCOUNT_NUMBER),
+        (_distinct(holder_rows["own_card"]), CARD_NUMBER), (_distinct(txns["own_card"]), CARD_NUMBER),
+        (_distinct(txns["counterparty_id"], where=~txns["cash"].to_numpy()), COUNTERPARTY),
     ]
-    values = pd.concat([v for v, _ in occurrences], ignore_index=True)
+    seen = pa.concat_arrays([v for v, _ in occurrences])
     ranks = np.concatenate([np.full(len(v), r, dtype=np.int64) for v, r in occurrences])
-    present = (values != "").to_numpy()
-    seen = pa.array(values[present], type=pa.large_string())
     ids = pc.unique(seen)
     ids = ids.take(pc.sort_indices(ids))  # sorted: a position orders like its text
     rank = np.full(len(ids), COUNTERPARTY, dtype=np.int64)
-    np.minimum.at(rank, _positions(seen, ids), ranks[present])
+    np.minimum.at(rank, _positions(seen, ids), ranks)
 
     pairs = pd.concat([
         pd.DataFrame({"a": existing_aliases.index.map(existing["account_id"]), "b": existing_aliases.to_numpy()}),
-        pd.DataFrame({"a": holder_rows["own_account"], "b": holder_rows["own_card"]}),
-        pd.DataFrame({"a": txns["own_account"], "b": txns["own_card"]}),
+        _distinct_pairs(holder_rows["own_account"], holder_rows["own_card"]),
+        _distinct_pairs(txns["own_account"], txns["own_card"]),
     ], ignore_index=True)
     pairs = pairs[(pairs["a"] != "") & (pairs["b"] != "")].drop_duplicates()
     component = _components(len(ids), _positions(pairs["a"], ids), _positions(pairs["b"], ids))
@@ -435,6 +473,29 @@ def _resolve_accounts(txns: pd.DataFrame, holder_rows: pd.DataFrame, existing: p
         owners = existing_aliases.index.map(existing["account_id"])
         account_of[_positions(existing_aliases, ids)] = _positions(owners, ids)
     return AccountIds(ids, account_of, rank, existing)
+
+
+def _distinct(values: pd.Series, *, where: np.ndarray | None = None) -> pa.Array:
+    """The distinct ids of a text column (of the rows ``where`` says), "" left out.
+
+    >>> _distinct(pd.Series(["b", "", "a", "b"]), where=np.array([True, True, False, True])).to_pylist()
+    ['b']
+    """
+    text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    if where is not None:
+        text = text.filter(pa.array(where))
+    distinct = pc.unique(text)
+    distinct = distinct.combine_chunks() if isinstance(distinct, pa.ChunkedArray) else distinct
+    return distinct.filter(pc.and_kleene(pc.is_valid(distinct), pc.not_equal(distinct, "")).fill_null(False))
+
+
+def _distinct_pairs(a: pd.Series, b: pd.Series) -> pd.DataFrame:
+    """The distinct (a, b) pairs of two text columns, as text, by their codes."""
+    a_codes, a_values = pd.factorize(a)
+    b_codes, b_values = pd.factorize(b)
+    pair = np.unique(a_codes.astype(np.int64) * (len(b_values) + 1) + b_codes)
+    return pd.DataFrame({"a": np.asarray(a_values, dtype=object)[pair // (len(b_values) + 1)],
+                         "b": np.asarray(b_values, dtype=object)[pair % (len(b_values) + 1)]})
 
 
 def _positions(values, ids: pa.Array) -> np.ndarray:
@@ -472,7 +533,8 @@ def _persons(txns, holder_rows, holder_accounts, person_rows, own, counterparty,
     keys = ["name", "id_number", "account_id"]
     # Each block reduced to its distinct (name, id number, account) first: a busy account
     # repeats its counterparties on every row. Blocks in order of trust, rows in the batch's order.
-    seen = pd.concat([_firsts(block[(block["name"] != "") | (block["id_number"] != "")], keys) for block in (
+    seen = pd.concat([_firsts(block, keys, where=((block["name"] != "") | (block["id_number"] != "")).to_numpy())
+                      for block in (
         pd.DataFrame({"name": holder_rows["own_name"], "id_number": holder_rows["own_id_number"], "phone": "",
                       "account_id": holder_accounts, "source": holder_rows["source"],
                       "source_row": holder_rows["source_row"]}),
@@ -610,13 +672,16 @@ def _match_nearest(left: np.ndarray, right: np.ndarray, gap: np.ndarray) -> tupl
     return left[kept], right[kept]
 
 
-def _pair_reversals(txns, own, counterparty, taken, reasons, details, window: pd.Timedelta) -> None:
-    """Flagged reversals and their originals both leave the totals (reason ``reversal``)."""
+def _pair_reversals(txns, own: np.ndarray, counterparty: np.ndarray, taken, reasons, details,
+                    window: pd.Timedelta) -> None:
+    """Flagged reversals and their originals both leave the totals (reason ``reversal``). Accounts
+    (``own``, ``counterparty``) and currencies are compared by their codes."""
     flagged = taken & txns["reversal"]
     if not flagged.any():
         return
     rows = pd.DataFrame({"row": txns.index, "own": own, "cp": counterparty, "amount": txns["amount_fen"],
-                         "currency": txns["currency"], "direction": txns["direction"], "ms": _epoch_ms(txns["ts"])})
+                         "currency": pd.factorize(txns["currency"])[0], "direction": txns["direction"],
+                         "ms": _epoch_ms(txns["ts"])})
     reversal, original = rows[flagged], rows[taken & ~txns["reversal"]]
     connection = duckdb_connection(reversal=reversal, original=original)
     candidates = connection.sql(f"""
@@ -626,16 +691,11 @@ def _pair_reversals(txns, own, counterparty, taken, reasons, details, window: pd
          AND r.direction <> o.direction AND o.ms BETWEEN r.ms - {_ms(window)} AND r.ms""").df()
     connection.close()
     r, o = _match_nearest(candidates["r"].to_numpy(), candidates["o"].to_numpy(), candidates["gap"].to_numpy())
-    source, row = txns["source"], txns["source_row"].astype(str)
+    source, row = txns["source"], txns["source_row"]
     reasons[r] = "reversal"
     reasons[o] = "reversal"
-    details[r] = ("reverses " + source[o] + " row " + row[o]).to_numpy()
-    details[o] = ("reversed by " + source[r] + " row " + row[r]).to_numpy()
-
-
-def _payer_payee(direction: pd.Series, own: pd.Series, counterparty: pd.Series) -> tuple[pd.Series, pd.Series]:
-    out = direction == "out"
-    return own.where(out, counterparty), counterparty.where(out, own)
+    details[r] = ("reverses " + source[o] + " row " + row[o].astype(str)).to_numpy()
+    details[o] = ("reversed by " + source[r] + " row " + row[r].astype(str)).to_numpy()
 
 
 def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existing, accounts: AccountIds,
@@ -678,9 +738,13 @@ def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existi
     other_new = other < n
     dropped = np.where(other_new, other, kept)
     into = np.where(other_new, kept, other)
-    key_text = pd.concat([txn_ids[taken], old["txn_id"].astype(TEXT)], ignore_index=True)
+    # The kept txn_id: of a row of the batch (keys below n) or of a transfer in the case.
+    into_new = into < n
+    kept_ids = np.empty(len(into), dtype=object)
+    kept_ids[into_new] = txn_ids.iloc[rows[into[into_new]]].to_numpy(dtype=object)
+    kept_ids[~into_new] = old["txn_id"].astype(TEXT).iloc[into[~into_new] - n].to_numpy(dtype=object)
     reasons.iloc[rows[dropped]] = "duplicate_of_other_side"
-    details.iloc[rows[dropped]] = key_text.iloc[into].to_numpy(dtype=object)
+    details.iloc[rows[dropped]] = kept_ids
 
 
 def _existing_sides(existing: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -722,39 +786,56 @@ def _ts_text(ts: pd.Series) -> pd.Series:
     return _text(pc.replace_substring(pc.cast(arrow, pa.large_string()), " ", "T"), index=ts.index)
 
 
-def _transfers(txns, own, counterparty, txn_ids) -> pd.DataFrame:
-    """bank_transfers.csv rows: payer and payee accounts ("" for the cash side)."""
-    payer, payee = _payer_payee(txns["direction"], own, counterparty)
-    amount = format_fen_arrow(pa.array(txns["amount_fen"], type=pa.int64(), from_pandas=True))
+def _repeated(text: pd.Series) -> pd.Series:
+    """A text column of few distinct values (source, currency, memo …) as categories: small
+    integer codes per row; written, they are the same text."""
+    return text.astype("category")
+
+
+def _transfers(txns, taken: np.ndarray, own: np.ndarray, counterparty: np.ndarray, accounts: AccountIds,
+               txn_ids: pd.Series) -> pd.DataFrame:
+    """bank_transfers.csv rows (of the ``taken`` rows): payer and payee accounts ("" for the cash side)."""
+    rows = txns.loc[taken, ["direction", "amount_fen", "ts", "cash", "source_row"]]
+    out = (rows["direction"] == "out").to_numpy()
+    own, counterparty = own[taken], counterparty[taken]
+    amount = format_fen_arrow(pa.array(rows["amount_fen"], type=pa.int64(), from_pandas=True))
     return pd.DataFrame({
-        "txn_id": txn_ids, "ts": _ts_text(txns["ts"]), "from_account": payer, "to_account": payee,
-        "amount": _text(amount, index=txns.index), "currency": txns["currency"],
-        "channel": txns["channel"].mask(txns["cash"], "cash"), "memo": txns["memo"],
-        "source": txns["source"], "source_row": _row_text(txns["source_row"]),
+        "txn_id": txn_ids[taken], "ts": _ts_text(rows["ts"]),
+        "from_account": accounts.categories(np.where(out, own, counterparty), rows.index),
+        "to_account": accounts.categories(np.where(out, counterparty, own), rows.index),
+        "amount": _text(amount, index=rows.index), "currency": _repeated(txns["currency"])[taken],
+        "channel": _repeated(txns.loc[taken, "channel"].mask(rows["cash"], "cash")),
+        "memo": _repeated(txns["memo"])[taken],
+        "source": _repeated(txns["source"])[taken], "source_row": _row_text(rows["source_row"]),
     }).reset_index(drop=True)
 
 
-def _logins(txns, own, reasons) -> pd.DataFrame:
+def _logins(txns, own: np.ndarray, accounts: AccountIds, reasons) -> pd.DataFrame:
     """logins.csv rows: the IP and MAC address of each readable transaction, the account as actor."""
-    used = ((txns["ip"] != "") | (txns["mac"] != "")) & (reasons != "bad_value")
-    rows = txns[used]
-    return pd.DataFrame({"ts": _ts_text(rows["ts"]), "account_id": own[used], "actor_id": "",
-                         "ip": rows["ip"], "device_id": rows["mac"], "ip_province": "",
-                         "source": rows["source"], "source_row": _row_text(rows["source_row"])}).reset_index(drop=True)
+    used = (((txns["ip"] != "") | (txns["mac"] != "")) & (reasons != "bad_value")).to_numpy()
+    rows = txns.loc[used, ["ts", "ip", "source_row"]]
+    return pd.DataFrame({"ts": _ts_text(rows["ts"]), "account_id": accounts.categories(own[used], rows.index),
+                         "actor_id": "", "ip": rows["ip"], "device_id": _repeated(txns["mac"])[used],
+                         "ip_province": "", "source": _repeated(txns["source"])[used],
+                         "source_row": _row_text(rows["source_row"])}).reset_index(drop=True)
 
 
-def _statements(txns, own, reasons, existing: pd.DataFrame) -> pd.DataFrame:
+def _statements(txns, own: np.ndarray, accounts: AccountIds, reasons, existing: pd.DataFrame) -> pd.DataFrame:
     """statements.csv rows: per account and source, the period its statement covers (every
     readable row counts, failed and reversed ones too: they are in the bank's statement).
-    Only the (account, source) pairs the case does not hold yet."""
-    readable = (reasons != "bad_value") & (own != "")
-    rows = pd.DataFrame({"account_id": own[readable], "source": txns.loc[readable, "source"],
+    Only the (account, source) pairs the case does not hold yet. Accounts (``own``) and
+    sources are grouped by their codes."""
+    readable = (reasons != "bad_value").to_numpy() & (own >= 0)
+    source_code, sources = pd.factorize(txns["source"])
+    rows = pd.DataFrame({"account": own[readable], "source": source_code[readable],
                          "institution": txns.loc[readable, "own_institution"], "ts": txns.loc[readable, "ts"]})
     if rows.empty:
         return empty_text_table(TABLES_BY_NAME["statements"].column_names)
-    period = rows.groupby(["account_id", "source"], sort=False)["ts"].agg(["min", "max"])
-    institution = rows[rows["institution"] != ""].groupby(["account_id", "source"], sort=False)["institution"].first()
+    period = rows.groupby(["account", "source"], sort=False)["ts"].agg(["min", "max"])
+    institution = rows[rows["institution"] != ""].groupby(["account", "source"], sort=False)["institution"].first()
     period = period.join(institution).reset_index()
+    period["account_id"] = accounts.text(period["account"].to_numpy(), period.index)
+    period["source"] = pd.Series(sources.take(period["source"].to_numpy()), index=period.index)
     known = pd.MultiIndex.from_frame(existing[["account_id", "source"]])
     period = period[~pd.MultiIndex.from_frame(period[["account_id", "source"]]).isin(known)]
     return pd.DataFrame({"account_id": period["account_id"],
