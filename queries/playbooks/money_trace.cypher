@@ -30,7 +30,10 @@ MATCH (s)-[r:TRANSFER]->{1,6}(:Account)
 WHERE size(r) <= coalesce($max_hops, 3)
   AND all(i IN range(0, size(r) - 2) WHERE r[i].ts < r[i + 1].ts)
   AND all(x IN r WHERE x.amount_cny_fen >= coalesce($min_amount_fen, 0)
-                   AND ($since IS NULL OR x.ts >= datetime($since)))
+                   // a since that is no date-time follows nothing (it is never parsed)
+                   AND CASE WHEN $since IS NULL THEN true
+                            WHEN $since =~ '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?' THEN x.ts >= datetime($since)
+                            ELSE false END)
 WITH last(r) AS t, size(r) AS hop,
      reduce(m = r[0].amount_cny_fen, x IN r | CASE WHEN x.amount_cny_fen < m THEN x.amount_cny_fen ELSE m END) AS cap
 WITH t, hop, max(cap) AS cap
