@@ -135,3 +135,18 @@ def expected_visits(login_days, users, *, n_users: int) -> np.ndarray:
     """
     reach = (np.asarray(users, dtype=np.float64) - 1.0) / max(n_users, 1)
     return np.asarray(login_days, dtype=np.float64) * reach
+
+
+def address_use_chance(login_days, days, users, *, n_users: int) -> tuple[np.ndarray, np.ndarray]:
+    """(expected, p): the days a stranger with ``login_days`` would spend on an address ``users``
+    of the ``n_users`` login users used (:func:`expected_visits`), and the chance of ``days`` or
+    more (:func:`poisson_upper_tail`) — the one test of a shared address, in the gang graph and
+    in the fund-flow patterns alike.
+
+    >>> expected, p = address_use_chance([40], [12], [2], n_users=1000)
+    >>> bool(p[0] < 1e-3)
+    True
+    """
+    expected = expected_visits(login_days, users, n_users=n_users)
+    return expected, poisson_upper_tail(days, expected)
+

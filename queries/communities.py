@@ -41,7 +41,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .chance import expected_visits, poisson_upper_tail
+from .chance import address_use_chance
 from .columnar import duckdb_connection, is_in, lookup
 from .rules import IDENTIFIER_SIGNIFICANCE, MAX_SHARED_IDENTIFIER_USERS, WEIGHTS
 
@@ -104,8 +104,8 @@ def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
     """
     n_users = len(login_days)
     users = uses.groupby(["kind", "identifier"])["who"].transform("size")
-    expected = expected_visits(uses["who"].map(login_days).fillna(0).to_numpy(), users.to_numpy(), n_users=n_users)
-    p = poisson_upper_tail(uses["days"].to_numpy(), expected)
+    expected, p = address_use_chance(uses["who"].map(login_days).fillna(0).to_numpy(), uses["days"].to_numpy(),
+                                     users.to_numpy(), n_users=n_users)
     # A device is hardware in someone's hand: strangers do not land on it by chance as they do
     # on an address (a carrier's NAT, a café's router), so only addresses are tested.
     by_chance = (uses["kind"] == "IP").to_numpy() & (p >= IDENTIFIER_SIGNIFICANCE)

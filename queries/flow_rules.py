@@ -47,7 +47,7 @@ import pandas as pd
 from casegraph.config import FlowPatterns
 from casegraph.money import format_fen_series
 
-from .chance import expected_visits, poisson_upper_tail
+from .chance import address_use_chance, poisson_upper_tail
 from .rules import IDENTIFIER_SIGNIFICANCE
 
 HOUR_US = 3_600_000_000
@@ -383,10 +383,9 @@ def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str) ->
     # is evidence only beyond that (Poisson tail below IDENTIFIER_SIGNIFICANCE). Random
     # coincidences on a carrier's or a café's address grow with the data; this does not.
     users = use.groupby(["kind", "key"])["account_id"].transform("size").to_numpy()
-    expected = expected_visits(use["login_days"].to_numpy(dtype="float64"), users,
-                               n_users=use["account_id"].nunique())
-    by_chance = (use["kind"] == "ip").to_numpy() & (
-        poisson_upper_tail(use["days"].to_numpy(dtype="int64"), expected) >= IDENTIFIER_SIGNIFICANCE)
+    _, p = address_use_chance(use["login_days"].to_numpy(dtype="float64"), use["days"].to_numpy(dtype="int64"),
+                              users, n_users=use["account_id"].nunique())
+    by_chance = (use["kind"] == "ip").to_numpy() & (p >= IDENTIFIER_SIGNIFICANCE)
     use = use[~by_chance]
     if not len(use):
         return _empty(PATTERN_COLUMNS)
