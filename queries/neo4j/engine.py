@@ -43,6 +43,8 @@ class Neo4jEngine:
 
     def __init__(self, runner: CypherRunner) -> None:
         self.runner = runner
+        self._rows_of: pd.DataFrame | None = None
+        self._rows: dict[str, list[dict]] = {}
 
     @cached_property
     def settings(self) -> dict:
@@ -81,14 +83,21 @@ class Neo4jEngine:
     def client_figures(self) -> pd.DataFrame:
         return figures.client_figures(self.runner)
 
+    def _client_rows(self, clients: pd.DataFrame) -> dict[str, list[dict]]:
+        # agent, platform and person totals are asked of the same client figures: convert them
+        # to query parameters once.
+        if self._rows_of is not clients:
+            self._rows_of, self._rows = clients, figures.client_rows(clients)
+        return self._rows
+
     def agent_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
-        return figures.agent_totals(self.runner, clients)
+        return figures.agent_totals(self.runner, self._client_rows(clients))
 
     def platform_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
-        return figures.platform_totals(self.runner, clients)
+        return figures.platform_totals(self.runner, self._client_rows(clients))
 
     def person_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
-        return figures.person_totals(self.runner, clients)
+        return figures.person_totals(self.runner, self._client_rows(clients))
 
     def person_window_totals(self) -> pd.DataFrame:
         return figures.person_window_totals(self.runner, timezone=self.settings["timezone"])

@@ -7,7 +7,7 @@ length ``REPORTS_TO`` paths), over platforms, gangs and persons: each sum is Cyp
 
 >>> runner = CypherRunner(driver)                                   # doctest: +SKIP
 >>> clients = client_figures(runner)                                # doctest: +SKIP
->>> agents = agent_totals(runner, clients)                          # doctest: +SKIP
+>>> agents = agent_totals(runner, client_rows(clients))             # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -200,7 +200,8 @@ def _integers(frame: pd.DataFrame, index: str) -> pd.DataFrame:
     return frame.astype({c: "int64" for c in numbers})
 
 
-def _client_rows(clients: pd.DataFrame) -> dict[str, list[dict]]:
+def client_rows(clients: pd.DataFrame) -> dict[str, list[dict]]:
+    """The ``$clients`` parameter of the queries that sum client figures (one row per client)."""
     return {"clients": parameter_rows(clients.reset_index())}
 
 
@@ -210,10 +211,9 @@ def client_figures(runner: CypherRunner) -> pd.DataFrame:
     return _integers(runner.run_cypher(CLIENTS), "client_id")[["platform_id", "agent_id", *FIGURES]]
 
 
-def agent_totals(runner: CypherRunner, clients: pd.DataFrame) -> pd.DataFrame:
+def agent_totals(runner: CypherRunner, rows: dict[str, list[dict]]) -> pd.DataFrame:
     """Per agent: depth, own and subtree figures, rebates received and due, as
-    :func:`casegraph.queries.memory.figures.agent_subtree_totals`."""
-    rows = _client_rows(clients)
+    :func:`casegraph.queries.memory.figures.agent_subtree_totals` (``rows``: :func:`client_rows`)."""
     own = _integers(runner.run_cypher(AGENT_OWN, rows), "agent_id")
     subtree = _integers(runner.run_cypher(AGENT_SUBTREE, rows), "agent_id")
     agents = _integers(runner.run_cypher(AGENTS), "agent_id")
@@ -226,15 +226,17 @@ def agent_totals(runner: CypherRunner, clients: pd.DataFrame) -> pd.DataFrame:
     return agents
 
 
-def platform_totals(runner: CypherRunner, clients: pd.DataFrame) -> pd.DataFrame:
-    """Per platform: clients, agents, tree depth and the sums of its clients' figures."""
-    return _integers(runner.run_cypher(PLATFORMS, _client_rows(clients)), "platform_id")
+def platform_totals(runner: CypherRunner, rows: dict[str, list[dict]]) -> pd.DataFrame:
+    """Per platform: clients, agents, tree depth and the sums of its clients' figures
+    (``rows``: :func:`client_rows`)."""
+    return _integers(runner.run_cypher(PLATFORMS, rows), "platform_id")
 
 
-def person_totals(runner: CypherRunner, clients: pd.DataFrame) -> pd.DataFrame:
-    """Per person who answers for clients: the sums of their figures, and what the person received."""
+def person_totals(runner: CypherRunner, rows: dict[str, list[dict]]) -> pd.DataFrame:
+    """Per person who answers for clients: the sums of their figures, and what the person received
+    (``rows``: :func:`client_rows`)."""
     persons = pd.concat([
-        _integers(runner.run_cypher(PERSONS_SUBTREE, _client_rows(clients)), "person_id"),
+        _integers(runner.run_cypher(PERSONS_SUBTREE, rows), "person_id"),
         _integers(runner.run_cypher(PERSONS_OWN), "person_id"),
     ], axis=1).fillna(0).astype("int64").sort_index()
     persons.index.name = "person_id"
