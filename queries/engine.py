@@ -52,7 +52,7 @@ from .assembly import CaseFacts, NodeFigures, TradingFindings, assemble
 from .communities import detect_communities, graph_of_edges, resolve_gangs
 from .flow_rules import ACCOUNT_FLOW_COLUMNS, PATTERN_COLUMNS, REQUEST_COLUMNS
 from .output_tables import SCOPED_FIGURES, conform
-from .rules import CLIENT_FIGURES, FRAUD_COLUMNS, finish_fake, finish_fraud, finish_groups
+from .rules import CLIENT_FIGURES, FRAUD_COLUMNS, finish_fake, finish_fraud, finish_groups, no_rows
 
 
 @dataclass
@@ -114,19 +114,6 @@ class Engine(Protocol):
         """statement_requests.csv (调单建议): accounts to request statements of, most money first."""
 
 
-def _no_rows(index: str | None = None, *, text: tuple[str, ...] = (), dates: tuple[str, ...] = (),
-             integers: tuple[str, ...] = ()) -> pd.DataFrame:
-    """An answer with no rows: text, date and integer columns in that order, and an index.
-
-    >>> _no_rows("client_id", text=("platform_id",), integers=("deposits",)).dtypes.astype(str).to_dict()
-    {'platform_id': 'string', 'deposits': 'int64'}
-    """
-    frame = pd.DataFrame({**{c: pd.Series(dtype="string") for c in text},
-                          **{c: pd.Series(dtype="datetime64[ns]") for c in dates},
-                          **{c: pd.Series(dtype="int64") for c in integers}})
-    return frame.set_axis(pd.Index([], dtype="string", name=index)) if index else frame
-
-
 PERSON_FIGURES = ("subtree_n_clients", *(f"subtree_{name}" for name in CLIENT_FIGURES), "rebate_received",
                   "commission_received", "own_net_withdrawal")
 
@@ -155,21 +142,21 @@ class Question:
 # threshold_rules are asked of every case: they describe it, whatever it holds.
 QUESTIONS: dict[str, Question] = {question.name: question for question in (
     Question("client_figures", ("ledger", "clients"), "client figures",
-             lambda: _no_rows("client_id", text=("platform_id", "agent_id"), integers=CLIENT_FIGURES)),
+             lambda: no_rows("client_id", text=("platform_id", "agent_id"), integers=CLIENT_FIGURES)),
     Question("agent_totals", ("ledger", "clients", "agents"), "agent totals",
-             lambda: _no_rows("agent_id", text=("platform_id",), integers=(
+             lambda: no_rows("agent_id", text=("platform_id",), integers=(
                  "depth", *SCOPED_FIGURES, "rebate_received", "commission_received", "rebate_due",
                  "rebate_mismatch"))),
     Question("platform_totals", ("ledger", "clients", "platforms"), "platform totals",
-             lambda: _no_rows("platform_id", integers=("n_clients", "n_agents", "agent_depth", *CLIENT_FIGURES))),
+             lambda: no_rows("platform_id", integers=("n_clients", "n_agents", "agent_depth", *CLIENT_FIGURES))),
     Question("person_totals", ("ledger", "clients", "persons"), "person totals",
-             lambda: _no_rows("person_id", integers=PERSON_FIGURES)),
+             lambda: no_rows("person_id", integers=PERSON_FIGURES)),
     Question("person_window_totals", ("ledger", "clients", "memberships"), "membership periods",
-             lambda: _no_rows(text=("person_id",), dates=("window_start", "window_end"), integers=PERSON_FIGURES)),
+             lambda: no_rows(text=("person_id",), dates=("window_start", "window_end"), integers=PERSON_FIGURES)),
     # A gang is found through the platforms it runs: without platforms there is none to find.
     Question("gang_evidence", ("platforms",), "gang evidence",
-             lambda: GangEvidence(edges=_no_rows(text=("u", "v")).assign(weight=pd.Series(dtype="float64")),
-                                  bindings=_no_rows(text=("node", "platform_id", "fact"), integers=("weight",)),
+             lambda: GangEvidence(edges=no_rows(text=("u", "v")).assign(weight=pd.Series(dtype="float64")),
+                                  bindings=no_rows(text=("node", "platform_id", "fact"), integers=("weight",)),
                                   platform_ids=[]),
              makes=("gangs", "communities", "unattached")),
     Question("account_groups", ("accounts",), "account groups", lambda: finish_groups(pd.DataFrame()),
@@ -181,11 +168,11 @@ QUESTIONS: dict[str, Question] = {question.name: question for question in (
     # Fund flows need the bank transfers and the accounts they name (persons, statements and
     # logins add holders, what is in hand and shared devices where the case has them).
     Question("account_flows", ("bank_transfers", "accounts"), "account flows",
-             lambda: _no_rows(text=ACCOUNT_FLOW_COLUMNS), output="account_flows"),
+             lambda: no_rows(text=ACCOUNT_FLOW_COLUMNS), output="account_flows"),
     Question("flow_patterns", ("bank_transfers", "accounts"), "flow patterns",
-             lambda: _no_rows(text=PATTERN_COLUMNS), output="flow_patterns"),
+             lambda: no_rows(text=PATTERN_COLUMNS), output="flow_patterns"),
     Question("statement_requests", ("bank_transfers", "accounts"), "statement requests",
-             lambda: _no_rows(text=REQUEST_COLUMNS), output="statement_requests"),
+             lambda: no_rows(text=REQUEST_COLUMNS), output="statement_requests"),
 )}
 
 

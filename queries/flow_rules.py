@@ -48,7 +48,7 @@ from casegraph.config import FlowPatterns
 from casegraph.money import format_fen_series
 
 from .chance import address_use_chance, poisson_upper_tail
-from .rules import IDENTIFIER_SIGNIFICANCE
+from .rules import IDENTIFIER_SIGNIFICANCE, no_rows
 
 HOUR_US = 3_600_000_000
 PERMILLE = 1000
@@ -202,10 +202,6 @@ def _limit(hours: Decimal) -> str:
     return f"{hours.normalize():f}"
 
 
-def _empty(columns) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-
-
 # -- account_flows.csv ---------------------------------------------------------------------------
 def finish_account_flows(totals: pd.DataFrame, facts: pd.DataFrame, *, timezone: str) -> pd.DataFrame:
     """account_flows.csv from an engine's per-account totals (:data:`FLOW_TOTAL_COLUMNS`) and
@@ -233,7 +229,7 @@ def finish_statement_requests(frame: pd.DataFrame) -> pd.DataFrame:
     """statement_requests.csv (调单建议) from an engine's per-account sums with the accounts whose
     statements are in hand (:data:`REQUEST_INPUT_COLUMNS`): most money first, the reason spelt out."""
     if not len(frame):
-        return _empty(REQUEST_COLUMNS)
+        return no_rows(text=REQUEST_COLUMNS)
     out = frame.astype({"account_id": "string", "holder_name": "string", "institution": "string",
                         "amount_with_known": "int64", "n_transfers": "int64", "n_known_counterparties": "int64",
                         "top_amount": "int64"})
@@ -260,7 +256,7 @@ def pass_through_rows(found: pd.DataFrame, rules: FlowRules, *, timezone: str) -
     """Rows of :data:`PASS_THROUGH_COLUMNS` (each inflow and the outflows that carried it on)
     as flow_patterns rows."""
     if not len(found):
-        return _empty(PATTERN_COLUMNS)
+        return no_rows(text=PATTERN_COLUMNS)
     found = found.reset_index(drop=True)
     n_out = found["out_txns"].map(len)
     evidence = ("in " + _yuan(found["in_amount"]) + " at " + local_times(found["in_t_us"], timezone, minutes=True)
@@ -283,7 +279,7 @@ def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: Flo
     params = getattr(rules.patterns, pattern)
     window = rules.fan_window_us(pattern)
     if not len(windows):
-        return _empty(PATTERN_COLUMNS)
+        return no_rows(text=PATTERN_COLUMNS)
     # The account's own rate, from its transfers outside the window over its active time.
     outside = (windows["n_total"] - windows["n_window"]).to_numpy(dtype="float64")
     span = np.maximum(windows["span_us"].to_numpy(dtype="float64"), window)
@@ -297,7 +293,7 @@ def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: Flo
     kept = windows.assign(expected=expected, chance=chance)[
         (windows["n_counterparties"].to_numpy() >= params.min_counterparties) & (chance < params.max_chance)]
     if not len(kept):
-        return _empty(PATTERN_COLUMNS)
+        return no_rows(text=PATTERN_COLUMNS)
     # Overlapping windows of one account make one burst: [first start, last start + window].
     kept = kept.sort_values(["account_id", "start_t_us"], ignore_index=True)
     reach = kept["start_t_us"] + window
@@ -355,7 +351,7 @@ def cycle_rows(cycles: pd.DataFrame, rules: FlowRules, *, truncated: bool, timez
     """Rows of :data:`CYCLE_COLUMNS` (each a list per cycle, in hop order) as flow_patterns rows;
     ``truncated``: the search stopped at its bound, which the evidence says."""
     if not len(cycles):
-        return _empty(PATTERN_COLUMNS)
+        return no_rows(text=PATTERN_COLUMNS)
     cycles = cycles.reset_index(drop=True)
     first = pd.Series([min(t) for t in cycles["t_us"]], dtype="int64")
     last = pd.Series([max(t) for t in cycles["t_us"]], dtype="int64")
@@ -376,7 +372,7 @@ def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str) ->
     """Rows of :data:`IDENTIFIER_COLUMNS` (per IP or device and account: its holder — the
     account itself when unknown — logins and first and last) as flow_patterns rows."""
     if not len(use):
-        return _empty(PATTERN_COLUMNS)
+        return no_rows(text=PATTERN_COLUMNS)
     use = use.astype({"account_id": "string", "key": "string"})
     # As in the gang graph (casegraph.queries.communities.identifier_links): an account lands on
     # an address that U of the N accounts used on about (U − 1) / N of its login days; its use
@@ -388,14 +384,14 @@ def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str) ->
     by_chance = (use["kind"] == "ip").to_numpy() & (p >= IDENTIFIER_SIGNIFICANCE)
     use = use[~by_chance]
     if not len(use):
-        return _empty(PATTERN_COLUMNS)
+        return no_rows(text=PATTERN_COLUMNS)
     use = use.assign(holder=use["holder"].astype("string").fillna("account:" + use["account_id"]))
     per = use.groupby(["kind", "key"]).agg(n_accounts=("account_id", "nunique"), n_holders=("holder", "nunique"),
                                            n_logins=("n_logins", "sum"), first=("first_t_us", "min"),
                                            last=("last_t_us", "max"))
     per = per[(per["n_holders"] >= 2) & (per["n_accounts"] <= rules.patterns.shared_device.max_accounts)]
     if not len(per):
-        return _empty(PATTERN_COLUMNS)
+        return no_rows(text=PATTERN_COLUMNS)
     chosen = use.set_index(["kind", "key"]).loc[per.index].reset_index()
     accounts = _sorted_sets(chosen, "account_id")
     holders = _sorted_sets(chosen, "holder")
@@ -422,7 +418,7 @@ def marked_rows(pattern: str, marked: pd.DataFrame, rules: FlowRules, *, timezon
     (:data:`MARKED_COLUMNS`: the account, its transfers in all, one marked transfer per row)."""
     params = getattr(rules.patterns, pattern)
     if not len(marked):
-        return _empty(PATTERN_COLUMNS)
+        return no_rows(text=PATTERN_COLUMNS)
     marked = marked.astype({"account_id": "string"}).sort_values(["account_id", "t_us", "txn_id"])
     per = marked.groupby("account_id").agg(n=("txn_id", "size"), total=("n_transfers", "first"),
                                            txns=("txn_id", list), amount=("amount", "sum"), first=("t_us", "min"),
@@ -430,7 +426,7 @@ def marked_rows(pattern: str, marked: pd.DataFrame, rules: FlowRules, *, timezon
     share = per["n"].to_numpy() * PERMILLE >= per["total"].to_numpy() * _permille(params.min_share)
     per = per[(per["n"].to_numpy() >= params.min_count) & share].reset_index()
     if not len(per):
-        return _empty(PATTERN_COLUMNS)
+        return no_rows(text=PATTERN_COLUMNS)
     if pattern == "round_amounts":
         what = (f"whole multiples of {format_fen_series(pd.Series([rules.round_unit_fen])).iloc[0]}"
                 f" of at least {format_fen_series(pd.Series([rules.round_min_fen])).iloc[0]}")
@@ -448,7 +444,7 @@ def finish_patterns(parts: list[pd.DataFrame]) -> pd.DataFrame:
     start, accounts and transfers."""
     parts = [p for p in parts if len(p)]
     if not parts:
-        return _empty(PATTERN_COLUMNS).astype({"amount": "Int64"})
+        return no_rows(text=PATTERN_COLUMNS).astype({"amount": "Int64"})
     frame = pd.concat(parts, ignore_index=True)
     frame["order"] = frame["pattern"].map({p: i for i, p in enumerate(PATTERNS)})
     frame = frame.sort_values(["order", "start_us", "account_ids", "txn_ids"], ignore_index=True)

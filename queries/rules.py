@@ -120,3 +120,16 @@ def finish_fraud(frame: pd.DataFrame) -> pd.DataFrame:
     out["fake_share"] = out["fake_share"].round(6)
     out.index = pd.Index(out.index, dtype="string", name="platform_id")
     return out.sort_index()
+
+
+def no_rows(index: str | None = None, *, text: tuple[str, ...] = (), dates: tuple[str, ...] = (),
+             integers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """An answer with no rows: text, date and integer columns in that order, and an index.
+
+    >>> no_rows("client_id", text=("platform_id",), integers=("deposits",)).dtypes.astype(str).to_dict()
+    {'platform_id': 'string', 'deposits': 'int64'}
+    """
+    frame = pd.DataFrame({**{c: pd.Series(dtype="string") for c in text},
+                          **{c: pd.Series(dtype="datetime64[ns]") for c in dates},
+                          **{c: pd.Series(dtype="int64") for c in integers}})
+    return frame.set_axis(pd.Index([], dtype="string", name=index)) if index else frame
