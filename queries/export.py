@@ -112,14 +112,28 @@ def _plain(value):
     return value
 
 
+def node_label(kind: str, attributes: dict) -> str:
+    """What Gephi and yEd show on a node: its name (or its person's) with its id, or the id alone.
+
+    >>> node_label("Agent", {"agent_id": "A7", "person_name": "崔民云"}), node_label("Client", {"client_id": "C1"})
+    ('崔民云 (A7)', 'C1')
+    """
+    identifier = attributes[f"{kind.lower()}_id"]
+    name = attributes.get("name") or attributes.get("person_name")
+    return f"{name} ({identifier})" if isinstance(name, str) and name else identifier
+
+
 def chain_graph(tree: dict) -> nx.DiGraph:
-    """The tree as a directed graph (node attribute ``label`` and the figures), for GraphML."""
+    """The tree as a directed graph for GraphML: each node's ``kind`` (Vendor, License, …), its
+    ``label`` (:func:`node_label`) and its fields and figures; each edge's ``type``."""
     graph = nx.DiGraph(case_id=tree["case_id"])
 
-    def add(node: str, label: str, attributes: dict) -> None:
+    def add(node: str, kind: str, attributes: dict) -> None:
         figures = attributes.pop("figures", {})
         clean = {k: v for k, v in {**attributes, **figures}.items() if isinstance(v, (str, int)) and v is not None}
-        graph.add_node(node, label=label, **clean)
+        # Gephi shows the attribute named "label" on the canvas: the kind is its own column
+        # ("kind", not "type": with named key ids, a node and an edge attribute of one name clash).
+        graph.add_node(node, kind=kind, label=node_label(kind, attributes), **clean)
 
     def add_agent(agent: dict, parent: str, relation: str) -> None:
         node = f"Agent:{agent['agent_id']}"
@@ -143,7 +157,8 @@ def chain_graph(tree: dict) -> nx.DiGraph:
             add(platform_node, "Platform", {k: v for k, v in platform.items() if k not in ("agents", "direct_clients")})
             graph.add_edge(licence_node, platform_node, type="CREATED")
             if platform.get("gang_id"):
-                graph.add_node(f"Gang:{platform['gang_id']}", label="Gang", gang_id=platform["gang_id"])
+                gang = {"gang_id": platform["gang_id"]}
+                graph.add_node(f"Gang:{platform['gang_id']}", kind="Gang", label=node_label("Gang", gang), **gang)
                 graph.add_edge(f"Gang:{platform['gang_id']}", platform_node, type="OPERATES")
             for agent in platform["agents"]:
                 add_agent(agent, platform_node, "TOP_AGENT")
@@ -181,7 +196,7 @@ def graph_for_gephi(graph: nx.DiGraph) -> nx.DiGraph:
     ready = graph.copy()
     ready.graph.clear()
     for _, attributes in ready.nodes(data=True):
-        if attributes.get("label") == "Vendor":
+        if attributes.get("kind") == "Vendor":
             attributes.update(graph.graph)
     return ready
 

@@ -45,9 +45,13 @@ def test_gang_tree_counts_every_client_once(tmp_path):
         counted = sum(clients_in(a) for a in platform["agents"]) + len(platform["direct_clients"])
         assert counted == platform["figures"]["n_clients"]
     graph = nx.read_graphml(tmp_path / "g.graphml")
-    labels = nx.get_node_attributes(graph, "label")
-    assert sum(1 for v in labels.values() if v == "Client") == sum(
+    kinds = nx.get_node_attributes(graph, "kind")
+    assert sum(1 for v in kinds.values() if v == "Client") == sum(
         licence["platform"]["figures"]["n_clients"] for licence in tree["vendors"][0]["licenses"])
+    # Gephi shows "label" on the canvas: the platform's name and id, not its kind.
+    platform = tree["vendors"][0]["licenses"][0]["platform"]
+    assert graph.nodes[f"Platform:{platform['platform_id']}"]["label"] == \
+        f"{platform['name']} ({platform['platform_id']})"
     assert nx.is_directed_acyclic_graph(graph)
 
 

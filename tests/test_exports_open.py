@@ -55,7 +55,7 @@ def test_graphml_opens_in_networkx_as_the_chain(chain):
     graph = nx.read_graphml(path)
     assert graph.is_directed() and set(graph.nodes) == set(expected.nodes) and set(graph.edges) == set(expected.edges)
     for node, attributes in expected.nodes(data=True):
-        assert graph.nodes[node] == {**attributes, **({"case_id": tree["case_id"]} if attributes["label"] == "Vendor"
+        assert graph.nodes[node] == {**attributes, **({"case_id": tree["case_id"]} if attributes["kind"] == "Vendor"
                                                       else {})}, node
     assert nx.get_edge_attributes(graph, "type") == nx.get_edge_attributes(expected, "type")
 
