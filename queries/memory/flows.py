@@ -36,6 +36,7 @@ from ..flow_rules import (
     finish_account_flows,
     finish_patterns,
     finish_statement_requests,
+    likely_fan_windows,
     marked_rows,
     pass_through_rows,
     shared_device_rows,
@@ -221,7 +222,9 @@ def fan_windows(connection, pattern: str, rules: FlowRules) -> tuple[pd.DataFram
     query = FAN_WINDOWS.format(window=int(rules.fan_window_us(pattern)))
     windows = connection.execute(query, {"direction": direction, "min_cp": rules.fan_min(pattern)}).df()[
         list(WINDOW_COLUMNS)]
-    connection.register("chosen", pd.DataFrame({"account_id": windows["account_id"].unique()}))
+    # The legs of the accounts whose windows count alone: a busy account's windows rarely do.
+    chosen = likely_fan_windows(pattern, windows, rules)["account_id"].unique()
+    connection.register("chosen", pd.DataFrame({"account_id": pd.Series(chosen, dtype=windows["account_id"].dtype)}))
     legs = connection.sql(CANDIDATE_LEGS).df()[list(LEG_COLUMNS)]
     return windows, legs
 
@@ -236,30 +239,41 @@ def marked(connection, pattern: str, rules: FlowRules) -> pd.DataFrame:
     return connection.execute(query, {k: params[k] for k in keys}).df()[list(MARKED_COLUMNS)]
 
 
-def identifier_use(case: Case) -> pd.DataFrame:
-    """:data:`IDENTIFIER_COLUMNS`: per IP or device and account logged in from it, the holder,
-    the logins and the first and last."""
+# Per IP or device and account logged in from it; only the addresses two or more accounts used
+# (one account alone is one holder: never a shared device), so that a case of millions of logins
+# from an address each hands over a few rows. n_users counts the accounts that used any address.
+IDENTIFIER_USE = """
+WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us FROM logins WHERE ip IS NOT NULL
+               UNION ALL
+               SELECT 'device', device_id, account_id, t_us FROM logins WHERE device_id IS NOT NULL),
+login_days AS (SELECT account_id, count(DISTINCT t_us // 86400000000) AS login_days FROM keyed GROUP BY account_id),
+used AS (SELECT k.kind, k.key, k.account_id, any_value(h.holder_person_id) AS holder, count(*) AS n_logins,
+                count(DISTINCT k.t_us // 86400000000) AS days, any_value(d.login_days) AS login_days,
+                min(k.t_us) AS first_t_us, max(k.t_us) AS last_t_us
+         FROM keyed k LEFT JOIN holders h USING (account_id) JOIN login_days d USING (account_id)
+         WHERE k.account_id IS NOT NULL
+         GROUP BY k.kind, k.key, k.account_id)
+SELECT *, (SELECT count(account_id) FROM login_days) AS n_users FROM used
+QUALIFY count(*) OVER (PARTITION BY kind, key) >= 2
+"""
+
+
+def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
+    """(:data:`IDENTIFIER_COLUMNS`, n_users): per IP or device two or more accounts logged in
+    from, and account logged in from it, the holder, the logins and the first and last; and the
+    accounts logged in from any address (what :func:`.flow_rules.shared_device_rows` weighs an
+    address's reach against)."""
     logins = case.tables.get("logins")
     if logins is None or not len(logins):
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in IDENTIFIER_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in IDENTIFIER_COLUMNS}), 0
     holders = case["accounts"][["account_id", "holder_person_id"]].astype("string").drop_duplicates("account_id")
-    frame = pd.DataFrame({"account_id": logins["account_id"].astype("string"), "ip": logins["ip"].astype("string"),
-                          "device": logins["device_id"].astype("string"),
+    # The text columns as they are (DuckDB scans them in place), the times as UTC µs.
+    frame = pd.DataFrame({"account_id": logins["account_id"], "ip": logins["ip"], "device_id": logins["device_id"],
                           "t_us": logins["ts"].dt.tz_convert("UTC").dt.tz_localize(None)
                           .astype("datetime64[us]").astype("int64")})
-    connection = duckdb_connection(logins=frame, holders=holders)
-    return connection.sql("""
-        WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us FROM logins WHERE ip IS NOT NULL
-                       UNION ALL
-                       SELECT 'device', device, account_id, t_us FROM logins WHERE device IS NOT NULL)
-        , login_days AS (SELECT account_id, count(DISTINCT t_us // 86400000000) AS login_days FROM keyed
-                         GROUP BY account_id)
-        SELECT k.kind, k.key, k.account_id, any_value(h.holder_person_id) AS holder, count(*) AS n_logins,
-               count(DISTINCT k.t_us // 86400000000) AS days, any_value(d.login_days) AS login_days,
-               min(k.t_us) AS first_t_us, max(k.t_us) AS last_t_us
-        FROM keyed k LEFT JOIN holders h USING (account_id) JOIN login_days d USING (account_id)
-        WHERE k.account_id IS NOT NULL
-        GROUP BY k.kind, k.key, k.account_id""").df()[list(IDENTIFIER_COLUMNS)]
+    found = duckdb_connection(logins=frame, holders=holders).sql(IDENTIFIER_USE).df()
+    n_users = int(found["n_users"].iloc[0]) if len(found) else 0
+    return found[list(IDENTIFIER_COLUMNS)], n_users
 
 
 # A transfer stays while its payee sends and its payer receives near it: in its bucket (one
@@ -359,13 +373,15 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
 
 def flow_patterns(case: Case) -> pd.DataFrame:
     """flow_patterns.csv: every pattern of :mod:`casegraph.queries.flow_rules` that is enabled."""
-    return patterns_of(transfer_frame(case), identifier_use(case), FlowRules.from_config(case.config.flow_patterns),
-                       timezone=case.config.timezone)
+    use, n_users = identifier_use(case)
+    return patterns_of(transfer_frame(case), use, FlowRules.from_config(case.config.flow_patterns),
+                       timezone=case.config.timezone, n_users=n_users)
 
 
-def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *, timezone: str) -> pd.DataFrame:
+def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *, timezone: str,
+                n_users: int | None = None) -> pd.DataFrame:
     """flow_patterns.csv from the transfers (:func:`transfer_frame`) and the identifiers' use
-    (:func:`identifier_use`)."""
+    (:data:`IDENTIFIER_COLUMNS`; ``n_users``: as :func:`.flow_rules.shared_device_rows` takes it)."""
     connection = duckdb_connection(transfers=transfers)
     connection.execute(LEGS)
     parts = []
@@ -379,7 +395,7 @@ def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *,
         found, truncated = cycles(transfers, rules)
         parts.append(cycle_rows(found, rules, truncated=truncated, timezone=timezone))
     if rules.enabled("shared_device"):
-        parts.append(shared_device_rows(use, rules, timezone=timezone))
+        parts.append(shared_device_rows(use, rules, timezone=timezone, n_users=n_users))
     for pattern in ("round_amounts", "night"):
         if rules.enabled(pattern):
             parts.append(marked_rows(pattern, marked(connection, pattern, rules), rules, timezone=timezone))
