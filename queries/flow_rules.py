@@ -379,6 +379,15 @@ def cycle_rows(cycles: pd.DataFrame, rules: FlowRules, *, truncated: bool, timez
     return _rows("cycle", _ids(cycles["accounts"]), _ids(cycles["txn_ids"]), smallest, first, last, evidence, timezone)
 
 
+def used_beyond_chance(is_ip, login_days, days, users, *, n_users: int) -> np.ndarray:
+    """Whether each account's use of an address (:data:`IDENTIFIER_COLUMNS`; ``users``: the
+    accounts that used the address) counts for shared_device: a device's always, an IP's only
+    beyond what chance explains (:func:`.chance.address_use_chance`)."""
+    _, p = address_use_chance(np.asarray(login_days, dtype="float64"), np.asarray(days, dtype="int64"), users,
+                              n_users=n_users)
+    return ~(np.asarray(is_ip, dtype=bool) & (p >= IDENTIFIER_SIGNIFICANCE))
+
+
 def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str,
                        n_users: int | None = None) -> pd.DataFrame:
     """Rows of :data:`IDENTIFIER_COLUMNS` (per IP or device and account: its holder — the
@@ -393,10 +402,8 @@ def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str,
     # is evidence only beyond that (Poisson tail below IDENTIFIER_SIGNIFICANCE). Random
     # coincidences on a carrier's or a café's address grow with the data; this does not.
     users = use.groupby(["kind", "key"])["account_id"].transform("size").to_numpy()
-    _, p = address_use_chance(use["login_days"].to_numpy(dtype="float64"), use["days"].to_numpy(dtype="int64"),
-                              users, n_users=use["account_id"].nunique() if n_users is None else n_users)
-    by_chance = (use["kind"] == "ip").to_numpy() & (p >= IDENTIFIER_SIGNIFICANCE)
-    use = use[~by_chance]
+    use = use[used_beyond_chance((use["kind"] == "ip").to_numpy(), use["login_days"], use["days"], users,
+                                 n_users=use["account_id"].nunique() if n_users is None else n_users)]
     if not len(use):
         return _empty(PATTERN_COLUMNS)
     use = use.assign(holder=use["holder"].astype("string").fillna("account:" + use["account_id"]))

@@ -40,6 +40,7 @@ from ..flow_rules import (
     marked_rows,
     pass_through_rows,
     shared_device_rows,
+    used_beyond_chance,
 )
 
 
@@ -246,16 +247,20 @@ IDENTIFIER_USE = """
 WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us FROM logins WHERE ip IS NOT NULL
                UNION ALL
                SELECT 'device', device_id, account_id, t_us FROM logins WHERE device_id IS NOT NULL),
-login_days AS (SELECT account_id, count(DISTINCT t_us // 86400000000) AS login_days FROM keyed GROUP BY account_id),
-used AS (SELECT k.kind, k.key, k.account_id, any_value(h.holder_person_id) AS holder, count(*) AS n_logins,
-                count(DISTINCT k.t_us // 86400000000) AS days, any_value(d.login_days) AS login_days,
-                min(k.t_us) AS first_t_us, max(k.t_us) AS last_t_us
-         FROM keyed k LEFT JOIN holders h USING (account_id) JOIN login_days d USING (account_id)
-         WHERE k.account_id IS NOT NULL
-         GROUP BY k.kind, k.key, k.account_id)
-SELECT *, (SELECT count(account_id) FROM login_days) AS n_users FROM used
-QUALIFY count(*) OVER (PARTITION BY kind, key) >= 2
+daily AS (SELECT kind, key, account_id, t_us // 86400000000 AS day, count(*) AS n, min(t_us) AS first_t_us,
+                 max(t_us) AS last_t_us FROM keyed GROUP BY ALL),
+login_days AS (SELECT account_id, count(*) AS login_days FROM (SELECT DISTINCT account_id, day FROM daily)
+               GROUP BY account_id),
+used AS (SELECT d.kind, d.key, d.account_id, any_value(h.holder_person_id) AS holder,
+                CAST(sum(d.n) AS BIGINT) AS n_logins, count(*) AS days, any_value(l.login_days) AS login_days,
+                min(d.first_t_us) AS first_t_us, max(d.last_t_us) AS last_t_us
+         FROM daily d LEFT JOIN holders h USING (account_id) JOIN login_days l USING (account_id)
+         WHERE d.account_id IS NOT NULL
+         GROUP BY d.kind, d.key, d.account_id)
+SELECT *, count(*) OVER (PARTITION BY kind, key) AS users, (SELECT count(account_id) FROM login_days) AS n_users
+FROM used
 """
+# (Days are counted as groups, not count(DISTINCT …): grouping spills to disk, distinct sets do not.)
 
 
 def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
@@ -271,8 +276,20 @@ def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
     frame = pd.DataFrame({"account_id": logins["account_id"], "ip": logins["ip"], "device_id": logins["device_id"],
                           "t_us": logins["ts"].dt.tz_convert("UTC").dt.tz_localize(None)
                           .astype("datetime64[us]").astype("int64")})
-    found = duckdb_connection(logins=frame, holders=holders).sql(IDENTIFIER_USE).df()
-    n_users = int(found["n_users"].iloc[0]) if len(found) else 0
+    connection = duckdb_connection(logins=frame, holders=holders)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE used AS SELECT *, row_number() OVER () AS rid "
+                       f"FROM ({IDENTIFIER_USE})")
+    tests = connection.sql("SELECT kind = 'ip' AS is_ip, login_days, days, users, n_users FROM used ORDER BY rid")
+    tests = tests.fetchnumpy()
+    n_users = int(tests["n_users"][0]) if len(tests["n_users"]) else 0
+    # Only addresses with two or more uses that count can make a row; all their uses go on
+    # (shared_device_rows weighs each again, and counts the address's users from them).
+    beyond = used_beyond_chance(tests["is_ip"], tests["login_days"], tests["days"], tests["users"], n_users=n_users)
+    connection.register("beyond", pd.DataFrame({"rid": np.flatnonzero(beyond) + 1}))
+    found = connection.sql("""
+        WITH kept AS (SELECT kind, key FROM used JOIN beyond USING (rid) GROUP BY kind, key
+                      HAVING count(*) >= 2)
+        SELECT used.* FROM used SEMI JOIN kept USING (kind, key)""").df()
     return found[list(IDENTIFIER_COLUMNS)], n_users
 
 
