@@ -25,6 +25,7 @@ from casegraph.config import CaseConfig
 from casegraph.progress import SILENT, Progress
 
 from . import validate
+from .columnar import CELL_POOL
 from .fx import check_cny_amounts
 from .problems import LINE, InvalidCase, Problem
 from .profiles import MappingProfile
@@ -142,6 +143,9 @@ def _read_table(path: Path, table: Table, profile: MappingProfile, problems: lis
         return None, empty_table(table)
     raw = read_raw(path, table, profile, problems, encoding=encoding)
     parsed = None if raw is None else parse_table(raw, table, timezone, problems)
+    # What reading the cells freed goes back to the system (the cells' allocator keeps it, for
+    # the next file: at 5 million transfers 1.6 GB, held through the analysis).
+    CELL_POOL.release_unused()
     if parsed is None:
         return None, empty_table(table)
     return raw, parsed
