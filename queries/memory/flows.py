@@ -305,14 +305,41 @@ SELECT m.* FROM moved m
 SEMI JOIN sends s ON s.account_id = m.to_account AND s.near = m.bucket
 SEMI JOIN receives r ON r.account_id = m.from_account AND r.near = m.bucket
 """
+PEEL_ROUNDS = 4
 
 
-def _peeled(moved: pd.DataFrame, window_us: int, rounds: int = 4) -> pd.DataFrame:
-    connection = duckdb_connection(start=moved.assign(bucket=moved["t_us"] // window_us))
-    connection.execute("CREATE OR REPLACE TEMP TABLE moved AS SELECT * FROM start")
-    for _ in range(rounds):
-        connection.execute(PEEL)
-    return connection.sql("SELECT txn_id, t_us, from_account, to_account, amount FROM moved ORDER BY txn_id").df()
+# The transfers a cycle may use: between two accounts, at least the minimum; each with its
+# bucket (one window long) and a number of its own.
+CYCLE_CANDIDATES = """
+CREATE OR REPLACE TEMP TABLE moved AS
+SELECT txn_id, t_us, from_account, to_account, amount, t_us // $window AS bucket, row_number() OVER () AS rid
+FROM transfers
+WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account AND amount >= $min
+"""
+NUMBERED_ACCOUNTS = """
+CREATE OR REPLACE TEMP TABLE numbered AS
+SELECT account, row_number() OVER (ORDER BY account) - 1 AS node
+FROM (SELECT from_account AS account FROM moved UNION SELECT to_account FROM moved)
+"""
+
+
+def _strongly_connected_parts(connection) -> np.ndarray:
+    """Per transfer of the table ``moved`` (by rid), whether its two accounts lie in one
+    strongly connected part of the graph of ``moved``'s accounts (networkx finds the parts, on
+    the accounts as numbers: the transfers' text stays in DuckDB)."""
+    connection.execute(NUMBERED_ACCOUNTS)
+    ends = connection.sql("""SELECT f.node AS payer, t.node AS payee FROM moved m
+        JOIN numbered f ON f.account = m.from_account JOIN numbered t ON t.account = m.to_account
+        ORDER BY m.rid""").fetchnumpy()
+    payer, payee = np.asarray(ends["payer"], dtype="int64"), np.asarray(ends["payee"], dtype="int64")
+    pairs = np.unique(np.stack([payer, payee], axis=1), axis=0)
+    graph = nx.DiGraph()
+    graph.add_edges_from(pairs.tolist())
+    part = np.full(int(max(payer.max(initial=-1), payee.max(initial=-1))) + 1, -1, dtype="int64")
+    for number, nodes in enumerate(nx.strongly_connected_components(graph)):
+        part[list(nodes)] = number
+    # Payer and payee differ, so one part holding both is one of two accounts or more.
+    return part[payer] == part[payee]
 
 
 def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, bool]:
@@ -323,19 +350,15 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
     at a time in SQL, each hop after the one before, within the window and the amount tolerance
     of the first."""
     rules_ = rules.patterns.cycle
-    moved = transfers.dropna(subset=["from_account", "to_account"])
-    moved = moved[(moved["from_account"] != moved["to_account"]).to_numpy()
-                  & (moved["amount"].to_numpy() >= rules.cycle_min_fen)]
-    moved = _peeled(moved[["txn_id", "t_us", "from_account", "to_account", "amount"]], rules.cycle_window_us)
-    graph = nx.DiGraph()
-    graph.add_edges_from(moved[["from_account", "to_account"]].drop_duplicates().itertuples(index=False, name=None))
-    part = {node: number for number, nodes in enumerate(nx.strongly_connected_components(graph)) if len(nodes) > 1
-            for node in nodes}
-    parts_from = moved["from_account"].map(part).fillna(-1).to_numpy()
-    on_cycle = (parts_from >= 0) & (parts_from == moved["to_account"].map(part).fillna(-2).to_numpy())
-    edges = moved[on_cycle][["txn_id", "t_us", "from_account", "to_account", "amount"]].reset_index(drop=True)
-    edges["bucket"] = edges["t_us"] // rules.cycle_window_us
-    connection = duckdb_connection(edges=edges)
+    connection = duckdb_connection(transfers=transfers)
+    connection.execute(CYCLE_CANDIDATES, {"window": rules.cycle_window_us, "min": rules.cycle_min_fen})
+    for _ in range(PEEL_ROUNDS):
+        connection.execute(PEEL)
+    on_cycle = _strongly_connected_parts(connection)
+    rids = connection.sql("SELECT rid FROM moved ORDER BY rid").fetchnumpy()["rid"]
+    connection.register("on_cycle", pd.DataFrame({"rid": np.asarray(rids, dtype="int64")[on_cycle]}))
+    connection.execute("""CREATE OR REPLACE TEMP TABLE edges AS
+        SELECT txn_id, t_us, from_account, to_account, amount, bucket FROM moved SEMI JOIN on_cycle USING (rid)""")
     connection.execute("""CREATE OR REPLACE TEMP TABLE paths AS
         SELECT txn_id AS first_txn, from_account AS start, to_account AS last, t_us AS first_t, t_us AS last_t,
                t_us AS low_t, t_us AS high_t, amount AS first_amount, [from_account, to_account] AS accounts,
