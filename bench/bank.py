@@ -21,7 +21,6 @@ progress lines of ``casegraph`` on a non-terminal).
 from __future__ import annotations
 
 import argparse
-import os
 import queue
 import re
 import shutil
@@ -71,18 +70,28 @@ def resident_kib(pid: int) -> int:
         return 0
 
 
+# The command runs as the child of a small Python process, which gives its pid and then its
+# peak: a child forked from this process (which has just read the whole export for the floor)
+# would count this one's memory as its own (the kernel keeps the peak across exec).
+PROBE = ("import resource, subprocess, sys; process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
+         "print(process.pid, flush=True); process.wait(); "
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, flush=True); sys.exit(process.returncode)")
+
+
 def run_sampled(command: list[str]) -> tuple[float, float, list[tuple[str, float, float]]]:
     """(seconds, peak GiB, [(step, seconds, peak GiB while it ran)]) of one run of ``command``,
     which must succeed. A step's peak is the largest resident memory sampled between the
     progress line before it and its own (a step's line is written when it ends)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    probe = subprocess.Popen([sys.executable, "-c", PROBE, *command], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    pid = int(probe.stdout.readline())
     lines: queue.Queue = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True)
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in probe.stderr], daemon=True)
     reader.start()
     found, stderr, peak = [], [], 0
     while True:
-        peak = max(peak, resident_kib(process.pid))
+        peak = max(peak, resident_kib(pid))
         try:
             line = lines.get(timeout=SAMPLE_SECONDS)
         except queue.Empty:
@@ -92,12 +101,11 @@ def run_sampled(command: list[str]) -> tuple[float, float, list[tuple[str, float
         stderr.append(line)
         if match := STEP_LINE.match(line.rstrip("\n")):
             found.append((match["step"], float(match["seconds"]), peak / KIB_PER_GIB))
-            peak = resident_kib(process.pid)
-    _, status, usage = os.wait4(process.pid, 0)  # this child's own peak (ru_maxrss, KiB)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise subprocess.CalledProcessError(process.returncode, command, stderr="".join(stderr))
-    return time.perf_counter() - started, usage.ru_maxrss / KIB_PER_GIB, found
+            peak = resident_kib(pid)
+    peak_kib = probe.stdout.readline()
+    if probe.wait():
+        raise subprocess.CalledProcessError(probe.returncode, command, stderr="".join(stderr))
+    return time.perf_counter() - started, int(peak_kib) / KIB_PER_GIB, found
 
 
 def main() -> None:
