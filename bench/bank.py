@@ -21,20 +21,25 @@ progress lines of ``casegraph`` on a non-terminal).
 from __future__ import annotations
 
 import argparse
+import queue
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import pyarrow.csv as pa_csv  # noqa: E402
 from bank_exports import write_zjck_transactions  # noqa: E402  (bench/bank_exports.py, beside this file)
-from speed import CASEGRAPH, timed_process  # noqa: E402
+from speed import CASEGRAPH  # noqa: E402
 
 TARGET_SECONDS, TARGET_GIB = 180.0, 4.0
 STEP_LINE = re.compile(r"^(?P<step>.+): (?P<seconds>[0-9.]+) s$")
+SAMPLE_SECONDS = 0.02
+KIB_PER_GIB = 1024 * 1024
 
 
 def export_for(rows: int, accounts: int, cache: Path) -> Path:
@@ -56,9 +61,51 @@ def read_floor(export: Path) -> float:
     return time.perf_counter() - started
 
 
-def steps(stderr: str) -> list[tuple[str, float]]:
-    """The (step, seconds) lines a command reported."""
-    return [(m["step"], float(m["seconds"])) for m in map(STEP_LINE.match, stderr.splitlines()) if m]
+def resident_kib(pid: int) -> int:
+    """The process's resident memory now (VmRSS), 0 once it has ended."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+    except OSError:
+        return 0
+
+
+# The command runs as the child of a small Python process, which gives its pid and then its
+# peak: a child forked from this process (which has just read the whole export for the floor)
+# would count this one's memory as its own (the kernel keeps the peak across exec).
+PROBE = ("import resource, subprocess, sys; process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
+         "print(process.pid, flush=True); process.wait(); "
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, flush=True); sys.exit(process.returncode)")
+
+
+def run_sampled(command: list[str]) -> tuple[float, float, list[tuple[str, float, float]]]:
+    """(seconds, peak GiB, [(step, seconds, peak GiB while it ran)]) of one run of ``command``,
+    which must succeed. A step's peak is the largest resident memory sampled between the
+    progress line before it and its own (a step's line is written when it ends)."""
+    started = time.perf_counter()
+    probe = subprocess.Popen([sys.executable, "-c", PROBE, *command], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    pid = int(probe.stdout.readline())
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in probe.stderr], daemon=True)
+    reader.start()
+    found, stderr, peak = [], [], 0
+    while True:
+        peak = max(peak, resident_kib(pid))
+        try:
+            line = lines.get(timeout=SAMPLE_SECONDS)
+        except queue.Empty:
+            if not reader.is_alive() and lines.empty():
+                break
+            continue
+        stderr.append(line)
+        if match := STEP_LINE.match(line.rstrip("\n")):
+            found.append((match["step"], float(match["seconds"]), peak / KIB_PER_GIB))
+            peak = resident_kib(pid)
+    peak_kib = probe.stdout.readline()
+    if probe.wait():
+        raise subprocess.CalledProcessError(probe.returncode, command, stderr="".join(stderr))
+    return time.perf_counter() - started, int(peak_kib) / KIB_PER_GIB, found
 
 
 def main() -> None:
@@ -77,11 +124,11 @@ def main() -> None:
     print(f"floor: pyarrow reads the export in {floor:.1f} s\n")
     print(f"{'step':<58}{'seconds':>10}{'x floor':>9}{'peak GiB':>10}")
     for command in (["ingest", str(case), str(export)], ["analyze", str(case), "--out", str(out)]):
-        seconds, gib, stderr = timed_process([CASEGRAPH, *command], keep_stderr=True)
+        seconds, gib, found = run_sampled([CASEGRAPH, *command])
         total_seconds, peak = total_seconds + seconds, max(peak, gib)
         print(f"{'casegraph ' + command[0]:<58}{seconds:>10.1f}{seconds / floor:>9.1f}{gib:>10.2f}")
-        for step, step_seconds in steps(stderr):
-            print(f"  {step[:56]:<56}{step_seconds:>10.1f}")
+        for step, step_seconds, step_gib in found:
+            print(f"  {step[:56]:<56}{step_seconds:>10.1f}{'':>9}{step_gib:>10.2f}")
     transfers = sum(1 for _ in (case / "bank_transfers.csv").open("rb")) - 1
     print(f"\n{'ingest + analyze':<58}{total_seconds:>10.1f}{total_seconds / floor:>9.1f}{peak:>10.2f}")
     print(f"bank_transfers.csv: {transfers:,} transfers; target {TARGET_SECONDS:.0f} s and {TARGET_GIB:.0f} GiB: "

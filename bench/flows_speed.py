@@ -85,11 +85,12 @@ def main() -> None:
     timed("account_flows", lambda: flows.account_flows(case))
     timed("statement_requests", lambda: flows.statement_requests(case))
     timed("flow_patterns", lambda: flows.flow_patterns(case))
-    transfers, use = flows.transfer_frame(case), flows.identifier_use(case)
+    transfers, (use, n_users) = flows.transfer_frame(case), flows.identifier_use(case)
     for pattern in PATTERNS:
         only = {p: {"enabled": p == pattern} for p in PATTERNS}
         rules = FlowRules.from_config(only)
-        timed(pattern, lambda rules=rules: flows.patterns_of(transfers, use, rules, timezone="Asia/Shanghai"))
+        timed(pattern, lambda rules=rules: flows.patterns_of(transfers, use, rules, timezone="Asia/Shanghai",
+                                                             n_users=n_users))
 
 
 if __name__ == "__main__":

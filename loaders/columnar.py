@@ -49,7 +49,8 @@ CELL_POOL = _cell_pool()
 def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] | None:
     """(header, cells as text with a line column) as ``read._split_csv`` gives, or None.
 
-    ``utf8`` is ``text`` encoded as UTF-8 (the file's own bytes when it is UTF-8).
+    ``utf8`` is ``text`` encoded as UTF-8 (the file's own bytes when it is UTF-8); of ``text``
+    only the first line is read (the header): it may be that line alone.
     """
     if not text or b"\r" in utf8 and utf8.count(b"\r") != utf8.count(b"\r\n"):
         return None  # a lone CR ends a line for the csv module, not for the line count here

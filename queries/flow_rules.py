@@ -270,16 +270,12 @@ def pass_through_rows(found: pd.DataFrame, rules: FlowRules, *, timezone: str) -
                  found["out_t_us"], evidence, timezone)
 
 
-def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: FlowRules, *,
-             timezone: str) -> pd.DataFrame:
-    """fan_in / fan_out rows from an engine's windows (:data:`WINDOW_COLUMNS`: per account and
-    transfer in that direction, the distinct counterparties and the transfers from it to
-    ``within_hours`` later, the account's transfers in that direction overall and the time from
-    its first to its last) and the legs of those accounts (:data:`LEG_COLUMNS`)."""
+def likely_fan_windows(pattern: str, windows: pd.DataFrame, rules: FlowRules) -> pd.DataFrame:
+    """The windows (:data:`WINDOW_COLUMNS`) of fan_in or fan_out that count, with ``expected``
+    and ``chance``: ``min_counterparties`` or more, and unlikely at the account's own rate. Only
+    their accounts' legs make rows (:func:`fan_rows`), so an engine need fetch no others."""
     params = getattr(rules.patterns, pattern)
     window = rules.fan_window_us(pattern)
-    if not len(windows):
-        return no_rows(text=PATTERN_COLUMNS)
     # The account's own rate, from its transfers outside the window over its active time.
     outside = (windows["n_total"] - windows["n_window"]).to_numpy(dtype="float64")
     span = np.maximum(windows["span_us"].to_numpy(dtype="float64"), window)
@@ -290,8 +286,19 @@ def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: Flo
     chance = poisson_upper_tail(windows["n_counterparties"].to_numpy(dtype="int64"), expected)
     if params.scan:
         chance = np.minimum(1.0, chance * (span / window))
-    kept = windows.assign(expected=expected, chance=chance)[
+    return windows.assign(expected=expected, chance=chance)[
         (windows["n_counterparties"].to_numpy() >= params.min_counterparties) & (chance < params.max_chance)]
+
+
+def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: FlowRules, *,
+             timezone: str) -> pd.DataFrame:
+    """fan_in / fan_out rows from an engine's windows (:data:`WINDOW_COLUMNS`: per account and
+    transfer in that direction, the distinct counterparties and the transfers from it to
+    ``within_hours`` later, the account's transfers in that direction overall and the time from
+    its first to its last) and the legs of those accounts (:data:`LEG_COLUMNS`)."""
+    params = getattr(rules.patterns, pattern)
+    window = rules.fan_window_us(pattern)
+    kept = likely_fan_windows(pattern, windows, rules)
     if not len(kept):
         return no_rows(text=PATTERN_COLUMNS)
     # Overlapping windows of one account make one burst: [first start, last start + window].
@@ -368,9 +375,21 @@ def cycle_rows(cycles: pd.DataFrame, rules: FlowRules, *, truncated: bool, timez
     return _rows("cycle", _ids(cycles["accounts"]), _ids(cycles["txn_ids"]), smallest, first, last, evidence, timezone)
 
 
-def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str) -> pd.DataFrame:
+def used_beyond_chance(is_ip, login_days, days, users, *, n_users: int) -> np.ndarray:
+    """Whether each account's use of an address (:data:`IDENTIFIER_COLUMNS`; ``users``: the
+    accounts that used the address) counts for shared_device: a device's always, an IP's only
+    beyond what chance explains (:func:`.chance.address_use_chance`)."""
+    _, p = address_use_chance(np.asarray(login_days, dtype="float64"), np.asarray(days, dtype="int64"), users,
+                              n_users=n_users)
+    return ~(np.asarray(is_ip, dtype=bool) & (p >= IDENTIFIER_SIGNIFICANCE))
+
+
+def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str,
+                       n_users: int | None = None) -> pd.DataFrame:
     """Rows of :data:`IDENTIFIER_COLUMNS` (per IP or device and account: its holder — the
-    account itself when unknown — logins and first and last) as flow_patterns rows."""
+    account itself when unknown — logins and first and last) as flow_patterns rows.
+    ``n_users``: the accounts logged in from any address, when ``use`` leaves out the addresses
+    one account alone used (never shared; by default the accounts in ``use``)."""
     if not len(use):
         return no_rows(text=PATTERN_COLUMNS)
     use = use.astype({"account_id": "string", "key": "string"})
@@ -379,10 +398,8 @@ def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str) ->
     # is evidence only beyond that (Poisson tail below IDENTIFIER_SIGNIFICANCE). Random
     # coincidences on a carrier's or a café's address grow with the data; this does not.
     users = use.groupby(["kind", "key"])["account_id"].transform("size").to_numpy()
-    _, p = address_use_chance(use["login_days"].to_numpy(dtype="float64"), use["days"].to_numpy(dtype="int64"),
-                              users, n_users=use["account_id"].nunique())
-    by_chance = (use["kind"] == "ip").to_numpy() & (p >= IDENTIFIER_SIGNIFICANCE)
-    use = use[~by_chance]
+    use = use[used_beyond_chance((use["kind"] == "ip").to_numpy(), use["login_days"], use["days"], users,
+                                 n_users=use["account_id"].nunique() if n_users is None else n_users)]
     if not len(use):
         return no_rows(text=PATTERN_COLUMNS)
     use = use.assign(holder=use["holder"].astype("string").fillna("account:" + use["account_id"]))

@@ -499,6 +499,8 @@ def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool =
         if province not in names:
             raise UnknownProvince(f"no gang is referred to {province!r}; packets: {', '.join(names)}")
         names = [province]
+    if not names:  # no gangs (a bank-only case): no sections to build from the whole transfer table
+        return {}
     sections = referral_sections(case, tables, unmask)
     packets: dict[str, dict[str, pd.DataFrame]] = {name: {} for name in names}
     for section, frame in sections.items():

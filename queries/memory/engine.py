@@ -40,7 +40,7 @@ class MemoryEngine:
         return ledger_in_cny(self.case)
 
     def case_facts(self) -> CaseFacts:
-        case, transfers = self.case, transfers_in_cny(self.case)
+        case = self.case
         return CaseFacts(
             licenses=case["licenses"][["vendor_id", "license_id", "platform_id"]],
             agent_platform=case["agents"].set_index("agent_id")["platform_id"],
@@ -50,7 +50,8 @@ class MemoryEngine:
             known_gangs=figures.known_gang_platforms(case),
             province_votes=gangs.province_votes(case),
             entities=gangs.entities(case),
-            vendor_totals=lambda gang_accounts: figures.vendor_totals(case, transfers, gang_accounts),
+            # The transfers in CNY when asked (once, by the assembly), not held through the analysis.
+            vendor_totals=lambda gang_accounts: figures.vendor_totals(case, transfers_in_cny(case), gang_accounts),
         )
 
     def threshold_rules(self) -> ThresholdRules:

@@ -36,9 +36,11 @@ from ..flow_rules import (
     finish_account_flows,
     finish_patterns,
     finish_statement_requests,
+    likely_fan_windows,
     marked_rows,
     pass_through_rows,
     shared_device_rows,
+    used_beyond_chance,
 )
 
 
@@ -65,8 +67,10 @@ def with_local_hour(transfers: pd.DataFrame, timezone: str) -> pd.DataFrame:
 
 
 # Each transfer seen from each account it touches: 'in' for the receiver, 'out' for the payer.
+# A view, not a table: twice the transfers as a table spilled to disk at 5 million (DuckDB's
+# memory limit), and each query's own scan of the transfers measured 3-7x faster than that.
 LEGS = """
-CREATE OR REPLACE TEMP TABLE legs AS
+CREATE OR REPLACE TEMP VIEW legs AS
 SELECT from_account AS account_id, 'out' AS direction, to_account AS counterparty, txn_id, t_us, amount, cash, hour
 FROM transfers WHERE from_account IS NOT NULL
 UNION ALL
@@ -221,7 +225,9 @@ def fan_windows(connection, pattern: str, rules: FlowRules) -> tuple[pd.DataFram
     query = FAN_WINDOWS.format(window=int(rules.fan_window_us(pattern)))
     windows = connection.execute(query, {"direction": direction, "min_cp": rules.fan_min(pattern)}).df()[
         list(WINDOW_COLUMNS)]
-    connection.register("chosen", pd.DataFrame({"account_id": windows["account_id"].unique()}))
+    # The legs of the accounts whose windows count alone: a busy account's windows rarely do.
+    chosen = likely_fan_windows(pattern, windows, rules)["account_id"].unique()
+    connection.register("chosen", pd.DataFrame({"account_id": pd.Series(chosen, dtype=windows["account_id"].dtype)}))
     legs = connection.sql(CANDIDATE_LEGS).df()[list(LEG_COLUMNS)]
     return windows, legs
 
@@ -236,30 +242,57 @@ def marked(connection, pattern: str, rules: FlowRules) -> pd.DataFrame:
     return connection.execute(query, {k: params[k] for k in keys}).df()[list(MARKED_COLUMNS)]
 
 
-def identifier_use(case: Case) -> pd.DataFrame:
-    """:data:`IDENTIFIER_COLUMNS`: per IP or device and account logged in from it, the holder,
-    the logins and the first and last."""
+# Per IP or device and account logged in from it; only the addresses two or more accounts used
+# (one account alone is one holder: never a shared device), so that a case of millions of logins
+# from an address each hands over a few rows. n_users counts the accounts that used any address.
+IDENTIFIER_USE = """
+WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us FROM logins WHERE ip IS NOT NULL
+               UNION ALL
+               SELECT 'device', device_id, account_id, t_us FROM logins WHERE device_id IS NOT NULL),
+daily AS (SELECT kind, key, account_id, t_us // 86400000000 AS day, count(*) AS n, min(t_us) AS first_t_us,
+                 max(t_us) AS last_t_us FROM keyed GROUP BY ALL),
+login_days AS (SELECT account_id, count(*) AS login_days FROM (SELECT DISTINCT account_id, day FROM daily)
+               GROUP BY account_id),
+used AS (SELECT d.kind, d.key, d.account_id, any_value(h.holder_person_id) AS holder,
+                CAST(sum(d.n) AS BIGINT) AS n_logins, count(*) AS days, any_value(l.login_days) AS login_days,
+                min(d.first_t_us) AS first_t_us, max(d.last_t_us) AS last_t_us
+         FROM daily d LEFT JOIN holders h USING (account_id) JOIN login_days l USING (account_id)
+         WHERE d.account_id IS NOT NULL
+         GROUP BY d.kind, d.key, d.account_id)
+SELECT *, count(*) OVER (PARTITION BY kind, key) AS users, (SELECT count(account_id) FROM login_days) AS n_users
+FROM used
+"""
+# (Days are counted as groups, not count(DISTINCT …): grouping spills to disk, distinct sets do not.)
+
+
+def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
+    """(:data:`IDENTIFIER_COLUMNS`, n_users): per IP or device two or more accounts logged in
+    from, and account logged in from it, the holder, the logins and the first and last; and the
+    accounts logged in from any address (what :func:`.flow_rules.shared_device_rows` weighs an
+    address's reach against)."""
     logins = case.tables.get("logins")
     if logins is None or not len(logins):
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in IDENTIFIER_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in IDENTIFIER_COLUMNS}), 0
     holders = case["accounts"][["account_id", "holder_person_id"]].astype("string").drop_duplicates("account_id")
-    frame = pd.DataFrame({"account_id": logins["account_id"].astype("string"), "ip": logins["ip"].astype("string"),
-                          "device": logins["device_id"].astype("string"),
+    # The text columns as they are (DuckDB scans them in place), the times as UTC µs.
+    frame = pd.DataFrame({"account_id": logins["account_id"], "ip": logins["ip"], "device_id": logins["device_id"],
                           "t_us": logins["ts"].dt.tz_convert("UTC").dt.tz_localize(None)
                           .astype("datetime64[us]").astype("int64")})
     connection = duckdb_connection(logins=frame, holders=holders)
-    return connection.sql("""
-        WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us FROM logins WHERE ip IS NOT NULL
-                       UNION ALL
-                       SELECT 'device', device, account_id, t_us FROM logins WHERE device IS NOT NULL)
-        , login_days AS (SELECT account_id, count(DISTINCT t_us // 86400000000) AS login_days FROM keyed
-                         GROUP BY account_id)
-        SELECT k.kind, k.key, k.account_id, any_value(h.holder_person_id) AS holder, count(*) AS n_logins,
-               count(DISTINCT k.t_us // 86400000000) AS days, any_value(d.login_days) AS login_days,
-               min(k.t_us) AS first_t_us, max(k.t_us) AS last_t_us
-        FROM keyed k LEFT JOIN holders h USING (account_id) JOIN login_days d USING (account_id)
-        WHERE k.account_id IS NOT NULL
-        GROUP BY k.kind, k.key, k.account_id""").df()[list(IDENTIFIER_COLUMNS)]
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE used AS SELECT *, row_number() OVER () AS rid "
+                       f"FROM ({IDENTIFIER_USE})")
+    tests = connection.sql("SELECT kind = 'ip' AS is_ip, login_days, days, users, n_users FROM used ORDER BY rid")
+    tests = tests.fetchnumpy()
+    n_users = int(tests["n_users"][0]) if len(tests["n_users"]) else 0
+    # Only addresses with two or more uses that count can make a row; all their uses go on
+    # (shared_device_rows weighs each again, and counts the address's users from them).
+    beyond = used_beyond_chance(tests["is_ip"], tests["login_days"], tests["days"], tests["users"], n_users=n_users)
+    connection.register("beyond", pd.DataFrame({"rid": np.flatnonzero(beyond) + 1}))
+    found = connection.sql("""
+        WITH kept AS (SELECT kind, key FROM used JOIN beyond USING (rid) GROUP BY kind, key
+                      HAVING count(*) >= 2)
+        SELECT used.* FROM used SEMI JOIN kept USING (kind, key)""").df()
+    return found[list(IDENTIFIER_COLUMNS)], n_users
 
 
 # A transfer stays while its payee sends and its payer receives near it: in its bucket (one
@@ -274,14 +307,41 @@ SELECT m.* FROM moved m
 SEMI JOIN sends s ON s.account_id = m.to_account AND s.near = m.bucket
 SEMI JOIN receives r ON r.account_id = m.from_account AND r.near = m.bucket
 """
+PEEL_ROUNDS = 4
 
 
-def _peeled(moved: pd.DataFrame, window_us: int, rounds: int = 4) -> pd.DataFrame:
-    connection = duckdb_connection(start=moved.assign(bucket=moved["t_us"] // window_us))
-    connection.execute("CREATE OR REPLACE TEMP TABLE moved AS SELECT * FROM start")
-    for _ in range(rounds):
-        connection.execute(PEEL)
-    return connection.sql("SELECT txn_id, t_us, from_account, to_account, amount FROM moved ORDER BY txn_id").df()
+# The transfers a cycle may use: between two accounts, at least the minimum; each with its
+# bucket (one window long) and a number of its own.
+CYCLE_CANDIDATES = """
+CREATE OR REPLACE TEMP TABLE moved AS
+SELECT txn_id, t_us, from_account, to_account, amount, t_us // $window AS bucket, row_number() OVER () AS rid
+FROM transfers
+WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account AND amount >= $min
+"""
+NUMBERED_ACCOUNTS = """
+CREATE OR REPLACE TEMP TABLE numbered AS
+SELECT account, row_number() OVER (ORDER BY account) - 1 AS node
+FROM (SELECT from_account AS account FROM moved UNION SELECT to_account FROM moved)
+"""
+
+
+def _strongly_connected_parts(connection) -> np.ndarray:
+    """Per transfer of the table ``moved`` (by rid), whether its two accounts lie in one
+    strongly connected part of the graph of ``moved``'s accounts (networkx finds the parts, on
+    the accounts as numbers: the transfers' text stays in DuckDB)."""
+    connection.execute(NUMBERED_ACCOUNTS)
+    ends = connection.sql("""SELECT f.node AS payer, t.node AS payee FROM moved m
+        JOIN numbered f ON f.account = m.from_account JOIN numbered t ON t.account = m.to_account
+        ORDER BY m.rid""").fetchnumpy()
+    payer, payee = np.asarray(ends["payer"], dtype="int64"), np.asarray(ends["payee"], dtype="int64")
+    pairs = np.unique(np.stack([payer, payee], axis=1), axis=0)
+    graph = nx.DiGraph()
+    graph.add_edges_from(pairs.tolist())
+    part = np.full(int(max(payer.max(initial=-1), payee.max(initial=-1))) + 1, -1, dtype="int64")
+    for number, nodes in enumerate(nx.strongly_connected_components(graph)):
+        part[list(nodes)] = number
+    # Payer and payee differ, so one part holding both is one of two accounts or more.
+    return part[payer] == part[payee]
 
 
 def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, bool]:
@@ -292,19 +352,15 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
     at a time in SQL, each hop after the one before, within the window and the amount tolerance
     of the first."""
     rules_ = rules.patterns.cycle
-    moved = transfers.dropna(subset=["from_account", "to_account"])
-    moved = moved[(moved["from_account"] != moved["to_account"]).to_numpy()
-                  & (moved["amount"].to_numpy() >= rules.cycle_min_fen)]
-    moved = _peeled(moved[["txn_id", "t_us", "from_account", "to_account", "amount"]], rules.cycle_window_us)
-    graph = nx.DiGraph()
-    graph.add_edges_from(moved[["from_account", "to_account"]].drop_duplicates().itertuples(index=False, name=None))
-    part = {node: number for number, nodes in enumerate(nx.strongly_connected_components(graph)) if len(nodes) > 1
-            for node in nodes}
-    parts_from = moved["from_account"].map(part).fillna(-1).to_numpy()
-    on_cycle = (parts_from >= 0) & (parts_from == moved["to_account"].map(part).fillna(-2).to_numpy())
-    edges = moved[on_cycle][["txn_id", "t_us", "from_account", "to_account", "amount"]].reset_index(drop=True)
-    edges["bucket"] = edges["t_us"] // rules.cycle_window_us
-    connection = duckdb_connection(edges=edges)
+    connection = duckdb_connection(transfers=transfers)
+    connection.execute(CYCLE_CANDIDATES, {"window": rules.cycle_window_us, "min": rules.cycle_min_fen})
+    for _ in range(PEEL_ROUNDS):
+        connection.execute(PEEL)
+    on_cycle = _strongly_connected_parts(connection)
+    rids = connection.sql("SELECT rid FROM moved ORDER BY rid").fetchnumpy()["rid"]
+    connection.register("on_cycle", pd.DataFrame({"rid": np.asarray(rids, dtype="int64")[on_cycle]}))
+    connection.execute("""CREATE OR REPLACE TEMP TABLE edges AS
+        SELECT txn_id, t_us, from_account, to_account, amount, bucket FROM moved SEMI JOIN on_cycle USING (rid)""")
     connection.execute("""CREATE OR REPLACE TEMP TABLE paths AS
         SELECT txn_id AS first_txn, from_account AS start, to_account AS last, t_us AS first_t, t_us AS last_t,
                t_us AS low_t, t_us AS high_t, amount AS first_amount, [from_account, to_account] AS accounts,
@@ -359,13 +415,15 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
 
 def flow_patterns(case: Case) -> pd.DataFrame:
     """flow_patterns.csv: every pattern of :mod:`casegraph.queries.flow_rules` that is enabled."""
-    return patterns_of(transfer_frame(case), identifier_use(case), FlowRules.from_config(case.config.flow_patterns),
-                       timezone=case.config.timezone)
+    use, n_users = identifier_use(case)
+    return patterns_of(transfer_frame(case), use, FlowRules.from_config(case.config.flow_patterns),
+                       timezone=case.config.timezone, n_users=n_users)
 
 
-def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *, timezone: str) -> pd.DataFrame:
+def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *, timezone: str,
+                n_users: int | None = None) -> pd.DataFrame:
     """flow_patterns.csv from the transfers (:func:`transfer_frame`) and the identifiers' use
-    (:func:`identifier_use`)."""
+    (:data:`IDENTIFIER_COLUMNS`; ``n_users``: as :func:`.flow_rules.shared_device_rows` takes it)."""
     connection = duckdb_connection(transfers=transfers)
     connection.execute(LEGS)
     parts = []
@@ -379,7 +437,7 @@ def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *,
         found, truncated = cycles(transfers, rules)
         parts.append(cycle_rows(found, rules, truncated=truncated, timezone=timezone))
     if rules.enabled("shared_device"):
-        parts.append(shared_device_rows(use, rules, timezone=timezone))
+        parts.append(shared_device_rows(use, rules, timezone=timezone, n_users=n_users))
     for pattern in ("round_amounts", "night"):
         if rules.enabled(pattern):
             parts.append(marked_rows(pattern, marked(connection, pattern, rules), rules, timezone=timezone))
