@@ -392,26 +392,70 @@ def parse_timestamps(cells: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
     >>> trouble.tolist(), str(times[3])
     (['gap', 'ambiguous', 'outside', <NA>], '1986-05-03 18:30:00+00:00')
     """
+    trouble = pd.Series(pd.NA, index=cells.index, dtype="string")
+    plain = _plain_local_times(cells)
+    if plain is not None:  # the usual column: every cell read at once, no pattern to match
+        return _placed(plain, timezone, trouble), trouble
     ok = _fullmatch(cells, TS_PATTERN) & cells.notna()
     outside = ok & ((cells < EARLIEST) | (cells >= AFTER_LATEST)).fillna(False)
     ok &= ~outside
     with_offset = ok & _has_offset(cells)
     naive = ok & ~with_offset
     result = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns, UTC]")
-    trouble = pd.Series(pd.NA, index=cells.index, dtype="string")
     trouble[outside] = "outside"
     if naive.any():
-        local = _local_times(cells if naive.all() else cells[naive])
-        placed = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
-        unplaced = local.notna() & placed.isna()
-        if unplaced.any():
-            shifted = local[unplaced].dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
-            trouble[shifted.index] = np.where(shifted.notna(), "gap", "ambiguous")
-        result[naive] = placed.dt.tz_convert("UTC")
+        result[naive] = _placed(_local_times(cells if naive.all() else cells[naive]), timezone, trouble)
     if with_offset.any():
         result[with_offset] = pd.to_datetime(cells[with_offset].str.replace(" ", "T", regex=False),
                                              format="ISO8601", utc=True, errors="coerce")
     return result, trouble
+
+
+# The byte lengths of TS_PATTERN's shapes without an offset: hh:mm, hh:mm:ss, hh:mm:ss with 1-9
+# decimals. Arrow's ISO 8601 cast also reads a date alone and a bare hour, of other lengths;
+# it refuses an offset when casting to a timestamp without a timezone.
+PLAIN_TS_LENGTHS = (16, 19, *range(21, 30))
+
+
+def _plain_local_times(cells: pd.Series) -> pd.Series | None:
+    """Naive datetimes when every cell (missing ones aside) is a time TS_PATTERN takes, without
+    an offset and inside EARLIEST..LATEST; else None, and the cells are read one shape at a time.
+
+    One cast and two min/max passes: Arrow's cast of text to a timestamp accepts exactly what
+    the pattern does at these lengths (tests/test_columnar_read.py tries mutated times).
+
+    >>> _plain_local_times(pd.Series(["2021-03-04T09:15:00", None], dtype="string")).tolist()
+    [Timestamp('2021-03-04 09:15:00'), NaT]
+    >>> _plain_local_times(pd.Series(["2021-03-04T09:15:00+08:00"], dtype="string")) is None
+    True
+    """
+    text = arrow_text(cells)
+    if text.null_count == len(text):
+        return None
+    lengths = pc.binary_length(text)
+    shortest, longest = pc.min_max(lengths).values()
+    if not shortest.as_py() == longest.as_py() == 19 and not pc.all(pc.is_in(
+            lengths.drop_null(), value_set=pa.array(PLAIN_TS_LENGTHS, type=lengths.type))).as_py():
+        return None
+    earliest, latest = pc.min_max(text).values()
+    if earliest.as_py() < EARLIEST or latest.as_py() >= AFTER_LATEST:
+        return None
+    try:
+        times = pc.cast(text, pa.timestamp("ns"))
+    except pa.ArrowInvalid:
+        return None  # no such date or time (2021-02-30, 25:00), or an offset
+    return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]")
+
+
+def _placed(local: pd.Series, timezone: str, trouble: pd.Series) -> pd.Series:
+    """Naive local times in ``timezone`` as UTC; a time the clocks skipped or repeated is NaT,
+    and marked "gap" or "ambiguous" in ``trouble`` (which has an index holding ``local``'s)."""
+    placed = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    unplaced = local.notna() & placed.isna()
+    if unplaced.any():
+        shifted = local[unplaced].dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+        trouble[shifted.index] = np.where(shifted.notna(), "gap", "ambiguous")
+    return placed.dt.tz_convert("UTC")
 
 
 def _has_offset(cells: pd.Series) -> pd.Series:

@@ -160,6 +160,34 @@ def test_timestamps_alike_whether_arrow_reads_the_column_or_not():
     assert str(arrow_read[3]) == "1986-05-03 18:30:00+00:00"
 
 
+def test_a_column_read_by_one_cast_holds_only_what_the_timestamp_pattern_takes():
+    shapes = ["2021-03-04T09:15:00", "2021-03-04 09:15", "2021-03-04T09:15:00.123456789", "2021-03-04T09:15:00.5"]
+    assert read._plain_local_times(pd.Series(shapes + [None], dtype="string")) is not None
+    generator = random.Random(5)
+    others = ["2021-03-04T09:15:00+08:00", "2021-03-04T09:15Z", "2021-03-04T0915", "2021-03-04T091500",
+              "2021-03-04", "2021-03-04T09", "2199-12-31T23:59:59"]
+    taken = 0
+    for _ in range(3000):
+        cells = list(generator.choice(shapes + others))
+        for _ in range(generator.randrange(4)):
+            at = generator.randrange(len(cells) + 1)
+            new = generator.choice("0123456789-:T .Z+\u0660")
+            if generator.random() < 0.5 and at < len(cells):
+                cells[at] = new
+            elif generator.random() < 0.5:
+                cells.insert(at, new)
+            elif at < len(cells):
+                del cells[at]
+        text = "".join(cells)
+        plain = read._plain_local_times(pd.Series([text], dtype="string"))
+        if plain is None:
+            continue
+        taken += 1
+        assert re.fullmatch(read.TS_PATTERN, text) and not read._has_offset(pd.Series([text], dtype="string"))[0]
+        assert read.EARLIEST <= text < read.AFTER_LATEST and plain[0] == pd.Timestamp(text)
+    assert taken > 300  # many mutations leave a well-formed time
+
+
 def test_offsets_found_as_the_timestamp_pattern_places_them():
     offset_at_end = re.compile(r".*(?:Z|[+-][0-9]{2}:?[0-9]{2})")
     times = [f"{date}{sep}{time}{offset}" for date in ("2021-03-04", "1999-12-31") for sep in "T "
