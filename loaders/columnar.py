@@ -139,6 +139,37 @@ def replaced(cells: pd.Series, mapping: dict[str, str]) -> pd.Series:
     return text_series(pc.if_else(pc.is_null(at), text, pc.take(values, at)), index=cells.index, name=cells.name)
 
 
+def member_of(values: pa.Array | pa.ChunkedArray, value_set: pa.Array) -> np.ndarray:
+    """Whether each value is one of ``value_set`` (a missing value is not), as numpy booleans:
+    Arrow's hash kernel, no Python object per value. The one membership test of ids in
+    casegraph (validation's references here, the analyses' ``queries.columnar.is_in``).
+
+    >>> member_of(pa.array(["a", None, "c"]), pa.array(["a", "b", None])).tolist()
+    [True, False, False]
+    """
+    if pa.types.is_null(values.type):  # nothing but missing values
+        return np.zeros(len(values), dtype=bool)
+    if value_set.type != values.type:
+        value_set = value_set.cast(values.type)
+    found = pc.is_in(values, value_set=value_set, skip_nulls=True)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def first_positions(values: pa.Array | pa.ChunkedArray, keys: pa.Array, *, skip_nulls: bool = True) -> np.ndarray:
+    """For each value, the position of the first of ``keys`` equal to it, -1 where none: the
+    lookup behind validation's and the analyses' (``queries.columnar.lookup``) joins by id.
+    A missing value finds nothing, unless ``skip_nulls`` is False and a key is missing too.
+
+    >>> first_positions(pa.array(["c1", None, "c9", "c2"]), pa.array(["c1", "c2", "c1", None])).tolist()
+    [0, -1, -1, 1]
+    """
+    if pa.types.is_null(values.type) or not len(keys):
+        return np.full(len(values), -1)
+    if keys.type != values.type:
+        keys = keys.cast(values.type)
+    return pc.index_in(values, value_set=keys, skip_nulls=skip_nulls).fill_null(-1).to_numpy(zero_copy_only=False)
+
+
 def text_series(text: pa.ChunkedArray, **series) -> pd.Series:
     """Arrow strings as a pandas ``string`` Series (no copy for large strings).
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columnar import arrow_text, text_series
+from .columnar import arrow_text, first_positions, member_of, text_series
 from .problems import LINE, Problem
 from .read import RawTable, local_dates, report, split_ids
 from .tables import EVIDENCE_TABLES, SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME
@@ -92,7 +92,8 @@ def check_references(tables, raws, problems, *, absent: frozenset[str] = frozens
             where = " or ".join(f"{r}.csv" for r in column.references)
             if column.kind == "id_list":
                 ids = split_ids(frame[column.name])
-                unknown = ids[~_is_in(ids, known)].groupby(level=0).agg(lambda v: ", ".join(map(repr, v)))
+                unknown = ids[~member_of(arrow_text(ids), known)]
+                unknown = unknown.groupby(level=0).agg(lambda v: ", ".join(map(repr, v)))
                 bad = frame.index.to_series().isin(unknown.index)
                 # report() calls the message function at once, in this pass of the loop
                 report(problems, table.file, raw, column.name, bad,
@@ -100,7 +101,7 @@ def check_references(tables, raws, problems, *, absent: frozenset[str] = frozens
                        context=unknown.reindex(frame.index))
             else:
                 values = frame[column.name]
-                bad = values.notna() & ~_is_in(values, known)
+                bad = values.notna() & ~member_of(arrow_text(values), known)
                 report(problems, table.file, raw, column.name, bad,
                         lambda v: f"unknown {column.name} {v!r} (not in {where})")  # noqa: B023
     for name, users in needed.items():
@@ -117,26 +118,17 @@ def check_one_of(frame: pd.DataFrame, raw: RawTable, name: str, problems: list[P
            lambda _: f"{table.row} must name {' or '.join(table.one_of)}")
 
 
-def _is_in(values: pd.Series, known: pa.Array) -> np.ndarray:
-    """Which values are among ``known`` (a missing value is not).
-
-    >>> _is_in(pd.Series(["a", None, "c"], dtype="string"), pa.array(["a", "b"], type=pa.large_string())).tolist()
-    [True, False, False]
-    """
-    found = pc.is_in(arrow_text(values), value_set=known)
-    return found.fill_null(False).to_numpy(zero_copy_only=False)
-
-
 def lookup(values: pd.Series, keys: pd.Series, found: pd.Series) -> pd.Series:
     """For each value, ``found`` on the first row whose key it is (missing when none): what
-    ``values.map(...)`` on keys without duplicates gives, by Arrow's hash kernel.
+    ``values.map(...)`` on keys without duplicates gives; a case being checked may repeat a key.
 
     >>> text = lambda *v: pd.Series(v, dtype="string")
     >>> lookup(text("c1", None, "c9", "c2"), text("c1", "c2", "c1"), text("P1", "P2", "P3")).tolist()
     ['P1', <NA>, <NA>, 'P2']
     """
-    rows = pc.index_in(arrow_text(values), value_set=arrow_text(keys).combine_chunks(), skip_nulls=True)
-    return text_series(pc.take(arrow_text(found), rows), index=values.index, name=values.name)
+    rows = first_positions(arrow_text(values), arrow_text(keys).combine_chunks())
+    return text_series(pc.take(arrow_text(found), pa.array(rows, mask=rows < 0)), index=values.index,
+                       name=values.name)
 
 
 def check_agent_forest(agents: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
