@@ -32,7 +32,7 @@ from casegraph.money import (
     too_large_message,
 )
 
-from .columnar import arrow_text, read_well_formed, trimmed_or_missing
+from .columnar import arrow_text, member_of, read_well_formed, trimmed_or_missing
 from .encoding import decode_file
 from .problems import LINE, Problem
 from .profiles import MappingProfile
@@ -356,9 +356,9 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
         return cells
     if kind == "enum":
         allowed = list(column.values)
-        report(problems, file, raw, name, present & ~cells.isin(allowed),
-                lambda v: f"unknown {name} {v!r}: expected one of {', '.join(allowed)}")
-        return cells.where(cells.isin(allowed))
+        unknown = present & ~member_of(arrow_text(cells), pa.array(allowed, type=pa.large_string()))
+        report(problems, file, raw, name, unknown, lambda v: f"unknown {name} {v!r}: expected one of {', '.join(allowed)}")
+        return cells.mask(unknown) if unknown.any() else cells
     return cells
 
 
