@@ -9,10 +9,10 @@ fewer), and when nothing in the file is something the two parsers read different
 out of place, an over-long cell, a lone carriage return, a ragged row). Otherwise it returns
 None and the exact reader reads the file, finding and placing every problem.
 
->>> header, frame = read_well_formed("a,b\\n1,x\\n2,\\"y,z\\"\\n", "a,b\\n1,x\\n2,\\"y,z\\"\\n".encode())
+>>> header, frame = read_well_formed(b"a,b\\n1,x\\n2,\\"y,z\\"\\n")
 >>> header, frame[1].tolist(), frame["_line"].tolist()
 (['a', 'b'], ['x', 'y,z'], [2, 3])
->>> read_well_formed('a,b\\n"x\\ny",1\\n', b'a,b\\n"x\\ny",1\\n') is None    # a quoted line break
+>>> read_well_formed(b'a,b\\n"x\\ny",1\\n') is None    # a quoted line break
 True
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import collections
 import csv
 import io
+import mmap
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ import pyarrow.csv as pa_csv
 
 from .problems import LINE
 
-QUOTE, NEWLINE = ord('"'), ord("\n")
+QUOTE, NEWLINE, CARRIAGE_RETURN = ord('"'), ord("\n"), ord("\r")
 
 
 def _cell_pool() -> pa.MemoryPool:
@@ -46,16 +47,21 @@ def _cell_pool() -> pa.MemoryPool:
 CELL_POOL = _cell_pool()
 
 
-def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] | None:
+def read_well_formed(utf8: bytes | mmap.mmap) -> tuple[list[str], pd.DataFrame] | None:
     """(header, cells as text with a line column) as ``read._split_csv`` gives, or None.
 
-    ``utf8`` is ``text`` encoded as UTF-8 (the file's own bytes when it is UTF-8).
+    ``utf8`` is the file's text as UTF-8: its own bytes (or a map of them) when it is UTF-8,
+    read as they stand, with no Python string of the whole file.
     """
-    if not text or b"\r" in utf8 and utf8.count(b"\r") != utf8.count(b"\r\n"):
+    if not len(utf8):
+        return None
+    data = np.frombuffer(utf8, dtype=np.uint8)
+    if utf8.find(b"\r") >= 0 and not _carriage_returns_end_lines(data):
         return None  # a lone CR ends a line for the csv module, not for the line count here
-    first_end = text.find("\n")
+    first_end = utf8.find(b"\n")
+    first_line = bytes(utf8[:first_end if first_end >= 0 else len(utf8)]).decode("utf-8")
     try:
-        header = next(csv.reader([text[:first_end if first_end >= 0 else len(text)].rstrip("\r")], strict=True))
+        header = next(csv.reader([first_line.rstrip("\r")], strict=True))
     except csv.Error:
         return None
     if not "".join(header).strip():
@@ -72,14 +78,14 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
             memory_pool=CELL_POOL)
     except pa.ArrowInvalid:
         return None  # a ragged row, a quote left open: the exact reader places it
-    lines = utf8.count(b"\n") + (not utf8.endswith(b"\n"))
+    lines = np.count_nonzero(data == NEWLINE) + (data[-1] != NEWLINE)
     if table.num_rows + 1 != lines:
         return None  # blank lines, or records over several lines: lines are not rows + 1
     limit = csv.field_size_limit()  # in characters; a cell has at least as many bytes
     if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit
            and pc.max(pc.utf8_length(column)).as_py() > limit for column in table.columns):
         return None
-    if b'"' in utf8 and not _quotes_strict(utf8):
+    if utf8.find(b'"') >= 0 and not _quotes_strict(utf8):
         return None
     frame = pd.DataFrame({i: text_series(column) for i, column in enumerate(table.columns)})
     frame.columns = range(len(header))
@@ -87,7 +93,18 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
     return header, frame
 
 
-def _quotes_strict(utf8: bytes) -> bool:
+def _carriage_returns_end_lines(data: np.ndarray) -> bool:
+    """Whether every carriage return in the bytes is followed by a line feed (CRLF).
+
+    >>> _carriage_returns_end_lines(np.frombuffer(b"a\\r\\nb\\r\\n", np.uint8)), _carriage_returns_end_lines(
+    ...     np.frombuffer(b"a\\rb\\n", np.uint8))
+    (True, False)
+    """
+    after = np.flatnonzero(data == CARRIAGE_RETURN) + 1
+    return bool(len(after) == 0 or after[-1] < len(data) and (data[after] == NEWLINE).all())
+
+
+def _quotes_strict(utf8: bytes | mmap.mmap) -> bool:
     """Whether the lines holding a quote read without error by the csv module's strict rules.
 
     pyarrow reads ``"x"y`` as ``xy``; the exact reader refuses it. Only the lines with a quote

@@ -25,8 +25,8 @@ def columnar_reads(monkeypatch) -> list[int]:
     """Counts the files the columnar reader read (so a test knows it took the fast path)."""
     read_files: list[int] = []
 
-    def counting(text, utf8):
-        result = read_well_formed(text, utf8)
+    def counting(utf8):
+        result = read_well_formed(utf8)
         if result is not None:
             read_files.append(len(result[1]))
         return result
@@ -66,7 +66,7 @@ def test_messy_case_reads_alike_by_both_readers(tmp_path, monkeypatch, columnar_
     fast, problems = read_case(folder)
     assert problems == []
     assert len(columnar_reads) == 15  # every file took the columnar path
-    monkeypatch.setattr(read, "read_well_formed", lambda text, utf8: None)  # the exact reader only
+    monkeypatch.setattr(read, "read_well_formed", lambda utf8: None)  # the exact reader only
     exact, problems = read_case(folder)
     assert problems == []
     assert_same_tables(fast.tables, exact.tables)
@@ -78,7 +78,7 @@ def test_generated_case_reads_alike_by_both_readers(tmp_path, monkeypatch, colum
     generate_case(tmp_path / "tiny", "tiny", seed=5)
     fast, problems = read_case(tmp_path / "tiny")
     assert problems == [] and len(columnar_reads) >= 12
-    monkeypatch.setattr(read, "read_well_formed", lambda text, utf8: None)
+    monkeypatch.setattr(read, "read_well_formed", lambda utf8: None)
     exact, _ = read_case(tmp_path / "tiny")
     assert_same_tables(fast.tables, exact.tables)
 
@@ -109,7 +109,7 @@ def test_bad_cell_after_quoted_line_breaks_is_at_its_physical_line(tmp_path, col
     'a,"b\n1,2\n',  # a broken header
 ])
 def test_columnar_reader_declines_what_it_would_read_differently(text):
-    assert read_well_formed(text, text.encode("utf-8")) is None
+    assert read_well_formed(text.encode("utf-8")) is None
 
 
 @pytest.mark.parametrize("text", [
@@ -118,7 +118,7 @@ def test_columnar_reader_declines_what_it_would_read_differently(text):
     "编号,名称\nP1,环球\n",
 ])
 def test_columnar_reader_gives_the_exact_readers_frame(text):
-    fast = read_well_formed(text, text.encode("utf-8"))
+    fast = read_well_formed(text.encode("utf-8"))
     assert fast is not None
     exact = read._split_csv(text, "t.csv", [])
     assert fast[0] == exact[0]
