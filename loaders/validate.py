@@ -267,7 +267,8 @@ def check_currencies(tables, raws, problems, timezone: str) -> None:
         # Only the foreign rows: the timezone conversion of a whole ledger is its dearest part.
         dates = frame.loc[foreign, date_column]
         dates = local_dates(dates, timezone) if date_column == "ts" else dates
-        earliest = frame.loc[foreign, "currency"].map(first_rate)
+        # reindex, not map: pandas maps through an empty Series (no fx_rates.csv) as floats
+        earliest = pd.Series(first_rate.reindex(frame.loc[foreign, "currency"]).to_numpy(), index=dates.index)
         bad = foreign & (earliest.isna() | (dates < earliest)).reindex(frame.index, fill_value=False)
         report(problems, f"{name}.csv", raws[name], "currency", bad,
                 lambda v: f"no {v} rate in fx_rates.csv on or before this date")
