@@ -8,6 +8,9 @@ row that refers to it.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -16,7 +19,9 @@ import pyarrow.compute as pc
 from .columnar import arrow_text, first_positions, member_of, text_series
 from .problems import LINE, Problem
 from .read import RawTable, local_dates, report, split_ids
-from .tables import EVIDENCE_TABLES, SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME
+from .tables import EVIDENCE_TABLES, SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME, Column, Table
+
+LOOKUPS = min(4, os.cpu_count() or 1)  # reference columns looked up at once
 
 
 def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: list[Problem],
@@ -72,10 +77,12 @@ def check_references(tables, raws, problems, *, absent: frozenset[str] = frozens
     keys = {t.name: arrow_text(tables[t.name][t.key].dropna())
             for t in TABLES if t.key and (t.name in raws or t.name in absent)}
     needed: dict[str, list[str]] = {}  # a table with no rows -> the columns whose rows name it
+    known_ids: dict[tuple[str, ...], pa.Array] = {}  # the ids of the tables a column refers to, built once
+    checks: list[tuple[Table, Column, pd.Series, pa.Array]] = []  # the ids each column names, and their set
     for table in TABLES:
         if table.name not in raws:
             continue
-        frame, raw = tables[table.name], raws[table.name]
+        frame = tables[table.name]
         for column in table.columns:
             # A reference into a file that could not be read is not checked: that file's own
             # problem is already reported, and a flood of "unknown id" would hide it.
@@ -87,23 +94,28 @@ def check_references(tables, raws, problems, *, absent: frozenset[str] = frozens
                         if len(column.references) > 1 else ""
                     needed.setdefault(column.references[0], []).append(f"{table.file} ({column.name}{others})")
                 continue
-            known = pa.chunked_array([chunk for r in column.references for chunk in keys[r].chunks],
-                                     type=pa.large_string()).combine_chunks()
-            where = " or ".join(f"{r}.csv" for r in column.references)
-            if column.kind == "id_list":
-                ids = split_ids(frame[column.name])
-                unknown = ids[~member_of(arrow_text(ids), known)]
-                unknown = unknown.groupby(level=0).agg(lambda v: ", ".join(map(repr, v)))
-                bad = frame.index.to_series().isin(unknown.index)
-                # report() calls the message function at once, in this pass of the loop
-                report(problems, table.file, raw, column.name, bad,
-                       lambda _, names: f"unknown {column.name} entry {names} (not in {where})",  # noqa: B023
-                       context=unknown.reindex(frame.index))
-            else:
-                values = frame[column.name]
-                bad = values.notna() & ~member_of(arrow_text(values), known)
-                report(problems, table.file, raw, column.name, bad,
-                        lambda v: f"unknown {column.name} {v!r} (not in {where})")  # noqa: B023
+            if column.references not in known_ids:
+                known_ids[column.references] = pa.chunked_array(
+                    [chunk for r in column.references for chunk in keys[r].chunks], type=pa.large_string()
+                ).combine_chunks()
+            ids = split_ids(frame[column.name]) if column.kind == "id_list" else frame[column.name]
+            checks.append((table, column, ids, known_ids[column.references]))
+    # Arrow's hash lookups let go of the GIL: the columns are looked up side by side.
+    with ThreadPoolExecutor(max_workers=LOOKUPS) as pool:
+        found = list(pool.map(lambda check: member_of(arrow_text(check[2]), check[3]), checks))
+    for (table, column, ids, _), is_known in zip(checks, found):
+        frame, raw = tables[table.name], raws[table.name]
+        where = " or ".join(f"{r}.csv" for r in column.references)
+        if column.kind == "id_list":
+            unknown = ids[~is_known].groupby(level=0).agg(lambda v: ", ".join(map(repr, v)))
+            bad = frame.index.to_series().isin(unknown.index)
+            # report() calls the message function at once, in this pass of the loop
+            report(problems, table.file, raw, column.name, bad,
+                   lambda _, names: f"unknown {column.name} entry {names} (not in {where})",  # noqa: B023
+                   context=unknown.reindex(frame.index))
+        else:
+            report(problems, table.file, raw, column.name, ids.notna() & ~is_known,
+                   lambda v: f"unknown {column.name} {v!r} (not in {where})")  # noqa: B023
     for name, users in needed.items():
         what = "required file is missing" if name in absent else "no rows (the file has a header but no data)"
         problems.append(Problem(f"{name}.csv", 1, 1, f"{what}: needed by {', '.join(users)}"))
