@@ -135,10 +135,29 @@ def trimmed_or_missing(cells: pd.Series) -> pd.Series:
     text = arrow_text(cells)
     if not _edges_printable_ascii(text):
         text = pc.utf8_trim_whitespace(text)  # what pandas' str.strip runs on Arrow strings
-    empty = pc.equal(pc.binary_length(text), 0)
-    if pc.any(empty).as_py():
-        text = pc.if_else(empty, pa.scalar(None, pa.large_string()), text)
+    text = pa.chunked_array([_empty_as_missing(chunk) for chunk in text.chunks], type=text.type)
     return text_series(text, index=cells.index, name=cells.name)
+
+
+def _empty_as_missing(chunk: pa.Array) -> pa.Array:
+    """Large strings with their empty cells missing: a new validity bitmap over the same text.
+
+    >>> _empty_as_missing(pa.array(["a", "", None], type=pa.large_string())).to_pylist()
+    ['a', None, None]
+    """
+    _, offsets, data = chunk.buffers()
+    if not len(chunk):
+        return chunk
+    bounds = np.frombuffer(offsets, dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+    filled = bounds[1:] > bounds[:-1]
+    if chunk.null_count:
+        filled &= chunk.is_valid().to_numpy(zero_copy_only=False)
+    missing = len(chunk) - int(np.count_nonzero(filled))
+    if missing == chunk.null_count:
+        return chunk  # no empty cell
+    return pa.Array.from_buffers(chunk.type, len(chunk), [pa.py_buffer(np.packbits(filled, bitorder="little")),
+                                                          pa.py_buffer(bounds), data or pa.py_buffer(b"")],
+                                 null_count=missing)
 
 
 def replaced(cells: pd.Series, mapping: dict[str, str]) -> pd.Series:
@@ -207,18 +226,21 @@ def arrow_text(cells: pd.Series) -> pa.ChunkedArray:
 
 
 def _edges_printable_ascii(column: pa.ChunkedArray) -> bool:
-    """Whether every non-empty cell's first and last byte is printable ASCII other than space."""
+    """Whether every non-empty cell's first and last byte is printable ASCII other than space.
+
+    The first bytes are read where each cell starts and the last where each ends, an empty
+    cell's included: those are its neighbours' bytes, so an empty cell can only make the
+    answer no (and trimming is then done where nothing needed it), never hide a cell's edge.
+    """
     for chunk in column.chunks:
-        if len(chunk) == 0:
-            continue
         _, offsets, data = chunk.buffers()
+        if not len(chunk) or data is None or not data.size:
+            continue  # no cells, or only empty or missing ones
         bounds = np.frombuffer(offsets, dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
-        if data is None:
-            continue  # only empty or missing cells
-        starts, stops = bounds[:-1], bounds[1:]
-        filled = stops > starts  # a missing cell spans no bytes
         data = np.frombuffer(data, dtype=np.uint8)
-        edges = np.concatenate((data[starts[filled]], data[stops[filled] - 1]))
-        if not ((edges > 0x20) & (edges < 0x7F)).all():
+        starts = bounds[:-1]
+        starts = starts[:np.searchsorted(starts, len(data))]  # empty cells at the end start past the text
+        # printable ASCII but space is 0x21..0x7E: subtracting 0x21 (wrapping in uint8) puts it below 0x5E
+        if (data[starts] - 0x21).max(initial=0) >= 0x5E or (data[bounds[1:] - 1] - 0x21).max() >= 0x5E:
             return False
     return True

@@ -10,13 +10,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from casebuilder import minimal_case, write_case
 
 from casegraph.generator import generate_case
 from casegraph.loaders import read, validate
 from casegraph.loaders.case import read_case
-from casegraph.loaders.columnar import arrow_text, read_well_formed, replaced, trimmed_or_missing
+from casegraph.loaders.columnar import arrow_text, read_well_formed, replaced, text_series, trimmed_or_missing
 from casegraph.money import fen_series, parse_fen, rate_series
 
 
@@ -132,6 +133,18 @@ def test_trimming_as_pandas_strip():
     pd.testing.assert_series_equal(trimmed_or_missing(cells), expected)
     plain = pd.Series(["ab", "c-d", "", None], dtype="string")  # nothing to trim: the check skips it
     assert trimmed_or_missing(plain).tolist() == ["ab", "c-d", pd.NA, pd.NA]
+
+
+def test_trimming_as_pandas_strip_in_chunks_and_slices():
+    generator = random.Random(3)
+    pieces = ["a", "b", " ", "\t", "\u3000", "", "x y", "中"]
+    for _ in range(500):
+        cells = [None if generator.random() < 0.1 else "".join(generator.choices(pieces, k=generator.randrange(4)))
+                 for _ in range(generator.randrange(1, 30))]
+        column = pa.chunked_array([pa.array(cells[:5], pa.large_string()), pa.array(cells[5:], pa.large_string())])
+        text = text_series(column.slice(generator.randrange(len(cells))))
+        expected = text.str.strip()
+        assert trimmed_or_missing(text).tolist() == expected.mask(expected == "").tolist()
 
 
 def test_money_and_rates_as_decimal_text_says():
