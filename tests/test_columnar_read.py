@@ -201,6 +201,30 @@ def test_a_column_read_by_one_cast_holds_only_what_the_timestamp_pattern_takes()
     assert taken > 300  # many mutations leave a well-formed time
 
 
+def test_a_column_of_numbers_read_by_one_cast_holds_only_what_the_number_pattern_takes():
+    assert read._plain_numbers(pd.Series(["1", "-2.5", ".5", "3.", "+4e-2", None], dtype="string")) is not None
+    generator = random.Random(8)
+    shapes = ["12", "-3.25", ".5", "7.", "1e5", "+2.5E-3", "nan", "inf", "-Infinity", "1e400", "0x1p3"]
+    taken = 0
+    for _ in range(3000):
+        cells = list(generator.choice(shapes))
+        for _ in range(generator.randrange(4)):
+            at = generator.randrange(len(cells) + 1)
+            new = generator.choice("0123456789+-.eEinfaxp _\u0661")
+            if generator.random() < 0.5 and at < len(cells):
+                cells[at] = new
+            elif generator.random() < 0.5:
+                cells.insert(at, new)
+            elif at < len(cells):
+                del cells[at]
+        text = "".join(cells)
+        plain = read._plain_numbers(pd.Series([text], dtype="string"))
+        if plain is not None:
+            taken += 1
+            assert re.fullmatch(read.NUMBER_PATTERN, text) and plain[0] == float(text)
+    assert taken > 300  # many mutations leave a number
+
+
 def test_offsets_found_as_the_timestamp_pattern_places_them():
     offset_at_end = re.compile(r".*(?:Z|[+-][0-9]{2}:?[0-9]{2})")
     times = [f"{date}{sep}{time}{offset}" for date in ("2021-03-04", "1999-12-31") for sep in "T "
