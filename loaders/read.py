@@ -253,9 +253,12 @@ MAP_FROM = 1 << 20
 def _file_bytes(path: Path) -> bytes | mmap.mmap:
     """A file's bytes, a large file's as a read-only map of it."""
     with path.open("rb") as handle:
-        if os.fstat(handle.fileno()).st_size < MAP_FROM:
-            return handle.read()
-        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        if os.fstat(handle.fileno()).st_size >= MAP_FROM:
+            try:
+                return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                pass  # a file system that cannot map it: read it
+        return handle.read()
 
 
 def _utf8_of(data: bytes, text: str, encoding: str) -> bytes:
