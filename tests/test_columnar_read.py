@@ -201,6 +201,14 @@ def test_a_column_read_by_one_cast_holds_only_what_the_timestamp_pattern_takes()
     assert taken > 300  # many mutations leave a well-formed time
 
 
+def test_times_in_a_dst_change_found_when_one_cast_reads_the_column():
+    times = pd.Series(["1986-05-04T02:30:00", "1986-09-14T01:30:00", "2021-03-04T09:15:00"], dtype="string")
+    assert read._plain_local_times(times) is not None
+    values, trouble = read.parse_timestamps(times, "Asia/Shanghai")
+    assert trouble.tolist() == ["gap", "ambiguous", pd.NA]
+    assert values[:2].isna().all() and str(values[2]) == "2021-03-04 01:15:00+00:00"
+
+
 def test_a_column_of_numbers_read_by_one_cast_holds_only_what_the_number_pattern_takes():
     assert read._plain_numbers(pd.Series(["1", "-2.5", ".5", "3.", "+4e-2", None], dtype="string")) is not None
     generator = random.Random(8)
