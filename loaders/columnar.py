@@ -9,10 +9,10 @@ fewer), and when nothing in the file is something the two parsers read different
 out of place, an over-long cell, a lone carriage return, a ragged row). Otherwise it returns
 None and the exact reader reads the file, finding and placing every problem.
 
->>> header, frame = read_well_formed("a,b\\n1,x\\n2,\\"y,z\\"\\n", "a,b\\n1,x\\n2,\\"y,z\\"\\n".encode())
+>>> header, frame = read_well_formed(b"a,b\\n1,x\\n2,\\"y,z\\"\\n")
 >>> header, frame[1].tolist(), frame["_line"].tolist()
 (['a', 'b'], ['x', 'y,z'], [2, 3])
->>> read_well_formed('a,b\\n"x\\ny",1\\n', b'a,b\\n"x\\ny",1\\n') is None    # a quoted line break
+>>> read_well_formed(b'a,b\\n"x\\ny",1\\n') is None    # a quoted line break
 True
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import collections
 import csv
 import io
+import mmap
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ import pyarrow.csv as pa_csv
 
 from .problems import LINE
 
-QUOTE, NEWLINE = ord('"'), ord("\n")
+QUOTE, NEWLINE, CARRIAGE_RETURN = ord('"'), ord("\n"), ord("\r")
 
 
 def _cell_pool() -> pa.MemoryPool:
@@ -46,17 +47,21 @@ def _cell_pool() -> pa.MemoryPool:
 CELL_POOL = _cell_pool()
 
 
-def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] | None:
+def read_well_formed(utf8: bytes | mmap.mmap) -> tuple[list[str], pd.DataFrame] | None:
     """(header, cells as text with a line column) as ``read._split_csv`` gives, or None.
 
-    ``utf8`` is ``text`` encoded as UTF-8 (the file's own bytes when it is UTF-8); of ``text``
-    only the first line is read (the header): it may be that line alone.
+    ``utf8`` is the file's text as UTF-8: its own bytes (or a map of them) when it is UTF-8,
+    read as they stand, with no Python string of the whole file.
     """
-    if not text or b"\r" in utf8 and utf8.count(b"\r") != utf8.count(b"\r\n"):
+    if not len(utf8):
+        return None
+    data = np.frombuffer(utf8, dtype=np.uint8)
+    if utf8.find(b"\r") >= 0 and not _carriage_returns_end_lines(data):
         return None  # a lone CR ends a line for the csv module, not for the line count here
-    first_end = text.find("\n")
+    first_end = utf8.find(b"\n")
+    first_line = bytes(utf8[:first_end if first_end >= 0 else len(utf8)]).decode("utf-8")
     try:
-        header = next(csv.reader([text[:first_end if first_end >= 0 else len(text)].rstrip("\r")], strict=True))
+        header = next(csv.reader([first_line.rstrip("\r")], strict=True))
     except csv.Error:
         return None
     if not "".join(header).strip():
@@ -73,14 +78,14 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
             memory_pool=CELL_POOL)
     except pa.ArrowInvalid:
         return None  # a ragged row, a quote left open: the exact reader places it
-    lines = utf8.count(b"\n") + (not utf8.endswith(b"\n"))
+    lines = np.count_nonzero(data == NEWLINE) + (data[-1] != NEWLINE)
     if table.num_rows + 1 != lines:
         return None  # blank lines, or records over several lines: lines are not rows + 1
     limit = csv.field_size_limit()  # in characters; a cell has at least as many bytes
     if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit
            and pc.max(pc.utf8_length(column)).as_py() > limit for column in table.columns):
         return None
-    if b'"' in utf8 and not _quotes_strict(utf8):
+    if utf8.find(b'"') >= 0 and not _quotes_strict(utf8):
         return None
     frame = pd.DataFrame({i: text_series(column) for i, column in enumerate(table.columns)})
     frame.columns = range(len(header))
@@ -88,7 +93,18 @@ def read_well_formed(text: str, utf8: bytes) -> tuple[list[str], pd.DataFrame] |
     return header, frame
 
 
-def _quotes_strict(utf8: bytes) -> bool:
+def _carriage_returns_end_lines(data: np.ndarray) -> bool:
+    """Whether every carriage return in the bytes is followed by a line feed (CRLF).
+
+    >>> _carriage_returns_end_lines(np.frombuffer(b"a\\r\\nb\\r\\n", np.uint8)), _carriage_returns_end_lines(
+    ...     np.frombuffer(b"a\\rb\\n", np.uint8))
+    (True, False)
+    """
+    after = np.flatnonzero(data == CARRIAGE_RETURN) + 1
+    return bool(len(after) == 0 or after[-1] < len(data) and (data[after] == NEWLINE).all())
+
+
+def _quotes_strict(utf8: bytes | mmap.mmap) -> bool:
     """Whether the lines holding a quote read without error by the csv module's strict rules.
 
     pyarrow reads ``"x"y`` as ``xy``; the exact reader refuses it. Only the lines with a quote
@@ -119,10 +135,29 @@ def trimmed_or_missing(cells: pd.Series) -> pd.Series:
     text = arrow_text(cells)
     if not _edges_printable_ascii(text):
         text = pc.utf8_trim_whitespace(text)  # what pandas' str.strip runs on Arrow strings
-    empty = pc.equal(pc.binary_length(text), 0)
-    if pc.any(empty).as_py():
-        text = pc.if_else(empty, pa.scalar(None, pa.large_string()), text)
+    text = pa.chunked_array([_empty_as_missing(chunk) for chunk in text.chunks], type=text.type)
     return text_series(text, index=cells.index, name=cells.name)
+
+
+def _empty_as_missing(chunk: pa.Array) -> pa.Array:
+    """Large strings with their empty cells missing: a new validity bitmap over the same text.
+
+    >>> _empty_as_missing(pa.array(["a", "", None], type=pa.large_string())).to_pylist()
+    ['a', None, None]
+    """
+    _, offsets, data = chunk.buffers()
+    if not len(chunk):
+        return chunk
+    bounds = np.frombuffer(offsets, dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+    filled = bounds[1:] > bounds[:-1]
+    if chunk.null_count:
+        filled &= chunk.is_valid().to_numpy(zero_copy_only=False)
+    missing = len(chunk) - int(np.count_nonzero(filled))
+    if missing == chunk.null_count:
+        return chunk  # no empty cell
+    return pa.Array.from_buffers(chunk.type, len(chunk), [pa.py_buffer(np.packbits(filled, bitorder="little")),
+                                                          pa.py_buffer(bounds), data or pa.py_buffer(b"")],
+                                 null_count=missing)
 
 
 def replaced(cells: pd.Series, mapping: dict[str, str]) -> pd.Series:
@@ -138,6 +173,37 @@ def replaced(cells: pd.Series, mapping: dict[str, str]) -> pd.Series:
         return cells  # nothing to replace: the values are canonical already
     values = pa.array(list(mapping.values()), type=pa.large_string())
     return text_series(pc.if_else(pc.is_null(at), text, pc.take(values, at)), index=cells.index, name=cells.name)
+
+
+def member_of(values: pa.Array | pa.ChunkedArray, value_set: pa.Array) -> np.ndarray:
+    """Whether each value is one of ``value_set`` (a missing value is not), as numpy booleans:
+    Arrow's hash kernel, no Python object per value. The one membership test of ids in
+    casegraph (validation's references here, the analyses' ``queries.columnar.is_in``).
+
+    >>> member_of(pa.array(["a", None, "c"]), pa.array(["a", "b", None])).tolist()
+    [True, False, False]
+    """
+    if pa.types.is_null(values.type):  # nothing but missing values
+        return np.zeros(len(values), dtype=bool)
+    if value_set.type != values.type:
+        value_set = value_set.cast(values.type)
+    found = pc.is_in(values, value_set=value_set, skip_nulls=True)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def first_positions(values: pa.Array | pa.ChunkedArray, keys: pa.Array, *, skip_nulls: bool = True) -> np.ndarray:
+    """For each value, the position of the first of ``keys`` equal to it, -1 where none: the
+    lookup behind validation's and the analyses' (``queries.columnar.lookup``) joins by id.
+    A missing value finds nothing, unless ``skip_nulls`` is False and a key is missing too.
+
+    >>> first_positions(pa.array(["c1", None, "c9", "c2"]), pa.array(["c1", "c2", "c1", None])).tolist()
+    [0, -1, -1, 1]
+    """
+    if pa.types.is_null(values.type) or not len(keys):
+        return np.full(len(values), -1)
+    if keys.type != values.type:
+        keys = keys.cast(values.type)
+    return pc.index_in(values, value_set=keys, skip_nulls=skip_nulls).fill_null(-1).to_numpy(zero_copy_only=False)
 
 
 def text_series(text: pa.ChunkedArray, **series) -> pd.Series:
@@ -160,18 +226,21 @@ def arrow_text(cells: pd.Series) -> pa.ChunkedArray:
 
 
 def _edges_printable_ascii(column: pa.ChunkedArray) -> bool:
-    """Whether every non-empty cell's first and last byte is printable ASCII other than space."""
+    """Whether every non-empty cell's first and last byte is printable ASCII other than space.
+
+    The first bytes are read where each cell starts and the last where each ends, an empty
+    cell's included: those are its neighbours' bytes, so an empty cell can only make the
+    answer no (and trimming is then done where nothing needed it), never hide a cell's edge.
+    """
     for chunk in column.chunks:
-        if len(chunk) == 0:
-            continue
         _, offsets, data = chunk.buffers()
+        if not len(chunk) or data is None or not data.size:
+            continue  # no cells, or only empty or missing ones
         bounds = np.frombuffer(offsets, dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
-        if data is None:
-            continue  # only empty or missing cells
-        starts, stops = bounds[:-1], bounds[1:]
-        filled = stops > starts  # a missing cell spans no bytes
         data = np.frombuffer(data, dtype=np.uint8)
-        edges = np.concatenate((data[starts[filled]], data[stops[filled] - 1]))
-        if not ((edges > 0x20) & (edges < 0x7F)).all():
+        starts = bounds[:-1]
+        starts = starts[:np.searchsorted(starts, len(data))]  # empty cells at the end start past the text
+        # printable ASCII but space is 0x21..0x7E: subtracting 0x21 (wrapping in uint8) puts it below 0x5E
+        if (data[starts] - 0x21).max(initial=0) >= 0x5E or (data[bounds[1:] - 1] - 0x21).max() >= 0x5E:
             return False
     return True

@@ -26,10 +26,12 @@ persons.csv:1:1: implausible as UTF-8: reads as ³ƽ, but as GBK 鲁平; pin the
 from __future__ import annotations
 
 import codecs
+import mmap
 import re
 from collections import Counter
 
 import numpy as np
+import pyarrow as pa
 
 from .problems import Problem, position_in_text
 
@@ -39,6 +41,8 @@ UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # full-width forms. Genuine UTF-8 from a Chinese system has some of these.
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# The first bytes of CJK's characters in UTF-8 (in valid UTF-8 these bytes start a character).
+CJK_UTF8 = re.compile(rb"\xe2[\xba-\xbf]|[\xe3-\xe9]|\xef[\xa4-\xab\xbc-\xbe]|\xef\xbf[\x80-\xaf]")
 UTF16_SAMPLE = 4096
 LONE_SHARE = 1 / 2
 COMMON_SHARE = 0.9  # GBK read as UTF-8 is implausible when the GBK reading is this common Chinese
@@ -72,6 +76,26 @@ def decode_file(data: bytes, file: str, pinned: str | None, problems: list[Probl
             return None
         return _plausible_gb18030(text, data, file, problems)
     return _plausible_utf8(text, data, file, problems)
+
+
+def plain_utf8(data: bytes | mmap.mmap) -> bool:
+    """Whether :func:`decode_file` would read the bytes as UTF-8 without a problem, told without
+    decoding them: no byte-order mark, no NUL, valid UTF-8 (Arrow's check), and ASCII or with
+    some CJK (the plausibility rule). A large file then needs no Python string of its text.
+
+    >>> plain_utf8("客户编号".encode()), plain_utf8(b"id\\n1\\n"), plain_utf8("鲁平".encode("gbk"))
+    (True, True, False)
+    """
+    if not len(data) or data[:3] == UTF8_BOM or data[:2] in UTF16_BOMS or data.find(b"\x00") >= 0:
+        return False
+    if np.frombuffer(data, dtype=np.uint8).max() < 0x80:
+        return True  # ASCII
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)),
+                                                     pa.py_buffer(data)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return CJK_UTF8.search(data) is not None
 
 
 def _decode_pinned(data: bytes, file: str, pinned: str, problems: list[Problem]) -> tuple[str, str] | None:

@@ -13,6 +13,8 @@ import codecs
 import csv
 import io
 import itertools
+import mmap
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +34,8 @@ from casegraph.money import (
     too_large_message,
 )
 
-from .columnar import arrow_text, read_well_formed, trimmed_or_missing
-from .encoding import decode_file
+from .columnar import arrow_text, member_of, read_well_formed, trimmed_or_missing
+from .encoding import decode_file, plain_utf8
 from .problems import LINE, Problem
 from .profiles import MappingProfile
 from .tables import Column, Table
@@ -139,22 +141,13 @@ def _fault(line: str, error: str, *, end: int, at_end: bool) -> tuple[int, str]:
     return 1, f"malformed CSV record: {error}"
 
 
-def _split_csv(text: str | None, file: str, problems: list[Problem], *,
-               utf8: bytes | None = None) -> tuple[list[str], pd.DataFrame] | None:
-    """CSV text -> (header, cells as text with a line column); ragged rows are problems.
-    ``text`` may be None when ``utf8`` is given: it is decoded again only if the exact reader needs it.
+def _split_csv(text: str, file: str, problems: list[Problem]) -> tuple[list[str], pd.DataFrame] | None:
+    """CSV text -> (header, cells as text with a line column), record by record (the exact
+    reader, for text the columnar one declines); ragged rows are problems.
 
     Blank lines are skipped. A spreadsheet export's empty trailing header cells (``a,b,c,,``)
-    may be left out of a row: the row is padded with empty cells. Well-formed text (``utf8``
-    is its UTF-8 bytes) is read by the columnar reader; the rest record by record, exactly.
+    may be left out of a row: the row is padded with empty cells.
     """
-    if utf8 is not None:
-        # The columnar reader reads the cells from the bytes; of the text only the header line.
-        header_line = utf8[:utf8.find(b"\n") + 1 or len(utf8)].decode("utf-8")
-        if (well_formed := read_well_formed(header_line, utf8)) is not None:
-            return well_formed
-    if text is None:
-        text = utf8.decode("utf-8")
     found_before = len(problems)
     records, starts = _records(text, file, problems)
     first = next((i for i, record in enumerate(records) if "".join(record).strip()), None)
@@ -200,19 +193,25 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     """
     file = table.file
     try:
-        data = path.read_bytes()
+        data = _file_bytes(path)
     except OSError as exc:
         problems.append(Problem(file, 1, 1, f"cannot read the file: {exc.strerror or exc}"))
         return None
-    decoded = decode_file(data, file, encoding, problems)
-    if decoded is None:
-        return None
-    text, encoding = decoded
-    utf8 = _utf8_of(data, text, encoding)
-    # The cells are read from the UTF-8 bytes alone: the text (one to four bytes a character in
-    # Python: 1.3 GB for 5 million transfers) does not stay while they are.
-    del decoded, text, data
-    split = _split_csv(None, file, problems, utf8=utf8)
+    if encoding is None and plain_utf8(data):  # the usual file: read as it is, decoded only if need be
+        encoding, utf8 = "utf-8", data
+    else:
+        data = bytes(data)
+        decoded = decode_file(data, file, encoding, problems)
+        if decoded is None:
+            return None
+        text, encoding = decoded
+        utf8 = _utf8_of(data, text, encoding)
+        # The cells are read from the UTF-8 bytes alone: the text (one to four bytes a character
+        # in Python: 1.3 GB for 5 million transfers) does not stay while they are.
+        del decoded, text, data
+    split = read_well_formed(utf8)
+    if split is None:
+        split = _split_csv(str(utf8, "utf-8"), file, problems)
     if split is None:
         return None
     header, frame = split
@@ -247,6 +246,22 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     frame, positions = profile.melt_wide_amounts(table.name, frame, positions, problems)
     extra = [n for n in positions if n not in table.column_names]
     return RawTable(frame, positions, encoding, extra)
+
+
+# Files from this size on are mapped, not copied into memory: the page cache's own pages, no
+# fresh memory to fault in and fill (at seed scale a fifth of reading's time went there).
+MAP_FROM = 1 << 20
+
+
+def _file_bytes(path: Path) -> bytes | mmap.mmap:
+    """A file's bytes, a large file's as a read-only map of it."""
+    with path.open("rb") as handle:
+        if os.fstat(handle.fileno()).st_size >= MAP_FROM:
+            try:
+                return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                pass  # a file system that cannot map it: read it
+        return handle.read()
 
 
 def _utf8_of(data: bytes, text: str, encoding: str) -> bytes:
@@ -335,10 +350,12 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
                     lambda v: f"rate {v!r} must be greater than 0")
         return micro
     if kind == "number":
-        ok = _fullmatch(cells, NUMBER_PATTERN)
-        values = pd.Series(pc.cast(arrow_text(_where(cells, ok)), pa.float64()).to_numpy(
-            zero_copy_only=False), index=cells.index, dtype="float64")
-        report(problems, file, raw, name, present & ~ok, lambda v: f"bad number {v!r}")
+        values = _plain_numbers(cells)
+        if values is None:
+            ok = _fullmatch(cells, NUMBER_PATTERN)
+            values = pd.Series(pc.cast(arrow_text(_where(cells, ok)), pa.float64()).to_numpy(
+                zero_copy_only=False), index=cells.index, dtype="float64")
+            report(problems, file, raw, name, present & ~ok, lambda v: f"bad number {v!r}")
         infinite = np.isinf(values)
         report(problems, file, raw, name, infinite, lambda v: f"number {v!r} is too large")
         return values.mask(infinite)
@@ -366,10 +383,31 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
         return cells
     if kind == "enum":
         allowed = list(column.values)
-        report(problems, file, raw, name, present & ~cells.isin(allowed),
-                lambda v: f"unknown {name} {v!r}: expected one of {', '.join(allowed)}")
-        return cells.where(cells.isin(allowed))
+        unknown = present & ~member_of(arrow_text(cells), pa.array(allowed, type=pa.large_string()))
+        report(problems, file, raw, name, unknown, lambda v: f"unknown {name} {v!r}: expected one of {', '.join(allowed)}")
+        return cells.mask(unknown) if unknown.any() else cells
     return cells
+
+
+def _plain_numbers(cells: pd.Series) -> pd.Series | None:
+    """The cells as floats when Arrow's cast reads every one (missing ones aside) as a finite
+    number, else None, and the cells are matched to NUMBER_PATTERN one by one. The cast reads
+    exactly the pattern's text, and besides it only nan, inf and infinity, which are not finite
+    (tests/test_columnar_read.py tries mutated numbers).
+
+    >>> _plain_numbers(pd.Series(["1.5", None, "-2e3"], dtype="string")).tolist()
+    [1.5, nan, -2000.0]
+    >>> _plain_numbers(pd.Series(["1.5", "nan"], dtype="string")) is None
+    True
+    """
+    text = arrow_text(cells)
+    try:
+        values = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        return None
+    if np.count_nonzero(np.isfinite(values)) != len(values) - text.null_count:
+        return None
+    return pd.Series(values, index=cells.index, dtype="float64")
 
 
 def _where(cells: pd.Series, ok: pd.Series) -> pd.Series:
@@ -402,26 +440,70 @@ def parse_timestamps(cells: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
     >>> trouble.tolist(), str(times[3])
     (['gap', 'ambiguous', 'outside', <NA>], '1986-05-03 18:30:00+00:00')
     """
+    trouble = pd.Series(pd.NA, index=cells.index, dtype="string")
+    plain = _plain_local_times(cells)
+    if plain is not None:  # the usual column: every cell read at once, no pattern to match
+        return _placed(plain, timezone, trouble), trouble
     ok = _fullmatch(cells, TS_PATTERN) & cells.notna()
     outside = ok & ((cells < EARLIEST) | (cells >= AFTER_LATEST)).fillna(False)
     ok &= ~outside
     with_offset = ok & _has_offset(cells)
     naive = ok & ~with_offset
     result = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns, UTC]")
-    trouble = pd.Series(pd.NA, index=cells.index, dtype="string")
     trouble[outside] = "outside"
     if naive.any():
-        local = _local_times(cells if naive.all() else cells[naive])
-        placed = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
-        unplaced = local.notna() & placed.isna()
-        if unplaced.any():
-            shifted = local[unplaced].dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
-            trouble[shifted.index] = np.where(shifted.notna(), "gap", "ambiguous")
-        result[naive] = placed.dt.tz_convert("UTC")
+        result[naive] = _placed(_local_times(cells if naive.all() else cells[naive]), timezone, trouble)
     if with_offset.any():
         result[with_offset] = pd.to_datetime(cells[with_offset].str.replace(" ", "T", regex=False),
                                              format="ISO8601", utc=True, errors="coerce")
     return result, trouble
+
+
+# The byte lengths of TS_PATTERN's shapes without an offset: hh:mm, hh:mm:ss, hh:mm:ss with 1-9
+# decimals. Arrow's ISO 8601 cast also reads a date alone and a bare hour, of other lengths;
+# it refuses an offset when casting to a timestamp without a timezone.
+PLAIN_TS_LENGTHS = (16, 19, *range(21, 30))
+
+
+def _plain_local_times(cells: pd.Series) -> pd.Series | None:
+    """Naive datetimes when every cell (missing ones aside) is a time TS_PATTERN takes, without
+    an offset and inside EARLIEST..LATEST; else None, and the cells are read one shape at a time.
+
+    One cast and two min/max passes: Arrow's cast of text to a timestamp accepts exactly what
+    the pattern does at these lengths (tests/test_columnar_read.py tries mutated times).
+
+    >>> _plain_local_times(pd.Series(["2021-03-04T09:15:00", None], dtype="string")).tolist()
+    [Timestamp('2021-03-04 09:15:00'), NaT]
+    >>> _plain_local_times(pd.Series(["2021-03-04T09:15:00+08:00"], dtype="string")) is None
+    True
+    """
+    text = arrow_text(cells)
+    if text.null_count == len(text):
+        return None
+    lengths = pc.binary_length(text)
+    shortest, longest = pc.min_max(lengths).values()
+    if not shortest.as_py() == longest.as_py() == 19 and not pc.all(pc.is_in(
+            lengths.drop_null(), value_set=pa.array(PLAIN_TS_LENGTHS, type=lengths.type))).as_py():
+        return None
+    earliest, latest = pc.min_max(text).values()
+    if earliest.as_py() < EARLIEST or latest.as_py() >= AFTER_LATEST:
+        return None
+    try:
+        times = pc.cast(text, pa.timestamp("ns"))
+    except pa.ArrowInvalid:
+        return None  # no such date or time (2021-02-30, 25:00), or an offset
+    return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]")
+
+
+def _placed(local: pd.Series, timezone: str, trouble: pd.Series) -> pd.Series:
+    """Naive local times in ``timezone`` as UTC; a time the clocks skipped or repeated is NaT,
+    and marked "gap" or "ambiguous" in ``trouble`` (which has an index holding ``local``'s)."""
+    placed = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    unplaced = local.notna() & placed.isna()
+    if unplaced.any():
+        shifted = local[unplaced].dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+        trouble[shifted.index] = np.where(shifted.notna(), "gap", "ambiguous")
+    return placed.dt.tz_convert("UTC")
 
 
 def _has_offset(cells: pd.Series) -> pd.Series:

@@ -8,15 +8,20 @@ row that refers to it.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columnar import arrow_text, text_series
+from .columnar import arrow_text, first_positions, member_of, text_series
 from .problems import LINE, Problem
 from .read import RawTable, local_dates, report, split_ids
-from .tables import EVIDENCE_TABLES, SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME
+from .tables import EVIDENCE_TABLES, SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME, Column, Table
+
+LOOKUPS = min(4, os.cpu_count() or 1)  # reference columns looked up at once
 
 
 def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: list[Problem],
@@ -72,10 +77,12 @@ def check_references(tables, raws, problems, *, absent: frozenset[str] = frozens
     keys = {t.name: arrow_text(tables[t.name][t.key].dropna())
             for t in TABLES if t.key and (t.name in raws or t.name in absent)}
     needed: dict[str, list[str]] = {}  # a table with no rows -> the columns whose rows name it
+    known_ids: dict[tuple[str, ...], pa.Array] = {}  # the ids of the tables a column refers to, built once
+    checks: list[tuple[Table, Column, pd.Series, pa.Array]] = []  # the ids each column names, and their set
     for table in TABLES:
         if table.name not in raws:
             continue
-        frame, raw = tables[table.name], raws[table.name]
+        frame = tables[table.name]
         for column in table.columns:
             # A reference into a file that could not be read is not checked: that file's own
             # problem is already reported, and a flood of "unknown id" would hide it.
@@ -87,22 +94,28 @@ def check_references(tables, raws, problems, *, absent: frozenset[str] = frozens
                         if len(column.references) > 1 else ""
                     needed.setdefault(column.references[0], []).append(f"{table.file} ({column.name}{others})")
                 continue
-            known = pa.chunked_array([chunk for r in column.references for chunk in keys[r].chunks],
-                                     type=pa.large_string()).combine_chunks()
-            where = " or ".join(f"{r}.csv" for r in column.references)
-            if column.kind == "id_list":
-                ids = split_ids(frame[column.name])
-                unknown = ids[~_is_in(ids, known)].groupby(level=0).agg(lambda v: ", ".join(map(repr, v)))
-                bad = frame.index.to_series().isin(unknown.index)
-                # report() calls the message function at once, in this pass of the loop
-                report(problems, table.file, raw, column.name, bad,
-                       lambda _, names: f"unknown {column.name} entry {names} (not in {where})",  # noqa: B023
-                       context=unknown.reindex(frame.index))
-            else:
-                values = frame[column.name]
-                bad = values.notna() & ~_is_in(values, known)
-                report(problems, table.file, raw, column.name, bad,
-                        lambda v: f"unknown {column.name} {v!r} (not in {where})")  # noqa: B023
+            if column.references not in known_ids:
+                known_ids[column.references] = pa.chunked_array(
+                    [chunk for r in column.references for chunk in keys[r].chunks], type=pa.large_string()
+                ).combine_chunks()
+            ids = split_ids(frame[column.name]) if column.kind == "id_list" else frame[column.name]
+            checks.append((table, column, ids, known_ids[column.references]))
+    # Arrow's hash lookups let go of the GIL: the columns are looked up side by side.
+    with ThreadPoolExecutor(max_workers=LOOKUPS) as pool:
+        found = list(pool.map(lambda check: member_of(arrow_text(check[2]), check[3]), checks))
+    for (table, column, ids, _), is_known in zip(checks, found):
+        frame, raw = tables[table.name], raws[table.name]
+        where = " or ".join(f"{r}.csv" for r in column.references)
+        if column.kind == "id_list":
+            unknown = ids[~is_known].groupby(level=0).agg(lambda v: ", ".join(map(repr, v)))
+            bad = frame.index.to_series().isin(unknown.index)
+            # report() calls the message function at once, in this pass of the loop
+            report(problems, table.file, raw, column.name, bad,
+                   lambda _, names: f"unknown {column.name} entry {names} (not in {where})",  # noqa: B023
+                   context=unknown.reindex(frame.index))
+        else:
+            report(problems, table.file, raw, column.name, ids.notna() & ~is_known,
+                   lambda v: f"unknown {column.name} {v!r} (not in {where})")  # noqa: B023
     for name, users in needed.items():
         what = "required file is missing" if name in absent else "no rows (the file has a header but no data)"
         problems.append(Problem(f"{name}.csv", 1, 1, f"{what}: needed by {', '.join(users)}"))
@@ -117,26 +130,17 @@ def check_one_of(frame: pd.DataFrame, raw: RawTable, name: str, problems: list[P
            lambda _: f"{table.row} must name {' or '.join(table.one_of)}")
 
 
-def _is_in(values: pd.Series, known: pa.Array) -> np.ndarray:
-    """Which values are among ``known`` (a missing value is not).
-
-    >>> _is_in(pd.Series(["a", None, "c"], dtype="string"), pa.array(["a", "b"], type=pa.large_string())).tolist()
-    [True, False, False]
-    """
-    found = pc.is_in(arrow_text(values), value_set=known)
-    return found.fill_null(False).to_numpy(zero_copy_only=False)
-
-
 def lookup(values: pd.Series, keys: pd.Series, found: pd.Series) -> pd.Series:
     """For each value, ``found`` on the first row whose key it is (missing when none): what
-    ``values.map(...)`` on keys without duplicates gives, by Arrow's hash kernel.
+    ``values.map(...)`` on keys without duplicates gives; a case being checked may repeat a key.
 
     >>> text = lambda *v: pd.Series(v, dtype="string")
     >>> lookup(text("c1", None, "c9", "c2"), text("c1", "c2", "c1"), text("P1", "P2", "P3")).tolist()
     ['P1', <NA>, <NA>, 'P2']
     """
-    rows = pc.index_in(arrow_text(values), value_set=arrow_text(keys).combine_chunks(), skip_nulls=True)
-    return text_series(pc.take(arrow_text(found), rows), index=values.index, name=values.name)
+    rows = first_positions(arrow_text(values), arrow_text(keys).combine_chunks())
+    return text_series(pc.take(arrow_text(found), pa.array(rows, mask=rows < 0)), index=values.index,
+                       name=values.name)
 
 
 def check_agent_forest(agents: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
@@ -275,7 +279,8 @@ def check_currencies(tables, raws, problems, timezone: str) -> None:
         # Only the foreign rows: the timezone conversion of a whole ledger is its dearest part.
         dates = frame.loc[foreign, date_column]
         dates = local_dates(dates, timezone) if date_column == "ts" else dates
-        earliest = frame.loc[foreign, "currency"].map(first_rate)
+        # reindex, not map: pandas maps through an empty Series (no fx_rates.csv) as floats
+        earliest = pd.Series(first_rate.reindex(frame.loc[foreign, "currency"]).to_numpy(), index=dates.index)
         bad = foreign & (earliest.isna() | (dates < earliest)).reindex(frame.index, fill_value=False)
         report(problems, f"{name}.csv", raws[name], "currency", bad,
                 lambda v: f"no {v} rate in fx_rates.csv on or before this date")

@@ -20,6 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from casegraph.loaders.columnar import first_positions, member_of
+
 
 def duckdb_connection(**frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection that sees the given frames as tables by name.
@@ -61,14 +63,7 @@ def is_in(values, ids) -> np.ndarray:
     >>> is_in(pd.Series(["A", None, "C"]), ["C", None]).tolist()
     [False, False, True]
     """
-    values = pa.array(values, from_pandas=True)
-    if pa.types.is_null(values.type):  # nothing but missing values
-        return np.zeros(len(values), dtype=bool)
-    value_set = pc.unique(pc.drop_null(pa.array(ids, from_pandas=True)))
-    if values.type != value_set.type:
-        value_set = value_set.cast(values.type)
-    return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
-
+    return member_of(pa.array(values, from_pandas=True), pc.unique(pc.drop_null(pa.array(ids, from_pandas=True))))
 
 
 def lookup(values, mapping: pd.Series) -> pd.Series:
@@ -78,14 +73,9 @@ def lookup(values, mapping: pd.Series) -> pd.Series:
     >>> lookup(pd.Series(["B", "X", None]), pd.Series([1, 2], index=["A", "B"])).tolist()
     [2.0, nan, nan]
     """
-    values_arrow = pa.array(values, from_pandas=True)
-    if pa.types.is_null(values_arrow.type) or not len(mapping):
-        positions = np.full(len(values_arrow), -1)
-    else:
-        keys = pa.array(mapping.index, from_pandas=True)
-        if keys.type != values_arrow.type:
-            keys = keys.cast(values_arrow.type)
-        positions = pc.index_in(values_arrow, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False)
+    keys = pa.array(mapping.index, from_pandas=True)
+    # A missing value finds a missing key, as pandas' map does.
+    positions = first_positions(pa.array(values, from_pandas=True), keys, skip_nulls=False)
     taken = mapping.array.take(positions, allow_fill=True)
     return pd.Series(taken, index=values.index if isinstance(values, pd.Series) else None,
                      name=values.name if isinstance(values, pd.Series) else None)

@@ -10,13 +10,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from casebuilder import minimal_case, write_case
 
 from casegraph.generator import generate_case
 from casegraph.loaders import read, validate
 from casegraph.loaders.case import read_case
-from casegraph.loaders.columnar import arrow_text, read_well_formed, replaced, trimmed_or_missing
+from casegraph.loaders.columnar import arrow_text, read_well_formed, replaced, text_series, trimmed_or_missing
 from casegraph.money import fen_series, parse_fen, rate_series
 
 
@@ -25,8 +26,8 @@ def columnar_reads(monkeypatch) -> list[int]:
     """Counts the files the columnar reader read (so a test knows it took the fast path)."""
     read_files: list[int] = []
 
-    def counting(text, utf8):
-        result = read_well_formed(text, utf8)
+    def counting(utf8):
+        result = read_well_formed(utf8)
         if result is not None:
             read_files.append(len(result[1]))
         return result
@@ -66,7 +67,7 @@ def test_messy_case_reads_alike_by_both_readers(tmp_path, monkeypatch, columnar_
     fast, problems = read_case(folder)
     assert problems == []
     assert len(columnar_reads) == 15  # every file took the columnar path
-    monkeypatch.setattr(read, "read_well_formed", lambda text, utf8: None)  # the exact reader only
+    monkeypatch.setattr(read, "read_well_formed", lambda utf8: None)  # the exact reader only
     exact, problems = read_case(folder)
     assert problems == []
     assert_same_tables(fast.tables, exact.tables)
@@ -78,7 +79,7 @@ def test_generated_case_reads_alike_by_both_readers(tmp_path, monkeypatch, colum
     generate_case(tmp_path / "tiny", "tiny", seed=5)
     fast, problems = read_case(tmp_path / "tiny")
     assert problems == [] and len(columnar_reads) >= 12
-    monkeypatch.setattr(read, "read_well_formed", lambda text, utf8: None)
+    monkeypatch.setattr(read, "read_well_formed", lambda utf8: None)
     exact, _ = read_case(tmp_path / "tiny")
     assert_same_tables(fast.tables, exact.tables)
 
@@ -109,7 +110,7 @@ def test_bad_cell_after_quoted_line_breaks_is_at_its_physical_line(tmp_path, col
     'a,"b\n1,2\n',  # a broken header
 ])
 def test_columnar_reader_declines_what_it_would_read_differently(text):
-    assert read_well_formed(text, text.encode("utf-8")) is None
+    assert read_well_formed(text.encode("utf-8")) is None
 
 
 @pytest.mark.parametrize("text", [
@@ -118,7 +119,7 @@ def test_columnar_reader_declines_what_it_would_read_differently(text):
     "编号,名称\nP1,环球\n",
 ])
 def test_columnar_reader_gives_the_exact_readers_frame(text):
-    fast = read_well_formed(text, text.encode("utf-8"))
+    fast = read_well_formed(text.encode("utf-8"))
     assert fast is not None
     exact = read._split_csv(text, "t.csv", [])
     assert fast[0] == exact[0]
@@ -132,6 +133,18 @@ def test_trimming_as_pandas_strip():
     pd.testing.assert_series_equal(trimmed_or_missing(cells), expected)
     plain = pd.Series(["ab", "c-d", "", None], dtype="string")  # nothing to trim: the check skips it
     assert trimmed_or_missing(plain).tolist() == ["ab", "c-d", pd.NA, pd.NA]
+
+
+def test_trimming_as_pandas_strip_in_chunks_and_slices():
+    generator = random.Random(3)
+    pieces = ["a", "b", " ", "\t", "\u3000", "", "x y", "中"]
+    for _ in range(500):
+        cells = [None if generator.random() < 0.1 else "".join(generator.choices(pieces, k=generator.randrange(4)))
+                 for _ in range(generator.randrange(1, 30))]
+        column = pa.chunked_array([pa.array(cells[:5], pa.large_string()), pa.array(cells[5:], pa.large_string())])
+        text = text_series(column.slice(generator.randrange(len(cells))))
+        expected = text.str.strip()
+        assert trimmed_or_missing(text).tolist() == expected.mask(expected == "").tolist()
 
 
 def test_money_and_rates_as_decimal_text_says():
@@ -158,6 +171,66 @@ def test_timestamps_alike_whether_arrow_reads_the_column_or_not():
     assert arrow_read.dtype == pandas_read.dtype == "datetime64[ns, UTC]"
     assert arrow_read.tolist() == pandas_read.tolist()[:4] and pd.isna(pandas_read[4])
     assert str(arrow_read[3]) == "1986-05-03 18:30:00+00:00"
+
+
+def test_a_column_read_by_one_cast_holds_only_what_the_timestamp_pattern_takes():
+    shapes = ["2021-03-04T09:15:00", "2021-03-04 09:15", "2021-03-04T09:15:00.123456789", "2021-03-04T09:15:00.5"]
+    assert read._plain_local_times(pd.Series(shapes + [None], dtype="string")) is not None
+    generator = random.Random(5)
+    others = ["2021-03-04T09:15:00+08:00", "2021-03-04T09:15Z", "2021-03-04T0915", "2021-03-04T091500",
+              "2021-03-04", "2021-03-04T09", "2199-12-31T23:59:59"]
+    taken = 0
+    for _ in range(3000):
+        cells = list(generator.choice(shapes + others))
+        for _ in range(generator.randrange(4)):
+            at = generator.randrange(len(cells) + 1)
+            new = generator.choice("0123456789-:T .Z+\u0660")
+            if generator.random() < 0.5 and at < len(cells):
+                cells[at] = new
+            elif generator.random() < 0.5:
+                cells.insert(at, new)
+            elif at < len(cells):
+                del cells[at]
+        text = "".join(cells)
+        plain = read._plain_local_times(pd.Series([text], dtype="string"))
+        if plain is None:
+            continue
+        taken += 1
+        assert re.fullmatch(read.TS_PATTERN, text) and not read._has_offset(pd.Series([text], dtype="string"))[0]
+        assert read.EARLIEST <= text < read.AFTER_LATEST and plain[0] == pd.Timestamp(text)
+    assert taken > 300  # many mutations leave a well-formed time
+
+
+def test_times_in_a_dst_change_found_when_one_cast_reads_the_column():
+    times = pd.Series(["1986-05-04T02:30:00", "1986-09-14T01:30:00", "2021-03-04T09:15:00"], dtype="string")
+    assert read._plain_local_times(times) is not None
+    values, trouble = read.parse_timestamps(times, "Asia/Shanghai")
+    assert trouble.tolist() == ["gap", "ambiguous", pd.NA]
+    assert values[:2].isna().all() and str(values[2]) == "2021-03-04 01:15:00+00:00"
+
+
+def test_a_column_of_numbers_read_by_one_cast_holds_only_what_the_number_pattern_takes():
+    assert read._plain_numbers(pd.Series(["1", "-2.5", ".5", "3.", "+4e-2", None], dtype="string")) is not None
+    generator = random.Random(8)
+    shapes = ["12", "-3.25", ".5", "7.", "1e5", "+2.5E-3", "nan", "inf", "-Infinity", "1e400", "0x1p3"]
+    taken = 0
+    for _ in range(3000):
+        cells = list(generator.choice(shapes))
+        for _ in range(generator.randrange(4)):
+            at = generator.randrange(len(cells) + 1)
+            new = generator.choice("0123456789+-.eEinfaxp _\u0661")
+            if generator.random() < 0.5 and at < len(cells):
+                cells[at] = new
+            elif generator.random() < 0.5:
+                cells.insert(at, new)
+            elif at < len(cells):
+                del cells[at]
+        text = "".join(cells)
+        plain = read._plain_numbers(pd.Series([text], dtype="string"))
+        if plain is not None:
+            taken += 1
+            assert re.fullmatch(read.NUMBER_PATTERN, text) and plain[0] == float(text)
+    assert taken > 300  # many mutations leave a number
 
 
 def test_offsets_found_as_the_timestamp_pattern_places_them():

@@ -152,6 +152,14 @@ def test_foreign_currency_needs_a_rate(tmp_path):
         "ledger.csv:9:8: no HKD rate in fx_rates.csv on or before this date"]
 
 
+def test_foreign_currency_without_fx_rates_csv(tmp_path):
+    rows = minimal_case()
+    rows["ledger"][7]["currency"] = "HKD"
+    del rows["fx_rates"]
+    assert problems_of(tmp_path, rows) == [
+        "ledger.csv:9:8: no HKD rate in fx_rates.csv on or before this date"]
+
+
 def test_empty_file_and_header_only(tmp_path):
     folder = write_case(tmp_path / "case", minimal_case())
     (folder / "vendors.csv").write_bytes(b"")

@@ -16,15 +16,8 @@ import numpy as np
 
 from casegraph.progress import SILENT, Progress
 
-from .activity import make_clients, make_fx, make_prices, noise_transfers, pay_agents, simulate_clients, sweep_money
-from .broker import account_groups, decoys
-from .logins import make_logins
-from .network import Tokens, build_network
 from .scales import SCALES, Scale, resolve_scale
-from .truth import write_truth
 from .variants import DROPPABLE, VARIANTS, Options
-from .world import World
-from .write import Ids, write_case
 
 __all__ = ["DROPPABLE", "SCALES", "VARIANTS", "Scale", "generate_case", "resolve_scale"]
 
@@ -43,6 +36,16 @@ def generate_case(out_dir: Path, scale: str | int = "seed", seed: int = 7, *, va
     ...               drop_tables=["memberships"])["rows"]["agents.csv"]   # doctest: +SKIP
     61
     """
+    # The simulation's modules (pandas and all) load here: the command line imports this
+    # package for VARIANTS, and `casegraph validate` should not pay for them.
+    from .activity import make_clients, make_fx, make_prices, noise_transfers, pay_agents, simulate_clients, sweep_money
+    from .broker import account_groups, decoys
+    from .logins import make_logins
+    from .network import Tokens, build_network
+    from .truth import write_truth
+    from .world import World
+    from .write import Ids, write_case
+
     sc = resolve_scale(scale)
     options = Options.of(variants, drop_tables)
     out = Path(out_dir)
