@@ -42,6 +42,7 @@ STOP_TIMEOUT_SECONDS = 60.0
 KILL_TIMEOUT_SECONDS = 15.0
 AUTH_MARKER = ".casegraph-auth"
 LAUNCH_HEADER = "===== casegraph: starting Neo4j"
+READY_POLL_SECONDS = 0.25  # a start is ready within a quarter second of answering
 
 
 @dataclass(frozen=True)
@@ -346,47 +347,56 @@ def _wait_ready(
     settings: ConnectionSettings, home: Path, pid: int, proc: subprocess.Popen | None, deadline: float
 ) -> None:
     """Poll until an authenticated RETURN 1 succeeds, setting the password on first start."""
-    from neo4j import exceptions as nex
-
-    assert settings.password
-    last = "no answer yet"
     while True:
         if proc is not None and proc.poll() is not None:
             raise _failure(settings, f"the server exited with code {proc.returncode} during start-up")
         if proc is None and not _is_our_server(pid, home):
             raise _failure(settings, "the server process went away")
-        try:
-            state = _marker_state(home, settings.password)
-            if state == "mismatch":
-                raise Neo4jAuthFailed(settings.uri, _mismatch_reason(home))
-            if state == "absent":
-                changed = False
-                try:
-                    _set_initial_password(settings)
-                    changed = True
-                except nex.AuthError:
-                    # neo4j/neo4j refused: the password may already be ours (marker lost)
-                    try:
-                        ping(settings, timeout=5)
-                    except Neo4jAuthFailed:
-                        raise Neo4jAuthFailed(settings.uri, _mismatch_reason(home)) from None
-                _write_marker(home, settings.password)
-                if changed:
-                    log.info("initial password set (stored in %s)", provision.password_file())
-            ping(settings, timeout=5)
-            return
-        except Neo4jAuthFailed:
-            raise
-        except Neo4jUnavailable as exc:
-            last = exc.reason
-        except (nex.ServiceUnavailable, nex.SessionExpired, nex.TransientError,
-                nex.DatabaseUnavailable, OSError) as exc:
-            last = _brief(exc)
-        except nex.Neo4jError as exc:
-            last = _brief(exc)
+        if not _port_in_use(provision.bolt_port()):  # a cheap probe until Bolt listens
+            last = "Bolt is not listening yet"
+        else:
+            last = _try_ready(settings, home) or ""
+            if not last:
+                return
         if time.monotonic() >= deadline:
             raise _failure(settings, f"Bolt did not answer within the time limit (last: {last})")
-        time.sleep(1.0)
+        time.sleep(READY_POLL_SECONDS)
+
+
+def _try_ready(settings: ConnectionSettings, home: Path) -> str | None:
+    """One authenticated ping (setting the password on first start): None when it answers, else
+    why not."""
+    from neo4j import exceptions as nex
+
+    try:
+        state = _marker_state(home, settings.password)
+        if state == "mismatch":
+            raise Neo4jAuthFailed(settings.uri, _mismatch_reason(home))
+        if state == "absent":
+            changed = False
+            try:
+                _set_initial_password(settings)
+                changed = True
+            except nex.AuthError:
+                # neo4j/neo4j refused: the password may already be ours (marker lost)
+                try:
+                    ping(settings, timeout=5)
+                except Neo4jAuthFailed:
+                    raise Neo4jAuthFailed(settings.uri, _mismatch_reason(home)) from None
+            _write_marker(home, settings.password)
+            if changed:
+                log.info("initial password set (stored in %s)", provision.password_file())
+        ping(settings, timeout=5)
+        return None
+    except Neo4jAuthFailed:
+        raise
+    except Neo4jUnavailable as exc:
+        return exc.reason
+    except (nex.ServiceUnavailable, nex.SessionExpired, nex.TransientError,
+            nex.DatabaseUnavailable, OSError) as exc:
+        return _brief(exc)
+    except nex.Neo4jError as exc:
+        return _brief(exc)
 
 
 def _terminate(pid: int, home: Path, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
