@@ -25,7 +25,8 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -485,22 +486,30 @@ def _stop_locked(timeout: float) -> bool:
 
 
 @contextlib.contextmanager
-def stopped(wait_seconds: float = 180) -> Iterator[Path]:
-    """Stop the local server, yield its home for work on its stores (an offline import), and
-    start it again afterwards, even when that work fails; nobody else can start or stop it
-    meanwhile.
+def stopping(wait_seconds: float = 180) -> Iterator[Callable[[], Path]]:
+    """Stop the local server in the background while the caller works (an offline import into
+    a folder of its own), and start it again afterwards, even when that work fails; nobody
+    else can start or stop it meanwhile. Yields ``stopped``, which waits until the server is
+    down and returns its home: its stores may be touched only after that.
 
-    >>> with stopped() as home:                               # doctest: +SKIP
+    >>> with stopping() as stopped:                           # doctest: +SKIP
     ...     subprocess.run(provision.admin_command(home, ["database", "import", "full", ...]))
+    ...     replace_stores(stopped())
     """
     uri = local_settings().uri
     try:
-        with _lock():
+        with _lock(), ThreadPoolExecutor(1) as background:
             home = provision.ensure_provisioned()
-            _stop_locked(STOP_TIMEOUT_SECONDS)
+            stop = background.submit(_stop_locked, STOP_TIMEOUT_SECONDS)
+
+            def stopped() -> Path:
+                stop.result()
+                return home
+
             try:
-                yield home
+                yield stopped
             finally:
+                stop.result()
                 _start_locked(wait_seconds, time.monotonic() + wait_seconds)
     except ProvisionError as exc:
         raise Neo4jUnavailable(uri, f"cannot set up the local server: {exc}") from None
