@@ -52,10 +52,10 @@ def entry_sweep(driver, case, sizes: list[int], rows: int) -> None:
     for size in sizes:
         with driver.session() as session:
             loader.clear_database(session)
-            started = time.perf_counter()
-            loader._write(session, loader.node_statement("Entry", part, create=True), part, batch_size=size,
-                          version="sweep", advance=lambda n: None)
-            seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        loader._write(driver, loader.node_statement("Entry", part, create=True), part, database=None, batch_size=size,
+                      version="sweep", advance=lambda n: None)
+        seconds = time.perf_counter() - started
         print(f"  batch {size:>6,}: {seconds:7.2f} s {len(part.frame) / seconds:>10,.0f} rows/s")
 
 

@@ -88,9 +88,11 @@ def _header(part: Part, table: pa.Table) -> str:
 
 
 def _has_line_breaks(table: pa.Table) -> bool:
-    return any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py()
+    # Plain substring searches: a third faster than one regular expression for both.
+    return any(pc.any(pc.match_substring(column, line_break)).as_py()
                for column, column_type in zip(table.columns, table.schema.types)
-               if pa.types.is_string(column_type) or pa.types.is_large_string(column_type))
+               if pa.types.is_string(column_type) or pa.types.is_large_string(column_type)
+               for line_break in ("\n", "\r"))
 
 
 @dataclass
@@ -225,10 +227,10 @@ def import_case(case: Case, *, wait_seconds: float = 180,
             replace_stores(data, home, into=folder / "replaced")
         lap("start server")
         settings = runtime.local_settings()
-        with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver, \
-                driver.session(database=DATABASE) as session:
-            prepare_schema(session)
-            begin_load(session, case)
-            complete_load(session, case, rows=files.rows, version=version)
+        with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
+            prepare_schema(driver, database=DATABASE)
+            with driver.session(database=DATABASE) as session:
+                begin_load(session, case)
+                complete_load(session, case, rows=files.rows, version=version)
     lap("constraints")  # with deleting the replaced store
     return report
