@@ -16,6 +16,8 @@ the imported case at the end.
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -36,27 +38,27 @@ def show(timing: loader.TableTiming) -> None:
     print(f"  {timing.name:<16} {timing.rows:>9,} rows {timing.seconds:8.2f} s {rate}", flush=True)
 
 
-def unwind_load(driver, case, batch_size: int) -> loader.LoadReport:
+def unwind_load(driver, case, batch_size: int, writers: int) -> loader.LoadReport:
     with driver.session() as session:
         loader.clear_database(session)
-    report = loader.load_into_neo4j(driver, case, batch_size=batch_size, on_table=show)
+    report = loader.load_into_neo4j(driver, case, batch_size=batch_size, writers=writers, on_table=show)
     rate = report.rows / report.seconds
     print(f"  {'total':<16} {report.rows:>9,} rows {report.seconds:8.2f} s {rate:>10,.0f} rows/s")
     return report
 
 
-def entry_sweep(driver, case, sizes: list[int], rows: int) -> None:
-    """Ledger entries alone into an emptied database, at each batch size."""
+def entry_sweep(driver, case, sizes: list[int], writers: list[int], rows: int) -> None:
+    """Ledger entries alone into an emptied database, at each batch size and number of writers."""
     part = loader.node_rows(NODES_BY_LABEL["Entry"], ledger_in_cny(case).head(rows))
-    print(f"batch-size sweep, {len(part.frame):,} ledger entries (CREATE):")
-    for size in sizes:
+    print(f"sweep, {len(part.frame):,} ledger entries (CREATE):")
+    for size, count in itertools.product(sizes, writers):
         with driver.session() as session:
             loader.clear_database(session)
         started = time.perf_counter()
         loader._write(driver, loader.node_statement("Entry", part, create=True), part, database=None, batch_size=size,
-                      version="sweep", advance=lambda n: None)
+                      version="sweep", advance=lambda n: None, writers=count)
         seconds = time.perf_counter() - started
-        print(f"  batch {size:>6,}: {seconds:7.2f} s {len(part.frame) / seconds:>10,.0f} rows/s")
+        print(f"  batch {size:>6,}, {count} writers: {seconds:7.2f} s {len(part.frame) / seconds:>10,.0f} rows/s")
 
 
 def main() -> None:
@@ -64,7 +66,10 @@ def main() -> None:
     parser.add_argument("--case", type=Path, help="a case folder (default: generate one)")
     parser.add_argument("--scale", default="seed")
     parser.add_argument("--batch-size", type=int, default=loader.DEFAULT_BATCH_SIZE)
+    parser.add_argument("--writers", type=int, default=loader.WRITERS)
     parser.add_argument("--sweep", default="", help="batch sizes to sweep on ledger entries, e.g. 1000,5000,20000")
+    parser.add_argument("--sweep-writers", default=str(loader.WRITERS), help="writers to sweep, e.g. 1,2")
+    parser.add_argument("--skip-unwind", action="store_true", help="only the bulk first load")
     parser.add_argument("--sweep-rows", type=int, default=100_000)
     args = parser.parse_args()
 
@@ -74,23 +79,29 @@ def main() -> None:
         started = time.perf_counter()
         generate_case(folder, scale=args.scale, seed=7)
         print(f"generated {args.scale} case in {time.perf_counter() - started:.1f} s: {folder}")
+    print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
     started = time.perf_counter()
     case = load_case(folder)
     print(f"read the case in {time.perf_counter() - started:.1f} s (not counted below)")
     settings = connection_settings()
     with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
         if args.sweep:
-            entry_sweep(driver, case, [int(s) for s in args.sweep.split(",")], args.sweep_rows)
-        print(f"UNWIND load into an emptied database, batch size {args.batch_size}:")
-        unwind = unwind_load(driver, case, args.batch_size)
+            entry_sweep(driver, case, [int(s) for s in args.sweep.split(",")],
+                        [int(w) for w in args.sweep_writers.split(",")], args.sweep_rows)
+        unwind = None
+        if not args.skip_unwind:
+            print(f"UNWIND load into an emptied database, batch size {args.batch_size}, {args.writers} writers:")
+            unwind = unwind_load(driver, case, args.batch_size, args.writers)
     if not is_local_server(settings.uri):
         print("the bulk first load needs casegraph's local server (`casegraph neo4j start`): skipped")
         return
     print("bulk first load (neo4j-admin database import full):")
     bulk = import_case(case, on_step=show)
     print(f"  {'total':<16} {bulk.rows:>9,} rows {bulk.seconds:8.2f} s {bulk.rows / bulk.seconds:>10,.0f} rows/s")
-    print(f"bulk first load {bulk.seconds:.1f} s vs UNWIND {unwind.seconds:.1f} s: "
-          f"{unwind.seconds / bulk.seconds:.2f}x faster")
+    if unwind:
+        print(f"bulk first load {bulk.seconds:.1f} s vs UNWIND {unwind.seconds:.1f} s: "
+              f"{unwind.seconds / bulk.seconds:.2f}x faster")
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -345,9 +345,10 @@ def _is_empty(session, part: Part) -> bool:
 
 
 def load_into_neo4j(driver, case: Case, *, batch_size: int = DEFAULT_BATCH_SIZE, replace: bool = False,
-                    database: str | None = None, progress: Progress = SILENT,
+                    database: str | None = None, progress: Progress = SILENT, writers: int = WRITERS,
                     on_table: Callable[[TableTiming], None] | None = None) -> LoadReport:
-    """Write every node and relationship of a checked case; see the module's docstring."""
+    """Write every node and relationship of a checked case, ``writers`` batches at a time; see
+    the module's docstring."""
     report = LoadReport(case.config.case_id)
     version = case_version(case)
     prepare_schema(driver, database=database)
@@ -361,7 +362,7 @@ def load_into_neo4j(driver, case: Case, *, batch_size: int = DEFAULT_BATCH_SIZE,
                     create = _is_empty(session, part)
                 with progress.step(f"loading {group}", total=len(part.rows.frame)) as advance:
                     _write(driver, part.statement(create=create), part.rows, database=database,
-                           batch_size=batch_size, version=version, advance=advance)
+                           batch_size=batch_size, version=version, advance=advance, writers=writers)
                 count += len(part.rows.frame)
             timing = TableTiming(group, count, time.perf_counter() - started)
             report.timings.append(timing)
