@@ -66,7 +66,8 @@ def main() -> None:
     parser.add_argument("--case", type=Path, help="a case folder (default: generate one)")
     parser.add_argument("--scale", default="seed")
     parser.add_argument("--batch-size", type=int, default=loader.DEFAULT_BATCH_SIZE)
-    parser.add_argument("--writers", type=int, default=loader.WRITERS)
+    parser.add_argument("--writers", default=str(loader.WRITERS),
+                        help="writers of the UNWIND load; several (1,2) load once with each")
     parser.add_argument("--sweep", default="", help="batch sizes to sweep on ledger entries, e.g. 1000,5000,20000")
     parser.add_argument("--sweep-writers", default=str(loader.WRITERS), help="writers to sweep, e.g. 1,2")
     parser.add_argument("--skip-unwind", action="store_true", help="only the bulk first load")
@@ -89,9 +90,9 @@ def main() -> None:
             entry_sweep(driver, case, [int(s) for s in args.sweep.split(",")],
                         [int(w) for w in args.sweep_writers.split(",")], args.sweep_rows)
         unwind = None
-        if not args.skip_unwind:
-            print(f"UNWIND load into an emptied database, batch size {args.batch_size}, {args.writers} writers:")
-            unwind = unwind_load(driver, case, args.batch_size, args.writers)
+        for writers in [] if args.skip_unwind else [int(w) for w in args.writers.split(",")]:
+            print(f"UNWIND load into an emptied database, batch size {args.batch_size}, {writers} writers:")
+            unwind = unwind_load(driver, case, args.batch_size, writers)
     if not is_local_server(settings.uri):
         print("the bulk first load needs casegraph's local server (`casegraph neo4j start`): skipped")
         return
