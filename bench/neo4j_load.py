@@ -2,15 +2,49 @@
 (neo4j-admin import, casegraph's local server) step by step, and their ratio, in one run.
 
     .venv/bin/casegraph neo4j start
-    .venv/bin/python bench/neo4j_load.py --case /tmp/seed7
-    .venv/bin/python bench/neo4j_load.py --scale small --sweep 1000,5000,20000
+    .venv/bin/python bench/neo4j_load.py --case /tmp/seed7 --writers 1,2
+    .venv/bin/python bench/neo4j_load.py --scale small --sweep 1000,5000,20000 --sweep-writers 1,2
 
 Prints one line per node label / relationship type of the UNWIND load into an emptied
-database (rows, seconds, rows/s) and its total, then each step of the bulk first load
-(writing the CSV files, stopping the server, the import, starting it, the constraints) and
-its total, and the ratio. Reading the case is timed apart: both loads start from it.
-``--sweep`` adds a batch-size sweep of the UNWIND load on ledger entries. The database holds
-the imported case at the end.
+database (rows, seconds, rows/s) and its total (once per ``--writers`` value), then each step
+of the bulk first load (writing the CSV files, the import, what stopping the server took
+beyond it, starting it, the constraints) and its total, and the ratio, with the load average.
+Reading the case is timed apart: both loads start from it. ``--sweep`` adds a sweep of batch
+sizes and writers of the UNWIND load on ledger entries. The database holds the imported case
+at the end.
+
+What was tried (seed-scale case, 3,985,381 graph rows; 2 cores shared with 5 other workers,
+load average 3-10, so compare within a line). Kept:
+
+- Bolt's shutdown quiet period 0 (``internal.dbms.bolt.netty_server_shutdown_quiet_period``):
+  debug.log showed 5.0 s between the databases' stop and Bolt's; an idle server stops in
+  2.7 s instead of 7.1 s.
+- The import into a data folder of its own while the server stops, the store moved in once
+  it is down: "stop server" beyond the import 0.0 s (was 10.3-11.5 s); a failed import
+  leaves the old store.
+- A class-data-sharing archive for the server's JVM: start 8.7 s vs 13.0 s (means of 6
+  alternating starts each, load 3-4).
+- Readiness probed every 0.25 s (port first, then an authenticated ping; was every 1 s).
+- Plain indexes first, then the constraints 2 at a time: warm, two rounds, serial 9.2 / 5.1 s,
+  2 at a time 5.3 / 4.2 s, 4 at a time 5.1 / 3.2 s.
+- The line-break check by two plain substring searches instead of one regex: 1.2 -> 0.7 s.
+- UNWIND: 2 writers (sessions) at a time: 100,000 entries and their relationships, 4 pairs
+  within a round, 1.13-2.0x one writer's rows/s.
+
+Tried, not kept:
+
+- The importer's ``--schema`` (indexes built by the import): refused on Community's record
+  format ("Record format batch import does not support schema changes").
+- CSV files written by 2 threads while the next parts are made: 11.0 / 11.4 s vs 12.3 / 10.5 s
+  (pandas holds the CPU).
+- UNWIND: properties inline in ``CREATE`` instead of ``CREATE`` + ``SET``: rows per server
+  CPU-second 44k vs 34k in one round, 40k vs 34k the other way in the next.
+- UNWIND: batches of 20,000 instead of 5,000: no consistent difference.
+
+Where the time goes: the import's phases (``--verbose``) are the JVM start and preparation
+~9 s, nodes 9.8 s, node index 2.5 s, relationships 8.1 s, linking and counts ~6 s. The UNWIND
+load's client uses 0.1-0.3 CPU-seconds per 100,000 rows and the server 2.2-3.5: the server
+is the limit (a JFR profile: commit, i.e. records, log and index updates, ~55%; Cypher ~35%).
 """
 
 from __future__ import annotations
