@@ -37,7 +37,7 @@ from .tables import TABLES, TABLES_BY_NAME
 
 DEFAULT_BATCH_SIZE = 5000
 # Batches written at a time: on 2 cores the server commits one while it runs the next
-# (about 1.2-1.6x the rows per second of one writer, measured by bench/neo4j_load.py).
+# (1.57x the rows per second of one writer on the seed-scale case, bench/neo4j_load.py).
 WRITERS = 2
 
 # Relationships that are facts of their own, several of which may join the same two nodes:
