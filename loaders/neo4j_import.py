@@ -6,10 +6,11 @@ relationships and properties come from the same :class:`~.neo4j.Part` rows as th
 load's, written as the importer's CSV files: one per label (``id:ID(Label)``, one id space
 per label, since ids are unique only within a table) and one per relationship type and
 pair of labels (``:START_ID(Label)``, ``:END_ID(Label)``), with typed properties (money
-``long`` fen, ``date``, ``datetime``). The importer needs the database offline, so this
-works only for casegraph's own local server: it is stopped, the ``neo4j`` database is
-replaced by the import, and the server is started again. The constraints and indexes are
-then created as the UNWIND load creates them, and the ``(:CaseLoad)`` node is written.
+``long`` fen, ``date``, ``datetime``). The store replaces the ``neo4j`` database's while the
+server is down, so this works only for casegraph's own local server: the files are written
+and imported into a folder of their own while the server shuts down, the new store is moved
+in, and the server is started again. The constraints and indexes are then created as the
+UNWIND load creates them, and the ``(:CaseLoad)`` node is written.
 
 >>> from casegraph.loaders.case import load_case                         # doctest: +SKIP
 >>> report = import_case(load_case("mycase"))                            # doctest: +SKIP

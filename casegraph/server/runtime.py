@@ -493,8 +493,8 @@ def stopping(wait_seconds: float = 180) -> Iterator[Callable[[], Path]]:
     down and returns its home: its stores may be touched only after that.
 
     >>> with stopping() as stopped:                           # doctest: +SKIP
-    ...     subprocess.run(provision.admin_command(home, ["database", "import", "full", ...]))
-    ...     replace_stores(stopped())
+    ...     data = run_import(provision.server_home(), files, folder)   # into folder/data
+    ...     replace_stores(data, stopped(), into=folder / "replaced")
     """
     uri = local_settings().uri
     try:
