@@ -2,20 +2,58 @@
 (neo4j-admin import, casegraph's local server) step by step, and their ratio, in one run.
 
     .venv/bin/casegraph neo4j start
-    .venv/bin/python bench/neo4j_load.py --case /tmp/seed7
-    .venv/bin/python bench/neo4j_load.py --scale small --sweep 1000,5000,20000
+    .venv/bin/python bench/neo4j_load.py --case /tmp/seed7 --writers 1,2
+    .venv/bin/python bench/neo4j_load.py --scale small --sweep 1000,5000,20000 --sweep-writers 1,2
 
 Prints one line per node label / relationship type of the UNWIND load into an emptied
-database (rows, seconds, rows/s) and its total, then each step of the bulk first load
-(writing the CSV files, stopping the server, the import, starting it, the constraints) and
-its total, and the ratio. Reading the case is timed apart: both loads start from it.
-``--sweep`` adds a batch-size sweep of the UNWIND load on ledger entries. The database holds
-the imported case at the end.
+database (rows, seconds, rows/s) and its total (once per ``--writers`` value), then each step
+of the bulk first load (writing the CSV files, the import, what stopping the server took
+beyond it, starting it, the constraints) and its total, and the ratio, with the load average.
+Reading the case is timed apart: both loads start from it. ``--sweep`` adds a sweep of batch
+sizes and writers of the UNWIND load on ledger entries. The database holds the imported case
+at the end.
+
+What was tried (seed-scale case, 3,985,381 graph rows; 2 cores shared with 5 other workers,
+load average 3-10, so compare within a line). Kept:
+
+- Bolt's shutdown quiet period 0 (``internal.dbms.bolt.netty_server_shutdown_quiet_period``):
+  debug.log showed 5.0 s between the databases' stop and Bolt's; an idle server stops in
+  2.7 s instead of 7.1 s.
+- The import into a data folder of its own while the server stops, the store moved in once
+  it is down: "stop server" beyond the import 0.0 s (was 10.3-11.5 s); a failed import
+  leaves the old store.
+- A class-data-sharing archive for the server's JVM: start 8.7 s vs 13.0 s (means of 6
+  alternating starts each, load 3-4).
+- Readiness probed every 0.25 s (port first, then an authenticated ping; was every 1 s).
+- Plain indexes first, then the constraints 2 at a time: warm, two rounds, serial 9.2 / 5.1 s,
+  2 at a time 5.3 / 4.2 s, 4 at a time 5.1 / 3.2 s; just after a start (as after an import),
+  13.1 / 11.4 s vs 11.6 / 14.8 s for the old order one at a time (within the noise).
+- The line-break check by two plain substring searches instead of one regex: 1.2 -> 0.7 s.
+- UNWIND: 2 writers (sessions) at a time: the whole case in one run, 140.3 s (28,403 rows/s)
+  vs 220.6 s (18,065 rows/s) with one, 1.57x (load average 5.5-7.9); on 100,000 entries and
+  their relationships, 4 pairs within a round, 1.13-2.0x.
+
+Tried, not kept:
+
+- The importer's ``--schema`` (indexes built by the import): refused on Community's record
+  format ("Record format batch import does not support schema changes").
+- CSV files written by 2 threads while the next parts are made: 11.0 / 11.4 s vs 12.3 / 10.5 s
+  (pandas holds the CPU).
+- UNWIND: properties inline in ``CREATE`` instead of ``CREATE`` + ``SET``: rows per server
+  CPU-second 44k vs 34k in one round, 40k vs 34k the other way in the next.
+- UNWIND: batches of 20,000 instead of 5,000: no consistent difference.
+
+Where the time goes: the import's phases (``--verbose``) are the JVM start and preparation
+~9 s, nodes 9.8 s, node index 2.5 s, relationships 8.1 s, linking and counts ~6 s. The UNWIND
+load's client uses 0.1-0.3 CPU-seconds per 100,000 rows and the server 2.2-3.5: the server
+is the limit (a JFR profile: commit, i.e. records, log and index updates, ~55%; Cypher ~35%).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -36,27 +74,27 @@ def show(timing: loader.TableTiming) -> None:
     print(f"  {timing.name:<16} {timing.rows:>9,} rows {timing.seconds:8.2f} s {rate}", flush=True)
 
 
-def unwind_load(driver, case, batch_size: int) -> loader.LoadReport:
+def unwind_load(driver, case, batch_size: int, writers: int) -> loader.LoadReport:
     with driver.session() as session:
         loader.clear_database(session)
-    report = loader.load_into_neo4j(driver, case, batch_size=batch_size, on_table=show)
+    report = loader.load_into_neo4j(driver, case, batch_size=batch_size, writers=writers, on_table=show)
     rate = report.rows / report.seconds
     print(f"  {'total':<16} {report.rows:>9,} rows {report.seconds:8.2f} s {rate:>10,.0f} rows/s")
     return report
 
 
-def entry_sweep(driver, case, sizes: list[int], rows: int) -> None:
-    """Ledger entries alone into an emptied database, at each batch size."""
+def entry_sweep(driver, case, sizes: list[int], writers: list[int], rows: int) -> None:
+    """Ledger entries alone into an emptied database, at each batch size and number of writers."""
     part = loader.node_rows(NODES_BY_LABEL["Entry"], ledger_in_cny(case).head(rows))
-    print(f"batch-size sweep, {len(part.frame):,} ledger entries (CREATE):")
-    for size in sizes:
+    print(f"sweep, {len(part.frame):,} ledger entries (CREATE):")
+    for size, count in itertools.product(sizes, writers):
         with driver.session() as session:
             loader.clear_database(session)
-            started = time.perf_counter()
-            loader._write(session, loader.node_statement("Entry", part, create=True), part, batch_size=size,
-                          version="sweep", advance=lambda n: None)
-            seconds = time.perf_counter() - started
-        print(f"  batch {size:>6,}: {seconds:7.2f} s {len(part.frame) / seconds:>10,.0f} rows/s")
+        started = time.perf_counter()
+        loader._write(driver, loader.node_statement("Entry", part, create=True), part, database=None, batch_size=size,
+                      version="sweep", advance=lambda n: None, writers=count)
+        seconds = time.perf_counter() - started
+        print(f"  batch {size:>6,}, {count} writers: {seconds:7.2f} s {len(part.frame) / seconds:>10,.0f} rows/s")
 
 
 def main() -> None:
@@ -64,7 +102,11 @@ def main() -> None:
     parser.add_argument("--case", type=Path, help="a case folder (default: generate one)")
     parser.add_argument("--scale", default="seed")
     parser.add_argument("--batch-size", type=int, default=loader.DEFAULT_BATCH_SIZE)
+    parser.add_argument("--writers", default=str(loader.WRITERS),
+                        help="writers of the UNWIND load; several (1,2) load once with each")
     parser.add_argument("--sweep", default="", help="batch sizes to sweep on ledger entries, e.g. 1000,5000,20000")
+    parser.add_argument("--sweep-writers", default=str(loader.WRITERS), help="writers to sweep, e.g. 1,2")
+    parser.add_argument("--skip-unwind", action="store_true", help="only the bulk first load")
     parser.add_argument("--sweep-rows", type=int, default=100_000)
     args = parser.parse_args()
 
@@ -74,23 +116,29 @@ def main() -> None:
         started = time.perf_counter()
         generate_case(folder, scale=args.scale, seed=7)
         print(f"generated {args.scale} case in {time.perf_counter() - started:.1f} s: {folder}")
+    print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
     started = time.perf_counter()
     case = load_case(folder)
     print(f"read the case in {time.perf_counter() - started:.1f} s (not counted below)")
     settings = connection_settings()
     with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
         if args.sweep:
-            entry_sweep(driver, case, [int(s) for s in args.sweep.split(",")], args.sweep_rows)
-        print(f"UNWIND load into an emptied database, batch size {args.batch_size}:")
-        unwind = unwind_load(driver, case, args.batch_size)
+            entry_sweep(driver, case, [int(s) for s in args.sweep.split(",")],
+                        [int(w) for w in args.sweep_writers.split(",")], args.sweep_rows)
+        unwind = None
+        for writers in [] if args.skip_unwind else [int(w) for w in args.writers.split(",")]:
+            print(f"UNWIND load into an emptied database, batch size {args.batch_size}, {writers} writers:")
+            unwind = unwind_load(driver, case, args.batch_size, writers)
     if not is_local_server(settings.uri):
         print("the bulk first load needs casegraph's local server (`casegraph neo4j start`): skipped")
         return
     print("bulk first load (neo4j-admin database import full):")
     bulk = import_case(case, on_step=show)
     print(f"  {'total':<16} {bulk.rows:>9,} rows {bulk.seconds:8.2f} s {bulk.rows / bulk.seconds:>10,.0f} rows/s")
-    print(f"bulk first load {bulk.seconds:.1f} s vs UNWIND {unwind.seconds:.1f} s: "
-          f"{unwind.seconds / bulk.seconds:.2f}x faster")
+    if unwind:
+        print(f"bulk first load {bulk.seconds:.1f} s vs UNWIND {unwind.seconds:.1f} s: "
+              f"{unwind.seconds / bulk.seconds:.2f}x faster")
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -6,10 +6,11 @@ relationships and properties come from the same :class:`~.neo4j.Part` rows as th
 load's, written as the importer's CSV files: one per label (``id:ID(Label)``, one id space
 per label, since ids are unique only within a table) and one per relationship type and
 pair of labels (``:START_ID(Label)``, ``:END_ID(Label)``), with typed properties (money
-``long`` fen, ``date``, ``datetime``). The importer needs the database offline, so this
-works only for casegraph's own local server: it is stopped, the ``neo4j`` database is
-replaced by the import, and the server is started again. The constraints and indexes are
-then created as the UNWIND load creates them, and the ``(:CaseLoad)`` node is written.
+``long`` fen, ``date``, ``datetime``). The store replaces the ``neo4j`` database's while the
+server is down, so this works only for casegraph's own local server: the files are written
+and imported into a folder of their own while the server shuts down, the new store is moved
+in, and the server is started again. The constraints and indexes are then created as the
+UNWIND load creates them, and the ``(:CaseLoad)`` node is written.
 
 >>> from casegraph.loaders.case import load_case                         # doctest: +SKIP
 >>> report = import_case(load_case("mycase"))                            # doctest: +SKIP
@@ -23,7 +24,6 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,9 +89,11 @@ def _header(part: Part, table: pa.Table) -> str:
 
 
 def _has_line_breaks(table: pa.Table) -> bool:
-    return any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py()
+    # Plain substring searches: a third faster than one regular expression for both.
+    return any(pc.any(pc.match_substring(column, line_break)).as_py()
                for column, column_type in zip(table.columns, table.schema.types)
-               if pa.types.is_string(column_type) or pa.types.is_large_string(column_type))
+               if pa.types.is_string(column_type) or pa.types.is_large_string(column_type)
+               for line_break in ("\n", "\r"))
 
 
 @dataclass
@@ -130,18 +132,37 @@ def import_arguments(files: ImportFiles, *, report_file: Path, database: str = D
             *files.arguments]
 
 
-def run_import(home: Path, files: ImportFiles, folder: Path) -> None:
-    """Run the importer on a stopped server's home; raise :class:`ImportFailed` with its
-    output's end when it fails."""
+def run_import(home: Path, files: ImportFiles, folder: Path) -> Path:
+    """Run the importer with ``home``'s jars and settings into a data folder of its own in
+    ``folder`` (so the server need not be down meanwhile) and return that data folder; raise
+    :class:`ImportFailed` with the output's end when it fails."""
     java_home = provision.find_java_home()
     log = home / "logs" / "import.log"
-    command = provision.admin_command(home, java_home, import_arguments(files, report_file=folder / "import.report"))
+    data = folder / "data"
+    settings = folder / "import.conf"
+    settings.write_text(f"server.directories.data={data}\n")
+    arguments = import_arguments(files, report_file=folder / "import.report")
+    # After the database's name, before the files (see import_arguments).
+    arguments[4:4] = [f"--additional-config={settings}"]
+    command = provision.admin_command(home, java_home, arguments)
     with log.open("wb") as out:
         finished = subprocess.run(command, cwd=folder, env=provision.admin_environment(home, java_home),
                                   stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False)
     if finished.returncode != 0:
         raise ImportFailed(f"neo4j-admin database import failed (exit {finished.returncode}); "
                            f"log: {log}\n{provision.tail(log, 15)}")
+    return data
+
+
+def replace_stores(data: Path, home: Path, *, into: Path, database: str = DATABASE) -> None:
+    """Put the database's store and transaction logs imported into ``data`` in place of the
+    stopped server's (which move into ``into``, on the same file system, to be deleted)."""
+    for kind in ("databases", "transactions"):
+        current = home / "data" / kind / database
+        if current.exists():
+            (into / kind).mkdir(parents=True)
+            current.rename(into / kind / database)
+        (data / kind / database).rename(current)
 
 
 def is_local_server(uri: str) -> bool:
@@ -193,23 +214,24 @@ def import_case(case: Case, *, wait_seconds: float = 180,
         if on_step:
             on_step(timing)
 
-    with tempfile.TemporaryDirectory(prefix="casegraph-import-", dir=provision.cache_dir()) as tmp, \
-            ThreadPoolExecutor(1) as writer:
+    with tempfile.TemporaryDirectory(prefix="casegraph-import-", dir=provision.cache_dir()) as tmp:
         folder = Path(tmp)
-        # The files are written while the server shuts down (it mostly waits on its disk).
-        written = writer.submit(write_import_files, graph_parts(case), folder, version=version)
-        with runtime.stopped(wait_seconds) as home:
-            lap("stop server")
-            files = written.result()
-            lap("write files")  # what writing took beyond the stop
-            run_import(home, files, folder)
+        # The server shuts down while the files are written and imported (into a folder of
+        # their own); only putting the new store in place waits for it.
+        with runtime.stopping(wait_seconds) as stopped:
+            files = write_import_files(graph_parts(case), folder, version=version)
+            lap("write files")
+            data = run_import(provision.server_home(), files, folder)
             lap("import", files.rows)
+            home = stopped()
+            lap("stop server")  # what stopping took beyond the import
+            replace_stores(data, home, into=folder / "replaced")
         lap("start server")
-    settings = runtime.local_settings()
-    with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver, \
-            driver.session(database=DATABASE) as session:
-        prepare_schema(session)
-        begin_load(session, case)
-        complete_load(session, case, rows=files.rows, version=version)
-    lap("constraints")
+        settings = runtime.local_settings()
+        with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
+            prepare_schema(driver, database=DATABASE)
+            with driver.session(database=DATABASE) as session:
+                begin_load(session, case)
+                complete_load(session, case, rows=files.rows, version=version)
+    lap("constraints")  # with deleting the replaced store
     return report

@@ -25,7 +25,8 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ STOP_TIMEOUT_SECONDS = 60.0
 KILL_TIMEOUT_SECONDS = 15.0
 AUTH_MARKER = ".casegraph-auth"
 LAUNCH_HEADER = "===== casegraph: starting Neo4j"
+READY_POLL_SECONDS = 0.25  # a start is ready within a quarter second of answering
 
 
 @dataclass(frozen=True)
@@ -346,47 +348,56 @@ def _wait_ready(
     settings: ConnectionSettings, home: Path, pid: int, proc: subprocess.Popen | None, deadline: float
 ) -> None:
     """Poll until an authenticated RETURN 1 succeeds, setting the password on first start."""
-    from neo4j import exceptions as nex
-
-    assert settings.password
-    last = "no answer yet"
     while True:
         if proc is not None and proc.poll() is not None:
             raise _failure(settings, f"the server exited with code {proc.returncode} during start-up")
         if proc is None and not _is_our_server(pid, home):
             raise _failure(settings, "the server process went away")
-        try:
-            state = _marker_state(home, settings.password)
-            if state == "mismatch":
-                raise Neo4jAuthFailed(settings.uri, _mismatch_reason(home))
-            if state == "absent":
-                changed = False
-                try:
-                    _set_initial_password(settings)
-                    changed = True
-                except nex.AuthError:
-                    # neo4j/neo4j refused: the password may already be ours (marker lost)
-                    try:
-                        ping(settings, timeout=5)
-                    except Neo4jAuthFailed:
-                        raise Neo4jAuthFailed(settings.uri, _mismatch_reason(home)) from None
-                _write_marker(home, settings.password)
-                if changed:
-                    log.info("initial password set (stored in %s)", provision.password_file())
-            ping(settings, timeout=5)
-            return
-        except Neo4jAuthFailed:
-            raise
-        except Neo4jUnavailable as exc:
-            last = exc.reason
-        except (nex.ServiceUnavailable, nex.SessionExpired, nex.TransientError,
-                nex.DatabaseUnavailable, OSError) as exc:
-            last = _brief(exc)
-        except nex.Neo4jError as exc:
-            last = _brief(exc)
+        if not _port_in_use(provision.bolt_port()):  # a cheap probe until Bolt listens
+            last = "Bolt is not listening yet"
+        else:
+            last = _try_ready(settings, home) or ""
+            if not last:
+                return
         if time.monotonic() >= deadline:
             raise _failure(settings, f"Bolt did not answer within the time limit (last: {last})")
-        time.sleep(1.0)
+        time.sleep(READY_POLL_SECONDS)
+
+
+def _try_ready(settings: ConnectionSettings, home: Path) -> str | None:
+    """One authenticated ping (setting the password on first start): None when it answers, else
+    why not."""
+    from neo4j import exceptions as nex
+
+    try:
+        state = _marker_state(home, settings.password)
+        if state == "mismatch":
+            raise Neo4jAuthFailed(settings.uri, _mismatch_reason(home))
+        if state == "absent":
+            changed = False
+            try:
+                _set_initial_password(settings)
+                changed = True
+            except nex.AuthError:
+                # neo4j/neo4j refused: the password may already be ours (marker lost)
+                try:
+                    ping(settings, timeout=5)
+                except Neo4jAuthFailed:
+                    raise Neo4jAuthFailed(settings.uri, _mismatch_reason(home)) from None
+            _write_marker(home, settings.password)
+            if changed:
+                log.info("initial password set (stored in %s)", provision.password_file())
+        ping(settings, timeout=5)
+        return None
+    except Neo4jAuthFailed:
+        raise
+    except Neo4jUnavailable as exc:
+        return exc.reason
+    except (nex.ServiceUnavailable, nex.SessionExpired, nex.TransientError,
+            nex.DatabaseUnavailable, OSError) as exc:
+        return _brief(exc)
+    except nex.Neo4jError as exc:
+        return _brief(exc)
 
 
 def _terminate(pid: int, home: Path, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
@@ -475,22 +486,30 @@ def _stop_locked(timeout: float) -> bool:
 
 
 @contextlib.contextmanager
-def stopped(wait_seconds: float = 180) -> Iterator[Path]:
-    """Stop the local server, yield its home for work on its stores (an offline import), and
-    start it again afterwards, even when that work fails; nobody else can start or stop it
-    meanwhile.
+def stopping(wait_seconds: float = 180) -> Iterator[Callable[[], Path]]:
+    """Stop the local server in the background while the caller works (an offline import into
+    a folder of its own), and start it again afterwards, even when that work fails; nobody
+    else can start or stop it meanwhile. Yields ``stopped``, which waits until the server is
+    down and returns its home: its stores may be touched only after that.
 
-    >>> with stopped() as home:                               # doctest: +SKIP
-    ...     subprocess.run(provision.admin_command(home, ["database", "import", "full", ...]))
+    >>> with stopping() as stopped:                           # doctest: +SKIP
+    ...     data = run_import(provision.server_home(), files, folder)   # into folder/data
+    ...     replace_stores(data, stopped(), into=folder / "replaced")
     """
     uri = local_settings().uri
     try:
-        with _lock():
+        with _lock(), ThreadPoolExecutor(1) as background:
             home = provision.ensure_provisioned()
-            _stop_locked(STOP_TIMEOUT_SECONDS)
+            stop = background.submit(_stop_locked, STOP_TIMEOUT_SECONDS)
+
+            def stopped() -> Path:
+                stop.result()
+                return home
+
             try:
-                yield home
+                yield stopped
             finally:
+                stop.result()
                 _start_locked(wait_seconds, time.monotonic() + wait_seconds)
     except ProvisionError as exc:
         raise Neo4jUnavailable(uri, f"cannot set up the local server: {exc}") from None
