@@ -78,3 +78,13 @@ def test_spark_gives_the_memory_engines_fund_flows(spark, tmp_path):
     analyse_with_memory_and_spark(case.path, tmp_path)
     assert_every_file_the_same(tmp_path)
     assert (tmp_path / "spark" / "statement_requests.csv").read_text(encoding="utf-8").count("\n") == 4
+
+
+def test_duckdb_sql_becomes_spark_sql(spark):
+    from casegraph.queries.spark.runner import to_spark_sql
+
+    assert to_spark_sql("SELECT x::BIGINT AS y FROM t WHERE x > $low GROUP BY ALL") == (
+        "SELECT CAST(x AS BIGINT) AS y FROM t WHERE x > :low GROUP BY ALL")
+    # DuckDB's temporary table is a Spark view that replaces any of its name.
+    assert to_spark_sql("CREATE OR REPLACE TEMP TABLE legs AS SELECT 1 AS x").startswith(
+        "CREATE OR REPLACE TEMPORARY VIEW legs")

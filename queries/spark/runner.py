@@ -16,15 +16,24 @@ unchanged: ``figures.client_figures(case, ledger, connect=runner.connect)``.
 
 from __future__ import annotations
 
+import atexit
 import functools
+import itertools
 import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 # The master a session runs on when neither --spark-master nor this variable says otherwise.
 MASTER_VARIABLE = "CASEGRAPH_SPARK_MASTER"
+# A folder every executor reads (on a cluster: a shared mount) for the tables handed to Spark;
+# unset, a temporary folder of this process, removed when it ends.
+SCRATCH_VARIABLE = "CASEGRAPH_SPARK_SCRATCH"
 LOCAL_MASTER = "local[2]"
 
 
@@ -55,8 +64,10 @@ def to_spark_sql(query: str) -> str:
     A ``CREATE OR REPLACE TEMP TABLE`` becomes a temporary view that replaces any of its name:
     Spark keeps no temporary tables, and a view is recomputed where it is read.
 
-    >>> to_spark_sql("SELECT x::BIGINT AS y FROM t WHERE x > $low GROUP BY ALL")
+    >>> to_spark_sql("SELECT x::BIGINT AS y FROM t WHERE x > $low GROUP BY ALL")  # doctest: +SKIP
     'SELECT CAST(x AS BIGINT) AS y FROM t WHERE x > :low GROUP BY ALL'
+
+    (Skipped where the extra ``spark`` is not installed; tests/test_spark_engine.py runs it.)
     """
     import sqlglot
     from sqlglot import exp
@@ -94,8 +105,11 @@ class SparkResult:
 class SparkSQL:
     """A DuckDB-connection look-alike over one Spark session (see the module)."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, session, *, scratch: str | None = None) -> None:
         self.session = session
+        # Where pandas frames are handed to Spark as Parquet files (see register).
+        self.scratch = Path(scratch or os.environ.get(SCRATCH_VARIABLE) or _scratch_folder())
+        self._handed = itertools.count()
 
     def connect(self, **frames) -> SparkSQL:
         """This runner with the given frames (pandas or Spark DataFrames) as temporary views by
@@ -106,12 +120,16 @@ class SparkSQL:
         return self
 
     def register(self, name: str, frame) -> None:
-        """``frame`` (pandas, handed to Spark through Arrow, or a Spark DataFrame) as the view ``name``."""
+        """``frame`` (pandas or a Spark DataFrame) as the view ``name``. A pandas frame is written
+        as a Parquet file into the runner's scratch folder and read by Spark from there: the
+        executors read it in parallel, where ``createDataFrame`` would hold every row in the
+        driver's JVM (out of its heap at seed scale). Each frame gets a file of its own, as
+        views may read earlier ones."""
         if isinstance(frame, pd.DataFrame):
-            frame = _spark_ready(frame)
-            # The schema from Arrow's types: Spark cannot infer one from no rows or all-missing text.
-            self.session.createDataFrame(frame, schema=_spark_schema(frame)).createOrReplaceTempView(name)
-            return
+            path = self.scratch / f"{name}-{next(self._handed)}.parquet"
+            # Microseconds are Spark's timestamps; a value finer than that fails rather than rounds.
+            pq.write_table(_arrow_table(frame), path, coerce_timestamps="us", allow_truncated_timestamps=False)
+            frame = self.session.read.parquet(str(path))
         frame.createOrReplaceTempView(name)
 
     def sql(self, query: str, params: dict[str, Any] | None = None) -> SparkResult:
@@ -129,19 +147,22 @@ def _plain(params: dict[str, Any] | None) -> dict[str, Any]:
     return {name: value.item() if hasattr(value, "item") else value for name, value in (params or {}).items()}
 
 
-def _spark_schema(frame: pd.DataFrame):
-    """The Spark schema of a pandas frame by its Arrow types; a column of nothing but missing
-    values is text."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    schema = pa.Schema.from_pandas(frame, preserve_index=False)
-    fields = [field.with_type(pa.string()) if pa.types.is_null(field.type) else field for field in schema]
-    return from_arrow_schema(pa.schema(fields))
+def _scratch_folder() -> str:
+    """A temporary folder removed when the process ends."""
+    folder = tempfile.mkdtemp(prefix="casegraph-spark-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
-def _spark_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with a fresh index and columns Spark's Arrow conversion takes: categories as
-    their values."""
-    frame = frame.reset_index(drop=True)
-    categorical = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)]
-    return frame.astype({name: frame[name].cat.categories.dtype for name in categorical}) if categorical else frame
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as an Arrow table Spark reads as it is: categories as their values, a column of
+    nothing but missing values as text."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    columns = []
+    for column in table.columns:
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        elif pa.types.is_null(column.type):
+            column = column.cast(pa.string())
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
