@@ -40,7 +40,7 @@ ENGINES = ("memory", "neo4j", "spark")
 
 
 class SparkUnavailable(RuntimeError):
-    """``engine="spark"`` without pyspark and SQLGlot installed."""
+    """``engine="spark"`` without pyspark and SQLGlot installed, or Spark not starting."""
 
 
 class Investigation:
@@ -99,12 +99,20 @@ class Investigation:
 
     def _analyze_in_spark(self, master: str | None, *, seed: int, progress: Progress) -> dict[str, pd.DataFrame]:
         try:
-            from casegraph.queries.spark.engine import analyze_case
-            from casegraph.queries.spark.runner import SparkSQL, spark_session
-        except ImportError as exc:  # pyspark or sqlglot absent
+            import pyspark  # noqa: F401
+            import sqlglot  # noqa: F401
+        except ImportError as exc:
             raise SparkUnavailable(f"engine='spark' needs pip install 'casegraph[spark]' ({exc})") from None
+        from pyspark.errors import PySparkRuntimeError
+
+        from casegraph.queries.spark.engine import analyze_case
+        from casegraph.queries.spark.runner import SparkSQL, spark_session
+
         with progress.step("spark: starting the session"):
-            session = spark_session(master)
+            try:
+                session = spark_session(master)
+            except PySparkRuntimeError as exc:  # no Java 17, or the master unreachable
+                raise SparkUnavailable(f"Spark could not start on {master or 'the default master'}: {exc}") from None
         return analyze_case(self.case, SparkSQL(session), seed=seed, progress=progress)
 
     def _analyze_in_neo4j(self, driver, database, *, replace: bool, seed: int,

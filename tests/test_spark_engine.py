@@ -8,6 +8,7 @@ One local[2] Spark session for the whole test session (``spark`` fixture); the C
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 from casebuilder import write_case
@@ -88,3 +89,13 @@ def test_duckdb_sql_becomes_spark_sql(spark):
     # DuckDB's temporary table is a Spark view that replaces any of its name.
     assert to_spark_sql("CREATE OR REPLACE TEMP TABLE legs AS SELECT 1 AS x").startswith(
         "CREATE OR REPLACE TEMPORARY VIEW legs")
+
+
+def test_spark_without_pyspark_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    rows, _ = COURT_CASES[0]()
+    case = write_case(tmp_path / "case", rows)
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark fails, as where it is not installed
+    with pytest.raises(SystemExit) as done:
+        main(["-q", "analyze", str(case), "--out", str(tmp_path / "out"), "--engine", "spark"])
+    assert done.value.code == 2
+    assert "pip install 'casegraph[spark]'" in capsys.readouterr().err
