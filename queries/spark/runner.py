@@ -128,8 +128,10 @@ class SparkSQL:
         if isinstance(frame, pd.DataFrame):
             path = self.scratch / f"{name}-{next(self._handed)}.parquet"
             # Microseconds are Spark's timestamps; a value finer than that fails rather than rounds.
-            pq.write_table(_arrow_table(frame), path, coerce_timestamps="us", allow_truncated_timestamps=False)
-            frame = self.session.read.parquet(str(path))
+            table = _arrow_table(frame)
+            pq.write_table(table, path, coerce_timestamps="us", allow_truncated_timestamps=False)
+            # The schema given, not inferred: inferring reads the file in a Spark job of its own.
+            frame = self.session.read.schema(_spark_schema(table.schema)).parquet(str(path))
         frame.createOrReplaceTempView(name)
 
     def sql(self, query: str, params: dict[str, Any] | None = None) -> SparkResult:
@@ -145,6 +147,13 @@ class SparkSQL:
 def _plain(params: dict[str, Any] | None) -> dict[str, Any]:
     """Parameters as Python scalars (Spark's literals take no numpy integers)."""
     return {name: value.item() if hasattr(value, "item") else value for name, value in (params or {}).items()}
+
+
+def _spark_schema(schema: pa.Schema):
+    """The Spark schema of an Arrow schema (Arrow's timestamps of any unit are Spark's µs ones)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
 
 
 def _scratch_folder() -> str:
