@@ -9,7 +9,7 @@ and what a whole ``casegraph analyze`` costs on each.
    periods, flows, patterns) put through SQLGlot (duckdb -> spark) and run by ``spark.sql`` on
    the case: does it run unchanged? Then the client figures (the ledger summed per client and
    kind, fresh money by a window, turnover) on DuckDB and on Spark ``local[2]``: the handing
-   over of the ledger to Spark (Arrow) and the SQL's time, each the median of --runs after a
+   over of the ledger to Spark (a Parquet file) and the SQL's time, each the median of --runs after a
    warm-up, and whether the answers are equal.
 2. "analyze": ``casegraph analyze --engine memory`` and ``--engine spark`` as whole processes
    (reading, every output file, referrals), the median of --runs each, with their ratio. The

@@ -21,7 +21,7 @@ Where each question runs today (a first step; the README's "Spark" section says 
 
 The case is read and validated by :mod:`casegraph.loaders` on the driver, as for the memory
 engine (exact ``file:line:column`` problems); the tables the SQL reads are handed to Spark
-through Arrow. Reading a case's CSV or Parquet in Spark itself is the next step.
+as Parquet files (:meth:`.runner.SparkSQL.register`). Reading a case's CSV or Parquet in Spark itself is the next step.
 
 >>> from casegraph.loaders.case import load_case                          # doctest: +SKIP
 >>> from casegraph.queries.spark.runner import SparkSQL, spark_session     # doctest: +SKIP
