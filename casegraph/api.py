@@ -36,7 +36,11 @@ from casegraph.progress import SILENT, Progress
 if TYPE_CHECKING:  # the driver is only needed for the server engine
     import neo4j
 
-ENGINES = ("memory", "neo4j")
+ENGINES = ("memory", "neo4j", "spark")
+
+
+class SparkUnavailable(RuntimeError):
+    """``engine="spark"`` without pyspark and SQLGlot installed, or Spark not starting."""
 
 
 class Investigation:
@@ -64,27 +68,52 @@ class Investigation:
         counts = self.case.row_counts()
         return f"<Investigation {self.path}: {sum(counts.values()):,} rows in {len(counts)} tables>"
 
-    def analyze(self, engine: Literal["memory", "neo4j"] = "memory", *, seed: int = 0,
+    def analyze(self, engine: Literal["memory", "neo4j", "spark"] = "memory", *, seed: int = 0,
                 driver: neo4j.Driver | None = None, database: str | None = None, replace: bool = False,
-                progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
+                spark_master: str | None = None, progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
         """Every output table (``chain`` -> chain.csv …) as DataFrames, by name.
 
         ``engine="neo4j"`` loads the case into the server ``driver`` reaches (idempotently;
         ``replace`` clears a database holding another case), answers the questions in Cypher
-        and writes the findings back for the playbooks. ``seed`` seeds community detection.
+        and writes the findings back for the playbooks. ``engine="spark"`` runs the analyses
+        that grow with the data on Spark (:mod:`casegraph.queries.spark.engine`), on
+        ``spark_master`` (else ``$CASEGRAPH_SPARK_MASTER``, else ``local[2]``); it needs the extra
+        ``casegraph[spark]`` and Java 17. ``seed`` seeds community detection.
         The answer is kept: asking again with the same engine costs nothing."""
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         if engine not in self._outputs:
-            self._outputs[engine] = (self._analyze_in_neo4j(driver, database, replace=replace, seed=seed,
-                                                            progress=progress)
-                                     if engine == "neo4j" else self._analyze_in_memory(seed=seed, progress=progress))
+            if engine == "neo4j":
+                self._outputs[engine] = self._analyze_in_neo4j(driver, database, replace=replace, seed=seed,
+                                                               progress=progress)
+            elif engine == "spark":
+                self._outputs[engine] = self._analyze_in_spark(spark_master, seed=seed, progress=progress)
+            else:
+                self._outputs[engine] = self._analyze_in_memory(seed=seed, progress=progress)
         return self._outputs[engine]
 
     def _analyze_in_memory(self, *, seed: int, progress: Progress) -> dict[str, pd.DataFrame]:
         from casegraph.queries.memory.engine import analyze_case
 
         return analyze_case(self.case, seed=seed, progress=progress)
+
+    def _analyze_in_spark(self, master: str | None, *, seed: int, progress: Progress) -> dict[str, pd.DataFrame]:
+        try:
+            import pyspark  # noqa: F401
+            import sqlglot  # noqa: F401
+        except ImportError as exc:
+            raise SparkUnavailable(f"engine='spark' needs pip install 'casegraph[spark]' ({exc})") from None
+        from pyspark.errors import PySparkRuntimeError
+
+        from casegraph.queries.spark.engine import analyze_case
+        from casegraph.queries.spark.runner import SparkSQL, spark_session
+
+        with progress.step("spark: starting the session"):
+            try:
+                session = spark_session(master)
+            except PySparkRuntimeError as exc:  # no Java 17, or the master unreachable
+                raise SparkUnavailable(f"Spark could not start on {master or 'the default master'}: {exc}") from None
+        return analyze_case(self.case, SparkSQL(session), seed=seed, progress=progress)
 
     def _analyze_in_neo4j(self, driver, database, *, replace: bool, seed: int,
                           progress: Progress) -> dict[str, pd.DataFrame]:

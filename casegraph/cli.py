@@ -44,9 +44,13 @@ def _options(quiet: bool = typer.Option(False, "--quiet", "-q",
 class Engine(str, Enum):
     memory = "memory"
     neo4j = "neo4j"
+    spark = "spark"
 
 
-ENGINE_HELP = "memory: pandas + networkx, no server; neo4j: load the case into Neo4j, analyse in Cypher."
+ENGINE_HELP = ("memory: pandas + networkx, no server; neo4j: load the case into Neo4j, analyse in Cypher; "
+               "spark: the analyses that grow with the data on Apache Spark (pip install 'casegraph[spark]').")
+SPARK_MASTER_HELP = ("spark: the master to run on (spark://host:7077, yarn …); default $CASEGRAPH_SPARK_MASTER, "
+                     "else local[2].")
 
 
 def _scale(value: str) -> str | int:
@@ -185,17 +189,23 @@ def _output_folder(out: Path, command: str, case: Optional[Path] = None):
         raise typer.BadParameter(str(exc), param_hint="--out") from None
 
 
-def _analysis_tables(loaded, engine: Engine, replace: bool = False) -> dict:
+def _analysis_tables(loaded, engine: Engine, replace: bool = False, spark_master: Optional[str] = None) -> dict:
     """Every output table of the analysis, by name, from the engine asked for (casegraph.api)."""
-    from casegraph.api import Investigation
+    from casegraph.api import Investigation, SparkUnavailable
 
+    if engine is Engine.spark:
+        try:
+            return Investigation(loaded).analyze("spark", spark_master=spark_master, progress=_progress)
+        except SparkUnavailable as exc:
+            errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_USAGE) from None
     if engine is Engine.neo4j:
         with _neo4j_driver(_settings(None, None, None)) as driver:
             return Investigation(loaded).analyze("neo4j", driver=driver, replace=replace, progress=_progress)
     return Investigation(loaded).analyze("memory", progress=_progress)
 
 
-def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
+def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False, spark_master: Optional[str] = None):
     """Analyse the case and write every output into the folder ``out``: (case, tables), or
     (None, None) for an invalid case, whose problems.txt is then all ``out`` holds."""
     from casegraph.outputs import write_csv
@@ -205,7 +215,7 @@ def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False):
     loaded = _read_case_reporting(case, out / "problems.txt")
     if loaded is None:
         return None, None
-    tables = _analysis_tables(loaded, engine, replace)
+    tables = _analysis_tables(loaded, engine, replace, spark_master)
     with _progress.step("writing the output tables", total=len(tables)) as advance:
         for name, frame in tables.items():
             write_csv(frame, out / f"{name}.csv")
@@ -266,6 +276,7 @@ def analyze(
     out: Path = typer.Option(..., "--out", help="Folder for the output files."),
     engine: Engine = typer.Option(Engine.memory, help=ENGINE_HELP),
     replace: bool = typer.Option(False, "--replace", help="neo4j: clear a database that holds another case."),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master", metavar="URL", help=SPARK_MASTER_HELP),
 ) -> None:
     """Run every analysis on a case folder and write the output files.
 
@@ -273,7 +284,7 @@ def analyze(
     invalid case it holds problems.txt alone. It must lie outside the case folder."""
     started = time.perf_counter()
     with _output_folder(out, "analyze", case=case) as folder:
-        loaded, tables = _run_analysis(case, folder, engine, replace)
+        loaded, tables = _run_analysis(case, folder, engine, replace, spark_master)
     if loaded is None:
         raise typer.Exit(EXIT_INVALID)
     console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")

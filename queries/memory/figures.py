@@ -56,23 +56,26 @@ def _fresh_money_in(connection: duckdb.DuckDBPyConnection, by: list[str]) -> pd.
     return fresh.set_index(by)["fresh_money"].sort_index()
 
 
-def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None) -> pd.DataFrame:
+def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None, *,
+                   connect=duckdb_connection) -> pd.DataFrame:
     """Every client's figures (contract.md), zeros for clients without entries.
 
     ``ledger`` (with ``amount_cny``) and ``trades`` default to the whole case; pass parts of
-    them (e.g. one period) to get the figures of those entries only.
+    them (e.g. one period) to get the figures of those entries only. ``connect`` makes the
+    connection the SQL runs on (the Spark engine's: :class:`casegraph.queries.spark.runner.SparkSQL`).
     """
     ledger = ledger_in_cny(case) if ledger is None else ledger
     clients = case["clients"].set_index("client_id")
     trades = case["trades"] if trades is None else trades
     trades = trades.assign(client_id=trades["account_id"].map(client_of_account(case)))
-    figures = figures_by(clients.index, ledger, trades)
+    figures = figures_by(clients.index, ledger, trades, connect=connect)
     figures.insert(0, "platform_id", clients["platform_id"])
     figures.insert(1, "agent_id", clients["agent_id"])
     return figures
 
 
-def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
+def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame, *,
+               connect=duckdb_connection) -> pd.DataFrame:
     """The :data:`CLIENT_FIGURES` of each group in ``index`` (a client, or e.g. a period and a
     client), from the entries and trades that carry the index's key columns; zeros for groups
     without any. ``client_losses`` is taken per group, so sums of groups never let one
@@ -86,8 +89,8 @@ def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame) -> p
     [[100, 7, 100, 500], [0, 0, 0, 0]]
     """
     keys = list(index.names)
-    return _figures_in(duckdb_connection(ledger=ledger[[*keys, "ts", "entry_id", "kind", "amount_cny"]],
-                                         trades=trades[[*keys, "notional"]]), index)
+    return _figures_in(connect(ledger=ledger[[*keys, "ts", "entry_id", "kind", "amount_cny"]],
+                               trades=trades[[*keys, "notional"]]), index)
 
 
 def _figures_in(connection: duckdb.DuckDBPyConnection, index: pd.Index) -> pd.DataFrame:
@@ -511,7 +514,7 @@ def _inside(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[keep]
 
 
-def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
+def person_window_totals(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
     """:func:`person_totals` per membership period, counting only entries and trades inside it
     ("during tenure"); one row per person_id, window_start, window_end.
 
@@ -548,8 +551,8 @@ def person_window_totals(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
             "int64").to_numpy())
     # One interval join: each (period, client) pair with the client's entries and trades inside
     # the period (a missing bound is open).
-    connection = duckdb_connection(pairs=pairs[["period", "client", "since", "until"]], entries=entries,
-                                   client_trades=trades)
+    connection = connect(pairs=pairs[["period", "client", "since", "until"]], entries=entries,
+                         client_trades=trades)
     inside = "(p.since IS NULL OR x.ts >= p.since) AND (p.until IS NULL OR x.ts < p.until)"
     connection.execute(f"""CREATE TEMP VIEW ledger AS SELECT p.period, p.client, x.ts, x.entry_id, x.kind, x.amount_cny
                            FROM pairs AS p JOIN entries AS x ON x.client = p.client WHERE {inside}""")

@@ -92,9 +92,9 @@ FROM legs GROUP BY account_id
 """
 
 
-def _connection(case: Case, transfers: pd.DataFrame | None = None):
-    connection = duckdb_connection(transfers=transfer_frame(case) if transfers is None else transfers,
-                                   known=_statement_accounts(case))
+def _connection(case: Case, transfers: pd.DataFrame | None = None, *, connect=duckdb_connection):
+    connection = connect(transfers=transfer_frame(case) if transfers is None else transfers,
+                         known=_statement_accounts(case))
     connection.execute(LEGS)
     return connection
 
@@ -124,9 +124,10 @@ def account_facts(case: Case, account_ids: pd.Series) -> pd.DataFrame:
     return facts.reset_index()[list(ACCOUNT_FACT_COLUMNS)]
 
 
-def account_flows(case: Case) -> pd.DataFrame:
-    """account_flows.csv: per account with transfers or a statement, its money in and out."""
-    connection = _connection(case)
+def account_flows(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
+    """account_flows.csv: per account with transfers or a statement, its money in and out
+    (``connect``: the connection the SQL runs on, as in :func:`.figures.client_figures`)."""
+    connection = _connection(case, connect=connect)
     totals = connection.sql(FLOW_TOTALS).df()[list(FLOW_TOTAL_COLUMNS)]
     ids = pd.concat([totals["account_id"].astype("string"), _statement_accounts(case)["account_id"]])
     return finish_account_flows(totals, account_facts(case, ids), timezone=case.config.timezone)
@@ -144,10 +145,10 @@ FROM moved GROUP BY account_id
 """
 
 
-def statement_requests(case: Case) -> pd.DataFrame:
+def statement_requests(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
     """statement_requests.csv (调单建议): accounts whose statements are not in hand, ranked by
     the money they moved with accounts whose statements are."""
-    found = _connection(case).sql(STATEMENT_REQUESTS).df()
+    found = _connection(case, connect=connect).sql(STATEMENT_REQUESTS).df()
     facts = account_facts(case, found["account_id"])[["account_id", "holder_name", "institution"]]
     found = found.astype({"account_id": "string"}).merge(facts, on="account_id", how="left")
     return finish_statement_requests(found[list(REQUEST_INPUT_COLUMNS)])

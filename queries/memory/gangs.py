@@ -53,14 +53,15 @@ def excluded_nodes(case: Case) -> set[str]:
     return {f"Person:{p}" for p in client_persons} | {f"Account:{a}" for a in client_accounts | vendor_accounts}
 
 
-def gang_edges(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection) -> pd.DataFrame:
     """The weighted, undirected gang graph as edges ``u``, ``v``, ``weight``: one row per pair
-    of nodes (``Label:id``, ``u < v``), the weights of every fact joining them summed, sorted."""
+    of nodes (``Label:id``, ``u < v``), the weights of every fact joining them summed, sorted;
+    ``connect``: the connection the money edges' SQL runs on (as in :func:`.figures.client_figures`)."""
     from casegraph.loaders.fx import ledger_in_cny
 
     ledger = ledger_in_cny(case) if ledger is None else ledger
     excluded = excluded_nodes(case)
-    edges = list(_structural_edges(case)) + list(_money_edges(case, ledger)) + list(_login_edges(case))
+    edges = list(_structural_edges(case)) + list(_money_edges(case, ledger, connect)) + list(_login_edges(case))
     frames = [pd.DataFrame({"u": e.left.to_numpy(), "v": e.right.to_numpy(), "w": e.weight.to_numpy()})
               for e in edges]
     table = pd.concat(frames, ignore_index=True).dropna(subset=["u", "v"])
@@ -77,9 +78,10 @@ def gang_graph(case: Case, ledger: pd.DataFrame | None = None) -> nx.Graph:
     return graph_of_edges(gang_edges(case, ledger))
 
 
-def hard_bindings(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+def hard_bindings(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection) -> pd.DataFrame:
     """What the records state: ``node`` (``Label:id``) bound to ``platform_id`` by ``fact``,
-    with ``weight`` = how many records say so. See the module's step 1."""
+    with ``weight`` = how many records say so. See the module's step 1. ``connect``: as in
+    :func:`gang_edges`."""
     from casegraph.loaders.fx import ledger_in_cny
 
     ledger = ledger_in_cny(case) if ledger is None else ledger
@@ -91,7 +93,7 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None) -> pd.DataFram
     leaders = case["gangs"][["gang_id", "leader_person_id"]].merge(gang_platforms, on="gang_id")
     acting = agents.dropna(subset=["person_id"])
     stated = accounts[accounts["kind"].isin(["mother", "sub", "bank", "payment"])].dropna(subset=["platform_id"])
-    linked = client_money_accounts(ledger, case["bank_transfers"])
+    linked = client_money_accounts(ledger, case["bank_transfers"], connect=connect)
     buyers = license_buyers(case)
     parts = [
         ("Agent", agents["agent_id"], agents["platform_id"], "agent_platform"),
@@ -129,12 +131,13 @@ def license_buyers(case: Case) -> pd.DataFrame:
     return matched.loc[unique, ["platform_id", "person_id"]]
 
 
-def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame) -> pd.DataFrame:
+def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
+                          connect=duckdb_connection) -> pd.DataFrame:
     """Through which account each platform's client money went: (platform_id, account_id, n
     ledger entries), from the ledger entries whose ``bank_txn_id`` names a bank transfer.
     Deposits land in the platform's collection account; everything else leaves its accounts."""
-    connection = duckdb_connection(ledger=ledger[["platform_id", "kind", "bank_txn_id"]],
-                                   transfers=transfers[["txn_id", "from_account", "to_account"]])
+    connection = connect(ledger=ledger[["platform_id", "kind", "bank_txn_id"]],
+                         transfers=transfers[["txn_id", "from_account", "to_account"]])
     return connection.sql("""
         SELECT l.platform_id, CASE WHEN l.kind = 'deposit' THEN t.to_account ELSE t.from_account END AS account_id,
                count(*) AS n
@@ -167,15 +170,15 @@ def _structural_edges(case: Case):
                pd.Series(WEIGHTS["MEMBER_OF"], index=led.index))
 
 
-def _money_edges(case: Case, ledger: pd.DataFrame):
+def _money_edges(case: Case, ledger: pd.DataFrame, connect):
     # Each edge is one pair of nodes with its records counted (a pair with a missing end is no
     # edge); the order of the rows does not matter, gang_edges sums and sorts them.
     transfers = case["bank_transfers"]
     # Which accounts a platform's client money and payouts went through (ledger -> bank txn).
-    counts = client_money_accounts(ledger, transfers).dropna()
+    counts = client_money_accounts(ledger, transfers, connect=connect).dropna()
     yield Edge("CLIENT_MONEY", _node("Platform", counts["platform_id"]), _node("Account", counts["account_id"]),
                WEIGHTS["CLIENT_MONEY"] * np.log1p(counts["n"]))
-    connection = duckdb_connection(
+    connection = connect(
         ledger=ledger[["kind", "beneficiary_agent_id", "bank_txn_id"]],
         transfers=transfers[["txn_id", "from_account", "to_account"]],
         trades=case["trades"][["account_id", "broker_ref"]], fills=case["broker_fills"][["broker_ref", "account_id"]],

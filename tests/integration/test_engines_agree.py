@@ -18,14 +18,15 @@ def analyse_both(case, out) -> None:
         assert done.value.code == 0, engine
 
 
-def assert_same_files(out) -> None:
+def assert_same_files(out, other: str = "neo4j") -> None:
+    """The memory engine's files in ``out/memory`` equal ``other``'s in ``out/<other>``."""
     names = ["chain.csv", "totals.csv", "income.csv", "gangs.csv", "communities.csv", "unattached.csv",
              "account_groups.csv", "fake_trades.csv"]
     if (out / "memory" / "quality.csv").exists():
         names.append("quality.csv")
     for name in names:
         memory = (out / "memory" / name).read_text(encoding="utf-8")
-        neo4j = (out / "neo4j" / name).read_text(encoding="utf-8")
+        neo4j = (out / other / name).read_text(encoding="utf-8")
         if name == "communities.csv":
             assert ALGORITHM in memory and ALGORITHM in neo4j
         if name in ("chain.csv", "totals.csv", "income.csv", "gangs.csv", "communities.csv"):

@@ -23,10 +23,10 @@ def analyse_both(case, out) -> None:
         assert done.value.code == 0, engine
 
 
-def assert_same_flow_files(out) -> None:
+def assert_same_flow_files(out, other: str = "neo4j") -> None:
     for name in FLOW_FILES:
         memory = (out / "memory" / name).read_text(encoding="utf-8")
-        neo4j = (out / "neo4j" / name).read_text(encoding="utf-8")
+        neo4j = (out / other / name).read_text(encoding="utf-8")
         for a, b in zip(memory.splitlines(), neo4j.splitlines()):
             assert a == b, name
         assert memory == neo4j, name

@@ -1,0 +1,76 @@
+"""The Spark engine: the questions of :class:`casegraph.queries.engine.Engine` whose work grows
+with the transfers and ledger entries answered by Spark, with the memory engine's own SQL
+(transpiled by SQLGlot, :mod:`.runner`) and its own code for what is small once aggregated.
+
+Where each question runs today (a first step; the README's "Spark" section says the same):
+
+- on Spark, the memory engine's SQL unchanged: the client figures (the ledger and the trades
+  summed per client and kind, fresh money by a window per client), the membership periods'
+  figures (the interval join of periods and entries, then the same sums), the gang graph's
+  money edges (ledger -> bank transfer joins, routed fills, transfers per account pair) and
+  the client-money hard facts, account flows (every transfer's two legs summed per account)
+  and the statement requests;
+- on the driver, through the same shared functions the memory engine calls, on the results:
+  the agent forests and subtree sums, the gang graph's contraction and Louvain, the income
+  rows and severity (:func:`casegraph.queries.engine.analyze`);
+- on the driver still, by the memory engine as it is (not yet on Spark): the agent, platform
+  and person totals' rebate sums over the ledger, the account groups (evidence pairs of fills,
+  logins and funding), the fake trades, and the flow patterns (their fan windows count
+  distinct counterparties over a window, which Spark SQL has no function for; pass-through
+  keeps ordered lists and 128-bit products; the cycle search is DuckDB list SQL).
+
+The case is read and validated by :mod:`casegraph.loaders` on the driver, as for the memory
+engine (exact ``file:line:column`` problems); the tables the SQL reads are handed to Spark
+as Parquet files (:meth:`.runner.SparkSQL.register`). Reading a case's CSV or Parquet in Spark itself is the next step.
+
+>>> from casegraph.loaders.case import load_case                          # doctest: +SKIP
+>>> from casegraph.queries.spark.runner import SparkSQL, spark_session     # doctest: +SKIP
+>>> tables = analyze_case(load_case("mycase"), SparkSQL(spark_session()))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from casegraph.loaders.case import Case
+from casegraph.progress import SILENT, Progress
+
+from ..engine import GangEvidence, analyze
+from ..memory import figures, flows, gangs
+from ..memory.engine import MemoryEngine
+from .runner import SparkSQL
+
+
+class SparkEngine(MemoryEngine):
+    """The Spark engine on one read case, running SQL through ``runner`` (see the module).
+    The questions it does not override are the memory engine's, on the driver."""
+
+    name = "spark"
+
+    def __init__(self, case: Case, runner: SparkSQL) -> None:
+        super().__init__(case)
+        self.runner = runner
+
+    def client_figures(self) -> pd.DataFrame:
+        return figures.client_figures(self.case, self.ledger, connect=self.runner.connect)
+
+    def person_window_totals(self) -> pd.DataFrame:
+        return figures.person_window_totals(self.case, self.ledger, connect=self.runner.connect)
+
+    def gang_evidence(self) -> GangEvidence:
+        connect = self.runner.connect
+        return GangEvidence(edges=gangs.gang_edges(self.case, self.ledger, connect=connect),
+                            bindings=gangs.hard_bindings(self.case, self.ledger, connect=connect),
+                            platform_ids=self.case["platforms"]["platform_id"].tolist())
+
+    def account_flows(self) -> pd.DataFrame:
+        return flows.account_flows(self.case, connect=self.runner.connect)
+
+    def statement_requests(self) -> pd.DataFrame:
+        return flows.statement_requests(self.case, connect=self.runner.connect)
+
+
+def analyze_case(case: Case, runner: SparkSQL, seed: int = 0, *,
+                 progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
+    """All outputs of the Spark engine for ``case``, keyed by output name (``chain`` -> chain.csv)."""
+    return analyze(SparkEngine(case, runner), seed=seed, progress=progress)

@@ -1,0 +1,177 @@
+"""One object that runs the memory engine's DuckDB SQL on Spark: the SQL stays the one
+definition, SQLGlot transpiles it (``read="duckdb", write="spark"``) and ``spark.sql`` runs it
+on temporary views of the case's tables.
+
+:class:`SparkSQL` answers the part of a DuckDB connection the memory modules use (``sql``,
+``execute`` with ``$name`` parameters, ``register``, ``.df()``, ``.fetchone()``), so that a
+function of :mod:`casegraph.queries.memory` that takes ``connect=`` runs its SQL on Spark
+unchanged: ``figures.client_figures(case, ledger, connect=runner.connect)``.
+
+>>> session = spark_session()                                                # doctest: +SKIP
+>>> runner = SparkSQL(session)                                               # doctest: +SKIP
+>>> runner.connect(t=pd.DataFrame({"x": [1, 2]})).sql("SELECT sum(x) AS s FROM t GROUP BY ALL").df()  # doctest: +SKIP
+   s
+0  3
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import itertools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+# The master a session runs on when neither --spark-master nor this variable says otherwise.
+MASTER_VARIABLE = "CASEGRAPH_SPARK_MASTER"
+# A folder every executor reads (on a cluster: a shared mount) for the tables handed to Spark;
+# unset, a temporary folder of this process, removed when it ends.
+SCRATCH_VARIABLE = "CASEGRAPH_SPARK_SCRATCH"
+LOCAL_MASTER = "local[2]"
+
+
+def spark_session(master: str | None = None, *, shuffle_partitions: int | None = None):
+    """The process's Spark session on ``master`` (else ``$CASEGRAPH_SPARK_MASTER``, else
+    ``local[2]``), created once: UTC session time, Arrow transfers, no UI, no console progress.
+    ``shuffle_partitions`` defaults to 4 on a local master (tiny cases pay per partition) and to
+    Spark's own 200 on a cluster."""
+    from pyspark.sql import SparkSession
+
+    master = master or os.environ.get(MASTER_VARIABLE) or LOCAL_MASTER
+    if shuffle_partitions is None:
+        shuffle_partitions = 4 if master.startswith("local") else 200
+    builder = (SparkSession.builder.master(master).appName("casegraph")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false"))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+@functools.lru_cache(maxsize=512)
+def to_spark_sql(query: str) -> str:
+    """``query`` (DuckDB SQL, ``$name`` parameters) as Spark SQL (``:name`` parameters).
+    A ``CREATE OR REPLACE TEMP TABLE`` becomes a temporary view that replaces any of its name:
+    Spark keeps no temporary tables, and a view is recomputed where it is read.
+
+    >>> to_spark_sql("SELECT x::BIGINT AS y FROM t WHERE x > $low GROUP BY ALL")  # doctest: +SKIP
+    'SELECT CAST(x AS BIGINT) AS y FROM t WHERE x > :low GROUP BY ALL'
+
+    (Skipped where the extra ``spark`` is not installed; tests/test_spark_engine.py runs it.)
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    (tree,) = sqlglot.parse(query, read="duckdb")
+    if isinstance(tree, exp.Create):
+        tree.set("replace", True)
+        tree.set("kind", "VIEW")
+    return tree.sql(dialect="spark")
+
+
+class SparkResult:
+    """A query's answer, fetched the way DuckDB's relations are (``.df()``, ``.fetchone()``)."""
+
+    def __init__(self, frame) -> None:
+        self.frame = frame  # a pyspark DataFrame
+
+    def df(self) -> pd.DataFrame:
+        """The rows as pandas, typed as DuckDB's ``.df()`` types them: an integer column with
+        missing values is ``Int64`` (not float), text is pandas' string type."""
+        table = self.frame.toArrow()
+        mapper = {pa.int8(): pd.Int64Dtype(), pa.int16(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype(),
+                  pa.int64(): pd.Int64Dtype()}
+        frame = table.to_pandas(types_mapper=mapper.get)
+        # DuckDB gives plain int64 where nothing is missing: the same here.
+        complete = [name for name, dtype in frame.dtypes.items()
+                    if isinstance(dtype, pd.Int64Dtype) and not frame[name].isna().any()]
+        return frame.astype({name: "int64" for name in complete})
+
+    def fetchone(self) -> tuple | None:
+        row = self.frame.first()
+        return None if row is None else tuple(row)
+
+
+class SparkSQL:
+    """A DuckDB-connection look-alike over one Spark session (see the module)."""
+
+    def __init__(self, session, *, scratch: str | None = None) -> None:
+        self.session = session
+        # Where pandas frames are handed to Spark as Parquet files (see register).
+        self.scratch = Path(scratch or os.environ.get(SCRATCH_VARIABLE) or _scratch_folder())
+        self._handed = itertools.count()
+
+    def connect(self, **frames) -> SparkSQL:
+        """This runner with the given frames (pandas or Spark DataFrames) as temporary views by
+        name: what :func:`casegraph.queries.columnar.duckdb_connection` is to the memory
+        engine. The views are the session's: the last frame registered under a name wins."""
+        for name, frame in frames.items():
+            self.register(name, frame)
+        return self
+
+    def register(self, name: str, frame) -> None:
+        """``frame`` (pandas or a Spark DataFrame) as the view ``name``. A pandas frame is written
+        as a Parquet file into the runner's scratch folder and read by Spark from there: the
+        executors read it in parallel, where ``createDataFrame`` would hold every row in the
+        driver's JVM (out of its heap at seed scale). Each frame gets a file of its own, as
+        views may read earlier ones."""
+        if isinstance(frame, pd.DataFrame):
+            path = self.scratch / f"{name}-{next(self._handed)}.parquet"
+            # Microseconds are Spark's timestamps; a value finer than that fails rather than rounds.
+            table = _arrow_table(frame)
+            pq.write_table(table, path, coerce_timestamps="us", allow_truncated_timestamps=False)
+            # The schema given, not inferred: inferring reads the file in a Spark job of its own.
+            frame = self.session.read.schema(_spark_schema(table.schema)).parquet(str(path))
+        frame.createOrReplaceTempView(name)
+
+    def sql(self, query: str, params: dict[str, Any] | None = None) -> SparkResult:
+        """The answer of ``query`` (DuckDB SQL, transpiled: :func:`to_spark_sql`)."""
+        frame = self.session.sql(to_spark_sql(query), args=_plain(params) or None)
+        return SparkResult(frame)
+
+    def execute(self, query: str, params: dict[str, Any] | None = None) -> SparkResult:
+        """:meth:`sql`; a statement (``CREATE … VIEW``) runs at once, as in DuckDB."""
+        return self.sql(query, params)
+
+
+def _plain(params: dict[str, Any] | None) -> dict[str, Any]:
+    """Parameters as Python scalars (Spark's literals take no numpy integers)."""
+    return {name: value.item() if hasattr(value, "item") else value for name, value in (params or {}).items()}
+
+
+def _spark_schema(schema: pa.Schema):
+    """The Spark schema of an Arrow schema (Arrow's timestamps of any unit are Spark's µs ones)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
+
+
+def _scratch_folder() -> str:
+    """A temporary folder removed when the process ends."""
+    folder = tempfile.mkdtemp(prefix="casegraph-spark-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as an Arrow table Spark reads as it is: categories as their values, a column of
+    nothing but missing values as text."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    columns = []
+    for column in table.columns:
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        elif pa.types.is_null(column.type):
+            column = column.cast(pa.string())
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)

@@ -1,0 +1,101 @@
+"""`--engine spark` writes the memory engine's files, byte for byte: figures to the fen, the same
+communities (the same gang graph, so the same Louvain run), account groups and fund flows.
+
+One local[2] Spark session for the whole test session (``spark`` fixture); the CLI's
+``--engine spark`` finds it (``SparkSession.builder.getOrCreate``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+from casebuilder import write_case
+from court_cases import COURT_CASES
+from integration.test_engines_agree import assert_same_files
+from integration.test_flows_engines import FLOW_FILES, assert_same_flow_files
+from test_flows import flows_case
+
+from casegraph.cli import main
+from casegraph.generator import generate_case
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The test session's Spark session (local[2], two shuffle partitions)."""
+    try:
+        import pyspark  # noqa: F401
+
+        from casegraph.queries.spark.runner import spark_session
+    except ImportError as exc:
+        if os.environ.get("CI", "").strip():
+            pytest.fail(f"pyspark is required in CI (pip install -e '.[spark]'): {exc}", pytrace=False)
+        pytest.skip(f"pyspark is not installed: pip install -e '.[spark]' ({exc})")
+    session = spark_session("local[2]", shuffle_partitions=2)
+    yield session
+    session.stop()
+
+
+def analyse_with_memory_and_spark(case, out) -> None:
+    for engine in ("memory", "spark"):
+        with pytest.raises(SystemExit) as done:
+            main(["-q", "analyze", str(case), "--out", str(out / engine), "--engine", engine])
+        assert done.value.code == 0, engine
+
+
+def assert_every_file_the_same(out) -> None:
+    """Every output file the memory engine wrote, the Spark engine wrote the same."""
+    assert_same_files(out, "spark")
+    assert_same_flow_files(out, "spark")
+    memory = sorted(path.relative_to(out / "memory") for path in (out / "memory").rglob("*.csv"))
+    assert memory == sorted(path.relative_to(out / "spark") for path in (out / "spark").rglob("*.csv"))
+    assert {name for name in FLOW_FILES} <= {path.name for path in memory}
+    for path in memory:  # the rest (coverage.csv, referral packets …) as they are
+        assert (out / "memory" / path).read_bytes() == (out / "spark" / path).read_bytes(), path
+
+
+@pytest.mark.parametrize("court_case", COURT_CASES, ids=lambda f: f.__name__)
+def test_spark_gives_the_memory_engines_files_on_the_courts_cases(spark, tmp_path, court_case):
+    rows, _ = court_case()
+    analyse_with_memory_and_spark(write_case(tmp_path / "case", rows), tmp_path)
+    assert_every_file_the_same(tmp_path)
+
+
+def test_spark_gives_the_memory_engines_files_on_a_generated_case(spark, tmp_path):
+    generate_case(tmp_path / "case", scale="tiny", seed=5)
+    analyse_with_memory_and_spark(tmp_path / "case", tmp_path)
+    assert_every_file_the_same(tmp_path)
+    assert (tmp_path / "spark" / "account_flows.csv").read_text(encoding="utf-8").count("\n") > 10
+    # The figures, membership periods and flows were Spark's work: their tables are Spark's views.
+    views = {table.name for table in spark.catalog.listTables()}
+    assert {"ledger", "trades", "pairs", "entries", "transfers", "legs"} <= views
+
+
+def test_spark_gives_the_memory_engines_fund_flows(spark, tmp_path):
+    case = flows_case(tmp_path)
+    analyse_with_memory_and_spark(case.path, tmp_path)
+    assert_every_file_the_same(tmp_path)
+    assert (tmp_path / "spark" / "statement_requests.csv").read_text(encoding="utf-8").count("\n") == 4
+
+
+def test_duckdb_sql_becomes_spark_sql(spark):
+    from casegraph.queries.spark.runner import to_spark_sql
+
+    assert to_spark_sql("SELECT x::BIGINT AS y FROM t WHERE x > $low GROUP BY ALL") == (
+        "SELECT CAST(x AS BIGINT) AS y FROM t WHERE x > :low GROUP BY ALL")
+    # DuckDB's temporary table is a Spark view that replaces any of its name.
+    assert to_spark_sql("CREATE OR REPLACE TEMP TABLE legs AS SELECT 1 AS x").startswith(
+        "CREATE OR REPLACE TEMPORARY VIEW legs")
+
+
+def test_spark_without_pyspark_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    rows, _ = COURT_CASES[0]()
+    case = write_case(tmp_path / "case", rows)
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark fails, as where it is not installed
+    with pytest.raises(SystemExit) as done:
+        main(["-q", "analyze", str(case), "--out", str(tmp_path / "out"), "--engine", "spark"])
+    assert done.value.code == 2
+    assert "pip install 'casegraph[spark]'" in capsys.readouterr().err
