@@ -2,14 +2,15 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The fast tier: every test but the seed-scale (slow) and Neo4j ones, on every core; each test
-# module runs in one worker (--dist loadscope), so a module's fixtures are built once.
-FAST_TIER := -m "not slow and not neo4j" -n auto --dist loadscope
+# The fast tier: every test but the seed-scale (slow), Neo4j and Spark ones, on every core; each
+# test module runs in one worker (--dist loadscope), so a module's fixtures are built once.
+FAST_TIER := -m "not slow and not neo4j and not spark" -n auto --dist loadscope
 
 # Debian packages of the browser and office tests (tests/browsers.py, tests/test_exports_open.py):
-# headless Chromium and its driver, CJK fonts, LibreOffice Calc without its GUI. `make test`
-# installs the missing ones (apt-get, as root or with sudo); `make demo` needs none of them.
-TEST_DEBS := chromium chromium-driver fonts-noto-cjk libreoffice-calc-nogui
+# headless Chromium and its driver, CJK fonts, LibreOffice Calc without its GUI; and Java 17, on
+# which the tests' Neo4j and Spark run. `make test` installs the missing ones (apt-get, as root or
+# with sudo); `make demo` needs none of them.
+TEST_DEBS := chromium chromium-driver fonts-noto-cjk libreoffice-calc-nogui openjdk-17-jre-headless
 
 .PHONY: install demo notebooks lint test test-deps test-fast neo4j-start neo4j-stop
 
@@ -49,16 +50,19 @@ test-deps:
 test-fast: install
 	$(BIN)/python -m pytest $(FAST_TIER) $(PYTEST_ARGS)
 
-# Lint, the fast tier, then the seed-scale and Neo4j tests one at a time (one database, and a
-# seed-scale case takes a GiB); Neo4j with GDS is provisioned (first time) and started for the
-# integration tests and stopped afterwards, whatever the tests' outcome. Every part runs; the
+# Lint, the fast tier, the Spark engine's tests (the extra 'spark': PySpark on the Java that runs
+# Neo4j, one local[2] session), then the seed-scale and Neo4j tests one at a time (one database,
+# and a seed-scale case takes a GiB); Neo4j with GDS is provisioned (first time) and started for
+# the integration tests and stopped afterwards, whatever the tests' outcome. Every part runs; the
 # first failure's exit code is kept. Exit 5 is "no test selected" (PYTEST_ARGS may select none
 # in one part).
 test: lint test-deps
+	$(BIN)/pip install --quiet -e '.[test,spark]'
 	status=0; \
 	$(BIN)/python -m pytest $(FAST_TIER) $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] || status=$$code; }; \
+	$(BIN)/python -m pytest -m "spark and not neo4j" $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] || [ $$status -ne 0 ] || status=$$code; }; \
 	$(BIN)/casegraph neo4j start || exit $$?; \
-	$(BIN)/python -m pytest -m "slow or neo4j" $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] || [ $$status -ne 0 ] || status=$$code; }; \
+	$(BIN)/python -m pytest -m "(slow or neo4j) and not spark" $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] || [ $$status -ne 0 ] || status=$$code; }; \
 	$(BIN)/casegraph neo4j stop; exit $$status
 
 neo4j-start: install

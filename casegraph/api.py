@@ -107,11 +107,12 @@ class Investigation:
 
         from casegraph.queries.spark.engine import analyze_case
         from casegraph.queries.spark.runner import SparkSQL, spark_session
+        from casegraph.server.provision import ProvisionError
 
         with progress.step("spark: starting the session"):
             try:
                 session = spark_session(master)
-            except PySparkRuntimeError as exc:  # no Java 17, or the master unreachable
+            except (PySparkRuntimeError, ProvisionError) as exc:  # no Java 17 or 21, or the master unreachable
                 raise SparkUnavailable(f"Spark could not start on {master or 'the default master'}: {exc}") from None
         return analyze_case(self.case, SparkSQL(session), seed=seed, progress=progress)
 

@@ -178,7 +178,8 @@ def community_names(known: pd.DataFrame, communities: pd.Series) -> dict[int, st
                           "known": ids.map(known)})
     named = frame.dropna(subset=["known"]).groupby("community")["known"].min()
     first = frame.groupby("community")["platform_id"].min()
-    return named.reindex(first.index).fillna("G?" + first).to_dict()
+    # An empty `named` is float64: made text before the fill, as pandas 4 will insist.
+    return named.reindex(first.index).astype(first.dtype).fillna("G?" + first).to_dict()
 
 
 # Facts that make an account the operator's: the platform's money goes through it, it paid for
@@ -299,8 +300,8 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     known_of = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
     platforms = nodes[nodes.index.str.startswith("Platform:")]
     in_graph = platforms.index.str.slice(len("Platform:"))
-    gang_of_platform = pd.Series(in_graph.map(known_of), index=in_graph).fillna(
-        pd.Series(platforms.map(names).to_numpy(), index=in_graph))
+    named = pd.Series(platforms.map(names).to_numpy(), index=in_graph)
+    gang_of_platform = pd.Series(in_graph.map(known_of), index=in_graph).astype(named.dtype).fillna(named)
     one_operator = _join_one_operator(gang_of_platform, one_operator_platforms(bindings, known_of), known_of)
 
     table = pd.DataFrame({"node": nodes.index, "community_id": nodes.to_numpy()})

@@ -45,6 +45,16 @@ def spark_session(master: str | None = None, *, shuffle_partitions: int | None =
     from pyspark.sql import SparkSession
 
     master = master or os.environ.get(MASTER_VARIABLE) or LOCAL_MASTER
+    if not os.environ.get("JAVA_HOME"):
+        # The Java that runs casegraph's Neo4j (17 or 21, both Spark 4.0's) rather than whatever
+        # `java` is first on the PATH.
+        from casegraph.server.provision import find_java_home
+
+        os.environ["JAVA_HOME"] = str(find_java_home())
+    if master.startswith("local"):
+        # A local driver talks to itself on the loopback, not on what the host name resolves to
+        # (containers and laptops often resolve it to nothing reachable).
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     if shuffle_partitions is None:
         shuffle_partitions = 4 if master.startswith("local") else 200
     builder = (SparkSession.builder.master(master).appName("casegraph")
