@@ -14,7 +14,7 @@ from casegraph.cli import main
 from casegraph.config import CaseConfig
 from casegraph.loaders.case import load_case, read_case
 from casegraph.queries.flow_rules import FlowRules, finish_trace
-from casegraph.queries.memory.flows import account_flows, flow_patterns, statement_requests, trace
+from casegraph.queries.memory.flows import account_flows, flow_patterns, identifier_use, statement_requests, trace
 from casegraph.queries.memory.flows import cycles as find_cycles
 
 PEOPLE = [{"person_id": f"PX{i}", "name": f"持卡人{i}"} for i in range(1, 13)]
@@ -195,6 +195,19 @@ def test_an_address_shared_by_chance_is_no_shared_device(tmp_path):
                        for day, account in ((5, "BK3"), (6, "BK4"), (7, "BG1"))]
     few = load_case(write_case(tmp_path / "few", rows, CASE_YAML))
     assert of(flow_patterns(few), "shared_device").empty
+
+
+def test_an_addresss_days_are_the_case_timezones_calendar_days(tmp_path):
+    """23:30 and 00:30 in Shanghai are two days there (as the gang graph counts them) though
+    one in UTC (15:30 and 16:30)."""
+    rows = minimal_case()
+    rows["persons"] += PEOPLE
+    rows["accounts"] += ACCOUNTS
+    rows["logins"] += [{"ts": ts, "account_id": account, "device_id": "D7"}  # a device's use always counts
+                       for ts in ("2020-01-05T23:30:00", "2020-01-06T00:30:00") for account in ("X1", "X2")]
+    use, n_users = identifier_use(load_case(write_case(tmp_path / "c", rows, CASE_YAML)))
+    assert n_users == 2
+    assert use["days"].tolist() == [2, 2] and use["login_days"].tolist() == [2, 2]
 
 
 def test_round_amounts_and_night_per_account(patterns):

@@ -19,6 +19,7 @@ import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
+from casegraph.loaders.read import local_dates
 
 from ..columnar import duckdb_connection
 from ..flow_rules import (
@@ -247,10 +248,10 @@ def marked(connection, pattern: str, rules: FlowRules) -> pd.DataFrame:
 # (one account alone is one holder: never a shared device), so that a case of millions of logins
 # from an address each hands over a few rows. n_users counts the accounts that used any address.
 IDENTIFIER_USE = """
-WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us FROM logins WHERE ip IS NOT NULL
+WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us, day FROM logins WHERE ip IS NOT NULL
                UNION ALL
-               SELECT 'device', device_id, account_id, t_us FROM logins WHERE device_id IS NOT NULL),
-daily AS (SELECT kind, key, account_id, t_us // 86400000000 AS day, count(*) AS n, min(t_us) AS first_t_us,
+               SELECT 'device', device_id, account_id, t_us, day FROM logins WHERE device_id IS NOT NULL),
+daily AS (SELECT kind, key, account_id, day, count(*) AS n, min(t_us) AS first_t_us,
                  max(t_us) AS last_t_us FROM keyed GROUP BY ALL),
 login_days AS (SELECT account_id, count(*) AS login_days FROM (SELECT DISTINCT account_id, day FROM daily)
                GROUP BY account_id),
@@ -275,10 +276,14 @@ def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
     if logins is None or not len(logins):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in IDENTIFIER_COLUMNS}), 0
     holders = case["accounts"][["account_id", "holder_person_id"]].astype("string").drop_duplicates("account_id")
-    # The text columns as they are (DuckDB scans them in place), the times as UTC µs.
+    # The text columns as they are (DuckDB scans them in place), the times as UTC µs, the days
+    # local to the case, as the gang graph counts an address's days (calendar days where the
+    # logins were made, not UTC's, which split a Chinese morning from its night before).
     frame = pd.DataFrame({"account_id": logins["account_id"], "ip": logins["ip"], "device_id": logins["device_id"],
                           "t_us": logins["ts"].dt.tz_convert("UTC").dt.tz_localize(None)
-                          .astype("datetime64[us]").astype("int64")})
+                          .astype("datetime64[us]").astype("int64"),
+                          "day": local_dates(logins["ts"], case.config.timezone).astype("datetime64[s]")
+                          .astype("int64") // 86400})
     connection = duckdb_connection(logins=frame, holders=holders)
     connection.execute(f"CREATE OR REPLACE TEMP TABLE used AS SELECT *, row_number() OVER () AS rid "
                        f"FROM ({IDENTIFIER_USE})")

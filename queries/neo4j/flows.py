@@ -94,10 +94,11 @@ CALL () {{
 }}
 OPTIONAL MATCH (h:Person)-[:HOLDS]->(a)
 WITH kind, key, a, h.id AS holder, count(l) AS n_logins,
-     count(DISTINCT ({MICROS.format(t="l.ts")}) / 86400000000) AS days, min(l.ts) AS first, max(l.ts) AS last
+     count(DISTINCT date(datetime({{datetime: l.ts, timezone: $timezone}}))) AS days, min(l.ts) AS first,
+     max(l.ts) AS last
 CALL (a) {{
   MATCH (o:Login)-[:LOGIN_TO]->(a) WHERE EXISTS {{ (o)-[:FROM_IP|FROM_DEVICE]->() }}
-  RETURN count(DISTINCT ({MICROS.format(t="o.ts")}) / 86400000000) AS login_days
+  RETURN count(DISTINCT date(datetime({{datetime: o.ts, timezone: $timezone}}))) AS login_days
 }}
 RETURN kind, key, a.id AS account_id, holder, n_logins, days, login_days, {MICROS.format(t="first")} AS first_t_us,
        {MICROS.format(t="last")} AS last_t_us
@@ -133,5 +134,5 @@ def flow_patterns(runner: CypherRunner, *, rules: FlowRules, timezone: str) -> p
                       "from_account": pd.Series(dtype="string"), "to_account": pd.Series(dtype="string"),
                       "amount": pd.Series(dtype="int64"), "cash": pd.Series(dtype="bool")})
     transfers = with_local_hour(transfers.sort_values("txn_id", ignore_index=True), timezone)
-    use = runner.run_cypher(IDENTIFIER_USE)
+    use = runner.run_cypher(IDENTIFIER_USE, {"timezone": timezone})
     return patterns_of(transfers, use, rules, timezone=timezone)
