@@ -79,8 +79,8 @@ def check_cny_amounts(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable]
             at = np.zeros(len(frame), dtype=bool)
             at[rows] = too_large
             report(problems, file, raws[name], column, pd.Series(at, index=frame.index),
-                   lambda v, currency: f"amount {v!r} {currency} is more than {format_fen(MAX_FEN)} CNY at the rate "
-                                       f"of its date: beyond what casegraph holds exactly",
+                   message=lambda v, currency: f"amount {v!r} {currency} is more than {format_fen(MAX_FEN)} CNY at "
+                                               f"the rate of its date: beyond what casegraph holds exactly",
                    context=frame["currency"])
         over = first_over_total(fen)
         if over is not None:
@@ -88,8 +88,8 @@ def check_cny_amounts(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable]
             at[over] = True
             report(problems, file, raws[name], column, pd.Series(at, index=frame.index),
                    # report() calls the message function at once, in this pass of the loop
-                   lambda v: f"the amounts of {file} up to this one add up to more than {format_fen(MAX_TOTAL_FEN)} "  # noqa: B023
-                             f"CNY: beyond what casegraph sums exactly")
+                   message=lambda v: f"the amounts of {file} up to this one add up to more than "  # noqa: B023
+                                     f"{format_fen(MAX_TOTAL_FEN)} CNY: beyond what casegraph sums exactly")
 
 
 def _may_grow_too_large(fen: np.ndarray, currency: pd.Series, fx_rates: pd.DataFrame) -> bool:

@@ -287,7 +287,7 @@ def _column_of(raw: RawTable, name: str, index: pd.Index) -> pd.Series:
     return pd.Series(position, index=index)
 
 
-def report(problems: list[Problem], file: str, raw: RawTable, name: str, bad: pd.Series, message,
+def report(problems: list[Problem], file: str, raw: RawTable, name: str, bad: pd.Series, *, message,
            context: pd.Series | None = None) -> None:
     """Add one problem per row where ``bad`` holds.
 
@@ -317,37 +317,37 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
     file, name, cells = table.file, column.name, raw.frame[column.name]
     present = cells.notna()
     if column.required:
-        report(problems, file, raw, name, ~present, lambda _: f"missing required value for {name!r}")
+        report(problems, file, raw, name, ~present, message=lambda _: f"missing required value for {name!r}")
 
     kind = column.kind
     if kind in ("money", "signed_money", "positive_money"):
         ok = _fullmatch(cells, MONEY_PATTERN)
         too_large = _bad_but_shaped(cells, present & ~ok, MONEY_SHAPE_PATTERN)
-        report(problems, file, raw, name, too_large, too_large_message)
+        report(problems, file, raw, name, too_large, message=too_large_message)
         report(problems, file, raw, name, present & ~ok & ~too_large,
-               lambda v: f"bad money {v!r}: expected decimal text with at most 2 decimals")
+               message=lambda v: f"bad money {v!r}: expected decimal text with at most 2 decimals")
         fen = fen_series(_where(cells, ok))
         if kind == "money":
             report(problems, file, raw, name, (fen < 0).fillna(False),
-                    lambda v: f"negative amount {v!r}: {name!r} must not be negative")
+                    message=lambda v: f"negative amount {v!r}: {name!r} must not be negative")
         elif kind == "positive_money":
             report(problems, file, raw, name, (fen <= 0).fillna(False),
-                    lambda v: f"amount {v!r} must be greater than 0")
+                    message=lambda v: f"amount {v!r} must be greater than 0")
         return fen
     if kind in ("rate", "fx_rate"):
         ok = _fullmatch(cells, RATE_PATTERN)
         too_large = _bad_but_shaped(cells, present & ~ok, RATE_TOO_LARGE_PATTERN)
         report(problems, file, raw, name, too_large,
-               lambda v: f"rate {v!r} is too large: at most {MAX_RATE_INTEGER_DIGITS} digits before the decimal point")
+               message=lambda v: f"rate {v!r} is too large: at most {MAX_RATE_INTEGER_DIGITS} digits before the decimal point")
         report(problems, file, raw, name, present & ~ok & ~too_large,
-                lambda v: f"bad rate {v!r}: expected a decimal with at most 6 decimals")
+                message=lambda v: f"bad rate {v!r}: expected a decimal with at most 6 decimals")
         micro = rate_series(_where(cells, ok))
         if kind == "rate":
             report(problems, file, raw, name, (micro > 1_000_000).fillna(False),
-                    lambda v: f"rate {v!r} is outside 0..1")
+                    message=lambda v: f"rate {v!r} is outside 0..1")
         else:
             report(problems, file, raw, name, (micro <= 0).fillna(False),
-                    lambda v: f"rate {v!r} must be greater than 0")
+                    message=lambda v: f"rate {v!r} must be greater than 0")
         return micro
     if kind == "number":
         values = _plain_numbers(cells)
@@ -355,9 +355,9 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
             ok = _fullmatch(cells, NUMBER_PATTERN)
             values = pd.Series(pc.cast(arrow_text(_where(cells, ok)), pa.float64()).to_numpy(
                 zero_copy_only=False), index=cells.index, dtype="float64")
-            report(problems, file, raw, name, present & ~ok, lambda v: f"bad number {v!r}")
+            report(problems, file, raw, name, present & ~ok, message=lambda v: f"bad number {v!r}")
         infinite = np.isinf(values)
-        report(problems, file, raw, name, infinite, lambda v: f"number {v!r} is too large")
+        report(problems, file, raw, name, infinite, message=lambda v: f"number {v!r} is too large")
         return values.mask(infinite)
     if kind == "date":
         ok = _fullmatch(cells, DATE_PATTERN)
@@ -365,26 +365,26 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
         outside = ok & ~open_end & ((cells < EARLIEST) | (cells >= AFTER_LATEST)).fillna(False)
         values = pd.to_datetime(cells.where(ok & ~open_end & ~outside), format="%Y-%m-%d", errors="coerce")
         report(problems, file, raw, name, present & ~open_end & ~outside & values.isna(),
-                lambda v: f"bad date {v!r}: expected YYYY-MM-DD")
+                message=lambda v: f"bad date {v!r}: expected YYYY-MM-DD")
         open_hint = f" (an end still open is empty, or {OPEN_END_FROM}-01-01 or later such as 9999-12-31)" \
             if column.open_end else ""
-        report(problems, file, raw, name, outside, lambda v: f"date {v!r} is outside {EARLIEST}..{LATEST}{open_hint}")
+        report(problems, file, raw, name, outside, message=lambda v: f"date {v!r} is outside {EARLIEST}..{LATEST}{open_hint}")
         return values
     if kind == "ts":
         values, trouble = parse_timestamps(cells, timezone)
         report(problems, file, raw, name, present & values.isna() & trouble.isna(),
-                lambda v: f"bad timestamp {v!r}: expected ISO 8601 such as 2021-03-04T09:15:00")
-        report(problems, file, raw, name, trouble.notna(), lambda v, why: TIME_TROUBLE[why].format(v=v, tz=timezone),
+                message=lambda v: f"bad timestamp {v!r}: expected ISO 8601 such as 2021-03-04T09:15:00")
+        report(problems, file, raw, name, trouble.notna(), message=lambda v, why: TIME_TROUBLE[why].format(v=v, tz=timezone),
                context=trouble)
         return values
     if kind == "currency":
         report(problems, file, raw, name, present & ~_fullmatch(cells, CURRENCY_PATTERN),
-                lambda v: f"bad currency {v!r}: expected a three-letter code such as CNY")
+                message=lambda v: f"bad currency {v!r}: expected a three-letter code such as CNY")
         return cells
     if kind == "enum":
         allowed = list(column.values)
         unknown = present & ~member_of(arrow_text(cells), pa.array(allowed, type=pa.large_string()))
-        report(problems, file, raw, name, unknown, lambda v: f"unknown {name} {v!r}: expected one of {', '.join(allowed)}")
+        report(problems, file, raw, name, unknown, message=lambda v: f"unknown {name} {v!r}: expected one of {', '.join(allowed)}")
         return cells.mask(unknown) if unknown.any() else cells
     return cells
 
@@ -561,7 +561,7 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
             duplicated = ids.notna() & ids.duplicated(keep="first")
             first_line = parsed.loc[ids.notna()].drop_duplicates(table.key).set_index(table.key)[LINE]
             report(problems, table.file, raw, table.key, duplicated,
-                    lambda v: f"duplicate {table.key} {v!r} (first on line {int(first_line[v])})")
+                    message=lambda v: f"duplicate {table.key} {v!r} (first on line {int(first_line[v])})")
     return parsed
 
 

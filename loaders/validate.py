@@ -36,7 +36,7 @@ def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], probl
     if "agents" in raws:
         check_agent_forest(tables["agents"], raws["agents"], problems)
     if {"clients", "agents"} <= raws.keys():
-        check_same_platform(tables, raws, "clients", "agent_id", "agents", problems)
+        check_same_platform(tables, raws, "clients", "agent_id", "agents", problems=problems)
     if {"ledger", "clients"} <= raws.keys():
         check_ledger_platform(tables, raws, problems)
     if "ledger" in raws:
@@ -49,7 +49,7 @@ def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], probl
         if name in raws:
             frame = tables[name]
             report(problems, f"{name}.csv", raws[name], end, (frame[end] < frame[start]).fillna(False),
-                    lambda v, s=start: f"{v} is before {s}")
+                    message=lambda v, s=start: f"{v} is before {s}")
     check_currencies(tables, raws, problems, timezone)
 
 
@@ -111,11 +111,11 @@ def check_references(tables, raws, problems, *, absent: frozenset[str] = frozens
             bad = frame.index.to_series().isin(unknown.index)
             # report() calls the message function at once, in this pass of the loop
             report(problems, table.file, raw, column.name, bad,
-                   lambda _, names: f"unknown {column.name} entry {names} (not in {where})",  # noqa: B023
+                   message=lambda _, names: f"unknown {column.name} entry {names} (not in {where})",  # noqa: B023
                    context=unknown.reindex(frame.index))
         else:
             report(problems, table.file, raw, column.name, ids.notna() & ~is_known,
-                   lambda v: f"unknown {column.name} {v!r} (not in {where})")  # noqa: B023
+                   message=lambda v: f"unknown {column.name} {v!r} (not in {where})")  # noqa: B023
     for name, users in needed.items():
         what = "required file is missing" if name in absent else "no rows (the file has a header but no data)"
         problems.append(Problem(f"{name}.csv", 1, 1, f"{what}: needed by {', '.join(users)}"))
@@ -127,7 +127,7 @@ def check_one_of(frame: pd.DataFrame, raw: RawTable, name: str, problems: list[P
     table = TABLES_BY_NAME[name]
     where = next(c for c in table.one_of if c in raw.positions)  # parse_table saw at least one
     report(problems, table.file, raw, where, frame[list(table.one_of)].isna().all(axis=1),
-           lambda _: f"{table.row} must name {' or '.join(table.one_of)}")
+           message=lambda _: f"{table.row} must name {' or '.join(table.one_of)}")
 
 
 def lookup(values: pd.Series, keys: pd.Series, found: pd.Series) -> pd.Series:
@@ -148,7 +148,7 @@ def check_agent_forest(agents: pd.DataFrame, raw: RawTable, problems: list[Probl
     parent_platform = lookup(agents["parent_agent_id"], agents["agent_id"], agents["platform_id"])
     other = agents["parent_agent_id"].notna() & parent_platform.notna() & (parent_platform != agents["platform_id"])
     report(problems, "agents.csv", raw, "parent_agent_id", other.fillna(False),
-           lambda v, platform: f"parent agent {v!r} is on platform {platform!r}, not on this agent's platform",
+           message=lambda v, platform: f"parent agent {v!r} is on platform {platform!r}, not on this agent's platform",
            context=parent_platform)
 
     unique = agents.dropna(subset=["agent_id"]).drop_duplicates("agent_id")
@@ -170,7 +170,7 @@ def check_agent_forest(agents: pd.DataFrame, raw: RawTable, problems: list[Probl
     if in_cycle:
         bad = agents["agent_id"].isin(in_cycle.keys())
         report(problems, "agents.csv", raw, "parent_agent_id", bad,
-               lambda _, agent_id: f"agent parents form a cycle: {_cycle_text(in_cycle[agent_id], agent_id)}",
+               message=lambda _, agent_id: f"agent parents form a cycle: {_cycle_text(in_cycle[agent_id], agent_id)}",
                context=agents["agent_id"])
 
 
@@ -197,13 +197,13 @@ def _cycle_text(cycle: list[str], start: str) -> str:
     return " -> ".join(cycle[shift:] + cycle[:shift] + [start])
 
 
-def check_same_platform(tables, raws, name: str, column: str, target: str, problems) -> None:
+def check_same_platform(tables, raws, name: str, column: str, target: str, *, problems) -> None:
     """A client's referring agent must work on the client's platform."""
     frame, target_frame = tables[name], tables[target]
     theirs = lookup(frame[column], target_frame[TABLES_BY_NAME[target].key], target_frame["platform_id"])
     bad = theirs.notna() & (theirs != frame["platform_id"])
     report(problems, f"{name}.csv", raws[name], column, bad.fillna(False),
-           lambda v, platform: f"{column} {v!r} is on platform {platform!r}, not on this row's platform",
+           message=lambda v, platform: f"{column} {v!r} is on platform {platform!r}, not on this row's platform",
            context=theirs)
 
 
@@ -213,7 +213,7 @@ def check_ledger_platform(tables, raws, problems) -> None:
     theirs = lookup(ledger["client_id"], clients["client_id"], clients["platform_id"])
     bad = theirs.notna() & (theirs != ledger["platform_id"])
     report(problems, "ledger.csv", raws["ledger"], "platform_id", bad.fillna(False),
-            lambda v: f"platform_id {v!r} is not the platform of the entry's client")
+            message=lambda v: f"platform_id {v!r} is not the platform of the entry's client")
 
 
 def check_ledger_signs(ledger: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
@@ -221,11 +221,11 @@ def check_ledger_signs(ledger: pd.DataFrame, raw: RawTable, problems: list[Probl
     unsigned = ledger["kind"].notna() & ~ledger["kind"].isin(SIGNED_LEDGER_KINDS)
     negative = unsigned & (ledger["amount"] < 0).fillna(False)
     report(problems, "ledger.csv", raw, "amount", negative,
-           lambda text, kind: f"negative amount {text!r} for kind {kind!r}: only pnl and adjustment are signed",
+           message=lambda text, kind: f"negative amount {text!r} for kind {kind!r}: only pnl and adjustment are signed",
            context=ledger["kind"])
     needs_agent = ledger["kind"].isin(["rebate", "commission"]) & ledger["beneficiary_agent_id"].isna()
     report(problems, "ledger.csv", raw, "beneficiary_agent_id", needs_agent,
-            lambda _: "a rebate or commission entry must name beneficiary_agent_id")
+            message=lambda _: "a rebate or commission entry must name beneficiary_agent_id")
 
 
 def check_sub_accounts(accounts: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
@@ -233,7 +233,8 @@ def check_sub_accounts(accounts: pd.DataFrame, raw: RawTable, problems: list[Pro
     parent_kind = lookup(accounts["parent_account_id"], accounts["account_id"], accounts["kind"])
     bad = (accounts["kind"] == "sub") & parent_kind.notna() & (parent_kind != "mother")
     report(problems, "accounts.csv", raw, "parent_account_id", bad.fillna(False),
-           lambda v, kind: f"parent account {v!r} is a {kind} account, not a mother account", context=parent_kind)
+           message=lambda v, kind: f"parent account {v!r} is a {kind} account, not a mother account",
+           context=parent_kind)
 
 
 def check_aliases(accounts: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
@@ -262,7 +263,7 @@ def check_aliases(accounts: pd.DataFrame, raw: RawTable, problems: list[Problem]
                  first.loc[bad["alias"], "line"])]
     messages = pd.Series(texts, index=bad["row"].to_numpy()).groupby(level=0).agg("; ".join)
     report(problems, "accounts.csv", raw, "aliases", accounts.index.to_series().isin(messages.index),
-           lambda _, text: text, context=messages.reindex(accounts.index))
+           message=lambda _, text: text, context=messages.reindex(accounts.index))
 
 
 def check_currencies(tables, raws, problems, timezone: str) -> None:
@@ -283,4 +284,4 @@ def check_currencies(tables, raws, problems, timezone: str) -> None:
         earliest = pd.Series(first_rate.reindex(frame.loc[foreign, "currency"]).to_numpy(), index=dates.index)
         bad = foreign & (earliest.isna() | (dates < earliest)).reindex(frame.index, fill_value=False)
         report(problems, f"{name}.csv", raws[name], "currency", bad,
-                lambda v: f"no {v} rate in fx_rates.csv on or before this date")
+                message=lambda v: f"no {v} rate in fx_rates.csv on or before this date")

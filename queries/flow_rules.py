@@ -243,7 +243,7 @@ def finish_statement_requests(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- flow_patterns.csv ---------------------------------------------------------------------------
-def _rows(pattern: str, accounts, txns, amount, start_us, end_us, evidence, timezone: str) -> pd.DataFrame:
+def _rows(pattern: str, accounts, txns, amount, start_us, *, end_us, evidence, timezone: str) -> pd.DataFrame:
     return pd.DataFrame({"pattern": pattern, "account_ids": np.asarray(accounts, dtype=object),
                          "txn_ids": np.asarray(txns, dtype=object), "amount": pd.array(amount, dtype="Int64"),
                          "start": local_times(start_us, timezone).to_numpy(),
@@ -267,7 +267,7 @@ def pass_through_rows(found: pd.DataFrame, rules: FlowRules, *, timezone: str) -
                 + _limit(rules.patterns.pass_through.within_hours) + " h)")
     txns = [[a, *b] for a, b in zip(found["in_txn"], found["out_txns"], strict=True)]
     return _rows("pass_through", found["account_id"], _ids(pd.Series(txns)), found["in_amount"], found["in_t_us"],
-                 found["out_t_us"], evidence, timezone)
+                 end_us=found["out_t_us"], evidence=evidence, timezone=timezone)
 
 
 def likely_fan_windows(pattern: str, windows: pd.DataFrame, rules: FlowRules) -> pd.DataFrame:
@@ -337,7 +337,7 @@ def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: Flo
                 + pd.Series(bursts["chance"].to_numpy()).map("{:.1e}".format).to_numpy()
                 + " < " + f"{params.max_chance:g}" + follow_text)
     return _rows(pattern, _ids(pd.Series(accounts)), _ids(bursts["txns"].reset_index(drop=True)), bursts["amount"],
-                 bursts["first"], bursts["last"], evidence, timezone)
+                 bursts["first"], end_us=bursts["last"], evidence=evidence, timezone=timezone)
 
 
 def _legs_in(legs: pd.DataFrame, bursts: pd.DataFrame, *, strictly_after: bool = False) -> pd.DataFrame:
@@ -372,7 +372,8 @@ def cycle_rows(cycles: pd.DataFrame, rules: FlowRules, *, truncated: bool, timez
     evidence = (hops.astype(str) + " hops " + route + " in " + _hours(last - first) + " h (≤ "
                 + _limit(params.within_hours) + " h), " + order + "; amounts " + amounts
                 + " (within " + f"{params.amount_tolerance * 100:.1f}" + " % of the first)" + bound)
-    return _rows("cycle", _ids(cycles["accounts"]), _ids(cycles["txn_ids"]), smallest, first, last, evidence, timezone)
+    return _rows("cycle", _ids(cycles["accounts"]), _ids(cycles["txn_ids"]), smallest, first, end_us=last,
+                 evidence=evidence, timezone=timezone)
 
 
 def used_beyond_chance(is_ip, login_days, days, users, *, n_users: int) -> np.ndarray:
@@ -421,7 +422,7 @@ def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str,
                 + " accounts: not a public address; an address's use beyond chance, p < "
                 + f"{IDENTIFIER_SIGNIFICANCE:g})")
     return _rows("shared_device", _ids(per["accounts"]), [""] * len(per), [pd.NA] * len(per), per["first"],
-                 per["last"], evidence, timezone)
+                 end_us=per["last"], evidence=evidence, timezone=timezone)
 
 
 def _sorted_sets(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -452,8 +453,8 @@ def marked_rows(pattern: str, marked: pd.DataFrame, rules: FlowRules, *, timezon
     evidence = (per["n"].astype(str) + " of " + per["total"].astype(str) + " transfers " + what + " ("
                 + _percent(per["n"], per["total"]) + " % ≥ " + f"{params.min_share * 100:.1f}" + " %), "
                 + _yuan(per["amount"]))
-    return _rows(pattern, per["account_id"], _ids(per["txns"]), per["amount"], per["first"], per["last"], evidence,
-                 timezone)
+    return _rows(pattern, per["account_id"], _ids(per["txns"]), per["amount"], per["first"], end_us=per["last"],
+                 evidence=evidence, timezone=timezone)
 
 
 def finish_patterns(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -633,7 +633,8 @@ def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...],
         # Columns no field reads only tell blank rows and footers: empty cells as null is enough.
         cells = [_trimmed(column) if i in mapped else _empty_as_null(column) for i, column in enumerate(columns)]
         fields = {field: _coalesce([cells[i] for i in at if i < len(cells)]) for field, at in found.items()}
-        for kind, frame in _Rows(sheet.source, spec, cells, fields, headers, rows, invalid).frames().items():
+        for kind, frame in _Rows(sheet.source, spec, cells, fields=fields, headers=headers, rows=rows,
+                                   invalid=invalid).frames().items():
             parts.setdefault(kind, []).append(frame[transaction_columns] if kind == "transactions" else frame)
         del columns, cells, fields  # the block's raw cells go before the next block is read
     return {kind: frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
@@ -682,7 +683,7 @@ def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 class _Rows:
     """The rows of one recognised sheet: fields (text columns) to the frames its format produces."""
 
-    def __init__(self, source, spec, cells, fields, headers, rows, invalid):
+    def __init__(self, source, spec, cells, *, fields, headers, rows, invalid):
         self.source, self.spec, self.fields, self.headers = source, spec, fields, headers
         self.n = len(rows)
         self.rows = rows

@@ -163,7 +163,7 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         counterparty = accounts.categories(counterparty_code, txns.index)
     with progress.step("persons and account holders"):
         persons, holders = _persons(txns, holder_rows, accounts.resolve(_own_id(holder_rows)), person_rows, own,
-                                    counterparty, existing)
+                                    counterparty=counterparty, existing=existing)
         account_table = accounts.table(txns, holder_rows, own, counterparty, holders)
         txns = txns.drop(columns=NAMING_COLUMNS)
         pa.default_memory_pool().release_unused()  # what the dropped columns held, back to the system
@@ -171,14 +171,15 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         txn_ids = _txn_ids(txns)
         reasons, details = _exclusions(txns, own)
         taken = reasons == ""
-        _pair_reversals(txns, own_code, counterparty_code, taken, reasons, details, settings.reversal_window)
+        _pair_reversals(txns, own_code, counterparty_code, taken, reasons, details=details,
+                        window=settings.reversal_window)
         statements = _statements(txns, own_code, accounts, reasons, existing["statements"])
         del own, counterparty  # from here on the accounts' codes do
-        _pair_other_sides(txns, own_code, counterparty_code, txn_ids, reasons, details, existing, accounts,
-                          settings.pair_window)
+        _pair_other_sides(txns, own_code, counterparty_code, txn_ids, reasons, details=details, existing=existing,
+                          accounts=accounts, window=settings.pair_window)
     with progress.step("writing the tables"):
         taken = reasons == ""
-        transfers = _transfers(txns, taken.to_numpy(), own_code, counterparty_code, accounts, txn_ids)
+        transfers = _transfers(txns, taken.to_numpy(), own_code, counterparty_code, accounts, txn_ids=txn_ids)
         logins = _logins(txns, own_code, accounts, reasons)
         report = pd.concat([_skipped_report(skipped), _transaction_report(txns, reasons, details)],
                            ignore_index=True)
@@ -527,7 +528,7 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # -- persons -------------------------------------------------------------------------------------
 
-def _persons(txns, holder_rows, holder_accounts, person_rows, own, counterparty,
+def _persons(txns, holder_rows, holder_accounts, person_rows, own, *, counterparty,
              existing) -> tuple[pd.DataFrame, pd.Series]:
     """New persons (holders and counterparties) and each account's holder person_id."""
     keys = ["name", "id_number", "account_id"]
@@ -672,7 +673,7 @@ def _match_nearest(left: np.ndarray, right: np.ndarray, gap: np.ndarray) -> tupl
     return left[kept], right[kept]
 
 
-def _pair_reversals(txns, own: np.ndarray, counterparty: np.ndarray, taken, reasons, details,
+def _pair_reversals(txns, own: np.ndarray, counterparty: np.ndarray, taken, reasons, *, details,
                     window: pd.Timedelta) -> None:
     """Flagged reversals and their originals both leave the totals (reason ``reversal``). Accounts
     (``own``, ``counterparty``) and currencies are compared by their codes."""
@@ -698,7 +699,7 @@ def _pair_reversals(txns, own: np.ndarray, counterparty: np.ndarray, taken, reas
     details[o] = ("reversed by " + source[r] + " row " + row[r].astype(str)).to_numpy()
 
 
-def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, details, existing, accounts: AccountIds,
+def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, *, details, existing, accounts: AccountIds,
                       window: pd.Timedelta) -> None:
     """The payee's ``in`` row of a transfer whose payer's ``out`` row is also in hand (in this
     batch, or already in the case) is reported ``duplicate_of_other_side``."""
@@ -793,7 +794,7 @@ def _repeated(text: pd.Series) -> pd.Series:
 
 
 def _transfers(txns, taken: np.ndarray, own: np.ndarray, counterparty: np.ndarray, accounts: AccountIds,
-               txn_ids: pd.Series) -> pd.DataFrame:
+               *, txn_ids: pd.Series) -> pd.DataFrame:
     """bank_transfers.csv rows (of the ``taken`` rows): payer and payee accounts ("" for the cash side)."""
     rows = txns.loc[taken, ["direction", "amount_fen", "ts", "cash", "source_row"]]
     out = (rows["direction"] == "out").to_numpy()
