@@ -38,6 +38,7 @@ from casegraph.progress import SILENT, Progress
 from ..engine import GangEvidence, analyze
 from ..memory import figures, flows, gangs
 from ..memory.engine import MemoryEngine
+from . import graph
 from .runner import SparkSQL
 
 
@@ -62,6 +63,9 @@ class SparkEngine(MemoryEngine):
         return GangEvidence(edges=gangs.gang_edges(self.case, self.ledger, connect=connect),
                             bindings=gangs.hard_bindings(self.case, self.ledger, connect=connect),
                             platform_ids=self.case["platforms"]["platform_id"].tolist())
+
+    def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
+        return graph.gang_communities(edges, self.runner, seed=seed)
 
     def account_flows(self) -> pd.DataFrame:
         return flows.account_flows(self.case, connect=self.runner.connect)
