@@ -45,7 +45,7 @@ def connected_components(edges) -> ComponentLabels:
     component around its smallest node, after O(log² n) rounds — where plain min-label
     propagation needs as many rounds as the longest path (an agent chain of 50,000 is 50,000
     rounds). Each round's edges are checkpointed (``localCheckpoint``), so the plan stays one
-    round long.
+    round long, by the one job that takes their fingerprint (:func:`_fingerprint`).
 
     >>> edges = spark.createDataFrame([("a", "b"), ("b", "c"), ("x", "y")], "u string, v string")  # doctest: +SKIP
     >>> sorted(connected_components(edges).labels.collect())                                       # doctest: +SKIP
@@ -56,15 +56,16 @@ def connected_components(edges) -> ComponentLabels:
     # Each edge once, as (hi, lo) with hi > lo.
     current = (edges.where(F.col("u") != F.col("v"))
                .select(F.greatest("u", "v").alias("hi"), F.least("u", "v").alias("lo"))
-               .distinct().localCheckpoint())
-    size = current.count()
+               .distinct().localCheckpoint(eager=False))
+    fingerprint = _fingerprint(current)
     rounds = 0
     while True:
         rounds += 1
-        following = _small_star(_large_star(current)).localCheckpoint()
-        following_size = following.count()
-        unchanged = following_size == size and following.subtract(current).isEmpty()
-        current, size = following, following_size
+        following = _small_star(_large_star(current)).localCheckpoint(eager=False)
+        following_fingerprint = _fingerprint(following)  # the round's one job: it also checkpoints
+        # A fingerprint that changed is a change; an unchanged one is checked row by row.
+        unchanged = following_fingerprint == fingerprint and following.subtract(current).isEmpty()
+        current, fingerprint = following, following_fingerprint
         if unchanged:
             break
     # A star per component: each node but the smallest has one edge, to the smallest.
@@ -72,6 +73,13 @@ def connected_components(edges) -> ComponentLabels:
               .unionByName(current.select(F.col("lo").alias("node"), F.col("lo").alias("component")))
               .groupBy("node").agg(F.min("component").alias("component")))
     return ComponentLabels(labels, rounds)
+
+
+def _fingerprint(edges) -> tuple:
+    """The number of (distinct) edges and the XOR of their hashes: equal for equal sets."""
+    from pyspark.sql import functions as F
+
+    return tuple(edges.agg(F.count("*"), F.expr("bit_xor(xxhash64(hi, lo))")).first())
 
 
 def _large_star(edges):
@@ -82,8 +90,9 @@ def _large_star(edges):
     both = edges.select(F.col("hi").alias("node"), F.col("lo").alias("other")).unionByName(
         edges.select(F.col("lo").alias("node"), F.col("hi").alias("other")))
     smallest = F.least(F.min("other").over(Window.partitionBy("node")), F.col("node"))
+    # Duplicates are left to the small star's distinct.
     return (both.withColumn("smallest", smallest).where(F.col("other") > F.col("node"))
-            .select(F.col("other").alias("hi"), F.col("smallest").alias("lo")).distinct())
+            .select(F.col("other").alias("hi"), F.col("smallest").alias("lo")))
 
 
 def _small_star(edges):
