@@ -10,9 +10,11 @@ Where each question runs today (a first step; the README's "Spark" section says 
   money edges (ledger -> bank transfer joins, routed fills, transfers per account pair) and
   the client-money hard facts, account flows (every transfer's two legs summed per account)
   and the statement requests;
+- on Spark, in plain PySpark and the memory engine's own Python on the executors: the gang
+  graph's connected components and each component's Louvain (:mod:`.graph`);
 - on the driver, through the same shared functions the memory engine calls, on the results:
-  the agent forests and subtree sums, the gang graph's contraction and Louvain, the income
-  rows and severity (:func:`casegraph.queries.engine.analyze`);
+  the agent forests and subtree sums, the gang graph's contraction, the hard facts applied to
+  the communities, the income rows and severity (:func:`casegraph.queries.engine.analyze`);
 - on the driver still, by the memory engine as it is (not yet on Spark): the agent, platform
   and person totals' rebate sums over the ledger, the account groups (evidence pairs of fills,
   logins and funding), the fake trades, and the flow patterns (their fan windows count
