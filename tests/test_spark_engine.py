@@ -83,7 +83,8 @@ def test_spark_gives_the_memory_engines_files_on_a_generated_case(spark, tmp_pat
     assert (tmp_path / "spark" / "account_flows.csv").read_text(encoding="utf-8").count("\n") > 10
     # The figures, membership periods, flows and communities were Spark's work: their tables are Spark's views.
     views = {table.name for table in spark.catalog.listTables()}
-    assert {"ledger", "trades", "pairs", "entries", "transfers", "legs", "gang_graph"} <= views
+    assert {"ledger", "trades", "pairs", "entries", "transfers", "legs", "gang_graph", "component_edges"} <= views
+    assert (tmp_path / "spark" / "account_groups.csv").read_text(encoding="utf-8").count("\n") > 3
 
 
 def partition(labels: dict) -> set[frozenset]:

@@ -107,6 +107,18 @@ def _small_star(edges):
     return neighbours.unionByName(itself).distinct()
 
 
+def component_labels(edges: pd.DataFrame, runner: SparkSQL) -> pd.Series:
+    """Node -> the smallest node of its connected component, of the graph ``edges`` (``u``, ``v``):
+    :func:`casegraph.queries.memory.account_groups.component_labels` with the components found
+    on Spark (:func:`connected_components`)."""
+    if edges.empty:
+        return pd.Series(dtype=object)
+    runner.register("component_edges", pd.DataFrame({"u": edges["u"].astype(str), "v": edges["v"].astype(str)}))
+    found = connected_components(runner.session.table("component_edges")).labels.toPandas()
+    return pd.Series(found["component"].to_numpy(dtype=object), index=found["node"].to_numpy(dtype=object),
+                     dtype=object).sort_index()
+
+
 def gang_communities(edges: pd.DataFrame, runner: SparkSQL, *, seed: int = 0,
                      resolution: float = 1.0) -> dict[str, int]:
     """Node -> community of the gang graph ``edges`` (``u``, ``v``, ``weight``: :func:`gang_edges`),
