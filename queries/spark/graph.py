@@ -44,8 +44,9 @@ def connected_components(edges) -> ComponentLabels:
     Both keep each component connected and its nodes in it; the edges end as one star per
     component around its smallest node, after O(log² n) rounds — where plain min-label
     propagation needs as many rounds as the longest path (an agent chain of 50,000 is 50,000
-    rounds). Each round's edges are checkpointed (``localCheckpoint``), so the plan stays one
-    round long, by the one job that takes their fingerprint (:func:`_fingerprint`).
+    rounds). The rounds stop when the edges are those stars (:func:`_stars`), the fixed point;
+    each round's edges are checkpointed (``localCheckpoint``) by the one job that tests that, so
+    the plan stays one round long.
 
     >>> edges = spark.createDataFrame([("a", "b"), ("b", "c"), ("x", "y")], "u string, v string")  # doctest: +SKIP
     >>> sorted(connected_components(edges).labels.collect())                                       # doctest: +SKIP
@@ -57,17 +58,10 @@ def connected_components(edges) -> ComponentLabels:
     current = (edges.where(F.col("u") != F.col("v"))
                .select(F.greatest("u", "v").alias("hi"), F.least("u", "v").alias("lo"))
                .distinct().localCheckpoint(eager=False))
-    fingerprint = _fingerprint(current)
     rounds = 0
-    while True:
+    while not _stars(current):  # the round's one job: it also checkpoints the round's edges
+        current = _small_star(_large_star(current)).localCheckpoint(eager=False)
         rounds += 1
-        following = _small_star(_large_star(current)).localCheckpoint(eager=False)
-        following_fingerprint = _fingerprint(following)  # the round's one job: it also checkpoints
-        # A fingerprint that changed is a change; an unchanged one is checked row by row.
-        unchanged = following_fingerprint == fingerprint and following.subtract(current).isEmpty()
-        current, fingerprint = following, following_fingerprint
-        if unchanged:
-            break
     # A star per component: each node but the smallest has one edge, to the smallest.
     labels = (current.select(F.col("hi").alias("node"), F.col("lo").alias("component"))
               .unionByName(current.select(F.col("lo").alias("node"), F.col("lo").alias("component")))
@@ -75,11 +69,16 @@ def connected_components(edges) -> ComponentLabels:
     return ComponentLabels(labels, rounds)
 
 
-def _fingerprint(edges) -> tuple:
-    """The number of (distinct) edges and the XOR of their hashes: equal for equal sets."""
+def _stars(edges) -> bool:
+    """Whether the edges (hi, lo) are one star per component around its smallest node: each
+    node is the larger end of one edge at most, and no larger end is a smaller end. Exactly
+    then a round changes nothing (the fixed point the rounds reach)."""
     from pyspark.sql import functions as F
 
-    return tuple(edges.agg(F.count("*"), F.expr("bit_xor(xxhash64(hi, lo))")).first())
+    ends = edges.select(F.col("hi").alias("node"), F.lit(1).alias("as_hi"), F.lit(0).alias("as_lo")).unionByName(
+        edges.select(F.col("lo").alias("node"), F.lit(0).alias("as_hi"), F.lit(1).alias("as_lo")))
+    per_node = ends.groupBy("node").agg(F.sum("as_hi").alias("as_hi"), F.max("as_lo").alias("as_lo"))
+    return per_node.where((F.col("as_hi") > 1) | ((F.col("as_hi") == 1) & (F.col("as_lo") == 1))).isEmpty()
 
 
 def _large_star(edges):
