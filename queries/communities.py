@@ -18,9 +18,10 @@ and the access logs. The method, step by step (README "How the gangs were found"
    gang. Devices and IPs that many unrelated actors used (public proxies) are dropped.
 3. Louvain (standard modularity) decides what the records leave open: which platforms are
    one gang, and where persons and accounts tied only by evidence belong
-   (:func:`detect_communities`). It runs per connected component, in sorted order, at the
-   resolution that makes each run optimise its share of the one global modularity: a
-   component's result never depends on the order or the rows of components it does not touch.
+   (:func:`detect_communities`). It runs per connected component (:func:`component_communities`),
+   in sorted order, at the resolution that makes each run optimise its share of the one global
+   modularity: a component's result never depends on the order or the rows of components it
+   does not touch (so Spark runs the components in parallel, :mod:`casegraph.queries.spark.graph`).
 4. :func:`resolve_gangs` puts both together: a platform's gang is its known gang, else the
    one its community names, and platforms the records show one operator runs
    (:func:`one_operator_platforms`) are one gang; a bound entity joins its platform's gang; an entity tied only by
@@ -36,6 +37,8 @@ and the access logs. The method, step by step (README "How the gangs were found"
 """
 
 from __future__ import annotations
+
+import math
 
 import networkx as nx
 import numpy as np
@@ -56,10 +59,14 @@ def graph_of_edges(edges: pd.DataFrame) -> nx.Graph:
     graph = nx.Graph()
     nodes = sorted(set(edges["u"]) | set(edges["v"]))
     graph.add_nodes_from((n, {"label": n.split(":", 1)[0]}) for n in nodes)
-    # Rounded: the engines sum the same weights in different orders, and Louvain must not see
-    # the last bits of that.
-    graph.add_weighted_edges_from(zip(edges["u"], edges["v"], edges["weight"].astype(float).round(9)))
+    graph.add_weighted_edges_from(zip(edges["u"], edges["v"], rounded_weights(edges["weight"])))
     return graph
+
+
+def rounded_weights(weights: pd.Series) -> pd.Series:
+    """The gang graph's weights as community detection sees them: rounded to 9 decimals, as the
+    engines sum the same weights in different orders, and Louvain must not see the last bits of that."""
+    return weights.astype(float).round(9)
 
 
 def login_uses(logins: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -116,39 +123,59 @@ def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
 
 
 def detect_communities(graph: nx.Graph, seed: int = 0, resolution: float = 1.0) -> dict[str, int]:
-    """Node -> community: Louvain (modularity) per connected component, in networkx, or in
-    leidenalg's compiled optimiser for a component of more than ``COMPILED_LOUVAIN_EDGES`` edges.
-
-    Modularity sums over communities, and a community never spans two components, so the
-    global optimum is each component's optimum at the resolution ``resolution`` × (the
-    component's weight / the graph's weight): each run optimises its share of the one global
-    modularity (the null model weighs each gang against the whole case, which keeps a
-    tree-shaped gang whole), while the order and rows of other components cannot change it.
-    Each component's nodes are taken in sorted order with the same ``seed``.
-    Communities are numbered by their smallest node, whatever the algorithm's numbering.
+    """Node -> community: Louvain (modularity) per connected component
+    (:func:`component_communities`), communities numbered by their smallest node, whatever the
+    algorithm's numbering.
 
     >>> g = nx.Graph([("a", "b", {"weight": 1.0}), ("b", "c", {"weight": 1.0}), ("x", "y", {"weight": 1.0})])
     >>> detect_communities(g)
     {'a': 0, 'b': 0, 'c': 0, 'x': 1, 'y': 1}
     """
-    total = graph.size(weight="weight")
+    total = summed_weight(weight for _, _, weight in graph.edges(data="weight"))
     parts: list[set[str]] = []
     for component in nx.connected_components(graph):
-        nodes = sorted(component)
-        if len(nodes) <= 2:  # one edge at most: merging always gains, nothing to decide
-            parts.append(set(nodes))
-            continue
-        sub = nx.Graph()
-        sub.add_nodes_from(nodes)
-        sub.add_weighted_edges_from(sorted((a, b, w) if a < b else (b, a, w)
-                                           for a, b, w in graph.edges(nodes, data="weight")))
-        scaled = resolution * sub.size(weight="weight") / total
-        if sub.number_of_edges() > COMPILED_LOUVAIN_EDGES:
-            parts.extend(_leiden(sub, seed, scaled))
-        else:
-            parts.extend(nx.community.louvain_communities(sub, weight="weight", resolution=scaled, seed=seed))
+        parts.extend(component_communities(graph.edges(sorted(component), data="weight"), total_weight=total,
+                                           seed=seed, resolution=resolution))
     ordered = sorted(parts, key=min)
     return {node: number for number, part in enumerate(ordered) for node in sorted(part)}
+
+
+def summed_weight(weights) -> float:
+    """The gang graph's total edge weight, summed exactly (``math.fsum``): the same float
+    whatever order the engine holds the edges in, so that every engine scales each component's
+    resolution (:func:`component_communities`) by the same number."""
+    return math.fsum(weights)
+
+
+def component_communities(edges, *, total_weight: float, seed: int = 0, resolution: float = 1.0) -> list[set[str]]:
+    """The Louvain communities of one connected component of the gang graph, from its edges
+    ``(u, v, weight)`` in any order (weights as :func:`graph_of_edges` rounds them); in
+    networkx, or in leidenalg's compiled optimiser for more than ``COMPILED_LOUVAIN_EDGES`` edges.
+    ``total_weight``: the whole graph's (:func:`summed_weight`). The memory engine calls it per
+    component in turn (:func:`detect_communities`), the Spark engine on its executors, one
+    component per group (:mod:`casegraph.queries.spark.graph`); both give the same answer.
+
+    Why per component: modularity sums over communities, and a community never spans two
+    components, so the global optimum is each component's optimum at the resolution
+    ``resolution`` × (the component's weight / the graph's weight): each run optimises its share
+    of the one global modularity (the null model weighs each gang against the whole case, which
+    keeps a tree-shaped gang whole), while the order and rows of other components cannot change
+    it. The component's nodes and edges are taken in sorted order with the same ``seed``.
+
+    >>> [sorted(part) for part in component_communities([("b", "c", 1.0), ("a", "b", 1.0)], total_weight=3.0)]
+    [['a', 'b', 'c']]
+    """
+    ordered = sorted((a, b, w) if a < b else (b, a, w) for a, b, w in edges)
+    nodes = sorted({a for a, _, _ in ordered} | {b for _, b, _ in ordered})
+    if len(nodes) <= 2:  # one edge at most: merging always gains, nothing to decide
+        return [set(nodes)]
+    sub = nx.Graph()
+    sub.add_nodes_from(nodes)
+    sub.add_weighted_edges_from(ordered)
+    scaled = resolution * sub.size(weight="weight") / total_weight
+    if sub.number_of_edges() > COMPILED_LOUVAIN_EDGES:
+        return _leiden(sub, seed, scaled)
+    return nx.community.louvain_communities(sub, weight="weight", resolution=scaled, seed=seed)
 
 
 def _leiden(graph: nx.Graph, seed: int, resolution: float) -> list[set[str]]:

@@ -49,7 +49,7 @@ from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
 from .assembly import CaseFacts, NodeFigures, TradingFindings, assemble
-from .communities import detect_communities, graph_of_edges, resolve_gangs
+from .communities import resolve_gangs
 from .flow_rules import ACCOUNT_FLOW_COLUMNS, PATTERN_COLUMNS, REQUEST_COLUMNS
 from .output_tables import SCOPED_FIGURES, conform
 from .rules import CLIENT_FIGURES, FRAUD_COLUMNS, finish_fake, finish_fraud, finish_groups, no_rows
@@ -93,6 +93,10 @@ class Engine(Protocol):
 
     def gang_evidence(self) -> GangEvidence:
         """The gang graph and the hard facts gang discovery starts from."""
+
+    def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
+        """Node -> community of the gang graph ``edges`` (``GangEvidence.edges``): what
+        :func:`.communities.detect_communities` gives on it, wherever the engine runs it."""
 
     def account_groups(self) -> pd.DataFrame:
         """account_groups.csv: broker-side accounts run by one controller, with the evidence."""
@@ -187,9 +191,9 @@ def coverage_table(available: Collection[str]) -> pd.DataFrame:
                          "missing_tables": [";".join(m) if m else None for m in missing]})
 
 
-def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
-    """The resolved communities (:func:`.gangs.resolve_gangs`) of the gang graph in ``evidence``."""
-    communities = detect_communities(graph_of_edges(evidence.edges), seed=seed)
+def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, communities: dict[str, int]) -> pd.DataFrame:
+    """The resolved communities (:func:`.gangs.resolve_gangs`) of the gang graph in ``evidence``
+    (``communities``: :meth:`Engine.gang_communities` of its edges)."""
     return resolve_gangs(communities, evidence.bindings, evidence.edges, known_gangs,
                          platform_ids=evidence.platform_ids)
 
@@ -216,7 +220,7 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> di
                           windows=ask("person_window_totals"))
     evidence = ask("gang_evidence")
     with progress.step(f"{engine.name}: communities"):
-        communities = find_gangs(evidence, facts.known_gangs, seed=seed)
+        communities = find_gangs(evidence, facts.known_gangs, engine.gang_communities(evidence.edges, seed=seed))
     fake = ask("fake_trades")
     trading = TradingFindings(account_groups=ask("account_groups"), fake_trades=fake,
                               platform_fraud=ask("platform_fraud", fake))

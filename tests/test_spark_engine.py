@@ -7,9 +7,13 @@ One local[2] Spark session for the whole test session (``spark`` fixture); the C
 
 from __future__ import annotations
 
+import math
 import os
+import random
 import sys
 
+import networkx as nx
+import pandas as pd
 import pytest
 from casebuilder import write_case
 from court_cases import COURT_CASES
@@ -19,6 +23,9 @@ from test_flows import flows_case
 
 from casegraph.cli import main
 from casegraph.generator import generate_case
+from casegraph.loaders.case import load_case
+from casegraph.queries.communities import detect_communities, graph_of_edges
+from casegraph.queries.memory.engine import MemoryEngine
 
 pytestmark = pytest.mark.spark
 
@@ -68,10 +75,73 @@ def test_spark_gives_the_memory_engines_files_on_a_generated_case(spark, tmp_pat
     generate_case(tmp_path / "case", scale="tiny", seed=5)
     analyse_with_memory_and_spark(tmp_path / "case", tmp_path)
     assert_every_file_the_same(tmp_path)
+    communities = [pd.read_csv(tmp_path / engine / "communities.csv", dtype=str).dropna(subset=["community_id"])
+                   for engine in ("memory", "spark")]
+    memory, spark_found = (dict(zip(frame["entity_type"] + ":" + frame["entity_id"], frame["community_id"]))
+                           for frame in communities)
+    assert partition(spark_found) == partition(memory) and len(set(memory.values())) > 10  # ARI 1.0
     assert (tmp_path / "spark" / "account_flows.csv").read_text(encoding="utf-8").count("\n") > 10
-    # The figures, membership periods and flows were Spark's work: their tables are Spark's views.
+    # The figures, membership periods, flows and communities were Spark's work: their tables are Spark's views.
     views = {table.name for table in spark.catalog.listTables()}
-    assert {"ledger", "trades", "pairs", "entries", "transfers", "legs"} <= views
+    assert {"ledger", "trades", "pairs", "entries", "transfers", "legs", "gang_graph", "component_edges"} <= views
+    assert (tmp_path / "spark" / "account_groups.csv").read_text(encoding="utf-8").count("\n") > 3
+
+
+def partition(labels: dict) -> set[frozenset]:
+    """The groups of a node -> label mapping, whatever the labels' numbering."""
+    groups: dict = {}
+    for node, label in labels.items():
+        groups.setdefault(label, set()).add(node)
+    return {frozenset(group) for group in groups.values()}
+
+
+def test_label_propagation_finds_the_connected_components_in_few_rounds(spark):
+    from casegraph.queries.spark.graph import connected_components
+
+    rng = random.Random(7)
+    names = [f"n{i:04d}" for i in range(900)]
+    rng.shuffle(names)  # node order unrelated to the graph's shape
+    graph = nx.path_graph(names[:300])  # a long path: 299 rounds of plain min-label propagation
+    graph.add_edges_from(nx.relabel_nodes(nx.gnm_random_graph(300, 330, seed=1), dict(enumerate(names[300:600]))).edges)
+    graph.add_edges_from(nx.relabel_nodes(nx.gnm_random_graph(300, 200, seed=2), dict(enumerate(names[600:]))).edges)
+    graph.remove_nodes_from(list(nx.isolates(graph)))
+    graph.add_edge("n0000", "n0000")  # a loop is no edge
+    edges = spark.createDataFrame(list(graph.edges), "u string, v string")
+
+    labels, rounds = connected_components(edges)
+    found = {row.node: row.component for row in labels.collect()}
+
+    expected = list(nx.connected_components(graph))
+    assert len(expected) > 20
+    assert partition(found) == {frozenset(component) for component in expected}
+    assert all(label == min(component) for component in expected for label in map(found.get, component))
+    assert rounds <= math.ceil(math.log2(graph.number_of_nodes())) ** 2 < 299
+
+
+def test_spark_finds_the_memory_engines_communities_per_component(spark, tmp_path):
+    from casegraph.queries.spark.graph import gang_communities
+    from casegraph.queries.spark.runner import SparkSQL
+
+    generate_case(tmp_path / "case", scale="tiny", seed=3)
+    edges = MemoryEngine(load_case(tmp_path / "case")).gang_evidence().edges
+    memory = detect_communities(graph_of_edges(edges), seed=0)
+
+    spark_found = gang_communities(edges.sample(frac=1, random_state=1), SparkSQL(spark), seed=0)
+
+    assert spark_found == memory  # the same communities, numbered alike
+    assert partition(spark_found) == partition(memory)  # ARI 1.0, whatever the numbering
+    assert len(set(memory.values())) > 10
+    # Per component at the resolution scaled by its weight's share is the one global modularity:
+    # Q(P) = sum over components c of (m_c / m) Q_c(P_c, m_c / m).
+    graph = graph_of_edges(edges)
+    total = graph.size(weight="weight")
+    parts = partition(memory)
+    shares = 0.0
+    for component in nx.connected_components(graph):
+        sub = graph.subgraph(component)
+        share = sub.size(weight="weight") / total
+        shares += share * nx.community.modularity(sub, [p for p in parts if p <= component], resolution=share)
+    assert shares == pytest.approx(nx.community.modularity(graph, parts), abs=1e-12)
 
 
 def test_spark_gives_the_memory_engines_fund_flows(spark, tmp_path):

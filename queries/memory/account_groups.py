@@ -186,24 +186,38 @@ def fill_activity(fills: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 # -- the groups ------------------------------------------------------------------------------------
-def group_membership(links: pd.DataFrame, synced: pd.DataFrame) -> pd.DataFrame:
+def component_labels(edges: pd.DataFrame) -> pd.Series:
+    """Node -> the smallest node of its connected component, of the graph ``edges`` (``u``, ``v``).
+
+    >>> component_labels(pd.DataFrame({"u": ["b", "c", "x"], "v": ["a", "b", "y"]})).to_dict()
+    {'a': 'a', 'b': 'a', 'c': 'a', 'x': 'x', 'y': 'x'}
+    """
+    graph = nx.Graph()
+    graph.add_edges_from(zip(edges["u"], edges["v"]))
+    labels = {node: min(component) for component in nx.connected_components(graph) for node in component}
+    return pd.Series(labels, dtype=object).sort_index()
+
+
+def group_membership(links: pd.DataFrame, synced: pd.DataFrame, *, components=component_labels) -> pd.DataFrame:
     """(account_id, group_id): connected components of ≥ 2 accounts of the evidence graph, with
-    ``group_id`` = ``AG-`` + the smallest account_id.
+    ``group_id`` = ``AG-`` + the smallest account_id. ``components``: what finds them
+    (:func:`component_labels`; the Spark engine's runs on Spark).
 
     >>> links = pd.DataFrame({"account_id": ["B", "C"], "evidence": "shared_device", "key": "D1"})
     >>> synced = pd.DataFrame({"account_a": ["E"], "account_b": ["F"], "pairs": [9]})
     >>> group_membership(links, synced).values.tolist()
     [['B', 'AG-B'], ['C', 'AG-B'], ['E', 'AG-E'], ['F', 'AG-E']]
     """
-    graph = nx.Graph()
     # Accounts sharing one device, IP or payer form a clique; a star joins them the same way.
-    for _, accounts in links.groupby(["evidence", "key"])["account_id"]:
-        first, *others = sorted(accounts)
-        graph.add_edges_from((first, other) for other in others)
-    graph.add_edges_from(zip(synced["account_a"], synced["account_b"]))
-    rows = [(account, f"AG-{min(component)}")
-            for component in nx.connected_components(graph) if len(component) >= 2 for account in component]
-    members = pd.DataFrame(rows, columns=["account_id", "group_id"], dtype=object)
+    first = links.groupby(["evidence", "key"])["account_id"].transform("min")
+    star = pd.DataFrame({"u": first.to_numpy(), "v": links["account_id"].to_numpy()})
+    edges = pd.concat([star[star["u"] != star["v"]],
+                       pd.DataFrame({"u": synced["account_a"].to_numpy(), "v": synced["account_b"].to_numpy()})],
+                      ignore_index=True).astype(object)
+    # Every node of the graph is in an edge: each component holds two accounts or more.
+    labels = components(edges)
+    members = pd.DataFrame({"account_id": labels.index.to_numpy(dtype=object),
+                            "group_id": ("AG-" + labels.astype(object)).to_numpy(dtype=object)})
     return members.sort_values(["group_id", "account_id"], ignore_index=True)
 
 
@@ -336,15 +350,16 @@ def evidence_links(case: Case, accounts: pd.DataFrame, funding: pd.DataFrame, fi
 
 
 def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
-                   window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
+                   window_ms: int = SYNC_WINDOW_MS, components=component_labels) -> pd.DataFrame:
     """account_groups.csv: one row per account of every group, with the group's evidence,
-    controller and figures (see the module's docstring for every rule)."""
+    controller and figures (see the module's docstring for every rule); ``components``: as in
+    :func:`group_membership`."""
     accounts = broker_side_accounts(case)
     funding = funding_transfers(case, accounts)
     fills = broker_fills(case, accounts)
     pairs = sync_fill_pairs(fills, window_ms)
     links, synced = evidence_links(case, accounts, funding, fills, pairs, max_funded=max_funded, window_ms=window_ms)
-    members = group_membership(links, synced)
+    members = group_membership(links, synced, components=components)
     if members.empty:
         return finish_groups(pd.DataFrame())
     group_of = members.set_index("account_id")["group_id"]

@@ -18,6 +18,7 @@ from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
 from ..assembly import CaseFacts
+from ..communities import detect_communities, graph_of_edges
 from ..engine import GangEvidence, analyze
 from . import account_groups, fake_trades, figures, flows, gangs
 
@@ -76,6 +77,9 @@ class MemoryEngine:
         return GangEvidence(edges=gangs.gang_edges(self.case, self.ledger),
                             bindings=gangs.hard_bindings(self.case, self.ledger),
                             platform_ids=self.case["platforms"]["platform_id"].tolist())
+
+    def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
+        return detect_communities(graph_of_edges(edges), seed=seed)
 
     def account_groups(self) -> pd.DataFrame:
         return account_groups.account_groups(self.case)

@@ -16,6 +16,7 @@ from casegraph.loaders.tables import TABLES
 from casegraph.thresholds import ThresholdRules
 
 from ..assembly import CaseFacts
+from ..communities import detect_communities, graph_of_edges
 from ..engine import GangEvidence
 from ..flow_rules import FlowRules
 from . import account_groups, fake_trades, figures, flows, gangs
@@ -106,6 +107,10 @@ class Neo4jEngine:
         return GangEvidence(edges=gangs.gang_edges(self.runner, timezone=self.settings["timezone"]),
                             bindings=gangs.hard_bindings(self.runner),
                             platform_ids=gangs.platform_ids(self.runner))
+
+    def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
+        # On the driver, as in memory: GDS's Louvain visits nodes in another order (see .gangs).
+        return detect_communities(graph_of_edges(edges), seed=seed)
 
     def account_groups(self) -> pd.DataFrame:
         return account_groups.account_groups(self.runner)

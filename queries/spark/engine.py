@@ -10,12 +10,15 @@ Where each question runs today (a first step; the README's "Spark" section says 
   money edges (ledger -> bank transfer joins, routed fills, transfers per account pair) and
   the client-money hard facts, account flows (every transfer's two legs summed per account)
   and the statement requests;
+- on Spark, in plain PySpark and the memory engine's own Python on the executors: the gang
+  graph's connected components and each component's Louvain, the account groups' connected
+  components (:mod:`.graph`);
 - on the driver, through the same shared functions the memory engine calls, on the results:
-  the agent forests and subtree sums, the gang graph's contraction and Louvain, the income
-  rows and severity (:func:`casegraph.queries.engine.analyze`);
+  the agent forests and subtree sums, the gang graph's contraction, the hard facts applied to
+  the communities, the income rows and severity (:func:`casegraph.queries.engine.analyze`);
 - on the driver still, by the memory engine as it is (not yet on Spark): the agent, platform
-  and person totals' rebate sums over the ledger, the account groups (evidence pairs of fills,
-  logins and funding), the fake trades, and the flow patterns (their fan windows count
+  and person totals' rebate sums over the ledger, the account groups' evidence (pairs of fills,
+  logins and funding) and figures, the fake trades, and the flow patterns (their fan windows count
   distinct counterparties over a window, which Spark SQL has no function for; pass-through
   keeps ordered lists and 128-bit products; the cycle search is DuckDB list SQL).
 
@@ -30,14 +33,17 @@ as Parquet files (:meth:`.runner.SparkSQL.register`). Reading a case's CSV or Pa
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.progress import SILENT, Progress
 
 from ..engine import GangEvidence, analyze
-from ..memory import figures, flows, gangs
+from ..memory import account_groups, figures, flows, gangs
 from ..memory.engine import MemoryEngine
+from . import graph
 from .runner import SparkSQL
 
 
@@ -62,6 +68,13 @@ class SparkEngine(MemoryEngine):
         return GangEvidence(edges=gangs.gang_edges(self.case, self.ledger, connect=connect),
                             bindings=gangs.hard_bindings(self.case, self.ledger, connect=connect),
                             platform_ids=self.case["platforms"]["platform_id"].tolist())
+
+    def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
+        return graph.gang_communities(edges, self.runner, seed=seed)
+
+    def account_groups(self) -> pd.DataFrame:
+        return account_groups.account_groups(self.case, components=functools.partial(graph.component_labels,
+                                                                                     runner=self.runner))
 
     def account_flows(self) -> pd.DataFrame:
         return flows.account_flows(self.case, connect=self.runner.connect)

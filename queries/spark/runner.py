@@ -21,6 +21,7 @@ import functools
 import itertools
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,9 @@ def spark_session(master: str | None = None, *, shuffle_partitions: int | None =
         # A local driver talks to itself on the loopback, not on what the host name resolves to
         # (containers and laptops often resolve it to nothing reachable).
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Python UDFs (the communities' grouped pandas UDF) run in this Python, where casegraph
+        # is installed, not in whatever `python3` is first on the PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if shuffle_partitions is None:
         shuffle_partitions = 4 if master.startswith("local") else 200
     builder = (SparkSession.builder.master(master).appName("casegraph")

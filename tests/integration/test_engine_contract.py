@@ -52,7 +52,8 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_the_questions_are_those_of_the_contract():
     # statement_requests: compared in test_flows_engines.py, on a case with statements in hand
-    asked = set(QUESTIONS) | {"case_facts", "threshold_rules", "gang_evidence", "statement_requests"}
+    asked = set(QUESTIONS) | {"case_facts", "threshold_rules", "gang_evidence", "gang_communities",
+                              "statement_requests"}
     contract = {name for name in vars(Engine) if not name.startswith("_") and callable(getattr(Engine, name))}
     assert asked == contract
 
