@@ -4,6 +4,8 @@ and what a whole ``casegraph analyze`` costs on each.
     SPARK_LOCAL_IP=127.0.0.1 .venv/bin/python bench/spark.py                     # small, generated once
     SPARK_LOCAL_IP=127.0.0.1 .venv/bin/python bench/spark.py --scale seed --runs 2
     SPARK_LOCAL_IP=127.0.0.1 .venv/bin/python bench/spark.py --case path/to/case --skip-analyze
+    cd bench && ../.venv/bin/python spark.py --case /tmp/casegraph-speed/10x --skip-sql --skip-analyze \
+        --steps --sizing --json 10x.json                                       # parts 3 and 4 alone
 
 1. "the SQL, transpiled": every DuckDB SQL text of the memory engine (figures, membership
    periods, flows, patterns) put through SQLGlot (duckdb -> spark) and run by ``spark.sql`` on
@@ -14,6 +16,19 @@ and what a whole ``casegraph analyze`` costs on each.
 2. "analyze": ``casegraph analyze --engine memory`` and ``--engine spark`` as whole processes
    (reading, every output file, referrals), the median of --runs each, with their ratio. The
    peak memory is the Python process's; the Spark JVM's own is not in it.
+3. "steps" (--steps): the same two runs, step by step: each progress step's seconds and the
+   peak resident memory of the Python process and of Spark's JVM during it (sampled from /proc),
+   and per step Spark's jobs from its event log: executor CPU and run time, rows read, shuffle
+   bytes, shuffle exchanges, the largest task's peak memory (rows per executor CPU second is
+   the per-core throughput). ``spark.driver.memory`` (--driver-memory) and the event log are
+   set in a ``spark-defaults.conf`` under a temporary ``SPARK_CONF_DIR``.
+4. "sizing" (--sizing): per table, rows and CSV and Parquet bytes a row; the gang graph's
+   largest connected component (built with the memory engine's code), its networkx bytes per
+   edge (tracemalloc) and what community detection on it takes.
+
+Parts 3 and 4 at seed, 3x and 10x seed, and the 100x / 1000x plan made of them:
+docs/spark-scale.md (10x: memory 440.9 s, Spark local[2] 524.9 s under load, ratio 1.2; the
+Spark steps 40.5 executor CPU seconds; ~440 bytes an edge).
 
 What it measured here (2 cores shared by 6 workers; seed scale, 1.57 M rows, ledger 0.55 M),
 and why the SQL is the one definition (README "Spark"):
