@@ -36,38 +36,43 @@ MASTER_VARIABLE = "CASEGRAPH_SPARK_MASTER"
 # unset, a temporary folder of this process, removed when it ends.
 SCRATCH_VARIABLE = "CASEGRAPH_SPARK_SCRATCH"
 LOCAL_MASTER = "local[2]"
+# Set in a Python driver that spark-submit started (PySpark's handle on spark-submit's own JVM).
+SUBMITTED_VARIABLE = "PYSPARK_GATEWAY_PORT"
 
 
 def spark_session(master: str | None = None, *, shuffle_partitions: int | None = None):
-    """The process's Spark session on ``master`` (else ``$CASEGRAPH_SPARK_MASTER``, else
-    ``local[2]``), created once: UTC session time, Arrow transfers, no UI, no console progress.
+    """The process's Spark session on ``master`` (else ``$CASEGRAPH_SPARK_MASTER``, else the
+    ``--master`` of the ``spark-submit`` that started this process, else ``local[2]``), created
+    once: UTC session time, Arrow transfers, no UI, no console progress.
     ``shuffle_partitions`` defaults to 4 on a local master (tiny cases pay per partition) and to
     Spark's own 200 on a cluster."""
     from pyspark.sql import SparkSession
 
-    master = master or os.environ.get(MASTER_VARIABLE) or LOCAL_MASTER
+    master = master or os.environ.get(MASTER_VARIABLE)
+    if master is None and SUBMITTED_VARIABLE not in os.environ:
+        master = LOCAL_MASTER
     if not os.environ.get("JAVA_HOME"):
         # The Java that runs casegraph's Neo4j (17 or 21, both Spark 4.0's) rather than whatever
         # `java` is first on the PATH.
         from casegraph.server.provision import find_java_home
 
         os.environ["JAVA_HOME"] = str(find_java_home())
-    if master.startswith("local"):
+    if master and master.startswith("local"):
         # A local driver talks to itself on the loopback, not on what the host name resolves to
         # (containers and laptops often resolve it to nothing reachable).
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         # Python UDFs (the communities' grouped pandas UDF) run in this Python, where casegraph
         # is installed, not in whatever `python3` is first on the PATH.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if shuffle_partitions is None:
-        shuffle_partitions = 4 if master.startswith("local") else 200
-    builder = (SparkSession.builder.master(master).appName("casegraph")
+    builder = (SparkSession.builder.appName("casegraph")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false"))
-    session = builder.getOrCreate()
+    session = (builder.master(master) if master else builder).getOrCreate()
+    if shuffle_partitions is None:
+        shuffle_partitions = 4 if session.sparkContext.master.startswith("local") else 200
+    session.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
     session.sparkContext.setLogLevel("ERROR")
     return session
 
