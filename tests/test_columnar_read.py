@@ -173,6 +173,21 @@ def test_timestamps_alike_whether_arrow_reads_the_column_or_not():
     assert str(arrow_read[3]) == "1986-05-03 18:30:00+00:00"
 
 
+def mutated(text: str, alphabet: str, generator: random.Random) -> str:
+    """``text`` with up to three characters replaced, inserted (from ``alphabet``) or deleted."""
+    cells = list(text)
+    for _ in range(generator.randrange(4)):
+        at = generator.randrange(len(cells) + 1)
+        new = generator.choice(alphabet)
+        if generator.random() < 0.5 and at < len(cells):
+            cells[at] = new
+        elif generator.random() < 0.5:
+            cells.insert(at, new)
+        elif at < len(cells):
+            del cells[at]
+    return "".join(cells)
+
+
 def test_a_column_read_by_one_cast_holds_only_what_the_timestamp_pattern_takes():
     shapes = ["2021-03-04T09:15:00", "2021-03-04 09:15", "2021-03-04T09:15:00.123456789", "2021-03-04T09:15:00.5"]
     assert read._plain_local_times(pd.Series(shapes + [None], dtype="string")) is not None
@@ -181,17 +196,7 @@ def test_a_column_read_by_one_cast_holds_only_what_the_timestamp_pattern_takes()
               "2021-03-04", "2021-03-04T09", "2199-12-31T23:59:59"]
     taken = 0
     for _ in range(3000):
-        cells = list(generator.choice(shapes + others))
-        for _ in range(generator.randrange(4)):
-            at = generator.randrange(len(cells) + 1)
-            new = generator.choice("0123456789-:T .Z+\u0660")
-            if generator.random() < 0.5 and at < len(cells):
-                cells[at] = new
-            elif generator.random() < 0.5:
-                cells.insert(at, new)
-            elif at < len(cells):
-                del cells[at]
-        text = "".join(cells)
+        text = mutated(generator.choice(shapes + others), "0123456789-:T .Z+\u0660", generator)
         plain = read._plain_local_times(pd.Series([text], dtype="string"))
         if plain is None:
             continue
@@ -215,17 +220,7 @@ def test_a_column_of_numbers_read_by_one_cast_holds_only_what_the_number_pattern
     shapes = ["12", "-3.25", ".5", "7.", "1e5", "+2.5E-3", "nan", "inf", "-Infinity", "1e400", "0x1p3"]
     taken = 0
     for _ in range(3000):
-        cells = list(generator.choice(shapes))
-        for _ in range(generator.randrange(4)):
-            at = generator.randrange(len(cells) + 1)
-            new = generator.choice("0123456789+-.eEinfaxp _\u0661")
-            if generator.random() < 0.5 and at < len(cells):
-                cells[at] = new
-            elif generator.random() < 0.5:
-                cells.insert(at, new)
-            elif at < len(cells):
-                del cells[at]
-        text = "".join(cells)
+        text = mutated(generator.choice(shapes), "0123456789+-.eEinfaxp _\u0661", generator)
         plain = read._plain_numbers(pd.Series([text], dtype="string"))
         if plain is not None:
             taken += 1
