@@ -81,7 +81,7 @@ from casegraph.money import format_fen, format_fen_arrow
 from casegraph.outputs import (
     csv_cells,
     csv_header,
-    csv_lines,
+    csv_line_texts,
     is_fen_column,
     join_text,
     text_array,
@@ -488,11 +488,11 @@ def referral_sections(case: Case, tables: dict[str, pd.DataFrame],
     }
 
 
-def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool = False,
-                     province: str | None = None) -> dict[str, dict[str, pd.DataFrame]]:
-    """packet name -> section -> rows: one packet per province that holds gangs (and
-    ``unassigned``), gangs ranked; only ``province``'s when given (:class:`UnknownProvince`
-    when no gang is referred to it)."""
+def _packet_rows(case: Case, tables: dict[str, pd.DataFrame], unmask: bool = False,
+                 province: str | None = None) -> tuple[list[str], dict[str, pd.DataFrame], dict[str, pd.Series]]:
+    """(the packets' names, every section over all of them, per section the packet of each
+    row): what :func:`referral_packets` splits, and what :func:`write_referrals` turns into
+    file contents once for every packet."""
     packet_of = packet_names(tables["gangs"])
     names = sorted(set(packet_of))
     if province is not None:
@@ -500,14 +500,19 @@ def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool =
             raise UnknownProvince(f"no gang is referred to {province!r}; packets: {', '.join(names)}")
         names = [province]
     if not names:  # no gangs (a bank-only case): no sections to build from the whole transfer table
-        return {}
+        return [], {}, {}
     sections = referral_sections(case, tables, unmask)
-    packets: dict[str, dict[str, pd.DataFrame]] = {name: {} for name in names}
-    for section, frame in sections.items():
-        packet = _mapped(frame["gang_id"], packet_of)
-        for name in names:
-            packets[name][section] = frame[packet == name].reset_index(drop=True)
-    return packets
+    return names, sections, {section: _mapped(frame["gang_id"], packet_of) for section, frame in sections.items()}
+
+
+def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool = False,
+                     province: str | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+    """packet name -> section -> rows: one packet per province that holds gangs (and
+    ``unassigned``), gangs ranked; only ``province``'s when given (:class:`UnknownProvince`
+    when no gang is referred to it)."""
+    names, sections, packet_of_rows = _packet_rows(case, tables, unmask, province)
+    return {name: {section: frame[packet_of_rows[section] == name].reset_index(drop=True)
+                   for section, frame in sections.items()} for name in names}
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -516,14 +521,34 @@ def write_packet_csv(sections: dict[str, pd.DataFrame], path: Path) -> Path:
     """One long CSV: a ``section`` column, then :data:`CSV_COLUMNS` (empty where a section has
     no such column); money with two decimals, formulas neutralised (:func:`~casegraph.outputs.csv_cells`)."""
     frames = [csv_cells(frame).assign(section=name) for name, frame in sections.items()]
-    lines = [csv_lines(frame, list(CSV_COLUMNS)) for frame in frames]  # each section's own, not one wide frame
+    lines = [csv_line_texts(frame, list(CSV_COLUMNS)) for frame in frames]  # each section's own, not one wide frame
     if any(part is None for part in lines):
         return write_csv_cells(pd.concat(frames, ignore_index=True).reindex(columns=list(CSV_COLUMNS)), path)
+    return write_csv_lines(list(CSV_COLUMNS), lines, path)
+
+
+def write_csv_lines(columns: list[str], lines: list[pa.Array], path: Path) -> Path:
+    """A CSV file of the header of ``columns`` and the lines (:func:`~casegraph.outputs.csv_line_texts`)
+    of each part in turn."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
-        handle.write(csv_header(list(CSV_COLUMNS)))
-        handle.writelines(lines)
+        handle.write(csv_header(columns))
+        handle.writelines(text_bytes(part) for part in lines)
     return path
+
+
+def _text_widths(text: pa.Array) -> pa.Array:
+    """Roughly how many Latin characters wide each text is (CJK counts two), null where missing.
+
+    >>> _text_widths(pa.array(["abc", "上海市", None])).to_pylist()
+    [3, 6, None]
+    """
+    return pc.add(pc.utf8_length(text), pc.count_substring_regex(text, r"[\x{2e80}-\x{9fff}\x{ff00}-\x{ffef}]"))
+
+
+def _widest(widths: pa.Array) -> int:
+    """The largest of :func:`_text_widths`, 0 for none."""
+    return int(pc.max(widths).as_py() or 0)
 
 
 def _display_width(text: pa.Array) -> int:
@@ -534,8 +559,7 @@ def _display_width(text: pa.Array) -> int:
     """
     if text.null_count == len(text):
         return 0
-    widths = pc.add(pc.utf8_length(text), pc.count_substring_regex(text, r"[\x{2e80}-\x{9fff}\x{ff00}-\x{ffef}]"))
-    return int(pc.max(widths).as_py())
+    return _widest(_text_widths(text))
 
 
 def _shown_text(column: str, values: pd.Series) -> pa.Array:
@@ -548,19 +572,26 @@ def _shown_text(column: str, values: pd.Series) -> pa.Array:
     return text_array(values)
 
 
-def write_packet_xlsx(sections: dict[str, pd.DataFrame], path: Path) -> Path:
+def _column_width(column: str, widest: int) -> int:
+    """A sheet column's width for its header and its widest cell (:func:`_display_width`):
+    + 3 for the thousands separators of money and the filter button, at most 60."""
+    return min(max(len(column), widest) + 3, 60)
+
+
+def write_packet_xlsx(sections: dict[str, pd.DataFrame], path: Path, *,
+                      widths: dict[str, list[int]] | None = None) -> Path:
     """One sheet per section: a header row, money as numbers shown with two decimals, text as
-    text (never as a formula, whatever it starts with)."""
+    text (never as a formula, whatever it starts with). ``widths``: per section its columns'
+    widths (:func:`_column_width`) when the caller has them, else fitted here."""
     sheets = []
     for name, frame in sections.items():
-        # + 3: room for the thousands separators of money and the filter button
-        widths = [min(max(len(column), _display_width(_shown_text(column, frame[column]))) + 3, 60)
-                  for column in frame.columns]
+        widths_of = widths[name] if widths is not None else [
+            _column_width(column, _display_width(_shown_text(column, frame[column]))) for column in frame.columns]
         money = [column for column in frame.columns if is_fen_column(column, frame[column])]
         integers = [column for column in frame.columns if pd.api.types.is_integer_dtype(frame[column].dtype)
                     and not pd.api.types.is_bool_dtype(frame[column].dtype)]
         cells = frame.assign(**{column: frame[column].astype("float64") / 100 for column in money})
-        sheets.append(Sheet(name, cells, widths=widths, numbers=frozenset(integers), money=frozenset(money)))
+        sheets.append(Sheet(name, cells, widths=widths_of, numbers=frozenset(integers), money=frozenset(money)))
     return write_xlsx(path, sheets)
 
 
@@ -755,8 +786,11 @@ def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, mask
         "<h2>金额 Key figures by method</h2>", _key_figures(sections),
         "<h2>链条 Chain: vendor → licence → platform → gang</h2>", chain_svg(sections),
     ]
+    # Each gang's rows of each section, found once per section rather than once per gang.
+    rows_of = {name: frame.groupby("gang_id", sort=False).indices for name, frame in sections.items()}
+    no_rows = np.zeros(0, dtype=np.intp)
     for gang in gangs.itertuples():
-        of_gang = {name: frame[frame["gang_id"] == gang.gang_id] for name, frame in sections.items()}
+        of_gang = {name: frame.iloc[rows_of[name].get(gang.gang_id, no_rows)] for name, frame in sections.items()}
         persons, accounts = of_gang["persons"], of_gang["accounts"]
         with_roles = persons.dropna(subset=["roles"])
         body += [
@@ -787,10 +821,25 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
     packet of the case, so that a packet has the same names whether written alone or not."""
     rows = []
     stems = packet_file_stems(sorted(set(packet_names(tables["gangs"]))))
-    for packet, sections in referral_packets(case, tables, unmask, province).items():
+    names, everyone, packet_of_rows = _packet_rows(case, tables, unmask, province)
+    # What each file holds is made once over every packet's rows, then split: a CSV line and a
+    # cell's width depend on their row alone (packets are many, and mostly small).
+    lines = {section: csv_line_texts(csv_cells(frame).assign(section=section), list(CSV_COLUMNS))
+             for section, frame in everyone.items()}
+    cell_widths = {section: {column: _text_widths(_shown_text(column, frame[column])) for column in frame.columns}
+                   for section, frame in everyone.items()}
+    for packet in names:
         stem = stems[packet]
-        write_packet_csv(sections, out / f"{stem}.csv")
-        write_packet_xlsx(sections, out / f"{stem}.xlsx")
+        chosen = {section: (packet_of_rows[section] == packet).to_numpy(dtype=bool) for section in everyone}
+        sections = {section: frame[chosen[section]].reset_index(drop=True) for section, frame in everyone.items()}
+        if any(section_lines is None for section_lines in lines.values()):
+            write_packet_csv(sections, out / f"{stem}.csv")
+        else:
+            write_csv_lines(list(CSV_COLUMNS), [lines[section].filter(chosen[section]) for section in everyone],
+                            out / f"{stem}.csv")
+        widths = {section: [_column_width(column, _widest(cell_widths[section][column].filter(chosen[section])))
+                            for column in frame.columns] for section, frame in everyone.items()}
+        write_packet_xlsx(sections, out / f"{stem}.xlsx", widths=widths)
         (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask, stem=stem),
                                           encoding="utf-8")
         gangs = sections["gangs"]
