@@ -679,9 +679,9 @@ def _breakable_texts(escaped: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(pc.replace_substring(escaped, ";", ";<wbr>"), _ENTITY_BREAK, r"\1")
 
 
-def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
-    """Some columns of a section as an HTML table; money right-aligned with separators, ids on one line."""
-    header = "<tr>" + "".join(f"<th>{_breakable(_esc(c), '_')}</th>" for c in columns) + "</tr>"
+def _html_rows(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
+    """Each row's ``<tr>`` of :func:`_html_table`: a row's depends on that row alone, so the rows
+    of a part of ``frame`` are these rows taken."""
     cells = []
     for column in columns:
         opening = '<td class="id">' if column.endswith("_id") else "<td>"  # an id is never split ("G?P010")
@@ -690,8 +690,35 @@ def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
             money = _money_texts(frame[column])
             plain = pc.if_else(money.is_valid(), join_text('<td class="n">', money, "</td>"), plain)
         cells.append(plain)
-    rows = join_text("<tr>", *cells, "</tr>") if len(frame) else pa.array([], pa.large_string())
+    return join_text("<tr>", *cells, "</tr>") if len(frame) else pa.array([], pa.large_string())
+
+
+def _table_of_rows(columns: list[str], rows: pa.Array) -> str:
+    """An HTML table of the header of ``columns`` and ``rows`` (:func:`_html_rows`)."""
+    header = "<tr>" + "".join(f"<th>{_breakable(_esc(c), '_')}</th>" for c in columns) + "</tr>"
     return "<table>" + header + text_bytes(rows).decode("utf-8") + "</table>"
+
+
+def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
+    """Some columns of a section as an HTML table; money right-aligned with separators, ids on one line."""
+    return _table_of_rows(columns, _html_rows(frame, columns))
+
+
+# The columns of each gang's tables in the summary, by section.
+GANG_TABLE_COLUMNS = {
+    "persons": ["person_id", "name", "id_number", "phone", "city", "roles"],
+    "accounts": ["account_id", "kind", "institution", "holder_name", "money_in", "money_out", "net", "n_transfers",
+                 "first_transfer", "last_transfer"],
+    "platforms": ["platform_id", "name", "domain", "kind", "created_on", "license_ids", "n_clients", "deposits",
+                  "net_deposit"],
+    "evidence": ["evidence", "vendor_name", "license_id", "platform_id", "txn_id", "date", "amount", "from_account",
+                 "to_account", "buyer_name", "buyer_phone"],
+}
+
+
+def gang_table_rows(sections: dict[str, pd.DataFrame]) -> dict[str, pa.Array]:
+    """Per section of :data:`GANG_TABLE_COLUMNS`, the ``<tr>`` of each of its rows (:func:`_html_rows`)."""
+    return {name: _html_rows(sections[name], columns) for name, columns in GANG_TABLE_COLUMNS.items()}
 
 
 def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
@@ -765,10 +792,13 @@ def _key_figures(sections: dict[str, pd.DataFrame]) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, masked: bool, *, stem: str) -> str:
+def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, masked: bool, *, stem: str,
+                table_rows: dict[str, pa.Array] | None = None) -> str:
     """The readable summary of a packet: ranked gangs, key figures, the chain diagram, and per
     gang its persons with known roles, its top accounts, platforms and the evidence; ``stem``:
-    the packet's file names without suffix."""
+    the packet's file names without suffix; ``table_rows``: :func:`gang_table_rows` of
+    ``sections`` when the caller has them."""
+    table_rows = gang_table_rows(sections) if table_rows is None else table_rows
     gangs = sections["gangs"]
     title = f"线索移送 Referral packet: {packet}"
     body = [
@@ -787,28 +817,29 @@ def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, mask
         "<h2>链条 Chain: vendor → licence → platform → gang</h2>", chain_svg(sections),
     ]
     # Each gang's rows of each section, found once per section rather than once per gang.
-    rows_of = {name: frame.groupby("gang_id", sort=False).indices for name, frame in sections.items()}
+    rows_of = {name: sections[name].groupby("gang_id", sort=False).indices for name in GANG_TABLE_COLUMNS}
+    has_roles = sections["persons"]["roles"].notna().to_numpy(dtype=bool)
     no_rows = np.zeros(0, dtype=np.intp)
+
+    def table(name: str, rows: np.ndarray) -> str:
+        return _table_of_rows(GANG_TABLE_COLUMNS[name], table_rows[name].take(pa.array(rows, pa.int64())))
+
     for gang in gangs.itertuples():
-        of_gang = {name: frame.iloc[rows_of[name].get(gang.gang_id, no_rows)] for name, frame in sections.items()}
-        persons, accounts = of_gang["persons"], of_gang["accounts"]
-        with_roles = persons.dropna(subset=["roles"])
+        of_gang = {name: rows_of[name].get(gang.gang_id, no_rows) for name in GANG_TABLE_COLUMNS}
+        person_rows, account_rows = of_gang["persons"], of_gang["accounts"]
+        with_roles = person_rows[has_roles[person_rows]]
         body += [
             f"<h2>#{gang.rank} {_esc(gang.gang_id)} {_esc(gang.name)} · {_esc(gang.province)}</h2>",
             f'<p class="note">province evidence: {_esc(gang.province_evidence)}</p>',
-            f"<h3>人员 Persons with a known role ({len(with_roles)} of {len(persons)} members)</h3>",
-            _html_table(with_roles, ["person_id", "name", "id_number", "phone", "city", "roles"]),
-            f"<h3>待冻结账户 Accounts to freeze (top {min(ACCOUNTS_SHOWN, len(accounts))} of {len(accounts)} "
+            f"<h3>人员 Persons with a known role ({len(with_roles)} of {len(person_rows)} members)</h3>",
+            table("persons", with_roles),
+            f"<h3>待冻结账户 Accounts to freeze (top {min(ACCOUNTS_SHOWN, len(account_rows))} of {len(account_rows)} "
             "by money moved)</h3>",
-            _html_table(accounts.head(ACCOUNTS_SHOWN), ["account_id", "kind", "institution", "holder_name", "money_in",
-                                                        "money_out", "net", "n_transfers", "first_transfer",
-                                                        "last_transfer"]),
+            table("accounts", account_rows[:ACCOUNTS_SHOWN]),
             "<h3>平台 Platforms</h3>",
-            _html_table(of_gang["platforms"], ["platform_id", "name", "domain", "kind", "created_on", "license_ids",
-                                               "n_clients", "deposits", "net_deposit"]),
+            table("platforms", of_gang["platforms"]),
             "<h3>与软件开发方的关联 Evidence of the tie to the vendor</h3>",
-            _html_table(of_gang["evidence"], ["evidence", "vendor_name", "license_id", "platform_id", "txn_id", "date",
-                                              "amount", "from_account", "to_account", "buyer_name", "buyer_phone"]),
+            table("evidence", of_gang["evidence"]),
         ]
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
@@ -828,6 +859,7 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
              for section, frame in everyone.items()}
     cell_widths = {section: {column: _text_widths(_shown_text(column, frame[column])) for column in frame.columns}
                    for section, frame in everyone.items()}
+    everyone_rows = gang_table_rows(everyone) if everyone else {}
     for packet in names:
         stem = stems[packet]
         chosen = {section: (packet_of_rows[section] == packet).to_numpy(dtype=bool) for section in everyone}
@@ -837,10 +869,12 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
         else:
             write_csv_lines(list(CSV_COLUMNS), [lines[section].filter(chosen[section]) for section in everyone],
                             out / f"{stem}.csv")
+        table_rows = {section: rows.filter(chosen[section]) for section, rows in everyone_rows.items()}
         widths = {section: [_column_width(column, _widest(cell_widths[section][column].filter(chosen[section])))
                             for column in frame.columns] for section, frame in everyone.items()}
         write_packet_xlsx(sections, out / f"{stem}.xlsx", widths=widths)
-        (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask, stem=stem),
+        (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask, stem=stem,
+                                                      table_rows=table_rows),
                                           encoding="utf-8")
         gangs = sections["gangs"]
         rows.append({"province": packet, "n_gangs": len(gangs), "gang_ids": ";".join(gangs["gang_id"]),
