@@ -371,9 +371,9 @@ def account_flows(transfers: pd.DataFrame, accounts: pd.Series, timezone: str) -
     amount = transfers["amount_cny"].to_numpy()
     ends = pd.concat([
         pd.DataFrame({"account_id": transfers["to_account"].to_numpy(), "money_in": amount, "money_out": 0,
-                      "ts": transfers["ts"].to_numpy()}),
+                      "ts": transfers["ts"].array}),
         pd.DataFrame({"account_id": transfers["from_account"].to_numpy(), "money_in": 0, "money_out": amount,
-                      "ts": transfers["ts"].to_numpy()}),
+                      "ts": transfers["ts"].array}),
     ], ignore_index=True).merge(wanted, on="account_id")  # merge, not isin: Arrow strings make isin slow
     flows = ends.groupby("account_id").agg(money_in=("money_in", "sum"), money_out=("money_out", "sum"),
                                            n_transfers=("ts", "size"), first=("ts", "min"), last=("ts", "max"))
