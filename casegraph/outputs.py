@@ -186,7 +186,25 @@ def csv_line_texts(cells: pd.DataFrame, columns: list[str]) -> pa.Array | None:
         return None
     if len(texts) == 1:  # the csv module quotes a row that is one empty cell
         texts = [pc.if_else(pc.equal(texts[0], ""), '""', texts[0]).fill_null('""')]
-    return join_text(join_text(*texts, separator=",", missing=""), "\n")
+    # One join: the commas, and the runs of columns ``cells`` lacks (empty in every row), as
+    # literal text between the columns it has.
+    parts: list = []
+
+    def literal(text: str) -> None:  # text every line has, joined to the literal before it
+        if parts and isinstance(parts[-1], str):
+            parts[-1] += text
+        else:
+            parts.append(text)
+
+    for number, (column, text) in enumerate(zip(columns, texts)):
+        if number:
+            literal(",")
+        if column in cells.columns or len(texts) == 1:
+            parts.append(text)
+    literal("\n")
+    if all(isinstance(part, str) for part in parts):  # no column of ``cells`` among ``columns``
+        return pa.array(["".join(parts)] * len(cells), pa.large_string())
+    return join_text(*parts, missing="")
 
 
 def csv_lines(cells: pd.DataFrame, columns: list[str]) -> bytes | None:
