@@ -149,9 +149,17 @@ def mask_identifiers(values: pd.Series) -> pd.Series:
     ['110***********1234', '138****5678', '6******8', '3********3']
     """
     text = values.astype("string")
-    long = text.str.replace(r"(?s)(?<=.{3}).(?=.{4})", "*", regex=True)
-    short = text.str.replace(r"(?s)(?<=.).(?=.)", "*", regex=True)
-    return long.where(text.str.len() >= 11, short)
+    arrow = text_array(text)
+    length = pc.utf8_length(arrow)
+
+    def masked(head: int, tail: int) -> pa.Array:  # the first ``head`` and last ``tail`` characters kept
+        stars = pc.binary_repeat(pa.scalar("*", pa.large_string()), pc.max_element_wise(
+            pc.subtract(length, head + tail), 0))
+        return join_text(pc.utf8_slice_codeunits(arrow, 0, head), stars, pc.utf8_slice_codeunits(arrow, -tail))
+
+    shown = pc.if_else(pc.greater_equal(length, 11), masked(3, 4),
+                       pc.if_else(pc.greater_equal(length, 3), masked(1, 1), arrow))
+    return pd.Series(shown.to_pandas(types_mapper=lambda _: text.dtype), index=values.index, name=values.name)
 
 
 def _mapped(values: pd.Series, mapping) -> pd.Series:
