@@ -180,9 +180,9 @@ def sync_fill_pairs(fills: pd.DataFrame, window_ms: int = SYNC_WINDOW_MS) -> pd.
 
 
 def _codes(values: pd.Series) -> np.ndarray:
-    """Integer codes of the values, equal where the values are (-1 for a missing one)."""
-    encoded = pa.array(values, from_pandas=True).dictionary_encode()
-    return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    """Integer codes of the values, equal where the values are (-1 for a missing one): pandas'
+    hash table, which takes the Python objects of :func:`broker_fills`' columns as they are."""
+    return pd.factorize(values)[0].astype(np.int64)
 
 
 def counted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
