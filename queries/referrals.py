@@ -782,18 +782,18 @@ def _key_figures(sections: dict[str, pd.DataFrame]) -> str:
     """Each gang's amount by every method, coloured by the severity it reaches."""
     gangs = sections["gangs"]
     figures = sections["figures"]
-    own = figures[(figures["subject_type"] == "gang") & figures["window_start"].isna()].set_index(
-        ["gang_id", "method"])
-    methods = [m.name for m in METHODS if m.name in set(own.index.get_level_values("method"))]
+    own = figures[(figures["subject_type"] == "gang") & figures["window_start"].isna()]
+    # (gang, method) -> (severity, amount): one row each, looked up in a dict, not by .loc
+    found = dict(zip(zip(own["gang_id"], own["method"]), zip(own["severity"], own["amount"])))
+    methods = [m.name for m in METHODS if m.name in set(own["method"])]
     rows = ["<tr><th>rank</th><th>gang_id</th>" + "".join(f"<th>{_esc(m)}</th>" for m in methods) + "</tr>"]
     for gang in gangs.itertuples():
         cells = []
         for method in methods:
-            if (gang.gang_id, method) in own.index:
-                row = own.loc[(gang.gang_id, method)]
-                level = _esc(severity_level(_text(row["severity"])))
-                cells.append(f'<td class="n {level}" title="{_esc(row["severity"])}">'
-                             f'{_money(row["amount"])}</td>')
+            if (gang.gang_id, method) in found:
+                severity, amount = found[(gang.gang_id, method)]
+                level = _esc(severity_level(_text(severity)))
+                cells.append(f'<td class="n {level}" title="{_esc(severity)}">{_money(amount)}</td>')
             else:
                 cells.append("<td></td>")
         rows.append(f"<tr><td>{gang.rank}</td><td>{_esc(gang.gang_id)}</td>{''.join(cells)}</tr>")
