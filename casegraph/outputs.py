@@ -172,6 +172,41 @@ def _csv_column(values: pd.Series) -> pa.Array | None:
                    encoded.indices)
 
 
+def csv_line_texts(cells: pd.DataFrame, columns: list[str]) -> pa.Array | None:
+    """Each row's line of :func:`csv_lines`, ``\\n`` included, as Arrow text; None when a
+    column is of a kind :func:`_csv_column` does not cover. A line depends on its row alone:
+    the lines of some rows are these lines filtered.
+
+    >>> csv_line_texts(pd.DataFrame({"a": ["x,y", None], "n": [1, 2]}), ["a", "b", "n"]).to_pylist()
+    ['"x,y",,1\\n', ',,2\\n']
+    """
+    texts = [_csv_column(cells[column]) if column in cells.columns else pa.nulls(len(cells), pa.large_string())
+             for column in columns]
+    if any(text is None for text in texts):
+        return None
+    if len(texts) == 1:  # the csv module quotes a row that is one empty cell
+        texts = [pc.if_else(pc.equal(texts[0], ""), '""', texts[0]).fill_null('""')]
+    # One join: the commas, and the runs of columns ``cells`` lacks (empty in every row), as
+    # literal text between the columns it has.
+    parts: list = []
+
+    def literal(text: str) -> None:  # text every line has, joined to the literal before it
+        if parts and isinstance(parts[-1], str):
+            parts[-1] += text
+        else:
+            parts.append(text)
+
+    for number, (column, text) in enumerate(zip(columns, texts)):
+        if number:
+            literal(",")
+        if column in cells.columns or len(texts) == 1:
+            parts.append(text)
+    literal("\n")
+    if all(isinstance(part, str) for part in parts):  # no column of ``cells`` among ``columns``
+        return pa.array(["".join(parts)] * len(cells), pa.large_string())
+    return join_text(*parts, missing="")
+
+
 def csv_lines(cells: pd.DataFrame, columns: list[str]) -> bytes | None:
     """The data lines of a CSV file with ``columns`` holding ``cells`` (a column ``cells``
     lacks stays empty), as pandas' ``to_csv`` writes them; None when a column is of a kind
@@ -180,13 +215,8 @@ def csv_lines(cells: pd.DataFrame, columns: list[str]) -> bytes | None:
     >>> csv_lines(pd.DataFrame({"a": ["x,y", None], "n": [1, 2]}), ["a", "b", "n"])
     b'"x,y",,1\\n,,2\\n'
     """
-    texts = [_csv_column(cells[column]) if column in cells.columns else pa.nulls(len(cells), pa.large_string())
-             for column in columns]
-    if any(text is None for text in texts):
-        return None
-    if len(texts) == 1:  # the csv module quotes a row that is one empty cell
-        texts = [pc.if_else(pc.equal(texts[0], ""), '""', texts[0]).fill_null('""')]
-    return text_bytes(join_text(join_text(*texts, separator=",", missing=""), "\n"))
+    lines = csv_line_texts(cells, columns)
+    return None if lines is None else text_bytes(lines)
 
 
 def csv_header(columns: list[str]) -> bytes:

@@ -81,7 +81,7 @@ from casegraph.money import format_fen, format_fen_arrow
 from casegraph.outputs import (
     csv_cells,
     csv_header,
-    csv_lines,
+    csv_line_texts,
     is_fen_column,
     join_text,
     text_array,
@@ -149,9 +149,17 @@ def mask_identifiers(values: pd.Series) -> pd.Series:
     ['110***********1234', '138****5678', '6******8', '3********3']
     """
     text = values.astype("string")
-    long = text.str.replace(r"(?s)(?<=.{3}).(?=.{4})", "*", regex=True)
-    short = text.str.replace(r"(?s)(?<=.).(?=.)", "*", regex=True)
-    return long.where(text.str.len() >= 11, short)
+    arrow = text_array(text)
+    length = pc.utf8_length(arrow)
+
+    def masked(head: int, tail: int) -> pa.Array:  # the first ``head`` and last ``tail`` characters kept
+        stars = pc.binary_repeat(pa.scalar("*", pa.large_string()), pc.max_element_wise(
+            pc.subtract(length, head + tail), 0))
+        return join_text(pc.utf8_slice_codeunits(arrow, 0, head), stars, pc.utf8_slice_codeunits(arrow, -tail))
+
+    shown = pc.if_else(pc.greater_equal(length, 11), masked(3, 4),
+                       pc.if_else(pc.greater_equal(length, 3), masked(1, 1), arrow))
+    return pd.Series(shown.to_pandas(types_mapper=lambda _: text.dtype), index=values.index, name=values.name)
 
 
 def _mapped(values: pd.Series, mapping) -> pd.Series:
@@ -371,9 +379,9 @@ def account_flows(transfers: pd.DataFrame, accounts: pd.Series, timezone: str) -
     amount = transfers["amount_cny"].to_numpy()
     ends = pd.concat([
         pd.DataFrame({"account_id": transfers["to_account"].to_numpy(), "money_in": amount, "money_out": 0,
-                      "ts": transfers["ts"].to_numpy()}),
+                      "ts": transfers["ts"].array}),
         pd.DataFrame({"account_id": transfers["from_account"].to_numpy(), "money_in": 0, "money_out": amount,
-                      "ts": transfers["ts"].to_numpy()}),
+                      "ts": transfers["ts"].array}),
     ], ignore_index=True).merge(wanted, on="account_id")  # merge, not isin: Arrow strings make isin slow
     flows = ends.groupby("account_id").agg(money_in=("money_in", "sum"), money_out=("money_out", "sum"),
                                            n_transfers=("ts", "size"), first=("ts", "min"), last=("ts", "max"))
@@ -488,11 +496,11 @@ def referral_sections(case: Case, tables: dict[str, pd.DataFrame],
     }
 
 
-def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool = False,
-                     province: str | None = None) -> dict[str, dict[str, pd.DataFrame]]:
-    """packet name -> section -> rows: one packet per province that holds gangs (and
-    ``unassigned``), gangs ranked; only ``province``'s when given (:class:`UnknownProvince`
-    when no gang is referred to it)."""
+def _packet_rows(case: Case, tables: dict[str, pd.DataFrame], unmask: bool = False,
+                 province: str | None = None) -> tuple[list[str], dict[str, pd.DataFrame], dict[str, pd.Series]]:
+    """(the packets' names, every section over all of them, per section the packet of each
+    row): what :func:`referral_packets` splits, and what :func:`write_referrals` turns into
+    file contents once for every packet."""
     packet_of = packet_names(tables["gangs"])
     names = sorted(set(packet_of))
     if province is not None:
@@ -500,14 +508,19 @@ def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool =
             raise UnknownProvince(f"no gang is referred to {province!r}; packets: {', '.join(names)}")
         names = [province]
     if not names:  # no gangs (a bank-only case): no sections to build from the whole transfer table
-        return {}
+        return [], {}, {}
     sections = referral_sections(case, tables, unmask)
-    packets: dict[str, dict[str, pd.DataFrame]] = {name: {} for name in names}
-    for section, frame in sections.items():
-        packet = _mapped(frame["gang_id"], packet_of)
-        for name in names:
-            packets[name][section] = frame[packet == name].reset_index(drop=True)
-    return packets
+    return names, sections, {section: _mapped(frame["gang_id"], packet_of) for section, frame in sections.items()}
+
+
+def referral_packets(case: Case, tables: dict[str, pd.DataFrame], unmask: bool = False,
+                     province: str | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+    """packet name -> section -> rows: one packet per province that holds gangs (and
+    ``unassigned``), gangs ranked; only ``province``'s when given (:class:`UnknownProvince`
+    when no gang is referred to it)."""
+    names, sections, packet_of_rows = _packet_rows(case, tables, unmask, province)
+    return {name: {section: frame[packet_of_rows[section] == name].reset_index(drop=True)
+                   for section, frame in sections.items()} for name in names}
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -516,14 +529,34 @@ def write_packet_csv(sections: dict[str, pd.DataFrame], path: Path) -> Path:
     """One long CSV: a ``section`` column, then :data:`CSV_COLUMNS` (empty where a section has
     no such column); money with two decimals, formulas neutralised (:func:`~casegraph.outputs.csv_cells`)."""
     frames = [csv_cells(frame).assign(section=name) for name, frame in sections.items()]
-    lines = [csv_lines(frame, list(CSV_COLUMNS)) for frame in frames]  # each section's own, not one wide frame
+    lines = [csv_line_texts(frame, list(CSV_COLUMNS)) for frame in frames]  # each section's own, not one wide frame
     if any(part is None for part in lines):
         return write_csv_cells(pd.concat(frames, ignore_index=True).reindex(columns=list(CSV_COLUMNS)), path)
+    return write_csv_lines(list(CSV_COLUMNS), lines, path)
+
+
+def write_csv_lines(columns: list[str], lines: list[pa.Array], path: Path) -> Path:
+    """A CSV file of the header of ``columns`` and the lines (:func:`~casegraph.outputs.csv_line_texts`)
+    of each part in turn."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
-        handle.write(csv_header(list(CSV_COLUMNS)))
-        handle.writelines(lines)
+        handle.write(csv_header(columns))
+        handle.writelines(text_bytes(part) for part in lines)
     return path
+
+
+def _text_widths(text: pa.Array) -> pa.Array:
+    """Roughly how many Latin characters wide each text is (CJK counts two), null where missing.
+
+    >>> _text_widths(pa.array(["abc", "上海市", None])).to_pylist()
+    [3, 6, None]
+    """
+    return pc.add(pc.utf8_length(text), pc.count_substring_regex(text, r"[\x{2e80}-\x{9fff}\x{ff00}-\x{ffef}]"))
+
+
+def _widest(widths: pa.Array) -> int:
+    """The largest of :func:`_text_widths`, 0 for none."""
+    return int(pc.max(widths).as_py() or 0)
 
 
 def _display_width(text: pa.Array) -> int:
@@ -534,8 +567,7 @@ def _display_width(text: pa.Array) -> int:
     """
     if text.null_count == len(text):
         return 0
-    widths = pc.add(pc.utf8_length(text), pc.count_substring_regex(text, r"[\x{2e80}-\x{9fff}\x{ff00}-\x{ffef}]"))
-    return int(pc.max(widths).as_py())
+    return _widest(_text_widths(text))
 
 
 def _shown_text(column: str, values: pd.Series) -> pa.Array:
@@ -548,19 +580,26 @@ def _shown_text(column: str, values: pd.Series) -> pa.Array:
     return text_array(values)
 
 
-def write_packet_xlsx(sections: dict[str, pd.DataFrame], path: Path) -> Path:
+def _column_width(column: str, widest: int) -> int:
+    """A sheet column's width for its header and its widest cell (:func:`_display_width`):
+    + 3 for the thousands separators of money and the filter button, at most 60."""
+    return min(max(len(column), widest) + 3, 60)
+
+
+def write_packet_xlsx(sections: dict[str, pd.DataFrame], path: Path, *,
+                      widths: dict[str, list[int]] | None = None) -> Path:
     """One sheet per section: a header row, money as numbers shown with two decimals, text as
-    text (never as a formula, whatever it starts with)."""
+    text (never as a formula, whatever it starts with). ``widths``: per section its columns'
+    widths (:func:`_column_width`) when the caller has them, else fitted here."""
     sheets = []
     for name, frame in sections.items():
-        # + 3: room for the thousands separators of money and the filter button
-        widths = [min(max(len(column), _display_width(_shown_text(column, frame[column]))) + 3, 60)
-                  for column in frame.columns]
+        widths_of = widths[name] if widths is not None else [
+            _column_width(column, _display_width(_shown_text(column, frame[column]))) for column in frame.columns]
         money = [column for column in frame.columns if is_fen_column(column, frame[column])]
         integers = [column for column in frame.columns if pd.api.types.is_integer_dtype(frame[column].dtype)
                     and not pd.api.types.is_bool_dtype(frame[column].dtype)]
         cells = frame.assign(**{column: frame[column].astype("float64") / 100 for column in money})
-        sheets.append(Sheet(name, cells, widths=widths, numbers=frozenset(integers), money=frozenset(money)))
+        sheets.append(Sheet(name, cells, widths=widths_of, numbers=frozenset(integers), money=frozenset(money)))
     return write_xlsx(path, sheets)
 
 
@@ -648,9 +687,9 @@ def _breakable_texts(escaped: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(pc.replace_substring(escaped, ";", ";<wbr>"), _ENTITY_BREAK, r"\1")
 
 
-def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
-    """Some columns of a section as an HTML table; money right-aligned with separators, ids on one line."""
-    header = "<tr>" + "".join(f"<th>{_breakable(_esc(c), '_')}</th>" for c in columns) + "</tr>"
+def _html_rows(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
+    """Each row's ``<tr>`` of :func:`_html_table`: a row's depends on that row alone, so the rows
+    of a part of ``frame`` are these rows taken."""
     cells = []
     for column in columns:
         opening = '<td class="id">' if column.endswith("_id") else "<td>"  # an id is never split ("G?P010")
@@ -659,8 +698,35 @@ def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
             money = _money_texts(frame[column])
             plain = pc.if_else(money.is_valid(), join_text('<td class="n">', money, "</td>"), plain)
         cells.append(plain)
-    rows = join_text("<tr>", *cells, "</tr>") if len(frame) else pa.array([], pa.large_string())
+    return join_text("<tr>", *cells, "</tr>") if len(frame) else pa.array([], pa.large_string())
+
+
+def _table_of_rows(columns: list[str], rows: pa.Array) -> str:
+    """An HTML table of the header of ``columns`` and ``rows`` (:func:`_html_rows`)."""
+    header = "<tr>" + "".join(f"<th>{_breakable(_esc(c), '_')}</th>" for c in columns) + "</tr>"
     return "<table>" + header + text_bytes(rows).decode("utf-8") + "</table>"
+
+
+def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
+    """Some columns of a section as an HTML table; money right-aligned with separators, ids on one line."""
+    return _table_of_rows(columns, _html_rows(frame, columns))
+
+
+# The columns of each gang's tables in the summary, by section.
+GANG_TABLE_COLUMNS = {
+    "persons": ["person_id", "name", "id_number", "phone", "city", "roles"],
+    "accounts": ["account_id", "kind", "institution", "holder_name", "money_in", "money_out", "net", "n_transfers",
+                 "first_transfer", "last_transfer"],
+    "platforms": ["platform_id", "name", "domain", "kind", "created_on", "license_ids", "n_clients", "deposits",
+                  "net_deposit"],
+    "evidence": ["evidence", "vendor_name", "license_id", "platform_id", "txn_id", "date", "amount", "from_account",
+                 "to_account", "buyer_name", "buyer_phone"],
+}
+
+
+def gang_table_rows(sections: dict[str, pd.DataFrame]) -> dict[str, pa.Array]:
+    """Per section of :data:`GANG_TABLE_COLUMNS`, the ``<tr>`` of each of its rows (:func:`_html_rows`)."""
+    return {name: _html_rows(sections[name], columns) for name, columns in GANG_TABLE_COLUMNS.items()}
 
 
 def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
@@ -716,28 +782,31 @@ def _key_figures(sections: dict[str, pd.DataFrame]) -> str:
     """Each gang's amount by every method, coloured by the severity it reaches."""
     gangs = sections["gangs"]
     figures = sections["figures"]
-    own = figures[(figures["subject_type"] == "gang") & figures["window_start"].isna()].set_index(
-        ["gang_id", "method"])
-    methods = [m.name for m in METHODS if m.name in set(own.index.get_level_values("method"))]
+    own = figures[(figures["subject_type"] == "gang") & figures["window_start"].isna()]
+    # (gang, method) -> (severity, amount): one row each, looked up in a dict, not by .loc
+    found = dict(zip(zip(own["gang_id"], own["method"]), zip(own["severity"], own["amount"])))
+    methods = [m.name for m in METHODS if m.name in set(own["method"])]
     rows = ["<tr><th>rank</th><th>gang_id</th>" + "".join(f"<th>{_esc(m)}</th>" for m in methods) + "</tr>"]
     for gang in gangs.itertuples():
         cells = []
         for method in methods:
-            if (gang.gang_id, method) in own.index:
-                row = own.loc[(gang.gang_id, method)]
-                level = _esc(severity_level(_text(row["severity"])))
-                cells.append(f'<td class="n {level}" title="{_esc(row["severity"])}">'
-                             f'{_money(row["amount"])}</td>')
+            if (gang.gang_id, method) in found:
+                severity, amount = found[(gang.gang_id, method)]
+                level = _esc(severity_level(_text(severity)))
+                cells.append(f'<td class="n {level}" title="{_esc(severity)}">{_money(amount)}</td>')
             else:
                 cells.append("<td></td>")
         rows.append(f"<tr><td>{gang.rank}</td><td>{_esc(gang.gang_id)}</td>{''.join(cells)}</tr>")
     return "<table>" + "".join(rows) + "</table>"
 
 
-def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, masked: bool, *, stem: str) -> str:
+def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, masked: bool, *, stem: str,
+                table_rows: dict[str, pa.Array] | None = None) -> str:
     """The readable summary of a packet: ranked gangs, key figures, the chain diagram, and per
     gang its persons with known roles, its top accounts, platforms and the evidence; ``stem``:
-    the packet's file names without suffix."""
+    the packet's file names without suffix; ``table_rows``: :func:`gang_table_rows` of
+    ``sections`` when the caller has them."""
+    table_rows = gang_table_rows(sections) if table_rows is None else table_rows
     gangs = sections["gangs"]
     title = f"线索移送 Referral packet: {packet}"
     body = [
@@ -755,26 +824,30 @@ def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, mask
         "<h2>金额 Key figures by method</h2>", _key_figures(sections),
         "<h2>链条 Chain: vendor → licence → platform → gang</h2>", chain_svg(sections),
     ]
+    # Each gang's rows of each section, found once per section rather than once per gang.
+    rows_of = {name: sections[name].groupby("gang_id", sort=False).indices for name in GANG_TABLE_COLUMNS}
+    has_roles = sections["persons"]["roles"].notna().to_numpy(dtype=bool)
+    no_rows = np.zeros(0, dtype=np.intp)
+
+    def table(name: str, rows: np.ndarray) -> str:
+        return _table_of_rows(GANG_TABLE_COLUMNS[name], table_rows[name].take(pa.array(rows, pa.int64())))
+
     for gang in gangs.itertuples():
-        of_gang = {name: frame[frame["gang_id"] == gang.gang_id] for name, frame in sections.items()}
-        persons, accounts = of_gang["persons"], of_gang["accounts"]
-        with_roles = persons.dropna(subset=["roles"])
+        of_gang = {name: rows_of[name].get(gang.gang_id, no_rows) for name in GANG_TABLE_COLUMNS}
+        person_rows, account_rows = of_gang["persons"], of_gang["accounts"]
+        with_roles = person_rows[has_roles[person_rows]]
         body += [
             f"<h2>#{gang.rank} {_esc(gang.gang_id)} {_esc(gang.name)} · {_esc(gang.province)}</h2>",
             f'<p class="note">province evidence: {_esc(gang.province_evidence)}</p>',
-            f"<h3>人员 Persons with a known role ({len(with_roles)} of {len(persons)} members)</h3>",
-            _html_table(with_roles, ["person_id", "name", "id_number", "phone", "city", "roles"]),
-            f"<h3>待冻结账户 Accounts to freeze (top {min(ACCOUNTS_SHOWN, len(accounts))} of {len(accounts)} "
+            f"<h3>人员 Persons with a known role ({len(with_roles)} of {len(person_rows)} members)</h3>",
+            table("persons", with_roles),
+            f"<h3>待冻结账户 Accounts to freeze (top {min(ACCOUNTS_SHOWN, len(account_rows))} of {len(account_rows)} "
             "by money moved)</h3>",
-            _html_table(accounts.head(ACCOUNTS_SHOWN), ["account_id", "kind", "institution", "holder_name", "money_in",
-                                                        "money_out", "net", "n_transfers", "first_transfer",
-                                                        "last_transfer"]),
+            table("accounts", account_rows[:ACCOUNTS_SHOWN]),
             "<h3>平台 Platforms</h3>",
-            _html_table(of_gang["platforms"], ["platform_id", "name", "domain", "kind", "created_on", "license_ids",
-                                               "n_clients", "deposits", "net_deposit"]),
+            table("platforms", of_gang["platforms"]),
             "<h3>与软件开发方的关联 Evidence of the tie to the vendor</h3>",
-            _html_table(of_gang["evidence"], ["evidence", "vendor_name", "license_id", "platform_id", "txn_id", "date",
-                                              "amount", "from_account", "to_account", "buyer_name", "buyer_phone"]),
+            table("evidence", of_gang["evidence"]),
         ]
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
@@ -787,11 +860,29 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
     packet of the case, so that a packet has the same names whether written alone or not."""
     rows = []
     stems = packet_file_stems(sorted(set(packet_names(tables["gangs"]))))
-    for packet, sections in referral_packets(case, tables, unmask, province).items():
+    names, everyone, packet_of_rows = _packet_rows(case, tables, unmask, province)
+    # What each file holds is made once over every packet's rows, then split: a CSV line and a
+    # cell's width depend on their row alone (packets are many, and mostly small).
+    lines = {section: csv_line_texts(csv_cells(frame).assign(section=section), list(CSV_COLUMNS))
+             for section, frame in everyone.items()}
+    cell_widths = {section: {column: _text_widths(_shown_text(column, frame[column])) for column in frame.columns}
+                   for section, frame in everyone.items()}
+    everyone_rows = gang_table_rows(everyone) if everyone else {}
+    for packet in names:
         stem = stems[packet]
-        write_packet_csv(sections, out / f"{stem}.csv")
-        write_packet_xlsx(sections, out / f"{stem}.xlsx")
-        (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask, stem=stem),
+        chosen = {section: (packet_of_rows[section] == packet).to_numpy(dtype=bool) for section in everyone}
+        sections = {section: frame[chosen[section]].reset_index(drop=True) for section, frame in everyone.items()}
+        if any(section_lines is None for section_lines in lines.values()):
+            write_packet_csv(sections, out / f"{stem}.csv")
+        else:
+            write_csv_lines(list(CSV_COLUMNS), [lines[section].filter(chosen[section]) for section in everyone],
+                            out / f"{stem}.csv")
+        table_rows = {section: rows.filter(chosen[section]) for section, rows in everyone_rows.items()}
+        widths = {section: [_column_width(column, _widest(cell_widths[section][column].filter(chosen[section])))
+                            for column in frame.columns] for section, frame in everyone.items()}
+        write_packet_xlsx(sections, out / f"{stem}.xlsx", widths=widths)
+        (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask, stem=stem,
+                                                      table_rows=table_rows),
                                           encoding="utf-8")
         gangs = sections["gangs"]
         rows.append({"province": packet, "n_gangs": len(gangs), "gang_ids": ";".join(gangs["gang_id"]),

@@ -49,11 +49,19 @@ def identifier_users(logins: pd.DataFrame, column: str) -> pd.Series:
     >>> identifier_users(logins, "ip").to_dict()
     {'1.1.1.1': 3}
     """
-    users = pd.concat([
-        pd.DataFrame({"key": logins[column], "user": "account:" + logins["account_id"].astype("string")}),
-        pd.DataFrame({"key": logins[column], "user": "actor:" + logins["actor_id"].astype("string")}),
-    ]).dropna().drop_duplicates()
-    return users.groupby("key").size().astype("int64")
+    key_codes, keys = pd.factorize(logins[column], sort=True)
+    users = _distinct_users(key_codes, pd.factorize(logins["account_id"])[0], pd.factorize(logins["actor_id"])[0])
+    return pd.Series(users.to_numpy(), index=keys.take(users.index.to_numpy()), dtype="int64")
+
+
+def _distinct_users(key_codes: np.ndarray, account_codes: np.ndarray, actor_codes: np.ndarray) -> pd.Series:
+    """Per key code (of keys that have users): its distinct accounts plus its distinct actors
+    (codes of ``pd.factorize``, -1 for a missing value). An account and an actor are never
+    one user, whatever their ids."""
+    users = pd.concat([pd.DataFrame({"key": key_codes, "user": account_codes, "actor": False}),
+                       pd.DataFrame({"key": key_codes, "user": actor_codes, "actor": True})])
+    users = users[((users["key"] >= 0) & (users["user"] >= 0)).to_numpy()].drop_duplicates()
+    return users.groupby("key").size()
 
 
 def login_users(logins: pd.DataFrame) -> int:
@@ -72,18 +80,28 @@ def identifier_use(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
     (evidence, key, users, account_id, days, login_days) — the identifier's distinct users,
     the account's local days on it, and its local days of logins on any device (IP)."""
     logins = case["logins"]
-    day = local_dates(logins["ts"], case.config.timezone)
     broker_side = is_in(logins["account_id"], accounts.index)
+    # Ids and days as integer codes, the ids' in sorted order (grouping by the codes orders
+    # rows as grouping by the ids would): duplicates and groups are found on integers, not on
+    # text again and again.
+    account_codes, account_ids = pd.factorize(logins["account_id"], sort=True)
+    day_codes = pd.factorize(local_dates(logins["ts"], case.config.timezone))[0]
+    actor_codes = pd.factorize(logins["actor_id"])[0]
     used = []
     for column, evidence in IDENTIFIERS:
-        rows = pd.DataFrame({"key": logins[column], "account_id": logins["account_id"], "day": day})[
-            broker_side & logins[column].notna().to_numpy()].drop_duplicates()
-        days = rows.groupby(["key", "account_id"]).size().rename("days").reset_index()
-        days = days[(days.groupby("key")["account_id"].transform("size") >= 2).to_numpy()]
-        login_days = rows.drop_duplicates(["account_id", "day"]).groupby("account_id").size()
-        users = identifier_users(logins[is_in(logins[column], days["key"])], column)
-        used.append(days.assign(evidence=evidence, users=days["key"].map(users),
-                                login_days=days["account_id"].map(login_days)))
+        key_codes, keys = pd.factorize(logins[column], sort=True)
+        kept = broker_side & (key_codes >= 0)
+        rows = pd.DataFrame({"key": key_codes[kept], "account": account_codes[kept], "day": day_codes[kept]})
+        rows = rows.drop_duplicates()
+        days = rows.groupby(["key", "account"]).size().rename("days").reset_index()
+        days = days[(days.groupby("key")["account"].transform("size") >= 2).to_numpy()]
+        login_days = rows.drop_duplicates(["account", "day"]).groupby("account").size()
+        users = _distinct_users(key_codes, account_codes, actor_codes)
+        used.append(pd.DataFrame({
+            "evidence": evidence, "key": keys.take(days["key"].to_numpy()).array,
+            "users": days["key"].map(users).to_numpy(),
+            "account_id": account_ids.take(days["account"].to_numpy()).array,
+            "days": days["days"].to_numpy(), "login_days": days["account"].map(login_days).to_numpy()}))
     frame = pd.concat(used, ignore_index=True)[list(IDENTIFIER_USE_COLUMNS)]
     return frame.astype({"users": "int64", "days": "int64", "login_days": "int64"})
 
@@ -162,9 +180,9 @@ def sync_fill_pairs(fills: pd.DataFrame, window_ms: int = SYNC_WINDOW_MS) -> pd.
 
 
 def _codes(values: pd.Series) -> np.ndarray:
-    """Integer codes of the values, equal where the values are (-1 for a missing one)."""
-    encoded = pa.array(values, from_pandas=True).dictionary_encode()
-    return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    """Integer codes of the values, equal where the values are (-1 for a missing one): pandas'
+    hash table, which takes the Python objects of :func:`broker_fills`' columns as they are."""
+    return pd.factorize(values)[0].astype(np.int64)
 
 
 def counted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -34,23 +34,25 @@ def _node(label: str, ids: pd.Series) -> pd.Series:
     return label + ":" + ids.astype("string")
 
 
-def client_side(case: Case) -> tuple[set[str], set[str]]:
-    """Persons who are only clients and the accounts of clients: the victims' side."""
-    clients = set(case["clients"]["person_id"].dropna())
-    staff = set(case["agents"]["person_id"].dropna()) | set(case["memberships"]["person_id"].dropna())
-    client_persons = clients - staff
+def client_side(case: Case) -> tuple[pd.Series, pd.Series]:
+    """Persons who are only clients and the accounts of clients: the victims' side (ids)."""
+    clients = case["clients"]["person_id"].dropna()
+    staff = pd.concat([case["agents"]["person_id"], case["memberships"]["person_id"]]).dropna()
+    client_persons = clients[~is_in(clients, staff)].drop_duplicates()
     accounts = case["accounts"]
-    client_accounts = (accounts["client_id"].notna().to_numpy()
-                       | is_in(accounts["holder_person_id"], list(client_persons)))
-    return client_persons, set(accounts.loc[client_accounts, "account_id"])
+    client_accounts = accounts["client_id"].notna().to_numpy() | is_in(accounts["holder_person_id"], client_persons)
+    return client_persons, accounts.loc[client_accounts, "account_id"]
 
 
-def excluded_nodes(case: Case) -> set[str]:
+def excluded_nodes(case: Case) -> pd.Series:
     """Gang-graph nodes of the victims' side and the vendor's accounts: money ties them to
-    every gang, so they are neither in the gang graph nor bound by a hard fact."""
+    every gang, so they are neither in the gang graph nor bound by a hard fact. Each node's
+    name once, built a column at a time (the victims are most of a case's persons)."""
     client_persons, client_accounts = client_side(case)
-    vendor_accounts = set(split_ids(case["vendors"]["bank_account_ids"]))
-    return {f"Person:{p}" for p in client_persons} | {f"Account:{a}" for a in client_accounts | vendor_accounts}
+    vendor_accounts = split_ids(case["vendors"]["bank_account_ids"])
+    nodes = pd.concat([_node("Person", client_persons),
+                       _node("Account", pd.concat([client_accounts, vendor_accounts]))])
+    return nodes.drop_duplicates().reset_index(drop=True)
 
 
 def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection) -> pd.DataFrame:
@@ -65,7 +67,6 @@ def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb
     frames = [pd.DataFrame({"u": e.left.to_numpy(), "v": e.right.to_numpy(), "w": e.weight.to_numpy()})
               for e in edges]
     table = pd.concat(frames, ignore_index=True).dropna(subset=["u", "v"])
-    excluded = list(excluded)
     table = table[(table["u"] != table["v"]).to_numpy() & ~is_in(table["u"], excluded) & ~is_in(table["v"], excluded)]
     low = table["u"].where(table["u"] < table["v"], table["v"])
     high = table["v"].where(table["u"] < table["v"], table["u"])
@@ -112,7 +113,7 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
                             "n": records[0].to_numpy() if records else 1})
               for label, ids, platform, fact, *records in parts]
     table = pd.concat(frames, ignore_index=True).dropna(subset=["node", "platform_id"])
-    excluded = list(excluded_nodes(case))
+    excluded = excluded_nodes(case)
     table = table[~is_in(table["node"], excluded)]
     counted = table.groupby(["node", "platform_id", "fact"])["n"].sum().rename("weight").reset_index()
     holders = holder_bindings(counted, accounts[["account_id", "holder_person_id"]].rename(

@@ -1,0 +1,80 @@
+"""The fast paths of ``analyze`` give what the plain definitions give, byte for byte: the
+adjusted Rand index as igraph computes it, ID masking as its regular expressions define it, CSV
+lines as pandas writes them, and the referral files made once over every packet and split as
+each packet's own files would be."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import igraph
+import numpy as np
+import pandas as pd
+import pytest
+
+from casegraph.outputs import csv_lines
+from casegraph.queries.quality import adjusted_rand
+from casegraph.queries.referrals import (
+    mask_identifiers,
+    packet_html,
+    referral_packets,
+    write_packet_csv,
+    write_packet_xlsx,
+    write_referrals,
+)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_adjusted_rand_is_igraphs_to_the_last_bit(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        n = int(rng.integers(2, 300))
+        truth = pd.factorize(rng.integers(0, int(rng.integers(1, n + 1)), n))[0]
+        # found: the truth with some labels moved, so that the two agree in part
+        found = pd.factorize(np.where(rng.random(n) < 0.3, rng.integers(0, 5, n), truth))[0]
+        expected = igraph.compare_communities(truth.tolist(), found.tolist(), method="adjusted_rand")
+        assert adjusted_rand(truth, found) == expected or (np.isnan(expected) and np.isnan(adjusted_rand(truth, found)))
+
+
+def test_masking_is_the_regular_expressions():
+    rng = np.random.default_rng(1)
+    alphabet = [*"0123456789X* \n", "身", "份", "\U0001F600"]
+    values = pd.Series(["".join(rng.choice(alphabet, int(rng.integers(0, 22)))) for _ in range(3000)]
+                       + [None, "", "a", "ab", "abc"], dtype="string")
+    long = values.str.replace(r"(?s)(?<=.{3}).(?=.{4})", "*", regex=True)
+    short = values.str.replace(r"(?s)(?<=.).(?=.)", "*", regex=True)
+    expected = long.where(values.str.len() >= 11, short)
+    assert mask_identifiers(values).fillna("<NA>").tolist() == expected.fillna("<NA>").tolist()
+
+
+def test_csv_lines_with_columns_the_cells_lack_are_pandas():
+    cells = pd.DataFrame({"a": ["x,y", None, "=1"], "n": [1, 2, 3],
+                          "s": pd.Series(["q", None, 'a"b'], dtype="string")})
+    for columns in (["a", "n", "s"], ["missing", "a", "gap", "more", "n"], ["s", "gap"], ["gap", "s"]):
+        expected = cells.reindex(columns=columns).to_csv(index=False, lineterminator="\n").split("\n", 1)[1]
+        assert csv_lines(cells, columns).decode("utf-8") == expected
+
+
+def test_referral_files_split_from_every_packet_are_each_packets_own(analysed_case, tmp_path):
+    case, tables = analysed_case("small", 4)
+    index = write_referrals(case, tables, tmp_path / "all")
+    packets = referral_packets(case, tables)
+    assert len(packets) > 1 and sorted(index["province"]) == sorted(packets)
+    stems = dict(zip(index["province"], index["csv"].str.removesuffix(".csv")))
+    for name, sections in packets.items():
+        own = tmp_path / "own" / stems[name]
+        write_packet_csv(sections, own.with_suffix(".csv"))
+        assert (tmp_path / "all" / f"{stems[name]}.csv").read_bytes() == own.with_suffix(".csv").read_bytes()
+        write_packet_xlsx(sections, own.with_suffix(".xlsx"))
+        assert _sheets(tmp_path / "all" / f"{stems[name]}.xlsx") == _sheets(own.with_suffix(".xlsx"))
+        # the summary's tables from rows made over every packet, and from the packet's own
+        html = packet_html(name, sections, case, masked=True, stem=stems[name])
+        assert (tmp_path / "all" / f"{stems[name]}.html").read_text(encoding="utf-8") == html
+
+
+def _sheets(path) -> dict[str, bytes]:
+    """An XLSX's parts, the time it was written left out."""
+    with zipfile.ZipFile(path) as archive:
+        return {name: re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"", archive.read(name))
+                for name in archive.namelist()}
