@@ -8,7 +8,8 @@ one contract, and what is made of their answers.
   beyond one machine;
 - :mod:`.rules`: what both share (figures, weights, thresholds, output columns); the steps
   after the engines: :mod:`.communities` (gangs), :mod:`.evidence` (account groups against
-  :mod:`.chance`), :mod:`.flow_rules` (fund-flow patterns), :mod:`.assembly` and :mod:`.income` (the output tables, the courts' bases);
+  :mod:`.chance`), :mod:`.flow_rules` (fund-flow patterns), :mod:`.assembly` and
+  :mod:`.income` (the output tables, the courts' bases);
 - :mod:`.referrals`, :mod:`.export`, :mod:`.quality`, :mod:`.playbooks`: packets per
   province, chains for other tools, scores against ``truth/``, the Cypher playbooks.
 
