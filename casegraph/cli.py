@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from casegraph.generator.variants import DROPPABLE, VARIANTS
+from casegraph.neo4j_session import EXIT_INVALID, EXIT_UNREACHABLE, EXIT_USAGE, neo4j_driver, settings_for
 from casegraph.progress import Progress
 
 app = typer.Typer(help="Graph analytics for account-group and agent networks in illegal futures cases.",
@@ -30,9 +31,6 @@ errors = Console(stderr=True)
 # The steps of a long command, shown on standard error (casegraph.progress); --quiet hides them.
 _progress = Progress()
 
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
 
 
 @app.callback()
@@ -201,7 +199,7 @@ def _analysis_tables(loaded, engine: Engine, replace: bool = False, spark_master
             errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None
     if engine is Engine.neo4j:
-        with _neo4j_driver(_settings(None, None, None)) as driver:
+        with neo4j_driver(settings_for(None, None, None)) as driver:
             return Investigation(loaded).analyze("neo4j", driver=driver, replace=replace, progress=_progress)
     return Investigation(loaded).analyze("memory", progress=_progress)
 
@@ -234,41 +232,6 @@ def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False, 
         write_csv(quality, out / "quality.csv")
         tables["quality"] = quality
     return loaded, tables
-
-
-@contextmanager
-def _neo4j_driver(settings):
-    """A connected driver; an unreachable server ends the command with exit 3, another case
-    in the database with exit 1."""
-    import neo4j
-
-    from casegraph.loaders.neo4j import OtherCaseLoaded
-    from casegraph.redaction import has_userinfo, redact_text, redact_uri
-
-    def refuse(message: str, code: int) -> typer.Exit:
-        # Neither the URI's secrets nor the password may reach the terminal (contract.md).
-        errors.print(redact_text(message, secrets=(settings.password,)), markup=False, highlight=False,
-                     soft_wrap=True)
-        return typer.Exit(code)
-
-    if has_userinfo(settings.uri):
-        raise refuse(f"error: the Neo4j URI {redact_uri(settings.uri)} holds a user or password: give them in "
-                     "NEO4J_USER and NEO4J_PASSWORD (or --user, --password), not in the URI", EXIT_USAGE)
-    try:
-        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth)
-    except (neo4j.exceptions.ConfigurationError, ValueError) as exc:
-        raise refuse(f"error: the Neo4j URI {settings.uri} cannot be used: {exc}", EXIT_USAGE) from None
-    try:
-        with driver:
-            driver.verify_connectivity()
-            yield driver
-    except OtherCaseLoaded as exc:
-        errors.print(str(exc), markup=False)
-        raise typer.Exit(EXIT_INVALID) from None
-    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
-            neo4j.exceptions.AuthError, OSError) as exc:
-        raise refuse(f"Neo4j at {settings.uri} is unreachable: {type(exc).__name__}: {exc}",
-                     EXIT_UNREACHABLE) from None
 
 
 @app.command()
@@ -507,9 +470,9 @@ def load(
     if problems:
         _print_problems(problems, case)
         raise typer.Exit(EXIT_INVALID)
-    settings = _settings(uri, user, password)
+    settings = settings_for(uri, user, password)
     requested = {LoadMethod.auto: None, LoadMethod.import_: True, LoadMethod.unwind: False}[method]
-    with _neo4j_driver(settings) as driver:
+    with neo4j_driver(settings) as driver:
         try:
             by_import = choose_import(driver, settings.uri, loaded, requested=requested, replace=replace)
         except ValueError as exc:
@@ -527,17 +490,6 @@ def load(
     how = "neo4j-admin import" if by_import else "UNWIND batches"
     console.print(f"loaded {report.rows:,} rows of case {report.case_id} "
                   f"in {report.seconds:.1f} s by {how}")
-
-
-def _settings(uri: Optional[str], user: Optional[str], password: Optional[str]):
-    """Connection settings from flags, else the environment, else the local server."""
-    from dataclasses import replace as replaced
-
-    from casegraph.server import connection_settings
-
-    settings = connection_settings()
-    overrides = {k: v for k, v in (("uri", uri), ("user", user), ("password", password)) if v is not None}
-    return replaced(settings, **overrides)
 
 
 def _mount_neo4j() -> None:

@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from casegraph.money import format_fen
+from casegraph.neo4j_session import EXIT_USAGE, neo4j_driver, settings_for
 
 playbook_app = typer.Typer(no_args_is_help=True, add_completion=False)
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
-EXIT_USAGE = 2
 
 
 class OutputFormat(str, Enum):
@@ -133,7 +133,6 @@ def run(
     """Run a playbook against Neo4j with bound parameters; money printed in CNY."""
     import neo4j
 
-    from casegraph.cli import _neo4j_driver, _settings
     from casegraph.queries.playbooks import PlaybookError, playbook
     from casegraph.queries.playbooks import run as run_playbook
 
@@ -143,7 +142,7 @@ def run(
         book.bind(values)  # refuse bad parameters before connecting
     except PlaybookError as exc:
         raise _usage_error(str(exc)) from None
-    with _neo4j_driver(_settings(uri, user, password)) as driver:
+    with neo4j_driver(settings_for(uri, user, password)) as driver:
         try:
             frame = run_playbook(driver, book.name, values, database=database)
         except neo4j.exceptions.ClientError as exc:
