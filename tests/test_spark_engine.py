@@ -83,7 +83,8 @@ def test_spark_gives_the_memory_engines_files_on_a_generated_case(spark, tmp_pat
     assert (tmp_path / "spark" / "account_flows.csv").read_text(encoding="utf-8").count("\n") > 10
     # The figures, membership periods, flows and communities were Spark's work: their tables are Spark's views.
     views = {table.name for table in spark.catalog.listTables()}
-    assert {"ledger", "trades", "pairs", "entries", "transfers", "legs", "gang_graph", "component_edges"} <= views
+    assert {"ledger", "trades", "pairs", "entries", "transfers", "legs", "gang_graph", "component_edges",
+            "chosen"} <= views  # chosen: the accounts of the fan windows, which ran on Spark
     assert (tmp_path / "spark" / "account_groups.csv").read_text(encoding="utf-8").count("\n") > 3
 
 
@@ -149,6 +150,10 @@ def test_spark_gives_the_memory_engines_fund_flows(spark, tmp_path):
     analyse_with_memory_and_spark(case.path, tmp_path)
     assert_every_file_the_same(tmp_path)
     assert (tmp_path / "spark" / "statement_requests.csv").read_text(encoding="utf-8").count("\n") == 4
+    patterns = pd.read_csv(tmp_path / "spark" / "flow_patterns.csv", dtype=str)
+    assert "fan_in" in set(patterns["pattern"])
+    # The fan windows were Spark's: the accounts they chose are a Spark view.
+    assert "chosen" in {table.name for table in spark.catalog.listTables()}
 
 
 def test_duckdb_sql_becomes_spark_sql(spark):
@@ -159,6 +164,33 @@ def test_duckdb_sql_becomes_spark_sql(spark):
     # DuckDB's temporary table is a Spark view that replaces any of its name.
     assert to_spark_sql("CREATE OR REPLACE TEMP TABLE legs AS SELECT 1 AS x").startswith(
         "CREATE OR REPLACE TEMPORARY VIEW legs")
+
+
+def test_a_distinct_count_over_a_window_runs_on_spark_as_in_duckdb(spark):
+    from casegraph.queries.columnar import duckdb_connection
+    from casegraph.queries.spark.runner import SparkSQL, to_spark_sql
+
+    query = ("SELECT k, t, count(DISTINCT x) OVER w AS n, count(*) OVER w AS m, "
+             "count(DISTINCT x) OVER (PARTITION BY k) AS n_k FROM frame "
+             "WINDOW w AS (PARTITION BY k ORDER BY t RANGE BETWEEN CURRENT ROW AND 3 FOLLOWING)")
+    assert to_spark_sql(query) == (
+        "SELECT k, t, CAST(SIZE(COLLECT_SET(x) OVER w) AS BIGINT) AS n, COUNT(*) OVER w AS m, "
+        "CAST(SIZE(COLLECT_SET(x) OVER (PARTITION BY k)) AS BIGINT) AS n_k FROM frame "
+        "WINDOW w AS (PARTITION BY k ORDER BY t NULLS LAST RANGE BETWEEN CURRENT ROW AND 3 FOLLOWING)")
+    # A distinct count that is no window's stays Spark's own.
+    assert to_spark_sql("SELECT count(DISTINCT x) AS n FROM frame") == "SELECT COUNT(DISTINCT x) AS n FROM frame"
+    rng = random.Random(4)
+    frame = pd.DataFrame({"k": [rng.choice("ab") for _ in range(300)],
+                          "t": [rng.randrange(100) for _ in range(300)],
+                          "x": [rng.choice(["p", "q", "r", "s", "t", None]) for _ in range(300)]})
+    ordered = ["k", "t", "n", "m", "n_k"]
+    duckdb_found = (duckdb_connection(frame=frame).sql(query).df()[ordered]
+                    .sort_values(ordered, ignore_index=True))
+    spark_found = SparkSQL(spark).connect(frame=frame).sql(query).df()[ordered].sort_values(ordered, ignore_index=True)
+    pd.testing.assert_frame_equal(spark_found, duckdb_found, check_dtype=False)
+    assert (spark_found.dtypes == "int64").loc[["n", "m", "n_k"]].all()
+    # Windows of repeated and missing values, so that a plain count would differ.
+    assert (duckdb_found["n"] < duckdb_found["m"]).any() and duckdb_found["n"].nunique() > 2
 
 
 def test_spark_without_pyspark_is_a_usage_error(tmp_path, monkeypatch, capsys):

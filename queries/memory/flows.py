@@ -419,25 +419,32 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
     return frame[["accounts", "txn_ids", "t_us", "amounts"]].reset_index(drop=True), truncated
 
 
-def flow_patterns(case: Case) -> pd.DataFrame:
-    """flow_patterns.csv: every pattern of :mod:`casegraph.queries.flow_rules` that is enabled."""
+def flow_patterns(case: Case, *, fan_connect=None) -> pd.DataFrame:
+    """flow_patterns.csv: every pattern of :mod:`casegraph.queries.flow_rules` that is enabled
+    (``fan_connect``: as :func:`patterns_of` takes it)."""
     use, n_users = identifier_use(case)
     return patterns_of(transfer_frame(case), use, FlowRules.from_config(case.config.flow_patterns),
-                       timezone=case.config.timezone, n_users=n_users)
+                       timezone=case.config.timezone, n_users=n_users, fan_connect=fan_connect)
 
 
 def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *, timezone: str,
-                n_users: int | None = None) -> pd.DataFrame:
+                n_users: int | None = None, fan_connect=None) -> pd.DataFrame:
     """flow_patterns.csv from the transfers (:func:`transfer_frame`) and the identifiers' use
-    (:data:`IDENTIFIER_COLUMNS`; ``n_users``: as :func:`.flow_rules.shared_device_rows` takes it)."""
+    (:data:`IDENTIFIER_COLUMNS`; ``n_users``: as :func:`.flow_rules.shared_device_rows` takes it).
+    ``fan_connect``: the connection the fan windows' SQL runs on, as ``connect`` in
+    :func:`.figures.client_figures` (the Spark engine's); None, the DuckDB one of the rest."""
     connection = duckdb_connection(transfers=transfers)
     connection.execute(LEGS)
     parts = []
     if rules.enabled("pass_through"):
         parts.append(pass_through_rows(pass_through(connection, rules), rules, timezone=timezone))
+    fans = connection
+    if fan_connect is not None and (rules.enabled("fan_in") or rules.enabled("fan_out")):
+        fans = fan_connect(transfers=transfers)
+        fans.execute(LEGS)
     for pattern in ("fan_in", "fan_out"):
         if rules.enabled(pattern):
-            windows, legs = fan_windows(connection, pattern, rules)
+            windows, legs = fan_windows(fans, pattern, rules)
             parts.append(fan_rows(pattern, windows, legs, rules, timezone=timezone))
     if rules.enabled("cycle"):
         found, truncated = cycles(transfers, rules)

@@ -9,7 +9,8 @@ Where each question runs today (a first step; the README's "Spark" section says 
   figures (the interval join of periods and entries, then the same sums), the gang graph's
   money edges (ledger -> bank transfer joins, routed fills, transfers per account pair) and
   the client-money hard facts, account flows (every transfer's two legs summed per account)
-  and the statement requests;
+  and the statement requests, the flow patterns' fan-in and fan-out windows (a distinct count
+  over a window: the size of the window's set, :func:`.runner.to_spark_sql`);
 - on Spark, in plain PySpark and the memory engine's own Python on the executors: the gang
   graph's connected components and each component's Louvain, the account groups' connected
   components (:mod:`.graph`);
@@ -18,9 +19,8 @@ Where each question runs today (a first step; the README's "Spark" section says 
   the communities, the income rows and severity (:func:`casegraph.queries.engine.analyze`);
 - on the driver still, by the memory engine as it is (not yet on Spark): the agent, platform
   and person totals' rebate sums over the ledger, the account groups' evidence (pairs of fills,
-  logins and funding) and figures, the fake trades, and the flow patterns (their fan windows count
-  distinct counterparties over a window, which Spark SQL has no function for; pass-through
-  keeps ordered lists and 128-bit products; the cycle search is DuckDB list SQL).
+  logins and funding) and figures, the fake trades, and the flow patterns but their fan windows
+  (pass-through keeps ordered lists and 128-bit products; the cycle search is DuckDB list SQL).
 
 The case is read and validated by :mod:`casegraph.loaders` on the driver, as for the memory
 engine (exact ``file:line:column`` problems); the tables the SQL reads are handed to Spark
@@ -81,6 +81,9 @@ class SparkEngine(MemoryEngine):
 
     def statement_requests(self) -> pd.DataFrame:
         return flows.statement_requests(self.case, connect=self.runner.connect)
+
+    def flow_patterns(self) -> pd.DataFrame:
+        return flows.flow_patterns(self.case, fan_connect=self.runner.connect)
 
 
 def analyze_case(case: Case, runner: SparkSQL, seed: int = 0, *,
