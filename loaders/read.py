@@ -534,6 +534,12 @@ def _local_times(cells: pd.Series) -> pd.Series:
     return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]")
 
 
+def utc_micros(ts: pd.Series) -> pd.Series:
+    """Timestamps with a timezone as int64 microseconds since the epoch (UTC), what the SQL of
+    the analyses compares and windows."""
+    return ts.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").astype("int64")
+
+
 def local_dates(ts: pd.Series, timezone: str) -> pd.Series:
     """The calendar date of UTC timestamps in the case timezone (naive midnight datetimes)."""
     return ts.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
-from casegraph.loaders.read import local_dates
+from casegraph.loaders.read import local_dates, utc_micros
 
 from ..columnar import is_in
 from ..evidence import evidence_text, identifier_links, links_frame, sync_links
@@ -138,7 +138,7 @@ def broker_fills(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
     columns = ["fill_id", "account_id", "instrument", "side", "qty", "price", "broker_ref",
                "counterparty_account_id"]
     out = fills[columns].astype({c: object for c in columns if c not in ("qty", "price")})
-    out["t_us"] = fills["ts"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").astype("int64")
+    out["t_us"] = utc_micros(fills["ts"])
     return out.reset_index(drop=True)
 
 

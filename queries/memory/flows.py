@@ -19,7 +19,7 @@ import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
-from casegraph.loaders.read import local_dates
+from casegraph.loaders.read import local_dates, utc_micros
 
 from ..columnar import duckdb_connection
 from ..flow_rules import (
@@ -53,7 +53,7 @@ def transfer_frame(case: Case) -> pd.DataFrame:
     channel = transfers["channel"] if "channel" in transfers else pd.Series(pd.NA, index=transfers.index)
     return pd.DataFrame({
         "txn_id": transfers["txn_id"].astype("string"),
-        "t_us": ts.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").astype("int64"),
+        "t_us": utc_micros(ts),
         "from_account": transfers["from_account"].astype("string"),
         "to_account": transfers["to_account"].astype("string"),
         "amount": transfers["amount_cny"].astype("int64"),
@@ -280,8 +280,7 @@ def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
     # local to the case, as the gang graph counts an address's days (calendar days where the
     # logins were made, not UTC's, which split a Chinese morning from its night before).
     frame = pd.DataFrame({"account_id": logins["account_id"], "ip": logins["ip"], "device_id": logins["device_id"],
-                          "t_us": logins["ts"].dt.tz_convert("UTC").dt.tz_localize(None)
-                          .astype("datetime64[us]").astype("int64"),
+                          "t_us": utc_micros(logins["ts"]),
                           "day": local_dates(logins["ts"], case.config.timezone).astype("datetime64[s]")
                           .astype("int64") // 86400})
     connection = duckdb_connection(logins=frame, holders=holders)
