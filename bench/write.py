@@ -36,7 +36,7 @@ from compare_outputs import compare_folders  # noqa: E402
 BASELINE = "f20a2db"
 # module -> file: the writers and the money formatting they use.
 WRITER_FILES = {"casegraph.money": "casegraph/money.py", "casegraph.outputs": "casegraph/outputs.py",
-                "casegraph.queries.referrals": "queries/referrals.py"}
+                "casegraph.xlsx": "casegraph/xlsx.py", "casegraph.queries.referrals": "queries/referrals.py"}
 
 
 def baseline_writers(commit: str) -> dict[str, types.ModuleType]:

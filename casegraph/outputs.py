@@ -33,7 +33,10 @@ COUNT_COLUMNS = frozenset({
     "hop",  # casegraph trace
 })
 # What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
-FORMULA_START = r"[=+\-@\t\r]"
+FORMULA_CHARACTERS = "=+-@\t\r"
+FORMULA_START = r"[=+\-@\t\r]"  # the same, as a regular expression's class
+# What makes the csv module quote a cell (QUOTE_MINIMAL, lines ending in "\n").
+QUOTED_CHARACTERS = ',"\n'
 # In every folder casegraph writes: the licence to replace that folder as a whole next time.
 MARKER = ".casegraph-output"
 
@@ -49,7 +52,7 @@ def is_fen_column(name: str, values: pd.Series) -> bool:
 
 def money_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with every fen column as 2-decimal text and counts as plain integers."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the columns replaced below are the copy's alone
     for column in out.columns:
         series = out[column]
         if column in COUNT_COLUMNS:
@@ -90,20 +93,60 @@ def join_text(*parts, separator: str = "", missing: str | None = None) -> pa.Arr
                                        pa.scalar(separator, pa.large_string()), **options)
 
 
-def text_bytes(strings: pa.Array) -> bytes:
-    """The texts of an array one after another, as UTF-8 (nulls add nothing).
+def _offsets_and_data(strings: pa.Array) -> tuple[np.ndarray, pa.Buffer | None]:
+    """A large_string array's offsets (one more than its values) and its data buffer, no copy."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)[strings.offset:strings.offset + len(strings) + 1]
+    return offsets, strings.buffers()[2]
 
-    >>> text_bytes(pa.array(["a,b\\n", None, "c\\n"]))
+
+def text_buffer(strings: pa.Array) -> pa.Buffer:
+    """The texts of an array one after another, as UTF-8 (nulls add nothing), without a copy
+    when they lie so in the array already: what a file can be written from.
+
+    >>> text_buffer(pa.array(["a,b\\n", None, "c\\n"])).to_pybytes()
     b'a,b\\nc\\n'
     """
     strings = strings.cast(pa.large_string())
     if isinstance(strings, pa.ChunkedArray):
         strings = strings.combine_chunks()
-    data = strings.buffers()[2]
+    offsets, data = _offsets_and_data(strings)
     if len(strings) == 0 or data is None:
-        return b""
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)[strings.offset:strings.offset + len(strings) + 1]
-    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
+        return pa.py_buffer(b"")
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+
+
+def text_bytes(strings: pa.Array) -> bytes:
+    """:func:`text_buffer` as bytes.
+
+    >>> text_bytes(pa.array(["a,b\\n", None, "c\\n"]))
+    b'a,b\\nc\\n'
+    """
+    return text_buffer(strings).to_pybytes()
+
+
+def _holds_any(text: pa.Array, characters: str) -> bool:
+    """Whether any text of a large_string array holds one of the ASCII ``characters``: a scan
+    of its bytes (one UTF-8 byte below 128 is always that character), no pass per value."""
+    offsets, data = _offsets_and_data(text)
+    if data is None or offsets[-1] == offsets[0]:
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return bool(np.isin(raw, np.frombuffer(characters.encode("ascii"), dtype=np.uint8)).any())
+
+
+def _starts_with_any(text: pa.Array, characters: str) -> np.ndarray:
+    """Whether each text of a large_string array starts with one of the ASCII ``characters``
+    (missing values do not): its first byte, looked up at the offsets, no pass per value."""
+    offsets, data = _offsets_and_data(text)
+    starts = offsets[:-1]
+    nonempty = offsets[1:] > starts
+    if data is None or not nonempty.any():
+        return np.zeros(len(text), dtype=bool)
+    first = np.frombuffer(data, dtype=np.uint8)[np.where(nonempty, starts, 0)]
+    found = nonempty & np.isin(first, np.frombuffer(characters.encode("ascii"), dtype=np.uint8))
+    if text.null_count:
+        found &= text.is_valid().to_numpy(zero_copy_only=False)
+    return found
 
 
 def neutralise_formulas(values: pd.Series) -> pd.Series:
@@ -118,8 +161,7 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
     if kind not in ("string", "mixed", "mixed-integer"):
         return values  # numbers, dates, booleans, all empty: nothing a spreadsheet would run
     if kind == "string":  # all text: one pass in Arrow
-        starts = pc.match_substring_regex(text_array(values), "^" + FORMULA_START)
-        risky = pd.Series(starts.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
+        risky = pd.Series(_starts_with_any(text_array(values), FORMULA_CHARACTERS), index=values.index)
     else:
         risky = values.str.match(FORMULA_START).fillna(False).astype(bool)  # NaN for values that are not text
     if not risky.any():
@@ -160,8 +202,7 @@ def _csv_column(values: pd.Series) -> pa.Array | None:
             pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(values) in ("string", "empty"))):
         return None
     text = text_array(values)
-    quote = pc.or_(pc.or_(pc.match_substring(text, ","), pc.match_substring(text, '"')), pc.match_substring(text, "\n"))
-    if not pc.any(quote).as_py():
+    if not _holds_any(text, QUOTED_CHARACTERS):
         return text
     # Quote each distinct text once (a column that needs quotes mostly repeats a few labels).
     encoded = pc.dictionary_encode(text)
@@ -230,13 +271,13 @@ def write_csv_cells(cells: pd.DataFrame, path: Path) -> Path:
     """Write cells already prepared by :func:`csv_cells` (UTF-8, header row, ``\\n``): the
     bytes pandas' ``to_csv`` writes, built a column at a time in Arrow (:func:`csv_lines`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = csv_lines(cells, list(cells.columns)) if len(cells.columns) else None
+    lines = csv_line_texts(cells, list(cells.columns)) if len(cells.columns) else None
     if lines is None:
         cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
         return path
     with open(path, "wb") as handle:
         handle.write(csv_header(list(cells.columns)))
-        handle.write(lines)
+        handle.write(text_buffer(lines))
     return path
 
 
