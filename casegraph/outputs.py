@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from casegraph.money import format_fen_series
 from casegraph.queries.output_tables import OUTPUT_TABLES
@@ -37,6 +38,8 @@ FORMULA_CHARACTERS = "=+-@\t\r"
 FORMULA_START = r"[=+\-@\t\r]"  # the same, as a regular expression's class
 # What makes the csv module quote a cell (QUOTE_MINIMAL, lines ending in "\n").
 QUOTED_CHARACTERS = ',"\n'
+# What Arrow's CSV writer refuses in a cell it is not to quote (RFC 4180).
+UNQUOTED_STRUCTURE = ',"\n\r'
 # In every folder casegraph writes: the licence to replace that folder as a whole next time.
 MARKER = ".casegraph-output"
 
@@ -185,24 +188,32 @@ def csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return cells
 
 
-def _csv_column(values: pd.Series) -> pa.Array | None:
+def _csv_column(values: pd.Series) -> tuple[pa.Array, bool] | None:
     """A column's cells as pandas' ``to_csv`` writes them, quoted where Python's csv module
     quotes (QUOTE_MINIMAL with ``\\n`` line ends: a ``,``, a ``"`` or a line feed in the
-    cell), missing values null; None for a kind of column this does not cover (booleans,
+    cell), missing values null, and whether they are plain (hold none of
+    :data:`UNQUOTED_STRUCTURE`); None for a kind of column this does not cover (booleans,
     dates, objects that are not all text), which :func:`write_csv_cells` leaves to pandas."""
     dtype = values.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return None
     if pd.api.types.is_integer_dtype(dtype):  # digits and a sign: nothing to quote
-        return pc.cast(pa.array(values, from_pandas=True), pa.large_string())
+        return pc.cast(pa.array(values, from_pandas=True), pa.large_string()), True
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         numbers = values.to_numpy()
-        return pa.array(numbers.astype(str), pa.large_string(), mask=np.isnan(numbers))  # as pandas writes them
+        return pa.array(numbers.astype(str), pa.large_string(), mask=np.isnan(numbers)), True  # as pandas writes them
     if not (isinstance(dtype, pd.StringDtype) or (
             pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(values) in ("string", "empty"))):
         return None
     text = text_array(values)
-    if not _holds_any(text, QUOTED_CHARACTERS):
+    if not _holds_any(text, UNQUOTED_STRUCTURE):
+        return text, True
+    return _quoted(text), False
+
+
+def _quoted(text: pa.Array) -> pa.Array:
+    """Text quoted where the csv module quotes it (:func:`_csv_column`)."""
+    if not _holds_any(text, QUOTED_CHARACTERS):  # a carriage return, which is not quoted
         return text
     # Quote each distinct text once (a column that needs quotes mostly repeats a few labels).
     encoded = pc.dictionary_encode(text)
@@ -221,12 +232,32 @@ def csv_line_texts(cells: pd.DataFrame, columns: list[str]) -> pa.Array | None:
     >>> csv_line_texts(pd.DataFrame({"a": ["x,y", None], "n": [1, 2]}), ["a", "b", "n"]).to_pylist()
     ['"x,y",,1\\n', ',,2\\n']
     """
-    texts = [_csv_column(cells[column]) if column in cells.columns else pa.nulls(len(cells), pa.large_string())
-             for column in columns]
-    if any(text is None for text in texts):
-        return None
+    texts = _csv_texts(cells, columns)
+    return None if texts is None else _joined_lines(texts[0], len(cells))
+
+
+def _csv_texts(cells: pd.DataFrame, columns: list[str]) -> tuple[list[pa.Array | None], bool] | None:
+    """Per column, its cells as the file holds them (:func:`_csv_column`), None for a column
+    ``cells`` lacks (empty in every row), and whether every cell is plain; None when a column
+    is of a kind not covered."""
+    texts, plain = [], True
+    for column in columns:
+        if column not in cells.columns:
+            texts.append(None)
+            continue
+        column_text = _csv_column(cells[column])
+        if column_text is None:
+            return None
+        texts.append(column_text[0])
+        plain &= column_text[1]
+    return texts, plain
+
+
+def _joined_lines(texts: list[pa.Array | None], n_rows: int) -> pa.Array:
+    """Each row's line of the columns' cells (:func:`_csv_texts`), ``\\n`` included."""
     if len(texts) == 1:  # the csv module quotes a row that is one empty cell
-        texts = [pc.if_else(pc.equal(texts[0], ""), '""', texts[0]).fill_null('""')]
+        only = texts[0] if texts[0] is not None else pa.nulls(n_rows, pa.large_string())
+        texts = [pc.if_else(pc.equal(only, ""), '""', only).fill_null('""')]
     # One join: the commas, and the runs of columns ``cells`` lacks (empty in every row), as
     # literal text between the columns it has.
     parts: list = []
@@ -237,14 +268,14 @@ def csv_line_texts(cells: pd.DataFrame, columns: list[str]) -> pa.Array | None:
         else:
             parts.append(text)
 
-    for number, (column, text) in enumerate(zip(columns, texts)):
+    for number, text in enumerate(texts):
         if number:
             literal(",")
-        if column in cells.columns or len(texts) == 1:
+        if text is not None:
             parts.append(text)
     literal("\n")
     if all(isinstance(part, str) for part in parts):  # no column of ``cells`` among ``columns``
-        return pa.array(["".join(parts)] * len(cells), pa.large_string())
+        return pa.array(["".join(parts)] * n_rows, pa.large_string())
     return join_text(*parts, missing="")
 
 
@@ -271,13 +302,21 @@ def write_csv_cells(cells: pd.DataFrame, path: Path) -> Path:
     """Write cells already prepared by :func:`csv_cells` (UTF-8, header row, ``\\n``): the
     bytes pandas' ``to_csv`` writes, built a column at a time in Arrow (:func:`csv_lines`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = csv_line_texts(cells, list(cells.columns)) if len(cells.columns) else None
-    if lines is None:
+    columns = list(cells.columns)
+    column_texts = _csv_texts(cells, columns) if columns else None
+    if column_texts is None:
         cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
         return path
+    texts, plain = column_texts
     with open(path, "wb") as handle:
-        handle.write(csv_header(list(cells.columns)))
-        handle.write(text_buffer(lines))
+        handle.write(csv_header(columns))
+        if len(texts) > 1 and plain:
+            # No cell quoted: Arrow's CSV writer lays the cells out as they are, 3-4x faster
+            # than joining each row's line first (404 k rows of 51 columns: 0.5 s, 2 s).
+            pa_csv.write_csv(pa.table(texts, names=[str(number) for number in range(len(texts))]), handle,
+                             pa_csv.WriteOptions(include_header=False, quoting_style="none"))
+        else:
+            handle.write(text_buffer(_joined_lines(texts, len(cells))))
     return path
 
 

@@ -45,6 +45,23 @@ def test_csv_is_byte_for_byte_what_pandas_writes(tmp_path, columns):
     assert write_csv_cells(cells, tmp_path / "out.csv").read_bytes() == expected
 
 
+@pytest.mark.parametrize("kept", ["no quote or line end", "a carriage return too"])
+def test_csv_of_cells_that_need_no_quotes_is_byte_for_byte_what_pandas_writes(tmp_path, kept):
+    """Cells without a ``,``, ``"`` or line end take another way to the file (Arrow's writer)."""
+    structure = ',"\n' if kept == "a carriage return too" else ',"\n\r'
+
+    def plain(text) -> bool:
+        return not isinstance(text, str) or not any(c in text for c in structure)
+
+    frame = hostile_frame()
+    frame = frame[(frame["name"].map(plain) & frame["memo"].map(plain)).astype(bool)].reset_index(drop=True)
+    frame.loc[0, "memo"] = ""  # an empty text, apart from a missing one
+    cells = csv_cells(frame)
+    assert len(cells) >= 10 and cells["name"].isna().any()
+    expected = cells.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    assert write_csv_cells(cells, tmp_path / "out.csv").read_bytes() == expected
+
+
 def test_csv_of_no_rows_is_the_header(tmp_path):
     cells = csv_cells(hostile_frame().iloc[:0])
     header = b"name,memo,amount,fees,n_clients,share,is_fraud\n"
