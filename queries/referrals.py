@@ -74,6 +74,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from casegraph.loaders.case import Case
+from casegraph.loaders.columnar import first_positions
 from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import ROLES
@@ -92,6 +93,7 @@ from casegraph.outputs import (
 from casegraph.thresholds import BASIS_NAMES
 from casegraph.xlsx import Sheet, write_xlsx
 
+from .columnar import lookup
 from .income import METHODS, SEVERITY_LEVELS, highest_severity, severity_level
 from .memory.figures import vendor_of_account
 
@@ -163,15 +165,14 @@ def mask_identifiers(values: pd.Series) -> pd.Series:
 
 
 def _mapped(values: pd.Series, mapping) -> pd.Series:
-    """``values.map(mapping)``, looked up once per distinct value: ``map`` on Arrow-backed
-    text goes value by value in Python.
+    """``values.map(mapping)`` (a dict or a Series with a unique index) by Arrow's hash lookup
+    (:func:`~casegraph.queries.columnar.lookup`): ``map`` on Arrow-backed text goes value by
+    value in Python, and factorising the values first still hashed them in pandas.
 
     >>> _mapped(pd.Series(["a", "b", "a", None]), {"a": 1, "b": 2}).tolist()
     [1.0, 2.0, 1.0, nan]
     """
-    codes, uniques = pd.factorize(values)
-    looked_up = pd.Series(uniques).map(mapping)
-    return pd.Series(looked_up.array.take(codes, allow_fill=True), index=values.index, name=values.name)
+    return lookup(values, mapping if isinstance(mapping, pd.Series) else pd.Series(mapping)).rename(values.name)
 
 
 def packet_names(gangs: pd.DataFrame) -> pd.Series:
@@ -375,22 +376,35 @@ def account_flows(transfers: pd.DataFrame, accounts: pd.Series, timezone: str) -
     >>> flows.loc["BG1", ["money_in", "money_out", "net"]].tolist()                     # doctest: +SKIP
     [30000000, 80000000, -50000000]
     """
-    wanted = pd.DataFrame({"account_id": accounts.drop_duplicates().to_numpy()})
-    amount = transfers["amount_cny"].to_numpy()
-    ends = pd.concat([
-        pd.DataFrame({"account_id": transfers["to_account"].to_numpy(), "money_in": amount, "money_out": 0,
-                      "ts": transfers["ts"].array}),
-        pd.DataFrame({"account_id": transfers["from_account"].to_numpy(), "money_in": 0, "money_out": amount,
-                      "ts": transfers["ts"].array}),
-    ], ignore_index=True).merge(wanted, on="account_id")  # merge, not isin: Arrow strings make isin slow
-    flows = ends.groupby("account_id").agg(money_in=("money_in", "sum"), money_out=("money_out", "sum"),
-                                           n_transfers=("ts", "size"), first=("ts", "min"), last=("ts", "max"))
-    flows = flows.reindex(wanted["account_id"])
-    for column in ("money_in", "money_out", "n_transfers"):
-        flows[column] = flows[column].fillna(0).astype("int64")
-    flows["net"] = flows["money_in"] - flows["money_out"]
-    for column in ("first", "last"):
-        flows[f"{column}_transfer"] = _local_times(pd.to_datetime(flows.pop(column), utc=True), timezone)
+    wanted = accounts.drop_duplicates()
+    return _flows_of(transfers, pa.array(wanted, pa.large_string(), from_pandas=True), timezone).set_axis(
+        pd.Index(wanted.to_numpy(), name="account_id"))
+
+
+def _flows_of(transfers: pd.DataFrame, accounts: pa.Array, timezone: str) -> pd.DataFrame:
+    """:func:`account_flows` of distinct ``accounts``, a row each in their order: each transfer
+    found at its two ends' positions among them (Arrow's hash lookup), then summed by position
+    (exact integers), no join of texts."""
+    n = len(accounts)
+    amount = transfers["amount_cny"].fillna(0).to_numpy(dtype=np.int64)
+    instants = transfers["ts"].to_numpy(dtype="datetime64[ns]")  # UTC
+    instants, known = instants.view(np.int64), ~np.isnat(instants)
+    money, count, timed = {}, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    first, last = np.full(n, np.iinfo(np.int64).max), np.full(n, np.iinfo(np.int64).min)
+    for column, end in (("money_in", "to_account"), ("money_out", "from_account")):
+        position = first_positions(pa.array(transfers[end], pa.large_string(), from_pandas=True), accounts)
+        found = position >= 0
+        money[column] = np.zeros(n, dtype=np.int64)
+        np.add.at(money[column], position[found], amount[found])
+        count += np.bincount(position[found], minlength=n)
+        found &= known
+        timed[position[found]] = True
+        np.minimum.at(first, position[found], instants[found])
+        np.maximum.at(last, position[found], instants[found])
+    flows = pd.DataFrame({**money, "n_transfers": count, "net": money["money_in"] - money["money_out"]})
+    for column, instant in (("first", first), ("last", last)):
+        moments = np.where(timed, instant, np.iinfo(np.int64).min).view("M8[ns]")  # the least int64: NaT
+        flows[f"{column}_transfer"] = _local_times(pd.Series(moments).dt.tz_localize("UTC"), timezone)
     return flows
 
 
@@ -401,14 +415,20 @@ def account_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
     >>> account_section(case, tables["communities"], tables["gangs"], transfers_in_cny(case))   # doctest: +SKIP
     """
     members = gang_members(communities, ("bank_account", "trading_account"), "account_id")
-    details = case["accounts"][["account_id", "kind", "institution", "holder_person_id", "opened_on"]]
-    table = members.merge(details, on="account_id", how="left")
-    table["holder_name"] = table["holder_person_id"].map(case["persons"].set_index("person_id")["name"])
+    details = case["accounts"]
+    ids = pa.array(members["account_id"], pa.large_string(), from_pandas=True)
+    at = first_positions(ids, pa.array(details["account_id"], pa.large_string(), from_pandas=True))
+    table = members.assign(**{column: details[column].array.take(at, allow_fill=True)
+                              for column in ("kind", "institution", "holder_person_id", "opened_on")})
+    table["holder_name"] = lookup(table["holder_person_id"], case["persons"].set_index("person_id")["name"])
     hidden = _referred_elsewhere(table["holder_person_id"], table["gang_id"], communities, gangs)
     table.loc[hidden, "holder_person_id"] = pd.NA
     table.loc[hidden, "holder_name"] = REFERRED_ELSEWHERE
     table["opened_on"] = table["opened_on"].dt.strftime(DATE)
-    table = table.join(account_flows(transfers, table["account_id"], case.config.timezone), on="account_id")
+    # Each distinct account's flows once, spread to its rows by position.
+    distinct = pc.unique(ids)
+    flows = _flows_of(transfers, distinct, case.config.timezone).take(first_positions(ids, distinct))
+    table = pd.concat([table, flows.set_axis(table.index)], axis=1)
     moved = table["money_in"] + table["money_out"]
     table = table.assign(_moved=moved).sort_values(["gang_id", "_moved", "account_id"],
                                                    ascending=[True, False, True], kind="stable")
