@@ -74,6 +74,24 @@ class _Column:
     values: pa.Array
 
 
+@dataclass(frozen=True)
+class SheetColumns:
+    """A sheet as it is written (:func:`sheet_columns`): its cells in Arrow, a column each.
+    ``rows(chosen)`` is the sheet of some of its rows: a cell's XML depends on its row alone,
+    so many workbooks of parts of one table take its columns made once."""
+
+    name: str
+    header: list[str]
+    widths: list[int]
+    columns: list[_Column]
+
+    def rows(self, chosen: np.ndarray, *, widths: list[int] | None = None) -> SheetColumns:
+        """The sheet of the rows where ``chosen`` (booleans) is true; ``widths`` when given."""
+        mask = pa.array(chosen, pa.bool_())
+        return SheetColumns(self.name, self.header, self.widths if widths is None else widths,
+                            [_Column(c.kind, c.values.filter(mask)) for c in self.columns])
+
+
 def column_letters(count: int) -> list[str]:
     """The first ``count`` column names: A, B, …, Z, AA, ….
 
@@ -132,12 +150,10 @@ def _shared_strings(texts: pa.Array) -> tuple[pa.Array, bytes]:
     return encoded.indices, head + text_bytes(items) + b"</sst>"
 
 
-def _columns(sheet: Sheet) -> list[_Column]:
-    """The sheet's columns within Excel's rows, each as it is written (missing values null)."""
-    cells = sheet.cells.iloc[:MAX_ROWS - 1]
+def sheet_columns(sheet: Sheet) -> SheetColumns:
+    """The sheet's columns, each as it is written (missing values null)."""
     columns = []
-    for name in cells.columns:
-        values = cells[name]
+    for name, values in sheet.cells.items():
         if name in sheet.numbers:
             kind = "money" if name in sheet.money else "number"
             columns.append(_Column(kind, pa.array(values, from_pandas=True)))
@@ -145,7 +161,7 @@ def _columns(sheet: Sheet) -> list[_Column]:
             columns.append(_Column("boolean", pa.array(values.astype("boolean"), from_pandas=True)))
         else:
             columns.append(_Column("text", _utf16_cut(text_array(values))))
-    return columns
+    return SheetColumns(sheet.name, [str(c) for c in sheet.cells.columns], sheet.widths, columns)
 
 
 def _sheet_rows(columns: list[_Column], string_index: list[pa.Array | None], first_row: int) -> bytes:
@@ -186,7 +202,7 @@ def _column_widths(widths: list[int]) -> str:
                               for first, last, width in spans) + "</cols>"
 
 
-def _sheet_head(sheet: Sheet, n_columns: int, last_row: int, *, selected: bool) -> str:
+def _sheet_head(sheet: SheetColumns, n_columns: int, last_row: int, *, selected: bool) -> str:
     last = column_letters(max(n_columns, 1))[-1]
     selection = 'tabSelected="1" ' if selected else ""
     dimension = f"A1:{last}{last_row}" if (n_columns, last_row) != (1, 1) else "A1"
@@ -205,11 +221,17 @@ def _filter_range(n_columns: int, n_rows: int) -> str:
 def write_xlsx(path: Path, sheets: list[Sheet]) -> Path:
     """Write ``sheets`` as one workbook: per sheet a bold header row, frozen, a filter over
     the table, the given column widths, then the cells (module docstring)."""
-    prepared = [_columns(sheet) for sheet in sheets]
+    return write_sheet_columns(path, [sheet_columns(sheet) for sheet in sheets])
+
+
+def write_sheet_columns(path: Path, sheets: list[SheetColumns]) -> Path:
+    """:func:`write_xlsx` of sheets already made columns (:func:`sheet_columns`)."""
+    # Rows beyond Excel's are left out.
+    prepared = [[_Column(c.kind, c.values.slice(0, MAX_ROWS - 1)) for c in sheet.columns] for sheet in sheets]
     # One shared-string table for the workbook: headers and text cells, sheet by sheet.
     pieces = []
     for sheet, columns in zip(sheets, prepared):
-        pieces.append(pa.array([str(c) for c in sheet.cells.columns], pa.large_string()))
+        pieces.append(pa.array(sheet.header, pa.large_string()))
         pieces += [column.values.drop_null() for column in columns if column.kind == "text"]
     indices, shared = _shared_strings(pa.concat_arrays(pieces))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -91,7 +91,7 @@ from casegraph.outputs import (
     write_csv_cells,
 )
 from casegraph.thresholds import BASIS_NAMES
-from casegraph.xlsx import Sheet, write_xlsx
+from casegraph.xlsx import Sheet, sheet_columns, write_sheet_columns, write_xlsx
 
 from .columnar import lookup
 from .income import METHODS, SEVERITY_LEVELS, highest_severity, severity_level
@@ -614,13 +614,18 @@ def write_packet_xlsx(sections: dict[str, pd.DataFrame], path: Path, *,
     sheets = []
     for name, frame in sections.items():
         widths_of = widths[name] if widths is not None else [
-            _column_width(column, _display_width(_shown_text(column, frame[column]))) for column in frame.columns]
-        money = [column for column in frame.columns if is_fen_column(column, frame[column])]
-        integers = [column for column in frame.columns if pd.api.types.is_integer_dtype(frame[column].dtype)
-                    and not pd.api.types.is_bool_dtype(frame[column].dtype)]
-        cells = frame.assign(**{column: frame[column].astype("float64") / 100 for column in money})
-        sheets.append(Sheet(name, cells, widths=widths_of, numbers=frozenset(integers), money=frozenset(money)))
+            _column_width(column, _display_width(_shown_text(column, values))) for column, values in frame.items()]
+        sheets.append(_section_sheet(name, frame, widths=widths_of))
     return write_xlsx(path, sheets)
+
+
+def _section_sheet(name: str, frame: pd.DataFrame, *, widths: list[int]) -> Sheet:
+    """A section's sheet: money (fen) as CNY numbers, other integers as numbers."""
+    money = [column for column, values in frame.items() if is_fen_column(column, values)]
+    integers = [column for column, values in frame.items() if pd.api.types.is_integer_dtype(values.dtype)
+                and not pd.api.types.is_bool_dtype(values.dtype)]
+    cells = frame.assign(**{column: frame[column].astype("float64") / 100 for column in money})
+    return Sheet(name, cells, widths=widths, numbers=frozenset(integers), money=frozenset(money))
 
 
 # -- the readable summary ----------------------------------------------------------------------------
@@ -752,11 +757,15 @@ def gang_table_rows(sections: dict[str, pd.DataFrame]) -> dict[str, pa.Array]:
 def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
     """The packet's chain vendor → licence → platform → gang as inline SVG: one row per
     licence, gangs in rank order, each vendor and gang box level with the rows it joins."""
-    gangs = sections["gangs"].set_index("gang_id")
-    platforms = sections["platforms"].drop_duplicates("platform_id").set_index("platform_id")
-    licences = sections["evidence"][sections["evidence"]["evidence"] == "licence"]
-    licences = licences.assign(_rank=licences["gang_id"].map(gangs["rank"])).sort_values(
-        ["vendor_id", "_rank", "license_id"], kind="stable").reset_index(drop=True)
+    # A packet has a few licences: plain Python over its rows, not a frame operation per box.
+    gangs = {gang["gang_id"]: gang for gang in sections["gangs"].to_dict("records")}
+    platforms = {platform["platform_id"]: platform
+                 for platform in sections["platforms"].drop_duplicates("platform_id").to_dict("records")}
+    evidence = sections["evidence"]
+    licences = sorted(evidence[(evidence["evidence"] == "licence").to_numpy(dtype=bool)].to_dict("records"),
+                      key=lambda licence: (_sort_key(licence["vendor_id"]),
+                                           _sort_key(gangs[licence["gang_id"]]["rank"]),
+                                           _sort_key(licence["license_id"])))
     box_w, box_h, row_h, top = 230, 44, 56, 28
     x = {"vendor": 10, "licence": 280, "platform": 550, "gang": 820}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{x["gang"] + box_w + 10}" '
@@ -778,24 +787,46 @@ def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
         parts.append(f'<line x1="{x[start] + box_w}" y1="{y1 + box_h / 2:.0f}" x2="{x[end]}" '
                      f'y2="{y2 + box_h / 2:.0f}" stroke="#567" marker-end="url(#arrow)"/>')
 
-    row_y = top + licences.index.to_series() * row_h
-    vendor_y = row_y.groupby(licences["vendor_id"]).mean()
-    gang_y = row_y.groupby(licences["gang_id"]).mean()
+    row_y = [top + i * row_h for i in range(len(licences))]
+    vendor_y = _mean_by([licence["vendor_id"] for licence in licences], row_y)
+    gang_y = _mean_by([licence["gang_id"] for licence in licences], row_y)
     for vendor, y in vendor_y.items():
-        box("vendor", y, vendor, licences.loc[licences["vendor_id"] == vendor, "vendor_name"].iloc[0], "#e8eef5")
-    for i, licence in licences.iterrows():
-        platform = platforms.loc[licence["platform_id"]]
+        name = next(licence["vendor_name"] for licence in licences if licence["vendor_id"] == vendor)
+        box("vendor", y, vendor, name, "#e8eef5")
+    for i, licence in enumerate(licences):
+        platform = platforms[licence["platform_id"]]
         box("licence", row_y[i], f"{licence['license_id']} · {licence['date']}", _money(licence["amount"]))
         box("platform", row_y[i], f"{licence['platform_id']} · {_text(platform['domain'])}", platform["name"])
         arrow("vendor", vendor_y[licence["vendor_id"]], "licence", row_y[i])
         arrow("licence", row_y[i], "platform", row_y[i])
         arrow("platform", row_y[i], "gang", gang_y[licence["gang_id"]])
     for gang, y in gang_y.items():
-        row = gangs.loc[gang]
+        row = gangs[gang]
         level = _text(row["severity_level"])
         box("gang", y, f"#{row['rank']} {gang} {_text(row['name'])}", level, LEVEL_FILLS.get(level, "#eee"))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _sort_key(value) -> tuple:
+    """A value's place when sorted as pandas sorts a column: missing values last."""
+    missing = value is None or (not isinstance(value, str) and pd.isna(value))
+    return (True, "") if missing else (False, value)
+
+
+def _mean_by(keys: list, values: list) -> dict:
+    """The mean of ``values`` per key (missing keys left out), keys in sorted order: pandas'
+    ``groupby(keys).mean()`` of a few values.
+
+    >>> _mean_by(["b", "a", "b"], [1, 2, 4])
+    {'a': 2.0, 'b': 2.5}
+    """
+    groups: dict = {}
+    for key, value in zip(keys, values):
+        if _sort_key(key)[0]:
+            continue
+        groups.setdefault(key, []).append(value)
+    return {key: sum(group) / len(group) for key, group in sorted(groups.items())}
 
 
 def _key_figures(sections: dict[str, pd.DataFrame]) -> str:
@@ -888,6 +919,8 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
     cell_widths = {section: {column: _text_widths(_shown_text(column, frame[column])) for column in frame.columns}
                    for section, frame in everyone.items()}
     everyone_rows = gang_table_rows(everyone) if everyone else {}
+    everyone_sheets = {section: sheet_columns(_section_sheet(section, frame, widths=[]))
+                       for section, frame in everyone.items()}
     for packet in names:
         stem = stems[packet]
         chosen = {section: (packet_of_rows[section] == packet).to_numpy(dtype=bool) for section in everyone}
@@ -900,7 +933,8 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
         table_rows = {section: rows.filter(chosen[section]) for section, rows in everyone_rows.items()}
         widths = {section: [_column_width(column, _widest(cell_widths[section][column].filter(chosen[section])))
                             for column in frame.columns] for section, frame in everyone.items()}
-        write_packet_xlsx(sections, out / f"{stem}.xlsx", widths=widths)
+        write_sheet_columns(out / f"{stem}.xlsx", [sheet.rows(chosen[section], widths=widths[section])
+                                                    for section, sheet in everyone_sheets.items()])
         (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask, stem=stem,
                                                       table_rows=table_rows),
                                           encoding="utf-8")
