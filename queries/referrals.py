@@ -738,6 +738,10 @@ def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
 
 
 # The columns of each gang's tables in the summary, by section.
+# The columns of the summary's table of the packet's gangs, most serious first.
+RANKED_GANG_COLUMNS = ["rank", "gang_id", "name", "platform_ids", "severity_level", "severity_method",
+                       "severity_amount", "severity", "net_deposit", "n_persons", "n_bank_accounts", "n_clients",
+                       "is_fraud", "fake_trade_losses"]
 GANG_TABLE_COLUMNS = {
     "persons": ["person_id", "name", "id_number", "phone", "city", "roles"],
     "accounts": ["account_id", "kind", "institution", "holder_name", "money_in", "money_out", "net", "n_transfers",
@@ -750,8 +754,10 @@ GANG_TABLE_COLUMNS = {
 
 
 def gang_table_rows(sections: dict[str, pd.DataFrame]) -> dict[str, pa.Array]:
-    """Per section of :data:`GANG_TABLE_COLUMNS`, the ``<tr>`` of each of its rows (:func:`_html_rows`)."""
-    return {name: _html_rows(sections[name], columns) for name, columns in GANG_TABLE_COLUMNS.items()}
+    """Per section of :data:`GANG_TABLE_COLUMNS`, the ``<tr>`` of each of its rows (:func:`_html_rows`),
+    and those of the ranked gangs' table (:data:`RANKED_GANG_COLUMNS`) as ``gangs``."""
+    return {"gangs": _html_rows(sections["gangs"], RANKED_GANG_COLUMNS),
+            **{name: _html_rows(sections[name], columns) for name, columns in GANG_TABLE_COLUMNS.items()}}
 
 
 def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
@@ -869,9 +875,7 @@ def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, mask
         '<p class="note">Severity is a label against the thresholds of case.yaml, not a verdict. The full '
         f"lists are in {_esc(stem)}.xlsx and .csv.</p>",
         "<h2>团伙排序 Gangs, most serious first</h2>",
-        _html_table(gangs, ["rank", "gang_id", "name", "platform_ids", "severity_level", "severity_method",
-                            "severity_amount", "severity", "net_deposit", "n_persons", "n_bank_accounts",
-                            "n_clients", "is_fraud", "fake_trade_losses"]),
+        _table_of_rows(RANKED_GANG_COLUMNS, table_rows["gangs"]),
         "<h2>金额 Key figures by method</h2>", _key_figures(sections),
         "<h2>链条 Chain: vendor → licence → platform → gang</h2>", chain_svg(sections),
     ]
@@ -921,9 +925,13 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
     everyone_rows = gang_table_rows(everyone) if everyone else {}
     everyone_sheets = {section: sheet_columns(_section_sheet(section, frame, widths=[]))
                        for section, frame in everyone.items()}
-    for packet in names:
+    # Each row's packet as its number in ``names``: a packet's rows found by comparing integers.
+    packet_numbers = {section: first_positions(pa.array(packets, pa.large_string(), from_pandas=True),
+                                               pa.array(names, pa.large_string()))
+                      for section, packets in packet_of_rows.items()}
+    for number, packet in enumerate(names):
         stem = stems[packet]
-        chosen = {section: (packet_of_rows[section] == packet).to_numpy(dtype=bool) for section in everyone}
+        chosen = {section: packet_numbers[section] == number for section in everyone}
         sections = {section: frame[chosen[section]].reset_index(drop=True) for section, frame in everyone.items()}
         if any(section_lines is None for section_lines in lines.values()):
             write_packet_csv(sections, out / f"{stem}.csv")
