@@ -7,18 +7,20 @@ a query the server refuses), 3 the graph database is unreachable.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from casegraph.money import format_fen
 from casegraph.neo4j_session import EXIT_USAGE, neo4j_driver, settings_for
+
+if TYPE_CHECKING:  # pandas is imported where used: every command imports this module, `--help` too
+    import pandas as pd
 
 playbook_app = typer.Typer(no_args_is_help=True, add_completion=False)
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -41,6 +43,8 @@ def _plain(value: Any, money: bool) -> Any:
     if isinstance(value, list):
         return [_plain(v, money) for v in value]
     if money and isinstance(value, int) and not isinstance(value, bool):
+        from casegraph.money import format_fen
+
         return format_fen(value)
     if hasattr(value, "iso_format"):
         return value.iso_format()
@@ -50,6 +54,8 @@ def _plain(value: Any, money: bool) -> Any:
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows as investigators read them: ``*_fen`` columns become CNY with two decimals
     (``deposits_fen`` → ``deposits``), times ISO text."""
+    import pandas as pd
+
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         money = column.endswith("_fen")
@@ -59,7 +65,7 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, list):
         return ";".join(_cell(v) for v in value)

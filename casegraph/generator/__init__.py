@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
-
 from casegraph.progress import SILENT, Progress
 
 from .scales import SCALES, Scale, resolve_scale
@@ -38,6 +36,8 @@ def generate_case(out_dir: Path, scale: str | int = "seed", seed: int = 7, *, va
     """
     # The simulation's modules (pandas and all) load here: the command line imports this
     # package for VARIANTS, and `casegraph validate` should not pay for them.
+    import numpy as np
+
     from .activity import make_clients, make_fx, make_prices, noise_transfers, pay_agents, simulate_clients, sweep_money
     from .broker import account_groups, decoys
     from .logins import make_logins

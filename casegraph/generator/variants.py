@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where used: the command line imports this module for its help text
+    import numpy as np
 
 VARIANTS: dict[str, str] = {
     "agents_offline": "persons who run agents (staff included) never log in: no agent shares a device or IP "
@@ -102,6 +104,8 @@ class Options:
     def logins(self, count: int | np.ndarray) -> int | np.ndarray:
         """A number of logins (or an array of them) under sparse/dense logins, rounded down;
         unchanged by default."""
+        import numpy as np
+
         factor = self.login_factor
         if factor == 1.0:
             return count
