@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from casegraph.outputs import join_text, text_array, text_bytes
+from casegraph.outputs import join_text, text_array, text_buffer, text_bytes
 
 # Excel's limits: rows a sheet holds (more are left out, as XlsxWriter leaves them out) and
 # UTF-16 units a cell's text holds (longer text is cut).
@@ -164,25 +164,25 @@ def sheet_columns(sheet: Sheet) -> SheetColumns:
     return SheetColumns(sheet.name, [str(c) for c in sheet.cells.columns], sheet.widths, columns)
 
 
-def _sheet_rows(columns: list[_Column], string_index: list[pa.Array | None], first_row: int) -> bytes:
+def _sheet_rows(columns: list[_Column], string_index: list[pa.Array | None], first_row: int) -> memoryview:
     """``<row>`` elements of some rows of a sheet (``first_row``: the sheet row of the first):
     the columns' values and the text columns' shared-string indices for those rows."""
     numbers = pc.cast(pa.array(np.arange(first_row, first_row + len(columns[0].values))), pa.large_string())
     written = np.zeros(len(numbers), dtype=bool)
     parts = []
     for letter, column, index in zip(column_letters(len(columns)), columns, string_index):
-        reference = join_text(f'<c r="{letter}', numbers)
         if column.kind == "text":
-            cell = join_text(reference, '" t="s"><v>', pc.cast(index, pa.large_string()), "</v></c>")
+            kind, value = ' t="s"', pc.cast(index, pa.large_string())
         elif column.kind == "boolean":
-            cell = join_text(reference, '" t="b"><v>', pc.if_else(column.values, "1", "0"), "</v></c>")
+            kind, value = ' t="b"', pc.if_else(column.values, "1", "0")
         else:  # the shortest text that reads back as the same number
-            style = f' s="{MONEY_STYLE}"' if column.kind == "money" else ""
-            cell = join_text(reference, f'"{style}><v>', pc.cast(column.values, pa.large_string()), "</v></c>")
+            kind, value = (f' s="{MONEY_STYLE}"' if column.kind == "money" else ""), pc.cast(column.values,
+                                                                                                pa.large_string())
+        cell = join_text(f'<c r="{letter}', numbers, f'"{kind}><v>', value, "</v></c>")  # null where value is
         written |= cell.is_valid().to_numpy(zero_copy_only=False)
         parts.append(cell)
     rows = join_text('<row r="', numbers, '">', *parts, "</row>", missing="")
-    return text_bytes(rows.filter(pa.array(written)))
+    return memoryview(text_buffer(rows.filter(pa.array(written))))
 
 
 def _column_widths(widths: list[int]) -> str:

@@ -86,6 +86,7 @@ from casegraph.outputs import (
     is_fen_column,
     join_text,
     text_array,
+    text_buffer,
     text_bytes,
     write_csv,
     write_csv_cells,
@@ -561,7 +562,7 @@ def write_csv_lines(columns: list[str], lines: list[pa.Array], path: Path) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         handle.write(csv_header(columns))
-        handle.writelines(text_bytes(part) for part in lines)
+        handle.writelines(text_buffer(part) for part in lines)
     return path
 
 
