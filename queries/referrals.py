@@ -765,11 +765,14 @@ def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
     """The packet's chain vendor → licence → platform → gang as inline SVG: one row per
     licence, gangs in rank order, each vendor and gang box level with the rows it joins."""
     # A packet has a few licences: plain Python over its rows, not a frame operation per box.
-    gangs = {gang["gang_id"]: gang for gang in sections["gangs"].to_dict("records")}
-    platforms = {platform["platform_id"]: platform
-                 for platform in sections["platforms"].drop_duplicates("platform_id").to_dict("records")}
+    gangs = {gang["gang_id"]: gang
+             for gang in sections["gangs"][["gang_id", "rank", "name", "severity_level"]].to_dict("records")}
+    platforms = {platform["platform_id"]: platform for platform in sections["platforms"].drop_duplicates(
+        "platform_id")[["platform_id", "name", "domain"]].to_dict("records")}
     evidence = sections["evidence"]
-    licences = sorted(evidence[(evidence["evidence"] == "licence").to_numpy(dtype=bool)].to_dict("records"),
+    licences = evidence[(evidence["evidence"] == "licence").to_numpy(dtype=bool)][
+        ["vendor_id", "vendor_name", "license_id", "gang_id", "platform_id", "date", "amount"]]
+    licences = sorted(licences.to_dict("records"),
                       key=lambda licence: (_sort_key(licence["vendor_id"]),
                                            _sort_key(gangs[licence["gang_id"]]["rank"]),
                                            _sort_key(licence["license_id"])))
@@ -845,7 +848,7 @@ def _key_figures(sections: dict[str, pd.DataFrame]) -> str:
     found = dict(zip(zip(own["gang_id"], own["method"]), zip(own["severity"], own["amount"])))
     methods = [m.name for m in METHODS if m.name in set(own["method"])]
     rows = ["<tr><th>rank</th><th>gang_id</th>" + "".join(f"<th>{_esc(m)}</th>" for m in methods) + "</tr>"]
-    for gang in gangs.itertuples():
+    for gang in gangs[["gang_id", "rank"]].itertuples(index=False):
         cells = []
         for method in methods:
             if (gang.gang_id, method) in found:
@@ -888,7 +891,7 @@ def packet_html(packet: str, sections: dict[str, pd.DataFrame], case: Case, mask
     def table(name: str, rows: np.ndarray) -> str:
         return _table_of_rows(GANG_TABLE_COLUMNS[name], table_rows[name].take(pa.array(rows, pa.int64())))
 
-    for gang in gangs.itertuples():
+    for gang in gangs[["gang_id", "rank", "name", "province", "province_evidence"]].itertuples(index=False):
         of_gang = {name: rows_of[name].get(gang.gang_id, no_rows) for name in GANG_TABLE_COLUMNS}
         person_rows, account_rows = of_gang["persons"], of_gang["accounts"]
         with_roles = person_rows[has_roles[person_rows]]
