@@ -300,7 +300,7 @@ def test_interrupted_analysis_leaves_earlier_results_untouched(pristine, case, t
     def ctrl_c(*_, **__):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("casegraph.queries.referrals.write_packet_xlsx", ctrl_c)  # after the tables and a CSV
+    monkeypatch.setattr("casegraph.queries.referrals.write_sheet_columns", ctrl_c)  # after the tables and a CSV
     assert run("analyze", case, "--out", out) == 130  # as after SIGINT
     assert snapshot(out) == before
     assert names(tmp_path) == {"case", "out"}  # no partial folder left beside it
