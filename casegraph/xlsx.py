@@ -151,7 +151,12 @@ def _shared_strings(texts: pa.Array) -> tuple[pa.Array, bytes]:
 
 
 def sheet_columns(sheet: Sheet) -> SheetColumns:
-    """The sheet's columns, each as it is written (missing values null)."""
+    """The sheet's columns, each as it is written (missing values null).
+
+    >>> made = sheet_columns(Sheet("s", pd.DataFrame({"n": [1, 2], "t": ["a", None]}), [4, 4], frozenset({"n"})))
+    >>> [(column.kind, column.values.to_pylist()) for column in made.rows(np.array([False, True])).columns]
+    [('number', [2]), ('text', [None])]
+    """
     columns = []
     for name, values in sheet.cells.items():
         if name in sheet.numbers:
@@ -225,7 +230,10 @@ def write_xlsx(path: Path, sheets: list[Sheet]) -> Path:
 
 
 def write_sheet_columns(path: Path, sheets: list[SheetColumns]) -> Path:
-    """:func:`write_xlsx` of sheets already made columns (:func:`sheet_columns`)."""
+    """:func:`write_xlsx` of sheets already made columns (:func:`sheet_columns`).
+
+    >>> write_sheet_columns(Path("part.xlsx"), [sheet.rows(chosen) for sheet in everyone])   # doctest: +SKIP
+    """
     # Rows beyond Excel's are left out.
     prepared = [[_Column(c.kind, c.values.slice(0, MAX_ROWS - 1)) for c in sheet.columns] for sheet in sheets]
     # One shared-string table for the workbook: headers and text cells, sheet by sheet.
