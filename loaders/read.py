@@ -15,6 +15,7 @@ import io
 import itertools
 import mmap
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,9 @@ AFTER_LATEST = "2200"  # text from here on (2200-01-01, 2300-...) is past LATEST
 OPEN_END_FROM = "9000"  # a period ending in year 9000 or later (9999-12-31) has no end yet
 # Columns casegraph adds to the tables it reads: a header of that name would be overwritten.
 # (Names starting with "_" are reserved as a whole: LINE and the wide-ledger bookkeeping.)
+# A table's columns are parsed side by side: Arrow's kernels let go of the GIL, and the largest
+# table is read alone (case.py), so its columns are what keeps the other core busy meanwhile.
+COLUMN_PARSERS = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="casegraph-column")
 DERIVED_COLUMNS = {"logins": ("login_id",), "ledger": ("amount_cny", "date"),
                    "bank_transfers": ("amount_cny",), "licenses": ("price_cny",)}
 
@@ -555,9 +559,11 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
     if missing:
         return None  # nothing in the table can be trusted to line up
 
-    columns = {column.name: parse_column(raw, table, column, timezone, problems)
-               if column.name in raw.frame.columns else _empty_of_kind(column.kind, len(raw.frame), raw.frame.index)
-               for column in table.columns}
+    given = [column for column in table.columns if column.name in raw.frame.columns]
+    parsed_columns = dict(zip(given, COLUMN_PARSERS.map(
+        lambda column: parse_column(raw, table, column, timezone, problems), given)))
+    columns = {column.name: parsed_columns[column] if column in parsed_columns
+               else _empty_of_kind(column.kind, len(raw.frame), raw.frame.index) for column in table.columns}
     columns.update((name, raw.frame[name]) for name in [*raw.extra_columns, LINE])
     parsed = pd.DataFrame(columns, index=raw.frame.index)
 
