@@ -239,9 +239,10 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     frame.columns = [renamed[i] for i in keep] + [LINE]
 
     # Cells: whitespace trimmed, empty = unknown; a row with no value at all is a blank line.
+    names = list(frame.columns[:-1])
+    trimmed = list(COLUMN_PARSERS.map(lambda name: trimmed_or_missing(frame[name]), names))  # all, then the frame changes
     filled = np.zeros(len(frame), dtype=bool)
-    for name in frame.columns[:-1]:
-        cells = trimmed_or_missing(frame[name])
+    for name, cells in zip(names, trimmed):
         filled |= cells.notna().to_numpy()
         frame[name] = cells
     if not filled.all():
