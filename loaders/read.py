@@ -311,9 +311,19 @@ def report(problems: list[Problem], file: str, raw: RawTable, name: str, bad: pd
         problems.append(Problem(file, int(line), int(column), text))
 
 
-def _fullmatch(cells: pd.Series, pattern: str) -> pd.Series:
-    """Whether each cell is all ``pattern`` (a missing cell passes), by Arrow's regex kernel."""
-    matched = pc.match_substring_regex(arrow_text(cells), f"^(?:{pattern})$")
+def _fullmatch(cells: pd.Series, pattern: str, *, few_values: bool = False) -> pd.Series:
+    """Whether each cell is all ``pattern`` (a missing cell passes), by Arrow's regex kernel.
+
+    With ``few_values`` (a column such as a currency, of a handful of values however long)
+    the distinct values are matched first: when all match, so does every cell.
+
+    >>> _fullmatch(pd.Series(["CNY", None, "usd"], dtype="string"), "[A-Z]{3}", few_values=True).tolist()
+    [True, True, False]
+    """
+    text = arrow_text(cells)
+    if few_values and pc.all(pc.match_substring_regex(pc.unique(text), f"^(?:{pattern})$")).as_py() is not False:
+        return pd.Series(True, index=cells.index)
+    matched = pc.match_substring_regex(text, f"^(?:{pattern})$")
     return pd.Series(matched.fill_null(True).to_numpy(zero_copy_only=False), index=cells.index)
 
 
@@ -383,7 +393,7 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
                context=trouble)
         return values
     if kind == "currency":
-        report(problems, file, raw, name, present & ~_fullmatch(cells, CURRENCY_PATTERN),
+        report(problems, file, raw, name, present & ~_fullmatch(cells, CURRENCY_PATTERN, few_values=True),
                 message=lambda v: f"bad currency {v!r}: expected a three-letter code such as CNY")
         return cells
     if kind == "enum":
