@@ -111,11 +111,21 @@ def check_references(tables, raws, problems, *,
                 ).combine_chunks()
             ids = split_ids(frame[column.name]) if column.kind == "id_list" else frame[column.name]
             checks.append((table, column, ids, known_ids[column.references]))
-    # Arrow's hash lookups let go of the GIL: the columns are looked up side by side.
+    # The columns that name the same tables are looked up in one pass (the hash table of their
+    # keys is built once, not once a column: eleven columns name an account), a column whose
+    # rows a rule reads on its own; the groups side by side: Arrow's hash lookups let go of the GIL.
+    groups: dict[tuple, list[int]] = {}
+    for position, (table, column, _, _) in enumerate(checks):
+        alone = (table.name, column.name) if (table.name, column.name) in LOOKED_UP else None
+        groups.setdefault((column.references, alone), []).append(position)
+    found: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(checks)
     with ThreadPoolExecutor(max_workers=LOOKUPS) as pool:
-        found = list(pool.map(lambda check: _known(tables, *check), checks))
+        for group, group_found in zip(groups.values(), pool.map(
+                lambda group: _named_rows(tables, [checks[i] for i in group]), groups.values())):
+            for position, known in zip(group, group_found):
+                found[position] = known
     rows = {(table.name, column.name): known for (table, column, *_), known in zip(checks, found)
-            if known.dtype != bool}
+            if (table.name, column.name) in LOOKED_UP}
     found = [known if known.dtype == bool else known >= 0 for known in found]
     for (table, column, ids, _), is_known in zip(checks, found):
         frame, raw = tables[table.name], raws[table.name]
@@ -136,14 +146,18 @@ def check_references(tables, raws, problems, *,
     return rows
 
 
-def _known(tables, table: Table, column: Column, ids: pd.Series, known_ids: pa.Array) -> np.ndarray:
-    """Whether each id is one of ``known_ids``; for a column of :data:`LOOKED_UP`, the row of the
-    referred table it names instead (-1: none), found by the same one hash lookup."""
-    if (table.name, column.name) not in LOOKED_UP:
-        return member_of(arrow_text(ids), known_ids)
-    (referred,) = column.references
-    keys = tables[referred][TABLES_BY_NAME[referred].key]
-    return first_positions(arrow_text(ids), arrow_text(keys).combine_chunks())
+def _named_rows(tables, checks: list[tuple[Table, Column, pd.Series, pa.Array]]) -> list[np.ndarray]:
+    """For columns that all name the same tables, in one hash lookup: whether each id is one of
+    their keys; for the one column of :data:`LOOKED_UP`, the row each id names (-1: none)."""
+    ids = [arrow_text(check[2]) for check in checks]
+    values = pa.chunked_array([chunk for column in ids for chunk in column.chunks], type=pa.large_string())
+    table, column = checks[0][:2]
+    if (table.name, column.name) in LOOKED_UP:
+        (referred,) = column.references
+        found = first_positions(values, arrow_text(tables[referred][TABLES_BY_NAME[referred].key]).combine_chunks())
+    else:
+        found = member_of(values, checks[0][3])
+    return np.split(found, np.cumsum([len(column) for column in ids])[:-1])
 
 
 def check_one_of(frame: pd.DataFrame, raw: RawTable, name: str, problems: list[Problem]) -> None:
