@@ -15,6 +15,7 @@ import io
 import itertools
 import mmap
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,9 @@ AFTER_LATEST = "2200"  # text from here on (2200-01-01, 2300-...) is past LATEST
 OPEN_END_FROM = "9000"  # a period ending in year 9000 or later (9999-12-31) has no end yet
 # Columns casegraph adds to the tables it reads: a header of that name would be overwritten.
 # (Names starting with "_" are reserved as a whole: LINE and the wide-ledger bookkeeping.)
+# A table's columns are parsed side by side: Arrow's kernels let go of the GIL, and the largest
+# table is read alone (case.py), so its columns are what keeps the other core busy meanwhile.
+COLUMN_PARSERS = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="casegraph-column")
 DERIVED_COLUMNS = {"logins": ("login_id",), "ledger": ("amount_cny", "date"),
                    "bank_transfers": ("amount_cny",), "licenses": ("price_cny",)}
 
@@ -235,9 +239,10 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     frame.columns = [renamed[i] for i in keep] + [LINE]
 
     # Cells: whitespace trimmed, empty = unknown; a row with no value at all is a blank line.
+    names = list(frame.columns[:-1])
+    trimmed = list(COLUMN_PARSERS.map(lambda name: trimmed_or_missing(frame[name]), names))  # all, then the frame changes
     filled = np.zeros(len(frame), dtype=bool)
-    for name in frame.columns[:-1]:
-        cells = trimmed_or_missing(frame[name])
+    for name, cells in zip(names, trimmed):
         filled |= cells.notna().to_numpy()
         frame[name] = cells
     if not filled.all():
@@ -306,9 +311,19 @@ def report(problems: list[Problem], file: str, raw: RawTable, name: str, bad: pd
         problems.append(Problem(file, int(line), int(column), text))
 
 
-def _fullmatch(cells: pd.Series, pattern: str) -> pd.Series:
-    """Whether each cell is all ``pattern`` (a missing cell passes), by Arrow's regex kernel."""
-    matched = pc.match_substring_regex(arrow_text(cells), f"^(?:{pattern})$")
+def _fullmatch(cells: pd.Series, pattern: str, *, few_values: bool = False) -> pd.Series:
+    """Whether each cell is all ``pattern`` (a missing cell passes), by Arrow's regex kernel.
+
+    With ``few_values`` (a column such as a currency, of a handful of values however long)
+    the distinct values are matched first: when all match, so does every cell.
+
+    >>> _fullmatch(pd.Series(["CNY", None, "usd"], dtype="string"), "[A-Z]{3}", few_values=True).tolist()
+    [True, True, False]
+    """
+    text = arrow_text(cells)
+    if few_values and pc.all(pc.match_substring_regex(pc.unique(text), f"^(?:{pattern})$")).as_py() is not False:
+        return pd.Series(True, index=cells.index)
+    matched = pc.match_substring_regex(text, f"^(?:{pattern})$")
     return pd.Series(matched.fill_null(True).to_numpy(zero_copy_only=False), index=cells.index)
 
 
@@ -378,7 +393,7 @@ def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, pro
                context=trouble)
         return values
     if kind == "currency":
-        report(problems, file, raw, name, present & ~_fullmatch(cells, CURRENCY_PATTERN),
+        report(problems, file, raw, name, present & ~_fullmatch(cells, CURRENCY_PATTERN, few_values=True),
                 message=lambda v: f"bad currency {v!r}: expected a three-letter code such as CNY")
         return cells
     if kind == "enum":
@@ -555,9 +570,11 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
     if missing:
         return None  # nothing in the table can be trusted to line up
 
-    columns = {column.name: parse_column(raw, table, column, timezone, problems)
-               if column.name in raw.frame.columns else _empty_of_kind(column.kind, len(raw.frame), raw.frame.index)
-               for column in table.columns}
+    given = [column for column in table.columns if column.name in raw.frame.columns]
+    parsed_columns = dict(zip(given, COLUMN_PARSERS.map(
+        lambda column: parse_column(raw, table, column, timezone, problems), given)))
+    columns = {column.name: parsed_columns[column] if column in parsed_columns
+               else _empty_of_kind(column.kind, len(raw.frame), raw.frame.index) for column in table.columns}
     columns.update((name, raw.frame[name]) for name in [*raw.extra_columns, LINE])
     parsed = pd.DataFrame(columns, index=raw.frame.index)
 

@@ -22,6 +22,10 @@ from .read import RawTable, local_dates, report, split_ids
 from .tables import EVIDENCE_TABLES, SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME, Column, Table
 
 LOOKUPS = min(4, os.cpu_count() or 1)  # reference columns looked up at once
+# The reference columns whose rows a later rule reads a value of (the platform of a ledger
+# entry's client, ...): check_references finds those rows, and the rule looks nothing up again.
+LOOKED_UP = frozenset({("ledger", "client_id"), ("clients", "agent_id"), ("agents", "parent_agent_id"),
+                       ("accounts", "parent_account_id")})
 
 
 def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: list[Problem],
@@ -29,20 +33,23 @@ def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], probl
     """Run every cross-table rule on the tables that could be read; ``absent`` names the tables
     whose file the case folder does not have (they read as empty tables)."""
     check_evidence(tables, raws, problems, absent=absent)
-    check_references(tables, raws, problems, absent=absent)
+    rows = check_references(tables, raws, problems, absent=absent)
     for table in TABLES:
         if table.one_of and table.name in raws:
             check_one_of(tables[table.name], raws[table.name], table.name, problems)
     if "agents" in raws:
-        check_agent_forest(tables["agents"], raws["agents"], problems)
+        check_agent_forest(tables["agents"], raws["agents"], problems,
+                           parent_rows=rows.get(("agents", "parent_agent_id")))
     if {"clients", "agents"} <= raws.keys():
-        check_same_platform(tables, raws, "clients", "agent_id", "agents", problems=problems)
+        check_same_platform(tables, raws, "clients", "agent_id", "agents", problems=problems,
+                            rows=rows.get(("clients", "agent_id")))
     if {"ledger", "clients"} <= raws.keys():
-        check_ledger_platform(tables, raws, problems)
+        check_ledger_platform(tables, raws, problems, client_rows=rows.get(("ledger", "client_id")))
     if "ledger" in raws:
         check_ledger_signs(tables["ledger"], raws["ledger"], problems)
     if "accounts" in raws:
-        check_sub_accounts(tables["accounts"], raws["accounts"], problems)
+        check_sub_accounts(tables["accounts"], raws["accounts"], problems,
+                           parent_rows=rows.get(("accounts", "parent_account_id")))
         check_aliases(tables["accounts"], raws["accounts"], problems)
     for name, start, end in (("memberships", "start", "end"), ("agents", "joined_on", "left_on"),
                              ("statements", "first_ts", "last_ts")):
@@ -69,10 +76,14 @@ def check_evidence(tables, raws, problems, *, absent: frozenset[str]) -> None:
                                 f"required file is missing: a case needs {files} (or both), and has neither"))
 
 
-def check_references(tables, raws, problems, *, absent: frozenset[str] = frozenset()) -> None:
+def check_references(tables, raws, problems, *,
+                     absent: frozenset[str] = frozenset()) -> dict[tuple[str, str], np.ndarray]:
     """Every id a column names (``Column.references``) is a key of the table it refers to. An
     absent table reads as empty; rows that refer to a table with no rows make one problem for
-    that table (``required file is missing`` or ``no rows``), naming who needs it."""
+    that table (``required file is missing`` or ``no rows``), naming who needs it.
+
+    Returns, for the columns of :data:`LOOKED_UP` that were checked, the row of the referred
+    table each id names (-1 where none), as :func:`lookup` takes them."""
     # Key columns as Arrow arrays: membership by pyarrow's hash kernel, no Python object per id.
     keys = {t.name: arrow_text(tables[t.name][t.key].dropna())
             for t in TABLES if t.key and (t.name in raws or t.name in absent)}
@@ -100,9 +111,22 @@ def check_references(tables, raws, problems, *, absent: frozenset[str] = frozens
                 ).combine_chunks()
             ids = split_ids(frame[column.name]) if column.kind == "id_list" else frame[column.name]
             checks.append((table, column, ids, known_ids[column.references]))
-    # Arrow's hash lookups let go of the GIL: the columns are looked up side by side.
+    # The columns that name the same tables are looked up in one pass (the hash table of their
+    # keys is built once, not once a column: eleven columns name an account), a column whose
+    # rows a rule reads on its own; the groups side by side: Arrow's hash lookups let go of the GIL.
+    groups: dict[tuple, list[int]] = {}
+    for position, (table, column, _, _) in enumerate(checks):
+        alone = (table.name, column.name) if (table.name, column.name) in LOOKED_UP else None
+        groups.setdefault((column.references, alone), []).append(position)
+    found: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(checks)
     with ThreadPoolExecutor(max_workers=LOOKUPS) as pool:
-        found = list(pool.map(lambda check: member_of(arrow_text(check[2]), check[3]), checks))
+        for group, group_found in zip(groups.values(), pool.map(
+                lambda group: _named_rows(tables, [checks[i] for i in group]), groups.values())):
+            for position, known in zip(group, group_found):
+                found[position] = known
+    rows = {(table.name, column.name): known for (table, column, *_), known in zip(checks, found)
+            if (table.name, column.name) in LOOKED_UP}
+    found = [known if known.dtype == bool else known >= 0 for known in found]
     for (table, column, ids, _), is_known in zip(checks, found):
         frame, raw = tables[table.name], raws[table.name]
         where = " or ".join(f"{r}.csv" for r in column.references)
@@ -119,6 +143,21 @@ def check_references(tables, raws, problems, *, absent: frozenset[str] = frozens
     for name, users in needed.items():
         what = "required file is missing" if name in absent else "no rows (the file has a header but no data)"
         problems.append(Problem(f"{name}.csv", 1, 1, f"{what}: needed by {', '.join(users)}"))
+    return rows
+
+
+def _named_rows(tables, checks: list[tuple[Table, Column, pd.Series, pa.Array]]) -> list[np.ndarray]:
+    """For columns that all name the same tables, in one hash lookup: whether each id is one of
+    their keys; for the one column of :data:`LOOKED_UP`, the row each id names (-1: none)."""
+    ids = [arrow_text(check[2]) for check in checks]
+    values = pa.chunked_array([chunk for column in ids for chunk in column.chunks], type=pa.large_string())
+    table, column = checks[0][:2]
+    if (table.name, column.name) in LOOKED_UP:
+        (referred,) = column.references
+        found = first_positions(values, arrow_text(tables[referred][TABLES_BY_NAME[referred].key]).combine_chunks())
+    else:
+        found = member_of(values, checks[0][3])
+    return np.split(found, np.cumsum([len(column) for column in ids])[:-1])
 
 
 def check_one_of(frame: pd.DataFrame, raw: RawTable, name: str, problems: list[Problem]) -> None:
@@ -130,22 +169,25 @@ def check_one_of(frame: pd.DataFrame, raw: RawTable, name: str, problems: list[P
            message=lambda _: f"{table.row} must name {' or '.join(table.one_of)}")
 
 
-def lookup(values: pd.Series, keys: pd.Series, found: pd.Series) -> pd.Series:
+def lookup(values: pd.Series, keys: pd.Series, found: pd.Series, *, rows: np.ndarray | None = None) -> pd.Series:
     """For each value, ``found`` on the first row whose key it is (missing when none): what
     ``values.map(...)`` on keys without duplicates gives; a case being checked may repeat a key.
+    ``rows`` are those rows when :func:`check_references` found them already.
 
     >>> text = lambda *v: pd.Series(v, dtype="string")
     >>> lookup(text("c1", None, "c9", "c2"), text("c1", "c2", "c1"), text("P1", "P2", "P3")).tolist()
     ['P1', <NA>, <NA>, 'P2']
     """
-    rows = first_positions(arrow_text(values), arrow_text(keys).combine_chunks())
+    if rows is None:
+        rows = first_positions(arrow_text(values), arrow_text(keys).combine_chunks())
     return text_series(pc.take(arrow_text(found), pa.array(rows, mask=rows < 0)), index=values.index,
                        name=values.name)
 
 
-def check_agent_forest(agents: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
+def check_agent_forest(agents: pd.DataFrame, raw: RawTable, problems: list[Problem], *,
+                       parent_rows: np.ndarray | None = None) -> None:
     """Parents inside the same platform, and no cycles: the hierarchy must be a forest."""
-    parent_platform = lookup(agents["parent_agent_id"], agents["agent_id"], agents["platform_id"])
+    parent_platform = lookup(agents["parent_agent_id"], agents["agent_id"], agents["platform_id"], rows=parent_rows)
     other = agents["parent_agent_id"].notna() & parent_platform.notna() & (parent_platform != agents["platform_id"])
     report(problems, "agents.csv", raw, "parent_agent_id", other.fillna(False),
            message=lambda v, platform: f"parent agent {v!r} is on platform {platform!r}, not on this agent's platform",
@@ -197,20 +239,21 @@ def _cycle_text(cycle: list[str], start: str) -> str:
     return " -> ".join(cycle[shift:] + cycle[:shift] + [start])
 
 
-def check_same_platform(tables, raws, name: str, column: str, target: str, *, problems) -> None:
+def check_same_platform(tables, raws, name: str, column: str, target: str, *, problems,
+                        rows: np.ndarray | None = None) -> None:
     """A client's referring agent must work on the client's platform."""
     frame, target_frame = tables[name], tables[target]
-    theirs = lookup(frame[column], target_frame[TABLES_BY_NAME[target].key], target_frame["platform_id"])
+    theirs = lookup(frame[column], target_frame[TABLES_BY_NAME[target].key], target_frame["platform_id"], rows=rows)
     bad = theirs.notna() & (theirs != frame["platform_id"])
     report(problems, f"{name}.csv", raws[name], column, bad.fillna(False),
            message=lambda v, platform: f"{column} {v!r} is on platform {platform!r}, not on this row's platform",
            context=theirs)
 
 
-def check_ledger_platform(tables, raws, problems) -> None:
+def check_ledger_platform(tables, raws, problems, *, client_rows: np.ndarray | None = None) -> None:
     """A ledger entry's platform must be its client's platform."""
     clients, ledger = tables["clients"], tables["ledger"]
-    theirs = lookup(ledger["client_id"], clients["client_id"], clients["platform_id"])
+    theirs = lookup(ledger["client_id"], clients["client_id"], clients["platform_id"], rows=client_rows)
     bad = theirs.notna() & (theirs != ledger["platform_id"])
     report(problems, "ledger.csv", raws["ledger"], "platform_id", bad.fillna(False),
             message=lambda v: f"platform_id {v!r} is not the platform of the entry's client")
@@ -228,9 +271,10 @@ def check_ledger_signs(ledger: pd.DataFrame, raw: RawTable, problems: list[Probl
             message=lambda _: "a rebate or commission entry must name beneficiary_agent_id")
 
 
-def check_sub_accounts(accounts: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
+def check_sub_accounts(accounts: pd.DataFrame, raw: RawTable, problems: list[Problem], *,
+                       parent_rows: np.ndarray | None = None) -> None:
     """A sub-account's parent must be a mother account."""
-    parent_kind = lookup(accounts["parent_account_id"], accounts["account_id"], accounts["kind"])
+    parent_kind = lookup(accounts["parent_account_id"], accounts["account_id"], accounts["kind"], rows=parent_rows)
     bad = (accounts["kind"] == "sub") & parent_kind.notna() & (parent_kind != "mother")
     report(problems, "accounts.csv", raw, "parent_account_id", bad.fillna(False),
            message=lambda v, kind: f"parent account {v!r} is a {kind} account, not a mother account",

@@ -47,6 +47,23 @@ def test_unknown_reference(tmp_path):
     ]
 
 
+def test_unknown_references_to_one_table_from_many_files(tmp_path):
+    """The columns naming accounts are looked up together: each unknown id keeps its own place."""
+    rows = minimal_case()
+    rows["ledger"][2]["account_id"] = "ACC404"
+    rows["ledger"][5]["client_id"] = "C404"
+    rows["bank_transfers"][1]["to_account"] = "BK404"
+    rows["trades"][0]["account_id"] = "T404"
+    rows["broker_fills"][0]["account_id"] = "F404"
+    assert problems_of(tmp_path, rows) == [
+        "bank_transfers.csv:3:4: unknown to_account 'BK404' (not in accounts.csv)",
+        "broker_fills.csv:2:3: unknown account_id 'F404' (not in accounts.csv)",
+        "ledger.csv:4:5: unknown account_id 'ACC404' (not in accounts.csv)",
+        "ledger.csv:7:4: unknown client_id 'C404' (not in clients.csv)",
+        "trades.csv:2:3: unknown account_id 'T404' (not in accounts.csv)",
+    ]
+
+
 def test_unknown_entry_in_id_list(tmp_path):
     rows = minimal_case()
     rows["gangs"][0]["platform_ids"] = "P1;P7"
