@@ -92,24 +92,38 @@ def funding_transfers(case: Case, connection: duckdb.DuckDBPyConnection) -> pd.D
 
 
 # -- the evidence ----------------------------------------------------------------------------------
-# Per device (IP) that two or more candidates used, and each of them: the identifier's distinct
-# users (accounts accessed and actors logging in, over all logins: an account and an actor are
-# never one user), the account's local days on it and its local days of logins with any device
-# (IP). Days are counted as groups of distinct rows (grouping spills to disk, distinct sets do not).
-_IDENTIFIER_USE = """
-SELECT '{evidence}' AS evidence, d.key, u.users, d.account_id, d.days, l.login_days
-FROM (SELECT key, account_id, count(*) AS days FROM used_{column} GROUP BY key, account_id) d
-JOIN (SELECT key FROM used_{column} GROUP BY key HAVING count(DISTINCT account_id) >= 2) s ON s.key = d.key
-JOIN (SELECT {column} AS key, count(DISTINCT account_id) + count(DISTINCT actor_id) AS users FROM logins
-      WHERE {column} IS NOT NULL GROUP BY {column}) u ON u.key = d.key
-JOIN (SELECT account_id, count(*) AS login_days FROM (SELECT DISTINCT account_id, day FROM used_{column})
-      GROUP BY account_id) l ON l.account_id = d.account_id
+# The devices (IPs) two or more candidates used, and the candidates that used one: what the
+# identifiers' users and days are counted for (most devices serve one account).
+_SHARED_IDENTIFIERS = """
+CREATE OR REPLACE TEMP TABLE shared_{column} AS
+SELECT key FROM (SELECT DISTINCT {column} AS key, account_id FROM logins
+                 WHERE {column} IS NOT NULL AND account_id IN (SELECT account_id FROM broker_side)) used
+GROUP BY key HAVING count(*) >= 2
 """
 
-_USED_IDENTIFIER = """
-CREATE OR REPLACE TEMP TABLE used_{column} AS
-SELECT DISTINCT {column} AS key, account_id, day FROM logins
-WHERE {column} IS NOT NULL AND account_id IN (SELECT account_id FROM broker_side)
+_SHARING_ACCOUNTS = """
+CREATE OR REPLACE TEMP TABLE sharing_{column} AS
+SELECT DISTINCT account_id FROM logins
+WHERE {column} IN (SELECT key FROM shared_{column}) AND account_id IN (SELECT account_id FROM broker_side)
+"""
+
+# Per shared device (IP) and candidate on it: the identifier's distinct users (accounts accessed
+# and actors logging in, over all logins: an account and an actor are never one user), the
+# account's local days on it and its local days of logins with any device (IP). Days are counted
+# as groups of distinct rows (grouping spills to disk, distinct sets do not).
+_IDENTIFIER_USE = """
+SELECT '{evidence}' AS evidence, d.key, u.users, d.account_id, d.days, l.login_days
+FROM (SELECT key, account_id, count(*) AS days
+      FROM (SELECT DISTINCT {column} AS key, account_id, day FROM logins
+            WHERE {column} IN (SELECT key FROM shared_{column})
+              AND account_id IN (SELECT account_id FROM broker_side)) used
+      GROUP BY key, account_id) d
+JOIN (SELECT {column} AS key, count(DISTINCT account_id) + count(DISTINCT actor_id) AS users FROM logins
+      WHERE {column} IN (SELECT key FROM shared_{column}) GROUP BY {column}) u ON u.key = d.key
+JOIN (SELECT account_id, count(*) AS login_days
+      FROM (SELECT DISTINCT account_id, day FROM logins
+            WHERE {column} IS NOT NULL AND account_id IN (SELECT account_id FROM sharing_{column})) used
+      GROUP BY account_id) l ON l.account_id = d.account_id
 """
 
 IDENTIFIER_USE = " UNION ALL ".join(
@@ -135,19 +149,24 @@ WHERE r.funded BETWEEN 2 AND $max_funded
 
 # Every pair of fills of one instrument within $window_us of each other, on different accounts
 # and of different broker orders, once (fill_b the later; equal times: the larger fill_id).
-# Fills are bucketed by time: a pair lies in one bucket or in two consecutive ones.
+# Only fills with a neighbour in time that near are paired (a fill's nearest is the one before
+# or after it); they are bucketed by time: a pair lies in one bucket or in two consecutive ones.
 SYNC_PAIRS = """
 CREATE OR REPLACE TEMP TABLE pairs AS
-WITH timed AS (SELECT pos, fill_id, account_id, instrument, broker_ref, t_us, t_us // $window_us AS bucket
-               FROM broker_fills),
-     near AS (SELECT x.pos AS pos_a, x.fill_id AS fill_id_a, x.account_id AS account_a, x.broker_ref AS ref_a,
-                     x.t_us AS t_a, y.pos AS pos_b, y.fill_id AS fill_id_b, y.account_id AS account_b,
-                     y.broker_ref AS ref_b, y.t_us AS t_b
-              FROM timed x JOIN timed y ON y.instrument = x.instrument AND y.bucket = x.bucket
-              UNION ALL
-              SELECT x.pos, x.fill_id, x.account_id, x.broker_ref, x.t_us, y.pos, y.fill_id, y.account_id,
-                     y.broker_ref, y.t_us
-              FROM timed x JOIN timed y ON y.instrument = x.instrument AND y.bucket = x.bucket + 1)
+WITH neighbours AS (
+  SELECT pos, t_us - lag(t_us) OVER (PARTITION BY instrument ORDER BY t_us) AS after_previous,
+         lead(t_us) OVER (PARTITION BY instrument ORDER BY t_us) - t_us AS before_next
+  FROM broker_fills),
+timed AS (
+  SELECT pos, fill_id, account_id, instrument, broker_ref, t_us, t_us // $window_us AS bucket FROM broker_fills
+  WHERE pos IN (SELECT pos FROM neighbours WHERE after_previous <= $window_us OR before_next <= $window_us)),
+near AS (
+  SELECT x.pos AS pos_a, x.fill_id AS fill_id_a, x.account_id AS account_a, x.broker_ref AS ref_a, x.t_us AS t_a,
+         y.pos AS pos_b, y.fill_id AS fill_id_b, y.account_id AS account_b, y.broker_ref AS ref_b, y.t_us AS t_b
+  FROM timed x JOIN timed y ON y.instrument = x.instrument AND y.bucket = x.bucket
+  UNION ALL
+  SELECT x.pos, x.fill_id, x.account_id, x.broker_ref, x.t_us, y.pos, y.fill_id, y.account_id, y.broker_ref, y.t_us
+  FROM timed x JOIN timed y ON y.instrument = x.instrument AND y.bucket = x.bucket + 1)
 SELECT pos_a AS fill_a, pos_b AS fill_b, account_a, account_b FROM near
 WHERE t_b - t_a <= $window_us AND (t_b > t_a OR (t_b = t_a AND fill_id_b > fill_id_a))
   AND account_b <> account_a AND ref_b <> ref_a
@@ -177,7 +196,8 @@ def identifier_use(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     (evidence, key, users, account_id, days, login_days) — the identifier's distinct users,
     the account's local days on it, and its local days of logins on any device (IP)."""
     for column, _ in IDENTIFIERS:
-        connection.execute(_USED_IDENTIFIER.format(column=column))
+        connection.execute(_SHARED_IDENTIFIERS.format(column=column))
+        connection.execute(_SHARING_ACCOUNTS.format(column=column))
     frame = connection.sql(IDENTIFIER_USE).df()
     return frame[list(IDENTIFIER_USE_COLUMNS)].astype({"users": "int64", "days": "int64", "login_days": "int64"})
 
