@@ -22,7 +22,7 @@ from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
 from casegraph.loaders.read import local_dates, utc_micros
 
-from ..columnar import arrow_table, duckdb_connection
+from ..columnar import arrow_table, duckdb_connection, is_in
 from ..evidence import evidence_text, identifier_links, links_frame, sync_links
 from ..rules import (
     BROKER_SIDE_KINDS,
@@ -38,15 +38,7 @@ IDENTIFIERS = (("device_id", "shared_device"), ("ip", "shared_ip"))
 
 
 # -- the tables ----------------------------------------------------------------------------------
-BROKER_SIDE = f"""
-CREATE OR REPLACE TEMP TABLE broker_side AS
-SELECT account_id FROM accounts WHERE kind IN ({", ".join(f"'{kind}'" for kind in BROKER_SIDE_KINDS)})
-"""
-
-BROKER_FILLS = """
-CREATE OR REPLACE TEMP VIEW broker_fills AS
-SELECT * FROM fills WHERE account_id IN (SELECT account_id FROM broker_side)
-"""
+BROKER_FILLS = "CREATE OR REPLACE TEMP VIEW broker_fills AS SELECT * FROM fills WHERE broker_side"
 
 FUNDING_ROWS = """
 SELECT pos FROM transfers
@@ -58,23 +50,29 @@ ORDER BY pos
 def evidence_connection(case: Case) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the tables the account groups' SQL reads: ``accounts`` (every
     account), ``broker_side`` (the candidates' account_id), ``fills`` (every broker fill, with
-    ``pos``, its row, ``t_us``, UTC µs, and ``day``, the UTC day) and ``broker_fills`` (those of
-    the candidates), ``logins`` (with ``day``, the local day), ``persons``, ``funding``
-    (:func:`funding_transfers`)."""
+    ``pos``, its row, ``t_us``, UTC µs, ``day``, the UTC day, and ``broker_side``, whether its
+    account is a candidate) and ``broker_fills`` (the candidates'), ``logins`` (with ``day``,
+    the local day, and ``broker_side``), ``persons``, ``funding`` (:func:`funding_transfers`).
+    (The candidates' fills and logins are marked once here: a semi-join in every query that
+    reads them cost more than the rest of the query.)"""
+    accounts = case["accounts"]
+    candidates = accounts[["account_id"]][is_in(accounts["kind"], BROKER_SIDE_KINDS)]
     fills = case["broker_fills"]
     t_us = utc_micros(fills["ts"]).to_numpy()
     logins = case["logins"]
     login_day = local_dates(logins["ts"], case.config.timezone).astype("datetime64[s]").astype("int64") // 86_400
     connection = duckdb_connection(
-        accounts=arrow_table(case["accounts"][["account_id", "kind", "holder_person_id", "parent_account_id"]]),
+        accounts=arrow_table(accounts[["account_id", "kind", "holder_person_id", "parent_account_id"]]),
+        broker_side=arrow_table(candidates),
         fills=arrow_table(fills[["fill_id", "account_id", "instrument", "side", "qty", "price", "broker_ref",
-                                 "counterparty_account_id"]].assign(pos=np.arange(len(fills)), t_us=t_us,
-                                                                    day=t_us // DAY_US)),
-        logins=arrow_table(logins[["account_id", "actor_id", "ip", "device_id"]].assign(day=login_day.to_numpy())),
+                                 "counterparty_account_id"]].assign(
+            pos=np.arange(len(fills)), t_us=t_us, day=t_us // DAY_US,
+            broker_side=is_in(fills["account_id"], candidates["account_id"]))),
+        logins=arrow_table(logins[["account_id", "actor_id", "ip", "device_id"]].assign(
+            day=login_day.to_numpy(), broker_side=is_in(logins["account_id"], candidates["account_id"]))),
         persons=arrow_table(case["persons"][["person_id"]]),
         transfers=arrow_table(case["bank_transfers"][["from_account", "to_account"]].assign(
             pos=np.arange(len(case["bank_transfers"])))))
-    connection.execute(BROKER_SIDE)
     connection.execute(BROKER_FILLS)
     connection.register("funding", arrow_table(funding_transfers(case, connection)))
     return connection
@@ -97,14 +95,14 @@ def funding_transfers(case: Case, connection: duckdb.DuckDBPyConnection) -> pd.D
 _SHARED_IDENTIFIERS = """
 CREATE OR REPLACE TEMP TABLE shared_{column} AS
 SELECT key FROM (SELECT DISTINCT {column} AS key, account_id FROM logins
-                 WHERE {column} IS NOT NULL AND account_id IN (SELECT account_id FROM broker_side)) used
+                 WHERE {column} IS NOT NULL AND broker_side) used
 GROUP BY key HAVING count(*) >= 2
 """
 
 _SHARING_ACCOUNTS = """
 CREATE OR REPLACE TEMP TABLE sharing_{column} AS
 SELECT DISTINCT account_id FROM logins
-WHERE {column} IN (SELECT key FROM shared_{column}) AND account_id IN (SELECT account_id FROM broker_side)
+WHERE {column} IN (SELECT key FROM shared_{column}) AND broker_side
 """
 
 # Per shared device (IP) and candidate on it: the identifier's distinct users (accounts accessed
@@ -115,8 +113,7 @@ _IDENTIFIER_USE = """
 SELECT '{evidence}' AS evidence, d.key, u.users, d.account_id, d.days, l.login_days
 FROM (SELECT key, account_id, count(*) AS days
       FROM (SELECT DISTINCT {column} AS key, account_id, day FROM logins
-            WHERE {column} IN (SELECT key FROM shared_{column})
-              AND account_id IN (SELECT account_id FROM broker_side)) used
+            WHERE {column} IN (SELECT key FROM shared_{column}) AND broker_side) used
       GROUP BY key, account_id) d
 JOIN (SELECT {column} AS key, count(DISTINCT account_id) + count(DISTINCT actor_id) AS users FROM logins
       WHERE {column} IN (SELECT key FROM shared_{column}) GROUP BY {column}) u ON u.key = d.key
@@ -133,7 +130,7 @@ IDENTIFIER_USE = " UNION ALL ".join(
 # The case's login users (accounts accessed, actors logging in) and its candidates that logged in.
 LOGIN_POPULATION = """
 SELECT (SELECT count(DISTINCT account_id) FROM logins) + (SELECT count(DISTINCT actor_id) FROM logins) AS n_users,
-       (SELECT count(DISTINCT account_id) FROM logins WHERE account_id IN (SELECT account_id FROM broker_side))
+       (SELECT count(DISTINCT account_id) FROM logins WHERE broker_side)
        AS candidates
 """
 
