@@ -114,9 +114,10 @@ def ledger_in_cny(case, *, rows: np.ndarray | None = None) -> pd.DataFrame:
     return ledger
 
 
-def transfers_in_cny(case) -> pd.DataFrame:
-    """Bank transfers with ``amount_cny`` (integer fen)."""
-    transfers = case["bank_transfers"].copy()
+def transfers_in_cny(case, *, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """Bank transfers with ``amount_cny`` (integer fen); only the transfers where ``rows`` (a
+    boolean array) is true, when given."""
+    transfers = case["bank_transfers"].copy() if rows is None else case["bank_transfers"][rows]
     dates = local_dates(transfers["ts"], case.config.timezone)
     transfers["amount_cny"] = amounts_in_cny(transfers["amount"], transfers["currency"], dates, case["fx_rates"])
     return transfers

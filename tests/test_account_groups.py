@@ -19,9 +19,8 @@ from casegraph.queries.chance import expected_visits, poisson_upper_tail
 from casegraph.queries.evidence import identifier_links, sync_links
 from casegraph.queries.memory.account_groups import (
     account_groups,
-    broker_fills,
-    broker_side_accounts,
     counted_pairs,
+    evidence_connection,
     sync_fill_pairs,
 )
 from casegraph.queries.rules import GROUP_COLUMNS
@@ -298,8 +297,9 @@ def test_busy_unrelated_traders_are_not_linked(hand_written):
     """H1 and H2 meet within 100 ms 20 times (four times the old bar of 5), as often as chance
     expects of two accounts filling 600 times each in an hour."""
     case = load_case(hand_written)
-    fills = broker_fills(case, broker_side_accounts(case))
-    counted = counted_pairs(sync_fill_pairs(fills)).set_index(["account_a", "account_b"])
+    connection = evidence_connection(case)
+    sync_fill_pairs(connection)
+    counted = counted_pairs(connection).set_index(["account_a", "account_b"])
     assert counted.loc[("H1", "H2"), "pairs"] == BUSY_FILLS // 30
     assert not {"H1", "H2"} & set(account_groups(case)["account_id"])
 

@@ -1,23 +1,28 @@
-"""Account groups from the case's tables in memory: the evidence counted with pandas, judged
-by :mod:`casegraph.queries.evidence` (where the rules are), grouped by networkx (in Neo4j:
+"""Account groups from the case's tables in memory: the evidence counted and the groups' figures
+gathered by DuckDB SQL (plain SQL, so that it can run on Spark too), judged by
+:mod:`casegraph.queries.evidence` (where the rules are), grouped by networkx (in Neo4j:
 :mod:`casegraph.queries.neo4j.account_groups`).
+
+The SQL reads the tables of :func:`evidence_connection`; what it hands to Python is small: the
+identifiers two candidates used, the pairs of accounts with synchronised fills, the groups'
+own fills. The groups' lots and points are summed by pandas (compensated sums in the fills'
+order, the same to the last bit on every run; DuckDB's parallel sum of doubles is not).
 
 >>> from casegraph.loaders.case import load_case                    # doctest: +SKIP
 >>> groups = account_groups(load_case("mycase"))                   # doctest: +SKIP
 """
 from __future__ import annotations
 
+import duckdb
 import networkx as nx
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
 from casegraph.loaders.read import local_dates, utc_micros
 
-from ..columnar import is_in
+from ..columnar import arrow_table, duckdb_connection, is_in
 from ..evidence import evidence_text, identifier_links, links_frame, sync_links
 from ..rules import (
     BROKER_SIDE_KINDS,
@@ -32,175 +37,226 @@ from ..rules import (
 IDENTIFIERS = (("device_id", "shared_device"), ("ip", "shared_ip"))
 
 
-# -- the accounts and the evidence ---------------------------------------------------------------
-def broker_side_accounts(case: Case) -> pd.DataFrame:
-    """Trading, sub and mother accounts: the candidates, indexed by account_id."""
-    accounts = case["accounts"].set_index("account_id")
-    kind = accounts["kind"].astype(object)
-    return accounts[kind.isin(BROKER_SIDE_KINDS).to_numpy()][["kind", "holder_person_id", "parent_account_id"]]
+# -- the tables ----------------------------------------------------------------------------------
+BROKER_FILLS = "CREATE OR REPLACE TEMP VIEW broker_fills AS SELECT * FROM fills WHERE broker_side"
+
+FUNDING_ROWS = """
+SELECT pos FROM transfers
+WHERE from_account <> to_account AND to_account IN (SELECT account_id FROM broker_side)
+ORDER BY pos
+"""
 
 
-def identifier_users(logins: pd.DataFrame, column: str) -> pd.Series:
-    """Per device (or IP): its distinct users, the accounts accessed and actors logging in
-    from it.
-
-    >>> logins = pd.DataFrame({"ip": ["1.1.1.1"] * 3, "account_id": ["A", "A", None],
-    ...                        "actor_id": [None, "P1", "P2"]})
-    >>> identifier_users(logins, "ip").to_dict()
-    {'1.1.1.1': 3}
-    """
-    key_codes, keys = pd.factorize(logins[column], sort=True)
-    users = _distinct_users(key_codes, pd.factorize(logins["account_id"])[0], pd.factorize(logins["actor_id"])[0])
-    return pd.Series(users.to_numpy(), index=keys.take(users.index.to_numpy()), dtype="int64")
-
-
-def _distinct_users(key_codes: np.ndarray, account_codes: np.ndarray, actor_codes: np.ndarray) -> pd.Series:
-    """Per key code (of keys that have users): its distinct accounts plus its distinct actors
-    (codes of ``pd.factorize``, -1 for a missing value). An account and an actor are never
-    one user, whatever their ids."""
-    users = pd.concat([pd.DataFrame({"key": key_codes, "user": account_codes, "actor": False}),
-                       pd.DataFrame({"key": key_codes, "user": actor_codes, "actor": True})])
-    users = users[((users["key"] >= 0) & (users["user"] >= 0)).to_numpy()].drop_duplicates()
-    return users.groupby("key").size()
-
-
-def login_users(logins: pd.DataFrame) -> int:
-    """Distinct users in the logins: accounts accessed and actors logging in.
-
-    >>> login_users(pd.DataFrame({"account_id": ["A", "A", None], "actor_id": [None, "P1", "A"]}))
-    3
-    """
-    accounts = logins["account_id"].dropna().unique()
-    actors = logins["actor_id"].dropna().unique()
-    return len(accounts) + len(actors)
+def evidence_connection(case: Case) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the tables the account groups' SQL reads: ``accounts`` (every
+    account), ``broker_side`` (the candidates' account_id), ``fills`` (every broker fill, with
+    ``pos``, its row, ``t_us``, UTC µs, ``day``, the UTC day, and ``broker_side``, whether its
+    account is a candidate) and ``broker_fills`` (the candidates'), ``logins`` (with ``day``,
+    the local day, and ``broker_side``), ``persons``, ``funding`` (:func:`funding_transfers`).
+    (The candidates' fills and logins are marked once here: a semi-join in every query that
+    reads them cost more than the rest of the query.)"""
+    accounts = case["accounts"]
+    candidates = accounts[["account_id"]][is_in(accounts["kind"], BROKER_SIDE_KINDS)]
+    fills = case["broker_fills"]
+    t_us = utc_micros(fills["ts"]).to_numpy()
+    logins = case["logins"]
+    login_day = local_dates(logins["ts"], case.config.timezone).astype("datetime64[s]").astype("int64") // 86_400
+    connection = duckdb_connection(
+        accounts=arrow_table(accounts[["account_id", "kind", "holder_person_id", "parent_account_id"]]),
+        broker_side=arrow_table(candidates),
+        fills=arrow_table(fills[["fill_id", "account_id", "instrument", "side", "qty", "price", "broker_ref",
+                                 "counterparty_account_id"]].assign(
+            pos=np.arange(len(fills)), t_us=t_us, day=t_us // DAY_US,
+            broker_side=is_in(fills["account_id"], candidates["account_id"]))),
+        logins=arrow_table(logins[["account_id", "actor_id", "ip", "device_id"]].assign(
+            day=login_day.to_numpy(), broker_side=is_in(logins["account_id"], candidates["account_id"]))),
+        persons=arrow_table(case["persons"][["person_id"]]),
+        transfers=arrow_table(case["bank_transfers"][["from_account", "to_account"]].assign(
+            pos=np.arange(len(case["bank_transfers"])))))
+    connection.execute(BROKER_FILLS)
+    connection.register("funding", arrow_table(funding_transfers(case, connection)))
+    return connection
 
 
-def identifier_use(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
+def funding_transfers(case: Case, connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Transfers into broker-side accounts from another account: (source, account_id,
+    amount_cny), only these converted to CNY. ``connection``: with ``transfers`` and
+    ``broker_side`` (:func:`evidence_connection`)."""
+    rows = np.zeros(len(case["bank_transfers"]), dtype=bool)
+    rows[connection.sql(FUNDING_ROWS).fetchnumpy()["pos"]] = True
+    transfers = transfers_in_cny(case, rows=rows)
+    return pd.DataFrame({"source": transfers["from_account"], "account_id": transfers["to_account"],
+                         "amount_cny": transfers["amount_cny"]}).reset_index(drop=True)
+
+
+# -- the evidence ----------------------------------------------------------------------------------
+# The devices (IPs) two or more candidates used, and the candidates that used one: what the
+# identifiers' users and days are counted for (most devices serve one account).
+_SHARED_IDENTIFIERS = """
+CREATE OR REPLACE TEMP TABLE shared_{column} AS
+SELECT key FROM (SELECT DISTINCT {column} AS key, account_id FROM logins
+                 WHERE {column} IS NOT NULL AND broker_side) used
+GROUP BY key HAVING count(*) >= 2
+"""
+
+_SHARING_ACCOUNTS = """
+CREATE OR REPLACE TEMP TABLE sharing_{column} AS
+SELECT DISTINCT account_id FROM logins
+WHERE {column} IN (SELECT key FROM shared_{column}) AND broker_side
+"""
+
+# Per shared device (IP) and candidate on it: the identifier's distinct users (accounts accessed
+# and actors logging in, over all logins: an account and an actor are never one user), the
+# account's local days on it and its local days of logins with any device (IP). Days are counted
+# as groups of distinct rows (grouping spills to disk, distinct sets do not).
+_IDENTIFIER_USE = """
+SELECT '{evidence}' AS evidence, d.key, u.users, d.account_id, d.days, l.login_days
+FROM (SELECT key, account_id, count(*) AS days
+      FROM (SELECT DISTINCT {column} AS key, account_id, day FROM logins
+            WHERE {column} IN (SELECT key FROM shared_{column}) AND broker_side) used
+      GROUP BY key, account_id) d
+JOIN (SELECT {column} AS key, count(DISTINCT account_id) + count(DISTINCT actor_id) AS users FROM logins
+      WHERE {column} IN (SELECT key FROM shared_{column}) GROUP BY {column}) u ON u.key = d.key
+JOIN (SELECT account_id, count(*) AS login_days
+      FROM (SELECT DISTINCT account_id, day FROM logins
+            WHERE {column} IS NOT NULL AND account_id IN (SELECT account_id FROM sharing_{column})) used
+      GROUP BY account_id) l ON l.account_id = d.account_id
+"""
+
+IDENTIFIER_USE = " UNION ALL ".join(
+    _IDENTIFIER_USE.format(column=column, evidence=evidence) for column, evidence in IDENTIFIERS
+) + " ORDER BY evidence, key, account_id"
+
+# The case's login users (accounts accessed, actors logging in) and its candidates that logged in.
+LOGIN_POPULATION = """
+SELECT (SELECT count(DISTINCT account_id) FROM logins) + (SELECT count(DISTINCT actor_id) FROM logins) AS n_users,
+       (SELECT count(DISTINCT account_id) FROM logins WHERE broker_side)
+       AS candidates
+"""
+
+# Common funding: one payer of 2..$max_funded broker-side accounts; detail ``(funds <n> accounts)``.
+FUNDING_LINKS = """
+WITH paid AS (SELECT DISTINCT source, account_id FROM funding),
+     reach AS (SELECT source, count(*) AS funded FROM paid GROUP BY source)
+SELECT p.account_id, 'common_funding' AS evidence, p.source AS key,
+       '(funds ' || CAST(r.funded AS VARCHAR) || ' accounts)' AS detail
+FROM paid p JOIN reach r ON r.source = p.source
+WHERE r.funded BETWEEN 2 AND $max_funded
+"""
+
+# Every pair of fills of one instrument within $window_us of each other, on different accounts
+# and of different broker orders, once (fill_b the later; equal times: the larger fill_id).
+# Only fills with a neighbour in time that near are paired (a fill's nearest is the one before
+# or after it); they are bucketed by time: a pair lies in one bucket or in two consecutive ones.
+SYNC_PAIRS = """
+CREATE OR REPLACE TEMP TABLE pairs AS
+WITH neighbours AS (
+  SELECT pos, t_us - lag(t_us) OVER (PARTITION BY instrument ORDER BY t_us) AS after_previous,
+         lead(t_us) OVER (PARTITION BY instrument ORDER BY t_us) - t_us AS before_next
+  FROM broker_fills),
+timed AS (
+  SELECT pos, fill_id, account_id, instrument, broker_ref, t_us, t_us // $window_us AS bucket FROM broker_fills
+  WHERE pos IN (SELECT pos FROM neighbours WHERE after_previous <= $window_us OR before_next <= $window_us)),
+near AS (
+  SELECT x.pos AS pos_a, x.fill_id AS fill_id_a, x.account_id AS account_a, x.broker_ref AS ref_a, x.t_us AS t_a,
+         y.pos AS pos_b, y.fill_id AS fill_id_b, y.account_id AS account_b, y.broker_ref AS ref_b, y.t_us AS t_b
+  FROM timed x JOIN timed y ON y.instrument = x.instrument AND y.bucket = x.bucket
+  UNION ALL
+  SELECT x.pos, x.fill_id, x.account_id, x.broker_ref, x.t_us, y.pos, y.fill_id, y.account_id, y.broker_ref, y.t_us
+  FROM timed x JOIN timed y ON y.instrument = x.instrument AND y.bucket = x.bucket + 1)
+SELECT pos_a AS fill_a, pos_b AS fill_b, account_a, account_b FROM near
+WHERE t_b - t_a <= $window_us AND (t_b > t_a OR (t_b = t_a AND fill_id_b > fill_id_a))
+  AND account_b <> account_a AND ref_b <> ref_a
+"""
+
+COUNTED_PAIRS = """
+SELECT account_a, account_b, count(*) AS pairs
+FROM (SELECT least(account_a, account_b) AS account_a, greatest(account_a, account_b) AS account_b FROM pairs) p
+GROUP BY account_a, account_b ORDER BY account_a, account_b
+"""
+
+# Fills per account with synchronised fills, instrument and UTC day; per instrument and day, the
+# span between the first and the last fill of every broker-side account; the accounts with fills.
+FILL_ACTIVITY = """
+SELECT account_id, instrument, day, count(*) AS n FROM broker_fills
+WHERE account_id IN (SELECT account_a FROM pairs UNION SELECT account_b FROM pairs)
+GROUP BY account_id, instrument, day
+"""
+
+FILL_SPANS = "SELECT instrument, day, max(t_us) - min(t_us) AS span_us FROM broker_fills GROUP BY instrument, day"
+
+FILL_ACCOUNTS = "SELECT count(DISTINCT account_id) AS candidates FROM broker_fills"
+
+
+def identifier_use(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per device (IP) and broker-side account on it, where two or more such accounts used it:
     (evidence, key, users, account_id, days, login_days) — the identifier's distinct users,
     the account's local days on it, and its local days of logins on any device (IP)."""
-    logins = case["logins"]
-    broker_side = is_in(logins["account_id"], accounts.index)
-    # Ids and days as integer codes, the ids' in sorted order (grouping by the codes orders
-    # rows as grouping by the ids would): duplicates and groups are found on integers, not on
-    # text again and again.
-    account_codes, account_ids = pd.factorize(logins["account_id"], sort=True)
-    day_codes = pd.factorize(local_dates(logins["ts"], case.config.timezone))[0]
-    actor_codes = pd.factorize(logins["actor_id"])[0]
-    used = []
-    for column, evidence in IDENTIFIERS:
-        key_codes, keys = pd.factorize(logins[column], sort=True)
-        kept = broker_side & (key_codes >= 0)
-        rows = pd.DataFrame({"key": key_codes[kept], "account": account_codes[kept], "day": day_codes[kept]})
-        rows = rows.drop_duplicates()
-        days = rows.groupby(["key", "account"]).size().rename("days").reset_index()
-        days = days[(days.groupby("key")["account"].transform("size") >= 2).to_numpy()]
-        login_days = rows.drop_duplicates(["account", "day"]).groupby("account").size()
-        users = _distinct_users(key_codes, account_codes, actor_codes)
-        used.append(pd.DataFrame({
-            "evidence": evidence, "key": keys.take(days["key"].to_numpy()).array,
-            "users": days["key"].map(users).to_numpy(),
-            "account_id": account_ids.take(days["account"].to_numpy()).array,
-            "days": days["days"].to_numpy(), "login_days": days["account"].map(login_days).to_numpy()}))
-    frame = pd.concat(used, ignore_index=True)[list(IDENTIFIER_USE_COLUMNS)]
-    return frame.astype({"users": "int64", "days": "int64", "login_days": "int64"})
+    for column, _ in IDENTIFIERS:
+        connection.execute(_SHARED_IDENTIFIERS.format(column=column))
+        connection.execute(_SHARING_ACCOUNTS.format(column=column))
+    frame = connection.sql(IDENTIFIER_USE).df()
+    return frame[list(IDENTIFIER_USE_COLUMNS)].astype({"users": "int64", "days": "int64", "login_days": "int64"})
 
 
-def funding_transfers(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
-    """Transfers into broker-side accounts from another account: (source, account_id, amount_cny)."""
-    transfers = transfers_in_cny(case)
-    into = is_in(transfers["to_account"], accounts.index) & (
-        transfers["from_account"] != transfers["to_account"]).to_numpy(dtype=bool, na_value=False)
-    return pd.DataFrame({"source": transfers["from_account"], "account_id": transfers["to_account"],
-                         "amount_cny": transfers["amount_cny"]})[into]
-
-
-def funding_links(funding: pd.DataFrame, max_funded: int = MAX_FUNDED_ACCOUNTS) -> pd.DataFrame:
+def funding_links(connection: duckdb.DuckDBPyConnection, max_funded: int = MAX_FUNDED_ACCOUNTS) -> pd.DataFrame:
     """(account_id, 'common_funding', source, detail) for payers of 2..``max_funded``
-    broker-side accounts; detail: ``(funds <n> accounts)``.
+    broker-side accounts in the connection's ``funding`` (source, account_id); detail:
+    ``(funds <n> accounts)``.
 
     >>> funding = pd.DataFrame({"source": ["BC9", "BC9", "BC1"], "account_id": ["SA", "SB", "SA"]})
-    >>> funding_links(funding)[["account_id", "key", "detail"]].values.tolist()
+    >>> funding_links(duckdb_connection(funding=funding))[["account_id", "key", "detail"]].values.tolist()
     [['SA', 'BC9', '(funds 2 accounts)'], ['SB', 'BC9', '(funds 2 accounts)']]
     """
-    pairs = funding[["source", "account_id"]].drop_duplicates()
-    funded = pairs.groupby("source")["account_id"].transform("size")
-    common = pairs[((funded >= 2) & (funded <= max_funded)).to_numpy()]
-    detail = "(funds " + funded[common.index].astype(str) + " accounts)"
-    return links_frame(common.rename(columns={"source": "key"}).assign(evidence="common_funding", detail=detail))
+    return links_frame(connection.execute(FUNDING_LINKS, {"max_funded": max_funded}).df())
 
 
-def broker_fills(case: Case, accounts: pd.DataFrame) -> pd.DataFrame:
-    """Fills on broker-side accounts with ``t_us``: the time in whole microseconds since the
-    epoch (what Neo4j's datetime keeps)."""
-    fills = case["broker_fills"]
-    fills = fills[is_in(fills["account_id"], accounts.index)]
-    columns = ["fill_id", "account_id", "instrument", "side", "qty", "price", "broker_ref",
-               "counterparty_account_id"]
-    out = fills[columns].astype({c: object for c in columns if c not in ("qty", "price")})
-    out["t_us"] = utc_micros(fills["ts"])
-    return out.reset_index(drop=True)
+def sync_fill_pairs(connection: duckdb.DuckDBPyConnection, window_ms: int = SYNC_WINDOW_MS) -> None:
+    """The connection's table ``pairs`` (fill_a, fill_b, account_a, account_b): every pair of its
+    ``broker_fills`` (pos, fill_id, account_id, instrument, broker_ref, t_us) of one instrument
+    within ``window_ms`` of each other, on different accounts and of different broker orders,
+    once; fills by ``pos``.
 
-
-def sync_fill_pairs(fills: pd.DataFrame, window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
-    """Every pair of fills of one instrument within ``window_ms`` of each other, on different
-    accounts and of different broker orders, once: (fill_a, fill_b, account_a, account_b).
-
-    >>> fills = pd.DataFrame({"fill_id": ["F1", "F2", "F3"], "account_id": ["A", "B", "C"],
-    ...                       "instrument": ["HSI"] * 3, "broker_ref": ["R1", "R2", "R3"],
-    ...                       "t_us": [0, 60_000, 200_000]})
-    >>> sync_fill_pairs(fills)[["fill_a", "fill_b"]].values.tolist()
-    [['F1', 'F2']]
+    >>> fills = pd.DataFrame({"pos": [0, 1, 2], "fill_id": ["F1", "F2", "F3"], "account_id": ["A", "B", "C"],
+    ...                       "instrument": "HSI", "broker_ref": ["R1", "R2", "R3"], "t_us": [0, 60_000, 200_000]})
+    >>> connection = duckdb_connection(broker_fills=fills)
+    >>> sync_fill_pairs(connection)
+    >>> connection.sql("SELECT fill_a, fill_b FROM pairs").fetchall()
+    [(0, 1)]
     """
-    window = window_ms * 1000
-    # Ordered by instrument, time and fill_id in Arrow (C++ sorts; ids compared as integer codes).
-    keys = pa.table({column: pa.array(fills[column], from_pandas=True) for column in ("instrument", "t_us", "fill_id")})
-    order = pc.sort_indices(keys, sort_keys=[(column, "ascending") for column in keys.column_names]).to_numpy()
-    t = fills["t_us"].to_numpy()[order]
-    instrument = _codes(fills["instrument"])[order]
-    # Rows [start, stop) of each instrument; within it, each fill pairs with the later ones
-    # up to `window` after it (equal times: the later fill_id is the later one).
-    starts = np.flatnonzero(np.r_[True, instrument[1:] != instrument[:-1]]) if len(t) else np.zeros(0, dtype=np.int64)
-    stops = np.r_[starts[1:], len(t)]
-    end = np.empty(len(t), dtype=np.int64)
-    for start, stop in zip(starts, stops):
-        end[start:stop] = start + np.searchsorted(t[start:stop], t[start:stop] + window, side="right")
-    counts = end - np.arange(len(t)) - 1
-    left = np.repeat(np.arange(len(t)), counts)
-    # right = left + 1, left + 2, …: the position within each run of the same left
-    run_start = np.repeat(np.cumsum(counts) - counts, counts)
-    right = left + 1 + (np.arange(len(left)) - run_start)
-    account, order_ref = _codes(fills["account_id"])[order], _codes(fills["broker_ref"])[order]
-    keep = (account[left] != account[right]) & (order_ref[left] != order_ref[right])
-    # Only the kept pairs' ids are taken: pairs outnumber fills.
-    left, right = order[left[keep]], order[right[keep]]
-    fill_ids, account_ids = fills["fill_id"].to_numpy(), fills["account_id"].to_numpy()
-    return pd.DataFrame({"fill_a": fill_ids[left], "fill_b": fill_ids[right],
-                         "account_a": account_ids[left], "account_b": account_ids[right]})
+    connection.execute(SYNC_PAIRS, {"window_us": window_ms * 1000})
 
 
-def _codes(values: pd.Series) -> np.ndarray:
-    """Integer codes of the values, equal where the values are (-1 for a missing one): pandas'
-    hash table, which takes the Python objects of :func:`broker_fills`' columns as they are."""
-    return pd.factorize(values)[0].astype(np.int64)
+def counted_pairs(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Synchronised fill pairs (the connection's ``pairs``: :func:`sync_fill_pairs`) counted
+    per pair of accounts (account_a < account_b): pairs."""
+    counted = connection.sql(COUNTED_PAIRS).df()
+    return counted.astype({"account_a": object, "account_b": object, "pairs": "int64"})
 
 
-def counted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Synchronised fill pairs counted per pair of accounts (account_a < account_b): pairs."""
-    low = np.minimum(pairs["account_a"].to_numpy(), pairs["account_b"].to_numpy())
-    high = np.maximum(pairs["account_a"].to_numpy(), pairs["account_b"].to_numpy())
-    return pd.DataFrame({"account_a": low, "account_b": high}).groupby(
-        ["account_a", "account_b"]).size().rename("pairs").reset_index()
+def fill_activity(connection: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per account with synchronised fills, instrument and UTC day, its fills (``n``); per
+    instrument and day, the ``span_us`` between the first and the last fill of every
+    broker-side account."""
+    return connection.sql(FILL_ACTIVITY).df(), connection.sql(FILL_SPANS).df()
 
 
-def fill_activity(fills: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per account, instrument and UTC day, its fills (``n``); per instrument and day, the
-    ``span_us`` between the first and the last fill of every broker-side account."""
-    day = fills["t_us"] // DAY_US
-    activity = fills.assign(day=day).groupby(["account_id", "instrument", "day"]).size().rename("n").reset_index()
-    times = fills.assign(day=day).groupby(["instrument", "day"])["t_us"]
-    spans = (times.max() - times.min()).rename("span_us").reset_index()
-    return activity, spans
+def evidence_links(connection: duckdb.DuckDBPyConnection, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
+                   window_ms: int = SYNC_WINDOW_MS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The evidence kept against chance: (links, synced) — shared identifiers and common
+    funding as (account_id, evidence, key, detail), synchronised orders as (account_a,
+    account_b, pairs, expected). ``connection``: :func:`evidence_connection`'s, which keeps the
+    synchronised fills as ``pairs`` (:func:`sync_fill_pairs`)."""
+    ((n_users, logged_in),) = connection.execute(LOGIN_POPULATION).fetchall()
+    links = pd.concat([identifier_links(identifier_use(connection), n_users=int(n_users), n_candidates=int(logged_in)),
+                       funding_links(connection, max_funded)],
+                      ignore_index=True)
+    sync_fill_pairs(connection, window_ms)
+    activity, spans = fill_activity(connection)
+    ((n_candidates,),) = connection.execute(FILL_ACCOUNTS).fetchall()
+    synced = sync_links(counted_pairs(connection), activity, spans, n_candidates=int(n_candidates),
+                        window_ms=window_ms)
+    return links, synced
 
 
 # -- the groups ------------------------------------------------------------------------------------
@@ -239,79 +295,104 @@ def group_membership(links: pd.DataFrame, synced: pd.DataFrame, *, components=co
     return members.sort_values(["group_id", "account_id"], ignore_index=True)
 
 
-def group_controllers(case: Case, members: pd.DataFrame, links: pd.DataFrame, funding: pd.DataFrame,
-                      accounts: pd.DataFrame) -> pd.Series:
-    """Per group_id, the controller person by the rules of the module's docstring."""
-    holder = case["accounts"].set_index("account_id")["holder_person_id"].dropna()
-    group_of = members.set_index("account_id")["group_id"]
-    by_funding = funding_controllers(group_of, links, funding, holder)
-    by_login = login_controllers(case, group_of, links, holder)
-    by_mother = mother_controllers(group_of, accounts, holder)
-    groups = pd.Index(members["group_id"].unique(), name="group_id")
-    return (by_funding.reindex(groups).fillna(by_login.reindex(groups)).fillna(by_mother.reindex(groups))
-            .rename("controller_id"))
-
-
-def _first_by(frame: pd.DataFrame, keys: list[str], ascending: list[bool], value: str) -> pd.Series:
-    """Per group_id, ``value`` of the first row in the given order."""
-    first = frame.sort_values(["group_id", *keys], ascending=[True, *ascending]).drop_duplicates("group_id")
-    return first.set_index("group_id")[value]
-
-
-def funding_controllers(group_of: pd.Series, links: pd.DataFrame, funding: pd.DataFrame,
-                        holder: pd.Series) -> pd.Series:
-    """Rule 1: the holder of the payer of the most group accounts (then most money, smallest id)."""
-    common = links[links["evidence"] == "common_funding"]
-    paid = funding.merge(common.rename(columns={"key": "source"})[["source", "account_id"]],
-                         on=["source", "account_id"])
-    paid = paid.assign(group_id=paid["account_id"].map(group_of), holder=paid["source"].map(holder)).dropna(
-        subset=["group_id", "holder"])
-    per_source = paid.groupby(["group_id", "source", "holder"]).agg(
-        n_accounts=("account_id", "nunique"), amount=("amount_cny", "sum")).reset_index()
-    return _first_by(per_source, ["n_accounts", "amount", "source"], [False, False, True], "holder")
-
-
-def login_controllers(case: Case, group_of: pd.Series, links: pd.DataFrame, holder: pd.Series) -> pd.Series:
-    """Rule 2: the person who most often used the group's shared devices and IPs other than
-    through the group's own accounts: actors who are persons, holders of other accounts."""
-    logins = case["logins"]
-    used = []
-    for column, evidence in IDENTIFIERS:
-        shared = links[links["evidence"] == evidence].assign(group_id=lambda f: f["account_id"].map(group_of))
-        group_of_key = shared.drop_duplicates(["key", "group_id"])[["key", "group_id"]]
-        on_key = logins[["account_id", "actor_id"]].assign(key=logins[column]).merge(group_of_key, on="key")
-        used.append(on_key)
-    on_shared = pd.concat(used, ignore_index=True)
-    own = (on_shared["account_id"].map(group_of) == on_shared["group_id"]).to_numpy(dtype=bool, na_value=False)
-    others = on_shared[~own]
-    actor = others["actor_id"].where(is_in(others["actor_id"], case["persons"]["person_id"]))
-    person = pd.concat([actor, others["account_id"].map(holder)], keys=["actor", "holder"])
-    group = pd.concat([others["group_id"], others["group_id"]], keys=["actor", "holder"])
-    uses = pd.DataFrame({"group_id": group, "person": person}).dropna()
-    counted = uses.groupby(["group_id", "person"]).size().rename("n").reset_index()
-    return _first_by(counted, ["n", "person"], [False, True], "person")
-
-
-def mother_controllers(group_of: pd.Series, accounts: pd.DataFrame, holder: pd.Series) -> pd.Series:
-    """Rule 3: the holder of the mother account most group accounts are split off."""
-    parent = accounts["parent_account_id"].reindex(group_of.index)
-    split = pd.DataFrame({"group_id": group_of.to_numpy(), "mother": parent.to_numpy()}).dropna()
-    counted = split.groupby(["group_id", "mother"]).size().rename("n").reset_index()
-    counted = counted.assign(holder=counted["mother"].map(holder)).dropna(subset=["holder"])
-    return _first_by(counted, ["n", "mother"], [False, True], "holder")
+# Per member account (the connection's ``members`` and ``links``): its holder, and its group's
+# controller by the first rule that names a person (see casegraph.queries.evidence):
+# 1. the holder of the payer of the most group accounts (then most money, smallest id);
+# 2. the person who most often used the group's shared devices and IPs other than through the
+#    group's own accounts: actors who are persons, holders of other accounts (then smallest id);
+# 3. the holder of the mother account most group accounts are split off (then smallest id).
+GROUP_ROWS = """
+WITH paid AS (
+  SELECT m.group_id, f.source, h.holder_person_id AS holder, f.account_id, f.amount_cny
+  FROM funding f
+  JOIN links c ON c.evidence = 'common_funding' AND c.key = f.source AND c.account_id = f.account_id
+  JOIN members m ON m.account_id = f.account_id
+  JOIN accounts h ON h.account_id = f.source
+  WHERE h.holder_person_id IS NOT NULL),
+per_payer AS (
+  SELECT group_id, source, holder, count(DISTINCT account_id) AS n_accounts, sum(amount_cny) AS amount
+  FROM paid GROUP BY group_id, source, holder),
+by_funding AS (
+  SELECT group_id, holder AS person,
+         row_number() OVER (PARTITION BY group_id ORDER BY n_accounts DESC, amount DESC, source) AS rank
+  FROM per_payer),
+shared AS (
+  SELECT DISTINCT l.evidence, l.key, m.group_id FROM links l JOIN members m ON m.account_id = l.account_id
+  WHERE l.evidence IN ('shared_device', 'shared_ip')),
+on_shared AS (
+  SELECT s.group_id, g.account_id, g.actor_id
+  FROM shared s JOIN logins g ON s.evidence = 'shared_device' AND g.device_id = s.key
+  UNION ALL
+  SELECT s.group_id, g.account_id, g.actor_id
+  FROM shared s JOIN logins g ON s.evidence = 'shared_ip' AND g.ip = s.key),
+others AS (
+  SELECT o.group_id, o.account_id, o.actor_id
+  FROM on_shared o LEFT JOIN members m ON m.account_id = o.account_id
+  WHERE m.group_id IS NULL OR m.group_id <> o.group_id),
+uses AS (
+  SELECT group_id, actor_id AS person FROM others WHERE actor_id IN (SELECT person_id FROM persons)
+  UNION ALL
+  SELECT o.group_id, h.holder_person_id FROM others o JOIN accounts h ON h.account_id = o.account_id
+  WHERE h.holder_person_id IS NOT NULL),
+by_login AS (
+  SELECT group_id, person, row_number() OVER (PARTITION BY group_id ORDER BY n DESC, person) AS rank
+  FROM (SELECT group_id, person, count(*) AS n FROM uses GROUP BY group_id, person) counted),
+split AS (
+  SELECT m.group_id, a.parent_account_id AS mother, count(*) AS n
+  FROM members m JOIN accounts a ON a.account_id = m.account_id
+  WHERE a.parent_account_id IS NOT NULL GROUP BY m.group_id, a.parent_account_id),
+by_mother AS (
+  SELECT s.group_id, h.holder_person_id AS person,
+         row_number() OVER (PARTITION BY s.group_id ORDER BY s.n DESC, s.mother) AS rank
+  FROM split s JOIN accounts h ON h.account_id = s.mother WHERE h.holder_person_id IS NOT NULL)
+SELECT m.group_id, m.account_id, a.holder_person_id, coalesce(f.person, l.person, o.person) AS controller_id
+FROM members m
+LEFT JOIN accounts a ON a.account_id = m.account_id
+LEFT JOIN by_funding f ON f.group_id = m.group_id AND f.rank = 1
+LEFT JOIN by_login l ON l.group_id = m.group_id AND l.rank = 1
+LEFT JOIN by_mother o ON o.group_id = m.group_id AND o.rank = 1
+"""
 
 
 # -- group figures ---------------------------------------------------------------------------------
-def self_trades(fills: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
+# Per group (the connection's ``members``): the synchronised pairs of fills on two of its
+# accounts, and the share of its fills in such a pair.
+ORDER_TIMING = """
+WITH inside AS (
+  SELECT a.group_id, p.fill_a, p.fill_b FROM pairs p
+  JOIN members a ON a.account_id = p.account_a JOIN members b ON b.account_id = p.account_b
+  WHERE a.group_id = b.group_id),
+paired AS (SELECT group_id, count(*) AS n FROM inside GROUP BY group_id),
+timed AS (SELECT group_id, count(*) AS n
+          FROM (SELECT group_id, fill_a AS fill FROM inside UNION SELECT group_id, fill_b FROM inside) t
+          GROUP BY group_id),
+filled AS (SELECT m.group_id, count(*) AS n FROM broker_fills f JOIN members m ON m.account_id = f.account_id
+           GROUP BY m.group_id)
+SELECT f.group_id, coalesce(p.n, 0) AS sync_order_pairs, coalesce(t.n, 0) / f.n AS orders_within_100ms_share
+FROM filled f LEFT JOIN paired p ON p.group_id = f.group_id LEFT JOIN timed t ON t.group_id = f.group_id
+"""
+
+# The groups' fills in the statements' order, each with whether its counterparty is another
+# account of its group.
+GROUP_FILLS = """
+SELECT m.group_id, f.broker_ref, f.instrument, f.side, f.qty, f.price,
+       coalesce(c.group_id = m.group_id AND f.counterparty_account_id <> f.account_id, FALSE) AS names_other
+FROM broker_fills f JOIN members m ON m.account_id = f.account_id
+LEFT JOIN members c ON c.account_id = f.counterparty_account_id
+ORDER BY f.pos
+"""
+
+# Every broker-side account's filled lots per instrument.
+MARKET_LOTS = "SELECT instrument, sum(qty) AS qty FROM broker_fills GROUP BY instrument"
+
+
+def self_trades(mine: pd.DataFrame) -> pd.DataFrame:
     """Per group_id: ``self_trade_count``, ``self_trade_qty``, ``self_trade_notional_points``
-    (see the module's docstring: one per broker order with both sides inside the group)."""
-    mine = fills.assign(group_id=fills["account_id"].map(group_of)).dropna(subset=["group_id"])
-    counterparty_group = mine["counterparty_account_id"].map(group_of)
-    names_other = ((counterparty_group == mine["group_id"])
-                   & (mine["counterparty_account_id"] != mine["account_id"])).to_numpy(dtype=bool, na_value=False)
+    (see :mod:`casegraph.queries.evidence`: one per broker order with both sides inside the
+    group). ``mine``: the groups' fills (:data:`GROUP_FILLS`)."""
     mine = mine.assign(buy=mine["qty"].where(mine["side"] == "B", 0.0),
                        sell=mine["qty"].where(mine["side"] == "S", 0.0),
-                       value=mine["qty"] * mine["price"], names_other=names_other)
+                       value=mine["qty"] * mine["price"])
     orders = mine.groupby(["group_id", "broker_ref"]).agg(
         buy=("buy", "sum"), sell=("sell", "sum"), qty=("qty", "sum"), value=("value", "sum"),
         names_other=("names_other", "any")).reset_index()
@@ -325,68 +406,38 @@ def self_trades(fills: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
                                           self_trade_notional_points=("points", "sum"))
 
 
-def order_timing(fills: pd.DataFrame, pairs: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
-    """Per group_id: ``sync_order_pairs`` (pairs of synchronised fills on two of its accounts)
-    and ``orders_within_100ms_share`` (the share of its fills in such a pair)."""
-    group_a, group_b = pairs["account_a"].map(group_of), pairs["account_b"].map(group_of)
-    inside = pairs.assign(group_id=group_a)[(group_a == group_b).to_numpy(dtype=bool, na_value=False)]
-    n_pairs = inside.groupby("group_id").size()
-    timed = pd.concat([inside[["group_id", "fill_a"]].set_axis(["group_id", "fill"], axis=1),
-                       inside[["group_id", "fill_b"]].set_axis(["group_id", "fill"], axis=1)]).drop_duplicates()
-    n_fills = fills["account_id"].map(group_of).value_counts()
-    share = (timed.groupby("group_id").size() / n_fills).reindex(n_fills.index)
-    return pd.DataFrame({"sync_order_pairs": n_pairs, "orders_within_100ms_share": share})
-
-
-def volume_shares(fills: pd.DataFrame, group_of: pd.Series) -> pd.Series:
-    """Per group_id: its filled lots / all filled lots on the instruments it trades."""
-    per_instrument = fills.groupby("instrument")["qty"].sum()
-    mine = fills.assign(group_id=fills["account_id"].map(group_of)).dropna(subset=["group_id"])
+def volume_shares(mine: pd.DataFrame, market_lots: pd.Series) -> pd.Series:
+    """Per group_id: its filled lots / all filled lots on the instruments it trades
+    (``market_lots``: per instrument)."""
     group_qty = mine.groupby("group_id")["qty"].sum()
     instruments = mine[["group_id", "instrument"]].drop_duplicates()
-    market_qty = instruments["instrument"].map(per_instrument).groupby(instruments["group_id"]).sum()
+    market_qty = instruments["instrument"].map(market_lots).groupby(instruments["group_id"]).sum()
     return (group_qty / market_qty).rename("volume_share")
 
 
-def evidence_links(case: Case, accounts: pd.DataFrame, funding: pd.DataFrame, fills: pd.DataFrame,
-                   pairs: pd.DataFrame, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
-                   window_ms: int = SYNC_WINDOW_MS) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The evidence kept against chance: (links, synced) — shared identifiers and common
-    funding as (account_id, evidence, key, detail), synchronised orders as (account_a,
-    account_b, pairs, expected). Frames: :func:`broker_side_accounts`, :func:`funding_transfers`,
-    :func:`broker_fills`, :func:`sync_fill_pairs`."""
-    logins = case["logins"]
-    logged_in = logins["account_id"][is_in(logins["account_id"], accounts.index)].nunique()
-    links = pd.concat([identifier_links(identifier_use(case, accounts), n_users=login_users(logins),
-                                        n_candidates=logged_in),
-                       funding_links(funding, max_funded)],
-                      ignore_index=True)
-    activity, spans = fill_activity(fills)
-    synced = sync_links(counted_pairs(pairs), activity, spans, n_candidates=fills["account_id"].nunique(),
-                        window_ms=window_ms)
-    return links, synced
+def group_figures(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per group_id of the connection's ``members``: the figures of :mod:`casegraph.queries.evidence`."""
+    mine = connection.sql(GROUP_FILLS).df()
+    market_lots = connection.sql(MARKET_LOTS).df().set_index("instrument")["qty"]
+    timing = connection.sql(ORDER_TIMING).df().set_index("group_id")
+    return pd.concat([self_trades(mine), timing, volume_shares(mine, market_lots)], axis=1)
 
 
 def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
                    window_ms: int = SYNC_WINDOW_MS, components=component_labels) -> pd.DataFrame:
     """account_groups.csv: one row per account of every group, with the group's evidence,
-    controller and figures (see the module's docstring for every rule); ``components``: as in
-    :func:`group_membership`."""
-    accounts = broker_side_accounts(case)
-    funding = funding_transfers(case, accounts)
-    fills = broker_fills(case, accounts)
-    pairs = sync_fill_pairs(fills, window_ms)
-    links, synced = evidence_links(case, accounts, funding, fills, pairs, max_funded=max_funded, window_ms=window_ms)
+    controller and figures (see :mod:`casegraph.queries.evidence` for every rule);
+    ``components``: as in :func:`group_membership`."""
+    connection = evidence_connection(case)
+    links, synced = evidence_links(connection, max_funded=max_funded, window_ms=window_ms)
     members = group_membership(links, synced, components=components)
     if members.empty:
         return finish_groups(pd.DataFrame())
-    group_of = members.set_index("account_id")["group_id"]
-    rows = members.assign(holder_person_id=members["account_id"].map(accounts["holder_person_id"]),
-                          evidence=evidence_text(members, links, synced))
-    rows["controller_id"] = rows["group_id"].map(group_controllers(case, members, links, funding, accounts))
-    figures = pd.concat([self_trades(fills, group_of), order_timing(fills, pairs, group_of),
-                         volume_shares(fills, group_of)], axis=1)
-    rows = rows.join(figures, on="group_id")
+    connection.register("links", links)
+    connection.register("members", members)
+    rows = connection.sql(GROUP_ROWS).df()
+    rows["evidence"] = evidence_text(rows, links, synced).to_numpy()
+    rows = rows.join(group_figures(connection), on="group_id")
     rows[["self_trade_count", "sync_order_pairs"]] = rows[["self_trade_count", "sync_order_pairs"]].fillna(0)
     rows[list(FLOAT_COLUMNS)] = rows[list(FLOAT_COLUMNS)].fillna(0.0)
     return finish_groups(rows)

@@ -19,7 +19,9 @@ Per platform (:func:`platform_fraud`): ``n_trades`` (all its trades), ``n_fake``
 half of its trades are fake) and ``fake_trade_losses``: what its clients lost on fake
 trades, Σ over its clients of ``client_losses`` × (the client's fake notional / the client's
 total notional), each client's share rounded half away from zero to the fen, in integer
-arithmetic (Python integers: the product can exceed 64 bits).
+arithmetic (128-bit: the product can exceed 64 bits).
+
+The trades are joined and counted by DuckDB SQL over the case's Arrow columns.
 
 >>> from casegraph.loaders.case import load_case               # doctest: +SKIP
 >>> case = load_case("mycase")                                   # doctest: +SKIP
@@ -32,88 +34,120 @@ P005            14924   14924         1.0      True         4557590709
 
 from __future__ import annotations
 
-import numpy as np
+import duckdb
 import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import ledger_in_cny
 
-from ..columnar import is_in, lookup
+from ..columnar import arrow_table, duckdb_connection, is_in
 from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
-from .figures import client_figures, client_of_account
+from .figures import client_figures
+
+# Every trade with the platform and client of its account (the account's platform, else its
+# client's).
+OWNED_TRADES = """
+CREATE OR REPLACE TEMP VIEW owned AS
+SELECT t.trade_id, coalesce(a.platform_id, c.platform_id) AS platform_id, a.client_id,
+       CAST(t.notional AS BIGINT) AS notional, t.broker_ref
+FROM trades t
+LEFT JOIN accounts a ON a.account_id = t.account_id
+LEFT JOIN clients c ON c.client_id = a.client_id
+"""
+
+# The trades of platforms not recorded as ``fake`` without a reference, or (when the case has
+# statements: $statements) with one no statement shows.
+FAKE_TRADES = f"""
+SELECT o.trade_id, o.platform_id, o.client_id, o.notional,
+       CASE WHEN o.broker_ref IS NULL THEN '{NO_BROKER_REF}' ELSE '{NOT_ON_STATEMENT}' END AS reason
+FROM owned o
+LEFT JOIN platforms p ON p.platform_id = o.platform_id
+LEFT JOIN (SELECT DISTINCT broker_ref FROM fills) s ON s.broker_ref = o.broker_ref
+WHERE (p.kind IS NULL OR p.kind <> 'fake') AND (o.broker_ref IS NULL OR ($statements AND s.broker_ref IS NULL))
+"""
+
+PLATFORM_TRADES = """
+SELECT platform_id, count(*) AS n_trades FROM owned WHERE platform_id IS NOT NULL GROUP BY platform_id
+"""
+
+PLATFORM_FAKES = "SELECT platform_id, count(*) AS n_fake FROM fake WHERE platform_id IS NOT NULL GROUP BY platform_id"
+
+FAKE_NOTIONAL = """
+SELECT client_id, CAST(sum(notional) AS BIGINT) AS fake_notional FROM fake WHERE client_id IS NOT NULL
+GROUP BY client_id
+"""
+
+# The trades of the clients with fake trades (what their turnover is summed from).
+FAKE_CLIENTS_TRADES = """
+SELECT t.account_id, t.notional FROM trades t JOIN accounts a ON a.account_id = t.account_id
+WHERE a.client_id IN (SELECT client_id FROM fake)
+"""
+
+# Per platform, Σ over its clients (``shares``: client_losses, fake_notional, turnover) of
+# losses × fake notional / turnover rounded half away from zero to the fen, in 128-bit
+# integers: sign × floor((2·|product| + turnover) / (2·turnover)), 0 without turnover. The
+# floor is spelled out: SQL's integer division truncates towards zero.
+FAKE_LOSSES = """
+WITH products AS (
+  SELECT platform_id, CAST(client_losses AS HUGEINT) * CAST(fake_notional AS HUGEINT) AS product,
+         CAST(turnover AS HUGEINT) AS whole
+  FROM shares WHERE turnover <> 0),
+halves AS (
+  SELECT platform_id, CASE WHEN product >= 0 THEN 1 ELSE -1 END AS sign, 2 * abs(product) + whole AS n,
+         2 * whole AS d
+  FROM products)
+SELECT platform_id,
+       CAST(sum(sign * CASE WHEN n % d <> 0 AND (n < 0) <> (d < 0) THEN n // d - 1 ELSE n // d END) AS BIGINT)
+       AS fake_trade_losses
+FROM halves WHERE platform_id IS NOT NULL GROUP BY platform_id
+"""
 
 
-def trade_owners(case: Case) -> pd.DataFrame:
-    """Every trade with the ``platform_id`` and ``client_id`` of its account."""
-    accounts = case["accounts"].set_index("account_id")
-    client_platform = case["clients"].set_index("client_id")["platform_id"]
-    trades = case["trades"]
-    client = lookup(trades["account_id"], accounts["client_id"])
-    platform = lookup(trades["account_id"], accounts["platform_id"]).fillna(lookup(client, client_platform))
-    return pd.DataFrame({"trade_id": trades["trade_id"], "platform_id": platform, "client_id": client,
-                         "notional": trades["notional"].astype("int64"), "broker_ref": trades["broker_ref"]})
-
-
-def fake_reasons(trades: pd.DataFrame, fills: pd.DataFrame) -> pd.Series:
-    """Per trade, why it is fake (``no_broker_ref`` / ``broker_ref_not_on_statement``) or None.
-
-    >>> trades = pd.DataFrame({"broker_ref": ["R1", None, "R9"]})
-    >>> fake_reasons(trades, pd.DataFrame({"broker_ref": ["R1"]})).tolist()
-    [None, 'no_broker_ref', 'broker_ref_not_on_statement']
-    """
-    ref = trades["broker_ref"]
-    on_statement = is_in(ref, fills["broker_ref"])
-    reason = np.where(ref.isna(), NO_BROKER_REF, np.where(on_statement | fills.empty, None, NOT_ON_STATEMENT))
-    return pd.Series(reason, index=trades.index, dtype=object)
+def trades_connection(case: Case, **frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the case's ``trades``, ``accounts``, ``clients``, ``platforms``
+    and the statements' references (``fills``), the view ``owned`` (:data:`OWNED_TRADES`), and
+    ``frames`` by name."""
+    connection = duckdb_connection(
+        trades=arrow_table(case["trades"][["trade_id", "account_id", "notional", "broker_ref"]]),
+        accounts=arrow_table(case["accounts"][["account_id", "client_id", "platform_id"]]),
+        clients=arrow_table(case["clients"][["client_id", "platform_id"]]),
+        platforms=arrow_table(case["platforms"][["platform_id", "kind"]]),
+        fills=arrow_table(case["broker_fills"][["broker_ref"]]),
+        **{name: arrow_table(frame) for name, frame in frames.items()})
+    connection.execute(OWNED_TRADES)
+    return connection
 
 
 def fake_trades(case: Case) -> pd.DataFrame:
     """fake_trades.csv: trade_id, platform_id, client_id, notional (fen), reason; by trade_id."""
-    trades = trade_owners(case)
-    kind = lookup(trades["platform_id"], case["platforms"].set_index("platform_id")["kind"])
-    assessed = (kind != "fake").to_numpy(dtype=bool, na_value=True)
-    fake = trades[assessed].assign(reason=fake_reasons(trades[assessed], case["broker_fills"]))
-    return finish_fake(fake.dropna(subset=["reason"]))
+    connection = trades_connection(case)
+    return finish_fake(connection.execute(FAKE_TRADES, {"statements": len(case["broker_fills"]) > 0}).df())
 
 
-def share_rounded(losses: pd.Series, part: pd.Series, whole: pd.Series) -> pd.Series:
-    """losses × part / whole rounded half away from zero to the fen, exactly (Python integers);
-    0 where whole is 0.
-
-    >>> share_rounded(pd.Series([100, 5, -5]), pd.Series([1, 1, 1]), pd.Series([8, 2, 2])).tolist()
-    [13, 3, -3]
-    """
-    product = [int(a) * int(b) for a, b in zip(losses, part)]
-    total = [int(w) for w in whole]
-    rounded = [0 if w == 0 else (1 if p >= 0 else -1) * ((2 * abs(p) + w) // (2 * w))
-               for p, w in zip(product, total)]
-    return pd.Series(rounded, index=losses.index, dtype=object)
-
-
-def fake_losses(case: Case, fake: pd.DataFrame) -> pd.Series:
-    """Per platform, Σ over its clients with fake trades of client_losses × fake notional /
-    turnover (each client rounded half away from zero to the fen)."""
-    fake_notional = fake.groupby("client_id")["notional"].sum()
+def fake_losses(case: Case, connection: duckdb.DuckDBPyConnection) -> pd.Series:
+    """Per platform, Σ over its clients with fake trades (the connection's ``fake``) of
+    client_losses × fake notional / turnover (each client rounded half away from zero to the
+    fen)."""
+    fake_notional = connection.sql(FAKE_NOTIONAL).df().set_index("client_id")["fake_notional"]
     # The figures of these clients only: from their own entries and trades.
     ledger = ledger_in_cny(case, rows=is_in(case["ledger"]["client_id"], fake_notional.index))
-    trades = case["trades"]
-    trades = trades[is_in(lookup(trades["account_id"], client_of_account(case)), fake_notional.index)]
-    clients = client_figures(case, ledger, trades).reindex(fake_notional.index)
-    # Only clients with fake trades have a share: a Python-integer step over them, not all rows.
-    share = share_rounded(clients["client_losses"], fake_notional, clients["turnover"])
-    return share.groupby(clients["platform_id"]).sum()
+    clients = client_figures(case, ledger, connection.sql(FAKE_CLIENTS_TRADES).df()).reindex(fake_notional.index)
+    connection.register("shares", arrow_table(clients[["platform_id", "client_losses", "turnover"]].assign(
+        fake_notional=fake_notional)))
+    return connection.sql(FAKE_LOSSES).df().set_index("platform_id")["fake_trade_losses"]
 
 
 def platform_fraud(case: Case, fake: pd.DataFrame) -> pd.DataFrame:
     """Per platform (every platform of platforms.csv): n_trades, n_fake, fake_share, is_fraud,
     fake_trade_losses (fen); indexed by platform_id."""
     index = pd.Index(case["platforms"]["platform_id"], name="platform_id")
-    n_trades = trade_owners(case).groupby("platform_id").size().reindex(index, fill_value=0)
-    n_fake = fake.groupby("platform_id").size().reindex(index, fill_value=0)
+    connection = trades_connection(case, fake=fake[["platform_id", "client_id", "notional"]])
+    n_trades = connection.sql(PLATFORM_TRADES).df().set_index("platform_id")["n_trades"].reindex(index, fill_value=0)
+    n_fake = connection.sql(PLATFORM_FAKES).df().set_index("platform_id")["n_fake"].reindex(index, fill_value=0)
     frame = pd.DataFrame({
         "n_trades": n_trades, "n_fake": n_fake,
         "fake_share": (n_fake / n_trades.where(n_trades > 0)).fillna(0.0),
         "is_fraud": 2 * n_fake > n_trades,
-        "fake_trade_losses": fake_losses(case, fake).reindex(index, fill_value=0),
+        "fake_trade_losses": fake_losses(case, connection).reindex(index, fill_value=0),
     }, index=index)
     return finish_fraud(frame)

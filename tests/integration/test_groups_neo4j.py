@@ -13,14 +13,7 @@ from test_fake_trades import with_a_big_client
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.neo4j import load_into_neo4j
-from casegraph.queries.memory.account_groups import (
-    account_groups,
-    broker_fills,
-    broker_side_accounts,
-    evidence_links,
-    funding_transfers,
-    sync_fill_pairs,
-)
+from casegraph.queries.memory.account_groups import account_groups, evidence_connection, evidence_links
 from casegraph.queries.memory.fake_trades import fake_trades, platform_fraud
 from casegraph.queries.neo4j import account_groups as neo4j_groups
 from casegraph.queries.neo4j import fake_trades as neo4j_fake
@@ -39,9 +32,7 @@ def hand_case() -> dict[str, list[dict]]:
 
 
 def memory_evidence(case) -> tuple[pd.DataFrame, pd.DataFrame]:
-    accounts = broker_side_accounts(case)
-    fills = broker_fills(case, accounts)
-    return evidence_links(case, accounts, funding_transfers(case, accounts), fills, sync_fill_pairs(fills))
+    return evidence_links(evidence_connection(case))
 
 
 def assert_engines_agree(driver, folder) -> pd.DataFrame:
