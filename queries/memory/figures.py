@@ -40,20 +40,21 @@ def fresh_money(ledger: pd.DataFrame, by: list[str] | None = None) -> pd.Series:
     100
     """
     by = ["client_id"] if by is None else by
-    return _fresh_money_in(duckdb_connection(ledger=ledger[[*by, "ts", "entry_id", "kind", "amount_cny"]]), by)
+    connection = duckdb_connection(ledger=ledger[[*by, "ts", "entry_id", "kind", "amount_cny"]])
+    fresh = connection.sql(_fresh_money_sql(by)).df().dropna(subset=by)  # entries without a key belong to no group
+    return fresh.set_index(by)["fresh_money"].sort_index()
 
 
-def _fresh_money_in(connection: duckdb.DuckDBPyConnection, by: list[str]) -> pd.Series:
-    """:func:`fresh_money` of the connection's table (or view) ``ledger``."""
+def _fresh_money_sql(by: list[str]) -> str:
+    """The query of :func:`fresh_money` over the table (or view) ``ledger``: the ``by`` columns
+    and ``fresh_money``."""
     keys = ", ".join(f'"{column}"' for column in by)
-    fresh = connection.sql(f"""
+    return f"""
         SELECT {keys}, greatest(max(running), 0)::BIGINT AS fresh_money FROM (
             SELECT {keys}, sum(CASE WHEN kind = 'deposit' THEN amount_cny ELSE -amount_cny END) OVER (
                 PARTITION BY {keys} ORDER BY ts, entry_id ROWS UNBOUNDED PRECEDING) AS running
             FROM ledger WHERE kind IN ('deposit', 'withdrawal'))
-        GROUP BY ALL""").df()
-    fresh = fresh.dropna(subset=by)  # entries without a key belong to no group
-    return fresh.set_index(by)["fresh_money"].sort_index()
+        GROUP BY ALL"""
 
 
 def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None, *,
@@ -67,8 +68,13 @@ def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.Da
     ledger = ledger_in_cny(case) if ledger is None else ledger
     clients = case["clients"].set_index("client_id")
     trades = case["trades"] if trades is None else trades
-    trades = trades.assign(client_id=trades["account_id"].map(client_of_account(case)))
-    figures = figures_by(clients.index, ledger, trades, connect=connect)
+    connection = connect(ledger=ledger[["client_id", "ts", "entry_id", "kind", "amount_cny"]],
+                         account_trades=trades[["account_id", "notional"]],
+                         accounts=case["accounts"][["account_id", "client_id"]])
+    # A trade is its account's client's (client_of_account), joined in SQL rather than looked up per trade.
+    connection.execute("""CREATE TEMP VIEW trades AS SELECT a.client_id, t.notional
+                          FROM account_trades AS t JOIN accounts AS a ON t.account_id = a.account_id""")
+    figures = _figures_in(connection, clients.index)
     figures.insert(0, "platform_id", clients["platform_id"])
     figures.insert(1, "agent_id", clients["agent_id"])
     return figures
@@ -94,21 +100,33 @@ def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame, *,
 
 
 def _figures_in(connection: duckdb.DuckDBPyConnection, index: pd.Index) -> pd.DataFrame:
-    """:func:`figures_by` of the connection's tables (or views) ``ledger`` and ``trades``."""
+    """:func:`figures_by` of the connection's tables (or views) ``ledger`` and ``trades``.
+
+    The groups of ``index`` are handed to the SQL with their position and its sums come back
+    in that order, numbers only: no lookup of the (text) keys in pandas."""
     keys = list(index.names)
     columns = ", ".join(f'"{column}"' for column in keys)
+    connection.register("figure_keys", index.to_frame(index=False).assign(figure_position=np.arange(len(index))))
     per_kind = ", ".join(f"coalesce(sum(amount_cny) FILTER (WHERE kind = '{kind}'), 0)::BIGINT AS {figure}"
                          for kind, figure in KIND_FIGURES.items())
-    sums = connection.sql(f"SELECT {columns}, {per_kind} FROM ledger GROUP BY ALL").df().dropna(subset=keys)
-    figures = sums.set_index(keys).reindex(index, fill_value=0)[list(KIND_FIGURES.values())].astype("int64")
+
+    def matches(table: str) -> str:
+        return " AND ".join(f'k."{column}" = {table}."{column}"' for column in keys)
+
+    found = ", ".join(f"coalesce(s.{figure}, 0) AS {figure}" for figure in KIND_FIGURES.values())
+    sums = connection.sql(f"""
+        WITH sums AS (SELECT {columns}, {per_kind} FROM ledger GROUP BY ALL),
+             fresh AS ({_fresh_money_sql(keys)}),
+             turnover AS (SELECT {columns}, sum(notional)::BIGINT AS turnover FROM trades GROUP BY ALL)
+        SELECT {found}, coalesce(f.fresh_money, 0) AS fresh_money, coalesce(t.turnover, 0) AS turnover
+        FROM figure_keys AS k LEFT JOIN sums AS s ON {matches("s")} LEFT JOIN fresh AS f ON {matches("f")}
+             LEFT JOIN turnover AS t ON {matches("t")}
+        ORDER BY k.figure_position""").df()
+    figures = sums.astype("int64").set_axis(index)
     figures["trading_pnl"] = figures.pop("pnl") + figures.pop("adjustment")
     figures["net_deposit"] = figures["deposits"] - figures["withdrawals"]
     figures["client_loss"] = figures["fees"] + figures["overnight_fees"] - figures["trading_pnl"]
     figures["client_losses"] = figures["client_loss"].clip(lower=0)
-    figures["fresh_money"] = _fresh_money_in(connection, keys).reindex(index, fill_value=0).astype("int64")
-    turnover = connection.sql(f"SELECT {columns}, sum(notional)::BIGINT AS turnover FROM trades GROUP BY ALL").df()
-    turnover = turnover.dropna(subset=keys).set_index(keys)["turnover"]
-    figures["turnover"] = turnover.reindex(index, fill_value=0).astype("int64")
     return figures[list(CLIENT_FIGURES)]
 
 
