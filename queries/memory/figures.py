@@ -22,7 +22,7 @@ from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.money import convert_fen
 
-from ..columnar import duckdb_connection, lookup
+from ..columnar import duckdb_connection
 from ..rules import CLIENT_FIGURES, KIND_FIGURES
 
 
@@ -460,33 +460,48 @@ def person_client_ranges(case: Case, forest: AgentForest) -> pd.DataFrame:
     return merge_ranges(ranges, "person_id")
 
 
+# The ledger's columns the person and period queries read (as the table ``case_ledger``).
+PERSON_LEDGER_COLUMNS = ["client_id", "account_id", "beneficiary_agent_id", "ts", "entry_id", "kind", "amount_cny"]
+
+
+def _person_money(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection,
+                  **frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """A connection (with ``frames`` too) holding the ledger as ``case_ledger`` and two views
+    of a person's own money: ``person_paid`` (person_id, ts, kind, amount_cny), the rebates and
+    commissions paid to the agents the person is, and ``person_own_flows`` (person_id, ts,
+    signed: + = withdrawn), the deposits and withdrawals on the trading accounts the person holds."""
+    agents, accounts = case["agents"], case["accounts"]
+    held = accounts[(accounts["kind"] == "trading") & accounts["holder_person_id"].notna()]
+    connection = connect(case_ledger=ledger[PERSON_LEDGER_COLUMNS],
+                         acting=agents.dropna(subset=["person_id"])[["agent_id", "person_id"]],
+                         held=held[["account_id", "holder_person_id"]], **frames)
+    connection.execute("""CREATE TEMP VIEW person_paid AS SELECT a.person_id, l.ts, l.kind, l.amount_cny
+                          FROM case_ledger AS l JOIN acting AS a ON l.beneficiary_agent_id = a.agent_id
+                          WHERE l.kind IN ('rebate', 'commission')""")
+    connection.execute("""CREATE TEMP VIEW person_own_flows AS SELECT h.holder_person_id AS person_id, l.ts,
+                              CASE WHEN l.kind = 'withdrawal' THEN l.amount_cny ELSE -l.amount_cny END AS signed
+                          FROM case_ledger AS l JOIN held AS h ON l.account_id = h.account_id
+                          WHERE l.kind IN ('deposit', 'withdrawal')""")
+    return connection
+
+
+# What a person's agents received (person_paid's rows), summed per group of the query.
+RECEIVED_SUMS = """coalesce(sum(amount_cny) FILTER (WHERE kind = 'rebate'), 0)::BIGINT AS rebate_received,
+                   coalesce(sum(amount_cny) FILTER (WHERE kind = 'commission'), 0)::BIGINT AS commission_received"""
+
+
 def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     """Rebates and commissions paid to the agents each person is (every acting person listed)."""
-    acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
-    person = lookup(ledger["beneficiary_agent_id"], acting).rename("person_id")
-    paid = ledger["kind"].isin(["rebate", "commission"]) & person.notna()
-    sums = ledger[paid].groupby([person[paid], ledger.loc[paid, "kind"]])["amount_cny"].sum()
-    sums = sums.unstack(fill_value=0).reindex(columns=["rebate", "commission"], fill_value=0)
-    sums = sums.reindex(pd.Index(acting.unique(), name="person_id"), fill_value=0)
-    return sums.rename(columns={"rebate": "rebate_received", "commission": "commission_received"})
-
-
-def _own_flows(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
-    """Deposits and withdrawals on trading accounts held by a person: person_id, ts and
-    ``signed`` (+ = withdrawn)."""
-    accounts = case["accounts"]
-    held = accounts[(accounts["kind"] == "trading") & accounts["holder_person_id"].notna()]
-    person = lookup(ledger["account_id"], held.set_index("account_id")["holder_person_id"])
-    own = person.notna() & ledger["kind"].isin(["deposit", "withdrawal"])
-    flows = ledger.loc[own, ["ts", "kind", "amount_cny"]].assign(person_id=person[own])
-    flows["signed"] = flows["amount_cny"].where(flows["kind"] == "withdrawal", -flows["amount_cny"])
-    return flows[["person_id", "ts", "signed"]]
+    sums = _person_money(case, ledger).sql(f"SELECT person_id, {RECEIVED_SUMS} FROM person_paid GROUP BY ALL").df()
+    acting = case["agents"]["person_id"].dropna()
+    return sums.set_index("person_id").reindex(pd.Index(acting.unique(), name="person_id"), fill_value=0)
 
 
 def own_net_withdrawal(case: Case, ledger: pd.DataFrame) -> pd.Series:
     """Per person, withdrawals − deposits on the trading accounts they hold."""
-    flows = _own_flows(case, ledger)
-    return flows["signed"].groupby(flows["person_id"]).sum().rename("own_net_withdrawal")
+    sums = _person_money(case, ledger).sql("""
+        SELECT person_id, sum(signed)::BIGINT AS own_net_withdrawal FROM person_own_flows GROUP BY ALL""").df()
+    return sums.set_index("person_id")["own_net_withdrawal"]
 
 
 def person_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
@@ -524,14 +539,6 @@ def membership_windows(case: Case) -> pd.DataFrame:
     return windows.reset_index(drop=True)
 
 
-def _inside(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows whose ``ts`` falls in their own [since, until) (a missing bound is open)."""
-    after_since = frame["since"].isna() | (frame["ts"] >= frame["since"])
-    before_until = frame["until"].isna() | (frame["ts"] < frame["until"])
-    keep = after_since & before_until
-    return frame[keep]
-
-
 def person_window_totals(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
     """:func:`person_totals` per membership period, counting only entries and trades inside it
     ("during tenure"); one row per person_id, window_start, window_end.
@@ -560,17 +567,19 @@ def person_window_totals(case: Case, ledger: pd.DataFrame, *, connect=duckdb_con
     pairs = pd.DataFrame({"period": np.repeat(ranges["period"].to_numpy(), lengths),
                           "client": _positions(ranges["start"].to_numpy(), ranges["stop"].to_numpy())})
     pairs = pairs.merge(bounds.drop(columns="person_id"), on="period")
-    client_position = pd.Series(np.arange(len(forest.client_ids)), index=forest.client_ids)
-    entries = ledger[["ts", "entry_id", "kind", "amount_cny"]].assign(
-        client=lookup(ledger["client_id"], client_position).fillna(-1).astype("int64").to_numpy())
-    trades = case["trades"]
-    trades = trades[["ts", "notional"]].assign(
-        client=lookup(lookup(trades["account_id"], client_of_account(case)), client_position).fillna(-1).astype(
-            "int64").to_numpy())
+    connection = _person_money(
+        case, ledger, connect=connect, pairs=pairs[["period", "client", "since", "until"]], bounds=bounds,
+        client_positions=pd.DataFrame({"client_id": forest.client_ids, "client": np.arange(len(forest.client_ids))}),
+        account_trades=case["trades"][["account_id", "ts", "notional"]],
+        accounts=case["accounts"][["account_id", "client_id"]])
+    # The entries and trades of each client at its position (a trade is its account's client's).
+    connection.execute("""CREATE TEMP VIEW entries AS SELECT c.client, l.ts, l.entry_id, l.kind, l.amount_cny
+                          FROM case_ledger AS l JOIN client_positions AS c ON l.client_id = c.client_id""")
+    connection.execute("""CREATE TEMP VIEW client_trades AS SELECT c.client, t.ts, t.notional
+                          FROM account_trades AS t JOIN accounts AS a ON t.account_id = a.account_id
+                          JOIN client_positions AS c ON a.client_id = c.client_id""")
     # One interval join: each (period, client) pair with the client's entries and trades inside
     # the period (a missing bound is open).
-    connection = connect(pairs=pairs[["period", "client", "since", "until"]], entries=entries,
-                         client_trades=trades)
     inside = "(p.since IS NULL OR x.ts >= p.since) AND (p.until IS NULL OR x.ts < p.until)"
     connection.execute(f"""CREATE TEMP VIEW ledger AS SELECT p.period, p.client, x.ts, x.entry_id, x.kind, x.amount_cny
                            FROM pairs AS p JOIN entries AS x ON x.client = p.client WHERE {inside}""")
@@ -579,15 +588,14 @@ def person_window_totals(case: Case, ledger: pd.DataFrame, *, connect=duckdb_con
     figures = _figures_in(connection, pd.MultiIndex.from_frame(pairs[["period", "client"]]))
     sums = _counted(figures).groupby(level="period").sum().add_prefix("subtree_")
 
-    acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
-    paid = ledger[ledger["kind"].isin(["rebate", "commission"])]
-    paid = paid[["ts", "kind", "amount_cny"]].assign(person_id=lookup(paid["beneficiary_agent_id"], acting))
-    paid = _inside(bounds.merge(paid, on="person_id"))
-    received = paid.groupby(["period", "kind"])["amount_cny"].sum().unstack("kind")
-    received = received.reindex(columns=["rebate", "commission"]).rename(
-        columns={"rebate": "rebate_received", "commission": "commission_received"})
-    own = _inside(bounds.merge(_own_flows(case, ledger), on="person_id"))
-    own = own.groupby("period")["signed"].sum().rename("own_net_withdrawal")
+    inside = "(b.since IS NULL OR x.ts >= b.since) AND (b.until IS NULL OR x.ts < b.until)"
+    received = connection.sql(f"""
+        SELECT b.period, {RECEIVED_SUMS}
+        FROM bounds AS b JOIN person_paid AS x ON x.person_id = b.person_id WHERE {inside} GROUP BY ALL""").df()
+    own = connection.sql(f"""
+        SELECT b.period, sum(x.signed)::BIGINT AS own_net_withdrawal
+        FROM bounds AS b JOIN person_own_flows AS x ON x.person_id = b.person_id WHERE {inside} GROUP BY ALL""").df()
+    received, own = received.set_index("period"), own.set_index("period")
 
     totals = pd.concat([sums, received, own], axis=1).reindex(periods["period"]).fillna(0).astype("int64")
     columns = ["subtree_n_clients", *(f"subtree_{name}" for name in CLIENT_FIGURES), "rebate_received",
