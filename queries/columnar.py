@@ -66,6 +66,17 @@ def is_in(values, ids) -> np.ndarray:
     return member_of(pa.array(values, from_pandas=True), pc.unique(pc.drop_null(pa.array(ids, from_pandas=True))))
 
 
+def positions(values, keys) -> np.ndarray:
+    """For each of ``values``, the position of the first of ``keys`` equal to it, -1 where none
+    (a missing value finds nothing): ``pd.Index(keys).get_indexer(values)`` by Arrow's
+    ``index_in``, which on Arrow strings is several times faster than pandas'.
+
+    >>> positions(pd.Series(["B", "X", None]), pd.Index(["A", "B"])).tolist()
+    [1, -1, -1]
+    """
+    return first_positions(pa.array(values, from_pandas=True), pa.array(keys, from_pandas=True))
+
+
 def lookup(values, mapping: pd.Series) -> pd.Series:
     """``values.map(mapping)`` (a mapping with a unique index) by Arrow's ``index_in``: pandas'
     map of Arrow strings looks the keys up several times slower.

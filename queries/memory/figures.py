@@ -22,7 +22,7 @@ from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.money import convert_fen
 
-from ..columnar import duckdb_connection
+from ..columnar import duckdb_connection, positions
 from ..rules import CLIENT_FIGURES, KIND_FIGURES
 
 
@@ -180,8 +180,17 @@ class AgentForest:
     def prefix_sums(self, values: pd.DataFrame) -> np.ndarray:
         """Running sums of ``values`` in client order, a row of zeros first: the sum over the
         clients in [start, stop) is ``prefix[stop] - prefix[start]``."""
-        ordered = values.reindex(self.client_ids, fill_value=0).to_numpy(dtype=np.int64)
+        ordered = self.in_order(values)
         return np.vstack([np.zeros((1, ordered.shape[1]), dtype=np.int64), np.cumsum(ordered, axis=0)])
+
+    def in_order(self, values: pd.DataFrame) -> np.ndarray:
+        """``values`` (integer columns indexed by client_id) in the forest's client order, zeros
+        for the clients ``values`` lacks."""
+        at = positions(self.client_ids, values.index)
+        found = at >= 0
+        ordered = np.zeros((len(at), values.shape[1]), dtype=np.int64)
+        ordered[found] = values.to_numpy(dtype=np.int64)[at[found]]
+        return ordered
 
 
 def range_sums(prefix: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -291,20 +300,30 @@ def _counted(figures: pd.DataFrame) -> pd.DataFrame:
     return figures[list(CLIENT_FIGURES)].assign(n_clients=1)[["n_clients", *CLIENT_FIGURES]]
 
 
+# The rebates and commissions received (ledger rows with ``kind`` and ``amount_cny``), summed
+# per group of the query.
+RECEIVED_SUMS = """coalesce(sum(amount_cny) FILTER (WHERE kind = 'rebate'), 0)::BIGINT AS rebate_received,
+                   coalesce(sum(amount_cny) FILTER (WHERE kind = 'commission'), 0)::BIGINT AS commission_received"""
+
+
 def agent_subtree_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     """Per agent: own_* over its direct clients, subtree_* over every client below it, and
     the rebates and commissions it actually received (by ``beneficiary_agent_id``)."""
     agents = case["agents"]
     forest = agent_forest(agents, case["clients"])
     index = forest.agent_ids
-    own = _sum_figures(clients.dropna(subset=["agent_id"]), "agent_id", "own_")
-    subtree = forest.subtree_sums(_counted(clients)).add_prefix("subtree_")
-    totals = pd.concat([own.reindex(index), subtree], axis=1).fillna(0).astype("int64")
-    paid = ledger[ledger["kind"].isin(["rebate", "commission"])]
-    received = paid.groupby(["beneficiary_agent_id", "kind"])["amount_cny"].sum().unstack(fill_value=0)
-    for kind, column in (("rebate", "rebate_received"), ("commission", "commission_received")):
-        totals[column] = (received[kind] if kind in received else pd.Series(dtype="int64")).reindex(
-            index, fill_value=0).astype("int64")
+    counted = _counted(clients)
+    prefix = forest.prefix_sums(counted)
+    # An agent's own clients open its range in the forest's order.
+    own = pd.DataFrame(range_sums(prefix, forest.start, forest.start + forest.own_n), columns=counted.columns,
+                       index=index).add_prefix("own_")
+    subtree = pd.DataFrame(range_sums(prefix, forest.start, forest.stop), columns=counted.columns,
+                           index=index).add_prefix("subtree_")
+    totals = pd.concat([own, subtree], axis=1)
+    received = duckdb_connection(ledger=ledger[["beneficiary_agent_id", "kind", "amount_cny"]]).sql(f"""
+        SELECT beneficiary_agent_id, {RECEIVED_SUMS} FROM ledger WHERE kind IN ('rebate', 'commission')
+        GROUP BY ALL""").df().set_index("beneficiary_agent_id")
+    totals = totals.join(received.reindex(index, fill_value=0).astype("int64"))
     totals["rebate_due"] = rebate_due_from(agents, clients, forest=forest).reindex(index, fill_value=0).astype("int64")
     totals["rebate_mismatch"] = totals["rebate_received"] - totals["rebate_due"]
     totals.insert(0, "platform_id", agents.set_index("agent_id")["platform_id"])
@@ -344,11 +363,12 @@ def rebate_due_from(agents: pd.DataFrame, clients: pd.DataFrame, *, forest: Agen
     forest = agent_forest(agents, clients.rename_axis("client_id").reset_index()) if forest is None else forest
     rate = agents.set_index("agent_id")["rebate_rate"].astype("Int64").fillna(0).astype("int64").reindex(
         forest.agent_ids).to_numpy()
-    fees = clients["fees"].reindex(forest.client_ids, fill_value=0).to_numpy(dtype=np.int64)
+    fees = forest.in_order(clients[["fees"]])[:, 0]
     due = np.zeros(len(forest.agent_ids), dtype=np.int64)
-    referred = clients.dropna(subset=["agent_id"])
-    own_agent = forest.agent_ids.get_indexer(referred["agent_id"])
-    np.add.at(due, own_agent, convert_fen(referred["fees"].to_numpy(dtype=np.int64), rate[own_agent]))
+    own_agent = positions(clients["agent_id"], forest.agent_ids)
+    referred = own_agent >= 0
+    np.add.at(due, own_agent[referred], convert_fen(clients["fees"].to_numpy(dtype=np.int64)[referred],
+                                                    rate[own_agent[referred]]))
 
     child = np.flatnonzero((forest.parent >= 0) & (forest.subtree_n > 0))
     edges = pd.DataFrame({"parent": forest.parent[child], "start": forest.start[child], "stop": forest.stop[child]})
@@ -483,11 +503,6 @@ def _person_money(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection
                           FROM case_ledger AS l JOIN held AS h ON l.account_id = h.account_id
                           WHERE l.kind IN ('deposit', 'withdrawal')""")
     return connection
-
-
-# What a person's agents received (person_paid's rows), summed per group of the query.
-RECEIVED_SUMS = """coalesce(sum(amount_cny) FILTER (WHERE kind = 'rebate'), 0)::BIGINT AS rebate_received,
-                   coalesce(sum(amount_cny) FILTER (WHERE kind = 'commission'), 0)::BIGINT AS commission_received"""
 
 
 def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
