@@ -63,7 +63,7 @@ def is_in(values, ids) -> np.ndarray:
     >>> is_in(pd.Series(["A", None, "C"]), ["C", None]).tolist()
     [False, False, True]
     """
-    return member_of(pa.array(values, from_pandas=True), pc.unique(pc.drop_null(pa.array(ids, from_pandas=True))))
+    return member_of(arrow(values), pc.unique(pc.drop_null(arrow(ids))))
 
 
 def positions(values, keys) -> np.ndarray:
@@ -74,7 +74,13 @@ def positions(values, keys) -> np.ndarray:
     >>> positions(pd.Series(["B", "X", None]), pd.Index(["A", "B"])).tolist()
     [1, -1, -1]
     """
-    return first_positions(pa.array(values, from_pandas=True), pa.array(keys, from_pandas=True))
+    return first_positions(arrow(values), arrow(keys))
+
+
+def arrow(values) -> pa.Array | pa.ChunkedArray:
+    """``values`` (pandas, numpy, a list or Arrow itself) as Arrow, without a copy where they are
+    Arrow already (``pa.array`` of a chunked array goes value by value)."""
+    return values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, from_pandas=True)
 
 
 def lookup(values, mapping: pd.Series) -> pd.Series:
