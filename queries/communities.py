@@ -111,7 +111,7 @@ def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
     """
     n_users = len(login_days)
     users = uses.groupby(["kind", "identifier"])["who"].transform("size")
-    expected, p = address_use_chance(uses["who"].map(login_days).fillna(0).to_numpy(), uses["days"].to_numpy(),
+    expected, p = address_use_chance(lookup(uses["who"], login_days).fillna(0).to_numpy(), uses["days"].to_numpy(),
                                      users.to_numpy(), n_users=n_users)
     # A device is hardware in someone's hand: strangers do not land on it by chance as they do
     # on an address (a carrier's NAT, a café's router), so only addresses are tested.

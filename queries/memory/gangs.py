@@ -19,7 +19,7 @@ from casegraph.graphs.model import RELATIONSHIPS, login_actors
 from casegraph.loaders.case import Case
 from casegraph.loaders.read import local_dates, split_ids
 
-from ..columnar import duckdb_connection, is_in
+from ..columnar import duckdb_connection, is_in, sorted_codes, str_series
 from ..communities import entity_nodes, graph_of_edges, holder_bindings, identifier_links, login_uses
 from ..engine import GangEvidence
 from ..rules import WEIGHTS
@@ -97,12 +97,7 @@ def _gang_edges(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, client
     # The nodes numbered in sorted order, each name hashed once: each pair is then one integer,
     # summed in pandas (compensated, row by row, as before) and in (u, v) order.
     low, high = pc.min_element_wise(left, right), pc.max_element_wise(left, right)
-    coded = pc.dictionary_encode(pa.chunked_array(low.chunks + high.chunks, type=pa.large_string()).combine_chunks())
-    order = pc.sort_indices(coded.dictionary).to_numpy()
-    nodes = coded.dictionary.take(order)
-    rank = np.empty(len(nodes), dtype=np.int64)
-    rank[order] = np.arange(len(nodes))
-    codes = rank[coded.indices.to_numpy()]
+    codes, nodes = sorted_codes(pa.chunked_array(low.chunks + high.chunks, type=pa.large_string()))
     low_code, high_code = codes[:len(low)], codes[len(low):]
     # Neither end may be a victim's node or the vendor's account.
     kept = ~is_in(nodes, excluded)
@@ -110,19 +105,14 @@ def _gang_edges(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, client
     pair = low_code[keep] * len(nodes) + high_code[keep]
     summed = pd.Series(weight[keep]).groupby(pair).sum()
     pairs = summed.index.to_numpy()
-    return pd.DataFrame({"u": _text(nodes.take(pairs // len(nodes))), "v": _text(nodes.take(pairs % len(nodes))),
-                         "weight": summed.to_numpy()})
+    return pd.DataFrame({"u": str_series(nodes.take(pairs // len(nodes))),
+                         "v": str_series(nodes.take(pairs % len(nodes))), "weight": summed.to_numpy()})
 
 
 def _arrow_text(parts: list[pd.Series]) -> pa.ChunkedArray:
     """Series of text (node names) as one Arrow column, without a Python object per value."""
     return pa.chunked_array([pa.array(part, from_pandas=True, type=pa.large_string()) for part in parts],
                             type=pa.large_string())
-
-
-def _text(values: pa.Array) -> pd.Series:
-    """Arrow text as a pandas ``str`` column (what the gang graph's node columns are)."""
-    return pd.Series(pd.arrays.ArrowStringArray(values)).astype("str")
 
 
 def gang_graph(case: Case, ledger: pd.DataFrame | None = None) -> nx.Graph:
