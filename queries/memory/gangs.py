@@ -156,7 +156,8 @@ def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFram
         ("Account", stated["account_id"], stated["platform_id"], "account_platform"),
     ]
     # Each part's rows are records, one each, but the client money comes counted per account.
-    frames = [pd.DataFrame({"node": _node(label, ids).to_numpy(), "platform_id": platform.to_numpy(), "fact": fact,
+    frames = [pd.DataFrame({"node": _node(label, ids).reset_index(drop=True),
+                            "platform_id": platform.astype("str").reset_index(drop=True), "fact": fact,
                             "n": records[0].to_numpy() if records else 1})
               for label, ids, platform, fact, *records in parts]
     table = pd.concat(frames, ignore_index=True).dropna(subset=["node", "platform_id"])
