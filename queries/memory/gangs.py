@@ -105,8 +105,12 @@ def _gang_edges(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, client
     pair = low_code[keep] * len(nodes) + high_code[keep]
     summed = pd.Series(weight[keep]).groupby(pair).sum()
     pairs = summed.index.to_numpy()
-    return pd.DataFrame({"u": str_series(nodes.take(pairs // len(nodes))),
-                         "v": str_series(nodes.take(pairs % len(nodes))), "weight": summed.to_numpy()})
+    edges = pd.DataFrame({"u": str_series(nodes.take(pairs // len(nodes))),
+                          "v": str_series(nodes.take(pairs % len(nodes))), "weight": summed.to_numpy()})
+    # Arrow's allocator keeps what the rows' arrays freed (a tenth of the process at 3x scale);
+    # given back, the later steps' peaks do not grow on top of it.
+    pa.default_memory_pool().release_unused()
+    return edges
 
 
 def _arrow_text(parts: list[pd.Series]) -> pa.ChunkedArray:
