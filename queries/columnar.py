@@ -74,7 +74,50 @@ def is_in(values, ids) -> np.ndarray:
     >>> is_in(pd.Series(["A", None, "C"]), ["C", None]).tolist()
     [False, False, True]
     """
-    return member_of(pa.array(values, from_pandas=True), pc.unique(pc.drop_null(pa.array(ids, from_pandas=True))))
+    return member_of(arrow(values), pc.unique(pc.drop_null(arrow(ids))))
+
+
+def positions(values, keys) -> np.ndarray:
+    """For each of ``values``, the position of the first of ``keys`` equal to it, -1 where none
+    (a missing value finds nothing): ``pd.Index(keys).get_indexer(values)`` by Arrow's
+    ``index_in``, which on Arrow strings is several times faster than pandas'.
+
+    >>> positions(pd.Series(["B", "X", None]), pd.Index(["A", "B"])).tolist()
+    [1, -1, -1]
+    """
+    return first_positions(arrow(values), arrow(keys))
+
+
+def sorted_codes(values) -> tuple[np.ndarray, pa.Array]:
+    """Each value as its position among the distinct values in sorted order (-1 where missing),
+    and those values: text to group, join and sort as integers, each value hashed once.
+
+    >>> codes, distinct = sorted_codes(pd.Series(["b", None, "a", "b"]))
+    >>> codes.tolist(), distinct.to_pylist()
+    ([1, -1, 0, 1], ['a', 'b'])
+    """
+    text = arrow(values)
+    coded = pc.dictionary_encode(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
+    order = pc.sort_indices(coded.dictionary).to_numpy()
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # a missing value's
+    return rank[coded.indices.fill_null(-1).to_numpy()], coded.dictionary.take(order)
+
+
+def str_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """Arrow text as a pandas ``str`` Series, the kind DuckDB's answers give text in.
+
+    >>> str_series(pa.array(["a", None])).tolist()
+    ['a', nan]
+    """
+    return pd.Series(pd.arrays.ArrowStringArray(values)).astype("str")
+
+
+def arrow(values) -> pa.Array | pa.ChunkedArray:
+    """``values`` (pandas, numpy, a list or Arrow itself) as Arrow, without a copy where they are
+    Arrow already (``pa.array`` of a chunked array goes value by value)."""
+    return values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, from_pandas=True)
 
 
 def lookup(values, mapping: pd.Series) -> pd.Series:

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .chance import address_use_chance
-from .columnar import duckdb_connection, is_in, lookup
+from .columnar import duckdb_connection, is_in, lookup, positions
 from .rules import IDENTIFIER_SIGNIFICANCE, MAX_SHARED_IDENTIFIER_USERS, WEIGHTS
 
 # A component with more edges than this runs in igraph/leidenalg (compiled) instead of
@@ -111,7 +111,7 @@ def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
     """
     n_users = len(login_days)
     users = uses.groupby(["kind", "identifier"])["who"].transform("size")
-    expected, p = address_use_chance(uses["who"].map(login_days).fillna(0).to_numpy(), uses["days"].to_numpy(),
+    expected, p = address_use_chance(lookup(uses["who"], login_days).fillna(0).to_numpy(), uses["days"].to_numpy(),
                                      users.to_numpy(), n_users=n_users)
     # A device is hardware in someone's hand: strangers do not land on it by chance as they do
     # on an address (a carrier's NAT, a café's router), so only addresses are tested.
@@ -389,10 +389,9 @@ def assign_gangs(entity_table: pd.DataFrame, resolved: pd.DataFrame, algorithm: 
     :func:`resolve_gangs`. Clients, the vendor's accounts and parties in no gang keep an empty
     gang_id; entities outside the gang graph an empty community_id."""
     table = entity_table.sort_values(["entity_type", "entity_id"], ignore_index=True)
-    of_node = resolved.set_index("node")
-    table["community_id"] = lookup(table["node"], of_node["community_id"]).astype("Int64")
-    table["gang_id"] = lookup(table["node"], of_node["gang_id"]).astype("string")
-    table["basis"] = lookup(table["node"], of_node["basis"]).astype("string")
+    at = positions(table["node"], resolved["node"])  # each entity's row of resolved, looked up once
+    for column, dtype in (("community_id", "Int64"), ("gang_id", "string"), ("basis", "string")):
+        table[column] = pd.Series(resolved[column].array.take(at, allow_fill=True), index=table.index).astype(dtype)
     table["algorithm"] = algorithm
     return table.drop(columns="node")
 
@@ -413,7 +412,8 @@ def entity_nodes(entity_type: pd.Series, entity_id: pd.Series) -> pd.Series:
     >>> entity_nodes(pd.Series(["agent", "bank_account"]), pd.Series(["A1", "B1"])).tolist()
     ['Agent:A1', 'Account:B1']
     """
-    label = entity_type.map({"person": "Person", "platform": "Platform", "agent": "Agent"}).fillna("Account")
+    labels = pd.Series(["Person", "Platform", "Agent"], index=["person", "platform", "agent"])
+    label = lookup(entity_type, labels).fillna("Account")
     return label + ":" + entity_id
 
 

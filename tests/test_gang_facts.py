@@ -191,3 +191,21 @@ def test_one_person_holding_accounts_of_two_platforms_joins_nothing():
                                           ("Person:T", "P2", HOLDS_OPERATOR_ACCOUNT)])
     assert resolved.loc["Platform:P1", "gang_id"] != resolved.loc["Platform:P2", "gang_id"]
     assert not resolved.loc["Person:T", "basis"].startswith("fact:")
+
+
+def test_gang_evidence_gives_the_gang_graph_and_the_hard_facts_each_finds_alone(small_case):
+    """gang_evidence shares the excluded nodes and the client money's accounts between the graph and
+    the hard facts: the same answers as gang_edges and hard_bindings, one row per pair (u < v),
+    sorted, and neither a victim's node nor the vendor's account in either."""
+    from casegraph.queries.memory import gangs
+
+    case = load_case(small_case)
+    evidence = gangs.gang_evidence(case)
+    edges, bindings = gangs.gang_edges(case), gangs.hard_bindings(case)
+    pd.testing.assert_frame_equal(evidence.edges, edges)
+    pd.testing.assert_frame_equal(evidence.bindings, bindings)
+    pairs = list(zip(edges["u"], edges["v"]))
+    assert pairs == sorted(set(pairs)) and all(u < v for u, v in pairs) and (edges["weight"] > 0).all()
+    excluded = set(gangs.excluded_nodes(case))
+    assert excluded and not excluded & (set(edges["u"]) | set(edges["v"]) | set(bindings["node"]))
+    assert evidence.platform_ids == case["platforms"]["platform_id"].tolist()

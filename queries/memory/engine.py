@@ -74,9 +74,7 @@ class MemoryEngine:
         return figures.person_window_totals(self.case, self.ledger)
 
     def gang_evidence(self) -> GangEvidence:
-        return GangEvidence(edges=gangs.gang_edges(self.case, self.ledger),
-                            bindings=gangs.hard_bindings(self.case, self.ledger),
-                            platform_ids=self.case["platforms"]["platform_id"].tolist())
+        return gangs.gang_evidence(self.case, self.ledger)
 
     def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
         return detect_communities(graph_of_edges(edges), seed=seed)

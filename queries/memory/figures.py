@@ -22,7 +22,7 @@ from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.money import convert_fen
 
-from ..columnar import duckdb_connection, lookup
+from ..columnar import duckdb_connection, positions
 from ..rules import CLIENT_FIGURES, KIND_FIGURES
 
 
@@ -40,20 +40,21 @@ def fresh_money(ledger: pd.DataFrame, by: list[str] | None = None) -> pd.Series:
     100
     """
     by = ["client_id"] if by is None else by
-    return _fresh_money_in(duckdb_connection(ledger=ledger[[*by, "ts", "entry_id", "kind", "amount_cny"]]), by)
+    connection = duckdb_connection(ledger=ledger[[*by, "ts", "entry_id", "kind", "amount_cny"]])
+    fresh = connection.sql(_fresh_money_sql(by)).df().dropna(subset=by)  # entries without a key belong to no group
+    return fresh.set_index(by)["fresh_money"].sort_index()
 
 
-def _fresh_money_in(connection: duckdb.DuckDBPyConnection, by: list[str]) -> pd.Series:
-    """:func:`fresh_money` of the connection's table (or view) ``ledger``."""
+def _fresh_money_sql(by: list[str]) -> str:
+    """The query of :func:`fresh_money` over the table (or view) ``ledger``: the ``by`` columns
+    and ``fresh_money``."""
     keys = ", ".join(f'"{column}"' for column in by)
-    fresh = connection.sql(f"""
+    return f"""
         SELECT {keys}, greatest(max(running), 0)::BIGINT AS fresh_money FROM (
             SELECT {keys}, sum(CASE WHEN kind = 'deposit' THEN amount_cny ELSE -amount_cny END) OVER (
                 PARTITION BY {keys} ORDER BY ts, entry_id ROWS UNBOUNDED PRECEDING) AS running
             FROM ledger WHERE kind IN ('deposit', 'withdrawal'))
-        GROUP BY ALL""").df()
-    fresh = fresh.dropna(subset=by)  # entries without a key belong to no group
-    return fresh.set_index(by)["fresh_money"].sort_index()
+        GROUP BY ALL"""
 
 
 def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.DataFrame | None = None, *,
@@ -67,8 +68,13 @@ def client_figures(case: Case, ledger: pd.DataFrame | None = None, trades: pd.Da
     ledger = ledger_in_cny(case) if ledger is None else ledger
     clients = case["clients"].set_index("client_id")
     trades = case["trades"] if trades is None else trades
-    trades = trades.assign(client_id=trades["account_id"].map(client_of_account(case)))
-    figures = figures_by(clients.index, ledger, trades, connect=connect)
+    connection = connect(ledger=ledger[["client_id", "ts", "entry_id", "kind", "amount_cny"]],
+                         account_trades=trades[["account_id", "notional"]],
+                         accounts=case["accounts"][["account_id", "client_id"]])
+    # A trade is its account's client's (client_of_account), joined in SQL rather than looked up per trade.
+    connection.execute("""CREATE TEMP VIEW trades AS SELECT a.client_id, t.notional
+                          FROM account_trades AS t JOIN accounts AS a ON t.account_id = a.account_id""")
+    figures = _figures_in(connection, clients.index)
     figures.insert(0, "platform_id", clients["platform_id"])
     figures.insert(1, "agent_id", clients["agent_id"])
     return figures
@@ -94,21 +100,33 @@ def figures_by(index: pd.Index, ledger: pd.DataFrame, trades: pd.DataFrame, *,
 
 
 def _figures_in(connection: duckdb.DuckDBPyConnection, index: pd.Index) -> pd.DataFrame:
-    """:func:`figures_by` of the connection's tables (or views) ``ledger`` and ``trades``."""
+    """:func:`figures_by` of the connection's tables (or views) ``ledger`` and ``trades``.
+
+    The groups of ``index`` are handed to the SQL with their position and its sums come back
+    in that order, numbers only: no lookup of the (text) keys in pandas."""
     keys = list(index.names)
     columns = ", ".join(f'"{column}"' for column in keys)
+    connection.register("figure_keys", index.to_frame(index=False).assign(figure_position=np.arange(len(index))))
     per_kind = ", ".join(f"coalesce(sum(amount_cny) FILTER (WHERE kind = '{kind}'), 0)::BIGINT AS {figure}"
                          for kind, figure in KIND_FIGURES.items())
-    sums = connection.sql(f"SELECT {columns}, {per_kind} FROM ledger GROUP BY ALL").df().dropna(subset=keys)
-    figures = sums.set_index(keys).reindex(index, fill_value=0)[list(KIND_FIGURES.values())].astype("int64")
+
+    def matches(table: str) -> str:
+        return " AND ".join(f'k."{column}" = {table}."{column}"' for column in keys)
+
+    found = ", ".join(f"coalesce(s.{figure}, 0) AS {figure}" for figure in KIND_FIGURES.values())
+    sums = connection.sql(f"""
+        WITH sums AS (SELECT {columns}, {per_kind} FROM ledger GROUP BY ALL),
+             fresh AS ({_fresh_money_sql(keys)}),
+             turnover AS (SELECT {columns}, sum(notional)::BIGINT AS turnover FROM trades GROUP BY ALL)
+        SELECT {found}, coalesce(f.fresh_money, 0) AS fresh_money, coalesce(t.turnover, 0) AS turnover
+        FROM figure_keys AS k LEFT JOIN sums AS s ON {matches("s")} LEFT JOIN fresh AS f ON {matches("f")}
+             LEFT JOIN turnover AS t ON {matches("t")}
+        ORDER BY k.figure_position""").df()
+    figures = sums.astype("int64").set_axis(index)
     figures["trading_pnl"] = figures.pop("pnl") + figures.pop("adjustment")
     figures["net_deposit"] = figures["deposits"] - figures["withdrawals"]
     figures["client_loss"] = figures["fees"] + figures["overnight_fees"] - figures["trading_pnl"]
     figures["client_losses"] = figures["client_loss"].clip(lower=0)
-    figures["fresh_money"] = _fresh_money_in(connection, keys).reindex(index, fill_value=0).astype("int64")
-    turnover = connection.sql(f"SELECT {columns}, sum(notional)::BIGINT AS turnover FROM trades GROUP BY ALL").df()
-    turnover = turnover.dropna(subset=keys).set_index(keys)["turnover"]
-    figures["turnover"] = turnover.reindex(index, fill_value=0).astype("int64")
     return figures[list(CLIENT_FIGURES)]
 
 
@@ -162,8 +180,17 @@ class AgentForest:
     def prefix_sums(self, values: pd.DataFrame) -> np.ndarray:
         """Running sums of ``values`` in client order, a row of zeros first: the sum over the
         clients in [start, stop) is ``prefix[stop] - prefix[start]``."""
-        ordered = values.reindex(self.client_ids, fill_value=0).to_numpy(dtype=np.int64)
+        ordered = self.in_order(values)
         return np.vstack([np.zeros((1, ordered.shape[1]), dtype=np.int64), np.cumsum(ordered, axis=0)])
+
+    def in_order(self, values: pd.DataFrame) -> np.ndarray:
+        """``values`` (integer columns indexed by client_id) in the forest's client order, zeros
+        for the clients ``values`` lacks."""
+        at = positions(self.client_ids, values.index)
+        found = at >= 0
+        ordered = np.zeros((len(at), values.shape[1]), dtype=np.int64)
+        ordered[found] = values.to_numpy(dtype=np.int64)[at[found]]
+        return ordered
 
 
 def range_sums(prefix: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -273,20 +300,30 @@ def _counted(figures: pd.DataFrame) -> pd.DataFrame:
     return figures[list(CLIENT_FIGURES)].assign(n_clients=1)[["n_clients", *CLIENT_FIGURES]]
 
 
+# The rebates and commissions received (ledger rows with ``kind`` and ``amount_cny``), summed
+# per group of the query.
+RECEIVED_SUMS = """coalesce(sum(amount_cny) FILTER (WHERE kind = 'rebate'), 0)::BIGINT AS rebate_received,
+                   coalesce(sum(amount_cny) FILTER (WHERE kind = 'commission'), 0)::BIGINT AS commission_received"""
+
+
 def agent_subtree_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     """Per agent: own_* over its direct clients, subtree_* over every client below it, and
     the rebates and commissions it actually received (by ``beneficiary_agent_id``)."""
     agents = case["agents"]
     forest = agent_forest(agents, case["clients"])
     index = forest.agent_ids
-    own = _sum_figures(clients.dropna(subset=["agent_id"]), "agent_id", "own_")
-    subtree = forest.subtree_sums(_counted(clients)).add_prefix("subtree_")
-    totals = pd.concat([own.reindex(index), subtree], axis=1).fillna(0).astype("int64")
-    paid = ledger[ledger["kind"].isin(["rebate", "commission"])]
-    received = paid.groupby(["beneficiary_agent_id", "kind"])["amount_cny"].sum().unstack(fill_value=0)
-    for kind, column in (("rebate", "rebate_received"), ("commission", "commission_received")):
-        totals[column] = (received[kind] if kind in received else pd.Series(dtype="int64")).reindex(
-            index, fill_value=0).astype("int64")
+    counted = _counted(clients)
+    prefix = forest.prefix_sums(counted)
+    # An agent's own clients open its range in the forest's order.
+    own = pd.DataFrame(range_sums(prefix, forest.start, forest.start + forest.own_n), columns=counted.columns,
+                       index=index).add_prefix("own_")
+    subtree = pd.DataFrame(range_sums(prefix, forest.start, forest.stop), columns=counted.columns,
+                           index=index).add_prefix("subtree_")
+    totals = pd.concat([own, subtree], axis=1)
+    received = duckdb_connection(ledger=ledger[["beneficiary_agent_id", "kind", "amount_cny"]]).sql(f"""
+        SELECT beneficiary_agent_id, {RECEIVED_SUMS} FROM ledger WHERE kind IN ('rebate', 'commission')
+        GROUP BY ALL""").df().set_index("beneficiary_agent_id")
+    totals = totals.join(received.reindex(index, fill_value=0).astype("int64"))
     totals["rebate_due"] = rebate_due_from(agents, clients, forest=forest).reindex(index, fill_value=0).astype("int64")
     totals["rebate_mismatch"] = totals["rebate_received"] - totals["rebate_due"]
     totals.insert(0, "platform_id", agents.set_index("agent_id")["platform_id"])
@@ -326,11 +363,12 @@ def rebate_due_from(agents: pd.DataFrame, clients: pd.DataFrame, *, forest: Agen
     forest = agent_forest(agents, clients.rename_axis("client_id").reset_index()) if forest is None else forest
     rate = agents.set_index("agent_id")["rebate_rate"].astype("Int64").fillna(0).astype("int64").reindex(
         forest.agent_ids).to_numpy()
-    fees = clients["fees"].reindex(forest.client_ids, fill_value=0).to_numpy(dtype=np.int64)
+    fees = forest.in_order(clients[["fees"]])[:, 0]
     due = np.zeros(len(forest.agent_ids), dtype=np.int64)
-    referred = clients.dropna(subset=["agent_id"])
-    own_agent = forest.agent_ids.get_indexer(referred["agent_id"])
-    np.add.at(due, own_agent, convert_fen(referred["fees"].to_numpy(dtype=np.int64), rate[own_agent]))
+    own_agent = positions(clients["agent_id"], forest.agent_ids)
+    referred = own_agent >= 0
+    np.add.at(due, own_agent[referred], convert_fen(clients["fees"].to_numpy(dtype=np.int64)[referred],
+                                                    rate[own_agent[referred]]))
 
     child = np.flatnonzero((forest.parent >= 0) & (forest.subtree_n > 0))
     edges = pd.DataFrame({"parent": forest.parent[child], "start": forest.start[child], "stop": forest.stop[child]})
@@ -442,33 +480,43 @@ def person_client_ranges(case: Case, forest: AgentForest) -> pd.DataFrame:
     return merge_ranges(ranges, "person_id")
 
 
+# The ledger's columns the person and period queries read (as the table ``case_ledger``).
+PERSON_LEDGER_COLUMNS = ["client_id", "account_id", "beneficiary_agent_id", "ts", "entry_id", "kind", "amount_cny"]
+
+
+def _person_money(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection,
+                  **frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """A connection (with ``frames`` too) holding the ledger as ``case_ledger`` and two views
+    of a person's own money: ``person_paid`` (person_id, ts, kind, amount_cny), the rebates and
+    commissions paid to the agents the person is, and ``person_own_flows`` (person_id, ts,
+    signed: + = withdrawn), the deposits and withdrawals on the trading accounts the person holds."""
+    agents, accounts = case["agents"], case["accounts"]
+    held = accounts[(accounts["kind"] == "trading") & accounts["holder_person_id"].notna()]
+    connection = connect(case_ledger=ledger[PERSON_LEDGER_COLUMNS],
+                         acting=agents.dropna(subset=["person_id"])[["agent_id", "person_id"]],
+                         held=held[["account_id", "holder_person_id"]], **frames)
+    connection.execute("""CREATE TEMP VIEW person_paid AS SELECT a.person_id, l.ts, l.kind, l.amount_cny
+                          FROM case_ledger AS l JOIN acting AS a ON l.beneficiary_agent_id = a.agent_id
+                          WHERE l.kind IN ('rebate', 'commission')""")
+    connection.execute("""CREATE TEMP VIEW person_own_flows AS SELECT h.holder_person_id AS person_id, l.ts,
+                              CASE WHEN l.kind = 'withdrawal' THEN l.amount_cny ELSE -l.amount_cny END AS signed
+                          FROM case_ledger AS l JOIN held AS h ON l.account_id = h.account_id
+                          WHERE l.kind IN ('deposit', 'withdrawal')""")
+    return connection
+
+
 def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
     """Rebates and commissions paid to the agents each person is (every acting person listed)."""
-    acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
-    person = lookup(ledger["beneficiary_agent_id"], acting).rename("person_id")
-    paid = ledger["kind"].isin(["rebate", "commission"]) & person.notna()
-    sums = ledger[paid].groupby([person[paid], ledger.loc[paid, "kind"]])["amount_cny"].sum()
-    sums = sums.unstack(fill_value=0).reindex(columns=["rebate", "commission"], fill_value=0)
-    sums = sums.reindex(pd.Index(acting.unique(), name="person_id"), fill_value=0)
-    return sums.rename(columns={"rebate": "rebate_received", "commission": "commission_received"})
-
-
-def _own_flows(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
-    """Deposits and withdrawals on trading accounts held by a person: person_id, ts and
-    ``signed`` (+ = withdrawn)."""
-    accounts = case["accounts"]
-    held = accounts[(accounts["kind"] == "trading") & accounts["holder_person_id"].notna()]
-    person = lookup(ledger["account_id"], held.set_index("account_id")["holder_person_id"])
-    own = person.notna() & ledger["kind"].isin(["deposit", "withdrawal"])
-    flows = ledger.loc[own, ["ts", "kind", "amount_cny"]].assign(person_id=person[own])
-    flows["signed"] = flows["amount_cny"].where(flows["kind"] == "withdrawal", -flows["amount_cny"])
-    return flows[["person_id", "ts", "signed"]]
+    sums = _person_money(case, ledger).sql(f"SELECT person_id, {RECEIVED_SUMS} FROM person_paid GROUP BY ALL").df()
+    acting = case["agents"]["person_id"].dropna()
+    return sums.set_index("person_id").reindex(pd.Index(acting.unique(), name="person_id"), fill_value=0)
 
 
 def own_net_withdrawal(case: Case, ledger: pd.DataFrame) -> pd.Series:
     """Per person, withdrawals − deposits on the trading accounts they hold."""
-    flows = _own_flows(case, ledger)
-    return flows["signed"].groupby(flows["person_id"]).sum().rename("own_net_withdrawal")
+    sums = _person_money(case, ledger).sql("""
+        SELECT person_id, sum(signed)::BIGINT AS own_net_withdrawal FROM person_own_flows GROUP BY ALL""").df()
+    return sums.set_index("person_id")["own_net_withdrawal"]
 
 
 def person_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
@@ -506,14 +554,6 @@ def membership_windows(case: Case) -> pd.DataFrame:
     return windows.reset_index(drop=True)
 
 
-def _inside(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows whose ``ts`` falls in their own [since, until) (a missing bound is open)."""
-    after_since = frame["since"].isna() | (frame["ts"] >= frame["since"])
-    before_until = frame["until"].isna() | (frame["ts"] < frame["until"])
-    keep = after_since & before_until
-    return frame[keep]
-
-
 def person_window_totals(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
     """:func:`person_totals` per membership period, counting only entries and trades inside it
     ("during tenure"); one row per person_id, window_start, window_end.
@@ -542,17 +582,19 @@ def person_window_totals(case: Case, ledger: pd.DataFrame, *, connect=duckdb_con
     pairs = pd.DataFrame({"period": np.repeat(ranges["period"].to_numpy(), lengths),
                           "client": _positions(ranges["start"].to_numpy(), ranges["stop"].to_numpy())})
     pairs = pairs.merge(bounds.drop(columns="person_id"), on="period")
-    client_position = pd.Series(np.arange(len(forest.client_ids)), index=forest.client_ids)
-    entries = ledger[["ts", "entry_id", "kind", "amount_cny"]].assign(
-        client=lookup(ledger["client_id"], client_position).fillna(-1).astype("int64").to_numpy())
-    trades = case["trades"]
-    trades = trades[["ts", "notional"]].assign(
-        client=lookup(lookup(trades["account_id"], client_of_account(case)), client_position).fillna(-1).astype(
-            "int64").to_numpy())
+    connection = _person_money(
+        case, ledger, connect=connect, pairs=pairs[["period", "client", "since", "until"]], bounds=bounds,
+        client_positions=pd.DataFrame({"client_id": forest.client_ids, "client": np.arange(len(forest.client_ids))}),
+        account_trades=case["trades"][["account_id", "ts", "notional"]],
+        accounts=case["accounts"][["account_id", "client_id"]])
+    # The entries and trades of each client at its position (a trade is its account's client's).
+    connection.execute("""CREATE TEMP VIEW entries AS SELECT c.client, l.ts, l.entry_id, l.kind, l.amount_cny
+                          FROM case_ledger AS l JOIN client_positions AS c ON l.client_id = c.client_id""")
+    connection.execute("""CREATE TEMP VIEW client_trades AS SELECT c.client, t.ts, t.notional
+                          FROM account_trades AS t JOIN accounts AS a ON t.account_id = a.account_id
+                          JOIN client_positions AS c ON a.client_id = c.client_id""")
     # One interval join: each (period, client) pair with the client's entries and trades inside
     # the period (a missing bound is open).
-    connection = connect(pairs=pairs[["period", "client", "since", "until"]], entries=entries,
-                         client_trades=trades)
     inside = "(p.since IS NULL OR x.ts >= p.since) AND (p.until IS NULL OR x.ts < p.until)"
     connection.execute(f"""CREATE TEMP VIEW ledger AS SELECT p.period, p.client, x.ts, x.entry_id, x.kind, x.amount_cny
                            FROM pairs AS p JOIN entries AS x ON x.client = p.client WHERE {inside}""")
@@ -561,15 +603,14 @@ def person_window_totals(case: Case, ledger: pd.DataFrame, *, connect=duckdb_con
     figures = _figures_in(connection, pd.MultiIndex.from_frame(pairs[["period", "client"]]))
     sums = _counted(figures).groupby(level="period").sum().add_prefix("subtree_")
 
-    acting = case["agents"].dropna(subset=["person_id"]).set_index("agent_id")["person_id"]
-    paid = ledger[ledger["kind"].isin(["rebate", "commission"])]
-    paid = paid[["ts", "kind", "amount_cny"]].assign(person_id=lookup(paid["beneficiary_agent_id"], acting))
-    paid = _inside(bounds.merge(paid, on="person_id"))
-    received = paid.groupby(["period", "kind"])["amount_cny"].sum().unstack("kind")
-    received = received.reindex(columns=["rebate", "commission"]).rename(
-        columns={"rebate": "rebate_received", "commission": "commission_received"})
-    own = _inside(bounds.merge(_own_flows(case, ledger), on="person_id"))
-    own = own.groupby("period")["signed"].sum().rename("own_net_withdrawal")
+    inside = "(b.since IS NULL OR x.ts >= b.since) AND (b.until IS NULL OR x.ts < b.until)"
+    received = connection.sql(f"""
+        SELECT b.period, {RECEIVED_SUMS}
+        FROM bounds AS b JOIN person_paid AS x ON x.person_id = b.person_id WHERE {inside} GROUP BY ALL""").df()
+    own = connection.sql(f"""
+        SELECT b.period, sum(x.signed)::BIGINT AS own_net_withdrawal
+        FROM bounds AS b JOIN person_own_flows AS x ON x.person_id = b.person_id WHERE {inside} GROUP BY ALL""").df()
+    received, own = received.set_index("period"), own.set_index("period")
 
     totals = pd.concat([sums, received, own], axis=1).reindex(periods["period"]).fillna(0).astype("int64")
     columns = ["subtree_n_clients", *(f"subtree_{name}" for name in CLIENT_FIGURES), "rebate_received",

@@ -64,10 +64,7 @@ class SparkEngine(MemoryEngine):
         return figures.person_window_totals(self.case, self.ledger, connect=self.runner.connect)
 
     def gang_evidence(self) -> GangEvidence:
-        connect = self.runner.connect
-        return GangEvidence(edges=gangs.gang_edges(self.case, self.ledger, connect=connect),
-                            bindings=gangs.hard_bindings(self.case, self.ledger, connect=connect),
-                            platform_ids=self.case["platforms"]["platform_id"].tolist())
+        return gangs.gang_evidence(self.case, self.ledger, connect=self.runner.connect)
 
     def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
         return graph.gang_communities(edges, self.runner, seed=seed)
