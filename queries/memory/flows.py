@@ -13,7 +13,6 @@ withdrawal (channel ``cash``) has no account on its cash side.
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -43,6 +42,7 @@ from ..flow_rules import (
     shared_device_rows,
     used_beyond_chance,
 )
+from .cycle_candidates import peeled, within_strong_parts
 
 
 def transfer_frame(case: Case) -> pd.DataFrame:
@@ -307,18 +307,6 @@ def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
     return found[list(IDENTIFIER_COLUMNS)], n_users
 
 
-# A transfer stays while its payee sends and its payer receives near it: in its bucket (one
-# window long) or the two beside it, where every other transfer of its cycle lies.
-PEEL = """
-CREATE OR REPLACE TEMP TABLE moved AS
-WITH sends AS (SELECT DISTINCT from_account AS account_id, bucket + k AS near
-               FROM moved, (SELECT unnest([-1, 0, 1]) AS k)),
-receives AS (SELECT DISTINCT to_account AS account_id, bucket + k AS near
-             FROM moved, (SELECT unnest([-1, 0, 1]) AS k))
-SELECT m.* FROM moved m
-SEMI JOIN sends s ON s.account_id = m.to_account AND s.near = m.bucket
-SEMI JOIN receives r ON r.account_id = m.from_account AND r.near = m.bucket
-"""
 PEEL_ROUNDS = 4
 
 
@@ -332,45 +320,34 @@ WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to
 """
 NUMBERED_ACCOUNTS = """
 CREATE OR REPLACE TEMP TABLE numbered AS
-SELECT account, row_number() OVER (ORDER BY account) - 1 AS node
+SELECT account, row_number() OVER () - 1 AS node
 FROM (SELECT from_account AS account FROM moved UNION SELECT to_account FROM moved)
 """
 
 
-def _strongly_connected_parts(connection) -> np.ndarray:
-    """Per transfer of the table ``moved`` (by rid), whether its two accounts lie in one
-    strongly connected part of the graph of ``moved``'s accounts (networkx finds the parts, on
-    the accounts as numbers: the transfers' text stays in DuckDB)."""
+def _on_cycles(connection) -> np.ndarray:
+    """The rids of the transfers of the table ``moved`` that can lie on a cycle
+    (:mod:`.cycle_candidates`: peeled round by round, then within one strongly connected part;
+    the accounts as numbers, the transfers' text stays in DuckDB)."""
     connection.execute(NUMBERED_ACCOUNTS)
-    ends = connection.sql("""SELECT f.node AS payer, t.node AS payee FROM moved m
-        JOIN numbered f ON f.account = m.from_account JOIN numbered t ON t.account = m.to_account
-        ORDER BY m.rid""").fetchnumpy()
-    payer, payee = np.asarray(ends["payer"], dtype="int64"), np.asarray(ends["payee"], dtype="int64")
-    pairs = np.unique(np.stack([payer, payee], axis=1), axis=0)
-    graph = nx.DiGraph()
-    graph.add_edges_from(pairs.tolist())
-    part = np.full(int(max(payer.max(initial=-1), payee.max(initial=-1))) + 1, -1, dtype="int64")
-    for number, nodes in enumerate(nx.strongly_connected_components(graph)):
-        part[list(nodes)] = number
-    # Payer and payee differ, so one part holding both is one of two accounts or more.
-    return part[payer] == part[payee]
+    moved = connection.sql("""SELECT m.rid, f.node AS payer, t.node AS payee, m.bucket FROM moved m
+        JOIN numbered f ON f.account = m.from_account JOIN numbered t ON t.account = m.to_account""").fetchnumpy()
+    rid, payer, payee, bucket = (np.asarray(moved[c], dtype="int64") for c in ("rid", "payer", "payee", "bucket"))
+    left = np.flatnonzero(peeled(payer, payee, bucket, rounds=PEEL_ROUNDS))
+    return rid[left[within_strong_parts(payer[left], payee[left])]]
 
 
 def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, bool]:
     """Time-respecting cycles (:data:`CYCLE_COLUMNS`) and whether the search stopped at its
     bound. A transfer on a cycle has, within the window of it, a transfer out of its payee and
-    one into its payer (SQL peels away the others, round by round), and lies inside one strongly
-    connected part of the accounts' graph (networkx finds the parts); the paths then grow one hop
+    one into its payer (the others are peeled away, round by round), and lies inside one strongly
+    connected part of the accounts' graph (:mod:`.cycle_candidates`); the paths then grow one hop
     at a time in SQL, each hop after the one before, within the window and the amount tolerance
     of the first."""
     rules_ = rules.patterns.cycle
     connection = duckdb_connection(transfers=transfers)
     connection.execute(CYCLE_CANDIDATES, {"window": rules.cycle_window_us, "min": rules.cycle_min_fen})
-    for _ in range(PEEL_ROUNDS):
-        connection.execute(PEEL)
-    on_cycle = _strongly_connected_parts(connection)
-    rids = connection.sql("SELECT rid FROM moved ORDER BY rid").fetchnumpy()["rid"]
-    connection.register("on_cycle", pd.DataFrame({"rid": np.asarray(rids, dtype="int64")[on_cycle]}))
+    connection.register("on_cycle", pd.DataFrame({"rid": _on_cycles(connection)}))
     connection.execute("""CREATE OR REPLACE TEMP TABLE edges AS
         SELECT txn_id, t_us, from_account, to_account, amount, bucket FROM moved SEMI JOIN on_cycle USING (rid)""")
     connection.execute("""CREATE OR REPLACE TEMP TABLE paths AS
