@@ -251,27 +251,51 @@ def marked(connection, pattern: str, rules: FlowRules) -> pd.DataFrame:
                                       "min_share": min_share}).df()[list(MARKED_COLUMNS)]
 
 
-# Per IP or device and account logged in from it; only the addresses two or more accounts used
-# (one account alone is one holder: never a shared device), so that a case of millions of logins
-# from an address each hands over a few rows. n_users counts the accounts that used any address.
+# The IPs and devices, and the accounts, that logins name, as numbers: at 5 million logins,
+# grouping them by the text of address and account took DuckDB past its memory to disk.
+LOGIN_KEYS = """
+CREATE OR REPLACE TEMP TABLE login_keys AS
+SELECT kind, key, row_number() OVER () AS key_no
+FROM (SELECT DISTINCT 'ip' AS kind, ip AS key FROM logins WHERE ip IS NOT NULL AND account_id IS NOT NULL
+      UNION ALL
+      SELECT DISTINCT 'device', device_id FROM logins WHERE device_id IS NOT NULL AND account_id IS NOT NULL)
+"""
+LOGIN_ACCOUNTS = """
+CREATE OR REPLACE TEMP TABLE login_accounts AS
+SELECT account_id, row_number() OVER () AS account_no
+FROM (SELECT DISTINCT account_id FROM logins
+      WHERE account_id IS NOT NULL AND (ip IS NOT NULL OR device_id IS NOT NULL))
+"""
+# Per IP or device and account logged in from it: the logins, the days, the first and last, the
+# account's days of logins from any address, the address's accounts; only the addresses two or
+# more accounts used (one account alone is one holder: never a shared device).
 IDENTIFIER_USE = """
-WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us, day FROM logins WHERE ip IS NOT NULL
+CREATE OR REPLACE TEMP TABLE used AS
+WITH keyed AS (SELECT k.key_no, a.account_no, l.t_us, l.day FROM logins l
+               JOIN login_accounts a USING (account_id) JOIN login_keys k ON k.kind = 'ip' AND k.key = l.ip
                UNION ALL
-               SELECT 'device', device_id, account_id, t_us, day FROM logins WHERE device_id IS NOT NULL),
-daily AS (SELECT kind, key, account_id, day, count(*) AS n, min(t_us) AS first_t_us,
-                 max(t_us) AS last_t_us FROM keyed GROUP BY ALL),
-login_days AS (SELECT account_id, count(*) AS login_days FROM (SELECT DISTINCT account_id, day FROM daily)
-               GROUP BY account_id),
-used AS (SELECT d.kind, d.key, d.account_id, any_value(h.holder_person_id) AS holder,
-                CAST(sum(d.n) AS BIGINT) AS n_logins, count(*) AS days, any_value(l.login_days) AS login_days,
-                min(d.first_t_us) AS first_t_us, max(d.last_t_us) AS last_t_us
-         FROM daily d LEFT JOIN holders h USING (account_id) JOIN login_days l USING (account_id)
-         WHERE d.account_id IS NOT NULL
-         GROUP BY d.kind, d.key, d.account_id)
-SELECT *, count(*) OVER (PARTITION BY kind, key) AS users, (SELECT count(account_id) FROM login_days) AS n_users
-FROM used
+               SELECT k.key_no, a.account_no, l.t_us, l.day FROM logins l
+               JOIN login_accounts a USING (account_id) JOIN login_keys k ON k.kind = 'device' AND k.key = l.device_id),
+daily AS (SELECT key_no, account_no, day, count(*) AS n, min(t_us) AS first_t_us, max(t_us) AS last_t_us
+          FROM keyed GROUP BY ALL),
+login_days AS (SELECT account_no, count(*) AS login_days FROM (SELECT DISTINCT account_no, day FROM daily)
+               GROUP BY account_no),
+per AS (SELECT key_no, account_no, CAST(sum(n) AS BIGINT) AS n_logins, count(*) AS days,
+               min(first_t_us) AS first_t_us, max(last_t_us) AS last_t_us
+        FROM daily GROUP BY key_no, account_no),
+users AS (SELECT key_no, count(*) AS users FROM per GROUP BY key_no HAVING count(*) >= 2)
+SELECT p.*, l.login_days, u.users FROM per p JOIN users u USING (key_no) JOIN login_days l USING (account_no)
 """
 # (Days are counted as groups, not count(DISTINCT …): grouping spills to disk, distinct sets do not.)
+# The uses of the addresses with two or more uses that count (all their uses: shared_device_rows
+# weighs each again, and counts the address's users from them), as text again.
+KEPT_USE = """
+WITH kept AS (SELECT key_no FROM beyond GROUP BY key_no HAVING count(*) >= 2)
+SELECT k.kind, k.key, a.account_id, h.holder_person_id AS holder, u.n_logins, u.days, u.login_days,
+       u.first_t_us, u.last_t_us
+FROM used u SEMI JOIN kept USING (key_no) JOIN login_keys k USING (key_no) JOIN login_accounts a USING (account_no)
+LEFT JOIN holders h USING (account_id)
+"""
 
 
 def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
@@ -291,20 +315,14 @@ def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
                           "day": local_dates(logins["ts"], case.config.timezone).astype("datetime64[s]")
                           .astype("int64") // 86400})
     connection = duckdb_connection(logins=frame, holders=holders)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE used AS SELECT *, row_number() OVER () AS rid "
-                       f"FROM ({IDENTIFIER_USE})")
-    tests = connection.sql("SELECT kind = 'ip' AS is_ip, login_days, days, users, n_users FROM used ORDER BY rid")
-    tests = tests.fetchnumpy()
-    n_users = int(tests["n_users"][0]) if len(tests["n_users"]) else 0
-    # Only addresses with two or more uses that count can make a row; all their uses go on
-    # (shared_device_rows weighs each again, and counts the address's users from them).
+    for statement in (LOGIN_KEYS, LOGIN_ACCOUNTS, IDENTIFIER_USE):
+        connection.execute(statement)
+    n_users = int(connection.sql("SELECT count(*) AS n FROM login_accounts").fetchnumpy()["n"][0])
+    tests = connection.sql("""SELECT u.key_no, k.kind = 'ip' AS is_ip, u.login_days, u.days, u.users
+                              FROM used u JOIN login_keys k USING (key_no)""").fetchnumpy()
     beyond = used_beyond_chance(tests["is_ip"], tests["login_days"], tests["days"], tests["users"], n_users=n_users)
-    connection.register("beyond", pd.DataFrame({"rid": np.flatnonzero(beyond) + 1}))
-    found = connection.sql("""
-        WITH kept AS (SELECT kind, key FROM used JOIN beyond USING (rid) GROUP BY kind, key
-                      HAVING count(*) >= 2)
-        SELECT used.* FROM used SEMI JOIN kept USING (kind, key)""").df()
-    return found[list(IDENTIFIER_COLUMNS)], n_users
+    connection.register("beyond", pd.DataFrame({"key_no": np.asarray(tests["key_no"], dtype="int64")[beyond]}))
+    return connection.sql(KEPT_USE).df()[list(IDENTIFIER_COLUMNS)], n_users
 
 
 PEEL_ROUNDS = 4
