@@ -113,8 +113,11 @@ def sql_texts(case) -> dict[str, tuple[str, dict]]:
         "fan windows": (flows.FAN_WINDOWS.format(window=int(rules.fan_window_us("fan_in"))),
                         {"direction": "in", "min_cp": rules.fan_min("fan_in")}),
         "round amounts": (flows.MARKED.format(condition=flows.ROUND),
-                          {k: params[k] for k in ("round_min", "round_unit")}),
-        "night": (flows.MARKED.format(condition=flows.NIGHT), {k: params[k] for k in ("night_start", "night_end")}),
+                          {**{k: params[k] for k in ("round_min", "round_unit")},
+                           **dict(zip(("min_count", "min_share"), rules.marked_minimum("round_amounts")))}),
+        "night": (flows.MARKED.format(condition=flows.NIGHT),
+                  {**{k: params[k] for k in ("night_start", "night_end")},
+                   **dict(zip(("min_count", "min_share"), rules.marked_minimum("night")))}),
     }
 
 

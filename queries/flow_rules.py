@@ -151,6 +151,12 @@ class FlowRules:
     def round_min_fen(self) -> int:
         return _fen(self.patterns.round_amounts.min_amount)
 
+    def marked_minimum(self, pattern: str) -> tuple[int, int]:
+        """(min_count, min_share in per mille) of round_amounts or night: what an account's
+        marked transfers need to make a row."""
+        params = getattr(self.patterns, pattern)
+        return params.min_count, _permille(params.min_share)
+
     def parameters(self) -> dict:
         """Every parameter as a Cypher parameter map."""
         low, high = self.pass_through_ratio_permille
@@ -441,8 +447,9 @@ def marked_rows(pattern: str, marked: pd.DataFrame, rules: FlowRules, *, timezon
     per = marked.groupby("account_id").agg(n=("txn_id", "size"), total=("n_transfers", "first"),
                                            txns=("txn_id", list), amount=("amount", "sum"), first=("t_us", "min"),
                                            last=("t_us", "max"))
-    share = per["n"].to_numpy() * PERMILLE >= per["total"].to_numpy() * _permille(params.min_share)
-    per = per[(per["n"].to_numpy() >= params.min_count) & share].reset_index()
+    min_count, min_share = rules.marked_minimum(pattern)
+    share = per["n"].to_numpy() * PERMILLE >= per["total"].to_numpy() * min_share
+    per = per[(per["n"].to_numpy() >= min_count) & share].reset_index()
     if not len(per):
         return no_rows(text=PATTERN_COLUMNS)
     if pattern == "round_amounts":

@@ -13,7 +13,6 @@ withdrawal (channel ``cash``) has no account on its cash side.
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -43,6 +42,7 @@ from ..flow_rules import (
     shared_device_rows,
     used_beyond_chance,
 )
+from .cycle_candidates import peeled, within_strong_parts
 
 
 def transfer_frame(case: Case) -> pd.DataFrame:
@@ -180,18 +180,36 @@ HAVING CAST(max(p.cum) AS HUGEINT) * 1000 <= CAST(any_value(p.in_amount) AS HUGE
 """
 
 # The window's length is written into the frame (DuckDB takes no parameter there): an integer.
+# The distinct counterparties of a window [t, t + window] are its transfers less the repeats: a
+# transfer counts unless its counterparty's previous one is in the window too. One more than a
+# window after its counterparty's previous one always counts (fresh); a repeat counts where the
+# gap from that previous one to it holds t: the gaps opened before t (by a transfer whose
+# counterparty's next one is a repeat) less those closed before t (by the repeats), a running
+# sum. Plain sums over windows: count(DISTINCT) over each window took DuckDB 1.5x as long at
+# a million transfers and more, and Spark (which has no such count) a set per window.
+# Only accounts with as many transfers as a window needs counterparties are counted.
 FAN_WINDOWS = """
-WITH sides AS (SELECT account_id, counterparty, txn_id, t_us FROM legs
+WITH sides AS (SELECT account_id, counterparty, t_us FROM legs
                WHERE direction = $direction AND counterparty IS NOT NULL),
-totals AS (SELECT account_id, count(*) AS n_total, count(DISTINCT counterparty) AS n_cp,
-                  max(t_us) - min(t_us) AS span_us FROM sides GROUP BY 1),
-candidates AS (SELECT s.* FROM sides s JOIN totals t USING (account_id) WHERE t.n_cp >= $min_cp),
+busy AS (SELECT account_id FROM sides GROUP BY account_id HAVING count(*) >= $min_cp),
+gaps AS (SELECT account_id, t_us,
+                t_us - lag(t_us) OVER (PARTITION BY account_id, counterparty ORDER BY t_us) AS since_us,
+                lead(t_us) OVER (PARTITION BY account_id, counterparty ORDER BY t_us) - t_us AS until_us
+         FROM sides WHERE account_id IN (SELECT account_id FROM busy)),
+marked AS (SELECT account_id, t_us, CASE WHEN since_us <= {window} THEN 0 ELSE 1 END AS fresh,
+                  CASE WHEN until_us <= {window} THEN 1 ELSE 0 END - CASE WHEN since_us <= {window} THEN 1 ELSE 0 END
+                    AS opened
+           FROM gaps),
 windows AS (
-  SELECT account_id, t_us AS start_t_us, count(DISTINCT counterparty) OVER w AS n_counterparties,
-         count(*) OVER w AS n_window
-  FROM candidates WINDOW w AS (PARTITION BY account_id ORDER BY t_us RANGE BETWEEN CURRENT ROW AND {window} FOLLOWING))
-SELECT w.account_id, w.start_t_us, w.n_counterparties, w.n_window, t.n_total, t.span_us
-FROM windows w JOIN totals t USING (account_id) WHERE w.n_counterparties >= $min_cp
+  SELECT account_id, t_us AS start_t_us, count(*) OVER w AS n_window,
+         sum(fresh) OVER w + coalesce(sum(opened) OVER (PARTITION BY account_id ORDER BY t_us
+                                                        RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+           AS n_counterparties,
+         count(*) OVER (PARTITION BY account_id) AS n_total,
+         max(t_us) OVER (PARTITION BY account_id) - min(t_us) OVER (PARTITION BY account_id) AS span_us
+  FROM marked WINDOW w AS (PARTITION BY account_id ORDER BY t_us RANGE BETWEEN CURRENT ROW AND {window} FOLLOWING))
+SELECT account_id, start_t_us, CAST(n_counterparties AS BIGINT) AS n_counterparties, n_window, n_total, span_us
+FROM windows WHERE n_counterparties >= $min_cp
 """
 
 CANDIDATE_LEGS = """
@@ -199,11 +217,16 @@ SELECT account_id, direction, counterparty, txn_id, t_us, amount FROM legs
 WHERE account_id IN (SELECT account_id FROM chosen) AND counterparty IS NOT NULL
 """
 
-# Transfers marked round or at night, per account, with the account's transfers in all.
+# Transfers marked round or at night, per account, with the account's transfers in all; only of
+# the accounts with enough of them, in number and in share (the others make no row, and at 5
+# million transfers the night's of every account were a million rows for pandas to group).
 MARKED = """
-WITH counted AS (SELECT account_id, count(*) AS n_transfers FROM legs GROUP BY account_id)
-SELECT l.account_id, c.n_transfers, l.txn_id, l.t_us, l.amount
-FROM legs l JOIN counted c USING (account_id) WHERE {condition}
+WITH counted AS (SELECT account_id, count(*) AS n_transfers FROM legs GROUP BY account_id),
+marked AS (SELECT l.account_id, c.n_transfers, l.txn_id, l.t_us, l.amount
+           FROM legs l JOIN counted c USING (account_id) WHERE {condition}),
+enough AS (SELECT account_id FROM marked GROUP BY account_id, n_transfers
+           HAVING count(*) >= $min_count AND count(*) * 1000 >= n_transfers * $min_share)
+SELECT * FROM marked WHERE account_id IN (SELECT account_id FROM enough)
 """
 ROUND = "l.amount >= $round_min AND l.amount % $round_unit = 0"
 # A night that wraps midnight (22:00 to 06:00) is start ≤ hour or hour < end.
@@ -221,14 +244,16 @@ def pass_through(connection, rules: FlowRules) -> pd.DataFrame:
 
 
 def fan_windows(connection, pattern: str, rules: FlowRules) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(:data:`WINDOW_COLUMNS`, :data:`LEG_COLUMNS` of the accounts with windows) for fan_in
-    or fan_out."""
+    """(:data:`WINDOW_COLUMNS` of the windows that count, :data:`LEG_COLUMNS` of their
+    accounts) for fan_in or fan_out."""
     direction = "in" if pattern == "fan_in" else "out"
     query = FAN_WINDOWS.format(window=int(rules.fan_window_us(pattern)))
     windows = connection.execute(query, {"direction": direction, "min_cp": rules.fan_min(pattern)}).df()[
         list(WINDOW_COLUMNS)]
-    # The legs of the accounts whose windows count alone: a busy account's windows rarely do.
-    chosen = likely_fan_windows(pattern, windows, rules)["account_id"].unique()
+    # Only the windows that count make rows, and only their accounts' legs: a busy account's
+    # windows rarely count (fan_rows tests the windows again, each alone: the same ones count).
+    windows = likely_fan_windows(pattern, windows, rules)[list(WINDOW_COLUMNS)]
+    chosen = windows["account_id"].unique()
     connection.register("chosen", pd.DataFrame({"account_id": pd.Series(chosen, dtype=windows["account_id"].dtype)}))
     legs = connection.sql(CANDIDATE_LEGS).df()[list(LEG_COLUMNS)]
     return windows, legs
@@ -241,30 +266,56 @@ def marked(connection, pattern: str, rules: FlowRules) -> pd.DataFrame:
         query, keys = MARKED.format(condition=ROUND), ("round_min", "round_unit")
     else:
         query, keys = MARKED.format(condition=NIGHT), ("night_start", "night_end")
-    return connection.execute(query, {k: params[k] for k in keys}).df()[list(MARKED_COLUMNS)]
+    min_count, min_share = rules.marked_minimum(pattern)
+    return connection.execute(query, {**{k: params[k] for k in keys}, "min_count": min_count,
+                                      "min_share": min_share}).df()[list(MARKED_COLUMNS)]
 
 
-# Per IP or device and account logged in from it; only the addresses two or more accounts used
-# (one account alone is one holder: never a shared device), so that a case of millions of logins
-# from an address each hands over a few rows. n_users counts the accounts that used any address.
+# The IPs and devices, and the accounts, that logins name, as numbers: at 5 million logins,
+# grouping them by the text of address and account took DuckDB past its memory to disk.
+LOGIN_KEYS = """
+CREATE OR REPLACE TEMP TABLE login_keys AS
+SELECT kind, key, row_number() OVER () AS key_no
+FROM (SELECT DISTINCT 'ip' AS kind, ip AS key FROM logins WHERE ip IS NOT NULL AND account_id IS NOT NULL
+      UNION ALL
+      SELECT DISTINCT 'device', device_id FROM logins WHERE device_id IS NOT NULL AND account_id IS NOT NULL)
+"""
+LOGIN_ACCOUNTS = """
+CREATE OR REPLACE TEMP TABLE login_accounts AS
+SELECT account_id, row_number() OVER () AS account_no
+FROM (SELECT DISTINCT account_id FROM logins
+      WHERE account_id IS NOT NULL AND (ip IS NOT NULL OR device_id IS NOT NULL))
+"""
+# Per IP or device and account logged in from it: the logins, the days, the first and last, the
+# account's days of logins from any address, the address's accounts; only the addresses two or
+# more accounts used (one account alone is one holder: never a shared device).
 IDENTIFIER_USE = """
-WITH keyed AS (SELECT 'ip' AS kind, ip AS key, account_id, t_us, day FROM logins WHERE ip IS NOT NULL
+CREATE OR REPLACE TEMP TABLE used AS
+WITH keyed AS (SELECT k.key_no, a.account_no, l.t_us, l.day FROM logins l
+               JOIN login_accounts a USING (account_id) JOIN login_keys k ON k.kind = 'ip' AND k.key = l.ip
                UNION ALL
-               SELECT 'device', device_id, account_id, t_us, day FROM logins WHERE device_id IS NOT NULL),
-daily AS (SELECT kind, key, account_id, day, count(*) AS n, min(t_us) AS first_t_us,
-                 max(t_us) AS last_t_us FROM keyed GROUP BY ALL),
-login_days AS (SELECT account_id, count(*) AS login_days FROM (SELECT DISTINCT account_id, day FROM daily)
-               GROUP BY account_id),
-used AS (SELECT d.kind, d.key, d.account_id, any_value(h.holder_person_id) AS holder,
-                CAST(sum(d.n) AS BIGINT) AS n_logins, count(*) AS days, any_value(l.login_days) AS login_days,
-                min(d.first_t_us) AS first_t_us, max(d.last_t_us) AS last_t_us
-         FROM daily d LEFT JOIN holders h USING (account_id) JOIN login_days l USING (account_id)
-         WHERE d.account_id IS NOT NULL
-         GROUP BY d.kind, d.key, d.account_id)
-SELECT *, count(*) OVER (PARTITION BY kind, key) AS users, (SELECT count(account_id) FROM login_days) AS n_users
-FROM used
+               SELECT k.key_no, a.account_no, l.t_us, l.day FROM logins l
+               JOIN login_accounts a USING (account_id) JOIN login_keys k ON k.kind = 'device' AND k.key = l.device_id),
+daily AS (SELECT key_no, account_no, day, count(*) AS n, min(t_us) AS first_t_us, max(t_us) AS last_t_us
+          FROM keyed GROUP BY ALL),
+login_days AS (SELECT account_no, count(*) AS login_days FROM (SELECT DISTINCT account_no, day FROM daily)
+               GROUP BY account_no),
+per AS (SELECT key_no, account_no, CAST(sum(n) AS BIGINT) AS n_logins, count(*) AS days,
+               min(first_t_us) AS first_t_us, max(last_t_us) AS last_t_us
+        FROM daily GROUP BY key_no, account_no),
+users AS (SELECT key_no, count(*) AS users FROM per GROUP BY key_no HAVING count(*) >= 2)
+SELECT p.*, l.login_days, u.users FROM per p JOIN users u USING (key_no) JOIN login_days l USING (account_no)
 """
 # (Days are counted as groups, not count(DISTINCT …): grouping spills to disk, distinct sets do not.)
+# The uses of the addresses with two or more uses that count (all their uses: shared_device_rows
+# weighs each again, and counts the address's users from them), as text again.
+KEPT_USE = """
+WITH kept AS (SELECT key_no FROM beyond GROUP BY key_no HAVING count(*) >= 2)
+SELECT k.kind, k.key, a.account_id, h.holder_person_id AS holder, u.n_logins, u.days, u.login_days,
+       u.first_t_us, u.last_t_us
+FROM used u SEMI JOIN kept USING (key_no) JOIN login_keys k USING (key_no) JOIN login_accounts a USING (account_no)
+LEFT JOIN holders h USING (account_id)
+"""
 
 
 def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
@@ -284,34 +335,16 @@ def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
                           "day": local_dates(logins["ts"], case.config.timezone).astype("datetime64[s]")
                           .astype("int64") // 86400})
     connection = duckdb_connection(logins=frame, holders=holders)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE used AS SELECT *, row_number() OVER () AS rid "
-                       f"FROM ({IDENTIFIER_USE})")
-    tests = connection.sql("SELECT kind = 'ip' AS is_ip, login_days, days, users, n_users FROM used ORDER BY rid")
-    tests = tests.fetchnumpy()
-    n_users = int(tests["n_users"][0]) if len(tests["n_users"]) else 0
-    # Only addresses with two or more uses that count can make a row; all their uses go on
-    # (shared_device_rows weighs each again, and counts the address's users from them).
+    for statement in (LOGIN_KEYS, LOGIN_ACCOUNTS, IDENTIFIER_USE):
+        connection.execute(statement)
+    n_users = int(connection.sql("SELECT count(*) AS n FROM login_accounts").fetchnumpy()["n"][0])
+    tests = connection.sql("""SELECT u.key_no, k.kind = 'ip' AS is_ip, u.login_days, u.days, u.users
+                              FROM used u JOIN login_keys k USING (key_no)""").fetchnumpy()
     beyond = used_beyond_chance(tests["is_ip"], tests["login_days"], tests["days"], tests["users"], n_users=n_users)
-    connection.register("beyond", pd.DataFrame({"rid": np.flatnonzero(beyond) + 1}))
-    found = connection.sql("""
-        WITH kept AS (SELECT kind, key FROM used JOIN beyond USING (rid) GROUP BY kind, key
-                      HAVING count(*) >= 2)
-        SELECT used.* FROM used SEMI JOIN kept USING (kind, key)""").df()
-    return found[list(IDENTIFIER_COLUMNS)], n_users
+    connection.register("beyond", pd.DataFrame({"key_no": np.asarray(tests["key_no"], dtype="int64")[beyond]}))
+    return connection.sql(KEPT_USE).df()[list(IDENTIFIER_COLUMNS)], n_users
 
 
-# A transfer stays while its payee sends and its payer receives near it: in its bucket (one
-# window long) or the two beside it, where every other transfer of its cycle lies.
-PEEL = """
-CREATE OR REPLACE TEMP TABLE moved AS
-WITH sends AS (SELECT DISTINCT from_account AS account_id, bucket + k AS near
-               FROM moved, (SELECT unnest([-1, 0, 1]) AS k)),
-receives AS (SELECT DISTINCT to_account AS account_id, bucket + k AS near
-             FROM moved, (SELECT unnest([-1, 0, 1]) AS k))
-SELECT m.* FROM moved m
-SEMI JOIN sends s ON s.account_id = m.to_account AND s.near = m.bucket
-SEMI JOIN receives r ON r.account_id = m.from_account AND r.near = m.bucket
-"""
 PEEL_ROUNDS = 4
 
 
@@ -325,45 +358,34 @@ WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to
 """
 NUMBERED_ACCOUNTS = """
 CREATE OR REPLACE TEMP TABLE numbered AS
-SELECT account, row_number() OVER (ORDER BY account) - 1 AS node
+SELECT account, row_number() OVER () - 1 AS node
 FROM (SELECT from_account AS account FROM moved UNION SELECT to_account FROM moved)
 """
 
 
-def _strongly_connected_parts(connection) -> np.ndarray:
-    """Per transfer of the table ``moved`` (by rid), whether its two accounts lie in one
-    strongly connected part of the graph of ``moved``'s accounts (networkx finds the parts, on
-    the accounts as numbers: the transfers' text stays in DuckDB)."""
+def _on_cycles(connection) -> np.ndarray:
+    """The rids of the transfers of the table ``moved`` that can lie on a cycle
+    (:mod:`.cycle_candidates`: peeled round by round, then within one strongly connected part;
+    the accounts as numbers, the transfers' text stays in DuckDB)."""
     connection.execute(NUMBERED_ACCOUNTS)
-    ends = connection.sql("""SELECT f.node AS payer, t.node AS payee FROM moved m
-        JOIN numbered f ON f.account = m.from_account JOIN numbered t ON t.account = m.to_account
-        ORDER BY m.rid""").fetchnumpy()
-    payer, payee = np.asarray(ends["payer"], dtype="int64"), np.asarray(ends["payee"], dtype="int64")
-    pairs = np.unique(np.stack([payer, payee], axis=1), axis=0)
-    graph = nx.DiGraph()
-    graph.add_edges_from(pairs.tolist())
-    part = np.full(int(max(payer.max(initial=-1), payee.max(initial=-1))) + 1, -1, dtype="int64")
-    for number, nodes in enumerate(nx.strongly_connected_components(graph)):
-        part[list(nodes)] = number
-    # Payer and payee differ, so one part holding both is one of two accounts or more.
-    return part[payer] == part[payee]
+    moved = connection.sql("""SELECT m.rid, f.node AS payer, t.node AS payee, m.bucket FROM moved m
+        JOIN numbered f ON f.account = m.from_account JOIN numbered t ON t.account = m.to_account""").fetchnumpy()
+    rid, payer, payee, bucket = (np.asarray(moved[c], dtype="int64") for c in ("rid", "payer", "payee", "bucket"))
+    left = np.flatnonzero(peeled(payer, payee, bucket, rounds=PEEL_ROUNDS))
+    return rid[left[within_strong_parts(payer[left], payee[left])]]
 
 
 def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, bool]:
     """Time-respecting cycles (:data:`CYCLE_COLUMNS`) and whether the search stopped at its
     bound. A transfer on a cycle has, within the window of it, a transfer out of its payee and
-    one into its payer (SQL peels away the others, round by round), and lies inside one strongly
-    connected part of the accounts' graph (networkx finds the parts); the paths then grow one hop
+    one into its payer (the others are peeled away, round by round), and lies inside one strongly
+    connected part of the accounts' graph (:mod:`.cycle_candidates`); the paths then grow one hop
     at a time in SQL, each hop after the one before, within the window and the amount tolerance
     of the first."""
     rules_ = rules.patterns.cycle
     connection = duckdb_connection(transfers=transfers)
     connection.execute(CYCLE_CANDIDATES, {"window": rules.cycle_window_us, "min": rules.cycle_min_fen})
-    for _ in range(PEEL_ROUNDS):
-        connection.execute(PEEL)
-    on_cycle = _strongly_connected_parts(connection)
-    rids = connection.sql("SELECT rid FROM moved ORDER BY rid").fetchnumpy()["rid"]
-    connection.register("on_cycle", pd.DataFrame({"rid": np.asarray(rids, dtype="int64")[on_cycle]}))
+    connection.register("on_cycle", pd.DataFrame({"rid": _on_cycles(connection)}))
     connection.execute("""CREATE OR REPLACE TEMP TABLE edges AS
         SELECT txn_id, t_us, from_account, to_account, amount, bucket FROM moved SEMI JOIN on_cycle USING (rid)""")
     connection.execute("""CREATE OR REPLACE TEMP TABLE paths AS
