@@ -168,33 +168,6 @@ def test_duckdb_sql_becomes_spark_sql(spark):
         "CREATE OR REPLACE TEMPORARY VIEW legs")
 
 
-def test_a_distinct_count_over_a_window_runs_on_spark_as_in_duckdb(spark):
-    from casegraph.queries.columnar import duckdb_connection
-    from casegraph.queries.spark.runner import SparkSQL, to_spark_sql
-
-    query = ("SELECT k, t, count(DISTINCT x) OVER w AS n, count(*) OVER w AS m, "
-             "count(DISTINCT x) OVER (PARTITION BY k) AS n_k FROM frame "
-             "WINDOW w AS (PARTITION BY k ORDER BY t RANGE BETWEEN CURRENT ROW AND 3 FOLLOWING)")
-    assert to_spark_sql(query) == (
-        "SELECT k, t, CAST(SIZE(COLLECT_SET(x) OVER w) AS BIGINT) AS n, COUNT(*) OVER w AS m, "
-        "CAST(SIZE(COLLECT_SET(x) OVER (PARTITION BY k)) AS BIGINT) AS n_k FROM frame "
-        "WINDOW w AS (PARTITION BY k ORDER BY t NULLS LAST RANGE BETWEEN CURRENT ROW AND 3 FOLLOWING)")
-    # A distinct count that is no window's stays Spark's own.
-    assert to_spark_sql("SELECT count(DISTINCT x) AS n FROM frame") == "SELECT COUNT(DISTINCT x) AS n FROM frame"
-    rng = random.Random(4)
-    frame = pd.DataFrame({"k": [rng.choice("ab") for _ in range(300)],
-                          "t": [rng.randrange(100) for _ in range(300)],
-                          "x": [rng.choice(["p", "q", "r", "s", "t", None]) for _ in range(300)]})
-    ordered = ["k", "t", "n", "m", "n_k"]
-    duckdb_found = (duckdb_connection(frame=frame).sql(query).df()[ordered]
-                    .sort_values(ordered, ignore_index=True))
-    spark_found = SparkSQL(spark).connect(frame=frame).sql(query).df()[ordered].sort_values(ordered, ignore_index=True)
-    pd.testing.assert_frame_equal(spark_found, duckdb_found, check_dtype=False)
-    assert (spark_found.dtypes == "int64").loc[["n", "m", "n_k"]].all()
-    # Windows of repeated and missing values, so that a plain count would differ.
-    assert (duckdb_found["n"] < duckdb_found["m"]).any() and duckdb_found["n"].nunique() > 2
-
-
 def test_spark_without_pyspark_is_a_usage_error(tmp_path, monkeypatch, capsys):
     rows, _ = COURT_CASES[0]()
     case = write_case(tmp_path / "case", rows)

@@ -9,8 +9,8 @@ Where each question runs today (a first step; the README's "Spark" section says 
   figures (the interval join of periods and entries, then the same sums), the gang graph's
   money edges (ledger -> bank transfer joins, routed fills, transfers per account pair) and
   the client-money hard facts, account flows (every transfer's two legs summed per account)
-  and the statement requests, the flow patterns' fan-in and fan-out windows (a distinct count
-  over a window: the size of the window's set, :func:`.runner.to_spark_sql`);
+  and the statement requests, the flow patterns' fan-in and fan-out windows (distinct counterparties
+  per window by plain window sums, :func:`casegraph.queries.memory.flows.fan_windows`);
 - on Spark, in plain PySpark and the memory engine's own Python on the executors: the gang
   graph's connected components and each component's Louvain, the account groups' connected
   components (:mod:`.graph`);

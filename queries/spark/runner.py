@@ -81,14 +81,10 @@ def spark_session(master: str | None = None, *, shuffle_partitions: int | None =
 def to_spark_sql(query: str) -> str:
     """``query`` (DuckDB SQL, ``$name`` parameters) as Spark SQL (``:name`` parameters).
     A ``CREATE OR REPLACE TEMP TABLE`` becomes a temporary view that replaces any of its name:
-    Spark keeps no temporary tables, and a view is recomputed where it is read. A count of
-    distinct values over a window, which Spark refuses, becomes the size of the window's set of
-    them (:func:`_distinct_count_over_window`).
+    Spark keeps no temporary tables, and a view is recomputed where it is read.
 
     >>> to_spark_sql("SELECT x::BIGINT AS y FROM t WHERE x > $low GROUP BY ALL")  # doctest: +SKIP
     'SELECT CAST(x AS BIGINT) AS y FROM t WHERE x > :low GROUP BY ALL'
-    >>> to_spark_sql("SELECT count(DISTINCT x) OVER w AS n FROM t WINDOW w AS (ORDER BY y)")  # doctest: +SKIP
-    'SELECT CAST(SIZE(COLLECT_SET(x) OVER w) AS BIGINT) AS n FROM t WINDOW w AS (ORDER BY y NULLS LAST)'
 
     (Skipped where the extra ``spark`` is not installed; tests/test_spark_engine.py runs it.)
     """
@@ -99,22 +95,7 @@ def to_spark_sql(query: str) -> str:
     if isinstance(tree, exp.Create):
         tree.set("replace", True)
         tree.set("kind", "VIEW")
-    return tree.transform(_distinct_count_over_window).sql(dialect="spark")
-
-
-def _distinct_count_over_window(node):
-    """``count(DISTINCT x) OVER w`` as ``CAST(size(collect_set(x) OVER w) AS BIGINT)``: both
-    leave out NULLs, and the cast keeps DuckDB's BIGINT count. Any other node as it is."""
-    from sqlglot import exp
-
-    if not isinstance(node, exp.Window) or not isinstance(node.this, exp.Count):
-        return node
-    distinct = node.this.this
-    if not isinstance(distinct, exp.Distinct) or len(distinct.expressions) != 1:
-        return node
-    window = node.copy()
-    window.set("this", exp.ArrayUniqueAgg(this=distinct.expressions[0].copy()))
-    return exp.cast(exp.ArraySize(this=window), exp.DataType.Type.BIGINT)
+    return tree.sql(dialect="spark")
 
 
 class SparkResult:
