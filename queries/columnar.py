@@ -127,9 +127,8 @@ def lookup(values, mapping: pd.Series) -> pd.Series:
     >>> lookup(pd.Series(["B", "X", None]), pd.Series([1, 2], index=["A", "B"])).tolist()
     [2.0, nan, nan]
     """
-    keys = pa.array(mapping.index, from_pandas=True)
     # A missing value finds a missing key, as pandas' map does.
-    positions = first_positions(pa.array(values, from_pandas=True), keys, skip_nulls=False)
+    positions = first_positions(arrow(values), arrow(mapping.index), skip_nulls=False)
     taken = mapping.array.take(positions, allow_fill=True)
     return pd.Series(taken, index=values.index if isinstance(values, pd.Series) else None,
                      name=values.name if isinstance(values, pd.Series) else None)
