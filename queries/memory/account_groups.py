@@ -47,8 +47,10 @@ ORDER BY pos
 """
 
 
-def evidence_connection(case: Case) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the tables the account groups' SQL reads: ``accounts`` (every
+def evidence_connection(case: Case, *, connect=duckdb_connection) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection (``connect``'s: the Spark engine's is
+    :meth:`casegraph.queries.spark.runner.SparkSQL.connect`) with the tables the account groups'
+    SQL reads: ``accounts`` (every
     account), ``broker_side`` (the candidates' account_id), ``fills`` (every broker fill, with
     ``pos``, its row, ``t_us``, UTC µs, ``day``, the UTC day, and ``broker_side``, whether its
     account is a candidate) and ``broker_fills`` (the candidates'), ``logins`` (with ``day``,
@@ -61,7 +63,7 @@ def evidence_connection(case: Case) -> duckdb.DuckDBPyConnection:
     t_us = utc_micros(fills["ts"]).to_numpy()
     logins = case["logins"]
     login_day = local_dates(logins["ts"], case.config.timezone).astype("datetime64[s]").astype("int64") // 86_400
-    connection = duckdb_connection(
+    connection = connect(
         accounts=arrow_table(accounts[["account_id", "kind", "holder_person_id", "parent_account_id"]]),
         broker_side=arrow_table(candidates),
         fills=arrow_table(fills[["fill_id", "account_id", "instrument", "side", "qty", "price", "broker_ref",
@@ -424,11 +426,13 @@ def group_figures(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
-                   window_ms: int = SYNC_WINDOW_MS, components=component_labels) -> pd.DataFrame:
+                   window_ms: int = SYNC_WINDOW_MS, components=component_labels,
+                   connect=duckdb_connection) -> pd.DataFrame:
     """account_groups.csv: one row per account of every group, with the group's evidence,
     controller and figures (see :mod:`casegraph.queries.evidence` for every rule);
-    ``components``: as in :func:`group_membership`."""
-    connection = evidence_connection(case)
+    ``components``: as in :func:`group_membership`; ``connect``: the connection the SQL runs on
+    (:func:`evidence_connection`)."""
+    connection = evidence_connection(case, connect=connect)
     links, synced = evidence_links(connection, max_funded=max_funded, window_ms=window_ms)
     members = group_membership(links, synced, components=components)
     if members.empty:

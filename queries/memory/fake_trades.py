@@ -103,11 +103,12 @@ FROM halves WHERE platform_id IS NOT NULL GROUP BY platform_id
 """
 
 
-def trades_connection(case: Case, **frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the case's ``trades``, ``accounts``, ``clients``, ``platforms``
-    and the statements' references (``fills``), the view ``owned`` (:data:`OWNED_TRADES`), and
-    ``frames`` by name."""
-    connection = duckdb_connection(
+def trades_connection(case: Case, *, connect=duckdb_connection, **frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection (``connect``'s: the Spark engine's is
+    :meth:`casegraph.queries.spark.runner.SparkSQL.connect`) with the case's ``trades``,
+    ``accounts``, ``clients``, ``platforms`` and the statements' references (``fills``), the
+    view ``owned`` (:data:`OWNED_TRADES`), and ``frames`` by name."""
+    connection = connect(
         trades=arrow_table(case["trades"][["trade_id", "account_id", "notional", "broker_ref"]]),
         accounts=arrow_table(case["accounts"][["account_id", "client_id", "platform_id"]]),
         clients=arrow_table(case["clients"][["client_id", "platform_id"]]),
@@ -118,36 +119,41 @@ def trades_connection(case: Case, **frames: pd.DataFrame) -> duckdb.DuckDBPyConn
     return connection
 
 
-def fake_trades(case: Case) -> pd.DataFrame:
-    """fake_trades.csv: trade_id, platform_id, client_id, notional (fen), reason; by trade_id."""
-    connection = trades_connection(case)
+def fake_trades(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
+    """fake_trades.csv: trade_id, platform_id, client_id, notional (fen), reason; by trade_id
+    (``connect``: as :func:`trades_connection` takes it)."""
+    connection = trades_connection(case, connect=connect)
     return finish_fake(connection.execute(FAKE_TRADES, {"statements": len(case["broker_fills"]) > 0}).df())
 
 
-def fake_losses(case: Case, connection: duckdb.DuckDBPyConnection) -> pd.Series:
+def fake_losses(case: Case, connection: duckdb.DuckDBPyConnection, *, connect=duckdb_connection) -> pd.Series:
     """Per platform, Σ over its clients with fake trades (the connection's ``fake``) of
     client_losses × fake notional / turnover (each client rounded half away from zero to the
-    fen)."""
+    fen; on Spark the 128-bit integers are ``DECIMAL(38,0)``, as exact:
+    :func:`casegraph.queries.spark.runner.to_spark_sql`). ``connect``: where these clients'
+    figures are summed (:func:`.figures.client_figures`)."""
     fake_notional = connection.sql(FAKE_NOTIONAL).df().set_index("client_id")["fake_notional"]
     # The figures of these clients only: from their own entries and trades.
     ledger = ledger_in_cny(case, rows=is_in(case["ledger"]["client_id"], fake_notional.index))
-    clients = client_figures(case, ledger, connection.sql(FAKE_CLIENTS_TRADES).df()).reindex(fake_notional.index)
+    trades = connection.sql(FAKE_CLIENTS_TRADES).df()
+    clients = client_figures(case, ledger, trades, connect=connect).reindex(fake_notional.index)
     connection.register("shares", arrow_table(clients[["platform_id", "client_losses", "turnover"]].assign(
         fake_notional=fake_notional)))
     return connection.sql(FAKE_LOSSES).df().set_index("platform_id")["fake_trade_losses"]
 
 
-def platform_fraud(case: Case, fake: pd.DataFrame) -> pd.DataFrame:
+def platform_fraud(case: Case, fake: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
     """Per platform (every platform of platforms.csv): n_trades, n_fake, fake_share, is_fraud,
-    fake_trade_losses (fen); indexed by platform_id."""
+    fake_trade_losses (fen); indexed by platform_id (``connect``: as :func:`trades_connection`
+    takes it)."""
     index = pd.Index(case["platforms"]["platform_id"], name="platform_id")
-    connection = trades_connection(case, fake=fake[["platform_id", "client_id", "notional"]])
+    connection = trades_connection(case, connect=connect, fake=fake[["platform_id", "client_id", "notional"]])
     n_trades = connection.sql(PLATFORM_TRADES).df().set_index("platform_id")["n_trades"].reindex(index, fill_value=0)
     n_fake = connection.sql(PLATFORM_FAKES).df().set_index("platform_id")["n_fake"].reindex(index, fill_value=0)
     frame = pd.DataFrame({
         "n_trades": n_trades, "n_fake": n_fake,
         "fake_share": (n_fake / n_trades.where(n_trades > 0)).fillna(0.0),
         "is_fraud": 2 * n_fake > n_trades,
-        "fake_trade_losses": fake_losses(case, connection).reindex(index, fill_value=0),
+        "fake_trade_losses": fake_losses(case, connection, connect=connect).reindex(index, fill_value=0),
     }, index=index)
     return finish_fraud(frame)

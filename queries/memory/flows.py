@@ -275,14 +275,14 @@ def marked(connection, pattern: str, rules: FlowRules) -> pd.DataFrame:
 # grouping them by the text of address and account took DuckDB past its memory to disk.
 LOGIN_KEYS = """
 CREATE OR REPLACE TEMP TABLE login_keys AS
-SELECT kind, key, row_number() OVER () AS key_no
+SELECT kind, key, row_number() OVER (ORDER BY kind, key) AS key_no
 FROM (SELECT DISTINCT 'ip' AS kind, ip AS key FROM logins WHERE ip IS NOT NULL AND account_id IS NOT NULL
       UNION ALL
       SELECT DISTINCT 'device', device_id FROM logins WHERE device_id IS NOT NULL AND account_id IS NOT NULL)
 """
 LOGIN_ACCOUNTS = """
 CREATE OR REPLACE TEMP TABLE login_accounts AS
-SELECT account_id, row_number() OVER () AS account_no
+SELECT account_id, row_number() OVER (ORDER BY account_id) AS account_no
 FROM (SELECT DISTINCT account_id FROM logins
       WHERE account_id IS NOT NULL AND (ip IS NOT NULL OR device_id IS NOT NULL))
 """
@@ -318,11 +318,12 @@ LEFT JOIN holders h USING (account_id)
 """
 
 
-def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
+def identifier_use(case: Case, *, connect=duckdb_connection) -> tuple[pd.DataFrame, int]:
     """(:data:`IDENTIFIER_COLUMNS`, n_users): per IP or device two or more accounts logged in
     from, and account logged in from it, the holder, the logins and the first and last; and the
     accounts logged in from any address (what :func:`.flow_rules.shared_device_rows` weighs an
-    address's reach against)."""
+    address's reach against). ``connect``: the connection the SQL runs on, as in
+    :func:`.figures.client_figures`."""
     logins = case.tables.get("logins")
     if logins is None or not len(logins):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in IDENTIFIER_COLUMNS}), 0
@@ -334,7 +335,7 @@ def identifier_use(case: Case) -> tuple[pd.DataFrame, int]:
                           "t_us": utc_micros(logins["ts"]),
                           "day": local_dates(logins["ts"], case.config.timezone).astype("datetime64[s]")
                           .astype("int64") // 86400})
-    connection = duckdb_connection(logins=frame, holders=holders)
+    connection = connect(logins=frame, holders=holders)
     for statement in (LOGIN_KEYS, LOGIN_ACCOUNTS, IDENTIFIER_USE):
         connection.execute(statement)
     n_users = int(connection.sql("SELECT count(*) AS n FROM login_accounts").fetchnumpy()["n"][0])
@@ -352,13 +353,14 @@ PEEL_ROUNDS = 4
 # bucket (one window long) and a number of its own.
 CYCLE_CANDIDATES = """
 CREATE OR REPLACE TEMP TABLE moved AS
-SELECT txn_id, t_us, from_account, to_account, amount, t_us // $window AS bucket, row_number() OVER () AS rid
+SELECT txn_id, t_us, from_account, to_account, amount, t_us // $window AS bucket,
+       row_number() OVER (ORDER BY txn_id) AS rid
 FROM transfers
 WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account AND amount >= $min
 """
 NUMBERED_ACCOUNTS = """
 CREATE OR REPLACE TEMP TABLE numbered AS
-SELECT account, row_number() OVER () - 1 AS node
+SELECT account, row_number() OVER (ORDER BY account) - 1 AS node
 FROM (SELECT from_account AS account FROM moved UNION SELECT to_account FROM moved)
 """
 
@@ -375,15 +377,21 @@ def _on_cycles(connection) -> np.ndarray:
     return rid[left[within_strong_parts(payer[left], payee[left])]]
 
 
-def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, bool]:
+# The columns of a path (the table ``paths``) as the hop's join reads them.
+PATH_COLUMNS = ", ".join(f"p.{column}" for column in (
+    "first_txn", "start", "last", "first_t", "last_t", "low_t", "high_t", "first_amount", "accounts", "txns", "times",
+    "amounts"))
+
+
+def cycles(transfers: pd.DataFrame, rules: FlowRules, *, connect=duckdb_connection) -> tuple[pd.DataFrame, bool]:
     """Time-respecting cycles (:data:`CYCLE_COLUMNS`) and whether the search stopped at its
     bound. A transfer on a cycle has, within the window of it, a transfer out of its payee and
     one into its payer (the others are peeled away, round by round), and lies inside one strongly
     connected part of the accounts' graph (:mod:`.cycle_candidates`); the paths then grow one hop
     at a time in SQL, each hop after the one before, within the window and the amount tolerance
-    of the first."""
+    of the first. ``connect``: the connection the SQL runs on, as in :func:`.figures.client_figures`."""
     rules_ = rules.patterns.cycle
-    connection = duckdb_connection(transfers=transfers)
+    connection = connect(transfers=transfers)
     connection.execute(CYCLE_CANDIDATES, {"window": rules.cycle_window_us, "min": rules.cycle_min_fen})
     connection.register("on_cycle", pd.DataFrame({"rid": _on_cycles(connection)}))
     connection.execute("""CREATE OR REPLACE TEMP TABLE edges AS
@@ -401,8 +409,7 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
              " AND greatest(p.high_t, e.t_us) - p.low_t <= $window")
     # Every later hop lies within the window of the first: in the first's bucket or the next
     # (buckets one window long), so the join matches on (account, bucket), not on hubs' every pair.
-    step = f"""SELECT p.* EXCLUDE (k, reach), e.txn_id AS e_txn, e.t_us AS e_t, e.to_account AS e_to,
-               e.amount AS e_amount
+    step = f"""SELECT {PATH_COLUMNS}, e.txn_id AS e_txn, e.t_us AS e_t, e.to_account AS e_to, e.amount AS e_amount
         FROM (SELECT *, first_t // $window + k AS reach FROM paths, (SELECT unnest([0, 1]) AS k)) p
         JOIN edges e ON e.from_account = p.last AND e.bucket = p.reach AND {order}
          AND abs(e.amount - p.first_amount) * 1000 <= CAST(p.first_amount AS HUGEINT) * $tol"""
@@ -440,35 +447,31 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules) -> tuple[pd.DataFrame, boo
     return frame[["accounts", "txn_ids", "t_us", "amounts"]].reset_index(drop=True), truncated
 
 
-def flow_patterns(case: Case, *, fan_connect=None) -> pd.DataFrame:
+def flow_patterns(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
     """flow_patterns.csv: every pattern of :mod:`casegraph.queries.flow_rules` that is enabled
-    (``fan_connect``: as :func:`patterns_of` takes it)."""
-    use, n_users = identifier_use(case)
+    (``connect``: as :func:`patterns_of` takes it)."""
+    use, n_users = identifier_use(case, connect=connect)
     return patterns_of(transfer_frame(case), use, FlowRules.from_config(case.config.flow_patterns),
-                       timezone=case.config.timezone, n_users=n_users, fan_connect=fan_connect)
+                       timezone=case.config.timezone, n_users=n_users, connect=connect)
 
 
 def patterns_of(transfers: pd.DataFrame, use: pd.DataFrame, rules: FlowRules, *, timezone: str,
-                n_users: int | None = None, fan_connect=None) -> pd.DataFrame:
+                n_users: int | None = None, connect=duckdb_connection) -> pd.DataFrame:
     """flow_patterns.csv from the transfers (:func:`transfer_frame`) and the identifiers' use
     (:data:`IDENTIFIER_COLUMNS`; ``n_users``: as :func:`.flow_rules.shared_device_rows` takes it).
-    ``fan_connect``: the connection the fan windows' SQL runs on, as ``connect`` in
-    :func:`.figures.client_figures` (the Spark engine's); None, the DuckDB one of the rest."""
-    connection = duckdb_connection(transfers=transfers)
+    ``connect``: the connection the SQL runs on, as in :func:`.figures.client_figures` (the
+    Spark engine's runs it on Spark)."""
+    connection = connect(transfers=transfers)
     connection.execute(LEGS)
     parts = []
     if rules.enabled("pass_through"):
         parts.append(pass_through_rows(pass_through(connection, rules), rules, timezone=timezone))
-    fans = connection
-    if fan_connect is not None and (rules.enabled("fan_in") or rules.enabled("fan_out")):
-        fans = fan_connect(transfers=transfers)
-        fans.execute(LEGS)
     for pattern in ("fan_in", "fan_out"):
         if rules.enabled(pattern):
-            windows, legs = fan_windows(fans, pattern, rules)
+            windows, legs = fan_windows(connection, pattern, rules)
             parts.append(fan_rows(pattern, windows, legs, rules, timezone=timezone))
     if rules.enabled("cycle"):
-        found, truncated = cycles(transfers, rules)
+        found, truncated = cycles(transfers, rules, connect=connect)
         parts.append(cycle_rows(found, rules, truncated=truncated, timezone=timezone))
     if rules.enabled("shared_device"):
         parts.append(shared_device_rows(use, rules, timezone=timezone, n_users=n_users))

@@ -41,7 +41,7 @@ from casegraph.loaders.case import Case
 from casegraph.progress import SILENT, Progress
 
 from ..engine import GangEvidence, analyze
-from ..memory import account_groups, figures, flows, gangs
+from ..memory import account_groups, fake_trades, figures, flows, gangs
 from ..memory.engine import MemoryEngine
 from . import graph
 from .runner import SparkSQL
@@ -71,7 +71,14 @@ class SparkEngine(MemoryEngine):
 
     def account_groups(self) -> pd.DataFrame:
         return account_groups.account_groups(self.case, components=functools.partial(graph.component_labels,
-                                                                                     runner=self.runner))
+                                                                                     runner=self.runner),
+                                             connect=self.runner.connect)
+
+    def fake_trades(self) -> pd.DataFrame:
+        return fake_trades.fake_trades(self.case, connect=self.runner.connect)
+
+    def platform_fraud(self, fake: pd.DataFrame) -> pd.DataFrame:
+        return fake_trades.platform_fraud(self.case, fake, connect=self.runner.connect)
 
     def account_flows(self) -> pd.DataFrame:
         return flows.account_flows(self.case, connect=self.runner.connect)
@@ -80,7 +87,7 @@ class SparkEngine(MemoryEngine):
         return flows.statement_requests(self.case, connect=self.runner.connect)
 
     def flow_patterns(self) -> pd.DataFrame:
-        return flows.flow_patterns(self.case, fan_connect=self.runner.connect)
+        return flows.flow_patterns(self.case, connect=self.runner.connect)
 
 
 def analyze_case(case: Case, runner: SparkSQL, seed: int = 0, *,

@@ -80,8 +80,11 @@ def spark_session(master: str | None = None, *, shuffle_partitions: int | None =
 @functools.lru_cache(maxsize=512)
 def to_spark_sql(query: str) -> str:
     """``query`` (DuckDB SQL, ``$name`` parameters) as Spark SQL (``:name`` parameters).
-    A ``CREATE OR REPLACE TEMP TABLE`` becomes a temporary view that replaces any of its name:
-    Spark keeps no temporary tables, and a view is recomputed where it is read.
+    A ``CREATE OR REPLACE TEMP TABLE`` becomes a temporary view that replaces any of its name
+    (:meth:`SparkSQL.execute` computes such a table at once, :func:`temp_table`); DuckDB's
+    128-bit ``HUGEINT`` is ``DECIMAL(38,0)``, as exact for whole numbers (Spark has no 128-bit
+    integer; in ANSI mode, Spark 4.0's default, an overflow fails rather than wraps or rounds);
+    an ordered ``list(x ORDER BY k)`` keeps its order (:func:`_ordered_list`).
 
     >>> to_spark_sql("SELECT x::BIGINT AS y FROM t WHERE x > $low GROUP BY ALL")  # doctest: +SKIP
     'SELECT CAST(x AS BIGINT) AS y FROM t WHERE x > :low GROUP BY ALL'
@@ -95,7 +98,47 @@ def to_spark_sql(query: str) -> str:
     if isinstance(tree, exp.Create):
         tree.set("replace", True)
         tree.set("kind", "VIEW")
-    return tree.sql(dialect="spark")
+    return tree.transform(_spark_form).sql(dialect="spark")
+
+
+@functools.lru_cache(maxsize=512)
+def temp_table(query: str) -> tuple[str, str] | None:
+    """(name, its query as Spark SQL) of a ``CREATE … TEMP TABLE name AS query``, else None.
+
+    >>> temp_table("CREATE OR REPLACE TEMP TABLE pairs AS SELECT 1 AS x")  # doctest: +SKIP
+    ('pairs', 'SELECT 1 AS x')
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    (tree,) = sqlglot.parse(query, read="duckdb")
+    if not (isinstance(tree, exp.Create) and tree.args.get("kind") == "TABLE" and tree.expression is not None):
+        return None
+    return tree.this.name, tree.expression.transform(_spark_form).sql(dialect="spark")
+
+
+def _spark_form(node):
+    """One node of a DuckDB tree in the form Spark runs (see :func:`to_spark_sql`)."""
+    from sqlglot import exp
+
+    if isinstance(node, exp.DataType) and node.is_type(exp.DataType.Type.INT128):
+        return exp.DataType.build("DECIMAL(38, 0)")
+    if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
+        return _ordered_list(node.this)
+    return node
+
+
+def _ordered_list(order):
+    """DuckDB's ``list(x ORDER BY k, …)`` for Spark, whose ``collect_list`` keeps no order: the
+    pairs (k, …, x) collected, sorted (a struct sorts by its fields in turn), then their x."""
+    import sqlglot
+
+    keys = order.expressions
+    if any(key.args.get("desc") for key in keys):
+        raise ValueError(f"a list ordered descending has no Spark form here: {order.sql('duckdb')}")
+    fields = ", ".join(f"{key.this.sql('spark')} AS k{number}" for number, key in enumerate(keys))
+    return sqlglot.parse_one(f"TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT({fields}, {order.this.sql('spark')} AS x))),"
+                             " s -> s.x)", read="spark")
 
 
 class SparkResult:
@@ -120,6 +163,13 @@ class SparkResult:
         row = self.frame.first()
         return None if row is None else tuple(row)
 
+    def fetchall(self) -> list[tuple]:
+        return [tuple(row) for row in self.frame.collect()]
+
+    def fetchnumpy(self) -> dict:
+        """The columns as numpy arrays by name, as DuckDB's ``fetchnumpy``."""
+        return {name: column.to_numpy() for name, column in self.df().items()}
+
 
 class SparkSQL:
     """A DuckDB-connection look-alike over one Spark session (see the module)."""
@@ -139,12 +189,12 @@ class SparkSQL:
         return self
 
     def register(self, name: str, frame) -> None:
-        """``frame`` (pandas or a Spark DataFrame) as the view ``name``. A pandas frame is written
+        """``frame`` (pandas, Arrow or a Spark DataFrame) as the view ``name``. A pandas frame is written
         as a Parquet file into the runner's scratch folder and read by Spark from there: the
         executors read it in parallel, where ``createDataFrame`` would hold every row in the
         driver's JVM (out of its heap at seed scale). Each frame gets a file of its own, as
         views may read earlier ones."""
-        if isinstance(frame, pd.DataFrame):
+        if isinstance(frame, (pd.DataFrame, pa.Table)):
             path = self.scratch / f"{name}-{next(self._handed)}.parquet"
             # Microseconds are Spark's timestamps; a value finer than that fails rather than rounds.
             table = _arrow_table(frame)
@@ -159,8 +209,17 @@ class SparkSQL:
         return SparkResult(frame)
 
     def execute(self, query: str, params: dict[str, Any] | None = None) -> SparkResult:
-        """:meth:`sql`; a statement (``CREATE … VIEW``) runs at once, as in DuckDB."""
-        return self.sql(query, params)
+        """:meth:`sql`; a statement (``CREATE … VIEW``) runs at once, as in DuckDB. A ``TEMP
+        TABLE`` is computed at once too, and kept (``localCheckpoint``): a view would be computed
+        again by every query that reads it, and a numbering (``row_number() OVER ()``) could
+        differ between two of them."""
+        table = temp_table(query)
+        if table is None:
+            return self.sql(query, params)
+        name, select = table
+        frame = self.session.sql(select, args=_plain(params) or None).localCheckpoint(eager=True)
+        frame.createOrReplaceTempView(name)
+        return SparkResult(frame)
 
 
 def _plain(params: dict[str, Any] | None) -> dict[str, Any]:
@@ -182,10 +241,10 @@ def _scratch_folder() -> str:
     return folder
 
 
-def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+def _arrow_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
     """``frame`` as an Arrow table Spark reads as it is: categories as their values, a column of
     nothing but missing values as text."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
     columns = []
     for column in table.columns:
         if pa.types.is_dictionary(column.type):
