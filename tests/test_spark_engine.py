@@ -1,5 +1,6 @@
 """`--engine spark` writes the memory engine's files, byte for byte: figures to the fen, the same
-communities (the same gang graph, so the same Louvain run), account groups and fund flows.
+communities (the same gang graph, so the same Louvain run), account groups, fake trades and fund
+flows (every pattern), their SQL run on Spark.
 
 One local[2] Spark session for the whole test session (``spark`` fixture); the CLI's
 ``--engine spark`` finds it (``SparkSession.builder.getOrCreate``).
@@ -24,8 +25,10 @@ from test_flows import flows_case
 from casegraph.cli import main
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
+from casegraph.queries.columnar import duckdb_connection
 from casegraph.queries.communities import detect_communities, graph_of_edges
 from casegraph.queries.memory.engine import MemoryEngine
+from casegraph.queries.memory.fake_trades import FAKE_LOSSES
 
 pytestmark = pytest.mark.spark
 
@@ -82,10 +85,12 @@ def test_spark_gives_the_memory_engines_files_on_a_generated_case(spark, tmp_pat
                            for frame in communities)
     assert partition(spark_found) == partition(memory) and len(set(memory.values())) > 10  # ARI 1.0
     assert (tmp_path / "spark" / "account_flows.csv").read_text(encoding="utf-8").count("\n") > 10
-    # The figures, membership periods, flows and communities were Spark's work: their tables are Spark's views.
+    # The figures, membership periods, flows, communities, account groups and fake trades were Spark's
+    # work: their tables are Spark's views.
     views = {table.name for table in spark.catalog.listTables()}
     assert {"ledger", "trades", "pairs", "entries", "transfers", "legs", "gang_graph", "component_edges",
             "chosen"} <= views  # chosen: the accounts of the fan windows, which ran on Spark
+    assert {"broker_fills", "sharing_ip", "members", "owned", "shares", "login_keys", "used"} <= views
     assert (tmp_path / "spark" / "account_groups.csv").read_text(encoding="utf-8").count("\n") > 3
 
 
@@ -154,8 +159,9 @@ def test_spark_gives_the_memory_engines_fund_flows(spark, tmp_path):
     assert (tmp_path / "spark" / "statement_requests.csv").read_text(encoding="utf-8").count("\n") == 4
     patterns = pd.read_csv(tmp_path / "spark" / "flow_patterns.csv", dtype=str)
     assert "fan_in" in set(patterns["pattern"])
-    # The fan windows were Spark's: the accounts they chose are a Spark view.
-    assert "chosen" in {table.name for table in spark.catalog.listTables()}
+    # The fan windows, the cycle search and the shared devices were Spark's: their tables are Spark views.
+    assert {"chosen", "moved", "paths", "used"} <= {table.name for table in spark.catalog.listTables()}
+    assert {"pass_through", "cycle", "shared_device", "night"} <= set(patterns["pattern"])
 
 
 def test_duckdb_sql_becomes_spark_sql(spark):
@@ -166,6 +172,50 @@ def test_duckdb_sql_becomes_spark_sql(spark):
     # DuckDB's temporary table is a Spark view that replaces any of its name.
     assert to_spark_sql("CREATE OR REPLACE TEMP TABLE legs AS SELECT 1 AS x").startswith(
         "CREATE OR REPLACE TEMPORARY VIEW legs")
+
+
+def test_spark_rounds_the_fake_losses_in_128_bits_as_duckdb_does(spark):
+    from casegraph.queries.spark.runner import SparkSQL
+
+    # Products beyond 64 bits, and halves (3.5 rounds to 4 and 2.5 to 3, away from zero).
+    shares = pd.DataFrame({"platform_id": ["P1", "P1", "P2", "P2", "P3"],
+                           "client_losses": [3_000_000_000_000_000_001, -2_999_999_999_999_999_999, 5, 7, -5],
+                           "fake_notional": [7, 3, 1, 1, 1], "turnover": [9, 7, 2, 2, 2]})
+
+    def rounded(product: int, whole: int) -> int:  # half away from zero, in Python's exact integers
+        return (1 if product >= 0 else -1) * ((2 * abs(product) + whole) // (2 * whole))
+
+    expected: dict[str, int] = {}
+    for row in shares.itertuples():
+        share = rounded(int(row.client_losses) * int(row.fake_notional), int(row.turnover))
+        expected[row.platform_id] = expected.get(row.platform_id, 0) + share
+    assert abs(expected["P1"]) > 2**53  # beyond a double's exact integers
+    for connect in (duckdb_connection, SparkSQL(spark).connect):
+        found = connect(shares=shares).sql(FAKE_LOSSES).df()
+        assert dict(zip(found["platform_id"], found["fake_trade_losses"].tolist())) == expected
+
+
+def test_an_ordered_list_keeps_its_order_on_spark(spark):
+    from casegraph.queries.spark.runner import SparkSQL
+
+    rng = random.Random(3)
+    keys = list(range(300))
+    rng.shuffle(keys)  # rows in no order, over two partitions
+    frame = pd.DataFrame({"g": [key % 3 for key in keys], "k": keys, "x": [f"t{key:03d}" for key in keys]})
+    query = "SELECT g, list(x ORDER BY k) AS xs FROM t GROUP BY g ORDER BY g"
+    duck, spark_found = (connect(t=frame).sql(query).df() for connect in (duckdb_connection, SparkSQL(spark).connect))
+    assert [list(xs) for xs in spark_found["xs"]] == [list(xs) for xs in duck["xs"]]
+    assert list(duck["xs"][0]) == sorted(duck["xs"][0]) and len(duck["xs"][0]) == 100
+
+
+def test_a_temp_table_is_computed_once_as_in_duckdb(spark):
+    from casegraph.queries.spark.runner import SparkSQL
+
+    for connect in (duckdb_connection, SparkSQL(spark).connect):
+        connection = connect(numbers=pd.DataFrame({"x": [1, 2]}))
+        connection.execute("CREATE OR REPLACE TEMP TABLE summed AS SELECT sum(x) AS total FROM numbers")
+        connection.register("numbers", pd.DataFrame({"x": [5]}))  # the table keeps what it was computed from
+        assert connection.sql("SELECT total FROM summed").fetchall() == [(3,)]
 
 
 def test_spark_without_pyspark_is_a_usage_error(tmp_path, monkeypatch, capsys):

@@ -133,6 +133,8 @@ def fake_losses(case: Case, connection: duckdb.DuckDBPyConnection, *, connect=du
     :func:`casegraph.queries.spark.runner.to_spark_sql`). ``connect``: where these clients'
     figures are summed (:func:`.figures.client_figures`)."""
     fake_notional = connection.sql(FAKE_NOTIONAL).df().set_index("client_id")["fake_notional"]
+    if fake_notional.empty:  # no client has fake trades: nothing lost on them
+        return pd.Series(dtype="int64", name="fake_trade_losses")
     # The figures of these clients only: from their own entries and trades.
     ledger = ledger_in_cny(case, rows=is_in(case["ledger"]["client_id"], fake_notional.index))
     trades = connection.sql(FAKE_CLIENTS_TRADES).df()

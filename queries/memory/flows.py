@@ -393,7 +393,10 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules, *, connect=duckdb_connecti
     rules_ = rules.patterns.cycle
     connection = connect(transfers=transfers)
     connection.execute(CYCLE_CANDIDATES, {"window": rules.cycle_window_us, "min": rules.cycle_min_fen})
-    connection.register("on_cycle", pd.DataFrame({"rid": _on_cycles(connection)}))
+    on_cycle = _on_cycles(connection)
+    if not len(on_cycle):  # no transfer can lie on a cycle: no paths to grow
+        return _no_cycles(), False
+    connection.register("on_cycle", pd.DataFrame({"rid": on_cycle}))
     connection.execute("""CREATE OR REPLACE TEMP TABLE edges AS
         SELECT txn_id, t_us, from_account, to_account, amount, bucket FROM moved SEMI JOIN on_cycle USING (rid)""")
     connection.execute("""CREATE OR REPLACE TEMP TABLE paths AS
@@ -437,7 +440,7 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules, *, connect=duckdb_connecti
             break
     frame = pd.concat(found, ignore_index=True)
     if not len(frame):
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("accounts", "txn_ids", "t_us", "amounts")}), truncated
+        return _no_cycles(), truncated
     # Per first transfer, the cycle that closes first (then the fewest hops, then by its transfers).
     frame["hops"] = frame["txn_ids"].map(len)
     frame["key"] = frame["txn_ids"].map(";".join)
@@ -445,6 +448,10 @@ def cycles(transfers: pd.DataFrame, rules: FlowRules, *, connect=duckdb_connecti
     for column in ("accounts", "txn_ids", "t_us", "amounts"):
         frame[column] = frame[column].map(list)
     return frame[["accounts", "txn_ids", "t_us", "amounts"]].reset_index(drop=True), truncated
+
+
+def _no_cycles() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ("accounts", "txn_ids", "t_us", "amounts")})
 
 
 def flow_patterns(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:

@@ -2,25 +2,33 @@
 with the transfers and ledger entries answered by Spark, with the memory engine's own SQL
 (transpiled by SQLGlot, :mod:`.runner`) and its own code for what is small once aggregated.
 
-Where each question runs today (a first step; the README's "Spark" section says the same):
+Where each question runs today (the README's "Spark" section says the same):
 
 - on Spark, the memory engine's SQL unchanged: the client figures (the ledger and the trades
   summed per client and kind, fresh money by a window per client), the membership periods'
   figures (the interval join of periods and entries, then the same sums), the gang graph's
   money edges (ledger -> bank transfer joins, routed fills, transfers per account pair) and
   the client-money hard facts, account flows (every transfer's two legs summed per account)
-  and the statement requests, the flow patterns' fan-in and fan-out windows (distinct counterparties
-  per window by plain window sums, :func:`casegraph.queries.memory.flows.fan_windows`);
+  and the statement requests; the account groups' evidence (shared devices and IPs, common
+  funding, the pairs of synchronised fills counted per account pair, the fills per day) and
+  their rows and figures (controllers, order timing, the groups' fills); the fake trades and
+  each platform's counts and losses (128-bit products as ``DECIMAL(38,0)``, exact to the fen);
+  every flow pattern's SQL: pass-through, the fan windows, the shared devices' use, round
+  amounts, night, and the cycle search's hops (:mod:`.runner` rewrites what DuckDB has and
+  Spark lacks: ``HUGEINT``, an ordered ``list``, temporary tables);
 - on Spark, in plain PySpark and the memory engine's own Python on the executors: the gang
   graph's connected components and each component's Louvain, the account groups' connected
   components (:mod:`.graph`);
 - on the driver, through the same shared functions the memory engine calls, on the results:
   the agent forests and subtree sums, the gang graph's contraction, the hard facts applied to
-  the communities, the income rows and severity (:func:`casegraph.queries.engine.analyze`);
+  the communities, the income rows and severity (:func:`casegraph.queries.engine.analyze`),
+  the chance judgement of the groups' evidence (:mod:`casegraph.queries.evidence`), the
+  groups' lots and points summed in the fills' order, the flow patterns' rules and evidence
+  (:mod:`casegraph.queries.flow_rules`), the cycle candidates (numpy,
+  :mod:`casegraph.queries.memory.cycle_candidates`, on the candidates' numbers fetched from Spark);
 - on the driver still, by the memory engine as it is (not yet on Spark): the agent, platform
-  and person totals' rebate sums over the ledger, the account groups' evidence (pairs of fills,
-  logins and funding) and figures, the fake trades, and the flow patterns but their fan windows
-  (pass-through keeps ordered lists and 128-bit products; the cycle search is DuckDB list SQL).
+  and person totals' rebate sums over the ledger, and the conversion to CNY of the transfers
+  (every one for the flows, the funding ones for the account groups).
 
 The case is read and validated by :mod:`casegraph.loaders` on the driver, as for the memory
 engine (exact ``file:line:column`` problems); the tables the SQL reads are handed to Spark
