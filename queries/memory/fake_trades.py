@@ -137,6 +137,8 @@ def fake_losses(case: Case, connection: duckdb.DuckDBPyConnection, *, connect=du
         return pd.Series(dtype="int64", name="fake_trade_losses")
     # The figures of these clients only: from their own entries and trades.
     ledger = ledger_in_cny(case, rows=is_in(case["ledger"]["client_id"], fake_notional.index))
+    # Fetched before client_figures runs: on Spark one session holds every view, and it registers
+    # its own ``accounts`` and ``trades``.
     trades = connection.sql(FAKE_CLIENTS_TRADES).df()
     clients = client_figures(case, ledger, trades, connect=connect).reindex(fake_notional.index)
     connection.register("shares", arrow_table(clients[["platform_id", "client_losses", "turnover"]].assign(

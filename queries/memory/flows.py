@@ -1,5 +1,5 @@
-"""Fund-flow analyses (资金分析) in memory: the relational part in DuckDB SQL (so that it can
-run on Spark later), the bounded cycle search as SQL joins hop by hop, the rules, evidence and
+"""Fund-flow analyses (资金分析) in memory: the relational part in DuckDB SQL (which the Spark
+engine runs on Spark: ``connect=``), the bounded cycle search as SQL joins hop by hop, the rules, evidence and
 order in :mod:`casegraph.queries.flow_rules` (the Neo4j engine's twin:
 :mod:`casegraph.queries.neo4j.flows`).
 
@@ -273,6 +273,7 @@ def marked(connection, pattern: str, rules: FlowRules) -> pd.DataFrame:
 
 # The IPs and devices, and the accounts, that logins name, as numbers: at 5 million logins,
 # grouping them by the text of address and account took DuckDB past its memory to disk.
+# Numbered in an order: Spark numbers only ordered rows, and so the numbers are the same on both.
 LOGIN_KEYS = """
 CREATE OR REPLACE TEMP TABLE login_keys AS
 SELECT kind, key, row_number() OVER (ORDER BY kind, key) AS key_no
@@ -350,7 +351,7 @@ PEEL_ROUNDS = 4
 
 
 # The transfers a cycle may use: between two accounts, at least the minimum; each with its
-# bucket (one window long) and a number of its own.
+# bucket (one window long) and a number of its own (in an order: Spark numbers only ordered rows).
 CYCLE_CANDIDATES = """
 CREATE OR REPLACE TEMP TABLE moved AS
 SELECT txn_id, t_us, from_account, to_account, amount, t_us // $window AS bucket,
@@ -377,7 +378,8 @@ def _on_cycles(connection) -> np.ndarray:
     return rid[left[within_strong_parts(payer[left], payee[left])]]
 
 
-# The columns of a path (the table ``paths``) as the hop's join reads them.
+# The columns of a path (the table ``paths``) as the hop's join reads them: listed, as Spark
+# SQL has no ``* EXCLUDE``.
 PATH_COLUMNS = ", ".join(f"p.{column}" for column in (
     "first_txn", "start", "last", "first_t", "last_t", "low_t", "high_t", "first_amount", "accounts", "txns", "times",
     "amounts"))
