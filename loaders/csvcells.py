@@ -206,8 +206,8 @@ class ReadAhead:
     >>> from casegraph.generator import generate_case
     >>> _ = generate_case(tmp / "case", "tiny", seed=1)
     >>> ahead = ReadAhead(tmp / "case")
-    >>> ahead.take(tmp / "case" / "ledger.csv").cells[0][:3]     # the largest file: read first
-    ['entry_id', 'ts', 'platform_id']
+    >>> ahead.take(tmp / "case" / "logins.csv").cells[0][:3]     # the largest file: read first
+    ['ts', 'account_id', 'actor_id']
     >>> ahead.take(tmp / "case" / "vendors.csv") is None          # the reading proper's
     True
     """

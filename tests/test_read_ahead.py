@@ -97,6 +97,7 @@ def test_read_ahead_stops_at_the_first_file_taken(tmp_path):
 
 
 def test_read_ahead_imports_no_pandas():
-    code = "import sys, casegraph.loaders.csvcells; print(sorted(m for m in ('pandas', 'networkx', 'duckdb') if m in sys.modules))"
+    code = ("import sys, casegraph.loaders.csvcells; "
+            "print(sorted(m for m in ('pandas', 'networkx', 'duckdb') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
