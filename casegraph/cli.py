@@ -141,9 +141,7 @@ def ingest(
 @app.command()
 def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
     """Check a case folder; print one file:line:column: message per problem."""
-    from casegraph.loaders.case import read_case
-
-    loaded, problems = read_case(case, progress=_progress)
+    loaded, problems = _read_case(case)
     if problems:
         _print_problems(problems, case)
         raise typer.Exit(EXIT_INVALID)
@@ -157,12 +155,21 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
         _print_skipped(coverage_table(loaded.available), "analyze will skip")
 
 
+def _read_case(case: Path):
+    """``read_case`` of the case, its files read ahead while pandas and the loaders are imported
+    (casegraph.loaders.csvcells.ReadAhead: on two cores the import and the parse overlap)."""
+    from casegraph.loaders.csvcells import ReadAhead
+
+    ahead = ReadAhead(case)
+    from casegraph.loaders.case import read_case
+
+    return read_case(case, progress=_progress, ahead=ahead)
+
+
 def _read_case_reporting(case: Path, problems_file: Optional[Path] = None):
     """The case read and checked, or None when it is invalid: its problems printed (and
     written to ``problems_file``). The caller ends the command with exit 1."""
-    from casegraph.loaders.case import read_case
-
-    loaded, problems = read_case(case, progress=_progress)
+    loaded, problems = _read_case(case)
     if problems:
         if problems_file is not None:
             problems_file.parent.mkdir(parents=True, exist_ok=True)

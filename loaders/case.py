@@ -25,7 +25,7 @@ from casegraph.config import CaseConfig
 from casegraph.progress import SILENT, Progress
 
 from . import validate
-from .columnar import CELL_POOL
+from .csvcells import CELL_POOL, ReadAhead
 from .fx import check_cny_amounts
 from .problems import LINE, InvalidCase, Problem
 from .profiles import MappingProfile
@@ -79,11 +79,13 @@ def read_config(case_dir: Path, problems: list[Problem]) -> tuple[CaseConfig | N
     return config, node
 
 
-def read_case(case_dir: str | Path, *, progress: Progress = SILENT) -> tuple[Case | None, list[Problem]]:
+def read_case(case_dir: str | Path, *, progress: Progress = SILENT,
+              ahead: ReadAhead | None = None) -> tuple[Case | None, list[Problem]]:
     """Read and check a case folder; returns the case (None when invalid) and every problem.
 
     ``progress`` shows one step for the tables (a count of those read) and one for the rules
-    across them.
+    across them. ``ahead`` holds files read ahead of this call (made before pandas was
+    imported); the case read is the same with or without it.
     """
     case_dir = Path(case_dir)
     problems: list[Problem] = []
@@ -108,7 +110,7 @@ def read_case(case_dir: str | Path, *, progress: Progress = SILENT) -> tuple[Cas
         reading = {}
         for position, table in enumerate(by_size):
             started = pool.submit(_read_table, case_dir / table.file, table, profile, found[table.name],
-                                  timezone=timezone, encoding=pinned.get(table.file))
+                                  timezone=timezone, encoding=pinned.get(table.file), ahead=ahead)
             reading[started] = table
             if position == 0:
                 wait([started])
@@ -140,7 +142,7 @@ def _size(path: Path) -> int:
 
 
 def _read_table(path: Path, table: Table, profile: MappingProfile, problems: list[Problem], *,
-                timezone: str, encoding: str | None) -> tuple[RawTable | None, pd.DataFrame]:
+                timezone: str, encoding: str | None, ahead: ReadAhead | None) -> tuple[RawTable | None, pd.DataFrame]:
     """One case file read and parsed: its raw cells (None when it could not be read) and its
     typed table (an empty one then). ``encoding`` is the one pinned in case.yaml, if any.
 
@@ -148,7 +150,7 @@ def _read_table(path: Path, table: Table, profile: MappingProfile, problems: lis
     rows (:func:`.validate.check_needed_tables`)."""
     if not path.is_file():
         return None, empty_table(table)
-    raw = read_raw(path, table, profile, problems, encoding=encoding)
+    raw = read_raw(path, table, profile, problems, encoding=encoding, ahead=ahead)
     parsed = None if raw is None else parse_table(raw, table, timezone, problems)
     # What reading the cells freed goes back to the system (the cells' allocator keeps it, for
     # the next file: at 5 million transfers 1.6 GB, held through the analysis).

@@ -1,13 +1,7 @@
-"""The fast reading of a CSV file: pyarrow's columnar parser, for text where it gives exactly
-what the exact reader (``read._records``, Python's csv module, record by record) would give.
-
-The exact reader must know each record's physical line, and reports quoting faults at their
-line and cell. Here a record's line is its row number plus one, which holds only when every
-record is one line: the fast reader is used when the file has as many lines as the header plus
-the rows pyarrow parsed (a blank line, or a quoted cell holding a line break, would make it
-fewer), and when nothing in the file is something the two parsers read differently (a quote
-out of place, an over-long cell, a lone carriage return, a ragged row). Otherwise it returns
-None and the exact reader reads the file, finding and placing every problem.
+"""The fast reading of a CSV file as pandas text cells: the Arrow cells of :mod:`.csvcells`
+(pyarrow's columnar parser, where it reads as the exact reader ``read._records`` does) made a
+frame, and the kernels that trim, replace and look up text columns without a Python object
+per cell.
 
 >>> header, frame = read_well_formed(b"a,b\\n1,x\\n2,\\"y,z\\"\\n")
 >>> header, frame[1].tolist(), frame["_line"].tolist()
@@ -18,146 +12,35 @@ True
 
 from __future__ import annotations
 
-import collections
-import csv
-import io
 import mmap
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 
+from .csvcells import well_formed_cells
 from .problems import LINE
-
-QUOTE, NEWLINE, CARRIAGE_RETURN = ord('"'), ord("\n"), ord("\r")
-# Bytes are compared with a byte this many at a time, into one reused buffer: a temporary the
-# size of the file costs more in fresh pages than the comparison itself (a 443 MB ledger: 2 s
-# of page faults for 0.05 s of counting).
-SCAN_BLOCK = 1 << 22
-
-
-def _cell_pool() -> pa.MemoryPool:
-    """Where the cells' buffers live: jemalloc where pyarrow has it. It keeps freed pages for
-    the next file; the default (mimalloc) hands them back to the system and faults them in
-    again, which measured 1.5-3x the system time of a seed-scale read."""
-    try:
-        return pa.jemalloc_memory_pool()
-    except NotImplementedError:
-        return pa.default_memory_pool()
-
-
-CELL_POOL = _cell_pool()
 
 
 def read_well_formed(utf8: bytes | mmap.mmap) -> tuple[list[str], pd.DataFrame] | None:
-    """(header, cells as text with a line column) as ``read._split_csv`` gives, or None.
+    """(header, cells as text with a line column) as ``read._split_csv`` gives, or None when
+    the columnar parser does not read the file as the exact reader does (:mod:`.csvcells`).
 
     ``utf8`` is the file's text as UTF-8: its own bytes (or a map of them) when it is UTF-8,
     read as they stand, with no Python string of the whole file.
     """
-    if not len(utf8):
-        return None
-    data = np.frombuffer(utf8, dtype=np.uint8)
-    if utf8.find(b"\r") >= 0 and not _carriage_returns_end_lines(data):
-        return None  # a lone CR ends a line for the csv module, not for the line count here
-    first_end = utf8.find(b"\n")
-    first_line = bytes(utf8[:first_end if first_end >= 0 else len(utf8)]).decode("utf-8")
-    try:
-        header = next(csv.reader([first_line.rstrip("\r")], strict=True))
-    except csv.Error:
-        return None
-    if not "".join(header).strip():
-        return None  # the exact reader looks for the first line that is not blank
-    header = [h.strip() for h in header]
-    names = [str(i) for i in range(len(header))]
-    try:
-        table = pa_csv.read_csv(
-            pa.py_buffer(utf8),
-            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=False),
-            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
-                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
-            memory_pool=CELL_POOL)
-    except pa.ArrowInvalid:
-        return None  # a ragged row, a quote left open: the exact reader places it
-    lines = _count(data, NEWLINE) + (data[-1] != NEWLINE)
-    if table.num_rows + 1 != lines:
-        return None  # blank lines, or records over several lines: lines are not rows + 1
-    limit = csv.field_size_limit()  # in characters; a cell has at least as many bytes
-    if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit
-           and pc.max(pc.utf8_length(column)).as_py() > limit for column in table.columns):
-        return None
-    if utf8.find(b'"') >= 0 and not _quotes_strict(utf8):
-        return None
-    frame = pd.DataFrame({i: text_series(column) for i, column in enumerate(table.columns)})
+    cells = well_formed_cells(utf8)
+    return None if cells is None else cells_frame(*cells)
+
+
+def cells_frame(header: list[str], cells: pa.Table) -> tuple[list[str], pd.DataFrame]:
+    """(header, cells as text with a line column) of :func:`.csvcells.well_formed_cells`'s cells,
+    whose rows are the file's lines from the second on."""
+    frame = pd.DataFrame({i: text_series(column) for i, column in enumerate(cells.columns)})
     frame.columns = range(len(header))
-    frame[LINE] = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    frame[LINE] = np.arange(2, cells.num_rows + 2, dtype=np.int64)
     return header, frame
-
-
-def _carriage_returns_end_lines(data: np.ndarray) -> bool:
-    """Whether every carriage return in the bytes is followed by a line feed (CRLF).
-
-    >>> _carriage_returns_end_lines(np.frombuffer(b"a\\r\\nb\\r\\n", np.uint8)), _carriage_returns_end_lines(
-    ...     np.frombuffer(b"a\\rb\\n", np.uint8))
-    (True, False)
-    """
-    return bool(_count(data, CARRIAGE_RETURN) == _count(data, CARRIAGE_RETURN, followed_by=NEWLINE))
-
-
-def _count(data: np.ndarray, byte: int, *, followed_by: int | None = None) -> int:
-    """How often ``byte`` occurs in ``data`` (right before ``followed_by``, when given), counted
-    one block at a time.
-
-    >>> data = np.frombuffer(b"a\\r\\nb\\rc\\r", np.uint8)
-    >>> _count(data, CARRIAGE_RETURN), _count(data, CARRIAGE_RETURN, followed_by=NEWLINE)
-    (3, 1)
-    """
-    found = np.empty(min(len(data), SCAN_BLOCK), dtype=bool)
-    after = np.empty_like(found)
-    total = 0
-    for start in range(0, len(data), SCAN_BLOCK):
-        block = data[start:start + SCAN_BLOCK]
-        here = np.equal(block, byte, out=found[:len(block)])
-        if followed_by is not None:
-            following = data[start + 1:start + 1 + len(block)]  # the data's last byte has none
-            here = np.logical_and(here[:len(following)], np.equal(following, followed_by, out=after[:len(following)]),
-                                  out=here[:len(following)])
-        total += int(np.count_nonzero(here))
-    return total
-
-
-def _positions(data: np.ndarray, byte: int) -> np.ndarray:
-    """Where ``byte`` occurs in ``data``, found one block at a time.
-
-    >>> _positions(np.frombuffer(b'a"b""', np.uint8), QUOTE).tolist()
-    [1, 3, 4]
-    """
-    found = np.empty(min(len(data), SCAN_BLOCK), dtype=bool)
-    return np.concatenate([np.flatnonzero(np.equal(block, byte, out=found[:len(block)])) + start
-                           for start in range(0, len(data), SCAN_BLOCK)
-                           for block in [data[start:start + SCAN_BLOCK]]] or [np.zeros(0, dtype=np.int64)])
-
-
-def _quotes_strict(utf8: bytes | mmap.mmap) -> bool:
-    """Whether the lines holding a quote read without error by the csv module's strict rules.
-
-    pyarrow reads ``"x"y`` as ``xy``; the exact reader refuses it. Only the lines with a quote
-    are read again (each line is one record here), so a file without quotes costs nothing.
-    """
-    data = np.frombuffer(utf8, dtype=np.uint8)
-    ends = _positions(data, NEWLINE)
-    quoted = np.unique(np.searchsorted(ends, _positions(data, QUOTE)))
-    starts = np.concatenate(([0], ends + 1))[quoted]
-    stops = np.append(ends, len(utf8))[quoted]
-    text = b"\n".join(utf8[start:stop] for start, stop in zip(starts.tolist(), stops.tolist())).decode("utf-8")
-    try:
-        collections.deque(csv.reader(io.StringIO(text, newline=""), strict=True), maxlen=0)
-    except csv.Error:
-        return False
-    return True
 
 
 def trimmed_or_missing(cells: pd.Series) -> pd.Series:

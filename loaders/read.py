@@ -13,7 +13,6 @@ import codecs
 import csv
 import io
 import itertools
-import mmap
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,7 +34,8 @@ from casegraph.money import (
     too_large_message,
 )
 
-from .columnar import arrow_text, member_of, read_well_formed, trimmed_or_missing
+from .columnar import arrow_text, cells_frame, member_of, read_well_formed, trimmed_or_missing
+from .csvcells import ReadAhead, file_bytes
 from .encoding import decode_file, plain_utf8
 from .problems import LINE, Problem
 from .profiles import MappingProfile
@@ -190,30 +190,36 @@ def _split_csv(text: str, file: str, problems: list[Problem]) -> tuple[list[str]
 
 
 def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[Problem], *,
-             encoding: str | None = None) -> RawTable | None:
+             encoding: str | None = None, ahead: ReadAhead | None = None) -> RawTable | None:
     """Read one CSV file into text cells with canonical column names.
 
     ``encoding`` is the encoding pinned in case.yaml, if any; otherwise it is detected.
+    ``ahead``: the file's cells when they were read ahead, as this would read them.
     """
     file = table.file
-    try:
-        data = _file_bytes(path)
-    except OSError as exc:
-        problems.append(Problem(file, 1, 1, f"cannot read the file: {exc.strerror or exc}"))
-        return None
-    if encoding is None and plain_utf8(data):  # the usual file: read as it is, decoded only if need be
-        encoding, utf8 = "utf-8", data
+    early = ahead.take(path) if ahead is not None and encoding is None else None
+    if early is not None:  # plain UTF-8, its cells parsed already where the columnar parser could
+        encoding, utf8 = "utf-8", early.utf8
+        split = None if early.cells is None else cells_frame(*early.cells)
     else:
-        data = bytes(data)
-        decoded = decode_file(data, file, encoding, problems)
-        if decoded is None:
+        try:
+            data = file_bytes(path)
+        except OSError as exc:
+            problems.append(Problem(file, 1, 1, f"cannot read the file: {exc.strerror or exc}"))
             return None
-        text, encoding = decoded
-        utf8 = _utf8_of(data, text, encoding)
-        # The cells are read from the UTF-8 bytes alone: the text (one to four bytes a character
-        # in Python: 1.3 GB for 5 million transfers) does not stay while they are.
-        del decoded, text, data
-    split = read_well_formed(utf8)
+        if encoding is None and plain_utf8(data):  # the usual file: read as it is, decoded only if need be
+            encoding, utf8 = "utf-8", data
+        else:
+            data = bytes(data)
+            decoded = decode_file(data, file, encoding, problems)
+            if decoded is None:
+                return None
+            text, encoding = decoded
+            utf8 = _utf8_of(data, text, encoding)
+            # The cells are read from the UTF-8 bytes alone: the text (one to four bytes a character
+            # in Python: 1.3 GB for 5 million transfers) does not stay while they are.
+            del decoded, text, data
+        split = read_well_formed(utf8)
     if split is None:
         split = _split_csv(str(utf8, "utf-8"), file, problems)
     if split is None:
@@ -251,22 +257,6 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
     frame, positions = profile.melt_wide_amounts(table.name, frame, positions, problems)
     extra = [n for n in positions if n not in table.column_names]
     return RawTable(frame, positions, encoding, extra)
-
-
-# Files from this size on are mapped, not copied into memory: the page cache's own pages, no
-# fresh memory to fault in and fill (at seed scale a fifth of reading's time went there).
-MAP_FROM = 1 << 20
-
-
-def _file_bytes(path: Path) -> bytes | mmap.mmap:
-    """A file's bytes, a large file's as a read-only map of it."""
-    with path.open("rb") as handle:
-        if os.fstat(handle.fileno()).st_size >= MAP_FROM:
-            try:
-                return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            except (OSError, ValueError):
-                pass  # a file system that cannot map it: read it
-        return handle.read()
 
 
 def _utf8_of(data: bytes, text: str, encoding: str) -> bytes:

@@ -28,7 +28,7 @@ import yaml
 from casegraph.outputs import csv_header, csv_lines, write_csv_cells
 from casegraph.progress import SILENT, Progress
 
-from ..columnar import CELL_POOL
+from ..csvcells import CELL_POOL
 from ..encoding import decode_file
 from ..problems import InvalidCase, Problem
 from .merge import INGESTED_TABLES, REPORT_FILE, TEXT, MergeSettings, merge_exports

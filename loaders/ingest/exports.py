@@ -55,7 +55,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from casegraph.money import MONEY_PATTERN, fen_series
 from casegraph.progress import SILENT, Progress
 
-from ..columnar import CELL_POOL, NEWLINE, QUOTE, arrow_text, text_series, trimmed_or_missing
+from ..columnar import arrow_text, text_series, trimmed_or_missing
+from ..csvcells import CELL_POOL, NEWLINE, QUOTE
 from ..encoding import decode_file
 from ..problems import InvalidCase, Problem
 from ..yamlfile import read_yaml_model
