@@ -31,6 +31,7 @@ table's amounts is checked a block at a time (Spark's ANSI mode refuses an overf
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -113,10 +114,18 @@ def read_case_in_spark(case_dir: str | Path, session, *, progress: Progress = SI
     read = read_tables(case_dir, progress=progress, elsewhere=frozenset(found))
     problems = list(read.problems)
     frames, counts, positions = {}, {}, {}
-    with progress.step(f"spark: reading and checking {len(found)} tables", total=len(found)) as advance:
-        for name, source in found.items():
-            frames[name], counts[name], positions[name] = _checked_table(session, source, read, problems)
+    table_problems: dict[str, list[Problem]] = {name: [] for name in found}
+    # The tables' jobs side by side: a small table's jobs are mostly waiting (planning, starting
+    # the executors' Python, collecting), which the other tables' fill.
+    with progress.step(f"spark: reading and checking {len(found)} tables", total=len(found)) as advance, \
+            ThreadPoolExecutor(max_workers=len(found) or 1) as pool:
+        reading = {pool.submit(_checked_table, session, source, read, table_problems[name]): name
+                   for name, source in found.items()}
+        for done in as_completed(reading):
+            name = reading[done]
+            frames[name], counts[name], positions[name] = done.result()
             advance(1)
+    problems.extend(problem for name in found for problem in table_problems[name])
     _check_across_blocks(frames, found, read, counts=counts, positions=positions, problems=problems)
     if problems or read.config is None:
         return SparkRead(None, frames, sorted(set(problems)))
@@ -358,7 +367,7 @@ def _arrow_column(values: pd.Series, arrow_type: pa.DataType) -> pa.Array:
     """A parsed column in its Arrow type; a time finer than Spark's microseconds is an error,
     never rounded."""
     if pa.types.is_timestamp(arrow_type):
-        return pa.array(values.dt.tz_convert("UTC"), type=pa.timestamp("ns", tz="UTC")).cast(arrow_type)
+        return pa.array(values.array, type=pa.timestamp("ns", tz="UTC")).cast(arrow_type)
     return pa.array(values, type=arrow_type, from_pandas=True)
 
 
