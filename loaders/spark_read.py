@@ -260,7 +260,8 @@ class _BlockCheck:
 
     def __call__(self, batches):
         if self.source.kind == "csv":
-            blocks = self._csv_blocks(pa.Table.from_batches(list(batches)))
+            batches = list(batches)
+            blocks = self._csv_blocks(pa.Table.from_batches(batches)) if batches else ()
         else:
             blocks = (self._typed_block(batch) for batch in batches if batch.num_rows)
         for raw, problems in blocks:
@@ -295,7 +296,8 @@ class _BlockCheck:
                                                                    .cast(pa.large_string())))
                               for name in batch.schema.names if name != LINE})
         frame[LINE] = batch.column(LINE).to_numpy()
-        return RawTable(frame, dict(self.positions), self.source.kind), []
+        # Values mapped by the profiles as a CSV's are (入金 -> deposit).
+        return RawTable(self.profile.map_values(self.table.name, frame), dict(self.positions), self.source.kind), []
 
     def _checked(self, raw: RawTable, problems: list[Problem]) -> pd.DataFrame | None:
         """The block parsed and checked by the driver's rules; None when nothing lines up."""
@@ -367,8 +369,11 @@ def _arrow_column(values: pd.Series, arrow_type: pa.DataType) -> pa.Array:
     """A parsed column in its Arrow type; a time finer than Spark's microseconds is an error,
     never rounded."""
     if pa.types.is_timestamp(arrow_type):
-        return pa.array(values.array, type=pa.timestamp("ns", tz="UTC")).cast(arrow_type)
-    return pa.array(values, type=arrow_type, from_pandas=True)
+        array = pa.array(values.array, type=pa.timestamp("ns", tz="UTC")).cast(arrow_type)
+    else:
+        array = pa.array(values, type=arrow_type, from_pandas=True)
+    # Text held in Arrow chunks (the CSV reader's) comes back chunked: a batch takes one array.
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _spark_schema(schema: pa.Schema):

@@ -50,7 +50,7 @@ def _per_block(frame, name: str, function, schema: pa.Schema, *, case: Case):
             if batch.num_rows:
                 block = Case(path, config, {**small, name: driver_frame(pa.Table.from_batches([batch]), table)})
                 result = pd.DataFrame(function(block))[schema.names]
-                yield pa.RecordBatch.from_pandas(result, schema=schema, preserve_index=False)
+                yield from pa.Table.from_pandas(result, schema=schema, preserve_index=False).to_batches()
 
     from pyspark.sql.pandas.types import from_arrow_schema
 
