@@ -47,8 +47,10 @@ class Investigation:
     """One checked case folder (:func:`open_case`): its tables, the analyses of either engine
     (kept once computed) and the graphs the memory engine works on."""
 
-    def __init__(self, case: Case) -> None:
+    def __init__(self, case: Case, *, spark_frames: dict | None = None) -> None:
         self.case = case
+        # The large tables as Spark read them (open_case_in_spark), for the Spark engine's SQL.
+        self.spark_frames = spark_frames
         self._outputs: dict[str, dict[str, pd.DataFrame]] = {}
 
     @property
@@ -98,23 +100,11 @@ class Investigation:
         return analyze_case(self.case, seed=seed, progress=progress)
 
     def _analyze_in_spark(self, master: str | None, *, seed: int, progress: Progress) -> dict[str, pd.DataFrame]:
-        try:
-            import pyspark  # noqa: F401
-            import sqlglot  # noqa: F401
-        except ImportError as exc:
-            raise SparkUnavailable(f"engine='spark' needs pip install 'casegraph[spark]' ({exc})") from None
-        from pyspark.errors import PySparkRuntimeError
-
         from casegraph.queries.spark.engine import analyze_case
-        from casegraph.queries.spark.runner import SparkSQL, spark_session
-        from casegraph.server.provision import ProvisionError
+        from casegraph.queries.spark.runner import SparkSQL
 
-        with progress.step("spark: starting the session"):
-            try:
-                session = spark_session(master)
-            except (PySparkRuntimeError, ProvisionError) as exc:  # no Java 17 or 21, or the master unreachable
-                raise SparkUnavailable(f"Spark could not start on {master or 'the default master'}: {exc}") from None
-        return analyze_case(self.case, SparkSQL(session), seed=seed, progress=progress)
+        return analyze_case(self.case, SparkSQL(spark(master, progress=progress)), seed=seed,
+                            frames=self.spark_frames, progress=progress)
 
     def _analyze_in_neo4j(self, driver, database, *, replace: bool, seed: int,
                           progress: Progress) -> dict[str, pd.DataFrame]:
@@ -201,6 +191,43 @@ class Investigation:
         from casegraph.queries.export import chain_tree
 
         return chain_tree(self.case, self.analyze("memory")["totals"], vendor_id=vendor, gang_id=gang)
+
+
+def spark(master: str | None = None, *, progress: Progress = SILENT):
+    """The process's Spark session on ``master`` (:func:`casegraph.queries.spark.runner.spark_session`),
+    or :class:`SparkUnavailable` saying why there is none."""
+    try:
+        import pyspark  # noqa: F401
+        import sqlglot  # noqa: F401
+    except ImportError as exc:
+        raise SparkUnavailable(f"engine='spark' needs pip install 'casegraph[spark]' ({exc})") from None
+    from pyspark.errors import PySparkRuntimeError
+
+    from casegraph.queries.spark.runner import spark_session
+    from casegraph.server.provision import ProvisionError
+
+    with progress.step("spark: starting the session"):
+        try:
+            return spark_session(master)
+        except (PySparkRuntimeError, ProvisionError) as exc:  # no Java 17 or 21, or the master unreachable
+            raise SparkUnavailable(f"Spark could not start on {master or 'the default master'}: {exc}") from None
+
+
+def read_in_spark(path: str | Path, *, spark_master: str | None = None,
+                  progress: Progress = SILENT) -> tuple[Investigation | None, list]:
+    """The case folder ``path`` with its large tables read and checked by Spark
+    (:mod:`casegraph.loaders.spark_read`: CSV, Parquet or catalog tables), for
+    ``analyze("spark")``: (the investigation, or None when the case is invalid; every problem).
+
+    >>> investigation, problems = read_in_spark("mycase")              # doctest: +SKIP
+    >>> investigation.analyze("spark")["chain"]                         # doctest: +SKIP
+    """
+    from casegraph.loaders.spark_read import read_case_in_spark
+
+    read = read_case_in_spark(path, spark(spark_master, progress=progress), progress=progress)
+    if read.case is None:
+        return None, read.problems
+    return Investigation(read.case, spark_frames=read.frames), []
 
 
 def open_case(path: str | Path, *, progress: Progress = SILENT) -> Investigation:

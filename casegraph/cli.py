@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -50,6 +50,24 @@ ENGINE_HELP = ("memory: pandas + networkx, no server; neo4j: load the case into 
                "spark: the analyses that grow with the data on Apache Spark (pip install 'casegraph[spark]').")
 SPARK_MASTER_HELP = ("spark: the master to run on (spark://host:7077, yarn …); default $CASEGRAPH_SPARK_MASTER, "
                      "else local[2].")
+
+
+class Reader(str, Enum):
+    spark = "spark"
+    driver = "driver"
+
+
+class SparkOutput(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+SPARK_READ_HELP = ("spark (the default with --engine spark): Spark reads the large tables (ledger, transfers, trades, "
+                   "fills, logins) from the case folder's CSV or Parquet or the tables case.yaml names (tables:); "
+                   "driver: casegraph reads the case folder on this machine, as the other engines do.")
+SPARK_OUTPUT_HELP = ("csv or parquet: Spark's writer writes the output tables to --out (a folder, hdfs:// or s3a:// "
+                     "URI), a folder per table; no referral packets. Default: the files written here, as the other "
+                     "engines write them.")
 
 
 def _scale(value: str) -> str | int:
@@ -171,13 +189,18 @@ def _read_case_reporting(case: Path, problems_file: Optional[Path] = None):
     written to ``problems_file``). The caller ends the command with exit 1."""
     loaded, problems = _read_case(case)
     if problems:
-        if problems_file is not None:
-            problems_file.parent.mkdir(parents=True, exist_ok=True)
-            problems_file.write_text(
-                "".join(f"{case / p.file}:{p.line}:{p.column}: {p.message}\n" for p in problems), encoding="utf-8")
-        _print_problems(problems, case)
+        _report_problems(problems, case, problems_file)
         return None
     return loaded
+
+
+def _report_problems(problems, case: Path, problems_file: Optional[Path]) -> None:
+    """A case's problems printed, and written to ``problems_file`` when given."""
+    if problems_file is not None:
+        problems_file.parent.mkdir(parents=True, exist_ok=True)
+        problems_file.write_text(
+            "".join(f"{case / p.file}:{p.line}:{p.column}: {p.message}\n" for p in problems), encoding="utf-8")
+    _print_problems(problems, case)
 
 
 @contextmanager
@@ -196,38 +219,68 @@ def _output_folder(out: Path, command: str, case: Optional[Path] = None):
 
 
 def _analysis_tables(loaded, engine: Engine, replace: bool = False, spark_master: Optional[str] = None) -> dict:
-    """Every output table of the analysis, by name, from the engine asked for (casegraph.api)."""
+    """Every output table of the analysis, by name, from the engine asked for (casegraph.api);
+    ``loaded`` is a read case, or an investigation Spark read (_read_in_spark_reporting)."""
     from casegraph.api import Investigation, SparkUnavailable
 
+    investigation = loaded if isinstance(loaded, Investigation) else Investigation(loaded)
     if engine is Engine.spark:
         try:
-            return Investigation(loaded).analyze("spark", spark_master=spark_master, progress=_progress)
+            return investigation.analyze("spark", spark_master=spark_master, progress=_progress)
         except SparkUnavailable as exc:
-            errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(EXIT_USAGE) from None
+            _spark_unavailable(exc)
     if engine is Engine.neo4j:
         with neo4j_driver(settings_for(None, None, None)) as driver:
-            return Investigation(loaded).analyze("neo4j", driver=driver, replace=replace, progress=_progress)
-    return Investigation(loaded).analyze("memory", progress=_progress)
+            return investigation.analyze("neo4j", driver=driver, replace=replace, progress=_progress)
+    return investigation.analyze("memory", progress=_progress)
 
 
-def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False, spark_master: Optional[str] = None):
+def _spark_unavailable(exc: Exception) -> NoReturn:
+    errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_USAGE) from None
+
+
+def _read_in_spark_reporting(case: Path, problems_file: Optional[Path] = None, spark_master: Optional[str] = None):
+    """The case with its large tables read and checked by Spark (casegraph.api.read_in_spark),
+    or None when it is invalid, its problems reported as :func:`_read_case_reporting` does."""
+    from casegraph.api import SparkUnavailable, read_in_spark
+
+    try:
+        investigation, problems = read_in_spark(case, spark_master=spark_master, progress=_progress)
+    except SparkUnavailable as exc:
+        _spark_unavailable(exc)
+    if problems:
+        _report_problems(problems, case, problems_file)
+    return investigation
+
+
+def _run_analysis(case: Path, out: Path | None, engine: Engine, replace: bool = False,
+                  spark_master: Optional[str] = None, *, spark_read: bool | None = None,
+                  spark_output: tuple[SparkOutput, str] | None = None):
     """Analyse the case and write every output into the folder ``out``: (case, tables), or
-    (None, None) for an invalid case, whose problems.txt is then all ``out`` holds."""
+    (None, None) for an invalid case, whose problems.txt is then all ``out`` holds.
+    ``spark_read``: whether Spark reads the large tables (default: with the Spark engine);
+    ``spark_output``: (format, where) Spark's writer writes the output tables, instead of ``out``."""
     from casegraph.outputs import write_csv
     from casegraph.queries.quality import TruthUnusable, quality_table
     from casegraph.queries.referrals import write_referrals
 
-    loaded = _read_case_reporting(case, out / "problems.txt")
+    problems_file = out / "problems.txt" if out is not None else None
+    if engine is Engine.spark if spark_read is None else spark_read:
+        investigation = _read_in_spark_reporting(case, problems_file, spark_master)
+        loaded = investigation.case if investigation is not None else None
+    else:
+        investigation = loaded = _read_case_reporting(case, problems_file)
     if loaded is None:
         return None, None
-    tables = _analysis_tables(loaded, engine, replace, spark_master)
-    with _progress.step("writing the output tables", total=len(tables)) as advance:
-        for name, frame in tables.items():
-            write_csv(frame, out / f"{name}.csv")
-            advance(1)
-    with _progress.step("writing the referral packets"):
-        write_referrals(loaded, tables, out / "referrals")
+    tables = _analysis_tables(investigation, engine, replace, spark_master)
+    if spark_output is None:
+        with _progress.step("writing the output tables", total=len(tables)) as advance:
+            for name, frame in tables.items():
+                write_csv(frame, out / f"{name}.csv")
+                advance(1)
+        with _progress.step("writing the referral packets"):
+            write_referrals(loaded, tables, out / "referrals")
     try:
         quality = quality_table(loaded.path, tables["communities"], tables["gangs"].set_index("gang_id"),
                                 tables.get("account_groups"))
@@ -236,26 +289,45 @@ def _run_analysis(case: Path, out: Path, engine: Engine, replace: bool = False, 
                      markup=False, highlight=False, soft_wrap=True)
         quality = None
     if quality is not None:  # a generated or hand-labelled case: score against its truth/
-        write_csv(quality, out / "quality.csv")
         tables["quality"] = quality
+        if spark_output is None:
+            write_csv(quality, out / "quality.csv")
+    if spark_output is not None:
+        from casegraph.api import spark
+        from casegraph.outputs import write_with_spark
+
+        file_format, where = spark_output
+        with _progress.step(f"spark: writing the output tables as {file_format.value} to {where}", total=len(tables)):
+            write_with_spark(spark(spark_master), tables, where, file_format=file_format.value)
     return loaded, tables
 
 
 @app.command()
 def analyze(
     case: Path = typer.Argument(..., help="The case folder."),
-    out: Path = typer.Option(..., "--out", help="Folder for the output files."),
+    out: str = typer.Option(..., "--out", help="Folder for the output files (with --spark-output: also a URI)."),
     engine: Engine = typer.Option(Engine.memory, help=ENGINE_HELP),
     replace: bool = typer.Option(False, "--replace", help="neo4j: clear a database that holds another case."),
     spark_master: Optional[str] = typer.Option(None, "--spark-master", metavar="URL", help=SPARK_MASTER_HELP),
+    spark_read: Optional[Reader] = typer.Option(None, "--spark-read", help=SPARK_READ_HELP),
+    spark_output: Optional[SparkOutput] = typer.Option(None, "--spark-output", help=SPARK_OUTPUT_HELP),
 ) -> None:
     """Run every analysis on a case folder and write the output files.
 
     The folder --out is replaced as a whole, and only once everything is written; for an
-    invalid case it holds problems.txt alone. It must lie outside the case folder."""
+    invalid case it holds problems.txt alone. It must lie outside the case folder.
+    With --spark-output, Spark writes the output tables to --out (replacing each table's
+    folder), and an invalid case writes nothing there."""
+    if engine is not Engine.spark and (spark_read or spark_output):
+        raise typer.BadParameter("goes with --engine spark", param_hint="--spark-read/--spark-output")
     started = time.perf_counter()
-    with _output_folder(out, "analyze", case=case) as folder:
-        loaded, tables = _run_analysis(case, folder, engine, replace, spark_master)
+    read_by_spark = None if spark_read is None else spark_read is Reader.spark
+    if spark_output is not None:
+        loaded, tables = _run_analysis(case, None, engine, replace, spark_master, spark_read=read_by_spark,
+                                       spark_output=(spark_output, out))
+    else:
+        with _output_folder(Path(out), "analyze", case=case) as folder:
+            loaded, tables = _run_analysis(case, folder, engine, replace, spark_master, spark_read=read_by_spark)
     if loaded is None:
         raise typer.Exit(EXIT_INVALID)
     console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import codecs
 from decimal import Decimal
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from casegraph.loaders.tables import TABLES
+from casegraph.loaders.tables import SPARK_READ_TABLES, TABLES
 from casegraph.money import MAX_FEN, format_fen
 from casegraph.thresholds import DEFAULT_MULTIPLE, PROFILES
 
@@ -199,6 +199,35 @@ def _profile_reference(value: str) -> str:
     return value
 
 
+def _spark_read_table(value: str) -> str:
+    if value not in SPARK_READ_TABLES:
+        raise ValueError(f"tables: names where Spark reads {', '.join(SPARK_READ_TABLES)}; {value!r} is read from "
+                         f"the case folder ({value}.csv)")
+    return value
+
+
+class TableSource(BaseModel):
+    """Where Spark reads one large table from (``tables:`` in case.yaml): a catalog table
+    (``hive: db.table``) or files (``path:`` a local folder or file, ``hdfs://…``, ``s3a://…``;
+    ``format: parquet`` or ``csv``, else by the path's ending)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hive: str | None = None
+    path: str | None = None
+    format: Literal["parquet", "csv"] | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> TableSource:
+        if (self.hive is None) == (self.path is None):
+            raise ValueError("give either hive: db.table or path: (with format: parquet or csv)")
+        if self.hive is not None and self.format is not None:
+            raise ValueError("format: goes with path:, not with hive:")
+        if self.path is not None and self.format is None and not self.path.rstrip("/").endswith((".csv", ".parquet")):
+            raise ValueError(f"say format: parquet or csv for {self.path!r}")
+        return self
+
+
 class CaseConfig(BaseModel):
     """The parsed `case.yaml`. Unknown keys are kept (``model_extra``), never dropped."""
 
@@ -218,6 +247,8 @@ class CaseConfig(BaseModel):
     # A file's encoding, pinned: used as given, before (and instead of) any detection.
     encodings: dict[Annotated[str, AfterValidator(_case_file_name)],
                     Annotated[str, AfterValidator(_text_codec)]] = Field(default_factory=dict)
+    # Where the Spark engine reads its large tables, when not from the case folder.
+    tables: dict[Annotated[str, AfterValidator(_spark_read_table)], TableSource] = Field(default_factory=dict)
 
     @field_validator("case_id")
     @classmethod

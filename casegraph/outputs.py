@@ -13,6 +13,7 @@ import io
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -444,3 +445,30 @@ def atomic_file(target: Path) -> Iterator[Path]:
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
+
+
+# -- the output tables written by Spark's writer (casegraph analyze --engine spark --spark-output) ----
+
+def write_with_spark(session, tables: dict[str, pd.DataFrame], where: str, *, file_format: str = "csv") -> None:
+    """Each table written by Spark's writer to ``where`` (a folder, ``hdfs://…`` or ``s3a://…``),
+    as the folder ``<where>/<name>`` (replaced) of one part file: ``csv``, the lines
+    :func:`write_csv` writes, byte for byte (``part-00000-….txt``); ``parquet``, the same cells,
+    every column text.
+
+    >>> write_with_spark(spark_session(), {"chain": chain}, "hdfs://nn/cases/c1/results")  # doctest: +SKIP
+    """
+    with tempfile.TemporaryDirectory(prefix="casegraph-output-") as scratch:
+        for name, frame in tables.items():
+            data = write_csv(frame, Path(scratch) / f"{name}.csv").read_bytes()
+            if file_format == "csv":
+                # Spark's text writer, each line as it is (the lines are CSV already; a cell's line
+                # break splits its line here and is written back by the writer): Spark's CSV
+                # writer would quote and trim them again.
+                lines = pc.split_pattern(pa.array([data[:-1]], pa.binary()), b"\n").flatten().cast(pa.string())
+                session.createDataFrame(pa.table({"line": lines})).coalesce(1).write.mode("overwrite").text(
+                    f"{where.rstrip('/')}/{name}")
+            else:
+                cells = pa_csv.read_csv(pa.py_buffer(data), convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(frame.columns, pa.string()), strings_can_be_null=False,
+                    quoted_strings_can_be_null=False))
+                session.createDataFrame(cells).coalesce(1).write.mode("overwrite").parquet(f"{where.rstrip('/')}/{name}")

@@ -88,9 +88,37 @@ def read_case(case_dir: str | Path, *, progress: Progress = SILENT,
     imported); the case read is the same with or without it.
     """
     case_dir = Path(case_dir)
-    problems: list[Problem] = []
     if not case_dir.is_dir():
         return None, [Problem(str(case_dir), 1, 1, "not a case folder (no such directory)")]
+    read = read_tables(case_dir, progress=progress, ahead=ahead)
+    if read.problems or read.config is None:
+        return None, sorted(set(read.problems))
+    return Case(case_dir, read.config, read.tables, read.encodings), []
+
+
+@dataclass
+class ReadTables:
+    """What :func:`read_tables` read: the config, every table (typed; empty where absent or
+    unreadable), the raw cells of those read, the tables whose file is absent, every problem."""
+
+    config: CaseConfig | None
+    tables: dict[str, pd.DataFrame]
+    raws: dict[str, RawTable]
+    absent: frozenset[str]
+    problems: list[Problem]
+    profile: MappingProfile
+
+    @property
+    def encodings(self) -> dict[str, str]:
+        return {name: raw.encoding for name, raw in self.raws.items()}
+
+
+def read_tables(case_dir: Path, *, progress: Progress = SILENT, elsewhere: frozenset[str] = frozenset(),
+                ahead: ReadAhead | None = None) -> ReadTables:
+    """The tables of the case folder read and checked (:func:`read_case`; ``ahead`` as there), but
+    those of ``elsewhere``: tables someone else reads and checks (the Spark reader,
+    :mod:`casegraph.loaders.spark_read`), left empty here and neither read nor absent."""
+    problems: list[Problem] = []
     config, node = read_config(case_dir, problems)
     timezone = config.timezone if config else "Asia/Shanghai"
     pinned = config.encodings if config else {}
@@ -104,8 +132,9 @@ def read_case(case_dir: str | Path, *, progress: Progress = SILENT,
     # largest files start first, so that the small ones fill the gaps; the largest of all is
     # read alone, its peak not added to the next one's (5 million transfers beside their 5
     # million logins: 3.9 GiB; one after the other 3.0, in no more time on 2 cores).
-    by_size = sorted(TABLES, key=lambda table: _size(case_dir / table.file), reverse=True)
-    with progress.step(f"reading {len(TABLES)} tables", total=len(TABLES)) as advance, \
+    by_size = sorted((table for table in TABLES if table.name not in elsewhere),
+                     key=lambda table: _size(case_dir / table.file), reverse=True)
+    with progress.step(f"reading {len(by_size)} tables", total=len(by_size)) as advance, \
             ThreadPoolExecutor(max_workers=READERS) as pool:
         reading = {}
         for position, table in enumerate(by_size):
@@ -120,20 +149,22 @@ def read_case(case_dir: str | Path, *, progress: Progress = SILENT,
             if raw is not None:
                 raws[reading[done].name] = raw
             advance(1)
-    tables = {table.name: tables[table.name] for table in TABLES}
+    tables = {table.name: tables[table.name] if table.name in tables else empty_table(table) for table in TABLES}
     raws = {table.name: raws[table.name] for table in TABLES if table.name in raws}
     problems.extend(problem for table in TABLES for problem in found[table.name])
-    absent = frozenset(table.name for table in TABLES if not (case_dir / table.file).is_file())
+    absent = frozenset(table.name for table in TABLES
+                       if table.name not in elsewhere and not (case_dir / table.file).is_file())
 
     with progress.step("checking the rules across tables"):
         validate.check_case(tables, raws, problems, timezone, absent=absent)
         check_cny_amounts(tables, raws, problems, timezone)
-    # Logins have no id of their own: the source line names each one, stably across re-runs.
-    tables["logins"]["login_id"] = "login:" + tables["logins"][LINE].astype(str)
-    if problems or config is None:
-        return None, sorted(set(problems))
-    encodings = {name: raw.encoding for name, raw in raws.items()}
-    return Case(case_dir, config, tables, encodings), []
+    tables["logins"]["login_id"] = login_ids(tables["logins"])
+    return ReadTables(config, tables, raws, absent, problems, profile)
+
+
+def login_ids(logins: pd.DataFrame) -> pd.Series:
+    """Logins have no id of their own: the source line names each one, stably across re-runs."""
+    return "login:" + logins[LINE].astype(str)
 
 
 def _size(path: Path) -> int:

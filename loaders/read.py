@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import itertools
+import mmap
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -219,7 +220,24 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
             # The cells are read from the UTF-8 bytes alone: the text (one to four bytes a character
             # in Python: 1.3 GB for 5 million transfers) does not stay while they are.
             del decoded, text, data
-        split = read_well_formed(utf8)
+        split = None
+    return raw_from_utf8(utf8, table, profile, problems, encoding=encoding, well_formed=split)
+
+
+def raw_from_utf8(utf8: bytes | mmap.mmap, table: Table, profile: MappingProfile, problems: list[Problem], *,
+                  encoding: str = "utf-8", well_formed: tuple[list[str], pd.DataFrame] | None = None) -> RawTable | None:
+    """CSV text (as UTF-8 bytes) into text cells with canonical column names: :func:`read_raw`
+    once the file is read and decoded; the Spark reader's executors run it on a block of lines
+    (:mod:`casegraph.loaders.spark_read`). ``well_formed``: the header and cells
+    :func:`.columnar.read_well_formed` gave for these bytes, when they were read ahead.
+
+    >>> from casegraph.loaders.tables import TABLES_BY_NAME
+    >>> raw = raw_from_utf8(b"txn_id,amount\\nT1, 5.00\\n", TABLES_BY_NAME["bank_transfers"], MappingProfile(), [])
+    >>> raw.frame.to_dict("list"), raw.positions
+    ({'txn_id': ['T1'], 'amount': ['5.00'], '_line': [2]}, {'txn_id': 1, 'amount': 2})
+    """
+    file = table.file
+    split = well_formed if well_formed is not None else read_well_formed(utf8)
     if split is None:
         split = _split_csv(str(utf8, "utf-8"), file, problems)
     if split is None:
@@ -550,8 +568,11 @@ def local_dates(ts: pd.Series, timezone: str) -> pd.Series:
     return ts.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
 
 
-def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Problem]) -> pd.DataFrame:
-    """Check required columns, parse each known column, keep unknown extra columns as text."""
+def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Problem], *,
+                check_key: bool = True) -> pd.DataFrame:
+    """Check required columns, parse each known column, keep unknown extra columns as text.
+    ``check_key``: whether to look for a key given twice here (the Spark reader, which parses a
+    table a block at a time, looks across the blocks instead)."""
     missing = [c.name for c in table.columns if c.required and c.name not in raw.frame.columns]
     if table.one_of and not set(table.one_of) & set(raw.frame.columns):
         missing.append(" or ".join(table.one_of))
@@ -568,14 +589,24 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
     columns.update((name, raw.frame[name]) for name in [*raw.extra_columns, LINE])
     parsed = pd.DataFrame(columns, index=raw.frame.index)
 
-    if table.key is not None:
+    if table.key is not None and check_key:
         ids = parsed[table.key]
         if not _all_distinct(arrow_text(ids)):
             duplicated = ids.notna() & ids.duplicated(keep="first")
             first_line = parsed.loc[ids.notna()].drop_duplicates(table.key).set_index(table.key)[LINE]
             report(problems, table.file, raw, table.key, duplicated,
-                    message=lambda v: f"duplicate {table.key} {v!r} (first on line {int(first_line[v])})")
+                   message=lambda v: duplicate_key(table, v, int(first_line[v])))
     return parsed
+
+
+def duplicate_key(table: Table, value: str, first_line: int) -> str:
+    """The problem of a row whose key an earlier row has.
+
+    >>> from casegraph.loaders.tables import TABLES_BY_NAME
+    >>> duplicate_key(TABLES_BY_NAME["trades"], "T1", 2)
+    "duplicate trade_id 'T1' (first on line 2)"
+    """
+    return f"duplicate {table.key} {value!r} (first on line {first_line})"
 
 
 def _all_distinct(ids: pa.ChunkedArray) -> bool:

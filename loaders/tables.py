@@ -229,3 +229,8 @@ TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 # What makes a case: at least one of these with rows (contract.md "Bank evidence"). Everything
 # else a case holds is either referred to by their rows, or optional.
 EVIDENCE_TABLES = ("bank_transfers", "ledger")
+
+# The tables that grow with the evidence: the Spark engine reads these with Spark itself, from a
+# case folder's CSV or Parquet or from tables named in case.yaml (`tables:`), and the driver the
+# rest (:mod:`casegraph.loaders.spark_read`). No table outside them refers to one of them.
+SPARK_READ_TABLES = ("ledger", "bank_transfers", "trades", "broker_fills", "logins")

@@ -29,11 +29,14 @@ LOOKED_UP = frozenset({("ledger", "client_id"), ("clients", "agent_id"), ("agent
 
 
 def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: list[Problem],
-               timezone: str, *, absent: frozenset[str] = frozenset()) -> None:
+               timezone: str, *, absent: frozenset[str] = frozenset(), checked: frozenset[str] = frozenset()) -> None:
     """Run every cross-table rule on the tables that could be read; ``absent`` names the tables
-    whose file the case folder does not have (they read as empty tables)."""
+    whose file the case folder does not have (they read as empty tables). ``checked`` names
+    tables checked before, elsewhere: their rows are referred to, their own rules not run again
+    (the Spark reader checks a block of a large table against the small ones so,
+    :mod:`casegraph.loaders.spark_read`)."""
     check_evidence(tables, raws, problems, absent=absent)
-    rows = check_references(tables, raws, problems, absent=absent)
+    rows = check_references(tables, raws, problems, absent=absent, checked=checked)
     for table in TABLES:
         if table.one_of and table.name in raws:
             check_one_of(tables[table.name], raws[table.name], table.name, problems)
@@ -43,7 +46,7 @@ def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], probl
     if {"clients", "agents"} <= raws.keys():
         check_same_platform(tables, raws, "clients", "agent_id", "agents", problems=problems,
                             rows=rows.get(("clients", "agent_id")))
-    if {"ledger", "clients"} <= raws.keys():
+    if "ledger" in raws and ("clients" in raws or "clients" in checked):
         check_ledger_platform(tables, raws, problems, client_rows=rows.get(("ledger", "client_id")))
     if "ledger" in raws:
         check_ledger_signs(tables["ledger"], raws["ledger"], problems)
@@ -76,8 +79,8 @@ def check_evidence(tables, raws, problems, *, absent: frozenset[str]) -> None:
                                 f"required file is missing: a case needs {files} (or both), and has neither"))
 
 
-def check_references(tables, raws, problems, *,
-                     absent: frozenset[str] = frozenset()) -> dict[tuple[str, str], np.ndarray]:
+def check_references(tables, raws, problems, *, absent: frozenset[str] = frozenset(),
+                     checked: frozenset[str] = frozenset()) -> dict[tuple[str, str], np.ndarray]:
     """Every id a column names (``Column.references``) is a key of the table it refers to. An
     absent table reads as empty; rows that refer to a table with no rows make one problem for
     that table (``required file is missing`` or ``no rows``), naming who needs it.
@@ -86,7 +89,7 @@ def check_references(tables, raws, problems, *,
     table each id names (-1 where none), as :func:`lookup` takes them."""
     # Key columns as Arrow arrays: membership by pyarrow's hash kernel, no Python object per id.
     keys = {t.name: arrow_text(tables[t.name][t.key].dropna())
-            for t in TABLES if t.key and (t.name in raws or t.name in absent)}
+            for t in TABLES if t.key and (t.name in raws or t.name in absent or t.name in checked)}
     needed: dict[str, list[str]] = {}  # a table with no rows -> the columns whose rows name it
     known_ids: dict[tuple[str, ...], pa.Array] = {}  # the ids of the tables a column refers to, built once
     checks: list[tuple[Table, Column, pd.Series, pa.Array]] = []  # the ids each column names, and their set
@@ -139,11 +142,20 @@ def check_references(tables, raws, problems, *,
                    context=unknown.reindex(frame.index))
         else:
             report(problems, table.file, raw, column.name, ids.notna() & ~is_known,
-                   message=lambda v: f"unknown {column.name} {v!r} (not in {where})")  # noqa: B023
+                   message=lambda v: unknown_reference(column, v))  # noqa: B023
     for name, users in needed.items():
         what = "required file is missing" if name in absent else "no rows (the file has a header but no data)"
         problems.append(Problem(f"{name}.csv", 1, 1, f"{what}: needed by {', '.join(users)}"))
     return rows
+
+
+def unknown_reference(column: Column, value: str) -> str:
+    """The problem of an id ``column`` names that no row of the tables it refers to has.
+
+    >>> unknown_reference(TABLES_BY_NAME["ledger"].column("bank_txn_id"), "T9")
+    "unknown bank_txn_id 'T9' (not in bank_transfers.csv)"
+    """
+    return f"unknown {column.name} {value!r} (not in {' or '.join(f'{r}.csv' for r in column.references)})"
 
 
 def _named_rows(tables, checks: list[tuple[Table, Column, pd.Series, pa.Array]]) -> list[np.ndarray]:

@@ -8,6 +8,7 @@ only read them (with pytest-xdist, once per worker process).
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,3 +66,19 @@ def analysed_case(generated_case):
         return result
 
     return analysed
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The test session's Spark session (local[2], two shuffle partitions)."""
+    try:
+        import pyspark  # noqa: F401
+
+        from casegraph.queries.spark.runner import spark_session
+    except ImportError as exc:
+        if os.environ.get("CI", "").strip():
+            pytest.fail(f"pyspark is required in CI (pip install -e '.[spark]'): {exc}", pytrace=False)
+        pytest.skip(f"pyspark is not installed: pip install -e '.[spark]' ({exc})")
+    session = spark_session("local[2]", shuffle_partitions=2)
+    yield session
+    session.stop()

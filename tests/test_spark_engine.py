@@ -9,7 +9,6 @@ One local[2] Spark session for the whole test session (``spark`` fixture); the C
 from __future__ import annotations
 
 import math
-import os
 import random
 import sys
 
@@ -31,22 +30,6 @@ from casegraph.queries.memory.engine import MemoryEngine
 from casegraph.queries.memory.fake_trades import FAKE_LOSSES
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="session")
-def spark():
-    """The test session's Spark session (local[2], two shuffle partitions)."""
-    try:
-        import pyspark  # noqa: F401
-
-        from casegraph.queries.spark.runner import spark_session
-    except ImportError as exc:
-        if os.environ.get("CI", "").strip():
-            pytest.fail(f"pyspark is required in CI (pip install -e '.[spark]'): {exc}", pytrace=False)
-        pytest.skip(f"pyspark is not installed: pip install -e '.[spark]' ({exc})")
-    session = spark_session("local[2]", shuffle_partitions=2)
-    yield session
-    session.stop()
 
 
 def analyse_with_memory_and_spark(case, out) -> None:

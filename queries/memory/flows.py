@@ -125,10 +125,11 @@ def account_facts(case: Case, account_ids: pd.Series) -> pd.DataFrame:
     return facts.reset_index()[list(ACCOUNT_FACT_COLUMNS)]
 
 
-def account_flows(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
+def account_flows(case: Case, *, connect=duckdb_connection, transfers=None) -> pd.DataFrame:
     """account_flows.csv: per account with transfers or a statement, its money in and out
-    (``connect``: the connection the SQL runs on, as in :func:`.figures.client_figures`)."""
-    connection = _connection(case, connect=connect)
+    (``connect``: the connection the SQL runs on, as in :func:`.figures.client_figures`;
+    ``transfers``: the case's :func:`transfer_frame`, if made already, e.g. by Spark)."""
+    connection = _connection(case, transfers, connect=connect)
     totals = connection.sql(FLOW_TOTALS).df()[list(FLOW_TOTAL_COLUMNS)]
     ids = pd.concat([totals["account_id"].astype("string"), _statement_accounts(case)["account_id"]])
     return finish_account_flows(totals, account_facts(case, ids), timezone=case.config.timezone)
@@ -146,10 +147,11 @@ FROM moved GROUP BY account_id
 """
 
 
-def statement_requests(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
+def statement_requests(case: Case, *, connect=duckdb_connection, transfers=None) -> pd.DataFrame:
     """statement_requests.csv (调单建议): accounts whose statements are not in hand, ranked by
-    the money they moved with accounts whose statements are."""
-    found = _connection(case, connect=connect).sql(STATEMENT_REQUESTS).df()
+    the money they moved with accounts whose statements are (``connect``, ``transfers``: as in
+    :func:`account_flows`)."""
+    found = _connection(case, transfers, connect=connect).sql(STATEMENT_REQUESTS).df()
     facts = account_facts(case, found["account_id"])[["account_id", "holder_name", "institution"]]
     found = found.astype({"account_id": "string"}).merge(facts, on="account_id", how="left")
     return finish_statement_requests(found[list(REQUEST_INPUT_COLUMNS)])

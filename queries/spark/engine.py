@@ -30,9 +30,16 @@ Where each question runs today (the README's "Spark" section says the same):
   and person totals' rebate sums over the ledger, and the conversion to CNY of the transfers
   (every one for the flows, the funding ones for the account groups).
 
-The case is read and validated by :mod:`casegraph.loaders` on the driver, as for the memory
-engine (exact ``file:line:column`` problems); the tables the SQL reads are handed to Spark
-as Parquet files (:meth:`.runner.SparkSQL.register`). Reading a case's CSV or Parquet in Spark itself is the next step.
+Where the tables come from: the large ones (ledger, bank transfers, trades, broker fills, logins)
+read and checked by Spark itself (``frames``, :mod:`casegraph.loaders.spark_read`), the SQL
+above reads them as Spark DataFrames: the ledger in CNY and the transfers as the flow SQL reads
+them are made on Spark by the memory engine's own functions (:mod:`.tables`). The steps still
+on the driver get the large tables collected (``case``): the agent, platform and person totals
+the ledger, the account groups the fills, logins and transfers, the fake trades the trades and
+fills, the flow patterns the transfers and logins, the gang graph's login edges the logins,
+the vendor totals the transfers. Without ``frames`` (``--spark-read driver``) the case is read on
+the driver by :mod:`casegraph.loaders`, and the tables the SQL reads are handed to Spark as
+Parquet files (:meth:`.runner.SparkSQL.register`).
 
 >>> from casegraph.loaders.case import load_case                          # doctest: +SKIP
 >>> from casegraph.queries.spark.runner import SparkSQL, spark_session     # doctest: +SKIP
@@ -41,6 +48,7 @@ as Parquet files (:meth:`.runner.SparkSQL.register`). Reading a case's CSV or Pa
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import pandas as pd
@@ -51,7 +59,7 @@ from casegraph.progress import SILENT, Progress
 from ..engine import GangEvidence, analyze
 from ..memory import account_groups, fake_trades, figures, flows, gangs
 from ..memory.engine import MemoryEngine
-from . import graph
+from . import graph, tables
 from .runner import SparkSQL
 
 
@@ -61,18 +69,38 @@ class SparkEngine(MemoryEngine):
 
     name = "spark"
 
-    def __init__(self, case: Case, runner: SparkSQL) -> None:
+    def __init__(self, case: Case, runner: SparkSQL, *, frames: dict | None = None) -> None:
         super().__init__(case)
         self.runner = runner
+        self.frames = frames or {}  # the large tables Spark read, by name (see the module)
+
+    @functools.cached_property
+    def sql_case(self) -> Case:
+        """The case as the SQL reads it: the large tables Spark read as its DataFrames (the
+        logins, which only steps on the driver read, as the driver's)."""
+        spark = {name: frame for name, frame in self.frames.items() if name != "logins"}
+        return dataclasses.replace(self.case, tables={**self.case.tables, **spark})
+
+    @functools.cached_property
+    def sql_ledger(self):
+        """The ledger in CNY as the SQL reads it: Spark's, when Spark read the ledger."""
+        return tables.ledger_in_cny(self.frames["ledger"], self.case) if "ledger" in self.frames else self.ledger
+
+    @functools.cached_property
+    def sql_transfers(self):
+        """The transfers as the flow SQL reads them: Spark's, when Spark read them; else None
+        (the memory engine's, made on the driver)."""
+        transfers = self.frames.get("bank_transfers")
+        return None if transfers is None else tables.transfer_frame(transfers, self.case)
 
     def client_figures(self) -> pd.DataFrame:
-        return figures.client_figures(self.case, self.ledger, connect=self.runner.connect)
+        return figures.client_figures(self.sql_case, self.sql_ledger, connect=self.runner.connect)
 
     def person_window_totals(self) -> pd.DataFrame:
-        return figures.person_window_totals(self.case, self.ledger, connect=self.runner.connect)
+        return figures.person_window_totals(self.sql_case, self.sql_ledger, connect=self.runner.connect)
 
     def gang_evidence(self) -> GangEvidence:
-        return gangs.gang_evidence(self.case, self.ledger, connect=self.runner.connect)
+        return gangs.gang_evidence(self.sql_case, self.sql_ledger, connect=self.runner.connect)
 
     def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
         return graph.gang_communities(edges, self.runner, seed=seed)
@@ -89,16 +117,17 @@ class SparkEngine(MemoryEngine):
         return fake_trades.platform_fraud(self.case, fake, connect=self.runner.connect)
 
     def account_flows(self) -> pd.DataFrame:
-        return flows.account_flows(self.case, connect=self.runner.connect)
+        return flows.account_flows(self.case, connect=self.runner.connect, transfers=self.sql_transfers)
 
     def statement_requests(self) -> pd.DataFrame:
-        return flows.statement_requests(self.case, connect=self.runner.connect)
+        return flows.statement_requests(self.case, connect=self.runner.connect, transfers=self.sql_transfers)
 
     def flow_patterns(self) -> pd.DataFrame:
         return flows.flow_patterns(self.case, connect=self.runner.connect)
 
 
-def analyze_case(case: Case, runner: SparkSQL, seed: int = 0, *,
+def analyze_case(case: Case, runner: SparkSQL, seed: int = 0, *, frames: dict | None = None,
                  progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
-    """All outputs of the Spark engine for ``case``, keyed by output name (``chain`` -> chain.csv)."""
-    return analyze(SparkEngine(case, runner), seed=seed, progress=progress)
+    """All outputs of the Spark engine for ``case``, keyed by output name (``chain`` -> chain.csv);
+    ``frames``: the large tables Spark read (:func:`casegraph.loaders.spark_read.read_case_in_spark`)."""
+    return analyze(SparkEngine(case, runner, frames=frames), seed=seed, progress=progress)
