@@ -233,7 +233,9 @@ def _money_edges(case: Case, ledger: pd.DataFrame, client_money: pd.DataFrame, c
     connection = connect(
         ledger=ledger[["kind", "beneficiary_agent_id", "bank_txn_id"]],
         transfers=transfers[["txn_id", "from_account", "to_account"]],
-        trades=case["trades"][["account_id", "broker_ref"]], fills=case["broker_fills"][["broker_ref", "account_id"]],
+        # Names of their own: on Spark a view is the session's, and the account groups' ``fills`` differ.
+        trades=case["trades"][["account_id", "broker_ref"]],
+        routed_fills=case["broker_fills"][["broker_ref", "account_id"]],
         accounts=case["accounts"][["account_id", "platform_id"]])
     # Rebates and commissions reach the agent person's own account.
     payee = connection.sql("""
@@ -247,7 +249,7 @@ def _money_edges(case: Case, ledger: pd.DataFrame, client_money: pd.DataFrame, c
     routes = connection.sql("""
         SELECT a.platform_id AS platform, f.account_id AS broker_account, count(*) AS n
         FROM trades AS t JOIN accounts AS a ON t.account_id = a.account_id
-        JOIN fills AS f ON t.broker_ref = f.broker_ref
+        JOIN routed_fills AS f ON t.broker_ref = f.broker_ref
         WHERE a.platform_id IS NOT NULL AND f.account_id IS NOT NULL
         GROUP BY ALL""").df()
     yield Edge("ROUTED", _node("Platform", routes["platform"]), _node("Account", routes["broker_account"]),
