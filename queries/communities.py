@@ -43,9 +43,10 @@ import math
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .chance import address_use_chance
-from .columnar import duckdb_connection, is_in, lookup, positions
+from .columnar import duckdb_connection, is_in, lookup, positions, sorted_codes, str_series
 from .rules import IDENTIFIER_SIGNIFICANCE, MAX_SHARED_IDENTIFIER_USERS, WEIGHTS
 
 # A component with more edges than this runs in igraph/leidenalg (compiled) instead of
@@ -73,20 +74,37 @@ def login_uses(logins: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """From logins with ``who`` (the node key of who logged in), ``day`` (the local date),
     ``device_id`` and ``ip``: the uses of each identifier (``kind`` DEVICE or IP,
     ``identifier``, ``who``, ``n`` logins, ``days`` distinct days) and each user's
-    ``login_days`` (distinct days with any login). Both engines score these the same way."""
-    connection = duckdb_connection(logins=logins[["device_id", "ip", "who", "day"]])
+    ``login_days`` (distinct days with any login). Both engines score these the same way.
+
+    The text is counted as numbers (:func:`.columnar.sorted_codes`: each value's place in sorted
+    order, so that the numbers sort as the text does): DuckDB's distinct counts on the text of
+    158 k logins took 0.35 s at seed scale.
+    """
+    who, device, ip, day = (sorted_codes(logins[column]) for column in ("who", "device_id", "ip", "day"))
+    coded = pa.table({"who": who[0], "device": device[0], "ip": ip[0], "day": day[0]})
+    connection = duckdb_connection(logins=coded)
     uses = connection.sql("""
         SELECT * FROM (
-            SELECT 'DEVICE' AS kind, device_id AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
-            FROM logins WHERE device_id IS NOT NULL AND who IS NOT NULL GROUP BY ALL
+            SELECT 0 AS is_ip, device AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
+            FROM logins WHERE device >= 0 AND who >= 0 GROUP BY ALL
             UNION ALL
-            SELECT 'IP' AS kind, ip AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
-            FROM logins WHERE ip IS NOT NULL AND who IS NOT NULL GROUP BY ALL)
-        ORDER BY kind = 'IP', identifier, who""").df()
+            SELECT 1 AS is_ip, ip AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
+            FROM logins WHERE ip >= 0 AND who >= 0 GROUP BY ALL)
+        ORDER BY is_ip, identifier, who""").fetchnumpy()
     login_days = connection.sql("""
-        SELECT who, count(DISTINCT day) AS login_days FROM logins WHERE who IS NOT NULL GROUP BY who
-        ORDER BY who""").df()
-    return uses, login_days.set_index("who")["login_days"]
+        SELECT who, count(DISTINCT day) AS login_days FROM logins WHERE who >= 0 GROUP BY who
+        ORDER BY who""").fetchnumpy()
+    is_ip = np.asarray(uses["is_ip"], dtype=bool)
+    identifiers = np.asarray(uses["identifier"], dtype=np.int64)
+    # Each use's identifier: a device's number among the devices, an IP's among the IPs.
+    identifier = pa.chunked_array([device[1].take(identifiers[~is_ip]), ip[1].take(identifiers[is_ip])])
+    return (pd.DataFrame({"kind": str_series(pa.array(np.where(is_ip, "IP", "DEVICE"), pa.large_string())),
+                          "identifier": str_series(identifier),
+                          "who": str_series(who[1].take(np.asarray(uses["who"], dtype=np.int64))),
+                          "n": np.asarray(uses["n"], dtype=np.int64), "days": np.asarray(uses["days"], dtype=np.int64)}),
+            pd.Series(np.asarray(login_days["login_days"], dtype=np.int64), name="login_days",
+                      index=pd.Index(str_series(who[1].take(np.asarray(login_days["who"], dtype=np.int64))),
+                                     name="who")))
 
 
 def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
