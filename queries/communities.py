@@ -58,9 +58,11 @@ def graph_of_edges(edges: pd.DataFrame) -> nx.Graph:
     """The networkx graph of :func:`gang_edges` (attribute ``label`` on nodes), its nodes and
     edges added in sorted order so that the input's row order cannot matter."""
     graph = nx.Graph()
-    nodes = sorted(set(edges["u"]) | set(edges["v"]))
+    # As Python lists first: iterating Arrow-backed text goes through pandas value by value.
+    u, v = edges["u"].tolist(), edges["v"].tolist()
+    nodes = sorted(set(u) | set(v))
     graph.add_nodes_from((n, {"label": n.split(":", 1)[0]}) for n in nodes)
-    graph.add_weighted_edges_from(zip(edges["u"], edges["v"], rounded_weights(edges["weight"])))
+    graph.add_weighted_edges_from(zip(u, v, rounded_weights(edges["weight"]).tolist()))
     return graph
 
 

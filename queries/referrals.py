@@ -94,7 +94,7 @@ from casegraph.outputs import (
 from casegraph.thresholds import BASIS_NAMES
 from casegraph.xlsx import Sheet, sheet_columns, write_sheet_columns, write_xlsx
 
-from .columnar import lookup
+from .columnar import join_runs, lookup, run_starts
 from .income import METHODS, SEVERITY_LEVELS, highest_severity, severity_level
 from .memory.figures import vendor_of_account
 
@@ -340,14 +340,9 @@ def person_roles(case: Case, members: pd.DataFrame, gangs: pd.DataFrame) -> pd.D
     roles = roles.sort_values(["gang_id", "person_id", "role_order", "start", "text"], kind="stable")
     # Each (gang, person)'s rows are one run now: join each run's texts in one Arrow pass.
     keys = roles[["gang_id", "person_id"]]
-    starts = np.flatnonzero((keys != keys.shift()).any(axis=1).to_numpy())
-    texts = pa.array(roles["text"], pa.large_string(), from_pandas=True)
-    # A column with no rows (a case without memberships or agents) may come as Arrow chunks.
-    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    runs = pa.LargeListArray.from_arrays(pa.array(np.append(starts, len(roles)), pa.int64()), texts)
+    starts = run_starts(keys)
     first = keys.iloc[starts].reset_index(drop=True)
-    return first.assign(roles=pc.binary_join(runs, pa.scalar("; ", pa.large_string())).to_pandas().astype(
-                            roles["text"].dtype),
+    return first.assign(roles=join_runs(roles["text"], starts, "; ").to_pandas().astype(roles["text"].dtype),
                         role_order=np.fmin.reduceat(roles["role_order"].to_numpy(), starts) if len(roles) else [])
 
 
