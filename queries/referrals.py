@@ -915,6 +915,15 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
     rows = []
     stems = packet_file_stems(sorted(set(packet_names(tables["gangs"]))))
     names, everyone, packet_of_rows = _packet_rows(case, tables, unmask, province)
+    # Each row's packet as its number in ``names``; each section's rows put in packet order (a
+    # packet's own rows keep theirs), so that a packet's rows are one slice of everything below.
+    packet_numbers = {section: first_positions(pa.array(packets, pa.large_string(), from_pandas=True),
+                                               pa.array(names, pa.large_string()))
+                      for section, packets in packet_of_rows.items()}
+    order = {section: np.argsort(numbers, kind="stable") for section, numbers in packet_numbers.items()}
+    everyone = {section: frame.take(order[section]).reset_index(drop=True) for section, frame in everyone.items()}
+    bounds = {section: np.searchsorted(numbers[order[section]], np.arange(len(names) + 1))
+              for section, numbers in packet_numbers.items()}
     # What each file holds is made once over every packet's rows, then split: a CSV line and a
     # cell's width depend on their row alone (packets are many, and mostly small).
     lines = {section: csv_line_texts(csv_cells(frame).assign(section=section), list(CSV_COLUMNS))
@@ -924,24 +933,23 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
     everyone_rows = gang_table_rows(everyone) if everyone else {}
     everyone_sheets = {section: sheet_columns(_section_sheet(section, frame, widths=[]))
                        for section, frame in everyone.items()}
-    # Each row's packet as its number in ``names``: a packet's rows found by comparing integers.
-    packet_numbers = {section: first_positions(pa.array(packets, pa.large_string(), from_pandas=True),
-                                               pa.array(names, pa.large_string()))
-                      for section, packets in packet_of_rows.items()}
     for number, packet in enumerate(names):
         stem = stems[packet]
-        chosen = {section: packet_numbers[section] == number for section in everyone}
-        sections = {section: frame[chosen[section]].reset_index(drop=True) for section, frame in everyone.items()}
+        start = {section: int(bounds[section][number]) for section in everyone}
+        size = {section: int(bounds[section][number + 1]) - start[section] for section in everyone}
+        sections = {section: frame.iloc[start[section]:start[section] + size[section]].reset_index(drop=True)
+                    for section, frame in everyone.items()}
         if any(section_lines is None for section_lines in lines.values()):
             write_packet_csv(sections, out / f"{stem}.csv")
         else:
-            write_csv_lines(list(CSV_COLUMNS), [lines[section].filter(chosen[section]) for section in everyone],
-                            out / f"{stem}.csv")
-        table_rows = {section: rows.filter(chosen[section]) for section, rows in everyone_rows.items()}
-        widths = {section: [_column_width(column, _widest(cell_widths[section][column].filter(chosen[section])))
+            write_csv_lines(list(CSV_COLUMNS), [lines[section].slice(start[section], size[section])
+                                                for section in everyone], out / f"{stem}.csv")
+        table_rows = {section: rows.slice(start[section], size[section]) for section, rows in everyone_rows.items()}
+        widths = {section: [_column_width(column, _widest(cell_widths[section][column].slice(start[section],
+                                                                                              size[section])))
                             for column in frame.columns] for section, frame in everyone.items()}
-        write_sheet_columns(out / f"{stem}.xlsx", [sheet.rows(chosen[section], widths=widths[section])
-                                                    for section, sheet in everyone_sheets.items()])
+        write_sheet_columns(out / f"{stem}.xlsx", [sheet.part(start[section], size[section], widths=widths[section])
+                                                   for section, sheet in everyone_sheets.items()])
         (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask, stem=stem,
                                                       table_rows=table_rows),
                                           encoding="utf-8")
