@@ -46,7 +46,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .chance import address_use_chance
-from .columnar import duckdb_connection, is_in, lookup, positions, sorted_codes, str_series
+from .columnar import duckdb_connection, is_in, join_runs, lookup, positions, run_starts, sorted_codes, str_series
 from .rules import IDENTIFIER_SIGNIFICANCE, MAX_SHARED_IDENTIFIER_USERS, WEIGHTS
 
 # A component with more edges than this runs in igraph/leidenalg (compiled) instead of
@@ -366,8 +366,14 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     bound = binding.assign(gang_id=binding["platform_id"].map(gang_of_platform)).dropna(subset=["gang_id"])
     bound = bound[is_in(bound["node"], nodes.index) & ~bound["node"].str.startswith("Platform:").to_numpy(dtype=bool)]
     if not bound.empty:
-        facts = bound.groupby(["node", "gang_id"]).agg(
-            weight=("weight", "sum"), facts=("fact", lambda f: ";".join(sorted(set(f))))).reset_index()
+        # Per (node, gang): the records' weight summed and its distinct facts joined in sorted
+        # order, by runs of sorted rows (a Python set per group took 0.1 s at seed scale).
+        ordered = bound.sort_values(["node", "gang_id", "fact"], kind="stable")
+        starts = run_starts(ordered[["node", "gang_id"]])
+        distinct = ordered.iloc[run_starts(ordered[["node", "gang_id", "fact"]])]
+        facts = ordered.iloc[starts][["node", "gang_id"]].reset_index(drop=True).assign(
+            weight=np.add.reduceat(ordered["weight"].to_numpy(dtype=np.int64), starts),
+            facts=join_runs(distinct["fact"], run_starts(distinct[["node", "gang_id"]]), ";").to_pylist())
         facts["named"] = facts["node"].map(nodes).map(names) == facts["gang_id"]
         facts = facts.sort_values(["node", "named", "weight", "gang_id"], ascending=[True, False, False, True],
                                   kind="stable").drop_duplicates("node").set_index("node")
