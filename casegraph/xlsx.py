@@ -77,19 +77,19 @@ class _Column:
 @dataclass(frozen=True)
 class SheetColumns:
     """A sheet as it is written (:func:`sheet_columns`): its cells in Arrow, a column each.
-    ``rows(chosen)`` is the sheet of some of its rows: a cell's XML depends on its row alone,
-    so many workbooks of parts of one table take its columns made once."""
+    ``part(start, size)`` is the sheet of some of its rows: a cell's XML depends on its row
+    alone, so many workbooks of parts of one table take its columns made once."""
 
     name: str
     header: list[str]
     widths: list[int]
     columns: list[_Column]
 
-    def rows(self, chosen: np.ndarray, *, widths: list[int] | None = None) -> SheetColumns:
-        """The sheet of the rows where ``chosen`` (booleans) is true; ``widths`` when given."""
-        mask = pa.array(chosen, pa.bool_())
+    def part(self, start: int, size: int, *, widths: list[int] | None = None) -> SheetColumns:
+        """The sheet of ``size`` rows from row ``start`` (0: the first below the header), its
+        columns sliced without a copy; ``widths`` when given."""
         return SheetColumns(self.name, self.header, self.widths if widths is None else widths,
-                            [_Column(c.kind, c.values.filter(mask)) for c in self.columns])
+                            [_Column(c.kind, c.values.slice(start, size)) for c in self.columns])
 
 
 def column_letters(count: int) -> list[str]:
@@ -154,7 +154,7 @@ def sheet_columns(sheet: Sheet) -> SheetColumns:
     """The sheet's columns, each as it is written (missing values null).
 
     >>> made = sheet_columns(Sheet("s", pd.DataFrame({"n": [1, 2], "t": ["a", None]}), [4, 4], frozenset({"n"})))
-    >>> [(column.kind, column.values.to_pylist()) for column in made.rows(np.array([False, True])).columns]
+    >>> [(column.kind, column.values.to_pylist()) for column in made.part(1, 1).columns]
     [('number', [2]), ('text', [None])]
     """
     columns = []
@@ -232,7 +232,7 @@ def write_xlsx(path: Path, sheets: list[Sheet]) -> Path:
 def write_sheet_columns(path: Path, sheets: list[SheetColumns]) -> Path:
     """:func:`write_xlsx` of sheets already made columns (:func:`sheet_columns`).
 
-    >>> write_sheet_columns(Path("part.xlsx"), [sheet.rows(chosen) for sheet in everyone])   # doctest: +SKIP
+    >>> write_sheet_columns(Path("part.xlsx"), [sheet.part(0, 10) for sheet in everyone])   # doctest: +SKIP
     """
     # Rows beyond Excel's are left out.
     prepared = [[_Column(c.kind, c.values.slice(0, MAX_ROWS - 1)) for c in sheet.columns] for sheet in sheets]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from casegraph.loaders.read import split_ids
@@ -188,7 +189,11 @@ def login_actors(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Logins with ``who``, the node key of whoever logged in: the account accessed and the
     actor, each (a login naming both appears once for each)."""
     logins = tables["logins"]
-    actors = logins["actor_id"].dropna()
-    who = pd.concat(["Account:" + logins["account_id"].dropna(),
-                     end_labels(tables, "Actor", actors) + ":" + actors])
-    return logins.loc[who.index].assign(who=who.to_numpy())
+    # By position: the logins' index labels repeat here (a login once per end), and .loc of
+    # repeated labels, or the names as Python objects, cost 0.15 s at seed scale.
+    accessed = np.flatnonzero(logins["account_id"].notna().to_numpy())
+    acted = np.flatnonzero(logins["actor_id"].notna().to_numpy())
+    actors = logins["actor_id"].iloc[acted]
+    who = pd.concat(["Account:" + logins["account_id"].iloc[accessed],
+                     end_labels(tables, "Actor", actors) + ":" + actors], ignore_index=True)
+    return logins.take(np.concatenate([accessed, acted])).assign(who=who.astype("str").array)

@@ -105,6 +105,31 @@ def sorted_codes(values) -> tuple[np.ndarray, pa.Array]:
     return rank[coded.indices.fill_null(-1).to_numpy()], coded.dictionary.take(order)
 
 
+def run_starts(keys: pd.DataFrame | pd.Series) -> np.ndarray:
+    """The positions where a run of equal ``keys`` rows begins (rows sorted so that each key's
+    rows are one run).
+
+    >>> run_starts(pd.Series(["a", "a", "b", "c", "c"])).tolist()
+    [0, 2, 3]
+    """
+    frame = keys.to_frame() if isinstance(keys, pd.Series) else keys
+    return np.flatnonzero((frame != frame.shift()).any(axis=1).to_numpy())
+
+
+def join_runs(texts, starts: np.ndarray, separator: str) -> pa.Array:
+    """Per run of rows (``starts``: :func:`run_starts`), its ``texts`` joined with ``separator``
+    in row order, in one Arrow pass: a group-by's ``agg(separator.join)`` calls Python per group.
+
+    >>> join_runs(pd.Series(["x", "y", "z"]), np.array([0, 2]), ";").to_pylist()
+    ['x;y', 'z']
+    """
+    text = pa.array(texts, pa.large_string(), from_pandas=True)
+    # A column with no rows may come as Arrow chunks.
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    runs = pa.LargeListArray.from_arrays(pa.array(np.append(starts, len(text)), pa.int64()), text)
+    return pc.binary_join(runs, pa.scalar(separator, pa.large_string()))
+
+
 def str_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
     """Arrow text as a pandas ``str`` Series, the kind DuckDB's answers give text in.
 

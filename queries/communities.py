@@ -43,9 +43,10 @@ import math
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .chance import address_use_chance
-from .columnar import duckdb_connection, is_in, lookup, positions
+from .columnar import duckdb_connection, is_in, join_runs, lookup, positions, run_starts, sorted_codes, str_series
 from .rules import IDENTIFIER_SIGNIFICANCE, MAX_SHARED_IDENTIFIER_USERS, WEIGHTS
 
 # A component with more edges than this runs in igraph/leidenalg (compiled) instead of
@@ -57,9 +58,11 @@ def graph_of_edges(edges: pd.DataFrame) -> nx.Graph:
     """The networkx graph of :func:`gang_edges` (attribute ``label`` on nodes), its nodes and
     edges added in sorted order so that the input's row order cannot matter."""
     graph = nx.Graph()
-    nodes = sorted(set(edges["u"]) | set(edges["v"]))
+    # As Python lists first: iterating Arrow-backed text goes through pandas value by value.
+    u, v = edges["u"].tolist(), edges["v"].tolist()
+    nodes = sorted(set(u) | set(v))
     graph.add_nodes_from((n, {"label": n.split(":", 1)[0]}) for n in nodes)
-    graph.add_weighted_edges_from(zip(edges["u"], edges["v"], rounded_weights(edges["weight"])))
+    graph.add_weighted_edges_from(zip(u, v, rounded_weights(edges["weight"]).tolist()))
     return graph
 
 
@@ -73,20 +76,38 @@ def login_uses(logins: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """From logins with ``who`` (the node key of who logged in), ``day`` (the local date),
     ``device_id`` and ``ip``: the uses of each identifier (``kind`` DEVICE or IP,
     ``identifier``, ``who``, ``n`` logins, ``days`` distinct days) and each user's
-    ``login_days`` (distinct days with any login). Both engines score these the same way."""
-    connection = duckdb_connection(logins=logins[["device_id", "ip", "who", "day"]])
+    ``login_days`` (distinct days with any login). Both engines score these the same way.
+
+    The text is counted as numbers (:func:`.columnar.sorted_codes`: each value's place in sorted
+    order, so that the numbers sort as the text does): DuckDB's distinct counts on the text of
+    158 k logins took 0.35 s at seed scale.
+    """
+    who, device, ip = (sorted_codes(pa.array(logins[column], pa.large_string(), from_pandas=True))
+                       for column in ("who", "device_id", "ip"))
+    day = sorted_codes(logins["day"])
+    coded = pa.table({"who": who[0], "device": device[0], "ip": ip[0], "day": day[0]})
+    connection = duckdb_connection(logins=coded)
     uses = connection.sql("""
         SELECT * FROM (
-            SELECT 'DEVICE' AS kind, device_id AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
-            FROM logins WHERE device_id IS NOT NULL AND who IS NOT NULL GROUP BY ALL
+            SELECT 0 AS is_ip, device AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
+            FROM logins WHERE device >= 0 AND who >= 0 GROUP BY ALL
             UNION ALL
-            SELECT 'IP' AS kind, ip AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
-            FROM logins WHERE ip IS NOT NULL AND who IS NOT NULL GROUP BY ALL)
-        ORDER BY kind = 'IP', identifier, who""").df()
+            SELECT 1 AS is_ip, ip AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
+            FROM logins WHERE ip >= 0 AND who >= 0 GROUP BY ALL)
+        ORDER BY is_ip, identifier, who""").fetchnumpy()
     login_days = connection.sql("""
-        SELECT who, count(DISTINCT day) AS login_days FROM logins WHERE who IS NOT NULL GROUP BY who
-        ORDER BY who""").df()
-    return uses, login_days.set_index("who")["login_days"]
+        SELECT who, count(DISTINCT day) AS login_days FROM logins WHERE who >= 0 GROUP BY who
+        ORDER BY who""").fetchnumpy()
+    uses, login_days = ({name: np.asarray(values, dtype=np.int64) for name, values in found.items()}
+                        for found in (uses, login_days))
+    is_ip = uses["is_ip"].astype(bool)
+    # Each use's identifier: a device's number among the devices, an IP's among the IPs.
+    identifier = pa.chunked_array([device[1].take(uses["identifier"][~is_ip]), ip[1].take(uses["identifier"][is_ip])])
+    return (pd.DataFrame({"kind": str_series(pa.array(np.where(is_ip, "IP", "DEVICE"), pa.large_string())),
+                          "identifier": str_series(identifier), "who": str_series(who[1].take(uses["who"])),
+                          "n": uses["n"], "days": uses["days"]}),
+            pd.Series(login_days["login_days"], name="login_days",
+                      index=pd.Index(str_series(who[1].take(login_days["who"])), name="who")))
 
 
 def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
@@ -345,8 +366,14 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     bound = binding.assign(gang_id=binding["platform_id"].map(gang_of_platform)).dropna(subset=["gang_id"])
     bound = bound[is_in(bound["node"], nodes.index) & ~bound["node"].str.startswith("Platform:").to_numpy(dtype=bool)]
     if not bound.empty:
-        facts = bound.groupby(["node", "gang_id"]).agg(
-            weight=("weight", "sum"), facts=("fact", lambda f: ";".join(sorted(set(f))))).reset_index()
+        # Per (node, gang): the records' weight summed and its distinct facts joined in sorted
+        # order, by runs of sorted rows (a Python set per group took 0.1 s at seed scale).
+        ordered = bound.sort_values(["node", "gang_id", "fact"], kind="stable")
+        starts = run_starts(ordered[["node", "gang_id"]])
+        distinct = ordered.iloc[run_starts(ordered[["node", "gang_id", "fact"]])]
+        facts = ordered.iloc[starts][["node", "gang_id"]].reset_index(drop=True).assign(
+            weight=np.add.reduceat(ordered["weight"].to_numpy(dtype=np.int64), starts),
+            facts=join_runs(distinct["fact"], run_starts(distinct[["node", "gang_id"]]), ";").to_pylist())
         facts["named"] = facts["node"].map(nodes).map(names) == facts["gang_id"]
         facts = facts.sort_values(["node", "named", "weight", "gang_id"], ascending=[True, False, False, True],
                                   kind="stable").drop_duplicates("node").set_index("node")

@@ -48,6 +48,7 @@ from casegraph.config import FlowPatterns
 from casegraph.money import format_fen_series
 
 from .chance import address_use_chance, poisson_upper_tail
+from .columnar import join_runs, run_starts
 from .rules import IDENTIFIER_SIGNIFICANCE, no_rows
 
 HOUR_US = 3_600_000_000
@@ -322,14 +323,23 @@ def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: Flo
     other = _legs_in(legs[legs["direction"] != direction], bursts.assign(start=bursts["until"] - window,
                                                                           until=bursts["until"] + window),
                      strictly_after=True)
-    main = inside.groupby("burst").agg(txns=("txn_id", list), cps=("counterparty", "nunique"), amount=("amount", "sum"),
-                                       first=("t_us", "min"), last=("t_us", "max"))
-    counterparties = inside.groupby("burst")["counterparty"].unique().map(sorted)
+    main = inside.groupby("burst").agg(amount=("amount", "sum"), first=("t_us", "min"), last=("t_us", "max"))
+    # Each burst's transfers in time order and its distinct counterparties in sorted order, as
+    # text joined per run of rows (a list or a set per group in pandas goes group by group).
+    by_burst = inside.sort_values("burst", kind="stable")
+    starts = run_starts(by_burst["burst"])
+    txns = pd.Series(join_runs(by_burst["txn_id"], starts, ";").to_pylist(), index=by_burst["burst"].iloc[starts],
+                     name="txns", dtype=object)
+    distinct = inside[["burst", "counterparty"]].drop_duplicates().sort_values(["burst", "counterparty"])
+    starts = run_starts(distinct["burst"])
+    counterparties = pd.DataFrame({"cp_list": join_runs(distinct["counterparty"], starts, ";").to_pylist(),
+                                   "cps": np.diff(np.append(starts, len(distinct)))},
+                                  index=distinct["burst"].iloc[starts].to_numpy())
     follow = other.groupby("burst").agg(f_amount=("amount", "sum"), f_cps=("counterparty", "nunique"))
-    bursts = bursts.join(main, how="inner").join(counterparties.rename("cp_list")).join(follow)
+    bursts = bursts.join(main, how="inner").join(txns).join(counterparties).join(follow)
     bursts[["f_amount", "f_cps"]] = bursts[["f_amount", "f_cps"]].fillna(0).astype("int64")
     side, then = (("senders", "then out") if pattern == "fan_in" else ("receivers", "after in"))
-    accounts = [[a, *c] for a, c in zip(bursts["account_id"], bursts["cp_list"], strict=True)]
+    accounts = bursts["account_id"].astype(str) + ";" + bursts["cp_list"]
     follow_text = np.where(bursts["f_cps"].to_numpy() > 0,
                            "; " + then + " " + _yuan(bursts["f_amount"]).to_numpy() + " with "
                            + bursts["f_cps"].astype(str).to_numpy() + " account(s) within "
@@ -342,7 +352,7 @@ def fan_rows(pattern: str, windows: pd.DataFrame, legs: pd.DataFrame, rules: Flo
                 + (" per window, chance in its active time " if params.scan else " per window, chance ")
                 + pd.Series(bursts["chance"].to_numpy()).map("{:.1e}".format).to_numpy()
                 + " < " + f"{params.max_chance:g}" + follow_text)
-    return _rows(pattern, _ids(pd.Series(accounts)), _ids(bursts["txns"].reset_index(drop=True)), bursts["amount"],
+    return _rows(pattern, accounts.to_numpy(dtype=object), bursts["txns"].to_numpy(), bursts["amount"],
                  bursts["first"], end_us=bursts["last"], evidence=evidence, timezone=timezone)
 
 

@@ -94,7 +94,7 @@ from casegraph.outputs import (
 from casegraph.thresholds import BASIS_NAMES
 from casegraph.xlsx import Sheet, sheet_columns, write_sheet_columns, write_xlsx
 
-from .columnar import lookup
+from .columnar import join_runs, lookup, run_starts
 from .income import METHODS, SEVERITY_LEVELS, highest_severity, severity_level
 from .memory.figures import vendor_of_account
 
@@ -340,14 +340,9 @@ def person_roles(case: Case, members: pd.DataFrame, gangs: pd.DataFrame) -> pd.D
     roles = roles.sort_values(["gang_id", "person_id", "role_order", "start", "text"], kind="stable")
     # Each (gang, person)'s rows are one run now: join each run's texts in one Arrow pass.
     keys = roles[["gang_id", "person_id"]]
-    starts = np.flatnonzero((keys != keys.shift()).any(axis=1).to_numpy())
-    texts = pa.array(roles["text"], pa.large_string(), from_pandas=True)
-    # A column with no rows (a case without memberships or agents) may come as Arrow chunks.
-    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    runs = pa.LargeListArray.from_arrays(pa.array(np.append(starts, len(roles)), pa.int64()), texts)
+    starts = run_starts(keys)
     first = keys.iloc[starts].reset_index(drop=True)
-    return first.assign(roles=pc.binary_join(runs, pa.scalar("; ", pa.large_string())).to_pandas().astype(
-                            roles["text"].dtype),
+    return first.assign(roles=join_runs(roles["text"], starts, "; ").to_pandas().astype(roles["text"].dtype),
                         role_order=np.fmin.reduceat(roles["role_order"].to_numpy(), starts) if len(roles) else [])
 
 
@@ -766,13 +761,13 @@ def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
     licence, gangs in rank order, each vendor and gang box level with the rows it joins."""
     # A packet has a few licences: plain Python over its rows, not a frame operation per box.
     gangs = {gang["gang_id"]: gang
-             for gang in sections["gangs"][["gang_id", "rank", "name", "severity_level"]].to_dict("records")}
-    platforms = {platform["platform_id"]: platform for platform in sections["platforms"].drop_duplicates(
-        "platform_id")[["platform_id", "name", "domain"]].to_dict("records")}
+             for gang in _records(sections["gangs"], ["gang_id", "rank", "name", "severity_level"])}
+    platforms = {platform["platform_id"]: platform for platform in _records(
+        sections["platforms"].drop_duplicates("platform_id"), ["platform_id", "name", "domain"])}
     evidence = sections["evidence"]
-    licences = evidence[(evidence["evidence"] == "licence").to_numpy(dtype=bool)][
-        ["vendor_id", "vendor_name", "license_id", "gang_id", "platform_id", "date", "amount"]]
-    licences = sorted(licences.to_dict("records"),
+    licences = _records(evidence[(evidence["evidence"] == "licence").to_numpy(dtype=bool)],
+                        ["vendor_id", "vendor_name", "license_id", "gang_id", "platform_id", "date", "amount"])
+    licences = sorted(licences,
                       key=lambda licence: (_sort_key(licence["vendor_id"]),
                                            _sort_key(gangs[licence["gang_id"]]["rank"]),
                                            _sort_key(licence["license_id"])))
@@ -818,6 +813,17 @@ def chain_svg(sections: dict[str, pd.DataFrame]) -> str:
     return "".join(parts)
 
 
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """Some columns' rows as dicts, as ``to_dict("records")`` gives them (a missing text None),
+    made from each column's list: ``to_dict`` costs milliseconds a call, and a packet has few rows.
+
+    >>> _records(pd.DataFrame({"a": ["x", None], "n": [1, 2]}).astype({"a": "string"}), ["a", "n"])
+    [{'a': 'x', 'n': 1}, {'a': None, 'n': 2}]
+    """
+    values = [[None if value is pd.NA else value for value in frame[column].tolist()] for column in columns]
+    return [dict(zip(columns, row)) for row in zip(*values)]
+
+
 def _sort_key(value) -> tuple:
     """A value's place when sorted as pandas sorts a column: missing values last."""
     missing = value is None or (not isinstance(value, str) and pd.isna(value))
@@ -843,21 +849,22 @@ def _key_figures(sections: dict[str, pd.DataFrame]) -> str:
     """Each gang's amount by every method, coloured by the severity it reaches."""
     gangs = sections["gangs"]
     figures = sections["figures"]
-    own = figures[(figures["subject_type"] == "gang") & figures["window_start"].isna()]
+    own = _records(figures[((figures["subject_type"] == "gang") & figures["window_start"].isna()).to_numpy(bool)],
+                   ["gang_id", "method", "severity", "amount"])
     # (gang, method) -> (severity, amount): one row each, looked up in a dict, not by .loc
-    found = dict(zip(zip(own["gang_id"], own["method"]), zip(own["severity"], own["amount"])))
-    methods = [m.name for m in METHODS if m.name in set(own["method"])]
+    found = {(row["gang_id"], row["method"]): (row["severity"], row["amount"]) for row in own}
+    methods = [m.name for m in METHODS if m.name in {row["method"] for row in own}]
     rows = ["<tr><th>rank</th><th>gang_id</th>" + "".join(f"<th>{_esc(m)}</th>" for m in methods) + "</tr>"]
-    for gang in gangs[["gang_id", "rank"]].itertuples(index=False):
+    for gang in _records(gangs, ["gang_id", "rank"]):
         cells = []
         for method in methods:
-            if (gang.gang_id, method) in found:
-                severity, amount = found[(gang.gang_id, method)]
+            if (gang["gang_id"], method) in found:
+                severity, amount = found[(gang["gang_id"], method)]
                 level = _esc(severity_level(_text(severity)))
                 cells.append(f'<td class="n {level}" title="{_esc(severity)}">{_money(amount)}</td>')
             else:
                 cells.append("<td></td>")
-        rows.append(f"<tr><td>{gang.rank}</td><td>{_esc(gang.gang_id)}</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr><td>{gang['rank']}</td><td>{_esc(gang['gang_id'])}</td>{''.join(cells)}</tr>")
     return "<table>" + "".join(rows) + "</table>"
 
 
@@ -920,6 +927,15 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
     rows = []
     stems = packet_file_stems(sorted(set(packet_names(tables["gangs"]))))
     names, everyone, packet_of_rows = _packet_rows(case, tables, unmask, province)
+    # Each row's packet as its number in ``names``; each section's rows put in packet order (a
+    # packet's own rows keep theirs), so that a packet's rows are one slice of everything below.
+    packet_numbers = {section: first_positions(pa.array(packets, pa.large_string(), from_pandas=True),
+                                               pa.array(names, pa.large_string()))
+                      for section, packets in packet_of_rows.items()}
+    order = {section: np.argsort(numbers, kind="stable") for section, numbers in packet_numbers.items()}
+    everyone = {section: frame.take(order[section]).reset_index(drop=True) for section, frame in everyone.items()}
+    bounds = {section: np.searchsorted(numbers[order[section]], np.arange(len(names) + 1))
+              for section, numbers in packet_numbers.items()}
     # What each file holds is made once over every packet's rows, then split: a CSV line and a
     # cell's width depend on their row alone (packets are many, and mostly small).
     lines = {section: csv_line_texts(csv_cells(frame).assign(section=section), list(CSV_COLUMNS))
@@ -929,24 +945,23 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
     everyone_rows = gang_table_rows(everyone) if everyone else {}
     everyone_sheets = {section: sheet_columns(_section_sheet(section, frame, widths=[]))
                        for section, frame in everyone.items()}
-    # Each row's packet as its number in ``names``: a packet's rows found by comparing integers.
-    packet_numbers = {section: first_positions(pa.array(packets, pa.large_string(), from_pandas=True),
-                                               pa.array(names, pa.large_string()))
-                      for section, packets in packet_of_rows.items()}
     for number, packet in enumerate(names):
         stem = stems[packet]
-        chosen = {section: packet_numbers[section] == number for section in everyone}
-        sections = {section: frame[chosen[section]].reset_index(drop=True) for section, frame in everyone.items()}
+        start = {section: int(bounds[section][number]) for section in everyone}
+        size = {section: int(bounds[section][number + 1]) - start[section] for section in everyone}
+        sections = {section: frame.iloc[start[section]:start[section] + size[section]].reset_index(drop=True)
+                    for section, frame in everyone.items()}
         if any(section_lines is None for section_lines in lines.values()):
             write_packet_csv(sections, out / f"{stem}.csv")
         else:
-            write_csv_lines(list(CSV_COLUMNS), [lines[section].filter(chosen[section]) for section in everyone],
-                            out / f"{stem}.csv")
-        table_rows = {section: rows.filter(chosen[section]) for section, rows in everyone_rows.items()}
-        widths = {section: [_column_width(column, _widest(cell_widths[section][column].filter(chosen[section])))
+            write_csv_lines(list(CSV_COLUMNS), [lines[section].slice(start[section], size[section])
+                                                for section in everyone], out / f"{stem}.csv")
+        table_rows = {section: rows.slice(start[section], size[section]) for section, rows in everyone_rows.items()}
+        widths = {section: [_column_width(column, _widest(cell_widths[section][column].slice(start[section],
+                                                                                              size[section])))
                             for column in frame.columns] for section, frame in everyone.items()}
-        write_sheet_columns(out / f"{stem}.xlsx", [sheet.rows(chosen[section], widths=widths[section])
-                                                    for section, sheet in everyone_sheets.items()])
+        write_sheet_columns(out / f"{stem}.xlsx", [sheet.part(start[section], size[section], widths=widths[section])
+                                                   for section, sheet in everyone_sheets.items()])
         (out / f"{stem}.html").write_text(packet_html(packet, sections, case, masked=not unmask, stem=stem,
                                                       table_rows=table_rows),
                                           encoding="utf-8")

@@ -148,6 +148,32 @@ def test_shared_identifiers_are_judged_against_chance_at_any_volume(volume):
     assert (links["p"] < 1e-6).all()
 
 
+def test_login_uses_count_logins_and_distinct_days_per_identifier_and_user():
+    """Each (identifier, user): its logins and distinct days, devices before IPs, each in the
+    text's order; a login without a device counts for its IP alone, one without a user for
+    nothing; a user's login days count each day once, whatever the identifier."""
+    from casegraph.queries.communities import login_uses
+
+    logins = pd.DataFrame({
+        "who": ["Person:b", "Person:b", "Person:b", "Person:a", "Account:Z", None, "Person:a"],
+        "device_id": ["D2", "D2", None, "D10", "D2", "D2", "D10"],
+        "ip": ["9.9.9.9", "9.9.9.9", "1.1.1.1", "9.9.9.9", None, "1.1.1.1", "1.1.1.1"],
+        "day": pd.to_datetime(["2021-03-01", "2021-03-01", "2021-03-02", "2021-03-01", "2021-03-05",
+                               "2021-03-01", "2021-03-04"]),
+    })
+    uses, login_days = login_uses(logins)
+    assert uses.values.tolist() == [
+        ["DEVICE", "D10", "Person:a", 2, 2],
+        ["DEVICE", "D2", "Account:Z", 1, 1],
+        ["DEVICE", "D2", "Person:b", 2, 1],
+        ["IP", "1.1.1.1", "Person:a", 1, 1],
+        ["IP", "1.1.1.1", "Person:b", 1, 1],
+        ["IP", "9.9.9.9", "Person:a", 1, 1],
+        ["IP", "9.9.9.9", "Person:b", 2, 1],
+    ]
+    assert login_days.to_dict() == {"Account:Z": 1, "Person:a": 2, "Person:b": 2}
+
+
 def _two_platform_communities(links: list[tuple[str, str, str]], known=()) -> pd.DataFrame:
     """resolve_gangs on two communities, one platform each (P1 with agent A1, P2 with agent
     A2), plus ``links``: (node, platform_id, fact) bindings."""
