@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from casegraph.loaders.columnar import first_positions, member_of
+from casegraph.loaders.columnar import arrow_text, first_positions, member_of
 
 
 def duckdb_connection(**frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
@@ -123,9 +123,7 @@ def join_runs(texts, starts: np.ndarray, separator: str) -> pa.Array:
     >>> join_runs(pd.Series(["x", "y", "z"]), np.array([0, 2]), ";").to_pylist()
     ['x;y', 'z']
     """
-    text = pa.array(texts, pa.large_string(), from_pandas=True)
-    # A column with no rows may come as Arrow chunks.
-    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    text = arrow_text(texts).combine_chunks()
     runs = pa.LargeListArray.from_arrays(pa.array(np.append(starts, len(text)), pa.int64()), text)
     return pc.binary_join(runs, pa.scalar(separator, pa.large_string()))
 

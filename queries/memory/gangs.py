@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from casegraph.graphs.model import RELATIONSHIPS, login_actors
 from casegraph.loaders.case import Case
+from casegraph.loaders.columnar import arrow_text
 from casegraph.loaders.read import local_dates, split_ids
 
 from ..columnar import duckdb_connection, is_in, sorted_codes, str_series
@@ -117,11 +118,7 @@ def _arrow_text(parts: list[pd.Series]) -> pa.ChunkedArray:
     """Series of text (node names) as one Arrow column, without a Python object per value: a
     Series held in several Arrow chunks comes as a chunked array, which ``pa.chunked_array``
     would read value by value (0.2 s at seed scale), so its chunks are taken as they are."""
-    chunks = []
-    for part in parts:
-        values = pa.array(part, from_pandas=True, type=pa.large_string())
-        chunks.extend(values.chunks if isinstance(values, pa.ChunkedArray) else [values])
-    return pa.chunked_array(chunks, type=pa.large_string())
+    return pa.chunked_array([chunk for part in parts for chunk in arrow_text(part).chunks], type=pa.large_string())
 
 
 def gang_graph(case: Case, ledger: pd.DataFrame | None = None) -> nx.Graph:
