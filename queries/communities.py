@@ -44,6 +44,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from casegraph.loaders.columnar import arrow_text
 
@@ -66,6 +67,50 @@ def graph_of_edges(edges: pd.DataFrame) -> nx.Graph:
     graph.add_nodes_from((n, {"label": n.split(":", 1)[0]}) for n in nodes)
     graph.add_weighted_edges_from(zip(u, v, rounded_weights(edges["weight"]).tolist()))
     return graph
+
+
+def counted_weights(factor, counts) -> np.ndarray:
+    """The weight of a fact seen ``counts`` times: ``factor`` × log(1 + ``counts``), the same
+    float on every engine and machine. Each distinct count's logarithm comes from Python's
+    ``math.log1p`` once: numpy's vectorised log1p and the JVM's log may differ from it in the
+    last bit, and the engines' edge weights are compared exactly.
+
+    >>> counted_weights(2.0, [1, 3, 1]).round(6).tolist()
+    [1.386294, 2.772589, 1.386294]
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    distinct, where = np.unique(counts, return_inverse=True)
+    logs = np.array([math.log1p(count) for count in distinct], dtype=np.float64)
+    return np.asarray(factor, dtype=np.float64) * logs[where.reshape(counts.shape)]
+
+
+def summed_edges(left: pa.ChunkedArray, right: pa.ChunkedArray, weight: np.ndarray, *,
+                 excluded: pd.Series | None = None) -> pd.DataFrame:
+    """The gang graph's edges from its facts (one row each: the nodes ``left`` and ``right``,
+    the fact's ``weight``): one row per pair of nodes (``u < v``), the weights summed, sorted.
+    A fact from a node to itself, with a missing end or touching an ``excluded`` node is no
+    edge. Each pair's weights are added smallest first, so the sum is the same float in
+    whatever order an engine found the facts.
+
+    >>> text = lambda *values: pa.chunked_array([list(values)], type=pa.large_string())
+    >>> summed_edges(text("b", "a", "a", "c"), text("a", "b", "a", None), np.array([1.0, 2.0, 4.0, 8.0]))
+       u  v  weight
+    0  a  b     3.0
+    """
+    joins = pc.and_(pc.not_equal(left, right), pc.and_(pc.is_valid(left), pc.is_valid(right))).fill_null(False)
+    left, right, weight = left.filter(joins), right.filter(joins), weight[joins.to_numpy(zero_copy_only=False)]
+    # The nodes numbered in sorted order, each name hashed once: each pair is then one integer.
+    low, high = pc.min_element_wise(left, right), pc.max_element_wise(left, right)
+    codes, nodes = sorted_codes(pa.chunked_array(low.chunks + high.chunks, type=pa.large_string()))
+    low_code, high_code = codes[:len(low)], codes[len(low):]
+    keep = np.ones(len(nodes), dtype=bool) if excluded is None else ~is_in(nodes, excluded)
+    keep = keep[low_code] & keep[high_code]
+    pair, weight = low_code[keep] * len(nodes) + high_code[keep], weight[keep]
+    order = np.lexsort((weight, pair))
+    summed = pd.Series(weight[order]).groupby(pair[order]).sum()
+    pairs = summed.index.to_numpy()
+    return pd.DataFrame({"u": str_series(nodes.take(pairs // len(nodes))),
+                         "v": str_series(nodes.take(pairs % len(nodes))), "weight": summed.to_numpy()})
 
 
 def rounded_weights(weights: pd.Series) -> pd.Series:
@@ -140,8 +185,8 @@ def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
     by_chance = (uses["kind"] == "IP").to_numpy() & (p >= IDENTIFIER_SIGNIFICANCE)
     keep = (users >= 2) & (users <= MAX_SHARED_IDENTIFIER_USERS) & ~by_chance
     links = uses.assign(expected=expected, p=p)[keep.to_numpy()]
-    weight = links["kind"].map(WEIGHTS).astype("float64") * np.log1p(links["n"].astype("float64"))
-    return links.assign(weight=weight.to_numpy()).reset_index(drop=True)
+    weight = counted_weights(links["kind"].map(WEIGHTS).astype("float64"), links["n"])
+    return links.assign(weight=weight).reset_index(drop=True)
 
 
 def detect_communities(graph: nx.Graph, seed: int = 0, resolution: float = 1.0) -> dict[str, int]:

@@ -13,9 +13,12 @@ the same code as in memory (:func:`.gangs.resolve_gangs`, :func:`.gangs.assign_g
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from ..communities import holder_bindings, identifier_links, login_uses
+from casegraph.loaders.columnar import arrow_text
+
+from ..communities import counted_weights, holder_bindings, identifier_links, login_uses, summed_edges
 from ..rules import WEIGHTS
 from .runner import CypherRunner
 
@@ -40,52 +43,53 @@ RETURN collect(elementId(n)) AS excluded, collect(labels(n)[0] + ':' + n.id) AS 
 LOGIN_WHO_LABELS = ("Account", "Person", "Agent", "Client")
 IDENTIFIER_LABELS = {"DEVICE": "Device", "IP": "IP"}
 
-# One row per fact: (a, b, w), the same kinds and weights as gangs.gang_graph.
+# One row per fact: (a, b, w, n), the same kinds and weights as gangs.gang_graph: a fact seen
+# n times weighs w × log(1 + n), worked out in Python (communities.counted_weights), else w.
 EDGES = """
 CALL () {
-  MATCH (a:Person)-[:ACTS_AS]->(b:Agent) RETURN a, b, $w.ACTS_AS AS w
-  UNION ALL MATCH (a:Agent)-[:ON_PLATFORM]->(b:Platform) RETURN a, b, $w.ON_PLATFORM AS w
-  UNION ALL MATCH (a:Agent)-[:REPORTS_TO]->(b:Agent) RETURN a, b, $w.REPORTS_TO AS w
-  UNION ALL MATCH (a:Person)-[:HOLDS]->(b:Account) RETURN a, b, $w.HOLDS AS w
-  UNION ALL MATCH (a:Account)-[:SUB_OF]->(b:Account) RETURN a, b, $w.SUB_OF AS w
-  UNION ALL MATCH (a:Account)-[:ACCOUNT_ON]->(b:Platform) RETURN a, b, $w.ACCOUNT_ON AS w
-  UNION ALL MATCH (a:License)-[:CREATED]->(b:Platform) RETURN a, b, $w.CREATED AS w
-  UNION ALL MATCH (a:License)-[:PAID_FROM]->(b:Account) RETURN a, b, $w.PAID_FROM AS w
-  UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(:Gang)-[:OPERATES]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w
-  UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w
-  UNION ALL MATCH (g:Gang)-[:LED_BY]->(a:Person) MATCH (g)-[:OPERATES]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w
+  MATCH (a:Person)-[:ACTS_AS]->(b:Agent) RETURN a, b, $w.ACTS_AS AS w, null AS n
+  UNION ALL MATCH (a:Agent)-[:ON_PLATFORM]->(b:Platform) RETURN a, b, $w.ON_PLATFORM AS w, null AS n
+  UNION ALL MATCH (a:Agent)-[:REPORTS_TO]->(b:Agent) RETURN a, b, $w.REPORTS_TO AS w, null AS n
+  UNION ALL MATCH (a:Person)-[:HOLDS]->(b:Account) RETURN a, b, $w.HOLDS AS w, null AS n
+  UNION ALL MATCH (a:Account)-[:SUB_OF]->(b:Account) RETURN a, b, $w.SUB_OF AS w, null AS n
+  UNION ALL MATCH (a:Account)-[:ACCOUNT_ON]->(b:Platform) RETURN a, b, $w.ACCOUNT_ON AS w, null AS n
+  UNION ALL MATCH (a:License)-[:CREATED]->(b:Platform) RETURN a, b, $w.CREATED AS w, null AS n
+  UNION ALL MATCH (a:License)-[:PAID_FROM]->(b:Account) RETURN a, b, $w.PAID_FROM AS w, null AS n
+  UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(:Gang)-[:OPERATES]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w, null AS n
+  UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w, null AS n
+  UNION ALL MATCH (g:Gang)-[:LED_BY]->(a:Person) MATCH (g)-[:OPERATES]->(b:Platform)
+  RETURN a, b, $w.MEMBER_OF AS w, null AS n
   UNION ALL
   // which accounts the platform's client money went through (ledger entry -> bank transfer)
   MATCH (e:Entry)-[:FOR_CLIENT]->(:Client)-[:CLIENT_OF]->(a:Platform) WHERE e.bank_txn_id IS NOT NULL
   MATCH (src:Account)-[t:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
   WITH a, CASE WHEN e.kind = 'deposit' THEN dst ELSE src END AS b, count(*) AS n
-  RETURN a, b, $w.CLIENT_MONEY * log(1 + n) AS w
+  RETURN a, b, $w.CLIENT_MONEY AS w, n
   UNION ALL
   MATCH (e:Entry)-[:PAID_TO]->(a:Agent) WHERE e.bank_txn_id IS NOT NULL AND e.kind IN ['rebate', 'commission']
   MATCH (:Account)-[t:TRANSFER {txn_id: e.bank_txn_id}]->(b:Account)
-  WITH a, b, count(*) AS n RETURN a, b, $w.CLIENT_MONEY * log(1 + n) AS w
+  WITH a, b, count(*) AS n RETURN a, b, $w.CLIENT_MONEY AS w, n
   UNION ALL
   // broker accounts that filled the platform's orders
   MATCH (t:Trade)-[:PLACED_ON]->(:Account)-[:ACCOUNT_ON]->(a:Platform) WHERE t.broker_ref IS NOT NULL
   MATCH (f:Fill {broker_ref: t.broker_ref})-[:FILLED_ON]->(b:Account)
-  WITH a, b, count(*) AS n RETURN a, b, $w.ROUTED * log(1 + n) AS w
+  WITH a, b, count(*) AS n RETURN a, b, $w.ROUTED AS w, n
   UNION ALL
-  MATCH (a:Account)-[t:TRANSFER]->(b:Account) WITH a, b, count(t) AS n RETURN a, b, $w.TRANSFER * log(1 + n) AS w
+  MATCH (a:Account)-[t:TRANSFER]->(b:Account) WITH a, b, count(t) AS n RETURN a, b, $w.TRANSFER AS w, n
   // shared devices and IPs that chance does not explain: scored in Python (gangs.identifier_links),
   // one branch per label pair so that each end is found by its label's index
 """ + "".join(
     f"  UNION ALL UNWIND $identifier_links['{who}|{label}'] AS link MATCH (a:{who} {{id: link.who}}) "
-    f"MATCH (b:{label} {{id: link.identifier}}) RETURN a, b, link.weight AS w\n"
+    f"MATCH (b:{label} {{id: link.identifier}}) RETURN a, b, link.weight AS w, null AS n\n"
     for who in LOGIN_WHO_LABELS for label in IDENTIFIER_LABELS.values()) + """
 }
 """
 
-# The gang graph's edges as gangs.gang_edges gives them: one row per pair, weights summed.
+# The gang graph's facts, the excluded nodes left out: summed per pair as in memory
+# (communities.summed_edges), so that both engines add the same floats in the same order.
 EDGE_LIST = EDGES + """
-WITH a, b, w WHERE a <> b AND NOT elementId(a) IN $excluded AND NOT elementId(b) IN $excluded
-WITH labels(a)[0] + ':' + a.id AS a, labels(b)[0] + ':' + b.id AS b, w
-WITH CASE WHEN a < b THEN a ELSE b END AS u, CASE WHEN a < b THEN b ELSE a END AS v, w
-RETURN u, v, sum(w) AS weight ORDER BY u, v
+WITH a, b, w, n WHERE NOT elementId(a) IN $excluded AND NOT elementId(b) IN $excluded
+RETURN labels(a)[0] + ':' + a.id AS a, labels(b)[0] + ':' + b.id AS b, w, n
 """
 
 # What the records state (gangs.hard_bindings): node, platform, fact, how many records.
@@ -162,9 +166,11 @@ RETURN entity_id, province, source
 def gang_edges(runner: CypherRunner, *, timezone: str) -> pd.DataFrame:
     """The gang graph built on the server: ``u``, ``v``, ``weight`` as :func:`.gangs.gang_edges`."""
     excluded = runner.single(EXCLUDED)["excluded"]
-    edges = runner.run_cypher(EDGE_LIST, {"w": WEIGHTS, "excluded": excluded,
+    facts = runner.run_cypher(EDGE_LIST, {"w": WEIGHTS, "excluded": excluded,
                                           "identifier_links": _identifier_links(runner, timezone)})
-    return edges.astype({"weight": "float64"})
+    factor = facts["w"].to_numpy(dtype="float64")
+    weight = np.where(facts["n"].isna(), factor, counted_weights(factor, facts["n"].fillna(0)))
+    return summed_edges(arrow_text(facts["a"]), arrow_text(facts["b"]), weight)
 
 
 def _identifier_links(runner: CypherRunner, timezone: str) -> dict[str, list[dict]]:
