@@ -40,7 +40,9 @@ def transfer_frame(transfers, case: Case):
 
 def _per_block(frame, name: str, function, schema: pa.Schema, *, case: Case):
     """``function`` of a case holding a block of ``frame`` as its table ``name`` (typed as the
-    driver types it) and the case's :data:`RATES`, for every block, as one Spark DataFrame."""
+    driver types it) and the case's :data:`RATES`, for every block, as one Spark DataFrame,
+    persisted: several steps' SQL read it, and each would run ``function`` again in Python
+    workers."""
     table = TABLES_BY_NAME[name]
     small = {rates: case[rates] for rates in RATES}
     config, path = case.config, case.path
@@ -52,8 +54,9 @@ def _per_block(frame, name: str, function, schema: pa.Schema, *, case: Case):
                 result = pd.DataFrame(function(block))[schema.names]
                 yield from pa.Table.from_pandas(result, schema=schema, preserve_index=False).to_batches()
 
+    from pyspark import StorageLevel
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    return frame.mapInArrow(blocks, from_arrow_schema(schema))
+    return frame.mapInArrow(blocks, from_arrow_schema(schema)).persist(StorageLevel.MEMORY_AND_DISK)
 
 

@@ -56,9 +56,4 @@ def test_engines_agree_on_a_generated_case(tmp_path):
     analyse_both(tmp_path / "case", tmp_path)
     assert_same_files(tmp_path)
 
-
-@pytest.mark.slow
-def test_engines_agree_on_the_seed_scale_case(tmp_path):
-    generate_case(tmp_path / "case", scale="seed", seed=7)
-    analyse_both(tmp_path / "case", tmp_path)
-    assert_same_files(tmp_path)
+# The seed-scale case: in test_playbooks.py, which has it loaded and analysed in Neo4j.

@@ -1,6 +1,8 @@
 """Every playbook on the seed-scale case in a real Neo4j, against figures computed another way:
 the analysis tables (held equal to truth/ and between engines elsewhere) or pandas over the
-case's own rows. Injection strings are shown to be plain values."""
+case's own rows. Injection strings are shown to be plain values. The two engines' files on
+the seed-scale case are compared here too: loading and analysing it in Neo4j takes minutes,
+and clearing it again as long, so it is done once for both."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
 from casegraph.loaders.neo4j import load_into_neo4j
+from casegraph.outputs import write_csv
 from casegraph.queries.columnar import is_in
 from casegraph.queries.engine import analyze
 from casegraph.queries.income import highest_severity
@@ -21,22 +24,43 @@ from casegraph.queries.neo4j.engine import Neo4jEngine
 from casegraph.queries.neo4j.findings import write_findings
 from casegraph.queries.neo4j.runner import CypherRunner
 from casegraph.queries.playbooks import library, run
+from casegraph.queries.quality import quality_table
+from integration.test_engines_agree import assert_same_files
 
 pytestmark = pytest.mark.slow
 INJECTIONS = ["x' OR 1=1 //", "}) DETACH DELETE n //", "' }) MATCH (n) DETACH DELETE n //", "$agent_id"]
 
 
 @pytest.fixture(scope="module")
-def seed(tmp_path_factory, neo4j_driver):
-    """The seed-scale case loaded, analysed in Neo4j and its findings written back."""
-    path = tmp_path_factory.mktemp("seed") / "case"
-    generate_case(path, scale="seed", seed=7)
-    case = load_case(path)
+def analysed(tmp_path_factory, neo4j_driver):
+    """The seed-scale case loaded, analysed in Neo4j and its findings written back, as
+    ``casegraph analyze --engine neo4j`` does: (case, tables, a folder holding the memory
+    engine's files in ``memory/`` and Neo4j's output tables, written alike, in ``neo4j/``)."""
+    folder = tmp_path_factory.mktemp("seed")
+    generate_case(folder / "case", scale="seed", seed=7)
+    case = load_case(folder / "case")
     load_into_neo4j(neo4j_driver, case, replace=True)
     runner = CypherRunner(neo4j_driver)
     tables = analyze(Neo4jEngine(runner))
     write_findings(runner, tables)
-    return case, tables
+    quality = quality_table(case.path, tables["communities"], tables["gangs"].set_index("gang_id"),
+                            tables.get("account_groups"))
+    for name, frame in {**tables, "quality": quality}.items():
+        write_csv(frame, folder / "neo4j" / f"{name}.csv")
+    with pytest.raises(SystemExit) as done:
+        main(["-q", "analyze", str(case.path), "--out", str(folder / "memory")])
+    assert done.value.code == 0
+    return case, tables, folder
+
+
+@pytest.fixture(scope="module")
+def seed(analysed):
+    """(case, tables) of :func:`analysed`."""
+    return analysed[:2]
+
+
+def test_engines_agree_on_the_seed_scale_case(analysed):
+    assert_same_files(analysed[2])
 
 
 def play(driver, name, **params) -> pd.DataFrame:
