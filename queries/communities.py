@@ -114,8 +114,8 @@ def summed_edges(left: pa.ChunkedArray, right: pa.ChunkedArray, weight: np.ndarr
 
 
 def rounded_weights(weights: pd.Series) -> pd.Series:
-    """The gang graph's weights as community detection sees them: rounded to 9 decimals, as the
-    engines sum the same weights in different orders, and Louvain must not see the last bits of that."""
+    """The gang graph's weights as community detection sees them: rounded to 9 decimals, so that
+    the last bits of a float sum (which another order of adding would change) cannot steer Louvain."""
     return weights.astype(float).round(9)
 
 

@@ -11,16 +11,14 @@ import re
 import pandas as pd
 import pytest
 
+from casegraph.api import Investigation
 from casegraph.cli import main
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
 from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
-from casegraph.loaders.neo4j import load_into_neo4j
 from casegraph.outputs import write_csv
 from casegraph.queries.columnar import is_in
-from casegraph.queries.engine import analyze
 from casegraph.queries.income import highest_severity
-from casegraph.queries.neo4j.engine import Neo4jEngine
 from casegraph.queries.neo4j.findings import write_findings
 from casegraph.queries.neo4j.runner import CypherRunner
 from casegraph.queries.playbooks import library, run
@@ -39,10 +37,7 @@ def analysed(tmp_path_factory, neo4j_driver):
     folder = tmp_path_factory.mktemp("seed")
     generate_case(folder / "case", scale="seed", seed=7)
     case = load_case(folder / "case")
-    load_into_neo4j(neo4j_driver, case, replace=True)
-    runner = CypherRunner(neo4j_driver)
-    tables = analyze(Neo4jEngine(runner))
-    write_findings(runner, tables)
+    tables = Investigation(case).analyze("neo4j", driver=neo4j_driver, replace=True)  # the CLI's own call
     quality = quality_table(case.path, tables["communities"], tables["gangs"].set_index("gang_id"),
                             tables.get("account_groups"))
     for name, frame in {**tables, "quality": quality}.items():
