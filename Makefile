@@ -51,18 +51,19 @@ test-fast: install
 	$(BIN)/python -m pytest $(FAST_TIER) $(PYTEST_ARGS)
 
 # Lint, the fast tier, the Spark engine's tests (the extra 'spark': PySpark on the Java that runs
-# Neo4j, one local[2] session), then the seed-scale and Neo4j tests one at a time (one database,
-# and a seed-scale case takes a GiB); Neo4j with GDS is provisioned (first time) and started for
-# the integration tests and stopped afterwards, whatever the tests' outcome. Every part runs; the
-# first failure's exit code is kept. Exit 5 is "no test selected" (PYTEST_ARGS may select none
-# in one part).
+# Neo4j, one local[2] session), then the seed-scale and Neo4j tests in two workers: the Neo4j
+# tests one at a time in one of them (one database; tests/conftest.py keeps them together), the
+# other seed-scale modules (a GiB each) meanwhile in the other. Neo4j with GDS is provisioned
+# (first time) and started for the integration tests and stopped afterwards, whatever the tests'
+# outcome. Every part runs; the first failure's exit code is kept. Exit 5 is "no test selected"
+# (PYTEST_ARGS may select none in one part).
 test: lint test-deps
 	$(BIN)/pip install --quiet -e '.[test,spark]'
 	status=0; \
 	$(BIN)/python -m pytest $(FAST_TIER) $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] || status=$$code; }; \
 	$(BIN)/python -m pytest -m "spark and not neo4j" $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] || [ $$status -ne 0 ] || status=$$code; }; \
 	$(BIN)/casegraph neo4j start || exit $$?; \
-	$(BIN)/python -m pytest -m "(slow or neo4j) and not spark" $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] || [ $$status -ne 0 ] || status=$$code; }; \
+	$(BIN)/python -m pytest -m "(slow or neo4j) and not spark" -n 2 --dist loadscope $(PYTEST_ARGS) || { code=$$?; [ $$code -eq 5 ] || [ $$status -ne 0 ] || status=$$code; }; \
 	$(BIN)/casegraph neo4j stop; exit $$status
 
 neo4j-start: install

@@ -19,6 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from casegraph.loaders.columnar import arrow_text
+
 # Bounds that keep every figure exact in int64 fen. An amount has at most 13 integer digits
 # (up to 9,999,999,999,999.99 CNY, far above any case), so one amount is below 1e15 fen and a
 # table's total is checked against MAX_TOTAL_FEN (:func:`first_over_total`); every sum of
@@ -127,7 +129,7 @@ def _scaled_integers(text: pd.Series, *, places: int, separators: bool = False) 
     Arrow's decimal parser reads the text exactly, and a decimal with ``places`` decimals holds
     the value in units of 10**-places as its integer: one cast, no Python per value.
     """
-    cells = pa.array(text, type=pa.large_string(), from_pandas=True)
+    cells = arrow_text(text)
     exact = pa.decimal128(18, places)
     try:
         decimals = pc.cast(cells, exact)

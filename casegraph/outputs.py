@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from casegraph.loaders.columnar import arrow_text
 from casegraph.money import format_fen_series
 from casegraph.queries.output_tables import OUTPUT_TABLES
 
@@ -76,10 +77,10 @@ def text_array(values: pd.Series) -> pa.Array:
     """
     if isinstance(values.dtype, pd.StringDtype) or (
             pd.api.types.is_object_dtype(values.dtype) and pd.api.types.infer_dtype(values) in ("string", "empty")):
-        text = pa.array(values, pa.large_string(), from_pandas=True)
+        text = arrow_text(values)
     else:
-        text = pa.array(values.astype("string"), pa.large_string(), from_pandas=True)
-    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+        text = arrow_text(values.astype("string"))
+    return text.combine_chunks()
 
 
 def join_text(*parts, separator: str = "", missing: str | None = None) -> pa.Array:

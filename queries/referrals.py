@@ -74,7 +74,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from casegraph.loaders.case import Case
-from casegraph.loaders.columnar import first_positions
+from casegraph.loaders.columnar import arrow_text, first_positions
 from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import ROLES
@@ -373,7 +373,7 @@ def account_flows(transfers: pd.DataFrame, accounts: pd.Series, timezone: str) -
     [30000000, 80000000, -50000000]
     """
     wanted = accounts.drop_duplicates()
-    return _flows_of(transfers, pa.array(wanted, pa.large_string(), from_pandas=True), timezone).set_axis(
+    return _flows_of(transfers, arrow_text(wanted).combine_chunks(), timezone).set_axis(
         pd.Index(wanted.to_numpy(), name="account_id"))
 
 
@@ -388,7 +388,7 @@ def _flows_of(transfers: pd.DataFrame, accounts: pa.Array, timezone: str) -> pd.
     money, count, timed = {}, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     first, last = np.full(n, np.iinfo(np.int64).max), np.full(n, np.iinfo(np.int64).min)
     for column, end in (("money_in", "to_account"), ("money_out", "from_account")):
-        position = first_positions(pa.array(transfers[end], pa.large_string(), from_pandas=True), accounts)
+        position = first_positions(arrow_text(transfers[end]), accounts)
         found = position >= 0
         money[column] = np.zeros(n, dtype=np.int64)
         np.add.at(money[column], position[found], amount[found])
@@ -412,8 +412,8 @@ def account_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
     """
     members = gang_members(communities, ("bank_account", "trading_account"), "account_id")
     details = case["accounts"]
-    ids = pa.array(members["account_id"], pa.large_string(), from_pandas=True)
-    at = first_positions(ids, pa.array(details["account_id"], pa.large_string(), from_pandas=True))
+    ids = arrow_text(members["account_id"])
+    at = first_positions(ids, arrow_text(details["account_id"]).combine_chunks())
     table = members.assign(**{column: details[column].array.take(at, allow_fill=True)
                               for column in ("kind", "institution", "holder_person_id", "opened_on")})
     table["holder_name"] = lookup(table["holder_person_id"], case["persons"].set_index("person_id")["name"])
@@ -929,7 +929,7 @@ def write_referrals(case: Case, tables: dict[str, pd.DataFrame], out: Path, unma
     names, everyone, packet_of_rows = _packet_rows(case, tables, unmask, province)
     # Each row's packet as its number in ``names``; each section's rows put in packet order (a
     # packet's own rows keep theirs), so that a packet's rows are one slice of everything below.
-    packet_numbers = {section: first_positions(pa.array(packets, pa.large_string(), from_pandas=True),
+    packet_numbers = {section: first_positions(arrow_text(packets),
                                                pa.array(names, pa.large_string()))
                       for section, packets in packet_of_rows.items()}
     order = {section: np.argsort(numbers, kind="stable") for section, numbers in packet_numbers.items()}

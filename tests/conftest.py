@@ -33,6 +33,38 @@ class Generated:
     summary: dict  # what generate_case returned
 
 
+_INTEGRATION = Path(__file__).resolve().parent / "integration"
+# Modules that leave the seed-scale graph (about 4 M nodes and relationships) in the database:
+# they run after the other Neo4j tests, whose first --replace would spend minutes deleting it.
+LAST = ("test_playbooks.py",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test under tests/integration ``neo4j``; those of ``LAST`` go to the end."""
+    for item in items:
+        if _INTEGRATION in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.neo4j)
+    items.sort(key=lambda item: item.get_closest_marker("neo4j") is not None and Path(str(item.path)).name in LAST)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """With ``--dist loadscope`` (the Makefile's tiers), every Neo4j test is one work unit: they
+    share one database, so one worker runs them one at a time, in order, while the other
+    workers take the CPU-bound seed-scale modules (a unit each, so its fixtures are built once).
+    pytest-xdist's own ``loadgroup`` cannot do this under pytest 9, whose node ids it no longer
+    rewrites."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Neo4jTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "neo4j" if nodeid.startswith("tests/integration/") else super()._split_scope(nodeid)
+
+    return Neo4jTestsTogether(config, log)
+
+
 @pytest.fixture(scope="session")
 def generated_case(tmp_path_factory):
     """``generated_case(scale, seed, variants=())``: the case ``generate_case`` writes, made on

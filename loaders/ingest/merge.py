@@ -47,6 +47,7 @@ from casegraph.money import MONEY_PATTERN, fen_series, format_fen_arrow
 from casegraph.progress import SILENT, Progress
 from casegraph.queries.columnar import duckdb_connection
 
+from ..columnar import arrow_text
 from ..tables import TABLES_BY_NAME
 
 # The tables `ingest` writes (besides ingest_report.csv), in the order they are written.
@@ -243,7 +244,7 @@ def _as_text(values: pd.Series) -> pd.Series:
     if values.dtype == TEXT and not values.hasnans:
         return values
     try:
-        return _text(pa.array(values, type=pa.large_string(), from_pandas=True), index=values.index)
+        return _text(arrow_text(values), index=values.index)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: each value as str() writes it
         return values.astype(object).where(values.notna(), "").astype(str).astype(TEXT)
 
@@ -482,7 +483,7 @@ def _distinct(values: pd.Series, *, where: np.ndarray | None = None) -> pa.Array
     >>> _distinct(pd.Series(["b", "", "a", "b"]), where=np.array([True, True, False, True])).to_pylist()
     ['b']
     """
-    text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    text = arrow_text(values)
     if where is not None:
         text = text.filter(pa.array(where))
     distinct = pc.unique(text)

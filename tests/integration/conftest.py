@@ -1,29 +1,19 @@
 """Fixtures for tests that need a running Neo4j with GDS.
 
-The server is found with :func:`casegraph.server.connection_settings` (``NEO4J_URI`` /
-``NEO4J_USER`` / ``NEO4J_PASSWORD`` when set, else the local `casegraph neo4j start`
-server).  When it cannot be reached the tests are skipped, except in CI (``CI`` set
-and non-empty), where an unreachable server is an error.
+Every test here is marked ``neo4j`` (tests/conftest.py). The server is found with
+:func:`casegraph.server.connection_settings` (``NEO4J_URI`` / ``NEO4J_USER`` /
+``NEO4J_PASSWORD`` when set, else the local `casegraph neo4j start` server). When it cannot
+be reached the tests are skipped, except in CI (``CI`` set and non-empty), where an
+unreachable server is an error.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from casegraph.server import ConnectionSettings, Neo4jUnavailable, connection_settings, ping
-
-_HERE = Path(__file__).resolve().parent
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test under tests/integration with ``neo4j``."""
-    for item in items:
-        path = Path(str(item.path)).resolve()
-        if path.parent == _HERE or _HERE in path.parents:
-            item.add_marker(pytest.mark.neo4j)
 
 
 def _unavailable(reason: str) -> None:
