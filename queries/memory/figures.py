@@ -306,9 +306,11 @@ RECEIVED_SUMS = """coalesce(sum(amount_cny) FILTER (WHERE kind = 'rebate'), 0)::
                    coalesce(sum(amount_cny) FILTER (WHERE kind = 'commission'), 0)::BIGINT AS commission_received"""
 
 
-def agent_subtree_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+def agent_subtree_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame, *,
+                         connect=duckdb_connection) -> pd.DataFrame:
     """Per agent: own_* over its direct clients, subtree_* over every client below it, and
-    the rebates and commissions it actually received (by ``beneficiary_agent_id``)."""
+    the rebates and commissions it actually received (by ``beneficiary_agent_id``, summed on
+    the connection ``connect`` makes)."""
     agents = case["agents"]
     forest = agent_forest(agents, case["clients"])
     index = forest.agent_ids
@@ -320,7 +322,7 @@ def agent_subtree_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame
     subtree = pd.DataFrame(range_sums(prefix, forest.start, forest.stop), columns=counted.columns,
                            index=index).add_prefix("subtree_")
     totals = pd.concat([own, subtree], axis=1)
-    received = duckdb_connection(ledger=ledger[["beneficiary_agent_id", "kind", "amount_cny"]]).sql(f"""
+    received = connect(ledger=ledger[["beneficiary_agent_id", "kind", "amount_cny"]]).sql(f"""
         SELECT beneficiary_agent_id, {RECEIVED_SUMS} FROM ledger WHERE kind IN ('rebate', 'commission')
         GROUP BY ALL""").df().set_index("beneficiary_agent_id")
     totals = totals.join(received.reindex(index, fill_value=0).astype("int64"))
@@ -505,31 +507,34 @@ def _person_money(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection
     return connection
 
 
-def received_by_person(case: Case, ledger: pd.DataFrame) -> pd.DataFrame:
+def received_by_person(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
     """Rebates and commissions paid to the agents each person is (every acting person listed)."""
-    sums = _person_money(case, ledger).sql(f"SELECT person_id, {RECEIVED_SUMS} FROM person_paid GROUP BY ALL").df()
+    sums = _person_money(case, ledger, connect=connect).sql(
+        f"SELECT person_id, {RECEIVED_SUMS} FROM person_paid GROUP BY ALL").df()
     acting = case["agents"]["person_id"].dropna()
     return sums.set_index("person_id").reindex(pd.Index(acting.unique(), name="person_id"), fill_value=0)
 
 
-def own_net_withdrawal(case: Case, ledger: pd.DataFrame) -> pd.Series:
+def own_net_withdrawal(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection) -> pd.Series:
     """Per person, withdrawals − deposits on the trading accounts they hold."""
-    sums = _person_money(case, ledger).sql("""
+    sums = _person_money(case, ledger, connect=connect).sql("""
         SELECT person_id, sum(signed)::BIGINT AS own_net_withdrawal FROM person_own_flows GROUP BY ALL""").df()
     return sums.set_index("person_id")["own_net_withdrawal"]
 
 
-def person_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+def person_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame, *,
+                  connect=duckdb_connection) -> pd.DataFrame:
     """Per person: the figures of the clients they answer for (:func:`person_client_ranges`:
     below the agents they are and of the organisations they hold a role in, each client
-    once), what their agents received, and ``own_net_withdrawal``."""
+    once), what their agents received, and ``own_net_withdrawal`` (the two sums over the
+    ledger on the connection ``connect`` makes)."""
     forest = agent_forest(case["agents"], case["clients"])
     ranges = person_client_ranges(case, forest)
     counted = _counted(clients)
     sums = range_sums(forest.prefix_sums(counted), ranges["start"].to_numpy(), ranges["stop"].to_numpy())
     totals = pd.DataFrame(sums, columns=counted.columns).groupby(ranges["person_id"].to_numpy()).sum()
-    totals = totals.add_prefix("subtree_").join(received_by_person(case, ledger), how="outer")
-    totals = totals.join(own_net_withdrawal(case, ledger), how="outer")
+    totals = totals.add_prefix("subtree_").join(received_by_person(case, ledger, connect=connect), how="outer")
+    totals = totals.join(own_net_withdrawal(case, ledger, connect=connect), how="outer")
     totals.index.name = "person_id"
     return totals.fillna(0).astype("int64").sort_index()
 

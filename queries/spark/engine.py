@@ -5,7 +5,9 @@ with the transfers and ledger entries answered by Spark, with the memory engine'
 Where each question runs today (the README's "Spark" section says the same):
 
 - on Spark, the memory engine's SQL unchanged: the client figures (the ledger and the trades
-  summed per client and kind, fresh money by a window per client), the membership periods'
+  summed per client and kind, fresh money by a window per client), the rebates and commissions
+  each agent and each acting person received and each person's own net withdrawal (the ledger
+  sums of the agent and person totals), the membership periods'
   figures (the interval join of periods and entries, then the same sums), the gang graph's
   money edges (ledger -> bank transfer joins, routed fills, transfers per account pair) and
   the client-money hard facts, account flows (every transfer's two legs summed per account)
@@ -26,16 +28,14 @@ Where each question runs today (the README's "Spark" section says the same):
   groups' lots and points summed in the fills' order, the flow patterns' rules and evidence
   (:mod:`casegraph.queries.flow_rules`), the cycle candidates (numpy,
   :mod:`casegraph.queries.memory.cycle_candidates`, on the candidates' numbers fetched from Spark);
-- on the driver still, by the memory engine as it is (not yet on Spark): the agent, platform
-  and person totals' rebate sums over the ledger, and the conversion to CNY of the transfers
-  (every one for the flows, the funding ones for the account groups).
+- on the driver still, by the memory engine as it is (not yet on Spark): the conversion to CNY
+  of the transfers the account groups (the funding ones), fake trades and flow patterns read.
 
 Where the tables come from: the large ones (ledger, bank transfers, trades, broker fills, logins)
 read and checked by Spark itself (``frames``, :mod:`casegraph.loaders.spark_read`), the SQL
 above reads them as Spark DataFrames: the ledger in CNY and the transfers as the flow SQL reads
 them are made on Spark by the memory engine's own functions (:mod:`.tables`). The steps still
-on the driver get the large tables collected (``case``): the agent, platform and person totals
-the ledger, the account groups the fills, logins and transfers, the fake trades the trades and
+on the driver get the large tables collected (``case``): the account groups the fills, logins and transfers, the fake trades the trades and
 fills, the flow patterns the transfers and logins, the gang graph's login edges the logins,
 the vendor totals the transfers. Without ``frames`` (``--spark-read driver``) the case is read on
 the driver by :mod:`casegraph.loaders`, and the tables the SQL reads are handed to Spark as
@@ -95,6 +95,12 @@ class SparkEngine(MemoryEngine):
 
     def client_figures(self) -> pd.DataFrame:
         return figures.client_figures(self.sql_case, self.sql_ledger, connect=self.runner.connect)
+
+    def agent_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
+        return figures.agent_subtree_totals(self.case, clients, self.sql_ledger, connect=self.runner.connect)
+
+    def person_totals(self, clients: pd.DataFrame) -> pd.DataFrame:
+        return figures.person_totals(self.case, clients, self.sql_ledger, connect=self.runner.connect)
 
     def person_window_totals(self) -> pd.DataFrame:
         return figures.person_window_totals(self.sql_case, self.sql_ledger, connect=self.runner.connect)
