@@ -111,7 +111,8 @@ def member_of(values: pa.Array | pa.ChunkedArray, value_set: pa.Array) -> np.nda
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def first_positions(values: pa.Array | pa.ChunkedArray, keys: pa.Array, *, skip_nulls: bool = True) -> np.ndarray:
+def first_positions(values: pa.Array | pa.ChunkedArray, keys: pa.Array | pa.ChunkedArray, *,
+                    skip_nulls: bool = True) -> np.ndarray:
     """For each value, the position of the first of ``keys`` equal to it, -1 where none: the
     lookup behind validation's and the analyses' (``queries.columnar.lookup``) joins by id.
     A missing value finds nothing, unless ``skip_nulls`` is False and a key is missing too.
@@ -121,6 +122,8 @@ def first_positions(values: pa.Array | pa.ChunkedArray, keys: pa.Array, *, skip_
     """
     if pa.types.is_null(values.type) or not len(keys):
         return np.full(len(values), -1)
+    if isinstance(keys, pa.ChunkedArray):  # a lookup's value set is one array
+        keys = keys.combine_chunks()
     if keys.type != values.type:
         keys = keys.cast(values.type)
     return pc.index_in(values, value_set=keys, skip_nulls=skip_nulls).fill_null(-1).to_numpy(zero_copy_only=False)

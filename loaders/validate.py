@@ -166,7 +166,7 @@ def _named_rows(tables, checks: list[tuple[Table, Column, pd.Series, pa.Array]])
     table, column = checks[0][:2]
     if (table.name, column.name) in LOOKED_UP:
         (referred,) = column.references
-        found = first_positions(values, arrow_text(tables[referred][TABLES_BY_NAME[referred].key]).combine_chunks())
+        found = first_positions(values, arrow_text(tables[referred][TABLES_BY_NAME[referred].key]))
     else:
         found = member_of(values, checks[0][3])
     return np.split(found, np.cumsum([len(column) for column in ids])[:-1])
@@ -191,7 +191,7 @@ def lookup(values: pd.Series, keys: pd.Series, found: pd.Series, *, rows: np.nda
     ['P1', <NA>, <NA>, 'P2']
     """
     if rows is None:
-        rows = first_positions(arrow_text(values), arrow_text(keys).combine_chunks())
+        rows = first_positions(arrow_text(values), arrow_text(keys))
     return text_series(pc.take(arrow_text(found), pa.array(rows, mask=rows < 0)), index=values.index,
                        name=values.name)
 

@@ -373,11 +373,11 @@ def account_flows(transfers: pd.DataFrame, accounts: pd.Series, timezone: str) -
     [30000000, 80000000, -50000000]
     """
     wanted = accounts.drop_duplicates()
-    return _flows_of(transfers, arrow_text(wanted).combine_chunks(), timezone).set_axis(
+    return _flows_of(transfers, arrow_text(wanted), timezone).set_axis(
         pd.Index(wanted.to_numpy(), name="account_id"))
 
 
-def _flows_of(transfers: pd.DataFrame, accounts: pa.Array, timezone: str) -> pd.DataFrame:
+def _flows_of(transfers: pd.DataFrame, accounts: pa.Array | pa.ChunkedArray, timezone: str) -> pd.DataFrame:
     """:func:`account_flows` of distinct ``accounts``, a row each in their order: each transfer
     found at its two ends' positions among them (Arrow's hash lookup), then summed by position
     (exact integers), no join of texts."""
@@ -413,7 +413,7 @@ def account_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
     members = gang_members(communities, ("bank_account", "trading_account"), "account_id")
     details = case["accounts"]
     ids = arrow_text(members["account_id"])
-    at = first_positions(ids, arrow_text(details["account_id"]).combine_chunks())
+    at = first_positions(ids, arrow_text(details["account_id"]))
     table = members.assign(**{column: details[column].array.take(at, allow_fill=True)
                               for column in ("kind", "institution", "holder_person_id", "opened_on")})
     table["holder_name"] = lookup(table["holder_person_id"], case["persons"].set_index("person_id")["name"])
