@@ -58,9 +58,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    integration = f"{_INTEGRATION.relative_to(config.rootpath).as_posix()}/"  # as node ids start
+
     class Neo4jTestsTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "neo4j" if nodeid.startswith("tests/integration/") else super()._split_scope(nodeid)
+            return "neo4j" if nodeid.startswith(integration) else super()._split_scope(nodeid)
 
     return Neo4jTestsTogether(config, log)
 
