@@ -67,6 +67,17 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
+def sql_columns(table, names: list[str]):
+    """The columns ``names`` of a case table as the SQL reads them: a pandas frame's as an Arrow
+    table (:func:`arrow_table`); a Spark DataFrame's (the Spark engine's large tables) as its
+    own selection, which stays on Spark.
+
+    >>> sql_columns(pd.DataFrame({"x": [1], "y": ["a"]}), ["y"]).column_names
+    ['y']
+    """
+    return arrow_table(table[names]) if isinstance(table, pd.DataFrame) else table.select(*names)
+
+
 def is_in(values, ids) -> np.ndarray:
     """A boolean array: is each value one of ``ids``? (Arrow's ``is_in``: pandas' ``isin`` on
     Arrow strings builds the lookup set value by value in Python, 10x slower at seed scale.)

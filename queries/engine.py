@@ -104,8 +104,9 @@ class Engine(Protocol):
     def fake_trades(self) -> pd.DataFrame:
         """fake_trades.csv: trades no broker statement backs."""
 
-    def platform_fraud(self, fake: pd.DataFrame) -> pd.DataFrame:
-        """Per platform: trades, fake trades and the losses they caused (``fake``: :meth:`fake_trades`)."""
+    def platform_fraud(self, fake: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+        """Per platform: trades, fake trades and the losses they caused (``fake``: :meth:`fake_trades`;
+        ``clients``: :meth:`client_figures`, whose losses and turnover the losses are shares of)."""
 
     def account_flows(self) -> pd.DataFrame:
         """account_flows.csv: per account, money in and out, cash, counterparties, its statement."""
@@ -223,7 +224,7 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> di
         communities = find_gangs(evidence, facts.known_gangs, engine.gang_communities(evidence.edges, seed=seed))
     fake = ask("fake_trades")
     trading = TradingFindings(account_groups=ask("account_groups"), fake_trades=fake,
-                              platform_fraud=ask("platform_fraud", fake))
+                              platform_fraud=ask("platform_fraud", fake, clients))
     answered = {question.output: ask(name) for name, question in QUESTIONS.items() if question.output}
     skipped = frozenset(name for name, question in QUESTIONS.items() if question.missing(available))
     with progress.step("output tables"):

@@ -40,43 +40,75 @@ IDENTIFIERS = (("device_id", "shared_device"), ("ip", "shared_ip"))
 # -- the tables ----------------------------------------------------------------------------------
 BROKER_FILLS = "CREATE OR REPLACE TEMP VIEW broker_fills AS SELECT * FROM fills WHERE broker_side"
 
-FUNDING_ROWS = """
-SELECT pos FROM transfers
-WHERE from_account <> to_account AND to_account IN (SELECT account_id FROM broker_side)
-ORDER BY pos
+# The transfers that fund a broker-side account: into one, from another account.
+FUNDED = "from_account <> to_account AND to_account IN (SELECT account_id FROM broker_side)"
+
+FUNDING_ROWS = f"SELECT pos FROM transfers WHERE {FUNDED} ORDER BY pos"
+
+# The same transfers from the transfers as the flow SQL reads them (amount in CNY fen).
+FUNDING = f"""
+CREATE OR REPLACE TEMP TABLE funding AS
+SELECT from_account AS source, to_account AS account_id, amount AS amount_cny FROM flow_transfers WHERE {FUNDED}
 """
 
 
-def evidence_connection(case: Case, *, connect=duckdb_connection) -> duckdb.DuckDBPyConnection:
+def candidate_ids(case: Case) -> pd.Series:
+    """The broker-side accounts' account_id: the accounts whose groups are looked for."""
+    accounts = case["accounts"]
+    return accounts["account_id"][is_in(accounts["kind"], BROKER_SIDE_KINDS)]
+
+
+def fill_columns(fills: pd.DataFrame, candidates: pd.Series) -> pd.DataFrame:
+    """The broker fills as the SQL reads them, each row on its own: fill_id, account_id,
+    instrument, side, qty, price, broker_ref, counterparty_account_id, ``t_us`` (UTC µs), ``day``
+    (the UTC day) and ``broker_side`` (whether its account is one of ``candidates``). Their
+    ``pos``, the row's place in the table, is the caller's to add."""
+    t_us = utc_micros(fills["ts"]).to_numpy()
+    return fills[["fill_id", "account_id", "instrument", "side", "qty", "price", "broker_ref",
+                  "counterparty_account_id"]].assign(t_us=t_us, day=t_us // DAY_US,
+                                                     broker_side=is_in(fills["account_id"], candidates))
+
+
+def login_columns(logins: pd.DataFrame, candidates: pd.Series, timezone: str) -> pd.DataFrame:
+    """The logins as the SQL reads them, each row on its own: account_id, actor_id, ip,
+    device_id, ``day`` (the day local to ``timezone``, as days since 1970) and ``broker_side``."""
+    day = local_dates(logins["ts"], timezone).astype("datetime64[s]").astype("int64") // 86_400
+    return logins[["account_id", "actor_id", "ip", "device_id"]].assign(
+        day=day.to_numpy(), broker_side=is_in(logins["account_id"], candidates))
+
+
+def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, logins=None,
+                        transfers=None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (``connect``'s: the Spark engine's is
     :meth:`casegraph.queries.spark.runner.SparkSQL.connect`) with the tables the account groups'
-    SQL reads: ``accounts`` (every
-    account), ``broker_side`` (the candidates' account_id), ``fills`` (every broker fill, with
-    ``pos``, its row, ``t_us``, UTC µs, ``day``, the UTC day, and ``broker_side``, whether its
-    account is a candidate) and ``broker_fills`` (the candidates'), ``logins`` (with ``day``,
-    the local day, and ``broker_side``), ``persons``, ``funding`` (:func:`funding_transfers`).
-    (The candidates' fills and logins are marked once here: a semi-join in every query that
-    reads them cost more than the rest of the query.)"""
+    SQL reads: ``accounts`` (every account), ``broker_side`` (:func:`candidate_ids`), ``fills``
+    (:func:`fill_columns` of every broker fill, with ``pos``, its row) and ``broker_fills`` (the
+    candidates'), ``logins`` (:func:`login_columns`), ``persons``, ``funding``
+    (:func:`funding_transfers`). (The candidates' fills and logins are marked once here: a
+    semi-join in every query that reads them cost more than the rest of the query.)
+
+    ``fills`` and ``logins`` made elsewhere, and ``transfers`` as the flow SQL reads them
+    (:func:`.flows.transfer_frame`), are taken as they are: the Spark engine makes them on Spark
+    (:mod:`casegraph.queries.spark.tables`); else they are made here from the case."""
     accounts = case["accounts"]
-    candidates = accounts[["account_id"]][is_in(accounts["kind"], BROKER_SIDE_KINDS)]
-    fills = case["broker_fills"]
-    t_us = utc_micros(fills["ts"]).to_numpy()
-    logins = case["logins"]
-    login_day = local_dates(logins["ts"], case.config.timezone).astype("datetime64[s]").astype("int64") // 86_400
+    candidates = candidate_ids(case)
+    if fills is None:
+        fills = fill_columns(case["broker_fills"], candidates)
+        fills = arrow_table(fills.assign(pos=np.arange(len(fills))))
+    if logins is None:
+        logins = arrow_table(login_columns(case["logins"], candidates, case.config.timezone))
     connection = connect(
         accounts=arrow_table(accounts[["account_id", "kind", "holder_person_id", "parent_account_id"]]),
-        broker_side=arrow_table(candidates),
-        fills=arrow_table(fills[["fill_id", "account_id", "instrument", "side", "qty", "price", "broker_ref",
-                                 "counterparty_account_id"]].assign(
-            pos=np.arange(len(fills)), t_us=t_us, day=t_us // DAY_US,
-            broker_side=is_in(fills["account_id"], candidates["account_id"]))),
-        logins=arrow_table(logins[["account_id", "actor_id", "ip", "device_id"]].assign(
-            day=login_day.to_numpy(), broker_side=is_in(logins["account_id"], candidates["account_id"]))),
-        persons=arrow_table(case["persons"][["person_id"]]),
-        transfers=arrow_table(case["bank_transfers"][["from_account", "to_account"]].assign(
-            pos=np.arange(len(case["bank_transfers"])))))
+        broker_side=arrow_table(candidates.to_frame()), fills=fills, logins=logins,
+        persons=arrow_table(case["persons"][["person_id"]]))
     connection.execute(BROKER_FILLS)
-    connection.register("funding", arrow_table(funding_transfers(case, connection)))
+    if transfers is None:
+        connection.register("transfers", arrow_table(case["bank_transfers"][["from_account", "to_account"]].assign(
+            pos=np.arange(len(case["bank_transfers"])))))
+        connection.register("funding", arrow_table(funding_transfers(case, connection)))
+    else:
+        connection.register("flow_transfers", transfers)
+        connection.execute(FUNDING)
     return connection
 
 
@@ -427,12 +459,12 @@ def group_figures(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
                    window_ms: int = SYNC_WINDOW_MS, components=component_labels,
-                   connect=duckdb_connection) -> pd.DataFrame:
+                   connect=duckdb_connection, made: dict | None = None) -> pd.DataFrame:
     """account_groups.csv: one row per account of every group, with the group's evidence,
     controller and figures (see :mod:`casegraph.queries.evidence` for every rule);
-    ``components``: as in :func:`group_membership`; ``connect``: the connection the SQL runs on
-    (:func:`evidence_connection`)."""
-    connection = evidence_connection(case, connect=connect)
+    ``components``: as in :func:`group_membership`; ``connect``: the connection the SQL runs on,
+    and ``made`` the tables made elsewhere (:func:`evidence_connection`, by keyword)."""
+    connection = evidence_connection(case, connect=connect, **(made or {}))
     links, synced = evidence_links(connection, max_funded=max_funded, window_ms=window_ms)
     members = group_membership(links, synced, components=components)
     if members.empty:

@@ -85,8 +85,8 @@ class MemoryEngine:
     def fake_trades(self) -> pd.DataFrame:
         return fake_trades.fake_trades(self.case)
 
-    def platform_fraud(self, fake: pd.DataFrame) -> pd.DataFrame:
-        return fake_trades.platform_fraud(self.case, fake)
+    def platform_fraud(self, fake: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+        return fake_trades.platform_fraud(self.case, fake, clients)
 
     def account_flows(self) -> pd.DataFrame:
         return flows.account_flows(self.case)

@@ -38,9 +38,8 @@ import duckdb
 import pandas as pd
 
 from casegraph.loaders.case import Case
-from casegraph.loaders.fx import ledger_in_cny
 
-from ..columnar import arrow_table, duckdb_connection, is_in
+from ..columnar import arrow_table, duckdb_connection, sql_columns
 from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
 from .figures import client_figures
 
@@ -56,14 +55,15 @@ LEFT JOIN clients c ON c.client_id = a.client_id
 """
 
 # The trades of platforms not recorded as ``fake`` without a reference, or (when the case has
-# statements: $statements) with one no statement shows.
+# statements: any fill) with one no statement shows.
 FAKE_TRADES = f"""
 SELECT o.trade_id, o.platform_id, o.client_id, o.notional,
        CASE WHEN o.broker_ref IS NULL THEN '{NO_BROKER_REF}' ELSE '{NOT_ON_STATEMENT}' END AS reason
 FROM owned o
 LEFT JOIN platforms p ON p.platform_id = o.platform_id
 LEFT JOIN (SELECT DISTINCT broker_ref FROM fills) s ON s.broker_ref = o.broker_ref
-WHERE (p.kind IS NULL OR p.kind <> 'fake') AND (o.broker_ref IS NULL OR ($statements AND s.broker_ref IS NULL))
+WHERE (p.kind IS NULL OR p.kind <> 'fake')
+  AND (o.broker_ref IS NULL OR ((SELECT count(*) FROM fills) > 0 AND s.broker_ref IS NULL))
 """
 
 PLATFORM_TRADES = """
@@ -75,12 +75,6 @@ PLATFORM_FAKES = "SELECT platform_id, count(*) AS n_fake FROM fake WHERE platfor
 FAKE_NOTIONAL = """
 SELECT client_id, CAST(sum(notional) AS BIGINT) AS fake_notional FROM fake WHERE client_id IS NOT NULL
 GROUP BY client_id
-"""
-
-# The trades of the clients with fake trades (what their turnover is summed from).
-FAKE_CLIENTS_TRADES = """
-SELECT t.account_id, t.notional FROM trades t JOIN accounts a ON a.account_id = t.account_id
-WHERE a.client_id IN (SELECT client_id FROM fake)
 """
 
 # Per platform, Σ over its clients (``shares``: client_losses, fake_notional, turnover) of
@@ -105,15 +99,16 @@ FROM halves WHERE platform_id IS NOT NULL GROUP BY platform_id
 
 def trades_connection(case: Case, *, connect=duckdb_connection, **frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (``connect``'s: the Spark engine's is
-    :meth:`casegraph.queries.spark.runner.SparkSQL.connect`) with the case's ``trades``,
-    ``accounts``, ``clients``, ``platforms`` and the statements' references (``fills``), the
-    view ``owned`` (:data:`OWNED_TRADES`), and ``frames`` by name."""
+    :meth:`casegraph.queries.spark.runner.SparkSQL.connect`, and its case may hold Spark's
+    tables) with the case's ``trades``, ``accounts``, ``clients``, ``platforms`` and the
+    statements' references (``fills``), the view ``owned`` (:data:`OWNED_TRADES`), and
+    ``frames`` by name."""
     connection = connect(
-        trades=arrow_table(case["trades"][["trade_id", "account_id", "notional", "broker_ref"]]),
-        accounts=arrow_table(case["accounts"][["account_id", "client_id", "platform_id"]]),
-        clients=arrow_table(case["clients"][["client_id", "platform_id"]]),
-        platforms=arrow_table(case["platforms"][["platform_id", "kind"]]),
-        fills=arrow_table(case["broker_fills"][["broker_ref"]]),
+        trades=sql_columns(case["trades"], ["trade_id", "account_id", "notional", "broker_ref"]),
+        accounts=sql_columns(case["accounts"], ["account_id", "client_id", "platform_id"]),
+        clients=sql_columns(case["clients"], ["client_id", "platform_id"]),
+        platforms=sql_columns(case["platforms"], ["platform_id", "kind"]),
+        fills=sql_columns(case["broker_fills"], ["broker_ref"]),
         **{name: arrow_table(frame) for name, frame in frames.items()})
     connection.execute(OWNED_TRADES)
     return connection
@@ -122,35 +117,31 @@ def trades_connection(case: Case, *, connect=duckdb_connection, **frames: pd.Dat
 def fake_trades(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
     """fake_trades.csv: trade_id, platform_id, client_id, notional (fen), reason; by trade_id
     (``connect``: as :func:`trades_connection` takes it)."""
-    connection = trades_connection(case, connect=connect)
-    return finish_fake(connection.execute(FAKE_TRADES, {"statements": len(case["broker_fills"]) > 0}).df())
+    return finish_fake(trades_connection(case, connect=connect).execute(FAKE_TRADES).df())
 
 
-def fake_losses(case: Case, connection: duckdb.DuckDBPyConnection, *, connect=duckdb_connection) -> pd.Series:
+def fake_losses(connection: duckdb.DuckDBPyConnection, clients: pd.DataFrame) -> pd.Series:
     """Per platform, Σ over its clients with fake trades (the connection's ``fake``) of
     client_losses × fake notional / turnover (each client rounded half away from zero to the
     fen; on Spark the 128-bit integers are ``DECIMAL(38,0)``, as exact:
-    :func:`casegraph.queries.spark.runner.to_spark_sql`). ``connect``: where these clients'
-    figures are summed (:func:`.figures.client_figures`)."""
+    :func:`casegraph.queries.spark.runner.to_spark_sql`). ``clients``: every client's figures
+    (:func:`.figures.client_figures`), of which these clients' are read."""
     fake_notional = connection.sql(FAKE_NOTIONAL).df().set_index("client_id")["fake_notional"]
     if fake_notional.empty:  # no client has fake trades: nothing lost on them
         return pd.Series(dtype="int64", name="fake_trade_losses")
-    # The figures of these clients only: from their own entries and trades.
-    ledger = ledger_in_cny(case, rows=is_in(case["ledger"]["client_id"], fake_notional.index))
-    # Fetched before client_figures runs: on Spark one session holds every view, and it registers
-    # its own ``accounts`` and ``trades``.
-    trades = connection.sql(FAKE_CLIENTS_TRADES).df()
-    clients = client_figures(case, ledger, trades, connect=connect).reindex(fake_notional.index)
-    connection.register("shares", arrow_table(clients[["platform_id", "client_losses", "turnover"]].assign(
-        fake_notional=fake_notional)))
+    shares = clients[["platform_id", "client_losses", "turnover"]].reindex(fake_notional.index)
+    connection.register("shares", arrow_table(shares.assign(fake_notional=fake_notional)))
     return connection.sql(FAKE_LOSSES).df().set_index("platform_id")["fake_trade_losses"]
 
 
-def platform_fraud(case: Case, fake: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
+def platform_fraud(case: Case, fake: pd.DataFrame, clients: pd.DataFrame | None = None, *,
+                   connect=duckdb_connection) -> pd.DataFrame:
     """Per platform (every platform of platforms.csv): n_trades, n_fake, fake_share, is_fraud,
-    fake_trade_losses (fen); indexed by platform_id (``connect``: as :func:`trades_connection`
-    takes it)."""
+    fake_trade_losses (fen); indexed by platform_id. ``clients``: the case's client figures, if
+    computed already (else computed here: :func:`.figures.client_figures`); ``connect``: as
+    :func:`trades_connection` takes it."""
     index = pd.Index(case["platforms"]["platform_id"], name="platform_id")
+    clients = client_figures(case, connect=connect) if clients is None else clients
     connection = trades_connection(case, connect=connect, fake=fake[["platform_id", "client_id", "notional"]])
     n_trades = connection.sql(PLATFORM_TRADES).df().set_index("platform_id")["n_trades"].reindex(index, fill_value=0)
     n_fake = connection.sql(PLATFORM_FAKES).df().set_index("platform_id")["n_fake"].reindex(index, fill_value=0)
@@ -158,6 +149,6 @@ def platform_fraud(case: Case, fake: pd.DataFrame, *, connect=duckdb_connection)
         "n_trades": n_trades, "n_fake": n_fake,
         "fake_share": (n_fake / n_trades.where(n_trades > 0)).fillna(0.0),
         "is_fraud": 2 * n_fake > n_trades,
-        "fake_trade_losses": fake_losses(case, connection, connect=connect).reindex(index, fill_value=0),
+        "fake_trade_losses": fake_losses(connection, clients).reindex(index, fill_value=0),
     }, index=index)
     return finish_fraud(frame)

@@ -321,24 +321,30 @@ LEFT JOIN holders h USING (account_id)
 """
 
 
-def identifier_use(case: Case, *, connect=duckdb_connection) -> tuple[pd.DataFrame, int]:
+def login_frame(logins: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """The logins as :func:`identifier_use` reads them: account_id, ip, device_id as they are
+    (DuckDB scans them in place), ``t_us`` (UTC µs) and ``day``, the day local to ``timezone``
+    (days since 1970), as the gang graph counts an address's days (calendar days where the
+    logins were made, not UTC's, which split a Chinese morning from its night before)."""
+    return pd.DataFrame({"account_id": logins["account_id"], "ip": logins["ip"], "device_id": logins["device_id"],
+                         "t_us": utc_micros(logins["ts"]),
+                         "day": local_dates(logins["ts"], timezone).astype("datetime64[s]").astype("int64") // 86400})
+
+
+def identifier_use(case: Case, *, connect=duckdb_connection, logins=None) -> tuple[pd.DataFrame, int]:
     """(:data:`IDENTIFIER_COLUMNS`, n_users): per IP or device two or more accounts logged in
     from, and account logged in from it, the holder, the logins and the first and last; and the
     accounts logged in from any address (what :func:`.flow_rules.shared_device_rows` weighs an
     address's reach against). ``connect``: the connection the SQL runs on, as in
-    :func:`.figures.client_figures`."""
-    logins = case.tables.get("logins")
-    if logins is None or not len(logins):
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in IDENTIFIER_COLUMNS}), 0
+    :func:`.figures.client_figures`; ``logins``: the case's :func:`login_frame`, if made already
+    (e.g. by Spark, for a case with logins)."""
+    if logins is None:
+        rows = case.tables.get("logins")
+        if rows is None or not len(rows):
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in IDENTIFIER_COLUMNS}), 0
+        logins = login_frame(rows, case.config.timezone)
     holders = case["accounts"][["account_id", "holder_person_id"]].astype("string").drop_duplicates("account_id")
-    # The text columns as they are (DuckDB scans them in place), the times as UTC µs, the days
-    # local to the case, as the gang graph counts an address's days (calendar days where the
-    # logins were made, not UTC's, which split a Chinese morning from its night before).
-    frame = pd.DataFrame({"account_id": logins["account_id"], "ip": logins["ip"], "device_id": logins["device_id"],
-                          "t_us": utc_micros(logins["ts"]),
-                          "day": local_dates(logins["ts"], case.config.timezone).astype("datetime64[s]")
-                          .astype("int64") // 86400})
-    connection = connect(logins=frame, holders=holders)
+    connection = connect(logins=logins, holders=holders)
     for statement in (LOGIN_KEYS, LOGIN_ACCOUNTS, IDENTIFIER_USE):
         connection.execute(statement)
     n_users = int(connection.sql("SELECT count(*) AS n FROM login_accounts").fetchnumpy()["n"][0])
@@ -458,11 +464,13 @@ def _no_cycles() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in ("accounts", "txn_ids", "t_us", "amounts")})
 
 
-def flow_patterns(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
+def flow_patterns(case: Case, *, connect=duckdb_connection, transfers=None, logins=None) -> pd.DataFrame:
     """flow_patterns.csv: every pattern of :mod:`casegraph.queries.flow_rules` that is enabled
-    (``connect``: as :func:`patterns_of` takes it)."""
-    use, n_users = identifier_use(case, connect=connect)
-    return patterns_of(transfer_frame(case), use, FlowRules.from_config(case.config.flow_patterns),
+    (``connect``: as :func:`patterns_of` takes it; ``transfers``, ``logins``: the case's
+    :func:`transfer_frame` and :func:`login_frame`, if made already, e.g. by Spark)."""
+    use, n_users = identifier_use(case, connect=connect, logins=logins)
+    transfers = transfer_frame(case) if transfers is None else transfers
+    return patterns_of(transfers, use, FlowRules.from_config(case.config.flow_patterns),
                        timezone=case.config.timezone, n_users=n_users, connect=connect)
 
 

@@ -118,8 +118,8 @@ class Neo4jEngine:
     def fake_trades(self) -> pd.DataFrame:
         return fake_trades.fake_trades(self.runner)
 
-    def platform_fraud(self, fake: pd.DataFrame) -> pd.DataFrame:
-        # The query tells fake trades from real ones itself, on the server.
+    def platform_fraud(self, fake: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+        # The query tells fake trades from real ones and sums the clients' figures itself, on the server.
         return fake_trades.platform_fraud(self.runner)
 
     def account_flows(self) -> pd.DataFrame:

@@ -94,6 +94,13 @@ class SparkEngine(MemoryEngine):
         transfers = self.frames.get("bank_transfers")
         return None if transfers is None else tables.transfer_frame(transfers, self.case)
 
+    @functools.cached_property
+    def sql_logins(self):
+        """The logins as the flow patterns read them: Spark's, when Spark read logins that hold
+        rows; else None (the memory engine's, made on the driver)."""
+        logins = self.frames.get("logins")
+        return None if logins is None or "logins" not in self.available else tables.login_frame(logins, self.case)
+
     def client_figures(self) -> pd.DataFrame:
         return figures.client_figures(self.sql_case, self.sql_ledger, connect=self.runner.connect)
 
@@ -115,13 +122,15 @@ class SparkEngine(MemoryEngine):
     def account_groups(self) -> pd.DataFrame:
         return account_groups.account_groups(self.case, components=functools.partial(graph.component_labels,
                                                                                      runner=self.runner),
-                                             connect=self.runner.connect)
+                                             connect=self.runner.connect,
+                                             made=tables.account_group_tables(self.frames, self.sql_transfers,
+                                                                              self.case))
 
     def fake_trades(self) -> pd.DataFrame:
-        return fake_trades.fake_trades(self.case, connect=self.runner.connect)
+        return fake_trades.fake_trades(self.sql_case, connect=self.runner.connect)
 
-    def platform_fraud(self, fake: pd.DataFrame) -> pd.DataFrame:
-        return fake_trades.platform_fraud(self.case, fake, connect=self.runner.connect)
+    def platform_fraud(self, fake: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+        return fake_trades.platform_fraud(self.sql_case, fake, clients, connect=self.runner.connect)
 
     def account_flows(self) -> pd.DataFrame:
         return flows.account_flows(self.case, connect=self.runner.connect, transfers=self.sql_transfers)
@@ -130,7 +139,8 @@ class SparkEngine(MemoryEngine):
         return flows.statement_requests(self.case, connect=self.runner.connect, transfers=self.sql_transfers)
 
     def flow_patterns(self) -> pd.DataFrame:
-        return flows.flow_patterns(self.case, connect=self.runner.connect)
+        return flows.flow_patterns(self.case, connect=self.runner.connect, transfers=self.sql_transfers,
+                                   logins=self.sql_logins)
 
 
 def analyze_case(case: Case, runner: SparkSQL, seed: int = 0, *, frames: dict | None = None,

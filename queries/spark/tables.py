@@ -1,7 +1,10 @@
 """The large tables as the memory engine's SQL reads them, made on Spark from the tables Spark
 read (:mod:`casegraph.loaders.spark_read`) by the memory engine's own functions, a block of rows
-at a time (``mapInArrow``): the ledger in CNY (:func:`casegraph.loaders.fx.ledger_in_cny`) and
-the transfers as the flow SQL reads them (:func:`casegraph.queries.memory.flows.transfer_frame`).
+at a time (``mapInArrow``): the ledger in CNY (:func:`casegraph.loaders.fx.ledger_in_cny`), the
+transfers as the flow SQL reads them (:func:`casegraph.queries.memory.flows.transfer_frame`), the
+logins as the flow patterns read them (:func:`casegraph.queries.memory.flows.login_frame`), and
+the fills and logins as the account groups read them
+(:func:`casegraph.queries.memory.account_groups.fill_columns`, ``login_columns``).
 
 >>> ledger = ledger_in_cny(read.frames["ledger"], read.case)                  # doctest: +SKIP
 >>> ledger.columns[-1]                                                        # doctest: +SKIP
@@ -12,19 +15,31 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from casegraph.loaders import fx
 from casegraph.loaders.case import Case
+from casegraph.loaders.problems import LINE
 from casegraph.loaders.spark_read import arrow_schema, driver_frame
 from casegraph.loaders.tables import TABLES_BY_NAME
 
-from ..memory import flows
+from ..memory import account_groups, flows
 
 # The small tables the functions below read besides their own: the rates of exchange.
 RATES = ("fx_rates",)
 TRANSFER_FRAME = pa.schema([("txn_id", pa.string()), ("t_us", pa.int64()), ("from_account", pa.string()),
                             ("to_account", pa.string()), ("amount", pa.int64()), ("cash", pa.bool_()),
                             ("hour", pa.int64())])
+LOGIN_FRAME = pa.schema([("account_id", pa.string()), ("ip", pa.string()), ("device_id", pa.string()),
+                         ("t_us", pa.int64()), ("day", pa.int64())])
+# ``pos``: the row's place in the table (a number that grows with the rows' order: their line
+# in a single file), which the memory engine counts and Spark numbers (monotonically_increasing_id).
+GROUP_FILLS = pa.schema([("fill_id", pa.string()), ("account_id", pa.string()), ("instrument", pa.string()),
+                         ("side", pa.string()), ("qty", pa.float64()), ("price", pa.float64()),
+                         ("broker_ref", pa.string()), ("counterparty_account_id", pa.string()),
+                         ("t_us", pa.int64()), ("day", pa.int64()), ("broker_side", pa.bool_()), ("pos", pa.int64())])
+GROUP_LOGINS = pa.schema([("account_id", pa.string()), ("actor_id", pa.string()), ("ip", pa.string()),
+                          ("device_id", pa.string()), ("day", pa.int64()), ("broker_side", pa.bool_())])
 
 
 def ledger_in_cny(ledger, case: Case):
@@ -38,11 +53,40 @@ def transfer_frame(transfers, case: Case):
     return _per_block(transfers, "bank_transfers", flows.transfer_frame, TRANSFER_FRAME, case=case)
 
 
+def login_frame(logins, case: Case):
+    """The Spark logins ``logins`` as :func:`casegraph.queries.memory.flows.login_frame` gives them."""
+    timezone = case.config.timezone
+    return _per_block(logins, "logins", lambda block: flows.login_frame(block["logins"], timezone), LOGIN_FRAME,
+                      case=case)
+
+
+def account_group_tables(frames: dict, transfers, case: Case) -> dict:
+    """The tables :func:`casegraph.queries.memory.account_groups.evidence_connection` takes made
+    elsewhere, those it can make on Spark: ``fills`` and ``logins`` from Spark's (``frames``),
+    and ``transfers``, the transfers as the flow SQL reads them (:func:`transfer_frame`, or None)."""
+    from pyspark.sql import functions as F
+
+    candidates = account_groups.candidate_ids(case)
+    timezone = case.config.timezone
+    made = {} if transfers is None else {"transfers": transfers}
+    if "broker_fills" in frames:
+        # Numbered in the order the rows are held: a file's partitions in the order of its
+        # blocks, each block's rows in the order of their lines.
+        fills = frames["broker_fills"].withColumn("pos", F.monotonically_increasing_id())
+        made["fills"] = _per_block(fills, "broker_fills",
+                                   lambda block: account_groups.fill_columns(block["broker_fills"], candidates),
+                                   GROUP_FILLS, case=case)
+    if "logins" in frames:
+        made["logins"] = _per_block(frames["logins"], "logins", lambda block: account_groups.login_columns(
+            block["logins"], candidates, timezone), GROUP_LOGINS, case=case)
+    return made
+
+
 def _per_block(frame, name: str, function, schema: pa.Schema, *, case: Case):
     """``function`` of a case holding a block of ``frame`` as its table ``name`` (typed as the
     driver types it) and the case's :data:`RATES`, for every block, as one Spark DataFrame,
     persisted: several steps' SQL read it, and each would run ``function`` again in Python
-    workers."""
+    workers. A column of ``schema`` that ``function`` does not give is the block's own."""
     table = TABLES_BY_NAME[name]
     small = {rates: case[rates] for rates in RATES}
     config, path = case.config, case.path
@@ -50,9 +94,15 @@ def _per_block(frame, name: str, function, schema: pa.Schema, *, case: Case):
     def blocks(batches):
         for batch in batches:
             if batch.num_rows:
-                block = Case(path, config, {**small, name: driver_frame(pa.Table.from_batches([batch]), table)})
-                result = pd.DataFrame(function(block))[schema.names]
-                yield from pa.Table.from_pandas(result, schema=schema, preserve_index=False).to_batches()
+                # In the order driver_frame puts the rows (of their lines), the block's own columns too.
+                rows = pa.Table.from_batches([batch])
+                rows = rows.take(pc.sort_indices(rows[LINE]))
+                block = Case(path, config, {**small, name: driver_frame(rows, table)})
+                result = pd.DataFrame(function(block)).reset_index(drop=True)
+                for column in schema.names:
+                    if column not in result:
+                        result[column] = rows[column].to_numpy()
+                yield from pa.Table.from_pandas(result[schema.names], schema=schema, preserve_index=False).to_batches()
 
     from pyspark import StorageLevel
     from pyspark.sql.pandas.types import from_arrow_schema

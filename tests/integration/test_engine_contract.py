@@ -34,7 +34,7 @@ def ask(engine: Engine, question: str) -> pd.DataFrame:
     if question in TAKES_CLIENTS:
         return getattr(engine, question)(engine.client_figures())
     if question == "platform_fraud":
-        return engine.platform_fraud(engine.fake_trades())
+        return engine.platform_fraud(engine.fake_trades(), engine.client_figures())
     return getattr(engine, question)()
 
 
