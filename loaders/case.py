@@ -14,6 +14,7 @@ Int64Dtype()
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,19 +44,21 @@ class Case:
 
     path: Path
     config: CaseConfig
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     encodings: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
     def row_counts(self) -> dict[str, int]:
-        return {name: len(frame) for name, frame in self.tables.items()}
+        # Tables Spark holds are counted there, not collected to be counted (spark_read.CollectedWhenAsked).
+        counted = getattr(self.tables, "row_counts", None)
+        return counted() if counted is not None else {name: len(frame) for name, frame in self.tables.items()}
 
     @property
     def available(self) -> frozenset[str]:
         """The tables that hold rows (an absent or header-only file holds none)."""
-        return frozenset(name for name, frame in self.tables.items() if len(frame))
+        return frozenset(name for name, rows in self.row_counts().items() if rows)
 
     @property
     def partial(self) -> tuple[str, ...]:

@@ -31,6 +31,8 @@ table's amounts is checked a block at a time (Spark's ANSI mode refuses an overf
 from __future__ import annotations
 
 import functools
+import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -93,11 +95,51 @@ def sources(case_dir: Path, config) -> dict[str, Source]:
     return found
 
 
+class CollectedWhenAsked(Mapping):
+    """A Spark-read case's tables by name: the small ones as the driver read them, each large one
+    collected from Spark (:func:`driver_frame`) the first time a step on the driver asks for it,
+    and kept. A step that runs on Spark reads Spark's DataFrames instead, and the tables no step
+    on the driver asks for never leave the executors. :meth:`row_counts` counts without
+    collecting (:meth:`.case.Case.row_counts` asks it)."""
+
+    def __init__(self, small: dict[str, pd.DataFrame], frames: dict, counts: dict[str, int]) -> None:
+        self._small, self._frames, self._counts = small, frames, counts
+        self._collected: dict[str, pd.DataFrame] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self._small:
+            return self._small[name]
+        with self._lock:  # two threads asking at once collect once
+            if name not in self._collected:
+                frame = self._frames[name]  # KeyError: not a table of the case
+                rows = driver_frame(frame.drop(*(column for column, _ in PROBLEM_COLUMNS)).toArrow(),
+                                    TABLES_BY_NAME[name])
+                if name == "logins":
+                    rows["login_id"] = login_ids(rows)
+                self._collected[name] = rows
+            return self._collected[name]
+
+    def __iter__(self):
+        return iter([*self._small, *(name for name in self._frames if name not in self._small)])
+
+    def __len__(self) -> int:
+        return len(self._small.keys() | self._frames.keys())
+
+    def row_counts(self) -> dict[str, int]:
+        return {name: self._counts[name] if name in self._frames else len(self._small[name]) for name in self}
+
+    @property
+    def collected(self) -> frozenset[str]:
+        """The large tables collected to the driver so far."""
+        return frozenset(self._collected)
+
+
 @dataclass
 class SparkRead:
-    """A case read by :func:`read_case_in_spark`: the case (its large tables collected for the
-    steps that run on the driver; None when invalid), the large tables as Spark DataFrames
-    (checked, typed, ``_line`` kept), and every problem."""
+    """A case read by :func:`read_case_in_spark`: the case (its large tables collected when a step
+    on the driver asks for one: :class:`CollectedWhenAsked`; None when invalid), the large tables
+    as Spark DataFrames (checked, typed, ``_line`` kept), and every problem."""
 
     case: Case | None
     frames: dict
@@ -129,13 +171,8 @@ def read_case_in_spark(case_dir: str | Path, session, *, progress: Progress = SI
     _check_across_blocks(frames, found, read, counts=counts, positions=positions, problems=problems)
     if problems or read.config is None:
         return SparkRead(None, frames, sorted(set(problems)))
-    with progress.step("spark: collecting the large tables for the steps on the driver"):
-        tables = dict(read.tables)
-        for name, frame in frames.items():
-            tables[name] = driver_frame(frame.drop(*(name for name, _ in PROBLEM_COLUMNS)).toArrow(),
-                                        TABLES_BY_NAME[name])
-        tables["logins"]["login_id"] = login_ids(tables["logins"])
-    return SparkRead(Case(case_dir, read.config, tables, read.encodings), frames, [])
+    small = {name: frame for name, frame in read.tables.items() if name not in frames}
+    return SparkRead(Case(case_dir, read.config, CollectedWhenAsked(small, frames, counts), read.encodings), frames, [])
 
 
 def _checked_table(session, source: Source, read: ReadTables, problems: list[Problem]):

@@ -21,6 +21,7 @@ from integration.test_engines_agree import assert_same_files
 from integration.test_flows_engines import FLOW_FILES, assert_same_flow_files
 from test_flows import flows_case
 
+from casegraph.api import read_in_spark
 from casegraph.cli import main
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
@@ -75,6 +76,25 @@ def test_spark_gives_the_memory_engines_files_on_a_generated_case(spark, tmp_pat
             "chosen"} <= views  # chosen: the accounts of the fan windows, which ran on Spark
     assert {"broker_fills", "sharing_ip", "members", "owned", "shares", "login_keys", "used"} <= views
     assert (tmp_path / "spark" / "account_groups.csv").read_text(encoding="utf-8").count("\n") > 3
+
+
+def test_the_ledger_trades_and_fills_never_reach_the_driver(spark, tmp_path):
+    generate_case(tmp_path / "case", scale="tiny", seed=5)
+    investigation, problems = read_in_spark(tmp_path / "case")
+    assert problems == []
+    # Which tables hold rows is counted by Spark, not by collecting them.
+    assert investigation.case.available == load_case(tmp_path / "case").available
+    assert investigation.case.tables.collected == frozenset()
+
+    tables = investigation.analyze("spark")
+
+    # The figures, account groups, fake trades and flow patterns read Spark's tables; only the
+    # steps still on the driver collected theirs (the logins' province votes and login edges, the
+    # transfers' vendor totals).
+    assert investigation.case.tables.collected == {"bank_transfers", "logins"}
+    assert len(tables["account_groups"]) > 3 and len(tables["flow_patterns"]) > 3
+    assert investigation["ledger"]["entry_id"].is_unique  # still there when asked for
+    assert investigation.case.tables.collected == {"bank_transfers", "logins", "ledger"}
 
 
 def partition(labels: dict) -> set[frozenset]:

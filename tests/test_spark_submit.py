@@ -51,7 +51,9 @@ def test_spark_submit_runs_analyze_on_its_master(tmp_path):
                         "--out", str(tmp_path / "submitted" / "spark"), "--engine", "spark",
                         scratch=tmp_path / "scratch")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert any((tmp_path / "scratch").glob("ledger-*.parquet"))  # the tables went through the scratch folder
+    handed = {path.name.split("-")[0] for path in (tmp_path / "scratch").glob("*.parquet")}
+    assert "accounts" in handed  # the driver's tables went through the scratch folder;
+    assert not handed & {"ledger", "trades", "fills", "broker_fills"}  # Spark's large ones stayed Spark's
     with pytest.raises(SystemExit) as memory:
         casegraph.cli.main(["-q", "analyze", str(tmp_path / "case"), "--out", str(tmp_path / "submitted" / "memory")])
     assert memory.value.code == 0

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections import ChainMap
 
 import pandas as pd
 
@@ -78,9 +79,9 @@ class SparkEngine(MemoryEngine):
     @functools.cached_property
     def sql_case(self) -> Case:
         """The case as the SQL reads it: the large tables Spark read as its DataFrames (the
-        logins, which only steps on the driver read, as the driver's)."""
+        logins, which only steps on the driver read, as the driver's: collected when asked)."""
         spark = {name: frame for name, frame in self.frames.items() if name != "logins"}
-        return dataclasses.replace(self.case, tables={**self.case.tables, **spark})
+        return dataclasses.replace(self.case, tables=ChainMap(spark, self.case.tables))
 
     @functools.cached_property
     def sql_ledger(self):
