@@ -28,19 +28,19 @@ Where each question runs today (the README's "Spark" section says the same):
   groups' lots and points summed in the fills' order, the flow patterns' rules and evidence
   (:mod:`casegraph.queries.flow_rules`), the cycle candidates (numpy,
   :mod:`casegraph.queries.memory.cycle_candidates`, on the candidates' numbers fetched from Spark);
-- on the driver still, by the memory engine as it is (not yet on Spark): the conversion to CNY
-  of the transfers the account groups (the funding ones) and the flow patterns read.
+- on the driver still, by the memory engine as it is (not yet on Spark): the gang graph's login
+  edges and the province votes (the logins), the vendor totals (the transfers in CNY).
 
 Where the tables come from: the large ones (ledger, bank transfers, trades, broker fills, logins)
-read and checked by Spark itself (``frames``, :mod:`casegraph.loaders.spark_read`), the SQL
-above reads them as Spark DataFrames: the ledger in CNY and the transfers as the flow SQL reads
-them are made on Spark by the memory engine's own functions (:mod:`.tables`). The steps still
-on the driver get the large tables collected (``case``): the account groups the fills, logins
-and transfers, the fake trades the trades and fills, the flow patterns the transfers and
-logins, the gang graph's login edges the logins, the vendor totals the transfers. Without
-``frames`` (``--spark-read driver``) the case is read on the driver by
-:mod:`casegraph.loaders`, and the tables the SQL reads are handed to Spark as Parquet files
-(:meth:`.runner.SparkSQL.register`).
+read and checked by Spark itself (``frames``, :mod:`casegraph.loaders.spark_read`). The SQL above
+reads them as Spark DataFrames, and what it reads made of them is made on Spark by the memory
+engine's own functions (:mod:`.tables`): the ledger in CNY, the transfers and logins as the flow
+SQL reads them, the fills and logins as the account groups' SQL reads them. A large table
+reaches the driver only when a step on the driver asks for it
+(:class:`casegraph.loaders.spark_read.CollectedWhenAsked`): the logins and the transfers (the
+steps above, and the referral packets), never the ledger, trades or fills. Without ``frames``
+(``--spark-read driver``) the case is read on the driver by :mod:`casegraph.loaders`, and the
+tables the SQL reads are handed to Spark as Parquet files (:meth:`.runner.SparkSQL.register`).
 
 >>> from casegraph.loaders.case import load_case                          # doctest: +SKIP
 >>> from casegraph.queries.spark.runner import SparkSQL, spark_session     # doctest: +SKIP
