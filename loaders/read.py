@@ -568,6 +568,15 @@ def local_dates(ts: pd.Series, timezone: str) -> pd.Series:
     return ts.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
 
 
+def local_day_numbers(ts: pd.Series, timezone: str) -> pd.Series:
+    """:func:`local_dates` as whole days since 1970-01-01 (int64): what the SQL counts days by.
+
+    >>> local_day_numbers(pd.Series(pd.to_datetime(["1970-01-01T23:30Z"])), "Asia/Shanghai").tolist()
+    [1]
+    """
+    return local_dates(ts, timezone).astype("datetime64[s]").astype("int64") // 86_400
+
+
 def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Problem], *,
                 check_key: bool = True) -> pd.DataFrame:
     """Check required columns, parse each known column, keep unknown extra columns as text.

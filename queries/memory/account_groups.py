@@ -20,7 +20,7 @@ import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
-from casegraph.loaders.read import local_dates, utc_micros
+from casegraph.loaders.read import local_day_numbers, utc_micros
 
 from ..columnar import arrow_table, duckdb_connection, is_in
 from ..evidence import evidence_text, identifier_links, links_frame, sync_links
@@ -72,9 +72,8 @@ def fill_columns(fills: pd.DataFrame, candidates: pd.Series) -> pd.DataFrame:
 def login_columns(logins: pd.DataFrame, candidates: pd.Series, timezone: str) -> pd.DataFrame:
     """The logins as the SQL reads them, each row on its own: account_id, actor_id, ip,
     device_id, ``day`` (the day local to ``timezone``, as days since 1970) and ``broker_side``."""
-    day = local_dates(logins["ts"], timezone).astype("datetime64[s]").astype("int64") // 86_400
     return logins[["account_id", "actor_id", "ip", "device_id"]].assign(
-        day=day.to_numpy(), broker_side=is_in(logins["account_id"], candidates))
+        day=local_day_numbers(logins["ts"], timezone).to_numpy(), broker_side=is_in(logins["account_id"], candidates))
 
 
 def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, logins=None,

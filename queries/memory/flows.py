@@ -18,7 +18,7 @@ import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
-from casegraph.loaders.read import local_dates, utc_micros
+from casegraph.loaders.read import local_day_numbers, utc_micros
 
 from ..columnar import duckdb_connection
 from ..flow_rules import (
@@ -328,7 +328,7 @@ def login_frame(logins: pd.DataFrame, timezone: str) -> pd.DataFrame:
     logins were made, not UTC's, which split a Chinese morning from its night before)."""
     return pd.DataFrame({"account_id": logins["account_id"], "ip": logins["ip"], "device_id": logins["device_id"],
                          "t_us": utc_micros(logins["ts"]),
-                         "day": local_dates(logins["ts"], timezone).astype("datetime64[s]").astype("int64") // 86400})
+                         "day": local_day_numbers(logins["ts"], timezone)})
 
 
 def identifier_use(case: Case, *, connect=duckdb_connection, logins=None) -> tuple[pd.DataFrame, int]:
