@@ -26,6 +26,7 @@ from casegraph.config import CaseConfig
 from casegraph.progress import SILENT, Progress
 
 from . import validate
+from .columnar import rows_with
 from .csvcells import CELL_POOL, ReadAhead
 from .fx import check_cny_amounts
 from .problems import LINE, InvalidCase, Problem
@@ -54,6 +55,16 @@ class Case:
         # Tables Spark holds are counted there, not collected to be counted (spark_read.CollectedWhenAsked).
         counted = getattr(self.tables, "row_counts", None)
         return counted() if counted is not None else {name: len(frame) for name, frame in self.tables.items()}
+
+    def rows_where(self, name: str, column: str, values) -> pd.DataFrame:
+        """The rows of table ``name`` whose ``column`` is one of ``values`` (a few), asked of the
+        mapping that holds the tables where it can filter them (Spark filters its own:
+        spark_read.CollectedWhenAsked), so that a few rows of a large table never bring the rest.
+
+        >>> case.rows_where("bank_transfers", "to_account", ["VA1", "VA2"])   # doctest: +SKIP
+        """
+        where = getattr(self.tables, "rows_where", None)
+        return where(name, column, values) if where is not None else rows_with(self.tables[name], column, values)
 
     @property
     def available(self) -> frozenset[str]:

@@ -167,3 +167,15 @@ def _edges_printable_ascii(column: pa.ChunkedArray) -> bool:
         if (data[starts] - 0x21).max(initial=0) >= 0x5E or (data[bounds[1:] - 1] - 0x21).max() >= 0x5E:
             return False
     return True
+
+
+def rows_with(frame: pd.DataFrame, column: str, values) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` is one of ``values`` (Arrow's ``is_in``: pandas'
+    ``isin`` on Arrow strings builds its lookup value by value).
+
+    >>> rows_with(pd.DataFrame({"id": ["a", None, "c"]}), "id", ["c"])["id"].tolist()
+    ['c']
+    """
+    wanted = pa.array(pd.Series(values, dtype=object).dropna().astype(str).unique(), pa.large_string())
+    found = pc.is_in(arrow_text(frame[column]), value_set=wanted).fill_null(False)
+    return frame[found.to_numpy(zero_copy_only=False)]

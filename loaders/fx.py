@@ -117,10 +117,15 @@ def ledger_in_cny(case, *, rows: np.ndarray | None = None) -> pd.DataFrame:
 def transfers_in_cny(case, *, rows: np.ndarray | None = None) -> pd.DataFrame:
     """Bank transfers with ``amount_cny`` (integer fen); only the transfers where ``rows`` (a
     boolean array) is true, when given."""
-    transfers = case["bank_transfers"].copy() if rows is None else case["bank_transfers"][rows]
+    return with_amount_cny(case, case["bank_transfers"] if rows is None else case["bank_transfers"][rows])
+
+
+def with_amount_cny(case, transfers: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the case's bank transfers with ``amount_cny`` (integer fen, at the rate of their
+    local date), as a copy."""
     dates = local_dates(transfers["ts"], case.config.timezone)
-    transfers["amount_cny"] = amounts_in_cny(transfers["amount"], transfers["currency"], dates, case["fx_rates"])
-    return transfers
+    return transfers.assign(amount_cny=amounts_in_cny(transfers["amount"], transfers["currency"], dates,
+                                                      case["fx_rates"]))
 
 
 def licenses_in_cny(case) -> pd.DataFrame:

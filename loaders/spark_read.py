@@ -46,7 +46,7 @@ from casegraph.progress import SILENT, Progress
 
 from . import validate
 from .case import Case, ReadTables, login_ids, read_config, read_tables
-from .columnar import text_series, trimmed_or_missing
+from .columnar import rows_with, text_series, trimmed_or_missing
 from .fx import check_cny_amounts
 from .problems import LINE, Problem
 from .profiles import MappingProfile
@@ -112,12 +112,7 @@ class CollectedWhenAsked(Mapping):
             return self._small[name]
         with self._lock:  # two threads asking at once collect once
             if name not in self._collected:
-                frame = self._frames[name]  # KeyError: not a table of the case
-                rows = driver_frame(frame.drop(*(column for column, _ in PROBLEM_COLUMNS)).toArrow(),
-                                    TABLES_BY_NAME[name])
-                if name == "logins":
-                    rows["login_id"] = login_ids(rows)
-                self._collected[name] = rows
+                self._collected[name] = self._driver_frame(name, self._frames[name])  # KeyError: no such table
             return self._collected[name]
 
     def __iter__(self):
@@ -125,6 +120,23 @@ class CollectedWhenAsked(Mapping):
 
     def __len__(self) -> int:
         return len(self._small.keys() | self._frames.keys())
+
+    def rows_where(self, name: str, column: str, values) -> pd.DataFrame:
+        """The rows whose ``column`` is one of ``values`` (:meth:`.case.Case.rows_where`):
+        filtered by Spark and only those collected, for a large table not collected yet."""
+        if name in self._small or name in self._collected:
+            return rows_with(self[name], column, values)
+        from pyspark.sql import functions as F
+
+        wanted = pd.Series(values, dtype=object).dropna().astype(str).unique().tolist()
+        frame = self._frames[name].where(F.col(column).isin(wanted))
+        return self._driver_frame(name, frame)
+
+    def _driver_frame(self, name: str, frame) -> pd.DataFrame:
+        rows = driver_frame(frame.drop(*(column for column, _ in PROBLEM_COLUMNS)).toArrow(), TABLES_BY_NAME[name])
+        if name == "logins":
+            rows["login_id"] = login_ids(rows)
+        return rows
 
     def row_counts(self) -> dict[str, int]:
         return {name: self._counts[name] if name in self._frames else len(self._small[name]) for name in self}

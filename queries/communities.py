@@ -119,41 +119,55 @@ def rounded_weights(weights: pd.Series) -> pd.Series:
     return weights.astype(float).round(9)
 
 
-def login_uses(logins: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """From logins with ``who`` (the node key of who logged in), ``day`` (the local date),
-    ``device_id`` and ``ip``: the uses of each identifier (``kind`` DEVICE or IP,
-    ``identifier``, ``who``, ``n`` logins, ``days`` distinct days) and each user's
+# Each identifier's uses, per user: logins and distinct days; and each user's distinct days.
+LOGIN_USES = """
+SELECT * FROM (
+    SELECT 0 AS is_ip, device_id AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
+    FROM logins WHERE device_id IS NOT NULL AND who IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT 1 AS is_ip, ip AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
+    FROM logins WHERE ip IS NOT NULL AND who IS NOT NULL GROUP BY ALL)
+ORDER BY is_ip, identifier, who"""
+LOGIN_DAYS = """
+SELECT who, count(DISTINCT day) AS login_days FROM logins WHERE who IS NOT NULL GROUP BY who ORDER BY who"""
+
+
+def login_uses(logins, *, connect=duckdb_connection) -> tuple[pd.DataFrame, pd.Series]:
+    """From logins with ``who`` (the node key of who logged in), ``day`` (the local day, as a
+    date or a number), ``device_id`` and ``ip``: the uses of each identifier (``kind`` DEVICE
+    or IP, ``identifier``, ``who``, ``n`` logins, ``days`` distinct days) and each user's
     ``login_days`` (distinct days with any login). Both engines score these the same way.
 
-    The text is counted as numbers (:func:`.columnar.sorted_codes`: each value's place in sorted
-    order, so that the numbers sort as the text does): DuckDB's distinct counts on the text of
-    158 k logins took 0.35 s at seed scale.
+    A pandas frame's text is counted as numbers (:func:`.columnar.sorted_codes`: each value's
+    place in sorted order, so that the numbers sort as the text does), in DuckDB: its distinct
+    counts on the text of 158 k logins took 0.35 s at seed scale. A Spark DataFrame is counted
+    where ``connect`` runs the SQL, as it is.
     """
-    who, device, ip = (sorted_codes(arrow_text(logins[column])) for column in ("who", "device_id", "ip"))
-    day = sorted_codes(logins["day"])
-    coded = pa.table({"who": who[0], "device": device[0], "ip": ip[0], "day": day[0]})
-    connection = duckdb_connection(logins=coded)
-    uses = connection.sql("""
-        SELECT * FROM (
-            SELECT 0 AS is_ip, device AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
-            FROM logins WHERE device >= 0 AND who >= 0 GROUP BY ALL
-            UNION ALL
-            SELECT 1 AS is_ip, ip AS identifier, who, count(*) AS n, count(DISTINCT day) AS days
-            FROM logins WHERE ip >= 0 AND who >= 0 GROUP BY ALL)
-        ORDER BY is_ip, identifier, who""").fetchnumpy()
-    login_days = connection.sql("""
-        SELECT who, count(DISTINCT day) AS login_days FROM logins WHERE who >= 0 GROUP BY who
-        ORDER BY who""").fetchnumpy()
-    uses, login_days = ({name: np.asarray(values, dtype=np.int64) for name, values in found.items()}
-                        for found in (uses, login_days))
-    is_ip = uses["is_ip"].astype(bool)
-    # Each use's identifier: a device's number among the devices, an IP's among the IPs.
-    identifier = pa.chunked_array([device[1].take(uses["identifier"][~is_ip]), ip[1].take(uses["identifier"][is_ip])])
+    if not isinstance(logins, pd.DataFrame):
+        connection = connect(logins=logins)
+        uses, login_days = connection.sql(LOGIN_USES).df(), connection.sql(LOGIN_DAYS).df()
+        is_ip = uses["is_ip"].to_numpy(dtype=np.int64).astype(bool)
+        identifier, who, users = (arrow_text(frame[column]) for frame, column in
+                                  ((uses, "identifier"), (uses, "who"), (login_days, "who")))
+    else:
+        who, device, ip = (sorted_codes(arrow_text(logins[column])) for column in ("who", "device_id", "ip"))
+        day = sorted_codes(logins["day"])
+        coded = pa.table({name: pa.array(codes, mask=codes < 0) for name, codes in
+                          (("who", who[0]), ("device_id", device[0]), ("ip", ip[0]), ("day", day[0]))})
+        connection = duckdb_connection(logins=coded)
+        uses, login_days = ({name: np.asarray(values, dtype=np.int64) for name, values in
+                             connection.sql(query).fetchnumpy().items()} for query in (LOGIN_USES, LOGIN_DAYS))
+        is_ip = uses["is_ip"].astype(bool)
+        # Each use's identifier: a device's number among the devices, an IP's among the IPs.
+        identifier = pa.chunked_array([device[1].take(uses["identifier"][~is_ip]),
+                                       ip[1].take(uses["identifier"][is_ip])])
+        who, users = who[1].take(uses["who"]), who[1].take(login_days["who"])
     return (pd.DataFrame({"kind": str_series(pa.array(np.where(is_ip, "IP", "DEVICE"), pa.large_string())),
-                          "identifier": str_series(identifier), "who": str_series(who[1].take(uses["who"])),
-                          "n": uses["n"], "days": uses["days"]}),
-            pd.Series(login_days["login_days"], name="login_days",
-                      index=pd.Index(str_series(who[1].take(login_days["who"])), name="who")))
+                          "identifier": str_series(identifier), "who": str_series(who),
+                          "n": np.asarray(uses["n"], dtype=np.int64),
+                          "days": np.asarray(uses["days"], dtype=np.int64)}),
+            pd.Series(np.asarray(login_days["login_days"], dtype=np.int64), name="login_days",
+                      index=pd.Index(str_series(users), name="who")))
 
 
 def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:

@@ -75,7 +75,7 @@ import pyarrow.compute as pc
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.columnar import arrow_text, first_positions
-from casegraph.loaders.fx import licenses_in_cny, transfers_in_cny
+from casegraph.loaders.fx import licenses_in_cny
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import ROLES
 from casegraph.money import format_fen, format_fen_arrow
@@ -96,7 +96,7 @@ from casegraph.xlsx import Sheet, sheet_columns, write_sheet_columns, write_xlsx
 
 from .columnar import join_runs, lookup, run_starts
 from .income import METHODS, SEVERITY_LEVELS, highest_severity, severity_level
-from .memory.figures import vendor_of_account
+from .memory.figures import vendor_of_account, vendor_payments
 
 UNASSIGNED = "unassigned"
 REFERRED_ELSEWHERE = "referred elsewhere"
@@ -363,52 +363,13 @@ def person_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
     return table[list(SECTION_COLUMNS["persons"])].reset_index(drop=True)
 
 
-def account_flows(transfers: pd.DataFrame, accounts: pd.Series, timezone: str) -> pd.DataFrame:
-    """Per account of ``accounts`` (index: account_id): money in and out on the bank
-    statements (``amount_cny``, fen), ``net`` = in − out, ``n_transfers`` and the first and
-    last transfer's local time.
-
-    >>> flows = account_flows(transfers_in_cny(case), pd.Series(["BG1"]), "Asia/Shanghai")   # doctest: +SKIP
-    >>> flows.loc["BG1", ["money_in", "money_out", "net"]].tolist()                     # doctest: +SKIP
-    [30000000, 80000000, -50000000]
-    """
-    wanted = accounts.drop_duplicates()
-    return _flows_of(transfers, arrow_text(wanted), timezone).set_axis(
-        pd.Index(wanted.to_numpy(), name="account_id"))
-
-
-def _flows_of(transfers: pd.DataFrame, accounts: pa.Array | pa.ChunkedArray, timezone: str) -> pd.DataFrame:
-    """:func:`account_flows` of distinct ``accounts``, a row each in their order: each transfer
-    found at its two ends' positions among them (Arrow's hash lookup), then summed by position
-    (exact integers), no join of texts."""
-    n = len(accounts)
-    amount = transfers["amount_cny"].fillna(0).to_numpy(dtype=np.int64)
-    instants = transfers["ts"].to_numpy(dtype="datetime64[ns]")  # UTC
-    instants, known = instants.view(np.int64), ~np.isnat(instants)
-    money, count, timed = {}, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
-    first, last = np.full(n, np.iinfo(np.int64).max), np.full(n, np.iinfo(np.int64).min)
-    for column, end in (("money_in", "to_account"), ("money_out", "from_account")):
-        position = first_positions(arrow_text(transfers[end]), accounts)
-        found = position >= 0
-        money[column] = np.zeros(n, dtype=np.int64)
-        np.add.at(money[column], position[found], amount[found])
-        count += np.bincount(position[found], minlength=n)
-        found &= known
-        timed[position[found]] = True
-        np.minimum.at(first, position[found], instants[found])
-        np.maximum.at(last, position[found], instants[found])
-    flows = pd.DataFrame({**money, "n_transfers": count, "net": money["money_in"] - money["money_out"]})
-    for column, instant in (("first", first), ("last", last)):
-        moments = np.where(timed, instant, np.iinfo(np.int64).min).view("M8[ns]")  # the least int64: NaT
-        flows[f"{column}_transfer"] = _local_times(pd.Series(moments).dt.tz_localize("UTC"), timezone)
-    return flows
-
-
 def account_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
-                    transfers: pd.DataFrame) -> pd.DataFrame:
-    """The accounts to freeze, most money moved first within each gang.
+                    flows: pd.DataFrame | None) -> pd.DataFrame:
+    """The accounts to freeze, most money moved first within each gang, with their money in and
+    out on the bank statements as account_flows.csv of the analysis gives it (``flows``; None
+    when the case had no transfers to sum: no money moved).
 
-    >>> account_section(case, tables["communities"], tables["gangs"], transfers_in_cny(case))   # doctest: +SKIP
+    >>> account_section(case, tables["communities"], tables["gangs"], tables["account_flows"])   # doctest: +SKIP
     """
     members = gang_members(communities, ("bank_account", "trading_account"), "account_id")
     details = case["accounts"]
@@ -421,14 +382,28 @@ def account_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
     table.loc[hidden, "holder_person_id"] = pd.NA
     table.loc[hidden, "holder_name"] = REFERRED_ELSEWHERE
     table["opened_on"] = table["opened_on"].dt.strftime(DATE)
-    # Each distinct account's flows once, spread to its rows by position.
-    distinct = pc.unique(ids)
-    flows = _flows_of(transfers, distinct, case.config.timezone).take(first_positions(ids, distinct))
-    table = pd.concat([table, flows.set_axis(table.index)], axis=1)
+    table = pd.concat([table, _member_flows(ids, flows).set_axis(table.index)], axis=1)
     moved = table["money_in"] + table["money_out"]
     table = table.assign(_moved=moved).sort_values(["gang_id", "_moved", "account_id"],
                                                    ascending=[True, False, True], kind="stable")
     return table[list(SECTION_COLUMNS["accounts"])].reset_index(drop=True)
+
+
+def _member_flows(ids: pa.ChunkedArray, flows: pd.DataFrame | None) -> pd.DataFrame:
+    """The section's money columns of each account of ``ids``, from its row of account_flows.csv
+    (``flows``): none where it has none (no transfer), times as the packets write them."""
+    columns = ["amount_in", "amount_out", "net_in", "n_in", "n_out", "first_ts", "last_ts"]
+    if flows is None:
+        flows = pd.DataFrame(columns=["account_id", *columns])
+    # Position -1 (no row) is no label of the flows' positions: a row of missing values.
+    rows = flows[columns].reset_index(drop=True).reindex(first_positions(ids, arrow_text(flows["account_id"])))
+    money = rows[columns[:5]].fillna(0).astype("int64")
+    # account_flows.csv's ISO 8601 with the offset as the packets' local time: 2020-01-01 09:00:00.
+    times = {column: rows[column].astype("string").str.slice(0, 19).str.replace("T", " ").astype(object)
+             for column in ("first_ts", "last_ts")}
+    return pd.DataFrame({"money_in": money["amount_in"], "money_out": money["amount_out"], "net": money["net_in"],
+                         "n_transfers": money["n_in"] + money["n_out"], "first_transfer": times["first_ts"],
+                         "last_transfer": times["last_ts"]})
 
 
 def platform_section(case: Case, gangs: pd.DataFrame, chain: pd.DataFrame) -> pd.DataFrame:
@@ -463,12 +438,13 @@ def figure_section(communities: pd.DataFrame, gangs: pd.DataFrame, income: pd.Da
     return table.sort_values("gang_id", kind="stable")[list(SECTION_COLUMNS["figures"])].reset_index(drop=True)
 
 
-def evidence_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame, transfers: pd.DataFrame,
+def evidence_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame, payments: pd.DataFrame,
                      unmask: bool = False) -> pd.DataFrame:
     """What ties each gang to the vendor: its platforms' licences, and the transfers from its
-    accounts into the vendor's accounts (amounts in CNY).
+    accounts into the vendor's accounts (``payments``: :func:`.memory.figures.vendor_payments`,
+    amounts in CNY).
 
-    >>> evidence_section(case, tables["communities"], tables["gangs"], transfers_in_cny(case))   # doctest: +SKIP
+    >>> evidence_section(case, tables["communities"], tables["gangs"], vendor_payments(case))   # doctest: +SKIP
     """
     vendors = case["vendors"].set_index("vendor_id")
     licences = licenses_in_cny(case).merge(gang_platforms(gangs), on="platform_id")
@@ -482,8 +458,8 @@ def evidence_section(case: Case, communities: pd.DataFrame, gangs: pd.DataFrame,
         "buyer_phone": licences["buyer_phone"] if unmask else mask_identifiers(licences["buyer_phone"])})
     gang_of_account = gang_members(communities, ("bank_account", "trading_account"), "account_id").set_index(
         "account_id")["gang_id"]
-    payment = transfers.assign(vendor_id=_mapped(transfers["to_account"], vendor_of_account(case["vendors"])),
-                               gang_id=_mapped(transfers["from_account"], gang_of_account)).dropna(
+    payment = payments.assign(vendor_id=_mapped(payments["to_account"], vendor_of_account(case["vendors"])),
+                              gang_id=_mapped(payments["from_account"], gang_of_account)).dropna(
         subset=["vendor_id", "gang_id"])
     paid = pd.DataFrame({
         "gang_id": payment["gang_id"], "evidence": "payment_to_vendor", "vendor_id": payment["vendor_id"],
@@ -501,14 +477,13 @@ def referral_sections(case: Case, tables: dict[str, pd.DataFrame],
                       unmask: bool = False) -> dict[str, pd.DataFrame]:
     """Every section for every gang of the analysis (``tables``: :func:`analyze_case`'s)."""
     gangs, communities, income = tables["gangs"], tables["communities"], tables["income"]
-    transfers = transfers_in_cny(case)
     return {
         "gangs": gang_section(gangs, income, case["gangs"]),
         "persons": person_section(case, communities, gangs, unmask),
-        "accounts": account_section(case, communities, gangs, transfers),
+        "accounts": account_section(case, communities, gangs, tables.get("account_flows")),
         "platforms": platform_section(case, gangs, tables["chain"]),
         "figures": figure_section(communities, gangs, income),
-        "evidence": evidence_section(case, communities, gangs, transfers, unmask),
+        "evidence": evidence_section(case, communities, gangs, vendor_payments(case), unmask),
     }
 
 

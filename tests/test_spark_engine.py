@@ -21,7 +21,7 @@ from integration.test_engines_agree import assert_same_files
 from integration.test_flows_engines import FLOW_FILES, assert_same_flow_files
 from test_flows import flows_case
 
-from casegraph.api import read_in_spark
+from casegraph.api import open_case, read_in_spark
 from casegraph.cli import main
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
@@ -29,6 +29,7 @@ from casegraph.queries.columnar import duckdb_connection
 from casegraph.queries.communities import detect_communities, graph_of_edges
 from casegraph.queries.memory.engine import MemoryEngine
 from casegraph.queries.memory.fake_trades import FAKE_LOSSES
+from casegraph.queries.referrals import referral_packets
 
 pytestmark = pytest.mark.spark
 
@@ -87,14 +88,21 @@ def test_the_ledger_trades_and_fills_never_reach_the_driver(spark, tmp_path):
     assert investigation.case.tables.collected == frozenset()
 
     tables = investigation.analyze("spark")
+    packets = referral_packets(investigation.case, tables)
 
-    # The figures, account groups, fake trades and flow patterns read Spark's tables; only the
-    # steps still on the driver collected theirs (the logins' province votes and login edges, the
-    # transfers' vendor totals).
-    assert investigation.case.tables.collected == {"bank_transfers", "logins"}
+    # Every step read Spark's tables, the referral packets too: the gang graph's login edges and
+    # the province votes counted on Spark, the payments to the vendor filtered there.
+    assert investigation.case.tables.collected == frozenset()
     assert len(tables["account_groups"]) > 3 and len(tables["flow_patterns"]) > 3
+    memory = open_case(tmp_path / "case")
+    expected = referral_packets(memory.case, memory.analyze())
+    assert packets.keys() == expected.keys() and len(packets) > 1
+    for name, sections in expected.items():
+        for section, frame in sections.items():
+            pd.testing.assert_frame_equal(packets[name][section], frame, check_dtype=False, obj=f"{name} {section}")
+    assert sum(len(sections["evidence"]) for sections in packets.values()) > 0
     assert investigation["ledger"]["entry_id"].is_unique  # still there when asked for
-    assert investigation.case.tables.collected == {"bank_transfers", "logins", "ledger"}
+    assert investigation.case.tables.collected == {"ledger"}
 
 
 def partition(labels: dict) -> set[frozenset]:

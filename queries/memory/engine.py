@@ -13,11 +13,12 @@ from functools import cached_property
 import pandas as pd
 
 from casegraph.loaders.case import Case
-from casegraph.loaders.fx import ledger_in_cny, transfers_in_cny
+from casegraph.loaders.fx import ledger_in_cny
 from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
 from ..assembly import CaseFacts
+from ..columnar import duckdb_connection
 from ..communities import detect_communities, graph_of_edges
 from ..engine import GangEvidence, analyze
 from . import account_groups, fake_trades, figures, flows, gangs
@@ -28,8 +29,15 @@ class MemoryEngine:
 
     name = "memory"
 
+    # Where the SQL runs, on which tables: DuckDB, on the case's (the Spark engine's: Spark, on Spark's).
+    connect = staticmethod(duckdb_connection)
+
     def __init__(self, case: Case) -> None:
         self.case = case
+
+    @property
+    def sql_case(self) -> Case:
+        return self.case
 
     @property
     def available(self) -> frozenset[str]:
@@ -49,10 +57,9 @@ class MemoryEngine:
             vendor_province=case["vendors"].set_index("vendor_id")["province"],
             suspects=figures.suspect_persons(case),
             known_gangs=figures.known_gang_platforms(case),
-            province_votes=gangs.province_votes(case),
+            province_votes=gangs.province_votes(self.sql_case, connect=self.connect),
             entities=gangs.entities(case),
-            # The transfers in CNY when asked (once, by the assembly), not held through the analysis.
-            vendor_totals=lambda gang_accounts: figures.vendor_totals(case, transfers_in_cny(case), gang_accounts),
+            vendor_totals=lambda gang_accounts: figures.vendor_totals(case, gang_accounts),
         )
 
     def threshold_rules(self) -> ThresholdRules:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from casegraph.loaders.case import Case
-from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny
+from casegraph.loaders.fx import ledger_in_cny, licenses_in_cny, with_amount_cny
 from casegraph.loaders.read import split_ids
 from casegraph.money import convert_fen
 
@@ -420,17 +420,24 @@ def vendor_of_account(vendors: pd.DataFrame) -> pd.Series:
     return pd.Series(own_accounts.index, index=own_accounts.to_numpy())
 
 
-def vendor_totals(case: Case, transfers: pd.DataFrame, gang_accounts: pd.Index) -> pd.DataFrame:
+def vendor_payments(case: Case) -> pd.DataFrame:
+    """The bank transfers into the vendors' own accounts (:func:`vendor_of_account`), with
+    ``amount_cny`` (integer fen): a few rows, asked of wherever the transfers are held
+    (:meth:`casegraph.loaders.case.Case.rows_where`)."""
+    into_vendor = case.rows_where("bank_transfers", "to_account", vendor_of_account(case["vendors"]).index)
+    return with_amount_cny(case, into_vendor)
+
+
+def vendor_totals(case: Case, gang_accounts: pd.Index) -> pd.DataFrame:
     """Per vendor: ``license_income`` = Σ licence prices (in CNY) and ``license_income_bank`` =
     Σ bank transfers into the vendor's own accounts from accounts attributed to gangs."""
     vendors = case["vendors"]
     index = pd.Index(vendors["vendor_id"], name="vendor_id")
     licenses = licenses_in_cny(case)
     income = licenses["price_cny"].groupby(licenses["vendor_id"]).sum().reindex(index, fill_value=0)
-    vendor_of = vendor_of_account(vendors)
-    into_vendor = transfers[transfers["to_account"].isin(vendor_of.index)
-                            & transfers["from_account"].isin(gang_accounts)]
-    bank = into_vendor["amount_cny"].groupby(into_vendor["to_account"].map(vendor_of)).sum()
+    payments = vendor_payments(case)
+    from_gangs = payments[payments["from_account"].isin(gang_accounts)]
+    bank = from_gangs["amount_cny"].groupby(from_gangs["to_account"].map(vendor_of_account(vendors))).sum()
     return pd.DataFrame({"license_income": income.astype("int64"),
                          "license_income_bank": bank.reindex(index, fill_value=0).astype("int64")})
 

@@ -17,9 +17,9 @@ import pyarrow as pa
 from casegraph.graphs.model import RELATIONSHIPS, login_actors
 from casegraph.loaders.case import Case
 from casegraph.loaders.columnar import arrow_text
-from casegraph.loaders.read import local_dates, split_ids
+from casegraph.loaders.read import local_day_numbers, split_ids
 
-from ..columnar import duckdb_connection, is_in
+from ..columnar import duckdb_connection, is_in, sql_columns
 from ..communities import (
     counted_weights,
     entity_nodes,
@@ -67,16 +67,19 @@ def excluded_nodes(case: Case) -> pd.Series:
     return nodes.drop_duplicates().reset_index(drop=True)
 
 
-def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection) -> GangEvidence:
+def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection,
+                  logins=None) -> GangEvidence:
     """:func:`gang_edges` and :func:`hard_bindings` of the case, the excluded nodes and the
     client money's accounts (ledger -> bank transfers) found once for both; ``connect``: the
-    connection the SQL runs on (as in :func:`.figures.client_figures`)."""
+    connection the SQL runs on (as in :func:`.figures.client_figures`); ``logins``: the case's
+    :func:`gang_login_frame`, if made already (e.g. by Spark)."""
     from casegraph.loaders.fx import ledger_in_cny
 
     ledger = ledger_in_cny(case) if ledger is None else ledger
     excluded = excluded_nodes(case)
     client_money = client_money_accounts(ledger, case["bank_transfers"], connect=connect)
-    return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money, connect=connect),
+    return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money, connect=connect,
+                                          logins=logins),
                         bindings=_hard_bindings(case, excluded=excluded, client_money=client_money),
                         platform_ids=case["platforms"]["platform_id"].tolist())
 
@@ -90,14 +93,14 @@ def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb
     ledger = ledger_in_cny(case) if ledger is None else ledger
     return _gang_edges(case, ledger, excluded=excluded_nodes(case),
                        client_money=client_money_accounts(ledger, case["bank_transfers"], connect=connect),
-                       connect=connect)
+                       connect=connect, logins=None)
 
 
 def _gang_edges(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, client_money: pd.DataFrame,
-                connect) -> pd.DataFrame:
+                connect, logins) -> pd.DataFrame:
     """:func:`gang_edges`, given the :func:`excluded_nodes` and :func:`client_money_accounts`."""
     edges = (list(_structural_edges(case)) + list(_money_edges(case, ledger, client_money, connect))
-             + list(_login_edges(case)))
+             + list(_login_edges(case, logins, connect)))
     left, right = _arrow_text([e.left for e in edges]), _arrow_text([e.right for e in edges])
     weight = np.concatenate([np.asarray(e.weight, dtype="float64") for e in edges])
     summed = summed_edges(left, right, weight, excluded=excluded)
@@ -256,10 +259,17 @@ def _money_edges(case: Case, ledger: pd.DataFrame, client_money: pd.DataFrame, c
                counted_weights(WEIGHTS["TRANSFER"], flows["n"]))
 
 
-def _login_edges(case: Case):
+def gang_login_frame(case: Case) -> pd.DataFrame:
+    """The logins as the gang graph counts them: ``who`` (the node key of who logged in, a
+    login naming an account and an actor once for each: :func:`casegraph.graphs.model.login_actors`),
+    ``device_id``, ``ip`` and ``day`` (the local day, as days since 1970)."""
     logins = login_actors(case.tables)
-    logins = logins.assign(day=local_dates(logins["ts"], case.config.timezone))
-    links = identifier_links(*login_uses(logins))
+    return pd.DataFrame({"who": logins["who"], "device_id": logins["device_id"], "ip": logins["ip"],
+                         "day": local_day_numbers(logins["ts"], case.config.timezone)})
+
+
+def _login_edges(case: Case, logins, connect):
+    links = identifier_links(*login_uses(gang_login_frame(case) if logins is None else logins, connect=connect))
     for kind, label in (("DEVICE", "Device"), ("IP", "IP")):
         used = links[links["kind"] == kind]
         yield Edge(kind, used["who"], _node(label, used["identifier"]), used["weight"])
@@ -285,13 +295,16 @@ def entities(case: Case) -> pd.DataFrame:
     return table
 
 
-def province_votes(case: Case) -> pd.DataFrame:
+def province_votes(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
     """(entity_id, province, source): each person's home province, and each distinct
-    (who logged in, IP province) — who being the actor, else the account."""
+    (who logged in, IP province) — who being the actor, else the account — counted where
+    ``connect`` runs the SQL (as in :func:`.figures.client_figures`)."""
     persons = case["persons"]
-    logins = case["logins"]
-    seen = pd.DataFrame({"entity_id": logins["actor_id"].fillna(logins["account_id"]),
-                         "province": logins["ip_province"]}).dropna().drop_duplicates()
+    connection = connect(logins=sql_columns(case["logins"], ["actor_id", "account_id", "ip_province"]))
+    seen = connection.sql("""
+        SELECT DISTINCT coalesce(actor_id, account_id) AS entity_id, ip_province AS province FROM logins
+        WHERE coalesce(actor_id, account_id) IS NOT NULL AND ip_province IS NOT NULL
+        ORDER BY entity_id, province""").df()
     return pd.concat([
         pd.DataFrame({"entity_id": persons["person_id"], "province": persons["province"], "source": "persons"}),
         seen.assign(source="logins"),

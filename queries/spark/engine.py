@@ -76,12 +76,14 @@ class SparkEngine(MemoryEngine):
         self.runner = runner
         self.frames = frames or {}  # the large tables Spark read, by name (see the module)
 
+    @property
+    def connect(self):
+        return self.runner.connect
+
     @functools.cached_property
     def sql_case(self) -> Case:
-        """The case as the SQL reads it: the large tables Spark read as its DataFrames (the
-        logins, which only steps on the driver read, as the driver's: collected when asked)."""
-        spark = {name: frame for name, frame in self.frames.items() if name != "logins"}
-        return dataclasses.replace(self.case, tables=ChainMap(spark, self.case.tables))
+        """The case as the SQL reads it: the large tables Spark read as its DataFrames."""
+        return dataclasses.replace(self.case, tables=ChainMap(self.frames, self.case.tables))
 
     @functools.cached_property
     def sql_ledger(self):
@@ -115,7 +117,9 @@ class SparkEngine(MemoryEngine):
         return figures.person_window_totals(self.sql_case, self.sql_ledger, connect=self.runner.connect)
 
     def gang_evidence(self) -> GangEvidence:
-        return gangs.gang_evidence(self.sql_case, self.sql_ledger, connect=self.runner.connect)
+        logins = self.frames.get("logins")
+        return gangs.gang_evidence(self.sql_case, self.sql_ledger, connect=self.runner.connect,
+                                   logins=None if logins is None else tables.gang_login_frame(logins, self.case))
 
     def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
         return graph.gang_communities(edges, self.runner, seed=seed)

@@ -17,13 +17,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from casegraph.graphs.model import POLYMORPHIC_ENDS
 from casegraph.loaders import fx
 from casegraph.loaders.case import Case
 from casegraph.loaders.problems import LINE
 from casegraph.loaders.spark_read import arrow_schema, driver_frame
 from casegraph.loaders.tables import TABLES_BY_NAME
 
-from ..memory import account_groups, flows
+from ..memory import account_groups, flows, gangs
 
 # The small tables the functions below read besides their own: the rates of exchange.
 RATES = ("fx_rates",)
@@ -38,6 +39,7 @@ GROUP_FILLS = pa.schema([("fill_id", pa.string()), ("account_id", pa.string()), 
                          ("side", pa.string()), ("qty", pa.float64()), ("price", pa.float64()),
                          ("broker_ref", pa.string()), ("counterparty_account_id", pa.string()),
                          ("t_us", pa.int64()), ("day", pa.int64()), ("broker_side", pa.bool_()), ("pos", pa.int64())])
+GANG_LOGINS = pa.schema([("who", pa.string()), ("device_id", pa.string()), ("ip", pa.string()), ("day", pa.int64())])
 GROUP_LOGINS = pa.schema([("account_id", pa.string()), ("actor_id", pa.string()), ("ip", pa.string()),
                           ("device_id", pa.string()), ("day", pa.int64()), ("broker_side", pa.bool_())])
 
@@ -58,6 +60,13 @@ def login_frame(logins, case: Case):
     timezone = case.config.timezone
     return _per_block(logins, "logins", lambda block: flows.login_frame(block["logins"], timezone), LOGIN_FRAME,
                       case=case)
+
+
+def gang_login_frame(logins, case: Case):
+    """The Spark logins ``logins`` as :func:`casegraph.queries.memory.gangs.gang_login_frame` gives them."""
+    # Who logged in is named by the tables an actor's id can name (graphs.model.end_labels): their ids go along.
+    ids = {table: case[table][[key]] for _, table, key in POLYMORPHIC_ENDS["Actor"]}
+    return _per_block(logins, "logins", gangs.gang_login_frame, GANG_LOGINS, case=case, small=ids)
 
 
 def account_group_tables(frames: dict, transfers, case: Case) -> dict:
@@ -82,13 +91,13 @@ def account_group_tables(frames: dict, transfers, case: Case) -> dict:
     return made
 
 
-def _per_block(frame, name: str, function, schema: pa.Schema, *, case: Case):
+def _per_block(frame, name: str, function, schema: pa.Schema, *, case: Case, small: dict | None = None):
     """``function`` of a case holding a block of ``frame`` as its table ``name`` (typed as the
-    driver types it) and the case's :data:`RATES`, for every block, as one Spark DataFrame,
+    driver types it), the case's :data:`RATES` and the tables ``small``, for every block, as one Spark DataFrame,
     persisted: several steps' SQL read it, and each would run ``function`` again in Python
     workers. A column of ``schema`` that ``function`` does not give is the block's own."""
     table = TABLES_BY_NAME[name]
-    small = {rates: case[rates] for rates in RATES}
+    small = {**{rates: case[rates] for rates in RATES}, **(small or {})}
     config, path = case.config, case.path
 
     def blocks(batches):
