@@ -9,9 +9,10 @@ Where each question runs today (the README's "Spark" section says the same):
   each agent and each acting person received and each person's own net withdrawal (the ledger
   sums of the agent and person totals), the membership periods'
   figures (the interval join of periods and entries, then the same sums), the gang graph's
-  money edges (ledger -> bank transfer joins, routed fills, transfers per account pair) and
-  the client-money hard facts, account flows (every transfer's two legs summed per account)
-  and the statement requests; the account groups' evidence (shared devices and IPs, common
+  money edges (ledger -> bank transfer joins, routed fills, transfers per account pair), its
+  login uses (logins and days per device or IP and user) and the client-money hard facts, the
+  province votes, account flows (every transfer's two legs summed per account) and the
+  statement requests; the account groups' evidence (shared devices and IPs, common
   funding, the pairs of synchronised fills counted per account pair, the fills per day) and
   their rows and figures (controllers, order timing, the groups' fills); the fake trades and
   each platform's counts and losses (128-bit products as ``DECIMAL(38,0)``, exact to the fen);
@@ -24,23 +25,24 @@ Where each question runs today (the README's "Spark" section says the same):
 - on the driver, through the same shared functions the memory engine calls, on the results:
   the agent forests and subtree sums, the gang graph's contraction, the hard facts applied to
   the communities, the income rows and severity (:func:`casegraph.queries.engine.analyze`),
-  the chance judgement of the groups' evidence (:mod:`casegraph.queries.evidence`), the
-  groups' lots and points summed in the fills' order, the flow patterns' rules and evidence
+  the chance judgement of the groups' evidence (:mod:`casegraph.queries.evidence`) and of the
+  gang graph's login uses (:func:`casegraph.queries.communities.identifier_links`), the groups'
+  lots and points summed in the fills' order, the flow patterns' rules and evidence
   (:mod:`casegraph.queries.flow_rules`), the cycle candidates (numpy,
-  :mod:`casegraph.queries.memory.cycle_candidates`, on the candidates' numbers fetched from Spark);
-- on the driver still, by the memory engine as it is (not yet on Spark): the gang graph's login
-  edges and the province votes (the logins), the vendor totals (the transfers in CNY).
+  :mod:`casegraph.queries.memory.cycle_candidates`, on the candidates' numbers fetched from
+  Spark), the vendor totals (on the transfers into the vendors' accounts, filtered by Spark).
 
 Where the tables come from: the large ones (ledger, bank transfers, trades, broker fills, logins)
 read and checked by Spark itself (``frames``, :mod:`casegraph.loaders.spark_read`). The SQL above
 reads them as Spark DataFrames, and what it reads made of them is made on Spark by the memory
 engine's own functions (:mod:`.tables`): the ledger in CNY, the transfers and logins as the flow
-SQL reads them, the fills and logins as the account groups' SQL reads them. A large table
-reaches the driver only when a step on the driver asks for it
-(:class:`casegraph.loaders.spark_read.CollectedWhenAsked`): the logins and the transfers (the
-steps above, and the referral packets), never the ledger, trades or fills. Without ``frames``
-(``--spark-read driver``) the case is read on the driver by :mod:`casegraph.loaders`, and the
-tables the SQL reads are handed to Spark as Parquet files (:meth:`.runner.SparkSQL.register`).
+SQL reads them, the fills and logins as the account groups' SQL reads them, the logins as the
+gang graph counts them. No large table reaches the driver: a step there asks for the few rows it
+needs (:meth:`casegraph.loaders.case.Case.rows_where`), which Spark filters
+(:class:`casegraph.loaders.spark_read.CollectedWhenAsked`, which still collects a whole table for
+an analyst who asks for it). Without ``frames`` (``--spark-read driver``) the case is read on
+the driver by :mod:`casegraph.loaders`, and the tables the SQL reads are handed to Spark as
+Parquet files (:meth:`.runner.SparkSQL.register`).
 
 >>> from casegraph.loaders.case import load_case                          # doctest: +SKIP
 >>> from casegraph.queries.spark.runner import SparkSQL, spark_session     # doctest: +SKIP
