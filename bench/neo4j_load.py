@@ -54,6 +54,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -83,6 +84,30 @@ def unwind_load(driver, case, batch_size: int, writers: int) -> loader.LoadRepor
     return report
 
 
+# clear_database before 2026-12-04: a node with its relationships at a time, 10,000 nodes a transaction.
+DETACH_DELETE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
+
+def clear_ab(driver, case, batch_size: int, writers: int, rounds: int) -> None:
+    """The seed graph UNWIND-loaded, then cleared the old way (DETACH DELETE) or the current
+    way (loader.clear_database), alternately, ``rounds`` times each: seconds of each clear."""
+    ways = {"old (DETACH DELETE)": lambda session: session.run(DETACH_DELETE).consume(),
+            "current (relationships, then nodes)": loader.clear_database}
+    seconds: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(rounds):
+        for name, clear in ways.items():
+            with driver.session() as session:
+                loader.clear_database(session)
+            loader.load_into_neo4j(driver, case, batch_size=batch_size, writers=writers)
+            started = time.perf_counter()
+            with driver.session() as session:
+                clear(session)
+            seconds[name].append(time.perf_counter() - started)
+            print(f"  cleared the loaded case, {name}: {seconds[name][-1]:.1f} s", flush=True)
+    old, new = (statistics.median(values) for values in seconds.values())
+    print(f"  medians: old {old:.1f} s, current {new:.1f} s: current/old {new / old:.2f}")
+
+
 def entry_sweep(driver, case, sizes: list[int], writers: list[int], rows: int) -> None:
     """Ledger entries alone into an emptied database, at each batch size and number of writers."""
     part = loader.node_rows(NODES_BY_LABEL["Entry"], ledger_in_cny(case).head(rows))
@@ -108,6 +133,8 @@ def main() -> None:
     parser.add_argument("--sweep-writers", default=str(loader.WRITERS), help="writers to sweep, e.g. 1,2")
     parser.add_argument("--skip-unwind", action="store_true", help="only the bulk first load")
     parser.add_argument("--sweep-rows", type=int, default=100_000)
+    parser.add_argument("--clear-ab", type=int, default=0, metavar="ROUNDS",
+                        help="time clearing the loaded case the old way and the current way, ROUNDS times each")
     args = parser.parse_args()
 
     folder = args.case
@@ -125,6 +152,9 @@ def main() -> None:
         if args.sweep:
             entry_sweep(driver, case, [int(s) for s in args.sweep.split(",")],
                         [int(w) for w in args.sweep_writers.split(",")], args.sweep_rows)
+        if args.clear_ab:
+            print(f"clearing the UNWIND-loaded case, {args.clear_ab} rounds:")
+            clear_ab(driver, case, args.batch_size, int(args.writers.split(",")[-1]), args.clear_ab)
         unwind = None
         for writers in [] if args.skip_unwind else [int(w) for w in args.writers.split(",")]:
             print(f"UNWIND load into an emptied database, batch size {args.batch_size}, {writers} writers:")

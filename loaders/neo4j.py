@@ -373,7 +373,10 @@ def load_into_neo4j(driver, case: Case, *, batch_size: int = DEFAULT_BATCH_SIZE,
     return report
 
 
-def clear_database(session, batch_size: int = 10000) -> None:
-    """Delete every node and relationship, in batches that fit the heap."""
-    session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $size ROWS",
-                size=batch_size).consume()
+def clear_database(session, batch_size: int = 50_000) -> None:
+    """Delete every relationship, then every node, in batches that fit the heap: each
+    relationship is deleted once, where ``DETACH DELETE`` of each node finds it from both of
+    its ends (bench/neo4j_load.py ``--clear-ab``)."""
+    for statement in ("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF $size ROWS",
+                      "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF $size ROWS"):
+        session.run(statement, size=batch_size).consume()

@@ -514,17 +514,18 @@ def _person_money(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection
     return connection
 
 
-def received_by_person(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
-    """Rebates and commissions paid to the agents each person is (every acting person listed)."""
-    sums = _person_money(case, ledger, connect=connect).sql(
-        f"SELECT person_id, {RECEIVED_SUMS} FROM person_paid GROUP BY ALL").df()
+def received_by_person(case: Case, money) -> pd.DataFrame:
+    """Rebates and commissions paid to the agents each person is (every acting person listed);
+    ``money``: the case's :func:`_person_money` connection."""
+    sums = money.sql(f"SELECT person_id, {RECEIVED_SUMS} FROM person_paid GROUP BY ALL").df()
     acting = case["agents"]["person_id"].dropna()
     return sums.set_index("person_id").reindex(pd.Index(acting.unique(), name="person_id"), fill_value=0)
 
 
-def own_net_withdrawal(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection) -> pd.Series:
-    """Per person, withdrawals − deposits on the trading accounts they hold."""
-    sums = _person_money(case, ledger, connect=connect).sql("""
+def own_net_withdrawal(money) -> pd.Series:
+    """Per person, withdrawals − deposits on the trading accounts they hold; ``money``: the
+    case's :func:`_person_money` connection."""
+    sums = money.sql("""
         SELECT person_id, sum(signed)::BIGINT AS own_net_withdrawal FROM person_own_flows GROUP BY ALL""").df()
     return sums.set_index("person_id")["own_net_withdrawal"]
 
@@ -540,8 +541,9 @@ def person_totals(case: Case, clients: pd.DataFrame, ledger: pd.DataFrame, *,
     counted = _counted(clients)
     sums = range_sums(forest.prefix_sums(counted), ranges["start"].to_numpy(), ranges["stop"].to_numpy())
     totals = pd.DataFrame(sums, columns=counted.columns).groupby(ranges["person_id"].to_numpy()).sum()
-    totals = totals.add_prefix("subtree_").join(received_by_person(case, ledger, connect=connect), how="outer")
-    totals = totals.join(own_net_withdrawal(case, ledger, connect=connect), how="outer")
+    money = _person_money(case, ledger, connect=connect)  # one connection for both sums
+    totals = totals.add_prefix("subtree_").join(received_by_person(case, money), how="outer")
+    totals = totals.join(own_net_withdrawal(money), how="outer")
     totals.index.name = "person_id"
     return totals.fillna(0).astype("int64").sort_index()
 
