@@ -176,6 +176,15 @@ def rows_with(frame: pd.DataFrame, column: str, values) -> pd.DataFrame:
     >>> rows_with(pd.DataFrame({"id": ["a", None, "c"]}), "id", ["c"])["id"].tolist()
     ['c']
     """
-    wanted = pa.array(pd.Series(values, dtype=object).dropna().astype(str).unique(), pa.large_string())
+    wanted = pa.array(distinct_ids(values), pa.large_string())
     found = pc.is_in(arrow_text(frame[column]), value_set=wanted).fill_null(False)
     return frame[found.to_numpy(zero_copy_only=False)]
+
+
+def distinct_ids(values) -> list[str]:
+    """``values`` as distinct text, the missing left out: what a filter on ids compares with.
+
+    >>> distinct_ids(["b", None, "a", "b"])
+    ['b', 'a']
+    """
+    return pd.Series(values, dtype=object).dropna().astype(str).unique().tolist()

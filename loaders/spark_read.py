@@ -46,7 +46,7 @@ from casegraph.progress import SILENT, Progress
 
 from . import validate
 from .case import Case, ReadTables, login_ids, read_config, read_tables
-from .columnar import rows_with, text_series, trimmed_or_missing
+from .columnar import distinct_ids, rows_with, text_series, trimmed_or_missing
 from .fx import check_cny_amounts
 from .problems import LINE, Problem
 from .profiles import MappingProfile
@@ -128,8 +128,7 @@ class CollectedWhenAsked(Mapping):
             return rows_with(self[name], column, values)
         from pyspark.sql import functions as F
 
-        wanted = pd.Series(values, dtype=object).dropna().astype(str).unique().tolist()
-        frame = self._frames[name].where(F.col(column).isin(wanted))
+        frame = self._frames[name].where(F.col(column).isin(distinct_ids(values)))
         return self._driver_frame(name, frame)
 
     def _driver_frame(self, name: str, frame) -> pd.DataFrame:

@@ -150,18 +150,18 @@ def login_uses(logins, *, connect=duckdb_connection) -> tuple[pd.DataFrame, pd.S
         identifier, who, users = (arrow_text(frame[column]) for frame, column in
                                   ((uses, "identifier"), (uses, "who"), (login_days, "who")))
     else:
-        who, device, ip = (sorted_codes(arrow_text(logins[column])) for column in ("who", "device_id", "ip"))
-        day = sorted_codes(logins["day"])
-        coded = pa.table({name: pa.array(codes, mask=codes < 0) for name, codes in
-                          (("who", who[0]), ("device_id", device[0]), ("ip", ip[0]), ("day", day[0]))})
-        connection = duckdb_connection(logins=coded)
+        # Each column as (codes, the distinct values they number); a missing value has no code.
+        coded = {column: sorted_codes(arrow_text(logins[column]) if column != "day" else logins[column])
+                 for column in ("who", "device_id", "ip", "day")}
+        connection = duckdb_connection(logins=pa.table({column: pa.array(codes, mask=codes < 0)
+                                                        for column, (codes, _) in coded.items()}))
         uses, login_days = ({name: np.asarray(values, dtype=np.int64) for name, values in
                              connection.sql(query).fetchnumpy().items()} for query in (LOGIN_USES, LOGIN_DAYS))
         is_ip = uses["is_ip"].astype(bool)
         # Each use's identifier: a device's number among the devices, an IP's among the IPs.
-        identifier = pa.chunked_array([device[1].take(uses["identifier"][~is_ip]),
-                                       ip[1].take(uses["identifier"][is_ip])])
-        who, users = who[1].take(uses["who"]), who[1].take(login_days["who"])
+        identifier = pa.chunked_array([coded["device_id"][1].take(uses["identifier"][~is_ip]),
+                                       coded["ip"][1].take(uses["identifier"][is_ip])])
+        who, users = coded["who"][1].take(uses["who"]), coded["who"][1].take(login_days["who"])
     return (pd.DataFrame({"kind": str_series(pa.array(np.where(is_ip, "IP", "DEVICE"), pa.large_string())),
                           "identifier": str_series(identifier), "who": str_series(who),
                           "n": np.asarray(uses["n"], dtype=np.int64),
