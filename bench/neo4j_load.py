@@ -33,6 +33,13 @@ load average 3-10, so compare within a line). Kept:
   vs 220.6 s (18,065 rows/s) with one, 1.57x (load average 5.5-7.9); on 100,000 entries and
   their relationships, 4 pairs within a round, 1.13-2.0x.
 
+- The importer's ``--threads=8`` on 2 cores (its default: one per core): 4 alternating
+  pairs on the written files, 0.80-0.94x the default's time (median 21.0 vs 24.1 s); of 3,
+  4, 6 and 8 threads, 8 was the fastest (2026-12-04, one-off script, not kept).
+- ``clear_database``: the relationships, then the nodes, 50,000 a transaction, against
+  ``DETACH DELETE`` of 10,000 nodes a transaction: 72.3 vs 84.2 s on the loaded seed graph
+  (``--clear-ab 1``).
+
 Tried, not kept:
 
 - The importer's ``--schema`` (indexes built by the import): refused on Community's record
