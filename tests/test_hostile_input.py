@@ -467,6 +467,20 @@ def test_case_yaml_key_given_twice(tmp_path):
         "case.yaml:9:1: key 'thresholds' given twice (first on line 7)"]
 
 
+def test_case_yaml_nested_too_deeply_or_full_of_aliases(tmp_path):
+    """Hostile settings files: nesting a parser could recurse on, aliases that would expand a
+    thousandfold. Either is a problem at its line, or a value the model refuses, never a traceback."""
+    # libyaml (in PyYAML's wheels) refuses nesting past 1,000 levels at the place it passes them.
+    deep = CASE_YAML + "extra: " + "[" * 5000 + "]" * 5000 + "\n"
+    [nested] = problems_of(tmp_path / "deep", minimal_case(), case_yaml=deep)
+    assert nested.startswith("case.yaml:9:") and "not valid YAML" in nested, nested
+    laughs = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 9))
+    bomb = CASE_YAML + "l0: &l0 lol\n" + laughs + "mapping_profiles: *l8\n"
+    found = problems_of(tmp_path / "bomb", minimal_case(), case_yaml=bomb)
+    # The ten items the alias names, each refused where the YAML gives it (the list l8 is).
+    assert found == [f"case.yaml:16:5: mapping_profiles.{i}: Input should be a valid string" for i in range(10)]
+
+
 # --- 15. Spreadsheet exports, local times, wide ledgers --------------------------------------------
 
 def test_trailing_empty_columns_of_a_spreadsheet_export(tmp_path):

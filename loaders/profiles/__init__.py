@@ -22,6 +22,7 @@ Canonical headers pass unchanged.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +78,16 @@ class ProfileSpec(BaseModel):
     wide_amounts: dict[Literal["ledger"], dict[Text, Literal[LEDGER_KINDS]]] = Field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=32)
+def _profile_spec(file: str, data: bytes) -> tuple[ProfileSpec | None, tuple[Problem, ...]]:
+    """A profile file's text checked (:class:`ProfileSpec`) and its problems. Kept per text: every
+    case read checks the same built-in profile, and each check costs more than a small case's
+    tables (the spec is only read from, never changed)."""
+    spec, _, found = read_yaml_model(file, data, ProfileSpec,
+                                     expected="a mapping profile: a mapping with columns, tables, values")
+    return spec, tuple(found)
+
+
 @dataclass
 class MappingProfile:
     columns: dict[str, str] = field(default_factory=dict)
@@ -106,8 +117,7 @@ class MappingProfile:
             except OSError as exc:
                 problems.append(Problem(file, 1, 1, f"cannot read the mapping profile: {exc.strerror or exc}"))
                 continue
-            spec, _, found = read_yaml_model(file, data, ProfileSpec,
-                                             expected="a mapping profile: a mapping with columns, tables, values")
+            spec, found = _profile_spec(file, data)
             problems.extend(found)
             if spec is None:
                 continue
