@@ -112,15 +112,17 @@ class IntColumns:
         for name in names:
             setattr(self, name, array("q"))
         self._appends = tuple(getattr(self, name).append for name in names)
+        self._rows = 0  # counted here: add() is called for every row the simulation makes
 
     def add(self, *values: int) -> int:
         """Append one row (values in column order); returns its index."""
         for append, value in zip(self._appends, values):
             append(value)
-        return len(self) - 1
+        self._rows += 1
+        return self._rows - 1
 
     def __len__(self) -> int:
-        return len(getattr(self, self.names[0]))
+        return self._rows
 
     def np(self, name: str) -> np.ndarray:
         """A copy as an int64 array (a view would pin the array against further appends)."""
