@@ -20,7 +20,7 @@ import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
-from casegraph.loaders.read import local_day_numbers, utc_micros
+from casegraph.loaders.read import utc_micros
 
 from ..columnar import arrow_table, duckdb_connection, is_in
 from ..evidence import evidence_text, identifier_links, links_frame, sync_links
@@ -33,6 +33,7 @@ from ..rules import (
     SYNC_WINDOW_MS,
     finish_groups,
 )
+from .flows import login_frame
 
 IDENTIFIERS = (("device_id", "shared_device"), ("ip", "shared_ip"))
 
@@ -70,10 +71,12 @@ def fill_columns(fills: pd.DataFrame, candidates: pd.Series) -> pd.DataFrame:
 
 
 def login_columns(logins: pd.DataFrame, candidates: pd.Series, timezone: str) -> pd.DataFrame:
-    """The logins as the SQL reads them, each row on its own: account_id, actor_id, ip,
-    device_id, ``day`` (the day local to ``timezone``, as days since 1970) and ``broker_side``."""
-    return logins[["account_id", "actor_id", "ip", "device_id"]].assign(
-        day=local_day_numbers(logins["ts"], timezone).to_numpy(), broker_side=is_in(logins["account_id"], candidates))
+    """The logins as the SQL reads them, each row on its own: the columns of
+    :func:`.flows.login_frame` (account_id, ip, device_id, ``t_us``, ``day``: the day local to
+    ``timezone``, as days since 1970), actor_id and ``broker_side``. The flow patterns read the
+    same frame: the Spark engine makes it once for both (:func:`casegraph.queries.spark.tables.login_columns`)."""
+    return login_frame(logins, timezone).assign(actor_id=logins["actor_id"],
+                                                broker_side=is_in(logins["account_id"], candidates))
 
 
 def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, logins=None,

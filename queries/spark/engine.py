@@ -101,10 +101,11 @@ class SparkEngine(MemoryEngine):
 
     @functools.cached_property
     def sql_logins(self):
-        """The logins as the flow patterns read them: Spark's, when Spark read logins that hold
-        rows; else None (the memory engine's, made on the driver)."""
+        """The logins as the flow patterns and the account groups read them (one pass:
+        :func:`.tables.login_columns`): Spark's, when Spark read logins that hold rows; else None
+        (the memory engine's, made on the driver)."""
         logins = self.frames.get("logins")
-        return None if logins is None or "logins" not in self.available else tables.login_frame(logins, self.case)
+        return None if logins is None or "logins" not in self.available else tables.login_columns(logins, self.case)
 
     def client_figures(self) -> pd.DataFrame:
         return figures.client_figures(self.sql_case, self.sql_ledger, connect=self.runner.connect)
@@ -130,8 +131,9 @@ class SparkEngine(MemoryEngine):
         return account_groups.account_groups(self.case, components=functools.partial(graph.component_labels,
                                                                                      runner=self.runner),
                                              connect=self.runner.connect,
-                                             made=tables.account_group_tables(self.frames, self.sql_transfers,
-                                                                              self.case))
+                                             made=tables.account_group_tables(self.frames, self.case,
+                                                                              transfers=self.sql_transfers,
+                                                                              logins=self.sql_logins))
 
     def fake_trades(self) -> pd.DataFrame:
         return fake_trades.fake_trades(self.sql_case, connect=self.runner.connect)

@@ -2,9 +2,10 @@
 read (:mod:`casegraph.loaders.spark_read`) by the memory engine's own functions, a block of rows
 at a time (``mapInArrow``): the ledger in CNY (:func:`casegraph.loaders.fx.ledger_in_cny`), the
 transfers as the flow SQL reads them (:func:`casegraph.queries.memory.flows.transfer_frame`), the
-logins as the flow patterns read them (:func:`casegraph.queries.memory.flows.login_frame`), and
-the fills and logins as the account groups read them
-(:func:`casegraph.queries.memory.account_groups.fill_columns`, ``login_columns``).
+logins as the flow patterns and the account groups read them, in one pass
+(:func:`casegraph.queries.memory.account_groups.login_columns`), the fills as the account groups
+read them (``fill_columns``) and the logins as the gang graph counts them
+(:func:`casegraph.queries.memory.gangs.gang_login_frame`).
 
 >>> ledger = ledger_in_cny(read.frames["ledger"], read.case)                  # doctest: +SKIP
 >>> ledger.columns[-1]                                                        # doctest: +SKIP
@@ -31,8 +32,6 @@ RATES = ("fx_rates",)
 TRANSFER_FRAME = pa.schema([("txn_id", pa.string()), ("t_us", pa.int64()), ("from_account", pa.string()),
                             ("to_account", pa.string()), ("amount", pa.int64()), ("cash", pa.bool_()),
                             ("hour", pa.int64())])
-LOGIN_FRAME = pa.schema([("account_id", pa.string()), ("ip", pa.string()), ("device_id", pa.string()),
-                         ("t_us", pa.int64()), ("day", pa.int64())])
 # ``pos``: the row's place in the table (a number that grows with the rows' order: their line
 # in a single file), which the memory engine counts and Spark numbers (monotonically_increasing_id).
 GROUP_FILLS = pa.schema([("fill_id", pa.string()), ("account_id", pa.string()), ("instrument", pa.string()),
@@ -40,8 +39,8 @@ GROUP_FILLS = pa.schema([("fill_id", pa.string()), ("account_id", pa.string()), 
                          ("broker_ref", pa.string()), ("counterparty_account_id", pa.string()),
                          ("t_us", pa.int64()), ("day", pa.int64()), ("broker_side", pa.bool_()), ("pos", pa.int64())])
 GANG_LOGINS = pa.schema([("who", pa.string()), ("device_id", pa.string()), ("ip", pa.string()), ("day", pa.int64())])
-GROUP_LOGINS = pa.schema([("account_id", pa.string()), ("actor_id", pa.string()), ("ip", pa.string()),
-                          ("device_id", pa.string()), ("day", pa.int64()), ("broker_side", pa.bool_())])
+LOGINS = pa.schema([("account_id", pa.string()), ("actor_id", pa.string()), ("ip", pa.string()),
+                    ("device_id", pa.string()), ("t_us", pa.int64()), ("day", pa.int64()), ("broker_side", pa.bool_())])
 
 
 def ledger_in_cny(ledger, case: Case):
@@ -55,11 +54,13 @@ def transfer_frame(transfers, case: Case):
     return _per_block(transfers, "bank_transfers", flows.transfer_frame, TRANSFER_FRAME, case=case)
 
 
-def login_frame(logins, case: Case):
-    """The Spark logins ``logins`` as :func:`casegraph.queries.memory.flows.login_frame` gives them."""
+def login_columns(logins, case: Case):
+    """The Spark logins ``logins`` as :func:`casegraph.queries.memory.account_groups.login_columns`
+    gives them: what the flow patterns and the account groups read, made in one pass."""
+    candidates = account_groups.candidate_ids(case)
     timezone = case.config.timezone
-    return _per_block(logins, "logins", lambda block: flows.login_frame(block["logins"], timezone), LOGIN_FRAME,
-                      case=case)
+    return _per_block(logins, "logins", lambda block: account_groups.login_columns(
+        block["logins"], candidates, timezone), LOGINS, case=case)
 
 
 def gang_login_frame(logins, case: Case):
@@ -69,25 +70,22 @@ def gang_login_frame(logins, case: Case):
     return _per_block(logins, "logins", gangs.gang_login_frame, GANG_LOGINS, case=case, small=ids)
 
 
-def account_group_tables(frames: dict, transfers, case: Case) -> dict:
+def account_group_tables(frames: dict, case: Case, *, transfers, logins) -> dict:
     """The tables :func:`casegraph.queries.memory.account_groups.evidence_connection` takes made
-    elsewhere, those it can make on Spark: ``fills`` and ``logins`` from Spark's (``frames``),
-    and ``transfers``, the transfers as the flow SQL reads them (:func:`transfer_frame`, or None)."""
+    elsewhere, those Spark has: ``fills`` from Spark's (``frames``), ``transfers`` as the flow SQL
+    reads them (:func:`transfer_frame`) and ``logins`` (:func:`login_columns`); None where there
+    are none."""
     from pyspark.sql import functions as F
 
-    candidates = account_groups.candidate_ids(case)
-    timezone = case.config.timezone
-    made = {} if transfers is None else {"transfers": transfers}
+    made = {name: table for name, table in (("transfers", transfers), ("logins", logins)) if table is not None}
     if "broker_fills" in frames:
         # Numbered in the order the rows are held: a file's partitions in the order of its
         # blocks, each block's rows in the order of their lines.
         fills = frames["broker_fills"].withColumn("pos", F.monotonically_increasing_id())
+        candidates = account_groups.candidate_ids(case)
         made["fills"] = _per_block(fills, "broker_fills",
                                    lambda block: account_groups.fill_columns(block["broker_fills"], candidates),
                                    GROUP_FILLS, case=case)
-    if "logins" in frames:
-        made["logins"] = _per_block(frames["logins"], "logins", lambda block: account_groups.login_columns(
-            block["logins"], candidates, timezone), GROUP_LOGINS, case=case)
     return made
 
 
