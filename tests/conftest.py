@@ -48,17 +48,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.get_closest_marker("neo4j") is not None and Path(str(item.path)).name in LAST)
 
 
-# Modules whose tests share a costly fixture per parameter (a generated case, analysed), not one
-# per module: with --dist loadscope each parameter is a work unit of its own, so the workers
-# share the cases out (test_discovery_variants: 52 s of small cases on one worker before).
-BY_PARAMETER = ("test_discovery_variants.py",)
-
-
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """With ``--dist loadscope`` (the Makefile's tiers), every Neo4j test is one work unit: they
     share one database, so one worker runs them one at a time, in order, while the other
-    workers take the CPU-bound seed-scale modules (a unit each, so its fixtures are built once);
-    the modules of :data:`BY_PARAMETER` are a unit per parameter.
+    workers take the CPU-bound seed-scale modules (a unit each, so its fixtures are built once).
     pytest-xdist's own ``loadgroup`` cannot do this under pytest 9, whose node ids it no longer
     rewrites."""
     if config.getvalue("dist") != "loadscope":
@@ -67,16 +60,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
     integration = f"{_INTEGRATION.relative_to(config.rootpath).as_posix()}/"  # as node ids start
 
-    class WorkUnits(LoadScopeScheduling):
+    class Neo4jTestsTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.startswith(integration):
-                return "neo4j"
-            module, _, test = nodeid.partition("::")
-            if Path(module).name in BY_PARAMETER and "[" in test:
-                return f"{module}[{test.split('[', 1)[1]}"
-            return super()._split_scope(nodeid)
+            return "neo4j" if nodeid.startswith(integration) else super()._split_scope(nodeid)
 
-    return WorkUnits(config, log)
+    return Neo4jTestsTogether(config, log)
 
 
 @pytest.fixture(scope="session")
