@@ -468,8 +468,8 @@ def test_case_yaml_key_given_twice(tmp_path):
 
 
 def test_case_yaml_nested_too_deeply_or_full_of_aliases(tmp_path):
-    """Hostile settings files: nesting a parser could recurse on, aliases that would expand a
-    thousandfold. Either is a problem at its line, or a value the model refuses, never a traceback."""
+    """Hostile settings files: nesting a parser could recurse on, aliases that would expand 10^8-fold.
+    Either is a problem at its line, or a value the model refuses, never a traceback."""
     # libyaml (in PyYAML's wheels) refuses nesting past 1,000 levels at the place it passes them.
     deep = CASE_YAML + "extra: " + "[" * 5000 + "]" * 5000 + "\n"
     [nested] = problems_of(tmp_path / "deep", minimal_case(), case_yaml=deep)

@@ -81,8 +81,7 @@ class ProfileSpec(BaseModel):
 @functools.lru_cache(maxsize=32)
 def _profile_spec(file: str, data: bytes) -> tuple[ProfileSpec | None, tuple[Problem, ...]]:
     """A profile file's text checked (:class:`ProfileSpec`) and its problems. Kept per text: every
-    case read checks the same built-in profile, and each check costs more than a small case's
-    tables (the spec is only read from, never changed)."""
+    case read checks the same built-in profile again (the spec is only read from, never changed)."""
     spec, _, found = read_yaml_model(file, data, ProfileSpec,
                                      expected="a mapping profile: a mapping with columns, tables, values")
     return spec, tuple(found)
