@@ -5,6 +5,9 @@
     .venv/bin/python bench/neo4j_load.py --case /tmp/seed7 --writers 1,2
     .venv/bin/python bench/neo4j_load.py --scale small --sweep 1000,5000,20000 --sweep-writers 1,2
 
+``--incremental 0.1`` adds the UNWIND load of the case over an earlier delivery of it (see
+:func:`earlier_delivery`), as when statements arrive for a case already loaded.
+
 Prints one line per node label / relationship type of the UNWIND load into an emptied
 database (rows, seconds, rows/s) and its total (once per ``--writers`` value), then each step
 of the bulk first load (writing the CSV files, the import, what stopping the server took
@@ -36,6 +39,16 @@ load average 3-10, so compare within a line). Kept:
 - The importer's ``--threads=8`` on 2 cores (its default: one per core): 4 alternating
   pairs on the written files, 0.80-0.94x the default's time (median 21.0 vs 24.1 s); of 3,
   4, 6 and 8 threads, 8 was the fastest (2026-12-04, one-off script, not kept).
+- The ``(:CaseLoad)`` node imported with the case instead of written by two Cypher statements
+  after the start (0.8 s, cold), the line-break check by a byte search of each text column's
+  buffer (0.8 s before), the replaced store deleted while the server starts (0.3 s): with
+  the first two, 36.0 s in one run against 37.8 s just before (2026-12-04, idle); with all
+  three, 33.5 / 37.2 / 40.9 s (load average 1-3.5).
+- UNWIND: the two writers kept apart (``loader.writer_lanes``): over an earlier delivery
+  (``--incremental 0.1``) concurrent relationship batches deadlocked 20 times in file order,
+  each retried after a second or more; kept apart, none: 79.8 / 81.1 / 75.3 s against 81.8 s
+  (one run; noisy machine). Ordering each part by its shared end instead: 17 deadlocks,
+  96.4 s; one writer for relationships that merge: none, 101.8 s.
 - ``clear_database``: the relationships, then the nodes, 50,000 a transaction, against
   ``DETACH DELETE`` of 10,000 nodes a transaction: 72.3 vs 84.2 s on the loaded seed graph
   (``--clear-ab 1``).
@@ -61,12 +74,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import neo4j
+import pandas as pd
 
 from casegraph.generator import generate_case
 from casegraph.graphs.model import NODES_BY_LABEL
@@ -129,6 +144,43 @@ def entry_sweep(driver, case, sizes: list[int], writers: list[int], rows: int) -
         print(f"  batch {size:>6,}, {count} writers: {seconds:7.2f} s {len(part.frame) / seconds:>10,.0f} rows/s")
 
 
+# The tables that grow as a case goes on (statements, back-end exports, access logs): an
+# earlier delivery of the case holds their rows up to some time.
+GROWING = ("ledger", "bank_transfers", "trades", "broker_fills", "logins")
+
+
+def earlier_delivery(folder: Path, out: Path, fraction: float) -> Path:
+    """A copy of the case in ``folder`` as delivered earlier: the growing tables without their
+    rows from the time before which ``1 - fraction`` of the ledger lies. One cutoff for all keeps
+    the references whole (a fill follows its trade, a ledger entry its bank transfer)."""
+    shutil.copytree(folder, out, ignore=shutil.ignore_patterns("truth"))
+    ledger = pd.read_csv(folder / "ledger.csv", dtype=str, keep_default_na=False)
+    cutoff = ledger["ts"].sort_values().iloc[int(len(ledger) * (1 - fraction))]
+    for table in GROWING:
+        path = folder / f"{table}.csv"
+        if path.is_file():
+            rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+            rows[rows["ts"] < cutoff].to_csv(out / path.name, index=False)
+    return out
+
+
+def incremental_load(case_folder: Path, case, fraction: float, batch_size: int, writers: int) -> None:
+    """The UNWIND load as a case grows: the database holds an earlier delivery of the case
+    (imported), and the whole case, with ``fraction`` of its ledger new, is loaded over it."""
+    with tempfile.TemporaryDirectory(prefix="casegraph-bench-") as tmp:
+        earlier = load_case(earlier_delivery(case_folder, Path(tmp) / "case", fraction))
+        before = import_case(earlier)
+    settings = connection_settings()
+    print(f"UNWIND load over an earlier delivery ({before.rows:,} graph rows, imported), "
+          f"{fraction:.0%} of the ledger new, batch size {batch_size}, {writers} writers:")
+    with neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth) as driver:
+        started = time.perf_counter()
+        report = loader.load_into_neo4j(driver, case, batch_size=batch_size, writers=writers, on_table=show)
+        seconds = time.perf_counter() - started
+    print(f"  {'total':<16} {report.rows:>9,} rows {seconds:8.2f} s {report.rows / seconds:>10,.0f} rows/s "
+          f"({report.rows - before.rows:,} rows new; with the schema check and the stale sweep)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--case", type=Path, help="a case folder (default: generate one)")
@@ -140,6 +192,9 @@ def main() -> None:
     parser.add_argument("--sweep-writers", default=str(loader.WRITERS), help="writers to sweep, e.g. 1,2")
     parser.add_argument("--skip-unwind", action="store_true", help="only the bulk first load")
     parser.add_argument("--sweep-rows", type=int, default=100_000)
+    parser.add_argument("--incremental", type=float, default=0.0, metavar="FRACTION",
+                        help="also time the UNWIND load of the case over an earlier delivery of it "
+                             "(imported), FRACTION of its ledger new, e.g. 0.1")
     parser.add_argument("--clear-ab", type=int, default=0, metavar="ROUNDS",
                         help="time clearing the loaded case the old way and the current way, ROUNDS times each")
     args = parser.parse_args()
@@ -175,6 +230,8 @@ def main() -> None:
     if unwind:
         print(f"bulk first load {bulk.seconds:.1f} s vs UNWIND {unwind.seconds:.1f} s: "
               f"{unwind.seconds / bulk.seconds:.2f}x faster")
+    if args.incremental:
+        incremental_load(folder, case, args.incremental, args.batch_size, int(args.writers.split(",")[-1]))
     print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
 
 

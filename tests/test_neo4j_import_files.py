@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 from casebuilder import bank_only_case, ledger_only_case, minimal_case, write_case
 
 from casegraph.loaders.case import load_case
-from casegraph.loaders.neo4j import graph_parts
-from casegraph.loaders.neo4j_import import import_arguments, write_import_files
+from casegraph.loaders.neo4j import graph_parts, writer_lanes
+from casegraph.loaders.neo4j_import import import_arguments, write_case_load_file, write_import_files
 
 
 def _files(tmp_path, rows):
@@ -71,3 +72,47 @@ def test_files_of_partial_cases(tmp_path):
             written = _read(out, part.group.strip("[:]"))
             assert len(written) - 1 == len(part.rows.frame), (name, part.group)
             assert written[0][0] in (f"id:ID({part.label})", f":START_ID({part.start_label})")
+
+
+def test_the_case_load_node_is_imported_complete(tmp_path):
+    """The (:CaseLoad) node travels in the import, typed as the UNWIND load sets it: the
+    rows counted in the files, the case's settings, its tables as a list."""
+    case, files, out = _files(tmp_path, minimal_case())
+    rows = files.rows
+    write_case_load_file(case, files, out, version="v1")
+    assert files.arguments[-1] == f"--nodes=CaseLoad={out / 'caseload.csv'}"
+    with (out / "caseload.csv").open(newline="", encoding="utf-8") as fh:
+        header, values = csv.reader(fh)
+    load = dict(zip(header, values))
+    assert load["status"] == "complete" and load["version"] == "v1" and load["case_id"] == case.config.case_id
+    assert load["rows:long"] == str(rows)
+    assert load["tables:string[]"].split(";") == sorted(case.available)
+    assert load["started:datetime"] == load["completed:datetime"]
+    assert case.config.thresholds.model_dump_json() == load["thresholds"]
+
+
+def test_writers_of_the_unwind_load_never_share_a_node(tmp_path):
+    """The UNWIND load's lanes (written at the same time) split every part's rows; where one end
+    of a relationship is a node of its own per row, the lanes' other ends are disjoint, so two
+    concurrent batches cannot lock the same node; where both ends repeat, one lane writes all."""
+    rows = minimal_case()
+    # A second transfer between the same two accounts: both ends of TRANSFER repeat.
+    rows["bank_transfers"].append({**rows["bank_transfers"][0], "txn_id": "TX3"})
+    case = load_case(write_case(tmp_path / "case", rows))
+    checked = set()
+    for part in graph_parts(case):
+        frame = part.rows.frame
+        lanes = writer_lanes(frame, 2)
+        assert sorted(np.concatenate(lanes).tolist()) == list(range(len(frame))), part.group
+        if part.label or len(frame) < 2:
+            continue
+        unique_start, unique_end = (frame[end].is_unique for end in ("from_id", "to_id"))
+        if not (unique_start or unique_end):
+            assert len(lanes) == 1, part.group
+            checked.add("one lane")
+            continue
+        shared = frame["to_id" if unique_start else "from_id"]
+        first, second = (set(shared.iloc[lane]) for lane in lanes)
+        assert not first & second, part.group
+        checked.add("disjoint lanes")
+    assert checked == {"one lane", "disjoint lanes"}
