@@ -211,49 +211,67 @@ def _parameter_columns(rows: Rows) -> dict[str, list]:
     return {names[c]: frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns}
 
 
-def writer_lanes(frame: pd.DataFrame, writers: int) -> list[np.ndarray]:
-    """The row positions each of ``writers`` writes, in turn, such that no two batches written
-    at the same time touch the same node: relationship batches sharing a node deadlocked (two
-    transactions each holding a lock the other waits for; the driver retries after a second or
-    more), as often as 20 times in a load of the seed-scale case over an earlier delivery.
+# Rounds in which relationships whose both ends repeat are dealt out: each makes about half of
+# the rows left parallel, and what the last leaves is written by one writer.
+LANE_ROUNDS = 4
 
-    Nodes split in as many runs as there are writers. Relationships whose one end is a node of
-    its own per row (an entry, a trade, a login) split by the other end, whole: the nodes
-    holding the most rows are dealt out in turn, so the lanes get about as many rows each.
-    Relationships whose both ends repeat (transfers between accounts) are written by one.
+
+def writer_lanes(frame: pd.DataFrame, writers: int) -> list[list[np.ndarray]]:
+    """Rounds, written one after another, of the row positions each of ``writers`` writes in
+    turn, such that no two batches written at the same time touch the same node: relationship
+    batches sharing a node deadlocked (two transactions each holding a lock the other waits for;
+    the driver retries after a second or more), as often as 20 times in a load of the
+    seed-scale case over an earlier delivery.
+
+    Nodes split in as many runs as there are writers, in one round. So do relationships whose
+    one end is a node of its own per row (an entry, a trade, a login), by the other end, whole:
+    the nodes holding the most rows are dealt out in turn, so the lanes get about as many rows
+    each. Where both ends repeat (transfers between accounts), each round deals the nodes to
+    the writers at random and gives a writer the rows whose both ends it was dealt; the rows
+    left go to the next round, and after :data:`LANE_ROUNDS` to one writer.
 
     >>> frame = pd.DataFrame({"from_id": ["e1", "e2", "e3", "e4"], "to_id": ["c1", "c2", "c1", "c2"]})
-    >>> [lane.tolist() for lane in writer_lanes(frame, 2)]
-    [[0, 2], [1, 3]]
+    >>> [[lane.tolist() for lane in lanes] for lanes in writer_lanes(frame, 2)]
+    [[[0, 2], [1, 3]]]
     """
     rows = len(frame)
     if writers < 2 or rows < 2:
-        return [np.arange(rows)]
+        return [[np.arange(rows)]]
     if "id" in frame.columns:
-        return np.array_split(np.arange(rows), writers)
+        return [np.array_split(np.arange(rows), writers)]
     start, end = (pd.factorize(frame[column])[0] for column in ("from_id", "to_id"))
-    if start.max() + 1 == rows:
-        shared = end
-    elif end.max() + 1 == rows:
-        shared = start
-    else:
-        return [np.arange(rows)]
-    counts = np.bincount(shared)
-    rank = np.empty_like(counts)
-    rank[np.argsort(-counts, kind="stable")] = np.arange(len(counts))
-    lane_of_row = (rank % writers)[shared]
-    return [np.flatnonzero(lane_of_row == lane) for lane in range(writers)]
+    if start.max() + 1 == rows or end.max() + 1 == rows:
+        shared = end if start.max() + 1 == rows else start
+        counts = np.bincount(shared)
+        rank = np.empty_like(counts)
+        rank[np.argsort(-counts, kind="stable")] = np.arange(len(counts))
+        lane_of_row = (rank % writers)[shared]
+        return [[np.flatnonzero(lane_of_row == lane) for lane in range(writers)]]
+    # One numbering for both ends: an id at both is one node (two nodes of one id in two labels
+    # only keep rows apart that need not be).
+    nodes, _ = pd.factorize(pd.concat([frame["from_id"], frame["to_id"]], ignore_index=True))
+    start, end = nodes[:rows], nodes[rows:]
+    random = np.random.default_rng(0)
+    rounds, left = [], np.arange(rows)
+    for _ in range(LANE_ROUNDS):
+        dealt = random.integers(writers, size=nodes.max() + 1)
+        start_lane, end_lane = dealt[start[left]], dealt[end[left]]
+        whole = start_lane == end_lane
+        rounds.append([left[whole & (start_lane == lane)] for lane in range(writers)])
+        left = left[~whole]
+    return [*rounds, [left]]
 
 
 def _write(driver, statement: str, rows: Rows, *, database: str | None, batch_size: int, version: str,
            advance: Callable[[int], None], writers: int = WRITERS) -> None:
-    """Write ``rows`` in batches, each of the :func:`writer_lanes` by a writer of its own (a
-    session per batch, the lane's batches in turn, the lanes at the same time); a failed batch
-    cancels those not yet begun."""
-    lanes = writer_lanes(rows.frame, writers)
+    """Write ``rows`` in batches, round by round of :func:`writer_lanes`, each lane of a round by
+    a writer of its own (a session per batch, the lane's batches in turn, the lanes at the same
+    time); a failed batch cancels those not yet begun."""
+    rounds = writer_lanes(rows.frame, writers)
+    lanes = [lane for lanes in rounds for lane in lanes]
     rows = replace(rows, frame=rows.frame.take(np.concatenate(lanes)))  # each lane one run of rows
     columns = _parameter_columns(rows)
-    ends = np.cumsum([len(lane) for lane in lanes])
+    stops = iter(np.cumsum([len(lane) for lane in lanes]).tolist())
 
     def write(start: int, stop: int) -> int:
         batch = {name: values[start:stop] for name, values in columns.items()}
@@ -261,18 +279,20 @@ def _write(driver, statement: str, rows: Rows, *, database: str | None, batch_si
             session.execute_write(lambda tx: tx.run(statement, batch, source=rows.source, version=version).consume())
         return stop - start
 
-    with ExitStack() as stack:
-        lane_writers = [stack.enter_context(ThreadPoolExecutor(1)) for _ in lanes]
-        batches = [lane_writer.submit(write, start, min(start + batch_size, stop))
-                   for lane_writer, begin, stop in zip(lane_writers, ends - [len(lane) for lane in lanes], ends)
-                   for start in range(begin, stop, batch_size)]
-        try:
-            for batch in as_completed(batches):
-                advance(batch.result())
-        except BaseException:
-            for batch in batches:
-                batch.cancel()
-            raise
+    for lanes in rounds:
+        spans = [(stop - len(lane), stop) for lane, stop in zip(lanes, stops)]
+        with ExitStack() as stack:
+            lane_writers = [stack.enter_context(ThreadPoolExecutor(1)) for _ in lanes]
+            batches = [lane_writer.submit(write, start, min(start + batch_size, stop))
+                       for lane_writer, (begin, stop) in zip(lane_writers, spans)
+                       for start in range(begin, stop, batch_size)]
+            try:
+                for batch in as_completed(batches):
+                    advance(batch.result())
+            except BaseException:
+                for batch in batches:
+                    batch.cancel()
+                raise
 
 
 def case_version(case: Case) -> str:

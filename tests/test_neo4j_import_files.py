@@ -92,27 +92,37 @@ def test_the_case_load_node_is_imported_complete(tmp_path):
 
 
 def test_writers_of_the_unwind_load_never_share_a_node(tmp_path):
-    """The UNWIND load's lanes (written at the same time) split every part's rows; where one end
-    of a relationship is a node of its own per row, the lanes' other ends are disjoint, so two
-    concurrent batches cannot lock the same node; where both ends repeat, one lane writes all."""
+    """The UNWIND load's lanes written at the same time (one round of writer_lanes) never hold
+    the same node: where one end of a relationship is a node of its own per row, the lanes'
+    other ends are disjoint; where both ends repeat, the lanes' nodes are, round by round; and
+    every row is written once."""
     rows = minimal_case()
-    # A second transfer between the same two accounts: both ends of TRANSFER repeat.
-    rows["bank_transfers"].append({**rows["bank_transfers"][0], "txn_id": "TX3"})
+    # Transfers around a ring of 40 accounts, both ways: both ends of TRANSFER repeat.
+    transfer = rows["bank_transfers"][0]
+    ring = [f"BX{n}" for n in range(40)]
+    rows["accounts"] += [{"account_id": account, "kind": "bank"} for account in ring]
+    rows["bank_transfers"] += [{**transfer, "txn_id": f"TR{n}-{way}", "from_account": payer, "to_account": payee}
+                               for n, (one, next_one) in enumerate(zip(ring, ring[1:] + ring[:1]))
+                               for way, (payer, payee) in enumerate(((one, next_one), (next_one, one)))]
     case = load_case(write_case(tmp_path / "case", rows))
     checked = set()
     for part in graph_parts(case):
         frame = part.rows.frame
-        lanes = writer_lanes(frame, 2)
-        assert sorted(np.concatenate(lanes).tolist()) == list(range(len(frame))), part.group
+        rounds = writer_lanes(frame, 2)
+        every = np.concatenate([lane for lanes in rounds for lane in lanes])
+        assert sorted(every.tolist()) == list(range(len(frame))), part.group
         if part.label or len(frame) < 2:
             continue
-        unique_start, unique_end = (frame[end].is_unique for end in ("from_id", "to_id"))
-        if not (unique_start or unique_end):
-            assert len(lanes) == 1, part.group
-            checked.add("one lane")
-            continue
-        shared = frame["to_id" if unique_start else "from_id"]
-        first, second = (set(shared.iloc[lane]) for lane in lanes)
-        assert not first & second, part.group
-        checked.add("disjoint lanes")
-    assert checked == {"one lane", "disjoint lanes"}
+        unique_end = frame["from_id"].is_unique or frame["to_id"].is_unique
+        for lanes in rounds:
+            if unique_end:
+                shared = frame["to_id" if frame["from_id"].is_unique else "from_id"]
+                held = [set(shared.iloc[lane]) for lane in lanes]
+            else:
+                held = [set(frame["from_id"].iloc[lane]) | set(frame["to_id"].iloc[lane]) for lane in lanes]
+            if len(held) > 1:
+                assert not set.intersection(*held), part.group
+        checked.add("one end unique" if unique_end else "both ends repeat")
+        if part.type == "TRANSFER":
+            assert len(rounds) > 1 and rounds[-1][0].size < len(frame) / 2  # most rows had a writer each
+    assert checked == {"one end unique", "both ends repeat"}
