@@ -284,10 +284,10 @@ def _write(driver, statement: str, rows: Rows, *, database: str | None, batch_si
             session.execute_write(lambda tx: tx.run(statement, batch, source=rows.source, version=version).consume())
         return stop - start
 
-    for lanes in rounds:
-        spans = [(stop - len(lane), stop) for lane, stop in zip(lanes, stops)]
+    for round_lanes in rounds:
+        spans = [(stop - len(lane), stop) for lane, stop in zip(round_lanes, stops)]
         with ExitStack() as stack:
-            lane_writers = [stack.enter_context(ThreadPoolExecutor(1)) for _ in lanes]
+            lane_writers = [stack.enter_context(ThreadPoolExecutor(1)) for _ in round_lanes]
             batches = [lane_writer.submit(write, start, min(start + batch_size, stop))
                        for lane_writer, (begin, stop) in zip(lane_writers, spans)
                        for start in range(begin, stop, batch_size)]
