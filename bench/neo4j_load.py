@@ -45,10 +45,11 @@ load average 3-10, so compare within a line). Kept:
   the first two, 36.0 s in one run against 37.8 s just before (2026-12-04, idle); with all
   three, 33.5 / 37.2 / 40.9 s (load average 1-3.5).
 - UNWIND: the two writers kept apart (``loader.writer_lanes``): over an earlier delivery
-  (``--incremental 0.1``) concurrent relationship batches deadlocked 20 times in file order,
-  each retried after a second or more; kept apart, none: 79.8 / 81.1 / 75.3 s against 81.8 s
-  (one run; noisy machine). Ordering each part by its shared end instead: 17 deadlocks,
-  96.4 s; one writer for relationships that merge: none, 101.8 s. Transfers (both ends
+  (``--incremental 0.1``) concurrent relationship batches deadlocked again and again in file
+  order (12 retries in the last 45 lines of output; the count was not kept), each retried
+  after a second or more; kept apart, none: 79.8 / 81.1 / 75.3 s against 81.8 s (one run;
+  noisy machine). Ordering each part by its shared end instead: 20 and 17 deadlocks, the
+  second run 96.4 s; one writer for relationships that merge: none, 101.8 s. Transfers (both ends
   repeat) by rounds of randomly dealt accounts against one writer, merged into a database
   holding the rest, 3 alternating runs each: 4.31 s against 6.78 s (one deadlock retried).
 - ``clear_database``: the relationships, then the nodes, 50,000 a transaction, against

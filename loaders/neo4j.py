@@ -219,9 +219,9 @@ LANE_ROUNDS = 4
 def writer_lanes(frame: pd.DataFrame, writers: int) -> list[list[np.ndarray]]:
     """Rounds, written one after another, of the row positions each of ``writers`` writes in
     turn, such that no two batches written at the same time hold the same node: relationship
-    batches sharing a node deadlocked (two transactions each holding a lock the other waits for;
-    the driver retries after a second or more), as often as 20 times in a load of the
-    seed-scale case over an earlier delivery.
+    batches sharing a node deadlocked again and again in a load of the seed-scale case over an
+    earlier delivery (two transactions each holding a lock the other waits for; the driver
+    retries after a second or more, with a warning on the terminal).
 
     Nodes split in as many runs as there are writers, in one round. So do relationships whose
     one end is a node of its own per row (an entry, a trade, a login), by the other end, whole:
