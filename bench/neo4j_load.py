@@ -43,7 +43,7 @@ load average 3-10, so compare within a line). Kept:
   after the start (0.8 s, cold), the line-break check by a byte search of each text column's
   buffer (0.8 s before), the replaced store deleted while the server starts (0.3 s): with
   the first two, 36.0 s in one run against 37.8 s just before (2026-12-04, idle); with all
-  three, 33.5 / 37.2 / 40.9 s (load average 1-3.5).
+  three, 38.5 / 37.1 / 39.3 / 33.5 / 40.9 / 37.2 s (load average 1-3.9), median 37.9 s.
 - UNWIND: the two writers kept apart (``loader.writer_lanes``): over an earlier delivery
   (``--incremental 0.1``) concurrent relationship batches deadlocked again and again in file
   order (12 retries in the last 45 lines of output; the count was not kept), each retried
