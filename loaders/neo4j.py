@@ -245,8 +245,9 @@ def writer_lanes(frame: pd.DataFrame, writers: int) -> list[list[np.ndarray]]:
     if "id" in frame.columns:
         return [np.array_split(np.arange(rows), writers)]
     start, end = (pd.factorize(frame[column])[0] for column in ("from_id", "to_id"))
-    if start.max() + 1 == rows or end.max() + 1 == rows:
-        shared = end if start.max() + 1 == rows else start
+    start_unique, end_unique = start.max() + 1 == rows, end.max() + 1 == rows
+    if start_unique or end_unique:
+        shared = end if start_unique else start
         counts = np.bincount(shared)
         rank = np.empty_like(counts)
         rank[np.argsort(-counts, kind="stable")] = np.arange(len(counts))
