@@ -5,10 +5,12 @@ Exit codes: 0 ok, 1 invalid case, 2 usage error, 3 graph database unreachable.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
+import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import Enum
 from pathlib import Path
 from typing import NoReturn, Optional
@@ -606,9 +608,35 @@ def _map_large_blocks() -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
+    """The command line on ``argv`` (default: the process's arguments); ends in SystemExit with
+    the command's exit code. Tests call this; the installed ``casegraph`` is :func:`run`."""
     _map_large_blocks()
     app(args=argv if argv is not None else sys.argv[1:], prog_name="casegraph")
 
 
+def run() -> NoReturn:
+    """The installed ``casegraph`` command: :func:`main`, then the process ends without taking
+    its heap apart object by object. That teardown changes nothing outside the process and
+    took 0.15 s of `validate`'s 1.5 s and 0.37 s of `analyze`'s 6.8 s at seed scale (whole
+    processes, 7 and 5 alternating runs). What does reach outside still happens: the exit
+    handlers run (temporary folders, log handlers) and the output streams are flushed.
+    Threads still alive are the idle workers of thread pools and a read-ahead of input files
+    nobody waits for any more; every command has finished its own writes before it returns."""
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        code = done.code
+    if not isinstance(code, int):  # as the interpreter ends on SystemExit: None is 0, any other text 1
+        if code is not None:
+            print(code, file=sys.stderr)
+        code = 0 if code is None else 1
+    atexit._run_exitfuncs()  # what the interpreter would run on the way out (no public name for it)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a reader gone (a closed pipe), or the stream closed
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
+from casebuilder import minimal_case, write_case
 
 from casegraph.cli import main
 
@@ -23,6 +28,24 @@ def test_generate_validate_analyze(tmp_path, capsys):
     assert len(chain) == len(pd.read_csv(case / "licenses.csv"))
     assert set(pd.read_csv(out / "totals.csv")["node_type"]) == {
         "vendor", "gang", "platform", "agent", "client", "person"}
+
+
+def test_the_installed_command_ends_with_the_exit_code_its_output_and_no_temporary_folder(tmp_path):
+    """The console script (cli.run) ends the process at once: what it printed still arrives
+    through a pipe, and the exit handlers still remove DuckDB's spill folder."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"} | {"TMPDIR": str(scratch)}
+    command = [sys.executable, "-c", "from casegraph.cli import run; run()"]
+    case = write_case(tmp_path / "case", minimal_case())
+    done = subprocess.run([*command, "-q", "analyze", str(case), "--out", str(tmp_path / "out")],
+                          env=env, capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("wrote ") and (tmp_path / "out" / "chain.csv").is_file()
+    assert list(scratch.iterdir()) == []
+    invalid = subprocess.run([*command, "validate", str(tmp_path / "absent")], env=env, capture_output=True, text=True)
+    assert invalid.returncode == 1
+    assert "not a case folder" in invalid.stdout + invalid.stderr
 
 
 def test_generate_rejects_a_bad_scale(tmp_path, capsys):
