@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 invalid case, 2 usage error, 3 graph database unreachable.
 from __future__ import annotations
 
 import atexit
-import ctypes
 import os
 import sys
 import time
@@ -593,24 +592,9 @@ def _mount_playbooks() -> None:
 _mount_playbooks()
 
 
-def _map_large_blocks() -> None:
-    """glibc serves blocks below its mmap threshold from the heap and raises that threshold (up
-    to 32 MiB) each time a mapped block is freed, so the columns of a large case end up in a heap
-    that fragments and keeps its high-water mark. Fixed at 1 MiB, every large array is mapped and
-    handed back when freed: at 10x seed `analyze` peaked at 3.74-3.80 GiB instead of 3.87-3.95
-    (three runs each, the same time). Nothing to do on a C library other than glibc."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    m_mmap_threshold = -3  # glibc's <malloc.h>
-    libc.mallopt(m_mmap_threshold, 1 << 20)
-
-
 def main(argv: Optional[list[str]] = None) -> None:
     """The command line on ``argv`` (default: the process's arguments); ends in SystemExit with
     the command's exit code. Tests call this; the installed ``casegraph`` is :func:`run`."""
-    _map_large_blocks()
     app(args=argv if argv is not None else sys.argv[1:], prog_name="casegraph")
 
 
