@@ -7,11 +7,13 @@ from __future__ import annotations
 import csv
 
 import numpy as np
+import pandas as pd
+import pytest
 from casebuilder import bank_only_case, ledger_only_case, minimal_case, write_case
 
 from casegraph.loaders.case import load_case
-from casegraph.loaders.neo4j import graph_parts, writer_lanes
-from casegraph.loaders.neo4j_import import import_arguments, write_case_load_file, write_import_files
+from casegraph.loaders.neo4j import Part, Rows, graph_parts, writer_lanes
+from casegraph.loaders.neo4j_import import ImportFailed, import_arguments, write_case_load_file, write_import_files
 
 
 def _files(tmp_path, rows):
@@ -30,13 +32,13 @@ def _read(out, group):
 def test_headers_carry_id_spaces_and_types(tmp_path):
     case, files, out = _files(tmp_path, minimal_case())
     entries = _read(out, "Entry")
-    assert entries[0] == ["id:ID(Entry)", "ts:datetime", "kind", "amount_fen:long", "currency",
+    assert entries[0] == [":ID(Entry)", "id", "ts:datetime", "kind", "amount_fen:long", "currency",
                           "amount_cny_fen:long", "bank_txn_id", "line:long", "source", "case_version"]
     assert len(entries) - 1 == len(case["ledger"])
     transfers = _read(out, "TRANSFER")
     assert transfers[0][:2] == [":START_ID(Account)", ":END_ID(Account)"]
     assert "amount_cny_fen:long" in transfers[0] and "ts:datetime" in transfers[0]
-    assert _read(out, "Agent")[0][1:3] == ["rebate_rate_micro:long", "commission_rate_micro:long"]
+    assert _read(out, "Agent")[0][2:4] == ["rebate_rate_micro:long", "commission_rate_micro:long"]
     assert files.rows == sum(len(part.rows.frame) for part in graph_parts(case))
     assert not files.line_breaks
 
@@ -46,9 +48,29 @@ def test_text_is_quoted_and_missing_values_are_empty(tmp_path):
     (path,) = out.glob("*-Entry.csv")
     # No value of the minimal case holds a comma, so the raw fields split on commas.
     raw = [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
-    assert all(fields[0].startswith('"') and fields[2].startswith('"') for fields in raw)  # id, kind
-    assert all(fields[3].lstrip("-").isdigit() for fields in raw)  # amount_fen: a bare integer
-    assert {fields[6] for fields in raw} & {""}  # a missing bank_txn_id: empty, so no property
+    assert all(fields[0].isdigit() for fields in raw)  # the importer's id: a bare integer
+    assert all(fields[1].startswith('"') and fields[3].startswith('"') for fields in raw)  # id, kind
+    assert all(fields[4].lstrip("-").isdigit() for fields in raw)  # amount_fen: a bare integer
+    assert {fields[7] for fields in raw} & {""}  # a missing bank_txn_id: empty, so no property
+
+
+def test_relationship_ends_are_the_numbers_of_their_nodes(tmp_path):
+    """Each label's nodes are numbered 0, 1, … in the order written, and a relationship's ends
+    are the numbers of the nodes its case ids name."""
+    case, _, out = _files(tmp_path, minimal_case())
+    accounts = {number: account_id for number, account_id, *_ in _read(out, "Account")[1:]}
+    assert sorted(map(int, accounts)) == list(range(len(accounts)))
+    transfers = next(part for part in graph_parts(case) if part.type == "TRANSFER").rows.frame
+    written = [(accounts[start], accounts[end]) for start, end, *_ in _read(out, "TRANSFER")[1:]]
+    assert written == list(zip(transfers["from_id"], transfers["to_id"]))
+
+
+def test_an_end_that_names_no_node_fails_before_the_importer_runs(tmp_path):
+    nodes = Part(Rows(pd.DataFrame({"id": ["A1"], "line": [2]}), "accounts.csv", {}), label="Account")
+    transfers = Part(Rows(pd.DataFrame({"from_id": ["A1"], "to_id": ["A404"], "line": [2]}), "bank_transfers.csv", {}),
+                     type="TRANSFER", start_label="Account", end_label="Account")
+    with pytest.raises(ImportFailed, match="to_id 'A404' names no Account node"):
+        write_import_files(iter([nodes, transfers]), tmp_path, version="v1")
 
 
 def test_a_line_break_in_text_turns_on_multiline_fields(tmp_path):
@@ -71,7 +93,7 @@ def test_files_of_partial_cases(tmp_path):
         for part in parts:
             written = _read(out, part.group.strip("[:]"))
             assert len(written) - 1 == len(part.rows.frame), (name, part.group)
-            assert written[0][0] in (f"id:ID({part.label})", f":START_ID({part.start_label})")
+            assert written[0][0] in (f":ID({part.label})", f":START_ID({part.start_label})")
 
 
 def test_the_case_load_node_is_imported_complete(tmp_path):
