@@ -55,6 +55,11 @@ load average 3-10, so compare within a line). Kept:
 - ``clear_database``: the relationships, then the nodes, 50,000 a transaction, against
   ``DETACH DELETE`` of 10,000 nodes a transaction: 72.3 vs 84.2 s on the loaded seed graph
   (``--clear-ab 1``).
+- Integer ids for the importer (``--id-type=integer``; casegraph numbers each label's nodes and
+  looks the relationships' ends up with Arrow's ``index_in``, 0.8 s): the seed case's import
+  alone, 4 alternating pairs on the same files (one-off script, not kept), 19.0 / 19.1 / 23.0 /
+  21.7 s against 24.2 / 22.2 / 27.4 / 26.5 s with string ids, 0.83x; the whole bulk load
+  after it, six runs as other work loaded the machine (load 0.4-6.1): 32.2-42.6 s, median 39.6.
 
 Tried, not kept:
 
