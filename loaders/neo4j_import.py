@@ -7,9 +7,9 @@ load's, written as the importer's CSV files: one per label (``:ID(Label)``, one 
 per label, since ids are unique only within a table) and one per relationship type and
 pair of labels (``:START_ID(Label)``, ``:END_ID(Label)``), with typed properties (money
 ``long`` fen, ``date``, ``datetime``). The ids the importer sees are integers casegraph
-numbers the nodes with (its string ids cost 0.83x in time: the seed case's import took
-19.0-23.0 s against 22.2-27.4 s, 4 alternating pairs); each node keeps its case id as the
-text property ``id``. The store replaces the ``neo4j`` database's while the
+numbers the nodes with: the seed case's import takes 0.83x the time it took with the
+importer's text ids (19.0-23.0 s against 22.2-27.4 s, 4 alternating pairs). Each node keeps
+its case id as the text property ``id``. The store replaces the ``neo4j`` database's while the
 server is down, so this works only for casegraph's own local server: the files are written
 and imported into a folder of their own while the server shuts down, the new store is moved
 in, and the server is started again. The ``(:CaseLoad)`` node of the completed load is
@@ -80,8 +80,9 @@ def _property_type(rows_type: pa.DataType) -> str:
     return ""
 
 
-# The column of a node file holding the importer's integer id (``--id-type=integer``), and the
-# end columns of a relationship file, which hold the same numbers.
+# The column of a node file that holds the importer's integer id (``--id-type=integer``); a
+# relationship file's ``from_id`` and ``to_id`` hold the same numbers. No case column can have
+# this name: names starting with "_" are casegraph's own (the reader refuses them).
 NODE_NUMBER = "_number"
 
 
