@@ -162,7 +162,7 @@ def write_import_files(parts: Iterator[Part], folder: Path, *, version: str) -> 
     A second thread numbers and writes each part while the next part's rows are made: Arrow's
     lookups and CSV writer let go of the GIL, the rows' making (pandas) mostly does not. Two
     parts at most are held at once. On the seed case, 14 alternating pairs against one thread:
-    median 3.59 s against 4.00 s, 0.81x pair by pair (one thread alone ranged over 3.8-6.2 s)."""
+    median 3.67 s against 4.05 s, 0.81x pair by pair (one thread alone ranged over 3.8-6.2 s)."""
     files = ImportFiles()
     numbered: dict[str, pa.Array] = {}  # touched by the writing thread alone, one part at a time
 
