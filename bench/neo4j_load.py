@@ -60,6 +60,10 @@ load average 3-10, so compare within a line). Kept:
   alone, 4 alternating pairs on the same files (one-off script, not kept), 19.0 / 19.1 / 23.0 /
   21.7 s against 24.2 / 22.2 / 27.4 / 26.5 s with string ids, 0.83x; the whole bulk load
   after it, six runs as other work loaded the machine (load 0.4-6.1): 32.2-42.6 s, median 39.6.
+- The files written by a second thread while the next part's rows are made: the files step
+  alone, 14 alternating pairs (one-off script, not kept), median 3.67 s against 4.05 s, 0.81x
+  pair by pair; four bulk loads after it at load 4.7-5.7: 39.1-44.8 s. The importer's heap at
+  2 GB instead of 1 GB: 2 of 4 alternating pairs faster, 2 slower (not kept).
 
 Tried, not kept:
 
