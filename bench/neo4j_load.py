@@ -62,15 +62,15 @@ load average 3-10, so compare within a line). Kept:
   after it, six runs as other work loaded the machine (load 0.4-6.1): 32.2-42.6 s, median 39.6.
 - The files written by a second thread while the next part's rows are made: the files step
   alone, 14 alternating pairs (one-off script, not kept), median 3.67 s against 4.05 s, 0.81x
-  pair by pair; four bulk loads after it at load 4.7-5.7: 39.1-44.8 s. The importer's heap at
-  2 GB instead of 1 GB: 2 of 4 alternating pairs faster, 2 slower (not kept).
+  pair by pair; four bulk loads after it at load 4.7-5.7: 39.1-44.8 s. Tried once before, when
+  the step took 11 s and the thread only wrote: 11.0 / 11.4 s against 12.3 / 10.5 s, 2 pairs,
+  not kept then; the thread now also looks the ends up (Arrow, 0.8 s without the GIL).
 
 Tried, not kept:
 
 - The importer's ``--schema`` (indexes built by the import): refused on Community's record
   format ("Record format batch import does not support schema changes").
-- CSV files written by 2 threads while the next parts are made: 11.0 / 11.4 s vs 12.3 / 10.5 s
-  (pandas holds the CPU).
+- The importer's heap at 2 GB instead of 1 GB: 2 of 4 alternating pairs faster, 2 slower.
 - UNWIND: properties inline in ``CREATE`` instead of ``CREATE`` + ``SET``: rows per server
   CPU-second 44k vs 34k in one round, 40k vs 34k the other way in the next.
 - UNWIND: batches of 20,000 instead of 5,000: no consistent difference.
