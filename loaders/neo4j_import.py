@@ -38,13 +38,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from casegraph.redaction import redact_uri
 from casegraph.server import provision, runtime
 
 from .case import Case
+from .columnar import first_positions
 from .neo4j import (
     LoadReport,
     OtherCaseLoaded,
@@ -114,16 +114,15 @@ def _numbered_nodes(table: pa.Table, label: str, numbered: dict[str, pa.Array]) 
 
 
 def _numbered_ends(table: pa.Table, part: Part, numbered: dict[str, pa.Array]) -> pa.Table:
-    """A relationship file's rows with both ends given by their nodes' integer ids (Arrow's
-    ``index_in`` over each label's case ids). An end that names no node written before fails
-    here, as the importer fails on one."""
+    """A relationship file's rows with both ends given by their nodes' integer ids (the
+    loaders' lookup by id, :func:`.columnar.first_positions`, over each label's case ids). An
+    end that names no node written before fails here, as the importer fails on one."""
     for column, label in (("from_id", part.start_label), ("to_id", part.end_label)):
-        nodes = numbered.get(label, pa.array([], pa.large_string()))
-        ends = pc.index_in(table.column(column).cast(pa.large_string()), value_set=nodes)
-        if ends.null_count:
-            missing = pc.filter(table.column(column), pc.is_null(ends))[0].as_py()
+        ends = first_positions(table.column(column), numbered.get(label, pa.array([], pa.large_string())))
+        if (ends < 0).any():
+            missing = table.column(column)[int(np.flatnonzero(ends < 0)[0])].as_py()
             raise ImportFailed(f"{part.group}: {column} {missing!r} names no {label} node")
-        table = table.set_column(table.column_names.index(column), column, ends.cast(pa.int64()))
+        table = table.set_column(table.column_names.index(column), column, pa.array(ends, pa.int64()))
     return table
 
 
