@@ -104,8 +104,14 @@ def clients_made_members(case: Case, communities: pd.DataFrame) -> int:
     return int(in_gang["entity_id"].isin(clients).sum())
 
 
+# The questions whose answers discovery_scores reads (queries/engine.py QUESTIONS): the gangs
+# and their communities, the account groups, the fraud fronts.
+DISCOVERY_QUESTIONS = ("gang_evidence", "account_groups", "platform_fraud")
+
+
 def discovery_scores(case: Case, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
-    """Every figure of a row, from the memory engine's tables of ``case`` and its truth/.
+    """Every figure of a row, from the memory engine's tables of ``case`` (all of them, or those
+    of :data:`DISCOVERY_QUESTIONS`) and its truth/.
 
     >>> case = load_case("case"); scores = discovery_scores(case, analyze_case(case))   # doctest: +SKIP
     >>> scores["gangs_found"] == scores["truth_gangs"]                                   # doctest: +SKIP

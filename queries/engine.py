@@ -19,6 +19,11 @@ figures empty = unknown), and one that states a single question's findings
 is skipped. A figure a skipped question would give is unknown, never zero (``assemble``'s
 ``skipped``). ``coverage.csv`` says which ran and what the others missed.
 
+A caller that needs some answers only (gang discovery, say, after new access logs came in)
+names those questions (``analyze(engine, questions=...)``): they are asked with the questions
+whose answers they take (:attr:`Question.takes`), and the others are skipped as above, with
+coverage.csv saying they did not run and missed no table.
+
 To add a question whose answer is an output table as it stands (say ``account_flows``, which
 needs ``bank_transfers`` and ``accounts``):
 
@@ -136,6 +141,8 @@ class Question:
     makes: tuple[str, ...] = ()
     # The output table the answer is, as it stands: analyze writes it without assembly.
     output: str | None = None
+    # The questions whose answers it takes (agent_totals adds up client_figures' rows).
+    takes: tuple[str, ...] = ()
 
     def missing(self, available: Collection[str]) -> tuple[str, ...]:
         """The tables it needs that the case has no rows of (none: it is asked)."""
@@ -143,7 +150,7 @@ class Question:
 
 
 # The questions analyze asks, in order, with what each needs. A question that takes another's
-# answer needs what that one needs too (agent_totals takes client_figures'). case_facts and
+# answer needs what that one needs too (agent_totals takes client_figures', see ``takes``). case_facts and
 # threshold_rules are asked of every case: they describe it, whatever it holds.
 QUESTIONS: dict[str, Question] = {question.name: question for question in (
     Question("client_figures", ("ledger", "clients"), "client figures",
@@ -151,11 +158,12 @@ QUESTIONS: dict[str, Question] = {question.name: question for question in (
     Question("agent_totals", ("ledger", "clients", "agents"), "agent totals",
              lambda: no_rows("agent_id", text=("platform_id",), integers=(
                  "depth", *SCOPED_FIGURES, "rebate_received", "commission_received", "rebate_due",
-                 "rebate_mismatch"))),
+                 "rebate_mismatch")), takes=("client_figures",)),
     Question("platform_totals", ("ledger", "clients", "platforms"), "platform totals",
-             lambda: no_rows("platform_id", integers=("n_clients", "n_agents", "agent_depth", *CLIENT_FIGURES))),
+             lambda: no_rows("platform_id", integers=("n_clients", "n_agents", "agent_depth", *CLIENT_FIGURES)),
+             takes=("client_figures",)),
     Question("person_totals", ("ledger", "clients", "persons"), "person totals",
-             lambda: no_rows("person_id", integers=PERSON_FIGURES)),
+             lambda: no_rows("person_id", integers=PERSON_FIGURES), takes=("client_figures",)),
     Question("person_window_totals", ("ledger", "clients", "memberships"), "membership periods",
              lambda: no_rows(text=("person_id",), dates=("window_start", "window_end"), integers=PERSON_FIGURES)),
     # A gang is found through the platforms it runs: without platforms there is none to find.
@@ -169,7 +177,8 @@ QUESTIONS: dict[str, Question] = {question.name: question for question in (
     Question("fake_trades", ("trades",), "fake trades", lambda: finish_fake(pd.DataFrame()), makes=("fake_trades",)),
     # The fake trades' share of the clients' losses comes from the ledger.
     Question("platform_fraud", ("trades", "platforms", "ledger"), "platform fraud",
-             lambda: finish_fraud(pd.DataFrame({c: pd.Series(dtype="float64") for c in FRAUD_COLUMNS}))),
+             lambda: finish_fraud(pd.DataFrame({c: pd.Series(dtype="float64") for c in FRAUD_COLUMNS})),
+             takes=("fake_trades", "client_figures")),
     # Fund flows need the bank transfers and the accounts they name (persons, statements and
     # logins add holders, what is in hand and shared devices where the case has them).
     Question("account_flows", ("bank_transfers", "accounts"), "account flows",
@@ -181,15 +190,35 @@ QUESTIONS: dict[str, Question] = {question.name: question for question in (
 )}
 
 
-def coverage_table(available: Collection[str]) -> pd.DataFrame:
-    """coverage.csv: per question, whether it ran and the tables it missed (``;``-separated).
+def coverage_table(available: Collection[str], asked: Collection[str] = frozenset(QUESTIONS)) -> pd.DataFrame:
+    """coverage.csv: per question, whether it ran and the tables it missed (``;``-separated);
+    one not ``asked`` did not run and missed none.
 
     >>> coverage_table({"ledger", "clients", "platforms"}).set_index("analysis").loc["agent_totals"].to_dict()
     {'ran': False, 'missing_tables': 'agents'}
     """
     missing = [QUESTIONS[name].missing(available) for name in QUESTIONS]
-    return pd.DataFrame({"analysis": list(QUESTIONS), "ran": [not m for m in missing],
+    ran = [not m and name in asked for name, m in zip(QUESTIONS, missing)]
+    return pd.DataFrame({"analysis": list(QUESTIONS), "ran": ran,
                          "missing_tables": [";".join(m) if m else None for m in missing]})
+
+
+def with_what_they_take(questions: Collection[str]) -> frozenset[str]:
+    """The questions named, and every question whose answer one of them takes.
+
+    >>> sorted(with_what_they_take(["platform_fraud", "account_groups"]))
+    ['account_groups', 'client_figures', 'fake_trades', 'platform_fraud']
+    """
+    unknown = sorted(set(questions) - QUESTIONS.keys())
+    if unknown:
+        raise ValueError(f"no such question: {', '.join(unknown)} (the questions: {', '.join(QUESTIONS)})")
+    asked, todo = set(), list(questions)
+    while todo:
+        name = todo.pop()
+        if name not in asked:
+            asked.add(name)
+            todo.extend(QUESTIONS[name].takes)
+    return frozenset(asked)
 
 
 def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, communities: dict[str, int]) -> pd.DataFrame:
@@ -199,16 +228,20 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, communities: d
                          platform_ids=evidence.platform_ids)
 
 
-def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
+def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
+            questions: Collection[str] | None = None) -> dict[str, pd.DataFrame]:
     """Every output table of the case ``engine`` answers for, keyed by output name
     (``chain`` -> chain.csv), each as :data:`.output_tables.OUTPUT_TABLES` declares it;
     ``seed`` seeds community detection; each question is a step of ``progress``. Questions
-    whose tables the case lacks are not asked (:data:`QUESTIONS`); ``coverage`` says which."""
+    whose tables the case lacks are not asked (:data:`QUESTIONS`); ``coverage`` says which.
+    ``questions``: the names of the questions to ask (with those whose answers they take);
+    None asks every one."""
     available = engine.available
+    asked = frozenset(QUESTIONS) if questions is None else with_what_they_take(questions)
 
     def ask(name: str, *args):
         question = QUESTIONS[name]
-        if question.missing(available):
+        if question.missing(available) or name not in asked:
             return question.empty()
         with progress.step(f"{engine.name}: {question.step}"):
             return getattr(engine, name)(*args)
@@ -226,12 +259,13 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT) -> di
     trading = TradingFindings(account_groups=ask("account_groups"), fake_trades=fake,
                               platform_fraud=ask("platform_fraud", fake, clients))
     answered = {question.output: ask(name) for name, question in QUESTIONS.items() if question.output}
-    skipped = frozenset(name for name, question in QUESTIONS.items() if question.missing(available))
+    skipped = frozenset(name for name, question in QUESTIONS.items()
+                        if question.missing(available) or name not in asked)
     with progress.step("output tables"):
         tables = assemble(facts, figures, communities, rules=engine.threshold_rules(), trading=trading,
                           skipped=skipped)
         tables.update(answered)
         for name in skipped:
             tables.update((output, tables[output].iloc[:0]) for output in QUESTIONS[name].makes)
-        tables["coverage"] = coverage_table(available)
+        tables["coverage"] = coverage_table(available, asked)
         return {name: conform(name, table) for name, table in tables.items()}

@@ -4,6 +4,7 @@ only read them (with pytest-xdist, once per worker process).
 >>> def test_example(generated_case, analysed_case):                    # doctest: +SKIP
 ...     folder = generated_case("small", 4).folder                       # the files, read only
 ...     case, tables = analysed_case("small", 4)                         # load_case + analyze_case
+...     case, tables = analysed_case("small", 4, questions=("account_groups",))  # one question only
 """
 
 from __future__ import annotations
@@ -85,16 +86,18 @@ def generated_case(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def analysed_case(generated_case):
-    """``analysed_case(scale, seed, variants=())``: ``(case, tables)`` of the generated case, read
-    by ``load_case`` and analysed by the memory engine's ``analyze_case``. Shared: read only."""
+    """``analysed_case(scale, seed, variants=(), *, questions=None)``: ``(case, tables)`` of the
+    generated case, read by ``load_case`` and analysed by the memory engine's ``analyze_case``
+    (asking ``questions`` only, when given). Shared: read only."""
     kept: dict[tuple, tuple] = {}
 
-    def analysed(scale: str | int, seed: int, variants: tuple[str, ...] = ()) -> tuple:
-        key = (scale, seed, tuple(variants))
+    def analysed(scale: str | int, seed: int, variants: tuple[str, ...] = (), *,
+                 questions: tuple[str, ...] | None = None) -> tuple:
+        key = (scale, seed, tuple(variants), questions)
         if key in kept:
             return kept[key]
         case = load_case(generated_case(scale, seed, variants).folder)
-        result = case, analyze_case(case)
+        result = case, analyze_case(case, questions=questions)
         if scale in KEEP_ANALYSED:
             kept[key] = result
         return result

@@ -17,7 +17,7 @@ import pytest
 from casegraph.generator import VARIANTS
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-from discovery import TARGETS, discovery_scores  # noqa: E402
+from discovery import DISCOVERY_QUESTIONS, TARGETS, discovery_scores  # noqa: E402
 
 N_GANGS = 34
 # At seed scale (a minute a case), the variants that change who is tied to a gang, and the noise
@@ -32,7 +32,8 @@ CASES = [pytest.param((variant, "small", 11), id=f"{variant}-small") for variant
 @pytest.fixture(scope="module", params=CASES)
 def scores(request, analysed_case) -> dict[str, object]:
     variant, scale, seed = request.param
-    return discovery_scores(*analysed_case(scale, seed, () if variant == "default" else (variant,)))
+    return discovery_scores(*analysed_case(scale, seed, () if variant == "default" else (variant,),
+                                           questions=DISCOVERY_QUESTIONS))
 
 
 def test_every_gang_found_with_its_province(scores):

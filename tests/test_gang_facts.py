@@ -14,6 +14,9 @@ from casegraph.loaders.case import load_case
 from casegraph.queries.communities import HOLDS_OPERATOR_ACCOUNT, resolve_gangs
 from casegraph.queries.memory.engine import analyze_case
 
+# What these tests read (communities.csv, unattached.csv) comes from gang discovery alone.
+GANG_DISCOVERY = ("gang_evidence",)
+
 
 @pytest.fixture(scope="module")
 def small_case(generated_case):
@@ -33,7 +36,7 @@ def test_agents_and_their_persons_join_their_platforms_gang_without_any_login(sm
     shutil.copytree(small_case, folder)
     (folder / "logins.csv").unlink()
     case = load_case(folder)
-    tables = analyze_case(case)
+    tables = analyze_case(case, questions=GANG_DISCOVERY)
     members = _members(tables)
     agents = case["agents"]
     gang_of_platform = members[members.index.str.startswith("platform:")].rename(lambda n: n.split(":", 1)[1])
@@ -88,7 +91,7 @@ def _case_with_outsiders(tmp_path):
 
 
 def test_a_community_without_facts_is_attached_by_its_ties_or_reported(tmp_path):
-    tables = analyze_case(load_case(_case_with_outsiders(tmp_path)))
+    tables = analyze_case(load_case(_case_with_outsiders(tmp_path)), questions=GANG_DISCOVERY)
     communities = tables["communities"].set_index("entity_id")
     tied = communities.loc[[f"PERR{i}" for i in range(8)]]
     assert (tied["gang_id"] == "G1").all()
@@ -118,7 +121,7 @@ def test_hard_facts_win_over_the_community(tmp_path):
         for who in ["PERX"] + [f"PERH{i}" for i in range(6)]:
             rows["logins"].append({"ts": f"2019-07-0{day}T09:00:00", "actor_id": who, "device_id": "DH",
                                    "ip": "10.7.7.7", "ip_province": "湖南省"})
-    tables = analyze_case(load_case(write_case(tmp_path / "case", rows)))
+    tables = analyze_case(load_case(write_case(tmp_path / "case", rows)), questions=GANG_DISCOVERY)
     communities = tables["communities"].set_index("entity_id")
     assert communities.loc["A9", "gang_id"] == "G1" and communities.loc["PERX", "gang_id"] == "G1"
     assert "acts_as_agent" in communities.loc["PERX", "basis"]

@@ -249,6 +249,28 @@ def test_a_question_needs_what_the_answers_it_takes_need():
         assert set(QUESTIONS[taken].needs) <= set(QUESTIONS[name].needs), name
 
 
+def test_named_questions_are_asked_with_those_whose_answers_they_take(analysed_case):
+    """analyze(questions=...): gang discovery, the account groups and the fraud fronts alone give
+    the gangs, communities and groups the whole analysis gives; money the questions left out
+    would give is unknown, and coverage says they did not run and missed no table."""
+    case, full = analysed_case("tiny", 4)
+    engine = Recording(MemoryEngine(case))
+    some = analyze(engine, questions=["gang_evidence", "account_groups", "platform_fraud"])
+    assert sorted(set(engine.asked)) == ["account_groups", "client_figures", "fake_trades", "gang_evidence",
+                                         "platform_fraud"]
+    for name in ("communities", "account_groups", "fake_trades"):
+        pd.testing.assert_frame_equal(some[name], full[name], check_exact=True, obj=name)
+    found = ["gang_id", "known_gang_id", "province", "province_evidence", "is_fraud"]
+    pd.testing.assert_frame_equal(some["gangs"][found], full["gangs"][found])
+    assert full["gangs"]["deposits"].notna().all() and some["gangs"]["deposits"].isna().all()
+    assert not full["flow_patterns"].empty and some["flow_patterns"].empty
+    coverage = some["coverage"].set_index("analysis")
+    assert set(coverage.index[coverage["ran"]]) == set(engine.asked)
+    assert coverage["missing_tables"].isna().all()
+    with pytest.raises(ValueError, match="no such question: gangs"):
+        analyze(engine, questions=["gangs"])
+
+
 def test_every_question_runs_on_a_full_generated_case(analysed_case):
     _, tables = analysed_case("tiny", 4)
     assert tables["coverage"]["ran"].all()

@@ -8,6 +8,7 @@ from the case's tables in memory (pandas, numpy, networkx), no server.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cached_property
 
 import pandas as pd
@@ -105,6 +106,8 @@ class MemoryEngine:
         return flows.statement_requests(self.case)
 
 
-def analyze_case(case: Case, seed: int = 0, *, progress: Progress = SILENT) -> dict[str, pd.DataFrame]:
-    """All outputs of the memory engine for ``case``, keyed by output name (``chain`` -> chain.csv)."""
-    return analyze(MemoryEngine(case), seed=seed, progress=progress)
+def analyze_case(case: Case, seed: int = 0, *, progress: Progress = SILENT,
+                 questions: Collection[str] | None = None) -> dict[str, pd.DataFrame]:
+    """All outputs of the memory engine for ``case``, keyed by output name (``chain`` -> chain.csv);
+    ``questions``: those to ask, as :func:`casegraph.queries.engine.analyze` takes them."""
+    return analyze(MemoryEngine(case), seed=seed, progress=progress, questions=questions)
