@@ -58,6 +58,13 @@ OPEN_END_FROM = "9000"  # a period ending in year 9000 or later (9999-12-31) has
 # A table's columns are parsed side by side: Arrow's kernels let go of the GIL, and the largest
 # table is read alone (case.py), so its columns are what keeps the other core busy meanwhile.
 COLUMN_PARSERS = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="casegraph-column")
+
+
+def side_by_side(function, items, *, threaded: bool) -> list:
+    """``function`` of each item (a table's columns, validation's lookups), on the threads of
+    :data:`COLUMN_PARSERS`, or in this one when not ``threaded``: a small case's columns take
+    less time to parse than to hand over and wait for (:data:`casegraph.loaders.case.THREADED_FROM`)."""
+    return list(COLUMN_PARSERS.map(function, items) if threaded else map(function, items))
 DERIVED_COLUMNS = {"logins": ("login_id",), "ledger": ("amount_cny", "date"),
                    "bank_transfers": ("amount_cny",), "licenses": ("price_cny",)}
 
@@ -191,11 +198,12 @@ def _split_csv(text: str, file: str, problems: list[Problem]) -> tuple[list[str]
 
 
 def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[Problem], *,
-             encoding: str | None = None, ahead: ReadAhead | None = None) -> RawTable | None:
+             encoding: str | None = None, ahead: ReadAhead | None = None, threaded: bool = True) -> RawTable | None:
     """Read one CSV file into text cells with canonical column names.
 
     ``encoding`` is the encoding pinned in case.yaml, if any; otherwise it is detected.
     ``ahead``: the file's cells when they were read ahead, as this would read them.
+    ``threaded``: whether its columns are trimmed side by side (:func:`side_by_side`).
     """
     file = table.file
     early = ahead.take(path) if ahead is not None and encoding is None else None
@@ -221,15 +229,17 @@ def read_raw(path: Path, table: Table, profile: MappingProfile, problems: list[P
             # in Python: 1.3 GB for 5 million transfers) does not stay while they are.
             del decoded, text, data
         split = None
-    return raw_from_utf8(utf8, table, profile, problems, encoding=encoding, well_formed=split)
+    return raw_from_utf8(utf8, table, profile, problems, encoding=encoding, well_formed=split, threaded=threaded)
 
 
 def raw_from_utf8(utf8: bytes | mmap.mmap, table: Table, profile: MappingProfile, problems: list[Problem], *,
-                  encoding: str = "utf-8", well_formed: tuple[list[str], pd.DataFrame] | None = None) -> RawTable | None:
+                  encoding: str = "utf-8", well_formed: tuple[list[str], pd.DataFrame] | None = None,
+                  threaded: bool = True) -> RawTable | None:
     """CSV text (as UTF-8 bytes) into text cells with canonical column names: :func:`read_raw`
     once the file is read and decoded; the Spark reader's executors run it on a block of lines
     (:mod:`casegraph.loaders.spark_read`). ``well_formed``: the header and cells
-    :func:`.columnar.read_well_formed` gave for these bytes, when they were read ahead.
+    :func:`.columnar.read_well_formed` gave for these bytes, when they were read ahead;
+    ``threaded`` as :func:`side_by_side` takes it.
 
     >>> from casegraph.loaders.tables import TABLES_BY_NAME
     >>> raw = raw_from_utf8(b"txn_id,amount\\nT1, 5.00\\n", TABLES_BY_NAME["bank_transfers"], MappingProfile(), [])
@@ -264,7 +274,7 @@ def raw_from_utf8(utf8: bytes | mmap.mmap, table: Table, profile: MappingProfile
 
     # Cells: whitespace trimmed, empty = unknown; a row with no value at all is a blank line.
     names = list(frame.columns[:-1])
-    trimmed = list(COLUMN_PARSERS.map(lambda name: trimmed_or_missing(frame[name]), names))  # all, then the frame changes
+    trimmed = side_by_side(lambda name: trimmed_or_missing(frame[name]), names, threaded=threaded)  # all, then the frame changes
     filled = np.zeros(len(frame), dtype=bool)
     for name, cells in zip(names, trimmed):
         filled |= cells.notna().to_numpy()
@@ -578,10 +588,11 @@ def local_day_numbers(ts: pd.Series, timezone: str) -> pd.Series:
 
 
 def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Problem], *,
-                check_key: bool = True) -> pd.DataFrame:
+                check_key: bool = True, threaded: bool = True) -> pd.DataFrame:
     """Check required columns, parse each known column, keep unknown extra columns as text.
     ``check_key``: whether to look for a key given twice here (the Spark reader, which parses a
-    table a block at a time, looks across the blocks instead)."""
+    table a block at a time, looks across the blocks instead); ``threaded``: whether the columns
+    are parsed side by side (:func:`side_by_side`)."""
     missing = [c.name for c in table.columns if c.required and c.name not in raw.frame.columns]
     if table.one_of and not set(table.one_of) & set(raw.frame.columns):
         missing.append(" or ".join(table.one_of))
@@ -591,8 +602,8 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
         return None  # nothing in the table can be trusted to line up
 
     given = [column for column in table.columns if column.name in raw.frame.columns]
-    parsed_columns = dict(zip(given, COLUMN_PARSERS.map(
-        lambda column: parse_column(raw, table, column, timezone, problems), given)))
+    parsed_columns = dict(zip(given, side_by_side(
+        lambda column: parse_column(raw, table, column, timezone, problems), given, threaded=threaded)))
     columns = {column.name: parsed_columns[column] if column in parsed_columns
                else _empty_of_kind(column.kind, len(raw.frame), raw.frame.index) for column in table.columns}
     columns.update((name, raw.frame[name]) for name in [*raw.extra_columns, LINE])

@@ -8,9 +8,6 @@ row that refers to it.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -18,10 +15,9 @@ import pyarrow.compute as pc
 
 from .columnar import arrow_text, first_positions, member_of, text_series
 from .problems import LINE, Problem
-from .read import RawTable, local_dates, report, split_ids
+from .read import RawTable, local_dates, report, side_by_side, split_ids
 from .tables import EVIDENCE_TABLES, SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME, Column, Table
 
-LOOKUPS = min(4, os.cpu_count() or 1)  # reference columns looked up at once
 # The reference columns whose rows a later rule reads a value of (the platform of a ledger
 # entry's client, ...): check_references finds those rows, and the rule looks nothing up again.
 LOOKED_UP = frozenset({("ledger", "client_id"), ("clients", "agent_id"), ("agents", "parent_agent_id"),
@@ -29,14 +25,16 @@ LOOKED_UP = frozenset({("ledger", "client_id"), ("clients", "agent_id"), ("agent
 
 
 def check_case(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: list[Problem],
-               timezone: str, *, absent: frozenset[str] = frozenset(), checked: frozenset[str] = frozenset()) -> None:
+               timezone: str, *, absent: frozenset[str] = frozenset(), checked: frozenset[str] = frozenset(),
+               threaded: bool = True) -> None:
     """Run every cross-table rule on the tables that could be read; ``absent`` names the tables
     whose file the case folder does not have (they read as empty tables). ``checked`` names
     tables checked before, elsewhere: their rows are referred to, their own rules not run again
     (the Spark reader checks a block of a large table against the small ones so,
-    :mod:`casegraph.loaders.spark_read`)."""
+    :mod:`casegraph.loaders.spark_read`). ``threaded``: whether the references are looked up
+    side by side (:func:`check_references`)."""
     check_evidence(tables, raws, problems, absent=absent)
-    rows = check_references(tables, raws, problems, absent=absent, checked=checked)
+    rows = check_references(tables, raws, problems, absent=absent, checked=checked, threaded=threaded)
     for table in TABLES:
         if table.one_of and table.name in raws:
             check_one_of(tables[table.name], raws[table.name], table.name, problems)
@@ -80,10 +78,11 @@ def check_evidence(tables, raws, problems, *, absent: frozenset[str]) -> None:
 
 
 def check_references(tables, raws, problems, *, absent: frozenset[str] = frozenset(),
-                     checked: frozenset[str] = frozenset()) -> dict[tuple[str, str], np.ndarray]:
+                     checked: frozenset[str] = frozenset(), threaded: bool = True) -> dict[tuple[str, str], np.ndarray]:
     """Every id a column names (``Column.references``) is a key of the table it refers to. An
     absent table reads as empty; rows that refer to a table with no rows make one problem for
-    that table (``required file is missing`` or ``no rows``), naming who needs it.
+    that table (``required file is missing`` or ``no rows``), naming who needs it. The
+    lookups run side by side when ``threaded`` (a small case's take less than a thread's hand-off).
 
     Returns, for the columns of :data:`LOOKED_UP` that were checked, the row of the referred
     table each id names (-1 where none), as :func:`lookup` takes them."""
@@ -122,11 +121,11 @@ def check_references(tables, raws, problems, *, absent: frozenset[str] = frozens
         alone = (table.name, column.name) if (table.name, column.name) in LOOKED_UP else None
         groups.setdefault((column.references, alone), []).append(position)
     found: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(checks)
-    with ThreadPoolExecutor(max_workers=LOOKUPS) as pool:
-        for group, group_found in zip(groups.values(), pool.map(
-                lambda group: _named_rows(tables, [checks[i] for i in group]), groups.values())):
-            for position, known in zip(group, group_found):
-                found[position] = known
+    looked_up = side_by_side(lambda group: _named_rows(tables, [checks[i] for i in group]), groups.values(),
+                             threaded=threaded)
+    for group, group_found in zip(groups.values(), looked_up):
+        for position, known in zip(group, group_found):
+            found[position] = known
     rows = {(table.name, column.name): known for (table, column, *_), known in zip(checks, found)
             if (table.name, column.name) in LOOKED_UP}
     found = [known if known.dtype == bool else known >= 0 for known in found]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from casebuilder import minimal_case, write_case
 
@@ -337,3 +338,27 @@ def test_login_names_an_account_or_actor(tmp_path):
         "logins.csv:3:2: a login must name account_id or actor_id",
         "logins.csv:4:3: unknown actor_id 'GHOST' (not in persons.csv or agents.csv or clients.csv)",
     ]
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["valid", "broken"])
+def test_one_thread_or_side_by_side_reads_the_same(tmp_path, monkeypatch, broken):
+    """A small case is read in one thread, a large one side by side (loaders/case.py
+    THREADED_FROM): the tables and the problems are the same either way."""
+    rows = minimal_case()
+    if broken:  # a problem of each kind a thread finds: a cell, a reference, a key, a rule across tables
+        rows["ledger"][1]["amount"] = "12.345"
+        rows["ledger"][2]["client_id"] = "C404"
+        rows["bank_transfers"][1]["txn_id"] = rows["bank_transfers"][0]["txn_id"]
+        rows["memberships"][0]["end"] = "2018-01-01"
+        rows["logins"][0]["ts"] = "2019-13-05T09:00:00"
+    folder = write_case(tmp_path / "case", rows)
+    read = {}
+    for threaded_from in (0, 1 << 40):
+        monkeypatch.setattr("casegraph.loaders.case.THREADED_FROM", threaded_from)
+        read[threaded_from] = read_case(folder)
+    (alone, alone_problems), (threaded, threaded_problems) = read[1 << 40], read[0]
+    assert [str(p) for p in alone_problems] == [str(p) for p in threaded_problems]
+    assert bool(alone_problems) == broken and len(alone_problems) >= 5 * broken
+    if not broken:
+        for name in alone.tables:
+            pd.testing.assert_frame_equal(alone[name], threaded[name], obj=name)
