@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
+
 from casegraph.generator import generate_case
 from casegraph.queries.output_tables import OUTPUT_TABLES
 
@@ -24,3 +26,9 @@ def test_notebook_example_runs(tmp_path, monkeypatch):
     assert set(namespace["tables"]) == set(OUTPUT_TABLES)
     assert len(namespace["clients"]) == len(namespace["case"]["clients"])
     assert namespace["graph"].number_of_nodes() > len(namespace["clients"])
+    # the example after it: some questions only, on the case the first opened
+    exec(compile(python_block("To ask some questions only"), "README.md", "exec"), namespace)
+    found, ran = namespace["found"], namespace["found"]["coverage"].set_index("analysis")["ran"]
+    assert ran[ran].index.tolist() == ["gang_evidence"]
+    pd.testing.assert_frame_equal(found["communities"], namespace["tables"]["communities"])
+    assert found["flow_patterns"].empty and not namespace["tables"]["flow_patterns"].empty
