@@ -34,6 +34,23 @@ def test_json_tree_of_a_vendor(tmp_path):
     assert top["figures"]["subtree_deposits"] == "484954.00"
 
 
+def test_a_client_and_an_agent_of_one_id_each_show_their_own_figures(tmp_path):
+    """Ids are unique within a table, not across tables: client "A1" beside agent "A1"."""
+    rows = minimal_case()
+    for table in ("clients", "accounts", "ledger"):
+        for row in rows[table]:
+            if row.get("client_id") == "C1":
+                row["client_id"] = "A1"
+    case = write_case(tmp_path / "case", rows)
+    assert run("export", case, "--vendor", "V1", "--out", tmp_path / "chain.json") == 0
+    top = json.loads((tmp_path / "chain.json").read_text(encoding="utf-8"))["vendors"][0]["licenses"][0][
+        "platform"]["agents"][0]
+    client = top["agents"][0]["clients"][0]
+    assert (top["agent_id"], client["client_id"]) == ("A1", "A1")
+    assert client["figures"]["net_deposit"] == "257060.86" and "subtree_deposits" not in client["figures"]
+    assert top["figures"]["subtree_deposits"] == "484954.00" and "net_deposit" not in top["figures"]
+
+
 def test_gang_tree_counts_every_client_once(tmp_path):
     generate_case(tmp_path / "case", scale="tiny", seed=2)
     assert run("export", tmp_path / "case", "--gang", "G02", "--out", tmp_path / "g.json") == 0
