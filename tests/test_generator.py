@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import filecmp
+import io
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -19,6 +20,7 @@ import pytest
 import yaml
 
 from casegraph.generator import SCALES, VARIANTS, generate_case, resolve_scale
+from casegraph.generator.write import BIG_TABLES
 
 # case-format.md, version 1: every file with its columns in the documented order
 FORMAT = {
@@ -783,3 +785,19 @@ def test_generate_command_takes_variants_and_tables_to_drop(tmp_path, capsys):
     assert run("generate", "--help") == 0
     help_text = " ".join(capsys.readouterr().out.split())
     assert all(name in help_text for name in VARIANTS)
+
+
+def test_big_tables_hold_what_the_csv_module_would_write(generated_case):
+    """ledger, bank_transfers, trades and broker_fills are written a column at a time
+    (generator/write.py write_frames): the bytes are those the csv module writes for the same
+    rows, and each table's ids count up from 1 in file order."""
+    folder = generated_case("tiny", 3).folder
+    for name in sorted(BIG_TABLES):
+        data = (folder / f"{name}.csv").read_bytes()
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+        again = io.StringIO()
+        csv.writer(again, lineterminator="\n").writerows(rows)
+        assert again.getvalue().encode("utf-8") == data, name
+        ids = [row[0] for row in rows[1:]]
+        prefix = ids[0].rstrip("0123456789")
+        assert [int(i.removeprefix(prefix)) for i in ids] == list(range(1, len(ids) + 1)), name

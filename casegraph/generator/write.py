@@ -12,10 +12,14 @@ import csv
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
+from casegraph.loaders.columnar import text_series
 from casegraph.money import format_fen, format_fen_arrow
+from casegraph.outputs import csv_header, csv_lines, join_text
 
 from . import names as nm
 from .clock import date_text, ts_ms_text, ts_text
@@ -106,10 +110,12 @@ class Ids:
         self.ref_number = np.empty(len(unique), dtype=np.int64)
         self.ref_number[np.argsort(first, kind="stable")] = np.arange(len(unique))
 
-    def refs(self, values: np.ndarray) -> list[str]:
+    def refs(self, values: np.ndarray) -> pa.Array:
+        """The broker order number of each order (``HF`` and 10 digits), empty where none (-1)."""
         pos = np.searchsorted(self.ref_values, values)
         pos = np.clip(pos, 0, max(len(self.ref_values) - 1, 0))
-        return ["" if v < 0 else f"HF{self.ref_number[p] + 1:010d}" for v, p in zip(values.tolist(), pos.tolist())]
+        numbers = self.ref_number[pos] + 1 if len(self.ref_values) else np.zeros(len(values), dtype=np.int64)
+        return _numbered("HF", numbers, 10, missing=values < 0)
 
     def org(self, org: str) -> str:
         if org == "vendor":
@@ -122,14 +128,22 @@ def opt(ids: list[str], idx: int) -> str:
     return ids[idx] if idx >= 0 else ""
 
 
-def fen_texts(fen: np.ndarray) -> list[str]:
-    """:func:`casegraph.money.format_fen` of every amount of a column at once (the big tables'
-    amounts, a million at seed scale, one Arrow cast instead of a call each)."""
-    return format_fen_arrow(pa.array(fen, pa.int64())).to_pylist()
-
-
 def opt_date(d: int) -> str:
     return str(date_text(d)) if d >= 0 else ""
+
+
+def write_frames(path: Path, header: tuple[str, ...], frames) -> int:
+    """A big table written a chunk (:func:`_cells`) at a time and a column at a time, as
+    :func:`write_csv` writes rows (:func:`casegraph.outputs.csv_lines`: Python's csv module's
+    quoting); returns the number of rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(path, "wb") as fh:
+        fh.write(csv_header(list(header)))
+        for cells in frames:
+            fh.write(csv_lines(cells, list(header)))
+            n += len(cells)
+    return n
 
 
 def write_csv(path: Path, header: tuple[str, ...], rows) -> int:
@@ -167,7 +181,8 @@ def write_case(world: World, ids: Ids, out: Path, case_id: str) -> dict[str, int
     for name, rows in _tables(world, ids):
         if name in dropped:
             continue
-        counts[f"{name}.csv"] = write_csv(out / f"{name}.csv", HEADERS[name], rows)
+        write = write_frames if name in BIG_TABLES else write_csv
+        counts[f"{name}.csv"] = write(out / f"{name}.csv", HEADERS[name], rows)
     return counts
 
 
@@ -214,7 +229,8 @@ def _tables(world: World, ids: Ids):
     yield "fx_rates", fx_rows
 
 
-CHUNK = 100_000  # rows turned into Python objects at a time (keeps memory flat)
+CHUNK = 100_000  # rows of a big table made at a time (keeps memory flat)
+BIG_TABLES = frozenset({"ledger", "bank_transfers", "trades", "broker_fills"})  # written by write_frames
 
 
 def _chunks(n: int, rank: np.ndarray):
@@ -237,54 +253,102 @@ def _membership_rows(W: World, ids: Ids):
 def _ledger_rows(W: World, ids: Ids):
     led = W.ledger
     columns = {k: led.np(k) for k in led.names}
-    platform = [ids.platform[p] for p in W.c_platform.tolist()]
-    trading = [ids.account[a] for a in W.c_trading.tolist()]
     if "ledger.bank_txn_id" in W.options.dropped:
         columns["txn"][:] = -1
+    platform_of, client, trading_of = (_texts(ids.platform).take(W.c_platform), _texts(ids.client),
+                                       _texts(ids.account).take(W.c_trading))
+    kinds, currencies, agents = _texts(LEDGER_KINDS), _texts(CURRENCIES), _texts(ids.agent)
     for start, idx in _chunks(len(led), ids.ledger_rank):
-        ts = ts_text(columns["ts"][idx]).tolist()
-        amounts = fen_texts(columns["amount"][idx])
-        cols = [columns[k][idx].tolist() for k in ("client", "kind", "currency", "agent", "txn")]
-        for r, (t, amount, c, kind, cur, agent, txn) in enumerate(zip(ts, amounts, *cols), start):
-            yield (f"E{r + 1:09d}", t, platform[c], ids.client[c], trading[c], LEDGER_KINDS[kind], amount,
-                   CURRENCIES[cur], opt(ids.agent, agent), f"TX{ids.txn_rank[txn] + 1:08d}" if txn >= 0 else "")
+        c, txn = columns["client"][idx], columns["txn"][idx]
+        yield _cells(HEADERS["ledger"], (
+            _numbered("E", np.arange(start + 1, start + len(idx) + 1), 9), ts_text(columns["ts"][idx]),
+            platform_of.take(c), client.take(c), trading_of.take(c), kinds.take(columns["kind"][idx]),
+            format_fen_arrow(pa.array(columns["amount"][idx])), currencies.take(columns["currency"][idx]),
+            _taken(agents, columns["agent"][idx]),
+            _numbered("TX", ids.txn_rank[np.maximum(txn, 0)] + 1, 8, missing=txn < 0)))
 
 
 def _transfer_rows(W: World, ids: Ids):
     tr = W.transfers
     columns = {k: tr.np(k) for k in tr.names}
+    accounts, currencies, channels, memos = _texts(ids.account), _texts(CURRENCIES), _texts(CHANNELS), _texts(MEMOS)
     for start, idx in _chunks(len(tr), ids.txn_rank):
-        ts = ts_text(columns["ts"][idx]).tolist()
-        amounts = fen_texts(columns["amount"][idx])
-        cols = [columns[k][idx].tolist() for k in ("src", "dst", "currency", "channel", "memo")]
-        for r, (t, amount, src, dst, cur, channel, memo) in enumerate(zip(ts, amounts, *cols), start):
-            yield (f"TX{r + 1:08d}", t, ids.account[src], ids.account[dst], amount, CURRENCIES[cur],
-                   CHANNELS[channel], MEMOS[memo])
+        yield _cells(HEADERS["bank_transfers"], (
+            _numbered("TX", np.arange(start + 1, start + len(idx) + 1), 8), ts_text(columns["ts"][idx]),
+            accounts.take(columns["src"][idx]), accounts.take(columns["dst"][idx]),
+            format_fen_arrow(pa.array(columns["amount"][idx])), currencies.take(columns["currency"][idx]),
+            channels.take(columns["channel"][idx]), memos.take(columns["memo"][idx])))
 
 
 def _trade_rows(W: World, ids: Ids):
     trd = W.trades
     columns = {k: trd.np(k) for k in trd.names}
-    trading = [ids.account[a] for a in W.c_trading.tolist()]
+    trading_of = _texts(ids.account).take(W.c_trading)
     for start, idx in _chunks(len(trd), ids.trade_rank):
-        ts = ts_text(columns["ts"][idx]).tolist()
-        refs = ids.refs(columns["ref"][idx])
-        notionals = fen_texts(columns["notional"][idx])
-        cols = [columns[k][idx].tolist() for k in ("client", "instrument", "side", "qty", "price")]
-        for r, (t, ref, notional, c, ins, side, qty, price) in enumerate(zip(ts, refs, notionals, *cols), start):
-            instrument = nm.INSTRUMENTS[ins]
-            yield (f"T{r + 1:08d}", t, trading[c], instrument.code, "BS"[side], qty,
-                   instrument.price_text(price), notional, ref)
+        instrument = columns["instrument"][idx]
+        yield _cells(HEADERS["trades"], (
+            _numbered("T", np.arange(start + 1, start + len(idx) + 1), 8), ts_text(columns["ts"][idx]),
+            trading_of.take(columns["client"][idx]), INSTRUMENT_CODES.take(instrument),
+            SIDES.take(columns["side"][idx]), columns["qty"][idx], _price_texts(instrument, columns["price"][idx]),
+            format_fen_arrow(pa.array(columns["notional"][idx])), ids.refs(columns["ref"][idx])))
 
 
 def _fill_rows(W: World, ids: Ids):
     fil = W.fills
     columns = {k: fil.np(k) for k in fil.names}
+    accounts = _texts(ids.account)
     for start, idx in _chunks(len(fil), ids.fill_rank):
-        ts = ts_ms_text(columns["ts_ms"][idx]).tolist()
-        refs = ids.refs(columns["ref"][idx])
-        cols = [columns[k][idx].tolist() for k in ("account", "instrument", "side", "qty", "price", "counterparty")]
-        for r, (t, ref, acc, ins, side, qty, price, cp) in enumerate(zip(ts, refs, *cols), start):
-            instrument = nm.INSTRUMENTS[ins]
-            yield (f"F{r + 1:08d}", t, ids.account[acc], instrument.code, "BS"[side], qty,
-                   instrument.price_text(price), ref, opt(ids.account, cp))
+        instrument = columns["instrument"][idx]
+        yield _cells(HEADERS["broker_fills"], (
+            _numbered("F", np.arange(start + 1, start + len(idx) + 1), 8), ts_ms_text(columns["ts_ms"][idx]),
+            accounts.take(columns["account"][idx]), INSTRUMENT_CODES.take(instrument),
+            SIDES.take(columns["side"][idx]), columns["qty"][idx], _price_texts(instrument, columns["price"][idx]),
+            ids.refs(columns["ref"][idx]), _taken(accounts, columns["counterparty"][idx])))
+
+
+# -- the big tables' cells, a column at a time ------------------------------------------------------
+INSTRUMENT_CODES = pa.array([instrument.code for instrument in nm.INSTRUMENTS], pa.large_string())
+SIDES = pa.array(["B", "S"], pa.large_string())
+
+
+def _texts(values) -> pa.Array:
+    return pa.array(list(values), pa.large_string())
+
+
+def _taken(texts: pa.Array, positions: np.ndarray) -> pa.Array:
+    """``texts`` at ``positions``, empty where a position is -1 (:func:`opt` of each)."""
+    return texts.take(pa.array(positions, mask=positions < 0))
+
+
+def _numbered(prefix: str, numbers: np.ndarray, width: int, *, missing: np.ndarray | None = None) -> pa.Array:
+    """``f"{prefix}{number:0{width}d}"`` of each number, empty where ``missing``.
+
+    >>> _numbered("TX", np.array([7, 12345]), 3, missing=np.array([False, True])).to_pylist()
+    ['TX007', None]
+    """
+    digits = pc.utf8_lpad(pc.cast(pa.array(numbers, mask=missing), pa.large_string()), width, "0")
+    return join_text(prefix, digits)
+
+
+def _price_texts(instrument: np.ndarray, units: np.ndarray) -> pa.Array:
+    """:meth:`.names.Instrument.price_text` of each price: the integer units shown with the
+    instrument's decimals (one decimal cast per number of decimals, as money's fen).
+
+    >>> hsi, cl = [i for i, x in enumerate(nm.INSTRUMENTS) if x.code in ("HSI", "CL")]
+    >>> _price_texts(np.array([hsi, cl, cl]), np.array([28000, 7105, 5])).to_pylist()
+    ['28000', '71.05', '0.05']
+    """
+    decimals = np.array([len(str(x.scale)) - 1 for x in nm.INSTRUMENTS])[instrument]
+    units = pc.cast(pa.array(units), pa.decimal128(19, 0))
+    shown = {places: pc.cast(units.view(pa.decimal128(19, places)), pa.large_string())
+             for places in np.unique(decimals).tolist()}
+    places = sorted(shown)
+    return pc.choose(pa.array(np.searchsorted(places, decimals)), *(shown[p] for p in places))
+
+
+def _cells(header: tuple[str, ...], columns) -> pd.DataFrame:
+    """A chunk of a big table as :func:`write_frames` takes it: text columns as pandas'
+    Arrow-backed strings (missing: an empty cell), integer columns as they are."""
+    return pd.DataFrame({name: values if isinstance(values, np.ndarray) and values.dtype.kind == "i" else
+                         text_series(pa.chunked_array([pa.array(values).cast(pa.large_string())]))
+                         for name, values in zip(header, columns)})
