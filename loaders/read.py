@@ -55,6 +55,8 @@ AFTER_LATEST = "2200"  # text from here on (2200-01-01, 2300-...) is past LATEST
 OPEN_END_FROM = "9000"  # a period ending in year 9000 or later (9999-12-31) has no end yet
 # Columns casegraph adds to the tables it reads: a header of that name would be overwritten.
 # (Names starting with "_" are reserved as a whole: LINE and the wide-ledger bookkeeping.)
+DERIVED_COLUMNS = {"logins": ("login_id",), "ledger": ("amount_cny", "date"),
+                   "bank_transfers": ("amount_cny",), "licenses": ("price_cny",)}
 # A table's columns are parsed side by side: Arrow's kernels let go of the GIL, and the largest
 # table is read alone (case.py), so its columns are what keeps the other core busy meanwhile.
 COLUMN_PARSERS = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="casegraph-column")
@@ -65,8 +67,6 @@ def side_by_side(function, items, *, threaded: bool) -> list:
     :data:`COLUMN_PARSERS`, or in this one when not ``threaded``: a small case's columns take
     less time to parse than to hand over and wait for (:data:`casegraph.loaders.case.THREADED_FROM`)."""
     return list(COLUMN_PARSERS.map(function, items) if threaded else map(function, items))
-DERIVED_COLUMNS = {"logins": ("login_id",), "ledger": ("amount_cny", "date"),
-                   "bank_transfers": ("amount_cny",), "licenses": ("price_cny",)}
 
 
 @dataclass
