@@ -187,10 +187,13 @@ class Investigation:
     def chain_tree(self, *, vendor: str | None = None, gang: str | None = None) -> dict:
         """One vendor's or one gang's whole chain as a nested tree (licences, platforms, agent
         trees, clients, money), as ``casegraph export`` writes it to JSON or GraphML
-        (:func:`casegraph.queries.export.chain_tree`)."""
-        from casegraph.queries.export import chain_tree
+        (:func:`casegraph.queries.export.chain_tree`). Taken from :meth:`analyze` when it ran;
+        else only the questions the tree shows the answers of are asked."""
+        from casegraph.queries.export import TREE_QUESTIONS, chain_tree
+        from casegraph.queries.memory.engine import analyze_case
 
-        return chain_tree(self.case, self.analyze("memory")["totals"], vendor_id=vendor, gang_id=gang)
+        analysed = self._outputs.get("memory") or analyze_case(self.case, questions=TREE_QUESTIONS)
+        return chain_tree(self.case, analysed["totals"], vendor_id=vendor, gang_id=gang)
 
 
 def spark(master: str | None = None, *, progress: Progress = SILENT):

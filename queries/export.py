@@ -35,6 +35,10 @@ class UnknownSubject(ValueError):
     """The vendor or gang asked for is not in the case."""
 
 
+# The questions (queries/engine.py QUESTIONS) the tree's figures come from: the clients',
+# agents' and platforms' figures, and gang discovery, since the vendor's income through the
+# gangs' bank accounts needs to know whose accounts those are.
+TREE_QUESTIONS = ("client_figures", "agent_totals", "platform_totals", "gang_evidence")
 # The figures the tree shows, of every kind of node in it.
 TREE_FIGURES = frozenset(AGENT_FIGURES + PLATFORM_FIGURES + CLIENT_FIGURES) | {"license_income", "license_income_bank"}
 

@@ -8,8 +8,10 @@ import networkx as nx
 import pytest
 from casebuilder import minimal_case, write_case
 
+from casegraph.api import open_case
 from casegraph.cli import main
 from casegraph.generator import generate_case
+from casegraph.queries.export import chain_tree
 
 
 def run(*argv) -> int:
@@ -78,3 +80,15 @@ def test_export_usage_errors(tmp_path, capsys):
     assert run("export", case, "--gang", "G9", "--out", tmp_path / "x.json") == 2
     assert "no platforms of gang 'G9'" in capsys.readouterr().err
     assert run("export", case, "--vendor", "V1", "--out", tmp_path / "x.txt") == 2
+
+
+@pytest.mark.parametrize("subject", [{"vendor": "V01"}, {"gang": "G02"}], ids=lambda s: next(iter(s.values())))
+def test_a_tree_before_any_analysis_is_the_tree_of_the_whole_analysis(generated_case, subject):
+    """Investigation.chain_tree asks only the questions the tree shows the answers of
+    (export.TREE_QUESTIONS) when nothing was analysed yet: the same tree as from every answer."""
+    folder = generated_case("tiny", 3).folder
+    first = open_case(folder).chain_tree(**subject)
+    case = open_case(folder)
+    whole = case.analyze()
+    assert first == chain_tree(case.case, whole["totals"], vendor_id=subject.get("vendor"), gang_id=subject.get("gang"))
+    assert first == case.chain_tree(**subject)  # taken from the analysis that ran
