@@ -141,8 +141,16 @@ class Investigation:
     def chain(self, *, vendor: str | None = None, gang: str | None = None, platform: str | None = None,
               engine: Literal["memory", "neo4j"] = "memory") -> pd.DataFrame:
         """The rebuilt chain (chain.csv: vendor -> licence -> platform -> gang, with the
-        figures) for one vendor, gang or platform, or whole; analyses first if needed."""
-        chain = self.analyze(engine)["chain"]
+        figures) for one vendor, gang or platform, or whole. Taken from :meth:`analyze` when it
+        ran; else the memory engine asks only the questions the chain is made of, and another
+        engine analyses first."""
+        if engine == "memory" and engine not in self._outputs:
+            from casegraph.queries.assembly import CHAIN_QUESTIONS
+            from casegraph.queries.memory.engine import analyze_case
+
+            chain = analyze_case(self.case, questions=CHAIN_QUESTIONS)["chain"]
+        else:
+            chain = self.analyze(engine)["chain"]
         for column, value in (("vendor_id", vendor), ("gang_id", gang), ("platform_id", platform)):
             if value is not None:
                 chain = chain[chain[column].eq(value).fillna(False).to_numpy(dtype=bool)]

@@ -23,6 +23,9 @@ NODE_TYPES = ("vendor", "gang", "platform", "agent", "client", "person")
 INCOME_SUBJECTS = ("gang", "platform", "agent", "person", "vendor")
 CHAIN_FIGURES = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawals", "net_deposit", "fees",
                  "rebates_paid"]
+# The questions (engine.py QUESTIONS) chain.csv is made of: the gangs (gang discovery) and
+# their provinces, and the platforms' figures.
+CHAIN_QUESTIONS = ("gang_evidence", "platform_totals")
 
 
 @dataclass

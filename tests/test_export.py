@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import networkx as nx
+import pandas as pd
 import pytest
 from casebuilder import minimal_case, write_case
 
@@ -92,3 +93,13 @@ def test_a_tree_before_any_analysis_is_the_tree_of_the_whole_analysis(generated_
     whole = case.analyze()
     assert first == chain_tree(case.case, whole["totals"], vendor_id=subject.get("vendor"), gang_id=subject.get("gang"))
     assert first == case.chain_tree(**subject)  # taken from the analysis that ran
+
+
+def test_the_chain_before_any_analysis_is_the_chain_of_the_whole_analysis(generated_case):
+    """Investigation.chain asks only the questions chain.csv is made of (assembly.CHAIN_QUESTIONS)."""
+    folder = generated_case("tiny", 3).folder
+    first = open_case(folder).chain(gang="G02")
+    case = open_case(folder)
+    whole = case.analyze()["chain"]
+    pd.testing.assert_frame_equal(first, whole[whole["gang_id"] == "G02"].reset_index(drop=True))
+    assert first["deposits"].notna().all() and len(first)
