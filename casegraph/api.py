@@ -144,13 +144,9 @@ class Investigation:
         figures) for one vendor, gang or platform, or whole. Taken from :meth:`analyze` when it
         ran; else the memory engine asks only the questions the chain is made of, and another
         engine analyses first."""
-        if engine == "memory" and engine not in self._outputs:
-            from casegraph.queries.assembly import CHAIN_QUESTIONS
-            from casegraph.queries.memory.engine import analyze_case
+        from casegraph.queries.assembly import CHAIN_QUESTIONS
 
-            chain = analyze_case(self.case, questions=CHAIN_QUESTIONS)["chain"]
-        else:
-            chain = self.analyze(engine)["chain"]
+        chain = (self._memory_answers(CHAIN_QUESTIONS) if engine == "memory" else self.analyze(engine))["chain"]
         for column, value in (("vendor_id", vendor), ("gang_id", gang), ("platform_id", platform)):
             if value is not None:
                 chain = chain[chain[column].eq(value).fillna(False).to_numpy(dtype=bool)]
@@ -198,10 +194,17 @@ class Investigation:
         (:func:`casegraph.queries.export.chain_tree`). Taken from :meth:`analyze` when it ran;
         else only the questions the tree shows the answers of are asked."""
         from casegraph.queries.export import TREE_QUESTIONS, chain_tree
+
+        return chain_tree(self.case, self._memory_answers(TREE_QUESTIONS)["totals"], vendor_id=vendor, gang_id=gang)
+
+    def _memory_answers(self, questions: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+        """The memory engine's outputs: those of :meth:`analyze` when it ran, else of
+        ``questions`` alone (the other questions' outputs empty; not kept)."""
+        if "memory" in self._outputs:
+            return self._outputs["memory"]
         from casegraph.queries.memory.engine import analyze_case
 
-        analysed = self._outputs.get("memory") or analyze_case(self.case, questions=TREE_QUESTIONS)
-        return chain_tree(self.case, analysed["totals"], vendor_id=vendor, gang_id=gang)
+        return analyze_case(self.case, questions=questions)
 
 
 def spark(master: str | None = None, *, progress: Progress = SILENT):
