@@ -26,6 +26,8 @@ CHAIN_FIGURES = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawal
 # The questions (engine.py QUESTIONS) chain.csv is made of: the gangs (gang discovery) and
 # their provinces, and the platforms' figures.
 CHAIN_QUESTIONS = ("gang_evidence", "platform_totals")
+# ... and gangs.csv and communities.csv: the gangs, their money (their platforms') and the fraud fronts.
+GANG_QUESTIONS = ("gang_evidence", "platform_totals", "platform_fraud")
 
 
 @dataclass

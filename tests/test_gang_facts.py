@@ -11,6 +11,7 @@ import pytest
 from casebuilder import minimal_case, write_case
 
 from casegraph.loaders.case import load_case
+from casegraph.queries.assembly import GANG_QUESTIONS
 from casegraph.queries.communities import HOLDS_OPERATOR_ACCOUNT, resolve_gangs
 from casegraph.queries.memory.engine import analyze_case
 
@@ -55,7 +56,7 @@ def test_unrelated_rows_do_not_change_any_gang(small_case, analysed_case, tmp_pa
     """Two investigators whose exports differ by rows that touch no gang get the same gangs."""
     folder = tmp_path / "case"
     shutil.copytree(small_case, folder)
-    _, base = analysed_case("small", 4)  # the case as generated, before the rows are added
+    _, base = analysed_case("small", 4, questions=GANG_QUESTIONS)  # the case as generated, before the rows
     with open(folder / "accounts.csv", "a", encoding="utf-8") as handle:
         handle.write("\n".join(f"ZZX{i},bank,,,,,某银行," for i in range(1, 4)) + "\n")
     header = (folder / "bank_transfers.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
@@ -66,7 +67,7 @@ def test_unrelated_rows_do_not_change_any_gang(small_case, analysed_case, tmp_pa
     with open(folder / "bank_transfers.csv", "a", encoding="utf-8") as handle:
         for row in extra:
             handle.write(",".join(row.get(column, "") for column in header) + "\n")
-    changed = analyze_case(load_case(folder))
+    changed = analyze_case(load_case(folder), questions=GANG_QUESTIONS)
     before, after = _members(base), _members(changed)
     pd.testing.assert_series_equal(before, after.reindex(before.index))
     assert after.reindex(["bank_account:ZZX1", "bank_account:ZZX2"]).isna().all()

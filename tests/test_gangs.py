@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from casegraph.loaders.case import load_case
+from casegraph.queries.assembly import GANG_QUESTIONS
 from casegraph.queries.memory.engine import analyze_case
 from casegraph.queries.quality import grouping_scores, quality_table
 
@@ -27,7 +28,7 @@ def scores_of(case, tables) -> dict:
     pytest.param(40_000, 5, id="40k-clients-5", marks=pytest.mark.slow),
 ])
 def test_every_gang_found_with_its_province(analysed_case, scale, seed):
-    case, tables = analysed_case(scale, seed)
+    case, tables = analysed_case(scale, seed, questions=GANG_QUESTIONS)
     scores = scores_of(case, tables)
     assert scores["ari"] >= 0.95
     assert scores["truth_gangs"] == 34
@@ -41,7 +42,7 @@ def test_every_gang_found_with_its_province(analysed_case, scale, seed):
 
 
 def test_seized_gangs_keep_their_ids_and_two_platform_gang_is_one(analysed_case):
-    case, tables = analysed_case("small", 4)
+    case, tables = analysed_case("small", 4, questions=GANG_QUESTIONS)
     found = tables["gangs"].set_index("gang_id")
     assert {"G01", "G02", "G03", "G04"} <= set(found.index)
     assert found.loc["G02", "platform_ids"].count(";") == 1  # the seized gang with two platforms
@@ -50,11 +51,6 @@ def test_seized_gangs_keep_their_ids_and_two_platform_gang_is_one(analysed_case)
     found_sets = {frozenset(ids.split(";")) for ids in found["platform_ids"]}
     for ids in two_platform["platform_ids"]:
         assert frozenset(ids.split(";")) in found_sets
-
-
-# What gangs.csv and communities.csv come from: the gang graph, the platforms' figures (a
-# gang's money is its platforms') and the fraud fronts.
-GANG_QUESTIONS = ("gang_evidence", "platform_totals", "platform_fraud")
 
 
 def test_row_order_does_not_matter(analysed_case, tmp_path):
@@ -75,3 +71,11 @@ def test_row_order_does_not_matter(analysed_case, tmp_path):
     b = reordered["communities"].set_index(["entity_id", "entity_type"])["gang_id"].reindex(a.index)
     assert grouping_scores(a, b)["ari"] == 1.0
     pd.testing.assert_frame_equal(original["gangs"], reordered["gangs"])
+
+
+def test_the_gang_questions_give_the_gangs_of_the_whole_analysis(analysed_case):
+    """assembly.GANG_QUESTIONS, which the tests above ask, make gangs.csv and communities.csv whole."""
+    _, whole = analysed_case("tiny", 4)
+    _, some = analysed_case("tiny", 4, questions=GANG_QUESTIONS)
+    for name in ("gangs", "communities", "unattached"):
+        pd.testing.assert_frame_equal(some[name], whole[name], obj=name)
