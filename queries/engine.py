@@ -190,15 +190,16 @@ QUESTIONS: dict[str, Question] = {question.name: question for question in (
 )}
 
 
-def coverage_table(available: Collection[str], asked: Collection[str] = frozenset(QUESTIONS)) -> pd.DataFrame:
+def coverage_table(available: Collection[str], asked: Collection[str] | None = None) -> pd.DataFrame:
     """coverage.csv: per question, whether it ran and the tables it missed (``;``-separated);
-    one not ``asked`` did not run and missed none.
+    one not ``asked`` (None: every question of :data:`QUESTIONS` as it stands) did not run and
+    missed none.
 
     >>> coverage_table({"ledger", "clients", "platforms"}).set_index("analysis").loc["agent_totals"].to_dict()
     {'ran': False, 'missing_tables': 'agents'}
     """
     missing = [QUESTIONS[name].missing(available) for name in QUESTIONS]
-    ran = [not m and name in asked for name, m in zip(QUESTIONS, missing)]
+    ran = [not m and (asked is None or name in asked) for name, m in zip(QUESTIONS, missing)]
     return pd.DataFrame({"analysis": list(QUESTIONS), "ran": ran,
                          "missing_tables": [";".join(m) if m else None for m in missing]})
 

@@ -13,7 +13,7 @@ from casebuilder import bank_only_case, ledger_only_case, minimal_case, minimal_
 
 from casegraph.cli import main
 from casegraph.loaders.case import load_case, read_case
-from casegraph.queries.engine import QUESTIONS, Question, analyze
+from casegraph.queries.engine import QUESTIONS, Question, analyze, coverage_table
 from casegraph.queries.memory.engine import MemoryEngine
 from casegraph.queries.output_tables import OUTPUT_TABLES, OutputTable
 
@@ -295,6 +295,8 @@ def test_a_question_that_answers_an_output_plugs_in(tmp_path, monkeypatch):
     assert ledger["transfer_count"].empty and list(ledger["transfer_count"].columns) == ["n"]
     coverage = ledger["coverage"].set_index("analysis")
     assert coverage.loc["transfer_count"].tolist() == [False, "bank_transfers"]
+    # what `casegraph validate` prints as skipped counts the plugged-in question too
+    assert coverage_table({"bank_transfers"}).set_index("analysis").loc["transfer_count", "ran"]
 
 
 def test_bank_only_case_gets_a_packet_of_the_accounts_to_freeze(tmp_path, capsys):
