@@ -28,6 +28,9 @@ CHAIN_FIGURES = ["n_agents", "agent_depth", "n_clients", "deposits", "withdrawal
 CHAIN_QUESTIONS = ("gang_evidence", "platform_totals")
 # ... and gangs.csv and communities.csv: the gangs, their money (their platforms') and the fraud fronts.
 GANG_QUESTIONS = ("gang_evidence", "platform_totals", "platform_fraud")
+# ... and income.csv: the figures of each kind of subject (a gang's are its platforms', a
+# vendor's come through the gangs' accounts) and of the persons' membership periods.
+INCOME_QUESTIONS = ("gang_evidence", "platform_totals", "agent_totals", "person_totals", "person_window_totals")
 
 
 @dataclass

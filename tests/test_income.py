@@ -9,13 +9,24 @@ from court_cases import COURT_CASES, PERSON_CASES
 
 from casegraph.loaders.case import load_case
 from casegraph.outputs import money_as_text
+from casegraph.queries.assembly import INCOME_QUESTIONS
 from casegraph.queries.memory.engine import analyze_case
 from casegraph.thresholds import ThresholdRules
 
 
 def income_of(tmp_path, rows, case_yaml=CASE_YAML) -> pd.DataFrame:
-    income = analyze_case(load_case(write_case(tmp_path / "case", rows, case_yaml=case_yaml)))["income"]
-    return money_as_text(income).fillna("")
+    case = load_case(write_case(tmp_path / "case", rows, case_yaml=case_yaml))
+    return money_as_text(analyze_case(case, questions=INCOME_QUESTIONS)["income"]).fillna("")
+
+
+def test_the_income_questions_give_the_income_of_the_whole_analysis(analysed_case):
+    """assembly.INCOME_QUESTIONS, which the tests below ask, make income.csv whole: it fails
+    when any one of them is left out."""
+    _, whole = analysed_case("tiny", 4)
+    _, some = analysed_case("tiny", 4, questions=INCOME_QUESTIONS)
+    assert len(whole["income"]) and set(whole["income"]["subject_type"]) == {
+        "gang", "platform", "agent", "person", "vendor"}
+    pd.testing.assert_frame_equal(some["income"], whole["income"])
 
 
 def amount(income: pd.DataFrame, subject: str, method: str, window_start: str = "") -> str:
