@@ -65,9 +65,20 @@ load average 3-10, so compare within a line). Kept:
   pair by pair; four bulk loads after it at load 4.7-5.7: 39.1-44.8 s. Tried once before, when
   the step took 11 s and the thread only wrote: 11.0 / 11.4 s against 12.3 / 10.5 s, 2 pairs,
   not kept then; the thread now also looks the ends up (Arrow, 0.8 s without the GIL).
+- The plain indexes created in one transaction (one population job) before the constraints,
+  instead of one transaction each: just after a server start on the imported seed graph, 4
+  alternating pairs (one-off script, not kept), 5.90 / 5.80 / 5.90 / 5.89 s against
+  6.06 / 5.99 / 5.95 / 6.11 s, 0.97x.
+- Temporals made ISO text by Arrow's cast to text instead of numpy's ``datetime_as_string``
+  (both loads write from the same rows): the ledger's 554,215 timestamps 0.05 s against
+  0.66 s, the same text on every temporal column of the seed case and a noisy variant.
 
 Tried, not kept:
 
+- A class-data-sharing archive for the importer's JVM, as the server has: the import alone, 4
+  alternating pairs on the same files (2026-12-04, one-off script), 18.32 / 17.49 / 21.90 /
+  17.21 s against 17.89 / 17.77 / 17.63 / 18.05 s without: no gain; the importer's time is
+  its work, not its classes.
 - The importer's ``--schema`` (indexes built by the import): refused on Community's record
   format ("Record format batch import does not support schema changes").
 - The importer's heap at 2 GB instead of 1 GB: 2 of 4 alternating pairs faster, 2 slower.
@@ -76,7 +87,9 @@ Tried, not kept:
 - UNWIND: batches of 20,000 instead of 5,000: no consistent difference.
 
 Where the time goes: the import's phases (``--verbose``) are the JVM start and preparation
-~9 s, nodes 9.8 s, node index 2.5 s, relationships 8.1 s, linking and counts ~6 s. The UNWIND
+~9 s, nodes 9.8 s, node index 2.5 s, relationships 8.1 s, linking and counts ~6 s (an idle
+machine, later, import.log: 4 s before the import starts, nodes 5.7 s, relationships 4.7 s,
+linking 1.5 s, post-processing 1.9 s, 2.8 s to close the store; 20.7 s in all). The UNWIND
 load's client uses 0.1-0.3 CPU-seconds per 100,000 rows and the server 2.2-3.5: the server
 is the limit (a JFR profile: commit, i.e. records, log and index updates, ~55%; Cypher ~35%).
 """
