@@ -148,3 +148,17 @@ def test_writers_of_the_unwind_load_never_share_a_node(tmp_path):
         if part.type == "TRANSFER":
             assert len(rounds) > 1 and rounds[-1][0].size < len(frame) / 2  # most rows had a writer each
     assert checked == {"one end unique", "both ends repeat"}
+
+
+def test_temporals_are_iso_text_in_utc_with_missing_ones_empty(tmp_path):
+    """Both loads write temporals from the same rows (tests/integration/test_bulk_import.py
+    compares the two graphs), so their text is pinned here: date-times in UTC to the
+    microsecond with a Z (case.yaml's zone is Asia/Shanghai, 8 hours ahead), dates as dates,
+    a missing one empty (no property)."""
+    _, _, out = _files(tmp_path, minimal_case())
+    entries = {row[1]: row for row in _read(out, "Entry")[1:]}
+    assert entries["E1"][2] == "2019-04-02T02:00:00.000000Z"
+    assert entries["E8"][2] == "2019-05-02T01:00:00.000000Z"
+    header, *rows = _read(out, "MEMBER_OF")
+    start, end = header.index("start:date"), header.index("end:date")
+    assert sorted((row[start], row[end]) for row in rows) == [("2019-01-01", ""), ("2019-06-01", "2020-12-31")]
