@@ -109,12 +109,16 @@ class Instrument:
         """Currency fen per price unit per lot."""
         return self.multiplier * 100 // self.scale
 
+    @property
+    def decimals(self) -> int:
+        """The price text's decimals: log10(scale)."""
+        return len(str(self.scale)) - 1
+
     def price_text(self, units: int) -> str:
         if self.scale == 1:
             return str(units)
-        digits = len(str(self.scale)) - 1
         whole, frac = divmod(units, self.scale)
-        return f"{whole}.{frac:0{digits}d}"
+        return f"{whole}.{frac:0{self.decimals}d}"
 
 
 INSTRUMENTS: tuple[Instrument, ...] = (

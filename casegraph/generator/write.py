@@ -338,7 +338,7 @@ def _price_texts(instrument: np.ndarray, units: np.ndarray) -> pa.Array:
     >>> _price_texts(np.array([hsi, cl, cl]), np.array([28000, 7105, 5])).to_pylist()
     ['28000', '71.05', '0.05']
     """
-    decimals = np.array([len(str(x.scale)) - 1 for x in nm.INSTRUMENTS])[instrument]
+    decimals = np.array([x.decimals for x in nm.INSTRUMENTS])[instrument]
     units = pc.cast(pa.array(units), pa.decimal128(19, 0))
     shown = {places: pc.cast(units.view(pa.decimal128(19, places)), pa.large_string())
              for places in np.unique(decimals).tolist()}
