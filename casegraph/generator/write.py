@@ -9,6 +9,7 @@ the options (``--drop-table``, ``no_logins`` ...) are not written, nor named in 
 from __future__ import annotations
 
 import csv
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +110,16 @@ class Ids:
         self.ref_values = unique
         self.ref_number = np.empty(len(unique), dtype=np.int64)
         self.ref_number[np.argsort(first, kind="stable")] = np.arange(len(unique))
+
+    @functools.cached_property
+    def account_texts(self) -> pa.Array:
+        """The account ids as Arrow text, made once for the big tables that name accounts."""
+        return _texts(self.account)
+
+    @functools.cached_property
+    def client_trading_texts(self) -> pa.Array:
+        """Each client's trading account id, by client index (the ledger's and the trades')."""
+        return self.account_texts.take(self.world.c_trading)
 
     def refs(self, values: np.ndarray) -> pa.Array:
         """The broker order number of each order (``HF`` and 10 digits), empty where none (-1)."""
@@ -256,7 +267,7 @@ def _ledger_rows(W: World, ids: Ids):
     if "ledger.bank_txn_id" in W.options.dropped:
         columns["txn"][:] = -1
     platform_of, client, trading_of = (_texts(ids.platform).take(W.c_platform), _texts(ids.client),
-                                       _texts(ids.account).take(W.c_trading))
+                                       ids.client_trading_texts)
     kinds, currencies, agents = _texts(LEDGER_KINDS), _texts(CURRENCIES), _texts(ids.agent)
     for start, idx in _chunks(len(led), ids.ledger_rank):
         c, txn = columns["client"][idx], columns["txn"][idx]
@@ -271,7 +282,7 @@ def _ledger_rows(W: World, ids: Ids):
 def _transfer_rows(W: World, ids: Ids):
     tr = W.transfers
     columns = {k: tr.np(k) for k in tr.names}
-    accounts, currencies, channels, memos = _texts(ids.account), _texts(CURRENCIES), _texts(CHANNELS), _texts(MEMOS)
+    accounts, currencies, channels, memos = ids.account_texts, _texts(CURRENCIES), _texts(CHANNELS), _texts(MEMOS)
     for start, idx in _chunks(len(tr), ids.txn_rank):
         yield _cells(HEADERS["bank_transfers"], (
             _numbered("TX", np.arange(start + 1, start + len(idx) + 1), 8), ts_text(columns["ts"][idx]),
@@ -283,12 +294,11 @@ def _transfer_rows(W: World, ids: Ids):
 def _trade_rows(W: World, ids: Ids):
     trd = W.trades
     columns = {k: trd.np(k) for k in trd.names}
-    trading_of = _texts(ids.account).take(W.c_trading)
     for start, idx in _chunks(len(trd), ids.trade_rank):
         instrument = columns["instrument"][idx]
         yield _cells(HEADERS["trades"], (
             _numbered("T", np.arange(start + 1, start + len(idx) + 1), 8), ts_text(columns["ts"][idx]),
-            trading_of.take(columns["client"][idx]), INSTRUMENT_CODES.take(instrument),
+            ids.client_trading_texts.take(columns["client"][idx]), INSTRUMENT_CODES.take(instrument),
             SIDES.take(columns["side"][idx]), columns["qty"][idx], _price_texts(instrument, columns["price"][idx]),
             format_fen_arrow(pa.array(columns["notional"][idx])), ids.refs(columns["ref"][idx])))
 
@@ -296,7 +306,7 @@ def _trade_rows(W: World, ids: Ids):
 def _fill_rows(W: World, ids: Ids):
     fil = W.fills
     columns = {k: fil.np(k) for k in fil.names}
-    accounts = _texts(ids.account)
+    accounts = ids.account_texts
     for start, idx in _chunks(len(fil), ids.fill_rank):
         instrument = columns["instrument"][idx]
         yield _cells(HEADERS["broker_fills"], (
