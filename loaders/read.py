@@ -317,8 +317,9 @@ def report(problems: list[Problem], file: str, raw: RawTable, name: str, bad: pd
     ``message(cell)`` gives the text from the cell's raw value, or ``message(cell, value)``
     with the row's value of ``context`` when one is given.
     """
-    bad = bad.fillna(False).astype(bool)
-    if not bad.any():
+    if bad.dtype != bool:  # a mask with missing values (pandas' nullable booleans)
+        bad = bad.fillna(False).astype(bool)
+    if not bad.to_numpy().any():
         return
     rows = raw.frame.loc[bad.to_numpy()]
     columns = _column_of(raw, name, rows.index)
@@ -607,7 +608,10 @@ def parse_table(raw: RawTable, table: Table, timezone: str, problems: list[Probl
     columns = {column.name: parsed_columns[column] if column in parsed_columns
                else _empty_of_kind(column.kind, len(raw.frame), raw.frame.index) for column in table.columns}
     columns.update((name, raw.frame[name]) for name in [*raw.extra_columns, LINE])
-    parsed = pd.DataFrame(columns, index=raw.frame.index)
+    # The parsed columns as they are: a frame made from a dict copies its columns into one block
+    # per dtype (0.77 s at 10x seed scale, 5 million logins and transfers); with copy-on-write
+    # the frame and the columns share their memory safely.
+    parsed = pd.DataFrame(columns, index=raw.frame.index, copy=False)
 
     if table.key is not None and check_key:
         ids = parsed[table.key]
