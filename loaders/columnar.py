@@ -135,7 +135,10 @@ def text_series(text: pa.ChunkedArray, **series) -> pd.Series:
     >>> text_series(pa.chunked_array([["a", None]], type=pa.large_string()), name="id").tolist()
     ['a', <NA>]
     """
-    return pd.Series(pd.arrays.ArrowStringArray(text), copy=False, **series).astype("string")
+    strings = pd.Series(pd.arrays.ArrowStringArray(text), copy=False, **series)
+    # Already ``string`` where pyarrow backs it (as here): an astype would cost three times the
+    # Series itself, for each of a table's columns, at each step.
+    return strings if strings.dtype == "string" else strings.astype("string")
 
 
 def arrow_text(cells: pd.Series) -> pa.ChunkedArray:
