@@ -35,7 +35,7 @@ from casegraph.money import (
     too_large_message,
 )
 
-from .columnar import arrow_text, cells_frame, member_of, read_well_formed, trimmed_or_missing
+from .columnar import arrow_text, cells_frame, member_of, missing_text, read_well_formed, trimmed_or_missing
 from .csvcells import ReadAhead, file_bytes
 from .encoding import decode_file, plain_utf8
 from .problems import LINE, Problem
@@ -343,7 +343,9 @@ def _fullmatch(cells: pd.Series, pattern: str, *, few_values: bool = False) -> p
     if few_values and pc.all(pc.match_substring_regex(pc.unique(text), f"^(?:{pattern})$")).as_py() is not False:
         return pd.Series(True, index=cells.index)
     matched = pc.match_substring_regex(text, f"^(?:{pattern})$")
-    return pd.Series(matched.fill_null(True).to_numpy(zero_copy_only=False), index=cells.index)
+    # Arrays made here for the Series are handed over as they are (``copy=False``, here and in
+    # the time parsers): pandas would copy each, fresh memory the size of the column.
+    return pd.Series(matched.fill_null(True).to_numpy(zero_copy_only=False), index=cells.index, copy=False)
 
 
 def parse_column(raw: RawTable, table: Table, column: Column, timezone: str, problems: list[Problem]) -> pd.Series:
@@ -474,7 +476,7 @@ def parse_timestamps(cells: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
     >>> trouble.tolist(), str(times[3])
     (['gap', 'ambiguous', 'outside', <NA>], '1986-05-03 18:30:00+00:00')
     """
-    trouble = pd.Series(pd.NA, index=cells.index, dtype="string")
+    trouble = missing_text(cells.index)
     plain = _plain_local_times(cells)
     if plain is not None:  # the usual column: every cell read at once, no pattern to match
         return _placed(plain, timezone, trouble), trouble
@@ -526,7 +528,7 @@ def _plain_local_times(cells: pd.Series) -> pd.Series | None:
         times = pc.cast(text, pa.timestamp("ns"))
     except pa.ArrowInvalid:
         return None  # no such date or time (2021-02-30, 25:00), or an offset
-    return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]")
+    return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]", copy=False)
 
 
 def _placed(local: pd.Series, timezone: str, trouble: pd.Series) -> pd.Series:
@@ -551,7 +553,7 @@ def _has_offset(cells: pd.Series) -> pd.Series:
     text = arrow_text(cells)
     offset = pc.or_(pc.or_(pc.ends_with(text, "Z"), pc.match_substring(text, "+")),
                     pc.greater(pc.count_substring(text, "-"), 2))
-    return pd.Series(offset.fill_null(False).to_numpy(zero_copy_only=False), index=cells.index)
+    return pd.Series(offset.fill_null(False).to_numpy(zero_copy_only=False), index=cells.index, copy=False)
 
 
 def _local_times(cells: pd.Series) -> pd.Series:
@@ -565,7 +567,7 @@ def _local_times(cells: pd.Series) -> pd.Series:
         times = pc.cast(arrow_text(cells), pa.timestamp("ns"))
     except pa.ArrowInvalid:
         return pd.to_datetime(cells.str.replace(" ", "T", regex=False), format="ISO8601", errors="coerce")
-    return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]")
+    return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]", copy=False)
 
 
 def utc_micros(ts: pd.Series) -> pd.Series:
@@ -655,7 +657,7 @@ def _empty_of_kind(kind: str, length: int, index: pd.Index) -> pd.Series:
         return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     if kind == "ts":
         return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
-    return pd.Series(pd.NA, index=index, dtype="string")
+    return missing_text(index)
 
 
 def empty_table(table: Table) -> pd.DataFrame:
