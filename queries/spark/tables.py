@@ -46,7 +46,7 @@ LOGINS = pa.schema([("account_id", pa.string()), ("actor_id", pa.string()), ("ip
 def ledger_in_cny(ledger, case: Case):
     """The Spark ledger ``ledger`` with ``amount_cny`` (integer fen, at the rate of its local date)."""
     schema = arrow_schema(TABLES_BY_NAME["ledger"]).append(pa.field("amount_cny", pa.int64()))
-    return _per_block(ledger, "ledger", lambda block: fx.ledger_in_cny(block).drop(columns="date"), schema, case=case)
+    return _per_block(ledger, "ledger", fx.ledger_in_cny, schema, case=case)
 
 
 def transfer_frame(transfers, case: Case):
