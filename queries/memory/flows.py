@@ -20,7 +20,7 @@ from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
 from casegraph.loaders.read import local_day_numbers, utc_micros
 
-from ..columnar import duckdb_connection
+from ..columnar import duckdb_connection, positions
 from ..flow_rules import (
     ACCOUNT_FACT_COLUMNS,
     FLOW_TOTAL_COLUMNS,
@@ -108,21 +108,27 @@ def _statement_accounts(case: Case) -> pd.DataFrame:
 
 def account_facts(case: Case, account_ids: pd.Series) -> pd.DataFrame:
     """:data:`ACCOUNT_FACT_COLUMNS` of ``account_ids``: aliases, holder and their name, the
-    institution (the account's, else its statement's), whether its statement is in hand."""
-    accounts = case["accounts"].astype({"account_id": "string"}).drop_duplicates("account_id").set_index("account_id")
-    names = case["persons"].astype({"person_id": "string"}).drop_duplicates("person_id").set_index("person_id")["name"]
-    statements = case.tables.get("statements", pd.DataFrame(columns=["account_id", "institution"]))
-    statements = statements.astype({"account_id": "string"}).drop_duplicates("account_id").set_index("account_id")
-    ids = pd.Index(account_ids.astype("string").unique(), name="account_id")
-    facts = pd.DataFrame(index=ids)
-    aliases = accounts["aliases"] if "aliases" in accounts else pd.Series(pd.NA, index=accounts.index)
-    facts["aliases"] = aliases.reindex(ids)
-    facts["holder_person_id"] = accounts["holder_person_id"].astype("string").reindex(ids)
-    facts["holder_name"] = names.reindex(facts["holder_person_id"]).to_numpy()
-    facts["institution"] = accounts["institution"].astype("string").reindex(ids).fillna(
-        statements["institution"].astype("string").reindex(ids))
-    facts["statement_obtained"] = ids.isin(statements.index)
-    return facts.reset_index()[list(ACCOUNT_FACT_COLUMNS)]
+    institution (the account's, else its statement's), whether its statement is in hand. An
+    id's facts are its first row's (accounts, persons and statements by Arrow's ``index_in``:
+    pandas' reindex of text indexes took 0.5 s at 10x seed)."""
+    accounts, persons = case["accounts"], case["persons"]
+    statements = case.tables.get("statements", pd.DataFrame({"account_id": [], "institution": []}, dtype="string"))
+    ids = pd.Series(account_ids.astype("string").unique(), name="account_id")
+    at_account, at_statement = positions(ids, accounts["account_id"]), positions(ids, statements["account_id"])
+
+    def taken(frame: pd.DataFrame, column: str, at: np.ndarray) -> pd.Series:
+        return pd.Series(frame[column].astype("string").array.take(at, allow_fill=True), name=column)
+
+    holders = taken(accounts, "holder_person_id", at_account)
+    return pd.DataFrame({
+        "account_id": ids,
+        "aliases": taken(accounts, "aliases", at_account),
+        "holder_person_id": holders,
+        "holder_name": taken(persons, "name", positions(holders, persons["person_id"])),
+        "institution": taken(accounts, "institution", at_account).fillna(
+            taken(statements, "institution", at_statement)),
+        "statement_obtained": at_statement >= 0,
+    })[list(ACCOUNT_FACT_COLUMNS)]
 
 
 def account_flows(case: Case, *, connect=duckdb_connection, transfers=None) -> pd.DataFrame:
