@@ -176,9 +176,11 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
 
 def _read_case(case: Path):
     """``read_case`` of the case, its files read ahead while pandas and the loaders are imported
-    (casegraph.loaders.csvcells.ReadAhead: on two cores the import and the parse overlap)."""
-    from casegraph.loaders.csvcells import ReadAhead
+    (casegraph.loaders.csvcells.ReadAhead: on two cores the import and the parse overlap), in a
+    process whose Arrow memory is kept for reuse (``retain_arrow_memory``)."""
+    from casegraph.loaders.csvcells import ReadAhead, retain_arrow_memory
 
+    retain_arrow_memory()
     ahead = ReadAhead(case)
     from casegraph.loaders.case import read_case
 
