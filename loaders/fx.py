@@ -28,7 +28,7 @@ MONEY_COLUMNS = (("ledger", "amount", "ts"), ("bank_transfers", "amount", "ts"),
                  ("trades", "notional", None))
 
 
-def _foreign(currency: pd.Series) -> np.ndarray:
+def foreign_amounts(currency: pd.Series) -> np.ndarray:
     """Whether each amount is in a currency other than CNY (an empty currency is CNY)."""
     return (currency.notna() & (currency != "CNY")).to_numpy()
 
@@ -36,7 +36,7 @@ def _foreign(currency: pd.Series) -> np.ndarray:
 def _rates(currency: pd.Series, dates: pd.Series, fx_rates: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the foreign amounts that have a rate, and that rate in millionths (``dates``:
     as :func:`amounts_in_cny` takes them)."""
-    foreign = _foreign(currency)
+    foreign = foreign_amounts(currency)
     if not foreign.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     # merge_asof wants the same dtypes on both sides' keys (and the same datetime unit).
@@ -71,7 +71,7 @@ def _dated_amounts_in_cny(rows: pd.DataFrame, timezone: str, fx_rates: pd.DataFr
     """:func:`amounts_in_cny` of rows with ``amount``, ``currency`` and ``ts``, each at the rate of
     its local date: the dates made for the foreign amounts only (a ledger of 5.5 million CNY
     entries needs none)."""
-    foreign = _foreign(rows["currency"])
+    foreign = foreign_amounts(rows["currency"])
     dates = local_dates(rows["ts"][foreign], timezone)
     return amounts_in_cny(rows["amount"], rows["currency"], dates, fx_rates)
 
@@ -113,7 +113,7 @@ def check_cny_amounts(tables: dict[str, pd.DataFrame], raws: dict[str, RawTable]
 def _may_grow_too_large(fen: np.ndarray, currency: pd.Series, fx_rates: pd.DataFrame) -> bool:
     """Whether converting could pass a bound: a float estimate, to skip the exact check in
     every ordinary case (the largest amount at the largest rate, their total at that rate)."""
-    foreign = _foreign(currency)
+    foreign = foreign_amounts(currency)
     rates = fx_rates["cny_per_unit"].dropna()
     if not foreign.any() or rates.empty:
         return False

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columnar import arrow_text, first_positions, member_of, text_series
+from .fx import foreign_amounts
 from .problems import LINE, Problem
 from .read import RawTable, local_dates, report, side_by_side, split_ids
 from .tables import EVIDENCE_TABLES, SIGNED_LEDGER_KINDS, TABLES, TABLES_BY_NAME, Column, Table
@@ -329,14 +330,16 @@ def check_currencies(tables, raws, problems, timezone: str) -> None:
         if name not in raws:
             continue
         frame = tables[name]
-        foreign = frame["currency"].notna() & (frame["currency"] != "CNY")
-        if not foreign.any():
+        foreign = np.flatnonzero(foreign_amounts(frame["currency"]))
+        if not len(foreign):
             continue
-        # Only the foreign rows: the timezone conversion of a whole ledger is its dearest part.
-        dates = frame.loc[foreign, date_column]
+        # Only the foreign rows, by position: the timezone conversion of a whole ledger is its
+        # dearest part, and a reindex to all its rows the next.
+        dates = frame[date_column].iloc[foreign]
         dates = local_dates(dates, timezone) if date_column == "ts" else dates
         # reindex, not map: pandas maps through an empty Series (no fx_rates.csv) as floats
-        earliest = pd.Series(first_rate.reindex(frame.loc[foreign, "currency"]).to_numpy(), index=dates.index)
-        bad = foreign & (earliest.isna() | (dates < earliest)).reindex(frame.index, fill_value=False)
-        report(problems, f"{name}.csv", raws[name], "currency", bad,
+        earliest = pd.Series(first_rate.reindex(frame["currency"].iloc[foreign]).to_numpy(), index=dates.index)
+        bad = np.zeros(len(frame), dtype=bool)
+        bad[foreign] = (earliest.isna() | (dates < earliest)).to_numpy()
+        report(problems, f"{name}.csv", raws[name], "currency", pd.Series(bad, index=frame.index, copy=False),
                 message=lambda v: f"no {v} rate in fx_rates.csv on or before this date")
