@@ -30,6 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..columnar import arrow_table
+
 # The master a session runs on when neither --spark-master nor this variable says otherwise.
 MASTER_VARIABLE = "CASEGRAPH_SPARK_MASTER"
 # A folder every executor reads (on a cluster: a shared mount) for the tables handed to Spark;
@@ -244,7 +246,7 @@ def _scratch_folder() -> str:
 def _arrow_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
     """``frame`` as an Arrow table Spark reads as it is: categories as their values, a column of
     nothing but missing values as text."""
-    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    table = frame if isinstance(frame, pa.Table) else arrow_table(frame)
     columns = []
     for column in table.columns:
         if pa.types.is_dictionary(column.type):

@@ -25,6 +25,7 @@ from casegraph.loaders.problems import LINE
 from casegraph.loaders.spark_read import arrow_schema, driver_frame
 from casegraph.loaders.tables import TABLES_BY_NAME
 
+from ..columnar import arrow_table
 from ..memory import account_groups, flows, gangs
 
 # The small tables the functions below read besides their own: the rates of exchange.
@@ -109,7 +110,7 @@ def _per_block(frame, name: str, function, schema: pa.Schema, *, case: Case, sma
                 for column in schema.names:
                     if column not in result:
                         result[column] = rows[column].to_numpy()
-                yield from pa.Table.from_pandas(result[schema.names], schema=schema, preserve_index=False).to_batches()
+                yield from arrow_table(result[schema.names], schema=schema).to_batches()
 
     from pyspark import StorageLevel
     from pyspark.sql.pandas.types import from_arrow_schema
