@@ -499,6 +499,7 @@ def parse_timestamps(cells: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
 # decimals. Arrow's ISO 8601 cast also reads a date alone and a bare hour, of other lengths;
 # it refuses an offset when casting to a timestamp without a timezone.
 PLAIN_TS_LENGTHS = (16, 19, *range(21, 30))
+_EARLIEST_NS, _AFTER_LATEST_NS = (pd.Timestamp(day).value for day in (EARLIEST, AFTER_LATEST))
 
 
 def _plain_local_times(cells: pd.Series) -> pd.Series | None:
@@ -521,13 +522,15 @@ def _plain_local_times(cells: pd.Series) -> pd.Series | None:
     if not shortest.as_py() == longest.as_py() == 19 and not pc.all(pc.is_in(
             lengths.drop_null(), value_set=pa.array(PLAIN_TS_LENGTHS, type=lengths.type))).as_py():
         return None
-    earliest, latest = pc.min_max(text).values()
-    if earliest.as_py() < EARLIEST or latest.as_py() >= AFTER_LATEST:
-        return None
     try:
         times = pc.cast(text, pa.timestamp("ns"))
     except pa.ArrowInvalid:
-        return None  # no such date or time (2021-02-30, 25:00), or an offset
+        return None  # no such date or time (2021-02-30, 25:00), an offset, or a year out of range
+    # The bounds on the times, not the text: a min and max of integers, not of 5 million strings
+    # (at these lengths the text sorts as the times do, and both bounds are whole days).
+    earliest, latest = pc.min_max(times).values()
+    if earliest.value < _EARLIEST_NS or latest.value >= _AFTER_LATEST_NS:
+        return None
     return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]", copy=False)
 
 
