@@ -319,9 +319,10 @@ def report(problems: list[Problem], file: str, raw: RawTable, name: str, bad: pd
     """
     if bad.dtype != bool:  # a mask with missing values (pandas' nullable booleans)
         bad = bad.fillna(False).astype(bool)
-    if not bad.to_numpy().any():
+    at = bad.to_numpy()
+    if not at.any():
         return
-    rows = raw.frame.loc[bad.to_numpy()]
+    rows = raw.frame.loc[at]
     columns = _column_of(raw, name, rows.index)
     cells = rows[name] if name in rows else pd.Series(pd.NA, index=rows.index)
     extras = context.loc[rows.index].tolist() if context is not None else None
