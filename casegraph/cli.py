@@ -436,7 +436,6 @@ def export(
 ) -> None:
     """Export the chain of one vendor or one gang: licences, platforms, agent trees, clients, money."""
     from casegraph.api import Investigation
-    from casegraph.loaders.case import read_case
     from casegraph.outputs import OutputRefused, atomic_file
     from casegraph.queries.export import UnknownSubject, write_chain
 
@@ -447,7 +446,7 @@ def export(
     try:
         # --out checked before the work; an interrupted export leaves an earlier file whole
         with atomic_file(out) as staging:
-            loaded, problems = read_case(case)
+            loaded, problems = _read_case(case)
             if problems:
                 _print_problems(problems, case)
                 raise typer.Exit(EXIT_INVALID)
@@ -543,12 +542,11 @@ def load(
              "server's database is empty, else unwind."),
 ) -> None:
     """Load a case folder into Neo4j, idempotently (a re-run changes nothing)."""
-    from casegraph.loaders.case import read_case
     from casegraph.loaders.neo4j import load_into_neo4j
     from casegraph.loaders.neo4j_import import ImportFailed, choose_import, import_case
     from casegraph.server import Neo4jUnavailable
 
-    loaded, problems = read_case(case, progress=_progress)
+    loaded, problems = _read_case(case)
     if problems:
         _print_problems(problems, case)
         raise typer.Exit(EXIT_INVALID)
