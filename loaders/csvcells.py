@@ -65,8 +65,8 @@ def retain_arrow_memory() -> None:
     """Make :data:`CELL_POOL` pyarrow's default pool, for every Arrow array the process makes
     from here on (the analyses' kernels, DuckDB's answers, pandas' Arrow-backed columns), not
     the cells alone. Every command that reads a case folder calls it first
-    (``casegraph.cli._read_case``): ``casegraph analyze`` at 10x seed took 0.82-0.88x the wall
-    time and 8 s of system time instead of 12-15 s (3 alternating pairs), at seed 0.81-0.94x
+    (``casegraph.cli._read_case``): ``casegraph analyze`` at 10x seed took 0.81-0.88x the wall
+    time and 8 s of system time instead of 12-15 s (3 alternating pairs), at seed 0.80-0.94x
     with a lower peak (4 pairs); ``validate``, whose large arrays are the cells already, the
     same. A process of its own (a notebook) may call it too."""
     pa.set_memory_pool(CELL_POOL)
