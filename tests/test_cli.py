@@ -48,17 +48,20 @@ def test_the_installed_command_ends_with_the_exit_code_its_output_and_no_tempora
     assert "not a case folder" in invalid.stdout + invalid.stderr
 
 
-def test_a_command_that_reads_a_case_keeps_its_arrow_memory_in_the_retaining_pool(tmp_path):
+@pytest.mark.parametrize("command", ["validate", "generate"])
+def test_a_command_that_reads_or_writes_a_case_keeps_its_arrow_memory_in_the_retaining_pool(tmp_path, command):
     """Every Arrow array of the process from the retaining pool (csvcells.retain_arrow_memory),
     not only the cells; in a process of its own, as pyarrow's default pool is the process's."""
     from casegraph.loaders.csvcells import CELL_POOL
 
     case = write_case(tmp_path / "case", minimal_case())
+    argv = ["validate", str(case)] if command == "validate" else [
+        "generate", "--out", str(tmp_path / "new"), "--scale", "tiny"]
     script = ("import pyarrow as pa, sys\nfrom casegraph.cli import main\n"
-              "try:\n    main(['-q', 'validate', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+              "try:\n    main(['-q', *sys.argv[1:]])\nexcept SystemExit:\n    pass\n"
               "print(pa.default_memory_pool().backend_name)")
-    done = subprocess.run([sys.executable, "-c", script, str(case)], capture_output=True, text=True, check=True)
-    assert done.stdout.split()[-1] == CELL_POOL.backend_name  # after what validate printed
+    done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, check=True)
+    assert done.stdout.split()[-1] == CELL_POOL.backend_name  # after what the command printed
 
 
 def test_generate_rejects_a_bad_scale(tmp_path, capsys):
