@@ -19,6 +19,7 @@ import pandas as pd
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import transfers_in_cny
 from casegraph.loaders.read import local_day_numbers, utc_micros
+from casegraph.loaders.validate import lookup
 
 from ..columnar import duckdb_connection, positions
 from ..flow_rules import (
@@ -116,17 +117,17 @@ def account_facts(case: Case, account_ids: pd.Series) -> pd.DataFrame:
     ids = pd.Series(account_ids.astype("string").unique(), name="account_id")
     at_account, at_statement = positions(ids, accounts["account_id"]), positions(ids, statements["account_id"])
 
-    def taken(frame: pd.DataFrame, column: str, at: np.ndarray) -> pd.Series:
-        return pd.Series(frame[column].astype("string").array.take(at, allow_fill=True), name=column)
+    def of_account(column: str) -> pd.Series:
+        return lookup(ids, accounts["account_id"], accounts[column], rows=at_account)
 
-    holders = taken(accounts, "holder_person_id", at_account)
+    holders = of_account("holder_person_id")
     return pd.DataFrame({
         "account_id": ids,
-        "aliases": taken(accounts, "aliases", at_account),
+        "aliases": of_account("aliases"),
         "holder_person_id": holders,
-        "holder_name": taken(persons, "name", positions(holders, persons["person_id"])),
-        "institution": taken(accounts, "institution", at_account).fillna(
-            taken(statements, "institution", at_statement)),
+        "holder_name": lookup(holders, persons["person_id"], persons["name"]),
+        "institution": of_account("institution").fillna(
+            lookup(ids, statements["account_id"], statements["institution"], rows=at_statement)),
         "statement_obtained": at_statement >= 0,
     })[list(ACCOUNT_FACT_COLUMNS)]
 
