@@ -1,11 +1,12 @@
 """The fast paths of ``analyze`` give what the plain definitions give, byte for byte: the
 adjusted Rand index as igraph computes it, ID masking as its regular expressions define it, CSV
-lines as pandas writes them, and the referral files made once over every packet and split as
-each packet's own files would be."""
+lines as pandas writes them, the referral files made once over every packet and split as
+each packet's own files would be, and the questions asked side by side as one after the other."""
 
 from __future__ import annotations
 
 import re
+import threading
 import zipfile
 
 import igraph
@@ -13,7 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from casegraph.loaders.case import load_case
 from casegraph.outputs import csv_lines
+from casegraph.queries.engine import analyze, run_side_by_side
+from casegraph.queries.memory.engine import MemoryEngine
 from casegraph.queries.quality import adjusted_rand
 from casegraph.queries.referrals import (
     mask_identifiers,
@@ -78,3 +82,57 @@ def _sheets(path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
         return {name: re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"", archive.read(name))
                 for name in archive.namelist()}
+
+
+def test_questions_asked_side_by_side_answer_as_one_after_the_other(generated_case):
+    case = load_case(generated_case("small", 5).folder)
+    one_at_a_time = MemoryEngine(case)
+    one_at_a_time.questions_at_once = 1
+    side_by_side = analyze(MemoryEngine(case))
+    for name, table in analyze(one_at_a_time).items():
+        pd.testing.assert_frame_equal(side_by_side[name], table, obj=name)
+
+
+class Meeting(MemoryEngine):
+    """Gang evidence and flow patterns each wait for the other to be asked too."""
+
+    def __init__(self, case, meeting: threading.Barrier) -> None:
+        super().__init__(case)
+        self.meeting = meeting
+
+    def gang_evidence(self):
+        self.meeting.wait()
+        return super().gang_evidence()
+
+    def flow_patterns(self):
+        self.meeting.wait()
+        return super().flow_patterns()
+
+
+def test_the_memory_engine_asks_the_longest_questions_side_by_side(generated_case):
+    # One after the other, the first of the two would wait for the second in vain: the barrier
+    # breaks after its timeout and analyze fails.
+    meeting = threading.Barrier(2, timeout=30)
+    tables = analyze(Meeting(load_case(generated_case("tiny", 1).folder), meeting))
+    assert not meeting.broken and len(tables["communities"])
+
+
+def test_a_run_that_fails_fails_them_all_and_the_runs_not_started_are_not():
+    started, b_started, b_may_end = [], threading.Event(), threading.Event()
+
+    def a():
+        started.append("a")
+        b_started.wait(10)
+        raise ValueError("a failed")
+
+    def b():
+        started.append("b")
+        b_started.set()
+        b_may_end.wait(10)  # still running when a fails (the timer below: half a second on)
+        return "b"
+
+    runs = {"a": a, "b": b, **{f"later{i}": (lambda i=i: started.append(f"later{i}")) for i in range(5)}}
+    threading.Timer(0.5, b_may_end.set).start()
+    with pytest.raises(ValueError, match="a failed"):
+        run_side_by_side(runs, at_once=2)
+    assert sorted(started) == ["a", "b"]

@@ -8,8 +8,8 @@ from the case's tables in memory (pandas, numpy, networkx), no server.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection
-from functools import cached_property
 
 import pandas as pd
 
@@ -29,12 +29,18 @@ class MemoryEngine:
     """The memory engine on one read case (:func:`casegraph.loaders.case.load_case`)."""
 
     name = "memory"
+    # Two questions at once, one per core of the machines this runs on: their pyarrow kernels
+    # and DuckDB's SQL let go of the GIL, and the one engine's questions share no state but
+    # the ledger in CNY, made once under a lock.
+    questions_at_once = 2
 
     # Where the SQL runs, on which tables: DuckDB, on the case's (the Spark engine's: Spark, on Spark's).
     connect = staticmethod(duckdb_connection)
 
     def __init__(self, case: Case) -> None:
         self.case = case
+        self._ledger: pd.DataFrame | None = None
+        self._ledger_lock = threading.Lock()
 
     @property
     def sql_case(self) -> Case:
@@ -44,10 +50,15 @@ class MemoryEngine:
     def available(self) -> frozenset[str]:
         return self.case.available
 
-    @cached_property
+    @property
     def ledger(self) -> pd.DataFrame:
-        """The ledger with every amount in CNY fen, converted once for every question."""
-        return ledger_in_cny(self.case)
+        """The ledger with every amount in CNY fen, converted once for every question (by the
+        first to ask: questions run side by side, and ``functools.cached_property`` holds no
+        lock from Python 3.12 on)."""
+        with self._ledger_lock:
+            if self._ledger is None:
+                self._ledger = ledger_in_cny(self.case)
+            return self._ledger
 
     def case_facts(self) -> CaseFacts:
         case = self.case

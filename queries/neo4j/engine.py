@@ -41,6 +41,7 @@ class Neo4jEngine:
     """The Neo4j engine on the case loaded in ``runner``'s database."""
 
     name = "neo4j"
+    questions_at_once = 1  # one after the other: the server runs each question on its own cores
 
     def __init__(self, runner: CypherRunner) -> None:
         self.runner = runner

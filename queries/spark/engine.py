@@ -72,6 +72,7 @@ class SparkEngine(MemoryEngine):
     The questions it does not override are the memory engine's, on the driver."""
 
     name = "spark"
+    questions_at_once = 1  # Spark spreads each question's SQL over its executors already
 
     def __init__(self, case: Case, runner: SparkSQL, *, frames: dict | None = None) -> None:
         super().__init__(case)
