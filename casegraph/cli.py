@@ -114,13 +114,14 @@ def generate(
 
 
 def _generate_case(out: Path, **options) -> dict:
-    """``generate_case`` into ``out`` with the command's progress, in a process whose Arrow
-    memory is kept for reuse as when a case is read (``retain_arrow_memory``): the seed-scale
-    case in 0.90-0.91x the wall time and a peak of 0.39 GiB against 0.44 (3 alternating pairs)."""
+    """``generate_case`` into ``out`` with the command's progress, in a process that takes its
+    memory as when a case is read (``tune_memory``): with the Arrow memory kept for reuse, the
+    seed-scale case in 0.90-0.91x the wall time and a peak of 0.39 GiB against 0.44 (3
+    alternating pairs)."""
     from casegraph.generator import generate_case
-    from casegraph.loaders.csvcells import retain_arrow_memory
+    from casegraph.loaders.csvcells import tune_memory
 
-    retain_arrow_memory()
+    tune_memory()
     return generate_case(out, progress=_progress, **options)
 
 
@@ -185,10 +186,10 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
 def _read_case(case: Path):
     """``read_case`` of the case, its files read ahead while pandas and the loaders are imported
     (casegraph.loaders.csvcells.ReadAhead: on two cores the import and the parse overlap), in a
-    process whose Arrow memory is kept for reuse (``retain_arrow_memory``)."""
-    from casegraph.loaders.csvcells import ReadAhead, retain_arrow_memory
+    process that takes its memory as ``tune_memory`` sets."""
+    from casegraph.loaders.csvcells import ReadAhead, tune_memory
 
-    retain_arrow_memory()
+    tune_memory()
     ahead = ReadAhead(case)
     from casegraph.loaders.case import read_case
 

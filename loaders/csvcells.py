@@ -61,15 +61,30 @@ def _cell_pool() -> pa.MemoryPool:
 CELL_POOL = _cell_pool()
 
 
-def retain_arrow_memory() -> None:
-    """Make :data:`CELL_POOL` pyarrow's default pool, for every Arrow array the process makes
-    from here on (the analyses' kernels, DuckDB's answers, pandas' Arrow-backed columns), not
-    the cells alone. Every command that reads a case folder calls it first
-    (``casegraph.cli._read_case``): ``casegraph analyze`` at 10x seed took 0.81-0.88x the wall
-    time and 8 s of system time instead of 12-15 s (3 alternating pairs), at seed 0.80-0.94x
-    with a lower peak (4 pairs); ``validate``, whose large arrays are the cells already, the
-    same. A process of its own (a notebook) may call it too."""
+def tune_memory() -> None:
+    """Set how this process takes memory for its large arrays; every command that reads or
+    writes a case calls it first (``casegraph.cli._read_case``, ``_generate_case``), and a
+    process of its own (a notebook) may call it too. Pages the system hands out fresh are dear
+    on the machines casegraph runs on; the arrays of an analysis are mostly made, read a few
+    times and dropped, so memory is kept for reuse and taken a small page at a time.
+
+    - Every Arrow array the process makes from here on (the analyses' kernels, DuckDB's
+      answers, pandas' Arrow-backed columns), not the cells alone, comes from :data:`CELL_POOL`,
+      which keeps freed pages: ``casegraph analyze`` at 10x seed took 0.81-0.88x the wall time
+      and 8 s of system time instead of 12-15 s (3 alternating pairs), at seed 0.80-0.94x with
+      a lower peak (4 pairs).
+    - numpy asks for no transparent huge pages (it madvises them for each array of 4 MiB or
+      more, as its NUMPY_MADVISE_HUGEPAGE=0 turns off when set before numpy is imported): a
+      huge page's first touch here cost several times the small pages it replaces, in system
+      time. ``casegraph analyze`` at 10x seed: 6.1-6.2 s of system time against 10.5-10.8 s,
+      24.2 / 23.6 s against 27.6 / 27.1 s (2 alternating pairs), the peak within 2 %.
+    """
     pa.set_memory_pool(CELL_POOL)
+    try:
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _set_madvise_hugepage
+    _set_madvise_hugepage(False)
 
 
 def well_formed_cells(utf8: bytes | mmap.mmap) -> tuple[list[str], pa.Table] | None:

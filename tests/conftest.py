@@ -19,7 +19,7 @@ import pytest
 
 from casegraph.generator import generate_case
 from casegraph.loaders.case import load_case
-from casegraph.loaders.csvcells import retain_arrow_memory
+from casegraph.loaders.csvcells import tune_memory
 from casegraph.queries.memory.engine import analyze_case
 
 # Test helpers (casebuilder) live beside the tests.
@@ -63,12 +63,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 YOUNG_COLLECTION_AFTER = 10_000
 FULL_COLLECTION_AFTER = 50
 # Each test process keeps its Arrow memory for reuse, as the commands that read a case do
-# (loaders.csvcells.retain_arrow_memory): two alternating pairs of fast-tier runs, 80.5 / 80.7 s
+# (loaders.csvcells.tune_memory): two alternating pairs of fast-tier runs, 80.5 / 80.7 s
 # against 82.1 / 85.5 s, system time 8.8 / 8.7 s against 9.6 / 11.2.
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    retain_arrow_memory()
+    tune_memory()
     gc.collect()
     gc.freeze()
     _, middle, _ = gc.get_threshold()

@@ -49,19 +49,22 @@ def test_the_installed_command_ends_with_the_exit_code_its_output_and_no_tempora
 
 
 @pytest.mark.parametrize("command", ["validate", "generate"])
-def test_a_command_that_reads_or_writes_a_case_keeps_its_arrow_memory_in_the_retaining_pool(tmp_path, command):
-    """Every Arrow array of the process from the retaining pool (csvcells.retain_arrow_memory),
-    not only the cells; in a process of its own, as pyarrow's default pool is the process's."""
+def test_a_command_that_reads_or_writes_a_case_takes_its_memory_as_tune_memory_sets(tmp_path, command):
+    """Every Arrow array of the process from the retaining pool, not only the cells, and numpy's
+    arrays without huge pages (csvcells.tune_memory); in a process of its own, as both are the
+    process's settings."""
     from casegraph.loaders.csvcells import CELL_POOL
 
     case = write_case(tmp_path / "case", minimal_case())
     argv = ["validate", str(case)] if command == "validate" else [
         "generate", "--out", str(tmp_path / "new"), "--scale", "tiny"]
-    script = ("import pyarrow as pa, sys\nfrom casegraph.cli import main\n"
+    script = ("import pyarrow as pa, sys\nfrom numpy._core.multiarray import _set_madvise_hugepage\n"
+              "from casegraph.cli import main\n"
               "try:\n    main(['-q', *sys.argv[1:]])\nexcept SystemExit:\n    pass\n"
-              "print(pa.default_memory_pool().backend_name)")
+              "print(pa.default_memory_pool().backend_name, _set_madvise_hugepage(True))")
     done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, check=True)
-    assert done.stdout.split()[-1] == CELL_POOL.backend_name  # after what the command printed
+    # after what the command printed: the pool, and whether numpy's huge pages were on
+    assert done.stdout.split()[-2:] == [CELL_POOL.backend_name, "False"]
 
 
 def test_generate_rejects_a_bad_scale(tmp_path, capsys):
