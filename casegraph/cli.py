@@ -183,23 +183,29 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
         _print_skipped(coverage_table(loaded.available), "analyze will skip")
 
 
-def _read_case(case: Path):
+def _read_case(case: Path, *, ahead=None):
     """``read_case`` of the case, its files read ahead while pandas and the loaders are imported
-    (casegraph.loaders.csvcells.ReadAhead: on two cores the import and the parse overlap), in a
-    process that takes its memory as ``tune_memory`` sets."""
-    from casegraph.loaders.csvcells import ReadAhead, tune_memory
-
-    tune_memory()
-    ahead = ReadAhead(case)
+    (:func:`_reading_ahead`, or ``ahead`` when the command started it sooner)."""
+    ahead = ahead if ahead is not None else _reading_ahead(case)
     from casegraph.loaders.case import read_case
 
     return read_case(case, progress=_progress, ahead=ahead)
 
 
-def _read_case_reporting(case: Path, problems_file: Optional[Path] = None):
-    """The case read and checked, or None when it is invalid: its problems printed (and
-    written to ``problems_file``). The caller ends the command with exit 1."""
-    loaded, problems = _read_case(case)
+def _reading_ahead(case: Path):
+    """The case's files being read ahead (casegraph.loaders.csvcells.ReadAhead: on two cores the
+    imports and the parse overlap), in a process that takes its memory as ``tune_memory`` sets."""
+    from casegraph.loaders.csvcells import ReadAhead, tune_memory
+
+    tune_memory()
+    return ReadAhead(case)
+
+
+def _read_case_reporting(case: Path, problems_file: Optional[Path] = None, *, ahead=None):
+    """The case read and checked (``ahead``: as :func:`_read_case` takes it), or None when it is
+    invalid: its problems printed (and written to ``problems_file``). The caller ends the
+    command with exit 1."""
+    loaded, problems = _read_case(case, ahead=ahead)
     if problems:
         _report_problems(problems, case, problems_file)
         return None
@@ -266,24 +272,30 @@ def _read_in_spark_reporting(case: Path, problems_file: Optional[Path] = None, s
     return investigation
 
 
+def _spark_reads(engine: Engine, spark_read: bool | None) -> bool:
+    """Whether Spark reads the case's large tables: as ``--spark-read`` says, else with the Spark engine."""
+    return engine is Engine.spark if spark_read is None else spark_read
+
+
 def _run_analysis(case: Path, out: Path | None, engine: Engine, replace: bool = False,
                   spark_master: Optional[str] = None, *, spark_read: bool | None = None,
-                  spark_output: tuple[SparkOutput, str] | None = None):
+                  spark_output: tuple[SparkOutput, str] | None = None, ahead=None):
     """Analyse the case and write every output into the folder ``out``: (case, tables), or
     (None, None) for an invalid case, whose problems.txt is then all ``out`` holds.
     ``spark_read``: whether Spark reads the large tables (default: with the Spark engine);
-    ``spark_output``: (format, where) Spark's writer writes the output tables, instead of ``out``."""
+    ``spark_output``: (format, where) Spark's writer writes the output tables, instead of ``out``;
+    ``ahead``: the case's files being read ahead (:func:`_reading_ahead`), when Spark does not read them."""
     from casegraph.outputs import write_csv
     from casegraph.queries.engine import run_side_by_side
     from casegraph.queries.quality import TruthUnusable, quality_table
     from casegraph.queries.referrals import write_referrals
 
     problems_file = out / "problems.txt" if out is not None else None
-    if engine is Engine.spark if spark_read is None else spark_read:
+    if _spark_reads(engine, spark_read):
         investigation = _read_in_spark_reporting(case, problems_file, spark_master)
         loaded = investigation.case if investigation is not None else None
     else:
-        investigation = loaded = _read_case_reporting(case, problems_file)
+        investigation = loaded = _read_case_reporting(case, problems_file, ahead=ahead)
     if loaded is None:
         return None, None
     tables = _analysis_tables(investigation, engine, replace, spark_master)
@@ -341,12 +353,16 @@ def analyze(
         raise typer.BadParameter("goes with --engine spark", param_hint="--spark-read/--spark-output")
     started = time.perf_counter()
     read_by_spark = None if spark_read is None else spark_read is Reader.spark
+    # The case's files start being read now, while the output folder is made and the analyses
+    # are imported (at seed scale 0.1-0.2 s sooner done).
+    ahead = None if _spark_reads(engine, read_by_spark) else _reading_ahead(case)
     if spark_output is not None:
         loaded, tables = _run_analysis(case, None, engine, replace, spark_master, spark_read=read_by_spark,
-                                       spark_output=(spark_output, out))
+                                       spark_output=(spark_output, out), ahead=ahead)
     else:
         with _output_folder(Path(out), "analyze", case=case) as folder:
-            loaded, tables = _run_analysis(case, folder, engine, replace, spark_master, spark_read=read_by_spark)
+            loaded, tables = _run_analysis(case, folder, engine, replace, spark_master, spark_read=read_by_spark,
+                                           ahead=ahead)
     if loaded is None:
         raise typer.Exit(EXIT_INVALID)
     console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
