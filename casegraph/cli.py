@@ -299,6 +299,17 @@ def _run_analysis(case: Path, out: Path | None, engine: Engine, replace: bool = 
     if loaded is None:
         return None, None
     tables = _analysis_tables(investigation, engine, replace, spark_master)
+
+    def score():
+        """quality.csv's table when the case has truth/ to score against, else None."""
+        try:
+            return quality_table(loaded.path, tables["communities"], tables["gangs"].set_index("gang_id"),
+                                 tables.get("account_groups"))
+        except TruthUnusable as exc:  # a score is a check of the method, never a reason to lose the results
+            errors.print(f"quality.csv not written, truth/ cannot be scored against: {case / str(exc)}",
+                         markup=False, highlight=False, soft_wrap=True)
+            return None
+
     if spark_output is None:
         def write_tables() -> None:
             with _progress.step("writing the output tables", total=len(tables)) as advance:
@@ -310,15 +321,12 @@ def _run_analysis(case: Path, out: Path | None, engine: Engine, replace: bool = 
             with _progress.step("writing the referral packets"):
                 write_referrals(loaded, tables, out / "referrals")
 
-        # Side by side: Arrow writes most of the tables' bytes, out of the GIL.
-        run_side_by_side({"tables": write_tables, "referrals": write_packets}, at_once=2)
-    try:
-        quality = quality_table(loaded.path, tables["communities"], tables["gangs"].set_index("gang_id"),
-                                tables.get("account_groups"))
-    except TruthUnusable as exc:  # a score is a check of the method, never a reason to lose the results
-        errors.print(f"quality.csv not written, truth/ cannot be scored against: {case / str(exc)}",
-                     markup=False, highlight=False, soft_wrap=True)
-        quality = None
+        # Side by side: Arrow writes most of the tables' bytes, out of the GIL. The score is
+        # added to the tables only once they are written.
+        quality = run_side_by_side({"tables": write_tables, "referrals": write_packets, "quality": score},
+                                   at_once=2)["quality"]
+    else:
+        quality = score()
     if quality is not None:  # a generated or hand-labelled case: score against its truth/
         tables["quality"] = quality
         if spark_output is None:
