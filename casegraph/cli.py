@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager, suppress
 from enum import Enum
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from rich.table import Table as RichTable
 from casegraph.generator.variants import DROPPABLE, VARIANTS
 from casegraph.neo4j_session import EXIT_INVALID, EXIT_UNREACHABLE, EXIT_USAGE, neo4j_driver, settings_for
 from casegraph.progress import Progress
+
+if TYPE_CHECKING:  # imported where a command reads a case: pyarrow is not loaded for --help
+    from casegraph.loaders.csvcells import ReadAhead
 
 app = typer.Typer(help="Graph analytics for account-group and agent networks in illegal futures cases.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -183,7 +186,7 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
         _print_skipped(coverage_table(loaded.available), "analyze will skip")
 
 
-def _read_case(case: Path, *, ahead=None):
+def _read_case(case: Path, *, ahead: ReadAhead | None = None):
     """``read_case`` of the case, its files read ahead while pandas and the loaders are imported
     (:func:`_reading_ahead`, or ``ahead`` when the command started it sooner)."""
     ahead = ahead if ahead is not None else _reading_ahead(case)
@@ -192,7 +195,7 @@ def _read_case(case: Path, *, ahead=None):
     return read_case(case, progress=_progress, ahead=ahead)
 
 
-def _reading_ahead(case: Path):
+def _reading_ahead(case: Path) -> ReadAhead:
     """The case's files being read ahead (casegraph.loaders.csvcells.ReadAhead: on two cores the
     imports and the parse overlap), in a process that takes its memory as ``tune_memory`` sets."""
     from casegraph.loaders.csvcells import ReadAhead, tune_memory
@@ -201,7 +204,8 @@ def _reading_ahead(case: Path):
     return ReadAhead(case)
 
 
-def _read_case_reporting(case: Path, problems_file: Optional[Path] = None, *, ahead=None):
+def _read_case_reporting(case: Path, problems_file: Optional[Path] = None, *,
+                         ahead: ReadAhead | None = None):
     """The case read and checked (``ahead``: as :func:`_read_case` takes it), or None when it is
     invalid: its problems printed (and written to ``problems_file``). The caller ends the
     command with exit 1."""
@@ -279,7 +283,7 @@ def _spark_reads(engine: Engine, spark_read: bool | None) -> bool:
 
 def _run_analysis(case: Path, out: Path | None, engine: Engine, replace: bool = False,
                   spark_master: Optional[str] = None, *, spark_read: bool | None = None,
-                  spark_output: tuple[SparkOutput, str] | None = None, ahead=None):
+                  spark_output: tuple[SparkOutput, str] | None = None, ahead: ReadAhead | None = None):
     """Analyse the case and write every output into the folder ``out``: (case, tables), or
     (None, None) for an invalid case, whose problems.txt is then all ``out`` holds.
     ``spark_read``: whether Spark reads the large tables (default: with the Spark engine);

@@ -76,8 +76,8 @@ def tune_memory() -> None:
     - numpy asks for no transparent huge pages (it madvises them for each array of 4 MiB or
       more, as its NUMPY_MADVISE_HUGEPAGE=0 turns off when set before numpy is imported): a
       huge page's first touch here cost several times the small pages it replaces, in system
-      time. ``casegraph analyze`` at 10x seed: 6.1-6.2 s of system time against 10.5-10.8 s,
-      24.2 / 23.6 s against 27.6 / 27.1 s (2 alternating pairs), the peak within 2 %.
+      time. ``casegraph analyze`` at 10x seed: 7.5 / 6.9 s of system time against 11.4 /
+      10.5 s, 24.1 / 24.1 s against 27.9 / 26.5 s (2 alternating pairs), the peak within 5 %.
     """
     pa.set_memory_pool(CELL_POOL)
     try:

@@ -254,11 +254,13 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
             return getattr(engine, name)(*args)
 
     def gangs() -> pd.DataFrame:
+        """The gang graph's communities, resolved (:func:`find_gangs`)."""
         evidence = ask("gang_evidence")
         with progress.step(f"{engine.name}: communities"):
             return find_gangs(evidence, facts.known_gangs, engine.gang_communities(evidence.edges, seed=seed))
 
     def client_figures() -> NodeFigures:
+        """The figures of clients and of what they add up to; the membership periods' are asked apart."""
         clients = ask("client_figures")
         return NodeFigures(clients=clients, agents=ask("agent_totals", clients),
                            platforms=ask("platform_totals", clients), persons=ask("person_totals", clients),
@@ -270,16 +272,16 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
     # alone, the longest first (at 10x seed scale gang discovery takes 4.8 s, flow patterns 4.6 s).
     alone = ("account_groups", "person_window_totals", "fake_trades",
              *(name for name, question in QUESTIONS.items() if question.output))
-    answers = run_side_by_side({"gang_evidence": gangs, "client_figures": client_figures,
-                            **{name: functools.partial(ask, name) for name in alone}},
-                               order=("gang_evidence", "flow_patterns", "account_groups", "client_figures"),
+    answers = run_side_by_side({"communities": gangs, "client_figures": client_figures,
+                                **{name: functools.partial(ask, name) for name in alone}},
+                               order=("communities", "flow_patterns", "account_groups", "client_figures"),
                                at_once=engine.questions_at_once)
     figures = dataclasses.replace(answers["client_figures"], windows=answers["person_window_totals"])
     fake = answers["fake_trades"]
     trading = TradingFindings(account_groups=answers["account_groups"], fake_trades=fake,
                               platform_fraud=ask("platform_fraud", fake, figures.clients))
     with progress.step("output tables"):
-        tables = assemble(facts, figures, answers["gang_evidence"], rules=engine.threshold_rules(), trading=trading,
+        tables = assemble(facts, figures, answers["communities"], rules=engine.threshold_rules(), trading=trading,
                           skipped=skipped)
         tables.update((question.output, answers[name]) for name, question in QUESTIONS.items() if question.output)
         for name in skipped:

@@ -29,9 +29,9 @@ class MemoryEngine:
     """The memory engine on one read case (:func:`casegraph.loaders.case.load_case`)."""
 
     name = "memory"
-    # Two questions at once, one per core of the machines this runs on: their pyarrow kernels
-    # and DuckDB's SQL let go of the GIL, and the one engine's questions share no state but
-    # the ledger in CNY, made once under a lock.
+    # Two questions at once, as this project's machines have two cores: their pyarrow kernels
+    # and DuckDB's SQL let go of the GIL, and the questions share no state but the ledger in
+    # CNY, made once under a lock.
     questions_at_once = 2
 
     # Where the SQL runs, on which tables: DuckDB, on the case's (the Spark engine's: Spark, on Spark's).
