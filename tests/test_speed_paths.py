@@ -84,11 +84,10 @@ def _sheets(path) -> dict[str, bytes]:
                 for name in archive.namelist()}
 
 
-def test_questions_asked_side_by_side_answer_as_one_after_the_other(generated_case):
-    case = load_case(generated_case("small", 5).folder)
+def test_questions_asked_side_by_side_answer_as_one_after_the_other(analysed_case):
+    case, side_by_side = analysed_case("small", 4)  # analysed by the memory engine, two questions at once
     one_at_a_time = MemoryEngine(case)
     one_at_a_time.questions_at_once = 1
-    side_by_side = analyze(MemoryEngine(case))
     for name, table in analyze(one_at_a_time).items():
         pd.testing.assert_frame_equal(side_by_side[name], table, obj=name)
 
