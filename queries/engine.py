@@ -44,11 +44,10 @@ row of coverage.csv. A question whose answer feeds others is asked by name in
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import threading
 from collections.abc import Callable, Collection
-from concurrent.futures import FIRST_EXCEPTION, CancelledError, ThreadPoolExecutor, wait
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -259,12 +258,12 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
         with progress.step(f"{engine.name}: communities"):
             return find_gangs(evidence, facts.known_gangs, engine.gang_communities(evidence.edges, seed=seed))
 
-    def client_figures() -> NodeFigures:
-        """The figures of clients and of what they add up to; the membership periods' are asked apart."""
+    def client_figures() -> dict[str, pd.DataFrame]:
+        """The figures of clients and of what they add up to (:class:`NodeFigures` but the
+        membership periods', asked apart)."""
         clients = ask("client_figures")
-        return NodeFigures(clients=clients, agents=ask("agent_totals", clients),
-                           platforms=ask("platform_totals", clients), persons=ask("person_totals", clients),
-                           windows=None)
+        return {"clients": clients, "agents": ask("agent_totals", clients),
+                "platforms": ask("platform_totals", clients), "persons": ask("person_totals", clients)}
 
     with progress.step(f"{engine.name}: case facts"):
         facts = engine.case_facts()
@@ -276,7 +275,7 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
                                 **{name: functools.partial(ask, name) for name in alone}},
                                order=("communities", "flow_patterns", "account_groups", "client_figures"),
                                at_once=engine.questions_at_once)
-    figures = dataclasses.replace(answers["client_figures"], windows=answers["person_window_totals"])
+    figures = NodeFigures(**answers["client_figures"], windows=answers["person_window_totals"])
     fake = answers["fake_trades"]
     trading = TradingFindings(account_groups=answers["account_groups"], fake_trades=fake,
                               platform_fraud=ask("platform_fraud", fake, figures.clients))
@@ -293,8 +292,9 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
 def run_side_by_side(runs: dict[str, Callable[[], Any]], *, order: Collection[str] = (),
                      at_once: int) -> dict[str, Any]:
     """Each run's answer by name: ``at_once`` runs at a time (one: one after the other, in this
-    thread), those named in ``order`` started first, in that order. The first run to fail fails
-    the whole, once the runs under way have ended; the others are not started.
+    thread), those named in ``order`` started first, in that order. A run that fails fails the
+    whole (the first in that order, if several do), once the runs under way have ended; the runs
+    not yet started are not started.
 
     >>> run_side_by_side({"a": lambda: 1, "b": lambda: 2}, order=["b"], at_once=2)
     {'a': 1, 'b': 2}
@@ -318,9 +318,8 @@ def run_side_by_side(runs: dict[str, Callable[[], Any]], *, order: Collection[st
 
     with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="casegraph-question") as pool:
         started = {name: pool.submit(unless_failed(runs[name])) for name in names}
-        done, _ = wait(started.values(), return_when=FIRST_EXCEPTION)
-    first = next((future for future in started.values() if future in done and future.exception() is not None
-                  and not isinstance(future.exception(), CancelledError)), None)
-    if first is not None:
-        raise first.exception()
+    # Every run has ended here (or was never started): the first failure is the whole's.
+    for future in started.values():
+        if future.exception() is not None and not isinstance(future.exception(), CancelledError):
+            raise future.exception()
     return {name: started[name].result() for name in runs}
