@@ -62,9 +62,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # concerned: a command's analysis spends about 0.1 s in the collector at seed scale.
 YOUNG_COLLECTION_AFTER = 10_000
 FULL_COLLECTION_AFTER = 50
-# Each test process keeps its Arrow memory for reuse, as the commands that read a case do
-# (loaders.csvcells.tune_memory): two alternating pairs of fast-tier runs, 80.5 / 80.7 s
-# against 82.1 / 85.5 s, system time 8.8 / 8.7 s against 9.6 / 11.2.
+# Each test process takes its memory as the commands that read a case do
+# (loaders.csvcells.tune_memory). Its Arrow memory kept for reuse gave, in two alternating
+# pairs of fast-tier runs, 80.5 / 80.7 s against 82.1 / 85.5 s, system time 8.8 / 8.7 s
+# against 9.6 / 11.2.
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
