@@ -13,8 +13,11 @@ the same files — measured the way the commands are, so that ``x proc`` compare
     .venv/bin/python bench/speed.py --case path/to/case           # a case of your own
 
 Generated cases are kept in --cache (default /tmp/casegraph-speed) for the next run. The
-floor is the median of --runs reads; each command is run --runs times and its median
-reported. Peak memory is the largest resident set of the command's process.
+measures are taken in --runs rounds, each round a read, a read process, validate and analyze
+one after the other, so that each ratio compares runs the same minute apart (this machine's
+speed drifts by 5-40 % over an hour): the ratios printed are the medians of the rounds' own
+ratios, their range beneath the table; times are medians. Peak memory is the largest
+resident set of the command's process.
 """
 
 from __future__ import annotations
@@ -79,18 +82,31 @@ def case_for(name: str, cache: Path) -> Path:
     return folder
 
 
+COMMANDS = ("validate", "analyze")
+
+
 def measure(name: str, case: Path, runs: int) -> dict:
-    floor = statistics.median(read_floor(case) for _ in range(runs))
+    """The case's rows, and per measure (``floor``, ``process_floor``, each command) the times
+    of its ``runs`` rounds; each command's peak; each command's per-round ratios to both floors."""
     files = [str(path) for path in csv_files(case)]
-    process_floor = statistics.median(timed_process([sys.executable, "-c", READ_ONLY, *files])[0]
-                                      for _ in range(runs))
     out = Path(tempfile.mkdtemp(prefix="casegraph-speed-out-")) / "out"
-    results = {"case": name, "rows": rows_of(case), "floor": floor, "process_floor": process_floor}
-    for command, args in (("validate", [str(case)]), ("analyze", [str(case), "--out", str(out)])):
-        measured = [timed_process([CASEGRAPH, "-q", command, *args]) for _ in range(runs)]
-        results[command] = statistics.median(seconds for seconds, _ in measured)
-        results[f"{command}_gib"] = max(gib for _, gib in measured)
-    return results
+    arguments = {"validate": [str(case)], "analyze": [str(case), "--out", str(out)]}
+    times: dict[str, list[float]] = {kind: [] for kind in ("floor", "process_floor", *COMMANDS)}
+    peaks: dict[str, float] = dict.fromkeys(COMMANDS, 0.0)
+    for _ in range(runs):
+        times["floor"].append(read_floor(case))
+        times["process_floor"].append(timed_process([sys.executable, "-c", READ_ONLY, *files])[0])
+        for command in COMMANDS:
+            seconds, gib = timed_process([CASEGRAPH, "-q", command, *arguments[command]])
+            times[command].append(seconds)
+            peaks[command] = max(peaks[command], gib)
+    ratios = {(command, floor): [took / base for took, base in zip(times[command], times[floor])]
+              for command in COMMANDS for floor in ("floor", "process_floor")}
+    return {"case": name, "rows": rows_of(case), "times": times, "peaks": peaks, "ratios": ratios}
+
+
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.1f}-{max(values):.1f}"
 
 
 def main() -> None:
@@ -102,17 +118,26 @@ def main() -> None:
     args = parser.parse_args()
     cases = [(path.name, path) for path in args.case] or [
         (name, case_for(name, args.cache)) for name in args.scales.split(",") if name]
-    print(f"{os.cpu_count()} cores; {args.runs} run(s) each, medians")
+    print(f"{os.cpu_count()} cores; {args.runs} round(s) per case: medians, and ratios as medians of the rounds' own")
     header = (f"{'case':<8}{'rows':>12}{'read s':>9}{'read proc s':>13}{'validate s':>12}{'x read':>8}"
               f"{'x proc':>8}{'analyze s':>11}{'x read':>8}{'x proc':>8}{'s/M rows':>10}{'peak GiB':>10}")
     print(header)
+    spreads = []
     for name, case in cases:
         r = measure(name, case, args.runs)
-        ratios = {command: f"{r[command] / r['floor']:>8.1f}{r[command] / r['process_floor']:>8.1f}"
-                  for command in ("validate", "analyze")}
-        print(f"{r['case']:<8}{r['rows']:>12,}{r['floor']:>9.2f}{r['process_floor']:>13.2f}"
-              f"{r['validate']:>12.2f}{ratios['validate']}{r['analyze']:>11.2f}{ratios['analyze']}"
-              f"{r['analyze'] / r['rows'] * 1e6:>10.2f}{r['analyze_gib']:>10.2f}", flush=True)
+        median = {kind: statistics.median(values) for kind, values in r["times"].items()}
+        ratio = {key: statistics.median(values) for key, values in r["ratios"].items()}
+        print(f"{r['case']:<8}{r['rows']:>12,}{median['floor']:>9.2f}{median['process_floor']:>13.2f}"
+              + "".join(f"{median[command]:>{12 if command == 'validate' else 11}.2f}"
+                        f"{ratio[command, 'floor']:>8.1f}{ratio[command, 'process_floor']:>8.1f}"
+                        for command in COMMANDS)
+              + f"{median['analyze'] / r['rows'] * 1e6:>10.2f}{r['peaks']['analyze']:>10.2f}", flush=True)
+        spreads.append(f"{r['case']:<8}" + "".join(
+            f"  {command} x read {_spread(r['ratios'][command, 'floor'])}, "
+            f"x proc {_spread(r['ratios'][command, 'process_floor'])}" for command in COMMANDS))
+    if args.runs > 1:
+        print("ratios of the rounds, lowest-highest:")
+        print("\n".join(spreads))
 
 
 if __name__ == "__main__":
