@@ -6,7 +6,8 @@ ratios to the floor, seconds per million rows and peak memory.
 The floor is taken both ways, and both ratios are printed: ``read s`` is the read alone inside
 a warm process, ``read proc s`` a whole process that starts Python, imports pyarrow and reads
 the same files — measured the way the commands are, so that ``x proc`` compares like with like
-(a command cannot start faster than Python and pyarrow load).
+(a command cannot start faster than Python and pyarrow load). Both read into the memory pool
+casegraph's reader takes its cells from (jemalloc), whose time holds steady from run to run.
 
     .venv/bin/python bench/speed.py                               # seed, 3x and 10x seed (generated once)
     .venv/bin/python bench/speed.py --scales seed --runs 3
@@ -31,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow
 import pyarrow.csv
 
 SCALES = {"seed": "seed", "3x": "60000", "10x": "200000"}  # 20,000 clients is seed scale
@@ -46,15 +48,20 @@ def rows_of(case: Path) -> int:
 
 
 def read_floor(case: Path) -> float:
-    """Seconds pyarrow takes to read every CSV file of the case into memory (all cores)."""
+    """Seconds pyarrow takes to read every CSV file of the case into memory (all cores), into
+    the memory pool casegraph's reader uses (:data:`READ_ONLY`)."""
     started = time.perf_counter()
     for path in csv_files(case):
         pyarrow.csv.read_csv(path)
     return time.perf_counter() - started
 
 
-# A whole process that does nothing but read the files given with pyarrow.
-READ_ONLY = "import sys, pyarrow.csv\nfor path in sys.argv[1:]:\n    pyarrow.csv.read_csv(path)"
+# A whole process that does nothing but read the files given with pyarrow, into the memory pool
+# casegraph's reader uses (jemalloc, loaders/csvcells.py): with pyarrow's default (mimalloc) a
+# fresh process's read of the 10x case took 2.8-6.6 s here, 2.5-9 s of it system time (huge
+# pages, dearer as the machine's memory fragments), against 1.9 s steadily.
+READ_ONLY = ("import sys, pyarrow, pyarrow.csv\npyarrow.set_memory_pool(pyarrow.jemalloc_memory_pool())\n"
+             "for path in sys.argv[1:]:\n    pyarrow.csv.read_csv(path)")
 
 
 def timed_process(command: list[str], *, keep_stderr: bool = False):
@@ -110,6 +117,7 @@ def _spread(values: list[float]) -> str:
 
 
 def main() -> None:
+    pyarrow.set_memory_pool(pyarrow.jemalloc_memory_pool())  # as READ_ONLY reads
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", default=",".join(SCALES), help=f"comma-separated, of {', '.join(SCALES)}")
     parser.add_argument("--case", type=Path, action="append", default=[], help="a case folder (repeatable)")
