@@ -176,6 +176,26 @@ def test_formats_of_values(case):
     assert min(ledger_days) >= "2019-01-01" and max(ledger_days) <= "2021-12-31"
 
 
+def test_times_and_dates_are_written_as_python_writes_them():
+    """The big tables' times and dates become text in Arrow (generator/clock.py): the text is
+    what Python's datetime writes, over 1970-2099, with the milliseconds of broker fills."""
+    from datetime import date, timedelta
+    from random import Random
+
+    from casegraph.generator.clock import date_text, day_text, ts_ms_text, ts_text
+
+    rng = Random(3)
+    epoch = datetime(1970, 1, 1)
+    seconds = [0, 1_546_300_799, 4_102_444_799] + [rng.randrange(4_102_444_800) for _ in range(3000)]
+    millis = [0, 1_546_300_800_001, 1_546_300_800_120] + [rng.randrange(4_102_444_800_000) for _ in range(3000)]
+    days = [0, 17_897, 47_481] + [rng.randrange(47_482) for _ in range(3000)]
+    assert ts_text(seconds).to_pylist() == [(epoch + timedelta(seconds=s)).isoformat() for s in seconds]
+    assert ts_ms_text(millis).to_pylist() == [
+        (epoch + timedelta(milliseconds=m)).isoformat(timespec="milliseconds") for m in millis]
+    assert date_text(days).to_pylist() == [day_text(d) for d in days] == [
+        (date(1970, 1, 1) + timedelta(days=d)).isoformat() for d in days]
+
+
 def test_ids_unique_and_every_reference_resolves(case):
     keys = {}
     for name, key in KEYS.items():

@@ -11,7 +11,7 @@ import numpy as np
 from casegraph.money import format_fen
 
 from . import names as nm
-from .clock import date_text, month_start_day
+from .clock import day_text, month_start_day
 from .world import ADJUSTMENT, COMMISSION, DEPOSIT, ENTITY_TYPE_OF_KIND, FEE, OVERNIGHT, PNL, REBATE, WITHDRAWAL, World
 from .write import VENDOR_ID, Ids, write_csv
 
@@ -147,7 +147,7 @@ def write_truth(world: World, ids: Ids, out: Path) -> dict[str, object]:
          for g, (controller, accounts) in enumerate(W.groups) for acc in accounts))
     counts["truth/rebate_anomalies.csv"] = write_csv(
         t / "rebate_anomalies.csv", ("agent_id", "client_id", "month", "kind", "amount"),
-        ((ids.agent[a], ids.client[c], str(date_text(month_start_day(m)))[:7], kind, format_fen(amount))
+        ((ids.agent[a], ids.client[c], day_text(month_start_day(m))[:7], kind, format_fen(amount))
          for a, c, m, kind, amount in W.rebate_anomalies))
     refs = {"person": ids.person, "account": ids.account, "agent": ids.agent}
     counts["truth/hard_cases.csv"] = write_csv(

@@ -20,10 +20,10 @@ import yaml
 
 from casegraph.loaders.columnar import text_series
 from casegraph.money import format_fen, format_fen_arrow
-from casegraph.outputs import csv_header, csv_lines, join_text
+from casegraph.outputs import csv_header, join_text, write_csv_lines
 
 from . import names as nm
-from .clock import date_text, ts_ms_text, ts_text
+from .clock import date_text, day_text, ts_ms_text, ts_text
 from .world import CHANNELS, CURRENCIES, LEDGER_KINDS, MEMOS, World
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -140,19 +140,20 @@ def opt(ids: list[str], idx: int) -> str:
 
 
 def opt_date(d: int) -> str:
-    return str(date_text(d)) if d >= 0 else ""
+    return day_text(d) if d >= 0 else ""
 
 
 def write_frames(path: Path, header: tuple[str, ...], frames) -> int:
     """A big table written a chunk (:func:`_cells`) at a time and a column at a time, as
-    :func:`write_csv` writes rows (:func:`casegraph.outputs.csv_lines`: Python's csv module's
-    quoting); returns the number of rows."""
+    :func:`write_csv` writes rows (:func:`casegraph.outputs.write_csv_lines`: Python's csv
+    module's quoting); returns the number of rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with open(path, "wb") as fh:
         fh.write(csv_header(list(header)))
         for cells in frames:
-            fh.write(csv_lines(cells, list(header)))
+            if not write_csv_lines(fh, cells, list(header)):
+                raise TypeError(f"{path.name}: a column of a kind the CSV writer does not cover")
             n += len(cells)
     return n
 
@@ -216,7 +217,7 @@ def _tables(world: World, ids: Ids):
     yield "agents", [
         (a.agent_id, ids.platform[a.platform], ids.person[a.person], opt(ids.agent, a.parent), e4_text(a.rate_e4),
          e4_text(a.comm_e4) if a.comm_e4 else "", opt_date(a.joined_day), opt_date(a.left_day)) for a in W.agents]
-    reg = date_text(W.c_reg_day).tolist()
+    reg = date_text(W.c_reg_day).to_pylist()
     yield "clients", [(ids.client[c], ids.platform[W.c_platform[c]], opt(ids.agent, int(W.c_agent[c])),
                        ids.person[W.c_person[c]], reg[c]) for c in range(W.n_clients)]
     accounts = sorted(range(len(W.a_kind)), key=lambda i: ids.account[i])
@@ -229,11 +230,11 @@ def _tables(world: World, ids: Ids):
     yield "trades", _trade_rows(W, ids)
     yield "broker_fills", _fill_rows(W, ids)
     logins = sorted(W.logins)
-    texts = ts_text([r[0] for r in logins]).tolist()
+    texts = ts_text([r[0] for r in logins]).to_pylist()
     yield "logins", [(t, opt(ids.account, acc), opt(ids.person, actor), ip, dev, prov)
                      for t, (_, acc, actor, ip, dev, prov) in zip(texts, logins)]
     fx_rows = []
-    days = date_text(W.fx_days).tolist()
+    days = date_text(W.fx_days).to_pylist()
     for d, text in zip(W.fx_days.tolist(), days):
         for cur in (1, 2):
             fx_rows.append((text, CURRENCIES[cur], rate_text(W.fx_rate[cur, d - W.fx_first_day])))

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import yaml
 
-from casegraph.outputs import csv_header, csv_lines, write_csv_cells
+from casegraph.outputs import csv_header, write_csv_cells, write_csv_lines
 from casegraph.progress import SILENT, Progress
 
 from ..csvcells import CELL_POOL
@@ -170,11 +170,8 @@ def _write_table(frame: pd.DataFrame, path: Path, *, slice_rows: int = WRITE_SLI
             handle.write(csv_header(columns))
             for start in range(0, len(frame), slice_rows):
                 cells = _cells(frame.iloc[start:start + slice_rows])
-                lines = csv_lines(cells, columns)
-                if lines is None:  # a column of a kind csv_lines does not cover: pandas writes it
+                if not write_csv_lines(handle, cells, columns):  # a kind of column it does not cover
                     cells.to_csv(handle, index=False, header=False, encoding="utf-8", lineterminator="\n")
-                else:
-                    handle.write(lines)
     os.replace(staging, path)
 
 
