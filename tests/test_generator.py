@@ -808,9 +808,9 @@ def test_generate_command_takes_variants_and_tables_to_drop(tmp_path, capsys):
 
 
 def test_big_tables_hold_what_the_csv_module_would_write(generated_case):
-    """ledger, bank_transfers, trades and broker_fills are written a column at a time
+    """ledger, bank_transfers, trades, broker_fills and logins are written a column at a time
     (generator/write.py write_frames): the bytes are those the csv module writes for the same
-    rows, and each table's ids count up from 1 in file order."""
+    rows, each table's ids count up from 1 in file order, and logins (no ids) are in time order."""
     folder = generated_case("tiny", 3).folder
     for name in sorted(BIG_TABLES):
         data = (folder / f"{name}.csv").read_bytes()
@@ -818,6 +818,10 @@ def test_big_tables_hold_what_the_csv_module_would_write(generated_case):
         again = io.StringIO()
         csv.writer(again, lineterminator="\n").writerows(rows)
         assert again.getvalue().encode("utf-8") == data, name
+        if name == "logins":
+            times = [row[0] for row in rows[1:]]
+            assert rows[0][0] == "ts" and times == sorted(times), name
+            continue
         ids = [row[0] for row in rows[1:]]
         prefix = ids[0].rstrip("0123456789")
         assert [int(i.removeprefix(prefix)) for i in ids] == list(range(1, len(ids) + 1)), name

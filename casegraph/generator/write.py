@@ -229,10 +229,7 @@ def _tables(world: World, ids: Ids):
     yield "bank_transfers", _transfer_rows(W, ids)
     yield "trades", _trade_rows(W, ids)
     yield "broker_fills", _fill_rows(W, ids)
-    logins = sorted(W.logins)
-    texts = ts_text([r[0] for r in logins]).to_pylist()
-    yield "logins", [(t, opt(ids.account, acc), opt(ids.person, actor), ip, dev, prov)
-                     for t, (_, acc, actor, ip, dev, prov) in zip(texts, logins)]
+    yield "logins", _login_rows(W, ids)
     fx_rows = []
     days = date_text(W.fx_days).to_pylist()
     for d, text in zip(W.fx_days.tolist(), days):
@@ -242,7 +239,7 @@ def _tables(world: World, ids: Ids):
 
 
 CHUNK = 100_000  # rows of a big table made at a time (keeps memory flat)
-BIG_TABLES = frozenset({"ledger", "bank_transfers", "trades", "broker_fills"})  # written by write_frames
+BIG_TABLES = frozenset({"ledger", "bank_transfers", "trades", "broker_fills", "logins"})  # by write_frames
 
 
 def _chunks(n: int, rank: np.ndarray):
@@ -260,6 +257,20 @@ def _membership_rows(W: World, ids: Ids):
                 yield ids.person[p], ids.platform[pi], role, opt_date(s), opt_date(e)
         else:
             yield ids.person[p], ids.org(org), role, opt_date(s), opt_date(e)
+
+
+def _login_rows(W: World, ids: Ids):
+    """The logins in the order their records sort in (time, account, actor, IP, device,
+    province: Arrow compares text by its UTF-8 bytes, which is Python's order of code points)."""
+    if not W.logins:
+        return
+    names = ("ts", "account", "actor", "ip", "device", "province")
+    logins = pa.table(dict(zip(names, (list(column) for column in zip(*W.logins)))))
+    logins = logins.take(pc.sort_indices(logins, sort_keys=[(name, "ascending") for name in names]))
+    yield _cells(HEADERS["logins"], (
+        ts_text(logins["ts"].to_numpy()), _taken(ids.account_texts, logins["account"].to_numpy()),
+        _taken(_texts(ids.person), logins["actor"].to_numpy()),
+        *(logins[name].combine_chunks() for name in ("ip", "device", "province"))))
 
 
 def _ledger_rows(W: World, ids: Ids):
