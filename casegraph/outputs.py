@@ -309,7 +309,7 @@ def write_csv_cells(cells: pd.DataFrame, path: Path) -> Path:
         handle.write(csv_header(columns))
         if columns and write_csv_lines(handle, cells, columns):
             return path
-    cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    cells.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")  # a kind Arrow's lines do not cover
     return path
 
 

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 DAY = 86_400
+EPOCH = date(1970, 1, 1)
 
 
 def day(text: str) -> int:
@@ -47,7 +48,8 @@ def weekday(days: np.ndarray) -> np.ndarray:
 
 # Times become text in Arrow: numpy's datetime_as_string made a fixed-width Unicode array that
 # Arrow then converted again, 0.3-1.2 s for the 550,000 times of the seed case's ledger, where
-# Arrow's own cast takes 0.03 s and writes the same text (tests/test_generator.py).
+# Arrow's own cast takes 0.03 s and writes the same text (tests/test_generator.py). A process's
+# first such cast also loads Arrow's time-zone data, 0.16 s once.
 
 
 def ts_text(seconds) -> pa.Array:
@@ -79,8 +81,7 @@ def date_text(days) -> pa.Array:
     >>> date_text([17897]).to_pylist()
     ['2019-01-01']
     """
-    return pa.array(np.asarray(days, dtype=np.int64), pa.int64()).cast(pa.int32()).view(pa.date32()).cast(
-        pa.large_string())
+    return pa.array(np.asarray(days, dtype=np.int32), pa.date32()).cast(pa.large_string())
 
 
 def day_text(day: int) -> str:
@@ -91,5 +92,3 @@ def day_text(day: int) -> str:
     """
     return (EPOCH + timedelta(days=int(day))).isoformat()
 
-
-EPOCH = date(1970, 1, 1)
