@@ -227,7 +227,7 @@ def _quoted(text: pa.Array) -> pa.Array:
 
 
 def csv_line_texts(cells: pd.DataFrame, columns: list[str]) -> pa.Array | None:
-    """Each row's line of :func:`csv_lines`, ``\\n`` included, as Arrow text; None when a
+    """Each row's line of :func:`write_csv_lines`, ``\\n`` included, as Arrow text; None when a
     column is of a kind :func:`_csv_column` does not cover. A line depends on its row alone:
     the lines of some rows are these lines filtered.
 
@@ -281,18 +281,6 @@ def _joined_lines(texts: list[pa.Array | None], n_rows: int) -> pa.Array:
     return join_text(*parts, missing="")
 
 
-def csv_lines(cells: pd.DataFrame, columns: list[str]) -> bytes | None:
-    """The data lines of a CSV file with ``columns`` holding ``cells`` (a column ``cells``
-    lacks stays empty), as pandas' ``to_csv`` writes them; None when a column is of a kind
-    :func:`_csv_column` does not cover.
-
-    >>> csv_lines(pd.DataFrame({"a": ["x,y", None], "n": [1, 2]}), ["a", "b", "n"])
-    b'"x,y",,1\\n,,2\\n'
-    """
-    lines = csv_line_texts(cells, columns)
-    return None if lines is None else text_bytes(lines)
-
-
 def csv_header(columns: list[str]) -> bytes:
     """The header line of a CSV file, quoted as the csv module quotes it."""
     line = io.StringIO()
@@ -314,8 +302,16 @@ def write_csv_cells(cells: pd.DataFrame, path: Path) -> Path:
 
 
 def write_csv_lines(handle, cells: pd.DataFrame, columns: list[str]) -> bool:
-    """Write to ``handle`` the data lines :func:`csv_lines` makes, and say so; False (nothing
-    written) when a column is of a kind :func:`_csv_column` does not cover."""
+    """Write to ``handle`` the data lines of a CSV file with ``columns`` holding ``cells`` (a
+    column ``cells`` lacks stays empty), as pandas' ``to_csv`` writes them, and say so; False
+    (nothing written) when a column is of a kind :func:`_csv_column` does not cover.
+
+    >>> handle = io.BytesIO()
+    >>> write_csv_lines(handle, pd.DataFrame({"a": ["x,y", None], "n": [1, 2]}), ["a", "b", "n"])
+    True
+    >>> handle.getvalue()
+    b'"x,y",,1\\n,,2\\n'
+    """
     column_texts = _csv_texts(cells, columns)
     if column_texts is None:
         return False

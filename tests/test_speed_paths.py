@@ -5,6 +5,7 @@ each packet's own files would be, and the questions asked side by side as one af
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 import zipfile
@@ -15,7 +16,7 @@ import pandas as pd
 import pytest
 
 from casegraph.loaders.case import load_case
-from casegraph.outputs import csv_lines
+from casegraph.outputs import write_csv_lines
 from casegraph.queries.engine import analyze, run_side_by_side
 from casegraph.queries.memory.engine import MemoryEngine
 from casegraph.queries.quality import adjusted_rand
@@ -53,11 +54,16 @@ def test_masking_is_the_regular_expressions():
 
 
 def test_csv_lines_with_columns_the_cells_lack_are_pandas():
-    cells = pd.DataFrame({"a": ["x,y", None, "=1"], "n": [1, 2, 3],
-                          "s": pd.Series(["q", None, 'a"b'], dtype="string")})
-    for columns in (["a", "n", "s"], ["missing", "a", "gap", "more", "n"], ["s", "gap"], ["gap", "s"]):
-        expected = cells.reindex(columns=columns).to_csv(index=False, lineterminator="\n").split("\n", 1)[1]
-        assert csv_lines(cells, columns).decode("utf-8") == expected
+    """Lines joined where a cell needs quotes, laid out by Arrow's writer where none does."""
+    quoted = pd.DataFrame({"a": ["x,y", None, "=1"], "n": [1, 2, 3],
+                           "s": pd.Series(["q", None, 'a"b'], dtype="string")})
+    plain = pd.DataFrame({"a": ["x", None, "=1"], "n": [1, 2, 3], "s": pd.Series(["q", None, "b"], dtype="string")})
+    for cells in (quoted, plain):
+        for columns in (["a", "n", "s"], ["missing", "a", "gap", "more", "n"], ["s", "gap"], ["gap", "s"]):
+            expected = cells.reindex(columns=columns).to_csv(index=False, lineterminator="\n").split("\n", 1)[1]
+            handle = io.BytesIO()
+            assert write_csv_lines(handle, cells, columns)
+            assert handle.getvalue().decode("utf-8") == expected
 
 
 def test_referral_files_split_from_every_packet_are_each_packets_own(analysed_case, tmp_path):
