@@ -35,6 +35,8 @@ from pathlib import Path
 import pyarrow
 import pyarrow.csv
 
+from casegraph.loaders.csvcells import CELL_POOL
+
 SCALES = {"seed": "seed", "3x": "60000", "10x": "200000"}  # 20,000 clients is seed scale
 CASEGRAPH = str(Path(sys.executable).with_name("casegraph"))
 
@@ -57,10 +59,12 @@ def read_floor(case: Path) -> float:
 
 
 # A whole process that does nothing but read the files given with pyarrow, into the memory pool
-# casegraph's reader uses (jemalloc, loaders/csvcells.py): with pyarrow's default (mimalloc) a
-# fresh process's read of the 10x case took 2.8-6.6 s here, 2.5-9 s of it system time (huge
-# pages, dearer as the machine's memory fragments), against 1.9 s steadily.
-READ_ONLY = ("import sys, pyarrow, pyarrow.csv\npyarrow.set_memory_pool(pyarrow.jemalloc_memory_pool())\n"
+# casegraph's reader uses (loaders/csvcells.py CELL_POOL: jemalloc here): with pyarrow's default
+# (mimalloc) a fresh process's read of the 10x case took 2.8-6.6 s here, 2.5-9 s of it system
+# time (huge pages, dearer as the machine's memory fragments), against 1.9 s steadily. The
+# process imports pyarrow alone, as the pool is named, not casegraph's modules.
+READ_ONLY = ("import sys, pyarrow, pyarrow.csv\n"
+             f"pyarrow.set_memory_pool(pyarrow.{CELL_POOL.backend_name}_memory_pool())\n"
              "for path in sys.argv[1:]:\n    pyarrow.csv.read_csv(path)")
 
 
@@ -117,7 +121,7 @@ def _spread(values: list[float]) -> str:
 
 
 def main() -> None:
-    pyarrow.set_memory_pool(pyarrow.jemalloc_memory_pool())  # as READ_ONLY reads
+    pyarrow.set_memory_pool(CELL_POOL)  # as READ_ONLY reads
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", default=",".join(SCALES), help=f"comma-separated, of {', '.join(SCALES)}")
     parser.add_argument("--case", type=Path, action="append", default=[], help="a case folder (repeatable)")
