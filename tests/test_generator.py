@@ -12,14 +12,16 @@ import filecmp
 import io
 import time
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from random import Random
 
 import pytest
 import yaml
 
 from casegraph.generator import SCALES, VARIANTS, generate_case, resolve_scale
+from casegraph.generator.clock import date_text, day_text, ts_ms_text, ts_text
 from casegraph.generator.write import BIG_TABLES
 
 # case-format.md, version 1: every file with its columns in the documented order
@@ -179,11 +181,6 @@ def test_formats_of_values(case):
 def test_times_and_dates_are_written_as_python_writes_them():
     """The big tables' times and dates become text in Arrow (generator/clock.py): the text is
     what Python's datetime writes, over 1970-2099, with the milliseconds of broker fills."""
-    from datetime import date, timedelta
-    from random import Random
-
-    from casegraph.generator.clock import date_text, day_text, ts_ms_text, ts_text
-
     rng = Random(3)
     epoch = datetime(1970, 1, 1)
     seconds = [0, 1_546_300_799, 4_102_444_799] + [rng.randrange(4_102_444_800) for _ in range(3000)]
@@ -193,7 +190,7 @@ def test_times_and_dates_are_written_as_python_writes_them():
     assert ts_ms_text(millis).to_pylist() == [
         (epoch + timedelta(milliseconds=m)).isoformat(timespec="milliseconds") for m in millis]
     assert date_text(days).to_pylist() == [day_text(d) for d in days] == [
-        (date(1970, 1, 1) + timedelta(days=d)).isoformat() for d in days]
+        (epoch.date() + timedelta(days=d)).isoformat() for d in days]
 
 
 def test_ids_unique_and_every_reference_resolves(case):
