@@ -18,6 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from casegraph.loaders.columnar import arrow_text
+from casegraph.outputs import join_text
+
+from .columnar import positions
+
 # Per truth file: the columns scoring reads, and the ids that must be there once per row.
 TRUTH_COLUMNS = {"gangs.csv": ("entity_id", "entity_type", "gang_id", "province"),
                  "account_groups.csv": ("account_id", "group_id")}
@@ -117,10 +122,31 @@ def grouping_scores(truth: pd.Series, found: pd.Series) -> dict[str, float]:
             "n_entities": int(entities.sum())}
 
 
-def gangs_found(truth: pd.DataFrame, found: pd.DataFrame, gangs: pd.DataFrame) -> tuple[int, int, int]:
+def entity_positions(truth: pd.DataFrame, found: pd.DataFrame) -> np.ndarray:
+    """Each ``truth`` row's position in ``found`` (communities.csv rows, one per entity_id and
+    entity_type), -1 where its entity is not listed: a join on both columns, by Arrow's lookup
+    of one key made of both (pandas' two-column merges took 0.8 s at 10x seed scale).
+
+    >>> truth = pd.DataFrame({"entity_id": ["a", "a", "b"], "entity_type": ["person", "account", "person"]})
+    >>> found = pd.DataFrame({"entity_id": ["b", "a"], "entity_type": ["person", "person"]})
+    >>> entity_positions(truth, found).tolist()
+    [1, -1, 0]
+    """
+    def entity_keys(frame: pd.DataFrame):
+        # Split again at the first separator: no entity type (a fixed word) holds one.
+        return join_text(arrow_text(frame["entity_type"]), arrow_text(frame["entity_id"]), separator="\x1f")
+
+    return positions(entity_keys(truth), entity_keys(found))
+
+
+def gangs_found(truth: pd.DataFrame, found: pd.DataFrame, gangs: pd.DataFrame, *,
+                where: np.ndarray | None = None) -> tuple[int, int, int]:
     """(truth gangs, found, found with the right province). ``truth``: truth/gangs.csv;
-    ``found``: communities.csv rows; ``gangs``: gangs.csv (province by gang_id)."""
-    members = truth[truth["gang_id"] != ""].merge(found, on=["entity_id", "entity_type"], suffixes=("", "_found"))
+    ``found``: communities.csv rows; ``gangs``: gangs.csv (province by gang_id); ``where``:
+    :func:`entity_positions` of truth in found, if known."""
+    where = entity_positions(truth, found) if where is None else where
+    members = (truth["gang_id"] != "").to_numpy() & (where >= 0)
+    members = truth[members].assign(gang_id_found=found["gang_id"].array.take(where[members]))
     best = members.groupby("gang_id")["gang_id_found"].agg(lambda s: s.value_counts().index[0]
                                                          if s.notna().any() else None)
     share = members.groupby("gang_id").apply(lambda m: (m["gang_id_found"] == best[m.name]).mean(),
@@ -141,9 +167,10 @@ def quality_table(case_dir: Path, communities: pd.DataFrame, gangs: pd.DataFrame
         return None
     rows = []
     truth = read_truth(truth_dir / "gangs.csv")
-    joined = truth.merge(communities, on=["entity_id", "entity_type"], how="left", suffixes=("", "_found"))
-    scores = grouping_scores(joined["gang_id"].replace("", None), joined["gang_id_found"])
-    n_truth, n_found, n_province = gangs_found(truth, communities, gangs)
+    where = entity_positions(truth, communities)
+    found_gang = pd.Series(communities["gang_id"].array.take(where, allow_fill=True), index=truth.index)
+    scores = grouping_scores(truth["gang_id"].replace("", None), found_gang)
+    n_truth, n_found, n_province = gangs_found(truth, communities, gangs, where=where)
     scores.update({"truth_gangs": n_truth, "gangs_found": n_found, "gangs_found_with_province": n_province})
     rows += [("gangs", metric, value) for metric, value in scores.items()]
     if account_groups is not None and (truth_dir / "account_groups.csv").is_file():

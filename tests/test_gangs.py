@@ -79,3 +79,28 @@ def test_the_gang_questions_give_the_gangs_of_the_whole_analysis(analysed_case):
     _, some = analysed_case("tiny", 4, questions=GANG_QUESTIONS)
     for name in ("gangs", "communities", "unattached"):
         pd.testing.assert_frame_equal(some[name], whole[name], obj=name)
+
+
+def test_quality_joins_truth_and_communities_on_id_and_type(tmp_path):
+    # An id under two types, an entity communities.csv does not list, one listed in no gang:
+    # each truth row meets its own (id, type) row only, as a merge on both columns does.
+    truth = pd.DataFrame({"entity_id": ["P1", "P2", "P3", "A1", "A2", "P4", "P5"],
+                          "entity_type": ["person", "person", "person", "bank_account", "bank_account", "person",
+                                          "person"],
+                          "gang_id": ["T1", "T1", "T1", "T2", "T2", "T2", ""], "province": "上海市"})
+    communities = pd.DataFrame({"entity_id": ["P5", "A1", "P3", "P2", "P1", "A1", "P4"],
+                                "entity_type": ["person", "person", "person", "person", "person", "bank_account",
+                                                "person"],
+                                "gang_id": pd.array(["F1", "F1", None, "F1", "F1", "F2", "F2"], dtype="string")})
+    (tmp_path / "truth").mkdir()
+    truth.to_csv(tmp_path / "truth" / "gangs.csv", index=False)
+    gangs = pd.DataFrame({"gang_id": ["F1", "F2"], "province": ["上海市", "浙江省"]}).set_index("gang_id")
+    scores = quality_table(tmp_path, communities, gangs, None).set_index("metric")["value"].to_dict()
+
+    joined = truth.merge(communities, on=["entity_id", "entity_type"], how="left", suffixes=("", "_found"))
+    expected = grouping_scores(joined["gang_id"].replace("", None), joined["gang_id_found"])
+    assert {metric: scores[metric] for metric in expected} == {metric: round(float(value), 6)
+                                                               for metric, value in expected.items()}
+    # T1: P1 and P2 in F1 of the three listed (P3 in none): found, in Shanghai. T2: A1 and P4 in
+    # F2 (A2 not listed, so not counted): found, but F2 is in Zhejiang.
+    assert (scores["truth_gangs"], scores["gangs_found"], scores["gangs_found_with_province"]) == (2, 2, 1)
