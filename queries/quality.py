@@ -140,13 +140,12 @@ def entity_positions(truth: pd.DataFrame, found: pd.DataFrame) -> np.ndarray:
 
 
 def gangs_found(truth: pd.DataFrame, found: pd.DataFrame, gangs: pd.DataFrame, *,
-                where: np.ndarray | None = None) -> tuple[int, int, int]:
+                where: np.ndarray) -> tuple[int, int, int]:
     """(truth gangs, found, found with the right province). ``truth``: truth/gangs.csv;
     ``found``: communities.csv rows; ``gangs``: gangs.csv (province by gang_id); ``where``:
-    :func:`entity_positions` of truth in found, if known."""
-    where = entity_positions(truth, found) if where is None else where
-    members = (truth["gang_id"] != "").to_numpy() & (where >= 0)
-    members = truth[members].assign(gang_id_found=found["gang_id"].array.take(where[members]))
+    :func:`entity_positions` of truth in found (members it does not list are not counted)."""
+    listed_member = (truth["gang_id"] != "").to_numpy() & (where >= 0)
+    members = truth[listed_member].assign(gang_id_found=found["gang_id"].array.take(where[listed_member]))
     best = members.groupby("gang_id")["gang_id_found"].agg(lambda s: s.value_counts().index[0]
                                                          if s.notna().any() else None)
     share = members.groupby("gang_id").apply(lambda m: (m["gang_id_found"] == best[m.name]).mean(),
