@@ -144,7 +144,8 @@ def gangs_found(truth: pd.DataFrame, found: pd.DataFrame, gangs: pd.DataFrame, *
     """(truth gangs, found, found with the right province). ``truth``: truth/gangs.csv;
     ``found``: communities.csv rows; ``gangs``: gangs.csv (province by gang_id); ``where``:
     :func:`entity_positions` of truth in found (members it does not list are not counted)."""
-    listed_member = (truth["gang_id"] != "").to_numpy() & (where >= 0)
+    in_gang = (truth["gang_id"] != "").to_numpy()
+    listed_member = in_gang & (where >= 0)
     members = truth[listed_member].assign(gang_id_found=found["gang_id"].array.take(where[listed_member]))
     best = members.groupby("gang_id")["gang_id_found"].agg(lambda s: s.value_counts().index[0]
                                                          if s.notna().any() else None)
@@ -152,7 +153,7 @@ def gangs_found(truth: pd.DataFrame, found: pd.DataFrame, gangs: pd.DataFrame, *
                                              include_groups=False)
     unique = best.dropna().map(best.dropna().value_counts()) == 1
     found_ok = (share > 0.5) & unique.reindex(share.index, fill_value=False)
-    province = truth[truth["gang_id"] != ""].drop_duplicates("gang_id").set_index("gang_id")["province"]
+    province = truth[in_gang].drop_duplicates("gang_id").set_index("gang_id")["province"]
     right = found_ok & (best.map(gangs["province"]) == province.reindex(best.index))
     return len(best), int(found_ok.sum()), int(right.sum())
 
