@@ -8,11 +8,11 @@ GraphML for Gephi or yEd. Money is text with two decimals (exact), as in the CSV
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import networkx as nx
+import orjson
 import pandas as pd
 import pyarrow as pa
 
@@ -45,7 +45,7 @@ TREE_FIGURES = frozenset(AGENT_FIGURES + PLATFORM_FIGURES + CLIENT_FIGURES) | {"
 
 class _Figures:
     """The figures of any node of totals.csv as the tree shows them (counts as integers, money
-    as text), each column converted once: the tree of a seed-scale vendor has 21,000 nodes.
+    as text), each column converted once: a 10x seed-scale vendor's tree has 200,000 clients.
 
     >>> totals = pd.DataFrame({"node_id": ["C1", "C2"], "node_type": "client", "n_clients": [1, None],
     ...                        "deposits": [12345, None]})
@@ -57,16 +57,20 @@ class _Figures:
     def __init__(self, totals: pd.DataFrame) -> None:
         nodes = zip(totals["node_type"].tolist(), totals["node_id"].tolist())
         self._row = dict(zip(nodes, range(len(totals))))
+        # Python values, None where missing (Arrow's to_pylist): a node's dict is then one filter.
         self._columns = {
-            name: (pd.array(totals[name], dtype="Int64") if name in COUNTS
-                   else format_fen_arrow(pa.array(totals[name], type=pa.int64(), from_pandas=True))).tolist()
+            name: (pa.array(pd.array(totals[name], dtype="Int64")) if name in COUNTS
+                   else format_fen_arrow(pa.array(totals[name], type=pa.int64(), from_pandas=True))).to_pylist()
             for name in TREE_FIGURES if name in totals.columns}
+        self._shown: dict[tuple[str, ...], tuple[tuple[str, list], ...]] = {}
 
-    def of(self, node_type: str, node_id: str, names) -> dict:
+    def of(self, node_type: str, node_id: str, names: tuple[str, ...]) -> dict:
         """The figures of ``names`` the node has (not missing)."""
         row = self._row[node_type, node_id]
-        values = ((name, self._columns[name][row]) for name in names if name in self._columns)
-        return {name: value for name, value in values if value is not None and value is not pd.NA}
+        shown = self._shown.get(names)
+        if shown is None:  # the columns of these names that totals has, looked up once per tuple
+            shown = self._shown[names] = tuple((name, self._columns[name]) for name in names if name in self._columns)
+        return {name: value for name, column in shown if (value := column[row]) is not None}
 
 
 def chain_tree(case: Case, totals: pd.DataFrame, vendor_id: str | None = None, gang_id: str | None = None) -> dict:
@@ -97,8 +101,8 @@ def chain_tree(case: Case, totals: pd.DataFrame, vendor_id: str | None = None, g
 
     def agent_node(agent_id: str) -> dict:
         person = person_of[agent_id]
-        return {"agent_id": agent_id, "person_id": None if pd.isna(person) else person,
-                "person_name": None if pd.isna(person) else persons.get(person),
+        return {"agent_id": agent_id, "person_id": _known(person),
+                "person_name": None if pd.isna(person) else _known(persons.get(person)),
                 "figures": figures.of("agent", agent_id, AGENT_FIGURES),
                 "clients": [{"client_id": c, "figures": figures.of("client", c, CLIENT_FIGURES)}
                             for c in clients.get(agent_id, [])],
@@ -106,7 +110,7 @@ def chain_tree(case: Case, totals: pd.DataFrame, vendor_id: str | None = None, g
 
     tree = []
     for vendor, rows in licenses.groupby("vendor_id", sort=True):
-        entry = {"vendor_id": vendor, "name": vendors.loc[vendor, "name"],
+        entry = {"vendor_id": vendor, "name": _known(vendors.loc[vendor, "name"]),
                  "figures": figures.of("vendor", vendor, ("license_income", "license_income_bank")), "licenses": []}
         for licence in rows.sort_values("license_id").itertuples():
             platform = licence.platform_id
@@ -116,10 +120,10 @@ def chain_tree(case: Case, totals: pd.DataFrame, vendor_id: str | None = None, g
             entry["licenses"].append({
                 "license_id": licence.license_id, "sold_on": licence.sold_on.strftime("%Y-%m-%d"),
                 "price": format_fen(licence.price),
-                "buyer_name": None if pd.isna(licence.buyer_name) else licence.buyer_name,
+                "buyer_name": _known(licence.buyer_name),
                 "platform": {
-                    "platform_id": platform, "name": platforms.loc[platform, "name"],
-                    "domain": platforms.loc[platform, "domain"], "gang_id": gang_of.get(platform),
+                    "platform_id": platform, "name": _known(platforms.loc[platform, "name"]),
+                    "domain": _known(platforms.loc[platform, "domain"]), "gang_id": gang_of.get(platform),
                     "figures": figures.of("platform", platform, PLATFORM_FIGURES),
                     "agents": [agent_node(root) for root in roots],
                     "direct_clients": [{"client_id": c, "figures": figures.of("client", c, CLIENT_FIGURES)}
@@ -127,18 +131,17 @@ def chain_tree(case: Case, totals: pd.DataFrame, vendor_id: str | None = None, g
                 },
             })
         tree.append(entry)
-    return {"case_id": case.config.case_id, "vendors": _plain(tree)}
+    return {"case_id": case.config.case_id, "vendors": tree}
 
 
-def _plain(value):
-    """Missing values (NaN from pandas) as JSON null."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and value != value:
-        return None
-    return value
+def _known(value):
+    """A cell of an optional column as the tree shows it: missing (pandas' NA or NaN) as None,
+    JSON's null. The figures are None where missing already (:class:`_Figures`).
+
+    >>> _known(pd.NA), _known(float("nan")), _known("环球期货")
+    (None, None, '环球期货')
+    """
+    return None if pd.isna(value) else value
 
 
 def node_label(kind: str, attributes: dict) -> str:
@@ -239,5 +242,7 @@ def write_chain(tree: dict, path: Path) -> Path:
         # on "d3" (and "d7"), which Gephi reads as yEd's node (edge) label, dropping its column.
         nx.write_graphml(graph_for_gephi(xml_safe_graph(chain_graph(tree))), path, named_key_ids=True)
     else:
-        path.write_text(json.dumps(tree, ensure_ascii=False, indent=1), encoding="utf-8")
+        # orjson: the standard library's encoder indents in Python, one call per value (5 s for a
+        # 10x seed-scale vendor's 200,000 clients, against 0.3 s here); text stays UTF-8 as it is.
+        path.write_bytes(orjson.dumps(tree, option=orjson.OPT_INDENT_2))
     return path

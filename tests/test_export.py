@@ -103,3 +103,33 @@ def test_the_chain_before_any_analysis_is_the_chain_of_the_whole_analysis(genera
     whole = case.analyze()["chain"]
     pd.testing.assert_frame_equal(first, whole[whole["gang_id"] == "G02"].reset_index(drop=True))
     assert first["deposits"].notna().all() and len(first)
+
+
+def test_optional_cells_left_empty_are_null_in_the_json_and_absent_in_the_graphml(tmp_path):
+    """A platform with no name or domain, a licence with no buyer's name and an agent with no
+    person are a valid case: the tree shows them as null (pandas' NA is no JSON value)."""
+    rows = minimal_case()
+    rows["platforms"][0].update(name="", domain="")
+    rows["licenses"][0]["buyer_name"] = ""
+    rows["agents"][1]["person_id"] = ""
+    case = write_case(tmp_path / "case", rows)
+    assert run("export", case, "--vendor", "V1", "--out", tmp_path / "chain.json") == 0
+    licence = json.loads((tmp_path / "chain.json").read_text(encoding="utf-8"))["vendors"][0]["licenses"][0]
+    platform = licence["platform"]
+    assert (platform["name"], platform["domain"], licence["buyer_name"]) == (None, None, None)
+    agent = platform["agents"][0]["agents"][0]
+    assert (agent["agent_id"], agent["person_id"], agent["person_name"]) == ("A2", None, None)
+    assert agent["clients"][0]["figures"]["net_deposit"] == "257060.86"
+    assert run("export", case, "--vendor", "V1", "--out", tmp_path / "chain.graphml") == 0
+    graph = nx.read_graphml(tmp_path / "chain.graphml")
+    assert "name" not in graph.nodes["Platform:P1"] and graph.nodes["Platform:P1"]["label"] == "P1"
+
+
+def test_the_json_file_holds_the_tree_value_for_value(generated_case, tmp_path):
+    """What export writes reads back as the tree Investigation.chain_tree gives: every text
+    (Chinese names too), count and amount, and null where a cell is empty."""
+    folder = generated_case("tiny", 3).folder
+    assert run("export", folder, "--vendor", "V01", "--out", tmp_path / "chain.json") == 0
+    written = json.loads((tmp_path / "chain.json").read_text(encoding="utf-8"))
+    assert written == open_case(folder).chain_tree(vendor="V01")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in (tmp_path / "chain.json").read_text(encoding="utf-8"))
