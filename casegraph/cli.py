@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table as RichTable
 
 from casegraph.generator.variants import DROPPABLE, VARIANTS
 from casegraph.neo4j_session import EXIT_INVALID, EXIT_UNREACHABLE, EXIT_USAGE, neo4j_driver, settings_for
-from casegraph.progress import Progress
+from casegraph.progress import Progress, plain_console
 
 if TYPE_CHECKING:  # imported where a command reads a case: pyarrow is not loaded for --help
     from casegraph.loaders.csvcells import ReadAhead
@@ -29,8 +27,8 @@ if TYPE_CHECKING:  # imported where a command reads a case: pyarrow is not loade
 app = typer.Typer(help="Graph analytics for account-group and agent networks in illegal futures cases.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 # Piped output (logs, CI) gets room for the summary tables; a terminal keeps its own width.
-console = Console(width=None if sys.stdout.isatty() else 120)
-errors = Console(stderr=True)
+console = plain_console(width=None if sys.stdout.isatty() else 120)
+errors = plain_console(stderr=True)
 
 # The steps of a long command, shown on standard error (casegraph.progress); --quiet hides them.
 _progress = Progress()
@@ -131,7 +129,7 @@ def _generate_case(out: Path, **options) -> dict:
 def _print_problems(problems, case_dir: Path) -> None:
     for problem in problems:
         errors.print(f"{case_dir / problem.file}:{problem.line}:{problem.column}: {problem.message}",
-                     markup=False, highlight=False, soft_wrap=True)
+                     highlight=False, soft_wrap=True)
     errors.print(f"{len(problems)} problem(s) found", highlight=False)
 
 
@@ -157,15 +155,15 @@ def ingest(
         result = ingest_exports(case, sources, profile=profile, progress=_progress)
     except InvalidCase as exc:  # each problem names its file as found: a source, or a table of the case
         for problem in exc.problems:
-            errors.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+            errors.print(str(problem), highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INVALID) from None
     reasons = ", ".join(f"{reason} {count:,}" for reason, count in result.reasons.items()) or "none"
     console.print(f"{case}: {result.rows_read:,} new transaction rows read; added "
                   + ", ".join(f"{count:,} {name}" for name, count in result.added.items())
                   + f"; not taken as they stand (ingest_report.csv): {reasons} "
-                  + f"({time.perf_counter() - started:.1f} s)", markup=False, highlight=False, soft_wrap=True)
+                  + f"({time.perf_counter() - started:.1f} s)", highlight=False, soft_wrap=True)
     if not result.usable:
-        errors.print("nothing usable in the sources: no transaction, account or person rows", markup=False)
+        errors.print("nothing usable in the sources: no transaction, account or person rows")
         raise typer.Exit(EXIT_INVALID)
 
 
@@ -182,7 +180,7 @@ def validate(case: Path = typer.Argument(..., help="The case folder.")) -> None:
         from casegraph.queries.engine import coverage_table
 
         console.print(f"a partial case: no rows of {', '.join(f'{name}.csv' for name in loaded.partial)}",
-                      markup=False, highlight=False)
+                      highlight=False)
         _print_skipped(coverage_table(loaded.available), "analyze will skip")
 
 
@@ -258,7 +256,7 @@ def _analysis_tables(loaded, engine: Engine, replace: bool = False, spark_master
 
 
 def _spark_unavailable(exc: Exception) -> NoReturn:
-    errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+    errors.print(f"error: {exc}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -311,7 +309,7 @@ def _run_analysis(case: Path, out: Path | None, engine: Engine, replace: bool = 
                                  tables.get("account_groups"))
         except TruthUnusable as exc:  # a score is a check of the method, never a reason to lose the results
             errors.print(f"quality.csv not written, truth/ cannot be scored against: {case / str(exc)}",
-                         markup=False, highlight=False, soft_wrap=True)
+                         highlight=False, soft_wrap=True)
             return None
 
     if spark_output is None:
@@ -390,7 +388,7 @@ def _print_skipped(coverage, verb: str) -> None:
                   "(coverage.csv):", highlight=False)
     for row in skipped.itertuples():
         missing = ", ".join(f"{name}.csv" for name in row.missing_tables.split(";"))
-        console.print(f"  {row.analysis}: needs {missing}", markup=False, highlight=False)
+        console.print(f"  {row.analysis}: needs {missing}", highlight=False)
 
 
 @app.command()
@@ -423,9 +421,8 @@ def referrals(
     for column in ("province", "gangs", "top severity", "persons", "accounts", "files"):
         view.add_column(column, justify="right" if column in ("gangs", "persons", "accounts") else "left")
     for row in index.itertuples():
-        # escape: a province's name is data, never rich markup
-        view.add_row(escape(row.province), str(row.n_gangs), row.top_severity, str(row.n_persons),
-                     str(row.n_accounts), escape(f"{row.csv}, .xlsx, .html"))
+        view.add_row(row.province, str(row.n_gangs), row.top_severity, str(row.n_persons),
+                     str(row.n_accounts), f"{row.csv}, .xlsx, .html")
     console.print(view)
     console.print(f"wrote {len(index)} packet(s) in {time.perf_counter() - started:.1f} s")
 
@@ -461,12 +458,12 @@ def trace(
         except ValueError:
             raise typer.BadParameter(f"not a date-time: {since!r}", param_hint="--since") from None
     write_csv(hops_found, out)
-    view = RichTable(title=f"Money from {escape(start)}: {len(hops_found)} transfer(s) in up to {hops} hop(s)")
+    view = RichTable(title=f"Money from {start}: {len(hops_found)} transfer(s) in up to {hops} hop(s)")
     for column in hops_found.columns:
         view.add_column(column, justify="right" if column in ("hop", "amount", "can_have_flowed") else "left")
     for row in hops_found.head(200).itertuples(index=False):
-        view.add_row(str(row.hop), escape(str(row.txn_id)), row.ts, escape(str(row.from_account)),
-                     escape(str(row.to_account)), format_fen(row.amount), format_fen(row.can_have_flowed))
+        view.add_row(str(row.hop), str(row.txn_id), row.ts, str(row.from_account),
+                     str(row.to_account), format_fen(row.amount), format_fen(row.can_have_flowed))
     console.print(view)
     console.print(f"wrote {out}" + (" (the table shows the first 200)" if len(hops_found) > 200 else ""))
 
@@ -538,7 +535,7 @@ def print_summary(tables) -> None:
                         else "left", no_wrap=True)
     for row in chain.itertuples():
         view.add_row(row.license_id, row.platform_id, row.gang_id if isinstance(row.gang_id, str) else "?",
-                     escape(row.province) if isinstance(row.province, str) else "", f"{row.n_agents:,}",
+                     row.province if isinstance(row.province, str) else "", f"{row.n_agents:,}",
                      str(row.agent_depth), f"{row.n_clients:,}", _millions(row.deposits), _millions(row.fees))
     console.print(view)
     platforms = totals[totals["node_type"] == "platform"]
@@ -553,7 +550,7 @@ def print_summary(tables) -> None:
         f"{_millions(platforms['overnight_fees'].sum())}, vendor licence income "
         f"{_millions(vendors['license_income'].sum())}")
     console.print("referral packets (gangs per province): "
-                  + ", ".join(f"{escape(p)} {n}" for p, n in referral_counts(gangs).items()))
+                  + ", ".join(f"{p} {n}" for p, n in referral_counts(gangs).items()))
     if "quality" in tables:
         scores = tables["quality"].set_index(["subject", "metric"])["value"]
         console.print(f"against truth/: gangs ARI {scores['gangs', 'ari']:.3f}, "
@@ -598,16 +595,15 @@ def load(
         try:
             by_import = choose_import(driver, settings.uri, loaded, requested=requested, replace=replace)
         except ValueError as exc:
-            errors.print(f"error: {exc}", markup=False)
+            errors.print(f"error: {exc}")
             raise typer.Exit(EXIT_USAGE) from None
         if not by_import:
             report = load_into_neo4j(driver, loaded, batch_size=batch_size, replace=replace, progress=_progress)
     if by_import:  # the server restarts: no driver may be open across it
         try:
-            report = import_case(loaded, on_step=lambda t: errors.print(f"{t.name}: {t.seconds:.1f} s",
-                                                                        markup=False))
+            report = import_case(loaded, on_step=lambda t: errors.print(f"{t.name}: {t.seconds:.1f} s"))
         except (ImportFailed, Neo4jUnavailable) as exc:
-            errors.print(f"error: {exc}", markup=False, highlight=False)
+            errors.print(f"error: {exc}", highlight=False)
             raise typer.Exit(EXIT_UNREACHABLE) from None
     how = "neo4j-admin import" if by_import else "UNWIND batches"
     console.print(f"loaded {report.rows:,} rows of case {report.case_id} "

@@ -12,9 +12,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import typer
-from rich.console import Console
 
-errors = Console(stderr=True)
+from casegraph.progress import plain_console
+
+errors = plain_console(stderr=True)
 
 # The exit codes of contract.md: invalid input, usage, an unreachable server.
 EXIT_INVALID = 1
@@ -44,7 +45,7 @@ def neo4j_driver(settings):
 
     def refuse(message: str, code: int) -> typer.Exit:
         # Neither the URI's secrets nor the password may reach the terminal (contract.md).
-        errors.print(redact_text(message, secrets=(settings.password,)), markup=False, highlight=False,
+        errors.print(redact_text(message, secrets=(settings.password,)), highlight=False,
                      soft_wrap=True)
         return typer.Exit(code)
 
@@ -60,7 +61,7 @@ def neo4j_driver(settings):
             driver.verify_connectivity()
             yield driver
     except OtherCaseLoaded as exc:
-        errors.print(str(exc), markup=False)
+        errors.print(str(exc))
         raise typer.Exit(EXIT_INVALID) from None
     except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
             neo4j.exceptions.AuthError, OSError) as exc:

@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
 from casegraph.neo4j_session import EXIT_USAGE, neo4j_driver, settings_for
+from casegraph.progress import plain_console
 
 if TYPE_CHECKING:  # pandas is imported where used: every command imports this module, `--help` too
     import pandas as pd
 
 playbook_app = typer.Typer(no_args_is_help=True, add_completion=False)
-console = Console(width=None if sys.stdout.isatty() else 160)
-errors = Console(stderr=True)
+console = plain_console(width=None if sys.stdout.isatty() else 160)
+errors = plain_console(stderr=True)
 
 
 class OutputFormat(str, Enum):
@@ -34,7 +34,7 @@ class OutputFormat(str, Enum):
 
 
 def _usage_error(message: str) -> typer.Exit:
-    errors.print(f"error: {message}", markup=False, highlight=False)
+    errors.print(f"error: {message}", highlight=False)
     return typer.Exit(EXIT_USAGE)
 
 

@@ -24,6 +24,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColu
 from rich.progress import Progress as LiveLines
 
 
+def plain_console(**options) -> Console:
+    """A rich console that prints text as it is given, for every command's output: case data,
+    paths and ``file:line:column`` problems are no markup (``[/x]`` would raise, ``[b]`` vanish)
+    and hold no emoji codes (rich made ``ledger.csv:100:3`` ``ledger.csv💯3``).
+
+    >>> plain_console(width=40).print("ledger.csv:100:3: [/x] :smile:")
+    ledger.csv:100:3: [/x] :smile:
+    """
+    return Console(markup=False, emoji=False, **options)
+
+
 class Progress:
     """Reports the steps of one command (see the module)."""
 
@@ -32,8 +43,8 @@ class Progress:
         self.quiet = quiet
         self._live: LiveLines | None = None
         if not quiet and self.stream.isatty():
-            self._live = LiveLines(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                   MofNCompleteColumn(), TimeElapsedColumn(), console=Console(file=self.stream))
+            self._live = LiveLines(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
+                                   MofNCompleteColumn(), TimeElapsedColumn(), console=plain_console(file=self.stream))
 
     @contextmanager
     def step(self, description: str, *, total: int | None = None) -> Iterator[Callable[[int], None]]:

@@ -393,6 +393,35 @@ def test_redaction():
     assert SECRET not in str(Neo4jUnavailable(f"bolt://u:{SECRET}@h:1", f"Given URI: bolt://u:{SECRET}@h:1"))
 
 
+# -- 8b. text printed as something else ------------------------------------------------------------------
+
+PRINTED_AS_IS = "[/x] :smile:"  # rich markup that raised, and an emoji code it replaced
+
+
+def test_problems_print_their_line_numbers_and_cells_as_they_are(case, capsys):
+    """rich read ``persons.csv:100:2`` as the emoji code ``:100:`` (printing 💯 for the line) and
+    a cell's ``:smile:`` as 😄: file:line:column must hold for every line, the cell as it is."""
+    edit(case / "persons.csv", lambda frame: frame.__setitem__("name", frame["name"].where(frame.index != 98, "")))
+    edit(case / "ledger.csv", lambda frame: frame.__setitem__("currency", frame["currency"].where(
+        frame.index != 0, PRINTED_AS_IS)))
+    assert run("validate", case) == 1
+    printed = capsys.readouterr().err
+    assert f"{case / 'persons.csv'}:100:" in printed and "\U0001f4af" not in printed
+    assert f"{case / 'ledger.csv'}:2:" in printed and f"bad currency {PRINTED_AS_IS!r}" in said(printed)
+
+
+def test_names_in_what_commands_print_are_text(case, tmp_path, capsys):
+    """A case folder's name and a province's are data: markup in them raised a MarkupError
+    (a traceback) or vanished from the summary."""
+    folder = Path(shutil.copytree(case, tmp_path / f"case {PRINTED_AS_IS}"))
+    assert run("validate", folder) == 0
+    assert f"{folder}: valid" in said(capsys.readouterr().out)
+    edit(folder / "gangs.csv", lambda frame: frame.__setitem__("province", PRINTED_AS_IS))
+    assert run("referrals", folder, "--out", tmp_path / "packets") == 0
+    printed = said(capsys.readouterr().out)
+    assert PRINTED_AS_IS in printed and "\\[" not in printed
+
+
 # -- 9. formula injection in CSV --------------------------------------------------------------------------------
 
 NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
