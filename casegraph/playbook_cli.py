@@ -53,14 +53,17 @@ def _plain(value: Any, money: bool) -> Any:
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows as investigators read them: ``*_fen`` columns become CNY with two decimals
-    (``deposits_fen`` → ``deposits``), times ISO text."""
+    (``deposits_fen`` → ``deposits``), times ISO text, a missing value None (JSON's null)."""
     import pandas as pd
 
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         money = column.endswith("_fen")
         name = column[: -len("_fen")] if money else column
-        out[name] = [_plain(v, money) for v in frame[column]]
+        # Python values as they are (ints stay ints beside None): a list would be inferred again.
+        values = frame[column].astype(object)
+        out[name] = pd.Series([_plain(v, money) for v in values.where(values.notna(), None)], index=frame.index,
+                              dtype=object)
     return out
 
 
