@@ -410,13 +410,15 @@ def test_problems_print_their_line_numbers_and_cells_as_they_are(case, capsys):
     assert f"{case / 'ledger.csv'}:2:" in printed and f"bad currency {PRINTED_AS_IS!r}" in said(printed)
 
 
-def test_names_in_what_commands_print_are_text(case, tmp_path, capsys):
+def test_names_in_what_commands_print_are_text(pristine, case, tmp_path, capsys, monkeypatch):
     """A case folder's name and a province's are data: markup in them raised a MarkupError
     (a traceback) or vanished from the summary."""
-    folder = Path(shutil.copytree(case, tmp_path / f"case {PRINTED_AS_IS}"))
+    folder = tmp_path / f"case {PRINTED_AS_IS}"  # its "/" makes "case [" a folder of its own
+    folder.parent.mkdir()
+    folder = case.rename(folder)
     assert run("validate", folder) == 0
     assert f"{folder}: valid" in said(capsys.readouterr().out)
-    edit(folder / "gangs.csv", lambda frame: frame.__setitem__("province", PRINTED_AS_IS))
+    analyse_as(monkeypatch, with_provinces(pristine[1], {"G01": PRINTED_AS_IS}))
     assert run("referrals", folder, "--out", tmp_path / "packets") == 0
     printed = said(capsys.readouterr().out)
     assert PRINTED_AS_IS in printed and "\\[" not in printed
