@@ -180,11 +180,7 @@ class Investigation:
         accounts, persons = self.case["accounts"]["account_id"], self.case["persons"]["person_id"]
         if start not in set(accounts.astype(str)) | set(persons.astype(str)):
             raise KeyError(f"no account or person {start!r} in {self.path}")
-        since_us = None
-        if since is not None:
-            moment = pd.Timestamp(since)
-            moment = moment.tz_localize(self.case.config.timezone) if moment.tzinfo is None else moment
-            since_us = int(moment.tz_convert("UTC").value // 1000)
+        since_us = None if since is None else utc_micros_of(since, self.case.config.timezone)
         return finish_trace(trace(self.case, [start], hops=hops, min_amount=min_amount, since_us=since_us),
                             timezone=self.case.config.timezone)
 
@@ -205,6 +201,20 @@ class Investigation:
         from casegraph.queries.memory.engine import analyze_case
 
         return analyze_case(self.case, questions=questions)
+
+
+def utc_micros_of(moment: pd.Timestamp | str, timezone: str) -> int:
+    """A moment as microseconds since the epoch (UTC), read in ``timezone`` when it has no
+    offset: any year pandas reads (nanoseconds, pandas' ``value``, hold only 1677-2262).
+    Raises ``ValueError`` for text that is no moment, or a local time the clocks skipped or
+    repeated there.
+
+    >>> utc_micros_of("1970-01-01T08:00", "Asia/Shanghai"), utc_micros_of("1600-01-01T00:00Z", "UTC")
+    (0, -11676096000000000)
+    """
+    moment = pd.Timestamp(moment)
+    moment = moment.tz_localize(timezone) if moment.tzinfo is None else moment
+    return int(moment.tz_convert("UTC").as_unit("us").asm8.view("int64"))
 
 
 def spark(master: str | None = None, *, progress: Progress = SILENT):

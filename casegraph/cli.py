@@ -447,6 +447,9 @@ def trace(
         min_fen = parse_fen(min_amount)
     except (ValueError, ArithmeticError):
         raise typer.BadParameter(f"not an amount in CNY: {min_amount!r}", param_hint="--min-amount") from None
+    if min_fen < 0:
+        raise typer.BadParameter(f"{min_amount!r} is below 0: a transfer moves a positive amount",
+                                 param_hint="--min-amount")
     loaded = _read_case_reporting(case)
     if loaded is None:
         raise typer.Exit(EXIT_INVALID)
@@ -455,8 +458,9 @@ def trace(
             hops_found = Investigation(loaded).trace(start, hops=hops, min_amount=min_fen, since=since)
         except KeyError:
             raise typer.BadParameter(f"no account or person {start!r} in {case}", param_hint="--from") from None
-        except ValueError:
-            raise typer.BadParameter(f"not a date-time: {since!r}", param_hint="--since") from None
+        except ValueError as exc:  # no moment, or a local time the clocks skipped or repeated
+            raise typer.BadParameter(f"not a date-time in {loaded.config.timezone}: {since!r} ({exc})",
+                                     param_hint="--since") from None
     write_csv(hops_found, out)
     view = RichTable(title=f"Money from {start}: {len(hops_found)} transfer(s) in up to {hops} hop(s)")
     for column in hops_found.columns:

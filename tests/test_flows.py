@@ -258,6 +258,30 @@ def test_casegraph_trace_prints_and_writes_the_hops(case, tmp_path, capsys):
     assert done.value.code == 2
 
 
+def test_trace_takes_any_year_and_says_what_is_wrong_with_a_time_or_an_amount(case, tmp_path, capsys):
+    """--since before 1677 overflowed pandas' nanoseconds (a traceback); a local time the
+    clocks skipped, or a negative minimum, is a usage error that says why."""
+    def traced(*options) -> tuple[int, list[str]]:
+        out = tmp_path / "trace.csv"
+        out.unlink(missing_ok=True)
+        with pytest.raises(SystemExit) as done:
+            main(["-q", "trace", str(case.path), "--from", "BK3", "--out", str(out), *options])
+        if not out.exists():
+            return done.value.code, []
+        with open(out, encoding="utf-8", newline="") as handle:
+            return done.value.code, [row["txn_id"] for row in csv.DictReader(handle)]
+
+    everything = traced()
+    assert everything[0] == 0 and everything[1]
+    assert traced("--since", "1600-01-01") == everything
+    assert traced("--since", "9999-12-31T23:59") == (0, [])
+    capsys.readouterr()
+    assert traced("--since", "1986-05-04T02:30") == (2, [])  # China's clocks went from 02:00 to 03:00
+    assert "nonexistent" in " ".join(capsys.readouterr().err.split())
+    assert traced("--min-amount", "-5") == (2, [])
+    assert "below 0" in capsys.readouterr().err
+
+
 def test_analyze_writes_the_three_fund_flow_files(case, tmp_path):
     with pytest.raises(SystemExit) as done:
         main(["-q", "analyze", str(case.path), "--out", str(tmp_path / "out")])
