@@ -208,6 +208,27 @@ def test_out_that_casegraph_did_not_write_is_refused(case, tmp_path, capsys):
     assert (tmp_path / "a-file").read_text(encoding="utf-8") == "x"
 
 
+@pytest.mark.parametrize("command", [["generate", "--scale", "tiny", "--out"], ["demo", "--out"]])
+def test_generating_over_a_case_casegraph_did_not_generate_is_refused(case, tmp_path, capsys, command):
+    """`generate --out` (and `demo --out`, whose case goes to OUT/case) wrote its files over a
+    case folder's own: the evidence of a real case, silently replaced by a synthetic one."""
+    folder = case if command[0] == "generate" else Path(shutil.copytree(case, tmp_path / "demo" / "case")).parent
+    before = snapshot(case if command[0] == "generate" else folder / "case")
+    assert run(*command, folder) == 2
+    assert "did not write" in said(capsys.readouterr().err)
+    assert snapshot(case if command[0] == "generate" else folder / "case") == before
+    assert not (folder / "results").exists()
+
+
+def test_a_case_casegraph_generated_is_generated_again(tmp_path, capsys):
+    out = tmp_path / "generated"
+    assert run("generate", "--scale", "tiny", "--seed", "1", "--out", out) == 0
+    first = snapshot(out)
+    assert run("generate", "--scale", "tiny", "--seed", "2", "--out", out) == 0
+    assert snapshot(out) != first and MARKER in names(out) and run("validate", out) == 0
+    assert run("generate", "--scale", "tiny", "--seed", "-1", "--out", out) == 2  # numpy took no negative seed
+
+
 # -- 2. packets that replace each other ----------------------------------------------------------------
 
 NAME_GROUPS = {
