@@ -53,7 +53,10 @@ def neo4j_driver(settings):
         raise refuse(f"error: the Neo4j URI {redact_uri(settings.uri)} holds a user or password: give them in "
                      "NEO4J_USER and NEO4J_PASSWORD (or --user, --password), not in the URI", EXIT_USAGE)
     try:
-        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth)
+        # No server notifications: the driver logs them to the terminal, and a case without a
+        # kind of record draws "relationship type does not exist" warnings for every query on it.
+        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth,
+                                            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF)
     except (neo4j.exceptions.ConfigurationError, ValueError) as exc:
         raise refuse(f"error: the Neo4j URI {settings.uri} cannot be used: {exc}", EXIT_USAGE) from None
     try:
