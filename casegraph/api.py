@@ -212,9 +212,11 @@ def utc_micros_of(moment: pd.Timestamp | str, timezone: str) -> int:
     >>> utc_micros_of("1970-01-01T08:00", "Asia/Shanghai"), utc_micros_of("1600-01-01T00:00Z", "UTC")
     (0, -11676096000000000)
     """
+    from casegraph.loaders.read import utc_micros
+
     moment = pd.Timestamp(moment)
     moment = moment.tz_localize(timezone) if moment.tzinfo is None else moment
-    return int(moment.tz_convert("UTC").as_unit("us").asm8.view("int64"))
+    return int(utc_micros(pd.Series([moment])).iloc[0])  # the readers' own conversion, in microseconds
 
 
 def spark(master: str | None = None, *, progress: Progress = SILENT):
