@@ -212,12 +212,12 @@ def test_out_that_casegraph_did_not_write_is_refused(case, tmp_path, capsys):
 def test_generating_over_a_case_casegraph_did_not_generate_is_refused(case, tmp_path, capsys, command):
     """`generate --out` (and `demo --out`, whose case goes to OUT/case) wrote its files over a
     case folder's own: the evidence of a real case, silently replaced by a synthetic one."""
-    folder = case if command[0] == "generate" else Path(shutil.copytree(case, tmp_path / "demo" / "case")).parent
-    before = snapshot(case if command[0] == "generate" else folder / "case")
-    assert run(*command, folder) == 2
+    evidence = case if command[0] == "generate" else Path(shutil.copytree(case, tmp_path / "demo" / "case"))
+    out = evidence if command[0] == "generate" else evidence.parent
+    before = snapshot(evidence)
+    assert run(*command, out) == 2
     assert "did not write" in said(capsys.readouterr().err)
-    assert snapshot(case if command[0] == "generate" else folder / "case") == before
-    assert not (folder / "results").exists()
+    assert snapshot(evidence) == before and not (out / "results").exists()
 
 
 def test_a_case_casegraph_generated_is_generated_again(tmp_path, capsys):
