@@ -13,22 +13,47 @@ repeated transfers between the same two accounts stay separate facts.
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.loaders.fx import tables_in_cny
-from casegraph.loaders.read import LINE
+from casegraph.loaders.read import LINE, utc_micros
+from casegraph.queries.flow_rules import local_times
 
 from .model import NODES, RELATIONSHIPS, RelType, login_actors, node_key, relationship_ends, stored_name
 
 
-def _records(frame: pd.DataFrame, columns, table: str) -> list[dict]:
+def _records(frame: pd.DataFrame, columns, table: str, timezone: str) -> list[dict]:
     """Rows as dicts under their stored names, without missing values (missing stays
-    absent, never an empty string)."""
+    absent, never an empty string); dates and times as text (:func:`_iso_text`)."""
     columns = list(columns)
-    sub = frame[columns].astype(object).set_axis([stored_name(table, c) for c in columns], axis=1)
+    sub = frame[columns]
+    times = [c for c in columns if pd.api.types.is_datetime64_any_dtype(sub[c])]
+    sub = sub.assign(**{c: _iso_text(sub[c], timezone) for c in times})
+    sub = sub.astype(object).set_axis([stored_name(table, c) for c in columns], axis=1)
     return [{k: v for k, v in row.items() if v is not None and v == v and v is not pd.NA}
             for row in sub.to_dict("records")]
+
+
+def _iso_text(values: pd.Series, timezone: str) -> pd.Series:
+    """Dates as ``YYYY-MM-DD`` and times as ISO 8601 in the case timezone with its offset, as
+    the output files write them: GraphML, GEXF and JSON take text, and refuse a pandas
+    Timestamp. Text in one offset sorts as the times do. Missing stays missing (None).
+
+    >>> _iso_text(pd.Series(pd.to_datetime(["2021-03-04T01:15Z", None])), "Asia/Shanghai").tolist()
+    ['2021-03-04T09:15:00+08:00', None]
+    >>> _iso_text(pd.Series(pd.to_datetime(["2021-03-04"])), "Asia/Shanghai").tolist()
+    ['2021-03-04']
+    """
+    present = values.notna().to_numpy()
+    text = np.full(len(values), None, dtype=object)
+    known = values[present]
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        text[present] = local_times(utc_micros(known), timezone).to_numpy()
+    else:
+        text[present] = np.datetime_as_string(known.to_numpy(dtype="datetime64[D]"), unit="D")
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def build_graph(case: Case) -> nx.MultiDiGraph:
@@ -46,7 +71,7 @@ def build_graph(case: Case) -> nx.MultiDiGraph:
         frame = frames.get(spec.table, case[spec.table])
         if spec.derived:
             frame = frame.dropna(subset=[spec.key]).drop_duplicates(spec.key)
-        attributes = _records(frame, spec.properties, spec.table)
+        attributes = _records(frame, spec.properties, spec.table, case.config.timezone)
         graph.add_nodes_from(
             (node_key(spec.label, key), {**attrs, "label": spec.label, "id": key, "source": f"{spec.table}.csv",
                                          "line": int(line)})
@@ -64,8 +89,8 @@ def _add_relationships(graph: nx.MultiDiGraph, case: Case, spec: RelType, frame:
     rows, ends, labels = relationship_ends(case.tables, spec, frame)
     present = [p for p in spec.properties if p in rows.columns]
     start_label, start_column = spec.start
-    for start, end, label, attrs, line in zip(rows[start_column], ends, labels, _records(rows, present, spec.table),
-                                              rows[LINE]):
+    for start, end, label, attrs, line in zip(rows[start_column], ends, labels,
+                                              _records(rows, present, spec.table, case.config.timezone), rows[LINE]):
         # Transfers are keyed by their transaction id; other facts by their source line.
         key = attrs["txn_id"] if spec.type == "TRANSFER" else f"{spec.type}:{line}"
         graph.add_edge(node_key(start_label, start), node_key(label, end), key=key,
@@ -78,6 +103,7 @@ def _add_login_edges(graph: nx.MultiDiGraph, case: Case) -> None:
     for column, label, rel in (("device_id", "Device", "USED_DEVICE"), ("ip", "IP", "USED_IP")):
         used = base.dropna(subset=[column]).groupby(["who", column]).agg(
             count=("ts", "size"), first=("ts", "min"), last=("ts", "max"))
-        for (start, value), row in zip(used.index, used.itertuples(index=False)):
-            graph.add_edge(start, node_key(label, value), key=rel, type=rel, count=int(row.count),
-                           first=row.first, last=row.last, source="logins.csv")
+        first, last = (_iso_text(used[end], case.config.timezone) for end in ("first", "last"))
+        for (start, value), count, seen_first, seen_last in zip(used.index, used["count"], first, last):
+            graph.add_edge(start, node_key(label, value), key=rel, type=rel, count=int(count),
+                           first=seen_first, last=seen_last, source="logins.csv")
