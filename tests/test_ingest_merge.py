@@ -345,7 +345,7 @@ def test_a_later_batch_naming_an_account_by_its_alias_reaches_that_account(tmp_p
 # -- raw files to case folder, through the reader ------------------------------------------------
 
 ZJCK_HEADER = ["交易卡号", "交易账号", "交易方户名", "交易证件号码", "交易时间", "交易金额", "收付标志",
-               "交易对手账卡号", "现金标志", "对手户名", "摘要说明", "交易是否成功", "IP地址", "交易流水号"]
+               "交易对手账卡号", "现金标志", "对手户名", "摘要说明", "交易币种", "交易是否成功", "IP地址", "交易流水号"]
 
 
 def write_zjck(path, rows: list[dict]) -> None:
@@ -379,6 +379,27 @@ def test_raw_statements_of_both_sides_end_to_end(tmp_path, capsys):
     before = {p.name: p.read_bytes() for p in case.iterdir()}
     assert run("-q", "ingest", case, a, b) == 0
     assert {p.name: p.read_bytes() for p in case.iterdir()} == before
+
+
+def test_rows_with_an_unreadable_amount_or_currency_are_reported_and_the_rest_merges(tmp_path, capsys):
+    """One unreadable amount among rows with counterparties ended ingest in a traceback (the
+    pairing of both sides read every row's amount, not only the rows taken); a 交易币种 that names
+    no currency was written through, and the case then failed validation."""
+    statement, case = tmp_path / "张三流水.csv", tmp_path / "case"
+    row = {"交易卡号": A_CARD, "交易方户名": "张三", "收付标志": "出", "交易对手账卡号": B_ACCOUNT, "现金标志": "转",
+           "交易是否成功": "成功"}
+    write_zjck(statement, [
+        {**row, "交易时间": "2021-03-05 10:15:30", "交易金额": "5000.00", "交易流水号": "A1"},
+        {**row, "交易时间": "2021-03-05 11:15:30", "交易金额": "?", "交易流水号": "A2"},
+        {**row, "交易时间": "2021-03-05 12:15:30", "交易金额": "60.00", "交易币种": "合计", "交易流水号": "A3"}])
+    assert run("-q", "ingest", case, statement) == 0
+    tables = read_ingested_tables(case)
+    assert tables["bank_transfers"][["amount", "currency", "source_row"]].values.tolist() == [["5000.00", "CNY", "3"]]
+    report = tables["report"].set_index("source_row")
+    assert report.loc[["4", "5"], "reason"].tolist() == ["bad_value", "bad_value"]
+    assert "交易金额 ? is not an amount" in report.loc["4", "detail"]
+    assert "交易币种 合计 is not a currency" in report.loc["5", "detail"]
+    assert run("-q", "validate", case) == 0
 
 
 def test_a_batch_taken_over_and_tables_written_in_slices_give_the_same_files(tmp_path):

@@ -109,6 +109,20 @@ def test_zjck_gbk_csv_with_titles_footers_and_every_reading_trap(tmp_path):
     assert exports.transactions["ts"].dtype == "datetime64[ns]"
 
 
+def test_a_currency_cell_that_names_no_currency_is_a_bad_value(tmp_path):
+    """A name or number banks print is its code, a code is kept (its rate comes from
+    fx_rates.csv), a blank is CNY; a total's 合计 or a stray number is no currency: written
+    through, it made a case that validate refuses only after the merge."""
+    rows = [ZJCK_HEADER] + [zjck_row(交易币种=cell, 交易流水号=f"SN{i}")
+                            for i, cell in enumerate(["人民币", "156", "usd", "GBP", "", "合计", "0", "C N Y"])]
+    txns = by_row(read_exports([write_csv(tmp_path / "流水.csv", rows)]).transactions)
+    assert [txns[line]["currency"] for line in range(2, 7)] == ["CNY", "CNY", "USD", "GBP", "CNY"]
+    assert all(txns[line]["problem"] == "" for line in range(2, 7))
+    for line, cell in ((7, "合计"), (8, "0"), (9, "C N Y")):
+        assert txns[line]["problem"] == "bad_value"
+        assert f"交易币种 {cell} is not a currency" in txns[line]["detail"]
+
+
 def test_a_misfit_row_mid_file_and_a_quoted_line_break_keep_the_row_numbers(tmp_path):
     header = ["交易卡号", "交易时间", "交易金额", "收付标志", "摘要说明"]
     path = tmp_path / "t.csv"

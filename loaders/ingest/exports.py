@@ -59,6 +59,7 @@ from ..columnar import arrow_text, text_series, trimmed_or_missing
 from ..csvcells import CELL_POOL, NEWLINE, QUOTE
 from ..encoding import decode_file
 from ..problems import InvalidCase, Problem
+from ..read import CURRENCY_PATTERN
 from ..yamlfile import read_yaml_model
 
 FORMATS_DIR = Path(__file__).parent / "formats"
@@ -887,11 +888,7 @@ class _Rows:
             self.problem(zero, None, "0: no money moved", amount_name)
         out["balance_fen"] = _nullable(self.money("balance")) if self.has("balance") \
             else pd.array([None] * self.n, dtype="Int64")
-        currency = pc.utf8_upper(pc.fill_null(self.field("currency"), ""))
-        at = pc.index_in(currency, value_set=pa.array(list(CURRENCIES), type=pa.large_string()))
-        out["currency"] = pc.if_else(pc.is_null(at), currency,
-                                     pc.take(pa.array(list(CURRENCIES.values()), type=pa.large_string()),
-                                             pc.fill_null(at, 0)))
+        out["currency"] = self.currencies()
         out["cash"] = self.in_set("cash", spec.cash)
         if spec.succeeded_values:
             out["succeeded"] = _isnull(self.field("succeeded")) | self.in_set("succeeded", spec.succeeded_values)
@@ -903,6 +900,21 @@ class _Rows:
         out["problem"] = pc.if_else(pc.is_null(detail), "", "bad_value")
         out["detail"] = pc.fill_null(detail, "")
         return self._frame(out, TRANSACTION_COLUMNS)
+
+    def currencies(self) -> pa.ChunkedArray:
+        """The currency's code: a name or number banks print (人民币, 156) as its code, a code as
+        it is, blank as CNY. Anything else (a total's 合计, a stray number) gets a ``bad_value``:
+        written through, it made a case that ``validate`` refuses only after the merge."""
+        given = self.field("currency")
+        currency = pc.utf8_upper(pc.fill_null(given, ""))
+        at = pc.index_in(currency, value_set=pa.array(list(CURRENCIES), type=pa.large_string()))
+        known = pc.take(pa.array(list(CURRENCIES.values()), type=pa.large_string()), pc.fill_null(at, 0))
+        unknown = _isnull(at)
+        not_a_code = unknown & ~_matches(currency, f"^{CURRENCY_PATTERN}$")
+        if not_a_code.any():
+            self.problem(not_a_code, given, "is not a currency: a three-letter code such as CNY, or a name banks "
+                                            "print such as 人民币", "currency")
+        return pc.if_else(pa.array(unknown & ~not_a_code), currency, known)
 
     def _already_bad(self, name: str) -> np.ndarray:
         """Rows that already carry a problem about this field (an unreadable amount is not also blank)."""

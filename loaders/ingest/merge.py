@@ -720,7 +720,7 @@ def _pair_other_sides(txns, own, counterparty, txn_ids, reasons, *, details, exi
         "key": np.arange(n + m), "out": np.concatenate([out, old["out"].to_numpy(dtype=bool)]),
         "payer": np.concatenate([payer, accounts.codes(old["payer"])]),
         "payee": np.concatenate([payee, accounts.codes(old["payee"])]),
-        "amount": np.concatenate([txns["amount_fen"].to_numpy(dtype="int64")[rows],
+        "amount": np.concatenate([txns["amount_fen"][taken].to_numpy(dtype="int64"),
                                   old["amount"].to_numpy(dtype="int64")]),
         "currency": currencies,
         "ms": np.concatenate([_epoch_ms(txns["ts"][taken]).to_numpy(dtype="int64"), old["ms"].to_numpy(dtype="int64")]),
