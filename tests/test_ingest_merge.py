@@ -402,6 +402,25 @@ def test_rows_with_an_unreadable_amount_or_currency_are_reported_and_the_rest_me
     assert run("-q", "validate", case) == 0
 
 
+def test_the_fincen_map_ingested_and_analyzed_in_cny(tmp_path, capsys):
+    """Data nobody here wrote, end to end: the FinCEN map (USD) ingested, a USD rate added, and
+    every bank's money out in account_flows.csv is its transfers' USD at that rate, to the fen."""
+    from test_ingest_read import FINCEN
+
+    case, out = tmp_path / "case", tmp_path / "out"
+    assert run("-q", "ingest", case, FINCEN) == 0
+    (case / "fx_rates.csv").write_text("date,currency,cny_per_unit\n1999-01-01,USD,7\n")
+    assert run("-q", "analyze", case, "--out", out) == 0
+    transfers = pd.read_csv(case / "bank_transfers.csv", dtype=str)
+    flows = pd.read_csv(out / "account_flows.csv", dtype=str)
+
+    def fen(amounts: pd.Series) -> int:
+        return int(amounts.str.replace(".", "", regex=False).astype("int64").sum())
+
+    assert len(transfers) == 4_501 and set(transfers["currency"]) == {"USD"}
+    assert fen(flows["amount_out"]) == fen(transfers["amount"]) * 7 == fen(flows["amount_in"])
+
+
 def test_a_batch_taken_over_and_tables_written_in_slices_give_the_same_files(tmp_path):
     from casegraph.loaders.ingest import INGESTED_TABLES, REPORT_FILE, _write_table
     from casegraph.loaders.ingest.merge import merge_exports

@@ -25,6 +25,7 @@ from casegraph.loaders.ingest.exports import (
 )
 
 AMLSIM = Path("/work/shared/external/amlsim-10k/transactions.csv")
+FINCEN = Path("/work/shared/external/fincen/download_transactions_map.csv")
 
 
 def write_csv(path: Path, rows: list[list[str]], *, encoding: str = "gbk", titles: list[str] = (),
@@ -316,6 +317,27 @@ def test_amlsim_as_the_senders_statements():
     assert txns["ts"].max() == pd.Timestamp("2020-01-01") + pd.Timedelta(days=last_day)
 
 
+def test_the_fincen_map_its_named_months_and_its_exponent_amounts():
+    """The ICIJ FinCEN Files transaction map, data nobody here wrote: each row one transfer in
+    USD from the originator bank to the beneficiary bank; its sum is ICIJ's "more than 35 billion
+    USD" to the cent, counted here from the file's own text."""
+    exports = read_exports([FINCEN])
+    with FINCEN.open(newline="") as handle:
+        records = list(csv.DictReader(handle))
+    txns = exports.transactions
+    assert len(txns) == len(records) and exports.skipped.empty
+    assert set(txns["format"]) == {"fincen_map"} and set(txns["currency"]) == {"USD"}
+    assert int(txns["amount_fen"].sum()) == int(sum(Decimal(r["amount_transactions"]) for r in records) * 100)
+    assert int(txns["amount_fen"].sum()) == 3_568_224_798_501
+    first = txns.iloc[0]
+    assert (first["own_account"], first["counterparty_id"], first["ts"], first["amount_fen"]) == (
+        "cimb-bank-berhad", "barclays-bank-plc-london-england-gbr", pd.Timestamp("2015-03-25"), 5_689_852_347)
+    # Every date the file gives is read; the rows without one are bad values, which ingest reports.
+    dated = [r["begin_date"] != "" for r in records]
+    assert txns["ts"].notna().tolist() == dated
+    assert (txns["problem"] == "bad_value").tolist() == [not d for d in dated]
+
+
 def test_unknown_layouts_are_skipped_sheets_not_errors(tmp_path):
     path = write_csv(tmp_path / "其他.csv", [["姓名", "年龄"], ["张三", "30"]])
     exports = read_exports([path])
@@ -341,6 +363,8 @@ def test_a_profile_file_maps_another_layout(tmp_path):
     ("name: x\nproduces: [transactions]\nrequired: [ts]\ncolumns:\n  ts: [When]\n  tss: [B]\n", 6, "tss"),
     ("name: x\nproduces: [transactions]\nrequired: [ts]\ncolumns:\n  ts: [When]\ndirections: {0: out}\n", 6,
      "quotes"),
+    ("name: x\nproduces: [transactions]\nrequired: [ts]\nfixed_currency: dollars\ncolumns:\n  ts: [When]\n", 4,
+     "fixed_currency"),
 ])
 def test_a_bad_profile_is_a_problem_at_its_line(tmp_path, text, line, message):
     profile = tmp_path / "bad.yaml"
@@ -368,9 +392,13 @@ def test_every_shipped_profile_loads_and_maps_its_required_fields():
 
 
 def test_parse_times_formats():
-    times = parse_times(pd.array(["2021-03-05T10:15:30", "2021年3月5日 10时15分", "2021-03-05 24:00:00", ""],
-                                 dtype="string[pyarrow]").__arrow_array__())
-    assert [str(t) for t in times] == ["2021-03-05T10:15:30.000000000", "2021-03-05T10:15:00.000000000", "NaT", "NaT"]
+    times = parse_times(pd.array(["2021-03-05T10:15:30", "2021年3月5日 10时15分", "2021-03-05 24:00:00", "",
+                                  "Mar 5, 2021", "March 5 2021 10:15", "5-MAR-2021", "05 Sept 2021", "Feb 30, 2021",
+                                  "Marc 5, 2021", "5 May, 2021"], dtype="string[pyarrow]").__arrow_array__())
+    assert [str(t) for t in times] == ["2021-03-05T10:15:30.000000000", "2021-03-05T10:15:00.000000000", "NaT", "NaT",
+                                       "2021-03-05T00:00:00.000000000", "2021-03-05T10:15:00.000000000",
+                                       "2021-03-05T00:00:00.000000000", "2021-09-05T00:00:00.000000000",
+                                       "NaT", "NaT", "NaT"]
 
 
 def test_bench_generator_round_trip(tmp_path):

@@ -106,6 +106,14 @@ TIME_PATTERN = (r"^(?P<year>[0-9]{4})[-/.年]?(?P<month>[0-9]{1,2})[-/.月]?(?P<
                 r"(?:[ T-]*(?P<hour>[0-9]{1,2})[:.时]?(?P<minute>[0-9]{2})(?:[:.分]?(?P<second>[0-9]{2})秒?|分)?"
                 r"(?:[.,][0-9]+)?)?$")
 SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE][+]?[0-9]+$"
+# Dates with the month's English name, as exports made outside China print them: "Mar 25, 2015",
+# "March 25 2015", "25 Mar 2015", "25-MAR-2015"; a time may follow.
+NAMED_MONTH_TIME = (r"^(?:(?P<month>[A-Za-z]{3,9})\.? (?P<day>[0-9]{1,2}),? |(?P<day2>[0-9]{1,2})[ -]"
+                    r"(?P<month2>[A-Za-z]{3,9})\.?[ -])(?P<year>[0-9]{4})"
+                    r"(?:[ T]+(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?)?$")
+MONTH_NAMES = {name: number for number, month in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+     "december"), start=1) for name in (month, month[:3])} | {"sept": 9}
 
 
 def _text_value(value):
@@ -146,6 +154,8 @@ class FormatSpec(BaseModel):
     reversal_memo: list[Text] = Field(default_factory=lambda: list(REVERSAL_MEMO))
     feedback_failed: list[Text] = Field(default_factory=lambda: list(FEEDBACK_FAILED))
     ts_day_epoch: str | None = None  # `ts` counts whole days from this date (simulations' steps)
+    # The currency of every row, for an export in one currency that has no column for it.
+    fixed_currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     exponent_amounts: bool = False  # amounts may be printed as Java prints floats: 1.0258813E7 (exact text)
 
     @model_validator(mode="after")
@@ -905,6 +915,8 @@ class _Rows:
         """The currency's code: a name or number banks print (人民币, 156) as its code, a code as
         it is, blank as CNY. Anything else (a total's 合计, a stray number) gets a ``bad_value``:
         written through, it made a case that ``validate`` refuses only after the merge."""
+        if not self.has("currency") and self.spec.fixed_currency:
+            return pa.chunked_array([pa.array([self.spec.fixed_currency] * self.n, type=pa.large_string())])
         given = self.field("currency")
         currency = pc.utf8_upper(pc.fill_null(given, ""))
         at = pc.index_in(currency, value_set=pa.array(list(CURRENCIES), type=pa.large_string()))
@@ -1026,13 +1038,10 @@ def parse_times(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def _parse_other_times(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    parts = pc.extract_regex(text, TIME_PATTERN)
-    components = {}
-    for name in ("year", "month", "day", "hour", "minute", "second"):
-        digits = pc.struct_field(parts, name)
-        digits = pc.if_else(pc.equal(digits, ""), "0", digits)
-        components[name] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False).astype("float64")
-    frame = pd.DataFrame(components)
+    components = _time_components(text)
+    named = _named_month_components(text)
+    frame = pd.DataFrame({name: np.where(np.isnan(components["year"]), named[name], values)
+                          for name, values in components.items()})
     in_range = (frame["hour"] < 24) & (frame["minute"] < 60) & (frame["second"] < 60)
     ts = pd.to_datetime(frame.where(in_range), errors="coerce").to_numpy().astype("datetime64[ns]")
     serial = _matches(text, EXCEL_SERIAL)
@@ -1041,6 +1050,46 @@ def _parse_other_times(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
         seconds = np.round(days * 86400).astype(np.int64)
         ts = np.where(serial, (EXCEL_EPOCH + seconds.astype("timedelta64[s]")).astype("datetime64[ns]"), ts)
     return ts
+
+
+def _time_components(text: pa.ChunkedArray | pa.Array) -> dict[str, np.ndarray]:
+    """Year, month, day, hour, minute, second of :data:`TIME_PATTERN` as floats (NaN where the
+    text is not of that shape; a time left out is 0:00:00)."""
+    parts = pc.extract_regex(text, TIME_PATTERN)
+    return {name: _component(pc.struct_field(parts, name)) for name in ("year", "month", "day", "hour", "minute",
+                                                                         "second")}
+
+
+def _named_month_components(text: pa.ChunkedArray | pa.Array) -> dict[str, np.ndarray]:
+    """:func:`_time_components` of dates whose month is named (:data:`NAMED_MONTH_TIME`); NaN
+    where the text is not of that shape or names no month.
+
+    >>> parts = _named_month_components(pa.array(["Mar 25, 2015", "25-SEPT-2015 9:05", "Mars 2, 2015"]))
+    >>> {name: values.tolist() for name, values in parts.items()}
+    {'year': [2015.0, 2015.0, nan], 'month': [3.0, 9.0, nan], 'day': [25.0, 25.0, nan], 'hour': [0.0, 9.0, nan], \
+'minute': [0.0, 5.0, nan], 'second': [0.0, 0.0, nan]}
+    """
+    parts = pc.extract_regex(text, NAMED_MONTH_TIME)
+
+    def group(name: str, other: str | None = None):  # the group, or the other alternative's
+        found = pc.struct_field(parts, name)
+        if other is None:
+            return found
+        return pc.coalesce(pc.if_else(pc.equal(found, ""), pa.scalar(None, found.type), found),
+                           pc.struct_field(parts, other))
+
+    month_text = pc.utf8_lower(group("month", "month2"))
+    at = pc.index_in(month_text, value_set=pa.array(list(MONTH_NAMES), type=month_text.type))
+    month = pc.take(pa.array(list(MONTH_NAMES.values()), type=pa.float64()), at).to_numpy(zero_copy_only=False)
+    components = {"year": _component(group("year")), "month": month, "day": _component(group("day", "day2"))}
+    components |= {name: _component(group(name)) for name in ("hour", "minute", "second")}
+    return {name: np.where(np.isnan(month), np.nan, values) for name, values in components.items()}
+
+
+def _component(digits) -> np.ndarray:
+    """A regex group's digits as floats: 0 where the group took no part, NaN where nothing matched."""
+    digits = pc.if_else(pc.equal(digits, ""), "0", digits)
+    return pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False).astype("float64")
 
 
 def _large(text: str | None) -> pa.Scalar:
