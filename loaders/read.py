@@ -535,6 +535,18 @@ def _plain_local_times(cells: pd.Series) -> pd.Series | None:
     return pd.Series(times.to_numpy(zero_copy_only=False), index=cells.index, dtype="datetime64[ns]", copy=False)
 
 
+def local_time_trouble(local: pd.Series, timezone: str) -> pd.Series:
+    """Why each naive local time has no one instant in ``timezone``: "gap" (the clocks skipped
+    it), "ambiguous" (they repeated it), else missing; :data:`TIME_TROUBLE` says each to a user.
+
+    >>> local_time_trouble(pd.Series(pd.to_datetime(["1986-05-04T02:30", "1986-05-04T03:30"])), "Asia/Shanghai").tolist()
+    ['gap', <NA>]
+    """
+    trouble = missing_text(local.index)
+    _placed(local, timezone, trouble)
+    return trouble
+
+
 def _placed(local: pd.Series, timezone: str, trouble: pd.Series) -> pd.Series:
     """Naive local times in ``timezone`` as UTC; a time the clocks skipped or repeated is NaT,
     and marked "gap" or "ambiguous" in ``trouble`` (which has an index holding ``local``'s)."""

@@ -402,6 +402,42 @@ def test_rows_with_an_unreadable_amount_or_currency_are_reported_and_the_rest_me
     assert run("-q", "validate", case) == 0
 
 
+def test_local_times_the_case_timezone_skipped_or_repeated_are_bad_values(tmp_path, capsys):
+    """Banks print local times; one the case's clocks skipped (China's DST, 1986-1991) or
+    repeated names no one instant. Written through, it made a case that validate refuses."""
+    row = {"交易卡号": A_CARD, "交易方户名": "张三", "交易金额": "10.00", "收付标志": "出", "交易对手账卡号": B_ACCOUNT,
+           "现金标志": "转", "交易是否成功": "成功"}
+    # Shanghai's skipped hour and its repeated hour; New York's skipped hour.
+    times = ["1986-05-04 02:30:00", "1986-09-14 01:30:00", "2021-03-14 02:30:00"]
+    statement = tmp_path / "张三流水.csv"
+    write_zjck(statement, [{**row, "交易时间": ts, "交易流水号": f"A{i}"} for i, ts in enumerate(times)])
+    shanghai, new_york = tmp_path / "shanghai", tmp_path / "new_york"
+    new_york.mkdir()
+    (new_york / "case.yaml").write_text("case_id: ny\ntimezone: America/New_York\n")
+    for case in (shanghai, new_york):
+        assert run("-q", "ingest", case, statement) == 0
+        assert run("-q", "validate", case) == 0
+    report = read_ingested_tables(shanghai)["report"].set_index("source_row")
+    assert read_ingested_tables(shanghai)["bank_transfers"]["source_row"].tolist() == ["5"]
+    assert report.loc["3", "detail"].startswith(
+        "nonexistent local time '1986-05-04T02:30:00' (DST gap) in Asia/Shanghai")
+    assert report.loc["4", "detail"].startswith("ambiguous local time '1986-09-14T01:30:00' (DST change)")
+    report = read_ingested_tables(new_york)["report"].set_index("source_row")
+    assert read_ingested_tables(new_york)["bank_transfers"]["source_row"].tolist() == ["3", "4"]
+    assert report.loc["5", "detail"].startswith(
+        "nonexistent local time '2021-03-14T02:30:00' (DST gap) in America/New_York")
+
+
+def test_ingest_into_a_case_whose_case_yaml_is_broken_says_where(tmp_path, capsys):
+    case, statement = tmp_path / "case", tmp_path / "张三流水.csv"
+    case.mkdir()
+    (case / "case.yaml").write_text("case_id: x\ntimezone: Mars/Olympus\n")
+    write_zjck(statement, [{"交易卡号": A_CARD, "交易时间": "2021-03-05 10:00:00", "交易金额": "10.00",
+                            "收付标志": "出"}])
+    assert run("-q", "ingest", case, statement) == 1
+    assert "case.yaml:2:" in capsys.readouterr().err and not (case / "bank_transfers.csv").exists()
+
+
 def test_the_fincen_map_ingested_and_analyzed_in_cny(tmp_path, capsys):
     """Data nobody here wrote, end to end: the FinCEN map (USD) ingested, a USD rate added, and
     every bank's money out in account_flows.csv is its transfers' USD at that rate, to the fen."""

@@ -17,7 +17,7 @@ import csv
 import io
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -28,13 +28,13 @@ import yaml
 from casegraph.outputs import csv_header, write_csv_cells, write_csv_lines
 from casegraph.progress import SILENT, Progress
 
+from ..case import CASE_FILE, read_config
 from ..csvcells import CELL_POOL
 from ..encoding import decode_file
 from ..problems import InvalidCase, Problem
 from .merge import INGESTED_TABLES, REPORT_FILE, TEXT, MergeSettings, merge_exports
 from .merge import TRANSACTION_COLUMNS as MERGED_TRANSACTION_COLUMNS
 
-CASE_FILE = "case.yaml"
 WRITE_SLICE_ROWS = 500_000  # rows of a table turned into CSV lines at a time
 
 
@@ -91,6 +91,12 @@ def merge_into_case(case_dir: str | Path, exports, *, progress: Progress = SILEN
     """
     case_dir = Path(case_dir)
     created = not case_dir.exists()
+    if (case_dir / CASE_FILE).is_file():  # its timezone is the one the banks' local times are read in
+        problems: list[Problem] = []
+        config, _ = read_config(case_dir, problems)
+        if config is None:
+            raise InvalidCase(problems)
+        settings = replace(settings, timezone=config.timezone)
     with progress.step("reading the case's tables"):
         existing = read_ingested_tables(case_dir)
     merged = merge_exports(exports, existing, settings=settings, progress=progress, release=release)

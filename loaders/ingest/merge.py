@@ -48,6 +48,7 @@ from casegraph.progress import SILENT, Progress
 from casegraph.queries.columnar import duckdb_connection
 
 from ..columnar import arrow_text
+from ..read import TIME_TROUBLE, local_time_trouble
 from ..tables import TABLES_BY_NAME
 
 # The tables `ingest` writes (besides ingest_report.csv), in the order they are written.
@@ -87,6 +88,9 @@ class MergeSettings:
 
     pair_window: pd.Timedelta = pd.Timedelta(minutes=10)
     reversal_window: pd.Timedelta = pd.Timedelta(days=1)
+    # The case's timezone (case.yaml), in which banks' times are local: a time its clocks skipped
+    # or repeated names no one instant, and is a bad value rather than a case validate refuses.
+    timezone: str = "Asia/Shanghai"
 
 
 @dataclass
@@ -170,7 +174,7 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         pa.default_memory_pool().release_unused()  # what the dropped columns held, back to the system
     with progress.step("leaving out failed, unreadable and reversed rows, pairing both sides"):
         txn_ids = _txn_ids(txns)
-        reasons, details = _exclusions(txns, own)
+        reasons, details = _exclusions(txns, own, timezone=settings.timezone)
         taken = reasons == ""
         _pair_reversals(txns, own_code, counterparty_code, taken, reasons, details=details,
                         window=settings.reversal_window)
@@ -623,8 +627,9 @@ def _txn_ids(txns: pd.DataFrame) -> pd.Series:
     return _text(joined, index=txns.index)
 
 
-def _exclusions(txns: pd.DataFrame, own: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Each row's reason not to be taken ("" when taken) and its detail."""
+def _exclusions(txns: pd.DataFrame, own: pd.Series, *, timezone: str) -> tuple[pd.Series, pd.Series]:
+    """Each row's reason not to be taken ("" when taken) and its detail (``timezone``: as
+    :attr:`MergeSettings.timezone`)."""
     # Categories: comparing a million reasons compares small integers, not texts.
     reasons = pd.Series(pd.Categorical.from_codes(np.zeros(len(txns), dtype=np.int8), categories=["", *ACTIONS]),
                         index=txns.index)
@@ -632,6 +637,7 @@ def _exclusions(txns: pd.DataFrame, own: pd.Series) -> tuple[pd.Series, pd.Serie
     checks = [  # the first reason that applies wins
         (txns["problem"] != "", "bad_value", txns["detail"]),
         (txns["ts"].isna(), "bad_value", "no readable time"),
+        *_unplaced_times(txns["ts"], timezone),
         (txns["amount_fen"].isna() | (txns["amount_fen"] <= 0).fillna(True), "bad_value", "no amount above 0"),
         (own == "", "bad_value", "no card or account number of the statement holder"),
         (~txns["succeeded"], "failed", "the bank marks the transaction as failed"),
@@ -645,6 +651,20 @@ def _exclusions(txns: pd.DataFrame, own: pd.Series) -> tuple[pd.Series, pd.Serie
     reasons[bad_direction] = "bad_value"
     details[bad_direction] = "direction " + txns.loc[bad_direction, "direction"] + " is neither in nor out"
     return reasons, details
+
+
+def _unplaced_times(ts: pd.Series, timezone: str) -> list[tuple[pd.Series, str, pd.Series]]:
+    """The check of :func:`_exclusions` for local times ``timezone``'s clocks skipped or
+    repeated (none when there are none), each detail as validate words it."""
+    trouble = local_time_trouble(ts, timezone)
+    unplaced = trouble.notna()
+    if not unplaced.any():
+        return []
+    shown = ts[unplaced].dt.strftime("%Y-%m-%dT%H:%M:%S")
+    details = pd.Series("", index=ts.index, dtype=object)
+    details[unplaced] = [TIME_TROUBLE[why].format(v=text, tz=timezone)
+                         for why, text in zip(trouble[unplaced].tolist(), shown.tolist())]
+    return [(unplaced, "bad_value", details)]
 
 
 def _match_nearest(left: np.ndarray, right: np.ndarray, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
