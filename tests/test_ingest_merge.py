@@ -438,6 +438,42 @@ def test_ingest_into_a_case_whose_case_yaml_is_broken_says_where(tmp_path, capsy
     assert "case.yaml:2:" in capsys.readouterr().err and not (case / "bank_transfers.csv").exists()
 
 
+def test_an_account_row_with_an_unreadable_opening_date_is_kept_without_it_and_reported(tmp_path, capsys):
+    """账户信息 rows are accounts however their dates read: the date that is none (or outside
+    the years a case holds) is left empty and reported, where it was written through and the
+    case then failed validation. A row without an id number gives its holder once (it gave a
+    second person of the name alone). Ingesting the sheet again changes nothing."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "账户信息"
+    sheet.append(["账户开户名称", "开户人证件号码", "交易卡号", "交易账号", "账号开户时间", "账号开户银行", "联系电话"])
+    for i, opened in enumerate(["2015-06-01", "2021-02-30", "1800-01-01", "", "not a date"]):
+        sheet.append([f"户{i}", "", f"62220000000000{i:02d}", f"3100100000000{i:02d}", opened, "中国工商银行",
+                      "13800000000" if i == 0 else ""])
+    source, case = tmp_path / "账户.xlsx", tmp_path / "case"
+    workbook.save(source)
+    assert run("-q", "ingest", case, source) == 0
+    tables = read_ingested_tables(case)
+    opened = tables["accounts"].set_index("account_id")["opened_on"]
+    assert [opened[f"3100100000000{i:02d}"] for i in range(5)] == ["2015-06-01", "", "", "", ""]
+    # Each row's holder once, with the phone the row gives (no second person of the name alone).
+    persons = tables["persons"].set_index("person_id")
+    assert sorted(persons.index) == [f"P:户{i}@3100100000000{i:02d}" for i in range(5)]
+    assert persons.loc["P:户0@310010000000000", "phone"] == "13800000000"
+    report = tables["report"]
+    assert report[["source_row", "action", "reason"]].values.tolist() == [
+        ["3", "kept", "bad_value"], ["4", "kept", "bad_value"], ["6", "kept", "bad_value"]]
+    assert report["detail"].tolist()[0] == "账号开户时间 2021-02-30 is not a date in 1900-01-01..2199-12-31: left empty"
+    before = {path.name: path.read_bytes() for path in case.iterdir()}
+    assert run("-q", "ingest", case, source) == 0
+    assert {path.name: path.read_bytes() for path in case.iterdir()} == before
+    (case / "bank_transfers.csv").write_text("txn_id,ts,from_account,to_account,amount\n"
+                                             "T1,2021-03-05T10:00:00,310010000000000,310010000000001,5.00\n")
+    assert run("-q", "validate", case) == 0
+
+
 def test_the_fincen_map_ingested_and_analyzed_in_cny(tmp_path, capsys):
     """Data nobody here wrote, end to end: the FinCEN map (USD) ingested, a USD rate added, and
     every bank's money out in account_flows.csv is its transfers' USD at that rate, to the fen."""

@@ -59,7 +59,7 @@ from ..columnar import arrow_text, text_series, trimmed_or_missing
 from ..csvcells import CELL_POOL, NEWLINE, QUOTE
 from ..encoding import decode_file
 from ..problems import InvalidCase, Problem
-from ..read import CURRENCY_PATTERN
+from ..read import CURRENCY_PATTERN, EARLIEST, LATEST
 from ..yamlfile import read_yaml_model
 
 FORMATS_DIR = Path(__file__).parent / "formats"
@@ -77,7 +77,7 @@ TRANSACTION_COLUMNS = [
     "counterparty_id_number", "counterparty_institution", "cash", "succeeded", "reversal", "serial", "memo",
     "channel", "ip", "mac", "problem", "detail"]
 ACCOUNT_COLUMNS = ["source", "source_row", "format", "own_card", "own_account", "own_name", "own_id_number",
-                   "own_institution", "opened_on", "account_type", "status", "linked"]
+                   "own_institution", "opened_on", "account_type", "status", "linked", "problem", "detail"]
 PERSON_COLUMNS = ["source", "source_row", "format", "name", "id_number", "phone", "address", "kind"]
 SKIPPED_COLUMNS = ["source", "source_row", "format", "reason", "detail"]
 
@@ -906,9 +906,7 @@ class _Rows:
             out["succeeded"] = ~self.in_set("succeeded", spec.failed)
         out["reversal"] = self.in_set("reversal_flag", spec.reversal_flags) | _contains_any(self.field("memo"),
                                                                                             spec.reversal_memo)
-        detail = self._detail()
-        out["problem"] = pc.if_else(pc.is_null(detail), "", "bad_value")
-        out["detail"] = pc.fill_null(detail, "")
+        out |= self._problems()
         return self._frame(out, TRANSACTION_COLUMNS)
 
     def currencies(self) -> pa.ChunkedArray:
@@ -936,6 +934,11 @@ class _Rows:
             bad |= pc.fill_null(pc.starts_with(detail, label), False).to_numpy(zero_copy_only=False)
         return bad
 
+    def _problems(self) -> dict[str, pa.ChunkedArray]:
+        """``problem`` (``bad_value`` or "") and ``detail`` of each row, from the problems noted."""
+        detail = self._detail()
+        return {"problem": pc.if_else(pc.is_null(detail), "", "bad_value"), "detail": pc.fill_null(detail, "")}
+
     def _detail(self) -> pa.ChunkedArray:
         if not self.details:
             return pa.chunked_array([pa.nulls(self.n, pa.large_string())])
@@ -955,9 +958,15 @@ class _Rows:
             out[name] = self.ids(name)
         for name in ("own_name", "own_institution", "account_type", "status", "linked"):
             out[name] = self.field(name)
-        opened = parse_times(self.field("opened_on"))
-        out["opened_on"] = pc.if_else(pa.array(np.isnat(opened)), self.field("opened_on"),
-                                      pa.array(np.datetime_as_string(opened, unit="D")).cast(pa.large_string()))
+        given = self.field("opened_on")
+        opened = parse_times(given).astype("datetime64[D]")
+        dated = (opened >= np.datetime64(EARLIEST)) & (opened <= np.datetime64(LATEST))  # NaT compares False
+        unreadable = ~dated & ~_isnull(given)
+        if unreadable.any():  # the account is taken all the same, without the date
+            self.problem(unreadable, given, f"is not a date in {EARLIEST}..{LATEST}: left empty", "opened_on")
+        out["opened_on"] = pc.if_else(pa.array(dated), pa.array(np.datetime_as_string(opened, unit="D")),
+                                      pa.scalar(None, pa.string())).cast(pa.large_string())
+        out |= self._problems()
         return self._frame(out, ACCOUNT_COLUMNS)
 
     def persons(self) -> pd.DataFrame:

@@ -64,6 +64,7 @@ ACTIONS = {"duplicate_of_other_side": "merged", "reversal": "excluded", "failed"
 # Characters exports mask id numbers with: such a number is no identity.
 MASK = r"[*＊xX]{3,}"
 SKIPPED_ACTION = "skipped"  # rows the reader did not take: footer, feedback_error, blank_row …
+KEPT_ACTION = "kept"  # an account row taken without a value it could not read (detail: which)
 
 # Ranks of an id when choosing a component's account_id (lower wins).
 EXISTING, EXISTING_ALIAS, ACCOUNT_NUMBER, CARD_NUMBER, COUNTERPARTY = range(5)
@@ -157,6 +158,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
     with progress.step("leaving out rows already in the case"):
         known = _known_rows(existing)
         txns, skipped = _without(txns, _row_keys_in(txns, known)), _without(skipped, _row_keys_in(skipped, known))
+        partly_read = holder_rows[holder_rows["problem"] != ""]
+        partly_read = _without(partly_read, _row_keys_in(partly_read, known))
     with progress.step(f"tying the ids of {len(txns):,} rows to accounts"):
         accounts = _resolve_accounts(txns, holder_rows, existing["accounts"])
         # Codes of each column, chosen row by row as _own_id chooses texts (no text column made).
@@ -186,8 +189,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         taken = reasons == ""
         transfers = _transfers(txns, taken.to_numpy(), own_code, counterparty_code, accounts, txn_ids=txn_ids)
         logins = _logins(txns, own_code, accounts, reasons)
-        report = pd.concat([_skipped_report(skipped), _transaction_report(txns, reasons, details)],
-                           ignore_index=True)
+        report = pd.concat([_skipped_report(skipped), _kept_report(partly_read),
+                            _transaction_report(txns, reasons, details)], ignore_index=True)
         # A row both skipped by the reader and flagged on its transaction is reported once.
         report = report.drop_duplicates(["source", "source_row", "reason"])
         new = {"persons": persons, "accounts": account_table, "bank_transfers": transfers, "logins": logins,
@@ -213,7 +216,7 @@ TRANSACTION_COLUMNS = {
 NAMING_COLUMNS = ["own_card", "own_account", "own_name", "own_id_number", "counterparty_id", "counterparty_name",
                   "counterparty_id_number", "counterparty_institution", "format"]
 ACCOUNT_COLUMNS = {"source": "", "source_row": 0, "format": "", "own_card": "", "own_account": "", "own_name": "",
-                   "own_id_number": "", "own_institution": "", "opened_on": ""}
+                   "own_id_number": "", "own_institution": "", "opened_on": "", "problem": "", "detail": ""}
 PERSON_COLUMNS = {"source": "", "source_row": 0, "name": "", "id_number": "", "phone": ""}
 
 
@@ -537,21 +540,29 @@ def _persons(txns, holder_rows, holder_accounts, person_rows, own, *, counterpar
              existing) -> tuple[pd.DataFrame, pd.Series]:
     """New persons (holders and counterparties) and each account's holder person_id."""
     keys = ["name", "id_number", "account_id"]
+    # A person row of an account sheet's row (账户信息 gives the holder's contacts) is that
+    # account's holder: without an id number, its name alone would make a second person.
+    row_keys = ["source", "source_row"]
+    person_accounts = person_rows[row_keys].merge(
+        holder_rows[row_keys].assign(account_id=np.asarray(holder_accounts)).drop_duplicates(row_keys),
+        on=row_keys, how="left")["account_id"].fillna("").to_numpy()
     # Each block reduced to its distinct (name, id number, account) first: a busy account
     # repeats its counterparties on every row. Blocks in order of trust, rows in the batch's order.
-    seen = pd.concat([_firsts(block, keys, where=((block["name"] != "") | (block["id_number"] != "")).to_numpy())
+    # (The phone is a key too: the person rows' phones must not give way to the holders' rows.)
+    seen = pd.concat([_firsts(block, [*keys, "phone"],
+                              where=((block["name"] != "") | (block["id_number"] != "")).to_numpy())
                       for block in (
         pd.DataFrame({"name": holder_rows["own_name"], "id_number": holder_rows["own_id_number"], "phone": "",
                       "account_id": holder_accounts, "source": holder_rows["source"],
                       "source_row": holder_rows["source_row"]}),
         pd.DataFrame({"name": person_rows["name"], "id_number": person_rows["id_number"],
-                      "phone": person_rows["phone"], "account_id": "", "source": person_rows["source"],
+                      "phone": person_rows["phone"], "account_id": person_accounts, "source": person_rows["source"],
                       "source_row": person_rows["source_row"]}),
         pd.DataFrame({"name": txns["own_name"], "id_number": txns["own_id_number"], "phone": "", "account_id": own,
                       "source": txns["source"], "source_row": txns["source_row"]}),
         pd.DataFrame({"name": txns["counterparty_name"], "id_number": txns["counterparty_id_number"], "phone": "",
                       "account_id": counterparty, "source": txns["source"], "source_row": txns["source_row"]}),
-    )], ignore_index=True).drop_duplicates(keys)
+    )], ignore_index=True).drop_duplicates([*keys, "phone"])
     person_id = _person_ids(seen, existing)
     seen = seen.assign(person_id=person_id.to_numpy())
     first_named = seen[seen["account_id"] != ""].drop_duplicates("account_id").set_index("account_id")
@@ -871,6 +882,11 @@ def _statements(txns, own: np.ndarray, accounts: AccountIds, reasons, existing: 
 def _skipped_report(skipped: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"source": skipped["source"], "source_row": skipped["source_row"].astype(str),
                          "action": SKIPPED_ACTION, "reason": skipped["reason"], "detail": skipped["detail"]})
+
+
+def _kept_report(rows: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"source": rows["source"], "source_row": rows["source_row"].astype(str),
+                         "action": KEPT_ACTION, "reason": "bad_value", "detail": rows["detail"]})
 
 
 def _transaction_report(txns: pd.DataFrame, reasons: pd.Series, details: pd.Series) -> pd.DataFrame:
