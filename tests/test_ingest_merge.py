@@ -474,6 +474,30 @@ def test_an_account_row_with_an_unreadable_opening_date_is_kept_without_it_and_r
     assert run("-q", "validate", case) == 0
 
 
+def test_a_holder_known_by_an_id_number_alone_is_unnamed_and_a_mask_alone_is_no_one(tmp_path, capsys):
+    """persons.csv needs a name: a holder an id number names but no row names is "(unnamed)";
+    a masked number without a name names no one (both were written with an empty name, and the
+    case failed validation; the masked one as person "P:")."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "账户信息"
+    sheet.append(["账户开户名称", "开户人证件号码", "交易卡号", "交易账号", "账号开户时间"])
+    sheet.append(["", "110101199001011234", "6222000000000001", "31001000000000001", "2015-06-01"])
+    sheet.append(["", "110***********1234", "6222000000000002", "31001000000000002", "2015-06-01"])
+    source, case = tmp_path / "账户.xlsx", tmp_path / "case"
+    workbook.save(source)
+    assert run("-q", "ingest", case, source) == 0
+    tables = read_ingested_tables(case)
+    assert tables["persons"][["person_id", "name"]].values.tolist() == [["P110101199001011234", "(unnamed)"]]
+    holders = tables["accounts"].set_index("account_id")["holder_person_id"]
+    assert holders["31001000000000001"] == "P110101199001011234" and holders["31001000000000002"] == ""
+    (case / "bank_transfers.csv").write_text("txn_id,ts,from_account,to_account,amount\n"
+                                             "T1,2021-03-05T10:00:00,31001000000000001,31001000000000002,5.00\n")
+    assert run("-q", "validate", case) == 0
+
+
 def test_the_fincen_map_ingested_and_analyzed_in_cny(tmp_path, capsys):
     """Data nobody here wrote, end to end: the FinCEN map (USD) ingested, a USD rate added, and
     every bank's money out in account_flows.csv is its transfers' USD at that rate, to the fen."""

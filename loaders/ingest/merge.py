@@ -64,6 +64,7 @@ ACTIONS = {"duplicate_of_other_side": "merged", "reversal": "excluded", "failed"
 # Characters exports mask id numbers with: such a number is no identity.
 MASK = r"[*＊xX]{3,}"
 SKIPPED_ACTION = "skipped"  # rows the reader did not take: footer, feedback_error, blank_row …
+UNNAMED = "(unnamed)"  # persons.csv's name of a person known by an id number alone
 KEPT_ACTION = "kept"  # an account row taken without a value it could not read (detail: which)
 
 # Ranks of an id when choosing a component's account_id (lower wins).
@@ -549,8 +550,10 @@ def _persons(txns, holder_rows, holder_accounts, person_rows, own, *, counterpar
     # Each block reduced to its distinct (name, id number, account) first: a busy account
     # repeats its counterparties on every row. Blocks in order of trust, rows in the batch's order.
     # (The phone is a key too: the person rows' phones must not give way to the holders' rows.)
+    # A row names a person by a name or an id number that is no mask (a masked one names a
+    # person only with the name): without either, there is no one to write.
     seen = pd.concat([_firsts(block, [*keys, "phone"],
-                              where=((block["name"] != "") | (block["id_number"] != "")).to_numpy())
+                              where=((block["name"] != "") | (_identity(block) != "")).to_numpy())
                       for block in (
         pd.DataFrame({"name": holder_rows["own_name"], "id_number": holder_rows["own_id_number"], "phone": "",
                       "account_id": holder_accounts, "source": holder_rows["source"],
@@ -577,7 +580,8 @@ def _persons(txns, holder_rows, holder_accounts, person_rows, own, *, counterpar
     first = new.drop_duplicates("person_id")
     persons = pd.DataFrame({
         "person_id": first["person_id"].to_numpy(),
-        "name": _mapped(first["person_id"], _first_of(new, "name")).to_numpy(),
+        # A person no row names (an id number alone) still needs a name in persons.csv.
+        "name": _mapped(first["person_id"], _first_of(new, "name")).replace("", UNNAMED).to_numpy(),
         "id_number": first["id_number"].to_numpy(),
         "phone": _mapped(first["person_id"], _first_of(new, "phone")).to_numpy(),
         "source": first["source"].to_numpy(), "source_row": first["source_row"].astype(str).to_numpy(),
