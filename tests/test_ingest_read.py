@@ -338,6 +338,43 @@ def test_the_fincen_map_its_named_months_and_its_exponent_amounts():
     assert (txns["problem"] == "bad_value").tolist() == [not d for d in dated]
 
 
+def test_amlworld_its_repeated_account_header_and_currency_names(tmp_path):
+    """IBM AMLworld's *_Trans.csv as published: "Account" twice in the header (the second is
+    pandas' Account.1, the payee), currencies by English name, amounts in Amount Paid; a
+    Bitcoin amount finer than a fen is a bad value, said so."""
+    path = tmp_path / "HI-Small_Trans.csv"
+    path.write_text(
+        "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
+        "Payment Currency,Payment Format,Is Laundering\n"
+        "2022/09/01 00:20,010,8000EBD30,010,8000EBD30,3697.34,US Dollar,3697.34,US Dollar,Reinvestment,0\n"
+        "2022/09/01 00:16,001,8000EC1F0,211050,80AEF5310,7.66,US Dollar,7.12,Euro,Credit Card,1\n"
+        "2022/09/01 00:08,1,8000EC1E0,1,8000EC1E0,0.86,Bitcoin,0.000139,Bitcoin,Bitcoin,0\n")
+    txns = by_row(read_exports([path]).transactions)
+    assert {row["format"] for row in txns.values()} == {"amlworld"}
+    assert [txns[3][k] for k in ("own_account", "own_institution", "counterparty_id", "counterparty_institution",
+                                 "direction", "amount_fen", "currency", "channel")] == [
+        "8000EC1F0", "001", "80AEF5310", "211050", "out", 712, "EUR", "Credit Card"]
+    assert txns[2]["currency"] == "USD" and txns[2]["ts"] == pd.Timestamp("2022-09-01 00:20")
+    assert txns[4]["currency"] == "BTC" and txns[4]["problem"] == "bad_value"
+    assert txns[4]["detail"] == "Amount Paid 0.000139 has more than 2 decimals: money is counted in fen"
+
+
+def test_saml_d_split_date_and_time_and_currency_names(tmp_path):
+    path = tmp_path / "SAML-D.csv"
+    path.write_text(
+        "Time,Date,Sender_account,Receiver_account,Amount,Payment_currency,Received_currency,"
+        "Sender_bank_location,Receiver_bank_location,Payment_type,Is_laundering,Laundering_type\n"
+        "10:35:19,2022-10-07,8724731955,2769355426,1459.15,UK pounds,UK pounds,UK,UK,Cash Deposit,0,"
+        "Normal_Cash_Deposits\n"
+        "10:35:20,2022-10-07,1491989064,8401255335,6019.64,Moroccan dirham,Dirham,UK,UAE,Cross-border,0,"
+        "Normal_Fan_Out\n")
+    txns = by_row(read_exports([path]).transactions)
+    assert [(row["format"], row["own_account"], row["counterparty_id"], row["amount_fen"], row["currency"], row["ts"])
+            for row in txns.values()] == [
+        ("saml_d", "8724731955", "2769355426", 145915, "GBP", pd.Timestamp("2022-10-07 10:35:19")),
+        ("saml_d", "1491989064", "8401255335", 601964, "MAD", pd.Timestamp("2022-10-07 10:35:20"))]
+
+
 def test_unknown_layouts_are_skipped_sheets_not_errors(tmp_path):
     path = write_csv(tmp_path / "其他.csv", [["姓名", "年龄"], ["张三", "30"]])
     exports = read_exports([path])

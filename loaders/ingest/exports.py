@@ -98,6 +98,18 @@ FOOTER = r"^(合计|总计|小计|本页合计|累计|共\s*[0-9]+\s*(条|笔|�
 CURRENCIES = {"": "CNY", "人民币": "CNY", "RMB": "CNY", "CNY": "CNY", "156": "CNY", "本币": "CNY",
               "美元": "USD", "USD": "USD", "840": "USD", "港币": "HKD", "港元": "HKD", "HKD": "HKD", "344": "HKD",
               "欧元": "EUR", "EUR": "EUR", "978": "EUR", "日元": "JPY", "JPY": "JPY", "392": "JPY"}
+# English names, as exports made outside China (and the open AML benchmarks) print them; compared
+# in upper case. A name not here is a bad value, never a guess.
+CURRENCIES |= {name.upper(): code for code, names in {
+    "CNY": ["Yuan", "Chinese Yuan", "Renminbi"], "USD": ["US Dollar", "US Dollars", "U.S. Dollar"],
+    "EUR": ["Euro", "Euros"], "JPY": ["Yen", "Japanese Yen"], "HKD": ["Hong Kong Dollar"],
+    "GBP": ["UK Pound", "UK Pounds", "Pound Sterling", "British Pound"], "INR": ["Rupee", "Indian Rupee"],
+    "PKR": ["Pakistani Rupee"], "RUB": ["Ruble", "Rouble", "Russian Ruble"], "CHF": ["Swiss Franc"],
+    "AUD": ["Australian Dollar"], "CAD": ["Canadian Dollar"], "MXN": ["Mexican Peso"],
+    "BRL": ["Brazil Real", "Brazilian Real"], "ILS": ["Shekel", "Israeli Shekel"], "SAR": ["Saudi Riyal"],
+    "AED": ["Dirham", "UAE Dirham"], "MAD": ["Moroccan Dirham"], "NGN": ["Naira", "Nigerian Naira"],
+    "ALL": ["Albanian Lek", "Lek"], "TRY": ["Turkish Lira"], "KRW": ["Korean Won", "South Korean Won"],
+    "SGD": ["Singapore Dollar"], "BTC": ["Bitcoin"]}.items() for name in names}
 EXCEL_EPOCH = np.datetime64("1899-12-30", "s")  # serial day 1 is 1900-01-01 (Excel's leap-year bug included)
 EXCEL_SERIAL = r"^[1-9][0-9]{4}(\.[0-9]+)?$"  # 10000 .. 99999: 1927 .. 2173
 # Dates and times as banks print them, after NFKC: 2021-03-05 10:15:30, 2021/3/5 9:05, DB2's
@@ -611,8 +623,13 @@ def recognise(head: list[list[str]], formats: Iterable[FormatSpec]) -> tuple[int
     best = None
     for index, row in enumerate(head):
         position: dict[str, int] = {}
+        repeats: Counter = Counter()
         for column, cell in enumerate(row):
-            position.setdefault(header_key(cell), column)
+            key = header_key(cell)
+            if key in position and key:  # a header given again is named as pandas names it: Account.1
+                repeats[key] += 1
+                key = f"{key}.{repeats[key]}"
+            position.setdefault(key, column)
         position.pop("", None)
         for spec in formats:
             found = {field: [position[key] for key in spec.header_keys(field) if key in position]
@@ -804,7 +821,9 @@ class _Rows:
                 fen, ok = _with_exponent_amounts(value, fen, ok)
         bad = ~ok & ~_isnull(value)
         if bad.any():
-            self.problem(bad, raw, "is not an amount", name)
+            fine = bad & _matches(value, r"^[+-]?[0-9]*\.[0-9]{3,}$")  # a crypto-currency's, say
+            self.problem(fine, raw, "has more than 2 decimals: money is counted in fen", name)
+            self.problem(bad & ~fine, raw, "is not an amount", name)
         return fen if isinstance(fen, pa.ChunkedArray) else pa.chunked_array([fen])
 
     def times(self) -> np.ndarray:
