@@ -36,6 +36,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .neo4j.runner import result_frame
+
 PLAYBOOK_DIR = Path(__file__).with_name("playbooks")
 TRUE_WORDS, FALSE_WORDS = {"true", "yes", "1"}, {"false", "no", "0"}
 
@@ -192,22 +194,6 @@ def run(driver, name: str, params: dict[str, Any] | None = None, database: str |
     if keys and list(keys) != book.header.columns:
         raise PlaybookError(f"{book.path}: returns {list(keys)}, its header says {book.header.columns}")
     return result_frame([record.values() for record in records], book.header.columns)
-
-
-def result_frame(rows: list[list[Any]], columns: list[str]) -> pd.DataFrame:
-    """A playbook's rows as a DataFrame, a column of integers with a missing one as ``Int64``:
-    pandas makes it floats (``585000.0`` and NaN, which is no JSON; fen no longer exact).
-
-    >>> result_frame([[585000, "A1"], [None, "A2"]], ["rebate_rate_micro", "agent_id"])["rebate_rate_micro"].tolist()
-    [585000, <NA>]
-    """
-    frame = pd.DataFrame(rows, columns=columns)
-    for position, name in enumerate(columns):
-        if frame[name].dtype == "float64":
-            exact = pd.array([row[position] for row in rows])  # Int64 when every value given is an int
-            if exact.dtype == "Int64":
-                frame[name] = exact
-    return frame
 
 
 def write_browser_favourites(path: Path, books: list[Playbook] | None = None) -> Path:

@@ -28,7 +28,7 @@ class CypherRunner:
     def run_cypher(self, query: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """The query's rows as a DataFrame whose columns are the query's keys, in order."""
         records, _, keys = self.driver.execute_query(query, params or {}, database_=self.database)
-        return pd.DataFrame([record.values() for record in records], columns=keys)
+        return result_frame([record.values() for record in records], keys)
 
     def single(self, query: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """The one row a query returns, as a dict (``KeyError`` style failure if it returns none)."""
@@ -45,6 +45,24 @@ class CypherRunner:
         with self.driver.session(database=self.database) as session:
             for statement in statements:
                 session.run(statement).consume()
+
+
+def result_frame(rows: list[list[Any]], columns: list[str]) -> pd.DataFrame:
+    """A query's rows (a playbook's, or the engine's) as a DataFrame, a column of integers
+    with a missing one as ``Int64``: pandas makes it floats (``585000.0`` and NaN, which is no
+    JSON; fen no longer exact past 2**53).
+
+    >>> result_frame([[585000, "A1"], [None, "A2"]], ["rebate_rate_micro", "agent_id"])["rebate_rate_micro"].tolist()
+    [585000, <NA>]
+    """
+    frame = pd.DataFrame(rows, columns=columns)
+    for position, name in enumerate(columns):
+        # Only a float column with a gap can be integers pandas turned into floats.
+        if frame[name].dtype == "float64" and frame[name].isna().any():
+            exact = pd.array([row[position] for row in rows])  # Int64 when every value given is an int
+            if exact.dtype == "Int64":
+                frame[name] = exact
+    return frame
 
 
 def parameter_rows(frame: pd.DataFrame) -> list[dict]:
