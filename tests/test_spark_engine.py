@@ -237,3 +237,21 @@ def test_spark_without_pyspark_is_a_usage_error(tmp_path, monkeypatch, capsys):
         main(["-q", "analyze", str(case), "--out", str(tmp_path / "out"), "--engine", "spark"])
     assert done.value.code == 2
     assert "pip install 'casegraph[spark]'" in capsys.readouterr().err
+
+
+def test_spark_started_here_says_nothing_of_its_own_under_quiet(tmp_path):
+    """The JVM casegraph starts logs errors only: its start-up notes (Spark's log4j profile,
+    native-hadoop, "Setting default log level") were printed under --quiet. (A process of its
+    own: the session of the other tests is this one's JVM, started once.) Java's own note on
+    the incubator module Spark adds is the one line left."""
+    import subprocess
+    from pathlib import Path
+
+    rows, _ = COURT_CASES[0]()
+    case = write_case(tmp_path / "case", rows)
+    casegraph = Path(sys.executable).with_name("casegraph")
+    done = subprocess.run([str(casegraph), "-q", "analyze", str(case), "--out", str(tmp_path / "out"),
+                           "--engine", "spark"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if not line.startswith("WARNING: Using incubator modules")]
+    assert said == [], done.stderr

@@ -40,6 +40,22 @@ SCRATCH_VARIABLE = "CASEGRAPH_SPARK_SCRATCH"
 LOCAL_MASTER = "local[2]"
 # Set in a Python driver that spark-submit started (PySpark's handle on spark-submit's own JVM).
 SUBMITTED_VARIABLE = "PYSPARK_GATEWAY_PORT"
+# Log4j's settings for the JVM casegraph starts itself: errors only, on standard error. PySpark's
+# gateway is set apart at the same level: Spark takes it for a shell, and announces a shell's
+# level only when it differs from the root's. With Spark's own defaults the JVM printed its
+# start-up notes (the default profile, native-hadoop, "Setting default log level") before
+# setLogLevel could quiet it, --quiet or not.
+QUIET_LOG4J2 = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = error
+"""
 
 
 def spark_session(master: str | None = None, *, shuffle_partitions: int | None = None):
@@ -71,12 +87,25 @@ def spark_session(master: str | None = None, *, shuffle_partitions: int | None =
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false"))
+    if SUBMITTED_VARIABLE not in os.environ:  # the JVM is ours to start (spark-submit's logging is its user's)
+        builder = builder.config("spark.driver.extraJavaOptions",
+                                 f"-Dlog4j2.configurationFile={_quiet_log4j2().as_uri()}")
     session = (builder.master(master) if master else builder).getOrCreate()
     if shuffle_partitions is None:
         shuffle_partitions = 4 if session.sparkContext.master.startswith("local") else 200
     session.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+@functools.lru_cache(maxsize=1)
+def _quiet_log4j2() -> Path:
+    """:data:`QUIET_LOG4J2` as a file for the JVM to read, removed when this process ends."""
+    handle, name = tempfile.mkstemp(prefix="casegraph-log4j2-", suffix=".properties")
+    with os.fdopen(handle, "w") as file:
+        file.write(QUIET_LOG4J2)
+    atexit.register(os.unlink, name)
+    return Path(name)
 
 
 @functools.lru_cache(maxsize=512)
