@@ -498,6 +498,7 @@ def test_a_holder_known_by_an_id_number_alone_is_unnamed_and_a_mask_alone_is_no_
     assert run("-q", "validate", case) == 0
 
 
+@pytest.mark.slow  # an analysis end to end: the fast tier reads the map (tests/test_ingest_read.py)
 def test_the_fincen_map_ingested_and_analyzed_in_cny(tmp_path, capsys):
     """Data nobody here wrote, end to end: the FinCEN map (USD) ingested, a USD rate added, and
     every bank's money out in account_flows.csv is its transfers' USD at that rate, to the fen."""
