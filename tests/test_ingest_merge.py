@@ -402,6 +402,28 @@ def test_rows_with_an_unreadable_amount_or_currency_are_reported_and_the_rest_me
     assert run("-q", "validate", case) == 0
 
 
+def test_cells_that_say_no_value_are_blank_not_an_account_everyone_paid(tmp_path, capsys):
+    """Database exports print an empty cell as NULL (or \\N, NaN, --, 无; an id as zeros). Taken
+    as they were, "NULL" became one counterparty account that every such row of every statement
+    paid: a hub joining holders who share nothing."""
+    rows = []
+    for holder, card in (("张三", A_CARD), ("李四", B_CARD)):
+        for i, (nothing, no_name) in enumerate(zip(["NULL", "\\N", "--", "000000", "NaN"],
+                                                   ["NULL", "\\N", "--", "无", "None"])):
+            rows.append({"交易卡号": card, "交易方户名": holder, "交易时间": f"2021-03-05 1{i}:00:00",
+                         "交易金额": "10.00", "收付标志": "出", "交易对手账卡号": nothing, "对手户名": no_name,
+                         "摘要说明": "无", "交易是否成功": "成功", "交易流水号": f"{card}-{i}"})
+    statement, case = tmp_path / "流水.csv", tmp_path / "case"
+    write_zjck(statement, rows)
+    assert run("-q", "ingest", case, statement) == 0
+    tables = read_ingested_tables(case)
+    assert sorted(tables["accounts"]["account_id"]) == [A_CARD, B_CARD]
+    assert sorted(tables["persons"]["name"]) == ["张三", "李四"]
+    transfers = tables["bank_transfers"]
+    assert len(transfers) == 10 and set(transfers["to_account"]) == {""} and set(transfers["memo"]) == {""}
+    assert run("-q", "validate", case) == 0
+
+
 def test_local_times_the_case_timezone_skipped_or_repeated_are_bad_values(tmp_path, capsys):
     """Banks print local times; one the case's clocks skipped (China's DST, 1986-1991) or
     repeated names no one instant. Written through, it made a case that validate refuses."""

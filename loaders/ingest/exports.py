@@ -118,6 +118,15 @@ TIME_PATTERN = (r"^(?P<year>[0-9]{4})[-/.年]?(?P<month>[0-9]{1,2})[-/.月]?(?P<
                 r"(?:[ T-]*(?P<hour>[0-9]{1,2})[:.时]?(?P<minute>[0-9]{2})(?:[:.分]?(?P<second>[0-9]{2})秒?|分)?"
                 r"(?:[.,][0-9]+)?)?$")
 SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE][+]?[0-9]+$"
+# Cells that say "no value" as databases, spreadsheets and Chinese exports print it (pandas' own
+# list, MySQL's \N, 无, dashes): blank. Taken as they are, "NULL" became one counterparty account
+# that every row without a counterparty paid, a hub joining unrelated accounts.
+NO_VALUE = pa.array(sorted({spelling for word in ("NULL", "NaN", "None", "N/A", "NA", "#N/A", "<NA>", "nil")
+                            for spelling in (word, word.upper(), word.lower(), word.capitalize())}
+                           | {"\\N", "无", "-", "--", "---", "—", "——"}), type=pa.large_string())
+NO_VALUE_BYTES = max(len(spelling.encode()) for spelling in NO_VALUE.to_pylist())
+# An id of zeros (or a dash and zeros) is a placeholder, no account's number.
+PLACEHOLDER_ID = r"^[0-]+$"
 # Dates with the month's English name, as exports made outside China print them: "Mar 25, 2015",
 # "March 25 2015", "25 Mar 2015", "25-MAR-2015"; a time may follow.
 NAMED_MONTH_TIME = (r"^(?:(?P<month>[A-Za-z]{3,9})\.? (?P<day>[0-9]{1,2}),? |(?P<day2>[0-9]{1,2})[ -]"
@@ -671,8 +680,19 @@ def _read_sheet(sheet: _Sheet, formats: tuple[FormatSpec, ...],
 
 
 def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Cells trimmed of whitespace (tabs, full-width spaces), empty ones null."""
-    return arrow_text(trimmed_or_missing(text_series(column)))
+    """Cells trimmed of whitespace (tabs, full-width spaces), empty ones and those that say there
+    is no value (:data:`NO_VALUE`) null.
+
+    >>> _trimmed(pa.chunked_array([[" a ", "", "NULL", "无", "--", "nullx"]])).to_pylist()
+    ['a', None, None, None, None, 'nullx']
+    """
+    trimmed = arrow_text(trimmed_or_missing(text_series(column)))
+    # Only a column with short cells can hold one (ids, names and times are longer): a length is
+    # cheaper to take than a hash.
+    if (pc.min(pc.binary_length(trimmed)).as_py() or 0) > NO_VALUE_BYTES:
+        return trimmed
+    no_value = pc.is_in(trimmed, value_set=NO_VALUE)
+    return pc.if_else(no_value, _large(None), trimmed) if pc.any(no_value).as_py() else trimmed
 
 
 def _empty_as_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -789,6 +809,9 @@ class _Rows:
                 value = pc.replace_substring_regex(value, pattern, replacement)
         if name.endswith("id_number"):
             value = pc.utf8_upper(value)
+        placeholder = _matches(value, PLACEHOLDER_ID)
+        if placeholder.any():
+            value = pc.if_else(pa.array(placeholder), _large(None), value)
         if pc.any(pc.match_substring(value, "e", ignore_case=True)).as_py():
             lost = _matches(value, SCIENTIFIC)
             if lost.any():
