@@ -124,6 +124,18 @@ def test_a_currency_cell_that_names_no_currency_is_a_bad_value(tmp_path):
         assert f"交易币种 {cell} is not a currency" in txns[line]["detail"]
 
 
+def test_addresses_printed_where_there_was_none_are_no_device(tmp_path):
+    """A counter's entry carries 0.0.0.0 or 00-00-00-00-00-00 in some banks' exports: read as
+    they were, they made holders who share nothing a shared device (flow_patterns.csv's
+    shared_device, the gang graph's logins)."""
+    cells = [("0.0.0.0", "00-00-00-00-00-00"), ("127.0.0.1", "000000000000"), ("255.255.255.255", "FF:FF:FF:FF:FF:FF"),
+             ("10.1.2.3", "00-1A-2B-3C-4D-5E"), ("100.0.0.0", "00-00-00-00-00-01")]
+    rows = [ZJCK_HEADER] + [zjck_row(IP地址=ip, MAC地址=mac, 交易流水号=f"SN{i}") for i, (ip, mac) in enumerate(cells)]
+    txns = read_exports([write_csv(tmp_path / "流水.csv", rows)]).transactions
+    assert txns[["ip", "mac"]].values.tolist() == [["", ""], ["", ""], ["", ""], ["10.1.2.3", "00-1A-2B-3C-4D-5E"],
+                                                   ["100.0.0.0", "00-00-00-00-00-01"]]
+
+
 def test_a_misfit_row_mid_file_and_a_quoted_line_break_keep_the_row_numbers(tmp_path):
     header = ["交易卡号", "交易时间", "交易金额", "收付标志", "摘要说明"]
     path = tmp_path / "t.csv"
