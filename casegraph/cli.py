@@ -166,6 +166,10 @@ def ingest(
                   + ", ".join(f"{count:,} {name}" for name, count in result.added.items())
                   + f"; not taken as they stand (ingest_report.csv): {reasons} "
                   + f"({time.perf_counter() - started:.1f} s)", highlight=False, soft_wrap=True)
+    if result.unrated_currencies:
+        console.print(f"the transfers hold amounts in {', '.join(result.unrated_currencies)}: add their rates "
+                      f"(date, currency, cny_per_unit) to {case / 'fx_rates.csv'}; validate and analyze need them",
+                      highlight=False, soft_wrap=True)
     if not result.usable:
         errors.print("nothing usable in the sources: no transaction, account or person rows")
         raise typer.Exit(EXIT_INVALID)

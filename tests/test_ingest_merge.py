@@ -424,6 +424,25 @@ def test_cells_that_say_no_value_are_blank_not_an_account_everyone_paid(tmp_path
     assert run("-q", "validate", case) == 0
 
 
+def test_ingest_names_the_currencies_fx_rates_csv_has_no_rate_for(tmp_path, capsys):
+    """validate refuses a transfer in a currency without a rate: ingest says which to add, at once."""
+    row = {"交易卡号": A_CARD, "交易时间": "2021-03-05 10:00:00", "交易金额": "10.00", "收付标志": "出",
+           "交易对手账卡号": B_ACCOUNT}
+    statement, case = tmp_path / "流水.csv", tmp_path / "case"
+    write_zjck(statement, [{**row, "交易币种": currency, "交易流水号": currency}
+                           for currency in ("美元", "EUR", "人民币")])
+    case.mkdir()
+    (case / "fx_rates.csv").write_text("date,currency,cny_per_unit\n2020-01-01,USD,7.1\n")
+    capsys.readouterr()
+    assert run("-q", "ingest", case, statement) == 0
+    said = capsys.readouterr().out
+    assert "the transfers hold amounts in EUR: add their rates" in said and "USD" not in said.split("\n")[1]
+    (case / "fx_rates.csv").write_text("date,currency,cny_per_unit\n2020-01-01,USD,7.1\n2020-01-01,EUR,7.8\n")
+    assert run("-q", "ingest", case, statement) == 0
+    assert "add their rates" not in capsys.readouterr().out
+    assert run("-q", "validate", case) == 0
+
+
 def test_local_times_the_case_timezone_skipped_or_repeated_are_bad_values(tmp_path, capsys):
     """Banks print local times; one the case's clocks skipped (China's DST, 1986-1991) or
     repeated names no one instant. Written through, it made a case that validate refuses."""

@@ -48,6 +48,9 @@ class IngestResult:
     added: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
     created: bool = False  # the case folder was made by this ingest
+    # Currencies of the case's transfers that fx_rates.csv gives no rate for (validate refuses
+    # the case until it does): what the investigator has to add, said at once.
+    unrated_currencies: list[str] = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
@@ -110,7 +113,20 @@ def merge_into_case(case_dir: str | Path, exports, *, progress: Progress = SILEN
                                   ("report", REPORT_FILE, merged.report)]:
             if name not in existing or not frame.equals(existing[name]):
                 _write_table(frame, case_dir / file)
-    return IngestResult(case_dir, merged.rows_read, merged.rows_in_sources, merged.added, merged.reasons, created)
+    return IngestResult(case_dir, merged.rows_read, merged.rows_in_sources, merged.added, merged.reasons, created,
+                        unrated_currencies=_unrated_currencies(case_dir, merged.tables["bank_transfers"]))
+
+
+def _unrated_currencies(case_dir: Path, transfers: pd.DataFrame) -> list[str]:
+    """The currencies other than CNY among ``transfers`` that the case's fx_rates.csv (as far as
+    it reads) has no row for."""
+    used = set(transfers["currency"].unique()) - {"", "CNY"} if "currency" in transfers else set()
+    rates = case_dir / "fx_rates.csv"
+    if used and rates.is_file():
+        frame = _read_text_table(rates, [])
+        if frame is not None and "currency" in frame:
+            used -= set(frame["currency"].str.strip().str.upper())
+    return sorted(used)
 
 
 def read_ingested_tables(case_dir: Path) -> dict[str, pd.DataFrame]:
