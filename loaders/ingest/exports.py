@@ -118,6 +118,7 @@ TIME_PATTERN = (r"^(?P<year>[0-9]{4})[-/.年]?(?P<month>[0-9]{1,2})[-/.月]?(?P<
                 r"(?:[ T-]*(?P<hour>[0-9]{1,2})[:.时]?(?P<minute>[0-9]{2})(?:[:.分]?(?P<second>[0-9]{2})秒?|分)?"
                 r"(?:[.,][0-9]+)?)?$")
 SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE][+]?[0-9]+$"
+FINER_THAN_FEN = r"^[+-]?[0-9]*\.[0-9]{3,}$"  # a decimal amount such as a crypto-currency's 0.000139
 # Cells that say "no value" as databases, spreadsheets and Chinese exports print it (pandas' own
 # list, MySQL's \N, 无, dashes): blank. Taken as they are, "NULL" became one counterparty account
 # that every row without a counterparty paid, a hub joining unrelated accounts.
@@ -850,7 +851,7 @@ class _Rows:
                 fen, ok = _with_exponent_amounts(value, fen, ok)
         bad = ~ok & ~_isnull(value)
         if bad.any():
-            fine = bad & _matches(value, r"^[+-]?[0-9]*\.[0-9]{3,}$")  # a crypto-currency's, say
+            fine = bad & _matches(value, FINER_THAN_FEN)
             self.problem(fine, raw, "has more than 2 decimals: money is counted in fen", name)
             self.problem(bad & ~fine, raw, "is not an amount", name)
         return fen if isinstance(fen, pa.ChunkedArray) else pa.chunked_array([fen])
