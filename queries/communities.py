@@ -50,7 +50,7 @@ from casegraph.loaders.columnar import arrow_text
 
 from .chance import address_use_chance
 from .columnar import duckdb_connection, is_in, join_runs, lookup, positions, run_starts, sorted_codes, str_series
-from .rules import IDENTIFIER_SIGNIFICANCE, MAX_SHARED_IDENTIFIER_USERS, WEIGHTS
+from .rules import IDENTIFIER_SIGNIFICANCE, MAX_SHARED_IDENTIFIER_USERS, WEIGHTS, names_no_device
 
 # A component with more edges than this runs in igraph/leidenalg (compiled) instead of
 # networkx, whose pure-Python Louvain takes minutes on a chain of 50,000 agents.
@@ -191,6 +191,7 @@ def identifier_links(uses: pd.DataFrame, login_days: pd.Series) -> pd.DataFrame:
     ['D1', 'D1']
     """
     n_users = len(login_days)
+    uses = uses[~names_no_device((uses["kind"] == "IP").to_numpy(), uses["identifier"])]
     users = uses.groupby(["kind", "identifier"])["who"].transform("size")
     expected, p = address_use_chance(lookup(uses["who"], login_days).fillna(0).to_numpy(), uses["days"].to_numpy(),
                                      users.to_numpy(), n_users=n_users)

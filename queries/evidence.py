@@ -97,7 +97,7 @@ from .chance import (
     expected_visits,
 )
 from .columnar import is_in
-from .rules import EVIDENCE_ORDER, LINK_COLUMNS, SYNC_COLUMNS, SYNC_WINDOW_MS
+from .rules import EVIDENCE_ORDER, LINK_COLUMNS, SYNC_COLUMNS, SYNC_WINDOW_MS, names_no_device
 
 
 def links_frame(links: pd.DataFrame) -> pd.DataFrame:
@@ -116,6 +116,7 @@ def identifier_links(use: pd.DataFrame, *, n_users: int, n_candidates: int) -> p
     >>> identifier_links(use, n_users=1_000, n_candidates=1_000)["detail"].tolist()
     ['(2 users, 9 days)', '(2 users, 12 days)']
     """
+    use = use[~names_no_device((use["evidence"] == "shared_ip").to_numpy(), use["key"])]
     expected = expected_visits(use["login_days"], use["users"], n_users=n_users)
     habitual = use[beyond_chance(use["days"], expected, n_candidates=n_candidates)]
     shared = habitual[(habitual.groupby(["evidence", "key"])["account_id"].transform("size") >= 2).to_numpy()]

@@ -49,7 +49,7 @@ from casegraph.money import format_fen_series
 
 from .chance import address_use_chance, poisson_upper_tail
 from .columnar import join_runs, run_starts
-from .rules import IDENTIFIER_SIGNIFICANCE, no_rows
+from .rules import IDENTIFIER_SIGNIFICANCE, names_no_device, no_rows
 
 HOUR_US = 3_600_000_000
 PERMILLE = 1000
@@ -410,6 +410,7 @@ def shared_device_rows(use: pd.DataFrame, rules: FlowRules, *, timezone: str,
     if not len(use):
         return no_rows(text=PATTERN_COLUMNS)
     use = use.astype({"account_id": "string", "key": "string"})
+    use = use[~names_no_device((use["kind"] == "ip").to_numpy(), use["key"])]
     # As in the gang graph (casegraph.queries.communities.identifier_links): an account lands on
     # an address that U of the N accounts used on about (U − 1) / N of its login days; its use
     # is evidence only beyond that (Poisson tail below IDENTIFIER_SIGNIFICANCE). Random

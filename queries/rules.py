@@ -13,7 +13,10 @@ an engine's rows into those columns, kinds and order.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # -- figures (casegraph.queries.memory.figures, casegraph.queries.neo4j.figures) -----------------
 # The ledger kinds summed into a client's figures, and the figure each one feeds.
@@ -42,6 +45,29 @@ MAX_SHARED_IDENTIFIER_USERS = 25
 # A shared device or IP is evidence when chance explains its use less often than this: each
 # use is tested on its own, and a stray link that gets through is still weighed by modularity.
 IDENTIFIER_SIGNIFICANCE = 1e-3
+
+# Addresses that name no device: what exports print where there was none (a bank counter's
+# entry, a server that logged no client). Shared by strangers, 0.0.0.0 and 00-00-00-00-00-00
+# made them one device beyond chance; no device's use is evidence, in any engine.
+NO_DEVICE = {
+    "ip": r"^(?:0\.0\.0\.0|127(?:\.[0-9]{1,3}){3}|255\.255\.255\.255|::1?|localhost)$",
+    "device": r"^(?:[0:.-]+|(?:[fF]{2}[-:.]?){5}[fF]{2})$",
+}
+
+
+def names_no_device(is_ip, addresses) -> np.ndarray:
+    """Whether each address (an IP where ``is_ip``, else a device id or MAC) is one of
+    :data:`NO_DEVICE`'s.
+
+    >>> names_no_device([True, True, False, False], ["0.0.0.0", "10.0.0.1", "00-00-00-00-00-00", "00-1A-2B"]).tolist()
+    [True, False, True, False]
+    """
+    text = addresses if isinstance(addresses, (pa.Array, pa.ChunkedArray)) else \
+        pa.array(pd.Series(addresses, dtype="string"), type=pa.large_string(), from_pandas=True)
+    found = {kind: pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
+             for kind, pattern in NO_DEVICE.items()}
+    return np.where(np.asarray(is_ip, dtype=bool), found["ip"], found["device"])
+
 
 # Edge weights: how strongly each kind of fact says "the same operator".
 WEIGHTS = {

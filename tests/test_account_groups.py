@@ -312,6 +312,20 @@ def test_a_public_address_is_not_evidence(hand_written):
     assert "S1" not in set(groups["account_id"])
 
 
+def test_an_address_that_names_no_device_is_no_evidence(tmp_path):
+    """Exports print 0.0.0.0 or 00-00-00-00-00-00 where there was no address: SA's and SC's device
+    and IP given so are no evidence of one controller (they were: shared_device:00-00-00-00-00-00)."""
+    rows = hand_case()
+    for login in rows["logins"]:
+        login.update({"device_id": "00-00-00-00-00-00"} if login.get("device_id") == "DX" else {})
+        login.update({"ip": "0.0.0.0"} if login.get("ip") == "10.9.9.9" else {})
+    groups = account_groups(load_case(write_case(tmp_path / "case", rows)))
+    assert groups["account_id"].tolist() == ["SA", "SB", "SC"]  # the funding and the orders still join them
+    assert dict(zip(groups["account_id"], groups["evidence"])) == {
+        "SA": "common_funding:BC9 (funds 2 accounts)", "SB": EXPECTED_EVIDENCE["SB"],
+        "SC": f"sync_orders:5 (expected {SB_SC_EXPECTED:.2g})"}
+
+
 def test_no_groups_in_the_minimal_case(tmp_path):
     groups = account_groups(load_case(write_case(tmp_path / "case", minimal_case())))
     assert groups.empty and list(groups.columns) == list(GROUP_COLUMNS)

@@ -291,3 +291,19 @@ def test_analyze_writes_the_three_fund_flow_files(case, tmp_path):
     flows = pd.read_csv(tmp_path / "out" / "account_flows.csv", dtype=str).set_index("account_id")
     assert flows.loc["BG1", "amount_out"] == "1295000.00" and flows.loc["BG1", "statement_obtained"] == "true"
     assert (tmp_path / "out" / "statement_requests.csv").is_file()
+
+
+@pytest.mark.parametrize("ip, device, found", [("10.1.1.1", "D7", True), ("0.0.0.0", "00-00-00-00-00-00", False),
+                                               ("127.0.0.1", "000000000000000", False)])
+def test_shared_device_rows_of_addresses_that_name_no_device(ip, device, found):
+    """Three holders on one address for 30 days each is a shared device, unless the address is
+    what exports print where there was none."""
+    from casegraph.queries.flow_rules import shared_device_rows
+
+    use = pd.DataFrame([{"kind": kind, "key": key, "account_id": f"A{i}", "holder": f"P{i}", "n_logins": 30,
+                         "days": 30, "login_days": 40, "first_t_us": 0, "last_t_us": 10**12}
+                        for kind, key in (("ip", ip), ("device", device)) for i in range(3)])
+    rows = shared_device_rows(use, FlowRules.from_config(CaseConfig(case_id="x").flow_patterns),
+                              timezone="Asia/Shanghai", n_users=1_000)
+    assert (len(rows) == 2) is found and (len(rows) == 0) is not found
+

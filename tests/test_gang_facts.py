@@ -152,6 +152,18 @@ def test_shared_identifiers_are_judged_against_chance_at_any_volume(volume):
     assert (links["p"] < 1e-6).all()
 
 
+def test_an_address_that_names_no_device_ties_no_one_in_the_gang_graph():
+    """Two staff on one device for weeks are linked, unless the device is what exports print
+    where there was none (00-00-00-00-00-00, an IP of 0.0.0.0): then it is no device."""
+    from casegraph.queries.communities import identifier_links
+
+    uses = pd.DataFrame({"kind": ["DEVICE", "DEVICE", "IP", "IP", "DEVICE", "DEVICE"],
+                         "identifier": ["00-00-00-00-00-00"] * 2 + ["0.0.0.0"] * 2 + ["D1"] * 2,
+                         "who": ["Person:s1", "Person:s2"] * 3, "n": [14, 9] * 3, "days": [12, 8] * 3})
+    login_days = pd.Series(30, index=[f"Person:x{i}" for i in range(2_000)] + ["Person:s1", "Person:s2"])
+    assert identifier_links(uses, login_days)["identifier"].tolist() == ["D1", "D1"]
+
+
 def test_login_uses_count_logins_and_distinct_days_per_identifier_and_user():
     """Each (identifier, user): its logins and distinct days, devices before IPs, each in the
     text's order; a login without a device counts for its IP alone, one without a user for

@@ -54,6 +54,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from casegraph.money import MONEY_PATTERN, fen_series
 from casegraph.progress import SILENT, Progress
+from casegraph.queries.rules import names_no_device
 
 from ..columnar import arrow_text, text_series, trimmed_or_missing
 from ..csvcells import CELL_POOL, NEWLINE, QUOTE
@@ -128,12 +129,6 @@ NO_VALUE = pa.array(sorted({spelling for word in ("NULL", "NaN", "None", "N/A", 
 NO_VALUE_BYTES = max(len(spelling.encode()) for spelling in NO_VALUE.to_pylist())
 # An id of zeros (or a dash and zeros) is a placeholder, no account's number.
 PLACEHOLDER_ID = r"^[0-]+$"
-# Addresses banks print where there was none (a counter's or a batch's entry): no device. Taken
-# as they were, 0.0.0.0 and 00-00-00-00-00-00 made holders who share nothing a shared device.
-PLACEHOLDER_ADDRESS = {
-    "ip": r"^(?:0\.0\.0\.0|127(?:\.[0-9]{1,3}){3}|255\.255\.255\.255|::1?|localhost)$",
-    "mac": r"^(?:(?:00[-:.]?){5}00|(?:[fF]{2}[-:.]?){5}[fF]{2})$",
-}
 # Dates with the month's English name, as exports made outside China print them: "Mar 25, 2015",
 # "March 25 2015", "25 Mar 2015", "25-MAR-2015"; a time may follow.
 NAMED_MONTH_TIME = (r"^(?:(?P<month>[A-Za-z]{3,9})\.? (?P<day>[0-9]{1,2}),? |(?P<day2>[0-9]{1,2})[ -]"
@@ -934,9 +929,10 @@ class _Rows:
         for name in ("own_name", "own_institution", "counterparty_name", "counterparty_institution", "memo",
                      "channel"):
             out[name] = self.field(name)
-        for name, placeholder in PLACEHOLDER_ADDRESS.items():
+        for name in ("ip", "mac"):  # an address banks print where there was none is no device
             address = self.field(name)
-            out[name] = pc.if_else(pa.array(_matches(address, placeholder)), _large(None), address)
+            out[name] = pc.if_else(pa.array(names_no_device(np.full(self.n, name == "ip"), address)), _large(None),
+                                   address)
         out["ts"] = self.times()
         amount = self.money("amount") if self.has("amount") else None
         out["direction"], out["amount_fen"] = self.directions(amount)
