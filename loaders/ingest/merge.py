@@ -190,7 +190,8 @@ def merge_exports(exports: Exports, existing: dict[str, pd.DataFrame], *,
         taken = reasons == ""
         transfers = _transfers(txns, taken.to_numpy(), own_code, counterparty_code, accounts, txn_ids=txn_ids)
         logins = _logins(txns, own_code, accounts, reasons)
-        report = pd.concat([_skipped_report(skipped), _kept_report(partly_read),
+        report = pd.concat([_rows_report(skipped, action=SKIPPED_ACTION, reason=skipped["reason"]),
+                            _rows_report(partly_read, action=KEPT_ACTION, reason="bad_value"),
                             _transaction_report(txns, reasons, details)], ignore_index=True)
         # A row both skipped by the reader and flagged on its transaction is reported once.
         report = report.drop_duplicates(["source", "source_row", "reason"])
@@ -883,14 +884,11 @@ def _statements(txns, own: np.ndarray, accounts: AccountIds, reasons, existing: 
 
 # -- the report ----------------------------------------------------------------------------------
 
-def _skipped_report(skipped: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"source": skipped["source"], "source_row": skipped["source_row"].astype(str),
-                         "action": SKIPPED_ACTION, "reason": skipped["reason"], "detail": skipped["detail"]})
-
-
-def _kept_report(rows: pd.DataFrame) -> pd.DataFrame:
+def _rows_report(rows: pd.DataFrame, *, action: str, reason: str | pd.Series) -> pd.DataFrame:
+    """Report rows of source rows that are no transfer: those the reader skipped (their own
+    reason) and the account rows kept without a value."""
     return pd.DataFrame({"source": rows["source"], "source_row": rows["source_row"].astype(str),
-                         "action": KEPT_ACTION, "reason": "bad_value", "detail": rows["detail"]})
+                         "action": action, "reason": reason, "detail": rows["detail"]})
 
 
 def _transaction_report(txns: pd.DataFrame, reasons: pd.Series, details: pd.Series) -> pd.DataFrame:
