@@ -64,9 +64,13 @@ def names_no_device(is_ip, addresses) -> np.ndarray:
     """
     text = addresses if isinstance(addresses, (pa.Array, pa.ChunkedArray)) else \
         pa.array(pd.Series(addresses, dtype="string"), type=pa.large_string(), from_pandas=True)
-    found = {kind: pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
-             for kind, pattern in NO_DEVICE.items()}
-    return np.where(np.asarray(is_ip, dtype=bool), found["ip"], found["device"])
+    is_ip = np.asarray(is_ip, dtype=bool)
+    found = np.zeros(len(text), dtype=bool)
+    for kind, chosen in (("ip", is_ip), ("device", ~is_ip)):
+        if chosen.any():  # a column of one kind (ingest's IPs, its MACs) is matched to its own pattern only
+            matched = pc.fill_null(pc.match_substring_regex(text, NO_DEVICE[kind]), False)
+            found |= chosen & matched.to_numpy(zero_copy_only=False)
+    return found
 
 
 # Edge weights: how strongly each kind of fact says "the same operator".

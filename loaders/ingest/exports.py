@@ -811,9 +811,10 @@ class _Rows:
                 value = pc.replace_substring_regex(value, pattern, replacement)
         if name.endswith("id_number"):
             value = pc.utf8_upper(value)
-        placeholder = _matches(value, PLACEHOLDER_ID)
-        if placeholder.any():
-            value = pc.if_else(pa.array(placeholder), _large(None), value)
+        if pc.any(pc.starts_with(value, "0")).as_py() or pc.any(pc.starts_with(value, "-")).as_py():
+            placeholder = _matches(value, PLACEHOLDER_ID)
+            if placeholder.any():
+                value = pc.if_else(pa.array(placeholder), _large(None), value)
         if pc.any(pc.match_substring(value, "e", ignore_case=True)).as_py():
             lost = _matches(value, SCIENTIFIC)
             if lost.any():
