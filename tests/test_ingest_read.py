@@ -313,11 +313,16 @@ def test_alipay_statement_and_registration(tmp_path):
     assert exports.persons["phone"].tolist() == ["13800000000"]
 
 
+def exports_and_records(path: Path):
+    """What read_exports makes of an outside CSV, and its rows as the csv module reads them
+    (to count against)."""
+    with path.open(newline="") as handle:
+        return read_exports([path]), list(csv.DictReader(handle))
+
+
 @pytest.mark.skipif(not AMLSIM.is_file(), reason="external AMLSim data not present")
 def test_amlsim_as_the_senders_statements():
-    exports = read_exports([AMLSIM])
-    with AMLSIM.open(newline="") as handle:
-        records = list(csv.DictReader(handle))
+    exports, records = exports_and_records(AMLSIM)
     txns = exports.transactions
     assert len(txns) == len(records) and exports.skipped.empty
     assert set(txns["format"]) == {"amlsim"} and set(txns["direction"]) == {"out"}
@@ -333,9 +338,7 @@ def test_the_fincen_map_its_named_months_and_its_exponent_amounts():
     """The ICIJ FinCEN Files transaction map, data nobody here wrote: each row one transfer in
     USD from the originator bank to the beneficiary bank; its sum is ICIJ's "more than 35 billion
     USD" to the cent, counted here from the file's own text."""
-    exports = read_exports([FINCEN])
-    with FINCEN.open(newline="") as handle:
-        records = list(csv.DictReader(handle))
+    exports, records = exports_and_records(FINCEN)
     txns = exports.transactions
     assert len(txns) == len(records) and exports.skipped.empty
     assert set(txns["format"]) == {"fincen_map"} and set(txns["currency"]) == {"USD"}
