@@ -21,7 +21,17 @@ from casegraph.loaders.fx import tables_in_cny
 from casegraph.loaders.read import LINE, utc_micros
 from casegraph.queries.flow_rules import local_times
 
-from .model import NODES, RELATIONSHIPS, RelType, login_actors, node_key, relationship_ends, stored_name
+from .model import (
+    NODES,
+    RELATIONSHIPS,
+    RelType,
+    login_actors,
+    names_device_nowhere,
+    node_key,
+    node_rows_of,
+    relationship_ends,
+    stored_name,
+)
 
 
 def _records(frame: pd.DataFrame, columns, table: str, timezone: str) -> list[dict]:
@@ -68,9 +78,7 @@ def build_graph(case: Case) -> nx.MultiDiGraph:
     for spec in NODES:
         if spec.fact:
             continue
-        frame = frames.get(spec.table, case[spec.table])
-        if spec.derived:
-            frame = frame.dropna(subset=[spec.key]).drop_duplicates(spec.key)
+        frame = node_rows_of(spec, frames.get(spec.table, case[spec.table]))
         attributes = _records(frame, spec.properties, spec.table, case.config.timezone)
         graph.add_nodes_from(
             (node_key(spec.label, key), {**attrs, "label": spec.label, "id": key, "source": f"{spec.table}.csv",
@@ -103,6 +111,7 @@ def _add_login_edges(graph: nx.MultiDiGraph, case: Case) -> None:
     for column, label, rel in (("device_id", "Device", "USED_DEVICE"), ("ip", "IP", "USED_IP")):
         used = base.dropna(subset=[column]).groupby(["who", column]).agg(
             count=("ts", "size"), first=("ts", "min"), last=("ts", "max"))
+        used = used[~names_device_nowhere(label, used.index.get_level_values(column).to_series())]
         first, last = (_iso_text(used[end], case.config.timezone) for end in ("first", "last"))
         for (start, value), count, seen_first, seen_last in zip(used.index, used["count"], first, last):
             graph.add_edge(start, node_key(label, value), key=rel, type=rel, count=int(count),

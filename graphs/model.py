@@ -16,6 +16,7 @@ import pandas as pd
 from casegraph.loaders.read import split_ids
 from casegraph.loaders.tables import TABLES_BY_NAME
 from casegraph.queries.columnar import is_in
+from casegraph.queries.rules import names_no_device
 
 MONEY_KINDS = ("money", "signed_money", "positive_money")
 
@@ -32,6 +33,10 @@ class NodeType:
     fact: bool = False
     # Identifier nodes are made from the distinct values of a column (devices, IPs).
     derived: bool = False
+    # An address node ("ip" or "device") is made only of an address that names one: 0.0.0.0 or
+    # 00-00-00-00-00-00, printed where there was none (queries.rules.NO_DEVICE), would be one
+    # node that strangers' logins all lead to. The logins keep the text as seized.
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,10 @@ NODES: tuple[NodeType, ...] = (
     NodeType("Client", "clients", "client_id", ("registered_on",), "a client record in a platform's back end"),
     NodeType("Account", "accounts", "account_id", ("kind", "institution", "opened_on", "aliases"),
              "a trading, mother, sub, bank or payment account"),
-    NodeType("Device", "logins", "device_id", (), "a device seen in access logs", derived=True),
-    NodeType("IP", "logins", "ip", ("ip_province",), "an IP address seen in access logs", derived=True),
+    NodeType("Device", "logins", "device_id", (), "a device seen in access logs (none for an id that names "
+             "no device, such as 00-00-00-00-00-00)", derived=True, address="device"),
+    NodeType("IP", "logins", "ip", ("ip_province",), "an IP address seen in access logs (none for one that "
+             "names no device, such as 0.0.0.0)", derived=True, address="ip"),
     NodeType("Entry", "ledger", "entry_id", ("ts", "kind", "amount", "currency", "amount_cny", "bank_txn_id"),
              "one money event in a platform's ledger", fact=True),
     NodeType("Trade", "trades", "trade_id", ("ts", "instrument", "side", "qty", "price", "notional", "broker_ref"),
@@ -145,6 +152,32 @@ POLYMORPHIC_ENDS = {
 }
 
 
+ADDRESS_KINDS = {node.label: node.address for node in NODES if node.address}
+
+
+def node_rows_of(spec: NodeType, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` (the table ``spec`` comes from) that make its nodes: every row, or
+    for a derived label the first row of each distinct value of its key, but a missing one or
+    an address that names no device (:attr:`NodeType.address`)."""
+    if not spec.derived:
+        return frame
+    frame = frame.dropna(subset=[spec.key]).drop_duplicates(spec.key)
+    return frame[~names_device_nowhere(spec.label, frame[spec.key])] if spec.address else frame
+
+
+def names_device_nowhere(label: str, ids: pd.Series) -> np.ndarray:
+    """Whether each id of a node of ``label`` is an address that names no device
+    (:func:`casegraph.queries.rules.names_no_device`); never for a label that is no address.
+
+    >>> names_device_nowhere("IP", pd.Series(["0.0.0.0", "10.1.2.3"])).tolist()
+    [True, False]
+    """
+    kind = ADDRESS_KINDS.get(label)
+    if kind is None:
+        return np.zeros(len(ids), dtype=bool)
+    return names_no_device(np.full(len(ids), kind == "ip"), ids)
+
+
 def node_key(label: str, identifier: str) -> str:
     """The networkx node key: label and id, since ids are unique only within a table."""
     return f"{label}:{identifier}"
@@ -177,10 +210,11 @@ def stored_name(table: str, column: str) -> str:
 def relationship_ends(tables: dict[str, pd.DataFrame], spec: RelType,
                       frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """The rows of ``frame`` that make ``spec`` relationships (one per id of a ``;`` list),
-    with the end id and the end's label of each; rows without a start are left out."""
+    with the end id and the end's label of each; rows without a start are left out, and those
+    whose end is an address that names no device (no node: :func:`node_rows_of`)."""
     ends = split_ids(frame[spec.end[1]]) if spec.many else frame[spec.end[1]].dropna()
     rows = frame.loc[ends.index]
-    keep = rows[spec.start[1]].notna().to_numpy()
+    keep = rows[spec.start[1]].notna().to_numpy() & ~names_device_nowhere(spec.end[0], ends)
     rows, ends = rows[keep], ends[keep]
     return rows, ends, end_labels(tables, spec.end[0], ends)
 

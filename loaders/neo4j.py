@@ -30,7 +30,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from casegraph.graphs.model import NODES, RELATIONSHIPS, NodeType, RelType, relationship_ends, stored_name
+from casegraph.graphs.model import (
+    NODES,
+    RELATIONSHIPS,
+    NodeType,
+    RelType,
+    node_rows_of,
+    relationship_ends,
+    stored_name,
+)
 from casegraph.progress import SILENT, Progress
 
 from .case import Case
@@ -145,10 +153,7 @@ def _property_frame(frame: pd.DataFrame, table: str, properties: tuple[str, ...]
 
 def node_batches(case: Case, frames: dict[str, pd.DataFrame]) -> Iterator[tuple[NodeType, pd.DataFrame]]:
     for spec in NODES:
-        frame = frames.get(spec.table, case[spec.table])
-        if spec.derived:
-            frame = frame.dropna(subset=[spec.key]).drop_duplicates(spec.key)
-        yield spec, frame
+        yield spec, node_rows_of(spec, frames.get(spec.table, case[spec.table]))
 
 
 def node_rows(spec: NodeType, frame: pd.DataFrame) -> Rows:

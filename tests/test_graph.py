@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 
 import networkx as nx
 
@@ -38,3 +39,21 @@ def test_the_graph_writes_to_graphml_gexf_and_json_with_its_times_as_text(genera
     assert edge["ts"] == transfer["ts"] + "+08:00"
     used = [data for *_, data in graph.edges(data=True) if data["type"] == "USED_DEVICE"]
     assert used and all(data["first"] <= data["last"] and data["last"].endswith("+08:00") for data in used)
+
+
+def test_no_node_for_an_address_that_names_no_device(generated_case, tmp_path):
+    """Strangers' logins from 0.0.0.0 and 00-00-00-00-00-00 (what exports print where there
+    was no address) lead to no node of either: a node would tie them all to one device. A real
+    address they share is a node with its edges, as before."""
+    folder = tmp_path / "case"
+    shutil.copytree(generated_case("tiny", 3).folder, folder)
+    accounts = [row["account_id"] for row in rows_of(folder, "accounts") if row["kind"] == "trading"][:3]
+    with open(folder / "logins.csv", "a", encoding="utf-8") as logins:
+        logins.writelines(f"2019-02-{day:02d}T1{i}:00:00,{account},,{ip},{device},\n"
+                          for day in (1, 2) for i, account in enumerate(accounts)
+                          for ip, device in (("0.0.0.0", "00-00-00-00-00-00"), ("10.99.99.99", "DEADBEEF01")))
+    graph = open_case(folder).graph()
+    assert not {"IP:0.0.0.0", "Device:00-00-00-00-00-00"} & set(graph.nodes)
+    for node, label in (("IP:10.99.99.99", "USED_IP"), ("Device:DEADBEEF01", "USED_DEVICE")):
+        users = {start for start, _, data in graph.in_edges(node, data=True) if data["type"] == label}
+        assert users == {f"Account:{account}" for account in accounts}, node

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from casegraph.generator import generate_case
+from casegraph.queries.playbooks import run
 from integration.test_engines_agree import analyse_both, assert_same_files
 from integration.test_flows_engines import assert_same_flow_files
 
@@ -22,10 +23,12 @@ def test_engines_agree_on_a_variant(tmp_path, variant):
     assert_same_files(tmp_path)
 
 
-def test_engines_agree_that_an_address_naming_no_device_is_no_evidence(tmp_path):
+def test_engines_agree_that_an_address_naming_no_device_is_no_evidence(tmp_path, neo4j_driver):
     """Four unrelated trading accounts on 0.0.0.0 and 00-00-00-00-00-00 for twelve days (what
     exports print where there was no address): neither engine makes them a shared device, an
-    account group or a gang tie, and both write the same files."""
+    account group or a gang tie, and both write the same files. The graph holds no node of
+    either address, so the playbook of accounts sharing a device lists no such tie; the logins
+    keep the addresses as seized."""
     import pandas as pd
 
     case = tmp_path / "case"
@@ -43,3 +46,10 @@ def test_engines_agree_that_an_address_naming_no_device_is_no_evidence(tmp_path)
         for name in ("flow_patterns.csv", "account_groups.csv", "communities.csv"):
             text = (tmp_path / engine / name).read_text(encoding="utf-8")
             assert "0.0.0.0" not in text and "00-00-00-00-00-00" not in text, (engine, name)
+    shared = run(neo4j_driver, "accounts_sharing_device_or_ip", {"account_id": picked[0]})
+    assert not set(shared["identifier"]) & {"0.0.0.0", "00-00-00-00-00-00"}, shared
+    (record,) = neo4j_driver.execute_query(
+        "OPTIONAL MATCH (i:IP|Device) WHERE i.id IN $ids WITH count(i) AS nodes "
+        "OPTIONAL MATCH (l:Login) WHERE l.ip = '0.0.0.0' RETURN nodes, count(l) AS logins",
+        ids=["0.0.0.0", "00-00-00-00-00-00"]).records
+    assert (record["nodes"], record["logins"]) == (0, 12 * len(picked))
