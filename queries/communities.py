@@ -292,8 +292,9 @@ def community_names(known: pd.DataFrame, communities: pd.Series) -> dict[int, st
 
 
 # Facts that make an account the operator's: the platform's money goes through it, it paid for
-# the platform, or the records state it is the platform's. Platforms one such account serves are
-# one operator's (:func:`one_operator_platforms`).
+# the platform, or the records state it is the platform's. Its holder is on the operator's side
+# (:func:`holder_bindings`), a witness that platforms are one operator's
+# (:func:`one_operator_platforms`).
 OPERATOR_FACTS = ("paid_for_license", "client_money", "account_platform")
 # The persons on the operator's side of a platform: who holds its operator accounts (often the
 # nominal holder of a borrowed account, bound to no gang by that alone) and who bought its
@@ -302,7 +303,9 @@ HOLDS_OPERATOR_ACCOUNT = "holds_operator_account"
 OPERATOR_PERSON_FACTS = (HOLDS_OPERATOR_ACCOUNT, "bought_license")
 # Two platforms whose operator sides share this many different persons are one operator's: a
 # gang running several platforms under other buyers' names pays its client money to one pool of
-# nominees, while a nominee who also lends one card to another gang is one person, once.
+# nominees, while a nominee who also lends one card to another gang is one person, once, and a
+# payment company whose accounts collect for several gangs is one holder however many accounts
+# it lends (one account alone made nine gangs one: generator variant shared_payment_accounts).
 MIN_SHARED_OPERATOR_PERSONS = 2
 
 
@@ -329,12 +332,12 @@ def holder_bindings(bindings: pd.DataFrame, holders: pd.DataFrame) -> pd.DataFra
 
 def one_operator_platforms(bindings: pd.DataFrame, known_of: pd.Series) -> list[list[str]]:
     """The sets of two or more platforms that one operator runs, by the records: platforms whose
-    money went through one account, that one account paid for or that the records give one
-    account (:data:`OPERATOR_FACTS`), and platforms whose operator sides share
-    :data:`MIN_SHARED_OPERATOR_PERSONS` different persons (:data:`OPERATOR_PERSON_FACTS`). An
-    account or person serving platforms of two different known gangs (``known_of``:
-    platform_id -> gang_id) links none of them: a payment channel serving several gangs is no
-    operator. Each set sorted, the sets sorted.
+    operator sides share :data:`MIN_SHARED_OPERATOR_PERSONS` different persons
+    (:data:`OPERATOR_PERSON_FACTS`: who holds the accounts their money went through, that paid
+    for them or that the records give them, and who bought their licences). One shared account
+    or person is no such witness: a payment company serves many operators. A person serving
+    platforms of two different known gangs (``known_of``: platform_id -> gang_id) links none of
+    them. Each set sorted, the sets sorted.
 
     >>> bound = pd.DataFrame({"node": ["Person:X", "Person:X", "Person:Y", "Person:Y", "Person:Z", "Person:Z"],
     ...                       "platform_id": ["P1", "P2", "P1", "P2", "P3", "P4"],
@@ -343,19 +346,79 @@ def one_operator_platforms(bindings: pd.DataFrame, known_of: pd.Series) -> list[
     >>> one_operator_platforms(bound, pd.Series(dtype=str))
     [['P1', 'P2']]
     """
-    def pairs(facts: tuple[str, ...], at_least: int) -> pd.DataFrame:
-        serving = bindings.loc[bindings["fact"].isin(facts), ["node", "platform_id"]].drop_duplicates()
-        crossing = serving["platform_id"].map(known_of).groupby(serving["node"]).nunique()
-        serving = serving[~serving["node"].map(crossing).gt(1).to_numpy()]
-        joined = serving.merge(serving, on="node")
-        joined = joined[joined["platform_id_x"] < joined["platform_id_y"]]
-        shared = joined.groupby(["platform_id_x", "platform_id_y"])["node"].nunique()
-        return shared[shared >= at_least].reset_index()
-
-    linked = pd.concat([pairs(OPERATOR_FACTS, 1), pairs(OPERATOR_PERSON_FACTS, MIN_SHARED_OPERATOR_PERSONS)])
+    serving = bindings.loc[bindings["fact"].isin(OPERATOR_PERSON_FACTS), ["node", "platform_id"]].drop_duplicates()
+    crossing = serving["platform_id"].map(known_of).groupby(serving["node"]).nunique()
+    serving = serving[~serving["node"].map(crossing).gt(1).to_numpy()]
+    joined = serving.merge(serving, on="node")
+    joined = joined[joined["platform_id_x"] < joined["platform_id_y"]]
+    shared = joined.groupby(["platform_id_x", "platform_id_y"])["node"].nunique()
+    linked = shared[shared >= MIN_SHARED_OPERATOR_PERSONS].reset_index()
     graph = nx.Graph()
     graph.add_edges_from(zip(linked["platform_id_x"], linked["platform_id_y"]))
     return sorted(sorted(component) for component in nx.connected_components(graph))
+
+
+def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame) -> list[str]:
+    """The nodes of the gang graph that tie platforms the rest of the records do not: nodes
+    that hard facts bind to two or more platforms (``bindings``: node, platform_id, fact, …)
+    whose platforms lie in two or more parts of the graph (``edges``: u, v, …) once every such
+    node is taken out. A payment company that collects for several gangs, through accounts of
+    one holder or of many, or a person who is an agent in two gangs, ties those gangs only
+    through such nodes, and their ties would let community detection make them one (nine gangs
+    one, on the generator's variant shared_payment_accounts). A nominee who lends cards to two
+    platforms of one gang is none: the gang's own staff, accounts and money tie its platforms
+    too. Sorted.
+
+    >>> edges = pd.DataFrame({"u": ["Account:A1", "Account:A2", "Account:A1", "Account:A2", "Account:N", "Account:N",
+    ...                             "Account:PAY", "Account:PAY", "Account:PAY", "Account:PAY", "Account:L2"],
+    ...                       "v": ["Account:L1", "Account:L2", "Platform:P1", "Platform:P2", "Platform:P2",
+    ...                             "Platform:P3", "Account:A1", "Account:A2", "Platform:P1", "Platform:P2",
+    ...                             "Platform:P3"], "weight": 1.0})
+    >>> bound = pd.DataFrame({"node": ["Account:PAY", "Account:PAY", "Account:N", "Account:N"],
+    ...                       "platform_id": ["P1", "P2", "P2", "P3"], "fact": "client_money", "weight": 1})
+    >>> broker_nodes(edges, bound)        # N's platforms are also tied through L2
+    ['Account:PAY']
+    """
+    bound = bindings.loc[~bindings["node"].str.startswith("Platform:").to_numpy(dtype=bool), ["node", "platform_id"]]
+    bound = bound.drop_duplicates()
+    breadth = bound["node"].value_counts()
+    candidates = breadth.index[breadth.to_numpy() >= 2]
+    if not len(candidates):
+        return []
+    kept = ~(is_in(edges["u"], candidates) | is_in(edges["v"], candidates))
+    rest = nx.Graph()
+    rest.add_edges_from(zip(edges["u"][kept], edges["v"][kept]))
+    part_of = {node: number for number, part in enumerate(nx.connected_components(rest)) for node in part}
+    served = bound[is_in(bound["node"], candidates)]
+    platforms = "Platform:" + served["platform_id"].astype("string")
+    # A platform the rest of the graph does not hold is a part of its own.
+    parts = platforms.map(part_of).astype("string").fillna(platforms)
+    spans = parts.groupby(served["node"].to_numpy()).nunique()
+    return sorted(spans.index[spans.to_numpy() >= 2])
+
+
+def placed_brokers(edges: pd.DataFrame, brokers: list[str], communities: dict[str, int]) -> dict[str, int]:
+    """Each broker's community: the one of ``communities`` (found without the brokers' ties)
+    its ties to other nodes weigh most towards (a person who is an agent in two gangs stays
+    with the gang he works with most), ties to the smallest community; a broker tied to no
+    community gets one of its own, numbered after the others in the brokers' order.
+
+    >>> edges = pd.DataFrame({"u": ["B", "B", "B", "C"], "v": ["x", "y", "z", "B"], "weight": [1.0, 2.0, 2.0, 9.0]})
+    >>> placed_brokers(edges, ["B", "C", "D"], {"x": 0, "y": 1, "z": 1})
+    {'B': 1, 'C': 2, 'D': 3}
+    """
+    from_broker, to_broker = is_in(edges["u"], brokers), is_in(edges["v"], brokers)
+    columns = ["u", "v", "weight"]
+    outward = pd.concat([edges.loc[from_broker & ~to_broker, columns],
+                         edges.loc[to_broker & ~from_broker, ["v", "u", "weight"]].set_axis(columns, axis=1)])
+    outward = outward.assign(community=outward["v"].map(communities)).dropna(subset=["community"])
+    weights = outward.groupby(["u", "community"])["weight"].sum().reset_index()
+    strongest = weights.sort_values(["u", "weight", "community"], ascending=[True, False, True],
+                                    kind="stable").drop_duplicates("u")
+    placed = dict(zip(strongest["u"], strongest["community"].astype("int64").tolist()))
+    unplaced = [broker for broker in brokers if broker not in placed]
+    first = max(communities.values(), default=-1) + 1
+    return {**placed, **{broker: first + number for number, broker in enumerate(unplaced)}}
 
 
 def _first_by_weight(frame: pd.DataFrame, key: str, weight: str) -> pd.DataFrame:
@@ -382,7 +445,7 @@ def _join_one_operator(gang_of_platform: pd.Series, sets: list[list[str]], known
 
 
 def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd.DataFrame,
-                  known: pd.DataFrame, *, platform_ids=()) -> pd.DataFrame:
+                  known: pd.DataFrame, *, platform_ids=(), brokers=()) -> pd.DataFrame:
     """Every node's gang, hard facts first: ``node``, ``community_id``, ``gang_id``, ``basis``.
 
     - A platform's gang is the known gang that lists it, else the one its community names
@@ -397,7 +460,8 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     - A community with no bound node is attached to the gang its edges weigh most towards,
       repeated until nothing changes (``ties``); one tied to no gang stays without a gang
       (``unattached``).
-    Platforms of ``platform_ids`` the graph does not hold get a community of their own.
+    Platforms of ``platform_ids`` the graph does not hold get a community of their own. The
+    nodes of ``brokers`` (:func:`broker_nodes`) witness no operator of several platforms.
     Rows are sorted by node.
     """
     nodes = pd.Series(communities, dtype="int64").rename_axis("node").sort_index()
@@ -411,7 +475,8 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     in_graph = platforms.index.str.slice(len("Platform:"))
     named = pd.Series(platforms.map(names).to_numpy(), index=in_graph)
     gang_of_platform = pd.Series(in_graph.map(known_of), index=in_graph).astype(named.dtype).fillna(named)
-    one_operator = _join_one_operator(gang_of_platform, one_operator_platforms(bindings, known_of), known_of)
+    witnesses = bindings[~is_in(bindings["node"], list(brokers))]
+    one_operator = _join_one_operator(gang_of_platform, one_operator_platforms(witnesses, known_of), known_of)
 
     table = pd.DataFrame({"node": nodes.index, "community_id": nodes.to_numpy()})
     table["gang_id"] = pd.Series(pd.NA, index=table.index, dtype="string")

@@ -57,7 +57,8 @@ from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
 from .assembly import CaseFacts, NodeFigures, TradingFindings, assemble
-from .communities import resolve_gangs
+from .columnar import is_in
+from .communities import broker_nodes, placed_brokers, resolve_gangs
 from .flow_rules import ACCOUNT_FLOW_COLUMNS, PATTERN_COLUMNS, REQUEST_COLUMNS
 from .output_tables import SCOPED_FIGURES, conform
 from .rules import CLIENT_FIGURES, FRAUD_COLUMNS, finish_fake, finish_fraud, finish_groups, no_rows
@@ -226,11 +227,20 @@ def with_what_they_take(questions: Collection[str]) -> frozenset[str]:
     return frozenset(asked)
 
 
-def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, communities: dict[str, int]) -> pd.DataFrame:
-    """The resolved communities (:func:`.gangs.resolve_gangs`) of the gang graph in ``evidence``
-    (``communities``: :meth:`Engine.gang_communities` of its edges)."""
-    return resolve_gangs(communities, evidence.bindings, evidence.edges, known_gangs,
-                         platform_ids=evidence.platform_ids)
+def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
+               communities_of: Callable[..., dict[str, int]], seed: int = 0) -> pd.DataFrame:
+    """The resolved communities (:func:`.communities.resolve_gangs`) of the gang graph in
+    ``evidence``: ``communities_of`` (:meth:`Engine.gang_communities`, seeded with ``seed``)
+    detects them in the graph without its brokers' ties (:func:`.communities.broker_nodes`),
+    and each broker joins the community it is tied to most (:func:`.communities.placed_brokers`)."""
+    brokers = broker_nodes(evidence.edges, evidence.bindings)
+    edges = evidence.edges
+    if brokers:
+        edges = edges[~(is_in(edges["u"], brokers) | is_in(edges["v"], brokers))].reset_index(drop=True)
+    communities = communities_of(edges, seed=seed)
+    communities.update(placed_brokers(evidence.edges, brokers, communities))
+    return resolve_gangs(communities, evidence.bindings, edges, known_gangs, platform_ids=evidence.platform_ids,
+                         brokers=brokers)
 
 
 def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
@@ -256,7 +266,7 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
         """The gang graph's communities, resolved (:func:`find_gangs`)."""
         evidence = ask("gang_evidence")
         with progress.step(f"{engine.name}: communities"):
-            return find_gangs(evidence, facts.known_gangs, engine.gang_communities(evidence.edges, seed=seed))
+            return find_gangs(evidence, facts.known_gangs, communities_of=engine.gang_communities, seed=seed)
 
     def client_figures() -> dict[str, pd.DataFrame]:
         """The figures of clients and of what they add up to (:class:`NodeFigures` but the

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from casebuilder import minimal_case, write_case
@@ -13,6 +14,7 @@ from casebuilder import minimal_case, write_case
 from casegraph.loaders.case import load_case
 from casegraph.queries.assembly import GANG_QUESTIONS
 from casegraph.queries.communities import HOLDS_OPERATOR_ACCOUNT, resolve_gangs
+from casegraph.queries.engine import GangEvidence
 from casegraph.queries.memory.engine import analyze_case
 
 # What these tests read (communities.csv, unattached.csv) comes from gang discovery alone.
@@ -216,13 +218,72 @@ def test_platforms_whose_money_goes_to_one_pool_of_persons_make_one_gang():
     assert resolved.loc["Person:B", "basis"] == "fact:bought_license"
 
 
-def test_an_account_taking_two_platforms_money_makes_one_gang_unless_they_are_two_known_gangs():
-    links = [("Account:X", "P1", "client_money"), ("Account:X", "P2", "client_money")]
+def test_one_holder_of_accounts_taking_two_platforms_money_joins_nothing():
+    """A payment company's accounts take the client money of two platforms: one holder, however
+    many accounts, is one witness, and a payment channel serves many operators. Known gangs
+    keep their platforms."""
+    links = [("Account:X", "P1", "client_money"), ("Account:X", "P2", "client_money"),
+             ("Account:Y", "P1", "client_money"), ("Account:Y", "P2", "account_platform"),
+             ("Person:H", "P1", HOLDS_OPERATOR_ACCOUNT), ("Person:H", "P2", HOLDS_OPERATOR_ACCOUNT)]
     resolved = _two_platform_communities(links)
-    assert resolved.loc["Platform:P2", "gang_id"] == "G?P1"
-    # A payment channel serving two gangs the police know is no operator.
+    assert resolved.loc["Platform:P1", "gang_id"] != resolved.loc["Platform:P2", "gang_id"]
     resolved = _two_platform_communities(links, known=[("G1", "P1"), ("G2", "P2")])
     assert resolved.loc[["Platform:P1", "Platform:P2"], "gang_id"].tolist() == ["G1", "G2"]
+
+
+def _payment_company_case(*, holders: list[str]) -> GangEvidence:
+    """Two gangs, each a platform, an agent, a staff member on the gang's device, a collection
+    account and a layer account that takes the collected money; and a payment company whose
+    accounts (one per holder in ``holders``) collect most of both platforms' client money and
+    forward each gang's money to that gang's layer account."""
+    edges, bindings = [], []
+    for gang in ("1", "2"):
+        platform, agent, staff = f"Platform:P{gang}", f"Agent:A{gang}", f"Person:S{gang}"
+        collection, layer = f"Account:C{gang}", f"Account:L{gang}"
+        edges += [(agent, platform, 3.0), (staff, agent, 5.0), (staff, f"Person:T{gang}", 6.0),
+                  (f"Person:T{gang}", agent, 5.0), (collection, platform, 8.0), (collection, layer, 3.0),
+                  (f"Person:N{gang}", collection, 5.0), (f"Person:N{gang}", layer, 5.0)]
+        bindings += [(agent, f"P{gang}", "agent_platform"), (staff, f"P{gang}", "acts_as_agent"),
+                     (collection, f"P{gang}", "client_money")]
+        for number, holder in enumerate(holders):
+            account = f"Account:PAY{number}"
+            edges += [(account, platform, 20.0), (account, layer, 10.0), (f"Person:{holder}", account, 5.0)]
+            bindings += [(account, f"P{gang}", "client_money"),
+                         (f"Person:{holder}", f"P{gang}", HOLDS_OPERATOR_ACCOUNT)]
+    frame = pd.DataFrame(edges, columns=["u", "v", "weight"])
+    frame[["u", "v"]] = np.sort(frame[["u", "v"]].to_numpy(), axis=1)
+    frame = frame.groupby(["u", "v"], as_index=False)["weight"].sum()
+    return GangEvidence(edges=frame, bindings=pd.DataFrame(bindings, columns=["node", "platform_id", "fact"]).assign(
+        weight=1), platform_ids=["P1", "P2"])
+
+
+@pytest.mark.parametrize("holders", [["H"], ["H", "J", "K"]], ids=["one holder", "a holder per card"])
+def test_a_payment_company_collecting_for_two_gangs_keeps_them_apart(holders):
+    """Its accounts and their holders tie the gangs only through themselves (broker_nodes), so
+    community detection runs without their ties and each joins the gang it is tied to most; the
+    gangs' own nominees, tied to one platform each, are no brokers."""
+    from casegraph.queries.communities import broker_nodes, detect_communities, graph_of_edges
+    from casegraph.queries.engine import find_gangs
+
+    evidence = _payment_company_case(holders=holders)
+    brokers = broker_nodes(evidence.edges, evidence.bindings)
+    assert brokers == sorted([f"Account:PAY{n}" for n in range(len(holders))] + [f"Person:{h}" for h in holders])
+    resolved = find_gangs(evidence, pd.DataFrame(columns=["gang_id", "platform_id"], dtype=str),
+                          communities_of=lambda edges, seed: detect_communities(graph_of_edges(edges), seed=seed))
+    gang_of = resolved.set_index("node")["gang_id"]
+    assert gang_of["Platform:P1"] != gang_of["Platform:P2"]
+    for gang in ("1", "2"):
+        assert {gang_of[f"{node}{gang}"] for node in ("Agent:A", "Person:S", "Person:T", "Account:C", "Account:L",
+                                                      "Person:N")} == {gang_of[f"Platform:P{gang}"]}
+
+
+def test_a_payment_company_makes_two_gangs_one_community_when_its_ties_count():
+    """What broker_nodes prevents: community detection on the whole graph puts both platforms
+    of _payment_company_case in one community."""
+    from casegraph.queries.communities import detect_communities, graph_of_edges
+
+    merged = detect_communities(graph_of_edges(_payment_company_case(holders=["H"]).edges))
+    assert merged["Platform:P1"] == merged["Platform:P2"]
 
 
 def test_one_person_holding_accounts_of_two_platforms_joins_nothing():

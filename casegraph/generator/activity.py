@@ -240,7 +240,9 @@ def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray,
     lot_value = [ins.lot_value_fen for ins in nm.INSTRUMENTS]
     tick_units = [ins.tick_units for ins in nm.INSTRUMENTS]
     ins_cur = [HKD if ins.currency == "HKD" else USD for ins in nm.INSTRUMENTS]
-    inflow: dict[tuple[int, int], int] = {}  # (collection account, month) -> CNY fen
+    # (collection account, its platform's gang, month) -> CNY fen: a payment company's account
+    # collects for several gangs (variant shared_payment_accounts) and forwards each its own.
+    inflow: dict[tuple[int, int, int], int] = {}
     outflow: dict[tuple[int, int], int] = {}  # (platform, month) -> CNY fen paid out to clients
 
     for c in range(n):
@@ -290,7 +292,7 @@ def simulate_clients(world: World, rng: np.random.Generator, prices: np.ndarray,
                                      memo=M_DEPOSIT if dep_mobile[k] else M_NONE)
                 ledger(ts, c, DEPOSIT, amount, cur=cur, cny=cny, txn=txn)
                 bal += cny
-                key = (coll, month_of_day[ts // DAY])
+                key = (coll, p.gang, month_of_day[ts // DAY])
                 inflow[key] = inflow.get(key, 0) + cny
             elif typ == 4:  # a welcome bonus credited by the platform
                 ledger(ts, c, ADJUSTMENT, int(bonus[c]), cur=CNY, cny=int(bonus[c]))
@@ -466,9 +468,9 @@ def sweep_money(world: World, rng: np.random.Generator, inflow: dict, outflow: d
     """Collection accounts are emptied monthly into a nominee layer (one or two deep) that ends
     at the leader's accounts; the payout account is topped up at the start of each month."""
     forwarded: dict[tuple[int, int, int], int] = {}  # (gang, layer-1 account, month) -> fen
-    for (acc, m) in sorted(inflow):
-        gang = world.gangs[world.a_gang[acc]]
-        amount = int(inflow[(acc, m)] * rng.uniform(0.85, 0.97)) // 100_000 * 100_000
+    for (acc, g, m) in sorted(inflow):
+        gang = world.gangs[g]
+        amount = int(inflow[(acc, g, m)] * rng.uniform(0.85, 0.97)) // 100_000 * 100_000
         if amount <= 0:
             continue
         dst = gang.layer1[int(rng.integers(0, len(gang.layer1)))]

@@ -9,7 +9,7 @@ import numpy as np
 from . import names as nm
 from .clock import DAY, END_DAY, LAST_REGISTRATION_DAY, START_DAY, day
 from .scales import Scale
-from .variants import DEEP_TREE_AGENTS, DEEP_TREE_DEPTH
+from .variants import DEEP_TREE_AGENTS, DEEP_TREE_DEPTH, SHARED_PAYMENT_ACCOUNTS, SHARED_PAYMENT_GANG_SHARE
 from .world import (
     CNY,
     COUNTER,
@@ -89,6 +89,8 @@ def build_network(world: World, rng: np.random.Generator, scale: Scale, tokens: 
     _gangs(world, rng, scale, tokens)
     _licences_and_platforms(world, rng, scale)
     _accounts(world, rng)
+    if world.options.shared_payment_accounts:
+        _shared_payment_accounts(world, rng)
     _agents(world, rng)
     _two_gang_agents(world, rng)
     _shared_nominee(world, rng)
@@ -277,6 +279,24 @@ def _accounts(world: World, rng: np.random.Generator) -> None:
                 n_sub = int(rng.integers(3, 7))
                 p.subs = [world.add_account("sub", -1, parent=p.mother, inst=broker,
                                             opened=p.created_day - 10 + k, gang=g) for k in range(n_sub)]
+
+
+def _shared_payment_accounts(world: World, rng: np.random.Generator) -> None:
+    """A payment company (a fourth-party payment service) collects deposits for the first
+    platform of a quarter of the gangs, the fraud front's among them, through accounts its legal
+    representative holds: no gang's accounts, each gang's money forwarded to that gang."""
+    company_day = min(gang.start_day for gang in world.gangs)
+    (representative,) = new_persons(world, rng, [int(rng.integers(0, len(nm.PROVINCES)))])
+    own_bank(world, rng, [representative], company_day)
+    shared = bank_accounts(world, rng, [representative] * SHARED_PAYMENT_ACCOUNTS,
+                           company_day - rng.integers(30, 365, SHARED_PAYMENT_ACCOUNTS), kind="payment")
+    n_gangs = max(2, round(len(world.gangs) * SHARED_PAYMENT_GANG_SHARE))
+    others = [gang.idx for gang in world.gangs if not gang.fraud]
+    chosen = [FRAUD_GANG, *(int(g) for g in rng.choice(others, n_gangs - 1, replace=False))]
+    for g in chosen:
+        world.platforms[world.gangs[g].platforms[0]].collection += shared
+    world.hard_cases.append(("payment_accounts_of_several_gangs",
+                             (("person", representative), *(("account", acc) for acc in shared)), tuple(chosen)))
 
 
 # -- agent hierarchies --------------------------------------------------------------------------

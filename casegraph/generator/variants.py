@@ -38,6 +38,9 @@ VARIANTS: dict[str, str] = {
     "groups_one_evidence": "each account group leaves one kind of evidence only: shared devices, common funding "
                            "or synchronised orders",
     "noisy": "ten times the independent traders at the brokers (and their fills)",
+    "shared_payment_accounts": "one payment company's collection accounts take deposits for a platform of a "
+                               "quarter of the gangs and forward each gang's money to it: accounts of no gang "
+                               "that the money of several gangs goes through",
 }
 
 # Optional inputs of case-format.md that can be left out (``--drop-table``), plus one column:
@@ -50,6 +53,7 @@ SPARSE_LOGINS, DENSE_LOGINS = 0.1, 5.0
 NOISE_FACTOR = 10
 DEEP_TREE_DEPTH, DEEP_TREE_AGENTS = 8, 200
 GROUP_EVIDENCE = ("shared_devices", "common_funding", "sync_orders")  # groups_one_evidence, by group in turn
+SHARED_PAYMENT_ACCOUNTS, SHARED_PAYMENT_GANG_SHARE = 3, 0.25
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,10 @@ class Options:
     @property
     def agent_memberships(self) -> bool:
         return "agents_only_in_agents_csv" not in self.variants
+
+    @property
+    def shared_payment_accounts(self) -> bool:
+        return "shared_payment_accounts" in self.variants
 
     @property
     def login_factor(self) -> float:

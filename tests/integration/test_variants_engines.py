@@ -13,7 +13,8 @@ from integration.test_flows_engines import assert_same_flow_files
 
 # The variants that change what ties an entity to its gang or what evidence an analysis has.
 STRUCTURAL_VARIANTS = ("agents_offline", "agents_only_in_agents_csv", "no_logins", "no_memberships", "no_trades",
-                       "multi_platform_gangs", "role_holders_no_agent", "groups_one_evidence")
+                       "multi_platform_gangs", "role_holders_no_agent", "groups_one_evidence",
+                       "shared_payment_accounts")
 
 
 @pytest.mark.parametrize("variant", STRUCTURAL_VARIANTS)
