@@ -291,16 +291,23 @@ def community_names(known: pd.DataFrame, communities: pd.Series) -> dict[int, st
     return named.reindex(first.index).astype(first.dtype).fillna("G?" + first).to_dict()
 
 
+# The accounts a platform's collected money was emptied into (memory.gangs.swept_accounts): the
+# gang's layer of nominees, shared by all its platforms. They bind nobody to a gang (a payee of
+# a collection account may be a landlord), and make no broker (:func:`broker_nodes`): they are
+# what ties a gang's platforms.
+SWEPT_MONEY = "swept_money"
 # Facts that make an account the operator's: the platform's money goes through it, it paid for
-# the platform, or the records state it is the platform's. Its holder is on the operator's side
-# (:func:`holder_bindings`), a witness that platforms are one operator's
-# (:func:`one_operator_platforms`).
-OPERATOR_FACTS = ("paid_for_license", "client_money", "account_platform")
+# the platform, the records state it is the platform's, or its collected money went into it.
+# Its holder is on the operator's side (:func:`holder_bindings`), a witness that platforms are
+# one operator's (:func:`one_operator_platforms`).
+OPERATOR_FACTS = ("paid_for_license", "client_money", "account_platform", SWEPT_MONEY)
 # The persons on the operator's side of a platform: who holds its operator accounts (often the
 # nominal holder of a borrowed account, bound to no gang by that alone) and who bought its
 # licence (the vendor's records name the buyer, matched to a person by phone and name).
 HOLDS_OPERATOR_ACCOUNT = "holds_operator_account"
 OPERATOR_PERSON_FACTS = (HOLDS_OPERATOR_ACCOUNT, "bought_license")
+# Facts that witness who runs a platform but bind nobody to its gang.
+WITNESS_FACTS = (HOLDS_OPERATOR_ACCOUNT, SWEPT_MONEY)
 # Two platforms whose operator sides share this many different persons are one operator's: a
 # gang running several platforms under other buyers' names pays its client money to one pool of
 # nominees, while a nominee who also lends one card to another gang is one person, once, and a
@@ -360,7 +367,8 @@ def one_operator_platforms(bindings: pd.DataFrame, known_of: pd.Series) -> list[
 
 def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame) -> list[str]:
     """The nodes of the gang graph that tie platforms the rest of the records do not: nodes
-    that hard facts bind to two or more platforms (``bindings``: node, platform_id, fact, …)
+    that hard facts bind to two or more platforms (``bindings``: node, platform_id, fact, …;
+    the accounts of :data:`SWEPT_MONEY` are what ties a gang's platforms, and none of these)
     whose platforms lie in two or more parts of the graph (``edges``: u, v, …) once every such
     node is taken out. A payment company that collects for several gangs, through accounts of
     one holder or of many, or a person who is an agent in two gangs, ties those gangs only
@@ -379,8 +387,8 @@ def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame) -> list[str]:
     >>> broker_nodes(edges, bound)        # N's platforms are also tied through L2
     ['Account:PAY']
     """
-    bound = bindings.loc[~bindings["node"].str.startswith("Platform:").to_numpy(dtype=bool), ["node", "platform_id"]]
-    bound = bound.drop_duplicates()
+    binding = ~bindings["node"].str.startswith("Platform:").to_numpy(dtype=bool) & bindings["fact"].ne(SWEPT_MONEY)
+    bound = bindings.loc[binding, ["node", "platform_id"]].drop_duplicates()
     breadth = bound["node"].value_counts()
     candidates = breadth.index[breadth.to_numpy() >= 2]
     if not len(candidates):
@@ -488,7 +496,7 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     joined = is_in(table["node"], ["Platform:" + p for p in one_operator])
     table.loc[joined, "basis"] = "fact:platform;one_operator"
 
-    binding = bindings[bindings["fact"].ne(HOLDS_OPERATOR_ACCOUNT)]
+    binding = bindings[~bindings["fact"].isin(WITNESS_FACTS)]
     bound = binding.assign(gang_id=binding["platform_id"].map(gang_of_platform)).dropna(subset=["gang_id"])
     bound = bound[is_in(bound["node"], nodes.index) & ~bound["node"].str.startswith("Platform:").to_numpy(dtype=bool)]
     if not bound.empty:

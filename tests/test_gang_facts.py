@@ -13,7 +13,7 @@ from casebuilder import minimal_case, write_case
 
 from casegraph.loaders.case import load_case
 from casegraph.queries.assembly import GANG_QUESTIONS
-from casegraph.queries.communities import HOLDS_OPERATOR_ACCOUNT, resolve_gangs
+from casegraph.queries.communities import HOLDS_OPERATOR_ACCOUNT, SWEPT_MONEY, resolve_gangs
 from casegraph.queries.engine import GangEvidence
 from casegraph.queries.memory.engine import analyze_case
 
@@ -312,3 +312,30 @@ def test_gang_evidence_gives_the_gang_graph_and_the_hard_facts_each_finds_alone(
     excluded = set(gangs.excluded_nodes(case))
     assert excluded and not excluded & (set(edges["u"]) | set(edges["v"]) | set(bindings["node"]))
     assert evidence.platform_ids == case["platforms"]["platform_id"].tolist()
+
+
+def test_swept_money_is_where_one_platform_s_own_collected_money_went():
+    """C1 collects for P1 alone and empties into the layer L; C2 collects for P2 and pays P2's
+    payout account O2 (its own money account: no witness); PAY collects for both, so where its
+    money goes says nothing of whose layer is whose."""
+    from casegraph.queries.memory.gangs import swept_accounts
+
+    client_money = pd.DataFrame({"platform_id": ["P1", "P2", "P2", "P1", "P2"],
+                                 "account_id": ["C1", "C2", "O2", "PAY", "PAY"], "n": 1})
+    transfers = pd.DataFrame({"from_account": ["C1", "C1", "C2", "PAY", "PAY", "X"],
+                              "to_account": ["L", "L", "O2", "L", "M", "L"]})
+    swept = swept_accounts(client_money, transfers)
+    assert swept.sort_values("account_id").values.tolist() == [["P1", "L", 2]]
+
+
+def test_two_platforms_whose_collected_money_goes_to_one_layer_are_one_gang():
+    """One nominee holds accounts of both platforms; the other witness is the holder of the
+    layer account both platforms' collected money went into."""
+    resolved = _two_platform_communities([("Person:N", "P1", HOLDS_OPERATOR_ACCOUNT),
+                                          ("Person:N", "P2", HOLDS_OPERATOR_ACCOUNT),
+                                          ("Account:L", "P1", SWEPT_MONEY), ("Account:L", "P2", SWEPT_MONEY),
+                                          ("Person:H", "P1", HOLDS_OPERATOR_ACCOUNT),
+                                          ("Person:H", "P2", HOLDS_OPERATOR_ACCOUNT)])
+    assert resolved.loc["Platform:P1", "gang_id"] == resolved.loc["Platform:P2", "gang_id"]
+    # The layer account is bound to no gang by where money went: it follows its community.
+    assert not resolved.loc["Account:L", "basis"].startswith("fact:")

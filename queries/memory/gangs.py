@@ -22,6 +22,7 @@ from casegraph.loaders.read import local_day_numbers, split_ids
 
 from ..columnar import duckdb_connection, is_in, sql_columns
 from ..communities import (
+    SWEPT_MONEY,
     counted_weights,
     entity_nodes,
     graph_of_edges,
@@ -82,7 +83,9 @@ def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     client_money = client_money_accounts(ledger, case["bank_transfers"], connect=connect)
     return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money, connect=connect,
                                           logins=logins),
-                        bindings=_hard_bindings(case, excluded=excluded, client_money=client_money),
+                        bindings=_hard_bindings(case, excluded=excluded, client_money=client_money,
+                                                swept=swept_accounts(client_money, case["bank_transfers"],
+                                                                     connect=connect)),
                         platform_ids=case["platforms"]["platform_id"].tolist())
 
 
@@ -131,12 +134,15 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     from casegraph.loaders.fx import ledger_in_cny
 
     ledger = ledger_in_cny(case) if ledger is None else ledger
-    return _hard_bindings(case, excluded=excluded_nodes(case),
-                          client_money=client_money_accounts(ledger, case["bank_transfers"], connect=connect))
+    client_money = client_money_accounts(ledger, case["bank_transfers"], connect=connect)
+    return _hard_bindings(case, excluded=excluded_nodes(case), client_money=client_money,
+                          swept=swept_accounts(client_money, case["bank_transfers"], connect=connect))
 
 
-def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFrame) -> pd.DataFrame:
-    """:func:`hard_bindings`, given the :func:`excluded_nodes` and :func:`client_money_accounts`."""
+def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFrame,
+                   swept: pd.DataFrame) -> pd.DataFrame:
+    """:func:`hard_bindings`, given the :func:`excluded_nodes`, :func:`client_money_accounts`
+    and :func:`swept_accounts`."""
     agents, licenses, accounts = case["agents"], case["licenses"], case["accounts"]
     gang_platforms = known_gang_platforms(case)
     memberships = case["memberships"]
@@ -154,12 +160,13 @@ def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFram
         ("Account", licenses["paid_from_account"], licenses["platform_id"], "paid_for_license"),
         ("Person", buyers["person_id"], buyers["platform_id"], "bought_license"),
         ("Account", linked["account_id"], linked["platform_id"], "client_money", linked["n"]),
+        ("Account", swept["account_id"], swept["platform_id"], SWEPT_MONEY, swept["n"]),
         ("Person", in_platform["person_id"], in_platform["org_id"], "role_in_platform"),
         ("Person", in_gang["person_id"], in_gang["platform_id"], "role_in_gang"),
         ("Person", leaders["leader_person_id"], leaders["platform_id"], "gang_leader"),
         ("Account", stated["account_id"], stated["platform_id"], "account_platform"),
     ]
-    # Each part's rows are records, one each, but the client money comes counted per account.
+    # Each part's rows are records, one each, but the client and swept money come counted per account.
     frames = [pd.DataFrame({"node": _node(label, ids).reset_index(drop=True),
                             "platform_id": platform.astype("str").reset_index(drop=True), "fact": fact,
                             "n": records[0].to_numpy() if records else 1})
@@ -194,6 +201,25 @@ def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
         SELECT l.platform_id, CASE WHEN l.kind = 'deposit' THEN t.to_account ELSE t.from_account END AS account_id,
                count(*) AS n
         FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
+        GROUP BY ALL""").df()
+
+
+def swept_accounts(client_money: pd.DataFrame, transfers: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
+    """Where each platform's collected money went on: (platform_id, account_id, n transfers) of
+    the accounts that took money from an account of :func:`client_money_accounts` that took the
+    client money of that platform alone, other than the platform's own money accounts (a gang's
+    collection accounts are emptied into its layer of nominees, whatever platform they collect
+    for; a payment company's account that collects for several platforms says nothing of whose
+    layer is whose)."""
+    connection = connect(client_money=client_money[["platform_id", "account_id"]],
+                         transfers=transfers[["from_account", "to_account"]])
+    return connection.sql("""
+        WITH alone AS (SELECT account_id, min(platform_id) AS platform_id FROM client_money GROUP BY account_id
+                       HAVING count(DISTINCT platform_id) = 1)
+        SELECT a.platform_id, t.to_account AS account_id, count(*) AS n
+        FROM transfers AS t JOIN alone AS a ON t.from_account = a.account_id
+        LEFT JOIN client_money AS own ON own.platform_id = a.platform_id AND own.account_id = t.to_account
+        WHERE t.to_account IS NOT NULL AND own.account_id IS NULL
         GROUP BY ALL""").df()
 
 

@@ -18,7 +18,14 @@ import pandas as pd
 
 from casegraph.loaders.columnar import arrow_text
 
-from ..communities import counted_weights, holder_bindings, identifier_links, login_uses, summed_edges
+from ..communities import (
+    SWEPT_MONEY,
+    counted_weights,
+    holder_bindings,
+    identifier_links,
+    login_uses,
+    summed_edges,
+)
 from ..rules import WEIGHTS
 from .runner import CypherRunner
 
@@ -118,6 +125,19 @@ WHERE NOT node IN $excluded
 RETURN node, platform_id, fact, weight ORDER BY node, platform_id, fact
 """
 
+# Each platform's client-money accounts (the client_money facts above, none left out), and the
+# money that left those of one platform alone: memory.gangs.swept_accounts, in two steps.
+CLIENT_MONEY_ACCOUNTS = """
+MATCH (e:Entry)-[:FOR_CLIENT]->(:Client)-[:CLIENT_OF]->(p:Platform) WHERE e.bank_txn_id IS NOT NULL
+MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
+RETURN DISTINCT p.id AS platform_id, CASE WHEN e.kind = 'deposit' THEN dst.id ELSE src.id END AS account_id
+"""
+MONEY_OUT = """
+UNWIND $accounts AS account_id
+MATCH (:Account {id: account_id})-[t:TRANSFER]->(to:Account)
+RETURN account_id AS from_account, to.id AS account_id, count(t) AS n
+"""
+
 # Who holds the accounts the hard facts bind (gangs.holder_bindings makes them the operator's).
 ACCOUNT_HOLDERS = """
 UNWIND $accounts AS account_id
@@ -190,10 +210,28 @@ def hard_bindings(runner: CypherRunner) -> pd.DataFrame:
     """node, platform_id, fact, weight: what the records state (see :func:`.gangs.hard_bindings`)."""
     excluded = runner.single(EXCLUDED)["keys"]
     bindings = runner.run_cypher(HARD_BINDINGS, {"excluded": excluded}).astype({"weight": "int64"})
+    bindings = pd.concat([bindings, _swept_money(runner, excluded)], ignore_index=True)
     accounts = bindings.loc[bindings["node"].str.startswith("Account:"), "node"].str.slice(len("Account:"))
     holders = runner.run_cypher(ACCOUNT_HOLDERS, {"accounts": sorted(set(accounts)), "excluded": excluded})
     return pd.concat([bindings, holder_bindings(bindings, holders)]).sort_values(
         ["node", "platform_id", "fact"], ignore_index=True)
+
+
+def _swept_money(runner: CypherRunner, excluded: list[str]) -> pd.DataFrame:
+    """The :data:`SWEPT_MONEY` bindings (node, platform_id, fact, weight) of
+    :func:`casegraph.queries.memory.gangs.swept_accounts`: the accounts that took money from a
+    client-money account of one platform alone, other than that platform's own, but the
+    excluded nodes."""
+    own = runner.run_cypher(CLIENT_MONEY_ACCOUNTS)
+    platforms = own.groupby("account_id")["platform_id"].agg(["nunique", "min"])
+    alone = platforms.loc[platforms["nunique"] == 1, "min"].rename("platform_id")
+    out = runner.run_cypher(MONEY_OUT, {"accounts": sorted(alone.index)})
+    out = out.assign(platform_id=out["from_account"].map(alone))
+    out = out.merge(own.assign(own=True), on=["platform_id", "account_id"], how="left")
+    out = out[out["own"].isna()].groupby(["account_id", "platform_id"], as_index=False)["n"].sum()
+    rows = pd.DataFrame({"node": "Account:" + out["account_id"], "platform_id": out["platform_id"],
+                         "fact": SWEPT_MONEY, "weight": out["n"].astype("int64")})
+    return rows[~rows["node"].isin(excluded)]
 
 
 def platform_ids(runner: CypherRunner) -> list[str]:
