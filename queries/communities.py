@@ -396,6 +396,9 @@ def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame) -> list[str]:
     kept = ~(is_in(edges["u"], candidates) | is_in(edges["v"], candidates))
     rest = nx.Graph()
     rest.add_edges_from(zip(edges["u"][kept], edges["v"][kept]))
+    # Where the platforms' collected money went ties them, whoever else the account serves.
+    swept = bindings[bindings["fact"].eq(SWEPT_MONEY).to_numpy(dtype=bool)]
+    rest.add_edges_from(zip(swept["node"], "Platform:" + swept["platform_id"].astype("string")))
     part_of = {node: number for number, part in enumerate(nx.connected_components(rest)) for node in part}
     served = bound[is_in(bound["node"], candidates)]
     platforms = "Platform:" + served["platform_id"].astype("string")

@@ -315,17 +315,22 @@ def test_gang_evidence_gives_the_gang_graph_and_the_hard_facts_each_finds_alone(
 
 
 def test_swept_money_is_where_one_platform_s_own_collected_money_went():
-    """C1 collects for P1 alone and empties into the layer L; C2 collects for P2 and pays P2's
-    payout account O2 (its own money account: no witness); PAY collects for both, so where its
-    money goes says nothing of whose layer is whose."""
-    from casegraph.queries.memory.gangs import swept_accounts
+    """C1 collects P1's deposits alone and is emptied into the layer L; C2 collects P2's and
+    pays P2's payout account O2 (its own money account: no layer); O2 pays an agent's rebate
+    to R (a payout, no layer); PAY collects for both, so where its money goes says nothing of
+    whose layer is whose."""
+    from casegraph.queries.memory.gangs import client_money_accounts, swept_accounts
 
-    client_money = pd.DataFrame({"platform_id": ["P1", "P2", "P2", "P1", "P2"],
-                                 "account_id": ["C1", "C2", "O2", "PAY", "PAY"], "n": 1})
-    transfers = pd.DataFrame({"from_account": ["C1", "C1", "C2", "PAY", "PAY", "X"],
-                              "to_account": ["L", "L", "O2", "L", "M", "L"]})
-    swept = swept_accounts(client_money, transfers)
-    assert swept.sort_values("account_id").values.tolist() == [["P1", "L", 2]]
+    ledger = pd.DataFrame({"platform_id": ["P1", "P2", "P2", "P1", "P2", "P2"],
+                           "kind": ["deposit", "deposit", "withdrawal", "deposit", "deposit", "rebate"],
+                           "bank_txn_id": ["d1", "d2", "w2", "d3", "d4", "r2"]})
+    transfers = pd.DataFrame({
+        "txn_id": ["d1", "d2", "w2", "d3", "d4", "r2", "s1", "s2", "s3", "s4", "s5", "s6"],
+        "from_account": ["K1", "K2", "O2", "K3", "K4", "O2", "C1", "C1", "C2", "PAY", "PAY", "X"],
+        "to_account": ["C1", "C2", "K2", "PAY", "PAY", "R", "L", "L", "O2", "L", "M", "L"]})
+    client_money = client_money_accounts(ledger, transfers)
+    swept = swept_accounts(ledger, transfers, client_money)
+    assert swept.values.tolist() == [["P1", "L", 2]]
 
 
 def test_two_platforms_whose_collected_money_goes_to_one_layer_are_one_gang():

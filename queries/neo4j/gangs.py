@@ -125,12 +125,14 @@ WHERE NOT node IN $excluded
 RETURN node, platform_id, fact, weight ORDER BY node, platform_id, fact
 """
 
-# Each platform's client-money accounts (the client_money facts above, none left out), and the
-# money that left those of one platform alone: memory.gangs.swept_accounts, in two steps.
+# Each platform's client-money accounts (the client_money facts above, none left out), whether
+# deposits came in there, and the money that left those taking the deposits of one platform
+# alone: memory.gangs.swept_accounts, in two steps.
 CLIENT_MONEY_ACCOUNTS = """
 MATCH (e:Entry)-[:FOR_CLIENT]->(:Client)-[:CLIENT_OF]->(p:Platform) WHERE e.bank_txn_id IS NOT NULL
 MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
-RETURN DISTINCT p.id AS platform_id, CASE WHEN e.kind = 'deposit' THEN dst.id ELSE src.id END AS account_id
+RETURN DISTINCT p.id AS platform_id, CASE WHEN e.kind = 'deposit' THEN dst.id ELSE src.id END AS account_id,
+       e.kind = 'deposit' AS deposit
 """
 MONEY_OUT = """
 UNWIND $accounts AS account_id
@@ -219,12 +221,13 @@ def hard_bindings(runner: CypherRunner) -> pd.DataFrame:
 
 def _swept_money(runner: CypherRunner, excluded: list[str]) -> pd.DataFrame:
     """The :data:`SWEPT_MONEY` bindings (node, platform_id, fact, weight) of
-    :func:`casegraph.queries.memory.gangs.swept_accounts`: the accounts that took money from a
-    client-money account of one platform alone, other than that platform's own, but the
-    excluded nodes."""
-    own = runner.run_cypher(CLIENT_MONEY_ACCOUNTS)
-    platforms = own.groupby("account_id")["platform_id"].agg(["nunique", "min"])
-    alone = platforms.loc[platforms["nunique"] == 1, "min"].rename("platform_id")
+    :func:`casegraph.queries.memory.gangs.swept_accounts`: the accounts that took money from an
+    account that received the client deposits of one platform alone, other than that
+    platform's own money accounts, but the excluded nodes."""
+    money = runner.run_cypher(CLIENT_MONEY_ACCOUNTS)
+    collected = money[money["deposit"].astype(bool)].groupby("account_id")["platform_id"].agg(["nunique", "min"])
+    alone = collected.loc[collected["nunique"] == 1, "min"].rename("platform_id")
+    own = money[["platform_id", "account_id"]].drop_duplicates()
     out = runner.run_cypher(MONEY_OUT, {"accounts": sorted(alone.index)})
     out = out.assign(platform_id=out["from_account"].map(alone))
     out = out.merge(own.assign(own=True), on=["platform_id", "account_id"], how="left")
