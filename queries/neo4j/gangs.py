@@ -227,9 +227,9 @@ def _swept_money(runner: CypherRunner, excluded: list[str]) -> pd.DataFrame:
     money = runner.run_cypher(CLIENT_MONEY_ACCOUNTS)
     collected = money[money["deposit"].astype(bool)].groupby("account_id")["platform_id"].agg(["nunique", "min"])
     alone = collected.loc[collected["nunique"] == 1, "min"].rename("platform_id")
-    own = money[["platform_id", "account_id"]].drop_duplicates()
+    own = money[["platform_id", "account_id"]].drop_duplicates().astype(object)
     out = runner.run_cypher(MONEY_OUT, {"accounts": sorted(alone.index)})
-    out = out.assign(platform_id=out["from_account"].map(alone))
+    out = out.assign(platform_id=out["from_account"].map(alone).astype(object))  # object, as ``own``'s, when empty
     out = out.merge(own.assign(own=True), on=["platform_id", "account_id"], how="left")
     out = out[out["own"].isna()].groupby(["account_id", "platform_id"], as_index=False)["n"].sum()
     rows = pd.DataFrame({"node": "Account:" + out["account_id"], "platform_id": out["platform_id"],
