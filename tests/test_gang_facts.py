@@ -329,7 +329,7 @@ def test_swept_money_is_where_one_platform_s_own_collected_money_went():
         "from_account": ["K1", "K2", "O2", "K3", "K4", "O2", "C1", "C1", "C2", "PAY", "PAY", "X"],
         "to_account": ["C1", "C2", "K2", "PAY", "PAY", "R", "L", "L", "O2", "L", "M", "L"]})
     client_money = client_money_accounts(ledger, transfers)
-    swept = swept_accounts(ledger, transfers, client_money)
+    swept = swept_accounts(transfers, client_money)
     assert swept.values.tolist() == [["P1", "L", 2]]
 
 

@@ -84,8 +84,8 @@ def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money, connect=connect,
                                           logins=logins),
                         bindings=_hard_bindings(case, excluded=excluded, client_money=client_money,
-                                                swept=swept_accounts(ledger, case["bank_transfers"],
-                                                                     client_money, connect=connect)),
+                                                swept=swept_accounts(case["bank_transfers"], client_money,
+                                                                     connect=connect)),
                         platform_ids=case["platforms"]["platform_id"].tolist())
 
 
@@ -136,7 +136,7 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     ledger = ledger_in_cny(case) if ledger is None else ledger
     client_money = client_money_accounts(ledger, case["bank_transfers"], connect=connect)
     return _hard_bindings(case, excluded=excluded_nodes(case), client_money=client_money,
-                          swept=swept_accounts(ledger, case["bank_transfers"], client_money, connect=connect))
+                          swept=swept_accounts(case["bank_transfers"], client_money, connect=connect))
 
 
 def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFrame,
@@ -193,34 +193,32 @@ def license_buyers(case: Case) -> pd.DataFrame:
 def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
                           connect=duckdb_connection) -> pd.DataFrame:
     """Through which account each platform's client money went: (platform_id, account_id, n
-    ledger entries), from the ledger entries whose ``bank_txn_id`` names a bank transfer.
-    Deposits land in the platform's collection account; everything else leaves its accounts."""
+    ledger entries, of them ``deposits``), from the ledger entries whose ``bank_txn_id`` names a
+    bank transfer. Deposits land in the platform's collection account; everything else leaves
+    its accounts."""
     connection = connect(ledger=ledger[["platform_id", "kind", "bank_txn_id"]],
                          transfers=transfers[["txn_id", "from_account", "to_account"]])
     return connection.sql("""
         SELECT l.platform_id, CASE WHEN l.kind = 'deposit' THEN t.to_account ELSE t.from_account END AS account_id,
-               count(*) AS n
+               count(*) AS n, count(*) FILTER (WHERE l.kind = 'deposit') AS deposits
         FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
         GROUP BY ALL""").df()
 
 
-def swept_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, client_money: pd.DataFrame, *,
-                   connect=duckdb_connection) -> pd.DataFrame:
+def swept_accounts(transfers: pd.DataFrame, client_money: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
     """Where each platform's collected money went on: (platform_id, account_id, n transfers) of
     the accounts that took money from an account that received the client deposits of that
     platform alone, other than the platform's own money accounts (``client_money``:
-    :func:`client_money_accounts`). A gang's collection accounts are emptied into its layer
-    of nominees, whatever platform they collect for; what a payout account pays (withdrawals,
-    agents' rebates) is no such layer, and a payment company's account that collects for
-    several platforms says nothing of whose layer is whose."""
-    connection = connect(ledger=ledger[["platform_id", "kind", "bank_txn_id"]],
-                         transfers=transfers[["txn_id", "from_account", "to_account"]],
-                         client_money=client_money[["platform_id", "account_id"]])
+    :func:`client_money_accounts`, whose deposits say which took them). A gang's collection
+    accounts are emptied into its layer of nominees, whatever platform they collect for; what a
+    payout account pays (withdrawals, agents' rebates) is no such layer, and a payment
+    company's account that collects for several platforms says nothing of whose layer is whose."""
+    connection = connect(transfers=transfers[["from_account", "to_account"]],
+                         client_money=client_money[["platform_id", "account_id", "deposits"]])
     return connection.sql("""
-        WITH alone AS (SELECT t.to_account AS account_id, min(l.platform_id) AS platform_id
-                       FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
-                       WHERE l.kind = 'deposit' AND t.to_account IS NOT NULL
-                       GROUP BY t.to_account HAVING count(DISTINCT l.platform_id) = 1)
+        WITH alone AS (SELECT account_id, min(platform_id) AS platform_id FROM client_money
+                       WHERE deposits > 0 AND account_id IS NOT NULL
+                       GROUP BY account_id HAVING count(DISTINCT platform_id) = 1)
         SELECT a.platform_id, t.to_account AS account_id, count(*) AS n
         FROM transfers AS t JOIN alone AS a ON t.from_account = a.account_id
         LEFT JOIN client_money AS own ON own.platform_id = a.platform_id AND own.account_id = t.to_account
