@@ -1,5 +1,5 @@
-"""Time writing the outputs of ``casegraph analyze`` — the result CSVs (casegraph/outputs.py)
-and the referral packets (queries/referrals.py: CSV, XLSX, HTML) — with the writers of this
+"""Time writing the outputs of ``casegraph analyze`` — the result CSVs (casegraph/outputs/) and
+the referral packets (casegraph/outputs/packets.py: CSV, XLSX, HTML) — with the writers of this
 tree and with those of a baseline commit, side by side in one run, and print the ratios.
 
     .venv/bin/python bench/write.py /tmp/seed7                       # writing alone
@@ -9,8 +9,9 @@ The case is read and analysed once; then each side writes every output into a fo
 own (``--keep DIR`` keeps them). ``--whole`` also runs the whole ``casegraph analyze`` (read,
 analyse, write) once per side, each in a process of its own, for its time and peak RSS.
 ``--compare`` checks that both sides wrote the same outputs (bench/compare_outputs.py). The
-baseline's writers are the three files as they were at ``--baseline`` (default: the commit
-before the columnar writers), loaded beside this tree's modules.
+baseline's writers are the files as they were at ``--baseline`` (default: the commit before
+the columnar writers, where they were casegraph/outputs.py, casegraph/xlsx.py and
+queries/referrals.py), loaded beside this tree's modules.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def writers(side: str, commit: str):
         modules = baseline_writers(commit)
         return modules["casegraph.outputs"].write_csv, modules["casegraph.queries.referrals"].write_referrals
     from casegraph.outputs import write_csv
-    from casegraph.queries.referrals import write_referrals
+    from casegraph.outputs.packets import write_referrals
     return write_csv, write_referrals
 
 
@@ -94,9 +95,9 @@ def peak_gib() -> float:
 def whole_analyze(case: Path, side: str, commit: str) -> dict:
     """One ``casegraph analyze`` with ``side``'s writers, in this process: seconds, peak RSS."""
     from casegraph import cli, outputs
-    from casegraph.queries import referrals
+    from casegraph.outputs import packets
 
-    outputs.write_csv, referrals.write_referrals = writers(side, commit)  # what cli imports when it runs
+    outputs.write_csv, packets.write_referrals = writers(side, commit)  # what cli imports when it runs
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         with cli._output_folder(Path(folder) / "out", case=case, command="analyze") as out:

@@ -9,8 +9,9 @@ The data's way through the folders, one step each:
 2. ``graphs/`` (:mod:`casegraph.graphs`): the graph model both engines build from those tables.
 3. ``queries/`` (:mod:`casegraph.queries`): an engine answers the analyses' questions, and
    ``analyze`` makes the output tables from the answers.
-4. ``casegraph/`` (:mod:`casegraph.outputs`, :mod:`casegraph.queries.referrals`): the tables
-   are written as files, atomically, and as referral packets per province.
+4. ``casegraph/outputs/`` (:mod:`casegraph.outputs`): every file made of the answers, in one
+   place: the output tables as CSV, the referral packets per province (CSV, XLSX, HTML), the
+   chains as JSON or GraphML; each folder or file written aside and swapped into place.
 
 For analysts, :func:`open_case` (:mod:`casegraph.api`) is the one entry point: the checked
 tables as DataFrames, ``.analyze(engine=...)``, ``.graph()``, ``.chain(...)``.

@@ -296,9 +296,9 @@ def _run_analysis(case: Path, out: Path | None, engine: Engine, replace: bool = 
     ``spark_output``: (format, where) Spark's writer writes the output tables, instead of ``out``;
     ``ahead``: the case's files being read ahead (:func:`_reading_ahead`), when Spark does not read them."""
     from casegraph.outputs import write_csv
+    from casegraph.outputs.packets import write_referrals
     from casegraph.queries.engine import run_side_by_side
     from casegraph.queries.quality import TruthUnusable, quality_table
-    from casegraph.queries.referrals import write_referrals
 
     problems_file = out / "problems.txt" if out is not None else None
     if _spark_reads(engine, spark_read):
@@ -412,7 +412,8 @@ def referrals(
     freeze, platforms, figures and the evidence that ties them to the vendor.
 
     The folder --out is replaced as a whole: with --province it holds that packet alone."""
-    from casegraph.queries.referrals import UnknownProvince, write_referrals
+    from casegraph.outputs.packets import write_referrals
+    from casegraph.queries.referrals import UnknownProvince
 
     started = time.perf_counter()
     with _output_folder(out, "referrals", case=case) as folder:
@@ -490,7 +491,8 @@ def export(
     """Export the chain of one vendor or one gang: licences, platforms, agent trees, clients, money."""
     from casegraph.api import Investigation
     from casegraph.outputs import OutputRefused, atomic_file
-    from casegraph.queries.export import UnknownSubject, write_chain
+    from casegraph.outputs.chains import write_chain
+    from casegraph.queries.export import UnknownSubject
 
     if (vendor is None) == (gang is None):
         raise typer.BadParameter("give exactly one of --vendor or --gang")

@@ -10,8 +10,8 @@ one contract, and what is made of their answers.
   after the engines: :mod:`.communities` (gangs), :mod:`.evidence` (account groups against
   :mod:`.chance`), :mod:`.flow_rules` (fund-flow patterns), :mod:`.assembly` and
   :mod:`.income` (the output tables, the courts' bases);
-- :mod:`.referrals`, :mod:`.export`, :mod:`.quality`, :mod:`.playbooks`: packets per
-  province, chains for other tools, scores against ``truth/``, the Cypher playbooks.
+- :mod:`.referrals`, :mod:`.export`, :mod:`.quality`, :mod:`.playbooks`: the sections of the
+  packets per province, chains for other tools, scores against ``truth/``, the Cypher playbooks.
 
 Before it on the data's way: the tables of :mod:`casegraph.loaders` (and the graph loaded
 from them). After it: the output files (:mod:`casegraph.outputs`).

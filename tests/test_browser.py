@@ -13,8 +13,8 @@ import pytest
 from browsers import artifact, chromium  # noqa: F401 - chromium is a fixture
 
 from casegraph.loaders.case import load_case
+from casegraph.outputs.packets import write_referrals
 from casegraph.queries.memory.engine import analyze_case
-from casegraph.queries.referrals import write_referrals
 
 pytestmark = pytest.mark.browser
 WIDTH = 1280

@@ -12,7 +12,8 @@ from casebuilder import minimal_case, write_case
 from casegraph.api import open_case
 from casegraph.cli import main
 from casegraph.generator import generate_case
-from casegraph.queries.export import chain_tree, write_chain
+from casegraph.outputs.chains import write_chain
+from casegraph.queries.export import chain_tree
 
 
 def run(*argv) -> int:

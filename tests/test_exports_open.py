@@ -20,9 +20,10 @@ from casebuilder import minimal_case, write_case
 
 from casegraph.cli import main
 from casegraph.loaders.case import load_case
+from casegraph.outputs.packets import write_packet_xlsx
 from casegraph.queries.export import chain_graph
 from casegraph.queries.memory.engine import analyze_case
-from casegraph.queries.referrals import referral_packets, write_packet_xlsx
+from casegraph.queries.referrals import referral_packets
 
 GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
 # Gephi's ImporterGraphML (gephi/gephi, modules/ImportPlugin): a key whose id or attr.name is

@@ -25,15 +25,10 @@ import pytest
 
 from casegraph.cli import main
 from casegraph.outputs import MARKER, OutputRefused, atomic_file, atomic_folder, csv_cells
+from casegraph.outputs.packets import MAX_STEM_BYTES, RESERVED_STEMS, packet_file_stems, write_referrals
 from casegraph.queries.memory import engine as memory_engine
 from casegraph.queries.quality import TruthUnusable, quality_table
-from casegraph.queries.referrals import (
-    MAX_STEM_BYTES,
-    RESERVED_STEMS,
-    mask_identifiers,
-    packet_file_stems,
-    write_referrals,
-)
+from casegraph.queries.referrals import mask_identifiers
 from casegraph.redaction import redact_text, redact_uri
 from casegraph.server import Neo4jUnavailable
 
@@ -321,7 +316,7 @@ def test_interrupted_analysis_leaves_earlier_results_untouched(pristine, case, t
     def ctrl_c(*_, **__):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("casegraph.queries.referrals.write_sheet_columns", ctrl_c)  # after the tables and a CSV
+    monkeypatch.setattr("casegraph.outputs.packets.write_sheet_columns", ctrl_c)  # after the tables and a CSV
     assert run("analyze", case, "--out", out) == 130  # as after SIGINT
     assert snapshot(out) == before
     assert names(tmp_path) == {"case", "out"}  # no partial folder left beside it
@@ -375,7 +370,7 @@ def test_export_writes_its_file_whole_or_not_at_all(pristine, case, tmp_path, mo
         path.write_text("{ half", encoding="utf-8")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("casegraph.queries.export.write_chain", interrupted)
+    monkeypatch.setattr("casegraph.outputs.chains.write_chain", interrupted)
     assert run("export", case, "--vendor", "V01", "--out", chain) == 130
     assert chain.read_text(encoding="utf-8") == "earlier" and names(tmp_path) == {"case", "chain.json"}
     assert run("export", case, "--vendor", "V01", "--out", tmp_path / "case") == 2  # a folder

@@ -18,18 +18,15 @@ from test_hostile_output import analyze_keeping_tables
 from casegraph.cli import main, print_summary
 from casegraph.loaders.case import load_case
 from casegraph.outputs import MARKER
+from casegraph.outputs.packets import CSV_COLUMNS, _html_table, file_stem, write_referrals
 from casegraph.queries.memory.engine import analyze_case
 from casegraph.queries.referrals import (
-    CSV_COLUMNS,
     SECTION_COLUMNS,
     SECTIONS,
     UnknownProvince,
-    _html_table,
-    file_stem,
     gang_section,
     mask_identifiers,
     referral_packets,
-    write_referrals,
 )
 
 SCRIPT_NAME = "<script>alert('廖')</script>廖凯"

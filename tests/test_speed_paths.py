@@ -17,17 +17,11 @@ import pytest
 
 from casegraph.loaders.case import load_case
 from casegraph.outputs import write_csv_lines
+from casegraph.outputs.packets import packet_html, write_packet_csv, write_packet_xlsx, write_referrals
 from casegraph.queries.engine import analyze, run_side_by_side
 from casegraph.queries.memory.engine import MemoryEngine
 from casegraph.queries.quality import adjusted_rand
-from casegraph.queries.referrals import (
-    mask_identifiers,
-    packet_html,
-    referral_packets,
-    write_packet_csv,
-    write_packet_xlsx,
-    write_referrals,
-)
+from casegraph.queries.referrals import mask_identifiers, referral_packets
 
 
 @pytest.mark.parametrize("seed", range(4))

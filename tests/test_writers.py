@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from casegraph.outputs import csv_cells, write_csv_cells
-from casegraph.queries.referrals import _html_escaped, _money, _money_texts
-from casegraph.xlsx import MAX_TEXT_UNITS, Sheet, write_xlsx
+from casegraph.outputs.packets import _html_escaped, _money, _money_texts
+from casegraph.outputs.xlsx import MAX_TEXT_UNITS, Sheet, write_xlsx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from compare_outputs import compare_xlsx  # noqa: E402  (bench/ is not a package)

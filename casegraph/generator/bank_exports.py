@@ -29,7 +29,7 @@ import pandas as pd
 
 from casegraph.loaders.case import Case
 from casegraph.money import format_fen_series
-from casegraph.xlsx import Sheet, write_xlsx
+from casegraph.outputs.xlsx import Sheet, write_xlsx
 
 TRANSACTION_COLUMNS = ("交易卡号", "交易账号", "交易方户名", "交易证件号码", "交易时间", "交易金额", "交易余额",
                        "收付标志", "交易对手账卡号", "现金标志", "对手户名", "对手身份证号", "对手开户银行", "摘要说明",

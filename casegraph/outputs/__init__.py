@@ -1,6 +1,15 @@
-"""Output files: CSV (UTF-8, header row), money as text with exactly two decimals; and the
-way every output reaches the disk: whole folders (and single files) written aside and swapped
-into place, so that a failed or interrupted run never leaves a mix of old and new results.
+"""The output files (folder ``casegraph/outputs/``, import name ``casegraph.outputs``): the last
+step of the data's way, after the analyses (:mod:`casegraph.queries`). Every file casegraph
+makes of its answers is written here:
+
+- this module: CSV (UTF-8, header row), money as text with exactly two decimals, text that
+  would start a spreadsheet formula neutralised; and the way every output reaches the disk:
+  whole folders (and single files) written aside and swapped into place, so that a failed
+  or interrupted run never leaves a mix of old and new results;
+- :mod:`.packets`: the referral packets per province (CSV, XLSX, HTML) of the sections
+  :mod:`casegraph.queries.referrals` makes;
+- :mod:`.xlsx`: workbooks, a column at a time;
+- :mod:`.chains`: a vendor's or a gang's chain as JSON or GraphML.
 
 >>> with atomic_folder(Path("out"), written_by="casegraph analyze") as folder:   # doctest: +SKIP
 ...     write_csv(tables["chain"], folder / "chain.csv")
@@ -324,6 +333,16 @@ def write_csv_lines(handle, cells: pd.DataFrame, columns: list[str]) -> bool:
     else:
         handle.write(text_buffer(_joined_lines(texts, len(cells))))
     return True
+
+
+def write_csv_parts(columns: list[str], parts: list[pa.Array], path: Path) -> Path:
+    """A CSV file of the header of ``columns`` and the lines (:func:`csv_line_texts`) of each
+    part in turn: a file put together from parts of lines made once for several files."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(csv_header(columns))
+        handle.writelines(text_buffer(part) for part in parts)
+    return path
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from casegraph.outputs import join_text, text_array, text_buffer, text_bytes
+from . import join_text, text_array, text_buffer, text_bytes
 
 # Excel's limits: rows a sheet holds (more are left out, as XlsxWriter leaves them out) and
 # UTF-16 units a cell's text holds (longer text is cut).
