@@ -379,10 +379,11 @@ def referral_sections(case: Case, tables: dict[str, pd.DataFrame],
 
 
 def packet_rows(case: Case, tables: dict[str, pd.DataFrame], unmask: bool = False,
-                 province: str | None = None) -> tuple[list[str], dict[str, pd.DataFrame], dict[str, pd.Series]]:
+                province: str | None = None) -> tuple[list[str], dict[str, pd.DataFrame], dict[str, pd.Series]]:
     """(the packets' names, every section over all of them, per section the packet of each
-    row): what :func:`referral_packets` splits, and what :func:`write_referrals` turns into
-    file contents once for every packet."""
+    row): what :func:`referral_packets` splits, and what
+    :func:`casegraph.outputs.packets.write_referrals` turns into file contents once for every
+    packet."""
     packet_of = packet_names(tables["gangs"])
     names = sorted(set(packet_of))
     if province is not None:

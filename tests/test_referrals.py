@@ -18,7 +18,7 @@ from test_hostile_output import analyze_keeping_tables
 from casegraph.cli import main, print_summary
 from casegraph.loaders.case import load_case
 from casegraph.outputs import MARKER
-from casegraph.outputs.packets import CSV_COLUMNS, _html_table, file_stem, write_referrals
+from casegraph.outputs.packets import CSV_COLUMNS, _html_rows, _table_of_rows, file_stem, write_referrals
 from casegraph.queries.memory.engine import analyze_case
 from casegraph.queries.referrals import (
     SECTION_COLUMNS,
@@ -231,7 +231,8 @@ def test_html_table_breaks_lists_and_headers_but_not_ids_or_entities():
     """Where a long cell may wrap in the summary: after a list's ";" and a header's "_"
     (<wbr>, not copied with the text), never inside an id or an escaped character."""
     frame = pd.DataFrame({"gang_id": ["G?P001"], "platform_ids": ["P001;P002"], "name": ["A&B;C"]})
-    table = _html_table(frame, ["gang_id", "platform_ids", "name"])
+    columns = ["gang_id", "platform_ids", "name"]
+    table = _table_of_rows(columns, _html_rows(frame, columns))
     assert "<th>platform_<wbr>ids</th>" in table and '<td class="id">G?P001</td>' in table
     assert "<td>P001;<wbr>P002</td>" in table and "<td>A&amp;B;<wbr>C</td>" in table
     assert re.sub("<[^>]+>", "", table.replace("<wbr>", "")) == "gang_idplatform_idsnameG?P001P001;P002A&amp;B;C"

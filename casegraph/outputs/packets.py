@@ -291,8 +291,9 @@ def _breakable_texts(escaped: pa.Array) -> pa.Array:
 
 
 def _html_rows(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
-    """Each row's ``<tr>`` of :func:`_html_table`: a row's depends on that row alone, so the rows
-    of a part of ``frame`` are these rows taken."""
+    """Each row's ``<tr>`` of the summary's tables (some columns of a section; money
+    right-aligned with separators, ids on one line): a row's depends on that row alone, so the
+    rows of a part of ``frame`` are these rows taken."""
     cells = []
     for column in columns:
         opening = '<td class="id">' if column.endswith("_id") else "<td>"  # an id is never split ("G?P010")
@@ -308,11 +309,6 @@ def _table_of_rows(columns: list[str], rows: pa.Array) -> str:
     """An HTML table of the header of ``columns`` and ``rows`` (:func:`_html_rows`)."""
     header = "<tr>" + "".join(f"<th>{_breakable(_esc(c), '_')}</th>" for c in columns) + "</tr>"
     return "<table>" + header + text_bytes(rows).decode("utf-8") + "</table>"
-
-
-def _html_table(frame: pd.DataFrame, columns: list[str]) -> str:
-    """Some columns of a section as an HTML table; money right-aligned with separators, ids on one line."""
-    return _table_of_rows(columns, _html_rows(frame, columns))
 
 
 # The columns of each gang's tables in the summary, by section.
