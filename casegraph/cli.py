@@ -354,6 +354,7 @@ def _run_analysis(case: Path, out: Path | None, engine: Engine, replace: bool = 
 @app.command()
 def analyze(
     case: Path = typer.Argument(..., help="The case folder."),
+    *,
     out: str = typer.Option(..., "--out", help="Folder for the output files (with --spark-output: also a URI)."),
     engine: Engine = typer.Option(Engine.memory, help=ENGINE_HELP),
     replace: bool = typer.Option(False, "--replace", help="neo4j: clear a database that holds another case."),
@@ -402,6 +403,7 @@ def _print_skipped(coverage, verb: str) -> None:
 @app.command()
 def referrals(
     case: Path = typer.Argument(..., help="The case folder."),
+    *,
     out: Path = typer.Option(..., "--out", help="Folder for the packets: <province>.csv, .xlsx, .html and index.csv."),
     province: Optional[str] = typer.Option(None, help="Write only this province's packet (or 'unassigned')."),
     unmask: bool = typer.Option(False, "--unmask", help="Show ID numbers and phones in full (masked by default)."),
@@ -439,6 +441,7 @@ def referrals(
 @app.command()
 def trace(
     case: Path = typer.Argument(..., help="The case folder."),
+    *,
     start: str = typer.Option(..., "--from", help="An account id, or a person id (the accounts they hold)."),
     hops: int = typer.Option(3, "--hops", min=1, max=6, help="How many transfers to follow (1 to 6)."),
     min_amount: str = typer.Option("0", "--min-amount", help="Follow transfers of at least this many CNY."),
@@ -582,6 +585,7 @@ class LoadMethod(str, Enum):
 @app.command()
 def load(
     case: Path = typer.Argument(..., help="The case folder."),
+    *,
     uri: Optional[str] = typer.Option(None, help="Bolt URI (default: NEO4J_URI, else the local server)."),
     user: Optional[str] = typer.Option(None, help="User (default: NEO4J_USER, else neo4j)."),
     password: Optional[str] = typer.Option(None, help="Password (default: NEO4J_PASSWORD, else the local file).",

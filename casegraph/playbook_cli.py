@@ -131,6 +131,7 @@ def show(name: str = typer.Argument(..., help="Playbook name or id.")) -> None:
 @playbook_app.command("run")
 def run(
     name: str = typer.Argument(..., help="Playbook name or id."),
+    *,
     param: List[str] = typer.Option([], "--param", "-p", help="A parameter as key=value (repeat)."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
     uri: Optional[str] = typer.Option(None, help="Bolt URI (default: NEO4J_URI, else the local server)."),
@@ -165,7 +166,8 @@ def export(
                              help="Zip to write; drop it on the Neo4j Browser window to import it as favourites."),
 ) -> None:
     """Write every playbook as Neo4j Browser favourites, one folder per category."""
-    from casegraph.queries.playbooks import library, write_browser_favourites
+    from casegraph.outputs.favourites import write_browser_favourites
+    from casegraph.queries.playbooks import library
 
     write_browser_favourites(out)
     console.print(f"wrote {out} ({len(library())} playbooks): drag it onto the Neo4j Browser window; "

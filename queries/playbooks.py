@@ -194,15 +194,3 @@ def run(driver, name: str, params: dict[str, Any] | None = None, database: str |
     if keys and list(keys) != book.header.columns:
         raise PlaybookError(f"{book.path}: returns {list(keys)}, its header says {book.header.columns}")
     return result_frame([record.values() for record in records], book.header.columns)
-
-
-def write_browser_favourites(path: Path, books: list[Playbook] | None = None) -> Path:
-    """A zip of the playbooks, one folder per category, that Neo4j Browser imports in one
-    step as saved favourites (the zip dropped on Browser's window); each keeps its title as its name."""
-    import zipfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for book in books if books is not None else library():
-            archive.writestr(f"casegraph {book.header.category}/{book.name}.cypher", book.query)
-    return path

@@ -9,7 +9,8 @@ makes of its answers is written here:
 - :mod:`.packets`: the referral packets per province (CSV, XLSX, HTML) of the sections
   :mod:`casegraph.queries.referrals` makes;
 - :mod:`.xlsx`: workbooks, a column at a time;
-- :mod:`.chains`: a vendor's or a gang's chain as JSON or GraphML.
+- :mod:`.chains`: a vendor's or a gang's chain as JSON or GraphML;
+- :mod:`.favourites`: the Cypher playbooks as Neo4j Browser's favourites.
 
 >>> with atomic_folder(Path("out"), written_by="casegraph analyze") as folder:   # doctest: +SKIP
 ...     write_csv(tables["chain"], folder / "chain.csv")
