@@ -28,7 +28,8 @@ WRITES_ALLOWED = {"queries/spark/runner.py": "_quiet_log4j2"}
 
 
 def python_files(*folders: str) -> list[Path]:
-    return sorted(path for folder in folders for path in (ROOT / folder).rglob("*.py") if "__pycache__" not in path.parts)
+    return sorted(path for folder in folders for path in (ROOT / folder).rglob("*.py")
+                  if "__pycache__" not in path.parts)
 
 
 @pytest.mark.parametrize("folder", STEPS)
