@@ -99,6 +99,11 @@ WITH a, b, w, n WHERE NOT elementId(a) IN $excluded AND NOT elementId(b) IN $exc
 RETURN labels(a)[0] + ':' + a.id AS a, labels(b)[0] + ':' + b.id AS b, w, n
 """
 
+# The client-money transfers: the bank transfer each ledger entry of a platform's client names
+# (a deposit's money went to ``dst``, a withdrawal's came from ``src``).
+CLIENT_MONEY = """MATCH (e:Entry)-[:FOR_CLIENT]->(:Client)-[:CLIENT_OF]->(p:Platform) WHERE e.bank_txn_id IS NOT NULL
+  MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)"""
+
 # What the records state (gangs.hard_bindings): node, platform, fact, how many records.
 HARD_BINDINGS = """
 CALL () {
@@ -111,8 +116,7 @@ CALL () {
   WITH l, p, collect(n) AS buyers WHERE size(buyers) = 1
   RETURN buyers[0] AS n, p, 'bought_license' AS fact
   UNION ALL
-  MATCH (e:Entry)-[:FOR_CLIENT]->(:Client)-[:CLIENT_OF]->(p:Platform) WHERE e.bank_txn_id IS NOT NULL
-  MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
+  """ + CLIENT_MONEY + """
   RETURN CASE WHEN e.kind = 'deposit' THEN dst ELSE src END AS n, p, 'client_money' AS fact
   UNION ALL MATCH (n:Person)-[:MEMBER_OF]->(p:Platform) RETURN n, p, 'role_in_platform' AS fact
   UNION ALL MATCH (n:Person)-[:MEMBER_OF]->(:Gang)-[:OPERATES]->(p:Platform) RETURN n, p, 'role_in_gang' AS fact
@@ -128,9 +132,7 @@ RETURN node, platform_id, fact, weight ORDER BY node, platform_id, fact
 # Each platform's client-money accounts (the client_money facts above, none left out), whether
 # deposits came in there, and the money that left those taking the deposits of one platform
 # alone: memory.gangs.swept_accounts, in two steps.
-CLIENT_MONEY_ACCOUNTS = """
-MATCH (e:Entry)-[:FOR_CLIENT]->(:Client)-[:CLIENT_OF]->(p:Platform) WHERE e.bank_txn_id IS NOT NULL
-MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
+CLIENT_MONEY_ACCOUNTS = CLIENT_MONEY + """
 RETURN DISTINCT p.id AS platform_id, CASE WHEN e.kind = 'deposit' THEN dst.id ELSE src.id END AS account_id,
        e.kind = 'deposit' AS deposit
 """
