@@ -84,26 +84,31 @@ def test_export_usage_errors(tmp_path, capsys):
     assert run("export", case, "--vendor", "V1", "--out", tmp_path / "x.txt") == 2
 
 
+@pytest.fixture(scope="module")
+def analysed(generated_case):
+    """(the case folder, an Investigation of it that has run every analysis, its answers): read only."""
+    folder = generated_case("tiny", 3).folder
+    case = open_case(folder)
+    return folder, case, case.analyze()
+
+
 @pytest.mark.parametrize("subject", [{"vendor": "V01"}, {"gang": "G02"}], ids=lambda s: next(iter(s.values())))
-def test_a_tree_before_any_analysis_is_the_tree_of_the_whole_analysis(generated_case, subject, tmp_path):
+def test_a_tree_before_any_analysis_is_the_tree_of_the_whole_analysis(analysed, subject, tmp_path):
     """Investigation.chain_tree asks only the questions the tree shows the answers of
     (export.TREE_QUESTIONS) when nothing was analysed yet: the same tree as from every answer."""
-    folder = generated_case("tiny", 3).folder
+    folder, case, whole = analysed
     first = open_case(folder).chain_tree(**subject)
-    case = open_case(folder)
-    whole = case.analyze()
     assert first == chain_tree(case.case, whole["totals"], vendor_id=subject.get("vendor"), gang_id=subject.get("gang"))
     assert first == case.chain_tree(**subject)  # taken from the analysis that ran
     # The JSON file reads back as the tree, value for value (Chinese names, counts, amounts, nulls).
     assert json.loads(write_chain(first, tmp_path / "chain.json").read_text(encoding="utf-8")) == first
 
 
-def test_the_chain_before_any_analysis_is_the_chain_of_the_whole_analysis(generated_case):
+def test_the_chain_before_any_analysis_is_the_chain_of_the_whole_analysis(analysed):
     """Investigation.chain asks only the questions chain.csv is made of (assembly.CHAIN_QUESTIONS)."""
-    folder = generated_case("tiny", 3).folder
+    folder, _, answers = analysed
     first = open_case(folder).chain(gang="G02")
-    case = open_case(folder)
-    whole = case.analyze()["chain"]
+    whole = answers["chain"]
     pd.testing.assert_frame_equal(first, whole[whole["gang_id"] == "G02"].reset_index(drop=True))
     assert first["deposits"].notna().all() and len(first)
 
