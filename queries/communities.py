@@ -291,7 +291,7 @@ def community_names(known: pd.DataFrame, communities: pd.Series) -> dict[int, st
     return named.reindex(first.index).astype(first.dtype).fillna("G?" + first).to_dict()
 
 
-# The accounts a platform's collected money was emptied into (memory.gangs.swept_accounts): the
+# The accounts a platform's collected money was emptied into (:func:`swept_accounts`): the
 # gang's layer of nominees, shared by all its platforms. They bind nobody to a gang (a payee of
 # a collection account may be a landlord), and make no broker (:func:`broker_nodes`): they are
 # what ties a gang's platforms.
@@ -314,6 +314,30 @@ WITNESS_FACTS = (HOLDS_OPERATOR_ACCOUNT, SWEPT_MONEY)
 # payment company whose accounts collect for several gangs is one holder however many accounts
 # it lends (one account alone made nine gangs one: generator variant shared_payment_accounts).
 MIN_SHARED_OPERATOR_PERSONS = 2
+
+
+def swept_accounts(transfers: pd.DataFrame, client_money: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
+    """Where each platform's collected money went on: (platform_id, account_id, n transfers) of
+    the accounts that took money from an account that received the client deposits of that
+    platform alone, other than the platform's own money accounts (``client_money``: platform_id,
+    account_id, ``deposits`` as :func:`.memory.gangs.client_money_accounts` gives them: which
+    took deposits). A gang's collection accounts are emptied into its layer of nominees,
+    whatever platform they collect for; what a payout account pays (withdrawals, agents'
+    rebates) is no such layer, and a payment company's account that collects for several
+    platforms says nothing of whose layer is whose. Both engines run it: the memory engine on
+    the case's transfers (``connect``: where the SQL runs, as in :func:`login_uses`), the Neo4j
+    engine on those it reads from the graph."""
+    connection = connect(transfers=transfers[["from_account", "to_account"]],
+                         client_money=client_money[["platform_id", "account_id", "deposits"]])
+    return connection.sql("""
+        WITH alone AS (SELECT account_id, min(platform_id) AS platform_id FROM client_money
+                       WHERE deposits > 0 AND account_id IS NOT NULL
+                       GROUP BY account_id HAVING count(DISTINCT platform_id) = 1)
+        SELECT a.platform_id, t.to_account AS account_id, count(*) AS n
+        FROM transfers AS t JOIN alone AS a ON t.from_account = a.account_id
+        LEFT JOIN client_money AS own ON own.platform_id = a.platform_id AND own.account_id = t.to_account
+        WHERE t.to_account IS NOT NULL AND own.account_id IS NULL
+        GROUP BY ALL""").df()
 
 
 def holder_bindings(bindings: pd.DataFrame, holders: pd.DataFrame) -> pd.DataFrame:

@@ -319,7 +319,8 @@ def test_swept_money_is_where_one_platform_s_own_collected_money_went():
     pays P2's payout account O2 (its own money account: no layer); O2 pays an agent's rebate
     to R (a payout, no layer); PAY collects for both, so where its money goes says nothing of
     whose layer is whose."""
-    from casegraph.queries.memory.gangs import client_money_accounts, swept_accounts
+    from casegraph.queries.communities import swept_accounts
+    from casegraph.queries.memory.gangs import client_money_accounts
 
     ledger = pd.DataFrame({"platform_id": ["P1", "P2", "P2", "P1", "P2", "P2"],
                            "kind": ["deposit", "deposit", "withdrawal", "deposit", "deposit", "rebate"],

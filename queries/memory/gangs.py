@@ -30,6 +30,7 @@ from ..communities import (
     identifier_links,
     login_uses,
     summed_edges,
+    swept_accounts,
 )
 from ..engine import GangEvidence
 from ..rules import WEIGHTS
@@ -202,27 +203,6 @@ def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
         SELECT l.platform_id, CASE WHEN l.kind = 'deposit' THEN t.to_account ELSE t.from_account END AS account_id,
                count(*) AS n, count(*) FILTER (WHERE l.kind = 'deposit') AS deposits
         FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
-        GROUP BY ALL""").df()
-
-
-def swept_accounts(transfers: pd.DataFrame, client_money: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
-    """Where each platform's collected money went on: (platform_id, account_id, n transfers) of
-    the accounts that took money from an account that received the client deposits of that
-    platform alone, other than the platform's own money accounts (``client_money``:
-    :func:`client_money_accounts`, whose deposits say which took them). A gang's collection
-    accounts are emptied into its layer of nominees, whatever platform they collect for; what a
-    payout account pays (withdrawals, agents' rebates) is no such layer, and a payment
-    company's account that collects for several platforms says nothing of whose layer is whose."""
-    connection = connect(transfers=transfers[["from_account", "to_account"]],
-                         client_money=client_money[["platform_id", "account_id", "deposits"]])
-    return connection.sql("""
-        WITH alone AS (SELECT account_id, min(platform_id) AS platform_id FROM client_money
-                       WHERE deposits > 0 AND account_id IS NOT NULL
-                       GROUP BY account_id HAVING count(DISTINCT platform_id) = 1)
-        SELECT a.platform_id, t.to_account AS account_id, count(*) AS n
-        FROM transfers AS t JOIN alone AS a ON t.from_account = a.account_id
-        LEFT JOIN client_money AS own ON own.platform_id = a.platform_id AND own.account_id = t.to_account
-        WHERE t.to_account IS NOT NULL AND own.account_id IS NULL
         GROUP BY ALL""").df()
 
 

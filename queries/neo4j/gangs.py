@@ -25,6 +25,7 @@ from ..communities import (
     identifier_links,
     login_uses,
     summed_edges,
+    swept_accounts,
 )
 from ..rules import WEIGHTS
 from .runner import CypherRunner
@@ -129,17 +130,17 @@ WHERE NOT node IN $excluded
 RETURN node, platform_id, fact, weight ORDER BY node, platform_id, fact
 """
 
-# Each platform's client-money accounts (the client_money facts above, none left out), whether
-# deposits came in there, and the money that left those taking the deposits of one platform
-# alone: memory.gangs.swept_accounts, in two steps.
+# Each platform's client-money accounts (the client_money facts above, none left out) with the
+# deposits among their entries, and each transfer out of an account that took deposits: what
+# communities.swept_accounts reads, as memory.gangs.client_money_accounts and the transfers give it.
 CLIENT_MONEY_ACCOUNTS = CLIENT_MONEY + """
-RETURN DISTINCT p.id AS platform_id, CASE WHEN e.kind = 'deposit' THEN dst.id ELSE src.id END AS account_id,
-       e.kind = 'deposit' AS deposit
+RETURN p.id AS platform_id, CASE WHEN e.kind = 'deposit' THEN dst.id ELSE src.id END AS account_id,
+       sum(CASE WHEN e.kind = 'deposit' THEN 1 ELSE 0 END) AS deposits
 """
 MONEY_OUT = """
 UNWIND $accounts AS account_id
-MATCH (:Account {id: account_id})-[t:TRANSFER]->(to:Account)
-RETURN account_id AS from_account, to.id AS account_id, count(t) AS n
+MATCH (:Account {id: account_id})-[:TRANSFER]->(to:Account)
+RETURN account_id AS from_account, to.id AS to_account
 """
 
 # Who holds the accounts the hard facts bind (gangs.holder_bindings makes them the operator's).
@@ -223,19 +224,18 @@ def hard_bindings(runner: CypherRunner) -> pd.DataFrame:
 
 def _swept_money(runner: CypherRunner, excluded: list[str]) -> pd.DataFrame:
     """The :data:`SWEPT_MONEY` bindings (node, platform_id, fact, weight) of
-    :func:`casegraph.queries.memory.gangs.swept_accounts`: the accounts that took money from an
-    account that received the client deposits of one platform alone, other than that
-    platform's own money accounts, but the excluded nodes."""
-    money = runner.run_cypher(CLIENT_MONEY_ACCOUNTS)
-    collected = money[money["deposit"].astype(bool)].groupby("account_id")["platform_id"].agg(["nunique", "min"])
-    alone = collected.loc[collected["nunique"] == 1, "min"].rename("platform_id")
-    own = money[["platform_id", "account_id"]].drop_duplicates().astype(object)
-    out = runner.run_cypher(MONEY_OUT, {"accounts": sorted(alone.index)})
-    out = out.assign(platform_id=out["from_account"].map(alone).astype(object))  # object, as ``own``'s, when empty
-    out = out.merge(own.assign(own=True), on=["platform_id", "account_id"], how="left")
-    out = out[out["own"].isna()].groupby(["account_id", "platform_id"], as_index=False)["n"].sum()
-    rows = pd.DataFrame({"node": "Account:" + out["account_id"], "platform_id": out["platform_id"],
-                         "fact": SWEPT_MONEY, "weight": out["n"].astype("int64")})
+    :func:`.communities.swept_accounts`, on the client-money accounts and the transfers out of
+    those that took deposits, but the excluded nodes."""
+    # Typed, also when empty (a case without client money): DuckDB reads an empty object column as no type.
+    money = runner.run_cypher(CLIENT_MONEY_ACCOUNTS).reindex(columns=["platform_id", "account_id", "deposits"]).astype(
+        {"platform_id": "string", "account_id": "string", "deposits": "int64"})
+    took_deposits = sorted(set(money.loc[money["deposits"] > 0, "account_id"]))
+    transfers = runner.run_cypher(MONEY_OUT, {"accounts": took_deposits}).reindex(
+        columns=["from_account", "to_account"]).astype("string")
+    swept = swept_accounts(transfers, money)
+    rows = pd.DataFrame({"node": "Account:" + swept["account_id"].astype(object),
+                         "platform_id": swept["platform_id"].astype(object),
+                         "fact": SWEPT_MONEY, "weight": swept["n"].astype("int64")})
     return rows[~rows["node"].isin(excluded)]
 
 
