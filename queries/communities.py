@@ -479,6 +479,14 @@ def _join_one_operator(gang_of_platform: pd.Series, sets: list[list[str]], known
     return changed
 
 
+# The share of a community's ties to others that must point to one gang for a community no
+# record binds to be taken into it: the shop a gang's staff buy from, the landlord they pay
+# rent to, the dealer several gangs sell their takings to, trade with others as much or more,
+# and are no more the gang's than its staff's other acquaintances (contract.md: unrelated
+# parties stay out "even when money links them to a gang").
+TIES_SHARE = 0.5
+
+
 def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd.DataFrame,
                   known: pd.DataFrame, *, platform_ids=(), brokers=()) -> pd.DataFrame:
     """Every node's gang, hard facts first: ``node``, ``community_id``, ``gang_id``, ``basis``.
@@ -493,7 +501,8 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
       names, else the one most records state.
     - Other nodes join the gang most of their community's bound nodes are in (``community``).
     - A community with no bound node is attached to the gang its edges weigh most towards,
-      repeated until nothing changes (``ties``); one tied to no gang stays without a gang
+      when those edges weigh at least :data:`TIES_SHARE` of all its edges to nodes outside it,
+      repeated until nothing changes (``ties``); any other stays without a gang
       (``unattached``).
     Platforms of ``platform_ids`` the graph does not hold get a community of their own. The
     nodes of ``brokers`` (:func:`broker_nodes`) witness no operator of several platforms.
@@ -550,20 +559,24 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     table.loc[open_rows, "gang_id"] = table.loc[open_rows, "community_id"].map(community_gang).to_numpy()
     table.loc[open_rows, "basis"] = "community"
 
-    # Communities with no bound node: attached through their strongest ties, round by round.
+    # Communities with no bound node: attached through their strongest ties, round by round,
+    # where those ties are most of what ties the community to anyone outside it.
     both = pd.concat([edges[["u", "v", "weight"]], edges.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]],
                      ignore_index=True)
     both["community_id"] = both["u"].map(nodes)
+    both = both[both["community_id"] != both["v"].map(nodes)]
+    outside = both.groupby("community_id")["weight"].sum()
     while True:
         pending = set(table.loc[table["gang_id"].isna(), "community_id"])
         if not pending:
             break
         both["gang_id"] = both["v"].map(table.dropna(subset=["gang_id"]).set_index("node")["gang_id"])
         ties = both[both["community_id"].isin(pending)].dropna(subset=["gang_id"])
-        if ties.empty:
-            break
         strongest = _first_by_weight(ties.groupby(["community_id", "gang_id"])["weight"].sum().reset_index(),
                                      "community_id", "weight").set_index("community_id")
+        strongest = strongest[strongest["weight"] >= TIES_SHARE * outside.reindex(strongest.index)]
+        if strongest.empty:
+            break
         rows = table["community_id"].isin(strongest.index) & table["gang_id"].isna()
         table.loc[rows, "gang_id"] = table.loc[rows, "community_id"].map(strongest["gang_id"]).to_numpy()
         weight = table.loc[rows, "community_id"].map(strongest["weight"])

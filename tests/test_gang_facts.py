@@ -107,6 +107,47 @@ def test_a_community_without_facts_is_attached_by_its_ties_or_reported(tmp_path)
     assert unattached.iloc[0]["n_entities"] == 10
 
 
+def test_a_card_clients_pay_from_stays_out_of_the_gang_though_no_one_holds_it(tmp_path):
+    """The independently written case: statements name the cards clients pay their deposits
+    from and take their withdrawals to, often with no holder anyone identified; such a card
+    is the victim's side (contract.md: clients stay out of the gang), found through the ledger
+    entries that name its transfers. Before, it sat in the gang of the account it paid."""
+    rows = minimal_case()
+    rows["accounts"].append({"account_id": "BX", "kind": "bank", "institution": "某银行"})
+    for day in range(1, 6):
+        rows["ledger"].append({"entry_id": f"EX{day}", "ts": f"2019-06-0{day}T10:00:00", "platform_id": "P1",
+                               "client_id": "C2", "account_id": "T2", "kind": "deposit", "amount": "5000",
+                               "bank_txn_id": f"TXX{day}"})
+        rows["bank_transfers"].append({"txn_id": f"TXX{day}", "ts": f"2019-06-0{day}T09:59:00", "from_account": "BX",
+                                       "to_account": "BG1", "amount": "5000"})
+    tables = analyze_case(load_case(write_case(tmp_path / "case", rows)), questions=GANG_DISCOVERY)
+    communities = tables["communities"].set_index("entity_id")
+    assert pd.isna(communities.loc["BX", "gang_id"])
+    assert communities.loc["BG1", "gang_id"] == "G1"
+
+
+def test_a_counterparty_that_mostly_deals_with_others_is_not_taken_into_the_gang(tmp_path):
+    """The independently written case: a shop the gang's leader paid once, which sells to
+    many others, was taken into the gang through that one tie, and with it whoever deals with
+    the shop. A community no record binds joins a gang only when most of its ties point there."""
+    rows = minimal_case()
+    rows["persons"].append({"person_id": "PERS", "name": "商店", "province": "上海市"})
+    rows["accounts"].append({"account_id": "BS", "kind": "bank", "holder_person_id": "PERS"})
+    rows["bank_transfers"].append({"txn_id": "TXS0", "ts": "2019-06-01T12:00:00", "from_account": "BG1",
+                                   "to_account": "BS", "amount": "800"})
+    for i in range(6):
+        rows["persons"].append({"person_id": f"PERB{i}", "name": f"顾客{i}", "province": "上海市"})
+        rows["accounts"].append({"account_id": f"BB{i}", "kind": "bank", "holder_person_id": f"PERB{i}"})
+        rows["bank_transfers"].append({"txn_id": f"TXS{i + 1}", "ts": f"2019-06-0{i + 2}T12:00:00",
+                                       "from_account": f"BB{i}", "to_account": "BS", "amount": "300"})
+    tables = analyze_case(load_case(write_case(tmp_path / "case", rows)), questions=GANG_DISCOVERY)
+    communities = tables["communities"].set_index("entity_id")
+    outsiders = ["PERS", "BS"] + [f"PERB{i}" for i in range(6)] + [f"BB{i}" for i in range(6)]
+    assert communities.loc[outsiders, "gang_id"].isna().all()
+    assert (communities.loc[outsiders, "basis"] == "unattached").all()
+    assert communities.loc["BG1", "gang_id"] == "G1"
+
+
 def test_hard_facts_win_over_the_community(tmp_path):
     """An agent of P1 whose person logs in only with another gang's staff stays in P1's gang."""
     rows = minimal_case()
@@ -309,7 +350,9 @@ def test_gang_evidence_gives_the_gang_graph_and_the_hard_facts_each_finds_alone(
     pd.testing.assert_frame_equal(evidence.bindings, bindings)
     pairs = list(zip(edges["u"], edges["v"]))
     assert pairs == sorted(set(pairs)) and all(u < v for u, v in pairs) and (edges["weight"] > 0).all()
-    excluded = set(gangs.excluded_nodes(case))
+    from casegraph.loaders.fx import ledger_in_cny
+
+    excluded = set(gangs.excluded_nodes(case, ledger_in_cny(case)))
     assert excluded and not excluded & (set(edges["u"]) | set(edges["v"]) | set(bindings["node"]))
     assert evidence.platform_ids == case["platforms"]["platform_id"].tolist()
 

@@ -49,21 +49,45 @@ def _node(label: str, ids: pd.Series) -> pd.Series:
     return label + ":" + ids.astype("string")
 
 
-def client_side(case: Case) -> tuple[pd.Series, pd.Series]:
-    """Persons who are only clients and the accounts of clients: the victims' side (ids)."""
+def client_side(case: Case, paying: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Persons who are only clients and the accounts of clients: the victims' side (ids).
+
+    A client's account is one accounts.csv gives a client, one a client person holds, or one
+    of ``paying`` (:func:`client_paying_accounts`: a client's deposit came from it, or a
+    withdrawal went to it) that no staff member holds and no platform owns: statements name
+    the cards clients pay from, often with no holder anyone has identified."""
     clients = case["clients"]["person_id"].dropna()
     staff = pd.concat([case["agents"]["person_id"], case["memberships"]["person_id"]]).dropna()
     client_persons = clients[~is_in(clients, staff)].drop_duplicates()
     accounts = case["accounts"]
-    client_accounts = accounts["client_id"].notna().to_numpy() | is_in(accounts["holder_person_id"], client_persons)
+    holder = accounts["holder_person_id"]
+    paid_by_a_client = (is_in(accounts["account_id"], paying) & ~is_in(holder, staff)
+                        & accounts["platform_id"].isna().to_numpy())
+    client_accounts = accounts["client_id"].notna().to_numpy() | is_in(holder, client_persons) | paid_by_a_client
     return client_persons, accounts.loc[client_accounts, "account_id"]
 
 
-def excluded_nodes(case: Case) -> pd.Series:
-    """Gang-graph nodes of the victims' side and the vendor's accounts: money ties them to
-    every gang, so they are neither in the gang graph nor bound by a hard fact. Each node's
-    name once, built a column at a time (the victims are most of a case's persons)."""
-    client_persons, client_accounts = client_side(case)
+def client_paying_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
+                           connect=duckdb_connection) -> pd.Series:
+    """The accounts client money came from or went back to: the payer of each deposit and the
+    payee of each withdrawal whose ``bank_txn_id`` names a bank transfer (sorted ids)."""
+    connection = connect(ledger=ledger[["kind", "bank_txn_id"]],
+                         transfers=transfers[["txn_id", "from_account", "to_account"]])
+    return connection.sql("""
+        SELECT DISTINCT CASE WHEN l.kind = 'deposit' THEN t.from_account ELSE t.to_account END AS account_id
+        FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
+        WHERE l.kind IN ('deposit', 'withdrawal') AND account_id IS NOT NULL
+        ORDER BY account_id""").df()["account_id"]
+
+
+def excluded_nodes(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection) -> pd.Series:
+    """Gang-graph nodes of the victims' side (:func:`client_side`; ``ledger`` with ``kind``
+    and ``bank_txn_id``, ``connect`` as :func:`client_paying_accounts` takes them) and the
+    vendor's accounts: money ties them to every gang, so they are neither in the gang graph nor
+    bound by a hard fact. Each node's name once, built a column at a time (the victims are most
+    of a case's persons)."""
+    paying = client_paying_accounts(ledger, case["bank_transfers"], connect=connect)
+    client_persons, client_accounts = client_side(case, paying)
     vendor_accounts = split_ids(case["vendors"]["bank_account_ids"])
     nodes = pd.concat([_node("Person", client_persons),
                        _node("Account", pd.concat([client_accounts, vendor_accounts]))])
@@ -80,7 +104,7 @@ def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     from casegraph.loaders.fx import ledger_in_cny
 
     ledger = ledger_in_cny(case) if ledger is None else ledger
-    excluded = excluded_nodes(case)
+    excluded = excluded_nodes(case, ledger, connect=connect)
     client_money = client_money_accounts(ledger, case["bank_transfers"], connect=connect)
     return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money, connect=connect,
                                           logins=logins),
@@ -97,7 +121,7 @@ def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb
     from casegraph.loaders.fx import ledger_in_cny
 
     ledger = ledger_in_cny(case) if ledger is None else ledger
-    return _gang_edges(case, ledger, excluded=excluded_nodes(case),
+    return _gang_edges(case, ledger, excluded=excluded_nodes(case, ledger, connect=connect),
                        client_money=client_money_accounts(ledger, case["bank_transfers"], connect=connect),
                        connect=connect, logins=None)
 
@@ -136,7 +160,7 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
 
     ledger = ledger_in_cny(case) if ledger is None else ledger
     client_money = client_money_accounts(ledger, case["bank_transfers"], connect=connect)
-    return _hard_bindings(case, excluded=excluded_nodes(case), client_money=client_money,
+    return _hard_bindings(case, excluded=excluded_nodes(case, ledger, connect=connect), client_money=client_money,
                           swept=swept_accounts(case["bank_transfers"], client_money, connect=connect))
 
 

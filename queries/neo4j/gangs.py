@@ -30,7 +30,7 @@ from ..communities import (
 from ..rules import WEIGHTS
 from .runner import CypherRunner
 
-# The victims' side and the vendor's accounts: left out of the gang graph (see gangs.py).
+# The victims' side and the vendor's accounts: left out of the gang graph (see memory/gangs.py client_side).
 EXCLUDED = """
 CALL () {
   MATCH (p:Person)
@@ -42,6 +42,14 @@ CALL () {
      OR EXISTS { MATCH (p:Person)-[:HOLDS]->(a)
                  WHERE EXISTS { (p)-[:IS_CLIENT]->() } AND NOT EXISTS { (p)-[:ACTS_AS]->() }
                    AND NOT EXISTS { (p)-[:MEMBER_OF]->() } }
+  RETURN a AS n
+  UNION
+  // the cards client money came from or went back to, unless staff hold them or a platform owns them
+  MATCH (e:Entry)-[:FOR_CLIENT]->(:Client) WHERE e.bank_txn_id IS NOT NULL AND e.kind IN ['deposit', 'withdrawal']
+  MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
+  WITH CASE WHEN e.kind = 'deposit' THEN src ELSE dst END AS a
+  WHERE NOT EXISTS { (a)-[:ACCOUNT_ON]->() }
+    AND NOT EXISTS { MATCH (p:Person)-[:HOLDS]->(a) WHERE EXISTS { (p)-[:ACTS_AS]->() } OR EXISTS { (p)-[:MEMBER_OF]->() } }
   RETURN a AS n
 }
 RETURN collect(elementId(n)) AS excluded, collect(labels(n)[0] + ':' + n.id) AS keys
