@@ -49,7 +49,8 @@ CALL () {
   MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
   WITH CASE WHEN e.kind = 'deposit' THEN src ELSE dst END AS a
   WHERE NOT EXISTS { (a)-[:ACCOUNT_ON]->() }
-    AND NOT EXISTS { MATCH (p:Person)-[:HOLDS]->(a) WHERE EXISTS { (p)-[:ACTS_AS]->() } OR EXISTS { (p)-[:MEMBER_OF]->() } }
+    AND NOT EXISTS { MATCH (p:Person)-[:HOLDS]->(a)
+                     WHERE EXISTS { (p)-[:ACTS_AS]->() } OR EXISTS { (p)-[:MEMBER_OF]->() } }
   RETURN a AS n
 }
 RETURN collect(elementId(n)) AS excluded, collect(labels(n)[0] + ':' + n.id) AS keys
