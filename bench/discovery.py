@@ -49,15 +49,16 @@ LARGE_SCALE = 200_000
 
 
 def fraud_fronts(case_dir: Path, gangs: pd.DataFrame) -> tuple[int, bool]:
-    """(gangs flagged is_fraud, whether exactly one is and its platforms are the true front's).
-    Without trades.csv no trade can be shown fake: then right means no gang flagged."""
+    """(gangs flagged is_fraud, whether the platforms of the flagged gangs are those truth/
+    marks ``is_fraud``: the fronts' gangs, each flagged, and no other). Without trades.csv no
+    trade can be shown fake: then right means no gang flagged."""
     flagged = gangs[gangs["is_fraud"]]
     if not (case_dir / "trades.csv").is_file():
         return len(flagged), flagged.empty
     truth = pd.read_csv(case_dir / "truth" / "gangs.csv", dtype=str, keep_default_na=False)
     true = set(truth.loc[truth["entity_type"].eq("platform") & truth["is_fraud"].eq("true"), "entity_id"])
-    right = len(flagged) == 1 and set(flagged["platform_ids"].iloc[0].split(";")) == true
-    return len(flagged), right
+    found = {platform for platforms in flagged["platform_ids"] for platform in platforms.split(";")}
+    return len(flagged), bool(true) and found == true
 
 
 def reachable_ari(case: Case, communities: pd.DataFrame) -> float:

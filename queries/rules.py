@@ -131,6 +131,9 @@ FRAUD_COLUMNS = ("n_trades", "n_fake", "fake_share", "is_fraud", "fake_trade_los
 # Why a trade is fake (fake_trades.csv's ``reason``).
 NO_BROKER_REF = "no_broker_ref"
 NOT_ON_STATEMENT = "broker_ref_not_on_statement"
+# A platform platforms.csv records as ``fake`` routes no order (case-format.md): each of its
+# trades is fake on that record alone, whatever reference the back end wrote.
+RECORDED_FAKE = "platform_recorded_fake"
 
 
 def finish_fake(frame: pd.DataFrame) -> pd.DataFrame:

@@ -75,8 +75,8 @@ def test_same_results_when_rows_are_shuffled(generated, tmp_path):
 def hand_case() -> dict[str, list[dict]]:
     """The minimal case's platform P1 (kind unknown) with four trades: TR1 (BR1, on the
     statement), TR2 of C2 without a reference, TR3 of C1 with BR9 that no statement shows, TR4
-    of C2 with BR2 (on the statement); and a platform P2 recorded as ``fake`` whose one trade
-    TR5 has no reference (not assessed)."""
+    of C2 with BR2 (on the statement); and a platform P2 recorded as ``fake`` (it routes no
+    order) whose one trade TR5 is fake on that record alone."""
     rows = minimal_case()
     rows["platforms"].append({"platform_id": "P2", "vendor_id": "V1", "name": "模拟盘", "kind": "fake"})
     rows["clients"].append({"client_id": "C3", "platform_id": "P2"})
@@ -124,7 +124,20 @@ def test_hand_case_fake_trades(tmp_path):
     fake = fake_trades(load_case(write_case(tmp_path / "case", hand_case())))
     assert list(fake.columns) == list(FAKE_COLUMNS)
     assert fake.values.tolist() == [["TR2", "P1", "C2", 100, "no_broker_ref"],
-                                    ["TR3", "P1", "C1", 100000, "broker_ref_not_on_statement"]]
+                                    ["TR3", "P1", "C1", 100000, "broker_ref_not_on_statement"],
+                                    ["TR5", "P2", "C3", 5000, "platform_recorded_fake"]]
+
+
+def test_a_platform_recorded_fake_is_a_front_whatever_references_its_trades_carry(tmp_path):
+    """platforms.csv ``kind`` fake = no routing (case-format.md): its trades are fake even with
+    a reference a statement shows, and the platform is the front of domain.md. Before, such a
+    platform was not assessed at all, and its gang not flagged."""
+    rows = hand_case()
+    rows["trades"][-1]["broker_ref"] = "BR2"  # TR5: a reference that is on a statement
+    case = load_case(write_case(tmp_path / "case", rows))
+    fake = fake_trades(case)
+    assert fake.set_index("trade_id").loc["TR5", "reason"] == "platform_recorded_fake"
+    assert platform_fraud(case, fake).loc["P2", "is_fraud"]
 
 
 def test_hand_case_platform_fraud(tmp_path):
@@ -137,7 +150,7 @@ def test_hand_case_platform_fraud(tmp_path):
     # C1: losses 6,000.50 × 1,000 / 1,401,000 = 4.282998… -> 428 fen; C2: losses 12.34 × 1 / 4 =
     # 3.085 -> 309 fen (half away from zero: 308.5 rounds up)
     assert p1["fake_trade_losses"] == 428 + 309
-    assert (p2["n_trades"], p2["n_fake"], p2["is_fraud"], p2["fake_trade_losses"]) == (1, 0, False, 0)
+    assert (p2["n_trades"], p2["n_fake"], p2["is_fraud"], p2["fake_trade_losses"]) == (1, 1, True, 0)
 
 
 def test_hand_case_more_than_half_fake_is_fraud(tmp_path):
@@ -162,4 +175,4 @@ def test_without_statements_only_missing_references_are_fake(tmp_path):
     rows = hand_case()
     rows["broker_fills"] = []
     fake = fake_trades(load_case(write_case(tmp_path / "case", rows)))
-    assert fake["trade_id"].tolist() == ["TR2"]
+    assert fake["trade_id"].tolist() == ["TR2", "TR5"]

@@ -2,10 +2,11 @@
 broker never executed — the fraud front of domain.md §1, whose clients' trades never reached
 a market.
 
-A trade is fake when its platform's ``kind`` is not ``fake`` (the platform claims real
-routing, or says nothing: a platform recorded as ``fake`` never claimed to route, so none of
-its trades is assessed) and
+A trade is fake when
 
+- ``platform_recorded_fake``: its platform's ``kind`` is ``fake`` (case-format.md: it routes
+  no order, the front of domain.md), or, on a platform that claims real routing or says
+  nothing,
 - ``no_broker_ref``: the trade carries no broker order reference, or
 - ``broker_ref_not_on_statement``: its reference is on no broker statement
   (``broker_fills.broker_ref``). Without any broker statement in the case this cannot be
@@ -40,7 +41,7 @@ import pandas as pd
 from casegraph.loaders.case import Case
 
 from ..columnar import arrow_table, duckdb_connection, sql_columns
-from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
+from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, RECORDED_FAKE, finish_fake, finish_fraud
 from .figures import client_figures
 
 # Every trade with the platform and client of its account (the account's platform, else its
@@ -54,16 +55,16 @@ LEFT JOIN accounts a ON a.account_id = t.account_id
 LEFT JOIN clients c ON c.client_id = a.client_id
 """
 
-# The trades of platforms not recorded as ``fake`` without a reference, or (when the case has
-# statements: any fill) with one no statement shows.
+# The trades of platforms recorded as ``fake``; of the others, those without a reference, or
+# (when the case has statements: any fill) with one no statement shows.
 FAKE_TRADES = f"""
 SELECT o.trade_id, o.platform_id, o.client_id, o.notional,
-       CASE WHEN o.broker_ref IS NULL THEN '{NO_BROKER_REF}' ELSE '{NOT_ON_STATEMENT}' END AS reason
+       CASE WHEN p.kind = 'fake' THEN '{RECORDED_FAKE}'
+            WHEN o.broker_ref IS NULL THEN '{NO_BROKER_REF}' ELSE '{NOT_ON_STATEMENT}' END AS reason
 FROM owned o
 LEFT JOIN platforms p ON p.platform_id = o.platform_id
 LEFT JOIN (SELECT DISTINCT broker_ref FROM fills) s ON s.broker_ref = o.broker_ref
-WHERE (p.kind IS NULL OR p.kind <> 'fake')
-  AND (o.broker_ref IS NULL OR ((SELECT count(*) FROM fills) > 0 AND s.broker_ref IS NULL))
+WHERE p.kind = 'fake' OR o.broker_ref IS NULL OR ((SELECT count(*) FROM fills) > 0 AND s.broker_ref IS NULL)
 """
 
 PLATFORM_TRADES = """

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, finish_fake, finish_fraud
+from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, RECORDED_FAKE, finish_fake, finish_fraud
 from .fragments import CLIENT_FRAGMENT
 from .runner import CypherRunner
 
-REASONS = {"no_broker_ref": NO_BROKER_REF, "not_on_statement": NOT_ON_STATEMENT}
+REASONS = {"recorded_fake": RECORDED_FAKE, "no_broker_ref": NO_BROKER_REF, "not_on_statement": NOT_ON_STATEMENT}
 
 # Every trade with its client, its platform (the account's, else the account's client's) and
-# why it is fake (null: real, or on a platform recorded as `fake`, which is not assessed).
+# why it is fake (null: real).
 TRADE_CHECK = """
 CALL () { RETURN EXISTS { MATCH (:Fill) } AS statements }
 MATCH (t:Trade)-[:PLACED_ON]->(a:Account)
@@ -25,7 +25,7 @@ OPTIONAL MATCH (a)-[:ACCOUNT_ON]->(own:Platform)
 OPTIONAL MATCH (c)-[:CLIENT_OF]->(via:Platform)
 WITH t, c, coalesce(own, via) AS p, statements
 WITH t, c, p, CASE
-  WHEN coalesce(p.kind = 'fake', false) THEN null
+  WHEN coalesce(p.kind = 'fake', false) THEN $recorded_fake
   WHEN t.broker_ref IS NULL THEN $no_broker_ref
   WHEN statements AND NOT EXISTS { MATCH (:Fill {broker_ref: t.broker_ref}) } THEN $not_on_statement
 END AS reason
