@@ -389,17 +389,24 @@ def one_operator_platforms(bindings: pd.DataFrame, known_of: pd.Series) -> list[
     return sorted(sorted(component) for component in nx.connected_components(graph))
 
 
-def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame) -> list[str]:
+def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame, known: pd.DataFrame, *, communities_of,
+                 seed: int = 0) -> list[str]:
     """The nodes of the gang graph that tie platforms the rest of the records do not: nodes
     that hard facts bind to two or more platforms (``bindings``: node, platform_id, fact, …;
     the accounts of :data:`SWEPT_MONEY` are what ties a gang's platforms, and none of these)
-    whose platforms lie in two or more parts of the graph (``edges``: u, v, …) once every such
-    node is taken out. A payment company that collects for several gangs, through accounts of
-    one holder or of many, or a person who is an agent in two gangs, ties those gangs only
-    through such nodes, and their ties would let community detection make them one (nine gangs
-    one, on the generator's variant shared_payment_accounts). A nominee who lends cards to two
-    platforms of one gang is none: the gang's own staff, accounts and money tie its platforms
-    too. Sorted.
+    whose platforms lie in two or more communities of the graph (``edges``: u, v, weight) once
+    every such node is taken out (``communities_of(edges, seed=seed)``: the engine's community
+    detection, :meth:`.engine.Engine.gang_communities`; the platforms ``known``, the gangs
+    already identified (gang_id, platform_id), lists as one gang are one). A payment company that collects for
+    several gangs, through accounts of one holder or of many, or a person who is an agent in
+    two gangs, ties those gangs only through such nodes, and their ties would let community
+    detection make them one (nine gangs one, on the generator's variant
+    shared_payment_accounts). A nominee who lends cards to two platforms of one gang is none:
+    the gang's own staff, accounts and money tie its platforms too. Communities, not mere
+    paths: the cash desk every gang's accounts pay out to, or the dealers several gangs sell
+    their takings to, join every gang by some path without making them one (the
+    independently written case: two gangs one through a payment company, before).
+    Sorted.
 
     >>> edges = pd.DataFrame({"u": ["Account:A1", "Account:A2", "Account:A1", "Account:A2", "Account:N", "Account:N",
     ...                             "Account:PAY", "Account:PAY", "Account:PAY", "Account:PAY", "Account:L2"],
@@ -408,7 +415,9 @@ def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame) -> list[str]:
     ...                             "Platform:P3"], "weight": 1.0})
     >>> bound = pd.DataFrame({"node": ["Account:PAY", "Account:PAY", "Account:N", "Account:N"],
     ...                       "platform_id": ["P1", "P2", "P2", "P3"], "fact": "client_money", "weight": 1})
-    >>> broker_nodes(edges, bound)        # N's platforms are also tied through L2
+    >>> louvain = lambda edges, seed: detect_communities(graph_of_edges(edges), seed=seed)
+    >>> none_known = pd.DataFrame({"gang_id": [], "platform_id": []})
+    >>> broker_nodes(edges, bound, none_known, communities_of=louvain)        # N's platforms are also tied through L2
     ['Account:PAY']
     """
     binding = ~bindings["node"].str.startswith("Platform:").to_numpy(dtype=bool) & bindings["fact"].ne(SWEPT_MONEY)
@@ -417,17 +426,23 @@ def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame) -> list[str]:
     candidates = breadth.index[breadth.to_numpy() >= 2]
     if not len(candidates):
         return []
-    kept = ~(is_in(edges["u"], candidates) | is_in(edges["v"], candidates))
-    rest = nx.Graph()
-    rest.add_edges_from(zip(edges["u"][kept], edges["v"][kept]))
-    # Where the platforms' collected money went ties them, whoever else the account serves.
+    kept = edges[~(is_in(edges["u"], candidates) | is_in(edges["v"], candidates))]
+    # Where the platforms' collected money went ties them, whoever else the account serves: as
+    # much as money the platform's own records route through an account.
     swept = bindings[bindings["fact"].eq(SWEPT_MONEY).to_numpy(dtype=bool)]
-    rest.add_edges_from(zip(swept["node"], "Platform:" + swept["platform_id"].astype("string")))
-    part_of = {node: number for number, part in enumerate(nx.connected_components(rest)) for node in part}
+    rest = summed_edges(
+        pa.chunked_array([arrow_text(kept["u"]).combine_chunks(), arrow_text(swept["node"]).combine_chunks()]),
+        pa.chunked_array([arrow_text(kept["v"]).combine_chunks(),
+                          arrow_text("Platform:" + swept["platform_id"].astype("string")).combine_chunks()]),
+        np.concatenate([kept["weight"].to_numpy(dtype=np.float64),
+                        counted_weights(WEIGHTS["CLIENT_MONEY"], swept["weight"].to_numpy())]))
+    part_of = communities_of(rest, seed=seed)
     served = bound[is_in(bound["node"], candidates)]
     platforms = "Platform:" + served["platform_id"].astype("string")
-    # A platform the rest of the graph does not hold is a part of its own.
-    parts = platforms.map(part_of).astype("string").fillna(platforms)
+    # A platform the rest of the graph does not hold is a part of its own; a known gang's are one.
+    known_of = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    parts = ("gang:" + lookup(served["platform_id"], known_of).astype("string")).fillna(
+        platforms.map(part_of).astype("string")).fillna(platforms)
     spans = parts.groupby(served["node"].to_numpy()).nunique()
     return sorted(spans.index[spans.to_numpy() >= 2])
 
@@ -435,22 +450,31 @@ def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame) -> list[str]:
 def placed_brokers(edges: pd.DataFrame, brokers: list[str], communities: dict[str, int]) -> dict[str, int]:
     """Each broker's community: the one of ``communities`` (found without the brokers' ties)
     its ties to other nodes weigh most towards (a person who is an agent in two gangs stays
-    with the gang he works with most), ties to the smallest community; a broker tied to no
-    community gets one of its own, numbered after the others in the brokers' order.
+    with the gang he works with most), ties to the smallest community; a broker tied to
+    brokers alone follows them, once they are placed; a broker tied to no community gets one of
+    its own, numbered after the others in the brokers' order.
 
     >>> edges = pd.DataFrame({"u": ["B", "B", "B", "C"], "v": ["x", "y", "z", "B"], "weight": [1.0, 2.0, 2.0, 9.0]})
     >>> placed_brokers(edges, ["B", "C", "D"], {"x": 0, "y": 1, "z": 1})
-    {'B': 1, 'C': 2, 'D': 3}
+    {'B': 1, 'C': 1, 'D': 2}
     """
-    from_broker, to_broker = is_in(edges["u"], brokers), is_in(edges["v"], brokers)
+    from_broker = is_in(edges["u"], brokers)
     columns = ["u", "v", "weight"]
-    outward = pd.concat([edges.loc[from_broker & ~to_broker, columns],
-                         edges.loc[to_broker & ~from_broker, ["v", "u", "weight"]].set_axis(columns, axis=1)])
-    outward = outward.assign(community=outward["v"].map(communities)).dropna(subset=["community"])
-    weights = outward.groupby(["u", "community"])["weight"].sum().reset_index()
-    strongest = weights.sort_values(["u", "weight", "community"], ascending=[True, False, True],
-                                    kind="stable").drop_duplicates("u")
-    placed = dict(zip(strongest["u"], strongest["community"].astype("int64").tolist()))
+    outward = pd.concat([edges.loc[from_broker, columns],
+                         edges.loc[is_in(edges["v"], brokers), ["v", "u", "weight"]].set_axis(columns, axis=1)])
+    placed: dict[str, int] = {}
+    # Round by round: a broker tied only to brokers (a nominee who holds a payment company's
+    # card) follows those placed before it.
+    while True:
+        known = {**communities, **placed}
+        ties = outward[~is_in(outward["u"], list(placed))]
+        ties = ties.assign(community=ties["v"].map(known)).dropna(subset=["community"])
+        if ties.empty:
+            break
+        weights = ties.groupby(["u", "community"])["weight"].sum().reset_index()
+        strongest = weights.sort_values(["u", "weight", "community"], ascending=[True, False, True],
+                                        kind="stable").drop_duplicates("u")
+        placed.update(zip(strongest["u"], strongest["community"].astype("int64").tolist()))
     unplaced = [broker for broker in brokers if broker not in placed]
     first = max(communities.values(), default=-1) + 1
     return {**placed, **{broker: first + number for number, broker in enumerate(unplaced)}}
@@ -558,11 +582,12 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     open_rows = table["gang_id"].isna() & table["community_id"].isin(community_gang.index)
     table.loc[open_rows, "gang_id"] = table.loc[open_rows, "community_id"].map(community_gang).to_numpy()
     table.loc[open_rows, "basis"] = "community"
+    both = pd.concat([edges[["u", "v", "weight"]], edges.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]],
+                     ignore_index=True)
+    _peel_weak_members(table, both)
 
     # Communities with no bound node: attached through their strongest ties, round by round,
     # where those ties are most of what ties the community to anyone outside it.
-    both = pd.concat([edges[["u", "v", "weight"]], edges.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]],
-                     ignore_index=True)
     both["community_id"] = both["u"].map(nodes)
     both = both[both["community_id"] != both["v"].map(nodes)]
     outside = both.groupby("community_id")["weight"].sum()
@@ -583,6 +608,29 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
         table.loc[rows, "basis"] = ("ties:" + weight.round(2).astype(str)).to_numpy()
     table.loc[table["gang_id"].isna(), "basis"] = "unattached"
     return table
+
+
+def _peel_weak_members(table: pd.DataFrame, both: pd.DataFrame) -> None:
+    """Take out of their gang, in place, the nodes that joined it with their community alone
+    (``basis`` community) and whose ties into the gang weigh less than :data:`TIES_SHARE` of
+    all their ties (``both``: every edge in both directions), round by round: a shop the
+    gang's staff buy from that modularity put with the gang, then its other customers, tied
+    only to the shop. Each leaves as a community of its own, for the ties to place."""
+    total = both.groupby("u")["weight"].sum()
+    while True:
+        joined = table.loc[table["basis"].eq("community").fillna(False).to_numpy(dtype=bool), "node"]
+        ties = both[is_in(both["u"], joined)]
+        gang_of = table.dropna(subset=["gang_id"]).set_index("node")["gang_id"]
+        inside = ties[(ties["u"].map(gang_of) == ties["v"].map(gang_of)).fillna(False).to_numpy(dtype=bool)]
+        share = inside.groupby("u")["weight"].sum().reindex(joined).fillna(0.0) / total.reindex(joined)
+        weak = joined[(share < TIES_SHARE).to_numpy()]
+        if not len(weak):
+            return
+        rows = is_in(table["node"], weak)
+        first = int(table["community_id"].max()) + 1
+        table.loc[rows, "community_id"] = np.arange(first, first + int(rows.sum()))
+        table.loc[rows, "gang_id"] = pd.NA
+        table.loc[rows, "basis"] = pd.NA
 
 
 def assign_gangs(entity_table: pd.DataFrame, resolved: pd.DataFrame, algorithm: str) -> pd.DataFrame:

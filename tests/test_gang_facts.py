@@ -272,11 +272,13 @@ def test_one_holder_of_accounts_taking_two_platforms_money_joins_nothing():
     assert resolved.loc[["Platform:P1", "Platform:P2"], "gang_id"].tolist() == ["G1", "G2"]
 
 
-def _payment_company_case(*, holders: list[str]) -> GangEvidence:
+def _payment_company_case(*, holders: list[str], cash_desk: bool = False) -> GangEvidence:
     """Two gangs, each a platform, an agent, a staff member on the gang's device, a collection
     account and a layer account that takes the collected money; and a payment company whose
     accounts (one per holder in ``holders``) collect most of both platforms' client money and
-    forward each gang's money to that gang's layer account."""
+    forward each gang's money to that gang's layer account. With ``cash_desk``, both layer
+    accounts also pay out to one account, as every gang's cash-outs do to a pseudo-account
+    named for cash (the independently written case)."""
     edges, bindings = [], []
     for gang in ("1", "2"):
         platform, agent, staff = f"Platform:P{gang}", f"Agent:A{gang}", f"Person:S{gang}"
@@ -284,6 +286,8 @@ def _payment_company_case(*, holders: list[str]) -> GangEvidence:
         edges += [(agent, platform, 3.0), (staff, agent, 5.0), (staff, f"Person:T{gang}", 6.0),
                   (f"Person:T{gang}", agent, 5.0), (collection, platform, 8.0), (collection, layer, 3.0),
                   (f"Person:N{gang}", collection, 5.0), (f"Person:N{gang}", layer, 5.0)]
+        if cash_desk:
+            edges.append((layer, "Account:CASH", 2.0))
         bindings += [(agent, f"P{gang}", "agent_platform"), (staff, f"P{gang}", "acts_as_agent"),
                      (collection, f"P{gang}", "client_money")]
         for number, holder in enumerate(holders):
@@ -298,19 +302,25 @@ def _payment_company_case(*, holders: list[str]) -> GangEvidence:
         weight=1), platform_ids=["P1", "P2"])
 
 
+@pytest.mark.parametrize("cash_desk", [False, True], ids=["", "and a cash desk"])
 @pytest.mark.parametrize("holders", [["H"], ["H", "J", "K"]], ids=["one holder", "a holder per card"])
-def test_a_payment_company_collecting_for_two_gangs_keeps_them_apart(holders):
+def test_a_payment_company_collecting_for_two_gangs_keeps_them_apart(holders, cash_desk):
     """Its accounts and their holders tie the gangs only through themselves (broker_nodes), so
     community detection runs without their ties and each joins the gang it is tied to most; the
-    gangs' own nominees, tied to one platform each, are no brokers."""
+    gangs' own nominees, tied to one platform each, are no brokers. A cash desk both gangs pay
+    out to joins them by a path, not as one community: the payment company is still a broker
+    (before, any path made it none, and the two gangs were one)."""
     from casegraph.queries.communities import broker_nodes, detect_communities, graph_of_edges
     from casegraph.queries.engine import find_gangs
 
-    evidence = _payment_company_case(holders=holders)
-    brokers = broker_nodes(evidence.edges, evidence.bindings)
+    def louvain(edges, seed):
+        return detect_communities(graph_of_edges(edges), seed=seed)
+
+    evidence = _payment_company_case(holders=holders, cash_desk=cash_desk)
+    none_known = pd.DataFrame(columns=["gang_id", "platform_id"], dtype=str)
+    brokers = broker_nodes(evidence.edges, evidence.bindings, none_known, communities_of=louvain)
     assert brokers == sorted([f"Account:PAY{n}" for n in range(len(holders))] + [f"Person:{h}" for h in holders])
-    resolved = find_gangs(evidence, pd.DataFrame(columns=["gang_id", "platform_id"], dtype=str),
-                          communities_of=lambda edges, seed: detect_communities(graph_of_edges(edges), seed=seed))
+    resolved = find_gangs(evidence, none_known, communities_of=louvain)
     gang_of = resolved.set_index("node")["gang_id"]
     assert gang_of["Platform:P1"] != gang_of["Platform:P2"]
     for gang in ("1", "2"):
