@@ -389,24 +389,20 @@ def one_operator_platforms(bindings: pd.DataFrame, known_of: pd.Series) -> list[
     return sorted(sorted(component) for component in nx.connected_components(graph))
 
 
-def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame, known: pd.DataFrame, *, communities_of,
-                 seed: int = 0) -> list[str]:
+def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame, known: pd.DataFrame) -> list[str]:
     """The nodes of the gang graph that tie platforms the rest of the records do not: nodes
     that hard facts bind to two or more platforms (``bindings``: node, platform_id, fact, …;
     the accounts of :data:`SWEPT_MONEY` are what ties a gang's platforms, and none of these)
-    whose platforms lie in two or more communities of the graph (``edges``: u, v, weight) once
-    every such node is taken out (``communities_of(edges, seed=seed)``: the engine's community
-    detection, :meth:`.engine.Engine.gang_communities`; the platforms ``known``, the gangs
-    already identified (gang_id, platform_id), lists as one gang are one). A payment company that collects for
-    several gangs, through accounts of one holder or of many, or a person who is an agent in
-    two gangs, ties those gangs only through such nodes, and their ties would let community
-    detection make them one (nine gangs one, on the generator's variant
+    whose platforms lie in two or more parts of the graph (``edges``: u, v, weight) once every
+    such node is taken out, the platforms of each gang already identified (``known``: gang_id,
+    platform_id) a part of their own whatever path joins them. A payment company that
+    collects for several gangs, through accounts of one holder or of many, or a person who is
+    an agent in two gangs, ties those gangs only through such nodes, and their ties would let
+    community detection make them one (nine gangs one, on the generator's variant
     shared_payment_accounts). A nominee who lends cards to two platforms of one gang is none:
-    the gang's own staff, accounts and money tie its platforms too. Communities, not mere
-    paths: the cash desk every gang's accounts pay out to, or the dealers several gangs sell
-    their takings to, join every gang by some path without making them one (the
-    independently written case: two gangs one through a payment company, before).
-    Sorted.
+    the gang's own staff, accounts and money tie its platforms too. Two known gangs stay two
+    parts though a cash desk they both pay out to joins them by a path (the independently
+    written case: two gangs one through a payment company, before). Sorted.
 
     >>> edges = pd.DataFrame({"u": ["Account:A1", "Account:A2", "Account:A1", "Account:A2", "Account:N", "Account:N",
     ...                             "Account:PAY", "Account:PAY", "Account:PAY", "Account:PAY", "Account:L2"],
@@ -415,9 +411,7 @@ def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame, known: pd.DataFram
     ...                             "Platform:P3"], "weight": 1.0})
     >>> bound = pd.DataFrame({"node": ["Account:PAY", "Account:PAY", "Account:N", "Account:N"],
     ...                       "platform_id": ["P1", "P2", "P2", "P3"], "fact": "client_money", "weight": 1})
-    >>> louvain = lambda edges, seed: detect_communities(graph_of_edges(edges), seed=seed)
-    >>> none_known = pd.DataFrame({"gang_id": [], "platform_id": []})
-    >>> broker_nodes(edges, bound, none_known, communities_of=louvain)        # N's platforms are also tied through L2
+    >>> broker_nodes(edges, bound, pd.DataFrame({"gang_id": [], "platform_id": []}))  # N's platforms: also tied by L2
     ['Account:PAY']
     """
     binding = ~bindings["node"].str.startswith("Platform:").to_numpy(dtype=bool) & bindings["fact"].ne(SWEPT_MONEY)
@@ -426,20 +420,17 @@ def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame, known: pd.DataFram
     candidates = breadth.index[breadth.to_numpy() >= 2]
     if not len(candidates):
         return []
-    kept = edges[~(is_in(edges["u"], candidates) | is_in(edges["v"], candidates))]
-    # Where the platforms' collected money went ties them, whoever else the account serves: as
-    # much as money the platform's own records route through an account.
+    kept = ~(is_in(edges["u"], candidates) | is_in(edges["v"], candidates))
+    rest = nx.Graph()
+    rest.add_edges_from(zip(edges["u"][kept], edges["v"][kept]))
+    # Where the platforms' collected money went ties them, whoever else the account serves.
     swept = bindings[bindings["fact"].eq(SWEPT_MONEY).to_numpy(dtype=bool)]
-    rest = summed_edges(
-        pa.chunked_array([arrow_text(kept["u"]).combine_chunks(), arrow_text(swept["node"]).combine_chunks()]),
-        pa.chunked_array([arrow_text(kept["v"]).combine_chunks(),
-                          arrow_text("Platform:" + swept["platform_id"].astype("string")).combine_chunks()]),
-        np.concatenate([kept["weight"].to_numpy(dtype=np.float64),
-                        counted_weights(WEIGHTS["CLIENT_MONEY"], swept["weight"].to_numpy())]))
-    part_of = communities_of(rest, seed=seed)
+    rest.add_edges_from(zip(swept["node"], "Platform:" + swept["platform_id"].astype("string")))
+    part_of = {node: number for number, part in enumerate(nx.connected_components(rest)) for node in part}
     served = bound[is_in(bound["node"], candidates)]
     platforms = "Platform:" + served["platform_id"].astype("string")
-    # A platform the rest of the graph does not hold is a part of its own; a known gang's are one.
+    # A known gang's platforms are one part, and no other's; a platform the rest of the graph
+    # does not hold is a part of its own.
     known_of = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
     parts = ("gang:" + lookup(served["platform_id"], known_of).astype("string")).fillna(
         platforms.map(part_of).astype("string")).fillna(platforms)

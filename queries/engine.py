@@ -233,7 +233,7 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
     ``evidence``: ``communities_of`` (:meth:`Engine.gang_communities`, seeded with ``seed``)
     detects them in the graph without its brokers' ties (:func:`.communities.broker_nodes`),
     and each broker joins the community it is tied to most (:func:`.communities.placed_brokers`)."""
-    brokers = broker_nodes(evidence.edges, evidence.bindings, known_gangs, communities_of=communities_of, seed=seed)
+    brokers = broker_nodes(evidence.edges, evidence.bindings, known_gangs)
     edges = evidence.edges
     if brokers:
         edges = edges[~(is_in(edges["u"], brokers) | is_in(edges["v"], brokers))].reset_index(drop=True)

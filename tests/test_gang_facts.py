@@ -307,9 +307,9 @@ def _payment_company_case(*, holders: list[str], cash_desk: bool = False) -> Gan
 def test_a_payment_company_collecting_for_two_gangs_keeps_them_apart(holders, cash_desk):
     """Its accounts and their holders tie the gangs only through themselves (broker_nodes), so
     community detection runs without their ties and each joins the gang it is tied to most; the
-    gangs' own nominees, tied to one platform each, are no brokers. A cash desk both gangs pay
-    out to joins them by a path, not as one community: the payment company is still a broker
-    (before, any path made it none, and the two gangs were one)."""
+    gangs' own nominees, tied to one platform each, are no brokers. When the police know the two
+    gangs, a cash desk both pay out to joins them by a path, and they stay two: the payment
+    company is still a broker (before, any path made it none, and the two gangs were one)."""
     from casegraph.queries.communities import broker_nodes, detect_communities, graph_of_edges
     from casegraph.queries.engine import find_gangs
 
@@ -317,10 +317,11 @@ def test_a_payment_company_collecting_for_two_gangs_keeps_them_apart(holders, ca
         return detect_communities(graph_of_edges(edges), seed=seed)
 
     evidence = _payment_company_case(holders=holders, cash_desk=cash_desk)
-    none_known = pd.DataFrame(columns=["gang_id", "platform_id"], dtype=str)
-    brokers = broker_nodes(evidence.edges, evidence.bindings, none_known, communities_of=louvain)
+    named = [("G1", "P1"), ("G2", "P2")] if cash_desk else []
+    known = pd.DataFrame(named, columns=["gang_id", "platform_id"], dtype=str)
+    brokers = broker_nodes(evidence.edges, evidence.bindings, known)
     assert brokers == sorted([f"Account:PAY{n}" for n in range(len(holders))] + [f"Person:{h}" for h in holders])
-    resolved = find_gangs(evidence, none_known, communities_of=louvain)
+    resolved = find_gangs(evidence, known, communities_of=louvain)
     gang_of = resolved.set_index("node")["gang_id"]
     assert gang_of["Platform:P1"] != gang_of["Platform:P2"]
     for gang in ("1", "2"):

@@ -74,10 +74,11 @@ def client_paying_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
     connection = connect(ledger=ledger[["kind", "bank_txn_id"]],
                          transfers=transfers[["txn_id", "from_account", "to_account"]])
     return connection.sql("""
-        SELECT DISTINCT CASE WHEN l.kind = 'deposit' THEN t.from_account ELSE t.to_account END AS account_id
-        FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
-        WHERE l.kind IN ('deposit', 'withdrawal') AND account_id IS NOT NULL
-        ORDER BY account_id""").df()["account_id"]
+        SELECT DISTINCT account_id FROM (
+          SELECT CASE WHEN l.kind = 'deposit' THEN t.from_account ELSE t.to_account END AS account_id
+          FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
+          WHERE l.kind IN ('deposit', 'withdrawal')) AS paid
+        WHERE account_id IS NOT NULL ORDER BY account_id""").df()["account_id"]
 
 
 def excluded_nodes(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection) -> pd.Series:
