@@ -606,7 +606,8 @@ def _peel_weak_members(table: pd.DataFrame, both: pd.DataFrame) -> None:
     (``basis`` community) and whose ties into the gang weigh less than :data:`TIES_SHARE` of
     all their ties (``both``: every edge in both directions), round by round: a shop the
     gang's staff buy from that modularity put with the gang, then its other customers, tied
-    only to the shop. Each leaves as a community of its own, for the ties to place."""
+    only to the shop. Each leaves as a community of its own and stays without a gang
+    (``unattached``): the ties below weigh the communities Louvain found, not these."""
     total = both.groupby("u")["weight"].sum()
     while True:
         joined = table.loc[table["basis"].eq("community").fillna(False).to_numpy(dtype=bool), "node"]
