@@ -275,12 +275,22 @@ def _leiden(graph: nx.Graph, seed: int, resolution: float) -> list[set[str]]:
     return [{nodes[i] for i in members} for members in partition]
 
 
+def known_gang_of_platform(known: pd.DataFrame) -> pd.Series:
+    """platform_id -> gang_id of the gangs already identified (``known``: gang_id,
+    platform_id), the smallest gang id where two gangs list one platform.
+
+    >>> known_gang_of_platform(pd.DataFrame({"gang_id": ["G2", "G1"], "platform_id": ["P1", "P1"]})).to_dict()
+    {'P1': 'G1'}
+    """
+    return known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+
+
 def community_names(known: pd.DataFrame, communities: pd.Series) -> dict[int, str]:
     """Community -> gang id, for the communities that hold a platform: the id gangs.csv gives
     one of its platforms (the smallest, if several), else ``G?`` + its first platform.
     ``known``: (gang_id, platform_id) of the gangs already identified; ``communities``: node ->
     community."""
-    known = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    known = known_gang_of_platform(known)
     platforms = communities[communities.index.str.startswith("Platform:")]
     ids = platforms.index.str.slice(len("Platform:"))
     frame = pd.DataFrame({"community": platforms.to_numpy(), "platform_id": ids,
@@ -431,7 +441,7 @@ def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame, known: pd.DataFram
     platforms = "Platform:" + served["platform_id"].astype("string")
     # A known gang's platforms are one part, and no other's; a platform the rest of the graph
     # does not hold is a part of its own.
-    known_of = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    known_of = known_gang_of_platform(known)
     parts = ("gang:" + lookup(served["platform_id"], known_of).astype("string")).fillna(
         platforms.map(part_of).astype("string")).fillna(platforms)
     spans = parts.groupby(served["node"].to_numpy()).nunique()
@@ -529,7 +539,7 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     nodes = pd.concat([nodes, pd.Series(range(start, start + len(missing)), index=pd.Index(missing, name="node"),
                                         dtype="int64")]).sort_index()
     names = community_names(known, nodes)
-    known_of = known.sort_values("gang_id").drop_duplicates("platform_id").set_index("platform_id")["gang_id"]
+    known_of = known_gang_of_platform(known)
     platforms = nodes[nodes.index.str.startswith("Platform:")]
     in_graph = platforms.index.str.slice(len("Platform:"))
     named = pd.Series(platforms.map(names).to_numpy(), index=in_graph)

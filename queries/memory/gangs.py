@@ -96,17 +96,23 @@ def excluded_nodes(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connectio
     return text_series(pc.unique(arrow_text(nodes)))
 
 
+def _client_money_sides(case: Case, ledger: pd.DataFrame | None, *, connect):
+    """The ledger in CNY (the one given, else the case's), the :func:`excluded_nodes` and the
+    :func:`client_money_accounts`: what the gang graph's edges and bindings both start from."""
+    from casegraph.loaders.fx import ledger_in_cny
+
+    ledger = ledger_in_cny(case) if ledger is None else ledger
+    return (ledger, excluded_nodes(case, ledger, connect=connect),
+            client_money_accounts(ledger, case["bank_transfers"], connect=connect))
+
+
 def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection,
                   logins=None) -> GangEvidence:
     """:func:`gang_edges` and :func:`hard_bindings` of the case, the excluded nodes and the
     client money's accounts (ledger -> bank transfers) found once for both; ``connect``: the
     connection the SQL runs on (as in :func:`.figures.client_figures`); ``logins``: the case's
     :func:`gang_login_frame`, if made already (e.g. by Spark)."""
-    from casegraph.loaders.fx import ledger_in_cny
-
-    ledger = ledger_in_cny(case) if ledger is None else ledger
-    excluded = excluded_nodes(case, ledger, connect=connect)
-    client_money = client_money_accounts(ledger, case["bank_transfers"], connect=connect)
+    ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
     return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money, connect=connect,
                                           logins=logins),
                         bindings=_hard_bindings(case, excluded=excluded, client_money=client_money,
@@ -119,12 +125,8 @@ def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb
     """The weighted, undirected gang graph as edges ``u``, ``v``, ``weight``: one row per pair
     of nodes (``Label:id``, ``u < v``), the weights of every fact joining them summed, sorted;
     ``connect``: the connection the money edges' SQL runs on (as in :func:`.figures.client_figures`)."""
-    from casegraph.loaders.fx import ledger_in_cny
-
-    ledger = ledger_in_cny(case) if ledger is None else ledger
-    return _gang_edges(case, ledger, excluded=excluded_nodes(case, ledger, connect=connect),
-                       client_money=client_money_accounts(ledger, case["bank_transfers"], connect=connect),
-                       connect=connect, logins=None)
+    ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
+    return _gang_edges(case, ledger, excluded=excluded, client_money=client_money, connect=connect, logins=None)
 
 
 def _gang_edges(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, client_money: pd.DataFrame,
@@ -157,11 +159,8 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     """What the records state: ``node`` (``Label:id``) bound to ``platform_id`` by ``fact``,
     with ``weight`` = how many records say so. See the module's step 1. ``connect``: as in
     :func:`gang_edges`."""
-    from casegraph.loaders.fx import ledger_in_cny
-
-    ledger = ledger_in_cny(case) if ledger is None else ledger
-    client_money = client_money_accounts(ledger, case["bank_transfers"], connect=connect)
-    return _hard_bindings(case, excluded=excluded_nodes(case, ledger, connect=connect), client_money=client_money,
+    _, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
+    return _hard_bindings(case, excluded=excluded, client_money=client_money,
                           swept=swept_accounts(case["bank_transfers"], client_money, connect=connect))
 
 
