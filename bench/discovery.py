@@ -6,7 +6,8 @@ each kind of evidence taken away: one markdown row per case, scored against its 
     .venv/bin/python bench/discovery.py --large                 # and 10x seed (200,000 clients): minutes a case
 
 Columns: the gang ARI (truth/gangs.csv against communities.csv), truth gangs found / found
-with their province (queries/quality.py), client persons and accounts put in a gang, the
+with their province (queries/quality.py), client persons and accounts put in a gang, anyone
+truth/ puts in no gang (clients, the vendor, a payment company, shops) put in one, the
 account groups' pairwise F1 and whether every true group's controller is found, the fraud
 fronts flagged (gangs.csv ``is_fraud``; "ok" = the true front and no other), and the seconds
 of generation and of analysis (reading the case + the memory engine). The targets the tests
@@ -105,6 +106,15 @@ def clients_made_members(case: Case, communities: pd.DataFrame) -> int:
     return int(in_gang["entity_id"].isin(clients).sum())
 
 
+def outsiders_made_members(case: Case, communities: pd.DataFrame) -> int:
+    """Entities truth/ puts in no gang (clients, the vendor, a payment company, shops, anyone
+    else) that communities.csv puts in one."""
+    truth = pd.read_csv(case.path / "truth" / "gangs.csv", dtype=str, keep_default_na=False)
+    found = communities.dropna(subset=["gang_id"])[["entity_id", "entity_type"]]
+    outside = truth.loc[truth["gang_id"] == "", ["entity_id", "entity_type"]]
+    return len(found.merge(outside, on=["entity_id", "entity_type"]))
+
+
 # The questions whose answers discovery_scores reads (queries/engine.py QUESTIONS): the gangs
 # and their communities, the account groups, the fraud fronts.
 DISCOVERY_QUESTIONS = ("gang_evidence", "account_groups", "platform_fraud")
@@ -129,6 +139,7 @@ def discovery_scores(case: Case, tables: dict[str, pd.DataFrame]) -> dict[str, o
         "gangs_found": int(metric["gangs", "gangs_found"]),
         "gangs_found_with_province": int(metric["gangs", "gangs_found_with_province"]),
         "clients_made_members": clients_made_members(case, tables["communities"]),
+        "outsiders_made_members": outsiders_made_members(case, tables["communities"]),
         "groups_f1": float(metric["account_groups", "pairwise_f1"]),
         "controllers_right": controllers_found(tables["account_groups"], truth_groups),
         "fraud_flagged": n_fraud, "fraud_right": fraud_right,
@@ -148,14 +159,16 @@ class Row:
         return (f"| {self.label} | {self.scale} | {s['ari']:.4f} | {s['ari_reachable']:.4f} | "
                 f"{s['gangs_found']}/{s['truth_gangs']} | "
                 f"{s['gangs_found_with_province']}/{s['truth_gangs']} | {s['clients_made_members']} | "
+                f"{s['outsiders_made_members']} | "
                 f"{s['groups_f1']:.4f} | {'yes' if s['controllers_right'] else 'NO'} | "
                 f"{s['fraud_flagged']} {'ok' if s['fraud_right'] else 'WRONG'} | "
                 f"{self.generate_s:.1f} | {self.analyse_s:.1f} |")
 
 
-HEADER = ("| case | scale | gang ARI | ARI reachable | gangs found | with province | clients in gangs | groups F1 | "
+HEADER = ("| case | scale | gang ARI | ARI reachable | gangs found | with province | clients in gangs | "
+          "outsiders in gangs | groups F1 | "
           "controllers | fraud fronts | gen s | analysis s |\n"
-          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |")
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |")
 
 
 def run(folder: Path, label: str, scale: str | int, seed: int, variants=(), drop_tables=()) -> Row:

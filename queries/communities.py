@@ -24,10 +24,11 @@ and the access logs. The method, step by step (README "How the gangs were found"
    does not touch (so Spark runs the components in parallel, :mod:`casegraph.queries.spark.graph`).
 4. :func:`resolve_gangs` puts both together: a platform's gang is its known gang, else the
    one its community names, and platforms the records show one operator runs
-   (:func:`one_operator_platforms`) are one gang; a bound entity joins its platform's gang; an entity tied only by
-   evidence joins the gang of its community's bound members; a community with none is
-   attached to the gang its strongest ties point to, and one tied to no gang is reported as
-   unattached, never dropped.
+   (:func:`one_operator_platforms`) are one gang; a bound entity joins its platform's gang
+   (a money service, :func:`money_services`, none); an entity tied only by evidence joins the
+   gang of its community's bound members, unless it hangs on the gang by one event
+   (:func:`loosely_held`); a community with none is attached to the gang its strongest ties
+   point to, and one tied to no gang is reported as unattached, never dropped.
 5. Its province: the most common province among its persons and the IP provinces of their
    logins, with the counts kept as evidence.
 
@@ -306,11 +307,13 @@ def community_names(known: pd.DataFrame, communities: pd.Series) -> dict[int, st
 # a collection account may be a landlord), and make no broker (:func:`broker_nodes`): they are
 # what ties a gang's platforms.
 SWEPT_MONEY = "swept_money"
+# The platform's client money went through the account (ledger -> bank transfer).
+CLIENT_MONEY = "client_money"
 # Facts that make an account the operator's: the platform's money goes through it, it paid for
 # the platform, the records state it is the platform's, or its collected money went into it.
 # Its holder is on the operator's side (:func:`holder_bindings`), a witness that platforms are
 # one operator's (:func:`one_operator_platforms`).
-OPERATOR_FACTS = ("paid_for_license", "client_money", "account_platform", SWEPT_MONEY)
+OPERATOR_FACTS = ("paid_for_license", CLIENT_MONEY, "account_platform", SWEPT_MONEY)
 # The persons on the operator's side of a platform: who holds its operator accounts (often the
 # nominal holder of a borrowed account, bound to no gang by that alone) and who bought its
 # licence (the vendor's records name the buyer, matched to a person by phone and name).
@@ -448,6 +451,18 @@ def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame, known: pd.DataFram
     return sorted(spans.index[spans.to_numpy() >= 2])
 
 
+def without_nodes(edges: pd.DataFrame, nodes) -> pd.DataFrame:
+    """The rows of ``edges`` (u, v, ...) that touch none of ``nodes``, renumbered.
+
+    >>> without_nodes(pd.DataFrame({"u": ["a", "b"], "v": ["b", "c"]}), ["a"]).to_dict("list")
+    {'u': ['b'], 'v': ['c']}
+    """
+    nodes = list(nodes)
+    if not nodes:
+        return edges
+    return edges[~(is_in(edges["u"], nodes) | is_in(edges["v"], nodes))].reset_index(drop=True)
+
+
 def placed_brokers(edges: pd.DataFrame, brokers: list[str], communities: dict[str, int]) -> dict[str, int]:
     """Each broker's community: the one of ``communities`` (found without the brokers' ties)
     its ties to other nodes weigh most towards (a person who is an agent in two gangs stays
@@ -510,10 +525,17 @@ def _join_one_operator(gang_of_platform: pd.Series, sets: list[list[str]], known
 # and are no more the gang's than its staff's other acquaintances (contract.md: unrelated
 # parties stay out "even when money links them to a gang").
 TIES_SHARE = 0.5
+# One transfer between two accounts, or one login shared on an address, weighs this much
+# (WEIGHTS × log 2): what chance contact looks like — the staff pay a shop once, a neighbour's
+# card takes one payment. Ties no heavier than this take nobody into a gang by themselves
+# (:func:`loosely_held`, and the ties of communities no record binds).
+ONE_EVENT = WEIGHTS["TRANSFER"] * math.log(2)
+# Edge weights are sums of floats: equal weights may differ in their last bits.
+WEIGHT_TOLERANCE = 1e-9
 
 
 def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd.DataFrame,
-                  known: pd.DataFrame, *, platform_ids=(), brokers=()) -> pd.DataFrame:
+                  known: pd.DataFrame, *, platform_ids=(), brokers=(), trading_accounts=()) -> pd.DataFrame:
     """Every node's gang, hard facts first: ``node``, ``community_id``, ``gang_id``, ``basis``.
 
     - A platform's gang is the known gang that lists it, else the one its community names
@@ -523,15 +545,19 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
       which other platforms are one gang.
     - A node bound by hard facts (``bindings``: node, platform_id, fact, weight) joins its
       platform's gang (``basis`` = the facts); bound to several gangs, the one its community
-      names, else the one most records state.
-    - Other nodes join the gang most of their community's bound nodes are in (``community``).
+      names, else the one most records state; a money service (:func:`money_services`) none.
+    - Other nodes join the gang most of their community's bound nodes are in (``community``),
+      unless their part of the gang hangs on it by one event (:func:`loosely_held`, its
+      ``trading_accounts``) or most of their ties point elsewhere: then each is a community of
+      its own.
     - A community with no bound node is attached to the gang its edges weigh most towards,
-      when those edges weigh at least :data:`TIES_SHARE` of all its edges to nodes outside it,
-      repeated until nothing changes (``ties``); any other stays without a gang
-      (``unattached``).
+      when those edges weigh more than :data:`ONE_EVENT` (or it holds a trading account) and
+      at least :data:`TIES_SHARE` of all its edges to nodes outside it, repeated until nothing
+      changes (``ties``); any other stays without a gang (``unattached``).
     Platforms of ``platform_ids`` the graph does not hold get a community of their own. The
-    nodes of ``brokers`` (:func:`broker_nodes`) witness no operator of several platforms.
-    Rows are sorted by node.
+    nodes of ``brokers`` (:func:`broker_nodes`) witness no operator of several platforms, and
+    community detection ran without their ties (``edges`` has them: they hold parts of gangs,
+    :func:`loosely_held`). Rows are sorted by node.
     """
     nodes = pd.Series(communities, dtype="int64").rename_axis("node").sort_index()
     missing = sorted({f"Platform:{p}" for p in platform_ids} - set(nodes.index))
@@ -570,11 +596,13 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
             weight=np.add.reduceat(ordered["weight"].to_numpy(dtype=np.int64), starts),
             facts=join_runs(distinct["fact"], run_starts(distinct[["node", "gang_id"]]), ";").to_pylist())
         facts["named"] = facts["node"].map(nodes).map(names) == facts["gang_id"]
+        services = money_services(facts)
         facts = facts.sort_values(["node", "named", "weight", "gang_id"], ascending=[True, False, False, True],
                                   kind="stable").drop_duplicates("node").set_index("node")
         at = is_in(table["node"], facts.index)
         table.loc[at, "gang_id"] = table.loc[at, "node"].map(facts["gang_id"]).to_numpy()
         table.loc[at, "basis"] = ("fact:" + table.loc[at, "node"].map(facts["facts"])).to_numpy()
+        _set_apart(table, is_in(table["node"], services))
 
     # Nodes tied only by evidence follow their community's bound nodes.
     resolved = table.dropna(subset=["gang_id"])
@@ -583,8 +611,12 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     open_rows = table["gang_id"].isna() & table["community_id"].isin(community_gang.index)
     table.loc[open_rows, "gang_id"] = table.loc[open_rows, "community_id"].map(community_gang).to_numpy()
     table.loc[open_rows, "basis"] = "community"
-    both = pd.concat([edges[["u", "v", "weight"]], edges.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]],
-                     ignore_index=True)
+    # What holds a part of a gang to it, the brokers' ties included (a nominee holding cards of
+    # two gangs holds them); the members' own ties below, those community detection weighed.
+    _set_apart(table, is_in(table["node"], loosely_held(table, edges, trading_accounts=trading_accounts)))
+    detected = without_nodes(edges, brokers)
+    both = pd.concat([detected[["u", "v", "weight"]],
+                      detected.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]], ignore_index=True)
     _peel_weak_members(table, both)
 
     # Communities with no bound node: attached through their strongest ties, round by round,
@@ -592,6 +624,7 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     both["community_id"] = both["u"].map(nodes)
     both = both[both["community_id"] != both["v"].map(nodes)]
     outside = both.groupby("community_id")["weight"].sum()
+    trading_communities = table.loc[is_in(table["node"], trading_accounts), "community_id"].unique()
     while True:
         pending = set(table.loc[table["gang_id"].isna(), "community_id"])
         if not pending:
@@ -600,7 +633,9 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
         ties = both[both["community_id"].isin(pending)].dropna(subset=["gang_id"])
         strongest = _first_by_weight(ties.groupby(["community_id", "gang_id"])["weight"].sum().reset_index(),
                                      "community_id", "weight").set_index("community_id")
-        strongest = strongest[strongest["weight"] >= TIES_SHARE * outside.reindex(strongest.index)]
+        strongest = strongest[(strongest["weight"] >= TIES_SHARE * outside.reindex(strongest.index))
+                              & ((strongest["weight"] > ONE_EVENT + WEIGHT_TOLERANCE)
+                                 | strongest.index.isin(trading_communities))]
         if strongest.empty:
             break
         rows = table["community_id"].isin(strongest.index) & table["gang_id"].isna()
@@ -609,6 +644,90 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
         table.loc[rows, "basis"] = ("ties:" + weight.round(2).astype(str)).to_numpy()
     table.loc[table["gang_id"].isna(), "basis"] = "unattached"
     return table
+
+
+def money_services(facts: pd.DataFrame) -> list[str]:
+    """The accounts that took client money for several gangs, none of which has
+    :data:`TIES_SHARE` of their records (``facts``: node, gang_id, weight, facts — per node and
+    gang, the records binding it and their facts joined by ``;``), bound by nothing else: a
+    payment company's collection accounts, which take deposits for whichever gangs pay it
+    (contract.md: unrelated parties stay out "even when money links them to a gang"). A gang's
+    card a second gang once borrowed stays with the gang most of its money is.
+
+    >>> money_services(pd.DataFrame({"node": ["Account:PAY", "Account:PAY", "Account:PAY", "Account:C", "Account:C"],
+    ...                              "gang_id": ["G1", "G2", "G3", "G1", "G2"], "weight": [4, 3, 3, 9, 1],
+    ...                              "facts": "client_money"}))
+    ['Account:PAY']
+    """
+    money = facts[facts["node"].str.startswith("Account:").to_numpy(dtype=bool)]
+    only_money = money["facts"].eq(CLIENT_MONEY).groupby(money["node"]).all()
+    by_node = money.groupby("node")["weight"]
+    spread = (by_node.max() < TIES_SHARE * by_node.sum()) & only_money
+    return sorted(spread.index[spread.to_numpy()])
+
+
+def _set_apart(table: pd.DataFrame, rows) -> None:
+    """Make each of ``rows`` a community of its own with no gang, in place: the communities'
+    ties below weigh the communities Louvain found, not these, so they stay unattached."""
+    if not np.any(rows):
+        return
+    first = int(table["community_id"].max()) + 1
+    table.loc[rows, "community_id"] = np.arange(first, first + int(np.count_nonzero(rows)))
+    table.loc[rows, "gang_id"] = pd.NA
+    table.loc[rows, "basis"] = pd.NA
+
+
+def loosely_held(table: pd.DataFrame, edges: pd.DataFrame, *, trading_accounts=()) -> list[str]:
+    """The nodes that joined a gang with their community alone (``table``: node, gang_id,
+    basis, as :func:`resolve_gangs` makes it) and hang on it by chance contact: split each gang
+    into parts by its ties heavier than :data:`ONE_EVENT` (``edges``: u, v, weight); a part is
+    held when it holds a node a record binds (basis ``fact:``) or a trading account (of
+    ``trading_accounts``: the futures trade's instruments, which no shop or neighbour holds), or
+    when its ties to held parts weigh more than one event, round by round. The community nodes
+    of the parts not held, sorted: a shop the staff paid once, with its other customers, tied to
+    each other by their cards and to the gang by that one payment.
+
+    >>> table = pd.DataFrame({"node": ["Person:L", "Account:L", "Account:SHOP", "Person:S", "Account:N"],
+    ...                       "gang_id": "G1", "basis": ["fact:role_in_gang", "community", "community", "community",
+    ...                                                  "community"]})
+    >>> edges = pd.DataFrame({"u": ["Account:L", "Account:L", "Account:SHOP", "Account:L"],
+    ...                       "v": ["Person:L", "Account:SHOP", "Person:S", "Account:N"],
+    ...                       "weight": [5.0, math.log(2), 5.0, 2 * math.log(2)]})
+    >>> loosely_held(table, edges)
+    ['Account:SHOP', 'Person:S']
+    """
+    members = table[table["gang_id"].notna().to_numpy(dtype=bool)].reset_index(drop=True)
+    nodes = pd.Index(members["node"])
+    gang = members["gang_id"].to_numpy(dtype=object)
+    u, v = positions(edges["u"], nodes), positions(edges["v"], nodes)
+    within = (u >= 0) & (v >= 0)
+    within[within] = gang[u[within]] == gang[v[within]]
+    u, v, weight = u[within], v[within], edges["weight"].to_numpy(dtype="float64")[within]
+    strong = weight > ONE_EVENT + WEIGHT_TOLERANCE
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(nodes)))
+    graph.add_edges_from(zip(u[strong].tolist(), v[strong].tolist()))
+    part = np.empty(len(nodes), dtype=np.int64)
+    for number, component in enumerate(nx.connected_components(graph)):
+        part[list(component)] = number
+    bound = members["basis"].str.startswith("fact:").fillna(False).to_numpy(dtype=bool) | is_in(
+        members["node"], trading_accounts)
+    held = np.zeros(part.max() + 1 if len(part) else 0, dtype=bool)
+    held[part[bound]] = True
+    # The weak ties between parts, each way.
+    crossing = np.tile(part[u] != part[v], 2)
+    ties = pd.DataFrame({"part": np.concatenate([part[u], part[v]])[crossing],
+                         "other": np.concatenate([part[v], part[u]])[crossing],
+                         "weight": np.tile(weight, 2)[crossing]})
+    while True:
+        towards = ties[held[ties["other"].to_numpy()] & ~held[ties["part"].to_numpy()]]
+        summed = towards.groupby("part")["weight"].sum()
+        passing = summed.index[summed.to_numpy() > ONE_EVENT + WEIGHT_TOLERANCE]
+        if not len(passing):
+            break
+        held[passing] = True
+    loose = ~held[part] & members["basis"].eq("community").fillna(False).to_numpy(dtype=bool)
+    return sorted(members.loc[loose, "node"])
 
 
 def _peel_weak_members(table: pd.DataFrame, both: pd.DataFrame) -> None:
@@ -628,11 +747,7 @@ def _peel_weak_members(table: pd.DataFrame, both: pd.DataFrame) -> None:
         weak = joined[(share < TIES_SHARE).to_numpy()]
         if not len(weak):
             return
-        rows = is_in(table["node"], weak)
-        first = int(table["community_id"].max()) + 1
-        table.loc[rows, "community_id"] = np.arange(first, first + int(rows.sum()))
-        table.loc[rows, "gang_id"] = pd.NA
-        table.loc[rows, "basis"] = pd.NA
+        _set_apart(table, is_in(table["node"], weak))
 
 
 def assign_gangs(entity_table: pd.DataFrame, resolved: pd.DataFrame, algorithm: str) -> pd.DataFrame:

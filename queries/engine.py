@@ -57,8 +57,7 @@ from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
 from .assembly import CaseFacts, NodeFigures, TradingFindings, assemble
-from .columnar import is_in
-from .communities import broker_nodes, placed_brokers, resolve_gangs
+from .communities import broker_nodes, placed_brokers, resolve_gangs, without_nodes
 from .flow_rules import ACCOUNT_FLOW_COLUMNS, PATTERN_COLUMNS, REQUEST_COLUMNS
 from .output_tables import SCOPED_FIGURES, conform
 from .rules import CLIENT_FIGURES, FRAUD_COLUMNS, finish_fake, finish_fraud, finish_groups, no_rows
@@ -228,19 +227,19 @@ def with_what_they_take(questions: Collection[str]) -> frozenset[str]:
 
 
 def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
-               communities_of: Callable[..., dict[str, int]], seed: int = 0) -> pd.DataFrame:
+               communities_of: Callable[..., dict[str, int]], seed: int = 0,
+               trading_accounts: Collection[str] = ()) -> pd.DataFrame:
     """The resolved communities (:func:`.communities.resolve_gangs`) of the gang graph in
     ``evidence``: ``communities_of`` (:meth:`Engine.gang_communities`, seeded with ``seed``)
     detects them in the graph without its brokers' ties (:func:`.communities.broker_nodes`),
-    and each broker joins the community it is tied to most (:func:`.communities.placed_brokers`)."""
+    and each broker joins the community it is tied to most (:func:`.communities.placed_brokers`).
+    ``trading_accounts``: the gang-graph nodes of the case's trading, mother and sub accounts
+    (:func:`.communities.loosely_held`)."""
     brokers = broker_nodes(evidence.edges, evidence.bindings, known_gangs)
-    edges = evidence.edges
-    if brokers:
-        edges = edges[~(is_in(edges["u"], brokers) | is_in(edges["v"], brokers))].reset_index(drop=True)
-    communities = communities_of(edges, seed=seed)
+    communities = communities_of(without_nodes(evidence.edges, brokers), seed=seed)
     communities.update(placed_brokers(evidence.edges, brokers, communities))
-    return resolve_gangs(communities, evidence.bindings, edges, known_gangs, platform_ids=evidence.platform_ids,
-                         brokers=brokers)
+    return resolve_gangs(communities, evidence.bindings, evidence.edges, known_gangs,
+                         platform_ids=evidence.platform_ids, brokers=brokers, trading_accounts=trading_accounts)
 
 
 def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
@@ -266,7 +265,9 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
         """The gang graph's communities, resolved (:func:`find_gangs`)."""
         evidence = ask("gang_evidence")
         with progress.step(f"{engine.name}: communities"):
-            return find_gangs(evidence, facts.known_gangs, communities_of=engine.gang_communities, seed=seed)
+            entities = facts.entities
+            return find_gangs(evidence, facts.known_gangs, communities_of=engine.gang_communities, seed=seed,
+                              trading_accounts=entities.loc[entities["entity_type"].eq("trading_account"), "node"])
 
     def client_figures() -> dict[str, pd.DataFrame]:
         """The figures of clients and of what they add up to (:class:`NodeFigures` but the

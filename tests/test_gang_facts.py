@@ -76,9 +76,9 @@ def test_unrelated_rows_do_not_change_any_gang(small_case, analysed_case, tmp_pa
     pd.testing.assert_frame_equal(base["gangs"], changed["gangs"])
 
 
-def _case_with_outsiders(tmp_path):
+def _case_with_outsiders(tmp_path, *, payments: int = 3):
     """The minimal case plus two rings of persons (no clients) who share a device: one paid
-    once from the gang's account, one tied to nothing."""
+    ``payments`` times from the gang's account, one tied to nothing."""
     rows = minimal_case()
     for ring, device, size in (("R", "DR", 8), ("U", "DU", 5)):
         for i in range(size):
@@ -88,12 +88,13 @@ def _case_with_outsiders(tmp_path):
             for day in range(1, 29):  # daily: beyond what chance gives a shared device in so small a case
                 rows["logins"].append({"ts": f"2019-06-{day:02d}T09:00:00", "actor_id": person,
                                        "ip": f"10.9.{ord(ring)}.1", "device_id": device, "ip_province": "湖北省"})
-    rows["bank_transfers"].append({"txn_id": "TXR", "ts": "2019-06-01T12:00:00", "from_account": "BG1",
-                                   "to_account": "BR0", "amount": "1000"})
+    rows["bank_transfers"] += [{"txn_id": f"TXR{n}", "ts": f"2019-06-0{n + 1}T12:00:00", "from_account": "BG1",
+                                "to_account": "BR0", "amount": "1000"} for n in range(payments)]
     return write_case(tmp_path / "case", rows)
 
 
 def test_a_community_without_facts_is_attached_by_its_ties_or_reported(tmp_path):
+    """A ring the gang pays again and again is the gang's; one tied to nothing is reported."""
     tables = analyze_case(load_case(_case_with_outsiders(tmp_path)), questions=GANG_DISCOVERY)
     communities = tables["communities"].set_index("entity_id")
     tied = communities.loc[[f"PERR{i}" for i in range(8)]]
@@ -105,6 +106,17 @@ def test_a_community_without_facts_is_attached_by_its_ties_or_reported(tmp_path)
     assert len(unattached) == 1
     assert set(unattached.iloc[0]["entity_ids"].split(";")) == set(loose.index)
     assert unattached.iloc[0]["n_entities"] == 10
+
+
+def test_a_community_paid_once_by_the_gang_is_not_taken_into_it(tmp_path):
+    """One payment is what chance contact looks like (the staff pay a shop, a neighbour): the
+    ring the gang paid once is reported, not attached (before, that one tie was all its ties to
+    anyone outside it, and took it in)."""
+    tables = analyze_case(load_case(_case_with_outsiders(tmp_path, payments=1)), questions=GANG_DISCOVERY)
+    communities = tables["communities"].set_index("entity_id")
+    ring = communities.loc[[f"PERR{i}" for i in range(8)] + [f"BR{i}" for i in range(8)]]
+    assert ring["gang_id"].isna().all() and (ring["basis"] == "unattached").all()
+    assert communities.loc["BG1", "gang_id"] == "G1"
 
 
 def test_a_card_clients_pay_from_stays_out_of_the_gang_though_no_one_holds_it(tmp_path):
@@ -399,3 +411,78 @@ def test_two_platforms_whose_collected_money_goes_to_one_layer_are_one_gang():
     assert resolved.loc["Platform:P1", "gang_id"] == resolved.loc["Platform:P2", "gang_id"]
     # The layer account is bound to no gang by where money went: it follows its community.
     assert not resolved.loc["Account:L", "basis"].startswith("fact:")
+
+
+def _gang_with_a_branch(branch: list[tuple[str, str, float]], *, branch_community: bool,
+                        trading_accounts=()) -> pd.Series:
+    """resolve_gangs on one gang (platform P1, its agent, the leader L the records bind, L's
+    card) and ``branch``: edges (u, v, weight) of nodes no record binds, in the gang's Louvain
+    community or, with ``branch_community``, in one of their own. Each node's gang."""
+    core = [("Agent:A1", "Platform:P1", 3.0), ("Person:L", "Agent:A1", 5.0), ("Person:L", "Account:L", 5.0)]
+    edges = pd.DataFrame(core + branch, columns=["u", "v", "weight"])
+    nodes = sorted(set(edges["u"]) | set(edges["v"]))
+    in_core = {node for u, v, _ in core for node in (u, v)}
+    communities = {node: 0 if node in in_core or not branch_community else 1 for node in nodes}
+    bindings = pd.DataFrame([("Agent:A1", "P1", "agent_platform"), ("Person:L", "P1", "acts_as_agent")],
+                            columns=["node", "platform_id", "fact"]).assign(weight=1)
+    known = pd.DataFrame({"gang_id": ["G1"], "platform_id": ["P1"]})
+    resolved = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1"],
+                             trading_accounts=list(trading_accounts))
+    return resolved.set_index("node")["gang_id"]
+
+
+ONE_PAYMENT = float(np.log(2))  # one transfer's weight (WEIGHTS["TRANSFER"] × log(1 + 1))
+
+
+@pytest.mark.parametrize("branch_community", [False, True], ids=["in the gang's community", "a community of its own"])
+def test_a_shop_the_gang_paid_once_stays_out_with_its_customers(branch_community):
+    """The independently written case: the leader's card paid a shop once; the shop's other
+    customers, each with a card, pay it too. Louvain put them with the gang (the ties into the
+    gang were all each had), or made them a community whose only tie outside is that payment:
+    either way one payment took 45 outsiders into gangs. Now none joins."""
+    branch = [("Account:L", "Account:SHOP", ONE_PAYMENT), ("Person:S", "Account:SHOP", 5.0)]
+    for n in range(4):
+        branch += [(f"Person:C{n}", f"Account:C{n}", 5.0), (f"Account:C{n}", "Account:SHOP", ONE_PAYMENT)]
+    gang_of = _gang_with_a_branch(branch, branch_community=branch_community)
+    outsiders = ["Account:SHOP", "Person:S", *(f"{kind}:C{n}" for kind in ("Person", "Account") for n in range(4))]
+    assert gang_of[outsiders].isna().all()
+    assert gang_of["Account:L"] == "G1"
+
+
+@pytest.mark.parametrize("branch_community", [False, True], ids=["in the gang's community", "a community of its own"])
+def test_an_account_group_the_gang_funded_once_is_the_gang_s(branch_community):
+    """The independently written case: the gang's card fed a funding card once, which wired
+    each borrowed broker account of an account group once; the lenders hold them, the
+    controller's device logs into all. Ties of one transfer each, as a shop's, but the group
+    holds the futures trade's instruments (trading accounts): it joins the gang."""
+    branch = [("Account:L", "Account:F", ONE_PAYMENT)]
+    for n in range(4):
+        branch += [("Account:F", f"Account:M{n}", ONE_PAYMENT), (f"Person:K{n}", f"Account:M{n}", 5.0),
+                   ("Device:D", f"Account:M{n}", 9.0)]
+    group = ["Account:F", *(f"{kind}:{letter}{n}" for kind, letter in (("Account", "M"), ("Person", "K"))
+                            for n in range(4))]
+    gang_of = _gang_with_a_branch(branch, branch_community=branch_community,
+                                  trading_accounts=[f"Account:M{n}" for n in range(4)])
+    assert (gang_of[group] == "G1").all()
+    # The same ties, the broker accounts taken for bank cards: chance contact, as the shop's.
+    assert _gang_with_a_branch(branch, branch_community=branch_community)[group].isna().all()
+
+
+def test_a_payment_company_s_accounts_join_none_of_the_gangs_they_collect_for():
+    """Both generators' truth: a payment company's collection accounts take client money for
+    several gangs and are no gang's (contract.md: unrelated parties stay out even when money
+    links them to a gang). A gang's card another gang's clients paid into once stays the gang's."""
+    communities = {"Platform:P1": 0, "Agent:A1": 0, "Account:PAY": 0, "Account:C1": 0,
+                   "Platform:P2": 1, "Agent:A2": 1, "Platform:P3": 2, "Agent:A3": 2}
+    bindings = pd.DataFrame([("Agent:A1", "P1", "agent_platform", 1), ("Agent:A2", "P2", "agent_platform", 1),
+                             ("Agent:A3", "P3", "agent_platform", 1), ("Account:PAY", "P1", "client_money", 40),
+                             ("Account:PAY", "P2", "client_money", 35), ("Account:PAY", "P3", "client_money", 30),
+                             ("Account:C1", "P1", "client_money", 60), ("Account:C1", "P2", "client_money", 1)],
+                            columns=["node", "platform_id", "fact", "weight"])
+    edges = pd.DataFrame({"u": ["Agent:A1", "Agent:A2", "Agent:A3", "Account:PAY", "Account:C1"],
+                          "v": ["Platform:P1", "Platform:P2", "Platform:P3", "Platform:P1", "Platform:P1"],
+                          "weight": [3.0, 3.0, 3.0, 8.0, 8.0]})
+    known = pd.DataFrame({"gang_id": [], "platform_id": []}, dtype=str)
+    resolved = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1", "P2", "P3"]).set_index("node")
+    assert pd.isna(resolved.loc["Account:PAY", "gang_id"]) and resolved.loc["Account:PAY", "basis"] == "unattached"
+    assert resolved.loc["Account:C1", "gang_id"] == resolved.loc["Platform:P1", "gang_id"] == "G?P1"

@@ -6,11 +6,13 @@ dealers serving several gangs, shops and landlords the staff pay, client cards w
 holder, platforms recorded as fake, several fronts and gangs of very uneven size.
 
 Targets: every gang found with its province at a reachable ARI of at least
-:data:`MIN_ARI` (lower than tests/test_discovery_variants.py's 0.98: nothing here was made to
-suit casegraph), no client made a member, the account groups at pairwise F1 of at least
-:data:`MIN_GROUPS_F1`, every front flagged and no other, and every client figure equal to
-the generator's own to the fen. Measured when this was written: reachable ARI 0.970 and
-0.987, groups F1 0.967 and 0.955, the figures all equal.
+:data:`MIN_ARI`, no client made a member and at most :data:`MAX_OUTSIDERS` other outsiders
+(shops, landlords, neighbours, the payment company: truth puts them in no gang), the account
+groups at pairwise F1 of at least :data:`MIN_GROUPS_F1`, every front flagged and no other,
+and every client figure equal to the generator's own to the fen. Measured when this was
+written: reachable ARI 0.970 and 0.987 with 49 and 59 outsiders in gangs; since parts of a gang
+held to it by one payment stay out and a payment company's accounts join no gang, 0.9989 and
+0.9995 with 3 and 3; groups F1 0.967 and 0.955, the figures all equal.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from discovery import discovery_scores  # noqa: E402
 
 MAKE_CASE = Path(__file__).parent / "independent" / "make_case.py"
-MIN_ARI = 0.95
+MIN_ARI = 0.99
+MAX_OUTSIDERS = 10
 MIN_GROUPS_F1 = 0.95
 # The generator's two cases: its defaults (20 gangs, 6,000 clients), and a larger one.
 CASES = {"seed-1": ["--seed", "1"], "seed-2": ["--seed", "2", "--gangs", "30", "--clients", "12000"]}
@@ -52,6 +55,7 @@ def test_every_gang_found_with_its_province_and_no_client_in_one(analysed):
     assert scores["gangs_found"] == scores["gangs_found_with_province"] == scores["truth_gangs"], scores
     assert scores["ari_reachable"] >= MIN_ARI, scores
     assert scores["clients_made_members"] == 0, scores
+    assert scores["outsiders_made_members"] <= MAX_OUTSIDERS, scores
 
 
 def test_account_groups_and_fronts(analysed):

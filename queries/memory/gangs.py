@@ -22,6 +22,7 @@ from casegraph.loaders.read import local_day_numbers, split_ids
 
 from ..columnar import duckdb_connection, is_in, sql_columns
 from ..communities import (
+    CLIENT_MONEY,
     SWEPT_MONEY,
     counted_weights,
     entity_nodes,
@@ -184,7 +185,7 @@ def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFram
         ("License", licenses["license_id"], licenses["platform_id"], "license_platform"),
         ("Account", licenses["paid_from_account"], licenses["platform_id"], "paid_for_license"),
         ("Person", buyers["person_id"], buyers["platform_id"], "bought_license"),
-        ("Account", linked["account_id"], linked["platform_id"], "client_money", linked["n"]),
+        ("Account", linked["account_id"], linked["platform_id"], CLIENT_MONEY, linked["n"]),
         ("Account", swept["account_id"], swept["platform_id"], SWEPT_MONEY, swept["n"]),
         ("Person", in_platform["person_id"], in_platform["org_id"], "role_in_platform"),
         ("Person", in_gang["person_id"], in_gang["platform_id"], "role_in_gang"),
