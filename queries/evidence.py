@@ -2,7 +2,10 @@
 run by one controller, as in the 伊世顿 case, found from the case's own records.
 
 Which accounts: ``trading``, ``sub`` and ``mother`` accounts (the broker side; bank and
-payment accounts move the money and are evidence, not members).
+payment accounts move the money and are evidence, not members), but not those accounts.csv
+states are a platform's — its clients' accounts, and the accounts that route its orders, which
+its bridge server logs into from one device and address: the platform runs them
+(:func:`without_platform_accounts`; they still count in the chance model's population).
 
 Evidence that two accounts are run together, each kept only when chance is an unlikely
 explanation at the case's own volume (:mod:`.chance`: a Poisson upper tail below the level
@@ -122,6 +125,29 @@ def identifier_links(use: pd.DataFrame, *, n_users: int, n_candidates: int) -> p
     shared = habitual[(habitual.groupby(["evidence", "key"])["account_id"].transform("size") >= 2).to_numpy()]
     detail = "(" + shared["users"].astype(str) + " users, " + shared["days"].astype(str) + " days)"
     return links_frame(shared.assign(detail=detail))
+
+
+def without_platform_accounts(links: pd.DataFrame, synced: pd.DataFrame,
+                              platform_accounts) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The evidence (``links``, ``synced``: as :func:`identifier_links` and :func:`sync_links`
+    give them) without the accounts accounts.csv states are a platform's
+    (``platform_accounts``): its clients' accounts, and the mother and sub accounts that route
+    its orders, which its bridge server logs into from one device and address by design. The
+    platform runs them; they are no nominal accounts of a hidden controller (three cases
+    written independently of casegraph: 10, 26 and 15 such "groups" beside 5, 7 and 6 true
+    ones). An identifier or payer left with one account links nobody.
+
+    >>> links = pd.DataFrame({"account_id": ["M1", "M2", "A", "B"], "evidence": "shared_device",
+    ...                       "key": ["BRIDGE", "BRIDGE", "D1", "D1"], "detail": ""})
+    >>> synced = pd.DataFrame({"account_a": ["A", "M1"], "account_b": ["B", "M2"], "pairs": 9, "expected": 0.1})
+    >>> kept, pairs = without_platform_accounts(links, synced, ["M1"])
+    >>> kept["account_id"].tolist(), pairs["account_a"].tolist()
+    (['A', 'B'], ['A'])
+    """
+    links = links[~is_in(links["account_id"], platform_accounts)]
+    links = links[(links.groupby(["evidence", "key"])["account_id"].transform("size") >= 2).to_numpy()]
+    synced = synced[~(is_in(synced["account_a"], platform_accounts) | is_in(synced["account_b"], platform_accounts))]
+    return links.reset_index(drop=True), synced.reset_index(drop=True)
 
 
 def sync_links(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.DataFrame, *, n_candidates: int,

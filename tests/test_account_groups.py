@@ -326,6 +326,33 @@ def test_an_address_that_names_no_device_is_no_evidence(tmp_path):
         "SC": f"sync_orders:5 (expected {SB_SC_EXPECTED:.2g})"}
 
 
+def bridge_server_case(*, stated: bool) -> dict[str, list[dict]]:
+    """The hand case plus the platform P1's three mother accounts (held by nominees; with
+    ``stated``, accounts.csv gives their platform), which its bridge server logs into from one
+    device and address on ten days each, and whose fills the platform's orders are."""
+    rows = hand_case()
+    mothers = ["MP1", "MP2", "MP3"]
+    rows["persons"] += [{"person_id": f"PERN{n}", "name": f"代持{n}"} for n in range(3)]
+    rows["accounts"] += [{"account_id": account, "kind": "mother", "holder_person_id": f"PERN{n}",
+                          "platform_id": "P1" if stated else ""} for n, account in enumerate(mothers)]
+    rows["logins"] += [{"ts": f"2019-06-{day:02d}T03:{n:02d}:00", "account_id": account, "ip": "45.1.1.1",
+                        "device_id": "BRIDGE"} for day in range(3, 13) for n, account in enumerate(mothers)]
+    return rows
+
+
+def test_a_platform_s_own_accounts_are_no_group(tmp_path):
+    """Three independently written cases: a platform's mother accounts, which its bridge server
+    logs into from one device and address, were reported as account groups of a controller
+    (10, 26 and 15 of them beside 5, 7 and 6 true groups). accounts.csv states they are the
+    platform's: the platform runs them, as its records say; no hidden controller does. The
+    same accounts with no platform stated are a group, and the true group stays as it was."""
+    stated = account_groups(load_case(write_case(tmp_path / "stated", bridge_server_case(stated=True))))
+    assert stated["account_id"].tolist() == ["SA", "SB", "SC"]
+    assert dict(zip(stated["account_id"], stated["evidence"])) == EXPECTED_EVIDENCE
+    unstated = account_groups(load_case(write_case(tmp_path / "unstated", bridge_server_case(stated=False))))
+    assert set(unstated.loc[unstated["group_id"] == "AG-MP1", "account_id"]) == {"MP1", "MP2", "MP3"}
+
+
 def test_no_groups_in_the_minimal_case(tmp_path):
     groups = account_groups(load_case(write_case(tmp_path / "case", minimal_case())))
     assert groups.empty and list(groups.columns) == list(GROUP_COLUMNS)

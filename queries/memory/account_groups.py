@@ -23,7 +23,7 @@ from casegraph.loaders.fx import transfers_in_cny
 from casegraph.loaders.read import utc_micros
 
 from ..columnar import arrow_table, duckdb_connection, is_in
-from ..evidence import evidence_text, identifier_links, links_frame, sync_links
+from ..evidence import evidence_text, identifier_links, links_frame, sync_links, without_platform_accounts
 from ..rules import (
     BROKER_SIDE_KINDS,
     DAY_US,
@@ -467,7 +467,9 @@ def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
     ``components``: as in :func:`group_membership`; ``connect``: the connection the SQL runs on,
     and ``made`` the tables made elsewhere (:func:`evidence_connection`, by keyword)."""
     connection = evidence_connection(case, connect=connect, **(made or {}))
-    links, synced = evidence_links(connection, max_funded=max_funded, window_ms=window_ms)
+    accounts = case["accounts"]
+    links, synced = without_platform_accounts(*evidence_links(connection, max_funded=max_funded, window_ms=window_ms),
+                                              accounts.loc[accounts["platform_id"].notna().to_numpy(), "account_id"])
     members = group_membership(links, synced, components=components)
     if members.empty:
         return finish_groups(pd.DataFrame())

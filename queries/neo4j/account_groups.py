@@ -19,7 +19,7 @@ import uuid
 
 import pandas as pd
 
-from ..evidence import evidence_text, identifier_links, sync_links
+from ..evidence import evidence_text, identifier_links, sync_links, without_platform_accounts
 from ..rules import (
     BROKER_SIDE_KINDS,
     DAY_US,
@@ -274,6 +274,10 @@ RETURN group_id, CASE WHEN market_qty > 0 THEN group_qty / market_qty ELSE 0.0 E
 """
 
 
+# The accounts accounts.csv states are a platform's (:func:`.evidence.without_platform_accounts`).
+PLATFORM_ACCOUNTS = "MATCH (a:Account)-[:ACCOUNT_ON]->(:Platform) RETURN DISTINCT a.id AS account_id"
+
+
 def case_timezone(runner: CypherRunner) -> str:
     """The timezone the loaded case came with (the loader keeps it on the CaseLoad node)."""
     return runner.single("MATCH (l:CaseLoad) RETURN l.timezone AS tz")["tz"]
@@ -321,7 +325,9 @@ def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
                    window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
     """account_groups.csv from the loaded case: the frame of
     :func:`casegraph.queries.memory.account_groups.account_groups`."""
-    links, synced = evidence_links(runner, max_funded=max_funded, window_ms=window_ms)
+    platform_accounts = runner.run_cypher(PLATFORM_ACCOUNTS).reindex(columns=["account_id"])["account_id"]
+    links, synced = without_platform_accounts(*evidence_links(runner, max_funded=max_funded, window_ms=window_ms),
+                                              platform_accounts)
     members = group_members(runner, links, synced)
     if members.empty:
         return finish_groups(pd.DataFrame())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from casebuilder import write_case
+from test_account_groups import bridge_server_case
 from test_account_groups import hand_case as groups_hand_case
 from test_fake_trades import hand_case as fake_hand_case
 from test_fake_trades import with_a_big_client
@@ -69,6 +70,14 @@ def test_engines_agree_on_the_hand_written_case(neo4j_driver, tmp_path):
     assert groups["account_id"].tolist() == ["SA", "SB", "SC"]  # not the busy strangers nor the public address
     fraud = neo4j_fake.platform_fraud(CypherRunner(neo4j_driver))
     assert fraud.loc["P1", "fake_trade_losses"] > 10**10  # the big client's share, exact in both
+
+
+@pytest.mark.parametrize("stated", [True, False], ids=["stated", "not stated"])
+def test_engines_agree_on_a_platform_s_own_accounts(neo4j_driver, tmp_path, stated):
+    """A platform's mother accounts that its bridge server logs into are no group when
+    accounts.csv states they are the platform's, a group when it does not: on both engines."""
+    groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", bridge_server_case(stated=stated)))
+    assert ("MP1" in set(groups["account_id"])) is not stated
 
 
 @pytest.mark.parametrize("scale", ["tiny", "small"])
