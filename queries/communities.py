@@ -535,7 +535,7 @@ WEIGHT_TOLERANCE = 1e-9
 
 
 def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd.DataFrame,
-                  known: pd.DataFrame, *, platform_ids=(), brokers=(), trading_accounts=()) -> pd.DataFrame:
+                  known: pd.DataFrame, *, platform_ids=(), brokers=(), trading_accounts=(), hubs=()) -> pd.DataFrame:
     """Every node's gang, hard facts first: ``node``, ``community_id``, ``gang_id``, ``basis``.
 
     - A platform's gang is the known gang that lists it, else the one its community names
@@ -553,7 +553,8 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     - A community with no bound node is attached to the gang its edges weigh most towards,
       when those edges weigh more than :data:`ONE_EVENT` (or it holds a trading account) and
       at least :data:`TIES_SHARE` of all its edges to nodes outside it, repeated until nothing
-      changes (``ties``); any other stays without a gang (``unattached``).
+      changes (``ties``); any other stays without a gang (``unattached``). The nodes of
+      ``hubs`` (:func:`shared_hubs`) are communities of their own, without a gang.
     Platforms of ``platform_ids`` the graph does not hold get a community of their own. The
     nodes of ``brokers`` (:func:`broker_nodes`) witness no operator of several platforms, and
     community detection ran without their ties (``edges`` has them: they hold parts of gangs,
@@ -614,7 +615,8 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     # What holds a part of a gang to it, the brokers' ties included (a nominee holding cards of
     # two gangs holds them); the members' own ties below, those community detection weighed.
     _set_apart(table, is_in(table["node"], loosely_held(table, edges, trading_accounts=trading_accounts)))
-    detected = without_nodes(edges, brokers)
+    _set_apart(table, is_in(table["node"], hubs))
+    detected = without_nodes(edges, [*brokers, *hubs])
     both = pd.concat([detected[["u", "v", "weight"]],
                       detected.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]], ignore_index=True)
     _peel_weak_members(table, both)
@@ -646,24 +648,61 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     return table
 
 
-def money_services(facts: pd.DataFrame) -> list[str]:
-    """The accounts that took client money for several gangs, none of which has
-    :data:`TIES_SHARE` of their records (``facts``: node, gang_id, weight, facts — per node and
-    gang, the records binding it and their facts joined by ``;``), bound by nothing else: a
-    payment company's collection accounts, which take deposits for whichever gangs pay it
-    (contract.md: unrelated parties stay out "even when money links them to a gang"). A gang's
-    card a second gang once borrowed stays with the gang most of its money is.
+# A gang's card lent to another gang takes the money of two; a payment channel takes the money
+# of whichever gangs pay it (money_services).
+MIN_SERVED_GANGS = 3
 
-    >>> money_services(pd.DataFrame({"node": ["Account:PAY", "Account:PAY", "Account:PAY", "Account:C", "Account:C"],
-    ...                              "gang_id": ["G1", "G2", "G3", "G1", "G2"], "weight": [4, 3, 3, 9, 1],
-    ...                              "facts": "client_money"}))
-    ['Account:PAY']
+
+def money_services(facts: pd.DataFrame) -> list[str]:
+    """The accounts bound by client money alone (``facts``: node, gang_id, weight, facts — per
+    node and gang, the records binding it and their facts joined by ``;``) that took it for
+    several gangs, none of which has :data:`TIES_SHARE` of their records, or for
+    :data:`MIN_SERVED_GANGS` or more: a payment company's collection accounts, which take
+    deposits for whichever gangs pay it, the largest gang's half among them (contract.md:
+    unrelated parties stay out "even when money links them to a gang"). A gang's card a second
+    gang once borrowed stays with the gang most of its money is.
+
+    >>> money_services(pd.DataFrame({"node": ["Account:PAY"] * 3 + ["Account:BIG"] * 3 + ["Account:C"] * 2,
+    ...                              "gang_id": ["G1", "G2", "G3", "G1", "G2", "G3", "G1", "G2"],
+    ...                              "weight": [4, 3, 3, 60, 20, 20, 9, 1], "facts": "client_money"}))
+    ['Account:BIG', 'Account:PAY']
     """
     money = facts[facts["node"].str.startswith("Account:").to_numpy(dtype=bool)]
     only_money = money["facts"].eq(CLIENT_MONEY).groupby(money["node"]).all()
     by_node = money.groupby("node")["weight"]
-    spread = (by_node.max() < TIES_SHARE * by_node.sum()) & only_money
+    spread = ((by_node.max() < TIES_SHARE * by_node.sum()) | (by_node.size() >= MIN_SERVED_GANGS)) & only_money
     return sorted(spread.index[spread.to_numpy()])
+
+
+def shared_hubs(resolved: pd.DataFrame, edges: pd.DataFrame) -> list[str]:
+    """The nodes no record binds whose ties reach members of two or more gangs, none of which
+    holds :data:`TIES_SHARE` of them (``resolved``: :func:`resolve_gangs`' table; ``edges``:
+    u, v, weight): a cash desk every gang pays out to, a USDT dealer several sell their takings
+    to. In a large case their ties make small gangs one community with a part of another
+    (modularity's resolution limit: a gang of one fake platform was taken into the largest gang
+    of the independently written case at 60,000 clients), so community detection runs again
+    without them (:func:`casegraph.queries.engine.find_gangs`). Sorted.
+
+    >>> resolved = pd.DataFrame({"node": ["Account:L1", "Account:L2", "Account:L3", "Account:CASH", "Account:SHOP"],
+    ...                          "gang_id": ["G1", "G2", "G3", "G1", "G1"], "basis": "community"})
+    >>> edges = pd.DataFrame({"u": ["Account:CASH"] * 3 + ["Account:SHOP", "Account:SHOP"],
+    ...                       "v": ["Account:L1", "Account:L2", "Account:L3", "Account:L1", "Account:L2"],
+    ...                       "weight": [3.0, 3.0, 3.0, 5.0, 1.0]})
+    >>> shared_hubs(resolved, edges)
+    ['Account:CASH']
+    """
+    gang_of = resolved.dropna(subset=["gang_id"]).set_index("node")["gang_id"]
+    bound = set(resolved.loc[resolved["basis"].str.startswith("fact:").fillna(False).to_numpy(dtype=bool), "node"])
+    both = pd.concat([edges[["u", "v", "weight"]], edges.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]],
+                     ignore_index=True)
+    both = both[~is_in(both["u"], list(bound))]
+    total = both.groupby("u")["weight"].sum()
+    both = both.assign(gang=lookup(both["v"], gang_of)).dropna(subset=["gang"])
+    per = both.groupby(["u", "gang"])["weight"].sum()
+    n_gangs = per.groupby(level="u").size()
+    top = per.groupby(level="u").max()
+    hub = (n_gangs >= 2) & (top < TIES_SHARE * total.reindex(top.index))
+    return sorted(hub.index[hub.to_numpy()])
 
 
 def _set_apart(table: pd.DataFrame, rows) -> None:

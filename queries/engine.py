@@ -57,7 +57,7 @@ from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
 from .assembly import CaseFacts, NodeFigures, TradingFindings, assemble
-from .communities import broker_nodes, placed_brokers, resolve_gangs, without_nodes
+from .communities import broker_nodes, placed_brokers, resolve_gangs, shared_hubs, without_nodes
 from .flow_rules import ACCOUNT_FLOW_COLUMNS, PATTERN_COLUMNS, REQUEST_COLUMNS
 from .output_tables import SCOPED_FIGURES, conform
 from .rules import CLIENT_FIGURES, FRAUD_COLUMNS, finish_fake, finish_fraud, finish_groups, no_rows
@@ -233,13 +233,25 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
     ``evidence``: ``communities_of`` (:meth:`Engine.gang_communities`, seeded with ``seed``)
     detects them in the graph without its brokers' ties (:func:`.communities.broker_nodes`),
     and each broker joins the community it is tied to most (:func:`.communities.placed_brokers`).
-    ``trading_accounts``: the gang-graph nodes of the case's trading, mother and sub accounts
-    (:func:`.communities.loosely_held`)."""
+    Where the result has hubs several gangs share (:func:`.communities.shared_hubs`: a cash
+    desk, a dealer), the communities are found again without their ties too, and the hubs join
+    no gang. ``trading_accounts``: the gang-graph nodes of the case's trading, mother and sub
+    accounts (:func:`.communities.loosely_held`)."""
     brokers = broker_nodes(evidence.edges, evidence.bindings, known_gangs)
-    communities = communities_of(without_nodes(evidence.edges, brokers), seed=seed)
-    communities.update(placed_brokers(evidence.edges, brokers, communities))
-    return resolve_gangs(communities, evidence.bindings, evidence.edges, known_gangs,
-                         platform_ids=evidence.platform_ids, brokers=brokers, trading_accounts=trading_accounts)
+
+    def resolved_without(brokers: list[str], hubs: list[str]) -> pd.DataFrame:
+        apart = sorted({*brokers, *hubs})
+        communities = communities_of(without_nodes(evidence.edges, apart), seed=seed)
+        communities.update(placed_brokers(evidence.edges, apart, communities))
+        return resolve_gangs(communities, evidence.bindings, evidence.edges, known_gangs,
+                             platform_ids=evidence.platform_ids, brokers=brokers, trading_accounts=trading_accounts,
+                             hubs=hubs)
+
+    resolved = resolved_without(brokers, [])
+    hubs = shared_hubs(resolved, evidence.edges)
+    if not hubs:
+        return resolved
+    return resolved_without(brokers, hubs)
 
 
 def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,

@@ -471,18 +471,68 @@ def test_an_account_group_the_gang_funded_once_is_the_gang_s(branch_community):
 def test_a_payment_company_s_accounts_join_none_of_the_gangs_they_collect_for():
     """Both generators' truth: a payment company's collection accounts take client money for
     several gangs and are no gang's (contract.md: unrelated parties stay out even when money
-    links them to a gang). A gang's card another gang's clients paid into once stays the gang's."""
-    communities = {"Platform:P1": 0, "Agent:A1": 0, "Account:PAY": 0, "Account:C1": 0,
+    links them to a gang), also when the largest gang it serves pays in half its money (the
+    independently written case at 60,000 clients). A gang's card another gang's clients paid
+    into once stays the gang's."""
+    communities = {"Platform:P1": 0, "Agent:A1": 0, "Account:PAY": 0, "Account:C1": 0, "Account:BIG": 0,
                    "Platform:P2": 1, "Agent:A2": 1, "Platform:P3": 2, "Agent:A3": 2}
     bindings = pd.DataFrame([("Agent:A1", "P1", "agent_platform", 1), ("Agent:A2", "P2", "agent_platform", 1),
                              ("Agent:A3", "P3", "agent_platform", 1), ("Account:PAY", "P1", "client_money", 40),
                              ("Account:PAY", "P2", "client_money", 35), ("Account:PAY", "P3", "client_money", 30),
-                             ("Account:C1", "P1", "client_money", 60), ("Account:C1", "P2", "client_money", 1)],
+                             ("Account:C1", "P1", "client_money", 60), ("Account:C1", "P2", "client_money", 1),
+                             ("Account:BIG", "P1", "client_money", 60), ("Account:BIG", "P2", "client_money", 20),
+                             ("Account:BIG", "P3", "client_money", 20)],
                             columns=["node", "platform_id", "fact", "weight"])
-    edges = pd.DataFrame({"u": ["Agent:A1", "Agent:A2", "Agent:A3", "Account:PAY", "Account:C1"],
-                          "v": ["Platform:P1", "Platform:P2", "Platform:P3", "Platform:P1", "Platform:P1"],
-                          "weight": [3.0, 3.0, 3.0, 8.0, 8.0]})
+    edges = pd.DataFrame({"u": ["Agent:A1", "Agent:A2", "Agent:A3", "Account:PAY", "Account:C1", "Account:BIG"],
+                          "v": ["Platform:P1", "Platform:P2", "Platform:P3", "Platform:P1", "Platform:P1",
+                                "Platform:P1"], "weight": [3.0, 3.0, 3.0, 8.0, 8.0, 8.0]})
     known = pd.DataFrame({"gang_id": [], "platform_id": []}, dtype=str)
     resolved = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1", "P2", "P3"]).set_index("node")
-    assert pd.isna(resolved.loc["Account:PAY", "gang_id"]) and resolved.loc["Account:PAY", "basis"] == "unattached"
+    for service in ("Account:PAY", "Account:BIG"):
+        assert pd.isna(resolved.loc[service, "gang_id"]) and resolved.loc[service, "basis"] == "unattached"
     assert resolved.loc["Account:C1", "gang_id"] == resolved.loc["Platform:P1", "gang_id"] == "G?P1"
+
+
+def _gangs_sharing_a_cash_desk() -> GangEvidence:
+    """Gangs nobody has named, a platform each with its agent, a staff member and the staff's
+    card, whose cards all pay out to a cash desk and to two USDT dealers, as every gang of the
+    independently written case does: two small ones (1, 2) and five tied closer within (4-8);
+    and a large gang (3) that touches none, whose weight makes theirs a small share of the
+    case's (modularity's resolution limit: in a large case, small communities tied by anything
+    merge)."""
+    edges = [(f"Agent:A3{k}", f"Agent:A3{k + 1}", 40.0) for k in range(30)] + [("Agent:A30", "Platform:P3", 40.0)]
+    bindings = [("Agent:A30", "P3", "agent_platform")]
+    for gang in ("1", "2", "4", "5", "6", "7", "8"):
+        platform, agent, staff, card = f"Platform:P{gang}", f"Agent:A{gang}", f"Person:S{gang}", f"Account:L{gang}"
+        within = 1.0 if gang in "12" else 20.0
+        edges += [(agent, platform, 3.0 * within), (staff, agent, 5.0 * within), (staff, card, 5.0 * within)]
+        edges += [(card, hub, 9.0) for hub in ("Account:CASH", "Account:USDT1", "Account:USDT2")]
+        bindings += [(agent, f"P{gang}", "agent_platform"), (staff, f"P{gang}", "acts_as_agent")]
+    frame = pd.DataFrame(edges, columns=["u", "v", "weight"])
+    frame[["u", "v"]] = np.sort(frame[["u", "v"]].to_numpy(), axis=1)
+    return GangEvidence(edges=frame.sort_values(["u", "v"], ignore_index=True),
+                        bindings=pd.DataFrame(bindings, columns=["node", "platform_id", "fact"]).assign(weight=1),
+                        platform_ids=[f"P{gang}" for gang in range(1, 9)])
+
+
+def test_gangs_sharing_a_cash_desk_and_dealers_stay_apart():
+    """The independently written case at 60,000 clients: a gang of one fake platform was taken
+    into the largest gang, their only ties the cash desk and the dealers both pay. Nodes whose
+    ties spread over several gangs, none holding half, are taken out and the communities found
+    again without them (shared_hubs); they join no gang."""
+    from casegraph.queries.communities import detect_communities, graph_of_edges
+    from casegraph.queries.engine import find_gangs
+
+    def louvain(edges, seed):
+        return detect_communities(graph_of_edges(edges), seed=seed)
+
+    evidence = _gangs_sharing_a_cash_desk()
+    merged = louvain(evidence.edges, 0)
+    assert merged["Platform:P1"] == merged["Platform:P2"]  # what the hubs' ties alone make of them
+    known = pd.DataFrame({"gang_id": [], "platform_id": []}, dtype=str)
+    gang_of = find_gangs(evidence, known, communities_of=louvain).set_index("node")["gang_id"]
+    assert gang_of["Platform:P1"] != gang_of["Platform:P2"]
+    for gang in ("1", "2"):
+        assert {gang_of[f"{node}{gang}"] for node in ("Agent:A", "Person:S", "Account:L")} == {
+            gang_of[f"Platform:P{gang}"]}
+    assert gang_of[["Account:CASH", "Account:USDT1", "Account:USDT2"]].isna().all()

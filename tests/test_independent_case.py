@@ -6,13 +6,18 @@ dealers serving several gangs, shops and landlords the staff pay, client cards w
 holder, platforms recorded as fake, several fronts and gangs of very uneven size.
 
 Targets: every gang found with its province at a reachable ARI of at least
-:data:`MIN_ARI`, no client made a member and at most :data:`MAX_OUTSIDERS` other outsiders
-(shops, landlords, neighbours, the payment company: truth puts them in no gang), the account
+:data:`MIN_ARI`, no client made a member and at most :data:`MAX_OUTSIDER_SHARE` of the
+entities other outsiders (shops, landlords, neighbours, the payment company: truth puts them
+in no gang), the account
 groups at pairwise F1 of at least :data:`MIN_GROUPS_F1`, every front flagged and no other,
 and every client figure equal to the generator's own to the fen. Measured when this was
 written: reachable ARI 0.970 and 0.987 with 49 and 59 outsiders in gangs; since parts of a gang
 held to it by one payment stay out and a payment company's accounts join no gang, 0.9989 and
-0.9995 with 3 and 3; groups F1 0.967 and 0.955, the figures all equal.
+0.9995 with 3 and 3; groups F1 0.967 and 0.955, the figures all equal. The third case (34
+gangs, 60,000 clients): 32 gangs found (a gang of one fake platform inside the largest, so
+its front flagged on the wrong gang), reachable ARI 0.930, 199 outsiders, groups F1 0.920; with
+the hubs several gangs share taken out of community detection and a payment channel of three
+or more gangs a money service, 34 gangs, 0.9985, 21, 0.996.
 """
 
 from __future__ import annotations
@@ -33,10 +38,14 @@ from discovery import discovery_scores  # noqa: E402
 
 MAKE_CASE = Path(__file__).parent / "independent" / "make_case.py"
 MIN_ARI = 0.99
-MAX_OUTSIDERS = 10
+# Outsiders in gangs, per entity truth/gangs.csv lists (24,679 to 234,656 of them).
+MAX_OUTSIDER_SHARE = 1 / 4000
 MIN_GROUPS_F1 = 0.95
-# The generator's two cases: its defaults (20 gangs, 6,000 clients), and a larger one.
-CASES = {"seed-1": ["--seed", "1"], "seed-2": ["--seed", "2", "--gangs", "30", "--clients", "12000"]}
+# The generator's cases: its defaults (20 gangs, 6,000 clients), a larger one, and one of 34
+# gangs at 60,000 clients (three times our seed scale's clients per gang: at this volume
+# modularity merged a small gang with the largest through the cash desk and dealers).
+CASES = {"seed-1": ["--seed", "1"], "seed-2": ["--seed", "2", "--gangs", "30", "--clients", "12000"],
+         "seed-4": ["--seed", "4", "--gangs", "34", "--clients", "60000"]}
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +64,8 @@ def test_every_gang_found_with_its_province_and_no_client_in_one(analysed):
     assert scores["gangs_found"] == scores["gangs_found_with_province"] == scores["truth_gangs"], scores
     assert scores["ari_reachable"] >= MIN_ARI, scores
     assert scores["clients_made_members"] == 0, scores
-    assert scores["outsiders_made_members"] <= MAX_OUTSIDERS, scores
+    entities = len(pd.read_csv(analysed[0].path / "truth" / "gangs.csv", usecols=["entity_id"]))
+    assert scores["outsiders_made_members"] <= MAX_OUTSIDER_SHARE * entities, scores
 
 
 def test_account_groups_and_fronts(analysed):
