@@ -463,6 +463,16 @@ def without_nodes(edges: pd.DataFrame, nodes) -> pd.DataFrame:
     return edges[~(is_in(edges["u"], nodes) | is_in(edges["v"], nodes))].reset_index(drop=True)
 
 
+def both_ways(edges: pd.DataFrame) -> pd.DataFrame:
+    """Each edge (u, v, weight) once from each end.
+
+    >>> both_ways(pd.DataFrame({"u": ["a"], "v": ["b"], "weight": [2.0]})).values.tolist()
+    [['a', 'b', 2.0], ['b', 'a', 2.0]]
+    """
+    columns = ["u", "v", "weight"]
+    return pd.concat([edges[columns], edges.rename(columns={"u": "v", "v": "u"})[columns]], ignore_index=True)
+
+
 def placed_brokers(edges: pd.DataFrame, brokers: list[str], communities: dict[str, int]) -> dict[str, int]:
     """Each broker's community: the one of ``communities`` (found without the brokers' ties)
     its ties to other nodes weigh most towards (a person who is an agent in two gangs stays
@@ -617,8 +627,7 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     _set_apart(table, is_in(table["node"], loosely_held(table, edges, trading_accounts=trading_accounts)))
     _set_apart(table, is_in(table["node"], hubs))
     detected = without_nodes(edges, [*brokers, *hubs])
-    both = pd.concat([detected[["u", "v", "weight"]],
-                      detected.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]], ignore_index=True)
+    both = both_ways(detected)
     _peel_weak_members(table, both)
 
     # Communities with no bound node: attached through their strongest ties, round by round,
@@ -669,9 +678,18 @@ def money_services(facts: pd.DataFrame) -> list[str]:
     """
     money = facts[facts["node"].str.startswith("Account:").to_numpy(dtype=bool)]
     only_money = money["facts"].eq(CLIENT_MONEY).groupby(money["node"]).all()
-    by_node = money.groupby("node")["weight"]
-    spread = ((by_node.max() < TIES_SHARE * by_node.sum()) | (by_node.size() >= MIN_SERVED_GANGS)) & only_money
+    shares = _gang_shares(money["node"], money["gang_id"], money["weight"])
+    spread = (((shares["gangs"] >= 2) & (shares["top"] < TIES_SHARE * shares["total"]))
+              | (shares["gangs"] >= MIN_SERVED_GANGS)) & only_money
     return sorted(spread.index[spread.to_numpy()])
+
+
+def _gang_shares(nodes: pd.Series, gangs: pd.Series, weights: pd.Series) -> pd.DataFrame:
+    """Per node, of its rows (node, gang, weight): how many gangs, the largest weight one gang
+    has (``top``) and the weight of all (``total``)."""
+    per_gang = weights.groupby([nodes.to_numpy(), gangs.to_numpy()]).sum()
+    by_node = per_gang.groupby(level=0)
+    return pd.DataFrame({"gangs": by_node.size(), "top": by_node.max(), "total": by_node.sum()})
 
 
 def shared_hubs(resolved: pd.DataFrame, edges: pd.DataFrame) -> list[str]:
@@ -693,15 +711,12 @@ def shared_hubs(resolved: pd.DataFrame, edges: pd.DataFrame) -> list[str]:
     """
     gang_of = resolved.dropna(subset=["gang_id"]).set_index("node")["gang_id"]
     bound = set(resolved.loc[resolved["basis"].str.startswith("fact:").fillna(False).to_numpy(dtype=bool), "node"])
-    both = pd.concat([edges[["u", "v", "weight"]], edges.rename(columns={"u": "v", "v": "u"})[["u", "v", "weight"]]],
-                     ignore_index=True)
+    both = both_ways(edges)
     both = both[~is_in(both["u"], list(bound))]
-    total = both.groupby("u")["weight"].sum()
+    ties = both.groupby("u")["weight"].sum()
     both = both.assign(gang=lookup(both["v"], gang_of)).dropna(subset=["gang"])
-    per = both.groupby(["u", "gang"])["weight"].sum()
-    n_gangs = per.groupby(level="u").size()
-    top = per.groupby(level="u").max()
-    hub = (n_gangs >= 2) & (top < TIES_SHARE * total.reindex(top.index))
+    shares = _gang_shares(both["u"], both["gang"], both["weight"])
+    hub = (shares["gangs"] >= 2) & (shares["top"] < TIES_SHARE * ties.reindex(shares.index))
     return sorted(hub.index[hub.to_numpy()])
 
 
