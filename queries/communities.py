@@ -710,14 +710,19 @@ def shared_hubs(resolved: pd.DataFrame, edges: pd.DataFrame) -> list[str]:
     ['Account:CASH']
     """
     gang_of = resolved.dropna(subset=["gang_id"]).set_index("node")["gang_id"]
-    bound = set(resolved.loc[resolved["basis"].str.startswith("fact:").fillna(False).to_numpy(dtype=bool), "node"])
     both = both_ways(edges)
-    both = both[~is_in(both["u"], list(bound))]
+    both = both[~is_in(both["u"], resolved.loc[_bound(resolved), "node"])]
     ties = both.groupby("u")["weight"].sum()
     both = both.assign(gang=lookup(both["v"], gang_of)).dropna(subset=["gang"])
     shares = _gang_shares(both["u"], both["gang"], both["weight"])
     hub = (shares["gangs"] >= 2) & (shares["top"] < TIES_SHARE * ties.reindex(shares.index))
     return sorted(hub.index[hub.to_numpy()])
+
+
+def _bound(table: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``table`` (:func:`resolve_gangs`') a record binds to their gang: ``basis``
+    ``fact:…``."""
+    return table["basis"].str.startswith("fact:").fillna(False).to_numpy(dtype=bool)
 
 
 def _set_apart(table: pd.DataFrame, rows) -> None:
@@ -764,8 +769,7 @@ def loosely_held(table: pd.DataFrame, edges: pd.DataFrame, *, trading_accounts=(
     part = np.empty(len(nodes), dtype=np.int64)
     for number, component in enumerate(nx.connected_components(graph)):
         part[list(component)] = number
-    bound = members["basis"].str.startswith("fact:").fillna(False).to_numpy(dtype=bool) | is_in(
-        members["node"], trading_accounts)
+    bound = _bound(members) | is_in(members["node"], trading_accounts)
     held = np.zeros(part.max() + 1 if len(part) else 0, dtype=bool)
     held[part[bound]] = True
     # The weak ties between parts, each way.

@@ -239,7 +239,7 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
     accounts (:func:`.communities.loosely_held`)."""
     brokers = broker_nodes(evidence.edges, evidence.bindings, known_gangs)
 
-    def resolved_without(brokers: list[str], hubs: list[str]) -> pd.DataFrame:
+    def resolved_without(hubs: list[str]) -> pd.DataFrame:
         apart = sorted({*brokers, *hubs})
         communities = communities_of(without_nodes(evidence.edges, apart), seed=seed)
         communities.update(placed_brokers(evidence.edges, apart, communities))
@@ -247,11 +247,9 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
                              platform_ids=evidence.platform_ids, brokers=brokers, trading_accounts=trading_accounts,
                              hubs=hubs)
 
-    resolved = resolved_without(brokers, [])
+    resolved = resolved_without([])
     hubs = shared_hubs(resolved, evidence.edges)
-    if not hubs:
-        return resolved
-    return resolved_without(brokers, hubs)
+    return resolved_without(hubs) if hubs else resolved
 
 
 def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
