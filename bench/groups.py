@@ -43,8 +43,10 @@ def controllers_found(groups: pd.DataFrame, truth: pd.DataFrame) -> bool:
     joined = truth.merge(groups, on="account_id", how="left", suffixes=("_true", ""))
     for _, rows in joined.groupby("group_id_true"):
         found = rows["group_id"].mode()
-        if len(found) != 1 or rows.loc[rows["group_id"] == found[0], "controller_id"].iloc[0] != rows[
-                "controller_id_true"].iloc[0]:
+        if len(found) != 1:
+            return False
+        controller = rows.loc[rows["group_id"] == found[0], "controller_id"].iloc[0]
+        if pd.isna(controller) or controller != rows["controller_id_true"].iloc[0]:  # unknown is not right
             return False
     return True
 

@@ -39,7 +39,9 @@ FAMILY_ERROR_RATE = 0.01
 # Markets are not uniform over the day: fills bunch at the open, on news, just after whole
 # seconds. Between unrelated accounts of our generated cases, coincidences run up to ~8× the
 # uniform estimate (measured at 10× seed scale, where expectations reach 5); the test allows
-# chance 10× the estimate. Real controllers' pairs run thousands of times above it.
+# chance 10× the estimate. Real controllers' pairs run thousands of times above it. A trader
+# who reacts to a group's bursts runs above it too, with the group's accounts only
+# (evidence.without_bridges).
 CLUSTERING_ALLOWANCE = 10.0
 _TAIL_PRECISION = 1e-17  # the tails' series stop when a term adds less than this share
 

@@ -90,6 +90,7 @@ float64 rounded to 6 decimals.
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -99,7 +100,7 @@ from .chance import (
     expected_coincidences,
     expected_visits,
 )
-from .columnar import is_in
+from .columnar import is_in, lookup
 from .rules import EVIDENCE_ORDER, LINK_COLUMNS, SYNC_COLUMNS, SYNC_WINDOW_MS, names_no_device
 
 
@@ -148,6 +149,69 @@ def without_platform_accounts(links: pd.DataFrame, synced: pd.DataFrame,
     links = links[(links.groupby(["evidence", "key"])["account_id"].transform("size") >= 2).to_numpy()]
     synced = synced[~(is_in(synced["account_a"], platform_accounts) | is_in(synced["account_b"], platform_accounts))]
     return links.reset_index(drop=True), synced.reset_index(drop=True)
+
+
+def component_labels(edges: pd.DataFrame) -> pd.Series:
+    """Node -> the smallest node of its connected component, of the graph ``edges`` (``u``, ``v``).
+
+    >>> component_labels(pd.DataFrame({"u": ["b", "c", "x"], "v": ["a", "b", "y"]})).to_dict()
+    {'a': 'a', 'b': 'a', 'c': 'a', 'x': 'x', 'y': 'x'}
+    """
+    graph = nx.Graph()
+    graph.add_edges_from(zip(edges["u"], edges["v"]))
+    labels = {node: min(component) for component in nx.connected_components(graph) for node in component}
+    return pd.Series(labels, dtype=object).sort_index()
+
+
+def evidence_edges(links: pd.DataFrame, synced: pd.DataFrame) -> pd.DataFrame:
+    """The evidence graph's edges (``u``, ``v``): the accounts of one device, IP or payer
+    joined as a star around the smallest (the same components as a clique), and each pair of
+    synchronised accounts. Every node is in an edge.
+
+    >>> links = pd.DataFrame({"account_id": ["B", "C", "D"], "evidence": "shared_device", "key": "D1"})
+    >>> evidence_edges(links, pd.DataFrame({"account_a": ["E"], "account_b": ["F"]})).values.tolist()
+    [['B', 'C'], ['B', 'D'], ['E', 'F']]
+    """
+    first = links.groupby(["evidence", "key"])["account_id"].transform("min")
+    star = pd.DataFrame({"u": first.to_numpy(), "v": links["account_id"].to_numpy()})
+    return pd.concat([star[star["u"] != star["v"]],
+                      pd.DataFrame({"u": synced["account_a"].to_numpy(), "v": synced["account_b"].to_numpy()})],
+                     ignore_index=True).astype(object)
+
+
+def without_bridges(links: pd.DataFrame, synced: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The evidence (``links``, ``synced``) without what joins groups that devices and payers
+    keep apart, the one controller each group has: an IP address whose accounts fall in two or
+    more of them (an office or network several controllers work from), and the synchronised
+    orders of an account that belongs to none of them with accounts of two or more (a trader
+    who reacts to every group's bursts, in the same second, a few times each). A case written
+    independently of casegraph had both: two groups of one gang, each with its own computers,
+    logged in from the gang's office too, and an outside trader's few coincidences with three
+    groups' accounts made the three one. An address or trader that meets one such group or
+    none links as before.
+
+    >>> links = pd.DataFrame({"account_id": ["A", "B", "C", "D", "A", "C", "A", "E"],
+    ...                       "evidence": ["shared_device"] * 4 + ["shared_ip"] * 4,
+    ...                       "key": ["D1", "D1", "D2", "D2", "OFFICE", "OFFICE", "HOME", "HOME"]})
+    >>> synced = pd.DataFrame({"account_a": ["A", "C", "E"], "account_b": ["T", "T", "F"], "pairs": 3})
+    >>> kept, pairs = without_bridges(links, synced)
+    >>> kept["key"].tolist(), pairs.values.tolist()
+    (['D1', 'D1', 'D2', 'D2', 'HOME', 'HOME'], [['E', 'F', 3]])
+    """
+    address = (links["evidence"] == "shared_ip").to_numpy()
+    no_sync = synced.iloc[0:0]
+    group_of = component_labels(evidence_edges(links[~address], no_sync))
+    groups = lookup(links["account_id"], group_of)
+    groups_met = groups[address].groupby(links.loc[address, "key"]).nunique()
+    shared = address & is_in(links["key"], groups_met.index[groups_met >= 2])
+    # Each synchronised pair from both ends: an account of no group, and the group of the other.
+    ends = pd.DataFrame({"account": pd.concat([synced["account_a"], synced["account_b"]], ignore_index=True),
+                         "other": pd.concat([synced["account_b"], synced["account_a"]], ignore_index=True)})
+    ends = ends[~is_in(ends["account"], group_of.index)].assign(group=lookup(ends["other"], group_of))
+    reach = ends.dropna(subset=["group"]).groupby("account")["group"].nunique()
+    reacting = reach.index[reach >= 2]
+    crossing = is_in(synced["account_a"], reacting) | is_in(synced["account_b"], reacting)
+    return links[~shared].reset_index(drop=True), synced[~crossing].reset_index(drop=True)
 
 
 def sync_links(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.DataFrame, *, n_candidates: int,

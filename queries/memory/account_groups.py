@@ -14,7 +14,6 @@ order, the same to the last bit on every run; DuckDB's parallel sum of doubles i
 from __future__ import annotations
 
 import duckdb
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -23,7 +22,16 @@ from casegraph.loaders.fx import transfers_in_cny
 from casegraph.loaders.read import utc_micros
 
 from ..columnar import arrow_table, duckdb_connection, is_in
-from ..evidence import evidence_text, identifier_links, links_frame, sync_links, without_platform_accounts
+from ..evidence import (
+    component_labels,
+    evidence_edges,
+    evidence_text,
+    identifier_links,
+    links_frame,
+    sync_links,
+    without_bridges,
+    without_platform_accounts,
+)
 from ..rules import (
     BROKER_SIDE_KINDS,
     DAY_US,
@@ -296,18 +304,6 @@ def evidence_links(connection: duckdb.DuckDBPyConnection, *, max_funded: int = M
 
 
 # -- the groups ------------------------------------------------------------------------------------
-def component_labels(edges: pd.DataFrame) -> pd.Series:
-    """Node -> the smallest node of its connected component, of the graph ``edges`` (``u``, ``v``).
-
-    >>> component_labels(pd.DataFrame({"u": ["b", "c", "x"], "v": ["a", "b", "y"]})).to_dict()
-    {'a': 'a', 'b': 'a', 'c': 'a', 'x': 'x', 'y': 'x'}
-    """
-    graph = nx.Graph()
-    graph.add_edges_from(zip(edges["u"], edges["v"]))
-    labels = {node: min(component) for component in nx.connected_components(graph) for node in component}
-    return pd.Series(labels, dtype=object).sort_index()
-
-
 def group_membership(links: pd.DataFrame, synced: pd.DataFrame, *, components=component_labels) -> pd.DataFrame:
     """(account_id, group_id): connected components of ≥ 2 accounts of the evidence graph, with
     ``group_id`` = ``AG-`` + the smallest account_id. ``components``: what finds them
@@ -318,12 +314,7 @@ def group_membership(links: pd.DataFrame, synced: pd.DataFrame, *, components=co
     >>> group_membership(links, synced).values.tolist()
     [['B', 'AG-B'], ['C', 'AG-B'], ['E', 'AG-E'], ['F', 'AG-E']]
     """
-    # Accounts sharing one device, IP or payer form a clique; a star joins them the same way.
-    first = links.groupby(["evidence", "key"])["account_id"].transform("min")
-    star = pd.DataFrame({"u": first.to_numpy(), "v": links["account_id"].to_numpy()})
-    edges = pd.concat([star[star["u"] != star["v"]],
-                       pd.DataFrame({"u": synced["account_a"].to_numpy(), "v": synced["account_b"].to_numpy()})],
-                      ignore_index=True).astype(object)
+    edges = evidence_edges(links, synced)
     # Every node of the graph is in an edge: each component holds two accounts or more.
     labels = components(edges)
     members = pd.DataFrame({"account_id": labels.index.to_numpy(dtype=object),
@@ -470,6 +461,7 @@ def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
     accounts = case["accounts"]
     links, synced = without_platform_accounts(*evidence_links(connection, max_funded=max_funded, window_ms=window_ms),
                                               accounts.loc[accounts["platform_id"].notna().to_numpy(), "account_id"])
+    links, synced = without_bridges(links, synced)
     members = group_membership(links, synced, components=components)
     if members.empty:
         return finish_groups(pd.DataFrame())

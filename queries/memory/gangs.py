@@ -30,6 +30,7 @@ from ..communities import (
     holder_bindings,
     identifier_links,
     login_uses,
+    staff_account_bindings,
     summed_edges,
     swept_accounts,
 )
@@ -54,9 +55,10 @@ def client_side(case: Case, paying: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Persons who are only clients and the accounts of clients: the victims' side (ids).
 
     A client's account is one accounts.csv gives a client, one a client person holds, or one
-    of ``paying`` (:func:`client_paying_accounts`: a client's deposit came from it, or a
-    withdrawal went to it) that no staff member holds and no platform owns: statements name
-    the cards clients pay from, often with no holder anyone has identified."""
+    of ``paying`` (:func:`client_paying_accounts`: a client's deposit came from it, a
+    withdrawal went to it, or it acts as a client's card) that no staff member holds and no
+    platform owns: statements name the cards clients pay from, often with no holder anyone has
+    identified."""
     clients = case["clients"]["person_id"].dropna()
     staff = pd.concat([case["agents"]["person_id"], case["memberships"]["person_id"]]).dropna()
     client_persons = clients[~is_in(clients, staff)].drop_duplicates()
@@ -70,16 +72,33 @@ def client_side(case: Case, paying: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def client_paying_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
                            connect=duckdb_connection) -> pd.Series:
-    """The accounts client money came from or went back to: the payer of each deposit and the
-    payee of each withdrawal whose ``bank_txn_id`` names a bank transfer (sorted ids)."""
+    """The accounts client money came from or went back to (sorted ids): the payer of each
+    deposit and the payee of each withdrawal whose ``bank_txn_id`` names a bank transfer, and
+    each account that acts as a client's card: every transfer it made paid an account that
+    took such a deposit, and every transfer it received came from one that paid such a
+    withdrawal. Ledgers leave links out (a tenth of the rows in some cases), and a card whose
+    rows all lack one would otherwise be tied to the gang by its deposits alone."""
     connection = connect(ledger=ledger[["kind", "bank_txn_id"]],
                          transfers=transfers[["txn_id", "from_account", "to_account"]])
+    # LEFT JOINs and min() over flags, not IN-subqueries or bool_and: Spark SQL runs this too.
     return connection.sql("""
-        SELECT DISTINCT account_id FROM (
-          SELECT CASE WHEN l.kind = 'deposit' THEN t.from_account ELSE t.to_account END AS account_id
+        WITH linked AS (
+          SELECT l.kind, t.from_account, t.to_account
           FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
-          WHERE l.kind IN ('deposit', 'withdrawal')) AS paid
-        WHERE account_id IS NOT NULL ORDER BY account_id""").df()["account_id"]
+          WHERE l.kind IN ('deposit', 'withdrawal')),
+        collecting AS (SELECT DISTINCT to_account AS account_id FROM linked WHERE kind = 'deposit'),
+        paying_out AS (SELECT DISTINCT from_account AS account_id FROM linked WHERE kind = 'withdrawal'),
+        sides AS (
+          SELECT t.from_account AS account_id, CASE WHEN c.account_id IS NULL THEN 0 ELSE 1 END AS as_client
+          FROM transfers AS t LEFT JOIN collecting AS c ON t.to_account = c.account_id
+          UNION ALL
+          SELECT t.to_account, CASE WHEN p.account_id IS NULL THEN 0 ELSE 1 END
+          FROM transfers AS t LEFT JOIN paying_out AS p ON t.from_account = p.account_id),
+        paid AS (
+          SELECT CASE WHEN kind = 'deposit' THEN from_account ELSE to_account END AS account_id FROM linked
+          UNION
+          SELECT account_id FROM sides GROUP BY account_id HAVING min(as_client) = 1)
+        SELECT account_id FROM paid WHERE account_id IS NOT NULL ORDER BY account_id""").df()["account_id"]
 
 
 def excluded_nodes(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connection) -> pd.Series:
@@ -200,9 +219,9 @@ def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFram
     table = pd.concat(frames, ignore_index=True).dropna(subset=["node", "platform_id"])
     table = table[~is_in(table["node"], excluded)]
     counted = table.groupby(["node", "platform_id", "fact"])["n"].sum().rename("weight").reset_index()
-    holders = holder_bindings(counted, accounts[["account_id", "holder_person_id"]].rename(
-        columns={"holder_person_id": "person_id"}))
-    counted = pd.concat([counted.astype({"weight": "int64"}), holders[~is_in(holders["node"], excluded)]])
+    held = accounts[["account_id", "holder_person_id"]].rename(columns={"holder_person_id": "person_id"})
+    derived = pd.concat([holder_bindings(counted, held), staff_account_bindings(counted, held, gang_platforms)])
+    counted = pd.concat([counted.astype({"weight": "int64"}), derived[~is_in(derived["node"], excluded)]])
     return counted.sort_values(["node", "platform_id", "fact"], ignore_index=True)
 
 

@@ -19,7 +19,7 @@ import uuid
 
 import pandas as pd
 
-from ..evidence import evidence_text, identifier_links, sync_links, without_platform_accounts
+from ..evidence import evidence_text, identifier_links, sync_links, without_bridges, without_platform_accounts
 from ..rules import (
     BROKER_SIDE_KINDS,
     DAY_US,
@@ -328,6 +328,7 @@ def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
     platform_accounts = runner.run_cypher(PLATFORM_ACCOUNTS).reindex(columns=["account_id"])["account_id"]
     links, synced = without_platform_accounts(*evidence_links(runner, max_funded=max_funded, window_ms=window_ms),
                                               platform_accounts)
+    links, synced = without_bridges(links, synced)
     members = group_members(runner, links, synced)
     if members.empty:
         return finish_groups(pd.DataFrame())

@@ -19,11 +19,13 @@ import pandas as pd
 from casegraph.loaders.columnar import arrow_text
 
 from ..communities import (
+    STAFF_FACTS,
     SWEPT_MONEY,
     counted_weights,
     holder_bindings,
     identifier_links,
     login_uses,
+    staff_account_bindings,
     summed_edges,
     swept_accounts,
 )
@@ -51,6 +53,23 @@ CALL () {
   WHERE NOT EXISTS { (a)-[:ACCOUNT_ON]->() }
     AND NOT EXISTS { MATCH (p:Person)-[:HOLDS]->(a)
                      WHERE EXISTS { (p)-[:ACTS_AS]->() } OR EXISTS { (p)-[:MEMBER_OF]->() } }
+  RETURN a AS n
+  UNION
+  // and the cards that act as clients' cards though no entry names their transfers: every transfer
+  // they made paid an account that took a linked deposit, every one they received came from one
+  // that paid a linked withdrawal
+  MATCH (e:Entry)-[:FOR_CLIENT]->(:Client) WHERE e.bank_txn_id IS NOT NULL AND e.kind IN ['deposit', 'withdrawal']
+  MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
+  WITH collect(DISTINCT CASE WHEN e.kind = 'deposit' THEN dst END) AS collecting,
+       collect(DISTINCT CASE WHEN e.kind = 'withdrawal' THEN src END) AS paying_out
+  UNWIND collecting + paying_out AS side
+  MATCH (side)-[:TRANSFER]-(a:Account)
+  WITH DISTINCT a, collecting, paying_out
+  WHERE NOT EXISTS { (a)-[:ACCOUNT_ON]->() }
+    AND NOT EXISTS { MATCH (p:Person)-[:HOLDS]->(a)
+                     WHERE EXISTS { (p)-[:ACTS_AS]->() } OR EXISTS { (p)-[:MEMBER_OF]->() } }
+    AND ALL(payee IN COLLECT { MATCH (a)-[:TRANSFER]->(payee) RETURN payee } WHERE payee IN collecting)
+    AND ALL(payer IN COLLECT { MATCH (payer)-[:TRANSFER]->(a) RETURN payer } WHERE payer IN paying_out)
   RETURN a AS n
 }
 RETURN collect(elementId(n)) AS excluded, collect(labels(n)[0] + ':' + n.id) AS keys
@@ -159,6 +178,13 @@ MATCH (per:Person)-[:HOLDS]->(:Account {id: account_id}) WHERE NOT 'Person:' + p
 RETURN account_id, per.id AS person_id
 """
 
+# The accounts the staff hold (gangs.staff_account_bindings makes them the gang's).
+STAFF_HOLDINGS = """
+UNWIND $persons AS person_id
+MATCH (:Person {id: person_id})-[:HOLDS]->(a:Account) WHERE NOT 'Account:' + a.id IN $excluded
+RETURN a.id AS account_id, person_id
+"""
+
 # Who logged in (the account accessed and the actor, each), on which local day, from which
 # device and IP: the rows gangs.login_uses scores.
 LOGIN_ROWS = """
@@ -227,8 +253,11 @@ def hard_bindings(runner: CypherRunner) -> pd.DataFrame:
     bindings = pd.concat([bindings, _swept_money(runner, excluded)], ignore_index=True)
     accounts = bindings.loc[bindings["node"].str.startswith("Account:"), "node"].str.slice(len("Account:"))
     holders = runner.run_cypher(ACCOUNT_HOLDERS, {"accounts": sorted(set(accounts)), "excluded": excluded})
-    return pd.concat([bindings, holder_bindings(bindings, holders)]).sort_values(
-        ["node", "platform_id", "fact"], ignore_index=True)
+    staff = bindings.loc[bindings["fact"].isin(STAFF_FACTS), "node"].str.slice(len("Person:"))
+    held = runner.run_cypher(STAFF_HOLDINGS, {"persons": sorted(set(staff)), "excluded": excluded}).reindex(
+        columns=["account_id", "person_id"])
+    derived = [holder_bindings(bindings, holders), staff_account_bindings(bindings, held, known_gang_platforms(runner))]
+    return pd.concat([bindings, *derived]).sort_values(["node", "platform_id", "fact"], ignore_index=True)
 
 
 def _swept_money(runner: CypherRunner, excluded: list[str]) -> pd.DataFrame:

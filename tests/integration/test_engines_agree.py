@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from casebuilder import minimal_case, write_case
 from court_cases import COURT_CASES
@@ -55,5 +59,30 @@ def test_engines_agree_on_a_generated_case(tmp_path):
     generate_case(tmp_path / "case", scale="tiny", seed=5)
     analyse_both(tmp_path / "case", tmp_path)
     assert_same_files(tmp_path)
+
+def test_engines_agree_on_a_card_that_acts_as_a_client_s(tmp_path):
+    """A card no entry names, whose every transfer paid the account that took a client's linked
+    deposit: out of the gang on both engines (queries/memory/gangs.py client_paying_accounts)."""
+    rows = minimal_case()
+    rows["accounts"].append({"account_id": "BY", "kind": "bank", "institution": "某银行"})
+    rows["bank_transfers"] += [{"txn_id": f"TXY{day}", "ts": f"2019-06-0{day}T09:59:00", "from_account": "BY",
+                                "to_account": "BG1", "amount": "5000"} for day in range(1, 6)]
+    analyse_both(write_case(tmp_path / "case", rows), tmp_path)
+    assert_same_files(tmp_path)
+    communities = (tmp_path / "neo4j" / "communities.csv").read_text(encoding="utf-8")
+    assert "\nBG1,bank_account,0,G1," in communities and "\nBY,bank_account,,,," in communities
+
+
+@pytest.mark.parametrize("generator, arguments", [
+    ("independent", ["--seed", "5", "--gangs", "8", "--clients", "2500"]),
+    ("independent2", ["--seed", "3", "--gangs", "8", "--clients", "2500"])], ids=["first", "second"])
+def test_engines_agree_on_the_independently_written_cases(tmp_path, generator, arguments):
+    """Small cases of tests/independent/ and tests/independent2/ (8 gangs, 2,500 clients each):
+    habits casegraph's authors did not choose (see tests/test_independent_case.py)."""
+    subprocess.run([sys.executable, str(Path(__file__).parents[1] / generator / "make_case.py"),
+                    "--out", str(tmp_path / "case"), *arguments], check=True, stdout=subprocess.DEVNULL)
+    analyse_both(tmp_path / "case", tmp_path)
+    assert_same_files(tmp_path)
+
 
 # The seed-scale case: in test_playbooks.py, which has it loaded and analysed in Neo4j.
