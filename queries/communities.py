@@ -764,22 +764,27 @@ def shared_hubs(resolved: pd.DataFrame, edges: pd.DataFrame) -> list[str]:
     """The nodes no record binds whose ties reach members of two or more gangs, none of which
     holds :data:`TIES_SHARE` of them (``resolved``: :func:`resolve_gangs`' table; ``edges``:
     u, v, weight): a cash desk every gang pays out to, a USDT dealer several sell their takings
-    to. In a large case their ties make small gangs one community with a part of another
-    (modularity's resolution limit: a gang of one fake platform was taken into the largest gang
-    of the independently written case at 60,000 clients), so community detection runs again
-    without them (:func:`casegraph.queries.engine.find_gangs`). Sorted.
+    to, a landlord several gangs pay rent. In a large case their ties make small gangs one
+    community with a part of another (modularity's resolution limit: a gang of one fake
+    platform was taken into the largest gang of the independently written case at 60,000
+    clients; tiny gangs of the second were one through their landlord), so community detection
+    runs again without them (:func:`casegraph.queries.engine.find_gangs`). A node tied to the
+    hub alone (its holder) witnesses no gang: it is in whichever gang the hub's community is.
+    Sorted.
 
     >>> resolved = pd.DataFrame({"node": ["Account:L1", "Account:L2", "Account:L3", "Account:CASH", "Account:SHOP"],
     ...                          "gang_id": ["G1", "G2", "G3", "G1", "G1"], "basis": "community"})
-    >>> edges = pd.DataFrame({"u": ["Account:CASH"] * 3 + ["Account:SHOP", "Account:SHOP"],
-    ...                       "v": ["Account:L1", "Account:L2", "Account:L3", "Account:L1", "Account:L2"],
-    ...                       "weight": [3.0, 3.0, 3.0, 5.0, 1.0]})
+    >>> edges = pd.DataFrame({"u": ["Account:CASH"] * 3 + ["Account:SHOP"] * 2 + ["Person:S3"],
+    ...                       "v": ["Account:L1", "Account:L2", "Account:L3", "Account:L1", "Account:L2", "Account:L3"],
+    ...                       "weight": [3.0, 3.0, 3.0, 5.0, 1.0, 5.0]})
     >>> shared_hubs(resolved, edges)
     ['Account:CASH']
     """
     gang_of = resolved.dropna(subset=["gang_id"]).set_index("node")["gang_id"]
     both = both_ways(edges)
-    both = both[~is_in(both["u"], resolved.loc[_bound(resolved), "node"])]
+    # A node tied to this one alone (its holder) is in whichever gang it is: no witness of one.
+    degree = both["u"].value_counts()
+    both = both[~is_in(both["u"], resolved.loc[_bound(resolved), "node"]) & (lookup(both["v"], degree) > 1).to_numpy()]
     both = both.assign(gang=lookup(both["v"], gang_of)).dropna(subset=["gang"])
     shares = _gang_shares(both["u"], both["gang"], both["weight"])
     # Of the ties that reach gangs: a controller's card that funds twenty lenders no gang holds

@@ -583,6 +583,21 @@ def test_a_payment_company_s_accounts_join_none_of_the_gangs_they_collect_for():
     assert resolved.loc["Account:C1", "gang_id"] == resolved.loc["Platform:P1", "gang_id"] == "G?P1"
 
 
+def test_a_landlord_several_gangs_pay_is_a_hub_whoever_holds_his_account():
+    """A second independently written case: seven gangs' finance cards pay one landlord's
+    account monthly rent; tiny gangs among them were one community through it. The landlord
+    himself, tied to his account alone, sat in the largest payer's gang and made that gang's
+    share of the account's ties more than half, so it was no hub."""
+    from casegraph.queries.communities import shared_hubs
+
+    payers = {"Account:F1": "G1", "Account:F2": "G1", "Account:F3": "G2", "Account:F4": "G3", "Account:F5": "G4"}
+    resolved = pd.DataFrame({"node": [*payers, "Account:RENT", "Person:LANDLORD"],
+                             "gang_id": [*payers.values(), "G1", "G1"], "basis": "community"})
+    edges = pd.DataFrame({"u": ["Account:RENT"] * 6 + [f"Person:S{n}" for n in range(1, 6)],
+                          "v": [*payers, "Person:LANDLORD", *payers], "weight": [3.0] * 5 + [5.0] * 6})
+    assert shared_hubs(resolved, edges) == ["Account:RENT"]
+
+
 def _gangs_sharing_a_cash_desk() -> GangEvidence:
     """Gangs nobody has named, a platform each with its agent, a staff member and the staff's
     card, whose cards all pay out to a cash desk and to two USDT dealers, as every gang of the
