@@ -51,12 +51,17 @@ The controller, first rule that names a person:
 
 1. the holder of the group's common funding account (the payer of the most group accounts;
    ties: the larger amount in CNY, then the smaller account id);
-2. the person who most often used the group's shared devices and IPs *other than* through
+2. the holder of the account that paid the most of the accounts that paid the group's
+   accounts, two or more of them: a controller who pays his lenders, who each fund the broker
+   account they lend (ties: the larger amount in CNY, then the smaller account id; a second
+   case written independently of casegraph: 1 of 6 and 2 of 14 controllers found before, all
+   with it);
+3. the person who most often used the group's shared devices and IPs *other than* through
    the group's accounts: actors logging in, and holders of other accounts accessed from them
    (ties: the smaller person id);
-3. the holder of the mother account most of the group's accounts are split off (ties: the
+4. the holder of the mother account most of the group's accounts are split off (ties: the
    smaller account id);
-4. otherwise unknown (empty).
+5. otherwise unknown (empty).
 
 Group figures, the same on every row of the group:
 

@@ -283,6 +283,24 @@ def test_hand_case_controller_by_logins_then_mother(tmp_path):
     assert set(used["controller_id"]) == {"PER1"}
 
 
+def test_the_controller_who_pays_his_lenders_who_fund_the_accounts(tmp_path):
+    """A second case written independently of casegraph: the controller pays each lender's card,
+    and each lender's card wires the broker account he lends; no one account funds two group
+    accounts. The controller is the holder of the account that paid the most of the group's
+    funders (before: the mother account's holder, or no one)."""
+    rows = hand_case()
+    rows["bank_transfers"] = [t for t in rows["bank_transfers"] if t["from_account"] != "BC9"]
+    rows["accounts"] += [{"account_id": card, "kind": "bank", "holder_person_id": person}
+                         for card, person in (("KA", "PER6"), ("KB", "PER7"))]
+    rows["bank_transfers"] += [
+        {"txn_id": f"TXK{n}", "ts": f"2019-05-1{n}T10:00:00", "from_account": source, "to_account": to,
+         "amount": "200000"}
+        for n, (source, to) in enumerate((("BC9", "KA"), ("BC9", "KB"), ("KA", "SA"), ("KB", "SB")))]
+    groups = account_groups(load_case(write_case(tmp_path / "case", rows)))
+    assert groups["account_id"].tolist() == ["SA", "SB", "SC"]
+    assert set(groups["controller_id"]) == {"PER9"}
+
+
 def test_a_few_coincidences_that_chance_cannot_explain_link(tmp_path):
     """SB's only tie to the group, once the payer is gone, is five synchronised pairs with SC:
     few, but chance expects 0.0011 of them."""

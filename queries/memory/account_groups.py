@@ -53,11 +53,21 @@ BROKER_FILLS = "CREATE OR REPLACE TEMP VIEW broker_fills AS SELECT * FROM fills 
 FUNDED = "from_account <> to_account AND to_account IN (SELECT account_id FROM broker_side)"
 
 FUNDING_ROWS = f"SELECT pos FROM transfers WHERE {FUNDED} ORDER BY pos"
+# Transfers into the accounts that funded broker-side accounts, from another account (``{table}``:
+# where the transfers are): a controller who pays his lenders, who fund the broker accounts.
+FEEDING = ("from_account <> to_account AND to_account IN "
+           "(SELECT from_account FROM {table} WHERE " + FUNDED + ")")
+FEEDING_ROWS = "SELECT pos FROM transfers WHERE " + FEEDING.format(table="transfers") + " ORDER BY pos"
 
 # The same transfers from the transfers as the flow SQL reads them (amount in CNY fen).
 FUNDING = f"""
 CREATE OR REPLACE TEMP TABLE funding AS
 SELECT from_account AS source, to_account AS account_id, amount AS amount_cny FROM flow_transfers WHERE {FUNDED}
+"""
+FEEDING_TABLE = f"""
+CREATE OR REPLACE TEMP TABLE feeding AS
+SELECT from_account AS payer, to_account AS source, amount AS amount_cny FROM flow_transfers
+WHERE {FEEDING.format(table="flow_transfers")}
 """
 
 
@@ -93,7 +103,7 @@ def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, lo
     :meth:`casegraph.queries.spark.runner.SparkSQL.connect`) with the tables the account groups'
     SQL reads: ``accounts`` (every account), ``broker_side`` (:func:`candidate_ids`), ``fills``
     (:func:`fill_columns` of every broker fill, with ``pos``, its row) and ``broker_fills`` (the
-    candidates'), ``logins`` (:func:`login_columns`), ``persons``, ``funding``
+    candidates'), ``logins`` (:func:`login_columns`), ``persons``, ``funding`` and ``feeding``
     (:func:`funding_transfers`). (The candidates' fills and logins are marked once here: a
     semi-join in every query that reads them cost more than the rest of the query.)
 
@@ -115,21 +125,26 @@ def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, lo
     if transfers is None:
         connection.register("transfers", arrow_table(case["bank_transfers"][["from_account", "to_account"]].assign(
             pos=np.arange(len(case["bank_transfers"])))))
-        connection.register("funding", arrow_table(funding_transfers(case, connection)))
+        connection.register("funding", arrow_table(funding_transfers(case, connection, FUNDING_ROWS).rename(
+            columns={"from_account": "source", "to_account": "account_id"})))
+        connection.register("feeding", arrow_table(funding_transfers(case, connection, FEEDING_ROWS).rename(
+            columns={"from_account": "payer", "to_account": "source"})))
     else:
         connection.register("flow_transfers", transfers)
         connection.execute(FUNDING)
+        connection.execute(FEEDING_TABLE)
     return connection
 
 
-def funding_transfers(case: Case, connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Transfers into broker-side accounts from another account: (source, account_id,
-    amount_cny), only these converted to CNY. ``connection``: with ``transfers`` and
-    ``broker_side`` (:func:`evidence_connection`)."""
+def funding_transfers(case: Case, connection: duckdb.DuckDBPyConnection, rows_sql: str) -> pd.DataFrame:
+    """The transfers whose rows ``rows_sql`` selects (:data:`FUNDING_ROWS`: into broker-side
+    accounts from another account; :data:`FEEDING_ROWS`: into the accounts that paid those):
+    (from_account, to_account, amount_cny), only these converted to CNY. ``connection``: with
+    ``transfers`` and ``broker_side`` (:func:`evidence_connection`)."""
     rows = np.zeros(len(case["bank_transfers"]), dtype=bool)
-    rows[connection.sql(FUNDING_ROWS).fetchnumpy()["pos"]] = True
+    rows[connection.sql(rows_sql).fetchnumpy()["pos"]] = True
     transfers = transfers_in_cny(case, rows=rows)
-    return pd.DataFrame({"source": transfers["from_account"], "account_id": transfers["to_account"],
+    return pd.DataFrame({"from_account": transfers["from_account"], "to_account": transfers["to_account"],
                          "amount_cny": transfers["amount_cny"]}).reset_index(drop=True)
 
 
@@ -325,9 +340,11 @@ def group_membership(links: pd.DataFrame, synced: pd.DataFrame, *, components=co
 # Per member account (the connection's ``members`` and ``links``): its holder, and its group's
 # controller by the first rule that names a person (see casegraph.queries.evidence):
 # 1. the holder of the payer of the most group accounts (then most money, smallest id);
-# 2. the person who most often used the group's shared devices and IPs other than through the
+# 2. the holder of the account that paid two or more of the accounts that paid the group's
+#    accounts, the most of them (then most money, smallest id);
+# 3. the person who most often used the group's shared devices and IPs other than through the
 #    group's own accounts: actors who are persons, holders of other accounts (then smallest id);
-# 3. the holder of the mother account most group accounts are split off (then smallest id).
+# 4. the holder of the mother account most group accounts are split off (then smallest id).
 GROUP_ROWS = """
 WITH paid AS (
   SELECT m.group_id, f.source, h.holder_person_id AS holder, f.account_id, f.amount_cny
@@ -343,6 +360,16 @@ by_funding AS (
   SELECT group_id, holder AS person,
          row_number() OVER (PARTITION BY group_id ORDER BY n_accounts DESC, amount DESC, source) AS rank
   FROM per_payer),
+sources AS (
+  SELECT DISTINCT m.group_id, f.source FROM funding f JOIN members m ON m.account_id = f.account_id),
+upstream AS (
+  SELECT s.group_id, t.payer, count(DISTINCT s.source) AS n_sources, sum(t.amount_cny) AS amount
+  FROM sources s JOIN feeding t ON t.source = s.source
+  GROUP BY s.group_id, t.payer HAVING count(DISTINCT s.source) >= 2),
+by_upstream AS (
+  SELECT u.group_id, h.holder_person_id AS person,
+         row_number() OVER (PARTITION BY u.group_id ORDER BY u.n_sources DESC, u.amount DESC, u.payer) AS rank
+  FROM upstream u JOIN accounts h ON h.account_id = u.payer WHERE h.holder_person_id IS NOT NULL),
 shared AS (
   SELECT DISTINCT l.evidence, l.key, m.group_id FROM links l JOIN members m ON m.account_id = l.account_id
   WHERE l.evidence IN ('shared_device', 'shared_ip')),
@@ -372,10 +399,11 @@ by_mother AS (
   SELECT s.group_id, h.holder_person_id AS person,
          row_number() OVER (PARTITION BY s.group_id ORDER BY s.n DESC, s.mother) AS rank
   FROM split s JOIN accounts h ON h.account_id = s.mother WHERE h.holder_person_id IS NOT NULL)
-SELECT m.group_id, m.account_id, a.holder_person_id, coalesce(f.person, l.person, o.person) AS controller_id
+SELECT m.group_id, m.account_id, a.holder_person_id, coalesce(f.person, u.person, l.person, o.person) AS controller_id
 FROM members m
 LEFT JOIN accounts a ON a.account_id = m.account_id
 LEFT JOIN by_funding f ON f.group_id = m.group_id AND f.rank = 1
+LEFT JOIN by_upstream u ON u.group_id = m.group_id AND u.rank = 1
 LEFT JOIN by_login l ON l.group_id = m.group_id AND l.rank = 1
 LEFT JOIN by_mother o ON o.group_id = m.group_id AND o.rank = 1
 """

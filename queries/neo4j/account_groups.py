@@ -186,7 +186,20 @@ CALL (group_id) {
   RETURN head(collect(holder.id)) AS by_funding
 }
 CALL (group_id) {
-  // 2. who most used the group's shared devices and IPs other than through its own accounts
+  // 2. the holder of the account that paid the most (two or more) of the accounts that paid
+  // the group's accounts (then most money, smallest id)
+  UNWIND $members AS m
+  WITH m WHERE m.group_id = group_id
+  MATCH (source:Account)-[:TRANSFER]->(a:Account {id: m.account_id}) WHERE source <> a
+  WITH DISTINCT source
+  MATCH (holder:Person)-[:HOLDS]->(payer:Account)-[t:TRANSFER]->(source) WHERE payer <> source
+  WITH payer, holder, count(DISTINCT source) AS n_sources, sum(t.amount_cny_fen) AS amount
+  WHERE n_sources >= 2
+  ORDER BY n_sources DESC, amount DESC, payer.id
+  RETURN head(collect(holder.id)) AS by_upstream
+}
+CALL (group_id) {
+  // 3. who most used the group's shared devices and IPs other than through its own accounts
   UNWIND $links AS link
   WITH link WHERE link.evidence IN ['shared_device', 'shared_ip'] AND $group_of[link.account_id] = group_id
   WITH DISTINCT link.evidence AS evidence, link.key AS key
@@ -205,14 +218,14 @@ CALL (group_id) {
   RETURN head(collect(person)) AS by_login
 }
 CALL (group_id) {
-  // 3. the holder of the mother account most group accounts are split off
+  // 4. the holder of the mother account most group accounts are split off
   UNWIND $members AS m
   WITH m WHERE m.group_id = group_id
   MATCH (:Account {id: m.account_id})-[:SUB_OF]->(mother:Account)<-[:HOLDS]-(holder:Person)
   WITH mother, holder, count(*) AS n ORDER BY n DESC, mother.id
   RETURN head(collect(holder.id)) AS by_mother
 }
-RETURN group_id, coalesce(by_funding, by_login, by_mother) AS controller_id
+RETURN group_id, coalesce(by_funding, by_upstream, by_login, by_mother) AS controller_id
 """
 
 SELF_TRADES = """
