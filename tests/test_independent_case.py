@@ -31,7 +31,8 @@ bought his gang's, a controller's card that funds lenders kept with his gang, an
 address or a reacting trader joining no two groups: 0.986 and 0.955, 22 of 24 and 28 of 30
 (tiny gangs that share a landlord were one community), groups F1 0.913 and 0.987; with a
 landlord several gangs pay a hub though his own person sits in one of them, 24 of 24 and 30 of
-30, 0.987 and 0.955; the figures all equal.
+30, 0.987 and 0.955; controllers 1 of 6 and 2 of 14, with the holder of the account that paid
+the lenders who funded the group's accounts 6 of 6 and 14 of 14; the figures all equal.
 """
 
 from __future__ import annotations
@@ -61,10 +62,13 @@ class Targets:
     make_case: Path
     min_ari: float
     min_groups_f1: float
+    # Every true group's controller found (the first generator's: 4 of 5, 6 of 7, 3 of 4 groups:
+    # two cards fund its groups, and no record tells the controller's from the nominee's).
+    every_controller: bool = False
 
 
 FIRST = Targets(TESTS / "independent" / "make_case.py", min_ari=0.99, min_groups_f1=0.95)
-SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.95, min_groups_f1=0.9)
+SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.95, min_groups_f1=0.9, every_controller=True)
 # The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
 # at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity
 # merged a small gang with the largest through the cash desk and dealers); the second's
@@ -102,6 +106,7 @@ def test_account_groups_and_fronts(analysed):
     case, tables, targets = analysed
     scores = discovery_scores(case, tables)
     assert scores["groups_f1"] >= targets.min_groups_f1, scores
+    assert scores["controllers_right"] or not targets.every_controller, scores
     assert scores["fraud_right"], scores
 
 
