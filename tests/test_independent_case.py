@@ -25,8 +25,8 @@ fake platform inside the largest, so its front flagged on the wrong gang), reach
 199 outsiders, groups F1 0.920; with the hubs several gangs share taken out of community
 detection and a payment channel of three or more gangs a money service, 34 gangs, 0.9985, 21,
 0.996; with the cards that act as clients' cards out of the gangs, 1.0000, 0 outsiders. The
-second generator, first run: reachable ARI 0.833 and 0.917, 22 of 24 and 25 of 30 gangs, groups
-F1 0.560 and 0.894; with the staff's cards bound to their gang, the platforms a known leader
+second generator, first run (88fe24e): reachable ARI 0.754 and 0.801, 22 of 24 and 22 of 30
+gangs, groups F1 0.560 and 0.786; with the staff's cards bound to their gang, the platforms a known leader
 bought his gang's, a controller's card that funds lenders kept with his gang, and an office
 address or a reacting trader joining no two groups: 0.986 and 0.955, 22 of 24 and 28 of 30
 (tiny gangs that share a landlord were one community), groups F1 0.913 and 0.987; with a
