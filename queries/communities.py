@@ -879,11 +879,10 @@ def _peel_weak_members(table: pd.DataFrame, both: pd.DataFrame, *, trading_accou
         joined = table.loc[table["basis"].eq("community").fillna(False).to_numpy(dtype=bool), "node"]
         ties = both[is_in(both["u"], joined)]
         gang_of = table.dropna(subset=["gang_id"]).set_index("node")["gang_id"]
+        other_gang = ties["v"].map(gang_of)
         trading = table.loc[is_in(table["node"], trading_accounts), "community_id"].unique()
-        open_trading = (ties["v"].map(gang_of).isna()
-                        & ties["v"].map(table.set_index("node")["community_id"]).isin(trading))
-        inside = ties[((ties["u"].map(gang_of) == ties["v"].map(gang_of)).fillna(False) | open_trading)
-                      .to_numpy(dtype=bool)]
+        open_trading = other_gang.isna() & ties["v"].map(table.set_index("node")["community_id"]).isin(trading)
+        inside = ties[((ties["u"].map(gang_of) == other_gang).fillna(False) | open_trading).to_numpy(dtype=bool)]
         share = inside.groupby("u")["weight"].sum().reindex(joined).fillna(0.0) / total.reindex(joined)
         weak = joined[(share < TIES_SHARE).to_numpy()]
         if not len(weak):

@@ -219,6 +219,13 @@ def without_bridges(links: pd.DataFrame, synced: pd.DataFrame) -> tuple[pd.DataF
     return links[~shared].reset_index(drop=True), synced[~crossing].reset_index(drop=True)
 
 
+def kept_evidence(links: pd.DataFrame, synced: pd.DataFrame, platform_accounts) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The evidence the groups are made of, as either engine judged it against chance
+    (``links``, ``synced``): without the platforms' own accounts (:func:`without_platform_accounts`),
+    then without what joins two groups of one controller each (:func:`without_bridges`)."""
+    return without_bridges(*without_platform_accounts(links, synced, platform_accounts))
+
+
 def sync_links(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.DataFrame, *, n_candidates: int,
                window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
     """Pairs of accounts (account_a, account_b, pairs, expected) whose synchronised fills are

@@ -27,10 +27,9 @@ from ..evidence import (
     evidence_edges,
     evidence_text,
     identifier_links,
+    kept_evidence,
     links_frame,
     sync_links,
-    without_bridges,
-    without_platform_accounts,
 )
 from ..rules import (
     BROKER_SIDE_KINDS,
@@ -487,9 +486,8 @@ def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
     and ``made`` the tables made elsewhere (:func:`evidence_connection`, by keyword)."""
     connection = evidence_connection(case, connect=connect, **(made or {}))
     accounts = case["accounts"]
-    links, synced = without_platform_accounts(*evidence_links(connection, max_funded=max_funded, window_ms=window_ms),
-                                              accounts.loc[accounts["platform_id"].notna().to_numpy(), "account_id"])
-    links, synced = without_bridges(links, synced)
+    links, synced = kept_evidence(*evidence_links(connection, max_funded=max_funded, window_ms=window_ms),
+                                  accounts.loc[accounts["platform_id"].notna().to_numpy(), "account_id"])
     members = group_membership(links, synced, components=components)
     if members.empty:
         return finish_groups(pd.DataFrame())

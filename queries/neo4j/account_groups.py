@@ -19,7 +19,7 @@ import uuid
 
 import pandas as pd
 
-from ..evidence import evidence_text, identifier_links, sync_links, without_bridges, without_platform_accounts
+from ..evidence import evidence_text, identifier_links, kept_evidence, sync_links
 from ..rules import (
     BROKER_SIDE_KINDS,
     DAY_US,
@@ -339,9 +339,8 @@ def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
     """account_groups.csv from the loaded case: the frame of
     :func:`casegraph.queries.memory.account_groups.account_groups`."""
     platform_accounts = runner.run_cypher(PLATFORM_ACCOUNTS).reindex(columns=["account_id"])["account_id"]
-    links, synced = without_platform_accounts(*evidence_links(runner, max_funded=max_funded, window_ms=window_ms),
-                                              platform_accounts)
-    links, synced = without_bridges(links, synced)
+    links, synced = kept_evidence(*evidence_links(runner, max_funded=max_funded, window_ms=window_ms),
+                                  platform_accounts)
     members = group_members(runner, links, synced)
     if members.empty:
         return finish_groups(pd.DataFrame())
