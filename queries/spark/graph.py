@@ -108,7 +108,7 @@ def _small_star(edges):
 
 def component_labels(edges: pd.DataFrame, runner: SparkSQL) -> pd.Series:
     """Node -> the smallest node of its connected component, of the graph ``edges`` (``u``, ``v``):
-    :func:`casegraph.queries.memory.account_groups.component_labels` with the components found
+    :func:`casegraph.queries.evidence.component_labels` with the components found
     on Spark (:func:`connected_components`)."""
     if edges.empty:
         return pd.Series(dtype=object)
