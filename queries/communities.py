@@ -324,6 +324,10 @@ OPERATOR_PERSON_FACTS = (HOLDS_OPERATOR_ACCOUNT, "bought_license")
 # (:func:`staff_account_bindings`).
 STAFF_FACTS = ("acts_as_agent", "bought_license", "role_in_platform", "role_in_gang", "gang_leader")
 HELD_BY_STAFF = "held_by_staff"
+# The facts that leave an account a money service (:func:`money_services`): the client money it
+# took, and who holds it: a payment company's account may stand in the name of a buyer of one
+# gang's licence (generator variant shared_payment_accounts).
+MONEY_SERVICE_FACTS = (CLIENT_MONEY, HELD_BY_STAFF)
 # Facts that witness who runs a platform but bind nobody to its gang.
 WITNESS_FACTS = (HOLDS_OPERATOR_ACCOUNT, SWEPT_MONEY)
 # Two platforms whose operator sides share this many different persons are one operator's: a
@@ -372,11 +376,8 @@ def holder_bindings(bindings: pd.DataFrame, holders: pd.DataFrame) -> pd.DataFra
     1  Person:X          P2  holds_operator_account       2
     """
     accounts = bindings[bindings["fact"].isin(OPERATOR_FACTS) & bindings["node"].str.startswith("Account:")]
-    held = accounts.assign(account_id=accounts["node"].str.slice(len("Account:"))).merge(
-        holders.dropna(subset=["person_id"]), on="account_id")
-    held = held.assign(node="Person:" + held["person_id"], fact=HOLDS_OPERATOR_ACCOUNT)
-    summed = held.groupby(["node", "platform_id", "fact"])["weight"].sum().reset_index()
-    return summed[["node", "platform_id", "fact", "weight"]].astype({"weight": "int64"})
+    return _carried_over(accounts, holders, ("Account", "account_id"), ("Person", "person_id"),
+                         fact=HOLDS_OPERATOR_ACCOUNT)
 
 
 def staff_account_bindings(bindings: pd.DataFrame, holders: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
@@ -404,9 +405,19 @@ def staff_account_bindings(bindings: pd.DataFrame, holders: pd.DataFrame, known:
     persons = bindings[bindings["fact"].isin(STAFF_FACTS) & bindings["node"].str.startswith("Person:")]
     gang = lookup(persons["platform_id"], known_gang_of_platform(known)).fillna(persons["platform_id"])
     persons = persons[(gang.groupby(persons["node"].to_numpy()).transform("nunique") == 1).to_numpy()]
-    held = persons.assign(person_id=persons["node"].str.slice(len("Person:"))).merge(
-        holders.dropna(subset=["account_id"]), on="person_id")
-    held = held.assign(node="Account:" + held["account_id"], fact=HELD_BY_STAFF)
+    return _carried_over(persons, holders, ("Person", "person_id"), ("Account", "account_id"), fact=HELD_BY_STAFF)
+
+
+def _carried_over(bound: pd.DataFrame, holders: pd.DataFrame, source: tuple[str, str], target: tuple[str, str], *,
+                  fact: str) -> pd.DataFrame:
+    """Bindings ``bound`` (node, platform_id, fact, weight) of ``source`` nodes (label, the
+    column of ``holders`` their ids are in) carried over ``holders`` (account_id, person_id) to
+    the ``target`` nodes each is paired with, as ``fact``: one row per target node and platform,
+    the weights summed."""
+    (source_label, source_key), (target_label, target_key) = source, target
+    held = bound.assign(**{source_key: bound["node"].str.slice(len(source_label) + 1)}).merge(
+        holders.dropna(subset=[target_key]), on=source_key)
+    held = held.assign(node=f"{target_label}:" + held[target_key], fact=fact)
     summed = held.groupby(["node", "platform_id", "fact"])["weight"].sum().reset_index()
     return summed[["node", "platform_id", "fact", "weight"]].astype({"weight": "int64"})
 
@@ -742,10 +753,9 @@ def money_services(facts: pd.DataFrame) -> list[str]:
     ['Account:BIG', 'Account:PAY']
     """
     money = facts[facts["node"].str.startswith("Account:").to_numpy(dtype=bool)]
-    # Who holds it says nothing against that: a payment company's account may stand in the name
-    # of a buyer of one gang's licence (generator variant shared_payment_accounts).
-    only_money = money["facts"].isin([CLIENT_MONEY, f"{CLIENT_MONEY};{HELD_BY_STAFF}", HELD_BY_STAFF]).groupby(
-        money["node"]).all() & money["facts"].str.contains(CLIENT_MONEY).groupby(money["node"]).any()
+    each = money[["node"]].assign(fact=money["facts"].str.split(";")).explode("fact")
+    only_money = (each["fact"].isin(MONEY_SERVICE_FACTS).groupby(each["node"]).all()
+                  & each["fact"].eq(CLIENT_MONEY).groupby(each["node"]).any())
     shares = _gang_shares(money["node"], money["gang_id"], money["weight"])
     spread = (((shares["gangs"] >= 2) & (shares["top"] < TIES_SHARE * shares["total"]))
               | (shares["gangs"] >= MIN_SERVED_GANGS)) & only_money

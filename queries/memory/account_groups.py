@@ -124,10 +124,11 @@ def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, lo
     if transfers is None:
         connection.register("transfers", arrow_table(case["bank_transfers"][["from_account", "to_account"]].assign(
             pos=np.arange(len(case["bank_transfers"])))))
-        connection.register("funding", arrow_table(funding_transfers(case, connection, FUNDING_ROWS).rename(
-            columns={"from_account": "source", "to_account": "account_id"})))
-        connection.register("feeding", arrow_table(funding_transfers(case, connection, FEEDING_ROWS).rename(
-            columns={"from_account": "payer", "to_account": "source"})))
+        funding, feeding = funding_transfers(case, connection, (FUNDING_ROWS, FEEDING_ROWS))
+        connection.register("funding", arrow_table(funding.rename(columns={"from_account": "source",
+                                                                           "to_account": "account_id"})))
+        connection.register("feeding", arrow_table(feeding.rename(columns={"from_account": "payer",
+                                                                           "to_account": "source"})))
     else:
         connection.register("flow_transfers", transfers)
         connection.execute(FUNDING)
@@ -135,16 +136,22 @@ def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, lo
     return connection
 
 
-def funding_transfers(case: Case, connection: duckdb.DuckDBPyConnection, rows_sql: str) -> pd.DataFrame:
-    """The transfers whose rows ``rows_sql`` selects (:data:`FUNDING_ROWS`: into broker-side
-    accounts from another account; :data:`FEEDING_ROWS`: into the accounts that paid those):
-    (from_account, to_account, amount_cny), only these converted to CNY. ``connection``: with
-    ``transfers`` and ``broker_side`` (:func:`evidence_connection`)."""
+def funding_transfers(case: Case, connection: duckdb.DuckDBPyConnection,
+                      rows_sql: tuple[str, ...]) -> list[pd.DataFrame]:
+    """For each query of ``rows_sql`` (:data:`FUNDING_ROWS`: into broker-side accounts from
+    another account; :data:`FEEDING_ROWS`: into the accounts that paid those), the transfers
+    whose rows it selects: (from_account, to_account, amount_cny). Only the rows some query
+    selects are converted to CNY, each once. ``connection``: with ``transfers`` and
+    ``broker_side`` (:func:`evidence_connection`)."""
+    selected = [connection.sql(sql).fetchnumpy()["pos"] for sql in rows_sql]
     rows = np.zeros(len(case["bank_transfers"]), dtype=bool)
-    rows[connection.sql(rows_sql).fetchnumpy()["pos"]] = True
+    for positions in selected:
+        rows[positions] = True
     transfers = transfers_in_cny(case, rows=rows)
-    return pd.DataFrame({"from_account": transfers["from_account"], "to_account": transfers["to_account"],
-                         "amount_cny": transfers["amount_cny"]}).reset_index(drop=True)
+    # Each selection's rows among the converted ones: the converted rows keep the table's order.
+    at = np.cumsum(rows) - 1
+    columns = transfers[["from_account", "to_account", "amount_cny"]].reset_index(drop=True)
+    return [columns.take(at[positions]).reset_index(drop=True) for positions in selected]
 
 
 # -- the evidence ----------------------------------------------------------------------------------

@@ -46,30 +46,29 @@ CALL () {
                    AND NOT EXISTS { (p)-[:MEMBER_OF]->() } }
   RETURN a AS n
   UNION
-  // the cards client money came from or went back to, unless staff hold them or a platform owns them
+  // the cards client money came from or went back to, and the cards that act as clients' cards
+  // though no entry names their transfers (every transfer they made paid an account that took a
+  // linked deposit, every one they received came from one that paid a linked withdrawal); the
+  // linked entries matched to their transfers once
   MATCH (e:Entry)-[:FOR_CLIENT]->(:Client) WHERE e.bank_txn_id IS NOT NULL AND e.kind IN ['deposit', 'withdrawal']
   MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
-  WITH CASE WHEN e.kind = 'deposit' THEN src ELSE dst END AS a
-  WHERE NOT EXISTS { (a)-[:ACCOUNT_ON]->() }
-    AND NOT EXISTS { MATCH (p:Person)-[:HOLDS]->(a)
-                     WHERE EXISTS { (p)-[:ACTS_AS]->() } OR EXISTS { (p)-[:MEMBER_OF]->() } }
-  RETURN a AS n
-  UNION
-  // and the cards that act as clients' cards though no entry names their transfers: every transfer
-  // they made paid an account that took a linked deposit, every one they received came from one
-  // that paid a linked withdrawal
-  MATCH (e:Entry)-[:FOR_CLIENT]->(:Client) WHERE e.bank_txn_id IS NOT NULL AND e.kind IN ['deposit', 'withdrawal']
-  MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
-  WITH collect(DISTINCT CASE WHEN e.kind = 'deposit' THEN dst END) AS collecting,
+  WITH collect(DISTINCT CASE WHEN e.kind = 'deposit' THEN src ELSE dst END) AS client_cards,
+       collect(DISTINCT CASE WHEN e.kind = 'deposit' THEN dst END) AS collecting,
        collect(DISTINCT CASE WHEN e.kind = 'withdrawal' THEN src END) AS paying_out
-  UNWIND collecting + paying_out AS side
-  MATCH (side)-[:TRANSFER]-(a:Account)
-  WITH DISTINCT a, collecting, paying_out
+  CALL (collecting, paying_out) {
+    UNWIND collecting + paying_out AS side
+    MATCH (side)-[:TRANSFER]-(a:Account)
+    WITH DISTINCT a, collecting, paying_out
+    WHERE ALL(payee IN COLLECT { MATCH (a)-[:TRANSFER]->(payee) RETURN payee } WHERE payee IN collecting)
+      AND ALL(payer IN COLLECT { MATCH (payer)-[:TRANSFER]->(a) RETURN payer } WHERE payer IN paying_out)
+    RETURN collect(a) AS acting
+  }
+  // either, unless staff hold it or a platform owns it
+  UNWIND client_cards + acting AS a
+  WITH DISTINCT a
   WHERE NOT EXISTS { (a)-[:ACCOUNT_ON]->() }
     AND NOT EXISTS { MATCH (p:Person)-[:HOLDS]->(a)
                      WHERE EXISTS { (p)-[:ACTS_AS]->() } OR EXISTS { (p)-[:MEMBER_OF]->() } }
-    AND ALL(payee IN COLLECT { MATCH (a)-[:TRANSFER]->(payee) RETURN payee } WHERE payee IN collecting)
-    AND ALL(payer IN COLLECT { MATCH (payer)-[:TRANSFER]->(a) RETURN payer } WHERE payer IN paying_out)
   RETURN a AS n
 }
 RETURN collect(elementId(n)) AS excluded, collect(labels(n)[0] + ':' + n.id) AS keys
