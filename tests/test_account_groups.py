@@ -390,6 +390,29 @@ def test_two_groups_logged_in_from_one_office_stay_two(tmp_path):
     assert "10.8.8.8" not in ";".join(groups["evidence"])
 
 
+def test_a_trader_who_reacts_to_two_groups_joins_neither_when_only_orders_say_which_is_which(tmp_path):
+    """A case written independently of casegraph, without its logins: one trader's two or three
+    coincidences with each of three groups, whose own accounts met 20-70 times a pair, made the
+    three one. Here SD and SE, and SF and SG, fill six pairs each within 100 ms; TR fills twice
+    within 100 ms of each group's orders. Nothing but the orders ties anyone: the two groups
+    stay two, and TR is in neither."""
+    rows = minimal_case()
+    accounts = ["SD", "SE", "SF", "SG", "TR"]
+    rows["persons"] += [{"person_id": f"PERX{account}", "name": f"某{account}"} for account in accounts]
+    rows["accounts"] += [{"account_id": account, "kind": "sub", "holder_person_id": f"PERX{account}"}
+                         for account in accounts]
+    timed = [(account, f"{hour}:0{k}:00.{ms}") for hour, pair in (("10", ("SD", "SE")), ("11", ("SF", "SG")))
+             for k in range(6) for account, ms in zip(pair, ("000", "050"))]
+    timed += [("TR", f"{hour}:0{k}:00.020") for hour in ("10", "11") for k in range(2)]
+    rows["broker_fills"] += [
+        {"fill_id": f"FX{n}", "ts": f"2019-06-05T{ts}", "account_id": account, "instrument": "HSI", "side": "B",
+         "qty": "1", "price": "25000", "broker_ref": f"RX{n}", "counterparty_account_id": ""}
+        for n, (account, ts) in enumerate(timed)]
+    groups = account_groups(load_case(write_case(tmp_path / "case", rows)))
+    members = groups.groupby("group_id")["account_id"].apply(list).to_dict()
+    assert members == {"AG-SD": ["SD", "SE"], "AG-SF": ["SF", "SG"]}
+
+
 def test_no_groups_in_the_minimal_case(tmp_path):
     groups = account_groups(load_case(write_case(tmp_path / "case", minimal_case())))
     assert groups.empty and list(groups.columns) == list(GROUP_COLUMNS)
