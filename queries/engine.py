@@ -57,7 +57,14 @@ from casegraph.progress import SILENT, Progress
 from casegraph.thresholds import ThresholdRules
 
 from .assembly import CaseFacts, NodeFigures, TradingFindings, assemble
-from .communities import broker_nodes, placed_brokers, resolve_gangs, shared_hubs, without_nodes
+from .communities import (
+    broker_nodes,
+    placed_brokers,
+    platforms_apart,
+    resolve_gangs,
+    shared_hubs,
+    without_nodes,
+)
 from .flow_rules import ACCOUNT_FLOW_COLUMNS, PATTERN_COLUMNS, REQUEST_COLUMNS
 from .output_tables import SCOPED_FIGURES, conform
 from .rules import CLIENT_FIGURES, FRAUD_COLUMNS, finish_fake, finish_fraud, finish_groups, no_rows
@@ -243,6 +250,7 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
         apart = sorted({*brokers, *hubs})
         communities = communities_of(without_nodes(evidence.edges, apart), seed=seed)
         communities.update(placed_brokers(evidence.edges, apart, communities))
+        communities = platforms_apart(communities, evidence.bindings, evidence.edges, known_gangs)
         return resolve_gangs(communities, evidence.bindings, evidence.edges, known_gangs,
                              platform_ids=evidence.platform_ids, brokers=brokers, trading_accounts=trading_accounts,
                              hubs=hubs)

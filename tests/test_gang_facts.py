@@ -641,3 +641,63 @@ def test_gangs_sharing_a_cash_desk_and_dealers_stay_apart():
         assert {gang_of[f"{node}{gang}"] for node in ("Agent:A", "Person:S", "Account:L")} == {
             gang_of[f"Platform:P{gang}"]}
     assert gang_of[["Account:CASH", "Account:USDT1", "Account:USDT2"]].isna().all()
+
+
+def _small_gangs_and_their_shops(*, shared_devices: bool) -> GangEvidence:
+    """A large gang (3) whose weight makes the others a small share of the case's; tiny gangs
+    nobody has named (1, 2, 4), a platform each with its agent, a staff member and the staff's
+    card, whose cards all pay the same two shops, and nothing else ties them. With
+    ``shared_devices``, the staff of 1 and 2 also log in from the same two devices, as staff of
+    one gang's two platforms do."""
+    edges = [(f"Agent:A3{k}", f"Agent:A3{k + 1}", 40.0) for k in range(30)] + [("Agent:A30", "Platform:P3", 40.0)]
+    bindings = [("Agent:A30", "P3", "agent_platform")]
+    for gang in ("1", "2", "4"):
+        platform, agent, staff, card = f"Platform:P{gang}", f"Agent:A{gang}", f"Person:S{gang}", f"Account:L{gang}"
+        edges += [(agent, platform, 3.0), (staff, agent, 5.0), (staff, card, 5.0)]
+        edges += [(card, shop, 2.0) for shop in ("Account:SHOP1", "Account:SHOP2")]
+        bindings += [(agent, f"P{gang}", "agent_platform"), (staff, f"P{gang}", "acts_as_agent")]
+    if shared_devices:
+        edges += [(staff, device, 8.0) for staff in ("Person:S1", "Person:S2") for device in ("Device:D1", "Device:D2")]
+    frame = pd.DataFrame(edges, columns=["u", "v", "weight"])
+    frame[["u", "v"]] = np.sort(frame[["u", "v"]].to_numpy(), axis=1)
+    return GangEvidence(edges=frame.sort_values(["u", "v"], ignore_index=True),
+                        bindings=pd.DataFrame(bindings, columns=["node", "platform_id", "fact"]).assign(weight=1),
+                        platform_ids=["P1", "P2", "P3", "P4"])
+
+
+def _louvain(edges, seed):
+    from casegraph.queries.communities import detect_communities, graph_of_edges
+
+    return detect_communities(graph_of_edges(edges), seed=seed)
+
+
+def test_small_gangs_that_pay_the_same_shops_stay_apart():
+    """A second independently written case at 60,000 clients: five gangs of one platform each
+    (12-20 entities) were one community, and one gang, through the shops and landlords their
+    leaders and clients all pay (seven as two without the case's logins). No record joins their
+    platforms, and their ties to each other weigh less than each holds within: each is a gang
+    of its own, and the shops are no gang's."""
+    from casegraph.queries.engine import find_gangs
+
+    evidence = _small_gangs_and_their_shops(shared_devices=False)
+    merged = _louvain(evidence.edges, 0)
+    assert merged["Platform:P1"] == merged["Platform:P2"] == merged["Platform:P4"]  # the shops' ties alone
+    known = pd.DataFrame({"gang_id": [], "platform_id": []}, dtype=str)
+    gang_of = find_gangs(evidence, known, communities_of=_louvain).set_index("node")["gang_id"]
+    assert len({gang_of[f"Platform:P{gang}"] for gang in "124"}) == 3
+    for gang in "124":
+        assert {gang_of[f"{node}{gang}"] for node in ("Agent:A", "Person:S", "Account:L")} == {
+            gang_of[f"Platform:P{gang}"]}
+    assert gang_of[["Account:SHOP1", "Account:SHOP2"]].isna().all()
+
+
+def test_two_platforms_whose_staff_share_devices_stay_one_gang():
+    """No record joins the platforms P1 and P2 (the generator's gang of two platforms without the
+    ledger's bank_txn_id), but their staff log in from the same devices, and those ties weigh more
+    than the lesser platform's own: one gang, as community detection found it."""
+    from casegraph.queries.engine import find_gangs
+
+    known = pd.DataFrame({"gang_id": [], "platform_id": []}, dtype=str)
+    gang_of = find_gangs(_small_gangs_and_their_shops(shared_devices=True), known,
+                         communities_of=_louvain).set_index("node")["gang_id"]
+    assert gang_of["Platform:P1"] == gang_of["Platform:P2"] != gang_of["Platform:P4"]
