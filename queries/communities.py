@@ -541,8 +541,10 @@ def platforms_apart(communities: dict[str, int], bindings: pd.DataFrame, edges: 
     Why: small gangs several shops, landlords or a card dealer serve are one community to
     modularity (its resolution limit: a case written independently of casegraph had five
     gangs of one platform each, 12-20 entities, as one community at 60,000 clients, and seven
-    as two without its logins), though nothing but those suppliers ties them. In every case we
-    hold (three generators), each gang of several platforms has its platforms joined so.
+    as two without its logins), though nothing but those suppliers ties them. In 13 cases of
+    three generators, each gang of several platforms has its platforms joined so; in one more
+    (ours without the ledger's bank_txn_id), one gang's two platforms are joined by no record,
+    and :func:`_cohesive` keeps them one.
 
     >>> communities = {"Platform:P1": 0, "Platform:P2": 0, "Account:A1": 0, "Account:A2": 0, "Account:SHOP": 0,
     ...                "Person:L2": 0}
