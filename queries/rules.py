@@ -93,6 +93,10 @@ BROKER_SIDE_KINDS = ("trading", "mother", "sub")
 MAX_FUNDED_ACCOUNTS = 50
 # Fills of two accounts this close in time are synchronised orders.
 SYNC_WINDOW_MS = 100
+# An account whose one evidence is synchronised orders, and whose strongest such tie is less
+# than this share of the typical tie of the accounts it meets, reacts to their orders rather
+# than trades with them (casegraph.queries.evidence.reacting_traders).
+REACTION_SHARE = 0.5
 DAY_US = 86_400_000_000
 # The order of the kinds of evidence in account_groups.csv's ``evidence``.
 EVIDENCE_ORDER = ("shared_device", "shared_ip", "common_funding", "sync_orders")

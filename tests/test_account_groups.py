@@ -21,6 +21,7 @@ from casegraph.queries.memory.account_groups import (
     account_groups,
     counted_pairs,
     evidence_connection,
+    evidence_links,
     sync_fill_pairs,
 )
 from casegraph.queries.rules import GROUP_COLUMNS
@@ -411,6 +412,32 @@ def test_a_trader_who_reacts_to_two_groups_joins_neither_when_only_orders_say_wh
     groups = account_groups(load_case(write_case(tmp_path / "case", rows)))
     members = groups.groupby("group_id")["account_id"].apply(list).to_dict()
     assert members == {"AG-SD": ["SD", "SE"], "AG-SF": ["SF", "SG"]}
+
+
+def test_a_trader_who_reacts_to_one_group_s_orders_is_not_of_it(tmp_path):
+    """A case written independently of casegraph: traders who react to a group's bursts, in the
+    same second, met its accounts 2-4 times, beyond chance, and joined it (groups F1 0.913).
+    SD, SE and SF, whose one evidence is their orders, fill eight times within 60 ms of each
+    other; TR fills twice within 50 ms of them all: a quarter as often as they meet each other."""
+    rows = minimal_case()
+    accounts = ["SD", "SE", "SF", "TR"]
+    rows["persons"] += [{"person_id": f"PERX{account}", "name": f"某{account}"} for account in accounts]
+    rows["accounts"] += [{"account_id": account, "kind": "sub", "holder_person_id": f"PERX{account}"}
+                         for account in accounts]
+    timed = [(account, f"10:0{k}:00.{ms}") for k in range(8) for account, ms in (("SD", "000"), ("SE", "030"),
+                                                                                  ("SF", "060"))]
+    timed += [("TR", f"10:0{k}:00.010") for k in range(2)]
+    timed += [("S1", "09:00:00.000"), ("S1", "16:00:00.000")]  # the day's trading spans seven hours
+    rows["broker_fills"] += [
+        {"fill_id": f"FX{n}", "ts": f"2019-06-05T{ts}", "account_id": account, "instrument": "HSI", "side": "B",
+         "qty": "1", "price": "25000", "broker_ref": f"RX{n}", "counterparty_account_id": ""}
+        for n, (account, ts) in enumerate(timed)]
+    case = load_case(write_case(tmp_path / "case", rows))
+    connection = evidence_connection(case)
+    _, synced = evidence_links(connection)
+    with_trader = (synced["account_a"] == "TR") | (synced["account_b"] == "TR")
+    assert set(synced.loc[with_trader, "pairs"]) == {2}  # beyond chance
+    assert account_groups(case).groupby("group_id")["account_id"].apply(list).to_dict() == {"AG-SD": ["SD", "SE", "SF"]}
 
 
 def test_no_groups_in_the_minimal_case(tmp_path):
