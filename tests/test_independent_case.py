@@ -32,7 +32,9 @@ address or a reacting trader joining no two groups: 0.986 and 0.955, 22 of 24 an
 (tiny gangs that share a landlord were one community), groups F1 0.913 and 0.987; with a
 landlord several gangs pay a hub though his own person sits in one of them, 24 of 24 and 30 of
 30, 0.987 and 0.955; controllers 1 of 6 and 2 of 14, with the holder of the account that paid
-the lenders who funded the group's accounts 6 of 6 and 14 of 14; the figures all equal.
+the lenders who funded the group's accounts 6 of 6 and 14 of 14; the figures all equal. With
+a trader who reacts to one group's orders in none, groups F1 1.000 in every case of the second
+generator here (its target raised from 0.9 to 0.99).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ class Targets:
 
 
 FIRST = Targets(TESTS / "independent" / "make_case.py", min_ari=0.99, min_groups_f1=0.95)
-SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.95, min_groups_f1=0.9, every_controller=True)
+SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.95, min_groups_f1=0.99, every_controller=True)
 # The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
 # at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity
 # merged a small gang with the largest through the cash desk and dealers); the second's
