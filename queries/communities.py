@@ -589,14 +589,7 @@ def platforms_apart(communities: dict[str, int], bindings: pd.DataFrame, edges: 
     # The rest, round by round, with the part their ties weigh most towards (ties: the smallest).
     ties = both_ways(edges)
     ties = ties[is_in(ties["u"], inside.index) & is_in(ties["v"], inside.index)]
-    while True:
-        open_ties = ties[~is_in(ties["u"], placed.index)]
-        open_ties = open_ties.assign(part=lookup(open_ties["v"], placed)).dropna(subset=["part"])
-        if open_ties.empty:
-            break
-        weight = open_ties.groupby(["u", "part"])["weight"].sum().reset_index()
-        best = weight.sort_values(["u", "weight", "part"], ascending=[True, False, True]).drop_duplicates("u")
-        placed = pd.concat([placed, best.set_index("u")["part"].astype("int64")])
+    placed = pd.concat([placed, pd.Series(_placed_by_ties(ties, placed.to_dict()), dtype="int64")])
     refined = nodes.copy()
     refined[placed.index] = _cohesive(placed, ties).reindex(placed.index).to_numpy()
     return refined.to_dict()
@@ -650,22 +643,30 @@ def placed_brokers(edges: pd.DataFrame, brokers: list[str], communities: dict[st
     columns = ["u", "v", "weight"]
     outward = pd.concat([edges.loc[from_broker, columns],
                          edges.loc[is_in(edges["v"], brokers), ["v", "u", "weight"]].set_axis(columns, axis=1)])
-    placed: dict[str, int] = {}
     # Round by round: a broker tied only to brokers (a nominee who holds a payment company's
     # card) follows those placed before it.
+    placed = _placed_by_ties(outward, communities)
+    unplaced = [broker for broker in brokers if broker not in placed]
+    first = max(communities.values(), default=-1) + 1
+    return {**placed, **{broker: first + number for number, broker in enumerate(unplaced)}}
+
+
+def _placed_by_ties(outward: pd.DataFrame, communities: dict[str, int]) -> dict[str, int]:
+    """Each node ``u`` of ``outward`` (u, v, weight: its ties) that ``communities`` (node ->
+    community) does not hold, with the community its ties to placed nodes weigh most towards
+    (ties: the smallest), round by round, so that a node tied only to others placed this way
+    follows them. Nodes tied to no placed node are left out."""
+    placed: dict[str, int] = {}
     while True:
         known = {**communities, **placed}
-        ties = outward[~is_in(outward["u"], list(placed))]
+        ties = outward[~is_in(outward["u"], list(known))]
         ties = ties.assign(community=ties["v"].map(known)).dropna(subset=["community"])
         if ties.empty:
-            break
+            return placed
         weights = ties.groupby(["u", "community"])["weight"].sum().reset_index()
         strongest = weights.sort_values(["u", "weight", "community"], ascending=[True, False, True],
                                         kind="stable").drop_duplicates("u")
         placed.update(zip(strongest["u"], strongest["community"].astype("int64").tolist()))
-    unplaced = [broker for broker in brokers if broker not in placed]
-    first = max(communities.values(), default=-1) + 1
-    return {**placed, **{broker: first + number for number, broker in enumerate(unplaced)}}
 
 
 def _first_by_weight(frame: pd.DataFrame, key: str, weight: str) -> pd.DataFrame:

@@ -106,6 +106,7 @@ from .chance import (
     expected_visits,
 )
 from .columnar import is_in, lookup
+from .communities import both_ways
 from .rules import EVIDENCE_ORDER, LINK_COLUMNS, REACTION_SHARE, SYNC_COLUMNS, SYNC_WINDOW_MS, names_no_device
 
 
@@ -212,16 +213,20 @@ def without_bridges(links: pd.DataFrame, synced: pd.DataFrame) -> tuple[pd.DataF
     groups_met = groups[address].groupby(links.loc[address, "key"]).nunique()
     shared = address & is_in(links["key"], groups_met.index[groups_met >= 2])
     # Each synchronised pair from both ends: an account of no group, and the group of the other.
-    ends = pd.DataFrame({"account": pd.concat([synced["account_a"], synced["account_b"]], ignore_index=True),
-                         "other": pd.concat([synced["account_b"], synced["account_a"]], ignore_index=True)})
+    ends = _both_ends(synced)
     ends = ends[~is_in(ends["account"], group_of.index)].assign(group=lookup(ends["other"], group_of))
     reach = ends.dropna(subset=["group"]).groupby("account")["group"].nunique()
-    reacting = reach.index[reach >= 2]
-    crossing = is_in(synced["account_a"], reacting) | is_in(synced["account_b"], reacting)
-    links, synced = links[~shared].reset_index(drop=True), synced[~crossing].reset_index(drop=True)
+    links, synced = links[~shared].reset_index(drop=True), _without_accounts(synced, reach.index[reach >= 2])
     synced_only = synced_accounts(synced).difference(links["account_id"])
     synced = _without_accounts(synced, reacting_traders(synced, synced_only=synced_only))
     return links, _without_accounts(synced, sync_joiners(evidence_edges(links, synced), synced_only=synced_only))
+
+
+def _both_ends(synced: pd.DataFrame) -> pd.DataFrame:
+    """Each synchronised pair of ``synced`` (account_a, account_b, pairs) from both ends:
+    account, other, pairs (the gang graph's twin: :func:`.communities.both_ways`)."""
+    return both_ways(synced.rename(columns={"account_a": "u", "account_b": "v", "pairs": "weight"})).rename(
+        columns={"u": "account", "v": "other", "weight": "pairs"})
 
 
 def _without_accounts(synced: pd.DataFrame, accounts) -> pd.DataFrame:
@@ -246,9 +251,7 @@ def reacting_traders(synced: pd.DataFrame, *, synced_only) -> list[str]:
     >>> reacting_traders(synced, synced_only=["A", "B", "C", "T", "X", "Y"])
     ['T']
     """
-    ends = pd.DataFrame({"account": pd.concat([synced["account_a"], synced["account_b"]], ignore_index=True),
-                         "other": pd.concat([synced["account_b"], synced["account_a"]], ignore_index=True),
-                         "pairs": pd.concat([synced["pairs"], synced["pairs"]], ignore_index=True)})
+    ends = _both_ends(synced)
     mine = ends[is_in(ends["account"], synced_only)]
     # Each judged account's partners' ties with others than it.
     theirs = mine[["account", "other"]].merge(ends.rename(columns={"account": "other", "other": "third"}), on="other")
