@@ -541,6 +541,29 @@ def test_the_platforms_whose_licences_a_known_gang_s_leader_bought_are_his_gang_
     assert alone.loc["Platform:P2", "gang_id"] == "G?P2"
 
 
+@pytest.mark.parametrize("buyer_name, phone_holders, buyer", [
+    ("王某", ["PER1"], "PER1"), (None, ["PER1"], "PER1"), ("李某", ["PER1"], None), (None, ["PER1", "PER3"], None),
+    ("王某", ["PER1", "PER3"], "PER1")], ids=["name and phone", "phone alone", "another name", "a shared phone",
+                                            "a shared phone and the name"])
+def test_a_licence_s_buyer_is_the_one_person_its_phone_and_name_allow(tmp_path, buyer_name, phone_holders, buyer):
+    """The second independently written case: the vendor's record of one of a gang's seven
+    licences gives the leader's phone and no name, and that platform was a gang of its own.
+    A phone is registered to one holder: it names the buyer when no other person has it and the
+    record gives no other name."""
+    from casegraph.queries.memory.gangs import license_buyers
+
+    rows = minimal_case()
+    licence = rows["licenses"][0]
+    licence.update(buyer_phone="13800000001", **({"buyer_name": buyer_name} if buyer_name else {}))
+    if buyer_name is None:
+        del licence["buyer_name"]
+    for person in rows["persons"]:
+        if person["person_id"] in phone_holders:
+            person["phone"] = "13800000001"
+    found = license_buyers(load_case(write_case(tmp_path / "case", rows)))
+    assert found.values.tolist() == ([["P1", buyer]] if buyer else [])
+
+
 def test_the_cards_staff_of_one_gang_hold_are_bound_to_it(tmp_path):
     """A second independently written case: leaders took their money back from a shared
     underground bank on cards of their own, and paid their families from them; the bank's ties

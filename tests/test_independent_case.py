@@ -15,7 +15,7 @@ Targets: every gang found with its province at a reachable ARI of at least ``min
 member and at most :data:`MAX_OUTSIDER_SHARE` of the entities other outsiders (shops,
 landlords, neighbours, the payment company: truth puts them in no gang), the account groups at
 pairwise F1 of at least ``min_groups_f1``, every front flagged and no other, and every client
-figure equal to the generator's own to the fen.
+figure equal to the generator's own to the fen (and every gang's, where the generator writes them).
 
 Measured, the first generator: reachable ARI 0.970 and 0.987 with 49 and 59 outsiders in gangs
 when this was written; since parts of a gang held to it by one payment stay out and a payment
@@ -34,7 +34,10 @@ landlord several gangs pay a hub though his own person sits in one of them, 24 o
 30, 0.987 and 0.955; controllers 1 of 6 and 2 of 14, with the holder of the account that paid
 the lenders who funded the group's accounts 6 of 6 and 14 of 14; the figures all equal. With
 a trader who reacts to one group's orders in none, groups F1 1.000 in every case of the second
-generator here (its target raised from 0.9 to 0.99).
+generator here (its target raised from 0.9 to 0.99). With a licence's buyer named by his phone
+where the vendor's record gives no name, the seed-2 cases 0.955 -> 0.992 (a gang's seventh
+platform was a gang of its own): every gang of the second generator holds exactly its
+platforms and its figures are the generator's (min_ari 0.95 -> 0.98).
 """
 
 from __future__ import annotations
@@ -67,10 +70,13 @@ class Targets:
     # Every true group's controller found (the first generator's: 4 of 5, 6 of 7, 3 of 4 groups:
     # two cards fund its groups, and no record tells the controller's from the nominee's).
     every_controller: bool = False
+    # Its truth/expected_gangs.csv holds each gang's figures (the second generator's does).
+    gang_figures: bool = False
 
 
 FIRST = Targets(TESTS / "independent" / "make_case.py", min_ari=0.99, min_groups_f1=0.95)
-SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.95, min_groups_f1=0.99, every_controller=True)
+SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.98, min_groups_f1=0.99, every_controller=True,
+                 gang_figures=True)
 # The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
 # at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity
 # merged a small gang with the largest through the cash desk and dealers); the second's
@@ -131,5 +137,38 @@ def test_every_client_figure_is_the_generator_s_to_the_fen(analysed):
     columns = [column for column in expected.columns if column in ours.columns]
     assert len(columns) == 11
     for column in columns:
-        fen = expected[column].map(lambda text: int(Decimal(text) * 100))
-        assert (ours[column].astype("Int64") == fen).all(), column
+        assert (ours[column].astype("Int64") == _fen(expected[column])).all(), column
+
+
+def test_every_gang_has_its_platforms_and_the_generator_s_figures_to_the_fen(analysed):
+    """Where the generator writes its gangs' figures (the second: truth/expected_gangs.csv),
+    each gang found holds exactly its platforms, and its province, fraud flag, counts and
+    money are the generator's (a gang of seven platforms whose seventh licence the vendor
+    recorded with the leader's phone and no name lost that platform, and its figures)."""
+    case, tables, targets = analysed
+    if not targets.gang_figures:
+        return
+    expected = pd.read_csv(case.path / "truth" / "expected_gangs.csv", dtype=str, keep_default_na=False)
+    platforms = "platform_ids"
+    expected = expected.set_index(expected[platforms].map(_platform_set))
+    ours = tables["gangs"]
+    ours = ours.set_index(ours[platforms].map(_platform_set)).reindex(expected.index)
+    assert ours["gang_id"].notna().all(), list(expected.index[ours["gang_id"].isna()])
+    assert ours["province"].tolist() == expected["province"].tolist()
+    assert ours["is_fraud"].map({True: "true", False: "false"}).tolist() == expected["is_fraud"].tolist()
+    for column in ("n_agents", "n_clients"):
+        assert ours[column].tolist() == expected[column].astype(int).tolist(), column
+    money = [column for column in ("deposits", "withdrawals", "fees", "overnight_fees", "rebates_paid",
+                                   "commissions_paid", "trading_pnl", "net_deposit", "client_loss",
+                                   "client_losses", "fresh_money", "turnover") if column in expected.columns]
+    assert len(money) == 12
+    for column in money:
+        assert ours[column].tolist() == _fen(expected[column]).tolist(), column
+
+
+def _fen(yuan: pd.Series) -> pd.Series:
+    return yuan.map(lambda text: int(Decimal(text) * 100))
+
+
+def _platform_set(platform_ids: str) -> str:
+    return ";".join(sorted(platform_ids.split(";")))

@@ -227,11 +227,15 @@ def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFram
 
 def license_buyers(case: Case) -> pd.DataFrame:
     """(platform_id, person_id): the person who bought each platform's licence, where the
-    buyer's phone and name in the vendor's records name exactly one person."""
+    buyer's phone in the vendor's records names exactly one person of that name, or of any name
+    when the record gives none (a phone is registered to its holder's name; a name alone, of
+    which many people share the common ones, names no one)."""
     persons = case["persons"][["person_id", "name", "phone"]].dropna(subset=["phone"])
-    matched = case["licenses"][["platform_id", "buyer_name", "buyer_phone"]].merge(
-        persons, left_on=["buyer_phone", "buyer_name"], right_on=["phone", "name"])
-    unique = ~matched.duplicated(["platform_id", "buyer_phone", "buyer_name"], keep=False)
+    licences = case["licenses"][["license_id", "platform_id", "buyer_name", "buyer_phone"]]
+    matched = licences.merge(persons, left_on="buyer_phone", right_on="phone")
+    named = matched["buyer_name"].isna() | matched["buyer_name"].eq(matched["name"]).fillna(False)
+    matched = matched[named.to_numpy(dtype=bool)]
+    unique = ~matched.duplicated("license_id", keep=False)
     return matched.loc[unique, ["platform_id", "person_id"]]
 
 

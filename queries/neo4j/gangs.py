@@ -140,7 +140,7 @@ CALL () {
   UNION ALL MATCH (n:License)-[:CREATED]->(p:Platform) RETURN n, p, 'license_platform' AS fact
   UNION ALL MATCH (p:Platform)<-[:CREATED]-(:License)-[:PAID_FROM]->(n:Account) RETURN n, p, 'paid_for_license' AS fact
   UNION ALL MATCH (l:License)-[:CREATED]->(p:Platform)
-  MATCH (n:Person {phone: l.buyer_phone, name: l.buyer_name})
+  MATCH (n:Person {phone: l.buyer_phone}) WHERE l.buyer_name IS NULL OR n.name = l.buyer_name
   WITH l, p, collect(n) AS buyers WHERE size(buyers) = 1
   RETURN buyers[0] AS n, p, 'bought_license' AS fact
   UNION ALL
