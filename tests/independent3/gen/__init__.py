@@ -1,0 +1,1 @@
+"""Independent synthetic case generator #3 for casegraph (see ../NOTES.md)."""
