@@ -336,6 +336,12 @@ WITNESS_FACTS = (HOLDS_OPERATOR_ACCOUNT, SWEPT_MONEY)
 # payment company whose accounts collect for several gangs is one holder however many accounts
 # it lends (one account alone made nine gangs one: generator variant shared_payment_accounts).
 MIN_SHARED_OPERATOR_PERSONS = 2
+# Two platforms whose staff (:data:`STAFF_FACTS`) share this many persons are one gang's: a gang
+# that rebuilds its site copies its agent tree onto the new one, while the staff who moved to
+# another gang were one or two in every case of four generators.
+MIN_SHARED_STAFF = 3
+# A node serving this many staffs the records keep apart is a service (serving_separate_staffs).
+MIN_SEPARATE_STAFFS = 3
 
 
 def swept_accounts(transfers: pd.DataFrame, client_money: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
@@ -422,14 +428,16 @@ def _carried_over(bound: pd.DataFrame, holders: pd.DataFrame, source: tuple[str,
     return summed[["node", "platform_id", "fact", "weight"]].astype({"weight": "int64"})
 
 
-def one_operator_platforms(bindings: pd.DataFrame, known_of: pd.Series) -> list[list[str]]:
+def one_operator_platforms(bindings: pd.DataFrame, known_of: pd.Series, *, brokers=()) -> list[list[str]]:
     """The sets of two or more platforms that one operator runs, by the records: platforms whose
     operator sides share :data:`MIN_SHARED_OPERATOR_PERSONS` different persons
     (:data:`OPERATOR_PERSON_FACTS`: who holds the accounts their money went through, that paid
-    for them or that the records give them, and who bought their licences). One shared account
-    or person is no such witness: a payment company serves many operators. A person serving
-    platforms of two different known gangs (``known_of``: platform_id -> gang_id) links none of
-    them. Each set sorted, the sets sorted.
+    for them or that the records give them, and who bought their licences), or whose staff share
+    :data:`MIN_SHARED_STAFF` persons. One shared account or person is no such witness: a
+    payment company serves many operators, and a node serving separate staffs
+    (:func:`serving_separate_staffs`) or one of ``brokers`` (:func:`broker_nodes`) is none at
+    all. A person serving platforms of two different known gangs (``known_of``: platform_id ->
+    gang_id) links none of them. Each set sorted, the sets sorted.
 
     >>> bound = pd.DataFrame({"node": ["Person:X", "Person:X", "Person:Y", "Person:Y", "Person:Z", "Person:Z"],
     ...                       "platform_id": ["P1", "P2", "P1", "P2", "P3", "P4"],
@@ -438,16 +446,56 @@ def one_operator_platforms(bindings: pd.DataFrame, known_of: pd.Series) -> list[
     >>> one_operator_platforms(bound, pd.Series(dtype=str))
     [['P1', 'P2']]
     """
-    serving = bindings.loc[bindings["fact"].isin(OPERATOR_PERSON_FACTS), ["node", "platform_id"]].drop_duplicates()
+    witnesses = bindings[~is_in(bindings["node"], [*serving_separate_staffs(bindings), *brokers])]
+    operator = _shared_persons(witnesses, OPERATOR_PERSON_FACTS, known_of)
+    operator = operator[(operator["shared"] >= MIN_SHARED_OPERATOR_PERSONS).to_numpy()]
+    staff = _shared_persons(bindings, STAFF_FACTS, known_of)
+    staff = staff[(staff["shared"] >= MIN_SHARED_STAFF).to_numpy()]
+    graph = nx.Graph()
+    for linked in (operator, staff):
+        graph.add_edges_from(zip(linked["platform_id_x"], linked["platform_id_y"]))
+    return sorted(sorted(component) for component in nx.connected_components(graph))
+
+
+def _shared_persons(bindings: pd.DataFrame, facts: tuple[str, ...], known_of: pd.Series) -> pd.DataFrame:
+    """(platform_id_x, platform_id_y, shared): each pair of platforms (x < y) and how many nodes
+    ``bindings`` bind to both by ``facts``, leaving out those serving two known gangs."""
+    serving = bindings.loc[bindings["fact"].isin(facts), ["node", "platform_id"]].drop_duplicates()
     crossing = serving["platform_id"].map(known_of).groupby(serving["node"]).nunique()
     serving = serving[~serving["node"].map(crossing).gt(1).to_numpy()]
     joined = serving.merge(serving, on="node")
     joined = joined[joined["platform_id_x"] < joined["platform_id_y"]]
-    shared = joined.groupby(["platform_id_x", "platform_id_y"])["node"].nunique()
-    linked = shared[shared >= MIN_SHARED_OPERATOR_PERSONS].reset_index()
+    return joined.groupby(["platform_id_x", "platform_id_y"])["node"].nunique().rename("shared").reset_index()
+
+
+def serving_separate_staffs(bindings: pd.DataFrame) -> list[str]:
+    """The nodes ``bindings`` (node, platform_id, fact, …) bind to platforms of
+    :data:`MIN_SEPARATE_STAFFS` or more staffs the records keep apart: platforms that have staff
+    (nodes of :data:`STAFF_FACTS`), no chain of persons serving two of them joining them. A
+    gang's platforms share their leader, licence buyer or agents, or keep one layer of accounts
+    for two staffs; a payment company or a laundering firm serves the gangs that pay it, whose
+    staff have nobody in common (a case written independently of casegraph: tiny gangs whose
+    one agent is their leader swept their money to the same firms, and eleven were two). Staff
+    who moved to another gang join its platforms' staff too, so only those serving several
+    staffs nobody of any side ever joined count. Sorted.
+
+    >>> bound = pd.DataFrame({"node": ["Person:A", "Person:A", "Person:B", "Person:C", "Account:F", "Account:F",
+    ...                                "Account:F", "Account:L", "Account:L"],
+    ...                       "platform_id": ["P1", "P2", "P3", "P4", "P1", "P3", "P4", "P1", "P3"],
+    ...                       "fact": ["acts_as_agent"] * 4 + [SWEPT_MONEY] * 5, "weight": 1})
+    >>> serving_separate_staffs(bound)
+    ['Account:F']
+    """
+    staff = bindings.loc[bindings["fact"].isin(STAFF_FACTS), ["node", "platform_id"]].drop_duplicates()
     graph = nx.Graph()
-    graph.add_edges_from(zip(linked["platform_id_x"], linked["platform_id_y"]))
-    return sorted(sorted(component) for component in nx.connected_components(graph))
+    graph.add_nodes_from(staff["platform_id"].unique())
+    for platforms in staff.groupby("node")["platform_id"].unique():
+        graph.add_edges_from((platforms[0], other) for other in platforms[1:])
+    part = pd.Series({platform: number for number, component in enumerate(nx.connected_components(graph))
+                      for platform in component}, dtype="int64")
+    served = bindings[["node", "platform_id"]].drop_duplicates()
+    staffs = lookup(served["platform_id"], part).groupby(served["node"].to_numpy()).nunique()
+    return sorted(staffs.index[(staffs >= MIN_SEPARATE_STAFFS).to_numpy()])
 
 
 def broker_nodes(edges: pd.DataFrame, bindings: pd.DataFrame, known: pd.DataFrame) -> list[str]:
@@ -619,7 +667,8 @@ def _platform_parts(bindings: pd.DataFrame, known: pd.DataFrame) -> dict[str, st
     :func:`platforms_apart` says (only the platforms some join names)."""
     known_of = known_gang_of_platform(known)
     of_gang = pd.concat([known_of, leader_bought_platforms(bindings, known_of)])
-    joining = bindings[~bindings["fact"].isin(NOT_JOINING_FACTS).to_numpy(dtype=bool)]
+    joining = bindings[~bindings["fact"].isin(NOT_JOINING_FACTS).to_numpy(dtype=bool)
+                       & ~is_in(bindings["node"], serving_separate_staffs(bindings))]
     graph = nx.Graph()
     for group in [*of_gang.groupby(of_gang.to_numpy()).groups.values(),
                   *joining.groupby("node")["platform_id"].unique(), *one_operator_platforms(bindings, known_of)]:
@@ -753,7 +802,7 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
       changes (``ties``); any other stays without a gang (``unattached``). The nodes of
       ``hubs`` (:func:`shared_hubs`) are communities of their own, without a gang.
     Platforms of ``platform_ids`` the graph does not hold get a community of their own. The
-    nodes of ``brokers`` (:func:`broker_nodes`) witness no operator of several platforms, and
+    nodes of ``brokers`` (:func:`broker_nodes`) witness no operator by the accounts they hold, and
     community detection ran without their ties (``edges`` has them: they hold parts of gangs,
     :func:`loosely_held`). Rows are sorted by node.
     """
@@ -771,8 +820,8 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     bought = leader_bought_platforms(bindings, known_of).reindex(in_graph).dropna()
     bought = bought[gang_of_platform[bought.index] != bought]
     gang_of_platform = bought.combine_first(gang_of_platform) if len(bought) else gang_of_platform
-    witnesses = bindings[~is_in(bindings["node"], list(brokers))]
-    one_operator = _join_one_operator(gang_of_platform, one_operator_platforms(witnesses, known_of), known_of)
+    one_operator = _join_one_operator(gang_of_platform, one_operator_platforms(bindings, known_of, brokers=brokers),
+                                      known_of)
 
     table = pd.DataFrame({"node": nodes.index, "community_id": nodes.to_numpy()})
     table["gang_id"] = pd.Series(pd.NA, index=table.index, dtype="string")
@@ -911,12 +960,17 @@ def shared_hubs(resolved: pd.DataFrame, edges: pd.DataFrame) -> list[str]:
     degree = both["u"].value_counts()
     both = both[~is_in(both["u"], resolved.loc[_bound(resolved), "node"]) & (lookup(both["v"], degree) > 1).to_numpy()]
     both = both.assign(gang=lookup(both["v"], gang_of)).dropna(subset=["gang"])
-    shares = _gang_shares(both["u"], both["gang"], both["weight"])
     # Of the ties that reach gangs: a controller's card that funds twenty lenders no gang holds
     # yet, once each, and takes its money from his gang, is his gang's (an independently
-    # written case: such cards were set apart as hubs, and their groups with them).
-    hub = (shares["gangs"] >= 2) & (shares["top"] < TIES_SHARE * shares["total"])
-    return sorted(hub.index[hub.to_numpy()])
+    # written case: such cards were set apart as hubs, and their groups with them). Weighed
+    # twice: over every member, and over the members a record binds, as a payroll company
+    # that pays staff of four gangs and 850 others is a hub though its community, those others
+    # with it, was taken into the gang of most of the staff it pays (a third independently
+    # written case: 400 employees and their cards in one gang).
+    bound = both[is_in(both["v"], resolved.loc[_bound(resolved), "node"])]
+    hubs = [shares.index[((shares["gangs"] >= 2) & (shares["top"] < TIES_SHARE * shares["total"])).to_numpy()]
+            for shares in (_gang_shares(ties["u"], ties["gang"], ties["weight"]) for ties in (both, bound))]
+    return sorted(set(hubs[0]) | set(hubs[1]))
 
 
 def _bound(table: pd.DataFrame) -> np.ndarray:
@@ -1050,12 +1104,16 @@ def entity_nodes(entity_type: pd.Series, entity_id: pd.Series) -> pd.Series:
 
 def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Per gang, the province with the most votes among its members' (``votes``: see
-    :func:`province_votes`), ties to the first by name; the counts are kept as evidence."""
+    :func:`province_votes`), ties to the one more of whose votes are logins (where the gang
+    works, not where its members were born: a tiny gang of an independently written case,
+    four logins in its province and two home provinces elsewhere, went to the home), then to
+    the first by name; the counts are kept as evidence."""
     gang_of = members.drop_duplicates("entity_id").set_index("entity_id")["gang_id"]
     votes = votes.assign(gang_id=lookup(votes["entity_id"], gang_of).to_numpy()).dropna(subset=["gang_id"])
-    counts = votes.groupby(["gang_id", "province"]).size().rename("votes").reset_index()
-    winner = counts.sort_values(["gang_id", "votes", "province"], ascending=[True, False, True]).drop_duplicates(
-        "gang_id")
+    votes = votes.assign(login=votes["source"].eq("logins").astype("int64"))
+    counts = votes.groupby(["gang_id", "province"]).agg(votes=("login", "size"), logins=("login", "sum")).reset_index()
+    winner = counts.sort_values(["gang_id", "votes", "logins", "province"],
+                                ascending=[True, False, False, True]).drop_duplicates("gang_id")
     # Evidence: per source (by name), its provinces by votes (ties by name), e.g.
     # "logins 浙江:5 江苏:1; persons 浙江:3".
     by_source = votes.groupby(["gang_id", "source", "province"]).size().rename("n").reset_index()

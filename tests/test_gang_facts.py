@@ -621,6 +621,68 @@ def test_a_landlord_several_gangs_pay_is_a_hub_whoever_holds_his_account():
     assert shared_hubs(resolved, edges) == ["Account:RENT"]
 
 
+def test_a_payroll_company_paying_staff_of_several_gangs_is_a_hub_though_its_payees_sit_in_one():
+    """A third independently written case: a payroll company pays salaries to 850 people and to
+    staff of four gangs; its community, the 400 payees with it, was taken into the gang of most
+    of the staff it pays, so over every member one gang held most of its ties. Over the members
+    a record binds, no gang does: it is a hub."""
+    from casegraph.queries.communities import shared_hubs
+
+    staff = {"Account:S1": "G1", "Account:S2": "G1", "Account:S3": "G2", "Account:S4": "G2", "Account:S5": "G3"}
+    payees = [f"Account:E{n}" for n in range(20)]
+    resolved = pd.DataFrame({"node": [*staff, *payees, "Account:PAYROLL"],
+                             "gang_id": [*staff.values(), *["G1"] * len(payees), "G1"],
+                             "basis": ["fact:held_by_staff"] * len(staff) + ["community"] * (len(payees) + 1)})
+    # Each payee and staff card also pays a shop of its own, so none is tied to the payroll alone.
+    cards = [*staff, *payees]
+    edges = pd.DataFrame({"u": ["Account:PAYROLL"] * len(cards) + cards,
+                          "v": cards + [f"Account:SHOP{n}" for n in range(len(cards))], "weight": 3.0})
+    assert shared_hubs(resolved, edges) == ["Account:PAYROLL"]
+    # Paying the staff of one gang alone, it is no hub.
+    one_gang = resolved.assign(gang_id=resolved["gang_id"].where(~resolved["node"].isin(staff), "G1"))
+    assert shared_hubs(one_gang, edges) == []
+
+
+def _tiny_gangs_and_their_firms(*, staff: bool) -> pd.DataFrame:
+    """Four platforms of four tiny gangs, each its leader as its one agent (with ``staff``),
+    whose money is swept to three firms (holders of the swept accounts), each firm serving
+    three of the four, so that every two platforms share two firms."""
+    rows = [(f"Person:L{n}", f"P{n}", "acts_as_agent") for n in range(1, 5)] if staff else []
+    for firm, served in (("F1", "P1 P2 P3"), ("F2", "P1 P2 P4"), ("F3", "P3 P4 P1")):
+        for platform in served.split():
+            rows += [(f"Account:{firm}", platform, SWEPT_MONEY), (f"Person:{firm}", platform, HOLDS_OPERATOR_ACCOUNT)]
+    return pd.DataFrame(rows, columns=["node", "platform_id", "fact"]).assign(weight=1)
+
+
+def test_tiny_gangs_that_sweep_their_money_to_the_same_firms_are_not_one_operator():
+    """A third independently written case: tiny gangs, each run by its leader as its one
+    agent, swept their money to the same laundering firms, and every two shared two firms:
+    eleven gangs were two. A node serving three or more staffs no person joins is a service
+    and witnesses no operator; without any staff in the records the firms still join them."""
+    from casegraph.queries.communities import one_operator_platforms, serving_separate_staffs
+
+    apart = _tiny_gangs_and_their_firms(staff=True)
+    assert serving_separate_staffs(apart) == ["Account:F1", "Account:F2", "Account:F3", "Person:F1", "Person:F2",
+                                              "Person:F3"]
+    assert one_operator_platforms(apart, pd.Series(dtype=str)) == []
+    unknown = _tiny_gangs_and_their_firms(staff=False)
+    assert one_operator_platforms(unknown, pd.Series(dtype=str)) == [["P1", "P2", "P3", "P4"]]
+
+
+@pytest.mark.parametrize("shared", [2, 3])
+def test_platforms_whose_staff_are_largely_the_same_persons_are_one_operator_s(shared):
+    """A third independently written case: a large gang rebuilds its site every year under a
+    new licence and copies its agent tree onto it, while the records share one operator person
+    or none between the sites; each new site was a gang of its own. Three persons who are staff
+    of both join them; staff who moved to another gang were one or two in every case."""
+    from casegraph.queries.communities import one_operator_platforms
+
+    rows = [(f"Person:S{n}", platform, "acts_as_agent") for n in range(shared) for platform in ("P1", "P2")]
+    rows += [("Person:A", "P1", "acts_as_agent"), ("Person:B", "P2", "acts_as_agent")]
+    bindings = pd.DataFrame(rows, columns=["node", "platform_id", "fact"]).assign(weight=1)
+    assert one_operator_platforms(bindings, pd.Series(dtype=str)) == ([["P1", "P2"]] if shared >= 3 else [])
+
+
 def _gangs_sharing_a_cash_desk() -> GangEvidence:
     """Gangs nobody has named, a platform each with its agent, a staff member and the staff's
     card, whose cards all pay out to a cash desk and to two USDT dealers, as every gang of the
@@ -724,3 +786,18 @@ def test_two_platforms_whose_staff_share_devices_stay_one_gang():
     gang_of = find_gangs(_small_gangs_and_their_shops(shared_devices=True), known,
                          communities_of=_louvain).set_index("node")["gang_id"]
     assert gang_of["Platform:P1"] == gang_of["Platform:P2"] != gang_of["Platform:P4"]
+
+
+def test_a_gang_s_province_on_a_tie_is_where_it_logs_in():
+    """A third independently written case: a tiny gang's staff logged in four times from its
+    province, and its two persons were born elsewhere; four votes each, the tie went to the
+    home province by name. The votes of where a gang works break a tie."""
+    from casegraph.queries.communities import gang_provinces
+
+    members = pd.DataFrame({"entity_id": ["P1", "P2", "A1"], "gang_id": "G1"})
+    votes = pd.DataFrame({"entity_id": ["P1", "P2", "A1", "A1", "A1", "A1", "P1", "P2"],
+                          "province": ["浙江"] * 4 + ["安徽"] * 4,
+                          "source": ["logins"] * 4 + ["persons", "persons", "logins", "logins"]})
+    # 浙江: four logins; 安徽: two persons and two logins.
+    assert gang_provinces(votes, members).loc["G1", "province"] == "浙江"
+    assert gang_provinces(votes.assign(source="persons"), members).loc["G1", "province"] == "安徽"

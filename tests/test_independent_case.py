@@ -1,5 +1,5 @@
-"""Discovery and figures on cases casegraph's authors did not write: tests/independent/ and
-tests/independent2/ are case generators written from shared/ alone (domain.md, case-format.md,
+"""Discovery and figures on cases casegraph's authors did not write: tests/independent/,
+tests/independent2/ and tests/independent3/ are case generators written from shared/ alone (domain.md, case-format.md,
 contract.md) by authors who never read casegraph's code, each with habits of its own (their
 NOTES.md). The first: ids in many styles, GB18030 and BOM files, a cash pseudo-account every
 gang pays out to, a payment company and dealers serving several gangs, shops and landlords the
@@ -37,7 +37,11 @@ a trader who reacts to one group's orders in none, groups F1 1.000 in every case
 generator here (its target raised from 0.9 to 0.99). With a licence's buyer named by his phone
 where the vendor's record gives no name, the seed-2 cases 0.955 -> 0.992 (a gang's seventh
 platform was a gang of its own): every gang of the second generator holds exactly its
-platforms and its figures are the generator's (min_ari 0.95 -> 0.98).
+platforms and its figures are the generator's (min_ari 0.95 -> 0.98). The third (README, "A
+third generator"): first run 15 of 26 gangs, reachable ARI 0.630, 973 outsiders, groups F1
+0.674; with a node serving three separate staffs no witness, platforms sharing three staff one
+gang's, and hubs weighed over bound members too, 26 of 26 with province, 0.967, 150, 0.674,
+every figure the generator's.
 """
 
 from __future__ import annotations
@@ -70,13 +74,21 @@ class Targets:
     # Every true group's controller found (the first generator's: 4 of 5, 6 of 7, 3 of 4 groups:
     # two cards fund its groups, and no record tells the controller's from the nominee's).
     every_controller: bool = False
-    # Its truth/expected_gangs.csv holds each gang's figures (the second generator's does).
+    # Its truth/expected_gangs.csv holds each gang's figures (the second and third generators' do).
     gang_figures: bool = False
+    # Outsiders in gangs, per entity truth/gangs.csv lists.
+    max_outsider_share: float = MAX_OUTSIDER_SHARE
 
 
 FIRST = Targets(TESTS / "independent" / "make_case.py", min_ari=0.99, min_groups_f1=0.95)
 SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.98, min_groups_f1=0.99, every_controller=True,
                  gang_figures=True)
+# The third, written to differ from both: what holds on it so far. Its outsiders (ordinary
+# people whose employer or shop also serves a gang's staff) and its account groups (a group of
+# client accounts a studio boss in no gang runs on two gangs' platforms; mother accounts the
+# vendor's office logs in to; household pairs) are open (README, "A third generator").
+THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.95, min_groups_f1=0.65, gang_figures=True,
+                max_outsider_share=1 / 400)
 # The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
 # at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity
 # merged a small gang with the largest through the cash desk and dealers); the second's
@@ -92,7 +104,8 @@ CASES = {"seed-1": (FIRST, ["--seed", "1"]), "seed-2": (FIRST, ["--seed", "2", "
          "second-seed-2": (SECOND, ["--seed", "2", "--gangs", "30", "--clients", "15000"]),
          "second-seed-2-without-logins": (SECOND, ["--seed", "2", "--gangs", "30", "--clients", "15000"],
                                           ["logins.csv"]),
-         "second-seed-7-large": (SECOND, ["--seed", "7", "--gangs", "34", "--clients", "60000"])}
+         "second-seed-7-large": (SECOND, ["--seed", "7", "--gangs", "34", "--clients", "60000"]),
+         "third-seed-1": (THIRD, ["--seed", "1"])}
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +130,7 @@ def test_every_gang_found_with_its_province_and_no_client_in_one(analysed):
     assert scores["ari_reachable"] >= targets.min_ari, scores
     assert scores["clients_made_members"] == 0, scores
     entities = len(pd.read_csv(case.path / "truth" / "gangs.csv", usecols=["entity_id"]))
-    assert scores["outsiders_made_members"] <= MAX_OUTSIDER_SHARE * entities, scores
+    assert scores["outsiders_made_members"] <= targets.max_outsider_share * entities, scores
 
 
 def test_account_groups_and_fronts(analysed):

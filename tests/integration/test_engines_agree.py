@@ -75,9 +75,10 @@ def test_engines_agree_on_a_card_that_acts_as_a_client_s(tmp_path):
 
 @pytest.mark.parametrize("generator, arguments", [
     ("independent", ["--seed", "5", "--gangs", "8", "--clients", "2500"]),
-    ("independent2", ["--seed", "3", "--gangs", "8", "--clients", "2500"])], ids=["first", "second"])
+    ("independent2", ["--seed", "3", "--gangs", "8", "--clients", "2500"]),
+    ("independent3", ["--seed", "3", "--gangs", "8", "--clients", "2500"])], ids=["first", "second", "third"])
 def test_engines_agree_on_the_independently_written_cases(tmp_path, generator, arguments):
-    """Small cases of tests/independent/ and tests/independent2/ (8 gangs, 2,500 clients each):
+    """Small cases of tests/independent/, independent2/ and independent3/ (8 gangs, 2,500 clients each):
     habits casegraph's authors did not choose (see tests/test_independent_case.py)."""
     subprocess.run([sys.executable, str(Path(__file__).parents[1] / generator / "make_case.py"),
                     "--out", str(tmp_path / "case"), *arguments], check=True, stdout=subprocess.DEVNULL)
