@@ -107,7 +107,15 @@ from .chance import (
 )
 from .columnar import is_in, lookup
 from .communities import both_ways
-from .rules import EVIDENCE_ORDER, LINK_COLUMNS, REACTION_SHARE, SYNC_COLUMNS, SYNC_WINDOW_MS, names_no_device
+from .rules import (
+    EVIDENCE_ORDER,
+    LINK_COLUMNS,
+    MIN_SYNC_PAIRS,
+    REACTION_SHARE,
+    SYNC_COLUMNS,
+    SYNC_WINDOW_MS,
+    names_no_device,
+)
 
 
 def links_frame(links: pd.DataFrame) -> pd.DataFrame:
@@ -288,11 +296,33 @@ def sync_joiners(edges: pd.DataFrame, *, synced_only) -> list[str]:
     return joining
 
 
-def kept_evidence(links: pd.DataFrame, synced: pd.DataFrame, platform_accounts) -> tuple[pd.DataFrame, pd.DataFrame]:
+def kept_evidence(links: pd.DataFrame, synced: pd.DataFrame, platform_accounts, *,
+                  vendor_addresses: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The evidence the groups are made of, as either engine judged it against chance
-    (``links``, ``synced``): without the platforms' own accounts (:func:`without_platform_accounts`),
-    then without what joins two groups of one controller each (:func:`without_bridges`)."""
+    (``links``, ``synced``): without the addresses the software vendor's staff log in from
+    (:func:`without_vendor_addresses`) and the platforms' own accounts
+    (:func:`without_platform_accounts`), then without what joins two groups of one controller
+    each (:func:`without_bridges`)."""
+    links = without_vendor_addresses(links, vendor_addresses)
     return without_bridges(*without_platform_accounts(links, synced, platform_accounts))
+
+
+def without_vendor_addresses(links: pd.DataFrame, addresses: pd.DataFrame | None) -> pd.DataFrame:
+    """``links`` without the shared devices and IPs of ``addresses`` (evidence, key): those the
+    software vendor's staff log in from. The vendor runs the software and hosts servers for the
+    gangs it sells to, so an address of its own ties its customers' accounts to the vendor, not
+    to one controller (a third independently written case: ten tiny gangs' mother accounts,
+    logged in to from the vendor's office, were one group).
+
+    >>> links = pd.DataFrame({"account_id": ["A", "B", "A", "B"], "evidence": ["shared_ip"] * 4,
+    ...                       "key": ["1.1.1.1", "1.1.1.1", "2.2.2.2", "2.2.2.2"], "detail": ""})
+    >>> without_vendor_addresses(links, pd.DataFrame({"evidence": ["shared_ip"], "key": ["1.1.1.1"]}))["key"].tolist()
+    ['2.2.2.2', '2.2.2.2']
+    """
+    if addresses is None or addresses.empty or links.empty:
+        return links
+    vendor = addresses["evidence"].astype(str) + "\0" + addresses["key"].astype(str)
+    return links[~is_in(links["evidence"].astype(str) + "\0" + links["key"].astype(str), vendor)].reset_index(drop=True)
 
 
 def sync_links(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.DataFrame, *, n_candidates: int,
@@ -312,7 +342,8 @@ def sync_links(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.DataFram
     """
     expected = pair_expectations(counted, activity, spans, window_ms=window_ms)
     linked = counted.assign(expected=expected)[
-        beyond_chance(counted["pairs"], expected, n_candidates=n_candidates, allowance=CLUSTERING_ALLOWANCE)]
+        beyond_chance(counted["pairs"], expected, n_candidates=n_candidates, allowance=CLUSTERING_ALLOWANCE)
+        & (counted["pairs"] >= MIN_SYNC_PAIRS).to_numpy()]
     return linked[list(SYNC_COLUMNS)].astype({"pairs": "int64"}).reset_index(drop=True)
 
 

@@ -93,6 +93,11 @@ BROKER_SIDE_KINDS = ("trading", "mother", "sub")
 MAX_FUNDED_ACCOUNTS = 50
 # Fills of two accounts this close in time are synchronised orders.
 SYNC_WINDOW_MS = 100
+# Two accounts need this many synchronised orders, beyond chance, to be linked by them: two
+# strangers' algorithms that both react within milliseconds to the same tick at a market's open
+# meet twice as easily as independent fills do (a third independently written case planted five
+# such pairs, and they were groups).
+MIN_SYNC_PAIRS = 3
 # An account whose one evidence is synchronised orders, and whose strongest such tie is less
 # than this share of the typical tie of the accounts it meets, reacts to their orders rather
 # than trades with them (casegraph.queries.evidence.reacting_traders).

@@ -372,6 +372,35 @@ def test_a_platform_s_own_accounts_are_no_group(tmp_path):
     assert set(unstated.loc[unstated["group_id"] == "AG-MP1", "account_id"]) == {"MP1", "MP2", "MP3"}
 
 
+def test_accounts_the_vendor_s_office_logs_in_to_are_no_group(tmp_path):
+    """A third independently written case: the software vendor hosts tiny gangs' platforms,
+    and ten of their mother accounts, of ten gangs, were logged in to from the vendor's office,
+    where its own staff log in: one group. An address the vendor's staff use ties its
+    customers' accounts to the vendor, not to one controller; the true group stays as it was."""
+    rows = bridge_server_case(stated=False)
+    rows["persons"].append({"person_id": "PERV", "name": "软件技术员"})
+    rows["memberships"].append({"person_id": "PERV", "org_id": "V1", "role": "tech", "start": "2019-01-01"})
+    rows["logins"] += [{"ts": f"2019-06-{day:02d}T02:00:00", "actor_id": "PERV", "ip": "45.1.1.1",
+                        "device_id": "BRIDGE"} for day in range(3, 6)]
+    groups = account_groups(load_case(write_case(tmp_path / "case", rows)))
+    assert groups["account_id"].tolist() == ["SA", "SB", "SC"]
+    assert dict(zip(groups["account_id"], groups["evidence"])) == EXPECTED_EVIDENCE
+
+
+def test_two_synchronised_orders_link_no_accounts_however_unlikely():
+    """A third independently written case planted pairs of strangers whose fills met twice
+    within 40 ms at a market's open, and each pair was a group: two algorithms that react to
+    the same tick meet more easily than independent fills. Three such meetings beyond chance
+    link two accounts."""
+    from casegraph.queries.evidence import sync_links
+
+    counted = pd.DataFrame({"account_a": ["A", "C"], "account_b": ["B", "D"], "pairs": [2, 3]})
+    activity = pd.DataFrame({"account_id": ["A", "B", "C", "D"], "instrument": "HSI", "day": 1, "n": 3})
+    spans = pd.DataFrame({"instrument": ["HSI"], "day": [1], "span_us": [25_200_000_000]})
+    assert sync_links(counted, activity, spans, n_candidates=200)[["account_a", "account_b"]].values.tolist() == [
+        ["C", "D"]]
+
+
 def test_two_groups_logged_in_from_one_office_stay_two(tmp_path):
     """A case written independently of casegraph: two controllers of one gang, each with his
     own computers, both logged their groups' accounts in from the gang's office too, and the

@@ -41,7 +41,8 @@ platforms and its figures are the generator's (min_ari 0.95 -> 0.98). The third 
 third generator"): first run 15 of 26 gangs, reachable ARI 0.630, 973 outsiders, groups F1
 0.674; with a node serving three separate staffs no witness, platforms sharing three staff one
 gang's, and hubs weighed over bound members too, 26 of 26 with province, 0.967, 150, 0.674,
-every figure the generator's.
+every figure the generator's; with two synchronised orders linking no pair and the vendor's
+login addresses no evidence, groups F1 0.674 -> 0.786 (min_groups_f1 0.65 -> 0.75).
 """
 
 from __future__ import annotations
@@ -85,9 +86,9 @@ SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.98, min_grou
                  gang_figures=True)
 # The third, written to differ from both: what holds on it so far. Its outsiders (ordinary
 # people whose employer or shop also serves a gang's staff) and its account groups (a group of
-# client accounts a studio boss in no gang runs on two gangs' platforms; mother accounts the
-# vendor's office logs in to; household pairs) are open (README, "A third generator").
-THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.95, min_groups_f1=0.65, gang_figures=True,
+# client accounts a studio boss in no gang runs on two gangs' platforms; household pairs;
+# sub-accounts of two gangs whose bundled orders fire together) are open (README, "A third generator").
+THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.95, min_groups_f1=0.75, gang_figures=True,
                 max_outsider_share=1 / 400)
 # The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
 # at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity

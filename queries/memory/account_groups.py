@@ -484,6 +484,18 @@ def group_figures(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.concat([self_trades(mine), timing, volume_shares(mine, market_lots)], axis=1)
 
 
+def vendor_addresses(case: Case) -> pd.DataFrame:
+    """(evidence, key): the devices (``shared_device``) and IPs (``shared_ip``) the software
+    vendor's staff (memberships.csv: a role in a vendor) log in from, as
+    :func:`casegraph.queries.evidence.without_vendor_addresses` takes them."""
+    memberships = case["memberships"]
+    staff = memberships.loc[is_in(memberships["org_id"], case["vendors"]["vendor_id"]), "person_id"].dropna()
+    logins = case.rows_where("logins", "actor_id", sorted(staff.unique()))
+    return pd.concat([pd.DataFrame({"evidence": "shared_device", "key": logins["device_id"].astype(object)}),
+                      pd.DataFrame({"evidence": "shared_ip", "key": logins["ip"].astype(object)})],
+                     ignore_index=True).dropna().drop_duplicates(ignore_index=True)
+
+
 def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
                    window_ms: int = SYNC_WINDOW_MS, components=component_labels,
                    connect=duckdb_connection, made: dict | None = None) -> pd.DataFrame:
@@ -494,7 +506,8 @@ def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
     connection = evidence_connection(case, connect=connect, **(made or {}))
     accounts = case["accounts"]
     links, synced = kept_evidence(*evidence_links(connection, max_funded=max_funded, window_ms=window_ms),
-                                  accounts.loc[accounts["platform_id"].notna().to_numpy(), "account_id"])
+                                  accounts.loc[accounts["platform_id"].notna().to_numpy(), "account_id"],
+                                  vendor_addresses=vendor_addresses(case))
     members = group_membership(links, synced, components=components)
     if members.empty:
         return finish_groups(pd.DataFrame())

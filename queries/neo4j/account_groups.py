@@ -66,6 +66,17 @@ CALL () {{
 RETURN evidence, key, users, account_id, days, login_days ORDER BY evidence, key, account_id
 """
 
+# The devices and IPs the software vendor's staff log in from (evidence.without_vendor_addresses).
+VENDOR_ADDRESSES = """
+MATCH (:Vendor)<-[:MEMBER_OF]-(:Person)<-[:LOGIN_BY]-(l:Login)
+CALL (l) {
+  MATCH (l)-[:FROM_DEVICE]->(d:Device) RETURN 'shared_device' AS evidence, d.id AS key
+  UNION
+  MATCH (l)-[:FROM_IP]->(i:IP) RETURN 'shared_ip' AS evidence, i.id AS key
+}
+RETURN DISTINCT evidence, key ORDER BY evidence, key
+"""
+
 # The case's login users (accounts accessed, actors) and its broker-side accounts that logged in.
 LOGIN_POPULATION = """
 CALL () { MATCH (:Login)-[:LOGIN_TO]->(a:Account) RETURN count(DISTINCT a) AS accessed }
@@ -340,7 +351,8 @@ def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
     :func:`casegraph.queries.memory.account_groups.account_groups`."""
     platform_accounts = runner.run_cypher(PLATFORM_ACCOUNTS).reindex(columns=["account_id"])["account_id"]
     links, synced = kept_evidence(*evidence_links(runner, max_funded=max_funded, window_ms=window_ms),
-                                  platform_accounts)
+                                  platform_accounts, vendor_addresses=runner.run_cypher(VENDOR_ADDRESSES).reindex(
+                                      columns=["evidence", "key"]))
     members = group_members(runner, links, synced)
     if members.empty:
         return finish_groups(pd.DataFrame())
