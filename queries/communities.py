@@ -771,6 +771,12 @@ def _join_one_operator(gang_of_platform: pd.Series, sets: list[list[str]], known
 # and are no more the gang's than its staff's other acquaintances (contract.md: unrelated
 # parties stay out "even when money links them to a gang").
 TIES_SHARE = 0.5
+# A community fewer than this share of whose gang members a record binds is held together by
+# ties alone (_peel_weak_members): a gang's own communities are 0.45-0.95 bound in every case
+# of the three generators, and the gang's groups of lenders, barely bound, are held by their
+# trading accounts; communities of ordinary people around a payroll company and shops that a
+# few staff also pay were 0.00-0.09.
+SPARSE_BOUND_SHARE = 0.25
 # One transfer between two accounts, or one login shared on an address, weighs this much
 # (WEIGHTS × log 2): what chance contact looks like — the staff pay a shop once, a neighbour's
 # card takes one payment. Ties no heavier than this take nobody into a gang by themselves
@@ -1052,16 +1058,36 @@ def _peel_weak_members(table: pd.DataFrame, both: pd.DataFrame, *, trading_accou
     community no gang holds yet that holds ``trading_accounts`` count as the gang's: money
     that funds trading is no shop's (a controller's card paying twenty lenders once each, who
     pass it on to the broker accounts of his group, left his gang with the group, before, in
-    an independently written case)."""
+    an independently written case).
+
+    In a community records barely bind (fewer than :data:`SPARSE_BOUND_SHARE` of its members
+    in a gang), a tie counts into the gang only where it reaches an anchored node: one a record
+    binds, one tied to such a node, a trading account or one tied to a trading account. There
+    the members hold each other up: a third independently written case had communities of
+    200-500 ordinary people and their cards, a payroll company's payees and the shops they
+    and a few of the gang's staff pay, in gangs."""
     total = both.groupby("u")["weight"].sum()
+    community = table["basis"].eq("community").fillna(False).to_numpy(dtype=bool)
+    gang_of_all = table.dropna(subset=["gang_id"]).set_index("node")["gang_id"]
+    in_gang = table.dropna(subset=["gang_id"])
+    bound_share = (~in_gang["basis"].eq("community").fillna(False)).groupby(in_gang["community_id"]).mean()
+    sparse = table.loc[table["community_id"].isin(bound_share.index[bound_share < SPARSE_BOUND_SHARE]), "node"]
+    held = gang_of_all[~is_in(gang_of_all.index, table.loc[community, "node"])]
+    trading = list(trading_accounts)
+    near = both[(lookup(both["v"], held) == lookup(both["u"], gang_of_all)).fillna(False).to_numpy(dtype=bool)
+                | is_in(both["v"], trading)]
+    anchored = pd.Index([*held.index, *near["u"], *trading]).unique()
     while True:
         joined = table.loc[table["basis"].eq("community").fillna(False).to_numpy(dtype=bool), "node"]
         ties = both[is_in(both["u"], joined)]
         gang_of = table.dropna(subset=["gang_id"]).set_index("node")["gang_id"]
         other_gang = ties["v"].map(gang_of)
-        trading = table.loc[is_in(table["node"], trading_accounts), "community_id"].unique()
-        open_trading = other_gang.isna() & ties["v"].map(table.set_index("node")["community_id"]).isin(trading)
-        inside = ties[((ties["u"].map(gang_of) == other_gang).fillna(False) | open_trading).to_numpy(dtype=bool)]
+        trading_communities = table.loc[is_in(table["node"], trading), "community_id"].unique()
+        open_trading = other_gang.isna() & ties["v"].map(table.set_index("node")["community_id"]).isin(
+            trading_communities)
+        same = (ties["u"].map(gang_of) == other_gang).fillna(False).to_numpy(dtype=bool)
+        same &= ~is_in(ties["u"], sparse) | is_in(ties["v"], anchored)
+        inside = ties[same | open_trading.to_numpy(dtype=bool)]
         share = inside.groupby("u")["weight"].sum().reindex(joined).fillna(0.0) / total.reindex(joined)
         weak = joined[(share < TIES_SHARE).to_numpy()]
         if not len(weak):

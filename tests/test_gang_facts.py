@@ -801,3 +801,45 @@ def test_a_gang_s_province_on_a_tie_is_where_it_logs_in():
     # 浙江: four logins; 安徽: two persons and two logins.
     assert gang_provinces(votes, members).loc["G1", "province"] == "浙江"
     assert gang_provinces(votes.assign(source="persons"), members).loc["G1", "province"] == "安徽"
+
+
+def _gang_with_a_shop_and_its_customers(*, lenders: bool) -> pd.DataFrame:
+    """resolve_gangs on one community: a platform, its agent, a staff member's card and the
+    controller's card (bound), a shop the staff card pays and thirty customers' cards and
+    persons tied to the shop alone; with ``lenders``, five lenders funded by the controller's
+    card, each holding a card that funds a broker account of his group."""
+    nodes = ["Platform:P1", "Agent:A1", "Account:S", "Account:K", "Account:SHOP"]
+    edges = [("Agent:A1", "Platform:P1", 3.0), ("Account:S", "Platform:P1", 5.0), ("Account:K", "Account:S", 5.0),
+             ("Account:S", "Account:SHOP", 2.0)]
+    for n in range(30):
+        nodes += [f"Account:C{n}", f"Person:C{n}"]
+        edges += [(f"Account:C{n}", "Account:SHOP", 3.0), (f"Person:C{n}", f"Account:C{n}", 5.0)]
+    trading = []
+    for n in range(5 if lenders else 0):
+        nodes += [f"Account:L{n}", f"Person:L{n}", f"Account:T{n}"]
+        trading.append(f"Account:T{n}")
+        edges += [("Account:K", f"Account:L{n}", 2.0), (f"Account:L{n}", f"Account:T{n}", 2.0),
+                  (f"Person:L{n}", f"Account:L{n}", 5.0), (f"Person:L{n}", f"Account:T{n}", 5.0)]
+        edges += [(f"Account:T{n}", f"Account:T{m}", 4.0) for m in range(n)]
+    bindings = pd.DataFrame([("Agent:A1", "P1", "agent_platform"), ("Account:S", "P1", "held_by_staff"),
+                             ("Account:K", "P1", "held_by_staff")], columns=["node", "platform_id", "fact"]).assign(
+        weight=1)
+    known = pd.DataFrame({"gang_id": ["G1"], "platform_id": ["P1"]})
+    return resolve_gangs(dict.fromkeys(nodes, 0), bindings, pd.DataFrame(edges, columns=["u", "v", "weight"]), known,
+                         platform_ids=["P1"], trading_accounts=trading).set_index("node")["gang_id"]
+
+
+@pytest.mark.parametrize("lenders", [False, True], ids=["", "and a group's lenders"])
+def test_a_shop_s_customers_a_barely_bound_community_holds_stay_out(lenders):
+    """A third independently written case: communities of 200-500 ordinary people and their
+    cards, a payroll company's payees and the shops they and a few of a gang's staff pay, sat in
+    the gang, each member held up by the others. Where records bind few of a community's
+    members, a tie counts into the gang only when it reaches a bound node, a node tied to one,
+    or a trading account; a group's lenders, funded by the controller's card, stay."""
+    gang_of = _gang_with_a_shop_and_its_customers(lenders=lenders)
+    outsiders = ["Account:SHOP"] + [f"{kind}:C{n}" for kind in ("Account", "Person") for n in range(30)]
+    assert gang_of[outsiders].isna().all()
+    assert (gang_of[["Platform:P1", "Agent:A1", "Account:S", "Account:K"]] == "G1").all()
+    if lenders:
+        group = [f"{node}{n}" for node in ("Account:L", "Person:L", "Account:T") for n in range(5)]
+        assert (gang_of[group] == "G1").all()
