@@ -447,7 +447,8 @@ def test_a_trader_who_reacts_to_one_group_s_orders_is_not_of_it(tmp_path):
     """A case written independently of casegraph: traders who react to a group's bursts, in the
     same second, met its accounts 2-4 times, beyond chance, and joined it (groups F1 0.913).
     SD, SE and SF, whose one evidence is their orders, fill eight times within 60 ms of each
-    other; TR fills twice within 50 ms of them all: a quarter as often as they meet each other."""
+    other; TR fills three times within 50 ms of them all (two link no accounts: MIN_SYNC_PAIRS),
+    three eighths as often as they meet each other."""
     rows = minimal_case()
     accounts = ["SD", "SE", "SF", "TR"]
     rows["persons"] += [{"person_id": f"PERX{account}", "name": f"某{account}"} for account in accounts]
@@ -455,7 +456,7 @@ def test_a_trader_who_reacts_to_one_group_s_orders_is_not_of_it(tmp_path):
                          for account in accounts]
     timed = [(account, f"10:0{k}:00.{ms}") for k in range(8) for account, ms in (("SD", "000"), ("SE", "030"),
                                                                                   ("SF", "060"))]
-    timed += [("TR", f"10:0{k}:00.010") for k in range(2)]
+    timed += [("TR", f"10:0{k}:00.010") for k in range(3)]
     timed += [("S1", "09:00:00.000"), ("S1", "16:00:00.000")]  # the day's trading spans seven hours
     rows["broker_fills"] += [
         {"fill_id": f"FX{n}", "ts": f"2019-06-05T{ts}", "account_id": account, "instrument": "HSI", "side": "B",
@@ -465,7 +466,7 @@ def test_a_trader_who_reacts_to_one_group_s_orders_is_not_of_it(tmp_path):
     connection = evidence_connection(case)
     _, synced = evidence_links(connection)
     with_trader = (synced["account_a"] == "TR") | (synced["account_b"] == "TR")
-    assert set(synced.loc[with_trader, "pairs"]) == {2}  # beyond chance
+    assert set(synced.loc[with_trader, "pairs"]) == {3}  # beyond chance
     assert account_groups(case).groupby("group_id")["account_id"].apply(list).to_dict() == {"AG-SD": ["SD", "SE", "SF"]}
 
 
