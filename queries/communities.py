@@ -338,7 +338,7 @@ WITNESS_FACTS = (HOLDS_OPERATOR_ACCOUNT, SWEPT_MONEY)
 MIN_SHARED_OPERATOR_PERSONS = 2
 # Two platforms whose staff (:data:`STAFF_FACTS`) share this many persons are one gang's: a gang
 # that rebuilds its site copies its agent tree onto the new one, while the staff who moved to
-# another gang were one or two in every case of four generators.
+# another gang were one or two in every case of the three generators.
 MIN_SHARED_STAFF = 3
 # A node serving this many staffs the records keep apart is a service (serving_separate_staffs).
 MIN_SEPARATE_STAFFS = 3
@@ -486,13 +486,12 @@ def serving_separate_staffs(bindings: pd.DataFrame) -> list[str]:
     >>> serving_separate_staffs(bound)
     ['Account:F']
     """
-    staff = bindings.loc[bindings["fact"].isin(STAFF_FACTS), ["node", "platform_id"]].drop_duplicates()
+    staff = bindings[bindings["fact"].isin(STAFF_FACTS).to_numpy(dtype=bool)]
+    # Persons and platforms one graph: its components are the staffs no person joins.
     graph = nx.Graph()
-    graph.add_nodes_from(staff["platform_id"].unique())
-    for platforms in staff.groupby("node")["platform_id"].unique():
-        graph.add_edges_from((platforms[0], other) for other in platforms[1:])
-    part = pd.Series({platform: number for number, component in enumerate(nx.connected_components(graph))
-                      for platform in component}, dtype="int64")
+    graph.add_edges_from(zip(staff["node"], "Platform:" + staff["platform_id"].astype("string")))
+    part = pd.Series({node[len("Platform:"):]: number for number, component in enumerate(nx.connected_components(graph))
+                      for node in component if node.startswith("Platform:")}, dtype="int64")
     served = bindings[["node", "platform_id"]].drop_duplicates()
     staffs = lookup(served["platform_id"], part).groupby(served["node"].to_numpy()).nunique()
     return sorted(staffs.index[(staffs >= MIN_SEPARATE_STAFFS).to_numpy()])
