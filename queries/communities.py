@@ -492,7 +492,10 @@ def serving_separate_staffs(bindings: pd.DataFrame) -> list[str]:
     graph.add_edges_from(zip(staff["node"], "Platform:" + staff["platform_id"].astype("string")))
     part = pd.Series({node[len("Platform:"):]: number for number, component in enumerate(nx.connected_components(graph))
                       for node in component if node.startswith("Platform:")}, dtype="int64")
-    served = bindings[["node", "platform_id"]].drop_duplicates()
+    # A node that is staff itself, or that staff hold, is the operator's own (a gang that buys
+    # each platform's licence under another buyer's name: those buyers hold its layer's cards).
+    own = bindings.loc[bindings["fact"].isin([*STAFF_FACTS, HELD_BY_STAFF]).to_numpy(dtype=bool), "node"]
+    served = bindings.loc[~is_in(bindings["node"], own), ["node", "platform_id"]].drop_duplicates()
     staffs = lookup(served["platform_id"], part).groupby(served["node"].to_numpy()).nunique()
     return sorted(staffs.index[(staffs >= MIN_SEPARATE_STAFFS).to_numpy()])
 

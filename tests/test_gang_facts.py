@@ -667,6 +667,12 @@ def test_tiny_gangs_that_sweep_their_money_to_the_same_firms_are_not_one_operato
     assert one_operator_platforms(apart, pd.Series(dtype=str)) == []
     unknown = _tiny_gangs_and_their_firms(staff=False)
     assert one_operator_platforms(unknown, pd.Series(dtype=str)) == [["P1", "P2", "P3", "P4"]]
+    # A gang that buys each platform's licence under another name: the buyers are its own
+    # persons, and hold its layer's accounts for all its platforms (generator variants
+    # multi_platform_gangs with role_holders_no_agent: a gang of five platforms was five).
+    own = pd.concat([apart, pd.DataFrame({"node": ["Person:F1"], "platform_id": ["P1"], "fact": ["bought_license"],
+                                          "weight": [1]})], ignore_index=True)
+    assert "Person:F1" not in serving_separate_staffs(own)
 
 
 @pytest.mark.parametrize("shared", [2, 3])
