@@ -103,6 +103,10 @@ MIN_SYNC_PAIRS = 3
 # than trades with them (casegraph.queries.evidence.reacting_traders).
 REACTION_SHARE = 0.5
 DAY_US = 86_400_000_000
+# Logins of two accounts from one device or IP this close in time are one sitting: a controller
+# works his accounts one after the other. Judged only where others used the identifier too
+# (casegraph.queries.evidence.identifier_links).
+SITTING_WINDOW_S = 600
 # The order of the kinds of evidence in account_groups.csv's ``evidence``.
 EVIDENCE_ORDER = ("shared_device", "shared_ip", "common_funding", "sync_orders")
 
@@ -118,6 +122,7 @@ FLOAT_COLUMNS = ("self_trade_qty", "volume_share", "self_trade_notional_points",
 LINK_COLUMNS = ("account_id", "evidence", "key", "detail")
 SYNC_COLUMNS = ("account_a", "account_b", "pairs", "expected")
 IDENTIFIER_USE_COLUMNS = ("evidence", "key", "users", "account_id", "days", "login_days")
+SITTING_COLUMNS = ("evidence", "key", "account_a", "account_b", "sittings", "span_us")
 
 
 def finish_groups(frame: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from casebuilder import minimal_case, write_case
 
 from casegraph.loaders.case import load_case
 from casegraph.queries.chance import expected_visits, poisson_upper_tail
-from casegraph.queries.evidence import identifier_links, sync_links
+from casegraph.queries.evidence import habitual_use, identifier_links, sync_links
 from casegraph.queries.memory.account_groups import (
     account_groups,
     counted_pairs,
@@ -372,6 +372,83 @@ def test_a_platform_s_own_accounts_are_no_group(tmp_path):
     assert set(unstated.loc[unstated["group_id"] == "AG-MP1", "account_id"]) == {"MP1", "MP2", "MP3"}
 
 
+def routed_bridge_case() -> dict[str, list[dict]]:
+    """:func:`bridge_server_case` with no platform stated, where the platform's trades name
+    orders filled on MP1 and on MP2's sub-account MP2.01 (``broker_ref``), as a broker
+    statement shows them: MP3 is the one mother left that no order of the platform went
+    through."""
+    rows = bridge_server_case(stated=False)
+    rows["accounts"].append({"account_id": "MP2.01", "kind": "sub", "holder_person_id": "PERN1",
+                             "parent_account_id": "MP2"})
+    rows["trades"] += [{"trade_id": f"TRP{n}", "ts": f"2019-06-05T10:0{n}:00", "account_id": "T1",
+                        "instrument": "HSI", "side": "B", "qty": "1", "price": "28000", "notional": "1400000.00",
+                        "broker_ref": f"RP{n}"} for n in (1, 2)]
+    rows["broker_fills"] += [{"fill_id": f"FP{n}", "ts": f"2019-06-05T10:0{n}:01", "account_id": account,
+                              "instrument": "HSI", "side": "B", "qty": "1", "price": "28000", "broker_ref": f"RP{n}"}
+                             for n, account in ((1, "MP1"), (2, "MP2.01"))]
+    return rows
+
+
+def test_accounts_a_platform_s_orders_go_through_are_no_group(tmp_path):
+    """A third independently written case stated no platform for any broker account: the
+    mother accounts each platform's server logs into from its address were 11 groups, and the
+    sub-accounts whose orders two platforms bundle in the same second 3 more, beside 7 true
+    ones. A broker account that fills orders a platform's trades name, its mother and that
+    mother's sub-accounts are the platform's: MP1 and MP2 here, which leaves MP3 alone on the
+    bridge server's address, linked to nobody. The true group stays as it was."""
+    groups = account_groups(load_case(write_case(tmp_path / "case", routed_bridge_case())))
+    assert groups["account_id"].tolist() == ["SA", "SB", "SC"]
+    assert dict(zip(groups["account_id"], groups["evidence"])) == EXPECTED_EVIDENCE
+
+
+CAFE_IP = "61.155.7.20"
+N_RESIDENTS = 1_000
+
+
+def cafe_case(rows: dict[str, list[dict]] | None = None) -> dict[str, list[dict]]:
+    """The hand case (or ``rows`` made from it) plus an internet café at CAFE_IP, where 30 regulars (actors) log in every
+    day, and with them three unrelated traders' accounts K1-K3 on ten days each, at their own
+    hours (09:00, 13:00, 18:00), and a controller's accounts Q1 and Q2, logged into one after
+    the other (21:00, 21:03) on eight days. 1,000 residents log in once each from home, so that
+    ten days at the café are a habit beyond chance."""
+    rows = rows if rows is not None else hand_case()
+    regulars = [f"PERC{i}" for i in range(30)]
+    residents = [f"PERR{i}" for i in range(N_RESIDENTS)]
+    traders = {"K1": "09:00", "K2": "13:00", "K3": "18:00"}
+    rows["persons"] += [{"person_id": person, "name": f"网民{person}"} for person in regulars + residents]
+    rows["persons"] += [{"person_id": f"PERK{account}", "name": f"散户{account}"} for account in [*traders, "Q1", "Q2"]]
+    rows["accounts"] += [{"account_id": account, "kind": "mother", "holder_person_id": f"PERK{account}"}
+                         for account in [*traders, "Q1", "Q2"]]
+    rows["logins"] += [
+        {"ts": f"2019-06-{day:02d}T08:30:00", "actor_id": person, "ip": CAFE_IP, "device_id": f"CAFE-PC{i % 14}"}
+        for day in range(3, 13) for i, person in enumerate(regulars)
+    ] + [
+        {"ts": f"2019-06-{day:02d}T{time}:00", "account_id": account, "ip": CAFE_IP}
+        for day in range(3, 13) for account, time in traders.items()
+    ] + [
+        {"ts": f"2019-06-{day:02d}T21:0{minute}:00", "account_id": account, "ip": CAFE_IP}
+        for day in range(3, 11) for account, minute in (("Q1", 0), ("Q2", 3))
+    ] + [
+        {"ts": "2019-06-20T20:00:00", "actor_id": person, "ip": f"10.{i // 250}.{i % 250}.1"}
+        for i, person in enumerate(residents)
+    ]
+    return rows
+
+
+def test_regulars_of_an_internet_cafe_are_no_group_unless_logged_in_together(tmp_path):
+    """A third independently written case: the regulars of three internet cafés (33 to 435
+    users) and of a carrier's address pool were groups of 2-9 unrelated accounts (at 60,000
+    clients their groups outnumbered the true ones two to one). Where others log in too, going
+    to the same place is no evidence of one controller; accounts logged into one after the
+    other there, on more days than chance explains, are. K1-K3 come to the café as often as
+    Q1 and Q2, never together."""
+    groups = account_groups(load_case(write_case(tmp_path / "case", cafe_case())))
+    members = groups.groupby("group_id")["account_id"].apply(list).to_dict()
+    assert members == {"AG-Q1": ["Q1", "Q2"], "AG-SA": ["SA", "SB", "SC"]}
+    assert groups.loc[groups["account_id"] == "Q1", "evidence"].item() == f"shared_ip:{CAFE_IP} (35 users, 8 days)"
+    assert dict(zip(groups["account_id"], groups["evidence"])).items() >= EXPECTED_EVIDENCE.items()
+
+
 def test_accounts_the_vendor_s_office_logs_in_to_are_no_group(tmp_path):
     """A third independently written case: the software vendor hosts tiny gangs' platforms,
     and ten of their mother accounts, of ten gangs, were logged in to from the vendor's office,
@@ -506,7 +583,9 @@ def test_identifier_evidence_weighs_users_and_days():
     use = pd.DataFrame({"evidence": "shared_device", "key": ["D17", "D17", "IP", "IP", "D2", "D2"],
                         "users": [2, 2, 3_000, 3_000, 2, 2], "account_id": ["A", "B", "C", "D", "E", "F"],
                         "days": [10, 10, 10, 10, 1, 1], "login_days": [12, 12, 12, 12, 12, 12]})
-    links = identifier_links(use, n_users=100_000, n_candidates=100_000)
+    no_sittings = pd.DataFrame(columns=["evidence", "key", "account_a", "account_b", "sittings", "span_us"])
+    links = identifier_links(habitual_use(use, n_users=100_000, n_candidates=100_000), no_sittings,
+                             n_candidates=100_000)
     assert links[["account_id", "key", "detail"]].values.tolist() == [
         ["A", "D17", "(2 users, 10 days)"], ["B", "D17", "(2 users, 10 days)"]]
     assert expected_visits([12], [3_000], n_users=100_000)[0] > 100 * expected_visits([12], [2], n_users=100_000)[0]

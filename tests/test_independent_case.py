@@ -44,6 +44,10 @@ gang's, and hubs weighed over bound members too, 26 of 26 with province, 0.967, 
 every figure the generator's; with two synchronised orders linking no pair and the vendor's
 login addresses no evidence, groups F1 0.674 -> 0.786 (min_groups_f1 0.65 -> 0.75); with a
 barely bound community's members held only by ties to anchored nodes, 0.970 and 4 outsiders.
+With the broker accounts a platform's orders go through (not stated in its accounts.csv) no
+group, and on an address others use too only accounts logged into in one sitting linked,
+groups F1 0.786 -> 0.889 (min_groups_f1 0.75 -> 0.85); its 34-gang case 0.766 -> 0.974, and
+at 60,000 clients 0.468 -> 0.964 (café regulars had outnumbered the true groups).
 """
 
 from __future__ import annotations
@@ -89,7 +93,7 @@ SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.98, min_grou
 # of client accounts a studio boss in no gang runs on two gangs' platforms; household pairs;
 # sub-accounts of two gangs whose bundled orders fire together) are open (README, "A third
 # generator"), and a few ordinary people still sit in gangs (4 of 68,443 entities).
-THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.96, min_groups_f1=0.75, gang_figures=True,
+THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.96, min_groups_f1=0.85, gang_figures=True,
                 max_outsider_share=1 / 10_000)
 # The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
 # at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity

@@ -19,6 +19,7 @@ from casebuilder import write_case
 from court_cases import COURT_CASES
 from integration.test_engines_agree import assert_same_files
 from integration.test_flows_engines import FLOW_FILES, assert_same_flow_files
+from test_account_groups import cafe_case, routed_bridge_case
 from test_flows import flows_case
 
 from casegraph.api import open_case, read_in_spark
@@ -77,6 +78,15 @@ def test_spark_gives_the_memory_engines_files_on_a_generated_case(spark, tmp_pat
             "chosen"} <= views  # chosen: the accounts of the fan windows, which ran on Spark
     assert {"broker_fills", "sharing_ip", "members", "owned", "shares", "login_keys", "used"} <= views
     assert (tmp_path / "spark" / "account_groups.csv").read_text(encoding="utf-8").count("\n") > 3
+
+
+def test_spark_gives_the_memory_engines_groups_of_routed_orders_and_an_internet_cafe(spark, tmp_path):
+    """The accounts a platform's orders go through, and the sittings on an address others use
+    too (tests/test_account_groups.py), judged by the SQL run on Spark."""
+    analyse_with_memory_and_spark(write_case(tmp_path / "case", cafe_case(routed_bridge_case())), tmp_path)
+    assert_every_file_the_same(tmp_path)
+    groups = pd.read_csv(tmp_path / "spark" / "account_groups.csv", dtype=str)
+    assert set(groups["account_id"]) == {"Q1", "Q2", "SA", "SB", "SC"}
 
 
 def test_the_ledger_trades_and_fills_never_reach_the_driver(spark, tmp_path):

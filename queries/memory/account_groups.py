@@ -26,9 +26,11 @@ from ..evidence import (
     component_labels,
     evidence_edges,
     evidence_text,
+    habitual_use,
     identifier_links,
     kept_evidence,
     links_frame,
+    public_use,
     sync_links,
 )
 from ..rules import (
@@ -37,6 +39,8 @@ from ..rules import (
     FLOAT_COLUMNS,
     IDENTIFIER_USE_COLUMNS,
     MAX_FUNDED_ACCOUNTS,
+    SITTING_COLUMNS,
+    SITTING_WINDOW_S,
     SYNC_WINDOW_MS,
     finish_groups,
 )
@@ -70,6 +74,28 @@ WHERE {FEEDING.format(table="flow_transfers")}
 """
 
 
+# The accounts a platform runs (:func:`casegraph.queries.evidence.without_platform_accounts`):
+# those accounts.csv puts on a platform, and the broker accounts its orders go through — an
+# account with a fill of an order a platform's trade names (``broker_ref``, as the fake-trade
+# analysis matches them), its mother account, and every sub-account split off those.
+PLATFORM_ACCOUNTS = """
+WITH routed AS (
+  SELECT DISTINCT f.account_id FROM fills f
+  JOIN (SELECT DISTINCT broker_ref FROM trades WHERE broker_ref IS NOT NULL) t ON t.broker_ref = f.broker_ref
+), routing AS (
+  SELECT account_id FROM routed
+  UNION
+  SELECT a.parent_account_id AS account_id FROM accounts a JOIN routed r ON r.account_id = a.account_id
+  WHERE a.parent_account_id IS NOT NULL
+)
+SELECT account_id FROM routing
+UNION
+SELECT a.account_id FROM accounts a JOIN routing r ON a.parent_account_id = r.account_id
+UNION
+SELECT account_id FROM accounts WHERE platform_id IS NOT NULL
+"""
+
+
 def candidate_ids(case: Case) -> pd.Series:
     """The broker-side accounts' account_id: the accounts whose groups are looked for."""
     accounts = case["accounts"]
@@ -97,16 +123,16 @@ def login_columns(logins: pd.DataFrame, candidates: pd.Series, timezone: str) ->
 
 
 def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, logins=None,
-                        transfers=None) -> duckdb.DuckDBPyConnection:
+                        transfers=None, trades=None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (``connect``'s: the Spark engine's is
     :meth:`casegraph.queries.spark.runner.SparkSQL.connect`) with the tables the account groups'
     SQL reads: ``accounts`` (every account), ``broker_side`` (:func:`candidate_ids`), ``fills``
     (:func:`fill_columns` of every broker fill, with ``pos``, its row) and ``broker_fills`` (the
-    candidates'), ``logins`` (:func:`login_columns`), ``persons``, ``funding`` and ``feeding``
-    (:func:`funding_transfers`). (The candidates' fills and logins are marked once here: a
+    candidates'), ``trades`` (the platforms' trades' broker_ref), ``logins``
+    (:func:`login_columns`), ``persons``, ``funding`` and ``feeding`` (:func:`funding_transfers`). (The candidates' fills and logins are marked once here: a
     semi-join in every query that reads them cost more than the rest of the query.)
 
-    ``fills`` and ``logins`` made elsewhere, and ``transfers`` as the flow SQL reads them
+    ``fills``, ``logins`` and ``trades`` made elsewhere, and ``transfers`` as the flow SQL reads them
     (:func:`.flows.transfer_frame`), are taken as they are: the Spark engine makes them on Spark
     (:mod:`casegraph.queries.spark.tables`); else they are made here from the case."""
     accounts = case["accounts"]
@@ -116,9 +142,11 @@ def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, lo
         fills = arrow_table(fills.assign(pos=np.arange(len(fills))))
     if logins is None:
         logins = arrow_table(login_columns(case["logins"], candidates, case.config.timezone))
+    if trades is None:
+        trades = arrow_table(case["trades"][["broker_ref"]])
     connection = connect(
-        accounts=arrow_table(accounts[["account_id", "kind", "holder_person_id", "parent_account_id"]]),
-        broker_side=arrow_table(candidates.to_frame()), fills=fills, logins=logins,
+        accounts=arrow_table(accounts[["account_id", "kind", "holder_person_id", "parent_account_id", "platform_id"]]),
+        broker_side=arrow_table(candidates.to_frame()), fills=fills, logins=logins, trades=trades,
         persons=arrow_table(case["persons"][["person_id"]]))
     connection.execute(BROKER_FILLS)
     if transfers is None:
@@ -192,6 +220,32 @@ IDENTIFIER_USE = " UNION ALL ".join(
     _IDENTIFIER_USE.format(column=column, evidence=evidence) for column, evidence in IDENTIFIERS
 ) + " ORDER BY evidence, key, account_id"
 
+# Per pair of accounts of ``public_use`` (evidence, key, account_id: the accounts judged by their
+# sittings on a device or IP others used too) on one identifier: the local days with logins of
+# both on it within $window_us of each other, and the identifier's span (first to last login).
+_PUBLIC_VISITS = """
+SELECT p.evidence, p.key, l.account_id, l.t_us, l.day FROM logins l
+JOIN public_use p ON p.evidence = '{evidence}' AND p.key = l.{column} AND p.account_id = l.account_id
+"""
+_PUBLIC_SPANS = """
+SELECT '{evidence}' AS evidence, {column} AS key, max(t_us) - min(t_us) AS span_us FROM logins
+WHERE {column} IN (SELECT key FROM public_use WHERE evidence = '{evidence}') GROUP BY {column}
+"""
+LOGIN_SITTINGS = f"""
+WITH visits AS ({" UNION ALL ".join(_PUBLIC_VISITS.format(column=column, evidence=evidence)
+                                    for column, evidence in IDENTIFIERS)}),
+spans AS ({" UNION ALL ".join(_PUBLIC_SPANS.format(column=column, evidence=evidence)
+                              for column, evidence in IDENTIFIERS)})
+SELECT a.evidence, a.key, a.account_id AS account_a, b.account_id AS account_b,
+       count(DISTINCT a.day) AS sittings, s.span_us
+FROM visits a
+JOIN visits b ON b.evidence = a.evidence AND b.key = a.key AND b.account_id > a.account_id
+  AND b.t_us BETWEEN a.t_us - $window_us AND a.t_us + $window_us
+JOIN spans s ON s.evidence = a.evidence AND s.key = a.key
+GROUP BY a.evidence, a.key, a.account_id, b.account_id, s.span_us
+ORDER BY a.evidence, a.key, account_a, account_b
+"""
+
 # The case's login users (accounts accessed, actors logging in) and its candidates that logged in.
 LOGIN_POPULATION = """
 SELECT (SELECT count(DISTINCT account_id) FROM logins) + (SELECT count(DISTINCT actor_id) FROM logins) AS n_users,
@@ -264,6 +318,18 @@ def identifier_use(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame[list(IDENTIFIER_USE_COLUMNS)].astype({"users": "int64", "days": "int64", "login_days": "int64"})
 
 
+def login_sittings(connection: duckdb.DuckDBPyConnection, public: pd.DataFrame, *,
+                   window_s: int = SITTING_WINDOW_S) -> pd.DataFrame:
+    """The sittings :func:`casegraph.queries.evidence.identifier_links` judges, of the accounts
+    ``public`` (:func:`casegraph.queries.evidence.public_use`) on their identifiers: a frame of
+    ``SITTING_COLUMNS``."""
+    if public.empty:
+        return pd.DataFrame(columns=list(SITTING_COLUMNS)).astype({"sittings": "int64", "span_us": "int64"})
+    connection.register("public_use", arrow_table(public[["evidence", "key", "account_id"]].astype(object)))
+    frame = connection.execute(LOGIN_SITTINGS, {"window_us": window_s * 1_000_000}).df()
+    return frame[list(SITTING_COLUMNS)].astype({"sittings": "int64", "span_us": "int64"})
+
+
 def funding_links(connection: duckdb.DuckDBPyConnection, max_funded: int = MAX_FUNDED_ACCOUNTS) -> pd.DataFrame:
     """(account_id, 'common_funding', source, detail) for payers of 2..``max_funded``
     broker-side accounts in the connection's ``funding`` (source, account_id); detail:
@@ -313,7 +379,9 @@ def evidence_links(connection: duckdb.DuckDBPyConnection, *, max_funded: int = M
     account_b, pairs, expected). ``connection``: :func:`evidence_connection`'s, which keeps the
     synchronised fills as ``pairs`` (:func:`sync_fill_pairs`)."""
     ((n_users, logged_in),) = connection.execute(LOGIN_POPULATION).fetchall()
-    links = pd.concat([identifier_links(identifier_use(connection), n_users=int(n_users), n_candidates=int(logged_in)),
+    habitual = habitual_use(identifier_use(connection), n_users=int(n_users), n_candidates=int(logged_in))
+    links = pd.concat([identifier_links(habitual, login_sittings(connection, public_use(habitual)),
+                                        n_candidates=int(logged_in)),
                        funding_links(connection, max_funded)],
                       ignore_index=True)
     sync_fill_pairs(connection, window_ms)
@@ -504,9 +572,8 @@ def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
     ``components``: as in :func:`group_membership`; ``connect``: the connection the SQL runs on,
     and ``made`` the tables made elsewhere (:func:`evidence_connection`, by keyword)."""
     connection = evidence_connection(case, connect=connect, **(made or {}))
-    accounts = case["accounts"]
     links, synced = kept_evidence(*evidence_links(connection, max_funded=max_funded, window_ms=window_ms),
-                                  accounts.loc[accounts["platform_id"].notna().to_numpy(), "account_id"],
+                                  connection.sql(PLATFORM_ACCOUNTS).df()["account_id"],
                                   vendor_addresses=vendor_addresses(case))
     members = group_membership(links, synced, components=components)
     if members.empty:

@@ -3,10 +3,11 @@ returning the same frame (same rows, values and dtypes) on the same loaded case.
 are :mod:`casegraph.queries.evidence`'s; read its docstring.
 
 Every value travels as a parameter. The counts behind the evidence (days on a device or IP,
-synchronised fill pairs, fills per account and instrument-day, the day's span, payers'
-reach), the figures and every sum are Cypher's; judging the counts against chance is the
-memory engine's own Python (:func:`.account_groups.identifier_links`,
-:func:`.account_groups.sync_links` on :mod:`.chance`), so both keep the same links, and so is
+sittings there, synchronised fill pairs, fills per account and instrument-day, the day's
+span, payers' reach), the figures and every sum are Cypher's; judging the counts against
+chance is the memory engine's own Python (:func:`.evidence.habitual_use`,
+:func:`.evidence.identifier_links`, :func:`.evidence.sync_links` on :mod:`.chance`), so both
+keep the same links, and so is
 writing the evidence text. The connected components are GDS WCC on a graph projected with the
 Cypher aggregation ``gds.graph.project`` from the kept links, dropped again before returning.
 
@@ -19,12 +20,14 @@ import uuid
 
 import pandas as pd
 
-from ..evidence import evidence_text, identifier_links, kept_evidence, sync_links
+from ..evidence import evidence_text, habitual_use, identifier_links, kept_evidence, public_use, sync_links
 from ..rules import (
     BROKER_SIDE_KINDS,
     DAY_US,
     IDENTIFIER_USE_COLUMNS,
     MAX_FUNDED_ACCOUNTS,
+    SITTING_COLUMNS,
+    SITTING_WINDOW_S,
     SYNC_WINDOW_MS,
     finish_groups,
 )
@@ -64,6 +67,39 @@ CALL () {{
   {_IDENTIFIER_USE.format(rel="FROM_IP", label="IP", evidence="shared_ip")}
 }}
 RETURN evidence, key, users, account_id, days, login_days ORDER BY evidence, key, account_id
+"""
+
+# Per pair of the accounts $public (evidence, key, account_id) on a device (IP) others used too:
+# their local days with logins on it within $window_us of each other, and the identifier's span
+# (first to last login of anyone): evidence.identifier_links judges them.
+_LOGIN_TIME_US = "l.ts.epochSeconds * 1000000 + l.ts.microsecond"
+_LOGIN_SITTINGS = f"""
+UNWIND $public AS p
+WITH p WHERE p.evidence = '{{evidence}}'
+WITH p.key AS key_id, collect(p.account_id) AS accounts
+MATCH (key:{{label}} {{{{id: key_id}}}})
+CALL (key) {{{{
+  MATCH (key)<-[:{{rel}}]-(l:Login)
+  RETURN max({_LOGIN_TIME_US}) - min({_LOGIN_TIME_US}) AS span_us
+}}}}
+CALL (key, accounts) {{{{
+  MATCH (key)<-[:{{rel}}]-(l:Login)-[:LOGIN_TO]->(a:Account) WHERE a.id IN accounts
+  RETURN collect({{{{account: a.id, t: {_LOGIN_TIME_US},
+                    day: date(datetime({{{{datetime: l.ts, timezone: $timezone}}}}))}}}}) AS visits
+}}}}
+UNWIND visits AS x
+UNWIND visits AS y
+WITH key, span_us, x, y WHERE x.account < y.account AND abs(x.t - y.t) <= $window_us
+RETURN '{{evidence}}' AS evidence, key.id AS key, x.account AS account_a, y.account AS account_b,
+       count(DISTINCT x.day) AS sittings, span_us
+"""
+LOGIN_SITTINGS = f"""
+CALL () {{
+  {_LOGIN_SITTINGS.format(rel="FROM_DEVICE", label="Device", evidence="shared_device")}
+  UNION ALL
+  {_LOGIN_SITTINGS.format(rel="FROM_IP", label="IP", evidence="shared_ip")}
+}}
+RETURN evidence, key, account_a, account_b, sittings, span_us ORDER BY evidence, key, account_a, account_b
 """
 
 # The devices and IPs the software vendor's staff log in from (evidence.without_vendor_addresses).
@@ -298,8 +334,28 @@ RETURN group_id, CASE WHEN market_qty > 0 THEN group_qty / market_qty ELSE 0.0 E
 """
 
 
-# The accounts accounts.csv states are a platform's (:func:`.evidence.without_platform_accounts`).
-PLATFORM_ACCOUNTS = "MATCH (a:Account)-[:ACCOUNT_ON]->(:Platform) RETURN DISTINCT a.id AS account_id"
+# The accounts a platform runs (:func:`.evidence.without_platform_accounts`; the memory engine's
+# PLATFORM_ACCOUNTS): those accounts.csv puts on a platform, and the broker accounts its orders
+# go through — an account with a fill of an order a platform's trade names, its mother
+# account, and every sub-account split off those.
+PLATFORM_ACCOUNTS = """
+CALL {
+  MATCH (a:Account)-[:ACCOUNT_ON]->(:Platform) RETURN a
+  UNION
+  MATCH (t:Trade) WHERE t.broker_ref IS NOT NULL
+  WITH DISTINCT t.broker_ref AS ref
+  MATCH (:Fill {broker_ref: ref})-[:FILLED_ON]->(routed:Account)
+  WITH DISTINCT routed
+  OPTIONAL MATCH (routed)-[:SUB_OF]->(mother:Account)
+  UNWIND [routed, mother] AS routing
+  WITH DISTINCT routing WHERE routing IS NOT NULL
+  OPTIONAL MATCH (sub:Account)-[:SUB_OF]->(routing)
+  UNWIND [routing, sub] AS a
+  WITH a WHERE a IS NOT NULL
+  RETURN a
+}
+RETURN DISTINCT a.id AS account_id
+"""
 
 
 def case_timezone(runner: CypherRunner) -> str:
@@ -320,6 +376,17 @@ def group_members(runner: CypherRunner, links: pd.DataFrame, synced: pd.DataFram
         runner.run_cypher(DROP, {"graph": graph})
 
 
+def login_sittings(runner: CypherRunner, public: pd.DataFrame, *, window_s: int = SITTING_WINDOW_S) -> pd.DataFrame:
+    """The sittings of the accounts ``public`` (:func:`.evidence.public_use`): the frame of
+    :func:`casegraph.queries.memory.account_groups.login_sittings`."""
+    sittings = pd.DataFrame(columns=list(SITTING_COLUMNS))
+    if not public.empty:
+        sittings = runner.run_cypher(LOGIN_SITTINGS, {
+            "public": parameter_rows(public[["evidence", "key", "account_id"]]), "window_us": window_s * 1_000_000,
+            "timezone": case_timezone(runner)}).reindex(columns=list(SITTING_COLUMNS))
+    return sittings.astype({"sittings": "int64", "span_us": "int64"})
+
+
 def evidence_links(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
                    window_ms: int = SYNC_WINDOW_MS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The kept evidence: (links, synced), the frames of the memory engine, from Cypher's
@@ -329,7 +396,8 @@ def evidence_links(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
     use = use.reindex(columns=list(IDENTIFIER_USE_COLUMNS)).astype(
         {"users": "int64", "days": "int64", "login_days": "int64"})
     population = runner.single(LOGIN_POPULATION, kinds)
-    links = pd.concat([identifier_links(use, n_users=int(population["n_users"]),
+    habitual = habitual_use(use, n_users=int(population["n_users"]), n_candidates=int(population["candidates"]))
+    links = pd.concat([identifier_links(habitual, login_sittings(runner, public_use(habitual)),
                                         n_candidates=int(population["candidates"])),
                        runner.run_cypher(FUNDING_LINKS, {**kinds, "max_funded": max_funded})],
                       ignore_index=True)

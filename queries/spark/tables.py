@@ -73,12 +73,14 @@ def gang_login_frame(logins, case: Case):
 
 def account_group_tables(frames: dict, case: Case, *, transfers, logins) -> dict:
     """The tables :func:`casegraph.queries.memory.account_groups.evidence_connection` takes made
-    elsewhere, those Spark has: ``fills`` from Spark's (``frames``), ``transfers`` as the flow SQL
-    reads them (:func:`transfer_frame`) and ``logins`` (:func:`login_columns`); None where there
-    are none."""
+    elsewhere, those Spark has: ``fills`` and ``trades`` from Spark's (``frames``), ``transfers``
+    as the flow SQL reads them (:func:`transfer_frame`) and ``logins`` (:func:`login_columns`);
+    None where there are none."""
     from pyspark.sql import functions as F
 
     made = {name: table for name, table in (("transfers", transfers), ("logins", logins)) if table is not None}
+    if "trades" in frames:
+        made["trades"] = frames["trades"].select("broker_ref")
     if "broker_fills" in frames:
         # Numbered in the order the rows are held: a file's partitions in the order of its
         # blocks, each block's rows in the order of their lines.
