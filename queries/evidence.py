@@ -113,7 +113,6 @@ from .chance import (
 from .columnar import is_in, lookup
 from .communities import both_ways
 from .rules import (
-    DAY_US,
     EVIDENCE_ORDER,
     LINK_COLUMNS,
     MIN_SYNC_PAIRS,
@@ -188,7 +187,7 @@ def identifier_links(habitual: pd.DataFrame, sittings: pd.DataFrame, *, n_candid
     ...                          "users": [400, 400, 400, 2, 2], "accounts": [9, 9, 9, 2, 2],
     ...                          "account_id": ["A", "B", "C", "D", "E"], "days": [20, 20, 20, 9, 12]})
     >>> sittings = pd.DataFrame({"evidence": "shared_ip", "key": "CAFE", "account_a": ["A", "A"],
-    ...                          "account_b": ["B", "C"], "sittings": [15, 1], "span_us": 1_000 * DAY_US})
+    ...                          "account_b": ["B", "C"], "sittings": [15, 1], "span_us": 86_400_000_000_000})
     >>> identifier_links(habitual, sittings, n_candidates=1_000)["account_id"].tolist()
     ['A', 'B', 'D', 'E']
     """
@@ -204,7 +203,8 @@ def identifier_links(habitual: pd.DataFrame, sittings: pd.DataFrame, *, n_candid
                      together[["evidence", "key", "account_b"]].set_axis(["evidence", "key", "account_id"], axis=1)])
     on_public = pd.MultiIndex.from_frame(habitual[["evidence", "key"]]).isin(
         pd.MultiIndex.from_frame(public[["evidence", "key"]]))
-    sat_there = pd.MultiIndex.from_frame(habitual[["evidence", "key", "account_id"]]).isin(pd.MultiIndex.from_frame(sat))
+    sat_there = pd.MultiIndex.from_frame(habitual[["evidence", "key", "account_id"]]).isin(
+        pd.MultiIndex.from_frame(sat))
     linked = habitual[~on_public | sat_there]
     linked = linked[(linked.groupby(["evidence", "key"])["account_id"].transform("size") >= 2).to_numpy()]
     detail = "(" + linked["users"].astype(str) + " users, " + linked["days"].astype(str) + " days)"

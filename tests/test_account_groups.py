@@ -406,11 +406,11 @@ N_RESIDENTS = 1_000
 
 
 def cafe_case(rows: dict[str, list[dict]] | None = None) -> dict[str, list[dict]]:
-    """The hand case (or ``rows`` made from it) plus an internet café at CAFE_IP, where 30 regulars (actors) log in every
-    day, and with them three unrelated traders' accounts K1-K3 on ten days each, at their own
-    hours (09:00, 13:00, 18:00), and a controller's accounts Q1 and Q2, logged into one after
-    the other (21:00, 21:03) on eight days. 1,000 residents log in once each from home, so that
-    ten days at the café are a habit beyond chance."""
+    """The hand case (or ``rows`` made from it) plus an internet café at CAFE_IP, where 30
+    regulars (actors) log in every day, and with them three unrelated traders' accounts K1-K3
+    on ten days each, at their own hours (09:00, 13:00, 18:00), and a controller's accounts Q1
+    and Q2, logged into one after the other (21:00, 21:03) on eight days. 1,000 residents log
+    in once each from home, so that ten days at the café are a habit beyond chance."""
     rows = rows if rows is not None else hand_case()
     regulars = [f"PERC{i}" for i in range(30)]
     residents = [f"PERR{i}" for i in range(N_RESIDENTS)]

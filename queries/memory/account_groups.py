@@ -129,8 +129,9 @@ def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, lo
     SQL reads: ``accounts`` (every account), ``broker_side`` (:func:`candidate_ids`), ``fills``
     (:func:`fill_columns` of every broker fill, with ``pos``, its row) and ``broker_fills`` (the
     candidates'), ``trades`` (the platforms' trades' broker_ref), ``logins``
-    (:func:`login_columns`), ``persons``, ``funding`` and ``feeding`` (:func:`funding_transfers`). (The candidates' fills and logins are marked once here: a
-    semi-join in every query that reads them cost more than the rest of the query.)
+    (:func:`login_columns`), ``persons``, ``funding`` and ``feeding`` (:func:`funding_transfers`).
+    (The candidates' fills and logins are marked once here: a semi-join in every query that
+    reads them cost more than the rest of the query.)
 
     ``fills``, ``logins`` and ``trades`` made elsewhere, and ``transfers`` as the flow SQL reads them
     (:func:`.flows.transfer_frame`), are taken as they are: the Spark engine makes them on Spark

@@ -1,0 +1,1 @@
+"""Independent synthetic case generator #4 for casegraph (see NOTES.md)."""
