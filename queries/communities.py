@@ -27,7 +27,8 @@ and the access logs. The method, step by step (README "How the gangs were found"
    (:func:`one_operator_platforms`) are one gang; a bound entity joins its platform's gang
    (a money service, :func:`money_services`, none); an entity tied only by evidence joins the
    gang of its community's bound members, unless it hangs on the gang by one event
-   (:func:`loosely_held`); a community with none is attached to the gang its strongest ties
+   (:func:`loosely_held`) or by a staff member's own card that pays it (:func:`personal_contacts`:
+   his landlord, his family); a community with none is attached to the gang its strongest ties
    point to, and one tied to no gang is reported as unattached, never dropped.
 5. Its province: the most common province among its persons and the IP provinces of their
    logins, with the counts kept as evidence.
@@ -1141,8 +1142,8 @@ def personal_contacts(table: pd.DataFrame, edges: pd.DataFrame, *, staff_transfe
     single = single[own_card[single["first"].to_numpy()]]
     # Which way the money went between each part's accounts and its one contact.
     contact_of = pd.Series(nodes[single["first"].to_numpy()], index=single.index)
-    account = pd.Series(nodes, dtype=object).str.slice(len("Account:"))
-    part_of = pd.Series(part, index=("Account:" + account).to_numpy())
+    is_account = nodes.str.startswith("Account:")
+    part_of = pd.Series(part[is_account], index=nodes[is_account])
     flows = staff_transfers.assign(into=lookup("Account:" + staff_transfers["to_account"].astype(object), part_of),
                                    outof=lookup("Account:" + staff_transfers["from_account"].astype(object), part_of))
     paid = flows[flows["into"].map(contact_of).eq("Account:" + flows["from_account"].astype(object)).fillna(False)]

@@ -221,7 +221,7 @@ def without_platform_accounts(links: pd.DataFrame, synced: pd.DataFrame,
     names (``broker_ref``), with their mothers and those mothers' subs. They are no nominal
     accounts of a hidden controller (three cases written independently of casegraph: 10, 26
     and 15 such "groups" beside 5, 7 and 6 true ones; a third, whose accounts.csv names no
-    platform for a broker account, 14 beside 6, its platforms' server addresses and bundled
+    platform for a broker account, 14 beside 7, its platforms' server addresses and bundled
     orders). An identifier or payer left with one account links nobody.
 
     >>> links = pd.DataFrame({"account_id": ["M1", "M2", "A", "B"], "evidence": "shared_device",

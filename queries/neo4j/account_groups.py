@@ -339,7 +339,7 @@ RETURN group_id, CASE WHEN market_qty > 0 THEN group_qty / market_qty ELSE 0.0 E
 # go through — an account with a fill of an order a platform's trade names, its mother
 # account, and every sub-account split off those.
 PLATFORM_ACCOUNTS = """
-CALL {
+CALL () {
   MATCH (a:Account)-[:ACCOUNT_ON]->(:Platform) RETURN a
   UNION
   MATCH (t:Trade) WHERE t.broker_ref IS NOT NULL
