@@ -1080,7 +1080,8 @@ def staff_payments(transfers: pd.DataFrame, bindings: pd.DataFrame, *, connect=d
     [['C', 'S', 1], ['S', 'L', 2]]
     """
     held = bindings.loc[bindings["fact"].eq(HELD_BY_STAFF).to_numpy(dtype=bool), "node"]
-    staff = pd.DataFrame({"account_id": held.str.slice(len("Account:")).drop_duplicates().astype(object)})
+    # Typed, also when empty (no staff): an empty object column has no type to compare with.
+    staff = pd.DataFrame({"account_id": held.str.slice(len("Account:")).drop_duplicates().astype("string")})
     connection = connect(transfers=transfers[["from_account", "to_account"]], staff=staff)
     frame = connection.sql("""
         SELECT from_account, to_account, count(*) AS n FROM transfers
