@@ -600,30 +600,6 @@ def test_an_agent_of_one_operator_s_successive_sites_binds_his_cards_to_it():
     assert bound[["node", "platform_id"]].values.tolist() == [["Account:CX", site] for site in sites]
 
 
-def test_a_staff_member_s_landlord_stays_out_and_the_cards_swept_into_his_stay_in():
-    """A fourth independently written case: the landlords, families and friends a gang's staff
-    pay from their own cards, month after month, were 400 outsiders in gangs. A part of a gang
-    whose one tie into it is a staff member's own card, which paid it at least as often as it was
-    paid, is his contact, not the gang's; a card whose money goes into his is the gang's (our
-    generator's collection cards, without the ledger's bank references to bind them)."""
-    edges = pd.DataFrame([("Account:BG1", "Platform:P1", 5.0), ("Account:BG1", "Person:PER1", 5.0),
-                          ("Account:BG1", "Account:BLL", 2.56), ("Account:BLL", "Person:PERL", 5.0),
-                          ("Account:BG1", "Account:BN", 2.56), ("Account:BN", "Person:PERN", 5.0)],
-                         columns=["u", "v", "weight"])
-    bindings = pd.DataFrame([("Person:PER1", "P1", "gang_leader", 1), ("Account:BG1", "P1", "held_by_staff", 1)],
-                            columns=["node", "platform_id", "fact", "weight"])
-    communities = {node: 0 for node in pd.concat([edges["u"], edges["v"]])}
-    known = pd.DataFrame({"gang_id": ["G1"], "platform_id": ["P1"]})
-    paid = pd.DataFrame({"from_account": ["BG1", "BN"], "to_account": ["BLL", "BG1"], "n": [12, 12]})
-    resolved = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1"],
-                             staff_transfers=paid).set_index("node")
-    assert resolved.loc[["Account:BN", "Person:PERN"], "gang_id"].tolist() == ["G1", "G1"]
-    assert resolved.loc[["Account:BLL", "Person:PERL"], "gang_id"].isna().all()
-    assert (resolved.loc[["Account:BLL", "Person:PERL"], "basis"] == "unattached").all()
-    unknown = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1"]).set_index("node")
-    assert unknown.loc[["Account:BLL", "Person:PERL"], "gang_id"].tolist() == ["G1", "G1"]
-
-
 def test_a_payment_company_s_accounts_join_none_of_the_gangs_they_collect_for():
     """Both generators' truth: a payment company's collection accounts take client money for
     several gangs and are no gang's (contract.md: unrelated parties stay out even when money
