@@ -162,7 +162,13 @@ def public_use(habitual: pd.DataFrame) -> pd.DataFrame:
     >>> public_use(habitual)["key"].tolist()
     ['CAFE', 'CAFE']
     """
-    return habitual[(habitual["users"] - habitual["accounts"] >= 2).to_numpy()]
+    return habitual[_used_by_others(habitual)]
+
+
+def _used_by_others(habitual: pd.DataFrame) -> np.ndarray:
+    """Per row of ``habitual``, whether two or more users besides broker-side accounts used its
+    identifier (:func:`public_use`): the same on every row of one identifier."""
+    return (habitual["users"] - habitual["accounts"] >= 2).to_numpy()
 
 
 def identifier_links(habitual: pd.DataFrame, sittings: pd.DataFrame, *, n_candidates: int,
@@ -191,7 +197,6 @@ def identifier_links(habitual: pd.DataFrame, sittings: pd.DataFrame, *, n_candid
     >>> identifier_links(habitual, sittings, n_candidates=1_000)["account_id"].tolist()
     ['A', 'B', 'D', 'E']
     """
-    public = public_use(habitual)
     days = habitual.set_index(["evidence", "key", "account_id"])["days"]
     expected = expected_coincidences(
         days.reindex(pd.MultiIndex.from_frame(sittings[["evidence", "key", "account_a"]])).to_numpy(),
@@ -201,11 +206,9 @@ def identifier_links(habitual: pd.DataFrame, sittings: pd.DataFrame, *, n_candid
                                       allowance=CLUSTERING_ALLOWANCE)]
     sat = pd.concat([together[["evidence", "key", "account_a"]].set_axis(["evidence", "key", "account_id"], axis=1),
                      together[["evidence", "key", "account_b"]].set_axis(["evidence", "key", "account_id"], axis=1)])
-    on_public = pd.MultiIndex.from_frame(habitual[["evidence", "key"]]).isin(
-        pd.MultiIndex.from_frame(public[["evidence", "key"]]))
     sat_there = pd.MultiIndex.from_frame(habitual[["evidence", "key", "account_id"]]).isin(
         pd.MultiIndex.from_frame(sat))
-    linked = habitual[~on_public | sat_there]
+    linked = habitual[~_used_by_others(habitual) | sat_there]
     linked = linked[(linked.groupby(["evidence", "key"])["account_id"].transform("size") >= 2).to_numpy()]
     detail = "(" + linked["users"].astype(str) + " users, " + linked["days"].astype(str) + " days)"
     return links_frame(linked.assign(detail=detail))
