@@ -22,7 +22,10 @@ many accounts the case has. No threshold depends on the case's size; the level f
   device of 2 users used on 10 days is strong.
 
 Fills are not spread evenly over a day, so the synchronised-order test lets chance be
-``CLUSTERING_ALLOWANCE`` (10) times the uniform estimate (:func:`beyond_chance`).
+``CLUSTERING_ALLOWANCE`` (10) times the uniform estimate (:func:`beyond_chance`), or what the
+two accounts' own hours give where that is more (:func:`.evidence.beyond_habits`: traders who
+both trade in the first second of a market's open meet there far beyond ten times the
+uniform estimate).
 
 >>> expected = expected_coincidences([3], [4], span_us=[3_600_000_000], window_us=100_000)
 >>> round(float(expected[0]), 6)

@@ -42,8 +42,12 @@ becomes an item of ``evidence``, with the numbers an investigator needs to defen
     n_a × n_b × 2·100 ms / S times by chance; summed over their common instrument-days that
     is the pair's expectation. Fills bunch (the open, news, whole seconds), so chance is
     allowed ``CLUSTERING_ALLOWANCE`` (10) times that; the observed pairs must still be
-    improbable (candidates: the accounts with fills). ``n`` is the account's synchronised
-    pairs with the accounts it is linked to this way, ``e`` their chance expectation.
+    improbable (candidates: the accounts with fills). They must be improbable against the two
+    accounts' own hours too (:func:`beyond_habits`): their fill pairs on the same day × the
+    share of their fill pairs ``HABIT_DAY_SHIFTS`` (1-7) days apart within 100 ms of each
+    other's time of day, which is how often traders who both trade at a market's open meet
+    there. ``n`` is the account's synchronised pairs with the accounts it is linked to this
+    way, ``e`` their chance expectation (the larger of the two).
     Busy unrelated accounts may meet hundreds of times and stay unlinked; a controller's
     accounts meet thousands of times more often than chance.
 
@@ -114,6 +118,7 @@ from .columnar import is_in, lookup
 from .communities import both_ways
 from .rules import (
     EVIDENCE_ORDER,
+    HABIT_DAY_SHIFTS,
     LINK_COLUMNS,
     MIN_SYNC_PAIRS,
     REACTION_SHARE,
@@ -371,15 +376,14 @@ def sync_joiners(edges: pd.DataFrame, *, synced_only) -> list[str]:
     return joining
 
 
-def kept_evidence(links: pd.DataFrame, synced: pd.DataFrame, platform_accounts, *,
+def kept_evidence(links: pd.DataFrame, synced: pd.DataFrame, *,
                   vendor_addresses: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The evidence the groups are made of, as either engine judged it against chance
-    (``links``, ``synced``): without the addresses the software vendor's staff log in from
-    (:func:`without_vendor_addresses`) and the platforms' own accounts
-    (:func:`without_platform_accounts`), then without what joins two groups of one controller
-    each (:func:`without_bridges`)."""
-    links = without_vendor_addresses(links, vendor_addresses)
-    return without_bridges(*without_platform_accounts(links, synced, platform_accounts))
+    (``links``, ``synced``: of the accounts that are not the platforms' own,
+    :func:`without_platform_accounts`): without the addresses the software vendor's staff log
+    in from (:func:`without_vendor_addresses`), then without what joins two groups of one
+    controller each (:func:`without_bridges`)."""
+    return without_bridges(without_vendor_addresses(links, vendor_addresses), synced)
 
 
 def without_vendor_addresses(links: pd.DataFrame, addresses: pd.DataFrame | None) -> pd.DataFrame:
@@ -440,6 +444,52 @@ def pair_expectations(counted: pd.DataFrame, activity: pd.DataFrame, spans: pd.D
     weight = expected_coincidences(1, 1, span_us=spans["span_us"].to_numpy(), window_us=window_ms * 1000)
     per_pair = (matrix * weight) @ matrix.T
     return per_pair[accounts.get_indexer(counted["account_a"]), accounts.get_indexer(counted["account_b"])]
+
+
+def beyond_habits(synced: pd.DataFrame, activity: pd.DataFrame, meetings: pd.DataFrame, *,
+                  n_candidates: int) -> pd.DataFrame:
+    """The pairs of ``synced`` (:func:`sync_links`) whose synchronised fills chance does not
+    explain either once each account's hours are counted: two accounts that both trade at a
+    market's busy instant (an open, a data release) meet there day after day, as they would on
+    any two days. ``meetings`` (account_a, account_b, meetings): per pair, its fills within
+    the window of each other's time of day on days ``HABIT_DAY_SHIFTS`` apart
+    (:func:`habit_expectations`). ``expected`` becomes the larger of the two expectations.
+
+    >>> synced = pd.DataFrame({"account_a": ["A", "C"], "account_b": ["B", "D"], "pairs": [12, 12],
+    ...                        "expected": [0.001, 0.001]})
+    >>> activity = pd.DataFrame({"account_id": list("AABBCCDD"), "instrument": "HSI", "day": [1, 2] * 4,
+    ...                          "n": 6})
+    >>> meetings = pd.DataFrame({"account_a": ["A", "C"], "account_b": ["B", "D"], "meetings": [0, 12]})
+    >>> beyond_habits(synced, activity, meetings, n_candidates=200)[["account_a", "account_b"]].values.tolist()
+    [['A', 'B']]
+    """
+    habits = habit_expectations(synced, activity, meetings)
+    uniform = synced["expected"].to_numpy(dtype=np.float64)
+    kept = beyond_chance(synced["pairs"], np.maximum(CLUSTERING_ALLOWANCE * uniform, habits), n_candidates=n_candidates)
+    return synced.assign(expected=np.maximum(uniform, habits))[kept].reset_index(drop=True)
+
+
+def habit_expectations(synced: pd.DataFrame, activity: pd.DataFrame, meetings: pd.DataFrame) -> np.ndarray:
+    """Per pair of ``synced`` (account_a, account_b), the synchronised fills its accounts' own
+    hours give on one day: its fill pairs of one instrument on the same day × the share of its
+    fill pairs of one instrument on days ``HABIT_DAY_SHIFTS`` apart that fall within the
+    window of each other's time of day (``meetings``); 0 for a pair with no such days.
+    ``activity``: :func:`fill_activity`'s (account_id, instrument, day, n)."""
+    pairs = synced[["account_a", "account_b"]].reset_index(drop=True).rename_axis("pair").reset_index()
+    daily = activity[["account_id", "instrument", "day", "n"]]
+    mine = pairs.merge(daily.rename(columns={"account_id": "account_a"}), on="account_a")
+    theirs = pairs.merge(daily.rename(columns={"account_id": "account_b", "n": "n_b"}), on="account_b")
+    keys = ["pair", "instrument", "day"]
+
+    def fill_pairs(days_apart) -> np.ndarray:
+        shifted = pd.concat([mine[[*keys, "n"]].assign(day=mine["day"] + shift) for shift in days_apart])
+        both = shifted.merge(theirs[[*keys, "n_b"]], on=keys)
+        products = (both["n"] * both["n_b"]).groupby(both["pair"]).sum()
+        return products.reindex(pairs["pair"], fill_value=0).to_numpy(dtype=np.float64)
+
+    same_day, apart = fill_pairs([0]), fill_pairs(HABIT_DAY_SHIFTS)
+    met = pairs.merge(meetings, how="left", on=["account_a", "account_b"])["meetings"].fillna(0).to_numpy(np.float64)
+    return np.divide(same_day * met, apart, out=np.zeros(len(pairs)), where=apart > 0)
 
 
 def evidence_text(members: pd.DataFrame, links: pd.DataFrame, synced: pd.DataFrame) -> pd.Series:

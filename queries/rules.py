@@ -103,6 +103,11 @@ MIN_SYNC_PAIRS = 3
 # than trades with them (casegraph.queries.evidence.reacting_traders).
 REACTION_SHARE = 0.5
 DAY_US = 86_400_000_000
+# Synchronised fills are judged against the two accounts' own hours too: how often their fills
+# meet at the same time of day on days this far apart (1-7 either way, so a week's rhythm and a
+# clock change are those of the days compared), against how often they meet on the same day
+# (casegraph.queries.evidence.beyond_habits).
+HABIT_DAY_SHIFTS = (*range(-7, 0), *range(1, 8))
 # Logins of two accounts from one device or IP this close in time are one sitting: a controller
 # works his accounts one after the other. Judged only where others used the identifier too
 # (casegraph.queries.evidence.identifier_links).

@@ -19,7 +19,7 @@ from casebuilder import write_case
 from court_cases import COURT_CASES
 from integration.test_engines_agree import assert_same_files
 from integration.test_flows_engines import FLOW_FILES, assert_same_flow_files
-from test_account_groups import cafe_case, routed_bridge_case
+from test_account_groups import cafe_case, market_open_case, routed_bridge_case
 from test_flows import flows_case
 
 from casegraph.api import open_case, read_in_spark
@@ -80,10 +80,13 @@ def test_spark_gives_the_memory_engines_files_on_a_generated_case(spark, tmp_pat
     assert (tmp_path / "spark" / "account_groups.csv").read_text(encoding="utf-8").count("\n") > 3
 
 
-def test_spark_gives_the_memory_engines_groups_of_routed_orders_and_an_internet_cafe(spark, tmp_path):
-    """The accounts a platform's orders go through, and the sittings on an address others use
-    too (tests/test_account_groups.py), judged by the SQL run on Spark."""
-    analyse_with_memory_and_spark(write_case(tmp_path / "case", cafe_case(routed_bridge_case())), tmp_path)
+def test_spark_gives_the_memory_engines_groups_of_routed_orders_an_internet_cafe_and_a_market_s_open(spark,
+                                                                                                    tmp_path):
+    """The accounts a platform's orders go through, the sittings on an address others use
+    too, and traders who meet at a market's open (tests/test_account_groups.py), judged by the
+    SQL run on Spark."""
+    rows = market_open_case(cafe_case(routed_bridge_case()))
+    analyse_with_memory_and_spark(write_case(tmp_path / "case", rows), tmp_path)
     assert_every_file_the_same(tmp_path)
     groups = pd.read_csv(tmp_path / "spark" / "account_groups.csv", dtype=str)
     assert set(groups["account_id"]) == {"Q1", "Q2", "SA", "SB", "SC"}

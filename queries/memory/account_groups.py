@@ -23,6 +23,7 @@ from casegraph.loaders.read import utc_micros
 
 from ..columnar import arrow_table, duckdb_connection, is_in
 from ..evidence import (
+    beyond_habits,
     component_labels,
     evidence_edges,
     evidence_text,
@@ -32,11 +33,13 @@ from ..evidence import (
     links_frame,
     public_use,
     sync_links,
+    without_platform_accounts,
 )
 from ..rules import (
     BROKER_SIDE_KINDS,
     DAY_US,
     FLOAT_COLUMNS,
+    HABIT_DAY_SHIFTS,
     IDENTIFIER_USE_COLUMNS,
     MAX_FUNDED_ACCOUNTS,
     SITTING_COLUMNS,
@@ -303,6 +306,28 @@ WHERE account_id IN (SELECT account_a FROM pairs UNION SELECT account_b FROM pai
 GROUP BY account_id, instrument, day
 """
 
+# Per pair of accounts in ``sync_candidates`` (account_a, account_b), its fill pairs of one
+# instrument on days ``habit_shifts`` (days) apart within $window_us of each other's time of
+# day (UTC): each fill of account_a, moved by each shift in days and to its time-of-day bucket
+# and both neighbours (buckets), is joined to account_b's fills of that day and bucket.
+HABIT_MEETINGS = """
+WITH timed AS (
+  SELECT account_id, instrument, day, t_us - day * $day_us AS tod, (t_us - day * $day_us) // $window_us AS bucket
+  FROM broker_fills
+  WHERE account_id IN (SELECT account_a FROM sync_candidates UNION SELECT account_b FROM sync_candidates)),
+moved AS (
+  SELECT c.account_a, c.account_b, x.instrument, x.day + s.days AS day, x.bucket + s.buckets AS bucket, x.tod
+  FROM sync_candidates c JOIN timed x ON x.account_id = c.account_a CROSS JOIN habit_shifts s)
+SELECT x.account_a, x.account_b, count(*) AS meetings
+FROM moved x JOIN timed y ON y.account_id = x.account_b AND y.instrument = x.instrument AND y.day = x.day
+                            AND y.bucket = x.bucket
+WHERE abs(y.tod - x.tod) <= $window_us
+GROUP BY x.account_a, x.account_b
+"""
+# The shifts of HABIT_MEETINGS: each of HABIT_DAY_SHIFTS, with the bucket before, the same and the next.
+HABIT_SHIFTS = pd.DataFrame([(days, buckets) for days in HABIT_DAY_SHIFTS for buckets in (-1, 0, 1)],
+                            columns=["days", "buckets"])
+
 FILL_SPANS = "SELECT instrument, day, max(t_us) - min(t_us) AS span_us FROM broker_fills GROUP BY instrument, day"
 
 FILL_ACCOUNTS = "SELECT count(DISTINCT account_id) AS candidates FROM broker_fills"
@@ -377,7 +402,8 @@ def evidence_links(connection: duckdb.DuckDBPyConnection, *, max_funded: int = M
                    window_ms: int = SYNC_WINDOW_MS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The evidence kept against chance: (links, synced) — shared identifiers and common
     funding as (account_id, evidence, key, detail), synchronised orders as (account_a,
-    account_b, pairs, expected). ``connection``: :func:`evidence_connection`'s, which keeps the
+    account_b, pairs, expected) — of the accounts that are not the platforms' own
+    (:data:`PLATFORM_ACCOUNTS`). ``connection``: :func:`evidence_connection`'s, which keeps the
     synchronised fills as ``pairs`` (:func:`sync_fill_pairs`)."""
     ((n_users, logged_in),) = connection.execute(LOGIN_POPULATION).fetchall()
     habitual = habitual_use(identifier_use(connection), n_users=int(n_users), n_candidates=int(logged_in))
@@ -390,7 +416,21 @@ def evidence_links(connection: duckdb.DuckDBPyConnection, *, max_funded: int = M
     ((n_candidates,),) = connection.execute(FILL_ACCOUNTS).fetchall()
     synced = sync_links(counted_pairs(connection), activity, spans, n_candidates=int(n_candidates),
                         window_ms=window_ms)
+    # The platforms' accounts out before their hours are compared: they fill all day long.
+    links, synced = without_platform_accounts(links, synced, connection.sql(PLATFORM_ACCOUNTS).df()["account_id"])
+    synced = beyond_habits(synced, activity, habit_meetings(connection, synced, window_ms=window_ms),
+                           n_candidates=int(n_candidates))
     return links, synced
+
+
+def habit_meetings(connection: duckdb.DuckDBPyConnection, synced: pd.DataFrame, *,
+                   window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
+    """Per pair of ``synced`` (account_a, account_b), its ``meetings`` on days apart
+    (:data:`HABIT_MEETINGS`), as :func:`casegraph.queries.evidence.beyond_habits` takes them."""
+    connection.register("sync_candidates", arrow_table(synced[["account_a", "account_b"]].astype(object)))
+    connection.register("habit_shifts", HABIT_SHIFTS)
+    frame = connection.execute(HABIT_MEETINGS, {"window_us": window_ms * 1000, "day_us": DAY_US}).df()
+    return frame.astype({"meetings": "int64"})
 
 
 # -- the groups ------------------------------------------------------------------------------------
@@ -574,7 +614,6 @@ def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
     and ``made`` the tables made elsewhere (:func:`evidence_connection`, by keyword)."""
     connection = evidence_connection(case, connect=connect, **(made or {}))
     links, synced = kept_evidence(*evidence_links(connection, max_funded=max_funded, window_ms=window_ms),
-                                  connection.sql(PLATFORM_ACCOUNTS).df()["account_id"],
                                   vendor_addresses=vendor_addresses(case))
     members = group_membership(links, synced, components=components)
     if members.empty:

@@ -20,10 +20,20 @@ import uuid
 
 import pandas as pd
 
-from ..evidence import evidence_text, habitual_use, identifier_links, kept_evidence, public_use, sync_links
+from ..evidence import (
+    beyond_habits,
+    evidence_text,
+    habitual_use,
+    identifier_links,
+    kept_evidence,
+    public_use,
+    sync_links,
+    without_platform_accounts,
+)
 from ..rules import (
     BROKER_SIDE_KINDS,
     DAY_US,
+    HABIT_DAY_SHIFTS,
     IDENTIFIER_USE_COLUMNS,
     MAX_FUNDED_ACCOUNTS,
     SITTING_COLUMNS,
@@ -172,6 +182,33 @@ FILL_ACTIVITY = f"""
 UNWIND $accounts AS account_id
 MATCH (a:Account {{id: account_id}})<-[:FILLED_ON]-(f:Fill)
 RETURN account_id, f.instrument AS instrument, ({_FILL_TIME_US}) / $day_us AS day, count(*) AS n
+"""
+
+# Per pair of $pairs (account_a, account_b), its fill pairs of one instrument on days
+# $day_shifts apart within $window_us of each other's time of day (the memory engine's
+# HABIT_MEETINGS): the first account's fills moved by each shift in days, to their time-of-day
+# bucket and both neighbours, grouped with the second's fills of that day and bucket.
+HABIT_MEETINGS = f"""
+UNWIND $pairs AS pair
+CALL (pair) {{
+  MATCH (:Account {{id: pair.account_a}})<-[:FILLED_ON]-(f:Fill)
+  WITH f.instrument AS instrument, {_FILL_TIME_US} AS t
+  UNWIND $day_shifts AS days
+  UNWIND [-1, 0, 1] AS buckets
+  RETURN instrument, t / $day_us + days AS day, (t % $day_us) / $window_us + buckets AS bucket, 0 AS side,
+         t % $day_us AS tod
+  UNION ALL
+  MATCH (:Account {{id: pair.account_b}})<-[:FILLED_ON]-(f:Fill)
+  WITH f.instrument AS instrument, {_FILL_TIME_US} AS t
+  RETURN instrument, t / $day_us AS day, (t % $day_us) / $window_us AS bucket, 1 AS side, t % $day_us AS tod
+}}
+WITH pair, instrument, day, bucket, collect(CASE side WHEN 0 THEN tod END) AS xs,
+     collect(CASE side WHEN 1 THEN tod END) AS ys
+WHERE size(xs) > 0 AND size(ys) > 0
+UNWIND xs AS x
+UNWIND ys AS y
+WITH pair, x, y WHERE abs(x - y) <= $window_us
+RETURN pair.account_a AS account_a, pair.account_b AS account_b, count(*) AS meetings
 """
 
 FILL_SPANS = f"""
@@ -389,8 +426,9 @@ def login_sittings(runner: CypherRunner, public: pd.DataFrame, *, window_s: int 
 
 def evidence_links(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
                    window_ms: int = SYNC_WINDOW_MS) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The kept evidence: (links, synced), the frames of the memory engine, from Cypher's
-    counts judged by the same Python."""
+    """The kept evidence: (links, synced), the frames of the memory engine (without the
+    platforms' own accounts, :data:`PLATFORM_ACCOUNTS`), from Cypher's counts judged by the
+    same Python."""
     kinds = {"kinds": list(BROKER_SIDE_KINDS)}
     use = runner.run_cypher(IDENTIFIER_USE, {**kinds, "timezone": case_timezone(runner)})
     use = use.reindex(columns=list(IDENTIFIER_USE_COLUMNS)).astype(
@@ -410,16 +448,21 @@ def evidence_links(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
         columns=["instrument", "day", "span_us"])
     candidates = int(runner.single(FILL_ACCOUNTS, kinds)["candidates"])
     synced = sync_links(counted, activity, spans, n_candidates=candidates, window_ms=window_ms)
-    return links, synced
+    platform_accounts = runner.run_cypher(PLATFORM_ACCOUNTS).reindex(columns=["account_id"])["account_id"]
+    links, synced = without_platform_accounts(links, synced, platform_accounts)
+    meetings = runner.run_cypher(HABIT_MEETINGS, {
+        "pairs": parameter_rows(synced[["account_a", "account_b"]]), "day_shifts": list(HABIT_DAY_SHIFTS),
+        "day_us": DAY_US, "window_us": window_ms * 1000})
+    meetings = meetings.reindex(columns=["account_a", "account_b", "meetings"]).astype({"meetings": "int64"})
+    return links, beyond_habits(synced, activity, meetings, n_candidates=candidates)
 
 
 def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
                    window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
     """account_groups.csv from the loaded case: the frame of
     :func:`casegraph.queries.memory.account_groups.account_groups`."""
-    platform_accounts = runner.run_cypher(PLATFORM_ACCOUNTS).reindex(columns=["account_id"])["account_id"]
     links, synced = kept_evidence(*evidence_links(runner, max_funded=max_funded, window_ms=window_ms),
-                                  platform_accounts, vendor_addresses=runner.run_cypher(VENDOR_ADDRESSES).reindex(
+                                  vendor_addresses=runner.run_cypher(VENDOR_ADDRESSES).reindex(
                                       columns=["evidence", "key"]))
     members = group_members(runner, links, synced)
     if members.empty:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from casebuilder import write_case
-from test_account_groups import bridge_server_case, cafe_case, routed_bridge_case
+from test_account_groups import bridge_server_case, cafe_case, market_open_case, routed_bridge_case
 from test_account_groups import hand_case as groups_hand_case
 from test_fake_trades import hand_case as fake_hand_case
 from test_fake_trades import with_a_big_client
@@ -80,11 +80,13 @@ def test_engines_agree_on_a_platform_s_own_accounts(neo4j_driver, tmp_path, stat
     assert ("MP1" in set(groups["account_id"])) is not stated
 
 
-def test_engines_agree_on_routed_orders_and_an_internet_cafe(neo4j_driver, tmp_path):
+def test_engines_agree_on_routed_orders_an_internet_cafe_and_a_market_s_open(neo4j_driver, tmp_path):
     """Broker accounts that fill a platform's orders (their mothers and subs too) are the
-    platform's though accounts.csv states no platform for them, and on an address others use
-    too only accounts logged into in one sitting link: on both engines."""
-    groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", cafe_case(routed_bridge_case())))
+    platform's though accounts.csv states no platform for them, on an address others use too
+    only accounts logged into in one sitting link, and traders who meet at a market's open
+    as often on any two days as on one do not: on both engines."""
+    rows = market_open_case(cafe_case(routed_bridge_case()))
+    groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", rows))
     assert groups.groupby("group_id")["account_id"].apply(list).to_dict() == {
         "AG-Q1": ["Q1", "Q2"], "AG-SA": ["SA", "SB", "SC"]}
 
