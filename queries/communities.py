@@ -679,10 +679,15 @@ def _platform_parts(bindings: pd.DataFrame, known: pd.DataFrame) -> dict[str, st
     joining = bindings[~bindings["fact"].isin(NOT_JOINING_FACTS).to_numpy(dtype=bool)
                        & ~is_in(bindings["node"], serving_separate_staffs(bindings))]
     graph = nx.Graph()
-    for group in [*of_gang.groupby(of_gang.to_numpy()).groups.values(),
-                  *joining.groupby("node")["platform_id"].unique(), *one_operator_platforms(bindings, known_of)]:
+    for group in [*of_gang.groupby(of_gang.to_numpy()).groups.values(), *one_operator_platforms(bindings, known_of)]:
         group = sorted(set(group))
         graph.add_edges_from((group[0], other) for other in group[1:])
+    # Each node's platforms joined as a star from its smallest, in columns: nodes bound to a
+    # platform are tens of thousands, a group per node went group by group in Python.
+    bound = joining[["node", "platform_id"]].drop_duplicates().sort_values(["node", "platform_id"])
+    smallest = lookup(bound["node"], bound.drop_duplicates("node").set_index("node")["platform_id"])
+    star = (smallest != bound["platform_id"]).to_numpy(dtype=bool)
+    graph.add_edges_from(zip(smallest[star], bound["platform_id"][star]))
     return {platform: min(part) for part in nx.connected_components(graph) for platform in part}
 
 
