@@ -186,29 +186,35 @@ RETURN account_id, f.instrument AS instrument, ({_FILL_TIME_US}) / $day_us AS da
 
 # Per pair of $pairs (account_a, account_b), its fill pairs of one instrument on days
 # $day_shifts apart within $window_us of each other's time of day (the memory engine's
-# HABIT_MEETINGS): the first account's fills moved by each shift in days, to their time-of-day
-# bucket and both neighbours, grouped with the second's fills of that day and bucket.
+# HABIT_MEETINGS): the first account's fills moved by each shift in days, the second's to their
+# time-of-day bucket and both neighbours, grouped by instrument, day and bucket — pair by pair,
+# so that one pair's fills are held at a time (all pairs at once outgrew the server's
+# transaction memory on a case of 2,500 clients).
 HABIT_MEETINGS = f"""
 UNWIND $pairs AS pair
 CALL (pair) {{
-  MATCH (:Account {{id: pair.account_a}})<-[:FILLED_ON]-(f:Fill)
-  WITH f.instrument AS instrument, {_FILL_TIME_US} AS t
-  UNWIND $day_shifts AS days
-  UNWIND [-1, 0, 1] AS buckets
-  RETURN instrument, t / $day_us + days AS day, (t % $day_us) / $window_us + buckets AS bucket, 0 AS side,
-         t % $day_us AS tod
-  UNION ALL
-  MATCH (:Account {{id: pair.account_b}})<-[:FILLED_ON]-(f:Fill)
-  WITH f.instrument AS instrument, {_FILL_TIME_US} AS t
-  RETURN instrument, t / $day_us AS day, (t % $day_us) / $window_us AS bucket, 1 AS side, t % $day_us AS tod
+  CALL (pair) {{
+    MATCH (:Account {{id: pair.account_a}})<-[:FILLED_ON]-(f:Fill)
+    WITH f.instrument AS instrument, {_FILL_TIME_US} AS t
+    UNWIND $day_shifts AS days
+    RETURN instrument, t / $day_us + days AS day, (t % $day_us) / $window_us AS bucket, 0 AS side,
+           t % $day_us AS tod
+    UNION ALL
+    MATCH (:Account {{id: pair.account_b}})<-[:FILLED_ON]-(f:Fill)
+    WITH f.instrument AS instrument, {_FILL_TIME_US} AS t
+    UNWIND [-1, 0, 1] AS buckets
+    RETURN instrument, t / $day_us AS day, (t % $day_us) / $window_us + buckets AS bucket, 1 AS side,
+           t % $day_us AS tod
+  }}
+  WITH instrument, day, bucket, collect(CASE side WHEN 0 THEN tod END) AS xs,
+       collect(CASE side WHEN 1 THEN tod END) AS ys
+  WHERE size(xs) > 0 AND size(ys) > 0
+  UNWIND xs AS x
+  UNWIND ys AS y
+  WITH x, y WHERE abs(x - y) <= $window_us
+  RETURN count(*) AS meetings
 }}
-WITH pair, instrument, day, bucket, collect(CASE side WHEN 0 THEN tod END) AS xs,
-     collect(CASE side WHEN 1 THEN tod END) AS ys
-WHERE size(xs) > 0 AND size(ys) > 0
-UNWIND xs AS x
-UNWIND ys AS y
-WITH pair, x, y WHERE abs(x - y) <= $window_us
-RETURN pair.account_a AS account_a, pair.account_b AS account_b, count(*) AS meetings
+RETURN pair.account_a AS account_a, pair.account_b AS account_b, meetings
 """
 
 FILL_SPANS = f"""
