@@ -107,7 +107,8 @@ def assemble(facts: CaseFacts, figures: NodeFigures, resolved: pd.DataFrame, *, 
     members = communities.assign_gangs(facts.entities, resolved, ALGORITHM)
     gang_platforms = members[members["entity_type"] == "platform"].dropna(subset=["gang_id"])[
         ["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
-    found = communities.gang_table(members, platforms, facts.known_gangs, facts.province_votes)
+    found = communities.gang_table(members, platforms, facts.known_gangs, facts.province_votes,
+                                   voters=communities.province_voters(members, resolved))
     if "platform_totals" in skipped:  # a gang's clients and their money are unknown without a ledger
         for column in (c for c in platforms.columns if c in found.columns):
             found[column] = pd.Series(pd.NA, index=found.index, dtype="Int64")

@@ -27,7 +27,8 @@ and the access logs. The method, step by step (README "How the gangs were found"
    (:func:`one_operator_platforms`) are one gang; a bound entity joins its platform's gang
    (a money service, :func:`money_services`, none); an entity tied only by evidence joins the
    gang of its community's bound members, unless it hangs on the gang by one event
-   (:func:`loosely_held`); a community with none is attached to the gang its strongest ties
+   (:func:`loosely_held`) or by a staff member's own card that pays it (:func:`personal_contacts`:
+   his landlord, his family); a community with none is attached to the gang its strongest ties
    point to, and one tied to no gang is reported as unattached, never dropped.
 5. Its province: the most common province among its persons and the IP provinces of their
    logins, with the counts kept as evidence.
@@ -801,8 +802,12 @@ WEIGHT_TOLERANCE = 1e-9
 
 
 def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd.DataFrame,
-                  known: pd.DataFrame, *, platform_ids=(), brokers=(), trading_accounts=(), hubs=()) -> pd.DataFrame:
-    """Every node's gang, hard facts first: ``node``, ``community_id``, ``gang_id``, ``basis``.
+                  known: pd.DataFrame, *, platform_ids=(), brokers=(), trading_accounts=(), hubs=(),
+                  staff_transfers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every node's gang, hard facts first: ``node``, ``community_id``, ``gang_id``, ``basis``,
+    and ``contact_of``: for a staff member's personal contact (:func:`personal_contacts`), in
+    no gang, the gang whose staff pays it — its home province votes for that gang's
+    (:func:`province_voters`).
 
     - A platform's gang is the known gang that lists it, else the one its community names
       (:func:`community_names`); platforms the records show one operator runs
@@ -814,8 +819,9 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
       names, else the one most records state; a money service (:func:`money_services`) none.
     - Other nodes join the gang most of their community's bound nodes are in (``community``),
       unless their part of the gang hangs on it by one event (:func:`loosely_held`, its
-      ``trading_accounts``) or most of their ties point elsewhere: then each is a community of
-      its own.
+      ``trading_accounts``), or by the payments of one staff member's own card
+      (:func:`personal_contacts`, on ``staff_transfers``), or most of their ties point
+      elsewhere: then each is a community of its own.
     - A community with no bound node is attached to the gang its edges weigh most towards,
       when those edges weigh more than :data:`ONE_EVENT` (or it holds a trading account) and
       at least :data:`TIES_SHARE` of all its edges to nodes outside it, repeated until nothing
@@ -888,6 +894,12 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     # What holds a part of a gang to it, the brokers' ties included (a nominee holding cards of
     # two gangs holds them); the members' own ties below, those community detection weighed.
     _set_apart(table, is_in(table["node"], loosely_held(table, edges, trading_accounts=trading_accounts)))
+    contacts = pd.Series(dtype="string")
+    if staff_transfers is not None:
+        held = is_in(table["node"], personal_contacts(table, edges, staff_transfers=staff_transfers,
+                                                      trading_accounts=trading_accounts))
+        contacts = table.loc[held].set_index("node")["gang_id"].astype("string")
+        _set_apart(table, held)
     _set_apart(table, is_in(table["node"], hubs))
     detected = without_nodes(edges, [*brokers, *hubs])
     both = both_ways(detected)
@@ -917,6 +929,8 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
         weight = table.loc[rows, "community_id"].map(strongest["weight"])
         table.loc[rows, "basis"] = ("ties:" + weight.round(2).astype(str)).to_numpy()
     table.loc[table["gang_id"].isna(), "basis"] = "unattached"
+    table["contact_of"] = (lookup(table["node"], contacts).where(table["gang_id"].isna().to_numpy())
+                           if len(contacts) else pd.Series(pd.NA, index=table.index, dtype="string"))
     return table
 
 
@@ -1065,6 +1079,97 @@ def loosely_held(table: pd.DataFrame, edges: pd.DataFrame, *, trading_accounts=(
     return sorted(members.loc[loose, "node"])
 
 
+def staff_payments(transfers: pd.DataFrame, bindings: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
+    """(from_account, to_account, n): the bank transfers (``transfers``: from_account,
+    to_account) into and out of the accounts staff hold (the ``held_by_staff`` of
+    ``bindings``), counted per direction and pair: whom a staff member's card pays, and who
+    pays it (:func:`personal_contacts`). Both engines run it: the memory engine on the case's
+    transfers (``connect``: where the SQL runs, as in :func:`swept_accounts`), the Neo4j engine
+    on those of the staff's accounts it reads from the graph. Sorted.
+
+    >>> transfers = pd.DataFrame({"from_account": ["S", "S", "C", "X"], "to_account": ["L", "L", "S", "Y"]})
+    >>> bound = pd.DataFrame({"node": ["Account:S"], "platform_id": "P1", "fact": HELD_BY_STAFF, "weight": 1})
+    >>> staff_payments(transfers, bound).values.tolist()
+    [['C', 'S', 1], ['S', 'L', 2]]
+    """
+    held = bindings.loc[bindings["fact"].eq(HELD_BY_STAFF).to_numpy(dtype=bool), "node"]
+    # Typed, also when empty (no staff): an empty object column has no type to compare with.
+    staff = pd.DataFrame({"account_id": held.str.slice(len("Account:")).drop_duplicates().astype("string")})
+    connection = connect(transfers=transfers[["from_account", "to_account"]], staff=staff)
+    frame = connection.sql("""
+        SELECT from_account, to_account, count(*) AS n FROM transfers
+        WHERE from_account IN (SELECT account_id FROM staff) OR to_account IN (SELECT account_id FROM staff)
+        GROUP BY ALL ORDER BY from_account, to_account""").df()
+    return frame.astype({"from_account": object, "to_account": object, "n": "int64"})
+
+
+def personal_contacts(table: pd.DataFrame, edges: pd.DataFrame, *, staff_transfers: pd.DataFrame,
+                      trading_accounts=()) -> list[str]:
+    """The nodes that joined a gang with their community alone (``table``: node, gang_id,
+    basis, as :func:`resolve_gangs` makes it) whose every tie into the gang (``edges``: u, v,
+    weight) goes to one account a staff member holds (basis ``held_by_staff``), which paid
+    their accounts at least as often as they paid it (``staff_transfers``: from_account,
+    to_account, n, as :func:`staff_payments` counts them): with the other such nodes they are
+    tied to, a part of the gang its staff member's own card alone holds — his landlord, his
+    family, his friends, paid month after month (a fourth case written independently of
+    casegraph: 170 such parts of 1-2 nodes, 400 outsiders in gangs). Money that goes into the
+    staff member's card is the gang's own, collected and swept (our generator's cases without
+    the ledger's bank references: the collection cards hang on the finance officer's card
+    alone). A part holding a trading account stays (:func:`loosely_held`). Sorted.
+
+    >>> table = pd.DataFrame({"node": ["Account:STAFF", "Person:LANDLORD", "Account:RENT", "Person:N", "Account:N",
+    ...                                "Account:COLLECT", "Person:NOMINEE"],
+    ...                       "gang_id": "G1", "basis": ["fact:held_by_staff"] + ["community"] * 6})
+    >>> edges = pd.DataFrame({"u": ["Account:RENT", "Account:RENT", "Account:N", "Account:N", "Account:COLLECT",
+    ...                             "Account:COLLECT"],
+    ...                       "v": ["Account:STAFF", "Person:LANDLORD", "Person:N", "Account:STAFF", "Account:STAFF",
+    ...                             "Person:NOMINEE"], "weight": [2.5, 5.0, 5.0, 1.0, 3.0, 5.0]})
+    >>> paid = pd.DataFrame({"from_account": ["STAFF", "N", "STAFF", "COLLECT"],
+    ...                      "to_account": ["RENT", "STAFF", "N", "STAFF"], "n": [12, 2, 2, 30]})
+    >>> personal_contacts(table, edges, staff_transfers=paid)
+    ['Account:N', 'Account:RENT', 'Person:LANDLORD', 'Person:N']
+    """
+    members = table[table["gang_id"].notna().to_numpy(dtype=bool)].reset_index(drop=True)
+    nodes = pd.Index(members["node"])
+    gang = members["gang_id"].to_numpy(dtype=object)
+    joined = members["basis"].eq("community").fillna(False).to_numpy(dtype=bool)
+    u, v = positions(edges["u"], nodes), positions(edges["v"], nodes)
+    within = (u >= 0) & (v >= 0)
+    within[within] = gang[u[within]] == gang[v[within]]
+    u, v = u[within], v[within]
+    # Parts: the joined nodes, as their ties among themselves connect them.
+    graph = nx.Graph()
+    graph.add_nodes_from(np.flatnonzero(joined).tolist())
+    both_joined = joined[u] & joined[v]
+    graph.add_edges_from(zip(u[both_joined].tolist(), v[both_joined].tolist()))
+    part = np.full(len(nodes), -1, dtype=np.int64)
+    for number, component in enumerate(nx.connected_components(graph)):
+        part[list(component)] = number
+    # Each part's ties out of it, to the gang's other nodes.
+    leaving = joined[u] != joined[v]
+    inner = np.where(joined[u], u, v)[leaving]
+    outer = np.where(joined[u], v, u)[leaving]
+    contacts = pd.DataFrame({"part": part[inner], "contact": outer}).drop_duplicates()
+    counted = contacts.groupby("part")["contact"].agg(["size", "first"])
+    single = counted[counted["size"] == 1]
+    own_card = members["basis"].str.contains(HELD_BY_STAFF, regex=False).fillna(False).to_numpy(dtype=bool)
+    single = single[own_card[single["first"].to_numpy()]]
+    # Which way the money went between each part's accounts and its one contact.
+    contact_of = pd.Series(nodes[single["first"].to_numpy()], index=single.index)
+    is_account = nodes.str.startswith("Account:")
+    part_of = pd.Series(part[is_account], index=nodes[is_account])
+    flows = staff_transfers.assign(into=lookup("Account:" + staff_transfers["to_account"].astype(object), part_of),
+                                   outof=lookup("Account:" + staff_transfers["from_account"].astype(object), part_of))
+    paid = flows[flows["into"].map(contact_of).eq("Account:" + flows["from_account"].astype(object)).fillna(False)]
+    paying = flows[flows["outof"].map(contact_of).eq("Account:" + flows["to_account"].astype(object)).fillna(False)]
+    received = paid.groupby("into")["n"].sum().reindex(single.index, fill_value=0)
+    sent = paying.groupby("outof")["n"].sum().reindex(single.index, fill_value=0)
+    personal = single.index[((received > 0) & (received >= sent)).to_numpy()]
+    trading = np.unique(part[is_in(members["node"], trading_accounts) & joined])
+    chosen = np.isin(part, personal[~np.isin(personal, trading)]) & joined
+    return sorted(members.loc[chosen, "node"])
+
+
 def _peel_weak_members(table: pd.DataFrame, both: pd.DataFrame, *, trading_accounts) -> None:
     """Take out of their gang, in place, the nodes that joined it with their community alone
     (``basis`` community) and whose ties into the gang weigh less than :data:`TIES_SHARE` of
@@ -1145,6 +1250,23 @@ def entity_nodes(entity_type: pd.Series, entity_id: pd.Series) -> pd.Series:
     return label + ":" + entity_id
 
 
+def province_voters(members: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
+    """``members`` (communities.csv) with the gang each entity's province votes for: its own,
+    or, for a staff member's personal contact (``resolved``'s ``contact_of``), the gang whose
+    staff pays it — the landlord and family of a small gang's staff live where the staff live,
+    and in a case written independently of casegraph five gangs of one platform each had no
+    other vote for their province.
+
+    >>> members = pd.DataFrame({"entity_id": ["P1", "P2"], "entity_type": "person", "gang_id": ["G1", None]})
+    >>> resolved = pd.DataFrame({"node": ["Person:P1", "Person:P2"], "contact_of": [None, "G1"]})
+    >>> province_voters(members, resolved)["gang_id"].tolist()
+    ['G1', 'G1']
+    """
+    contact_of = lookup(entity_nodes(members["entity_type"], members["entity_id"]),
+                        resolved.set_index("node")["contact_of"])
+    return members.assign(gang_id=members["gang_id"].fillna(contact_of))
+
+
 def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Per gang, the province with the most votes among its members' (``votes``: see
     :func:`province_votes`), ties to the one more of whose votes are logins (where the gang
@@ -1170,10 +1292,11 @@ def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
 
 
 def gang_table(communities: pd.DataFrame, platforms: pd.DataFrame, known: pd.DataFrame,
-               votes: pd.DataFrame) -> pd.DataFrame:
+               votes: pd.DataFrame, *, voters: pd.DataFrame) -> pd.DataFrame:
     """gangs.csv: one row per gang found, its known id, province (a known gang keeps the one
-    gangs.csv gives it: ``known`` has gang_id, platform_id, province), platforms, member counts
-    and the sums over its platforms' clients (``platforms``: per-platform totals)."""
+    gangs.csv gives it: ``known`` has gang_id, platform_id, province; the others the one the
+    ``votes`` of ``voters``, :func:`province_voters`, give), platforms,
+    member counts and the sums over its platforms' clients (``platforms``: per-platform totals)."""
     members = communities.dropna(subset=["gang_id"])
     platform_rows = members[members["entity_type"] == "platform"]
     gang_platforms = platform_rows[["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
@@ -1181,7 +1304,7 @@ def gang_table(communities: pd.DataFrame, platforms: pd.DataFrame, known: pd.Dat
     table = pd.DataFrame(index=pd.Index(sorted(gang_platforms["gang_id"].unique()), name="gang_id"))
     known_province = known.dropna(subset=["province"]).drop_duplicates("gang_id").set_index("gang_id")["province"]
     table["known_gang_id"] = [g if g in set(known["gang_id"]) else pd.NA for g in table.index]
-    table = table.join(gang_provinces(votes, members))
+    table = table.join(gang_provinces(votes, voters.dropna(subset=["gang_id"])))
     table["province"] = table["province"].where(~table.index.isin(known_province.index),
                                                 table.index.map(known_province))
     table["platform_ids"] = gang_platforms.sort_values("platform_id").groupby("gang_id")["platform_id"].agg(";".join)

@@ -48,7 +48,7 @@ import functools
 import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import CancelledError, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pandas as pd
@@ -77,6 +77,11 @@ class GangEvidence:
     edges: pd.DataFrame  # u, v, weight: the gang graph, sorted
     bindings: pd.DataFrame  # node, platform_id, fact, weight: what the records state
     platform_ids: list[str]  # every platform of the case
+    # from_account, to_account, n: the transfers of the accounts staff hold (communities.staff_payments);
+    # none known, no personal contacts are told apart
+    staff_transfers: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"from_account": [], "to_account": [], "n": []}).astype(
+            {"from_account": object, "to_account": object, "n": "int64"}))
 
 
 class Engine(Protocol):
@@ -181,7 +186,8 @@ QUESTIONS: dict[str, Question] = {question.name: question for question in (
     Question("gang_evidence", ("platforms",), "gang evidence",
              lambda: GangEvidence(edges=no_rows(text=("u", "v")).assign(weight=pd.Series(dtype="float64")),
                                   bindings=no_rows(text=("node", "platform_id", "fact"), integers=("weight",)),
-                                  platform_ids=[]),
+                                  platform_ids=[],
+                                  staff_transfers=no_rows(text=("from_account", "to_account"), integers=("n",))),
              makes=("gangs", "communities", "unattached")),
     Question("account_groups", ("accounts",), "account groups", lambda: finish_groups(pd.DataFrame()),
              makes=("account_groups",)),
@@ -253,7 +259,7 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
         communities = platforms_apart(communities, evidence.bindings, evidence.edges, known_gangs)
         return resolve_gangs(communities, evidence.bindings, evidence.edges, known_gangs,
                              platform_ids=evidence.platform_ids, brokers=brokers, trading_accounts=trading_accounts,
-                             hubs=hubs)
+                             hubs=hubs, staff_transfers=evidence.staff_transfers)
 
     resolved = resolved_without([])
     hubs = shared_hubs(resolved, evidence.edges)

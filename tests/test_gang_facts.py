@@ -13,7 +13,13 @@ from casebuilder import minimal_case, write_case
 
 from casegraph.loaders.case import load_case
 from casegraph.queries.assembly import GANG_QUESTIONS
-from casegraph.queries.communities import HOLDS_OPERATOR_ACCOUNT, SWEPT_MONEY, resolve_gangs
+from casegraph.queries.communities import (
+    HOLDS_OPERATOR_ACCOUNT,
+    SWEPT_MONEY,
+    gang_provinces,
+    province_voters,
+    resolve_gangs,
+)
 from casegraph.queries.engine import GangEvidence
 from casegraph.queries.memory.engine import analyze_case
 
@@ -598,6 +604,47 @@ def test_an_agent_of_one_operator_s_successive_sites_binds_his_cards_to_it():
     held = pd.DataFrame({"account_id": ["CX", "CW"], "person_id": ["X", "W"]})
     bound = staff_account_bindings(bindings, held, pd.DataFrame(columns=["gang_id", "platform_id"]))
     assert bound[["node", "platform_id"]].values.tolist() == [["Account:CX", site] for site in sites]
+
+
+def test_a_staff_member_s_landlord_stays_out_and_the_cards_swept_into_his_stay_in():
+    """A fourth independently written case: the landlords, families and friends a gang's staff
+    pay from their own cards, month after month, were 400 outsiders in gangs. A part of a gang
+    whose one tie into it is a staff member's own card, which paid it at least as often as it was
+    paid, is his contact, not the gang's; a card whose money goes into his is the gang's (our
+    generator's collection cards, without the ledger's bank references to bind them)."""
+    edges = pd.DataFrame([("Account:BG1", "Platform:P1", 5.0), ("Account:BG1", "Person:PER1", 5.0),
+                          ("Account:BG1", "Account:BLL", 2.56), ("Account:BLL", "Person:PERL", 5.0),
+                          ("Account:BG1", "Account:BN", 2.56), ("Account:BN", "Person:PERN", 5.0)],
+                         columns=["u", "v", "weight"])
+    bindings = pd.DataFrame([("Person:PER1", "P1", "gang_leader", 1), ("Account:BG1", "P1", "held_by_staff", 1)],
+                            columns=["node", "platform_id", "fact", "weight"])
+    communities = {node: 0 for node in pd.concat([edges["u"], edges["v"]])}
+    known = pd.DataFrame({"gang_id": ["G1"], "platform_id": ["P1"]})
+    paid = pd.DataFrame({"from_account": ["BG1", "BN"], "to_account": ["BLL", "BG1"], "n": [12, 12]})
+    resolved = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1"],
+                             staff_transfers=paid).set_index("node")
+    assert resolved.loc[["Account:BN", "Person:PERN"], "gang_id"].tolist() == ["G1", "G1"]
+    assert resolved.loc[["Account:BLL", "Person:PERL"], "gang_id"].isna().all()
+    assert (resolved.loc[["Account:BLL", "Person:PERL"], "basis"] == "unattached").all()
+    assert resolved.loc[["Account:BLL", "Person:PERL", "Account:BN"], "contact_of"].tolist() == ["G1", "G1", pd.NA]
+    unknown = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1"]).set_index("node")
+    assert unknown.loc[["Account:BLL", "Person:PERL"], "gang_id"].tolist() == ["G1", "G1"]
+
+
+def test_a_staff_member_s_landlord_votes_for_his_gang_s_province_from_outside_it():
+    """A second independently written case: five gangs of one platform each owed their
+    province to the home provinces of the landlords and families their staff pay; out of the
+    gangs, those contacts still say where the staff live."""
+    resolved = pd.DataFrame({"node": ["Person:PER1", "Person:PERL", "Person:PERX"], "community_id": [0, 1, 2],
+                             "gang_id": ["G1", pd.NA, pd.NA], "basis": ["fact:gang_leader", "unattached", "unattached"],
+                             "contact_of": [pd.NA, "G1", pd.NA]})
+    members = pd.DataFrame({"entity_id": ["PER1", "PERL", "PERX"], "entity_type": "person",
+                            "gang_id": pd.array(["G1", pd.NA, pd.NA], dtype="string")})
+    votes = pd.DataFrame({"entity_id": ["PERL", "PERX", "PERX"], "province": ["浙江", "广东", "广东"],
+                          "source": "persons"})
+    voters = province_voters(members, resolved)
+    assert voters["gang_id"].tolist() == ["G1", "G1", pd.NA]
+    assert gang_provinces(votes, voters.dropna(subset=["gang_id"]))["province"].to_dict() == {"G1": "浙江"}
 
 
 def test_a_payment_company_s_accounts_join_none_of_the_gangs_they_collect_for():

@@ -31,6 +31,7 @@ from ..communities import (
     identifier_links,
     login_uses,
     staff_account_bindings,
+    staff_payments,
     summed_edges,
     swept_accounts,
 )
@@ -133,12 +134,12 @@ def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     connection the SQL runs on (as in :func:`.figures.client_figures`); ``logins``: the case's
     :func:`gang_login_frame`, if made already (e.g. by Spark)."""
     ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
+    bindings = _hard_bindings(case, excluded=excluded, client_money=client_money,
+                              swept=swept_accounts(case["bank_transfers"], client_money, connect=connect))
     return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money, connect=connect,
                                           logins=logins),
-                        bindings=_hard_bindings(case, excluded=excluded, client_money=client_money,
-                                                swept=swept_accounts(case["bank_transfers"], client_money,
-                                                                     connect=connect)),
-                        platform_ids=case["platforms"]["platform_id"].tolist())
+                        bindings=bindings, platform_ids=case["platforms"]["platform_id"].tolist(),
+                        staff_transfers=staff_payments(case["bank_transfers"], bindings, connect=connect))
 
 
 def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection) -> pd.DataFrame:

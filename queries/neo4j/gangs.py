@@ -19,6 +19,7 @@ import pandas as pd
 from casegraph.loaders.columnar import arrow_text
 
 from ..communities import (
+    HELD_BY_STAFF,
     STAFF_FACTS,
     SWEPT_MONEY,
     counted_weights,
@@ -26,6 +27,7 @@ from ..communities import (
     identifier_links,
     login_uses,
     staff_account_bindings,
+    staff_payments,
     summed_edges,
     swept_accounts,
 )
@@ -274,6 +276,24 @@ def _swept_money(runner: CypherRunner, excluded: list[str]) -> pd.DataFrame:
                          "platform_id": swept["platform_id"].astype(object),
                          "fact": SWEPT_MONEY, "weight": swept["n"].astype("int64")})
     return rows[~rows["node"].isin(excluded)]
+
+
+# Every transfer into or out of the given accounts, once (communities.staff_payments counts them).
+ACCOUNT_TRANSFERS = """
+UNWIND $accounts AS account_id
+MATCH (:Account {id: account_id})-[t:TRANSFER]-()
+WITH DISTINCT t
+RETURN startNode(t).id AS from_account, endNode(t).id AS to_account
+"""
+
+
+def staff_transfers(runner: CypherRunner, bindings: pd.DataFrame) -> pd.DataFrame:
+    """The transfers of the accounts staff hold, counted: :func:`.communities.staff_payments`
+    on those the graph holds (``bindings``: :func:`hard_bindings`')."""
+    held = bindings.loc[bindings["fact"].eq(HELD_BY_STAFF).to_numpy(dtype=bool), "node"].str.slice(len("Account:"))
+    transfers = runner.run_cypher(ACCOUNT_TRANSFERS, {"accounts": sorted(set(held))}).reindex(
+        columns=["from_account", "to_account"]).astype(object)
+    return staff_payments(transfers, bindings)
 
 
 def platform_ids(runner: CypherRunner) -> list[str]:
