@@ -894,12 +894,12 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     # What holds a part of a gang to it, the brokers' ties included (a nominee holding cards of
     # two gangs holds them); the members' own ties below, those community detection weighed.
     _set_apart(table, is_in(table["node"], loosely_held(table, edges, trading_accounts=trading_accounts)))
-    contacts = pd.Series(dtype="string")
+    contacts = np.zeros(len(table), dtype=bool)
     if staff_transfers is not None:
-        held = is_in(table["node"], personal_contacts(table, edges, staff_transfers=staff_transfers,
-                                                      trading_accounts=trading_accounts))
-        contacts = table.loc[held].set_index("node")["gang_id"].astype("string")
-        _set_apart(table, held)
+        contacts = is_in(table["node"], personal_contacts(table, edges, staff_transfers=staff_transfers,
+                                                          trading_accounts=trading_accounts))
+    contact_of = table.loc[contacts].set_index("node")["gang_id"].astype("string")  # the gang they leave
+    _set_apart(table, contacts)
     _set_apart(table, is_in(table["node"], hubs))
     detected = without_nodes(edges, [*brokers, *hubs])
     both = both_ways(detected)
@@ -929,8 +929,7 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
         weight = table.loc[rows, "community_id"].map(strongest["weight"])
         table.loc[rows, "basis"] = ("ties:" + weight.round(2).astype(str)).to_numpy()
     table.loc[table["gang_id"].isna(), "basis"] = "unattached"
-    table["contact_of"] = (lookup(table["node"], contacts).where(table["gang_id"].isna().to_numpy())
-                           if len(contacts) else pd.Series(pd.NA, index=table.index, dtype="string"))
+    table["contact_of"] = lookup(table["node"], contact_of).where(table["gang_id"].isna().to_numpy())
     return table
 
 
