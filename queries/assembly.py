@@ -93,6 +93,7 @@ class TradingFindings:
 
     account_groups: pd.DataFrame  # account_groups.csv
     fake_trades: pd.DataFrame  # fake_trades.csv
+    unverified_trades: pd.DataFrame  # unverified_trades.csv
     platform_fraud: pd.DataFrame  # platform_id -> n_trades, n_fake, fake_share, is_fraud, fake_trade_losses
 
 
@@ -146,4 +147,5 @@ def assemble(facts: CaseFacts, figures: NodeFigures, resolved: pd.DataFrame, *, 
         "unattached": communities.unattached_table(members),
         "account_groups": account_groups,
         "fake_trades": fake_trades,
+        "unverified_trades": trading.unverified_trades,
     }

@@ -67,7 +67,16 @@ from .communities import (
 )
 from .flow_rules import ACCOUNT_FLOW_COLUMNS, PATTERN_COLUMNS, REQUEST_COLUMNS
 from .output_tables import SCOPED_FIGURES, conform
-from .rules import CLIENT_FIGURES, FRAUD_COLUMNS, finish_fake, finish_fraud, finish_groups, no_rows
+from .rules import (
+    CLIENT_FIGURES,
+    FRAUD_COLUMNS,
+    fake_of_checked,
+    finish_fake,
+    finish_fraud,
+    finish_groups,
+    no_rows,
+    unverified_of_checked,
+)
 
 
 @dataclass
@@ -123,11 +132,14 @@ class Engine(Protocol):
         """account_groups.csv: broker-side accounts run by one controller, with the evidence."""
 
     def fake_trades(self) -> pd.DataFrame:
-        """fake_trades.csv: trades no broker statement backs."""
+        """The trades no broker statement backs (:data:`.rules.CHECKED_COLUMNS`): fake_trades.csv,
+        and those outside the statements in hand, unverified_trades.csv
+        (:func:`.order_numbers.outside_statements`)."""
 
-    def platform_fraud(self, fake: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
-        """Per platform: trades, fake trades and the losses they caused (``fake``: :meth:`fake_trades`;
-        ``clients``: :meth:`client_figures`, whose losses and turnover the losses are shares of)."""
+    def platform_fraud(self, checked: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+        """Per platform: trades, fake trades and the losses they caused (``checked``:
+        :meth:`fake_trades`; ``clients``: :meth:`client_figures`, whose losses and turnover the
+        losses are shares of)."""
 
     def account_flows(self) -> pd.DataFrame:
         """account_flows.csv: per account, money in and out, cash, counterparties, its statement."""
@@ -191,7 +203,8 @@ QUESTIONS: dict[str, Question] = {question.name: question for question in (
              makes=("gangs", "communities", "unattached")),
     Question("account_groups", ("accounts",), "account groups", lambda: finish_groups(pd.DataFrame()),
              makes=("account_groups",)),
-    Question("fake_trades", ("trades",), "fake trades", lambda: finish_fake(pd.DataFrame()), makes=("fake_trades",)),
+    Question("fake_trades", ("trades",), "fake trades", lambda: finish_fake(pd.DataFrame()),
+             makes=("fake_trades", "unverified_trades")),
     # The fake trades' share of the clients' losses comes from the ledger.
     Question("platform_fraud", ("trades", "platforms", "ledger"), "platform fraud",
              lambda: finish_fraud(pd.DataFrame({c: pd.Series(dtype="float64") for c in FRAUD_COLUMNS})),
@@ -311,9 +324,10 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
                                order=("communities", "flow_patterns", "account_groups", "client_figures"),
                                at_once=engine.questions_at_once)
     figures = NodeFigures(**answers["client_figures"], windows=answers["person_window_totals"])
-    fake = answers["fake_trades"]
-    trading = TradingFindings(account_groups=answers["account_groups"], fake_trades=fake,
-                              platform_fraud=ask("platform_fraud", fake, figures.clients))
+    checked = answers["fake_trades"]
+    trading = TradingFindings(account_groups=answers["account_groups"], fake_trades=fake_of_checked(checked),
+                              unverified_trades=unverified_of_checked(checked),
+                              platform_fraud=ask("platform_fraud", checked, figures.clients))
     with progress.step("output tables"):
         tables = assemble(facts, figures, answers["communities"], rules=engine.threshold_rules(), trading=trading,
                           skipped=skipped)

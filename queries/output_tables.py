@@ -39,6 +39,7 @@ from .rules import (
     FLOAT_COLUMNS,
     GROUP_COLUMNS,
     TEXT_COLUMNS,
+    UNVERIFIED_COLUMNS,
 )
 
 
@@ -91,6 +92,7 @@ OUTPUT_TABLES: dict[str, OutputTable] = {table.name: table for table in (
         (c, "text" if c == "evidence" else "id" if c in TEXT_COLUMNS else "count" if c in COUNT_COLUMNS
          else "number" if c in FLOAT_COLUMNS else "?") for c in GROUP_COLUMNS)),
     OutputTable("fake_trades", tuple((c, {"notional": "money", "reason": "text"}.get(c, "id")) for c in FAKE_COLUMNS)),
+    OutputTable("unverified_trades", tuple((c, "money" if c == "notional" else "id") for c in UNVERIFIED_COLUMNS)),
     _table("account_flows", ("id", ("account_id",)), ("id_list", ("aliases",)), ("id", ("holder_person_id",)),
            ("text", ("holder_name", "institution")), ("bool", ("statement_obtained",)), ("count", ("n_in",)),
            ("money", ("amount_in",)), ("count", ("n_out",)), ("money", ("amount_out", "net_in", "cash_in", "cash_out")),

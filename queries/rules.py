@@ -8,6 +8,8 @@ an engine's rows into those columns, kinds and order.
 >>> CLIENT_FIGURES[:3]
 ('deposits', 'withdrawals', 'fees')
 >>> finish_fake(pd.DataFrame()).columns.tolist()
+['trade_id', 'platform_id', 'client_id', 'notional', 'reason', 'broker_ref']
+>>> fake_of_checked(finish_fake(pd.DataFrame())).columns.tolist()
 ['trade_id', 'platform_id', 'client_id', 'notional', 'reason']
 """
 
@@ -143,25 +145,47 @@ def finish_groups(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["group_id", "account_id"], ignore_index=True)
 
 # -- fake trades ---------------------------------------------------------------------------------
-# fake_trades.csv's columns, and the per-platform verdict's.
+# fake_trades.csv's columns, the per-platform verdict's, what an engine's fake-trade check
+# returns (the trades no statement backs, with their references) and unverified_trades.csv's.
 FAKE_COLUMNS = ("trade_id", "platform_id", "client_id", "notional", "reason")
+CHECKED_COLUMNS = (*FAKE_COLUMNS, "broker_ref")
+UNVERIFIED_COLUMNS = ("trade_id", "platform_id", "client_id", "notional", "broker_ref")
 FRAUD_COLUMNS = ("n_trades", "n_fake", "fake_share", "is_fraud", "fake_trade_losses")
 
 # Why a trade is fake (fake_trades.csv's ``reason``).
 NO_BROKER_REF = "no_broker_ref"
 NOT_ON_STATEMENT = "broker_ref_not_on_statement"
+# A trade whose reference is on no statement in hand but in the broker's numbering, on a
+# platform that is no front (:mod:`.order_numbers`): not fake, not shown real
+# (unverified_trades.csv).
+OUTSIDE_STATEMENTS = "broker_ref_outside_statements"
 # A platform platforms.csv records as ``fake`` routes no order (case-format.md): each of its
 # trades is fake on that record alone, whatever reference the back end wrote.
 RECORDED_FAKE = "platform_recorded_fake"
 
 
 def finish_fake(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame both engines return: ids and reason as text, notional int64, by trade_id."""
-    out = pd.DataFrame({c: frame[c] for c in FAKE_COLUMNS}) if len(frame) else pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in FAKE_COLUMNS})
+    """The frame both engines' fake-trade check returns (:data:`CHECKED_COLUMNS`): ids, reason
+    and reference as text, notional int64, by trade_id."""
+    out = pd.DataFrame({c: frame[c] for c in CHECKED_COLUMNS}) if len(frame) else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in CHECKED_COLUMNS})
     out = out.astype({"trade_id": "string", "platform_id": "string", "client_id": "string", "reason": "string",
-                      "notional": "int64"})
+                      "notional": "int64", "broker_ref": "string"})
     return out.sort_values("trade_id", ignore_index=True)
+
+
+def fake_of_checked(checked: pd.DataFrame) -> pd.DataFrame:
+    """fake_trades.csv of an engine's fake-trade check (:func:`finish_fake`): all but the
+    trades outside the statements in hand."""
+    return checked.loc[checked["reason"].ne(OUTSIDE_STATEMENTS).to_numpy(dtype=bool), list(FAKE_COLUMNS)].reset_index(
+        drop=True)
+
+
+def unverified_of_checked(checked: pd.DataFrame) -> pd.DataFrame:
+    """unverified_trades.csv of an engine's fake-trade check (:func:`finish_fake`): the trades
+    outside the statements in hand, with their references."""
+    return checked.loc[checked["reason"].eq(OUTSIDE_STATEMENTS).to_numpy(dtype=bool),
+                       list(UNVERIFIED_COLUMNS)].reset_index(drop=True)
 
 
 def finish_fraud(frame: pd.DataFrame) -> pd.DataFrame:

@@ -10,9 +10,10 @@ import pytest
 from casebuilder import minimal_case, write_case
 from test_account_groups import read_csv, shuffled_copy
 
+from casegraph.cli import main
 from casegraph.loaders.case import load_case
 from casegraph.queries.memory.fake_trades import fake_trades, platform_fraud
-from casegraph.queries.rules import FAKE_COLUMNS, FRAUD_COLUMNS
+from casegraph.queries.rules import CHECKED_COLUMNS, FRAUD_COLUMNS, fake_of_checked, unverified_of_checked
 
 CASES = [pytest.param(("tiny", 7), id="tiny-7"), pytest.param(("small", 7), id="small-7"),
          pytest.param(("seed", 7), id="seed-7", marks=pytest.mark.slow)]
@@ -122,10 +123,12 @@ def big_client_share() -> int:
 
 def test_hand_case_fake_trades(tmp_path):
     fake = fake_trades(load_case(write_case(tmp_path / "case", hand_case())))
-    assert list(fake.columns) == list(FAKE_COLUMNS)
-    assert fake.values.tolist() == [["TR2", "P1", "C2", 100, "no_broker_ref"],
-                                    ["TR3", "P1", "C1", 100000, "broker_ref_not_on_statement"],
-                                    ["TR5", "P2", "C3", 5000, "platform_recorded_fake"]]
+    assert list(fake.columns) == list(CHECKED_COLUMNS)
+    # TR3's BR9 is in the broker's numbering (BR1, BR2), but S1's statement covers its time
+    assert fake.astype(object).where(fake.notna(), None).values.tolist() == [
+        ["TR2", "P1", "C2", 100, "no_broker_ref", None],
+        ["TR3", "P1", "C1", 100000, "broker_ref_not_on_statement", "BR9"],
+        ["TR5", "P2", "C3", 5000, "platform_recorded_fake", None]]
 
 
 def test_a_platform_recorded_fake_is_a_front_whatever_references_its_trades_carry(tmp_path):
@@ -176,3 +179,63 @@ def test_without_statements_only_missing_references_are_fake(tmp_path):
     rows["broker_fills"] = []
     fake = fake_trades(load_case(write_case(tmp_path / "case", rows)))
     assert fake["trade_id"].tolist() == ["TR2", "TR5"]
+
+
+# -- statements in hand for a period only --------------------------------------------------------
+def statement_window_case() -> dict[str, list[dict]]:
+    """The hand case with orders outside what the statements in hand cover: S1's statement
+    runs from BR1's fill (5 April) to BR2's (6 May). P1's TR8 (10 June) carries the broker's
+    next number, BR3, TR9 (11 June) a number 7,000 steps away. P3, whose orders no statement
+    shows at all, routed TR10 and TR11 (BR4, BR5). P4 wrote BR6 on TR12 and no reference on TR13
+    and TR14: a front, whose numbers that look like the broker's are copies."""
+    rows = hand_case()
+    for platform, client, account in (("P3", "C5", "T5"), ("P4", "C6", "T6")):
+        rows["platforms"].append({"platform_id": platform, "vendor_id": "V1", "name": platform})
+        rows["clients"].append({"client_id": client, "platform_id": platform})
+        rows["accounts"].append({"account_id": account, "kind": "trading", "platform_id": platform,
+                                 "client_id": client})
+
+    def trade(trade_id, account, ts, ref):
+        return {"trade_id": trade_id, "ts": ts, "account_id": account, "instrument": "CL", "side": "B", "qty": "1",
+                "price": "60.00", "notional": "10.00", "broker_ref": ref}
+
+    rows["trades"] += [trade("TR8", "T1", "2019-06-10T10:00:00", "BR3"),
+                       trade("TR9", "T1", "2019-06-11T10:00:00", "BR7002"),
+                       trade("TR10", "T5", "2019-06-12T10:00:00", "BR4"),
+                       trade("TR11", "T5", "2019-06-12T11:00:00", "BR5"),
+                       trade("TR12", "T6", "2019-06-13T10:00:00", "BR6"),
+                       trade("TR13", "T6", "2019-06-13T11:00:00", ""),
+                       trade("TR14", "T6", "2019-06-13T12:00:00", "")]
+    return rows
+
+
+def test_orders_outside_the_statements_in_hand_are_unverified_not_fake(tmp_path):
+    """A real platform's orders outside the period its broker statement covers are no fake
+    trades (a fourth independently written case: 42,302 of them, which made five real
+    platforms fronts); a made-up number, an order the statement's period covers, and a front's
+    copied numbers still are."""
+    case = load_case(write_case(tmp_path / "case", statement_window_case()))
+    checked = fake_trades(case)
+    fake, unverified = fake_of_checked(checked), unverified_of_checked(checked)
+    assert unverified[["trade_id", "platform_id", "broker_ref"]].values.tolist() == [
+        ["TR10", "P3", "BR4"], ["TR11", "P3", "BR5"], ["TR8", "P1", "BR3"]]
+    assert dict(zip(fake["trade_id"], fake["reason"])) == {
+        "TR2": "no_broker_ref", "TR3": "broker_ref_not_on_statement", "TR5": "platform_recorded_fake",
+        "TR9": "broker_ref_not_on_statement", "TR12": "broker_ref_not_on_statement", "TR13": "no_broker_ref",
+        "TR14": "no_broker_ref"}
+    fraud = platform_fraud(case, checked)
+    assert fraud["is_fraud"].to_dict() == {"P1": False, "P2": True, "P3": False, "P4": True}
+    assert (fraud.loc["P1", "n_trades"], fraud.loc["P1", "n_fake"]) == (6, 3)
+    assert fraud.loc["P3", "fake_trade_losses"] == 0
+
+
+def test_analyze_writes_the_unverified_trades(tmp_path):
+    case = write_case(tmp_path / "case", statement_window_case())
+    with pytest.raises(SystemExit) as done:
+        main(["-q", "analyze", str(case), "--out", str(tmp_path / "out")])
+    assert done.value.code == 0
+    unverified = pd.read_csv(tmp_path / "out" / "unverified_trades.csv", dtype=str)
+    assert unverified.columns.tolist() == ["trade_id", "platform_id", "client_id", "notional", "broker_ref"]
+    assert unverified["trade_id"].tolist() == ["TR10", "TR11", "TR8"]
+    fake = pd.read_csv(tmp_path / "out" / "fake_trades.csv", dtype=str)
+    assert not set(fake["trade_id"]) & set(unverified["trade_id"])

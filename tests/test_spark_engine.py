@@ -20,6 +20,7 @@ from court_cases import COURT_CASES
 from integration.test_engines_agree import assert_same_files
 from integration.test_flows_engines import FLOW_FILES, assert_same_flow_files
 from test_account_groups import cafe_case, market_open_case, routed_bridge_case
+from test_fake_trades import statement_window_case
 from test_flows import flows_case
 
 from casegraph.api import open_case, read_in_spark
@@ -90,6 +91,15 @@ def test_spark_gives_the_memory_engines_groups_of_routed_orders_an_internet_cafe
     assert_every_file_the_same(tmp_path)
     groups = pd.read_csv(tmp_path / "spark" / "account_groups.csv", dtype=str)
     assert set(groups["account_id"]) == {"Q1", "Q2", "SA", "SB", "SC"}
+
+
+def test_spark_gives_the_memory_engines_unverified_trades(spark, tmp_path):
+    """Orders outside the broker statements in hand (tests/test_fake_trades.py), told from fake
+    ones by the SQL run on Spark."""
+    analyse_with_memory_and_spark(write_case(tmp_path / "case", statement_window_case()), tmp_path)
+    assert_every_file_the_same(tmp_path)
+    unverified = pd.read_csv(tmp_path / "spark" / "unverified_trades.csv", dtype=str)
+    assert unverified["trade_id"].tolist() == ["TR10", "TR11", "TR8"]
 
 
 def test_the_ledger_trades_and_fills_never_reach_the_driver(spark, tmp_path):

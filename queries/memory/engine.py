@@ -104,8 +104,8 @@ class MemoryEngine:
     def fake_trades(self) -> pd.DataFrame:
         return fake_trades.fake_trades(self.case)
 
-    def platform_fraud(self, fake: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
-        return fake_trades.platform_fraud(self.case, fake, clients)
+    def platform_fraud(self, checked: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+        return fake_trades.platform_fraud(self.case, checked, clients)
 
     def account_flows(self) -> pd.DataFrame:
         return flows.account_flows(self.case)

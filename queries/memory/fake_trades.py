@@ -37,18 +37,20 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from casegraph.loaders.case import Case
 
 from ..columnar import arrow_table, duckdb_connection, sql_columns
-from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, RECORDED_FAKE, finish_fake, finish_fraud
+from ..order_numbers import outside_statements
+from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, RECORDED_FAKE, fake_of_checked, finish_fake, finish_fraud
 from .figures import client_figures
 
 # Every trade with the platform and client of its account (the account's platform, else its
 # client's).
 OWNED_TRADES = """
 CREATE OR REPLACE TEMP VIEW owned AS
-SELECT t.trade_id, coalesce(a.platform_id, c.platform_id) AS platform_id, a.client_id,
+SELECT t.trade_id, t.ts, coalesce(a.platform_id, c.platform_id) AS platform_id, a.client_id,
        CAST(t.notional AS BIGINT) AS notional, t.broker_ref
 FROM trades t
 LEFT JOIN accounts a ON a.account_id = t.account_id
@@ -56,9 +58,10 @@ LEFT JOIN clients c ON c.client_id = a.client_id
 """
 
 # The trades of platforms recorded as ``fake``; of the others, those without a reference, or
-# (when the case has statements: any fill) with one no statement shows.
+# (when the case has statements: any fill) with one no statement shows (some of them outside
+# the statements in hand: :mod:`casegraph.queries.order_numbers`).
 FAKE_TRADES = f"""
-SELECT o.trade_id, o.platform_id, o.client_id, o.notional,
+SELECT o.trade_id, o.platform_id, o.client_id, o.notional, o.broker_ref,
        CASE WHEN p.kind = 'fake' THEN '{RECORDED_FAKE}'
             WHEN o.broker_ref IS NULL THEN '{NO_BROKER_REF}' ELSE '{NOT_ON_STATEMENT}' END AS reason
 FROM owned o
@@ -72,6 +75,20 @@ SELECT platform_id, count(*) AS n_trades FROM owned WHERE platform_id IS NOT NUL
 """
 
 PLATFORM_FAKES = "SELECT platform_id, count(*) AS n_fake FROM fake WHERE platform_id IS NOT NULL GROUP BY platform_id"
+
+STATEMENT_REFERENCES = "SELECT DISTINCT broker_ref FROM fills WHERE broker_ref IS NOT NULL"
+
+# Of the trades ``unshown`` (their references on no statement), those between the first and the
+# last fill of a broker account their platform's other orders are filled on.
+COVERED_TRADES = """
+WITH reached AS (SELECT DISTINCT o.platform_id, f.account_id FROM owned o JOIN fills f ON f.broker_ref = o.broker_ref
+                 WHERE o.platform_id IS NOT NULL),
+spans AS (SELECT account_id, min(ts) AS first_ts, max(ts) AS last_ts FROM fills GROUP BY account_id)
+SELECT DISTINCT o.trade_id
+FROM unshown u JOIN owned o ON o.trade_id = u.trade_id
+JOIN reached r ON r.platform_id = o.platform_id JOIN spans s ON s.account_id = r.account_id
+WHERE o.ts BETWEEN s.first_ts AND s.last_ts
+"""
 
 FAKE_NOTIONAL = """
 SELECT client_id, CAST(sum(notional) AS BIGINT) AS fake_notional FROM fake WHERE client_id IS NOT NULL
@@ -105,20 +122,31 @@ def trades_connection(case: Case, *, connect=duckdb_connection, **frames: pd.Dat
     statements' references (``fills``), the view ``owned`` (:data:`OWNED_TRADES`), and
     ``frames`` by name."""
     connection = connect(
-        trades=sql_columns(case["trades"], ["trade_id", "account_id", "notional", "broker_ref"]),
+        trades=sql_columns(case["trades"], ["trade_id", "ts", "account_id", "notional", "broker_ref"]),
         accounts=sql_columns(case["accounts"], ["account_id", "client_id", "platform_id"]),
         clients=sql_columns(case["clients"], ["client_id", "platform_id"]),
         platforms=sql_columns(case["platforms"], ["platform_id", "kind"]),
-        fills=sql_columns(case["broker_fills"], ["broker_ref"]),
+        fills=sql_columns(case["broker_fills"], ["broker_ref", "account_id", "ts"]),
         **{name: arrow_table(frame) for name, frame in frames.items()})
     connection.execute(OWNED_TRADES)
     return connection
 
 
 def fake_trades(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
-    """fake_trades.csv: trade_id, platform_id, client_id, notional (fen), reason; by trade_id
-    (``connect``: as :func:`trades_connection` takes it)."""
-    return finish_fake(trades_connection(case, connect=connect).execute(FAKE_TRADES).df())
+    """The trades no broker statement backs: trade_id, platform_id, client_id, notional (fen),
+    reason, broker_ref; by trade_id (``connect``: as :func:`trades_connection` takes it). Those
+    outside the statements in hand (:func:`casegraph.queries.order_numbers.outside_statements`)
+    are no fake trades: :func:`casegraph.queries.rules.fake_of_checked` leaves them out."""
+    connection = trades_connection(case, connect=connect)
+
+    def covered(trade_ids: list[str]) -> pd.Series:
+        connection.register("unshown", pa.table({"trade_id": pa.array(trade_ids, pa.string())}))
+        return connection.sql(COVERED_TRADES).df()["trade_id"]
+
+    return finish_fake(outside_statements(
+        connection.execute(FAKE_TRADES).df(), covered=covered,
+        statement_references=lambda: connection.sql(STATEMENT_REFERENCES).df()["broker_ref"],
+        platform_trades=lambda: connection.sql(PLATFORM_TRADES).df().set_index("platform_id")["n_trades"]))
 
 
 def fake_losses(connection: duckdb.DuckDBPyConnection, clients: pd.DataFrame) -> pd.Series:
@@ -135,12 +163,13 @@ def fake_losses(connection: duckdb.DuckDBPyConnection, clients: pd.DataFrame) ->
     return connection.sql(FAKE_LOSSES).df().set_index("platform_id")["fake_trade_losses"]
 
 
-def platform_fraud(case: Case, fake: pd.DataFrame, clients: pd.DataFrame | None = None, *,
+def platform_fraud(case: Case, checked: pd.DataFrame, clients: pd.DataFrame | None = None, *,
                    connect=duckdb_connection) -> pd.DataFrame:
     """Per platform (every platform of platforms.csv): n_trades, n_fake, fake_share, is_fraud,
-    fake_trade_losses (fen); indexed by platform_id. ``clients``: the case's client figures, if
-    computed already (else computed here: :func:`.figures.client_figures`); ``connect``: as
-    :func:`trades_connection` takes it."""
+    fake_trade_losses (fen); indexed by platform_id. ``checked``: :func:`fake_trades`' answer;
+    ``clients``: the case's client figures, if computed already (else computed here:
+    :func:`.figures.client_figures`); ``connect``: as :func:`trades_connection` takes it."""
+    fake = fake_of_checked(checked)
     index = pd.Index(case["platforms"]["platform_id"], name="platform_id")
     clients = client_figures(case, connect=connect) if clients is None else clients
     connection = trades_connection(case, connect=connect, fake=fake[["platform_id", "client_id", "notional"]])

@@ -120,9 +120,10 @@ class Neo4jEngine:
     def fake_trades(self) -> pd.DataFrame:
         return fake_trades.fake_trades(self.runner)
 
-    def platform_fraud(self, fake: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
-        # The query tells fake trades from real ones and sums the clients' figures itself, on the server.
-        return fake_trades.platform_fraud(self.runner)
+    def platform_fraud(self, checked: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+        # The query tells fake trades from real ones and sums the clients' figures itself, on the
+        # server; of the trades no statement shows, it is told which are outside those in hand.
+        return fake_trades.platform_fraud(self.runner, checked)
 
     def account_flows(self) -> pd.DataFrame:
         return flows.account_flows(self.runner, timezone=self.settings["timezone"])

@@ -2,39 +2,71 @@
 same frames (same rows, values and dtypes) on the same loaded case. The rules are that
 module's; read its docstring.
 
->>> fraud = platform_fraud(CypherRunner(driver))                    # doctest: +SKIP
+>>> runner = CypherRunner(driver)                                    # doctest: +SKIP
+>>> fraud = platform_fraud(runner, fake_trades(runner))              # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, RECORDED_FAKE, finish_fake, finish_fraud
+from ..order_numbers import outside_statements
+from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, RECORDED_FAKE, finish_fake, finish_fraud, unverified_of_checked
 from .fragments import CLIENT_FRAGMENT
 from .runner import CypherRunner
 
 REASONS = {"recorded_fake": RECORDED_FAKE, "no_broker_ref": NO_BROKER_REF, "not_on_statement": NOT_ON_STATEMENT}
 
-# Every trade with its client, its platform (the account's, else the account's client's) and
-# why it is fake (null: real).
-TRADE_CHECK = """
-CALL () { RETURN EXISTS { MATCH (:Fill) } AS statements }
+# Every trade with its client and its platform (the account's, else the account's client's).
+OWNED_TRADES = """
 MATCH (t:Trade)-[:PLACED_ON]->(a:Account)
 OPTIONAL MATCH (a)-[:ACCOUNT_OF]->(c:Client)
 OPTIONAL MATCH (a)-[:ACCOUNT_ON]->(own:Platform)
 OPTIONAL MATCH (c)-[:CLIENT_OF]->(via:Platform)
-WITH t, c, coalesce(own, via) AS p, statements
+WITH t, c, coalesce(own, via) AS p
+"""
+
+# Every owned trade and why it is fake (null: real); ``$outside``: the ids of the trades outside
+# the statements in hand (casegraph.queries.order_numbers), which are not.
+TRADE_CHECK = f"""
+CALL () {{ RETURN EXISTS {{ MATCH (:Fill) }} AS statements }}
+{OWNED_TRADES}, statements
 WITH t, c, p, CASE
   WHEN coalesce(p.kind = 'fake', false) THEN $recorded_fake
   WHEN t.broker_ref IS NULL THEN $no_broker_ref
-  WHEN statements AND NOT EXISTS { MATCH (:Fill {broker_ref: t.broker_ref}) } THEN $not_on_statement
+  WHEN statements AND NOT EXISTS {{ MATCH (:Fill {{broker_ref: t.broker_ref}}) }} AND NOT t.id IN $outside
+    THEN $not_on_statement
 END AS reason
+"""
+
+PLATFORM_TRADES = f"""
+{OWNED_TRADES}
+WITH p.id AS platform_id, count(t) AS n_trades WHERE platform_id IS NOT NULL
+RETURN platform_id, n_trades
+"""
+
+STATEMENT_REFERENCES = "MATCH (f:Fill) WHERE f.broker_ref IS NOT NULL RETURN DISTINCT f.broker_ref AS broker_ref"
+
+# Of the trades $trade_ids (their references on no statement), those between the first and the
+# last fill of a broker account their platform's other orders are filled on.
+COVERED_TRADES = f"""
+{OWNED_TRADES}
+WITH p, t WHERE p IS NOT NULL AND t.broker_ref IS NOT NULL
+OPTIONAL MATCH (:Fill {{broker_ref: t.broker_ref}})-[:FILLED_ON]->(b:Account)
+WITH p, collect(DISTINCT b) AS reached, collect(CASE WHEN t.id IN $trade_ids THEN t END) AS unshown
+WHERE size(unshown) > 0
+UNWIND reached AS b
+CALL (b) {{ MATCH (g:Fill)-[:FILLED_ON]->(b) RETURN min(g.ts) AS first_ts, max(g.ts) AS last_ts }}
+UNWIND unshown AS t
+WITH t WHERE first_ts <= t.ts <= last_ts
+RETURN DISTINCT t.id AS trade_id
 """
 
 FAKE_TRADES = f"""
 {TRADE_CHECK}
 WITH t, c, p, reason WHERE reason IS NOT NULL
-RETURN t.id AS trade_id, p.id AS platform_id, c.id AS client_id, t.notional_fen AS notional, reason
+RETURN t.id AS trade_id, p.id AS platform_id, c.id AS client_id, t.notional_fen AS notional, reason,
+       t.broker_ref AS broker_ref
 ORDER BY trade_id
 """
 
@@ -87,11 +119,19 @@ ORDER BY platform_id
 
 
 def fake_trades(runner: CypherRunner) -> pd.DataFrame:
-    """fake_trades.csv from the loaded case: the frame of :func:`.fake_trades.fake_trades`."""
-    return finish_fake(runner.run_cypher(FAKE_TRADES, REASONS))
+    """The trades no broker statement backs, from the loaded case: the frame of
+    :func:`casegraph.queries.memory.fake_trades.fake_trades`."""
+    checked = runner.run_cypher(FAKE_TRADES, {**REASONS, "outside": []})
+    return finish_fake(outside_statements(
+        checked, statement_references=lambda: runner.run_cypher(STATEMENT_REFERENCES)["broker_ref"],
+        covered=lambda trade_ids: runner.run_cypher(COVERED_TRADES, {"trade_ids": trade_ids})["trade_id"],
+        platform_trades=lambda: runner.run_cypher(PLATFORM_TRADES).set_index("platform_id")["n_trades"]))
 
 
-def platform_fraud(runner: CypherRunner) -> pd.DataFrame:
+def platform_fraud(runner: CypherRunner, checked: pd.DataFrame) -> pd.DataFrame:
     """Per platform n_trades, n_fake, fake_share, is_fraud, fake_trade_losses: the frame of
-    :func:`.fake_trades.platform_fraud`."""
-    return finish_fraud(runner.run_cypher(_platform_fraud_query(), REASONS).set_index("platform_id"))
+    :func:`casegraph.queries.memory.fake_trades.platform_fraud` (``checked``: :func:`fake_trades`'
+    answer, whose trades outside the statements in hand are no fake ones)."""
+    outside = unverified_of_checked(checked)["trade_id"].tolist()
+    return finish_fraud(runner.run_cypher(_platform_fraud_query(), {**REASONS, "outside": outside})
+                        .set_index("platform_id"))

@@ -139,8 +139,8 @@ class SparkEngine(MemoryEngine):
     def fake_trades(self) -> pd.DataFrame:
         return fake_trades.fake_trades(self.sql_case, connect=self.runner.connect)
 
-    def platform_fraud(self, fake: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
-        return fake_trades.platform_fraud(self.sql_case, fake, clients, connect=self.runner.connect)
+    def platform_fraud(self, checked: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+        return fake_trades.platform_fraud(self.sql_case, checked, clients, connect=self.runner.connect)
 
     def account_flows(self) -> pd.DataFrame:
         return flows.account_flows(self.case, connect=self.runner.connect, transfers=self.sql_transfers)

@@ -58,7 +58,7 @@ def assert_engines_agree(driver, folder) -> pd.DataFrame:
     pd.testing.assert_frame_equal(neo4j_groups.account_groups(runner), groups)
     fake = fake_trades(case)
     pd.testing.assert_frame_equal(neo4j_fake.fake_trades(runner), fake)
-    pd.testing.assert_frame_equal(neo4j_fake.platform_fraud(runner), platform_fraud(case, fake))
+    pd.testing.assert_frame_equal(neo4j_fake.platform_fraud(runner, fake), platform_fraud(case, fake))
     # every projection made for the components is dropped again
     records, _, _ = driver.execute_query("CALL gds.graph.list() YIELD graphName RETURN collect(graphName) AS names")
     assert not [name for name in records[0]["names"] if name.startswith("casegraph-account-groups")]
@@ -68,7 +68,8 @@ def assert_engines_agree(driver, folder) -> pd.DataFrame:
 def test_engines_agree_on_the_hand_written_case(neo4j_driver, tmp_path):
     groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", hand_case()))
     assert groups["account_id"].tolist() == ["SA", "SB", "SC"]  # not the busy strangers nor the public address
-    fraud = neo4j_fake.platform_fraud(CypherRunner(neo4j_driver))
+    runner = CypherRunner(neo4j_driver)
+    fraud = neo4j_fake.platform_fraud(runner, neo4j_fake.fake_trades(runner))
     assert fraud.loc["P1", "fake_trade_losses"] > 10**10  # the big client's share, exact in both
 
 
