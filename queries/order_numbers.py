@@ -5,26 +5,30 @@ hand (:mod:`casegraph.queries.memory.fake_trades`, :mod:`casegraph.queries.neo4j
 Investigators seldom hold a broker's statements for every account and every month: a request
 names a period. A real platform's orders outside that period carry the broker's own order
 numbers and are on no statement in hand; a front makes its numbers up, or routes nothing. A
-broker numbers its orders in one series per format (a prefix and a fixed count of digits:
-``GH0883697354``, ``LC-013783948``, ``095951421977``), so a platform's real orders sit among the
-numbers the statements show, a step or a few from other orders', while a made-up number falls
-anywhere in the format's range: the chance that one lands in the stretch the broker used is
-that stretch over the range (a fourth independently written case: 2.7 million numbers used of
-ten billion).
+broker numbers its orders in one series per prefix (the letters before the digits:
+``GH0883697354``, ``LC-013783948``, ``095951421977``; ``BR9`` then ``BR10`` is one series), so a
+platform's real orders sit among the numbers the statements show, a step or a few from other
+orders', while a made-up number falls anywhere: the chance that one lands in the stretch the
+broker used is that stretch over the range it is drawn from (a fourth independently written
+case: 2.7 million numbers used of ten billion; 9 of its 3,718 made-up numbers did).
 
 - A trade between the first and the last fill of a broker account its platform's other orders
   are filled on is fake: the statement in hand covers its time and does not show it.
-- Of the others, a reference is **in the broker's numbering** when it is in a run of references (those on the
-  statements and those no statement shows, of one series, in number order) no step of which is
-  wider than :data:`STEP_FACTOR` times the series' typical step between numbers on the
-  statements (their median), and that run holds a number a statement shows. A run of made-up
-  numbers, however close together, that touches no statement's numbers is not.
+- Of the others, a reference is **in the broker's numbering** when it is in a run of
+  references (those on the statements and those no statement shows, of one series, in number
+  order) no step of which is wider than :data:`STEP_FACTOR` times the series' typical step
+  between numbers on the statements (their median), and that run holds a number a statement
+  shows. A run of made-up numbers, however close together, that touches no statement's
+  numbers is not.
 - Its trade is **outside the statements** (:data:`~casegraph.queries.rules.OUTSIDE_STATEMENTS`,
-  unverified_trades.csv: neither fake nor shown real) unless its platform is a front by the
-  rest of its trades: more than half of them fake on other grounds (recorded fake, no
-  reference, a number outside the numbering). On a front, numbers that look like the broker's
-  are taken for copies (our generator's front writes the broker's next number on trades it
-  never routes).
+  unverified_trades.csv: neither fake nor shown real) unless its platform routed nothing the
+  statements show and is a front by the rest of its trades: more than half of them fake on
+  other grounds (recorded fake, no reference, a number outside the numbering). There numbers
+  that look like the broker's are taken for copies (our generator's front writes the broker's
+  next number on trades it never routes). A platform some of whose orders the statements show
+  did route, and its orders outside them stay unverified even when it turned front later (a
+  platform sold to a fraud gang in the fourth independently written generator: its 3,162 real
+  orders before its statement's window).
 - A reference of no series (not a prefix and 1-18 digits) cannot be placed: its trade stays
   fake, as does every trade when no statement shows a number of its series.
 
@@ -47,7 +51,8 @@ from .columnar import arrow, is_in
 from .rules import NOT_ON_STATEMENT, OUTSIDE_STATEMENTS
 
 # A reference of a series: a prefix of no digits, then its number (at most 18 digits: a 64-bit
-# integer holds it).
+# integer holds it). Brokers whose numbers share a prefix (plain digits) but not their length
+# are one series of bands far apart: each its own runs.
 SERIES_PATTERN = r"^(?P<prefix>\D*)(?P<digits>\d{1,18})$"
 # How much wider than the typical step between numbers on the statements a step may be and
 # still be one numbering: real orders on no statement in hand fill the stretches between
@@ -59,20 +64,17 @@ STEP_FACTOR = 50
 
 def numbered_references(references) -> pd.DataFrame:
     """Per reference of a series (:data:`SERIES_PATTERN`): ``position`` (its row in
-    ``references``), ``series`` (prefix and digit count) and ``number``; the others are left out.
+    ``references``), ``series`` (its prefix) and ``number``; the others are left out.
 
     >>> numbered_references(pd.Series(["LC-013783948", "bad ref", "095951421977"])).to_dict("list")
-    {'position': [0, 2], 'series': ['LC-|9', '|12'], 'number': [13783948, 95951421977]}
+    {'position': [0, 2], 'series': ['LC-', ''], 'number': [13783948, 95951421977]}
     """
     parts = pc.extract_regex(pc.cast(arrow(references), pa.string()), SERIES_PATTERN)
     valid = pc.fill_null(pc.is_valid(parts), False)
     kept = pc.filter(parts, valid)
-    digits = pc.struct_field(kept, "digits")
-    series = pc.binary_join_element_wise(pc.struct_field(kept, "prefix"),
-                                         pc.cast(pc.utf8_length(digits), pa.string()), "|")
     return pd.DataFrame({"position": np.flatnonzero(valid.to_numpy(zero_copy_only=False)),
-                         "series": series.to_pandas(types_mapper=pd.ArrowDtype),
-                         "number": pc.cast(digits, pa.int64()).to_numpy()})
+                         "series": pc.struct_field(kept, "prefix").to_pandas(types_mapper=pd.ArrowDtype),
+                         "number": pc.cast(pc.struct_field(kept, "digits"), pa.int64()).to_numpy()})
 
 
 def within_numbering(references, statement_references) -> np.ndarray:
@@ -105,45 +107,48 @@ def within_numbering(references, statement_references) -> np.ndarray:
     return inside
 
 
-def outside_statements(checked: pd.DataFrame, *, statement_references: Callable[[], Any],
-                       platform_trades: Callable[[], pd.Series],
-                       covered: Callable[[list[str]], Collection[str]]) -> pd.DataFrame:
+def outside_statements(checked: pd.DataFrame, *, platform_counts: Callable[[], pd.DataFrame],
+                       covered: Callable[[list[str]], Collection[str]],
+                       statement_references: Callable[[], Any]) -> pd.DataFrame:
     """``checked`` (trade_id, platform_id, client_id, notional, reason, broker_ref: the trades
     an engine found fake or on no statement) with the reason of those outside the statements in
     hand made :data:`~casegraph.queries.rules.OUTSIDE_STATEMENTS` (the module's rule). What the
-    engine reads, each only when a trade on a platform that is no front by its other trades has
-    a reference no statement shows: ``platform_trades()``, every platform's count of trades (a
-    Series by platform_id); ``covered(trade_ids)``, those of the trades that fall between the
-    first and the last fill of a broker account their platform's other orders are filled on
-    (the statement in hand covers them: they stay fake); ``statement_references()``, the
-    references the statements show.
+    engine reads, each only when a trade's reference is on no statement and the rule has not
+    settled it yet: ``platform_counts()``, per platform_id ``n_trades`` and ``n_shown`` (its
+    trades whose references a statement shows); ``covered(trade_ids)``, those of the trades
+    that fall between the first and the last fill of a broker account their platform's other
+    orders are filled on (the statement in hand covers them: they stay fake);
+    ``statement_references()``, the references the statements show.
 
     >>> checked = pd.DataFrame({"trade_id": ["T1", "T2", "T3"], "platform_id": "P1", "client_id": "C1",
     ...                         "notional": 100, "reason": NOT_ON_STATEMENT, "broker_ref": ["GH09", "GH12", "GH77"]})
-    >>> outside_statements(checked, statement_references=lambda: pd.Series(["GH10", "GH11"]),
-    ...                    platform_trades=lambda: pd.Series({"P1": 10}), covered=lambda ids: [])["reason"].tolist()
+    >>> counts = pd.DataFrame({"n_trades": [10], "n_shown": [7]}, index=["P1"])
+    >>> outside_statements(checked, platform_counts=lambda: counts, covered=lambda trade_ids: [],
+    ...                    statement_references=lambda: pd.Series(["GH10", "GH11"]))["reason"].tolist()
     ['broker_ref_outside_statements', 'broker_ref_outside_statements', 'broker_ref_not_on_statement']
     """
     platforms = checked["platform_id"]
     unshown = checked["reason"].eq(NOT_ON_STATEMENT).to_numpy(dtype=bool)
     if not unshown.any():
         return checked
-    counts = platform_trades()
-    # A platform more than half of whose trades are fake on other grounds is a front whatever
-    # its numbers: they are not looked at.
-    unshown = unshown & ~is_in(platforms, _fronts(platforms[~unshown], counts))
+    counts = platform_counts()
+    unshown = unshown & ~is_in(platforms, _copying(platforms[~unshown], counts))
     if unshown.any():
         unshown = unshown & ~is_in(checked["trade_id"], list(covered(checked["trade_id"][unshown].tolist())))
     if not unshown.any():
         return checked
     placed = np.zeros(len(checked), dtype=bool)
     placed[unshown] = within_numbering(checked["broker_ref"][unshown], statement_references())
-    outside = placed & ~is_in(platforms, _fronts(platforms[~placed], counts))
+    outside = placed & ~is_in(platforms, _copying(platforms[~placed], counts))
     return checked.assign(reason=checked["reason"].mask(outside, OUTSIDE_STATEMENTS))
 
 
-def _fronts(fake_platforms: pd.Series, platform_trades: pd.Series) -> pd.Index:
-    """The platforms more than half of whose trades (``platform_trades``: the count by
-    platform_id) are of ``fake_platforms`` (the platform of each fake trade)."""
+def _copying(fake_platforms: pd.Series, counts: pd.DataFrame) -> pd.Index:
+    """The fronts whose references that look like the broker's are copies: the platforms none
+    of whose orders a statement shows, more than half of whose trades (``counts``: n_trades,
+    n_shown by platform_id) are of ``fake_platforms`` (the platform of each fake trade). A
+    platform some of whose orders the statements show routed them, and its orders outside the
+    statements may be real (a platform sold and made a front later)."""
     fake = fake_platforms.value_counts()
-    return fake.index[(2 * fake > platform_trades.reindex(fake.index).fillna(0)).to_numpy()]
+    counts = counts.reindex(fake.index).fillna(0)
+    return fake.index[((2 * fake > counts["n_trades"]) & counts["n_shown"].eq(0)).to_numpy()]

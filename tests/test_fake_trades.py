@@ -187,9 +187,12 @@ def statement_window_case() -> dict[str, list[dict]]:
     runs from BR1's fill (5 April) to BR2's (6 May). P1's TR8 (10 June) carries the broker's
     next number, BR3, TR9 (11 June) a number 7,000 steps away. P3, whose orders no statement
     shows at all, routed TR10 and TR11 (BR4, BR5). P4 wrote BR6 on TR12 and no reference on TR13
-    and TR14: a front, whose numbers that look like the broker's are copies."""
+    and TR14: a front none of whose orders a statement shows, whose numbers that look like the
+    broker's are copies. P5 routed TR15 (BR8, on S2's statement of 1 June) and turned front
+    later: TR16 and TR17 without reference, TR18 with a made-up number, and TR19 with BR10, an
+    order outside S2's statement that may be real."""
     rows = hand_case()
-    for platform, client, account in (("P3", "C5", "T5"), ("P4", "C6", "T6")):
+    for platform, client, account in (("P3", "C5", "T5"), ("P4", "C6", "T6"), ("P5", "C7", "T7")):
         rows["platforms"].append({"platform_id": platform, "vendor_id": "V1", "name": platform})
         rows["clients"].append({"client_id": client, "platform_id": platform})
         rows["accounts"].append({"account_id": account, "kind": "trading", "platform_id": platform,
@@ -205,7 +208,15 @@ def statement_window_case() -> dict[str, list[dict]]:
                        trade("TR11", "T5", "2019-06-12T11:00:00", "BR5"),
                        trade("TR12", "T6", "2019-06-13T10:00:00", "BR6"),
                        trade("TR13", "T6", "2019-06-13T11:00:00", ""),
-                       trade("TR14", "T6", "2019-06-13T12:00:00", "")]
+                       trade("TR14", "T6", "2019-06-13T12:00:00", ""),
+                       trade("TR15", "T7", "2019-06-01T10:00:00", "BR8"),
+                       trade("TR16", "T7", "2019-06-20T10:00:00", ""),
+                       trade("TR17", "T7", "2019-06-20T11:00:00", ""),
+                       trade("TR18", "T7", "2019-06-20T12:00:00", "BR9000"),
+                       trade("TR19", "T7", "2019-06-21T10:00:00", "BR10")]
+    rows["accounts"].append({"account_id": "S2", "kind": "sub", "parent_account_id": "M1"})
+    rows["broker_fills"].append({"fill_id": "F3", "ts": "2019-06-01T10:00:01", "account_id": "S2",
+                                 "instrument": "CL", "side": "B", "qty": "1", "price": "60.00", "broker_ref": "BR8"})
     return rows
 
 
@@ -218,13 +229,14 @@ def test_orders_outside_the_statements_in_hand_are_unverified_not_fake(tmp_path)
     checked = fake_trades(case)
     fake, unverified = fake_of_checked(checked), unverified_of_checked(checked)
     assert unverified[["trade_id", "platform_id", "broker_ref"]].values.tolist() == [
-        ["TR10", "P3", "BR4"], ["TR11", "P3", "BR5"], ["TR8", "P1", "BR3"]]
+        ["TR10", "P3", "BR4"], ["TR11", "P3", "BR5"], ["TR19", "P5", "BR10"], ["TR8", "P1", "BR3"]]
     assert dict(zip(fake["trade_id"], fake["reason"])) == {
         "TR2": "no_broker_ref", "TR3": "broker_ref_not_on_statement", "TR5": "platform_recorded_fake",
         "TR9": "broker_ref_not_on_statement", "TR12": "broker_ref_not_on_statement", "TR13": "no_broker_ref",
-        "TR14": "no_broker_ref"}
+        "TR14": "no_broker_ref", "TR16": "no_broker_ref", "TR17": "no_broker_ref",
+        "TR18": "broker_ref_not_on_statement"}
     fraud = platform_fraud(case, checked)
-    assert fraud["is_fraud"].to_dict() == {"P1": False, "P2": True, "P3": False, "P4": True}
+    assert fraud["is_fraud"].to_dict() == {"P1": False, "P2": True, "P3": False, "P4": True, "P5": True}
     assert (fraud.loc["P1", "n_trades"], fraud.loc["P1", "n_fake"]) == (6, 3)
     assert fraud.loc["P3", "fake_trade_losses"] == 0
 
@@ -236,6 +248,6 @@ def test_analyze_writes_the_unverified_trades(tmp_path):
     assert done.value.code == 0
     unverified = pd.read_csv(tmp_path / "out" / "unverified_trades.csv", dtype=str)
     assert unverified.columns.tolist() == ["trade_id", "platform_id", "client_id", "notional", "broker_ref"]
-    assert unverified["trade_id"].tolist() == ["TR10", "TR11", "TR8"]
+    assert unverified["trade_id"].tolist() == ["TR10", "TR11", "TR19", "TR8"]
     fake = pd.read_csv(tmp_path / "out" / "fake_trades.csv", dtype=str)
     assert not set(fake["trade_id"]) & set(unverified["trade_id"])

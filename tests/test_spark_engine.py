@@ -99,7 +99,7 @@ def test_spark_gives_the_memory_engines_unverified_trades(spark, tmp_path):
     analyse_with_memory_and_spark(write_case(tmp_path / "case", statement_window_case()), tmp_path)
     assert_every_file_the_same(tmp_path)
     unverified = pd.read_csv(tmp_path / "spark" / "unverified_trades.csv", dtype=str)
-    assert unverified["trade_id"].tolist() == ["TR10", "TR11", "TR8"]
+    assert unverified["trade_id"].tolist() == ["TR10", "TR11", "TR19", "TR8"]
 
 
 def test_the_ledger_trades_and_fills_never_reach_the_driver(spark, tmp_path):

@@ -78,6 +78,13 @@ PLATFORM_FAKES = "SELECT platform_id, count(*) AS n_fake FROM fake WHERE platfor
 
 STATEMENT_REFERENCES = "SELECT DISTINCT broker_ref FROM fills WHERE broker_ref IS NOT NULL"
 
+# Per platform, its trades and those whose references a statement shows.
+PLATFORM_COUNTS = """
+SELECT o.platform_id, count(*) AS n_trades, count(s.broker_ref) AS n_shown
+FROM owned o LEFT JOIN (SELECT DISTINCT broker_ref FROM fills) s ON s.broker_ref = o.broker_ref
+WHERE o.platform_id IS NOT NULL GROUP BY o.platform_id
+"""
+
 # Of the trades ``unshown`` (their references on no statement), those between the first and the
 # last fill of a broker account their platform's other orders are filled on.
 COVERED_TRADES = """
@@ -146,7 +153,7 @@ def fake_trades(case: Case, *, connect=duckdb_connection) -> pd.DataFrame:
     return finish_fake(outside_statements(
         connection.execute(FAKE_TRADES).df(), covered=covered,
         statement_references=lambda: connection.sql(STATEMENT_REFERENCES).df()["broker_ref"],
-        platform_trades=lambda: connection.sql(PLATFORM_TRADES).df().set_index("platform_id")["n_trades"]))
+        platform_counts=lambda: connection.sql(PLATFORM_COUNTS).df().set_index("platform_id")))
 
 
 def fake_losses(connection: duckdb.DuckDBPyConnection, clients: pd.DataFrame) -> pd.Series:

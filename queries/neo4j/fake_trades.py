@@ -39,10 +39,13 @@ WITH t, c, p, CASE
 END AS reason
 """
 
-PLATFORM_TRADES = f"""
+# Per platform, its trades and those whose references a statement shows.
+PLATFORM_COUNTS = f"""
 {OWNED_TRADES}
-WITH p.id AS platform_id, count(t) AS n_trades WHERE platform_id IS NOT NULL
-RETURN platform_id, n_trades
+WITH p.id AS platform_id, count(t) AS n_trades,
+     count(CASE WHEN EXISTS {{ MATCH (:Fill {{broker_ref: t.broker_ref}}) }} THEN 1 END) AS n_shown
+WHERE platform_id IS NOT NULL
+RETURN platform_id, n_trades, n_shown
 """
 
 STATEMENT_REFERENCES = "MATCH (f:Fill) WHERE f.broker_ref IS NOT NULL RETURN DISTINCT f.broker_ref AS broker_ref"
@@ -125,7 +128,7 @@ def fake_trades(runner: CypherRunner) -> pd.DataFrame:
     return finish_fake(outside_statements(
         checked, statement_references=lambda: runner.run_cypher(STATEMENT_REFERENCES)["broker_ref"],
         covered=lambda trade_ids: runner.run_cypher(COVERED_TRADES, {"trade_ids": trade_ids})["trade_id"],
-        platform_trades=lambda: runner.run_cypher(PLATFORM_TRADES).set_index("platform_id")["n_trades"]))
+        platform_counts=lambda: runner.run_cypher(PLATFORM_COUNTS).set_index("platform_id")))
 
 
 def platform_fraud(runner: CypherRunner, checked: pd.DataFrame) -> pd.DataFrame:
