@@ -54,6 +54,22 @@ def test_fake_trades_are_the_fraud_platforms_trades(generated):
     assert fraud.loc[list(fraud_platforms(folder)), "fake_share"].tolist() == [1.0]
 
 
+def test_a_generated_case_whose_statements_cover_windows_has_the_same_fake_trades(generated_case):
+    """Generator variant statement_windows: the statements in hand of a third of the real
+    platforms cover the middle third of their span. Their orders outside it are unverified,
+    each one whose fill is not written; the fake trades are the front's, as in the default case."""
+    windowed, default = generated_case("small", 7, ("statement_windows",)), generated_case("small", 7)
+    checked = fake_trades(load_case(windowed.folder))
+    pd.testing.assert_frame_equal(fake_of_checked(checked), fake_of_checked(fake_trades(load_case(default.folder))))
+    trades = read_csv(windowed.folder / "trades.csv")
+    shown = set(read_csv(windowed.folder / "broker_fills.csv")["broker_ref"])
+    front = trades["account_id"].map(read_csv(windowed.folder / "accounts.csv").set_index("account_id")["platform_id"])
+    unshown = trades[trades["broker_ref"].ne("") & ~trades["broker_ref"].isin(shown)
+                     & ~front.isin(fraud_platforms(windowed.folder))]
+    assert len(unshown) > 1000
+    assert sorted(unverified_of_checked(checked)["trade_id"]) == sorted(unshown["trade_id"])
+
+
 def test_fake_losses_of_the_front_are_its_client_losses(generated):
     """All of the front's trades are fake, so its clients lost on fake trades all they lost."""
     folder, _, fraud = generated

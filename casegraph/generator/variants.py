@@ -41,6 +41,9 @@ VARIANTS: dict[str, str] = {
     "shared_payment_accounts": "one payment company's collection accounts take deposits for a platform of a "
                                "quarter of the gangs and forward each gang's money to it: accounts of no gang "
                                "that the money of several gangs goes through",
+    "statement_windows": "the broker statements in hand of every third real platform's accounts cover the middle "
+                         "third of their fills' days only: its orders outside carry the broker's numbers and are "
+                         "on no statement",
 }
 
 # Optional inputs of case-format.md that can be left out (``--drop-table``), plus one column:
@@ -54,6 +57,7 @@ NOISE_FACTOR = 10
 DEEP_TREE_DEPTH, DEEP_TREE_AGENTS = 8, 200
 GROUP_EVIDENCE = ("shared_devices", "common_funding", "sync_orders")  # groups_one_evidence, by group in turn
 SHARED_PAYMENT_ACCOUNTS, SHARED_PAYMENT_GANG_SHARE = 3, 0.25
+STATEMENT_WINDOW_EVERY = 3  # statement_windows: every third real platform's statements, a third of their span
 
 
 @dataclass(frozen=True)

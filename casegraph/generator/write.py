@@ -24,6 +24,7 @@ from casegraph.outputs import csv_header, join_text, write_csv_lines
 
 from . import names as nm
 from .clock import date_text, day_text, ts_ms_text, ts_text
+from .variants import STATEMENT_WINDOW_EVERY
 from .world import CHANNELS, CURRENCIES, LEDGER_KINDS, MEMOS, World
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -242,10 +243,30 @@ CHUNK = 100_000  # rows of a big table made at a time (keeps memory flat)
 BIG_TABLES = frozenset({"ledger", "bank_transfers", "trades", "broker_fills", "logins"})  # by write_frames
 
 
-def _chunks(n: int, rank: np.ndarray):
+def _chunks(rank: np.ndarray, *, kept: np.ndarray | None = None):
+    """(first row number, positions) of the rows in ``rank`` order, :data:`CHUNK` at a time;
+    ``kept``: the rows written (all when None)."""
     order = np.argsort(rank, kind="stable")
-    for start in range(0, n, CHUNK):
+    if kept is not None:
+        order = order[kept[order]]
+    for start in range(0, len(order), CHUNK):
         yield start, order[start:start + CHUNK]
+
+
+def _within_statement_windows(W: World) -> np.ndarray:
+    """Which fills the statements in hand show under the variant ``statement_windows``: on the
+    accounts of every :data:`~.variants.STATEMENT_WINDOW_EVERY`-th real platform, those of the
+    middle third of the span of their fills; every other fill."""
+    accounts, ts = W.fills.np("account"), W.fills.np("ts_ms")
+    kept = np.ones(len(accounts), dtype=bool)
+    real = [p for p in W.platforms if not p.fraud and p.subs]
+    for platform in real[::STATEMENT_WINDOW_EVERY]:
+        on = np.isin(accounts, platform.subs)
+        if on.any():
+            first, last = int(ts[on].min()), int(ts[on].max())
+            third = (last - first) // 3
+            kept &= ~on | ((ts >= first + third) & (ts <= last - third))
+    return kept
 
 
 def _membership_rows(W: World, ids: Ids):
@@ -281,7 +302,7 @@ def _ledger_rows(W: World, ids: Ids):
     platform_of, client, trading_of = (_texts(ids.platform).take(W.c_platform), _texts(ids.client),
                                        ids.client_trading_texts)
     kinds, currencies, agents = _texts(LEDGER_KINDS), _texts(CURRENCIES), _texts(ids.agent)
-    for start, idx in _chunks(len(led), ids.ledger_rank):
+    for start, idx in _chunks(ids.ledger_rank):
         c, txn = columns["client"][idx], columns["txn"][idx]
         yield _cells(HEADERS["ledger"], (
             _numbered("E", np.arange(start + 1, start + len(idx) + 1), 9), ts_text(columns["ts"][idx]),
@@ -295,7 +316,7 @@ def _transfer_rows(W: World, ids: Ids):
     tr = W.transfers
     columns = {k: tr.np(k) for k in tr.names}
     accounts, currencies, channels, memos = ids.account_texts, _texts(CURRENCIES), _texts(CHANNELS), _texts(MEMOS)
-    for start, idx in _chunks(len(tr), ids.txn_rank):
+    for start, idx in _chunks(ids.txn_rank):
         yield _cells(HEADERS["bank_transfers"], (
             _numbered("TX", np.arange(start + 1, start + len(idx) + 1), 8), ts_text(columns["ts"][idx]),
             accounts.take(columns["src"][idx]), accounts.take(columns["dst"][idx]),
@@ -306,7 +327,7 @@ def _transfer_rows(W: World, ids: Ids):
 def _trade_rows(W: World, ids: Ids):
     trd = W.trades
     columns = {k: trd.np(k) for k in trd.names}
-    for start, idx in _chunks(len(trd), ids.trade_rank):
+    for start, idx in _chunks(ids.trade_rank):
         instrument = columns["instrument"][idx]
         yield _cells(HEADERS["trades"], (
             _numbered("T", np.arange(start + 1, start + len(idx) + 1), 8), ts_text(columns["ts"][idx]),
@@ -319,7 +340,8 @@ def _fill_rows(W: World, ids: Ids):
     fil = W.fills
     columns = {k: fil.np(k) for k in fil.names}
     accounts = ids.account_texts
-    for start, idx in _chunks(len(fil), ids.fill_rank):
+    kept = _within_statement_windows(W) if "statement_windows" in W.options else None
+    for start, idx in _chunks(ids.fill_rank, kept=kept):
         instrument = columns["instrument"][idx]
         yield _cells(HEADERS["broker_fills"], (
             _numbered("F", np.arange(start + 1, start + len(idx) + 1), 8), ts_ms_text(columns["ts_ms"][idx]),
