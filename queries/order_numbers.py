@@ -91,12 +91,11 @@ def within_numbering(references, statement_references) -> np.ndarray:
     steps = np.r_[0, np.diff(numbers)]
     new_series = np.r_[True, codes[1:] != codes[:-1]]
     # The typical step between numbers the statements show, per series (NaN where a series has
-    # fewer than two: every step there breaks the run, and only numbers a statement shows, or
-    # equal ones, stay in a run with them).
+    # fewer than two: every step there breaks the run, so no reference joins one of them).
     shown_codes, shown_numbers = codes[on], numbers[on]
-    shown_steps = pd.Series(np.diff(shown_numbers)[shown_codes[1:] == shown_codes[:-1]],
-                            dtype="float64").groupby(shown_codes[1:][shown_codes[1:] == shown_codes[:-1]]).median()
-    widest = (STEP_FACTOR * shown_steps.clip(lower=1)).reindex(codes).to_numpy()
+    same = shown_codes[1:] == shown_codes[:-1]
+    typical = pd.Series(np.diff(shown_numbers)[same], dtype="float64").groupby(shown_codes[1:][same]).median()
+    widest = (STEP_FACTOR * typical.clip(lower=1)).reindex(codes).to_numpy()
     run = np.cumsum(new_series | ~(steps <= widest)) - 1
     shown = np.zeros(run[-1] + 1 if len(run) else 0, dtype=bool)
     np.logical_or.at(shown, run, on)
