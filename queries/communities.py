@@ -1078,6 +1078,16 @@ def loosely_held(table: pd.DataFrame, edges: pd.DataFrame, *, trading_accounts=(
     return sorted(members.loc[loose, "node"])
 
 
+def staff_accounts(bindings: pd.DataFrame) -> list[str]:
+    """The ids of the accounts staff hold: the ``held_by_staff`` nodes of ``bindings``, sorted.
+
+    >>> staff_accounts(pd.DataFrame({"node": ["Account:S", "Person:P"], "fact": [HELD_BY_STAFF, "gang_leader"]}))
+    ['S']
+    """
+    held = bindings.loc[bindings["fact"].eq(HELD_BY_STAFF).to_numpy(dtype=bool), "node"]
+    return sorted(set(held.str.slice(len("Account:"))))
+
+
 def staff_payments(transfers: pd.DataFrame, bindings: pd.DataFrame, *, connect=duckdb_connection) -> pd.DataFrame:
     """(from_account, to_account, n): the bank transfers (``transfers``: from_account,
     to_account) into and out of the accounts staff hold (the ``held_by_staff`` of
@@ -1091,9 +1101,8 @@ def staff_payments(transfers: pd.DataFrame, bindings: pd.DataFrame, *, connect=d
     >>> staff_payments(transfers, bound).values.tolist()
     [['C', 'S', 1], ['S', 'L', 2]]
     """
-    held = bindings.loc[bindings["fact"].eq(HELD_BY_STAFF).to_numpy(dtype=bool), "node"]
     # Typed, also when empty (no staff): an empty object column has no type to compare with.
-    staff = pd.DataFrame({"account_id": held.str.slice(len("Account:")).drop_duplicates().astype("string")})
+    staff = pd.DataFrame({"account_id": pd.Series(staff_accounts(bindings), dtype="string")})
     connection = connect(transfers=transfers[["from_account", "to_account"]], staff=staff)
     frame = connection.sql("""
         SELECT from_account, to_account, count(*) AS n FROM transfers

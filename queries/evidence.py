@@ -104,6 +104,8 @@ float64 rounded to 6 decimals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -467,6 +469,18 @@ def beyond_habits(synced: pd.DataFrame, activity: pd.DataFrame, meetings: pd.Dat
     uniform = synced["expected"].to_numpy(dtype=np.float64)
     kept = beyond_chance(synced["pairs"], np.maximum(CLUSTERING_ALLOWANCE * uniform, habits), n_candidates=n_candidates)
     return synced.assign(expected=np.maximum(uniform, habits))[kept].reset_index(drop=True)
+
+
+def beyond_platforms_and_habits(links: pd.DataFrame, synced: pd.DataFrame, *, platform_accounts, activity: pd.DataFrame,
+                                habit_meetings: Callable[[pd.DataFrame], pd.DataFrame],
+                                n_candidates: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(links, synced) without the platforms' own accounts (:func:`without_platform_accounts`),
+    and of what is left, the synchronised pairs beyond their accounts' own hours
+    (:func:`beyond_habits`; ``habit_meetings(pairs)``: the engine's count of the pairs'
+    meetings on days apart). The platforms' accounts go first: they fill all day long, and
+    their pairs would cost the habit count most."""
+    links, synced = without_platform_accounts(links, synced, platform_accounts)
+    return links, beyond_habits(synced, activity, habit_meetings(synced), n_candidates=n_candidates)
 
 
 def habit_expectations(synced: pd.DataFrame, activity: pd.DataFrame, meetings: pd.DataFrame) -> np.ndarray:

@@ -23,7 +23,7 @@ from casegraph.loaders.read import utc_micros
 
 from ..columnar import arrow_table, duckdb_connection, is_in
 from ..evidence import (
-    beyond_habits,
+    beyond_platforms_and_habits,
     component_labels,
     evidence_edges,
     evidence_text,
@@ -33,7 +33,6 @@ from ..evidence import (
     links_frame,
     public_use,
     sync_links,
-    without_platform_accounts,
 )
 from ..rules import (
     BROKER_SIDE_KINDS,
@@ -416,11 +415,10 @@ def evidence_links(connection: duckdb.DuckDBPyConnection, *, max_funded: int = M
     ((n_candidates,),) = connection.execute(FILL_ACCOUNTS).fetchall()
     synced = sync_links(counted_pairs(connection), activity, spans, n_candidates=int(n_candidates),
                         window_ms=window_ms)
-    # The platforms' accounts out before their hours are compared: they fill all day long.
-    links, synced = without_platform_accounts(links, synced, connection.sql(PLATFORM_ACCOUNTS).df()["account_id"])
-    synced = beyond_habits(synced, activity, habit_meetings(connection, synced, window_ms=window_ms),
-                           n_candidates=int(n_candidates))
-    return links, synced
+    return beyond_platforms_and_habits(
+        links, synced, platform_accounts=connection.sql(PLATFORM_ACCOUNTS).df()["account_id"], activity=activity,
+        habit_meetings=lambda pairs: habit_meetings(connection, pairs, window_ms=window_ms),
+        n_candidates=int(n_candidates))
 
 
 def habit_meetings(connection: duckdb.DuckDBPyConnection, synced: pd.DataFrame, *,

@@ -21,14 +21,13 @@ import uuid
 import pandas as pd
 
 from ..evidence import (
-    beyond_habits,
+    beyond_platforms_and_habits,
     evidence_text,
     habitual_use,
     identifier_links,
     kept_evidence,
     public_use,
     sync_links,
-    without_platform_accounts,
 )
 from ..rules import (
     BROKER_SIDE_KINDS,
@@ -454,13 +453,19 @@ def evidence_links(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
         columns=["instrument", "day", "span_us"])
     candidates = int(runner.single(FILL_ACCOUNTS, kinds)["candidates"])
     synced = sync_links(counted, activity, spans, n_candidates=candidates, window_ms=window_ms)
-    platform_accounts = runner.run_cypher(PLATFORM_ACCOUNTS).reindex(columns=["account_id"])["account_id"]
-    links, synced = without_platform_accounts(links, synced, platform_accounts)
+    return beyond_platforms_and_habits(
+        links, synced, activity=activity, n_candidates=candidates,
+        habit_meetings=lambda pairs: habit_meetings(runner, pairs, window_ms=window_ms),
+        platform_accounts=runner.run_cypher(PLATFORM_ACCOUNTS).reindex(columns=["account_id"])["account_id"])
+
+
+def habit_meetings(runner: CypherRunner, synced: pd.DataFrame, *, window_ms: int = SYNC_WINDOW_MS) -> pd.DataFrame:
+    """Per pair of ``synced`` (account_a, account_b), its ``meetings`` on days apart
+    (:data:`HABIT_MEETINGS`): the frame of :func:`casegraph.queries.memory.account_groups.habit_meetings`."""
     meetings = runner.run_cypher(HABIT_MEETINGS, {
         "pairs": parameter_rows(synced[["account_a", "account_b"]]), "day_shifts": list(HABIT_DAY_SHIFTS),
         "day_us": DAY_US, "window_us": window_ms * 1000})
-    meetings = meetings.reindex(columns=["account_a", "account_b", "meetings"]).astype({"meetings": "int64"})
-    return links, beyond_habits(synced, activity, meetings, n_candidates=candidates)
+    return meetings.reindex(columns=["account_a", "account_b", "meetings"]).astype({"meetings": "int64"})
 
 
 def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNTS,

@@ -19,7 +19,6 @@ import pandas as pd
 from casegraph.loaders.columnar import arrow_text
 
 from ..communities import (
-    HELD_BY_STAFF,
     STAFF_FACTS,
     SWEPT_MONEY,
     counted_weights,
@@ -27,6 +26,7 @@ from ..communities import (
     identifier_links,
     login_uses,
     staff_account_bindings,
+    staff_accounts,
     staff_payments,
     summed_edges,
     swept_accounts,
@@ -290,8 +290,7 @@ RETURN startNode(t).id AS from_account, endNode(t).id AS to_account
 def staff_transfers(runner: CypherRunner, bindings: pd.DataFrame) -> pd.DataFrame:
     """The transfers of the accounts staff hold, counted: :func:`.communities.staff_payments`
     on those the graph holds (``bindings``: :func:`hard_bindings`')."""
-    held = bindings.loc[bindings["fact"].eq(HELD_BY_STAFF).to_numpy(dtype=bool), "node"].str.slice(len("Account:"))
-    transfers = runner.run_cypher(ACCOUNT_TRANSFERS, {"accounts": sorted(set(held))}).reindex(
+    transfers = runner.run_cypher(ACCOUNT_TRANSFERS, {"accounts": staff_accounts(bindings)}).reindex(
         columns=["from_account", "to_account"]).astype(object)
     return staff_payments(transfers, bindings)
 
