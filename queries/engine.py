@@ -86,9 +86,9 @@ class GangEvidence:
     edges: pd.DataFrame  # u, v, weight: the gang graph, sorted
     bindings: pd.DataFrame  # node, platform_id, fact, weight: what the records state
     platform_ids: list[str]  # every platform of the case
-    # from_account, to_account, n: the transfers of the accounts staff hold (communities.staff_payments);
+    # from_account, to_account, n: the bank transfers per direction and pair (communities.transfer_counts);
     # none known, no personal contacts are told apart
-    staff_transfers: pd.DataFrame = field(
+    transfers: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame({"from_account": [], "to_account": [], "n": []}).astype(
             {"from_account": object, "to_account": object, "n": "int64"}))
 
@@ -271,7 +271,7 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
         communities = platforms_apart(communities, evidence.bindings, evidence.edges, known_gangs)
         return resolve_gangs(communities, evidence.bindings, evidence.edges, known_gangs,
                              platform_ids=evidence.platform_ids, brokers=brokers, trading_accounts=trading_accounts,
-                             hubs=hubs, staff_transfers=evidence.staff_transfers)
+                             hubs=hubs, transfers=evidence.transfers)
 
     resolved = resolved_without([])
     hubs = shared_hubs(resolved, evidence.edges)

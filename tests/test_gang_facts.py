@@ -150,14 +150,17 @@ def test_a_card_that_only_pays_in_as_clients_do_stays_out_though_no_entry_names_
     whose every transfer paid an account that took a client's linked deposit acts as a client's
     card, and stays out of the gang though no ledger entry names its transfers. Before, its
     deposits tied it to the collection account and it joined the gang (21 cards of the
-    60,000-client independent case). A card the gang also paid is not one."""
+    60,000-client independent case). A card the gang also paid is not one: here two of its
+    staff's cards (one card's money alone is what anyone who deals with its holder has,
+    :func:`.communities.money_pendants`)."""
     rows = minimal_case()
-    rows["accounts"].append({"account_id": "BY", "kind": "bank", "institution": "某银行"})
+    rows["accounts"] += [{"account_id": "BY", "kind": "bank", "institution": "某银行"},
+                         {"account_id": "BG2", "kind": "bank", "holder_person_id": "PER1"}]
     rows["bank_transfers"] += [{"txn_id": f"TXY{day}", "ts": f"2019-06-0{day}T09:59:00", "from_account": "BY",
                                 "to_account": "BG1", "amount": "5000"} for day in range(1, 6)]
     if paid_by_the_gang:
-        rows["bank_transfers"].append({"txn_id": "TXY9", "ts": "2019-06-09T10:00:00", "from_account": "BG1",
-                                       "to_account": "BY", "amount": "3000"})
+        rows["bank_transfers"] += [{"txn_id": f"TXY{day}", "ts": f"2019-06-{day}T10:00:00", "from_account": card,
+                                    "to_account": "BY", "amount": "3000"} for day, card in ((10, "BG1"), (11, "BG2"))]
     tables = analyze_case(load_case(write_case(tmp_path / "case", rows)), questions=GANG_DISCOVERY)
     communities = tables["communities"].set_index("entity_id")
     gang = communities.loc["BY", "gang_id"]
@@ -622,13 +625,37 @@ def test_a_staff_member_s_landlord_stays_out_and_the_cards_swept_into_his_stay_i
     known = pd.DataFrame({"gang_id": ["G1"], "platform_id": ["P1"]})
     paid = pd.DataFrame({"from_account": ["BG1", "BN"], "to_account": ["BLL", "BG1"], "n": [12, 12]})
     resolved = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1"],
-                             staff_transfers=paid).set_index("node")
+                             transfers=paid).set_index("node")
     assert resolved.loc[["Account:BN", "Person:PERN"], "gang_id"].tolist() == ["G1", "G1"]
     assert resolved.loc[["Account:BLL", "Person:PERL"], "gang_id"].isna().all()
     assert (resolved.loc[["Account:BLL", "Person:PERL"], "basis"] == "unattached").all()
     assert resolved.loc[["Account:BLL", "Person:PERL", "Account:BN"], "contact_of"].tolist() == ["G1", "G1", pd.NA]
     unknown = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1"]).set_index("node")
     assert unknown.loc[["Account:BLL", "Person:PERL"], "gang_id"].tolist() == ["G1", "G1"]
+
+
+def test_a_landlord_a_member_joined_by_evidence_pays_stays_out_and_a_card_only_paying_him_stays_in():
+    """A fourth independently written case: 170 outsiders sat in gangs, most of them landlords,
+    family and friends of members whom logins and transfers joined, no record: their
+    payments are not the staff's, which personal_contacts reads. A tree hanging on the gang by
+    money such a member paid it (his landlord's card and the landlord) is his contact; one
+    that only ever paid him stays: the gang may collect through it."""
+    edges = pd.DataFrame([("Account:BG1", "Platform:P1", 5.0), ("Account:BG1", "Person:PER1", 5.0),
+                          ("Device:D", "Person:PER1", 4.0), ("Device:D", "Person:M", 4.0),
+                          ("Account:BM", "Person:M", 5.0), ("Account:BG1", "Account:BM", 1.8),
+                          ("Account:BL", "Account:BM", 2.56), ("Account:BL", "Person:PL", 5.0),
+                          ("Account:BC", "Account:BM", 3.4), ("Account:BC", "Person:PC", 5.0)],
+                         columns=["u", "v", "weight"])
+    bindings = pd.DataFrame([("Person:PER1", "P1", "gang_leader", 1), ("Account:BG1", "P1", "held_by_staff", 1)],
+                            columns=["node", "platform_id", "fact", "weight"])
+    communities = {node: 0 for node in pd.concat([edges["u"], edges["v"]])}
+    known = pd.DataFrame({"gang_id": ["G1"], "platform_id": ["P1"]})
+    paid = pd.DataFrame({"from_account": ["BG1", "BM", "BC"], "to_account": ["BM", "BL", "BM"], "n": [5, 12, 30]})
+    resolved = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1"],
+                             transfers=paid).set_index("node")
+    assert resolved.loc[["Account:BM", "Person:M", "Account:BC", "Person:PC"], "gang_id"].tolist() == ["G1"] * 4
+    assert resolved.loc[["Account:BL", "Person:PL"], "gang_id"].isna().all()
+    assert resolved.loc[["Account:BL", "Person:PL"], "contact_of"].tolist() == ["G1", "G1"]
 
 
 def test_a_staff_member_s_landlord_votes_for_his_gang_s_province_from_outside_it():

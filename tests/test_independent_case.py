@@ -111,9 +111,12 @@ THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.96, min_group
 # landlords and families its staff pay sat in their gangs until they were told by the
 # direction of the money, voting for their gangs' provinces from outside (communities.
 # personal_contacts, province_voters): ARI 0.748 -> 0.940, outsiders 672 -> 170 (min_ari 0.74 ->
-# 0.93, max_outsider_share 1/75 -> 1/250, max_gangs_missed 6 -> 5).
-FOURTH = Targets(TESTS / "independent4" / "make_case.py", min_ari=0.93, min_groups_f1=0.90,
-                 max_outsider_share=1 / 250, max_gangs_missed=5, fronts=False)
+# 0.93, max_outsider_share 1/75 -> 1/250, max_gangs_missed 6 -> 5). Those who hang on a member
+# whom only evidence joined too, paid by his card and tied to the gang by nothing else, left
+# with the trees hanging on a gang by one member's money (communities.money_pendants):
+# outsiders 170 -> 68, ARI 0.940 -> 0.959 (min_ari 0.93 -> 0.95, max_outsider_share 1/250 -> 1/700).
+FOURTH = Targets(TESTS / "independent4" / "make_case.py", min_ari=0.95, min_groups_f1=0.90,
+                 max_outsider_share=1 / 700, max_gangs_missed=5, fronts=False)
 # The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
 # at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity
 # merged a small gang with the largest through the cash desk and dealers); the second's

@@ -31,9 +31,9 @@ from ..communities import (
     identifier_links,
     login_uses,
     staff_account_bindings,
-    staff_payments,
     summed_edges,
     swept_accounts,
+    transfer_counts,
 )
 from ..engine import GangEvidence
 from ..rules import WEIGHTS
@@ -136,10 +136,11 @@ def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
     bindings = _hard_bindings(case, excluded=excluded, client_money=client_money,
                               swept=swept_accounts(case["bank_transfers"], client_money, connect=connect))
-    return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money, connect=connect,
-                                          logins=logins),
+    transfers = transfer_counts(case["bank_transfers"], connect=connect)
+    return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money,
+                                          transfers=transfers, connect=connect, logins=logins),
                         bindings=bindings, platform_ids=case["platforms"]["platform_id"].tolist(),
-                        staff_transfers=staff_payments(case["bank_transfers"], bindings, connect=connect))
+                        transfers=transfers)
 
 
 def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection) -> pd.DataFrame:
@@ -147,13 +148,15 @@ def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb
     of nodes (``Label:id``, ``u < v``), the weights of every fact joining them summed, sorted;
     ``connect``: the connection the money edges' SQL runs on (as in :func:`.figures.client_figures`)."""
     ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
-    return _gang_edges(case, ledger, excluded=excluded, client_money=client_money, connect=connect, logins=None)
+    return _gang_edges(case, ledger, excluded=excluded, client_money=client_money,
+                       transfers=transfer_counts(case["bank_transfers"], connect=connect), connect=connect, logins=None)
 
 
 def _gang_edges(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, client_money: pd.DataFrame,
-                connect, logins) -> pd.DataFrame:
-    """:func:`gang_edges`, given the :func:`excluded_nodes` and :func:`client_money_accounts`."""
-    edges = (list(_structural_edges(case)) + list(_money_edges(case, ledger, client_money, connect))
+                transfers: pd.DataFrame, connect, logins) -> pd.DataFrame:
+    """:func:`gang_edges`, given the :func:`excluded_nodes`, :func:`client_money_accounts` and
+    :func:`.communities.transfer_counts`."""
+    edges = (list(_structural_edges(case)) + list(_money_edges(case, ledger, client_money, transfers, connect))
              + list(_login_edges(case, logins, connect)))
     left, right = _arrow_text([e.left for e in edges]), _arrow_text([e.right for e in edges])
     weight = np.concatenate([np.asarray(e.weight, dtype="float64") for e in edges])
@@ -280,17 +283,16 @@ def _structural_edges(case: Case):
                pd.Series(WEIGHTS["MEMBER_OF"], index=led.index))
 
 
-def _money_edges(case: Case, ledger: pd.DataFrame, client_money: pd.DataFrame, connect):
+def _money_edges(case: Case, ledger: pd.DataFrame, client_money: pd.DataFrame, transfers: pd.DataFrame, connect):
     # Each edge is one pair of nodes with its records counted (a pair with a missing end is no
     # edge); the order of the rows does not matter, gang_edges sums and sorts them.
-    transfers = case["bank_transfers"]
     # Which accounts a platform's client money and payouts went through (ledger -> bank txn).
     counts = client_money.dropna()
     yield Edge("CLIENT_MONEY", _node("Platform", counts["platform_id"]), _node("Account", counts["account_id"]),
                counted_weights(WEIGHTS["CLIENT_MONEY"], counts["n"]))
     connection = connect(
         ledger=ledger[["kind", "beneficiary_agent_id", "bank_txn_id"]],
-        transfers=transfers[["txn_id", "from_account", "to_account"]],
+        transfers=case["bank_transfers"][["txn_id", "from_account", "to_account"]],
         # Names of their own: on Spark a view is the session's, and the account groups' ``fills`` differ.
         trades=case["trades"][["account_id", "broker_ref"]],
         routed_fills=case["broker_fills"][["broker_ref", "account_id"]],
@@ -312,11 +314,8 @@ def _money_edges(case: Case, ledger: pd.DataFrame, client_money: pd.DataFrame, c
         GROUP BY ALL""").df()
     yield Edge("ROUTED", _node("Platform", routes["platform"]), _node("Account", routes["broker_account"]),
                counted_weights(WEIGHTS["ROUTED"], routes["n"]))
-    flows = connection.sql("""
-        SELECT from_account, to_account, count(*) AS n FROM transfers
-        WHERE from_account IS NOT NULL AND to_account IS NOT NULL GROUP BY ALL""").df()
-    yield Edge("TRANSFER", _node("Account", flows["from_account"]), _node("Account", flows["to_account"]),
-               counted_weights(WEIGHTS["TRANSFER"], flows["n"]))
+    yield Edge("TRANSFER", _node("Account", transfers["from_account"]), _node("Account", transfers["to_account"]),
+               counted_weights(WEIGHTS["TRANSFER"], transfers["n"]))
 
 
 def gang_login_frame(case: Case) -> pd.DataFrame:

@@ -105,10 +105,9 @@ class Neo4jEngine:
         return figures.person_window_totals(self.runner, timezone=self.settings["timezone"])
 
     def gang_evidence(self) -> GangEvidence:
-        bindings = gangs.hard_bindings(self.runner)
         return GangEvidence(edges=gangs.gang_edges(self.runner, timezone=self.settings["timezone"]),
-                            bindings=bindings, platform_ids=gangs.platform_ids(self.runner),
-                            staff_transfers=gangs.staff_transfers(self.runner, bindings))
+                            bindings=gangs.hard_bindings(self.runner), platform_ids=gangs.platform_ids(self.runner),
+                            transfers=gangs.transfer_counts(self.runner))
 
     def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
         # On the driver, as in memory: GDS's Louvain visits nodes in another order (see .gangs).

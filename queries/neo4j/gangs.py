@@ -26,8 +26,6 @@ from ..communities import (
     identifier_links,
     login_uses,
     staff_account_bindings,
-    staff_accounts,
-    staff_payments,
     summed_edges,
     swept_accounts,
 )
@@ -278,21 +276,17 @@ def _swept_money(runner: CypherRunner, excluded: list[str]) -> pd.DataFrame:
     return rows[~rows["node"].isin(excluded)]
 
 
-# Every transfer into or out of the given accounts, once (communities.staff_payments counts them).
-ACCOUNT_TRANSFERS = """
-UNWIND $accounts AS account_id
-MATCH (:Account {id: account_id})-[t:TRANSFER]-()
-WITH DISTINCT t
-RETURN startNode(t).id AS from_account, endNode(t).id AS to_account
+# The bank transfers per direction and pair, as communities.transfer_counts counts them.
+TRANSFER_COUNTS = """
+MATCH (a:Account)-[t:TRANSFER]->(b:Account)
+RETURN a.id AS from_account, b.id AS to_account, count(t) AS n ORDER BY from_account, to_account
 """
 
 
-def staff_transfers(runner: CypherRunner, bindings: pd.DataFrame) -> pd.DataFrame:
-    """The transfers of the accounts staff hold, counted: :func:`.communities.staff_payments`
-    on those the graph holds (``bindings``: :func:`hard_bindings`')."""
-    transfers = runner.run_cypher(ACCOUNT_TRANSFERS, {"accounts": staff_accounts(bindings)}).reindex(
-        columns=["from_account", "to_account"]).astype(object)
-    return staff_payments(transfers, bindings)
+def transfer_counts(runner: CypherRunner) -> pd.DataFrame:
+    """:func:`.communities.transfer_counts` of the graph's transfers."""
+    return runner.run_cypher(TRANSFER_COUNTS).reindex(columns=["from_account", "to_account", "n"]).astype(
+        {"from_account": object, "to_account": object, "n": "int64"})
 
 
 def platform_ids(runner: CypherRunner) -> list[str]:
