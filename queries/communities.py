@@ -1224,9 +1224,12 @@ def money_pendants(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd.Da
         tree[list(component)] = number
     holding = peeled[u] != peeled[v]
     leaf_end, core_end = np.where(peeled[u], u, v)[holding], np.where(peeled[u], v, u)[holding]
-    paid = pd.MultiIndex.from_arrays([("Account:" + transfers["from_account"].astype(object)).to_numpy(dtype=object),
-                                      ("Account:" + transfers["to_account"].astype(object)).to_numpy(dtype=object)])
-    by_payment = pd.MultiIndex.from_arrays([nodes[core_end], nodes[leaf_end]]).isin(paid[transfers["n"].to_numpy() > 0])
+    # The transfers into the trees' holding ends only: the others are most of the case's.
+    into_trees = transfers[is_in(transfers["to_account"], nodes[leaf_end].str.slice(len("Account:")))]
+    into_trees = into_trees[into_trees["n"].to_numpy() > 0]
+    paid = pd.MultiIndex.from_arrays([("Account:" + into_trees["from_account"].astype(object)).to_numpy(dtype=object),
+                                      ("Account:" + into_trees["to_account"].astype(object)).to_numpy(dtype=object)])
+    by_payment = pd.MultiIndex.from_arrays([nodes[core_end], nodes[leaf_end]]).isin(paid)
     trading = is_in(nodes, list(trading_accounts))
     free = members["basis"].eq("community").fillna(False).to_numpy(dtype=bool) & ~trading
     all_free = pd.Series(free[peeled], index=tree[peeled]).groupby(level=0).all()
