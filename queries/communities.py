@@ -1028,6 +1028,19 @@ def _set_apart(table: pd.DataFrame, rows) -> None:
     table.loc[rows, "basis"] = pd.NA
 
 
+def _ties_within_gangs(table: pd.DataFrame, edges: pd.DataFrame):
+    """(members, u, v, within): the rows of ``table`` (node, gang_id, as :func:`resolve_gangs`
+    makes it) with a gang, renumbered from 0; the positions among them of the two ends of each
+    edge (``edges``: u, v) that joins two members of one gang; and which edges those are."""
+    members = table[table["gang_id"].notna().to_numpy(dtype=bool)].reset_index(drop=True)
+    nodes = pd.Index(members["node"])
+    gang = members["gang_id"].to_numpy(dtype=object)
+    u, v = positions(edges["u"], nodes), positions(edges["v"], nodes)
+    within = (u >= 0) & (v >= 0)
+    within[within] = gang[u[within]] == gang[v[within]]
+    return members, u[within], v[within], within
+
+
 def loosely_held(table: pd.DataFrame, edges: pd.DataFrame, *, trading_accounts=()) -> list[str]:
     """The nodes that joined a gang with their community alone (``table``: node, gang_id,
     basis, as :func:`resolve_gangs` makes it) and hang on it by chance contact: split each gang
@@ -1047,13 +1060,9 @@ def loosely_held(table: pd.DataFrame, edges: pd.DataFrame, *, trading_accounts=(
     >>> loosely_held(table, edges)
     ['Account:SHOP', 'Person:S']
     """
-    members = table[table["gang_id"].notna().to_numpy(dtype=bool)].reset_index(drop=True)
+    members, u, v, within = _ties_within_gangs(table, edges)
     nodes = pd.Index(members["node"])
-    gang = members["gang_id"].to_numpy(dtype=object)
-    u, v = positions(edges["u"], nodes), positions(edges["v"], nodes)
-    within = (u >= 0) & (v >= 0)
-    within[within] = gang[u[within]] == gang[v[within]]
-    u, v, weight = u[within], v[within], edges["weight"].to_numpy(dtype="float64")[within]
+    weight = edges["weight"].to_numpy(dtype="float64")[within]
     strong = weight > ONE_EVENT + WEIGHT_TOLERANCE
     graph = nx.Graph()
     graph.add_nodes_from(range(len(nodes)))
@@ -1099,6 +1108,21 @@ def transfer_counts(transfers: pd.DataFrame, *, connect=duckdb_connection) -> pd
     return frame.astype({"from_account": object, "to_account": object, "n": "int64"})
 
 
+def _parts_and_ties_out(selected: np.ndarray, u: np.ndarray, v: np.ndarray):
+    """(part, inner, outer): the connected parts of the ``selected`` nodes (a boolean per node)
+    by the ties (``u``, ``v``: positions) among them, a number per node (-1 where not
+    selected); and each tie from a selected node to one not selected, as its two ends."""
+    graph = nx.Graph()
+    graph.add_nodes_from(np.flatnonzero(selected).tolist())
+    both = selected[u] & selected[v]
+    graph.add_edges_from(zip(u[both].tolist(), v[both].tolist()))
+    part = np.full(len(selected), -1, dtype=np.int64)
+    for number, component in enumerate(nx.connected_components(graph)):
+        part[list(component)] = number
+    leaving = selected[u] != selected[v]
+    return part, np.where(selected[u], u, v)[leaving], np.where(selected[u], v, u)[leaving]
+
+
 def personal_contacts(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd.DataFrame,
                       trading_accounts=()) -> list[str]:
     """The nodes that joined a gang with their community alone (``table``: node, gang_id,
@@ -1125,26 +1149,12 @@ def personal_contacts(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd
     >>> personal_contacts(table, edges, transfers=paid)
     ['Account:N', 'Account:RENT', 'Person:LANDLORD', 'Person:N']
     """
-    members = table[table["gang_id"].notna().to_numpy(dtype=bool)].reset_index(drop=True)
+    members, u, v, _ = _ties_within_gangs(table, edges)
     nodes = pd.Index(members["node"])
-    gang = members["gang_id"].to_numpy(dtype=object)
     joined = members["basis"].eq("community").fillna(False).to_numpy(dtype=bool)
-    u, v = positions(edges["u"], nodes), positions(edges["v"], nodes)
-    within = (u >= 0) & (v >= 0)
-    within[within] = gang[u[within]] == gang[v[within]]
-    u, v = u[within], v[within]
-    # Parts: the joined nodes, as their ties among themselves connect them.
-    graph = nx.Graph()
-    graph.add_nodes_from(np.flatnonzero(joined).tolist())
-    both_joined = joined[u] & joined[v]
-    graph.add_edges_from(zip(u[both_joined].tolist(), v[both_joined].tolist()))
-    part = np.full(len(nodes), -1, dtype=np.int64)
-    for number, component in enumerate(nx.connected_components(graph)):
-        part[list(component)] = number
-    # Each part's ties out of it, to the gang's other nodes.
-    leaving = joined[u] != joined[v]
-    inner = np.where(joined[u], u, v)[leaving]
-    outer = np.where(joined[u], v, u)[leaving]
+    # Parts: the joined nodes, as their ties among themselves connect them; and each part's ties
+    # out of it, to the gang's other nodes.
+    part, inner, outer = _parts_and_ties_out(joined, u, v)
     contacts = pd.DataFrame({"part": part[inner], "contact": outer}).drop_duplicates()
     counted = contacts.groupby("part")["contact"].agg(["size", "first"])
     single = counted[counted["size"] == 1]
@@ -1194,13 +1204,8 @@ def money_pendants(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd.Da
     >>> money_pendants(table, edges, transfers=paid)
     ['Account:RENT', 'Person:LANDLORD']
     """
-    members = table[table["gang_id"].notna().to_numpy(dtype=bool)].reset_index(drop=True)
+    members, u, v, _ = _ties_within_gangs(table, edges)
     nodes = pd.Index(members["node"])
-    gang = members["gang_id"].to_numpy(dtype=object)
-    u, v = positions(edges["u"], nodes), positions(edges["v"], nodes)
-    within = (u >= 0) & (v >= 0)
-    within[within] = gang[u[within]] == gang[v[within]]
-    u, v = u[within], v[within]
     # The 2-core: leaves taken off round by round (a round per level of the deepest tree).
     degree = np.bincount(u, minlength=len(nodes)) + np.bincount(v, minlength=len(nodes))
     peeled = np.zeros(len(nodes), dtype=bool)
@@ -1215,15 +1220,7 @@ def money_pendants(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd.Da
         degree -= np.bincount(u[gone], minlength=len(nodes)) + np.bincount(v[gone], minlength=len(nodes))
     # Each tree off the core, and the one tie that holds it to the core (a tree with none is a
     # whole part of the gang, not hanging on it).
-    graph = nx.Graph()
-    graph.add_nodes_from(np.flatnonzero(peeled).tolist())
-    inner = peeled[u] & peeled[v]
-    graph.add_edges_from(zip(u[inner].tolist(), v[inner].tolist()))
-    tree = np.full(len(nodes), -1, dtype=np.int64)
-    for number, component in enumerate(nx.connected_components(graph)):
-        tree[list(component)] = number
-    holding = peeled[u] != peeled[v]
-    leaf_end, core_end = np.where(peeled[u], u, v)[holding], np.where(peeled[u], v, u)[holding]
+    tree, leaf_end, core_end = _parts_and_ties_out(peeled, u, v)
     # The transfers into the trees' holding ends only: the others are most of the case's.
     into_trees = transfers[is_in(transfers["to_account"], nodes[leaf_end].str.slice(len("Account:")))]
     into_trees = into_trees[into_trees["n"].to_numpy() > 0]
