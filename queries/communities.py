@@ -28,8 +28,9 @@ and the access logs. The method, step by step (README "How the gangs were found"
    (a money service, :func:`money_services`, none); an entity tied only by evidence joins the
    gang of its community's bound members, unless it hangs on the gang by one event
    (:func:`loosely_held`) or by a staff member's own card that pays it (:func:`personal_contacts`:
-   his landlord, his family); a community with none is attached to the gang its strongest ties
-   point to, and one tied to no gang is reported as unattached, never dropped.
+   his landlord, his family), or by the money of one member alone (:func:`money_pendants`); a
+   community with none is attached to the gang its strongest ties point to, and one tied to no
+   gang is reported as unattached, never dropped.
 5. Its province: the most common province among its persons and the IP provinces of their
    logins, with the counts kept as evidence.
 
@@ -805,9 +806,9 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
                   known: pd.DataFrame, *, platform_ids=(), brokers=(), trading_accounts=(), hubs=(),
                   transfers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every node's gang, hard facts first: ``node``, ``community_id``, ``gang_id``, ``basis``,
-    and ``contact_of``: for a staff member's personal contact (:func:`personal_contacts`), in
-    no gang, the gang whose staff pays it — its home province votes for that gang's
-    (:func:`province_voters`).
+    and ``contact_of``: for a member's personal contact (:func:`personal_contacts`,
+    :func:`money_pendants`), in no gang, the gang whose member pays it — its home province
+    votes for that gang's (:func:`province_voters`).
 
     - A platform's gang is the known gang that lists it, else the one its community names
       (:func:`community_names`); platforms the records show one operator runs
@@ -820,8 +821,9 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     - Other nodes join the gang most of their community's bound nodes are in (``community``),
       unless their part of the gang hangs on it by one event (:func:`loosely_held`, its
       ``trading_accounts``), or by the payments of one staff member's own card
-      (:func:`personal_contacts`, :func:`money_pendants`, on ``transfers``), or most of their ties point
-      elsewhere: then each is a community of its own.
+      (:func:`personal_contacts`) or of one member's alone (:func:`money_pendants`), both
+      read in ``transfers``, or most of their ties point elsewhere: then each is a community
+      of its own.
     - A community with no bound node is attached to the gang its edges weigh most towards,
       when those edges weigh more than :data:`ONE_EVENT` (or it holds a trading account) and
       at least :data:`TIES_SHARE` of all its edges to nodes outside it, repeated until nothing
