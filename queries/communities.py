@@ -1229,7 +1229,7 @@ def money_pendants(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd.Da
     paid = pd.MultiIndex.from_arrays([("Account:" + into_trees["from_account"].astype(object)).to_numpy(dtype=object),
                                       ("Account:" + into_trees["to_account"].astype(object)).to_numpy(dtype=object)])
     by_payment = pd.MultiIndex.from_arrays([nodes[core_end], nodes[leaf_end]]).isin(paid)
-    trading = is_in(nodes, list(trading_accounts))
+    trading = is_in(nodes, trading_accounts)
     free = members["basis"].eq("community").fillna(False).to_numpy(dtype=bool) & ~trading
     all_free = pd.Series(free[peeled], index=tree[peeled]).groupby(level=0).all()
     hanging = np.intersect1d(tree[leaf_end][by_payment & ~trading[core_end]], all_free.index[all_free.to_numpy()])
