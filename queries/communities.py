@@ -742,8 +742,9 @@ def _first_by_weight(frame: pd.DataFrame, key: str, weight: str) -> pd.DataFrame
 
 def leader_bought_platforms(bindings: pd.DataFrame, known_of: pd.Series) -> pd.Series:
     """platform_id -> gang_id: the platforms no known gang lists whose licence a known gang's
-    leader bought (``bindings``' ``bought_license`` and ``gang_leader`` facts; ``known_of``:
-    platform_id -> gang_id of the known gangs). The police name the leader, the vendor's
+    leader bought (``bindings``' ``bought_license`` and ``gang_leader`` facts, the latter from
+    gangs.csv's leader or a ``leader`` membership of the gang; ``known_of``: platform_id ->
+    gang_id of the known gangs). The police name the leader, the vendor's
     records the buyer: the platform is his gang's, however the rest of its records lie (a case
     written independently of casegraph: a known gang's list named three of its six platforms,
     and the other three, tied to it by the leader and four nominees who serve all six, were

@@ -550,6 +550,29 @@ def test_the_platforms_whose_licences_a_known_gang_s_leader_bought_are_his_gang_
     assert alone.loc["Platform:P2", "gang_id"] == "G?P2"
 
 
+@pytest.mark.parametrize("role, gang_of_p2", [("leader", "G1"), ("manager", "G?P2")])
+def test_a_membership_as_a_known_gang_s_leader_names_him_as_gangs_csv_would(tmp_path, role, gang_of_p2):
+    """The second independently written generator on a seed of its own (22): gangs.csv listed
+    three of a gang's six platforms and left its leader empty; memberships.csv named him its
+    leader, and the vendor's records him as the buyer of all six licences. Only gangs.csv's
+    leader column made a leader, so the other three were three gangs (ARI 0.883). A membership
+    as the leader of a known gang states the same; a manager's names no one's platforms."""
+    rows = minimal_case()
+    del rows["gangs"][0]["leader_person_id"]
+    rows["memberships"][0]["role"] = role
+    rows["persons"][0]["phone"] = "13800000001"
+    rows["licenses"][0]["buyer_phone"] = "13800000001"
+    rows["licenses"].append({"license_id": "L2", "vendor_id": "V1", "platform_id": "P2", "sold_on": "2019-06-01",
+                             "price": "500000.00", "buyer_name": "王某", "buyer_phone": "13800000001",
+                             "paid_from_account": "BG1"})
+    rows["platforms"].append({"platform_id": "P2", "vendor_id": "V1", "name": "另一平台", "created_on": "2019-06-02"})
+    rows["persons"].append({"person_id": "PER6", "name": "孙某", "province": "浙江省"})
+    rows["agents"].append({"agent_id": "A9", "platform_id": "P2", "person_id": "PER6", "rebate_rate": "0.5"})
+    communities = analyze_case(load_case(write_case(tmp_path / "case", rows)))["communities"]
+    gang_of = communities.set_index(["entity_type", "entity_id"])["gang_id"]
+    assert gang_of[[("platform", "P1"), ("platform", "P2"), ("agent", "A9")]].tolist() == ["G1", gang_of_p2, gang_of_p2]
+
+
 @pytest.mark.parametrize("buyer_name, phone_holders, buyer", [
     ("王某", ["PER1"], "PER1"), (None, ["PER1"], "PER1"), ("李某", ["PER1"], None), (None, ["PER1", "PER3"], None),
     ("王某", ["PER1", "PER3"], "PER1")], ids=["name and phone", "phone alone", "another name", "a shared phone",

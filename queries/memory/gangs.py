@@ -198,6 +198,8 @@ def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFram
     in_gang = memberships.merge(gang_platforms[["gang_id", "platform_id"]], left_on="org_id", right_on="gang_id")
     in_platform = memberships[memberships["org_id"].isin(case["platforms"]["platform_id"])]
     leaders = case["gangs"][["gang_id", "leader_person_id"]].merge(gang_platforms, on="gang_id")
+    # A membership as a known gang's leader states what gangs.csv's leader column does.
+    led = in_gang[in_gang["role"].eq("leader").fillna(False).to_numpy(dtype=bool)]
     acting = agents.dropna(subset=["person_id"])
     stated = accounts[accounts["kind"].isin(["mother", "sub", "bank", "payment"])].dropna(subset=["platform_id"])
     linked = client_money
@@ -213,6 +215,7 @@ def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFram
         ("Person", in_platform["person_id"], in_platform["org_id"], "role_in_platform"),
         ("Person", in_gang["person_id"], in_gang["platform_id"], "role_in_gang"),
         ("Person", leaders["leader_person_id"], leaders["platform_id"], "gang_leader"),
+        ("Person", led["person_id"], led["platform_id"], "gang_leader"),
         ("Account", stated["account_id"], stated["platform_id"], "account_platform"),
     ]
     # Each part's rows are records, one each, but the client and swept money come counted per account.

@@ -149,6 +149,8 @@ CALL () {
   UNION ALL MATCH (n:Person)-[:MEMBER_OF]->(p:Platform) RETURN n, p, 'role_in_platform' AS fact
   UNION ALL MATCH (n:Person)-[:MEMBER_OF]->(:Gang)-[:OPERATES]->(p:Platform) RETURN n, p, 'role_in_gang' AS fact
   UNION ALL MATCH (g:Gang)-[:LED_BY]->(n:Person) MATCH (g)-[:OPERATES]->(p:Platform) RETURN n, p, 'gang_leader' AS fact
+  UNION ALL MATCH (n:Person)-[:MEMBER_OF {role: 'leader'}]->(:Gang)-[:OPERATES]->(p:Platform)
+  RETURN n, p, 'gang_leader' AS fact
   UNION ALL MATCH (n:Account)-[:ACCOUNT_ON]->(p:Platform) WHERE n.kind IN ['mother', 'sub', 'bank', 'payment']
   RETURN n, p, 'account_platform' AS fact
 }
