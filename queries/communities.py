@@ -370,11 +370,52 @@ def swept_accounts(transfers: pd.DataFrame, client_money: pd.DataFrame, *, conne
         GROUP BY ALL""").df()
 
 
-def holder_bindings(bindings: pd.DataFrame, holders: pd.DataFrame) -> pd.DataFrame:
+# The deposit accounts of this many platforms an account must pay into to be a channel that
+# passes clients' money on to gangs (forwarding_accounts).
+MIN_FORWARDED_PLATFORMS = 2
+
+
+def forwarding_accounts(transfers: pd.DataFrame, client_money: pd.DataFrame, *,
+                        connect=duckdb_connection) -> list[str]:
+    """The accounts that took a platform's client deposits and paid money on into other
+    accounts that took deposits, of :data:`MIN_FORWARDED_PLATFORMS` or more platforms
+    (``transfers``: from_account, to_account; ``client_money`` as :func:`swept_accounts` takes
+    it): runner cards (跑分), which take deposits for whichever gangs hire them and pass each
+    gang's on to its collection card the same night, and payment companies that settle to
+    them. A gang's own card empties into its layer of nominees, not into other platforms'
+    deposit accounts: in the cases of the four generators written independently of casegraph,
+    every such account was in no gang, and none was in our generator's. Their holders are
+    no operator's persons (:func:`holder_bindings`): in a fourth case, the twenty holders of
+    runner cards that took the deposits of two gangs' platforms, and passed them on to five
+    gangs' collection cards, made those two gangs one operator's (two of its four seeds).
+    ``connect``: where the SQL runs (as in :func:`swept_accounts`). Sorted.
+
+    >>> money = pd.DataFrame({"platform_id": ["P1", "P2", "P3", "P1", "P2"], "account_id": ["C1", "C2", "C3", "R", "R"],
+    ...                       "deposits": [5, 5, 5, 2, 2]})
+    >>> moved = pd.DataFrame({"from_account": ["R", "R", "R", "C1"], "to_account": ["C1", "C2", "C3", "F"]})
+    >>> forwarding_accounts(moved, money)
+    ['R']
+    """
+    connection = connect(transfers=transfers[["from_account", "to_account"]],
+                         client_money=client_money[["platform_id", "account_id", "deposits"]])
+    return connection.sql(f"""
+        WITH took AS (SELECT DISTINCT platform_id, account_id FROM client_money
+                      WHERE deposits > 0 AND account_id IS NOT NULL)
+        SELECT t.from_account AS account_id FROM transfers AS t
+        JOIN (SELECT DISTINCT account_id FROM took) AS source ON source.account_id = t.from_account
+        JOIN took AS into_deposits ON into_deposits.account_id = t.to_account
+        WHERE t.to_account <> t.from_account
+        GROUP BY t.from_account HAVING count(DISTINCT into_deposits.platform_id) >= {MIN_FORWARDED_PLATFORMS}
+        ORDER BY account_id""").df()["account_id"].tolist()
+
+
+def holder_bindings(bindings: pd.DataFrame, holders: pd.DataFrame, *, channels=()) -> pd.DataFrame:
     """The persons who hold the operator's accounts, bound as the accounts are: one row
     (``Person:id``, platform_id, ``holds_operator_account``, weight summed) per person and
     platform, from ``bindings`` (node, platform_id, fact, weight) and ``holders``
-    (account_id, person_id: who holds which account).
+    (account_id, person_id: who holds which account), but for the accounts of ``channels``
+    (ids: :func:`forwarding_accounts`), which pass clients' money on to gangs and are no
+    operator's.
 
     >>> bound = pd.DataFrame({"node": ["Account:A1", "Account:A2"], "platform_id": ["P1", "P2"],
     ...                       "fact": ["client_money", "client_money"], "weight": [3, 2]})
@@ -383,7 +424,8 @@ def holder_bindings(bindings: pd.DataFrame, holders: pd.DataFrame) -> pd.DataFra
     0  Person:X          P1  holds_operator_account       3
     1  Person:X          P2  holds_operator_account       2
     """
-    accounts = bindings[bindings["fact"].isin(OPERATOR_FACTS) & bindings["node"].str.startswith("Account:")]
+    accounts = bindings[bindings["fact"].isin(OPERATOR_FACTS) & bindings["node"].str.startswith("Account:")
+                        & ~is_in(bindings["node"], [f"Account:{account}" for account in channels])]
     return _carried_over(accounts, holders, ("Account", "account_id"), ("Person", "person_id"),
                          fact=HOLDS_OPERATOR_ACCOUNT)
 

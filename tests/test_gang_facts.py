@@ -965,3 +965,51 @@ def test_a_shop_s_customers_a_barely_bound_community_holds_stay_out(lenders):
     if lenders:
         group = [f"{node}{n}" for node in ("Account:L", "Person:L", "Account:T") for n in range(5)]
         assert (gang_of[group] == "G1").all()
+
+
+
+@pytest.mark.parametrize("forwarded", [True, False], ids=["cards passing deposits on", "cards keeping them"])
+def test_runner_cards_that_pass_two_gangs_deposits_on_make_them_no_one_operator_s(tmp_path, forwarded):
+    """A fourth independently written case: runner cards (跑分), each held by a person of no
+    gang, took the deposits of two gangs' platforms and passed them on the same night to the
+    gangs' collection cards. Their twenty holders were persons on both platforms' operator
+    sides, and made the two gangs one (two of its four seeds). Cards that pass deposits on to
+    the deposit accounts of two platforms are channels: their holders witness no operator. Cards
+    that keep the money (empty into their own layer) are the operator's, as before."""
+    from casegraph.queries.communities import known_gang_of_platform, one_operator_platforms
+    from casegraph.queries.memory.gangs import hard_bindings
+
+    rows = minimal_case()
+    rows["platforms"].append({"platform_id": "P2", "vendor_id": "V1", "name": "另一平台", "created_on": "2019-03-05"})
+    rows["persons"] += [{"person_id": pid, "name": name, "province": "湖南省"}
+                        for pid, name in (("PER6", "孙某"), ("PER7", "周某"), ("PER8", "吴某"), ("PER9", "郑某"))]
+    rows["clients"].append({"client_id": "C3", "platform_id": "P2", "person_id": "PER6", "registered_on": "2019-04-01"})
+    rows["accounts"] += [
+        {"account_id": "BK6", "kind": "bank", "holder_person_id": "PER6"},
+        {"account_id": "T3", "kind": "trading", "holder_person_id": "PER6", "platform_id": "P2", "client_id": "C3"},
+        {"account_id": "BG2", "kind": "bank", "holder_person_id": "PER9"},
+        {"account_id": "R7", "kind": "bank", "holder_person_id": "PER7"},
+        {"account_id": "R8", "kind": "bank", "holder_person_id": "PER8"},
+        {"account_id": "LAYER", "kind": "bank"}]
+    # P2's own collection card takes a deposit; each runner card takes deposits for both platforms.
+    deposits = [("C3", "T3", "P2", "BK6", "BG2")] + [(client, trading, platform, card, runner)
+                                                   for runner in ("R7", "R8")
+                                                   for client, trading, platform, card in (("C1", "T1", "P1", "BK3"),
+                                                                                           ("C3", "T3", "P2", "BK6"))]
+    for n, (client, trading, platform, card, to) in enumerate(deposits):
+        rows["ledger"].append({"entry_id": f"D{n}", "ts": f"2019-06-{n + 1:02d}T10:00:00", "platform_id": platform,
+                               "client_id": client, "account_id": trading, "kind": "deposit", "amount": "1000",
+                               "bank_txn_id": f"DT{n}"})
+        rows["bank_transfers"].append({"txn_id": f"DT{n}", "ts": f"2019-06-{n + 1:02d}T09:59:00",
+                                       "from_account": card, "to_account": to, "amount": "1000"})
+    onward = ("BG1", "BG2") if forwarded else ("LAYER", "LAYER")
+    for runner in ("R7", "R8"):
+        for n, to in enumerate(onward):
+            rows["bank_transfers"].append({"txn_id": f"F{runner}{n}", "ts": f"2019-06-2{n}T23:00:00",
+                                           "from_account": runner, "to_account": to, "amount": "985"})
+    case = load_case(write_case(tmp_path / "case", rows))
+    bindings = hard_bindings(case)
+    runners = bindings[bindings["node"].isin(["Person:PER7", "Person:PER8"])]
+    assert runners.empty == forwarded
+    known_of = known_gang_of_platform(pd.DataFrame({"gang_id": ["G1"], "platform_id": ["P1"]}))
+    assert one_operator_platforms(bindings, known_of) == ([] if forwarded else [["P1", "P2"]])

@@ -26,6 +26,7 @@ from ..communities import (
     SWEPT_MONEY,
     counted_weights,
     entity_nodes,
+    forwarding_accounts,
     graph_of_edges,
     holder_bindings,
     identifier_links,
@@ -134,8 +135,7 @@ def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     connection the SQL runs on (as in :func:`.figures.client_figures`); ``logins``: the case's
     :func:`gang_login_frame`, if made already (e.g. by Spark)."""
     ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
-    bindings = _hard_bindings(case, excluded=excluded, client_money=client_money,
-                              swept=swept_accounts(case["bank_transfers"], client_money, connect=connect))
+    bindings = _hard_bindings(case, excluded=excluded, client_money=client_money, connect=connect)
     transfers = transfer_counts(case["bank_transfers"], connect=connect)
     return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money,
                                           transfers=transfers, connect=connect, logins=logins),
@@ -184,14 +184,14 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     with ``weight`` = how many records say so. See the module's step 1. ``connect``: as in
     :func:`gang_edges`."""
     _, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
-    return _hard_bindings(case, excluded=excluded, client_money=client_money,
-                          swept=swept_accounts(case["bank_transfers"], client_money, connect=connect))
+    return _hard_bindings(case, excluded=excluded, client_money=client_money, connect=connect)
 
 
-def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFrame,
-                   swept: pd.DataFrame) -> pd.DataFrame:
-    """:func:`hard_bindings`, given the :func:`excluded_nodes`, :func:`client_money_accounts`
-    and :func:`swept_accounts`."""
+def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFrame, connect) -> pd.DataFrame:
+    """:func:`hard_bindings`, given the :func:`excluded_nodes` and :func:`client_money_accounts`;
+    ``connect``: where the SQL of :func:`.communities.swept_accounts` and
+    :func:`.communities.forwarding_accounts` runs."""
+    swept = swept_accounts(case["bank_transfers"], client_money, connect=connect)
     agents, licenses, accounts = case["agents"], case["licenses"], case["accounts"]
     gang_platforms = known_gang_platforms(case)
     memberships = case["memberships"]
@@ -227,7 +227,9 @@ def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFram
     table = table[~is_in(table["node"], excluded)]
     counted = table.groupby(["node", "platform_id", "fact"])["n"].sum().rename("weight").reset_index()
     held = accounts[["account_id", "holder_person_id"]].rename(columns={"holder_person_id": "person_id"})
-    derived = pd.concat([holder_bindings(counted, held), staff_account_bindings(counted, held, gang_platforms)])
+    channels = forwarding_accounts(case["bank_transfers"], client_money, connect=connect)
+    derived = pd.concat([holder_bindings(counted, held, channels=channels),
+                         staff_account_bindings(counted, held, gang_platforms)])
     counted = pd.concat([counted.astype({"weight": "int64"}), derived[~is_in(derived["node"], excluded)]])
     return counted.sort_values(["node", "platform_id", "fact"], ignore_index=True)
 

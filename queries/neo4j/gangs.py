@@ -22,6 +22,7 @@ from ..communities import (
     STAFF_FACTS,
     SWEPT_MONEY,
     counted_weights,
+    forwarding_accounts,
     holder_bindings,
     identifier_links,
     login_uses,
@@ -251,26 +252,35 @@ def hard_bindings(runner: CypherRunner) -> pd.DataFrame:
     """node, platform_id, fact, weight: what the records state (see :func:`.gangs.hard_bindings`)."""
     excluded = runner.single(EXCLUDED)["keys"]
     bindings = runner.run_cypher(HARD_BINDINGS, {"excluded": excluded}).astype({"weight": "int64"})
-    bindings = pd.concat([bindings, _swept_money(runner, excluded)], ignore_index=True)
+    money, money_out = _client_money_out(runner)
+    bindings = pd.concat([bindings, _swept_money(money, money_out, excluded)], ignore_index=True)
     accounts = bindings.loc[bindings["node"].str.startswith("Account:"), "node"].str.slice(len("Account:"))
     holders = runner.run_cypher(ACCOUNT_HOLDERS, {"accounts": sorted(set(accounts)), "excluded": excluded})
     staff = bindings.loc[bindings["fact"].isin(STAFF_FACTS), "node"].str.slice(len("Person:"))
     held = runner.run_cypher(STAFF_HOLDINGS, {"persons": sorted(set(staff)), "excluded": excluded}).reindex(
         columns=["account_id", "person_id"])
-    derived = [holder_bindings(bindings, holders), staff_account_bindings(bindings, held, known_gang_platforms(runner))]
+    derived = [holder_bindings(bindings, holders, channels=forwarding_accounts(money_out, money)),
+               staff_account_bindings(bindings, held, known_gang_platforms(runner))]
     return pd.concat([bindings, *derived]).sort_values(["node", "platform_id", "fact"], ignore_index=True)
 
 
-def _swept_money(runner: CypherRunner, excluded: list[str]) -> pd.DataFrame:
-    """The :data:`SWEPT_MONEY` bindings (node, platform_id, fact, weight) of
-    :func:`.communities.swept_accounts`, on the client-money accounts and the transfers out of
-    those that took deposits, but the excluded nodes."""
+def _client_money_out(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The client-money accounts (platform_id, account_id, deposits) and the transfers out of
+    those that took deposits (from_account, to_account): what :func:`.communities.swept_accounts`
+    and :func:`.communities.forwarding_accounts` read."""
     # Typed, also when empty (a case without client money): DuckDB reads an empty object column as no type.
     money = runner.run_cypher(CLIENT_MONEY_ACCOUNTS).reindex(columns=["platform_id", "account_id", "deposits"]).astype(
         {"platform_id": "string", "account_id": "string", "deposits": "int64"})
     took_deposits = sorted(set(money.loc[money["deposits"] > 0, "account_id"]))
     transfers = runner.run_cypher(MONEY_OUT, {"accounts": took_deposits}).reindex(
         columns=["from_account", "to_account"]).astype("string")
+    return money, transfers
+
+
+def _swept_money(money: pd.DataFrame, transfers: pd.DataFrame, excluded: list[str]) -> pd.DataFrame:
+    """The :data:`SWEPT_MONEY` bindings (node, platform_id, fact, weight) of
+    :func:`.communities.swept_accounts`, on the client-money accounts and the transfers out of
+    those that took deposits (:func:`_client_money_out`), but the excluded nodes."""
     swept = swept_accounts(transfers, money)
     rows = pd.DataFrame({"node": "Account:" + swept["account_id"].astype(object),
                          "platform_id": swept["platform_id"].astype(object),
