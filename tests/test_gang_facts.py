@@ -917,12 +917,31 @@ def test_a_gang_s_province_on_a_tie_is_where_it_logs_in():
     from casegraph.queries.communities import gang_provinces
 
     members = pd.DataFrame({"entity_id": ["P1", "P2", "A1"], "gang_id": "G1"})
-    votes = pd.DataFrame({"entity_id": ["P1", "P2", "A1", "A1", "A1", "A1", "P1", "P2"],
-                          "province": ["浙江"] * 4 + ["安徽"] * 4,
-                          "source": ["logins"] * 4 + ["persons", "persons", "logins", "logins"]})
-    # 浙江: four logins; 安徽: two persons and two logins.
+    votes = pd.DataFrame({"entity_id": ["P1", "P2", "A1", "A1", "A1", "A1", "P1", "P2", "X9"],
+                          "province": ["浙江"] * 4 + ["安徽"] * 4 + ["浙江"],
+                          "source": ["logins"] * 4 + ["persons", "persons", "logins", "logins", "persons"]})
+    # 浙江: four logins; 安徽: two persons and two logins (X9, of no gang, lives in 浙江).
     assert gang_provinces(votes, members).loc["G1", "province"] == "浙江"
     assert gang_provinces(votes.assign(source="persons"), members).loc["G1", "province"] == "安徽"
+
+
+@pytest.mark.parametrize("card_logs_in_from, province", [("浙江", "浙江"), ("香港", "江苏")],
+                         ids=["where people live", "a VPN exit"])
+def test_a_gang_s_province_is_where_its_logins_come_from_before_where_its_members_live(card_logs_in_from, province):
+    """A third independently written case on other seeds: a tiny gang's two members live in
+    江苏 and log in from 江苏 and 浙江, and the gang's card is used from 浙江. Three logins
+    against two and the two homes, it went to 江苏 (2 of 26 gangs on one seed, 1 of 34 on
+    another); it works in 浙江, where its referral goes. Logins from where no one in the case
+    lives (a VPN exit, cloud servers in Hong Kong) decide nothing: the homes do."""
+    from casegraph.queries.communities import gang_provinces
+
+    members = pd.DataFrame({"entity_id": ["P1", "P2", "CARD"], "gang_id": "G1"})
+    votes = pd.DataFrame({"entity_id": ["P1", "P2", "P1", "P2", "P1", "P2", "CARD", "X9"],
+                          "province": ["江苏", "江苏", "江苏", "江苏", "浙江", "浙江", card_logs_in_from, "浙江"],
+                          "source": ["persons", "persons"] + ["logins"] * 5 + ["persons"]})
+    if card_logs_in_from == "香港":
+        votes.loc[votes["province"].eq("浙江") & votes["source"].eq("logins"), "province"] = "香港"
+    assert gang_provinces(votes, members).loc["G1", "province"] == province
 
 
 def _gang_with_a_shop_and_its_customers(*, lenders: bool) -> pd.DataFrame:
