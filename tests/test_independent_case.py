@@ -136,7 +136,9 @@ CASES = {"seed-1": (FIRST, ["--seed", "1"]), "seed-2": (FIRST, ["--seed", "2", "
          # gangs.csv leaves the big gang's leader empty: memberships.csv alone names him.
          "second-seed-22": (SECOND, ["--seed", "22"]),
          "third-seed-1": (THIRD, ["--seed", "1"]),
-         "fourth-seed-1": (FOURTH, ["--seed", "1"])}
+         "fourth-seed-1": (FOURTH, ["--seed", "1"]),
+         # Runner cards that took two gangs' deposits, and passed them on, made them one before.
+         "fourth-seed-22": (FOURTH, ["--seed", "22"])}
 
 pytestmark = pytest.mark.slow
 
