@@ -385,9 +385,9 @@ def forwarding_accounts(transfers: pd.DataFrame, client_money: pd.DataFrame, *,
     them. A gang's own card empties into its layer of nominees, not into other platforms'
     deposit accounts: in the cases of the four generators written independently of casegraph,
     every such account was in no gang, and none was in our generator's. Their holders are
-    no operator's persons (:func:`holder_bindings`): in a fourth case, the twenty holders of
-    runner cards that took the deposits of two gangs' platforms, and passed them on to five
-    gangs' collection cards, made those two gangs one operator's (two of its four seeds).
+    no operator's persons (:func:`holder_bindings`): in a fourth case (its seed 22), the
+    eighteen holders of runner cards that took the deposits of two gangs' platforms, and
+    passed them on to other gangs' collection cards too, made those two gangs one operator's.
     ``connect``: where the SQL runs (as in :func:`swept_accounts`). Sorted.
 
     >>> money = pd.DataFrame({"platform_id": ["P1", "P2", "P3", "P1", "P2"], "account_id": ["C1", "C2", "C3", "R", "R"],
