@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -37,8 +36,7 @@ def case_for(generator: str, seed: int, arguments: list[str], cache: Path) -> Pa
     """The generator's case of ``seed`` (and ``arguments``), generated into ``cache`` once."""
     folder = cache / "-".join([generator, str(seed), *(part.lstrip("-") for part in arguments)])
     if not (folder / "truth" / "gangs.csv").is_file():
-        subprocess.run([sys.executable, str(GENERATORS[generator].make_case), "--out", str(folder), "--seed", str(seed),
-                        *arguments], check=True, stdout=subprocess.DEVNULL)
+        GENERATORS[generator].generate(folder, ["--seed", str(seed), *arguments])
     return folder
 
 

@@ -89,6 +89,11 @@ class Targets:
     # Every fraud front flagged and no other.
     fronts: bool = True
 
+    def generate(self, folder: Path, arguments: list[str]) -> None:
+        """Write the generator's case into ``folder`` (its make_case.py, given ``arguments``)."""
+        subprocess.run([sys.executable, str(self.make_case), "--out", str(folder), *arguments], check=True,
+                       stdout=subprocess.DEVNULL)
+
     def shortfalls(self, scores: dict, *, entities: int) -> dict[str, list[str]]:
         """The floors ``scores`` (bench/discovery.py discovery_scores) fall short of, by part
         (``gangs``, ``groups``), each named; ``entities``: how many truth/gangs.csv lists."""
@@ -161,8 +166,7 @@ pytestmark = pytest.mark.slow
 def analysed(request, tmp_path_factory):
     targets, arguments, *without = CASES[request.param]
     folder = tmp_path_factory.mktemp("independent") / request.param
-    subprocess.run([sys.executable, str(targets.make_case), "--out", str(folder), *arguments], check=True,
-                   stdout=subprocess.DEVNULL)
+    targets.generate(folder, arguments)
     for file in [name for names in without for name in names]:
         (folder / file).unlink()
     case = load_case(folder)
