@@ -1032,3 +1032,34 @@ def test_runner_cards_that_pass_two_gangs_deposits_on_make_them_no_one_operator_
     assert runners.empty == forwarded
     known_of = known_gang_of_platform(pd.DataFrame({"gang_id": ["G1"], "platform_id": ["P1"]}))
     assert one_operator_platforms(bindings, known_of) == ([] if forwarded else [["P1", "P2"]])
+
+
+@pytest.mark.parametrize("settled", [True, False], ids=["settling to both gangs", "emptying into its own"])
+def test_a_payment_company_that_settles_two_gangs_money_to_each_is_in_neither(settled):
+    """A third independently written case on a seed nobody tuned for (21): two payment
+    companies took 88 % and 61 % of their client deposits for one gang each, so the largest
+    gang's share kept their accounts in that gang, their holders and the shops their payees
+    buy from with them. Each settled every gang's money to that gang's cards. An account that
+    took client money for two gangs and paid on to members of both is a payment channel: in no
+    gang, and its community follows its bound nodes without it. A gang's card another gang
+    once borrowed, emptying into its own gang's card, stays with its gang."""
+    communities = {"Platform:P1": 0, "Account:L1": 0, "Platform:P2": 1, "Account:L2": 1,
+                   "Account:PAY": 2, "Person:H": 2, "Account:SHOP": 2}
+    bindings = pd.DataFrame([("Account:L1", "P1", "client_money", 5), ("Account:L2", "P2", "client_money", 5),
+                             ("Account:PAY", "P1", "client_money", 9), ("Account:PAY", "P2", "client_money", 1)],
+                            columns=["node", "platform_id", "fact", "weight"])
+    edges = pd.DataFrame([("Platform:P1", "Account:L1", 5.0), ("Platform:P2", "Account:L2", 5.0),
+                          ("Account:PAY", "Account:L1", 3.0), ("Account:PAY", "Account:L2", 1.0),
+                          ("Person:H", "Account:PAY", 5.0), ("Account:SHOP", "Account:PAY", 2.0)],
+                         columns=["u", "v", "weight"])
+    paid = [("PAY", "L1", 3), ("PAY", "L2", 1)] if settled else [("PAY", "L1", 4)]
+    transfers = pd.DataFrame(paid + [("PAY", "SHOP", 2)], columns=["from_account", "to_account", "n"])
+    known = pd.DataFrame({"gang_id": ["G1", "G2"], "platform_id": ["P1", "P2"]})
+    gang_of = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1", "P2"],
+                            transfers=transfers).set_index("node")["gang_id"]
+    assert gang_of[["Account:L1", "Account:L2"]].tolist() == ["G1", "G2"]
+    channel = ["Account:PAY", "Person:H", "Account:SHOP"]
+    if settled:
+        assert gang_of[channel].isna().all()
+    else:
+        assert gang_of[channel].tolist() == ["G1"] * 3
