@@ -1,4 +1,4 @@
-"""Discovery on the four case generators written independently of casegraph (tests/independent*/
+"""Discovery on the five case generators written independently of casegraph (tests/independent*/
 make_case.py) at seeds of your choosing: each case generated once into --cache, analysed by the
 memory engine, scored as bench/discovery.py scores (discovery_scores), and held to the floors
 tests/test_independent_case.py holds that generator to. The tests run a few fixed seeds; a rule
@@ -27,9 +27,9 @@ from casegraph.queries.memory.engine import analyze_case
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
-from test_independent_case import FIRST, FOURTH, SECOND, THIRD, truth_entities  # noqa: E402
+from test_independent_case import FIFTH, FIRST, FOURTH, SECOND, THIRD, truth_entities  # noqa: E402
 
-GENERATORS = {"first": FIRST, "second": SECOND, "third": THIRD, "fourth": FOURTH}
+GENERATORS = {"first": FIRST, "second": SECOND, "third": THIRD, "fourth": FOURTH, "fifth": FIFTH}
 
 
 def case_for(generator: str, seed: int, arguments: list[str], cache: Path) -> Path:

@@ -88,6 +88,9 @@ class Targets:
     max_gangs_missed: int = 0
     # Every fraud front flagged and no other.
     fronts: bool = True
+    # Its real platforms' broker statements cover a window of days only: their orders outside it
+    # are unverified trades (the fourth's).
+    statement_windows: bool = False
 
     def generate(self, folder: Path, arguments: list[str]) -> None:
         """Write the generator's case into ``folder`` (its make_case.py, given ``arguments``)."""
@@ -135,7 +138,16 @@ THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.96, min_group
 # with the trees hanging on a gang by one member's money (communities.money_pendants):
 # outsiders 170 -> 68, ARI 0.940 -> 0.959 (min_ari 0.93 -> 0.95, max_outsider_share 1/250 -> 1/700).
 FOURTH = Targets(TESTS / "independent4" / "make_case.py", min_ari=0.95, min_groups_f1=0.90,
-                 max_outsider_share=1 / 700, max_gangs_missed=5, fronts=False)
+                 max_outsider_share=1 / 700, max_gangs_missed=5, fronts=False, statement_windows=True)
+# The fifth, written to differ from the four: member units (会员单位), gangs in other provinces
+# with no platform of their own, each running an agent subtree on a master gang's platform
+# with its own cards and staff, paying the master a share of its fees; a hybrid A/B-book
+# platform whose kind says real; banks that never answered; a back end that kept one year.
+# Every client, agent and platform figure is the generator's to the fen and every other gang
+# found with its province, but each master is found with its two units (README, "A fifth
+# generator"): what holds so far, as a floor (seeds 1, 21, 22: reachable ARI 0.849, 0.920,
+# 0.817; 21 of 27 gangs, the two masters and four units six).
+FIFTH = Targets(TESTS / "independent5" / "make_case.py", min_ari=0.84, min_groups_f1=0.99, max_gangs_missed=6)
 # The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
 # at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity
 # merged a small gang with the largest through the cash desk and dealers); the second's
@@ -157,7 +169,8 @@ CASES = {"seed-1": (FIRST, ["--seed", "1"]), "seed-2": (FIRST, ["--seed", "2", "
          "third-seed-1": (THIRD, ["--seed", "1"]),
          "fourth-seed-1": (FOURTH, ["--seed", "1"]),
          # Runner cards that took two gangs' deposits, and passed them on, made them one before.
-         "fourth-seed-22": (FOURTH, ["--seed", "22"])}
+         "fourth-seed-22": (FOURTH, ["--seed", "22"]),
+         "fifth-seed-1": (FIFTH, ["--seed", "1"])}
 
 pytestmark = pytest.mark.slow
 
@@ -191,20 +204,21 @@ def test_account_groups_and_fronts(analysed):
 
 
 def test_no_real_trade_is_fake(analysed):
-    """Where the generator lists its fake trades (the fourth's truth/fake_trades.csv), every
-    trade of fake_trades.csv is one, and all but a few are found: the fourth's real platforms
-    whose broker statements cover a window only routed 42,302 orders outside it, which were
-    fake trades and made five of them fronts before (now unverified_trades.csv:
-    casegraph.queries.order_numbers). A made-up number that falls among the broker's own is
-    not told from them (9 of 3,718)."""
-    case, tables, _ = analysed
+    """Where the generator lists its fake trades (the fourth's and fifth's
+    truth/fake_trades.csv), every trade of fake_trades.csv is one, and all but a few are found:
+    the fourth's real platforms whose broker statements cover a window only routed 42,302
+    orders outside it, which were fake trades and made five of them fronts before (now
+    unverified_trades.csv: casegraph.queries.order_numbers). A made-up number that falls among
+    the broker's own is not told from them (9 of 3,718)."""
+    case, tables, targets = analysed
     listed = case.path / "truth" / "fake_trades.csv"
     if not listed.is_file():
         return
     expected = set(pd.read_csv(listed, dtype=str)["trade_id"])
     found = set(tables["fake_trades"]["trade_id"])
     assert found <= expected and len(found) >= 0.99 * len(expected)
-    assert len(tables["unverified_trades"]) > len(expected)
+    if targets.statement_windows:
+        assert len(tables["unverified_trades"]) > len(expected)
 
 
 def test_every_client_figure_is_the_generator_s_to_the_fen(analysed):
@@ -216,6 +230,28 @@ def test_every_client_figure_is_the_generator_s_to_the_fen(analysed):
     columns = [column for column in expected.columns if column in ours.columns]
     assert len(columns) == 11
     for column in columns:
+        assert (ours[column].astype("Int64") == _fen(expected[column])).all(), column
+
+
+PLATFORM_MONEY = ("deposits", "withdrawals", "fees", "overnight_fees", "rebates_paid", "commissions_paid",
+                  "trading_pnl", "net_deposit", "client_loss", "fresh_money", "turnover", "client_losses")
+
+
+def test_every_platform_figure_is_the_generator_s_to_the_fen(analysed):
+    """Where the generator writes its platforms' figures (the third's, fourth's and fifth's
+    truth/expected_platforms.csv), every platform's counts and money are the generator's."""
+    case, tables, _ = analysed
+    listed = case.path / "truth" / "expected_platforms.csv"
+    if not listed.is_file():
+        return
+    expected = pd.read_csv(listed, dtype=str, keep_default_na=False).set_index("platform_id")
+    totals = tables["totals"]
+    ours = totals[totals["node_type"] == "platform"].set_index("node_id").reindex(expected.index)
+    for column in ("n_agents", "agent_depth", "n_clients"):
+        assert ours[column].astype("Int64").tolist() == expected[column].astype(int).tolist(), column
+    money = [column for column in PLATFORM_MONEY if column in expected.columns]
+    assert len(money) >= 11
+    for column in money:
         assert (ours[column].astype("Int64") == _fen(expected[column])).all(), column
 
 
