@@ -1053,9 +1053,9 @@ def settling_accounts(facts: pd.DataFrame, gang_of: pd.Series, transfers: pd.Dat
     gangs = money.groupby("node")["gang_id"].nunique()
     several = money[is_in(money["node"], gangs.index[gangs.to_numpy() >= 2])]
     payer = "Account:" + transfers["from_account"].astype("string")
-    paid = transfers[is_in(payer, several["node"])]
-    paid = pd.DataFrame({"node": "Account:" + paid["from_account"].astype("string"),
-                         "gang_id": lookup("Account:" + paid["to_account"].astype("string"), gang_of)})
+    at = is_in(payer, several["node"])
+    paid = pd.DataFrame({"node": payer[at],
+                         "gang_id": lookup("Account:" + transfers.loc[at, "to_account"].astype("string"), gang_of)})
     settled = paid.dropna().drop_duplicates().merge(several, on=["node", "gang_id"]).groupby("node").size()
     return sorted(settled.index[settled.to_numpy() >= MIN_SETTLED_GANGS])
 
