@@ -1470,27 +1470,28 @@ def gang_provinces(votes: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     return result
 
 
-def gang_table(communities: pd.DataFrame, platforms: pd.DataFrame, known: pd.DataFrame,
+def gang_table(communities: pd.DataFrame, parts: pd.DataFrame, part_figures: pd.DataFrame, known: pd.DataFrame,
                votes: pd.DataFrame, *, voters: pd.DataFrame) -> pd.DataFrame:
     """gangs.csv: one row per gang found, its known id, province (a known gang keeps the one
     gangs.csv gives it: ``known`` has gang_id, platform_id, province; the others the one the
-    ``votes`` of ``voters``, :func:`province_voters`, give), platforms,
-    member counts and the sums over its platforms' clients (``platforms``: per-platform totals)."""
+    ``votes`` of ``voters``, :func:`province_voters`, give), platforms, member counts and the
+    sums over the clients of the parts it runs (``parts``: gang_id, part_id, platform_id, a
+    platform or a member unit, :func:`.assembly.gang_parts`; ``part_figures``: per part_id,
+    :func:`.assembly.part_figures`). A member unit's gang runs no platform of its own."""
     members = communities.dropna(subset=["gang_id"])
-    platform_rows = members[members["entity_type"] == "platform"]
-    gang_platforms = platform_rows[["gang_id", "entity_id"]].rename(columns={"entity_id": "platform_id"})
     counts = members.groupby(["gang_id", "entity_type"]).size().unstack(fill_value=0)
-    table = pd.DataFrame(index=pd.Index(sorted(gang_platforms["gang_id"].unique()), name="gang_id"))
+    table = pd.DataFrame(index=pd.Index(sorted(parts["gang_id"].unique()), name="gang_id"))
     known_province = known.dropna(subset=["province"]).drop_duplicates("gang_id").set_index("gang_id")["province"]
     table["known_gang_id"] = [g if g in set(known["gang_id"]) else pd.NA for g in table.index]
     table = table.join(gang_provinces(votes, voters.dropna(subset=["gang_id"])))
     table["province"] = table["province"].where(~table.index.isin(known_province.index),
                                                 table.index.map(known_province))
-    table["platform_ids"] = gang_platforms.sort_values("platform_id").groupby("gang_id")["platform_id"].agg(";".join)
-    # Members found by the communities; agents and clients are those of the gang's platforms.
+    platforms = parts[parts["part_id"] == parts["platform_id"]]
+    table["platform_ids"] = platforms.sort_values("platform_id").groupby("gang_id")["platform_id"].agg(";".join)
+    # Members found by the communities; agents and clients are those of the gang's parts.
     for column, entity_type in (("n_persons", "person"), ("n_bank_accounts", "bank_account")):
         table[column] = counts.get(entity_type, 0)
-    sums = gang_platforms.merge(platforms.reset_index(), on="platform_id").groupby("gang_id")[
-        [c for c in platforms.columns if c != "agent_depth"]].sum()
+    sums = parts.merge(part_figures, left_on="part_id", right_index=True).groupby("gang_id")[
+        list(part_figures.columns)].sum()
     table = table.join(sums)
     return table.fillna({c: 0 for c in sums.columns}).astype({c: "int64" for c in sums.columns})

@@ -77,6 +77,7 @@ from .rules import (
     no_rows,
     unverified_of_checked,
 )
+from .units import no_known_units, no_unit_agents, units_on_graph
 
 
 @dataclass
@@ -91,6 +92,12 @@ class GangEvidence:
     transfers: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame({"from_account": [], "to_account": [], "n": []}).astype(
             {"from_account": object, "to_account": object, "n": "int64"}))
+    # agent_id, person_id, platform_id, unit_id: the agents of the member units (units.unit_agents),
+    # whose records ``bindings`` bind to their unit
+    units: pd.DataFrame = field(default_factory=no_unit_agents)
+    # gang_id, platform_id, province: the member units gangs.csv lists, each under its unit_id as
+    # a known gang's platform (units.known_units)
+    known_units: pd.DataFrame = field(default_factory=no_known_units)
 
 
 class Engine(Protocol):
@@ -261,20 +268,26 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
     Where the result has hubs several gangs share (:func:`.communities.shared_hubs`: a cash
     desk, a dealer), the communities are found again without their ties too, and the hubs join
     no gang. ``trading_accounts``: the gang-graph nodes of the case's trading, mother and sub
-    accounts (:func:`.communities.loosely_held`)."""
-    brokers = broker_nodes(evidence.edges, evidence.bindings, known_gangs)
+    accounts (:func:`.communities.loosely_held`). Each member unit (``evidence.units``) is a
+    platform of its own, ``Platform:`` + its unit_id, tied to its agents and its clients' money
+    (:func:`.units.units_on_graph`), and a known gang's where gangs.csv lists it
+    (``evidence.known_units``)."""
+    units = evidence.units[["platform_id", "unit_id"]].drop_duplicates()
+    edges = units_on_graph(evidence.edges, evidence.bindings, units)
+    known_gangs = pd.concat([known_gangs, evidence.known_units], ignore_index=True)
+    brokers = broker_nodes(edges, evidence.bindings, known_gangs)
 
     def resolved_without(hubs: list[str]) -> pd.DataFrame:
         apart = sorted({*brokers, *hubs})
-        communities = communities_of(without_nodes(evidence.edges, apart), seed=seed)
-        communities.update(placed_brokers(evidence.edges, apart, communities))
-        communities = platforms_apart(communities, evidence.bindings, evidence.edges, known_gangs)
-        return resolve_gangs(communities, evidence.bindings, evidence.edges, known_gangs,
-                             platform_ids=evidence.platform_ids, brokers=brokers, trading_accounts=trading_accounts,
-                             hubs=hubs, transfers=evidence.transfers)
+        communities = communities_of(without_nodes(edges, apart), seed=seed)
+        communities.update(placed_brokers(edges, apart, communities))
+        communities = platforms_apart(communities, evidence.bindings, edges, known_gangs)
+        return resolve_gangs(communities, evidence.bindings, edges, known_gangs,
+                             platform_ids=[*evidence.platform_ids, *units["unit_id"]], brokers=brokers,
+                             trading_accounts=trading_accounts, hubs=hubs, transfers=evidence.transfers)
 
     resolved = resolved_without([])
-    hubs = shared_hubs(resolved, evidence.edges)
+    hubs = shared_hubs(resolved, edges)
     return resolved_without(hubs) if hubs else resolved
 
 
@@ -297,13 +310,14 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
         with progress.step(f"{engine.name}: {QUESTIONS[name].step}"):
             return getattr(engine, name)(*args)
 
-    def gangs() -> pd.DataFrame:
-        """The gang graph's communities, resolved (:func:`find_gangs`)."""
+    def gangs() -> tuple[pd.DataFrame, GangEvidence]:
+        """The gang graph's communities, resolved (:func:`find_gangs`), and the evidence they were found in."""
         evidence = ask("gang_evidence")
         with progress.step(f"{engine.name}: communities"):
             entities = facts.entities
-            return find_gangs(evidence, facts.known_gangs, communities_of=engine.gang_communities, seed=seed,
-                              trading_accounts=entities.loc[entities["entity_type"].eq("trading_account"), "node"])
+            resolved = find_gangs(evidence, facts.known_gangs, communities_of=engine.gang_communities, seed=seed,
+                                  trading_accounts=entities.loc[entities["entity_type"].eq("trading_account"), "node"])
+        return resolved, evidence
 
     def client_figures() -> dict[str, pd.DataFrame]:
         """The figures of clients and of what they add up to (:class:`NodeFigures` but the
@@ -328,8 +342,9 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
                               unverified_trades=unverified_of_checked(checked),
                               platform_fraud=ask("platform_fraud", checked, figures.clients))
     with progress.step("output tables"):
-        tables = assemble(facts, figures, answers["communities"], rules=engine.threshold_rules(), trading=trading,
-                          skipped=skipped)
+        resolved, evidence = answers["communities"]
+        tables = assemble(facts, figures, resolved, rules=engine.threshold_rules(), trading=trading,
+                          units=evidence.units, known_units=evidence.known_units, skipped=skipped)
         tables.update((question.output, answers[name]) for name, question in QUESTIONS.items() if question.output)
         for name in skipped:
             tables.update((output, tables[output].iloc[:0]) for output in QUESTIONS[name].makes)

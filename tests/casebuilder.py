@@ -134,6 +134,64 @@ def minimal_case_with_cash() -> dict[str, list[dict]]:
     return rows
 
 
+def member_unit_case(*, sweeps_to_master: bool = False, unit_clients: int = 10,
+                     listed: bool = False) -> dict[str, list[dict]]:
+    """The minimal case with a member unit (会员单位) on its platform P1: a gang of 湖北省 whose
+    leader PER7 is the top-level agent U1 (U2 below him, PER8), ``unit_clients`` clients who pay
+    into the unit's card BU1 (PER7's) and are paid from its payout card BU2 (PER8's). BU1 is
+    emptied into the unit's finance card BUF (PER8's), which pays the master's card BG1 a monthly
+    fee. Beside it, the master's own top-level agent A3 (PER6) and its ten clients, who pay into
+    BG1 and are paid from it, as C1 is. Each client makes two deposits and one withdrawal.
+    ``sweeps_to_master``: BU1 is emptied into the master's card BGF, as BG1 is: a team of the
+    master's that collects on a card of its own, no unit. ``listed``: gangs.csv lists the unit,
+    G2, with PER7 its leader and no platform, and memberships.csv PER9 its finance officer, who
+    holds the card BU3 and is no agent."""
+    rows = minimal_case()
+    if listed:
+        rows["gangs"].append({"gang_id": "G2", "name": "周某团伙", "province": "湖北省", "leader_person_id": "PER7",
+                              "status": "suspected"})
+        rows["persons"].append({"person_id": "PER9", "name": "郑某", "province": "湖北省"})
+        rows["memberships"].append({"person_id": "PER9", "org_id": "G2", "role": "finance", "start": "2019-01-01"})
+        rows["accounts"].append({"account_id": "BU3", "kind": "bank", "holder_person_id": "PER9"})
+    rows["persons"] += [{"person_id": "PER6", "name": "孙某", "province": "上海市"},
+                        {"person_id": "PER7", "name": "周某", "province": "湖北省"},
+                        {"person_id": "PER8", "name": "吴某", "province": "湖北省"}]
+    rows["agents"] += [{"agent_id": "A3", "platform_id": "P1", "person_id": "PER6", "rebate_rate": "0.3"},
+                       {"agent_id": "U1", "platform_id": "P1", "person_id": "PER7", "rebate_rate": "0.75"},
+                       {"agent_id": "U2", "platform_id": "P1", "person_id": "PER8", "parent_agent_id": "U1",
+                        "rebate_rate": "0.5"}]
+    rows["accounts"] += [{"account_id": card, "kind": "bank", "holder_person_id": holder}
+                         for card, holder in (("BU1", "PER7"), ("BU2", "PER8"), ("BUF", "PER8"), ("BGF", "PER1"))]
+    sides = [("M", "A3", "BG1", "BG1", 10), ("N", "U2", "BU1", "BU2", unit_clients)]
+    for prefix, agent, collecting, paying, count in sides:
+        for number in range(1, count + 1):
+            client, person, card = f"{prefix}{number:02d}", f"PER{prefix}{number:02d}", f"BK{prefix}{number:02d}"
+            rows["persons"].append({"person_id": person, "name": f"客户{prefix}{number}", "province": "江苏省"})
+            rows["clients"].append({"client_id": client, "platform_id": "P1", "agent_id": agent, "person_id": person,
+                                    "registered_on": "2019-06-01"})
+            rows["accounts"].append({"account_id": card, "kind": "bank", "holder_person_id": person})
+            for step, (kind, source, target, amount) in enumerate((("deposit", card, collecting, "20000"),
+                                                                   ("deposit", card, collecting, "15000"),
+                                                                   ("withdrawal", paying, card, "9000.50"))):
+                txn, ts = f"TX{client}{step}", f"2019-{7 + step:02d}-{number:02d}T10:00:00"
+                rows["bank_transfers"].append({"txn_id": txn, "ts": ts, "from_account": source,
+                                               "to_account": target, "amount": amount})
+                rows["ledger"].append({"entry_id": f"E{client}{step}", "ts": ts, "platform_id": "P1",
+                                       "client_id": client, "kind": kind, "amount": amount, "bank_txn_id": txn})
+            rows["ledger"].append({"entry_id": f"E{client}F", "ts": f"2019-07-{number:02d}T11:00:00",
+                                   "platform_id": "P1", "client_id": client, "kind": "fee", "amount": "300.00"})
+    for month in (7, 8, 9):
+        sweeps = [("BG1", "BGF", "200000")] + ([("BU1", "BGF", "150000")] if sweeps_to_master else
+                                              [("BU1", "BUF", "150000"), ("BUF", "BG1", "900.00")])
+        rows["bank_transfers"] += [{"txn_id": f"SW{month}{number}", "ts": f"2019-{month:02d}-28T18:00:00",
+                                    "from_account": source, "to_account": target, "amount": amount}
+                                   for number, (source, target, amount) in enumerate(sweeps)]
+    rows["logins"] += [{"ts": f"2019-07-{day:02d}T09:00:00", "actor_id": actor, "ip": "27.16.1.8",
+                        "device_id": f"DU{actor}", "ip_province": "湖北省"}
+                       for day in (1, 2, 3) for actor in ("PER7", "PER8")]
+    return rows
+
+
 def _ingested(source: str, rows: list[dict]) -> list[dict]:
     """Rows as ``casegraph ingest`` writes them: each with its source and row in that source."""
     return [dict(row, source=source, source_row=str(line)) for line, row in enumerate(rows, start=2)]

@@ -143,11 +143,12 @@ FOURTH = Targets(TESTS / "independent4" / "make_case.py", min_ari=0.95, min_grou
 # with no platform of their own, each running an agent subtree on a master gang's platform
 # with its own cards and staff, paying the master a share of its fees; a hybrid A/B-book
 # platform whose kind says real; banks that never answered; a back end that kept one year.
-# Every client, agent and platform figure is the generator's to the fen and every other gang
-# found with its province, but each master is found with its two units (README, "A fifth
-# generator"): what holds so far, as a floor (seeds 1, 21, 22: reachable ARI 0.849, 0.920,
-# 0.817; 21 of 27 gangs: the two masters and their four units are missed).
-FIFTH = Targets(TESTS / "independent5" / "make_case.py", min_ari=0.84, min_groups_f1=0.99, max_gangs_missed=6)
+# Every client, agent and platform figure is the generator's to the fen. Each master was found
+# with its two units (21 of 27 gangs) until the units were told apart by their money
+# (queries/units.py): 27 of 27 on seeds 1 and 22, 25 on seed 21, where a unit's clients pay
+# most of their deposits to a payment company's account its master's clients pay too
+# (reachable ARI 0.850, 0.923, 0.820: the members no record reaches).
+FIFTH = Targets(TESTS / "independent5" / "make_case.py", min_ari=0.84, min_groups_f1=0.99, max_gangs_missed=2)
 # The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
 # at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity
 # merged a small gang with the largest through the cash desk and dealers); the second's

@@ -15,7 +15,7 @@ import sys
 import networkx as nx
 import pandas as pd
 import pytest
-from casebuilder import write_case
+from casebuilder import member_unit_case, write_case
 from court_cases import COURT_CASES
 from integration.test_engines_agree import assert_same_files
 from integration.test_flows_engines import FLOW_FILES, assert_same_flow_files
@@ -59,6 +59,13 @@ def test_spark_gives_the_memory_engines_files_on_the_courts_cases(spark, tmp_pat
     rows, _ = court_case()
     analyse_with_memory_and_spark(write_case(tmp_path / "case", rows), tmp_path)
     assert_every_file_the_same(tmp_path)
+
+
+def test_spark_gives_the_memory_engines_files_on_a_member_unit(spark, tmp_path):
+    """The member unit's subtrees' money read in Spark SQL (tests/test_member_units.py)."""
+    analyse_with_memory_and_spark(write_case(tmp_path / "case", member_unit_case(listed=True)), tmp_path)
+    assert_every_file_the_same(tmp_path)
+    assert "\nG2,G2,湖北省," in (tmp_path / "spark" / "gangs.csv").read_text(encoding="utf-8")
 
 
 def test_spark_gives_the_memory_engines_files_on_a_generated_case(spark, tmp_path):

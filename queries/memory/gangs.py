@@ -38,7 +38,8 @@ from ..communities import (
 )
 from ..engine import GangEvidence
 from ..rules import WEIGHTS
-from .figures import known_gang_platforms
+from ..units import known_units, member_units, split_member_units, unit_agents
+from .figures import known_gang_platforms, path_sums
 
 
 @dataclass(frozen=True)
@@ -135,12 +136,13 @@ def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     connection the SQL runs on (as in :func:`.figures.client_figures`); ``logins``: the case's
     :func:`gang_login_frame`, if made already (e.g. by Spark)."""
     ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
-    bindings = _hard_bindings(case, excluded=excluded, client_money=client_money, connect=connect)
+    bindings, units, known = _hard_bindings(case, ledger, excluded=excluded, client_money=client_money,
+                                            connect=connect)
     transfers = transfer_counts(case["bank_transfers"], connect=connect)
     return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money,
                                           transfers=transfers, connect=connect, logins=logins),
                         bindings=bindings, platform_ids=case["platforms"]["platform_id"].tolist(),
-                        transfers=transfers)
+                        transfers=transfers, units=units, known_units=known)
 
 
 def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection) -> pd.DataFrame:
@@ -183,14 +185,17 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     """What the records state: ``node`` (``Label:id``) bound to ``platform_id`` by ``fact``,
     with ``weight`` = how many records say so. See the module's step 1. ``connect``: as in
     :func:`gang_edges`."""
-    _, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
-    return _hard_bindings(case, excluded=excluded, client_money=client_money, connect=connect)
+    ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
+    return _hard_bindings(case, ledger, excluded=excluded, client_money=client_money, connect=connect)[0]
 
 
-def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFrame, connect) -> pd.DataFrame:
-    """:func:`hard_bindings`, given the :func:`excluded_nodes` and :func:`client_money_accounts`;
-    ``connect``: where the SQL of :func:`.communities.swept_accounts` and
-    :func:`.communities.forwarding_accounts` runs."""
+def _hard_bindings(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, client_money: pd.DataFrame,
+                   connect) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`hard_bindings`, given the ledger in CNY, the :func:`excluded_nodes` and
+    :func:`client_money_accounts`, with the member units' records bound to the units
+    (:mod:`casegraph.queries.units`); the units' agents; the units gangs.csv lists; ``connect``: where the SQL of
+    :func:`.communities.swept_accounts`, :func:`.communities.forwarding_accounts` and
+    :func:`subtree_money` runs."""
     swept = swept_accounts(case["bank_transfers"], client_money, connect=connect)
     agents, licenses, accounts = case["agents"], case["licenses"], case["accounts"]
     gang_platforms = known_gang_platforms(case)
@@ -226,12 +231,68 @@ def _hard_bindings(case: Case, *, excluded: pd.Series, client_money: pd.DataFram
     table = pd.concat(frames, ignore_index=True).dropna(subset=["node", "platform_id"])
     table = table[~is_in(table["node"], excluded)]
     counted = table.groupby(["node", "platform_id", "fact"])["n"].sum().rename("weight").reset_index()
+    subtrees = agent_subtrees(agents)
+    money = subtree_money(ledger, case["clients"], subtrees, case["bank_transfers"], connect=connect)
+    units = member_units(money, case["bank_transfers"], platform_ids=case["platforms"]["platform_id"],
+                         connect=connect)
+    in_units, named = unit_agents(subtrees, units), platformless_gang_persons(case)
+    counted = split_member_units(counted.astype({"weight": "int64"}), in_units, money, units, named=named)
     held = accounts[["account_id", "holder_person_id"]].rename(columns={"holder_person_id": "person_id"})
     channels = forwarding_accounts(case["bank_transfers"], client_money, connect=connect)
     derived = pd.concat([holder_bindings(counted, held, channels=channels),
                          staff_account_bindings(counted, held, gang_platforms)])
     counted = pd.concat([counted.astype({"weight": "int64"}), derived[~is_in(derived["node"], excluded)]])
-    return counted.sort_values(["node", "platform_id", "fact"], ignore_index=True)
+    return (counted.sort_values(["node", "platform_id", "fact"], ignore_index=True), in_units,
+            known_units(in_units, named))
+
+
+def platformless_gang_persons(case: Case) -> pd.DataFrame:
+    """The persons gangs.csv's gangs without a platform name, as :func:`.units.known_units`
+    reads them: gang_id, person_id, fact (``gang_leader`` for the leader gangs.csv or a
+    membership names, ``role_in_gang`` for every membership), province."""
+    gangs = case["gangs"]
+    gangs = gangs[gangs["platform_ids"].isna().to_numpy()]
+    roles = case["memberships"].merge(gangs[["gang_id", "province"]], left_on="org_id", right_on="gang_id")
+    led = roles[roles["role"].eq("leader").fillna(False).to_numpy(dtype=bool)]
+    parts = [(gangs, "leader_person_id", "gang_leader"), (roles, "person_id", "role_in_gang"),
+             (led, "person_id", "gang_leader")]
+    return pd.concat([pd.DataFrame({"gang_id": frame["gang_id"].to_numpy(), "person_id": frame[column].to_numpy(),
+                                    "fact": fact, "province": frame["province"].to_numpy()})
+                      for frame, column, fact in parts], ignore_index=True).dropna(subset=["person_id"])
+
+
+def agent_subtrees(agents: pd.DataFrame) -> pd.DataFrame:
+    """Every agent with the top-level agent above it (itself at the top): agent_id,
+    platform_id, person_id, root_agent_id.
+
+    >>> agents = pd.DataFrame({"agent_id": ["A", "B", "C"], "platform_id": "P", "person_id": None,
+    ...                        "parent_agent_id": [None, "A", "B"]})
+    >>> agent_subtrees(agents)["root_agent_id"].tolist()
+    ['A', 'A', 'A']
+    """
+    agent_ids = pd.Index(agents["agent_id"])
+    parent = agent_ids.get_indexer(agents["parent_agent_id"])
+    # Summed from the agent up, the positions of the top-level agents alone give each one's top.
+    top = path_sums(parent, np.where(parent < 0, np.arange(len(parent)), 0))
+    return pd.DataFrame({"agent_id": agents["agent_id"].to_numpy(), "platform_id": agents["platform_id"].to_numpy(),
+                         "person_id": agents["person_id"].to_numpy(), "root_agent_id": agent_ids.to_numpy()[top]})
+
+
+def subtree_money(ledger: pd.DataFrame, clients: pd.DataFrame, subtrees: pd.DataFrame, transfers: pd.DataFrame, *,
+                  connect=duckdb_connection) -> pd.DataFrame:
+    """:func:`client_money_accounts` per top-level agent: (platform_id, root_agent_id, account_id, n
+    ledger entries of the clients below it, of them ``deposits``); ``subtrees``:
+    :func:`agent_subtrees`. The platform's clients no agent referred are in none."""
+    connection = connect(ledger=ledger[["client_id", "platform_id", "kind", "bank_txn_id"]],
+                         clients=clients[["client_id", "agent_id"]], subtrees=subtrees[["agent_id", "root_agent_id"]],
+                         transfers=transfers[["txn_id", "from_account", "to_account"]])
+    return connection.sql("""
+        SELECT l.platform_id, s.root_agent_id,
+               CASE WHEN l.kind = 'deposit' THEN t.to_account ELSE t.from_account END AS account_id,
+               count(*) AS n, count(*) FILTER (WHERE l.kind = 'deposit') AS deposits
+        FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
+        JOIN clients AS c ON l.client_id = c.client_id JOIN subtrees AS s ON c.agent_id = s.agent_id
+        GROUP BY ALL""").df()
 
 
 def license_buyers(case: Case) -> pd.DataFrame:

@@ -105,9 +105,10 @@ class Neo4jEngine:
         return figures.person_window_totals(self.runner, timezone=self.settings["timezone"])
 
     def gang_evidence(self) -> GangEvidence:
+        bindings, units, known = gangs.hard_bindings(self.runner)
         return GangEvidence(edges=gangs.gang_edges(self.runner, timezone=self.settings["timezone"]),
-                            bindings=gangs.hard_bindings(self.runner), platform_ids=gangs.platform_ids(self.runner),
-                            transfers=gangs.transfer_counts(self.runner))
+                            bindings=bindings, platform_ids=gangs.platform_ids(self.runner),
+                            transfers=gangs.transfer_counts(self.runner), units=units, known_units=known)
 
     def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
         # On the driver, as in memory: GDS's Louvain visits nodes in another order (see .gangs).

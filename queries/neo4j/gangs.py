@@ -31,6 +31,7 @@ from ..communities import (
     swept_accounts,
 )
 from ..rules import WEIGHTS
+from ..units import known_units, member_units, split_member_units, unit_agents
 from .runner import CypherRunner
 
 # The victims' side and the vendor's accounts: left out of the gang graph (see memory/gangs.py client_side).
@@ -173,6 +174,37 @@ MATCH (:Account {id: account_id})-[:TRANSFER]->(to:Account)
 RETURN account_id AS from_account, to.id AS to_account
 """
 
+# Every agent with the top-level agent above it (memory.gangs.agent_subtrees), and the client
+# money of each top-level agent's subtree per account (memory.gangs.subtree_money): what
+# units.member_units reads.
+AGENT_SUBTREES = """
+MATCH (a:Agent)-[:ON_PLATFORM]->(p:Platform)
+MATCH (a)-[:REPORTS_TO*0..]->(top:Agent) WHERE NOT EXISTS { (top)-[:REPORTS_TO]->(:Agent) }
+OPTIONAL MATCH (per:Person)-[:ACTS_AS]->(a)
+RETURN a.id AS agent_id, p.id AS platform_id, per.id AS person_id, top.id AS root_agent_id
+"""
+SUBTREE_MONEY = """
+MATCH (c:Client)-[:REFERRED_BY]->(:Agent)-[:REPORTS_TO*0..]->(top:Agent)
+WHERE NOT EXISTS { (top)-[:REPORTS_TO]->(:Agent) }
+MATCH (c)-[:CLIENT_OF]->(p:Platform)
+MATCH (e:Entry)-[:FOR_CLIENT]->(c) WHERE e.bank_txn_id IS NOT NULL
+MATCH (src:Account)-[:TRANSFER {txn_id: e.bank_txn_id}]->(dst:Account)
+RETURN p.id AS platform_id, top.id AS root_agent_id,
+       CASE WHEN e.kind = 'deposit' THEN dst.id ELSE src.id END AS account_id, count(*) AS n,
+       sum(CASE WHEN e.kind = 'deposit' THEN 1 ELSE 0 END) AS deposits
+"""
+
+# The persons the gangs without a platform name (memory.gangs.platformless_gang_persons).
+PLATFORMLESS_GANG_PERSONS = """
+MATCH (g:Gang) WHERE NOT EXISTS { (g)-[:OPERATES]->() }
+CALL (g) {
+  MATCH (g)-[:LED_BY]->(p:Person) RETURN p, 'gang_leader' AS fact
+  UNION ALL MATCH (p:Person)-[:MEMBER_OF]->(g) RETURN p, 'role_in_gang' AS fact
+  UNION ALL MATCH (p:Person)-[:MEMBER_OF {role: 'leader'}]->(g) RETURN p, 'gang_leader' AS fact
+}
+RETURN g.id AS gang_id, p.id AS person_id, fact, g.province AS province
+"""
+
 # Who holds the accounts the hard facts bind (gangs.holder_bindings makes them the operator's).
 ACCOUNT_HOLDERS = """
 UNWIND $accounts AS account_id
@@ -248,11 +280,22 @@ def _identifier_links(runner: CypherRunner, timezone: str) -> dict[str, list[dic
     return {pair: rows.drop(columns="pair").to_dict("records") for pair, rows in keyed.groupby("pair")}
 
 
-def hard_bindings(runner: CypherRunner) -> pd.DataFrame:
-    """node, platform_id, fact, weight: what the records state (see :func:`.gangs.hard_bindings`)."""
+def hard_bindings(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """node, platform_id, fact, weight: what the records state, with the member units' records
+    bound to the units (see :func:`.gangs.hard_bindings`); the units' agents
+    (:func:`.units.unit_agents`); the units gangs.csv lists (:func:`.units.known_units`)."""
     excluded = runner.single(EXCLUDED)["keys"]
     bindings = runner.run_cypher(HARD_BINDINGS, {"excluded": excluded}).astype({"weight": "int64"})
     money, money_out = _client_money_out(runner)
+    subtrees = runner.run_cypher(AGENT_SUBTREES).reindex(columns=["agent_id", "platform_id", "person_id",
+                                                                   "root_agent_id"])
+    by_subtree = runner.run_cypher(SUBTREE_MONEY).reindex(
+        columns=["platform_id", "root_agent_id", "account_id", "n", "deposits"]).astype(
+        {"n": "int64", "deposits": "int64"})
+    units = member_units(by_subtree, money_out, platform_ids=platform_ids(runner))
+    in_units = unit_agents(subtrees, units)
+    named = runner.run_cypher(PLATFORMLESS_GANG_PERSONS).reindex(columns=["gang_id", "person_id", "fact", "province"])
+    bindings = split_member_units(bindings, in_units, by_subtree, units, named=named)
     bindings = pd.concat([bindings, _swept_money(money, money_out, excluded)], ignore_index=True)
     accounts = bindings.loc[bindings["node"].str.startswith("Account:"), "node"].str.slice(len("Account:"))
     holders = runner.run_cypher(ACCOUNT_HOLDERS, {"accounts": sorted(set(accounts)), "excluded": excluded})
@@ -261,7 +304,8 @@ def hard_bindings(runner: CypherRunner) -> pd.DataFrame:
         columns=["account_id", "person_id"])
     derived = [holder_bindings(bindings, holders, channels=forwarding_accounts(money_out, money)),
                staff_account_bindings(bindings, held, known_gang_platforms(runner))]
-    return pd.concat([bindings, *derived]).sort_values(["node", "platform_id", "fact"], ignore_index=True)
+    return (pd.concat([bindings, *derived]).sort_values(["node", "platform_id", "fact"], ignore_index=True), in_units,
+            known_units(in_units, named))
 
 
 def _client_money_out(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame]:

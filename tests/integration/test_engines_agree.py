@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from casebuilder import minimal_case, write_case
+from casebuilder import member_unit_case, minimal_case, write_case
 from court_cases import COURT_CASES
 
 from casegraph.cli import main
@@ -73,16 +73,28 @@ def test_engines_agree_on_a_card_that_acts_as_a_client_s(tmp_path):
     assert "\nBG1,bank_account,0,G1," in communities and "\nBY,bank_account,,,," in communities
 
 
+def test_engines_agree_on_a_member_unit(tmp_path):
+    """A member unit on the master's platform that gangs.csv lists (tests/test_member_units.py):
+    a gang of its own, its subtree's figures and its listed staff, on both engines."""
+    analyse_both(write_case(tmp_path / "case", member_unit_case(listed=True)), tmp_path)
+    assert_same_files(tmp_path)
+    assert "\nG2,G2,湖北省," in (tmp_path / "neo4j" / "gangs.csv").read_text(encoding="utf-8")
+    lines = (tmp_path / "neo4j" / "communities.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[3] for line in lines if line.startswith("PER9,person,")] == ["G2"]
+
+
 @pytest.mark.parametrize("generator, arguments", [
     ("independent", ["--seed", "5", "--gangs", "8", "--clients", "2500"]),
     ("independent2", ["--seed", "3", "--gangs", "8", "--clients", "2500"]),
     ("independent3", ["--seed", "3", "--gangs", "8", "--clients", "2500"]),
-    ("independent4", ["--seed", "3", "--gangs", "8", "--clients", "2500"])],
-    ids=["first", "second", "third", "fourth"])
+    ("independent4", ["--seed", "3", "--gangs", "8", "--clients", "2500"]),
+    ("independent5", ["--seed", "3", "--gangs", "10", "--clients", "2500"])],
+    ids=["first", "second", "third", "fourth", "fifth"])
 def test_engines_agree_on_the_independently_written_cases(tmp_path, generator, arguments):
-    """Small cases of tests/independent/ to independent4/ (8 gangs, 2,500 clients each): habits
-    casegraph's authors did not choose (see tests/test_independent_case.py); the fourth's broker
-    statements cover windows of days (23,126 unverified trades, 7,923 fake ones)."""
+    """Small cases of tests/independent/ to independent5/ (8 gangs, 2,500 clients each; the
+    fifth's 10 gangs are two masters with a member unit each): habits casegraph's authors did
+    not choose (see tests/test_independent_case.py); the fourth's broker statements cover
+    windows of days (23,126 unverified trades, 7,923 fake ones)."""
     subprocess.run([sys.executable, str(Path(__file__).parents[1] / generator / "make_case.py"),
                     "--out", str(tmp_path / "case"), *arguments], check=True, stdout=subprocess.DEVNULL)
     analyse_both(tmp_path / "case", tmp_path)
