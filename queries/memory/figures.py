@@ -457,6 +457,25 @@ def role_platforms(case: Case) -> pd.DataFrame:
     return pd.concat([on_platform[columns], on_gang[columns]], ignore_index=True)
 
 
+def role_subtrees(case: Case) -> pd.DataFrame:
+    """(person_id, role, start, end, agent_id): the subtrees whose clients each role in a gang
+    gangs.csv lists without a platform answers for — those of the top-level agents its leader is
+    (gangs.csv's ``leader_person_id`` or a ``leader`` membership): such a gang is a member unit
+    working that agent's subtree on another gang's platform (:mod:`casegraph.queries.units`)."""
+    gangs = case["gangs"]
+    gangs = gangs[gangs["platform_ids"].isna().to_numpy()]
+    memberships = case["memberships"]
+    led = memberships["role"].eq("leader").fillna(False).to_numpy(dtype=bool) & memberships["org_id"].isin(
+        gangs["gang_id"]).to_numpy()
+    leaders = pd.concat([gangs[["gang_id", "leader_person_id"]].rename(columns={"leader_person_id": "person_id"}),
+                         memberships.loc[led, ["org_id", "person_id"]].rename(columns={"org_id": "gang_id"})])
+    agents = case["agents"]
+    tops = agents[agents["parent_agent_id"].isna().to_numpy()][["agent_id", "person_id"]].dropna()
+    led = leaders.merge(tops, on="person_id")[["gang_id", "agent_id"]].drop_duplicates()
+    roles = memberships[memberships["role"] != "agent"][["person_id", "role", "start", "end", "org_id"]]
+    return roles.merge(led, left_on="org_id", right_on="gang_id")[["person_id", "role", "start", "end", "agent_id"]]
+
+
 def merge_ranges(ranges: pd.DataFrame, key: str) -> pd.DataFrame:
     """Per ``key``, the union of its ranges [start, stop) as disjoint non-empty ranges, so that
     each position (client) inside counts once.
@@ -482,10 +501,14 @@ def _agent_ranges(case: Case, forest: AgentForest) -> pd.DataFrame:
 
 def person_client_ranges(case: Case, forest: AgentForest) -> pd.DataFrame:
     """(person_id, start, stop), disjoint, in ``forest``'s client order: the clients every
-    person answers for — those below any agent the person is, and those of every platform
-    or known gang they hold a role in (:func:`role_platforms`) — each once."""
+    person answers for — those below any agent the person is, those of every platform or
+    known gang they hold a role in (:func:`role_platforms`) and the subtree of the member unit
+    they hold a role in (:func:`role_subtrees`) — each once."""
     roles = role_platforms(case)[["person_id", "platform_id"]].join(forest.platforms, on="platform_id", how="inner")
-    ranges = pd.concat([_agent_ranges(case, forest), roles[["person_id", "start", "stop"]]], ignore_index=True)
+    in_units = role_subtrees(case)
+    units = forest.ranges(in_units["agent_id"]).assign(person_id=in_units["person_id"])
+    ranges = pd.concat([_agent_ranges(case, forest), roles[["person_id", "start", "stop"]],
+                        units[["person_id", "start", "stop"]]], ignore_index=True)
     return merge_ranges(ranges, "person_id")
 
 
@@ -573,7 +596,8 @@ def person_window_totals(case: Case, ledger: pd.DataFrame, *, connect=duckdb_con
     ("during tenure"); one row per person_id, window_start, window_end.
 
     A period is a person's (start, end): its clients are those below the agents the person
-    is and those of the organisations the person holds a role in over exactly that period,
+    is and those of the organisations (and member units, :func:`role_subtrees`) the person
+    holds a role in over exactly that period,
     so two roles over one period are one period of figures. All periods are computed at
     once: (period, client) pairs joined with the entries and trades on the client, kept
     where ``ts`` is inside the period, summed per (period, client) and then per period.
@@ -590,7 +614,9 @@ def person_window_totals(case: Case, ledger: pd.DataFrame, *, connect=duckdb_con
     by_agent = periods[["period", "person_id"]].merge(_agent_ranges(case, forest), on="person_id")
     by_role = periods.merge(role_platforms(case), on=["person_id", "start", "end"])[["period", "platform_id"]].join(
         forest.platforms, on="platform_id", how="inner")
-    ranges = merge_ranges(pd.concat([by_agent, by_role])[["period", "start", "stop"]], "period")
+    in_units = periods.merge(role_subtrees(case), on=["person_id", "start", "end"])
+    by_unit = forest.ranges(in_units["agent_id"]).assign(period=in_units["period"])
+    ranges = merge_ranges(pd.concat([by_agent, by_role, by_unit])[["period", "start", "stop"]], "period")
     # Clients by their position in the forest's order: integer keys join and group fast.
     lengths = (ranges["stop"] - ranges["start"]).to_numpy()
     pairs = pd.DataFrame({"period": np.repeat(ranges["period"].to_numpy(), lengths),

@@ -102,8 +102,9 @@ CALL (v) {
 RETURN v.id AS vendor_id, license_income, license_income_bank
 """
 
-# The persons who answer for a client `c`: those who are an agent above it, and those who
-# hold a role other than `agent` in its platform or in the known gang that runs it.
+# The persons who answer for a client `c`: those who are an agent above it, those who hold a
+# role other than `agent` in its platform or in the known gang that runs it, and those who
+# hold one in the member unit whose subtree it is in.
 PERSONS_OF_CLIENT = """
 CALL (c) {
   MATCH (c)-[:REFERRED_BY]->(:Agent)-[:REPORTS_TO*0..]->(:Agent)<-[:ACTS_AS]-(p:Person) RETURN p
@@ -111,6 +112,17 @@ CALL (c) {
   MATCH (c)-[:CLIENT_OF]->(:Platform)<-[m:MEMBER_OF]-(p:Person) WHERE m.role <> 'agent' RETURN p
   UNION
   MATCH (c)-[:CLIENT_OF]->(:Platform)<-[:OPERATES]-(:Gang)<-[m:MEMBER_OF]-(p:Person) WHERE m.role <> 'agent' RETURN p
+  UNION
+  // a gang listed without a platform whose leader (gangs.csv or a `leader` membership) is the
+  // top-level agent above it: a member unit working that subtree (memory: figures.role_subtrees)
+  MATCH (c)-[:REFERRED_BY]->(:Agent)-[:REPORTS_TO*0..]->(top:Agent)<-[:ACTS_AS]-(leader:Person)
+  WHERE NOT EXISTS { (top)-[:REPORTS_TO]->(:Agent) }
+  CALL (leader) {
+    MATCH (g:Gang)-[:LED_BY]->(leader) RETURN g
+    UNION MATCH (leader)-[:MEMBER_OF {role: 'leader'}]->(g:Gang) RETURN g
+  }
+  WITH g WHERE NOT EXISTS { (g)-[:OPERATES]->() }
+  MATCH (p:Person)-[m:MEMBER_OF]->(g) WHERE m.role <> 'agent' RETURN p
 }
 """
 
@@ -178,6 +190,16 @@ CALL (p, window_start, window_end, since, until) {{
     UNION
     MATCH (p)-[m:MEMBER_OF]->(:Gang)-[:OPERATES]->(:Platform)<-[:CLIENT_OF]-(c:Client)
     WHERE m.role <> 'agent' AND {_SAME_PERIOD} RETURN c
+    UNION
+    MATCH (p)-[m:MEMBER_OF]->(g:Gang)
+    WHERE m.role <> 'agent' AND {_SAME_PERIOD} AND NOT EXISTS {{ (g)-[:OPERATES]->() }}
+    CALL (g) {{
+      MATCH (g)-[:LED_BY]->(leader:Person) RETURN leader
+      UNION MATCH (leader:Person)-[:MEMBER_OF {{role: 'leader'}}]->(g) RETURN leader
+    }}
+    MATCH (leader)-[:ACTS_AS]->(top:Agent) WHERE NOT EXISTS {{ (top)-[:REPORTS_TO]->(:Agent) }}
+    MATCH (top)<-[:REPORTS_TO*0..]-(:Agent)<-[:REFERRED_BY]-(c:Client)
+    RETURN c
   }}
   WITH c, since, until
   {CLIENT_FRAGMENT}
