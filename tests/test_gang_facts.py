@@ -1063,3 +1063,30 @@ def test_a_payment_company_that_settles_two_gangs_money_to_each_is_in_neither(se
         assert gang_of[channel].isna().all()
     else:
         assert gang_of[channel].tolist() == ["G1"] * 3
+
+
+@pytest.mark.parametrize("staff, times, kept", [(9, 12, True), (8, 12, False), (9, 3, False)],
+                         ids=["a-payroll", "too-few-payees", "too-few-payments"])
+def test_the_cards_a_gang_s_finance_card_pays_month_after_month_stay_in_the_gang(staff, times, kept):
+    """A fifth case written independently of casegraph: a platform exported without its agents'
+    persons, whose agents' cards the gang's finance card paid rebates every month, and nothing
+    else tied them; each hung on the gang by that one card's money, as a landlord does on a
+    member's, and left it (40 of 42 such trees were members). A card of the gang's that paid
+    nine trees or more six times each or more pays its staff: they stay. A landlord a member's
+    own card pays, and the trees a card pays too few of, or too seldom, are set apart as before."""
+    from casegraph.queries.communities import money_pendants
+
+    free = ["Account:M", "Person:M", "Account:RENT", "Person:LANDLORD"]
+    cards = [f"Account:AG{number}" for number in range(staff)]
+    holders = [f"Person:AG{number}" for number in range(staff)]
+    table = pd.DataFrame({"node": ["Person:B", "Account:B", *free, *cards, *holders], "gang_id": "G1",
+                          "basis": ["fact:role_in_gang", "fact:held_by_staff"] + ["community"] * (4 + 2 * staff)})
+    ties = [("Account:B", "Person:B"), ("Account:B", "Account:M"), ("Account:M", "Person:B"),
+            ("Account:M", "Person:M"), ("Account:B", "Account:RENT"), ("Account:RENT", "Person:LANDLORD"),
+            *(("Account:M", card) for card in cards), *zip(cards, holders)]
+    edges = pd.DataFrame(ties, columns=["u", "v"]).assign(weight=2.0)
+    paid = pd.DataFrame([("B", "RENT", 12), *(("M", card[len("Account:"):], times) for card in cards)],
+                        columns=["from_account", "to_account", "n"])
+    pendants = money_pendants(table, edges, transfers=paid)
+    assert {"Account:RENT", "Person:LANDLORD"} <= set(pendants)
+    assert set(pendants).isdisjoint(cards + holders) == kept

@@ -147,8 +147,11 @@ FOURTH = Targets(TESTS / "independent4" / "make_case.py", min_ari=0.95, min_grou
 # with its two units (21 of 27 gangs) until the units were told apart by their money
 # (queries/units.py): 27 of 27 on seeds 1 and 22, 25 on seed 21, where a unit's clients pay
 # most of their deposits to a payment company's account its master's clients pay too
-# (reachable ARI 0.850, 0.923, 0.820: the members no record reaches).
-FIFTH = Targets(TESTS / "independent5" / "make_case.py", min_ari=0.84, min_groups_f1=0.99, max_gangs_missed=2)
+# (reachable ARI 0.850, 0.923, 0.820). The agents of a platform exported without their persons,
+# whose cards the gang's finance card paid every month, hung on the gang by that card's money
+# alone and were set apart until a card paying nine such trees six times each was taken for a
+# payroll (communities.money_pendants): reachable ARI 0.884, 0.923, 0.880.
+FIFTH = Targets(TESTS / "independent5" / "make_case.py", min_ari=0.87, min_groups_f1=0.99, max_gangs_missed=2)
 # The first generator's defaults (20 gangs, 6,000 clients), a larger case, and one of 34 gangs
 # at 60,000 clients (three times our seed scale's clients per gang: at this volume modularity
 # merged a small gang with the largest through the cash desk and dealers); the second's
