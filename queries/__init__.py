@@ -7,7 +7,8 @@ one contract, and what is made of their answers.
   on the server; :mod:`.spark`: the memory engine's SQL transpiled to Spark SQL, for a case
   beyond one machine;
 - :mod:`.rules`: what both share (figures, weights, thresholds, output columns); the steps
-  after the engines: :mod:`.communities` (gangs), :mod:`.evidence` (account groups against
+  after the engines: :mod:`.communities` (gangs), :mod:`.units` (member units, which the
+  engines' gang evidence already splits off), :mod:`.evidence` (account groups against
   :mod:`.chance`), :mod:`.flow_rules` (fund-flow patterns), :mod:`.assembly` and
   :mod:`.income` (the output tables, the courts' bases);
 - :mod:`.referrals`, :mod:`.export`, :mod:`.quality`, :mod:`.playbooks`: the sections of the

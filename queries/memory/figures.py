@@ -457,21 +457,32 @@ def role_platforms(case: Case) -> pd.DataFrame:
     return pd.concat([on_platform[columns], on_gang[columns]], ignore_index=True)
 
 
+def platformless_gang_persons(case: Case) -> pd.DataFrame:
+    """The persons gangs.csv's gangs without a platform name, as :func:`.units.known_units`
+    reads them: gang_id, person_id, fact (``gang_leader`` for the leader gangs.csv or a
+    membership names, ``role_in_gang`` for every membership), province."""
+    gangs = case["gangs"]
+    gangs = gangs[gangs["platform_ids"].isna().to_numpy()]
+    roles = case["memberships"].merge(gangs[["gang_id", "province"]], left_on="org_id", right_on="gang_id")
+    led = roles[roles["role"].eq("leader").fillna(False).to_numpy(dtype=bool)]
+    parts = [(gangs, "leader_person_id", "gang_leader"), (roles, "person_id", "role_in_gang"),
+             (led, "person_id", "gang_leader")]
+    return pd.concat([pd.DataFrame({"gang_id": frame["gang_id"].to_numpy(), "person_id": frame[column].to_numpy(),
+                                    "fact": fact, "province": frame["province"].to_numpy()})
+                      for frame, column, fact in parts], ignore_index=True).dropna(subset=["person_id"])
+
+
 def role_subtrees(case: Case) -> pd.DataFrame:
     """(person_id, role, start, end, agent_id): the subtrees whose clients each role in a gang
     gangs.csv lists without a platform answers for — those of the top-level agents its leader is
-    (gangs.csv's ``leader_person_id`` or a ``leader`` membership): such a gang is a member unit
-    working that agent's subtree on another gang's platform (:mod:`casegraph.queries.units`)."""
-    gangs = case["gangs"]
-    gangs = gangs[gangs["platform_ids"].isna().to_numpy()]
-    memberships = case["memberships"]
-    led = memberships["role"].eq("leader").fillna(False).to_numpy(dtype=bool) & memberships["org_id"].isin(
-        gangs["gang_id"]).to_numpy()
-    leaders = pd.concat([gangs[["gang_id", "leader_person_id"]].rename(columns={"leader_person_id": "person_id"}),
-                         memberships.loc[led, ["org_id", "person_id"]].rename(columns={"org_id": "gang_id"})])
+    (:func:`platformless_gang_persons`): such a gang is a member unit working that agent's
+    subtree on another gang's platform (:mod:`casegraph.queries.units`)."""
+    named = platformless_gang_persons(case)
+    leaders = named.loc[named["fact"].eq("gang_leader").to_numpy(), ["gang_id", "person_id"]]
     agents = case["agents"]
     tops = agents[agents["parent_agent_id"].isna().to_numpy()][["agent_id", "person_id"]].dropna()
     led = leaders.merge(tops, on="person_id")[["gang_id", "agent_id"]].drop_duplicates()
+    memberships = case["memberships"]
     roles = memberships[memberships["role"] != "agent"][["person_id", "role", "start", "end", "org_id"]]
     return roles.merge(led, left_on="org_id", right_on="gang_id")[["person_id", "role", "start", "end", "agent_id"]]
 

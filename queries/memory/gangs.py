@@ -39,7 +39,7 @@ from ..communities import (
 from ..engine import GangEvidence
 from ..rules import WEIGHTS
 from ..units import known_units, member_units, split_member_units, unit_agents
-from .figures import known_gang_platforms, path_sums
+from .figures import known_gang_platforms, path_sums, platformless_gang_persons
 
 
 @dataclass(frozen=True)
@@ -193,9 +193,9 @@ def _hard_bindings(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, cli
                    connect) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`hard_bindings`, given the ledger in CNY, the :func:`excluded_nodes` and
     :func:`client_money_accounts`, with the member units' records bound to the units
-    (:mod:`casegraph.queries.units`); the units' agents; the units gangs.csv lists; ``connect``: where the SQL of
-    :func:`.communities.swept_accounts`, :func:`.communities.forwarding_accounts` and
-    :func:`subtree_money` runs."""
+    (:mod:`casegraph.queries.units`); the units' agents; the units gangs.csv lists.
+    ``connect``: where the SQL of :func:`.communities.swept_accounts`,
+    :func:`.communities.forwarding_accounts` and :func:`subtree_money` runs."""
     swept = swept_accounts(case["bank_transfers"], client_money, connect=connect)
     agents, licenses, accounts = case["agents"], case["licenses"], case["accounts"]
     gang_platforms = known_gang_platforms(case)
@@ -244,21 +244,6 @@ def _hard_bindings(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, cli
     counted = pd.concat([counted.astype({"weight": "int64"}), derived[~is_in(derived["node"], excluded)]])
     return (counted.sort_values(["node", "platform_id", "fact"], ignore_index=True), in_units,
             known_units(in_units, named))
-
-
-def platformless_gang_persons(case: Case) -> pd.DataFrame:
-    """The persons gangs.csv's gangs without a platform name, as :func:`.units.known_units`
-    reads them: gang_id, person_id, fact (``gang_leader`` for the leader gangs.csv or a
-    membership names, ``role_in_gang`` for every membership), province."""
-    gangs = case["gangs"]
-    gangs = gangs[gangs["platform_ids"].isna().to_numpy()]
-    roles = case["memberships"].merge(gangs[["gang_id", "province"]], left_on="org_id", right_on="gang_id")
-    led = roles[roles["role"].eq("leader").fillna(False).to_numpy(dtype=bool)]
-    parts = [(gangs, "leader_person_id", "gang_leader"), (roles, "person_id", "role_in_gang"),
-             (led, "person_id", "gang_leader")]
-    return pd.concat([pd.DataFrame({"gang_id": frame["gang_id"].to_numpy(), "person_id": frame[column].to_numpy(),
-                                    "fact": fact, "province": frame["province"].to_numpy()})
-                      for frame, column, fact in parts], ignore_index=True).dropna(subset=["person_id"])
 
 
 def agent_subtrees(agents: pd.DataFrame) -> pd.DataFrame:
