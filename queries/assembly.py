@@ -180,9 +180,9 @@ def assemble(facts: CaseFacts, figures: NodeFigures, resolved: pd.DataFrame, *, 
         found["fake_trade_losses"] = found["fake_trade_losses"].fillna(0).astype("int64")
     accounts = members[members["entity_type"].isin(["bank_account", "trading_account"])].dropna(subset=["gang_id"])
     vendors = facts.vendor_totals(pd.Index(accounts["entity_id"]))
-    node_figures = {"vendor": vendors, "gang": gang_sums(figures_of_parts.iloc[:0] if unknown else figures_of_parts,
-                                                         parts), "platform": platforms,
-                    "agent": agents, "client": clients, "person": persons}
+    gangs_money = gang_sums(figures_of_parts.iloc[:0] if unknown else figures_of_parts, parts)
+    node_figures = {"vendor": vendors, "gang": gangs_money, "platform": platforms, "agent": agents, "client": clients,
+                    "person": persons}
 
     gang_of = parts[parts["part_id"] == parts["platform_id"]].sort_values("gang_id").drop_duplicates(
         "platform_id").set_index("platform_id")["gang_id"]
