@@ -119,14 +119,31 @@ def excluded_nodes(case: Case, ledger: pd.DataFrame, *, connect=duckdb_connectio
     return text_series(pc.unique(arrow_text(nodes)))
 
 
-def _client_money_sides(case: Case, ledger: pd.DataFrame | None, *, connect):
-    """The ledger in CNY (the one given, else the case's), the :func:`excluded_nodes` and the
-    :func:`client_money_accounts`: what the gang graph's edges and bindings both start from."""
+@dataclass(frozen=True)
+class ClientMoney:
+    """What the gang graph's edges and bindings both start from: the ledger in CNY, the
+    :func:`excluded_nodes`, every agent's top-level agent (:func:`agent_subtrees`) and the
+    client money per top-level agent's subtree (:func:`subtree_money`), per platform too
+    (``accounts``, as :func:`client_money_accounts` gives it), from one pass over the ledger."""
+
+    ledger: pd.DataFrame
+    excluded: pd.Series
+    subtrees: pd.DataFrame
+    by_subtree: pd.DataFrame
+    accounts: pd.DataFrame
+
+
+def _client_money_sides(case: Case, ledger: pd.DataFrame | None, *, connect) -> ClientMoney:
+    """:class:`ClientMoney` of the case, on the ledger given, else the case's."""
     from casegraph.loaders.fx import ledger_in_cny
 
     ledger = ledger_in_cny(case) if ledger is None else ledger
-    return (ledger, excluded_nodes(case, ledger, connect=connect),
-            client_money_accounts(ledger, case["bank_transfers"], connect=connect))
+    subtrees = agent_subtrees(case["agents"])
+    roots = case["clients"][["client_id", "agent_id"]].merge(subtrees[["agent_id", "root_agent_id"]], on="agent_id")
+    by_subtree = subtree_money(ledger, case["bank_transfers"], roots=roots[["client_id", "root_agent_id"]],
+                               connect=connect)
+    return ClientMoney(ledger=ledger, excluded=excluded_nodes(case, ledger, connect=connect), subtrees=subtrees,
+                       by_subtree=by_subtree, accounts=_per_platform(by_subtree))
 
 
 def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection,
@@ -135,11 +152,10 @@ def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     client money's accounts (ledger -> bank transfers) found once for both; ``connect``: the
     connection the SQL runs on (as in :func:`.figures.client_figures`); ``logins``: the case's
     :func:`gang_login_frame`, if made already (e.g. by Spark)."""
-    ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
-    bindings, units, known = _hard_bindings(case, ledger, excluded=excluded, client_money=client_money,
-                                            connect=connect)
+    money = _client_money_sides(case, ledger, connect=connect)
+    bindings, units, known = _hard_bindings(case, money, connect=connect)
     transfers = transfer_counts(case["bank_transfers"], connect=connect)
-    return GangEvidence(edges=_gang_edges(case, ledger, excluded=excluded, client_money=client_money,
+    return GangEvidence(edges=_gang_edges(case, money.ledger, excluded=money.excluded, client_money=money.accounts,
                                           transfers=transfers, connect=connect, logins=logins),
                         bindings=bindings, platform_ids=case["platforms"]["platform_id"].tolist(),
                         transfers=transfers, units=units, known_units=known)
@@ -149,8 +165,8 @@ def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb
     """The weighted, undirected gang graph as edges ``u``, ``v``, ``weight``: one row per pair
     of nodes (``Label:id``, ``u < v``), the weights of every fact joining them summed, sorted;
     ``connect``: the connection the money edges' SQL runs on (as in :func:`.figures.client_figures`)."""
-    ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
-    return _gang_edges(case, ledger, excluded=excluded, client_money=client_money,
+    money = _client_money_sides(case, ledger, connect=connect)
+    return _gang_edges(case, money.ledger, excluded=money.excluded, client_money=money.accounts,
                        transfers=transfer_counts(case["bank_transfers"], connect=connect), connect=connect, logins=None)
 
 
@@ -185,17 +201,15 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     """What the records state: ``node`` (``Label:id``) bound to ``platform_id`` by ``fact``,
     with ``weight`` = how many records say so. See the module's step 1. ``connect``: as in
     :func:`gang_edges`."""
-    ledger, excluded, client_money = _client_money_sides(case, ledger, connect=connect)
-    return _hard_bindings(case, ledger, excluded=excluded, client_money=client_money, connect=connect)[0]
+    return _hard_bindings(case, _client_money_sides(case, ledger, connect=connect), connect=connect)[0]
 
 
-def _hard_bindings(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, client_money: pd.DataFrame,
-                   connect) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`hard_bindings`, given the ledger in CNY, the :func:`excluded_nodes` and
-    :func:`client_money_accounts`, with the member units' records bound to the units
+def _hard_bindings(case: Case, money: ClientMoney, *, connect) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`hard_bindings`, given the case's :class:`ClientMoney`, with the member units' records bound to the units
     (:mod:`casegraph.queries.units`); the units' agents; the units gangs.csv lists.
     ``connect``: where the SQL of :func:`.communities.swept_accounts`,
-    :func:`.communities.forwarding_accounts` and :func:`subtree_money` runs."""
+    :func:`.communities.forwarding_accounts` and :func:`.units.member_units` runs."""
+    excluded, client_money = money.excluded, money.accounts
     swept = swept_accounts(case["bank_transfers"], client_money, connect=connect)
     agents, licenses, accounts = case["agents"], case["licenses"], case["accounts"]
     gang_platforms = known_gang_platforms(case)
@@ -231,12 +245,10 @@ def _hard_bindings(case: Case, ledger: pd.DataFrame, *, excluded: pd.Series, cli
     table = pd.concat(frames, ignore_index=True).dropna(subset=["node", "platform_id"])
     table = table[~is_in(table["node"], excluded)]
     counted = table.groupby(["node", "platform_id", "fact"])["n"].sum().rename("weight").reset_index()
-    subtrees = agent_subtrees(agents)
-    money = subtree_money(ledger, case["clients"], subtrees, case["bank_transfers"], connect=connect)
-    units = member_units(money, case["bank_transfers"], platform_ids=case["platforms"]["platform_id"],
+    units = member_units(money.by_subtree, case["bank_transfers"], platform_ids=case["platforms"]["platform_id"],
                          connect=connect)
-    in_units, named = unit_agents(subtrees, units), platformless_gang_persons(case)
-    counted = split_member_units(counted.astype({"weight": "int64"}), in_units, money, units, named=named)
+    in_units, named = unit_agents(money.subtrees, units), platformless_gang_persons(case)
+    counted = split_member_units(counted.astype({"weight": "int64"}), in_units, money.by_subtree, units, named=named)
     held = accounts[["account_id", "holder_person_id"]].rename(columns={"holder_person_id": "person_id"})
     channels = forwarding_accounts(case["bank_transfers"], client_money, connect=connect)
     derived = pd.concat([holder_bindings(counted, held, channels=channels),
@@ -263,21 +275,33 @@ def agent_subtrees(agents: pd.DataFrame) -> pd.DataFrame:
                          "person_id": agents["person_id"].to_numpy(), "root_agent_id": agent_ids.to_numpy()[top]})
 
 
-def subtree_money(ledger: pd.DataFrame, clients: pd.DataFrame, subtrees: pd.DataFrame, transfers: pd.DataFrame, *,
+def subtree_money(ledger: pd.DataFrame, transfers: pd.DataFrame, *, roots: pd.DataFrame | None,
                   connect=duckdb_connection) -> pd.DataFrame:
-    """:func:`client_money_accounts` per top-level agent: (platform_id, root_agent_id, account_id, n
-    ledger entries of the clients below it, of them ``deposits``); ``subtrees``:
-    :func:`agent_subtrees`. The platform's clients no agent referred are in none."""
-    connection = connect(ledger=ledger[["client_id", "platform_id", "kind", "bank_txn_id"]],
-                         clients=clients[["client_id", "agent_id"]], subtrees=subtrees[["agent_id", "root_agent_id"]],
-                         transfers=transfers[["txn_id", "from_account", "to_account"]])
-    return connection.sql("""
-        SELECT l.platform_id, s.root_agent_id,
+    """Through which account the client money of each top-level agent's subtree went:
+    (platform_id, root_agent_id, account_id, n ledger entries, of them ``deposits``), from the
+    ledger entries whose ``bank_txn_id`` names a bank transfer; ``roots``: client_id,
+    root_agent_id (:func:`agent_subtrees`), the clients no agent referred in none (their
+    root_agent_id empty); None: whole platforms, every root_agent_id empty. Deposits land in the
+    platform's collection account; everything else leaves its accounts."""
+    frames = {"ledger": ledger[["platform_id", "kind", "bank_txn_id", *(["client_id"] if roots is not None else [])]],
+              "transfers": transfers[["txn_id", "from_account", "to_account"]]}
+    if roots is not None:
+        frames["roots"] = roots[["client_id", "root_agent_id"]]
+    root, join = (("r.root_agent_id", "LEFT JOIN roots AS r ON l.client_id = r.client_id") if roots is not None
+                  else ("NULL", ""))
+    return connect(**frames).sql(f"""
+        SELECT l.platform_id, {root} AS root_agent_id,
                CASE WHEN l.kind = 'deposit' THEN t.to_account ELSE t.from_account END AS account_id,
                count(*) AS n, count(*) FILTER (WHERE l.kind = 'deposit') AS deposits
-        FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
-        JOIN clients AS c ON l.client_id = c.client_id JOIN subtrees AS s ON c.agent_id = s.agent_id
+        FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id {join}
         GROUP BY ALL""").df()
+
+
+def _per_platform(by_subtree: pd.DataFrame) -> pd.DataFrame:
+    """:func:`subtree_money` summed over each platform's subtrees (the cash side's empty
+    account included): :func:`client_money_accounts`."""
+    return by_subtree.groupby(["platform_id", "account_id"], dropna=False, sort=False)[
+        ["n", "deposits"]].sum().reset_index()
 
 
 def license_buyers(case: Case) -> pd.DataFrame:
@@ -297,16 +321,8 @@ def license_buyers(case: Case) -> pd.DataFrame:
 def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
                           connect=duckdb_connection) -> pd.DataFrame:
     """Through which account each platform's client money went: (platform_id, account_id, n
-    ledger entries, of them ``deposits``), from the ledger entries whose ``bank_txn_id`` names a
-    bank transfer. Deposits land in the platform's collection account; everything else leaves
-    its accounts."""
-    connection = connect(ledger=ledger[["platform_id", "kind", "bank_txn_id"]],
-                         transfers=transfers[["txn_id", "from_account", "to_account"]])
-    return connection.sql("""
-        SELECT l.platform_id, CASE WHEN l.kind = 'deposit' THEN t.to_account ELSE t.from_account END AS account_id,
-               count(*) AS n, count(*) FILTER (WHERE l.kind = 'deposit') AS deposits
-        FROM ledger AS l JOIN transfers AS t ON l.bank_txn_id = t.txn_id
-        GROUP BY ALL""").df()
+    ledger entries, of them ``deposits``): :func:`subtree_money` over whole platforms."""
+    return _per_platform(subtree_money(ledger, transfers, roots=None, connect=connect))
 
 
 # Relationships of the case graph (graphs/model.py) that are gang-graph edges as they are.
