@@ -1245,7 +1245,9 @@ def personal_contacts(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd
     casegraph: 170 such parts of 1-2 nodes, 400 outsiders in gangs). Money that goes into the
     staff member's card is the gang's own, collected and swept (our generator's cases without
     the ledger's bank references: the collection cards hang on the finance officer's card
-    alone). A part holding a trading account stays (:func:`loosely_held`). Sorted.
+    alone). A part holding a trading account stays (:func:`loosely_held`), and so do the parts
+    a staff member's card pays as a gang's payroll (:func:`_on_payroll`: a finance officer's
+    card paying its agents' rebates, in a fifth case). Sorted.
 
     >>> table = pd.DataFrame({"node": ["Account:STAFF", "Person:LANDLORD", "Account:RENT", "Person:N", "Account:N",
     ...                                "Account:COLLECT", "Person:NOMINEE"],
@@ -1281,6 +1283,7 @@ def personal_contacts(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd
     received = paid.groupby("into")["n"].sum().reindex(single.index, fill_value=0)
     sent = paying.groupby("outof")["n"].sum().reindex(single.index, fill_value=0)
     personal = single.index[((received > 0) & (received >= sent)).to_numpy()]
+    personal = np.setdiff1d(personal, _on_payroll(contact_of.to_numpy(), single.index.to_numpy(), received.to_numpy()))
     trading = np.unique(part[is_in(members["node"], trading_accounts) & joined])
     chosen = np.isin(part, personal[~np.isin(personal, trading)]) & joined
     return sorted(members.loc[chosen, "node"])
@@ -1344,7 +1347,8 @@ def money_pendants(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd.Da
     free = members["basis"].eq("community").fillna(False).to_numpy(dtype=bool) & ~trading
     all_free = pd.Series(free[peeled], index=tree[peeled]).groupby(level=0).all()
     hanging = np.intersect1d(tree[leaf_end][by_payment & ~trading[core_end]], all_free.index[all_free.to_numpy()])
-    return sorted(nodes[np.isin(tree, np.setdiff1d(hanging, _on_payroll(ties, tree[leaf_end], paid))) & peeled])
+    staff = _on_payroll(nodes[core_end], tree[leaf_end], paid.reindex(ties).fillna(0).to_numpy())
+    return sorted(nodes[np.isin(tree, np.setdiff1d(hanging, staff)) & peeled])
 
 
 # A gang's card that paid this many trees hanging on it, each this many times at least, pays
@@ -1357,13 +1361,15 @@ MIN_PAYROLL_PAYEES = 9
 MIN_PAYROLL_TRANSFERS = 6
 
 
-def _on_payroll(ties: pd.MultiIndex, trees: np.ndarray, paid: pd.Series) -> np.ndarray:
-    """The trees (``trees``: the tree of each tie, ``ties``: (member's account, tree's
-    account)) a member's card paid as its staff (:data:`MIN_PAYROLL_PAYEES`,
-    :data:`MIN_PAYROLL_TRANSFERS`); ``paid``: transfers per (payer, payee) node."""
-    regular = paid.reindex(ties).fillna(0).to_numpy() >= MIN_PAYROLL_TRANSFERS
-    payers = pd.Series(trees[regular]).groupby(ties.get_level_values(0)[regular]).nunique()
-    staffed = is_in(ties.get_level_values(0), payers.index[payers.to_numpy() >= MIN_PAYROLL_PAYEES]) & regular
+def _on_payroll(payers, trees: np.ndarray, paid: np.ndarray) -> np.ndarray:
+    """The trees a member's card paid as its staff (:data:`MIN_PAYROLL_PAYEES`,
+    :data:`MIN_PAYROLL_TRANSFERS`), given for each tie of a tree to a member's card its
+    ``payers`` (the card's node), ``trees`` (the tree's) and ``paid`` (the transfers the card
+    made into the tree over the tie)."""
+    payers = np.asarray(payers, dtype=object)
+    regular = np.asarray(paid) >= MIN_PAYROLL_TRANSFERS
+    payees = pd.Series(trees[regular]).groupby(payers[regular]).nunique()
+    staffed = is_in(pd.Series(payers), payees.index[payees.to_numpy() >= MIN_PAYROLL_PAYEES]) & regular
     return np.unique(trees[staffed])
 
 
