@@ -147,11 +147,12 @@ class TradingFindings:
 
 
 def assemble(facts: CaseFacts, figures: NodeFigures, resolved: pd.DataFrame, *, rules: ThresholdRules,
-             trading: TradingFindings, units: pd.DataFrame | None = None, known_units: pd.DataFrame | None = None,
+             trading: TradingFindings, units: pd.DataFrame | None = None, listed_gangs: pd.DataFrame | None = None,
              skipped: frozenset[str] = frozenset()) -> dict[str, pd.DataFrame]:
     """Every output table from the figures, the communities (:func:`.communities.resolve_gangs`)
     and the trading findings; ``units``: the member units' agents (:func:`.units.unit_agents`),
-    none if None, and ``known_units`` those gangs.csv lists (:func:`.units.known_units`). ``skipped``
+    none if None, and ``listed_gangs`` the gangs gangs.csv lists beyond ``facts.known_gangs``
+    (:attr:`.engine.GangEvidence.listed_gangs`). ``skipped``
     names the questions a partial case could not answer (:data:`.engine.QUESTIONS`): their
     figures are unknown, never zero."""
     clients, agents, platforms, persons, windows = (
@@ -164,7 +165,7 @@ def assemble(facts: CaseFacts, figures: NodeFigures, resolved: pd.DataFrame, *, 
     # and its master's without the unit's subtree figures.
     unknown = "platform_totals" in skipped or ("agent_totals" in skipped and not units.empty)
     figures_of_parts = part_figures(platforms, agents, no_unit_agents() if unknown else units)
-    known = facts.known_gangs if known_units is None else pd.concat([facts.known_gangs, known_units],
+    known = facts.known_gangs if listed_gangs is None else pd.concat([facts.known_gangs, listed_gangs],
                                                                       ignore_index=True)
     found = communities.gang_table(members, parts, figures_of_parts, known, facts.province_votes,
                                    voters=communities.province_voters(members, resolved))

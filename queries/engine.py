@@ -77,7 +77,7 @@ from .rules import (
     no_rows,
     unverified_of_checked,
 )
-from .units import no_known_units, no_unit_agents, units_on_graph
+from .units import known_units, listed_gangs_found, no_listed_persons, no_unit_agents, units_on_graph
 
 
 @dataclass
@@ -95,9 +95,23 @@ class GangEvidence:
     # agent_id, person_id, platform_id, unit_id: the agents of the member units (units.unit_agents),
     # whose records ``bindings`` bind to their unit
     units: pd.DataFrame = field(default_factory=no_unit_agents)
-    # gang_id, platform_id, province: the member units gangs.csv lists, each under its unit_id as
-    # a known gang's platform (units.known_units)
-    known_units: pd.DataFrame = field(default_factory=no_known_units)
+    # gang_id, person_id, fact, province: the persons gangs.csv's gangs without a platform name
+    # (memory.figures.platformless_gang_persons)
+    listed: pd.DataFrame = field(default_factory=no_listed_persons)
+
+    @property
+    def known_units(self) -> pd.DataFrame:
+        """gang_id, platform_id, province: the member units gangs.csv lists, each under its
+        unit_id as a known gang's platform (:func:`.units.known_units`)."""
+        return known_units(self.units, self.listed)
+
+    @property
+    def listed_gangs(self) -> pd.DataFrame:
+        """gang_id, platform_id, province: the gangs gangs.csv lists that its platform ids do not
+        name, the member units under their unit_id (:attr:`known_units`), the others under none."""
+        others = self.listed[["gang_id", "province"]].drop_duplicates("gang_id")
+        return pd.concat([self.known_units, others[~others["gang_id"].isin(self.known_units["gang_id"])]],
+                         ignore_index=True)
 
 
 class Engine(Protocol):
@@ -271,7 +285,8 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
     accounts (:func:`.communities.loosely_held`). Each member unit (``evidence.units``) is a
     platform of its own, ``Platform:`` + its unit_id, tied to its agents and its clients' money
     (:func:`.units.units_on_graph`), and a known gang's where gangs.csv lists it
-    (``evidence.known_units``)."""
+    (``evidence.known_units``). A gang no platform names takes the id of the gang gangs.csv
+    lists without a platform whose persons it holds (:func:`.units.listed_gangs_found`)."""
     units = evidence.units[["platform_id", "unit_id"]].drop_duplicates()
     edges = units_on_graph(evidence.edges, evidence.bindings, units)
     known_gangs = pd.concat([known_gangs, evidence.known_units], ignore_index=True)
@@ -288,7 +303,10 @@ def find_gangs(evidence: GangEvidence, known_gangs: pd.DataFrame, *,
 
     resolved = resolved_without([])
     hubs = shared_hubs(resolved, edges)
-    return resolved_without(hubs) if hubs else resolved
+    if hubs:
+        resolved = resolved_without(hubs)
+    listed = listed_gangs_found(resolved, evidence.listed, known_ids=known_gangs["gang_id"])
+    return resolved.assign(**{column: resolved[column].replace(listed) for column in ("gang_id", "contact_of")})
 
 
 def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
@@ -344,7 +362,7 @@ def analyze(engine: Engine, *, seed: int = 0, progress: Progress = SILENT,
     with progress.step("output tables"):
         resolved, evidence = answers["communities"]
         tables = assemble(facts, figures, resolved, rules=engine.threshold_rules(), trading=trading,
-                          units=evidence.units, known_units=evidence.known_units, skipped=skipped)
+                          units=evidence.units, listed_gangs=evidence.listed_gangs, skipped=skipped)
         tables.update((question.output, answers[name]) for name, question in QUESTIONS.items() if question.output)
         for name in skipped:
             tables.update((output, tables[output].iloc[:0]) for output in QUESTIONS[name].makes)

@@ -126,9 +126,10 @@ def no_unit_agents() -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=object) for column in UNIT_AGENT_COLUMNS})
 
 
-def no_known_units() -> pd.DataFrame:
-    """:func:`known_units` of a case without member units."""
-    return pd.DataFrame({column: pd.Series(dtype=object) for column in ("gang_id", "platform_id", "province")})
+def no_listed_persons() -> pd.DataFrame:
+    """The persons named by gangs.csv's gangs without a platform (as :func:`known_units` reads
+    them), of a case that lists none."""
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in ("gang_id", "person_id", "fact", "province")})
 
 
 def known_units(agents: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
@@ -151,6 +152,45 @@ def known_units(agents: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
     found = leaders.merge(tops, on="person_id").sort_values(["unit_id", "gang_id"]).drop_duplicates("unit_id")
     return pd.DataFrame({"gang_id": found["gang_id"].to_numpy(), "platform_id": found["unit_id"].to_numpy(),
                          "province": found["province"].to_numpy()})
+
+
+def listed_gangs_found(resolved: pd.DataFrame, named: pd.DataFrame, known_ids) -> dict[str, str]:
+    """Found gang id -> the id of the gang gangs.csv lists without a platform that it is, for
+    the found gangs no platform names (``known_ids``: the gang ids gangs.csv gives platforms or
+    units): the one that holds more than half of the persons the listed gang names (``named``,
+    as :func:`known_units` reads it), two at least, its leader among them where it names one; ``resolved``: node,
+    gang_id (:func:`.communities.resolve_gangs`). Where two listed gangs are one found gang,
+    the one with more persons in it (then the smaller id). A gang listed without a platform and
+    led by no agent a record names — a member unit on a platform exported without its agents'
+    persons — is found by the staff gangs.csv and memberships.csv name, who are its members.
+
+    >>> resolved = pd.DataFrame({"node": ["Person:L", "Person:S", "Person:T", "Platform:U1"],
+    ...                          "gang_id": ["G?U1", "G?U1", None, "G?U1"]})
+    >>> named = pd.DataFrame({"gang_id": "K", "person_id": ["L", "S", "T"],
+    ...                       "fact": ["gang_leader", "role_in_gang", "role_in_gang"]})
+    >>> listed_gangs_found(resolved, named, known_ids=[])
+    {'G?U1': 'K'}
+    >>> listed_gangs_found(resolved, named.astype("str").assign(person_id=["X", "Y", "Z"]), known_ids=[])
+    {}
+    """
+    persons = named[["gang_id", "person_id"]].drop_duplicates()
+    persons = persons[~is_in(persons["gang_id"], pd.Series(list(known_ids), dtype=object))]
+    found = resolved.set_index("node")["gang_id"].dropna()
+    persons = persons.assign(found=("Person:" + persons["person_id"].astype("string")).map(found).to_numpy())
+    size = persons.groupby("gang_id").size()
+    held = persons.dropna(subset=["found"])
+    if held.empty:
+        return {}
+    held = held.groupby(["gang_id", "found"]).size().rename("n").reset_index()
+    leaders = named.loc[named["fact"].eq("gang_leader").to_numpy(), ["gang_id", "person_id"]]
+    led = leaders.assign(found=("Person:" + leaders["person_id"].astype("string")).map(found).to_numpy())
+    with_leader = held.set_index(["gang_id", "found"]).index.isin(led.set_index(["gang_id", "found"]).index)
+    leaderless = ~is_in(held["gang_id"], leaders["gang_id"])
+    held = held[(with_leader | leaderless) & (held["n"] >= 2).to_numpy()
+                & (2 * held["n"] > held["gang_id"].map(size)).to_numpy()
+                & ~is_in(held["found"], pd.Series(list(known_ids), dtype=object))]
+    held = held.sort_values(["found", "n", "gang_id"], ascending=[True, False, True]).drop_duplicates("found")
+    return dict(zip(held["found"], held["gang_id"]))
 
 
 def split_member_units(bindings: pd.DataFrame, agents: pd.DataFrame, subtree_money: pd.DataFrame,

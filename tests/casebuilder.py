@@ -135,7 +135,7 @@ def minimal_case_with_cash() -> dict[str, list[dict]]:
 
 
 def member_unit_case(*, sweeps_to_master: bool = False, unit_clients: int = 10,
-                     listed: bool = False) -> dict[str, list[dict]]:
+                     listed: bool = False, agents_persons: bool = True) -> dict[str, list[dict]]:
     """The minimal case with a member unit (会员单位) on its platform P1: a gang of 湖北省 whose
     leader PER7 is the top-level agent U1 (U2 below him, PER8), ``unit_clients`` clients who pay
     into the unit's card BU1 (PER7's) and are paid from its payout card BU2 (PER8's). BU1 is
@@ -145,7 +145,9 @@ def member_unit_case(*, sweeps_to_master: bool = False, unit_clients: int = 10,
     ``sweeps_to_master``: BU1 is emptied into the master's card BGF, as BG1 is: a team of the
     master's that collects on a card of its own, no unit. ``listed``: gangs.csv lists the unit,
     G2, with PER7 its leader and no platform, and memberships.csv PER9 its finance officer, who
-    holds the card BU3 and is no agent."""
+    holds the card BU3 and is no agent. Without ``agents_persons`` the platform's agents are
+    exported without their persons (agents.csv's ``person_id`` empty), and memberships.csv names
+    PER8 too, the unit's salesman."""
     rows = minimal_case()
     if listed:
         rows["gangs"].append({"gang_id": "G2", "name": "周某团伙", "province": "湖北省", "leader_person_id": "PER7",
@@ -153,6 +155,8 @@ def member_unit_case(*, sweeps_to_master: bool = False, unit_clients: int = 10,
         rows["persons"].append({"person_id": "PER9", "name": "郑某", "province": "湖北省"})
         rows["memberships"].append({"person_id": "PER9", "org_id": "G2", "role": "finance", "start": "2019-01-01"})
         rows["accounts"].append({"account_id": "BU3", "kind": "bank", "holder_person_id": "PER9"})
+        if not agents_persons:
+            rows["memberships"].append({"person_id": "PER8", "org_id": "G2", "role": "salesman", "start": "2019-01-01"})
     rows["persons"] += [{"person_id": "PER6", "name": "孙某", "province": "上海市"},
                         {"person_id": "PER7", "name": "周某", "province": "湖北省"},
                         {"person_id": "PER8", "name": "吴某", "province": "湖北省"}]
@@ -160,6 +164,9 @@ def member_unit_case(*, sweeps_to_master: bool = False, unit_clients: int = 10,
                        {"agent_id": "U1", "platform_id": "P1", "person_id": "PER7", "rebate_rate": "0.75"},
                        {"agent_id": "U2", "platform_id": "P1", "person_id": "PER8", "parent_agent_id": "U1",
                         "rebate_rate": "0.5"}]
+    if not agents_persons:
+        for agent in rows["agents"]:
+            agent.pop("person_id", None)
     rows["accounts"] += [{"account_id": card, "kind": "bank", "holder_person_id": holder}
                          for card, holder in (("BU1", "PER7"), ("BU2", "PER8"), ("BUF", "PER8"), ("BGF", "PER1"))]
     sides = [("M", "A3", "BG1", "BG1", 10), ("N", "U2", "BU1", "BU2", unit_clients)]

@@ -90,3 +90,24 @@ def test_a_member_unit_gangs_csv_lists_keeps_its_id_and_its_staff(tmp_path):
     finance = income[income["subject_id"].eq("PER9") & income["method"].eq("gross_deposits")]
     assert finance["window_start"].isna().tolist() == [True, False]
     assert finance["amount"].tolist() == [35_000_000, 35_000_000]
+
+
+def test_a_unit_gangs_csv_lists_is_found_by_its_staff_where_no_agent_names_its_leader(tmp_path):
+    """The fifth case's other listed unit works a platform exported without its agents'
+    persons: nothing says its leader is the unit's top-level agent, and its gang was found
+    under the top agent's id (G?U1), its listed id and province in no output. The unit's gang
+    holds the leader and the salesman memberships.csv names, two of the three persons gangs.csv
+    and memberships.csv name: it is the listed gang. Where only the leader is named, one person
+    says nothing and the gang keeps its found id."""
+    tables = analysed(tmp_path, listed=True, agents_persons=False)
+    gangs = tables["gangs"].set_index("gang_id")
+    assert sorted(gangs.index) == ["G1", "G2"]
+    assert gangs.loc["G2", "known_gang_id"] == "G2" and gangs.loc["G2", "province"] == "湖北省"
+    assert gangs.loc["G2", "n_clients"] == 10
+    members = tables["communities"].dropna(subset=["gang_id"]).set_index("entity_id")["gang_id"]
+    assert members[["PER7", "PER8", "U1", "BU1"]].tolist() == ["G2"] * 4
+
+    rows = member_unit_case(listed=True, agents_persons=False)
+    rows["memberships"] = [row for row in rows["memberships"] if row["org_id"] != "G2"]
+    alone = analyze_case(load_case(write_case(tmp_path / "leader-only", rows, case_yaml=HUBEI_FIGURE)))
+    assert sorted(alone["gangs"]["gang_id"]) == ["G1", "G?U1"]

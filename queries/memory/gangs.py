@@ -38,7 +38,7 @@ from ..communities import (
 )
 from ..engine import GangEvidence
 from ..rules import WEIGHTS
-from ..units import known_units, member_units, split_member_units, unit_agents
+from ..units import member_units, split_member_units, unit_agents
 from .figures import known_gang_platforms, path_sums, platformless_gang_persons
 
 
@@ -153,12 +153,12 @@ def gang_evidence(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
     connection the SQL runs on (as in :func:`.figures.client_figures`); ``logins``: the case's
     :func:`gang_login_frame`, if made already (e.g. by Spark)."""
     money = _client_money_sides(case, ledger, connect=connect)
-    bindings, units, known = _hard_bindings(case, money, connect=connect)
+    bindings, units, listed = _hard_bindings(case, money, connect=connect)
     transfers = transfer_counts(case["bank_transfers"], connect=connect)
     return GangEvidence(edges=_gang_edges(case, money.ledger, excluded=money.excluded, client_money=money.accounts,
                                           transfers=transfers, connect=connect, logins=logins),
                         bindings=bindings, platform_ids=case["platforms"]["platform_id"].tolist(),
-                        transfers=transfers, units=units, known_units=known)
+                        transfers=transfers, units=units, listed=listed)
 
 
 def gang_edges(case: Case, ledger: pd.DataFrame | None = None, *, connect=duckdb_connection) -> pd.DataFrame:
@@ -206,7 +206,8 @@ def hard_bindings(case: Case, ledger: pd.DataFrame | None = None, *, connect=duc
 
 def _hard_bindings(case: Case, money: ClientMoney, *, connect) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`hard_bindings`, given the case's :class:`ClientMoney`, with the member units' records bound to the units
-    (:mod:`casegraph.queries.units`); the units' agents; the units gangs.csv lists.
+    (:mod:`casegraph.queries.units`); the units' agents; the persons gangs.csv's gangs without a platform name
+    (:func:`.figures.platformless_gang_persons`).
     ``connect``: where the SQL of :func:`.communities.swept_accounts`,
     :func:`.communities.forwarding_accounts` and :func:`.units.member_units` runs."""
     excluded, client_money = money.excluded, money.accounts
@@ -254,8 +255,7 @@ def _hard_bindings(case: Case, money: ClientMoney, *, connect) -> tuple[pd.DataF
     derived = pd.concat([holder_bindings(counted, held, channels=channels),
                          staff_account_bindings(counted, held, gang_platforms)])
     counted = pd.concat([counted.astype({"weight": "int64"}), derived[~is_in(derived["node"], excluded)]])
-    return (counted.sort_values(["node", "platform_id", "fact"], ignore_index=True), in_units,
-            known_units(in_units, named))
+    return counted.sort_values(["node", "platform_id", "fact"], ignore_index=True), in_units, named
 
 
 def agent_subtrees(agents: pd.DataFrame) -> pd.DataFrame:

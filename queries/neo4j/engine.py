@@ -105,10 +105,10 @@ class Neo4jEngine:
         return figures.person_window_totals(self.runner, timezone=self.settings["timezone"])
 
     def gang_evidence(self) -> GangEvidence:
-        bindings, units, known = gangs.hard_bindings(self.runner)
+        bindings, units, listed = gangs.hard_bindings(self.runner)
         return GangEvidence(edges=gangs.gang_edges(self.runner, timezone=self.settings["timezone"]),
                             bindings=bindings, platform_ids=gangs.platform_ids(self.runner),
-                            transfers=gangs.transfer_counts(self.runner), units=units, known_units=known)
+                            transfers=gangs.transfer_counts(self.runner), units=units, listed=listed)
 
     def gang_communities(self, edges: pd.DataFrame, *, seed: int) -> dict[str, int]:
         # On the driver, as in memory: GDS's Louvain visits nodes in another order (see .gangs).

@@ -31,7 +31,7 @@ from ..communities import (
     swept_accounts,
 )
 from ..rules import WEIGHTS
-from ..units import known_units, member_units, split_member_units, unit_agents
+from ..units import member_units, split_member_units, unit_agents
 from .runner import CypherRunner
 
 # The victims' side and the vendor's accounts: left out of the gang graph (see memory/gangs.py client_side).
@@ -283,7 +283,8 @@ def _identifier_links(runner: CypherRunner, timezone: str) -> dict[str, list[dic
 def hard_bindings(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """node, platform_id, fact, weight: what the records state, with the member units' records
     bound to the units (see :func:`.gangs.hard_bindings`); the units' agents
-    (:func:`.units.unit_agents`); the units gangs.csv lists (:func:`.units.known_units`)."""
+    (:func:`.units.unit_agents`); the persons gangs.csv's gangs without a platform name
+    (``PLATFORMLESS_GANG_PERSONS``, as :func:`.memory.figures.platformless_gang_persons` reads them)."""
     excluded = runner.single(EXCLUDED)["keys"]
     bindings = runner.run_cypher(HARD_BINDINGS, {"excluded": excluded}).astype({"weight": "int64"})
     money, money_out = _client_money_out(runner)
@@ -305,7 +306,7 @@ def hard_bindings(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     derived = [holder_bindings(bindings, holders, channels=forwarding_accounts(money_out, money)),
                staff_account_bindings(bindings, held, known_gang_platforms(runner))]
     return (pd.concat([bindings, *derived]).sort_values(["node", "platform_id", "fact"], ignore_index=True), in_units,
-            known_units(in_units, named))
+            named)
 
 
 def _client_money_out(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame]:

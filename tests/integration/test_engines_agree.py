@@ -73,14 +73,17 @@ def test_engines_agree_on_a_card_that_acts_as_a_client_s(tmp_path):
     assert "\nBG1,bank_account,0,G1," in communities and "\nBY,bank_account,,,," in communities
 
 
-def test_engines_agree_on_a_member_unit(tmp_path):
+@pytest.mark.parametrize("agents_persons", [True, False], ids=["leader_is_agent", "found_by_staff"])
+def test_engines_agree_on_a_member_unit(tmp_path, agents_persons):
     """A member unit on the master's platform that gangs.csv lists (tests/test_member_units.py):
-    a gang of its own, its subtree's figures and its listed staff, on both engines."""
-    analyse_both(write_case(tmp_path / "case", member_unit_case(listed=True)), tmp_path)
+    a gang of its own, its subtree's figures and its listed staff, on both engines; where the
+    platform's agents have no persons, the unit is the listed gang by the staff it holds."""
+    analyse_both(write_case(tmp_path / "case", member_unit_case(listed=True, agents_persons=agents_persons)), tmp_path)
     assert_same_files(tmp_path)
     assert "\nG2,G2,湖北省," in (tmp_path / "neo4j" / "gangs.csv").read_text(encoding="utf-8")
     lines = (tmp_path / "neo4j" / "communities.csv").read_text(encoding="utf-8").splitlines()
-    assert [line.split(",")[3] for line in lines if line.startswith("PER9,person,")] == ["G2"]
+    staff = "PER9" if agents_persons else "PER8"
+    assert [line.split(",")[3] for line in lines if line.startswith(f"{staff},person,")] == ["G2"]
 
 
 @pytest.mark.parametrize("generator, arguments", [
