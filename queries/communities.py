@@ -968,7 +968,8 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
     both = both[both["community_id"] != both["v"].map(nodes)]
     outside = both.groupby("community_id")["weight"].sum()
     if transfers is not None:
-        both = both[~pd.MultiIndex.from_arrays([both["u"], both["v"]]).isin(wages(transfers))]
+        paid_wages = wages(transfers)
+        both = both[~pd.MultiIndex.from_arrays([both["u"], both["v"]]).isin(paid_wages)]
     trading_communities = table.loc[is_in(table["node"], trading_accounts), "community_id"].unique()
     while True:
         pending = set(table.loc[table["gang_id"].isna(), "community_id"])
@@ -976,6 +977,10 @@ def resolve_gangs(communities: dict[str, int], bindings: pd.DataFrame, edges: pd
             break
         both["gang_id"] = both["v"].map(table.dropna(subset=["gang_id"]).set_index("node")["gang_id"])
         ties = both[both["community_id"].isin(pending)].dropna(subset=["gang_id"])
+        if transfers is not None:
+            contacts_of_staff = _contacts_of_staff(ties[~ties["community_id"].isin(trading_communities)], table,
+                                                   transfers, payroll=paid_wages.get_level_values(0))
+            ties = ties[~ties["community_id"].isin(contacts_of_staff)]
         strongest = _first_by_weight(ties.groupby(["community_id", "gang_id"])["weight"].sum().reset_index(),
                                      "community_id", "weight").set_index("community_id")
         strongest = strongest[(strongest["weight"] >= TIES_SHARE * outside.reindex(strongest.index))
@@ -1362,6 +1367,36 @@ def money_pendants(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd.Da
 # company's card in a third case paid 68 trees 3 times each).
 MIN_PAYROLL_PAYEES = 9
 MIN_PAYROLL_TRANSFERS = 6
+
+
+def _contacts_of_staff(ties: pd.DataFrame, table: pd.DataFrame, transfers: pd.DataFrame, *, payroll) -> np.ndarray:
+    """The communities no record binds (``ties``: u in the community, v in a gang, with their
+    ``community_id``) whose every tie into a gang goes to one account a staff member holds, and
+    that no other record binds (his own card, not the gang's client-money or swept accounts),
+    which paid the community's accounts at least as often as they paid it, and pays no payroll
+    (``payroll``: :func:`wages`' payers): his landlord and whoever the landlord deals with, as
+    :func:`personal_contacts` finds them inside a gang's community (a fourth case at a seed
+    nobody had looked at: a staff member's rent took 222 people and their cards, the landlord's
+    community, into his gang). A gang's payroll card paying a community's member wages ties
+    it (the second generator's staff, paid month after month), and so does a card funding a
+    community's trading accounts (``ties`` holds no community with one). ``table``: node,
+    community_id, basis (:func:`resolve_gangs`)."""
+    contact = ties.groupby("community_id")["v"].agg(["nunique", "first"])
+    contact = contact.loc[contact["nunique"].eq(1).to_numpy(), "first"]
+    own = table["basis"].eq(f"fact:{HELD_BY_STAFF}").fillna(False).to_numpy(dtype=bool)
+    contact = contact[is_in(contact, table.loc[own, "node"]) & ~is_in(contact, pd.Series(payroll, dtype=object))]
+    if contact.empty:
+        return np.array([], dtype="int64")
+    community_of = table.set_index("node")["community_id"]
+    payers = ("Account:" + transfers["from_account"].astype(object)).reset_index(drop=True)
+    payees = ("Account:" + transfers["to_account"].astype(object)).reset_index(drop=True)
+    flows = pd.DataFrame({"payer": payers, "payee": payees, "n": transfers["n"].to_numpy(),
+                          "into": lookup(payees, community_of), "outof": lookup(payers, community_of)})
+    # Per community, the transfers its contact made into its accounts and those it received from them.
+    paid = flows[flows["into"].map(contact).eq(flows["payer"]).fillna(False)].groupby("into")["n"].sum()
+    received = flows[flows["outof"].map(contact).eq(flows["payee"]).fillna(False)].groupby("outof")["n"].sum()
+    paid, received = paid.reindex(contact.index, fill_value=0), received.reindex(contact.index, fill_value=0)
+    return contact.index[((paid > 0) & (paid >= received)).to_numpy()].to_numpy()
 
 
 def wages(transfers: pd.DataFrame) -> pd.MultiIndex:

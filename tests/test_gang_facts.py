@@ -1164,3 +1164,37 @@ def test_a_payroll_company_that_pays_a_member_wages_is_no_gang_s(employer):
     assert gang_of["Account:G"] == "G1"
     assert gang_of[community].isna().all() == employer
     assert employer or gang_of[community].eq("G1").all()
+
+
+@pytest.mark.parametrize("shape, attached", [("rent", False), ("payroll", True), ("collected", True)])
+def test_a_community_a_staff_member_s_card_alone_pays_is_his_contact_not_his_gang_s(shape, attached):
+    """The fourth independently written generator at a seed nobody had looked at (32): a staff
+    member paid his rent from his own card, and the landlord's community, 237 people and their
+    cards no record binds, came into his gang through that one tie (278 outsiders in gangs). A
+    community whose every tie into a gang goes to one staff member's card, which paid it at
+    least as often as it paid the card, is his contact, as :func:`personal_contacts` finds one
+    inside a gang's community: it stays out. Paid by a card that pays a payroll (a gang's
+    wages), or paying the card more than it was paid (money the gang collects), it is tied."""
+    others = ["Account:N1", "Person:N1", "Account:N2", "Person:N2"]
+    community = ["Account:RENT", "Person:LANDLORD", *others]
+    staff = [f"S{number}" for number in range(9)] if shape == "payroll" else []
+    communities = {"Platform:P1": 0, "Agent:A1": 0, "Person:B": 0, "Account:B": 0,
+                   **{f"Account:{s}": 0 for s in staff}, **{node: 1 for node in community}}
+    bindings = pd.DataFrame([("Agent:A1", "P1", "agent_platform", 1), ("Person:B", "P1", "role_in_gang", 1),
+                             ("Account:B", "P1", "held_by_staff", 1),
+                             *((f"Account:{s}", "P1", "client_money", 9) for s in staff)],
+                            columns=["node", "platform_id", "fact", "weight"])
+    edges = pd.DataFrame([("Agent:A1", "Platform:P1", 3.0), ("Account:B", "Person:B", 5.0),
+                          ("Agent:A1", "Person:B", 5.0), ("Account:B", "Account:RENT", 2.4),
+                          ("Account:RENT", "Person:LANDLORD", 5.0), ("Account:N1", "Account:RENT", 2.0),
+                          ("Account:N1", "Person:N1", 5.0), ("Account:N2", "Account:N1", 2.0),
+                          ("Account:N2", "Person:N2", 5.0), *((f"Account:{s}", "Account:B", 2.0) for s in staff)],
+                         columns=["u", "v", "weight"])
+    paid = [("B", "RENT", 10)] if shape != "collected" else [("RENT", "B", 10), ("B", "RENT", 1)]
+    transfers = pd.DataFrame(paid + [("B", s, 6) for s in staff] + [("N1", "RENT", 3), ("N2", "N1", 3)],
+                             columns=["from_account", "to_account", "n"])
+    known = pd.DataFrame({"gang_id": ["G1"], "platform_id": ["P1"]})
+    gang_of = resolve_gangs(communities, bindings, edges, known, platform_ids=["P1"],
+                            transfers=transfers).set_index("node")["gang_id"]
+    assert gang_of[["Person:B", "Account:B"]].tolist() == ["G1", "G1"]
+    assert gang_of[community].eq("G1").fillna(False).tolist() == [attached] * len(community)
