@@ -148,6 +148,25 @@ def bought_by_leader_case(*, card_holder: str = "PER1") -> dict[str, list[dict]]
     return rows
 
 
+def front_without_trades_case(*, taken: int = 1) -> dict[str, list[dict]]:
+    """:func:`bought_by_leader_case`'s P2 (bought by another, a gang of its own) with five
+    clients who deposit, and no trade in trades.csv; a negative adjustment ("risk control")
+    takes money from ``taken`` of them."""
+    rows = bought_by_leader_case(card_holder="PER6")
+    for number in range(5):
+        client, person = f"F{number}", f"PERF{number}"
+        rows["persons"].append({"person_id": person, "name": f"客户F{number}", "province": "浙江省"})
+        rows["clients"].append({"client_id": client, "platform_id": "P2", "agent_id": "A9", "person_id": person,
+                                "registered_on": "2019-07-01"})
+        rows["ledger"].append({"entry_id": f"EF{number}", "ts": f"2019-07-0{number + 2}T10:00:00",
+                               "platform_id": "P2", "client_id": client, "kind": "deposit", "amount": "50000"})
+        if number < taken:
+            rows["ledger"].append({"entry_id": f"EF{number}A", "ts": f"2019-08-0{number + 2}T10:00:00",
+                                   "platform_id": "P2", "client_id": client, "kind": "adjustment",
+                                   "amount": "-30000"})
+    return rows
+
+
 def member_unit_case(*, sweeps_to_master: bool = False, unit_clients: int = 10,
                      listed: bool = False, agents_persons: bool = True) -> dict[str, list[dict]]:
     """The minimal case with a member unit (会员单位) on its platform P1: a gang of 湖北省 whose

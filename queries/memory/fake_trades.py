@@ -76,6 +76,14 @@ SELECT platform_id, count(*) AS n_trades FROM owned WHERE platform_id IS NOT NUL
 
 PLATFORM_FAKES = "SELECT platform_id, count(*) AS n_fake FROM fake WHERE platform_id IS NOT NULL GROUP BY platform_id"
 
+# Per platform, its clients and those a negative adjustment took money from (rules.finish_fraud).
+PLATFORM_TAKINGS = """
+SELECT c.platform_id, count(*) AS n_clients, count(t.client_id) AS n_taken
+FROM clients c LEFT JOIN (SELECT DISTINCT client_id FROM ledger WHERE kind = 'adjustment' AND amount < 0) t
+  ON t.client_id = c.client_id
+WHERE c.platform_id IS NOT NULL GROUP BY c.platform_id
+"""
+
 STATEMENT_REFERENCES = "SELECT DISTINCT broker_ref FROM fills WHERE broker_ref IS NOT NULL"
 
 # Per platform, its trades and those whose references a statement shows.
@@ -125,8 +133,8 @@ FROM halves WHERE platform_id IS NOT NULL GROUP BY platform_id
 def trades_connection(case: Case, *, connect=duckdb_connection, **frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (``connect``'s: the Spark engine's is
     :meth:`casegraph.queries.spark.runner.SparkSQL.connect`, and its case may hold Spark's
-    tables) with the case's ``trades``, ``accounts``, ``clients``, ``platforms`` and the
-    statements' references (``fills``), the view ``owned`` (:data:`OWNED_TRADES`), and
+    tables) with the case's ``trades``, ``accounts``, ``clients``, ``platforms``, ``ledger`` and
+    the statements' references (``fills``), the view ``owned`` (:data:`OWNED_TRADES`), and
     ``frames`` by name."""
     connection = connect(
         trades=sql_columns(case["trades"], ["trade_id", "ts", "account_id", "notional", "broker_ref"]),
@@ -134,6 +142,7 @@ def trades_connection(case: Case, *, connect=duckdb_connection, **frames: pd.Dat
         clients=sql_columns(case["clients"], ["client_id", "platform_id"]),
         platforms=sql_columns(case["platforms"], ["platform_id", "kind"]),
         fills=sql_columns(case["broker_fills"], ["broker_ref", "account_id", "ts"]),
+        ledger=sql_columns(case["ledger"], ["client_id", "kind", "amount"]),
         **{name: arrow_table(frame) for name, frame in frames.items()})
     connection.execute(OWNED_TRADES)
     return connection
@@ -182,10 +191,12 @@ def platform_fraud(case: Case, checked: pd.DataFrame, clients: pd.DataFrame | No
     connection = trades_connection(case, connect=connect, fake=fake[["platform_id", "client_id", "notional"]])
     n_trades = connection.sql(PLATFORM_TRADES).df().set_index("platform_id")["n_trades"].reindex(index, fill_value=0)
     n_fake = connection.sql(PLATFORM_FAKES).df().set_index("platform_id")["n_fake"].reindex(index, fill_value=0)
+    takings = connection.sql(PLATFORM_TAKINGS).df().set_index("platform_id").reindex(index, fill_value=0)
     frame = pd.DataFrame({
         "n_trades": n_trades, "n_fake": n_fake,
         "fake_share": (n_fake / n_trades.where(n_trades > 0)).fillna(0.0),
         "is_fraud": 2 * n_fake > n_trades,
         "fake_trade_losses": fake_losses(connection, clients).reindex(index, fill_value=0),
+        "n_clients": takings["n_clients"], "n_taken": takings["n_taken"],
     }, index=index)
     return finish_fraud(frame)

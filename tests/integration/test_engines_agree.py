@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from casebuilder import bought_by_leader_case, member_unit_case, minimal_case, write_case
+from casebuilder import bought_by_leader_case, front_without_trades_case, member_unit_case, minimal_case, write_case
 from court_cases import COURT_CASES
 
 from casegraph.cli import main
@@ -81,6 +81,17 @@ def test_engines_agree_on_a_licence_paid_from_its_buyer_s_card(tmp_path, card_ho
     assert_same_files(tmp_path)
     lines = (tmp_path / "neo4j" / "communities.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[3] for line in lines if line.startswith("P2,platform,")] == [gang_of_p2]
+
+
+def test_engines_agree_on_a_front_whose_trades_are_not_in_hand(tmp_path):
+    """A platform without trades whose risk control takes clients' money is a front
+    (tests/test_fake_trades.py), on both engines."""
+    analyse_both(write_case(tmp_path / "case", front_without_trades_case()), tmp_path)
+    assert_same_files(tmp_path)
+    lines = (tmp_path / "neo4j" / "gangs.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = next(line.split(",") for line in lines if line.startswith("G?P2,"))
+    assert row[header.index("is_fraud")] == "true"
 
 
 @pytest.mark.parametrize("agents_persons", [True, False], ids=["leader_is_agent", "found_by_staff"])
