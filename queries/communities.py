@@ -1405,7 +1405,7 @@ def wages(transfers: pd.DataFrame) -> pd.MultiIndex:
     more (``transfers``: from_account, to_account, n, as :func:`transfer_counts` counts them).
     A payroll company's community (the company and its payees, in the fifth independent
     generator's cases) was taken into the gang of one payee: 32 communities of 18 to 108 people
-    and their cards in 10 cases, none of them members.
+    and cards in 10 cases, none of them members.
 
     >>> paid = pd.DataFrame({"from_account": ["PAY"] * 9 + ["M"], "to_account": [*"ABCDEFGHI", "Z"], "n": 6})
     >>> wages(paid)[:2].tolist()

@@ -188,10 +188,10 @@ def unverified_of_checked(checked: pd.DataFrame) -> pd.DataFrame:
                        list(UNVERIFIED_COLUMNS)].reset_index(drop=True)
 
 
-# A platform whose trades the case does not hold is a front when the ledger shows it taking this
-# share of its clients' money or more by negative adjustments (the "risk control" a front takes
-# the rest of a client's equity by): the fronts of four independent generators took 18-60 % of
-# their clients' so, no other platform of theirs more than 1 %.
+# A platform whose trades the case does not hold is a front when the ledger shows it taking money
+# from this share of its clients or more by negative adjustments (the "risk control" a front
+# takes the rest of a client's equity by): the fronts of four independent generators took money
+# so from 18-60 % of their clients, no other platform of theirs from more than 1 %.
 MIN_TAKEN_SHARE = 0.1
 # What each engine counts per platform for that (finish_fraud).
 TAKING_COLUMNS = ("n_clients", "n_taken")
@@ -199,18 +199,20 @@ TAKING_COLUMNS = ("n_clients", "n_taken")
 
 def finish_fraud(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame both engines return: counts and fen int64, fake_share rounded to 6 decimals,
-    is_fraud bool, rows by platform_id. ``frame`` also holds, per platform, ``n_clients`` and
-    ``n_taken``, its clients with a negative adjustment: a platform without trades is a front
-    by them (:data:`MIN_TAKEN_SHARE`).
+    is_fraud bool, rows by platform_id, from each platform's counts (``frame``: n_trades,
+    n_fake, fake_share, fake_trade_losses, and ``n_clients`` and ``n_taken``, its clients with
+    a negative adjustment). A platform is a front when more than half its trades are fake, or,
+    without trades, by its risk control (:data:`MIN_TAKEN_SHARE`).
 
-    >>> frame = pd.DataFrame({"n_trades": [0, 0, 5], "n_fake": 0, "fake_share": 0.0, "is_fraud": False,
-    ...                       "fake_trade_losses": 0, "n_clients": 10, "n_taken": [3, 0, 3]}, index=["P1", "P2", "P3"])
+    >>> frame = pd.DataFrame({"n_trades": [0, 0, 5, 5], "n_fake": [0, 0, 0, 3], "fake_share": 0.0,
+    ...                       "fake_trade_losses": 0, "n_clients": 10, "n_taken": [3, 0, 3, 0]},
+    ...                      index=["P1", "P2", "P3", "P4"])
     >>> finish_fraud(frame)["is_fraud"].tolist()
-    [True, False, False]
+    [True, False, False, True]
     """
-    taken = frame["n_taken"].to_numpy()
-    frame = frame.assign(is_fraud=frame["is_fraud"].to_numpy(dtype=bool) | (
-        (frame["n_trades"].to_numpy() == 0) & (taken > 0) & (taken >= MIN_TAKEN_SHARE * frame["n_clients"].to_numpy())))
+    n_trades, taken = frame["n_trades"].to_numpy(), frame["n_taken"].to_numpy()
+    frame = frame.assign(is_fraud=(2 * frame["n_fake"].to_numpy() > n_trades) | (
+        (n_trades == 0) & (taken > 0) & (taken >= MIN_TAKEN_SHARE * frame["n_clients"].to_numpy())))
     out = frame[list(FRAUD_COLUMNS)].astype({"n_trades": "int64", "n_fake": "int64", "fake_share": "float64",
                                              "is_fraud": "bool", "fake_trade_losses": "int64"})
     out["fake_share"] = out["fake_share"].round(6)

@@ -17,7 +17,10 @@ The step, the same for both engines, runs on what each engine reads of its case:
    the unit instead, a platform of its own to gang discovery, named by its top-level agent;
 3. :func:`units_on_graph`: the gang graph's ties between the platform and those nodes likewise;
 4. :func:`known_units`: a gang ``gangs.csv`` lists without a platform, led by a unit's top-level
-   agent, is that unit, and the persons it names are bound to it.
+   agent, is that unit, and the persons it names are bound to it;
+5. :func:`listed_gangs_found`, once the gangs are found: where no record names the unit's top
+   agent's person, the gang that holds most of the persons a gang listed without a platform
+   names is that gang.
 
 A unit's gang then holds no platform; its clients and their money are those of its top-level
 agent's subtree, and the master's are the rest of the platform's
@@ -158,8 +161,8 @@ def listed_gangs_found(resolved: pd.DataFrame, named: pd.DataFrame, known_ids) -
     """Found gang id -> the id of the gang gangs.csv lists without a platform that it is, for
     the found gangs no platform names (``known_ids``: the gang ids gangs.csv gives platforms or
     units): the one that holds more than half of the persons the listed gang names (``named``,
-    as :func:`known_units` reads it), two at least, its leader among them where it names one; ``resolved``: node,
-    gang_id (:func:`.communities.resolve_gangs`). Where two listed gangs are one found gang,
+    as :func:`known_units` reads it), two at least, its leader among them where it names one;
+    ``resolved``: node, gang_id (:func:`.communities.resolve_gangs`). Where two listed gangs are one found gang,
     the one with more persons in it (then the smaller id). A gang listed without a platform and
     led by no agent a record names — a member unit on a platform exported without its agents'
     persons — is found by the staff gangs.csv and memberships.csv name, who are its members.
@@ -173,8 +176,9 @@ def listed_gangs_found(resolved: pd.DataFrame, named: pd.DataFrame, known_ids) -
     >>> listed_gangs_found(resolved, named.astype("str").assign(person_id=["X", "Y", "Z"]), known_ids=[])
     {}
     """
+    known = pd.Series(list(known_ids), dtype=object)
     persons = named[["gang_id", "person_id"]].drop_duplicates()
-    persons = persons[~is_in(persons["gang_id"], pd.Series(list(known_ids), dtype=object))]
+    persons = persons[~is_in(persons["gang_id"], known)]
     found = resolved.set_index("node")["gang_id"].dropna()
     persons = persons.assign(found=("Person:" + persons["person_id"].astype("string")).map(found).to_numpy())
     size = persons.groupby("gang_id").size()
@@ -188,7 +192,7 @@ def listed_gangs_found(resolved: pd.DataFrame, named: pd.DataFrame, known_ids) -
     leaderless = ~is_in(held["gang_id"], leaders["gang_id"])
     held = held[(with_leader | leaderless) & (held["n"] >= 2).to_numpy()
                 & (2 * held["n"] > held["gang_id"].map(size)).to_numpy()
-                & ~is_in(held["found"], pd.Series(list(known_ids), dtype=object))]
+                & ~is_in(held["found"], known)]
     held = held.sort_values(["found", "n", "gang_id"], ascending=[True, False, True]).drop_duplicates("found")
     return dict(zip(held["found"], held["gang_id"]))
 

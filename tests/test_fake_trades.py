@@ -275,8 +275,8 @@ def test_a_platform_whose_trades_are_not_in_hand_is_a_front_by_its_risk_control(
     """The second independently written generator: one front in two seeds of four had its
     trades left out of the case, and was no front (is_fraud false), though its ledger shows it
     taking 25 % of its clients' money by negative adjustments, the "risk control" of a front.
-    The fronts of four generators took 18-60 % of their clients' money so, no other platform
-    more than 1 %: a platform the case holds no trade of, one in ten of whose clients a
+    The fronts of four generators took money so from 18-60 % of their clients, no other
+    platform from more than 1 %: a platform the case holds no trade of, one in ten of whose clients a
     negative adjustment took money from, is a front. A platform with trades is judged by them."""
     case = load_case(write_case(tmp_path / "case", front_without_trades_case(taken=taken)))
     tables = analyze_case(case)

@@ -17,7 +17,8 @@ of the account's client).
 
 Per platform (:func:`platform_fraud`): ``n_trades`` (all its trades), ``n_fake``,
 ``fake_share`` (n_fake / n_trades, 6 decimals, 0 without trades), ``is_fraud`` (more than
-half of its trades are fake) and ``fake_trade_losses``: what its clients lost on fake
+half of its trades are fake, or none in hand and its risk control took clients' money:
+:func:`casegraph.queries.rules.finish_fraud`) and ``fake_trade_losses``: what its clients lost on fake
 trades, Σ over its clients of ``client_losses`` × (the client's fake notional / the client's
 total notional), each client's share rounded half away from zero to the fen, in integer
 arithmetic (128-bit: the product can exceed 64 bits).
@@ -195,7 +196,6 @@ def platform_fraud(case: Case, checked: pd.DataFrame, clients: pd.DataFrame | No
     frame = pd.DataFrame({
         "n_trades": n_trades, "n_fake": n_fake,
         "fake_share": (n_fake / n_trades.where(n_trades > 0)).fillna(0.0),
-        "is_fraud": 2 * n_fake > n_trades,
         "fake_trade_losses": fake_losses(connection, clients).reindex(index, fill_value=0),
         "n_clients": takings["n_clients"], "n_taken": takings["n_taken"],
     }, index=index)

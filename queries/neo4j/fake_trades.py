@@ -116,7 +116,7 @@ WITH p, reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN 
      coalesce([x IN losses WHERE x.platform_id = p.id | x.losses][0], 0) AS fake_trade_losses
 RETURN p.id AS platform_id, n_trades, n_fake,
        CASE WHEN n_trades > 0 THEN toFloat(n_fake) / n_trades ELSE 0.0 END AS fake_share,
-       2 * n_fake > n_trades AS is_fraud, fake_trade_losses,
+       fake_trade_losses,
        COUNT {{ (p)<-[:CLIENT_OF]-(:Client) }} AS n_clients,
        COUNT {{ MATCH (p)<-[:CLIENT_OF]-(c:Client)
                 WHERE EXISTS {{ MATCH (c)<-[:FOR_CLIENT]-(e:Entry {{kind: 'adjustment'}})
