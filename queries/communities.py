@@ -1283,13 +1283,7 @@ def personal_contacts(table: pd.DataFrame, edges: pd.DataFrame, *, transfers: pd
     # Which way the money went between each part's accounts and its one contact.
     contact_of = pd.Series(nodes[single["first"].to_numpy()], index=single.index)
     is_account = nodes.str.startswith("Account:")
-    part_of = pd.Series(part[is_account], index=nodes[is_account])
-    flows = transfers.assign(into=lookup("Account:" + transfers["to_account"].astype(object), part_of),
-                             outof=lookup("Account:" + transfers["from_account"].astype(object), part_of))
-    paid = flows[flows["into"].map(contact_of).eq("Account:" + flows["from_account"].astype(object)).fillna(False)]
-    paying = flows[flows["outof"].map(contact_of).eq("Account:" + flows["to_account"].astype(object)).fillna(False)]
-    received = paid.groupby("into")["n"].sum().reindex(single.index, fill_value=0)
-    sent = paying.groupby("outof")["n"].sum().reindex(single.index, fill_value=0)
+    received, sent = _contact_payments(transfers, pd.Series(part[is_account], index=nodes[is_account]), contact_of)
     personal = single.index[((received > 0) & (received >= sent)).to_numpy()]
     personal = np.setdiff1d(personal, _on_payroll(contact_of.to_numpy(), single.index.to_numpy(), received.to_numpy()))
     trading = np.unique(part[is_in(members["node"], trading_accounts) & joined])
@@ -1387,16 +1381,23 @@ def _contacts_of_staff(ties: pd.DataFrame, table: pd.DataFrame, transfers: pd.Da
     contact = contact[is_in(contact, table.loc[own, "node"]) & ~is_in(contact, pd.Series(payroll, dtype=object))]
     if contact.empty:
         return np.array([], dtype="int64")
-    community_of = table.set_index("node")["community_id"]
-    payers = ("Account:" + transfers["from_account"].astype(object)).reset_index(drop=True)
-    payees = ("Account:" + transfers["to_account"].astype(object)).reset_index(drop=True)
-    flows = pd.DataFrame({"payer": payers, "payee": payees, "n": transfers["n"].to_numpy(),
-                          "into": lookup(payees, community_of), "outof": lookup(payers, community_of)})
-    # Per community, the transfers its contact made into its accounts and those it received from them.
-    paid = flows[flows["into"].map(contact).eq(flows["payer"]).fillna(False)].groupby("into")["n"].sum()
-    received = flows[flows["outof"].map(contact).eq(flows["payee"]).fillna(False)].groupby("outof")["n"].sum()
-    paid, received = paid.reindex(contact.index, fill_value=0), received.reindex(contact.index, fill_value=0)
+    paid, received = _contact_payments(transfers, table.set_index("node")["community_id"], contact)
     return contact.index[((paid > 0) & (paid >= received)).to_numpy()].to_numpy()
+
+
+def _contact_payments(transfers: pd.DataFrame, group_of: pd.Series,
+                      contact_of: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Per group of nodes (``group_of``: node -> group; ``contact_of``: group -> the one
+    account node it is tied to), the transfers (``transfers``: from_account, to_account, n) its
+    contact made into the group's accounts, and those the group's accounts made to the contact;
+    each indexed as ``contact_of``, zero where none. Which way the money went between a part of
+    a gang and its one contact (:func:`personal_contacts`, :func:`_contacts_of_staff`)."""
+    flows = transfers.assign(into=lookup("Account:" + transfers["to_account"].astype(object), group_of),
+                             outof=lookup("Account:" + transfers["from_account"].astype(object), group_of))
+    paid = flows[flows["into"].map(contact_of).eq("Account:" + flows["from_account"].astype(object)).fillna(False)]
+    paying = flows[flows["outof"].map(contact_of).eq("Account:" + flows["to_account"].astype(object)).fillna(False)]
+    return (paid.groupby("into")["n"].sum().reindex(contact_of.index, fill_value=0),
+            paying.groupby("outof")["n"].sum().reindex(contact_of.index, fill_value=0))
 
 
 def wages(transfers: pd.DataFrame) -> pd.MultiIndex:

@@ -110,9 +110,8 @@ class GangEvidence:
     def listed_gangs(self) -> pd.DataFrame:
         """gang_id, platform_id, province: the gangs gangs.csv lists that its platform ids do not
         name, the member units under their unit_id (:attr:`known_units`), the others under none."""
-        others = self.listed[["gang_id", "province"]].drop_duplicates("gang_id")
-        return pd.concat([self.known_units, others[~others["gang_id"].isin(self.known_units["gang_id"])]],
-                         ignore_index=True)
+        units, others = self.known_units, self.listed[["gang_id", "province"]].drop_duplicates("gang_id")
+        return pd.concat([units, others[~others["gang_id"].isin(units["gang_id"])]], ignore_index=True)
 
 
 class Engine(Protocol):
