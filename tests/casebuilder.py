@@ -134,14 +134,14 @@ def minimal_case_with_cash() -> dict[str, list[dict]]:
     return rows
 
 
-def bought_by_leader_case(*, card_holder: str = "PER1") -> dict[str, list[dict]]:
+def bought_by_leader_case(*, card_holder: str = "PER1", buyer_name: str | None = "王某") -> dict[str, list[dict]]:
     """The minimal case with a second platform P2 (its agent A9, PER6) whose licence the vendor's
-    records say 王某 bought, without a phone, paid from the card BL that ``card_holder`` holds:
-    PER1, 王某, is G1's leader."""
+    records say ``buyer_name`` bought (no one when None), without a phone, paid from the card BL
+    that ``card_holder`` holds: PER1, 王某, is G1's leader."""
     rows = minimal_case()
     rows["platforms"].append({"platform_id": "P2", "vendor_id": "V1", "name": "另一平台", "created_on": "2019-06-02"})
     rows["licenses"].append({"license_id": "L2", "vendor_id": "V1", "platform_id": "P2", "sold_on": "2019-06-01",
-                             "price": "500000.00", "buyer_name": "王某", "paid_from_account": "BL"})
+                             "price": "500000.00", "buyer_name": buyer_name, "paid_from_account": "BL"})
     rows["persons"].append({"person_id": "PER6", "name": "孙某", "province": "浙江省"})
     rows["accounts"].append({"account_id": "BL", "kind": "bank", "holder_person_id": card_holder})
     rows["agents"].append({"agent_id": "A9", "platform_id": "P2", "person_id": "PER6", "rebate_rate": "0.5"})

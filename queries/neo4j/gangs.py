@@ -145,8 +145,8 @@ CALL () {
   MATCH (n:Person {phone: l.buyer_phone}) WHERE l.buyer_name IS NULL OR n.name = l.buyer_name
   WITH l, p, collect(n) AS buyers WHERE size(buyers) = 1
   RETURN buyers[0] AS n, p, 'bought_license' AS fact
-  UNION ALL MATCH (l:License)-[:CREATED]->(p:Platform) WHERE l.buyer_phone IS NULL AND l.buyer_name IS NOT NULL
-  MATCH (l)-[:PAID_FROM]->(:Account)<-[:HOLDS]-(n:Person) WHERE n.name = l.buyer_name
+  UNION ALL MATCH (l:License)-[:CREATED]->(p:Platform) WHERE l.buyer_phone IS NULL
+  MATCH (l)-[:PAID_FROM]->(:Account)<-[:HOLDS]-(n:Person) WHERE l.buyer_name IS NULL OR n.name = l.buyer_name
   RETURN n, p, 'bought_license' AS fact
   UNION ALL
   """ + CLIENT_MONEY + """

@@ -73,11 +73,14 @@ def test_engines_agree_on_a_card_that_acts_as_a_client_s(tmp_path):
     assert "\nBG1,bank_account,0,G1," in communities and "\nBY,bank_account,,,," in communities
 
 
-@pytest.mark.parametrize("card_holder, gang_of_p2", [("PER1", "G1"), ("PER6", "G?P2")])
-def test_engines_agree_on_a_licence_paid_from_its_buyer_s_card(tmp_path, card_holder, gang_of_p2):
-    """A licence without the buyer's phone, paid from a card whose holder has the buyer's name,
-    names him (tests/test_gang_facts.py): the leader's platform is his gang's, on both engines."""
-    analyse_both(write_case(tmp_path / "case", bought_by_leader_case(card_holder=card_holder)), tmp_path)
+@pytest.mark.parametrize("card_holder, buyer_name, gang_of_p2",
+                         [("PER1", "王某", "G1"), ("PER6", "王某", "G?P2"), ("PER1", None, "G1")])
+def test_engines_agree_on_a_licence_paid_from_its_buyer_s_card(tmp_path, card_holder, buyer_name, gang_of_p2):
+    """A licence without the buyer's phone, paid from a card whose holder has the buyer's name or
+    when it names no buyer, names him (tests/test_gang_facts.py): the leader's platform is his
+    gang's, on both engines."""
+    analyse_both(write_case(tmp_path / "case", bought_by_leader_case(card_holder=card_holder, buyer_name=buyer_name)),
+                 tmp_path)
     assert_same_files(tmp_path)
     lines = (tmp_path / "neo4j" / "communities.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[3] for line in lines if line.startswith("P2,platform,")] == [gang_of_p2]
