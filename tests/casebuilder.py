@@ -168,7 +168,8 @@ def front_without_trades_case(*, taken: int = 1) -> dict[str, list[dict]]:
 
 
 def member_unit_case(*, sweeps_to_master: bool = False, unit_clients: int = 10,
-                     listed: bool = False, agents_persons: bool = True) -> dict[str, list[dict]]:
+                     listed: bool = False, agents_persons: bool = True,
+                     aggregator: str | None = None) -> dict[str, list[dict]]:
     """The minimal case with a member unit (会员单位) on its platform P1: a gang of 湖北省 whose
     leader PER7 is the top-level agent U1 (U2 below him, PER8), ``unit_clients`` clients who pay
     into the unit's card BU1 (PER7's) and are paid from its payout card BU2 (PER8's). BU1 is
@@ -180,7 +181,10 @@ def member_unit_case(*, sweeps_to_master: bool = False, unit_clients: int = 10,
     G2, with PER7 its leader and no platform, and memberships.csv PER9 its finance officer, who
     holds the card BU3 and is no agent. Without ``agents_persons`` the platform's agents are
     exported without their persons (agents.csv's ``person_id`` empty), and memberships.csv names
-    PER8 too, the unit's salesman."""
+    PER8 too, the unit's salesman. ``aggregator``: the unit's clients make their second deposit
+    into AGG, a payment company's account, as do those of the master's small second team A4
+    (PER10, three clients, who make one deposit each; with "everyone", A3's clients too), and AGG
+    settles each side's money to its finance card (BUF, BGF)."""
     rows = minimal_case()
     if listed:
         rows["gangs"].append({"gang_id": "G2", "name": "周某团伙", "province": "湖北省", "leader_person_id": "PER7",
@@ -203,16 +207,26 @@ def member_unit_case(*, sweeps_to_master: bool = False, unit_clients: int = 10,
     rows["accounts"] += [{"account_id": card, "kind": "bank", "holder_person_id": holder}
                          for card, holder in (("BU1", "PER7"), ("BU2", "PER8"), ("BUF", "PER8"), ("BGF", "PER1"))]
     sides = [("M", "A3", "BG1", "BG1", 10), ("N", "U2", "BU1", "BU2", unit_clients)]
+    aggregated = {"beside": ("N", "S"), "everyone": ("N", "S", "M")}.get(aggregator, ())
+    if aggregator:
+        rows["persons"] += [{"person_id": "PERA", "name": "某支付科技有限公司", "province": "浙江省"},
+                            {"person_id": "PER10", "name": "钱某", "province": "上海市"}]
+        rows["agents"].append({"agent_id": "A4", "platform_id": "P1", "person_id": "PER10", "rebate_rate": "0.3"})
+        rows["accounts"].append({"account_id": "AGG", "kind": "payment", "holder_person_id": "PERA"})
+        sides.append(("S", "A4", "BG1", "BG1", 3))
     for prefix, agent, collecting, paying, count in sides:
+        second = "AGG" if prefix in aggregated else collecting
+        steps = ((("deposit", "card", second, "15000"),) if prefix == "S" else
+                 (("deposit", "card", collecting, "20000"), ("deposit", "card", second, "15000"),
+                  ("withdrawal", paying, "card", "9000.50")))
         for number in range(1, count + 1):
             client, person, card = f"{prefix}{number:02d}", f"PER{prefix}{number:02d}", f"BK{prefix}{number:02d}"
             rows["persons"].append({"person_id": person, "name": f"客户{prefix}{number}", "province": "江苏省"})
             rows["clients"].append({"client_id": client, "platform_id": "P1", "agent_id": agent, "person_id": person,
                                     "registered_on": "2019-06-01"})
             rows["accounts"].append({"account_id": card, "kind": "bank", "holder_person_id": person})
-            for step, (kind, source, target, amount) in enumerate((("deposit", card, collecting, "20000"),
-                                                                   ("deposit", card, collecting, "15000"),
-                                                                   ("withdrawal", paying, card, "9000.50"))):
+            for step, (kind, source, target, amount) in enumerate(steps):
+                source, target = (card if end == "card" else end for end in (source, target))
                 txn, ts = f"TX{client}{step}", f"2019-{7 + step:02d}-{number:02d}T10:00:00"
                 rows["bank_transfers"].append({"txn_id": txn, "ts": ts, "from_account": source,
                                                "to_account": target, "amount": amount})
@@ -223,6 +237,8 @@ def member_unit_case(*, sweeps_to_master: bool = False, unit_clients: int = 10,
     for month in (7, 8, 9):
         sweeps = [("BG1", "BGF", "200000")] + ([("BU1", "BGF", "150000")] if sweeps_to_master else
                                               [("BU1", "BUF", "150000"), ("BUF", "BG1", "900.00")])
+        if aggregator:
+            sweeps += [("AGG", "BUF", "140000"), ("AGG", "BGF", "40000")]
         rows["bank_transfers"] += [{"txn_id": f"SW{month}{number}", "ts": f"2019-{month:02d}-28T18:00:00",
                                     "from_account": source, "to_account": target, "amount": amount}
                                    for number, (source, target, amount) in enumerate(sweeps)]

@@ -64,6 +64,21 @@ def test_a_team_of_the_platform_s_gang_is_no_unit(tmp_path, shape):
     assert gangs["platform_ids"].tolist() == ["P1"]
 
 
+@pytest.mark.parametrize("aggregator, gang_ids", [("beside", ["G1", "G?U1"]), ("everyone", ["G1"])])
+def test_an_aggregator_some_teams_pay_into_keeps_no_unit_in_its_master(tmp_path, aggregator, gang_ids):
+    """A fifth case on a seed nobody had looked at (33): two units of one master whose clients
+    paid part of their deposits into the same payment company's account, which settled each
+    unit's money to its own finance card, were the master's: the money of each met the other's
+    in that account (0.68 and 0.94 of their entries through accounts of their own). An
+    aggregator collects for each merchant that signs up with it; what a gang's teams all pay
+    into is the gang's own channel, and a team that pays there too is the gang's."""
+    tables = analysed(tmp_path, aggregator=aggregator)
+    assert sorted(tables["gangs"]["gang_id"]) == gang_ids
+    members = tables["communities"].dropna(subset=["gang_id"]).set_index("entity_id")["gang_id"]
+    assert members[["U1", "BU1", "BUF"]].tolist() == [gang_ids[-1]] * 3
+    assert members[["A3", "A4", "BG1"]].tolist() == ["G1"] * 3
+
+
 def test_without_the_agents_figures_no_gang_s_money_is_made_up(tmp_path):
     """Asked for gang discovery and the platforms' figures alone, a member unit's figures and
     its master's are unknown, never the whole platform's for the master."""

@@ -246,8 +246,9 @@ def _hard_bindings(case: Case, money: ClientMoney, *, connect) -> tuple[pd.DataF
     table = pd.concat(frames, ignore_index=True).dropna(subset=["node", "platform_id"])
     table = table[~is_in(table["node"], excluded)]
     counted = table.groupby(["node", "platform_id", "fact"])["n"].sum().rename("weight").reset_index()
+    channels = accounts.loc[accounts["kind"].eq("payment").fillna(False).to_numpy(dtype=bool), "account_id"]
     units = member_units(money.by_subtree, case["bank_transfers"], platform_ids=case["platforms"]["platform_id"],
-                         connect=connect)
+                         channels=channels, connect=connect)
     in_units, named = unit_agents(money.subtrees, units), platformless_gang_persons(case)
     counted = split_member_units(counted.astype({"weight": "int64"}), in_units, money.by_subtree, units, named=named)
     held = accounts[["account_id", "holder_person_id"]].rename(columns={"holder_person_id": "person_id"})

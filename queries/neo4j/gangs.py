@@ -197,6 +197,13 @@ RETURN p.id AS platform_id, top.id AS root_agent_id,
        sum(CASE WHEN e.kind = 'deposit' THEN 1 ELSE 0 END) AS deposits
 """
 
+# Which of the client-money accounts are payment companies' (units.member_units' channels).
+PAYMENT_CHANNELS = """
+UNWIND $accounts AS account_id
+MATCH (a:Account {id: account_id}) WHERE a.kind = 'payment'
+RETURN a.id AS account_id
+"""
+
 # The persons the gangs without a platform name (memory.gangs.platformless_gang_persons).
 PLATFORMLESS_GANG_PERSONS = """
 MATCH (g:Gang) WHERE NOT EXISTS { (g)-[:OPERATES]->() }
@@ -296,7 +303,9 @@ def hard_bindings(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     by_subtree = runner.run_cypher(SUBTREE_MONEY).reindex(
         columns=["platform_id", "root_agent_id", "account_id", "n", "deposits"]).astype(
         {"n": "int64", "deposits": "int64"})
-    units = member_units(by_subtree, money_out, platform_ids=platform_ids(runner))
+    channels = runner.run_cypher(PAYMENT_CHANNELS, {"accounts": sorted(set(by_subtree["account_id"].dropna()))}
+                                 ).reindex(columns=["account_id"])
+    units = member_units(by_subtree, money_out, platform_ids=platform_ids(runner), channels=channels["account_id"])
     in_units = unit_agents(subtrees, units)
     named = runner.run_cypher(PLATFORMLESS_GANG_PERSONS).reindex(columns=["gang_id", "person_id", "fact", "province"])
     bindings = split_member_units(bindings, in_units, by_subtree, units, named=named)

@@ -110,6 +110,15 @@ def test_engines_agree_on_a_member_unit(tmp_path, agents_persons):
     assert [line.split(",")[3] for line in lines if line.startswith(f"{staff},person,")] == ["G2"]
 
 
+def test_engines_agree_on_a_member_unit_paying_an_aggregator(tmp_path):
+    """A unit whose clients pay part of their deposits into a payment company's account that a
+    team of the master pays into too (tests/test_member_units.py): a gang of its own on both engines."""
+    analyse_both(write_case(tmp_path / "case", member_unit_case(aggregator="beside")), tmp_path)
+    assert_same_files(tmp_path)
+    lines = (tmp_path / "neo4j" / "communities.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[3] for line in lines if line.startswith("U1,agent,")] == ["G?U1"]
+
+
 @pytest.mark.parametrize("generator, arguments", [
     ("independent", ["--seed", "5", "--gangs", "8", "--clients", "2500"]),
     ("independent2", ["--seed", "3", "--gangs", "8", "--clients", "2500"]),
