@@ -148,6 +148,30 @@ def bought_by_leader_case(*, card_holder: str = "PER1", buyer_name: str | None =
     return rows
 
 
+def splinter_case(*, left: bool = True) -> dict[str, list[dict]]:
+    """The minimal case with a platform P2 that no gang lists, led from 2020-02-01 by PERS, a
+    manager of G1 until 2020-01-31 (``left``; else still G1's), its top agent AS; three agents of
+    G1's P1 (persons PERF1-3, under A1) who left P1 on 2020-02-10 (``left``) are agents of P2
+    under AS from 2020-03-01."""
+    rows = minimal_case()
+    end = "2020-01-31" if left else None
+    rows["platforms"].append({"platform_id": "P2", "vendor_id": "V1", "name": "新平台", "created_on": "2020-02-01"})
+    rows["persons"].append({"person_id": "PERS", "name": "周某", "province": "上海市"})
+    rows["memberships"] += [{"person_id": "PERS", "org_id": "G1", "role": "manager", "start": "2019-01-01", "end": end},
+                            {"person_id": "PERS", "org_id": "P2", "role": "leader", "start": "2020-02-01"}]
+    rows["agents"].append({"agent_id": "AS", "platform_id": "P2", "person_id": "PERS", "rebate_rate": "0.6",
+                           "joined_on": "2020-02-01"})
+    for number in (1, 2, 3):
+        person = f"PERF{number}"
+        rows["persons"].append({"person_id": person, "name": f"跟随{number}", "province": "上海市"})
+        rows["agents"] += [{"agent_id": f"AF{number}", "platform_id": "P1", "person_id": person,
+                            "parent_agent_id": "A1", "rebate_rate": "0.3", "joined_on": "2019-05-01",
+                            "left_on": "2020-02-10" if left else None},
+                           {"agent_id": f"BF{number}", "platform_id": "P2", "person_id": person,
+                            "parent_agent_id": "AS", "rebate_rate": "0.3", "joined_on": "2020-03-01"}]
+    return rows
+
+
 def front_without_trades_case(*, taken: int = 1) -> dict[str, list[dict]]:
     """:func:`bought_by_leader_case`'s P2 (bought by another, a gang of its own) with five
     clients who deposit, and no trade in trades.csv; a negative adjustment ("risk control")

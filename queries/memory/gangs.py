@@ -23,6 +23,7 @@ from casegraph.loaders.read import local_day_numbers, split_ids
 from ..columnar import duckdb_connection, is_in, sql_columns
 from ..communities import (
     CLIENT_MONEY,
+    DATED_ROLE_COLUMNS,
     SWEPT_MONEY,
     counted_weights,
     entity_nodes,
@@ -30,6 +31,7 @@ from ..communities import (
     graph_of_edges,
     holder_bindings,
     identifier_links,
+    left_for_splinters,
     login_uses,
     staff_account_bindings,
     summed_edges,
@@ -251,12 +253,23 @@ def _hard_bindings(case: Case, money: ClientMoney, *, connect) -> tuple[pd.DataF
                          channels=channels, connect=connect)
     in_units, named = unit_agents(money.subtrees, units), platformless_gang_persons(case)
     counted = split_member_units(counted.astype({"weight": "int64"}), in_units, money.by_subtree, units, named=named)
+    counted = left_for_splinters(counted, _dated_roles(acting, in_gang, in_platform))
     held = accounts[["account_id", "holder_person_id"]].rename(columns={"holder_person_id": "person_id"})
     channels = forwarding_accounts(case["bank_transfers"], client_money, connect=connect)
     derived = pd.concat([holder_bindings(counted, held, channels=channels),
                          staff_account_bindings(counted, held, gang_platforms)])
     counted = pd.concat([counted.astype({"weight": "int64"}), derived[~is_in(derived["node"], excluded)]])
     return counted.sort_values(["node", "platform_id", "fact"], ignore_index=True), in_units, named
+
+
+def _dated_roles(acting: pd.DataFrame, in_gang: pd.DataFrame, in_platform: pd.DataFrame) -> pd.DataFrame:
+    """Each person's roles on platforms with their periods (:data:`.communities.DATED_ROLE_COLUMNS`):
+    the agents' (role ``agent``, ``joined_on`` to ``left_on``), the memberships in a gang on
+    each of its platforms and those in a platform."""
+    agents = acting[["person_id", "platform_id", "joined_on", "left_on"]].rename(
+        columns={"joined_on": "start", "left_on": "end"}).assign(role="agent")
+    return pd.concat([agents, in_gang[DATED_ROLE_COLUMNS],
+                      in_platform.assign(platform_id=in_platform["org_id"])[DATED_ROLE_COLUMNS]], ignore_index=True)
 
 
 def agent_subtrees(agents: pd.DataFrame) -> pd.DataFrame:

@@ -19,12 +19,14 @@ import pandas as pd
 from casegraph.loaders.columnar import arrow_text
 
 from ..communities import (
+    DATED_ROLE_COLUMNS,
     STAFF_FACTS,
     SWEPT_MONEY,
     counted_weights,
     forwarding_accounts,
     holder_bindings,
     identifier_links,
+    left_for_splinters,
     login_uses,
     staff_account_bindings,
     summed_edges,
@@ -197,6 +199,18 @@ RETURN p.id AS platform_id, top.id AS root_agent_id,
        sum(CASE WHEN e.kind = 'deposit' THEN 1 ELSE 0 END) AS deposits
 """
 
+# Each person's roles on platforms with their periods (memory.gangs._dated_roles): what
+# communities.left_for_splinters reads.
+DATED_ROLES = """
+MATCH (per:Person)-[:ACTS_AS]->(a:Agent)-[:ON_PLATFORM]->(p:Platform)
+RETURN per.id AS person_id, p.id AS platform_id, 'agent' AS role, toString(a.joined_on) AS start,
+       toString(a.left_on) AS `end`
+UNION ALL MATCH (per:Person)-[m:MEMBER_OF]->(:Gang)-[:OPERATES]->(p:Platform)
+RETURN per.id AS person_id, p.id AS platform_id, m.role AS role, toString(m.start) AS start, toString(m.end) AS `end`
+UNION ALL MATCH (per:Person)-[m:MEMBER_OF]->(p:Platform)
+RETURN per.id AS person_id, p.id AS platform_id, m.role AS role, toString(m.start) AS start, toString(m.end) AS `end`
+"""
+
 # Which of the client-money accounts are payment companies' (units.member_units' channels).
 PAYMENT_CHANNELS = """
 UNWIND $accounts AS account_id
@@ -309,6 +323,7 @@ def hard_bindings(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     in_units = unit_agents(subtrees, units)
     named = runner.run_cypher(PLATFORMLESS_GANG_PERSONS).reindex(columns=["gang_id", "person_id", "fact", "province"])
     bindings = split_member_units(bindings, in_units, by_subtree, units, named=named)
+    bindings = left_for_splinters(bindings, runner.run_cypher(DATED_ROLES).reindex(columns=DATED_ROLE_COLUMNS))
     bindings = pd.concat([bindings, _swept_money(money, money_out, excluded)], ignore_index=True)
     accounts = bindings.loc[bindings["node"].str.startswith("Account:"), "node"].str.slice(len("Account:"))
     holders = runner.run_cypher(ACCOUNT_HOLDERS, {"accounts": sorted(set(accounts)), "excluded": excluded})

@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from casebuilder import bought_by_leader_case, front_without_trades_case, member_unit_case, minimal_case, write_case
+from casebuilder import (
+    bought_by_leader_case,
+    front_without_trades_case,
+    member_unit_case,
+    minimal_case,
+    splinter_case,
+    write_case,
+)
 from court_cases import COURT_CASES
 
 from casegraph.cli import main
@@ -117,6 +124,16 @@ def test_engines_agree_on_a_member_unit_paying_an_aggregator(tmp_path):
     assert_same_files(tmp_path)
     lines = (tmp_path / "neo4j" / "communities.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[3] for line in lines if line.startswith("U1,agent,")] == ["G?U1"]
+
+
+def test_engines_agree_on_staff_who_left_for_a_platform_of_their_own(tmp_path):
+    """A manager who left a known gang to lead a platform of his own, and the agents who
+    followed him (tests/test_gang_facts.py): that platform's gang on both engines, which read
+    the roles' periods (memberships, agents' joined_on/left_on) each their own way."""
+    analyse_both(write_case(tmp_path / "case", splinter_case()), tmp_path)
+    assert_same_files(tmp_path)
+    lines = (tmp_path / "neo4j" / "communities.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[3] for line in lines if line.startswith(("PERS,person,", "PERF1,person,"))] == ["G?P2"] * 2
 
 
 @pytest.mark.parametrize("generator, arguments", [
