@@ -80,8 +80,8 @@ def member_units(subtree_money: pd.DataFrame, transfers, *, platform_ids=(), cha
     up, and settles each one's money to that merchant's card, while a gang's own channel takes
     the money of all its teams (a case written independently of casegraph: two units of one
     master whose clients paid the same aggregator, each 0.68 and 0.94 its own, were the master's;
-    28 units of 28 found in 35 cases of the five generators, none where there is none, where
-    an aggregator every subtree used made 35 teams of 13 cases units)."""
+    28 units of 28 found in 35 cases of the five generators and no team taken for one, where
+    taking every payment company's account for each subtree's own made 35 teams of 7 cases units)."""
     money = subtree_money[subtree_money["root_agent_id"].notna().to_numpy()]
     channels = list(channels)
     users = money.groupby(["platform_id", "account_id"])["root_agent_id"].transform("nunique")

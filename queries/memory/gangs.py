@@ -248,9 +248,9 @@ def _hard_bindings(case: Case, money: ClientMoney, *, connect) -> tuple[pd.DataF
     table = pd.concat(frames, ignore_index=True).dropna(subset=["node", "platform_id"])
     table = table[~is_in(table["node"], excluded)]
     counted = table.groupby(["node", "platform_id", "fact"])["n"].sum().rename("weight").reset_index()
-    channels = accounts.loc[accounts["kind"].eq("payment").fillna(False).to_numpy(dtype=bool), "account_id"]
+    payment = accounts.loc[accounts["kind"].eq("payment").fillna(False).to_numpy(dtype=bool), "account_id"]
     units = member_units(money.by_subtree, case["bank_transfers"], platform_ids=case["platforms"]["platform_id"],
-                         channels=channels, connect=connect)
+                         channels=payment, connect=connect)
     in_units, named = unit_agents(money.subtrees, units), platformless_gang_persons(case)
     counted = split_member_units(counted.astype({"weight": "int64"}), in_units, money.by_subtree, units, named=named)
     counted = left_for_splinters(counted, _dated_roles(acting, in_gang, in_platform))
