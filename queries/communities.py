@@ -471,7 +471,9 @@ DATED_ROLE_COLUMNS = ["person_id", "platform_id", "role", "start", "end"]
 def left_for_splinters(bindings: pd.DataFrame, roles: pd.DataFrame) -> pd.DataFrame:
     """``bindings`` (node, platform_id, fact, weight) without the staff facts
     (:data:`STAFF_FACTS`) that bind a person to the platforms he left for a splinter: a
-    platform led by someone from the day after his role on another gang's platform ended.
+    platform led by someone from the day after his role on another gang's platform ended, other
+    than its leader: a leader who leads a new platform once he stopped leading the old one moved
+    his gang's operation (a rebuilt site).
     ``roles``: person_id, platform_id, role, start, end (:data:`DATED_ROLE_COLUMNS`): each
     person's roles with their periods, memberships.csv's (a gang's on each of its platforms)
     and agents.csv's (role ``agent``, ``joined_on`` to ``left_on``). Those who left with him,
@@ -491,13 +493,16 @@ def left_for_splinters(bindings: pd.DataFrame, roles: pd.DataFrame) -> pd.DataFr
     ...                                "acts_as_agent", "client_money"], "weight": 1})
     >>> left_for_splinters(bound, roles)[["node", "platform_id"]].values.tolist()
     [['Person:M', 'P2'], ['Person:A', 'P2'], ['Person:B', 'P1'], ['Account:C', 'P1']]
+    >>> len(left_for_splinters(bound, roles.assign(role=roles["role"].replace("manager", "leader"))))
+    6
     """
     roles = roles.assign(start=pd.to_datetime(roles["start"]), end=pd.to_datetime(roles["end"]))
     ended = roles[roles["end"].notna().to_numpy()]
     led = roles[roles["role"].eq("leader").to_numpy(dtype=bool) & roles["start"].notna().to_numpy()]
     splinters = ended.merge(led, on="person_id", suffixes=("_left", ""))
     splinters = splinters.loc[(splinters["platform_id_left"] != splinters["platform_id"]).to_numpy()
-                              & (splinters["start"] >= splinters["end_left"]).to_numpy(),
+                              & (splinters["start"] >= splinters["end_left"]).to_numpy()
+                              & splinters["role_left"].ne("leader").to_numpy(dtype=bool),
                               ["platform_id_left", "platform_id"]].drop_duplicates()
     if splinters.empty:
         return bindings

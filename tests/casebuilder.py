@@ -148,16 +148,16 @@ def bought_by_leader_case(*, card_holder: str = "PER1", buyer_name: str | None =
     return rows
 
 
-def splinter_case(*, left: bool = True) -> dict[str, list[dict]]:
-    """The minimal case with a platform P2 that no gang lists, led from 2020-02-01 by PERS, a
-    manager of G1 until 2020-01-31 (``left``; else still G1's), its top agent AS; three agents of
+def splinter_case(*, left: bool = True, role: str = "manager") -> dict[str, list[dict]]:
+    """The minimal case with a platform P2 that no gang lists, led from 2020-02-01 by PERS, in
+    ``role`` at G1 until 2020-01-31 (``left``; else still G1's), its top agent AS; three agents of
     G1's P1 (persons PERF1-3, under A1) who left P1 on 2020-02-10 (``left``) are agents of P2
     under AS from 2020-03-01."""
     rows = minimal_case()
     end = "2020-01-31" if left else None
     rows["platforms"].append({"platform_id": "P2", "vendor_id": "V1", "name": "新平台", "created_on": "2020-02-01"})
     rows["persons"].append({"person_id": "PERS", "name": "周某", "province": "上海市"})
-    rows["memberships"] += [{"person_id": "PERS", "org_id": "G1", "role": "manager", "start": "2019-01-01", "end": end},
+    rows["memberships"] += [{"person_id": "PERS", "org_id": "G1", "role": role, "start": "2019-01-01", "end": end},
                             {"person_id": "PERS", "org_id": "P2", "role": "leader", "start": "2020-02-01"}]
     rows["agents"].append({"agent_id": "AS", "platform_id": "P2", "person_id": "PERS", "rebate_rate": "0.6",
                            "joined_on": "2020-02-01"})

@@ -1204,17 +1204,18 @@ def test_a_community_a_staff_member_s_card_alone_pays_is_his_contact_not_his_gan
     assert gang_of[community].eq("G1").fillna(False).tolist() == [attached] * len(community)
 
 
-@pytest.mark.parametrize("left", [True, False], ids=["left-for-his-own", "still-the-gang-s"])
-def test_staff_who_left_a_gang_for_a_platform_of_their_own_are_its_gang(tmp_path, left):
+@pytest.mark.parametrize("shape, new_gang", [({}, "G?P2"), ({"left": False}, "G1"), ({"role": "leader"}, "G1")],
+                         ids=["left-for-his-own", "still-the-gang-s", "its-leader-moved-the-site"])
+def test_staff_who_left_a_gang_for_a_platform_of_their_own_are_its_gang(tmp_path, shape, new_gang):
     """A fourth case written independently of casegraph, on every seed: a manager left a known
     gang and, the next day, led a platform of his own, and agents of the gang he left became its
     agents; those persons, still bound to the old gang by their roles there, made the new
     platform one operator's with the old (one_operator_platforms) and were the old gang's. Their
     roles ended before the new ones began: they are the new platform's gang. Staff who did not
-    leave still make one operator of both."""
-    tables = analyze_case(load_case(write_case(tmp_path / "case", splinter_case(left=left))))
+    leave still make one operator of both, and so does a leader who leads a new site once he
+    stopped leading the old one (a rebuilt site)."""
+    tables = analyze_case(load_case(write_case(tmp_path / "case", splinter_case(**shape))))
     gang_of = tables["communities"].set_index(["entity_type", "entity_id"])["gang_id"]
-    new_gang = "G?P2" if left else "G1"
     assert gang_of[("platform", "P2")] == new_gang and gang_of[("platform", "P1")] == "G1"
     assert gang_of[[("person", person) for person in ("PERS", "PERF1", "PERF2", "PERF3")]].tolist() == [new_gang] * 4
     assert gang_of[("person", "PER1")] == "G1"
