@@ -271,17 +271,30 @@ def test_hand_case_group_evidence_and_figures(hand_written):
     assert group["volume_share"] == round(25 / 27, 6)
 
 
-def test_hand_case_controller_by_logins_then_mother(tmp_path):
-    """Without common funding, the controller is who else used the shared device; without
-    that either, the holder of the mother account."""
+def unfunded_case(*, split_off: bool = True) -> dict[str, list[dict]]:
+    """The hand case without the common funding of BC9, and PER1 logging in once from the
+    group's device DX; ``split_off``: SA, SB and SC are sub-accounts of the mother MG (held by
+    PER10), else of no mother account."""
     rows = hand_case()
     rows["bank_transfers"] = [t for t in rows["bank_transfers"] if t["from_account"] != "BC9"]
-    bare = account_groups(load_case(write_case(tmp_path / "bare", rows)))
-    assert set(bare["controller_id"]) == {"PER10"}
-    assert bare["account_id"].tolist() == ["SA", "SB", "SC"]  # device and orders still join them
     rows["logins"].append({"ts": "2019-06-07T09:00:00", "actor_id": "PER1", "ip": "10.9.9.9", "device_id": "DX"})
-    used = account_groups(load_case(write_case(tmp_path / "used", rows)))
-    assert set(used["controller_id"]) == {"PER1"}
+    if not split_off:
+        for account in rows["accounts"]:
+            if account.get("parent_account_id") == "MG":
+                del account["parent_account_id"]
+    return rows
+
+
+@pytest.mark.parametrize("split_off", [True, False], ids=["split off a mother", "no mother"])
+def test_hand_case_controller_by_mother_then_logins(tmp_path, split_off):
+    """Without common funding, the controller is the holder of the mother account the group's
+    accounts are split off, though another person used the group's device; without a mother
+    account either, who else used the shared device. The device comes last, as the weakest: a
+    group's addresses are often an office's that all its staff use (ahead of the mother
+    account, it named 9 controllers wrongly of 10 in ten independently written cases)."""
+    groups = account_groups(load_case(write_case(tmp_path / "case", unfunded_case(split_off=split_off))))
+    assert groups["account_id"].tolist() == ["SA", "SB", "SC"]  # device and orders still join them
+    assert set(groups["controller_id"]) == {"PER10" if split_off else "PER1"}
 
 
 def test_the_controller_who_pays_his_lenders_who_fund_the_accounts(tmp_path):

@@ -455,9 +455,9 @@ def group_membership(links: pd.DataFrame, synced: pd.DataFrame, *, components=co
 # 1. the holder of the payer of the most group accounts (then most money, smallest id);
 # 2. the holder of the account that paid two or more of the accounts that paid the group's
 #    accounts, the most of them (then most money, smallest id);
-# 3. the person who most often used the group's shared devices and IPs other than through the
-#    group's own accounts: actors who are persons, holders of other accounts (then smallest id);
-# 4. the holder of the mother account most group accounts are split off (then smallest id).
+# 3. the holder of the mother account most group accounts are split off (then smallest id);
+# 4. the person who most often used the group's shared devices and IPs other than through the
+#    group's own accounts: actors who are persons, holders of other accounts (then smallest id).
 GROUP_ROWS = """
 WITH paid AS (
   SELECT m.group_id, f.source, h.holder_person_id AS holder, f.account_id, f.amount_cny
@@ -512,7 +512,7 @@ by_mother AS (
   SELECT s.group_id, h.holder_person_id AS person,
          row_number() OVER (PARTITION BY s.group_id ORDER BY s.n DESC, s.mother) AS rank
   FROM split s JOIN accounts h ON h.account_id = s.mother WHERE h.holder_person_id IS NOT NULL)
-SELECT m.group_id, m.account_id, a.holder_person_id, coalesce(f.person, u.person, l.person, o.person) AS controller_id
+SELECT m.group_id, m.account_id, a.holder_person_id, coalesce(f.person, u.person, o.person, l.person) AS controller_id
 FROM members m
 LEFT JOIN accounts a ON a.account_id = m.account_id
 LEFT JOIN by_funding f ON f.group_id = m.group_id AND f.rank = 1

@@ -288,7 +288,15 @@ CALL (group_id) {
   RETURN head(collect(holder.id)) AS by_upstream
 }
 CALL (group_id) {
-  // 3. who most used the group's shared devices and IPs other than through its own accounts
+  // 3. the holder of the mother account most group accounts are split off
+  UNWIND $members AS m
+  WITH m WHERE m.group_id = group_id
+  MATCH (:Account {id: m.account_id})-[:SUB_OF]->(mother:Account)<-[:HOLDS]-(holder:Person)
+  WITH mother, holder, count(*) AS n ORDER BY n DESC, mother.id
+  RETURN head(collect(holder.id)) AS by_mother
+}
+CALL (group_id) {
+  // 4. who most used the group's shared devices and IPs other than through its own accounts
   UNWIND $links AS link
   WITH link WHERE link.evidence IN ['shared_device', 'shared_ip'] AND $group_of[link.account_id] = group_id
   WITH DISTINCT link.evidence AS evidence, link.key AS key
@@ -306,15 +314,7 @@ CALL (group_id) {
   WITH person, count(*) AS uses ORDER BY uses DESC, person
   RETURN head(collect(person)) AS by_login
 }
-CALL (group_id) {
-  // 4. the holder of the mother account most group accounts are split off
-  UNWIND $members AS m
-  WITH m WHERE m.group_id = group_id
-  MATCH (:Account {id: m.account_id})-[:SUB_OF]->(mother:Account)<-[:HOLDS]-(holder:Person)
-  WITH mother, holder, count(*) AS n ORDER BY n DESC, mother.id
-  RETURN head(collect(holder.id)) AS by_mother
-}
-RETURN group_id, coalesce(by_funding, by_upstream, by_login, by_mother) AS controller_id
+RETURN group_id, coalesce(by_funding, by_upstream, by_mother, by_login) AS controller_id
 """
 
 SELF_TRADES = """

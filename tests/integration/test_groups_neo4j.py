@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from casebuilder import write_case
-from test_account_groups import bridge_server_case, cafe_case, market_open_case, routed_bridge_case
+from test_account_groups import bridge_server_case, cafe_case, market_open_case, routed_bridge_case, unfunded_case
 from test_account_groups import hand_case as groups_hand_case
 from test_fake_trades import hand_case as fake_hand_case
 from test_fake_trades import with_a_big_client
@@ -71,6 +71,14 @@ def test_engines_agree_on_the_hand_written_case(neo4j_driver, tmp_path):
     runner = CypherRunner(neo4j_driver)
     fraud = neo4j_fake.platform_fraud(runner, neo4j_fake.fake_trades(runner))
     assert fraud.loc["P1", "fake_trade_losses"] > 10**10  # the big client's share, exact in both
+
+
+@pytest.mark.parametrize("split_off", [True, False], ids=["split off a mother", "no mother"])
+def test_engines_agree_on_the_controller_by_mother_then_logins(neo4j_driver, tmp_path, split_off):
+    """Without common funding, the holder of the mother account the group's accounts are split
+    off, before who else used its device: on both engines."""
+    groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", unfunded_case(split_off=split_off)))
+    assert set(groups["controller_id"]) == {"PER10" if split_off else "PER1"}
 
 
 @pytest.mark.parametrize("stated", [True, False], ids=["stated", "not stated"])
