@@ -172,6 +172,39 @@ def splinter_case(*, left: bool = True, role: str = "manager") -> dict[str, list
     return rows
 
 
+def handover_case(*, renewed_by: str = "PER7") -> dict[str, list[dict]]:
+    """The minimal case with a second known gang G2 (leader PER7, 吴某, phone 13900000007, its
+    platform P2 and agent A2X) and a platform P3 that gangs.csv lists under G1 beside P1: its
+    licence L3 bought in 2019 by G1's leader (PER1, paid from his card BG1), renewed in 2020 as
+    L4 by ``renewed_by`` (by phone); P3's agents A31 and A32 (PER31, PER32) under A31."""
+    rows = minimal_case()
+    rows["gangs"][0]["platform_ids"] = "P1;P3"
+    rows["gangs"].append({"gang_id": "G2", "name": "吴某团伙", "province": "江苏省", "platform_ids": "P2",
+                          "leader_person_id": "PER7", "status": "seized"})
+    rows["platforms"] += [{"platform_id": "P2", "vendor_id": "V1", "name": "吴氏期货", "created_on": "2019-02-02"},
+                          {"platform_id": "P3", "vendor_id": "V1", "name": "转手平台", "created_on": "2019-06-02"}]
+    buyer = {"PER7": ("吴某", "13900000007"), "PER1": ("王某", "13900000001")}[renewed_by]
+    rows["licenses"] += [
+        {"license_id": "L2", "vendor_id": "V1", "platform_id": "P2", "sold_on": "2019-02-01", "price": "500000.00",
+         "buyer_name": "吴某", "buyer_phone": "13900000007"},
+        {"license_id": "L3", "vendor_id": "V1", "platform_id": "P3", "sold_on": "2019-06-01", "price": "500000.00",
+         "buyer_name": "王某", "paid_from_account": "BG1"},
+        {"license_id": "L4", "vendor_id": "V1", "platform_id": "P3", "sold_on": "2020-06-01", "price": "100000.00",
+         "buyer_name": buyer[0], "buyer_phone": buyer[1], "contract_note": "续费"},
+    ]
+    rows["persons"][0]["phone"] = "13900000001"
+    rows["persons"] += [{"person_id": "PER7", "name": "吴某", "province": "江苏省", "phone": "13900000007"},
+                        {"person_id": "PER31", "name": "代理甲", "province": "江苏省"},
+                        {"person_id": "PER32", "name": "代理乙", "province": "江苏省"}]
+    rows["memberships"].append({"person_id": "PER7", "org_id": "G2", "role": "leader", "start": "2019-01-01"})
+    rows["agents"] += [
+        {"agent_id": "A2X", "platform_id": "P2", "person_id": "PER7", "rebate_rate": "0.5"},
+        {"agent_id": "A31", "platform_id": "P3", "person_id": "PER31", "rebate_rate": "0.5"},
+        {"agent_id": "A32", "platform_id": "P3", "person_id": "PER32", "parent_agent_id": "A31", "rebate_rate": "0.3"},
+    ]
+    return rows
+
+
 def front_without_trades_case(*, taken: int = 1) -> dict[str, list[dict]]:
     """:func:`bought_by_leader_case`'s P2 (bought by another, a gang of its own) with five
     clients who deposit, and no trade in trades.csv; a negative adjustment ("risk control")

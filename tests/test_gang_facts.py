@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from casebuilder import bought_by_leader_case, minimal_case, splinter_case, write_case
+from casebuilder import bought_by_leader_case, handover_case, minimal_case, splinter_case, write_case
 
 from casegraph.loaders.case import load_case
 from casegraph.queries.assembly import GANG_QUESTIONS
@@ -1219,3 +1219,22 @@ def test_staff_who_left_a_gang_for_a_platform_of_their_own_are_its_gang(tmp_path
     assert gang_of[("platform", "P2")] == new_gang and gang_of[("platform", "P1")] == "G1"
     assert gang_of[[("person", person) for person in ("PERS", "PERF1", "PERF2", "PERF3")]].tolist() == [new_gang] * 4
     assert gang_of[("person", "PER1")] == "G1"
+
+
+@pytest.mark.parametrize("renewed_by, gang_of_p3", [("PER7", "G2"), ("PER1", "G1")],
+                         ids=["renewed-by-another-gang-s-leader", "renewed-by-its-own"])
+def test_a_platform_whose_latest_licence_another_gang_s_leader_bought_is_his_gang_s(tmp_path, renewed_by,
+                                                                                    gang_of_p3):
+    """A fourth case written independently of casegraph, on every seed: a gang sold a running
+    platform to another, whose leader renewed its licence; gangs.csv still listed the seller
+    with it, and the buyer's agents, accounts and fake trades were the seller's gang's. The
+    latest licence names who runs the platform: the buyer's gang, with its province; the seller
+    keeps his own platform and leader. Renewed by its own gang's leader, it stays."""
+    tables = analyze_case(load_case(write_case(tmp_path / "case", handover_case(renewed_by=renewed_by))))
+    gang_of = tables["communities"].set_index(["entity_type", "entity_id"])["gang_id"]
+    assert gang_of[[("platform", "P3"), ("agent", "A31"), ("agent", "A32"), ("person", "PER31")]].tolist() == [
+        gang_of_p3] * 4
+    assert gang_of[[("platform", "P1"), ("person", "PER1"), ("platform", "P2"), ("person", "PER7")]].tolist() == [
+        "G1", "G1", "G2", "G2"]
+    province = tables["gangs"].set_index("gang_id")["province"]
+    assert province[gang_of_p3] == {"G1": "上海市", "G2": "江苏省"}[gang_of_p3]

@@ -68,7 +68,7 @@ class MemoryEngine:
             person_province=case["persons"].set_index("person_id")["province"],
             vendor_province=case["vendors"].set_index("vendor_id")["province"],
             suspects=figures.suspect_persons(case),
-            known_gangs=figures.known_gang_platforms(case),
+            known_gangs=gangs.operated_platforms(case),
             province_votes=gangs.province_votes(self.sql_case, connect=self.connect),
             entities=gangs.entities(case),
             vendor_totals=lambda gang_accounts: figures.vendor_totals(case, gang_accounts),

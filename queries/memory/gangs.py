@@ -29,6 +29,7 @@ from ..communities import (
     entity_nodes,
     forwarding_accounts,
     graph_of_edges,
+    handed_over,
     holder_bindings,
     identifier_links,
     left_for_splinters,
@@ -215,7 +216,7 @@ def _hard_bindings(case: Case, money: ClientMoney, *, connect) -> tuple[pd.DataF
     excluded, client_money = money.excluded, money.accounts
     swept = swept_accounts(case["bank_transfers"], client_money, connect=connect)
     agents, licenses, accounts = case["agents"], case["licenses"], case["accounts"]
-    gang_platforms = known_gang_platforms(case)
+    gang_platforms = operated_platforms(case)
     memberships = case["memberships"]
     in_gang = memberships.merge(gang_platforms[["gang_id", "platform_id"]], left_on="org_id", right_on="gang_id")
     in_platform = memberships[memberships["org_id"].isin(case["platforms"]["platform_id"])]
@@ -318,7 +319,7 @@ def _per_platform(by_subtree: pd.DataFrame) -> pd.DataFrame:
         ["n", "deposits"]].sum().reset_index()
 
 
-def license_buyers(case: Case) -> pd.DataFrame:
+def license_buyers(case: Case, *, licences: pd.DataFrame | None = None) -> pd.DataFrame:
     """(platform_id, person_id): the person who bought each platform's licence, where the
     buyer's phone in the vendor's records names exactly one person of that name, or of any name
     when the record gives none (a phone is registered to its holder's name; a name alone, of
@@ -327,9 +328,11 @@ def license_buyers(case: Case) -> pd.DataFrame:
     record names nobody: the bank names who paid (76 such licences with the buyer's name and 11
     with none, in 27 and 35 cases of the five independent generators, each bought by a member of
     its platform's gang; a leader's licences paid so tie the platforms he bought to his gang:
-    :func:`.communities.leader_bought_platforms`)."""
+    :func:`.communities.leader_bought_platforms`). ``licences``: those of licenses.csv's rows
+    to read (default: every one)."""
     persons = case["persons"][["person_id", "name", "phone"]]
-    licences = case["licenses"][["license_id", "platform_id", "buyer_name", "buyer_phone", "paid_from_account"]]
+    licences = (case["licenses"] if licences is None else licences)[
+        ["license_id", "platform_id", "buyer_name", "buyer_phone", "paid_from_account"]]
     matched = licences.merge(persons.dropna(subset=["phone"]), left_on="buyer_phone", right_on="phone")
     named = matched["buyer_name"].isna() | matched["buyer_name"].eq(matched["name"]).fillna(False)
     matched = matched[named.to_numpy(dtype=bool)]
@@ -341,6 +344,22 @@ def license_buyers(case: Case) -> pd.DataFrame:
     paying = paying[(paying["buyer_name"].isna() | paying["buyer_name"].eq(paying["name"])).to_numpy(dtype=bool)]
     return pd.concat([matched.loc[unique, ["platform_id", "person_id"]], paying[["platform_id", "person_id"]]],
                      ignore_index=True)
+
+
+def operated_platforms(case: Case) -> pd.DataFrame:
+    """(gang_id, platform_id, province): gangs.csv's gangs and their platforms as they run them
+    at the end, a platform handed over to another known gang moved to it
+    (:func:`.communities.handed_over`): what gang discovery reads of gangs.csv. The figures read
+    gangs.csv's list as it is (:func:`.figures.known_gang_platforms`)."""
+    licences = case["licenses"]
+    latest = licences.sort_values(["platform_id", "sold_on", "license_id"], na_position="first").drop_duplicates(
+        "platform_id", keep="last")
+    memberships = case["memberships"]
+    named = case["gangs"][["gang_id", "leader_person_id"]].rename(columns={"leader_person_id": "person_id"})
+    leads = memberships["role"].eq("leader").fillna(False).to_numpy(dtype=bool)
+    leading = memberships.loc[leads, ["org_id", "person_id"]]
+    leaders = pd.concat([named, leading.rename(columns={"org_id": "gang_id"})], ignore_index=True)
+    return handed_over(known_gang_platforms(case), license_buyers(case, licences=latest), leaders)
 
 
 def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
@@ -361,7 +380,7 @@ def _structural_edges(case: Case):
             yield Edge(spec.type, _node(spec.start[0], frame[spec.start[1]]), _node(spec.end[0], frame[spec.end[1]]),
                        pd.Series(WEIGHTS[spec.type], index=frame.index))
     memberships = case["memberships"]
-    gang_platforms = known_gang_platforms(case)
+    gang_platforms = operated_platforms(case)
     # A membership of a gang ties the person to each platform the gang runs.
     via_gang = memberships.merge(gang_platforms, left_on="org_id", right_on="gang_id")
     direct = memberships[memberships["org_id"].isin(case["platforms"]["platform_id"])]

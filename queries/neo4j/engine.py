@@ -66,7 +66,7 @@ class Neo4jEngine:
             person_province=of["person"]["a"].rename_axis("person_id"),
             vendor_province=of["vendor"]["a"].rename_axis("vendor_id"),
             suspects=figures.suspect_persons(runner),
-            known_gangs=gangs.known_gang_platforms(runner),
+            known_gangs=gangs.operated_platforms(runner),
             province_votes=gangs.province_votes(runner),
             entities=gangs.entities(runner),
             vendor_totals=lambda gang_accounts: figures.vendor_totals(runner, gang_accounts),

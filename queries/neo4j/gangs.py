@@ -8,7 +8,7 @@ the same code as in memory (:func:`.gangs.resolve_gangs`, :func:`.gangs.assign_g
 
 >>> edges = gang_edges(runner, timezone="Asia/Shanghai")                          # doctest: +SKIP
 >>> communities = detect_communities(graph_of_edges(edges))                       # doctest: +SKIP
->>> resolved = resolve_gangs(communities, hard_bindings(runner), edges, known_gang_platforms(runner))  # doctest: +SKIP
+>>> resolved = resolve_gangs(communities, hard_bindings(runner), edges, operated_platforms(runner))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..communities import (
     SWEPT_MONEY,
     counted_weights,
     forwarding_accounts,
+    handed_over,
     holder_bindings,
     identifier_links,
     left_for_splinters,
@@ -94,10 +95,11 @@ CALL () {
   UNION ALL MATCH (a:Account)-[:ACCOUNT_ON]->(b:Platform) RETURN a, b, $w.ACCOUNT_ON AS w, null AS n
   UNION ALL MATCH (a:License)-[:CREATED]->(b:Platform) RETURN a, b, $w.CREATED AS w, null AS n
   UNION ALL MATCH (a:License)-[:PAID_FROM]->(b:Account) RETURN a, b, $w.PAID_FROM AS w, null AS n
-  UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(:Gang)-[:OPERATES]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w, null AS n
+  UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(g:Gang) UNWIND $operates[g.id] AS platform_id
+  MATCH (b:Platform {id: platform_id}) RETURN a, b, $w.MEMBER_OF AS w, null AS n
   UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w, null AS n
-  UNION ALL MATCH (g:Gang)-[:LED_BY]->(a:Person) MATCH (g)-[:OPERATES]->(b:Platform)
-  RETURN a, b, $w.MEMBER_OF AS w, null AS n
+  UNION ALL MATCH (g:Gang)-[:LED_BY]->(a:Person) UNWIND $operates[g.id] AS platform_id
+  MATCH (b:Platform {id: platform_id}) RETURN a, b, $w.MEMBER_OF AS w, null AS n
   UNION ALL
   // which accounts the platform's client money went through (ledger entry -> bank transfer)
   MATCH (e:Entry)-[:FOR_CLIENT]->(:Client)-[:CLIENT_OF]->(a:Platform) WHERE e.bank_txn_id IS NOT NULL
@@ -154,10 +156,12 @@ CALL () {
   """ + CLIENT_MONEY + """
   RETURN CASE WHEN e.kind = 'deposit' THEN dst ELSE src END AS n, p, 'client_money' AS fact
   UNION ALL MATCH (n:Person)-[:MEMBER_OF]->(p:Platform) RETURN n, p, 'role_in_platform' AS fact
-  UNION ALL MATCH (n:Person)-[:MEMBER_OF]->(:Gang)-[:OPERATES]->(p:Platform) RETURN n, p, 'role_in_gang' AS fact
-  UNION ALL MATCH (g:Gang)-[:LED_BY]->(n:Person) MATCH (g)-[:OPERATES]->(p:Platform) RETURN n, p, 'gang_leader' AS fact
-  UNION ALL MATCH (n:Person)-[:MEMBER_OF {role: 'leader'}]->(:Gang)-[:OPERATES]->(p:Platform)
-  RETURN n, p, 'gang_leader' AS fact
+  UNION ALL MATCH (n:Person)-[:MEMBER_OF]->(g:Gang) UNWIND $operates[g.id] AS platform_id
+  MATCH (p:Platform {id: platform_id}) RETURN n, p, 'role_in_gang' AS fact
+  UNION ALL MATCH (g:Gang)-[:LED_BY]->(n:Person) UNWIND $operates[g.id] AS platform_id
+  MATCH (p:Platform {id: platform_id}) RETURN n, p, 'gang_leader' AS fact
+  UNION ALL MATCH (n:Person)-[:MEMBER_OF {role: 'leader'}]->(g:Gang) UNWIND $operates[g.id] AS platform_id
+  MATCH (p:Platform {id: platform_id}) RETURN n, p, 'gang_leader' AS fact
   UNION ALL MATCH (n:Account)-[:ACCOUNT_ON]->(p:Platform) WHERE n.kind IN ['mother', 'sub', 'bank', 'payment']
   RETURN n, p, 'account_platform' AS fact
 }
@@ -205,8 +209,8 @@ DATED_ROLES = """
 MATCH (per:Person)-[:ACTS_AS]->(a:Agent)-[:ON_PLATFORM]->(p:Platform)
 RETURN per.id AS person_id, p.id AS platform_id, 'agent' AS role, toString(a.joined_on) AS start,
        toString(a.left_on) AS `end`
-UNION ALL MATCH (per:Person)-[m:MEMBER_OF]->(:Gang)-[:OPERATES]->(p:Platform)
-RETURN per.id AS person_id, p.id AS platform_id, m.role AS role, toString(m.start) AS start, toString(m.end) AS `end`
+UNION ALL MATCH (per:Person)-[m:MEMBER_OF]->(g:Gang) UNWIND $operates[g.id] AS platform_id
+RETURN per.id AS person_id, platform_id, m.role AS role, toString(m.start) AS start, toString(m.end) AS `end`
 UNION ALL MATCH (per:Person)-[m:MEMBER_OF]->(p:Platform)
 RETURN per.id AS person_id, p.id AS platform_id, m.role AS role, toString(m.start) AS start, toString(m.end) AS `end`
 """
@@ -265,6 +269,29 @@ KNOWN_GANGS = """
 MATCH (g:Gang)-[:OPERATES]->(p:Platform) RETURN g.id AS gang_id, p.id AS platform_id, g.province AS province
 """
 
+# Who bought each platform's latest licence (the latest sold_on, then the largest licence id),
+# named as the bought_license facts above name a buyer (memory.gangs.license_buyers), and the
+# known gangs' leaders: what communities.handed_over reads.
+LATEST_LICENSE_BUYERS = """
+MATCH (l:License)-[:CREATED]->(p:Platform)
+WITH p, l ORDER BY l.sold_on IS NULL DESC, l.sold_on, l.id
+WITH p, last(collect(l)) AS l
+CALL (l) {
+  MATCH (n:Person {phone: l.buyer_phone}) WHERE l.buyer_name IS NULL OR n.name = l.buyer_name
+  WITH collect(n) AS buyers WHERE size(buyers) = 1
+  RETURN buyers[0] AS n
+  UNION
+  MATCH (l)-[:PAID_FROM]->(:Account)<-[:HOLDS]-(n:Person)
+  WHERE l.buyer_phone IS NULL AND (l.buyer_name IS NULL OR n.name = l.buyer_name)
+  RETURN n
+}
+RETURN p.id AS platform_id, n.id AS person_id
+"""
+GANG_LEADERS = """
+MATCH (g:Gang)-[:LED_BY]->(n:Person) RETURN g.id AS gang_id, n.id AS person_id
+UNION MATCH (n:Person)-[:MEMBER_OF {role: 'leader'}]->(g:Gang) RETURN g.id AS gang_id, n.id AS person_id
+"""
+
 PROVINCE_VOTES = """
 CALL () {
   MATCH (p:Person) WHERE p.province IS NOT NULL
@@ -285,6 +312,7 @@ def gang_edges(runner: CypherRunner, *, timezone: str) -> pd.DataFrame:
     """The gang graph built on the server: ``u``, ``v``, ``weight`` as :func:`.gangs.gang_edges`."""
     excluded = runner.single(EXCLUDED)["excluded"]
     facts = runner.run_cypher(EDGE_LIST, {"w": WEIGHTS, "excluded": excluded,
+                                          "operates": operates(operated_platforms(runner)),
                                           "identifier_links": _identifier_links(runner, timezone)})
     factor = facts["w"].to_numpy(dtype="float64")
     weight = np.where(facts["n"].isna(), factor, counted_weights(factor, facts["n"].fillna(0)))
@@ -310,7 +338,9 @@ def hard_bindings(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     (:func:`.units.unit_agents`); the persons gangs.csv's gangs without a platform name
     (``PLATFORMLESS_GANG_PERSONS``, as :func:`.memory.figures.platformless_gang_persons` reads them)."""
     excluded = runner.single(EXCLUDED)["keys"]
-    bindings = runner.run_cypher(HARD_BINDINGS, {"excluded": excluded}).astype({"weight": "int64"})
+    operated = operated_platforms(runner)
+    bindings = runner.run_cypher(HARD_BINDINGS, {"excluded": excluded, "operates": operates(operated)}).astype(
+        {"weight": "int64"})
     money, money_out = _client_money_out(runner)
     subtrees = runner.run_cypher(AGENT_SUBTREES).reindex(columns=["agent_id", "platform_id", "person_id",
                                                                    "root_agent_id"])
@@ -323,7 +353,8 @@ def hard_bindings(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     in_units = unit_agents(subtrees, units)
     named = runner.run_cypher(PLATFORMLESS_GANG_PERSONS).reindex(columns=["gang_id", "person_id", "fact", "province"])
     bindings = split_member_units(bindings, in_units, by_subtree, units, named=named)
-    bindings = left_for_splinters(bindings, runner.run_cypher(DATED_ROLES).reindex(columns=DATED_ROLE_COLUMNS))
+    bindings = left_for_splinters(bindings, runner.run_cypher(DATED_ROLES, {"operates": operates(operated)}).reindex(
+        columns=DATED_ROLE_COLUMNS))
     bindings = pd.concat([bindings, _swept_money(money, money_out, excluded)], ignore_index=True)
     accounts = bindings.loc[bindings["node"].str.startswith("Account:"), "node"].str.slice(len("Account:"))
     holders = runner.run_cypher(ACCOUNT_HOLDERS, {"accounts": sorted(set(accounts)), "excluded": excluded})
@@ -331,7 +362,7 @@ def hard_bindings(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     held = runner.run_cypher(STAFF_HOLDINGS, {"persons": sorted(set(staff)), "excluded": excluded}).reindex(
         columns=["account_id", "person_id"])
     derived = [holder_bindings(bindings, holders, channels=forwarding_accounts(money_out, money)),
-               staff_account_bindings(bindings, held, known_gang_platforms(runner))]
+               staff_account_bindings(bindings, held, operated)]
     return (pd.concat([bindings, *derived]).sort_values(["node", "platform_id", "fact"], ignore_index=True), in_units,
             named)
 
@@ -384,6 +415,19 @@ def entities(runner: CypherRunner) -> pd.DataFrame:
 
 def known_gang_platforms(runner: CypherRunner) -> pd.DataFrame:
     return runner.run_cypher(KNOWN_GANGS)
+
+
+def operated_platforms(runner: CypherRunner) -> pd.DataFrame:
+    """(gang_id, platform_id, province) as :func:`.memory.gangs.operated_platforms`: the known
+    gangs' platforms with those handed over to another known gang moved to it."""
+    return handed_over(known_gang_platforms(runner).reindex(columns=["gang_id", "platform_id", "province"]),
+                       runner.run_cypher(LATEST_LICENSE_BUYERS).reindex(columns=["platform_id", "person_id"]),
+                       runner.run_cypher(GANG_LEADERS).reindex(columns=["gang_id", "person_id"]))
+
+
+def operates(platforms: pd.DataFrame) -> dict[str, list[str]]:
+    """gang_id -> its platform ids, of :func:`operated_platforms`: the Cypher's ``$operates``."""
+    return platforms.groupby("gang_id")["platform_id"].agg(list).to_dict()
 
 
 def province_votes(runner: CypherRunner) -> pd.DataFrame:

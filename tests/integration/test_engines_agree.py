@@ -10,6 +10,7 @@ import pytest
 from casebuilder import (
     bought_by_leader_case,
     front_without_trades_case,
+    handover_case,
     member_unit_case,
     minimal_case,
     splinter_case,
@@ -91,6 +92,17 @@ def test_engines_agree_on_a_licence_paid_from_its_buyer_s_card(tmp_path, card_ho
     assert_same_files(tmp_path)
     lines = (tmp_path / "neo4j" / "communities.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[3] for line in lines if line.startswith("P2,platform,")] == [gang_of_p2]
+
+
+@pytest.mark.parametrize("renewed_by, gang_of_p3", [("PER7", "G2"), ("PER1", "G1")])
+def test_engines_agree_on_a_platform_handed_over_to_another_gang(tmp_path, renewed_by, gang_of_p3):
+    """A platform gangs.csv lists under G1 whose latest licence G2's leader bought is G2's
+    (tests/test_gang_facts.py), on both engines; renewed by G1's leader, G1's."""
+    analyse_both(write_case(tmp_path / "case", handover_case(renewed_by=renewed_by)), tmp_path)
+    assert_same_files(tmp_path)
+    lines = (tmp_path / "neo4j" / "communities.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[3] for line in lines if line.startswith(("P3,platform,", "A31,agent,"))] == [
+        gang_of_p3] * 2
 
 
 def test_engines_agree_on_a_front_whose_trades_are_not_in_hand(tmp_path):
