@@ -867,8 +867,9 @@ def handed_over(listed: pd.DataFrame, latest_buyers: pd.DataFrame, leaders: pd.D
     gangs.csv is the police's list of one day; the vendor renews a licence for whoever runs the
     platform then. A gang that bought a running platform renews it under its own leader (a case
     written independently of casegraph: the seller still listed with the platform, whose agents,
-    accounts and fake trades were the buyer's; in 11 cases of the five generators written so,
-    two such platforms, each sold, and no other). Not moved: a platform gangs.csv lists under
+    accounts and fake trades were the buyer's; in 32 cases of the five generators written so
+    and our seed-scale case, six such platforms, each that generator's sold one, and no other).
+    Not moved: a platform gangs.csv lists under
     the buyer's gang too, or whose latest licence names buyers of two gangs; a buyer who leads
     two known gangs names neither.
 

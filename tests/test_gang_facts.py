@@ -1238,3 +1238,19 @@ def test_a_platform_whose_latest_licence_another_gang_s_leader_bought_is_his_gan
         "G1", "G1", "G2", "G2"]
     province = tables["gangs"].set_index("gang_id")["province"]
     assert province[gang_of_p3] == {"G1": "上海市", "G2": "江苏省"}[gang_of_p3]
+
+
+@pytest.mark.parametrize("renewed_by", ["PER7", "PER1"])
+def test_a_handed_over_platform_s_earlier_licences_bind_nothing_to_it(tmp_path, renewed_by):
+    """The licence its seller's leader bought and paid from his card before the sale is the
+    seller's record: on the fourth case's seed 32, 16 of the seller's 30 members joined the
+    buyer's gang through such a licence and the cards that took the platform's deposits. A
+    platform renewed by its own gang keeps every licence's facts."""
+    from casegraph.queries.memory.gangs import hard_bindings
+
+    bindings = hard_bindings(load_case(write_case(tmp_path / "case", handover_case(renewed_by=renewed_by))))
+    on_p3 = set(map(tuple, bindings.loc[bindings["platform_id"].eq("P3"), ["node", "fact"]].to_numpy()))
+    earlier = {("Person:PER1", "bought_license"), ("Account:BG1", "paid_for_license"),
+               ("License:L3", "license_platform")}
+    assert (earlier <= on_p3) is (renewed_by == "PER1")
+    assert ("License:L4", "license_platform") in on_p3

@@ -129,7 +129,7 @@ THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.96, min_group
 # (README, "A fourth generator"): what holds so far, as a floor. Its fronts are not checked: the
 # sold platform's fake trades, found trade for trade, flagged its seller's gang; now that the platform
 # whose latest licence the buyer's leader bought is the buyer's (communities.handed_over), the
-# fronts are right on seeds 1, 21, 31 and 33, but on 22 and 32 the buyer's gang is not flagged. Strangers who meet at a
+# fronts are right on seeds 1, 21, 31 and 33; on 22 and 32 the buyer's gang is not flagged. Strangers who meet at a
 # market's busy instants were groups too until their own hours were counted
 # (evidence.beyond_habits): groups F1 0.760 -> 0.930 (min_groups_f1 0.75 -> 0.90). The
 # landlords and families its staff pay sat in their gangs until they were told by the

@@ -93,8 +93,10 @@ CALL () {
   UNION ALL MATCH (a:Person)-[:HOLDS]->(b:Account) RETURN a, b, $w.HOLDS AS w, null AS n
   UNION ALL MATCH (a:Account)-[:SUB_OF]->(b:Account) RETURN a, b, $w.SUB_OF AS w, null AS n
   UNION ALL MATCH (a:Account)-[:ACCOUNT_ON]->(b:Platform) RETURN a, b, $w.ACCOUNT_ON AS w, null AS n
-  UNION ALL MATCH (a:License)-[:CREATED]->(b:Platform) RETURN a, b, $w.CREATED AS w, null AS n
-  UNION ALL MATCH (a:License)-[:PAID_FROM]->(b:Account) RETURN a, b, $w.PAID_FROM AS w, null AS n
+  UNION ALL MATCH (a:License)-[:CREATED]->(b:Platform) WHERE NOT a.id IN $superseded
+  RETURN a, b, $w.CREATED AS w, null AS n
+  UNION ALL MATCH (a:License)-[:PAID_FROM]->(b:Account) WHERE NOT a.id IN $superseded
+  RETURN a, b, $w.PAID_FROM AS w, null AS n
   UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(g:Gang) UNWIND $operates[g.id] AS platform_id
   MATCH (b:Platform {id: platform_id}) RETURN a, b, $w.MEMBER_OF AS w, null AS n
   UNION ALL MATCH (a:Person)-[:MEMBER_OF]->(b:Platform) RETURN a, b, $w.MEMBER_OF AS w, null AS n
@@ -143,13 +145,15 @@ HARD_BINDINGS = """
 CALL () {
   MATCH (n:Agent)-[:ON_PLATFORM]->(p:Platform) RETURN n, p, 'agent_platform' AS fact
   UNION ALL MATCH (n:Person)-[:ACTS_AS]->(:Agent)-[:ON_PLATFORM]->(p:Platform) RETURN n, p, 'acts_as_agent' AS fact
-  UNION ALL MATCH (n:License)-[:CREATED]->(p:Platform) RETURN n, p, 'license_platform' AS fact
-  UNION ALL MATCH (p:Platform)<-[:CREATED]-(:License)-[:PAID_FROM]->(n:Account) RETURN n, p, 'paid_for_license' AS fact
-  UNION ALL MATCH (l:License)-[:CREATED]->(p:Platform)
+  UNION ALL MATCH (n:License)-[:CREATED]->(p:Platform) WHERE NOT n.id IN $superseded
+  RETURN n, p, 'license_platform' AS fact
+  UNION ALL MATCH (p:Platform)<-[:CREATED]-(l:License)-[:PAID_FROM]->(n:Account) WHERE NOT l.id IN $superseded
+  RETURN n, p, 'paid_for_license' AS fact
+  UNION ALL MATCH (l:License)-[:CREATED]->(p:Platform) WHERE NOT l.id IN $superseded
   MATCH (n:Person {phone: l.buyer_phone}) WHERE l.buyer_name IS NULL OR n.name = l.buyer_name
   WITH l, p, collect(n) AS buyers WHERE size(buyers) = 1
   RETURN buyers[0] AS n, p, 'bought_license' AS fact
-  UNION ALL MATCH (l:License)-[:CREATED]->(p:Platform) WHERE l.buyer_phone IS NULL
+  UNION ALL MATCH (l:License)-[:CREATED]->(p:Platform) WHERE l.buyer_phone IS NULL AND NOT l.id IN $superseded
   MATCH (l)-[:PAID_FROM]->(:Account)<-[:HOLDS]-(n:Person) WHERE l.buyer_name IS NULL OR n.name = l.buyer_name
   RETURN n, p, 'bought_license' AS fact
   UNION ALL
@@ -285,7 +289,13 @@ CALL (l) {
   WHERE l.buyer_phone IS NULL AND (l.buyer_name IS NULL OR n.name = l.buyer_name)
   RETURN n
 }
-RETURN p.id AS platform_id, n.id AS person_id
+RETURN p.id AS platform_id, n.id AS person_id, l.id AS license_id
+"""
+# The licences of the given platforms but the given latest ones (a sold platform's seller's).
+EARLIER_LICENSES = """
+UNWIND $platforms AS platform_id
+MATCH (l:License)-[:CREATED]->(:Platform {id: platform_id}) WHERE NOT l.id IN $latest
+RETURN l.id AS license_id
 """
 GANG_LEADERS = """
 MATCH (g:Gang)-[:LED_BY]->(n:Person) RETURN g.id AS gang_id, n.id AS person_id
@@ -311,8 +321,9 @@ RETURN entity_id, province, source
 def gang_edges(runner: CypherRunner, *, timezone: str) -> pd.DataFrame:
     """The gang graph built on the server: ``u``, ``v``, ``weight`` as :func:`.gangs.gang_edges`."""
     excluded = runner.single(EXCLUDED)["excluded"]
-    facts = runner.run_cypher(EDGE_LIST, {"w": WEIGHTS, "excluded": excluded,
-                                          "operates": operates(operated_platforms(runner)),
+    operated, superseded = _handover(runner)
+    facts = runner.run_cypher(EDGE_LIST, {"w": WEIGHTS, "excluded": excluded, "superseded": superseded,
+                                          "operates": operates(operated),
                                           "identifier_links": _identifier_links(runner, timezone)})
     factor = facts["w"].to_numpy(dtype="float64")
     weight = np.where(facts["n"].isna(), factor, counted_weights(factor, facts["n"].fillna(0)))
@@ -338,9 +349,9 @@ def hard_bindings(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     (:func:`.units.unit_agents`); the persons gangs.csv's gangs without a platform name
     (``PLATFORMLESS_GANG_PERSONS``, as :func:`.memory.figures.platformless_gang_persons` reads them)."""
     excluded = runner.single(EXCLUDED)["keys"]
-    operated = operated_platforms(runner)
-    bindings = runner.run_cypher(HARD_BINDINGS, {"excluded": excluded, "operates": operates(operated)}).astype(
-        {"weight": "int64"})
+    operated, superseded = _handover(runner)
+    bindings = runner.run_cypher(HARD_BINDINGS, {"excluded": excluded, "operates": operates(operated),
+                                                 "superseded": superseded}).astype({"weight": "int64"})
     money, money_out = _client_money_out(runner)
     subtrees = runner.run_cypher(AGENT_SUBTREES).reindex(columns=["agent_id", "platform_id", "person_id",
                                                                    "root_agent_id"])
@@ -420,9 +431,21 @@ def known_gang_platforms(runner: CypherRunner) -> pd.DataFrame:
 def operated_platforms(runner: CypherRunner) -> pd.DataFrame:
     """(gang_id, platform_id, province) as :func:`.memory.gangs.operated_platforms`: the known
     gangs' platforms with those handed over to another known gang moved to it."""
-    return handed_over(known_gang_platforms(runner).reindex(columns=["gang_id", "platform_id", "province"]),
-                       runner.run_cypher(LATEST_LICENSE_BUYERS).reindex(columns=["platform_id", "person_id"]),
-                       runner.run_cypher(GANG_LEADERS).reindex(columns=["gang_id", "person_id"]))
+    return _handover(runner)[0]
+
+
+def _handover(runner: CypherRunner) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`operated_platforms`, and the licences not in force
+    (:func:`.memory.gangs.in_force_licences`): a handed-over platform's before its latest."""
+    listed = known_gang_platforms(runner).reindex(columns=["gang_id", "platform_id", "province"])
+    latest = runner.run_cypher(LATEST_LICENSE_BUYERS).reindex(columns=["platform_id", "person_id", "license_id"])
+    operated = handed_over(listed, latest[["platform_id", "person_id"]],
+                           runner.run_cypher(GANG_LEADERS).reindex(columns=["gang_id", "person_id"]))
+    sold = sorted(set(listed.loc[listed["gang_id"].ne(operated["gang_id"]).to_numpy(dtype=bool), "platform_id"]))
+    if not sold:
+        return operated, []
+    earlier = runner.run_cypher(EARLIER_LICENSES, {"platforms": sold, "latest": sorted(set(latest["license_id"]))})
+    return operated, sorted(earlier.reindex(columns=["license_id"])["license_id"])
 
 
 def operates(platforms: pd.DataFrame) -> dict[str, list[str]]:
