@@ -869,9 +869,8 @@ def handed_over(listed: pd.DataFrame, latest_buyers: pd.DataFrame, leaders: pd.D
     written independently of casegraph: the seller still listed with the platform, whose agents,
     accounts and fake trades were the buyer's; in 32 cases of the five generators written so
     and our seed-scale case, six such platforms, each that generator's sold one, and no other).
-    Not moved: a platform gangs.csv lists under
-    the buyer's gang too, or whose latest licence names buyers of two gangs; a buyer who leads
-    two known gangs names neither.
+    Not moved: a platform gangs.csv lists under the buyer's gang too, or whose latest licence
+    names buyers of two gangs; a buyer who leads two known gangs names neither.
 
     >>> listed = pd.DataFrame({"gang_id": ["D", "D", "C"], "platform_id": ["P1", "P2", "P3"],
     ...                        "province": ["浙江", "浙江", "江苏"]})
