@@ -215,8 +215,8 @@ def _hard_bindings(case: Case, money: ClientMoney, *, connect) -> tuple[pd.DataF
     :func:`.communities.forwarding_accounts` and :func:`.units.member_units` runs."""
     excluded, client_money = money.excluded, money.accounts
     swept = swept_accounts(case["bank_transfers"], client_money, connect=connect)
-    agents, licenses, accounts = case["agents"], in_force_licences(case), case["accounts"]
-    gang_platforms = operated_platforms(case)
+    gang_platforms, licenses = _handover(case)
+    agents, accounts = case["agents"], case["accounts"]
     memberships = case["memberships"]
     in_gang = memberships.merge(gang_platforms[["gang_id", "platform_id"]], left_on="org_id", right_on="gang_id")
     in_platform = memberships[memberships["org_id"].isin(case["platforms"]["platform_id"])]
@@ -351,34 +351,29 @@ def operated_platforms(case: Case) -> pd.DataFrame:
     at the end, a platform handed over to another known gang moved to it
     (:func:`.communities.handed_over`): what gang discovery reads of gangs.csv. The figures read
     gangs.csv's list as it is (:func:`.figures.known_gang_platforms`)."""
-    memberships = case["memberships"]
+    return _handover(case)[0]
+
+
+def _handover(case: Case) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(:func:`operated_platforms`, the licences in force): licenses.csv's rows but those of a
+    platform handed over to another gang before its latest, the seller's records of the
+    platform, its first licence and renewals bought and paid by the seller's staff and cards,
+    which bind neither to the buyer's gang (the fourth independent generator's seed 32: 16 of
+    the seller's 30 members joined the buyer's gang through them and the cards that took the
+    platform's deposits before the sale)."""
+    licences, memberships = case["licenses"], case["memberships"]
+    # Each platform's latest licence: the latest sold_on, then the largest id.
+    latest = licences.sort_values(["platform_id", "sold_on", "license_id"], na_position="first").drop_duplicates(
+        "platform_id", keep="last")
     named = case["gangs"][["gang_id", "leader_person_id"]].rename(columns={"leader_person_id": "person_id"})
     leads = memberships["role"].eq("leader").fillna(False).to_numpy(dtype=bool)
     leading = memberships.loc[leads, ["org_id", "person_id"]]
     leaders = pd.concat([named, leading.rename(columns={"org_id": "gang_id"})], ignore_index=True)
-    return handed_over(known_gang_platforms(case), license_buyers(case, licences=_latest_licences(case)), leaders)
-
-
-def _latest_licences(case: Case) -> pd.DataFrame:
-    """Each platform's latest licence (the latest ``sold_on``, then the largest id), as licenses.csv's rows."""
-    licences = case["licenses"]
-    return licences.sort_values(["platform_id", "sold_on", "license_id"], na_position="first").drop_duplicates(
-        "platform_id", keep="last")
-
-
-def in_force_licences(case: Case) -> pd.DataFrame:
-    """licenses.csv's rows but those of a platform handed over to another gang
-    (:func:`operated_platforms`) before its latest: the seller's records of the platform, its
-    first licence and renewals bought and paid by the seller's staff and cards, which bind
-    neither to the buyer's gang (the fourth independent generator's seed 32: 16 of the seller's
-    30 members joined the buyer's gang through them and the cards that took the platform's
-    deposits before the sale)."""
-    listed, operated = known_gang_platforms(case), operated_platforms(case)
+    listed = known_gang_platforms(case)
+    operated = handed_over(listed, license_buyers(case, licences=latest), leaders)
     sold = listed.loc[listed["gang_id"].ne(operated["gang_id"]).to_numpy(dtype=bool), "platform_id"]
-    licences = case["licenses"]
-    superseded = is_in(licences["platform_id"], sold) & ~is_in(licences["license_id"],
-                                                                _latest_licences(case)["license_id"])
-    return licences[~superseded]
+    superseded = is_in(licences["platform_id"], sold) & ~is_in(licences["license_id"], latest["license_id"])
+    return operated, licences[~superseded]
 
 
 def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
@@ -393,13 +388,13 @@ STRUCTURAL = ("ACTS_AS", "ON_PLATFORM", "REPORTS_TO", "HOLDS", "SUB_OF", "ACCOUN
 
 
 def _structural_edges(case: Case):
+    gang_platforms, in_force = _handover(case)
     for spec in RELATIONSHIPS:
         if spec.type in STRUCTURAL:
-            frame = in_force_licences(case) if spec.table == "licenses" else case[spec.table]
+            frame = in_force if spec.table == "licenses" else case[spec.table]
             yield Edge(spec.type, _node(spec.start[0], frame[spec.start[1]]), _node(spec.end[0], frame[spec.end[1]]),
                        pd.Series(WEIGHTS[spec.type], index=frame.index))
     memberships = case["memberships"]
-    gang_platforms = operated_platforms(case)
     # A membership of a gang ties the person to each platform the gang runs.
     via_gang = memberships.merge(gang_platforms, left_on="org_id", right_on="gang_id")
     direct = memberships[memberships["org_id"].isin(case["platforms"]["platform_id"])]

@@ -436,7 +436,7 @@ def operated_platforms(runner: CypherRunner) -> pd.DataFrame:
 
 def _handover(runner: CypherRunner) -> tuple[pd.DataFrame, list[str]]:
     """:func:`operated_platforms`, and the licences not in force
-    (:func:`.memory.gangs.in_force_licences`): a handed-over platform's before its latest."""
+    (:func:`.memory.gangs._handover`): a handed-over platform's before its latest."""
     listed = known_gang_platforms(runner).reindex(columns=["gang_id", "platform_id", "province"])
     latest = runner.run_cypher(LATEST_LICENSE_BUYERS).reindex(columns=["platform_id", "person_id", "license_id"])
     operated = handed_over(listed, latest[["platform_id", "person_id"]],
