@@ -274,7 +274,8 @@ def test_hand_case_group_evidence_and_figures(hand_written):
 def unfunded_case(*, split_off: bool = True) -> dict[str, list[dict]]:
     """The hand case without the common funding of BC9, and PER1 logging in once from the
     group's device DX; ``split_off``: SA, SB and SC are sub-accounts of the mother MG (held by
-    PER10), else of no mother account."""
+    PER10), else of no mother account, and SB is logged into from DX too (else SA's and SB's
+    one tie each, to SC, would hold nobody: :func:`casegraph.queries.evidence.without_lone_ties`)."""
     rows = hand_case()
     rows["bank_transfers"] = [t for t in rows["bank_transfers"] if t["from_account"] != "BC9"]
     rows["logins"].append({"ts": "2019-06-07T09:00:00", "actor_id": "PER1", "ip": "10.9.9.9", "device_id": "DX"})
@@ -282,6 +283,8 @@ def unfunded_case(*, split_off: bool = True) -> dict[str, list[dict]]:
         for account in rows["accounts"]:
             if account.get("parent_account_id") == "MG":
                 del account["parent_account_id"]
+        rows["logins"] += [{"ts": f"2019-06-{day:02d}T11:00:00", "account_id": "SB", "ip": "10.9.9.9",
+                            "device_id": "DX"} for day in range(3, 11)]
     return rows
 
 
@@ -295,6 +298,37 @@ def test_hand_case_controller_by_mother_then_logins(tmp_path, split_off):
     groups = account_groups(load_case(write_case(tmp_path / "case", unfunded_case(split_off=split_off))))
     assert groups["account_id"].tolist() == ["SA", "SB", "SC"]  # device and orders still join them
     assert set(groups["controller_id"]) == {"PER10" if split_off else "PER1"}
+
+
+def household_case(*, funded: bool) -> dict[str, list[dict]]:
+    """The hand case plus a couple, PER13 and PER14, each with a broker account of their own
+    (HA, HB) logged into from their home PC HPC on their home line 10.7.7.7 on nine days each,
+    and nobody else there; ``funded``: PER13's card HC paid margin into both."""
+    rows = hand_case()
+    rows["persons"] += [{"person_id": f"PER{i}", "name": f"某{i}"} for i in (13, 14)]
+    rows["accounts"] += [{"account_id": "HA", "kind": "mother", "holder_person_id": "PER13"},
+                         {"account_id": "HB", "kind": "mother", "holder_person_id": "PER14"}]
+    rows["logins"] += [{"ts": f"2019-07-{day:02d}T{hour}:00:00", "account_id": account, "ip": "10.7.7.7",
+                        "device_id": "HPC"} for day in range(1, 10) for account, hour in (("HA", "20"), ("HB", "21"))]
+    if funded:
+        rows["accounts"].append({"account_id": "HC", "kind": "bank", "holder_person_id": "PER13"})
+        rows["bank_transfers"] += [
+            {"txn_id": f"TXH{n}", "ts": f"2019-05-2{n}T10:00:00", "from_account": "HC", "to_account": to,
+             "amount": "100000"} for n, to in enumerate(("HA", "HB"))]
+    return rows
+
+
+@pytest.mark.parametrize("funded", [False, True], ids=["home alone", "funded by one card"])
+def test_a_home_s_pc_and_line_alone_make_no_group(tmp_path, funded):
+    """Two accounts whose one tie is a PC and line nobody else used are a household as likely
+    as one controller's (two cases written independently of casegraph had hundreds of such
+    couples): no group, though chance explains neither; with a second kind of evidence, one card
+    that paid margin into both, a group. The group of SA, SB and SC stays as it was."""
+    groups = account_groups(load_case(write_case(tmp_path / "case", household_case(funded=funded))))
+    members = groups.groupby("group_id")["account_id"].apply(list).to_dict()
+    assert members == {"AG-SA": ["SA", "SB", "SC"], **({"AG-HA": ["HA", "HB"]} if funded else {})}
+    if funded:
+        assert set(groups.loc[groups["group_id"].eq("AG-HA"), "controller_id"]) == {"PER13"}
 
 
 def test_the_controller_who_pays_his_lenders_who_fund_the_accounts(tmp_path):
@@ -421,17 +455,18 @@ N_RESIDENTS = 1_000
 def cafe_case(rows: dict[str, list[dict]] | None = None) -> dict[str, list[dict]]:
     """The hand case (or ``rows`` made from it) plus an internet café at CAFE_IP, where 30
     regulars (actors) log in every day, and with them three unrelated traders' accounts K1-K3
-    on ten days each, at their own hours (09:00, 13:00, 18:00), and a controller's accounts Q1
-    and Q2, logged into one after the other (21:00, 21:03) on eight days. 1,000 residents log
+    on ten days each, at their own hours (09:00, 13:00, 18:00), and a controller's accounts Q1,
+    Q2 and Q3, logged into one after the other (21:00, 21:03, 21:06) on eight days. 1,000 residents log
     in once each from home, so that ten days at the café are a habit beyond chance."""
     rows = rows if rows is not None else hand_case()
     regulars = [f"PERC{i}" for i in range(30)]
     residents = [f"PERR{i}" for i in range(N_RESIDENTS)]
     traders = {"K1": "09:00", "K2": "13:00", "K3": "18:00"}
     rows["persons"] += [{"person_id": person, "name": f"网民{person}"} for person in regulars + residents]
-    rows["persons"] += [{"person_id": f"PERK{account}", "name": f"散户{account}"} for account in [*traders, "Q1", "Q2"]]
+    rows["persons"] += [{"person_id": f"PERK{account}", "name": f"散户{account}"}
+                        for account in [*traders, "Q1", "Q2", "Q3"]]
     rows["accounts"] += [{"account_id": account, "kind": "mother", "holder_person_id": f"PERK{account}"}
-                         for account in [*traders, "Q1", "Q2"]]
+                         for account in [*traders, "Q1", "Q2", "Q3"]]
     rows["logins"] += [
         {"ts": f"2019-06-{day:02d}T08:30:00", "actor_id": person, "ip": CAFE_IP, "device_id": f"CAFE-PC{i % 14}"}
         for day in range(3, 13) for i, person in enumerate(regulars)
@@ -440,7 +475,7 @@ def cafe_case(rows: dict[str, list[dict]] | None = None) -> dict[str, list[dict]
         for day in range(3, 13) for account, time in traders.items()
     ] + [
         {"ts": f"2019-06-{day:02d}T21:0{minute}:00", "account_id": account, "ip": CAFE_IP}
-        for day in range(3, 11) for account, minute in (("Q1", 0), ("Q2", 3))
+        for day in range(3, 11) for account, minute in (("Q1", 0), ("Q2", 3), ("Q3", 6))
     ] + [
         {"ts": "2019-06-20T20:00:00", "actor_id": person, "ip": f"10.{i // 250}.{i % 250}.1"}
         for i, person in enumerate(residents)
@@ -454,11 +489,11 @@ def test_regulars_of_an_internet_cafe_are_no_group_unless_logged_in_together(tmp
     clients their groups outnumbered the true ones two to one). Where others log in too, going
     to the same place is no evidence of one controller; accounts logged into one after the
     other there, on more days than chance explains, are. K1-K3 come to the café as often as
-    Q1 and Q2, never together."""
+    Q1-Q3, never together."""
     groups = account_groups(load_case(write_case(tmp_path / "case", cafe_case())))
     members = groups.groupby("group_id")["account_id"].apply(list).to_dict()
-    assert members == {"AG-Q1": ["Q1", "Q2"], "AG-SA": ["SA", "SB", "SC"]}
-    assert groups.loc[groups["account_id"] == "Q1", "evidence"].item() == f"shared_ip:{CAFE_IP} (35 users, 8 days)"
+    assert members == {"AG-Q1": ["Q1", "Q2", "Q3"], "AG-SA": ["SA", "SB", "SC"]}
+    assert groups.loc[groups["account_id"] == "Q1", "evidence"].item() == f"shared_ip:{CAFE_IP} (36 users, 8 days)"
     assert dict(zip(groups["account_id"], groups["evidence"])).items() >= EXPECTED_EVIDENCE.items()
 
 
@@ -533,32 +568,33 @@ def test_two_groups_logged_in_from_one_office_stay_two(tmp_path):
     office's address made the two groups one. An address whose accounts the devices and payers
     put in two groups joins neither; the hand case's own address still links its group."""
     rows = hand_case()
-    rows["persons"] += [{"person_id": f"PER{i}", "name": f"某{i}"} for i in (13, 14)]
+    rows["persons"] += [{"person_id": f"PER{i}", "name": f"某{i}"} for i in (13, 14, 15)]
     rows["accounts"] += [{"account_id": account, "kind": "sub", "holder_person_id": person}
-                         for account, person in (("SD", "PER13"), ("SE", "PER14"))]
+                         for account, person in (("SD", "PER13"), ("SE", "PER14"), ("SF", "PER15"))]
     rows["logins"] += [
         {"ts": f"2019-06-{day:02d}T{hour}:30:00", "account_id": account, "ip": "10.8.8.8", "device_id": device}
         for day in range(3, 11) for account, hour, device in (("SA", "09", "DX"), ("SD", "11", "DY"),
-                                                               ("SE", "12", "DY"))]
+                                                               ("SE", "12", "DY"), ("SF", "13", "DY"))]
     groups = account_groups(load_case(write_case(tmp_path / "case", rows)))
     members = groups.groupby("group_id")["account_id"].apply(list).to_dict()
-    assert members == {"AG-SA": ["SA", "SB", "SC"], "AG-SD": ["SD", "SE"]}
+    assert members == {"AG-SA": ["SA", "SB", "SC"], "AG-SD": ["SD", "SE", "SF"]}
     assert "10.8.8.8" not in ";".join(groups["evidence"])
 
 
 def test_a_trader_who_reacts_to_two_groups_joins_neither_when_only_orders_say_which_is_which(tmp_path):
     """A case written independently of casegraph, without its logins: one trader's two or three
     coincidences with each of three groups, whose own accounts met 20-70 times a pair, made the
-    three one. Here SD and SE, and SF and SG, fill six pairs each within 100 ms; TR fills twice
-    within 100 ms of each group's orders. Nothing but the orders ties anyone: the two groups
-    stay two, and TR is in neither."""
+    three one. Here SD, SE and SH, and SF, SG and SI, fill six times each within 100 ms of each
+    other; TR fills twice within 100 ms of each group's orders. Nothing but the orders ties
+    anyone: the two groups stay two, and TR is in neither."""
     rows = minimal_case()
-    accounts = ["SD", "SE", "SF", "SG", "TR"]
+    accounts = ["SD", "SE", "SH", "SF", "SG", "SI", "TR"]
     rows["persons"] += [{"person_id": f"PERX{account}", "name": f"某{account}"} for account in accounts]
     rows["accounts"] += [{"account_id": account, "kind": "sub", "holder_person_id": f"PERX{account}"}
                          for account in accounts]
-    timed = [(account, f"{hour}:0{k}:00.{ms}") for hour, pair in (("10", ("SD", "SE")), ("11", ("SF", "SG")))
-             for k in range(6) for account, ms in zip(pair, ("000", "050"))]
+    timed = [(account, f"{hour}:0{k}:00.{ms}")
+             for hour, group in (("10", ("SD", "SE", "SH")), ("11", ("SF", "SG", "SI")))
+             for k in range(6) for account, ms in zip(group, ("000", "050", "080"))]
     timed += [("TR", f"{hour}:0{k}:00.020") for hour in ("10", "11") for k in range(2)]
     rows["broker_fills"] += [
         {"fill_id": f"FX{n}", "ts": f"2019-06-05T{ts}", "account_id": account, "instrument": "HSI", "side": "B",
@@ -566,7 +602,7 @@ def test_a_trader_who_reacts_to_two_groups_joins_neither_when_only_orders_say_wh
         for n, (account, ts) in enumerate(timed)]
     groups = account_groups(load_case(write_case(tmp_path / "case", rows)))
     members = groups.groupby("group_id")["account_id"].apply(list).to_dict()
-    assert members == {"AG-SD": ["SD", "SE"], "AG-SF": ["SF", "SG"]}
+    assert members == {"AG-SD": ["SD", "SE", "SH"], "AG-SF": ["SF", "SG", "SI"]}
 
 
 def test_a_trader_who_reacts_to_one_group_s_orders_is_not_of_it(tmp_path):

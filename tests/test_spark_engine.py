@@ -97,7 +97,7 @@ def test_spark_gives_the_memory_engines_groups_of_routed_orders_an_internet_cafe
     analyse_with_memory_and_spark(write_case(tmp_path / "case", rows), tmp_path)
     assert_every_file_the_same(tmp_path)
     groups = pd.read_csv(tmp_path / "spark" / "account_groups.csv", dtype=str)
-    assert set(groups["account_id"]) == {"Q1", "Q2", "SA", "SB", "SC"}
+    assert set(groups["account_id"]) == {"Q1", "Q2", "Q3", "SA", "SB", "SC"}
 
 
 def test_spark_gives_the_memory_engines_unverified_trades(spark, tmp_path):

@@ -603,6 +603,12 @@ def vendor_addresses(case: Case) -> pd.DataFrame:
                      ignore_index=True).dropna().drop_duplicates(ignore_index=True)
 
 
+def split_off(case: Case) -> pd.DataFrame:
+    """(account_id, parent_account_id): the sub accounts accounts.csv splits off a mother
+    account, as :func:`casegraph.queries.evidence.without_lone_ties` takes them."""
+    return case["accounts"][["account_id", "parent_account_id"]].dropna()
+
+
 def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
                    window_ms: int = SYNC_WINDOW_MS, components=component_labels,
                    connect=duckdb_connection, made: dict | None = None) -> pd.DataFrame:
@@ -612,7 +618,7 @@ def account_groups(case: Case, *, max_funded: int = MAX_FUNDED_ACCOUNTS,
     and ``made`` the tables made elsewhere (:func:`evidence_connection`, by keyword)."""
     connection = evidence_connection(case, connect=connect, **(made or {}))
     links, synced = kept_evidence(*evidence_links(connection, max_funded=max_funded, window_ms=window_ms),
-                                  vendor_addresses=vendor_addresses(case))
+                                  vendor_addresses=vendor_addresses(case), split_off=split_off(case))
     members = group_membership(links, synced, components=components)
     if members.empty:
         return finish_groups(pd.DataFrame())

@@ -112,6 +112,12 @@ RETURN evidence, key, account_a, account_b, sittings, span_us ORDER BY evidence,
 """
 
 # The devices and IPs the software vendor's staff log in from (evidence.without_vendor_addresses).
+# The sub accounts split off a mother account (evidence.without_lone_ties reads them).
+SPLIT_OFF = """
+MATCH (sub:Account)-[:SUB_OF]->(mother:Account)
+RETURN sub.id AS account_id, mother.id AS parent_account_id ORDER BY account_id
+"""
+
 VENDOR_ADDRESSES = """
 MATCH (:Vendor)<-[:MEMBER_OF]-(:Person)<-[:LOGIN_BY]-(l:Login)
 CALL (l) {
@@ -474,7 +480,9 @@ def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
     :func:`casegraph.queries.memory.account_groups.account_groups`."""
     links, synced = kept_evidence(*evidence_links(runner, max_funded=max_funded, window_ms=window_ms),
                                   vendor_addresses=runner.run_cypher(VENDOR_ADDRESSES).reindex(
-                                      columns=["evidence", "key"]))
+                                      columns=["evidence", "key"]),
+                                  split_off=runner.run_cypher(SPLIT_OFF).reindex(
+                                      columns=["account_id", "parent_account_id"]))
     members = group_members(runner, links, synced)
     if members.empty:
         return finish_groups(pd.DataFrame())

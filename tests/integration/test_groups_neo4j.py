@@ -6,7 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from casebuilder import write_case
-from test_account_groups import bridge_server_case, cafe_case, market_open_case, routed_bridge_case, unfunded_case
+from test_account_groups import (
+    bridge_server_case,
+    cafe_case,
+    household_case,
+    market_open_case,
+    routed_bridge_case,
+    unfunded_case,
+)
 from test_account_groups import hand_case as groups_hand_case
 from test_fake_trades import hand_case as fake_hand_case
 from test_fake_trades import with_a_big_client
@@ -81,6 +88,14 @@ def test_engines_agree_on_the_controller_by_mother_then_logins(neo4j_driver, tmp
     assert set(groups["controller_id"]) == {"PER10" if split_off else "PER1"}
 
 
+@pytest.mark.parametrize("funded", [False, True], ids=["home alone", "funded by one card"])
+def test_engines_agree_on_a_home_s_pc_and_line(neo4j_driver, tmp_path, funded):
+    """Two accounts whose one tie is a PC and line nobody else used are no group, and a group
+    with one card that paid margin into both: on both engines."""
+    groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", household_case(funded=funded)))
+    assert ("HA" in set(groups["account_id"])) is funded
+
+
 @pytest.mark.parametrize("stated", [True, False], ids=["stated", "not stated"])
 def test_engines_agree_on_a_platform_s_own_accounts(neo4j_driver, tmp_path, stated):
     """A platform's mother accounts that its bridge server logs into are no group when
@@ -97,7 +112,7 @@ def test_engines_agree_on_routed_orders_an_internet_cafe_and_a_market_s_open(neo
     rows = market_open_case(cafe_case(routed_bridge_case()))
     groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", rows))
     assert groups.groupby("group_id")["account_id"].apply(list).to_dict() == {
-        "AG-Q1": ["Q1", "Q2"], "AG-SA": ["SA", "SB", "SC"]}
+        "AG-Q1": ["Q1", "Q2", "Q3"], "AG-SA": ["SA", "SB", "SC"]}
 
 
 @pytest.mark.parametrize("scale", ["tiny", "small"])
