@@ -205,6 +205,25 @@ def handover_case(*, renewed_by: str = "PER7") -> dict[str, list[dict]]:
     return rows
 
 
+def turned_front_case(*, renewed_by: str = "PER7") -> dict[str, list[dict]]:
+    """:func:`handover_case` with a client C3 of P3 (account T3) whose first three trades
+    (2019-07) a statement shows (BR31-BR33, filled on S1) and whose last two (2020-05, before
+    the renewal L4 of 2020-06-01, as a buyer turns the platform fake before he renews its
+    licence) have no reference: two of five fake, two of two from the first fake one on."""
+    rows = handover_case(renewed_by=renewed_by)
+    rows["clients"].append({"client_id": "C3", "platform_id": "P3", "agent_id": "A32"})
+    rows["accounts"].append({"account_id": "T3", "kind": "trading", "platform_id": "P3", "client_id": "C3"})
+    dated = [(f"TR3{n}", f"2019-07-0{n}T10:00:00", f"BR3{n}") for n in (1, 2, 3)]
+    dated += [(f"TR3{n}", f"2020-05-0{n}T10:00:00", "") for n in (4, 5)]
+    rows["trades"] += [{"trade_id": trade, "ts": ts, "account_id": "T3", "instrument": "HSI", "side": "B",
+                        "qty": "1", "price": "28000", "notional": "1400000.00", "broker_ref": ref}
+                       for trade, ts, ref in dated]
+    rows["broker_fills"] += [{"fill_id": f"F{ref}", "ts": ts.replace(":00:00", ":00:01"), "account_id": "S1",
+                              "instrument": "HSI", "side": "B", "qty": "1", "price": "28000", "broker_ref": ref}
+                             for _, ts, ref in dated if ref]
+    return rows
+
+
 def front_without_trades_case(*, taken: int = 1) -> dict[str, list[dict]]:
     """:func:`bought_by_leader_case`'s P2 (bought by another, a gang of its own) with five
     clients who deposit, and no trade in trades.csv; a negative adjustment ("risk control")

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
-from casebuilder import front_without_trades_case, minimal_case, write_case
+from casebuilder import front_without_trades_case, minimal_case, turned_front_case, write_case
 from test_account_groups import read_csv, shuffled_copy
 
 from casegraph.cli import main
@@ -283,3 +283,19 @@ def test_a_platform_whose_trades_are_not_in_hand_is_a_front_by_its_risk_control(
     gangs = tables["gangs"].set_index("gang_id")
     assert gangs.loc["G?P2", "is_fraud"] == front and not gangs.loc["G1", "is_fraud"]
     assert gangs.loc["G?P2", "fake_trade_losses"] == 0
+
+
+@pytest.mark.parametrize("renewed_by", ["PER7", "PER1"], ids=["sold to G2", "renewed by G1"])
+def test_a_platform_its_buyer_turned_fake_is_a_front_on_the_trades_since_the_sale(tmp_path, renewed_by):
+    """The fourth independently written generator: a gang sells a running platform to another,
+    whose leader renews its licence and turns it fake 21 days later; the years of real trades
+    before kept the fake ones under half (two seeds of six), and the buyer's gang was no front.
+    A platform handed over to another gang is judged on its trades from its first fake one on:
+    P3's last two trades are fake (before its renewal L4, as the buyers renewed after), three
+    of five in all are real. Renewed by its own gang,
+    it is judged on all five, and is no front."""
+    tables = analyze_case(load_case(write_case(tmp_path / "case", turned_front_case(renewed_by=renewed_by))))
+    gangs = tables["gangs"].set_index("gang_id")
+    sold = renewed_by == "PER7"
+    assert gangs.loc["G2", "is_fraud"] == sold and not gangs.loc["G1", "is_fraud"]
+    assert "P3" in gangs.loc["G2" if sold else "G1", "platform_ids"].split(";")

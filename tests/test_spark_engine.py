@@ -15,7 +15,7 @@ import sys
 import networkx as nx
 import pandas as pd
 import pytest
-from casebuilder import member_unit_case, write_case
+from casebuilder import member_unit_case, turned_front_case, write_case
 from court_cases import COURT_CASES
 from integration.test_engines_agree import assert_same_files
 from integration.test_flows_engines import FLOW_FILES, assert_same_flow_files
@@ -66,6 +66,15 @@ def test_spark_gives_the_memory_engines_files_on_a_member_unit(spark, tmp_path):
     analyse_with_memory_and_spark(write_case(tmp_path / "case", member_unit_case(listed=True)), tmp_path)
     assert_every_file_the_same(tmp_path)
     assert "\nG2,G2,湖北省," in (tmp_path / "spark" / "gangs.csv").read_text(encoding="utf-8")
+
+
+def test_spark_gives_the_memory_engines_files_on_a_platform_its_buyer_turned_fake(spark, tmp_path):
+    """A platform handed over to another gang judged on its trades from its first fake one on, in
+    Spark SQL (tests/test_fake_trades.py): the buyer's gang G2 is a front."""
+    analyse_with_memory_and_spark(write_case(tmp_path / "case", turned_front_case()), tmp_path)
+    assert_every_file_the_same(tmp_path)
+    gangs = pd.read_csv(tmp_path / "spark" / "gangs.csv", dtype=str).set_index("gang_id")
+    assert gangs.loc["G2", "is_fraud"] == "true" and gangs.loc["G1", "is_fraud"] == "false"
 
 
 def test_spark_gives_the_memory_engines_files_on_a_generated_case(spark, tmp_path):

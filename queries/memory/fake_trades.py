@@ -46,6 +46,7 @@ from ..columnar import arrow_table, duckdb_connection, sql_columns
 from ..order_numbers import outside_statements
 from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, RECORDED_FAKE, fake_of_checked, finish_fake, finish_fraud
 from .figures import client_figures
+from .gangs import handed_over_platforms
 
 # Every trade with the platform and client of its account (the account's platform, else its
 # client's).
@@ -71,11 +72,28 @@ LEFT JOIN (SELECT DISTINCT broker_ref FROM fills) s ON s.broker_ref = o.broker_r
 WHERE p.kind = 'fake' OR o.broker_ref IS NULL OR ((SELECT count(*) FROM fills) > 0 AND s.broker_ref IS NULL)
 """
 
-PLATFORM_TRADES = """
-SELECT platform_id, count(*) AS n_trades FROM owned WHERE platform_id IS NOT NULL GROUP BY platform_id
+# Per platform, its trades and its fake trades: all of them, and those since its last operator
+# made it a front (``since``: a platform handed over to another gang, from its first fake trade
+# on; the ``handed`` table names them: rules.finish_fraud).
+SINCE = """
+WITH since AS (
+  SELECT f.platform_id, min(o.ts) AS since FROM fake f JOIN owned o ON o.trade_id = f.trade_id
+  WHERE f.platform_id IN (SELECT platform_id FROM handed) GROUP BY f.platform_id
+)
+"""
+PLATFORM_TRADES = SINCE + """
+SELECT o.platform_id, count(*) AS n_trades,
+       count(*) FILTER (WHERE s.since IS NULL OR o.ts >= s.since) AS n_trades_run
+FROM owned o LEFT JOIN since s ON s.platform_id = o.platform_id
+WHERE o.platform_id IS NOT NULL GROUP BY o.platform_id
 """
 
-PLATFORM_FAKES = "SELECT platform_id, count(*) AS n_fake FROM fake WHERE platform_id IS NOT NULL GROUP BY platform_id"
+PLATFORM_FAKES = SINCE + """
+SELECT f.platform_id, count(*) AS n_fake,
+       count(*) FILTER (WHERE s.since IS NULL OR o.ts >= s.since) AS n_fake_run
+FROM fake f JOIN owned o ON o.trade_id = f.trade_id LEFT JOIN since s ON s.platform_id = f.platform_id
+WHERE f.platform_id IS NOT NULL GROUP BY f.platform_id
+"""
 
 # Per platform, its clients and those a negative adjustment took money from (rules.finish_fraud).
 PLATFORM_TAKINGS = """
@@ -189,14 +207,17 @@ def platform_fraud(case: Case, checked: pd.DataFrame, clients: pd.DataFrame | No
     fake = fake_of_checked(checked)
     index = pd.Index(case["platforms"]["platform_id"], name="platform_id")
     clients = client_figures(case, connect=connect) if clients is None else clients
-    connection = trades_connection(case, connect=connect, fake=fake[["platform_id", "client_id", "notional"]])
-    n_trades = connection.sql(PLATFORM_TRADES).df().set_index("platform_id")["n_trades"].reindex(index, fill_value=0)
-    n_fake = connection.sql(PLATFORM_FAKES).df().set_index("platform_id")["n_fake"].reindex(index, fill_value=0)
+    connection = trades_connection(case, connect=connect, handed=handed_over_platforms(case).to_frame(),
+                                   fake=fake[["trade_id", "platform_id", "client_id", "notional"]])
+    trades = connection.sql(PLATFORM_TRADES).df().set_index("platform_id").reindex(index, fill_value=0)
+    fakes = connection.sql(PLATFORM_FAKES).df().set_index("platform_id").reindex(index, fill_value=0)
     takings = connection.sql(PLATFORM_TAKINGS).df().set_index("platform_id").reindex(index, fill_value=0)
+    n_trades, n_fake = trades["n_trades"], fakes["n_fake"]
     frame = pd.DataFrame({
         "n_trades": n_trades, "n_fake": n_fake,
         "fake_share": (n_fake / n_trades.where(n_trades > 0)).fillna(0.0),
         "fake_trade_losses": fake_losses(connection, clients).reindex(index, fill_value=0),
+        "n_trades_run": trades["n_trades_run"], "n_fake_run": fakes["n_fake_run"],
         "n_clients": takings["n_clients"], "n_taken": takings["n_taken"],
     }, index=index)
     return finish_fraud(frame)

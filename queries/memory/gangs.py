@@ -376,6 +376,14 @@ def _handover(case: Case) -> tuple[pd.DataFrame, pd.DataFrame]:
     return operated, licences[~superseded]
 
 
+def handed_over_platforms(case: Case) -> pd.Series:
+    """The platforms handed over to another known gang (:func:`operated_platforms`): each is
+    judged a front on its trades from its first fake one on (:func:`casegraph.queries.rules.finish_fraud`)."""
+    operated = operated_platforms(case)
+    moved = operated["gang_id"].ne(known_gang_platforms(case)["gang_id"]).to_numpy(dtype=bool)
+    return operated.loc[moved, "platform_id"].reset_index(drop=True)
+
+
 def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,
                           connect=duckdb_connection) -> pd.DataFrame:
     """Through which account each platform's client money went: (platform_id, account_id, n

@@ -11,9 +11,18 @@ from __future__ import annotations
 import pandas as pd
 
 from ..order_numbers import outside_statements
-from ..rules import NO_BROKER_REF, NOT_ON_STATEMENT, RECORDED_FAKE, finish_fake, finish_fraud, unverified_of_checked
+from ..rules import (
+    NO_BROKER_REF,
+    NOT_ON_STATEMENT,
+    RECORDED_FAKE,
+    fake_of_checked,
+    finish_fake,
+    finish_fraud,
+    unverified_of_checked,
+)
 from .fragments import CLIENT_FRAGMENT
-from .runner import CypherRunner
+from .gangs import handed_over_platforms
+from .runner import CypherRunner, parameter_rows
 
 REASONS = {"recorded_fake": RECORDED_FAKE, "no_broker_ref": NO_BROKER_REF, "not_on_statement": NOT_ON_STATEMENT}
 
@@ -89,14 +98,27 @@ WITH cp, base + division[0] + CASE WHEN 2 * division[1] >= turnover THEN 1 ELSE 
 """
 
 
+# The first fake trade of each platform handed over to another gang ($fakes: its fake trades),
+# from which its trades are judged (rules.finish_fraud).
+FIRST_FAKES = """
+UNWIND $fakes AS fake
+MATCH (t:Trade {id: fake.trade_id})
+RETURN fake.platform_id AS platform_id, min(t.ts) AS since
+"""
+
+
 def _platform_fraud_query() -> str:
     return f"""
 CALL () {{
   {TRADE_CHECK}
+  // A platform handed over to another gang: its trades from its first fake one on ($since)
+  WITH t, c, p, reason, $since[coalesce(p.id, '')] AS since
   WITH p.id AS platform_id, c, count(t) AS n_trades, count(reason) AS n_fake,
+       count(CASE WHEN since IS NULL OR t.ts >= since THEN 1 END) AS n_trades_run,
+       count(CASE WHEN reason IS NOT NULL AND (since IS NULL OR t.ts >= since) THEN 1 END) AS n_fake_run,
        sum(CASE WHEN reason IS NULL THEN 0 ELSE t.notional_fen END) AS fake_notional
   RETURN collect({{platform_id: platform_id, client: c, n_trades: n_trades, n_fake: n_fake,
-                  fake_notional: fake_notional}}) AS per_client
+                  n_trades_run: n_trades_run, n_fake_run: n_fake_run, fake_notional: fake_notional}}) AS per_client
 }}
 CALL (per_client) {{
   // Σ client_losses × fake notional / turnover over each platform's clients with fake trades
@@ -113,8 +135,11 @@ CALL (per_client) {{
 MATCH (p:Platform)
 WITH p, reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_trades ELSE 0 END) AS n_trades,
      reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_fake ELSE 0 END) AS n_fake,
+     reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_trades_run ELSE 0 END)
+       AS n_trades_run,
+     reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_fake_run ELSE 0 END) AS n_fake_run,
      coalesce([x IN losses WHERE x.platform_id = p.id | x.losses][0], 0) AS fake_trade_losses
-RETURN p.id AS platform_id, n_trades, n_fake,
+RETURN p.id AS platform_id, n_trades, n_fake, n_trades_run, n_fake_run,
        CASE WHEN n_trades > 0 THEN toFloat(n_fake) / n_trades ELSE 0.0 END AS fake_share,
        fake_trade_losses,
        COUNT {{ (p)<-[:CLIENT_OF]-(:Client) }} AS n_clients,
@@ -140,5 +165,9 @@ def platform_fraud(runner: CypherRunner, checked: pd.DataFrame) -> pd.DataFrame:
     :func:`casegraph.queries.memory.fake_trades.platform_fraud` (``checked``: :func:`fake_trades`'
     answer, whose trades outside the statements in hand are no fake ones)."""
     outside = unverified_of_checked(checked)["trade_id"].tolist()
-    return finish_fraud(runner.run_cypher(_platform_fraud_query(), {**REASONS, "outside": outside})
+    fake = fake_of_checked(checked)
+    handed = fake[fake["platform_id"].isin(handed_over_platforms(runner))]
+    since = runner.run_cypher(FIRST_FAKES, {"fakes": parameter_rows(handed[["trade_id", "platform_id"]])})
+    return finish_fraud(runner.run_cypher(_platform_fraud_query(), {
+        **REASONS, "outside": outside, "since": dict(zip(since["platform_id"], since["since"]))})
                         .set_index("platform_id"))

@@ -437,15 +437,27 @@ def operated_platforms(runner: CypherRunner) -> pd.DataFrame:
 def _handover(runner: CypherRunner) -> tuple[pd.DataFrame, list[str]]:
     """:func:`operated_platforms`, and the licences not in force
     (:func:`.memory.gangs._handover`): a handed-over platform's before its latest."""
+    operated, latest, sold = _sold_platforms(runner)
+    if not sold:
+        return operated, []
+    earlier = runner.run_cypher(EARLIER_LICENSES, {"platforms": sold, "latest": sorted(set(latest["license_id"]))})
+    return operated, sorted(earlier.reindex(columns=["license_id"])["license_id"])
+
+
+def _sold_platforms(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """:func:`operated_platforms`, each platform's latest licence and its buyer
+    (:data:`LATEST_LICENSE_BUYERS`), and the platforms handed over to another gang."""
     listed = known_gang_platforms(runner).reindex(columns=["gang_id", "platform_id", "province"])
     latest = runner.run_cypher(LATEST_LICENSE_BUYERS).reindex(columns=["platform_id", "person_id", "license_id"])
     operated = handed_over(listed, latest[["platform_id", "person_id"]],
                            runner.run_cypher(GANG_LEADERS).reindex(columns=["gang_id", "person_id"]))
     sold = sorted(set(listed.loc[listed["gang_id"].ne(operated["gang_id"]).to_numpy(dtype=bool), "platform_id"]))
-    if not sold:
-        return operated, []
-    earlier = runner.run_cypher(EARLIER_LICENSES, {"platforms": sold, "latest": sorted(set(latest["license_id"]))})
-    return operated, sorted(earlier.reindex(columns=["license_id"])["license_id"])
+    return operated, latest, sold
+
+
+def handed_over_platforms(runner: CypherRunner) -> list[str]:
+    """The platforms handed over to another known gang, as :func:`.memory.gangs.handed_over_platforms`."""
+    return _sold_platforms(runner)[2]
 
 
 def operates(platforms: pd.DataFrame) -> dict[str, list[str]]:

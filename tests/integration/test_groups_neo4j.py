@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from casebuilder import write_case
+from casebuilder import turned_front_case, write_case
 from test_account_groups import (
     bridge_server_case,
     cafe_case,
@@ -86,6 +86,18 @@ def test_engines_agree_on_the_controller_by_mother_then_logins(neo4j_driver, tmp
     off, before who else used its device: on both engines."""
     groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", unfunded_case(split_off=split_off)))
     assert set(groups["controller_id"]) == {"PER10" if split_off else "PER1"}
+
+
+@pytest.mark.parametrize("renewed_by", ["PER7", "PER1"], ids=["sold to G2", "renewed by G1"])
+def test_engines_agree_on_a_platform_its_buyer_turned_fake(neo4j_driver, tmp_path, renewed_by):
+    """A platform handed over to another gang is judged on its trades from its first fake one
+    on, one renewed by its own gang on all of them: on both engines."""
+    case = load_case(write_case(tmp_path / "case", turned_front_case(renewed_by=renewed_by)))
+    load_into_neo4j(neo4j_driver, case, replace=True)
+    fake = fake_trades(case)
+    fraud = neo4j_fake.platform_fraud(CypherRunner(neo4j_driver), fake)
+    pd.testing.assert_frame_equal(fraud, platform_fraud(case, fake))
+    assert fraud.loc["P3", "is_fraud"] == (renewed_by == "PER7") and fraud.loc["P3", "n_fake"] == 2
 
 
 @pytest.mark.parametrize("funded", [False, True], ids=["home alone", "funded by one card"])
