@@ -116,20 +116,25 @@ FIRST = Targets(TESTS / "independent" / "make_case.py", min_ari=0.99, min_groups
 SECOND = Targets(TESTS / "independent2" / "make_case.py", min_ari=0.98, min_groups_f1=0.99, every_controller=True,
                  gang_figures=True)
 # The third, written to differ from both: what holds on it so far. Its account groups (a group
-# of client accounts a studio boss in no gang runs on two gangs' platforms; household pairs;
-# sub-accounts of two gangs whose bundled orders fire together) are open (README, "A third
-# generator"), and a few ordinary people still sit in gangs (4 of 68,443 entities).
-THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.96, min_groups_f1=0.85, gang_figures=True,
+# of client accounts a studio boss in no gang runs on two gangs' platforms; sub-accounts of two
+# gangs whose bundled orders fire together) are open (README, "A third generator"), and a few
+# ordinary people still sit in gangs (4 of 68,443 entities). Its household pairs on one home
+# line were groups until an account needed a second tie (evidence.without_lone_ties): groups F1
+# 0.889-0.970 -> 0.892-0.980 on six seeds (min_groups_f1 0.85 -> 0.88).
+THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.96, min_groups_f1=0.88, gang_figures=True,
                 max_outsider_share=1 / 10_000)
 # The fourth, written to differ from the three: gangs that split, a platform sold to another
 # gang (gangs.csv still gives it to the seller), a gang with no platform at all, a freelancer
 # agent of two gangs, the vendor's own gang; every client and platform figure is the
 # generator's to the fen, but the split's two gangs are one, the sold platform stays with its
-# seller, the platformless gang is not found, households sharing a home line and PC are groups
-# (README, "A fourth generator"): what holds so far, as a floor. Its fronts are not checked: the
-# sold platform's fake trades, found trade for trade, flagged its seller's gang; now that the platform
-# whose latest licence the buyer's leader bought is the buyer's (communities.handed_over), the
-# fronts are right on seeds 1, 21, 31 and 33; on 22 and 32 the buyer's gang is not flagged. Strangers who meet at a
+# seller, the platformless gang is not found (README, "A fourth generator"): what holds so far,
+# as a floor. The sold platform's fake trades, found trade for trade, flagged its seller's gang;
+# now that the platform whose latest licence the buyer's leader bought is the buyer's
+# (communities.handed_over), judged on its trades from its first fake one on (rules.finish_fraud),
+# the fronts are right on seeds 1, 21, 22, 31 and 33 (on 32 the gang fake from the start is found
+# merged with two others). Households sharing a home line and PC were groups until an account
+# needed a second tie (evidence.without_lone_ties): groups F1 0.914-0.932 -> 0.951-0.962 on six
+# seeds (min_groups_f1 0.90 -> 0.94). Strangers who meet at a
 # market's busy instants were groups too until their own hours were counted
 # (evidence.beyond_habits): groups F1 0.760 -> 0.930 (min_groups_f1 0.75 -> 0.90). The
 # landlords and families its staff pay sat in their gangs until they were told by the
@@ -139,8 +144,8 @@ THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.96, min_group
 # whom only evidence joined too, paid by his card and tied to the gang by nothing else, left
 # with the trees hanging on a gang by one member's money (communities.money_pendants):
 # outsiders 170 -> 68, ARI 0.940 -> 0.959 (min_ari 0.93 -> 0.95, max_outsider_share 1/250 -> 1/700).
-FOURTH = Targets(TESTS / "independent4" / "make_case.py", min_ari=0.95, min_groups_f1=0.90,
-                 max_outsider_share=1 / 700, max_gangs_missed=5, fronts=False, statement_windows=True)
+FOURTH = Targets(TESTS / "independent4" / "make_case.py", min_ari=0.95, min_groups_f1=0.94,
+                 max_outsider_share=1 / 700, max_gangs_missed=5, statement_windows=True)
 # The fifth, written to differ from the four: member units (会员单位), gangs in other provinces
 # with no platform of their own, each running an agent subtree on a master gang's platform
 # with its own cards and staff, paying the master a share of its fees; a hybrid A/B-book
