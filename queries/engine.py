@@ -70,7 +70,7 @@ from .output_tables import SCOPED_FIGURES, conform
 from .rules import (
     CLIENT_FIGURES,
     FRAUD_COLUMNS,
-    TAKING_COLUMNS,
+    VERDICT_COLUMNS,
     fake_of_checked,
     finish_fake,
     finish_fraud,
@@ -228,7 +228,7 @@ QUESTIONS: dict[str, Question] = {question.name: question for question in (
     # The fake trades' share of the clients' losses comes from the ledger.
     Question("platform_fraud", ("trades", "platforms", "ledger"), "platform fraud",
              lambda: finish_fraud(pd.DataFrame({c: pd.Series(dtype="float64")
-                                                for c in (*FRAUD_COLUMNS, *TAKING_COLUMNS)})),
+                                                for c in (*FRAUD_COLUMNS, *VERDICT_COLUMNS)})),
              takes=("fake_trades", "client_figures")),
     # Fund flows need the bank transfers and the accounts they name (persons, statements and
     # logins add holders, what is in hand and shared devices where the case has them).

@@ -193,15 +193,15 @@ def unverified_of_checked(checked: pd.DataFrame) -> pd.DataFrame:
 # takes the rest of a client's equity by): the fronts of four independent generators took money
 # so from 18-60 % of their clients, no other platform of theirs from more than 1 %.
 MIN_TAKEN_SHARE = 0.1
-# What each engine counts per platform for that, and the trades and fake trades it is judged on
-# (finish_fraud).
-TAKING_COLUMNS = ("n_clients", "n_taken", "n_trades_run", "n_fake_run")
+# What each engine counts per platform for finish_fraud's verdict: its clients and those its risk
+# control took money from, and the trades and fake trades it is judged on.
+VERDICT_COLUMNS = ("n_clients", "n_taken", "n_trades_judged", "n_fake_judged")
 
 
 def finish_fraud(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame both engines return: counts and fen int64, fake_share rounded to 6 decimals,
     is_fraud bool, rows by platform_id, from each platform's counts (``frame``: n_trades,
-    n_fake, fake_share, fake_trade_losses; ``n_trades_run`` and ``n_fake_run``, those of the
+    n_fake, fake_share, fake_trade_losses; ``n_trades_judged`` and ``n_fake_judged``, those of the
     trades it is judged on; ``n_clients`` and ``n_taken``, its clients with a negative
     adjustment). A platform is a front when more than half the trades it is judged on are fake
     — all its trades, but for a platform handed over to another gang
@@ -212,13 +212,14 @@ def finish_fraud(frame: pd.DataFrame) -> pd.DataFrame:
     years of real trades before kept the fake ones under half on two seeds of six.
 
     >>> frame = pd.DataFrame({"n_trades": [0, 0, 5, 5, 9], "n_fake": [0, 0, 0, 3, 3], "fake_share": 0.0,
-    ...                       "fake_trade_losses": 0, "n_trades_run": [0, 0, 5, 5, 4], "n_fake_run": [0, 0, 0, 3, 3],
-    ...                       "n_clients": 10, "n_taken": [3, 0, 3, 0, 0]}, index=["P1", "P2", "P3", "P4", "P5"])
+    ...                       "fake_trade_losses": 0, "n_trades_judged": [0, 0, 5, 5, 4],
+    ...                       "n_fake_judged": [0, 0, 0, 3, 3], "n_clients": 10, "n_taken": [3, 0, 3, 0, 0]},
+    ...                      index=["P1", "P2", "P3", "P4", "P5"])
     >>> finish_fraud(frame)["is_fraud"].tolist()
     [True, False, False, True, True]
     """
     n_trades, taken = frame["n_trades"].to_numpy(), frame["n_taken"].to_numpy()
-    frame = frame.assign(is_fraud=(2 * frame["n_fake_run"].to_numpy() > frame["n_trades_run"].to_numpy()) | (
+    frame = frame.assign(is_fraud=(2 * frame["n_fake_judged"].to_numpy() > frame["n_trades_judged"].to_numpy()) | (
         (n_trades == 0) & (taken > 0) & (taken >= MIN_TAKEN_SHARE * frame["n_clients"].to_numpy())))
     out = frame[list(FRAUD_COLUMNS)].astype({"n_trades": "int64", "n_fake": "int64", "fake_share": "float64",
                                              "is_fraud": "bool", "fake_trade_losses": "int64"})

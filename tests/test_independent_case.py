@@ -133,7 +133,7 @@ THIRD = Targets(TESTS / "independent3" / "make_case.py", min_ari=0.96, min_group
 # (communities.handed_over), judged on its trades from its first fake one on (rules.finish_fraud),
 # the fronts are right on seeds 1, 21, 22, 31 and 33 (on 32 the gang fake from the start is found
 # merged with two others). Households sharing a home line and PC were groups until an account
-# needed a second tie (evidence.without_lone_ties): groups F1 0.914-0.932 -> 0.951-0.962 on six
+# needed a second tie (evidence.without_lone_ties): groups F1 0.914-0.932 -> 0.950-0.962 on six
 # seeds (min_groups_f1 0.90 -> 0.94). Strangers who meet at a
 # market's busy instants were groups too until their own hours were counted
 # (evidence.beyond_habits): groups F1 0.760 -> 0.930 (min_groups_f1 0.75 -> 0.90). The

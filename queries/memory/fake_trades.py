@@ -83,14 +83,14 @@ WITH since AS (
 """
 PLATFORM_TRADES = SINCE + """
 SELECT o.platform_id, count(*) AS n_trades,
-       count(*) FILTER (WHERE s.since IS NULL OR o.ts >= s.since) AS n_trades_run
+       count(*) FILTER (WHERE s.since IS NULL OR o.ts >= s.since) AS n_trades_judged
 FROM owned o LEFT JOIN since s ON s.platform_id = o.platform_id
 WHERE o.platform_id IS NOT NULL GROUP BY o.platform_id
 """
 
 PLATFORM_FAKES = SINCE + """
 SELECT f.platform_id, count(*) AS n_fake,
-       count(*) FILTER (WHERE s.since IS NULL OR o.ts >= s.since) AS n_fake_run
+       count(*) FILTER (WHERE s.since IS NULL OR o.ts >= s.since) AS n_fake_judged
 FROM fake f JOIN owned o ON o.trade_id = f.trade_id LEFT JOIN since s ON s.platform_id = f.platform_id
 WHERE f.platform_id IS NOT NULL GROUP BY f.platform_id
 """
@@ -217,7 +217,7 @@ def platform_fraud(case: Case, checked: pd.DataFrame, clients: pd.DataFrame | No
         "n_trades": n_trades, "n_fake": n_fake,
         "fake_share": (n_fake / n_trades.where(n_trades > 0)).fillna(0.0),
         "fake_trade_losses": fake_losses(connection, clients).reindex(index, fill_value=0),
-        "n_trades_run": trades["n_trades_run"], "n_fake_run": fakes["n_fake_run"],
+        "n_trades_judged": trades["n_trades_judged"], "n_fake_judged": fakes["n_fake_judged"],
         "n_clients": takings["n_clients"], "n_taken": takings["n_taken"],
     }, index=index)
     return finish_fraud(frame)

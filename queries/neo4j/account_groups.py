@@ -111,13 +111,13 @@ CALL () {{
 RETURN evidence, key, account_a, account_b, sittings, span_us ORDER BY evidence, key, account_a, account_b
 """
 
-# The devices and IPs the software vendor's staff log in from (evidence.without_vendor_addresses).
 # The sub accounts split off a mother account (evidence.without_lone_ties reads them).
 SPLIT_OFF = """
 MATCH (sub:Account)-[:SUB_OF]->(mother:Account)
 RETURN sub.id AS account_id, mother.id AS parent_account_id ORDER BY account_id
 """
 
+# The devices and IPs the software vendor's staff log in from (evidence.without_vendor_addresses).
 VENDOR_ADDRESSES = """
 MATCH (:Vendor)<-[:MEMBER_OF]-(:Person)<-[:LOGIN_BY]-(l:Login)
 CALL (l) {

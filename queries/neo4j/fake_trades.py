@@ -114,11 +114,12 @@ CALL () {{
   // A platform handed over to another gang: its trades from its first fake one on ($since)
   WITH t, c, p, reason, $since[coalesce(p.id, '')] AS since
   WITH p.id AS platform_id, c, count(t) AS n_trades, count(reason) AS n_fake,
-       count(CASE WHEN since IS NULL OR t.ts >= since THEN 1 END) AS n_trades_run,
-       count(CASE WHEN reason IS NOT NULL AND (since IS NULL OR t.ts >= since) THEN 1 END) AS n_fake_run,
+       count(CASE WHEN since IS NULL OR t.ts >= since THEN 1 END) AS n_trades_judged,
+       count(CASE WHEN reason IS NOT NULL AND (since IS NULL OR t.ts >= since) THEN 1 END) AS n_fake_judged,
        sum(CASE WHEN reason IS NULL THEN 0 ELSE t.notional_fen END) AS fake_notional
   RETURN collect({{platform_id: platform_id, client: c, n_trades: n_trades, n_fake: n_fake,
-                  n_trades_run: n_trades_run, n_fake_run: n_fake_run, fake_notional: fake_notional}}) AS per_client
+                  n_trades_judged: n_trades_judged, n_fake_judged: n_fake_judged,
+                  fake_notional: fake_notional}}) AS per_client
 }}
 CALL (per_client) {{
   // Σ client_losses × fake notional / turnover over each platform's clients with fake trades
@@ -135,11 +136,12 @@ CALL (per_client) {{
 MATCH (p:Platform)
 WITH p, reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_trades ELSE 0 END) AS n_trades,
      reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_fake ELSE 0 END) AS n_fake,
-     reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_trades_run ELSE 0 END)
-       AS n_trades_run,
-     reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_fake_run ELSE 0 END) AS n_fake_run,
+     reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_trades_judged ELSE 0 END)
+       AS n_trades_judged,
+     reduce(s = 0, r IN per_client | s + CASE WHEN r.platform_id = p.id THEN r.n_fake_judged ELSE 0 END)
+       AS n_fake_judged,
      coalesce([x IN losses WHERE x.platform_id = p.id | x.losses][0], 0) AS fake_trade_losses
-RETURN p.id AS platform_id, n_trades, n_fake, n_trades_run, n_fake_run,
+RETURN p.id AS platform_id, n_trades, n_fake, n_trades_judged, n_fake_judged,
        CASE WHEN n_trades > 0 THEN toFloat(n_fake) / n_trades ELSE 0.0 END AS fake_share,
        fake_trade_losses,
        COUNT {{ (p)<-[:CLIENT_OF]-(:Client) }} AS n_clients,
