@@ -117,6 +117,10 @@ SITTING_WINDOW_S = 600
 # The order of the kinds of evidence in account_groups.csv's ``evidence``.
 EVIDENCE_ORDER = ("shared_device", "shared_ip", "common_funding", "sync_orders")
 
+# The role (memberships.csv) of a gang's cashier: his cards pay for the whole gang (margin,
+# wages, licences), so his paying a group's accounts, or their funders, names him no controller.
+CASHIER_ROLE = "finance"
+
 # account_groups.csv: its columns in order, and their kinds.
 GROUP_COLUMNS = ("group_id", "account_id", "holder_person_id", "controller_id", "evidence", "self_trade_count",
                  "self_trade_qty", "volume_share", "self_trade_notional_points", "sync_order_pairs",

@@ -36,6 +36,7 @@ from ..evidence import (
 )
 from ..rules import (
     BROKER_SIDE_KINDS,
+    CASHIER_ROLE,
     DAY_US,
     FLOAT_COLUMNS,
     HABIT_DAY_SHIFTS,
@@ -131,7 +132,8 @@ def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, lo
     SQL reads: ``accounts`` (every account), ``broker_side`` (:func:`candidate_ids`), ``fills``
     (:func:`fill_columns` of every broker fill, with ``pos``, its row) and ``broker_fills`` (the
     candidates'), ``trades`` (the platforms' trades' broker_ref), ``logins``
-    (:func:`login_columns`), ``persons``, ``funding`` and ``feeding`` (:func:`funding_transfers`).
+    (:func:`login_columns`), ``persons``, ``cashiers`` (:func:`cashiers`), ``funding`` and
+    ``feeding`` (:func:`funding_transfers`).
     (The candidates' fills and logins are marked once here: a semi-join in every query that
     reads them cost more than the rest of the query.)
 
@@ -150,7 +152,7 @@ def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, lo
     connection = connect(
         accounts=arrow_table(accounts[["account_id", "kind", "holder_person_id", "parent_account_id", "platform_id"]]),
         broker_side=arrow_table(candidates.to_frame()), fills=fills, logins=logins, trades=trades,
-        persons=arrow_table(case["persons"][["person_id"]]))
+        persons=arrow_table(case["persons"][["person_id"]]), cashiers=arrow_table(cashiers(case)))
     connection.execute(BROKER_FILLS)
     if transfers is None:
         connection.register("transfers", arrow_table(case["bank_transfers"][["from_account", "to_account"]].assign(
@@ -165,6 +167,14 @@ def evidence_connection(case: Case, *, connect=duckdb_connection, fills=None, lo
         connection.execute(FUNDING)
         connection.execute(FEEDING_TABLE)
     return connection
+
+
+def cashiers(case: Case) -> pd.DataFrame:
+    """(person_id): the persons memberships.csv gives a gang's cashier's role
+    (:data:`casegraph.queries.rules.CASHIER_ROLE`), whom paying a group names no controller."""
+    memberships = case["memberships"]
+    cashier = memberships["role"].eq(CASHIER_ROLE).fillna(False).to_numpy(dtype=bool)
+    return memberships.loc[cashier, ["person_id"]].drop_duplicates(ignore_index=True)
 
 
 def funding_transfers(case: Case, connection: duckdb.DuckDBPyConnection,
@@ -465,7 +475,7 @@ WITH paid AS (
   JOIN links c ON c.evidence = 'common_funding' AND c.key = f.source AND c.account_id = f.account_id
   JOIN members m ON m.account_id = f.account_id
   JOIN accounts h ON h.account_id = f.source
-  WHERE h.holder_person_id IS NOT NULL),
+  WHERE h.holder_person_id IS NOT NULL AND h.holder_person_id NOT IN (SELECT person_id FROM cashiers)),
 per_payer AS (
   SELECT group_id, source, holder, count(DISTINCT account_id) AS n_accounts, sum(amount_cny) AS amount
   FROM paid GROUP BY group_id, source, holder),
@@ -482,7 +492,8 @@ upstream AS (
 by_upstream AS (
   SELECT u.group_id, h.holder_person_id AS person,
          row_number() OVER (PARTITION BY u.group_id ORDER BY u.n_sources DESC, u.amount DESC, u.payer) AS rank
-  FROM upstream u JOIN accounts h ON h.account_id = u.payer WHERE h.holder_person_id IS NOT NULL),
+  FROM upstream u JOIN accounts h ON h.account_id = u.payer
+  WHERE h.holder_person_id IS NOT NULL AND h.holder_person_id NOT IN (SELECT person_id FROM cashiers)),
 shared AS (
   SELECT DISTINCT l.evidence, l.key, m.group_id FROM links l JOIN members m ON m.account_id = l.account_id
   WHERE l.evidence IN ('shared_device', 'shared_ip')),

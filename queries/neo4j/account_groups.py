@@ -31,6 +31,7 @@ from ..evidence import (
 )
 from ..rules import (
     BROKER_SIDE_KINDS,
+    CASHIER_ROLE,
     DAY_US,
     HABIT_DAY_SHIFTS,
     IDENTIFIER_USE_COLUMNS,
@@ -272,22 +273,24 @@ RETURN m.group_id AS group_id, m.account_id AS account_id, holder.id AS holder_p
 CONTROLLERS = """
 UNWIND $groups AS group_id
 CALL (group_id) {
-  // 1. the holder of the payer of the most group accounts (then most money, smallest id)
+  // 1. the holder of the payer of the most group accounts (then most money, smallest id), no cashier
   UNWIND $links AS link
   WITH link WHERE link.evidence = 'common_funding' AND $group_of[link.account_id] = group_id
   MATCH (holder:Person)-[:HOLDS]->(source:Account {id: link.key})-[t:TRANSFER]->(a:Account {id: link.account_id})
+  WHERE NOT EXISTS { (holder)-[:MEMBER_OF {role: $cashier}]->() }
   WITH source, holder, count(DISTINCT a) AS n_accounts, sum(t.amount_cny_fen) AS amount
   ORDER BY n_accounts DESC, amount DESC, source.id
   RETURN head(collect(holder.id)) AS by_funding
 }
 CALL (group_id) {
   // 2. the holder of the account that paid the most (two or more) of the accounts that paid
-  // the group's accounts (then most money, smallest id)
+  // the group's accounts (then most money, smallest id), no cashier
   UNWIND $members AS m
   WITH m WHERE m.group_id = group_id
   MATCH (source:Account)-[:TRANSFER]->(a:Account {id: m.account_id}) WHERE source <> a
   WITH DISTINCT source
-  MATCH (holder:Person)-[:HOLDS]->(payer:Account)-[t:TRANSFER]->(source) WHERE payer <> source
+  MATCH (holder:Person)-[:HOLDS]->(payer:Account)-[t:TRANSFER]->(source)
+  WHERE payer <> source AND NOT EXISTS { (holder)-[:MEMBER_OF {role: $cashier}]->() }
   WITH payer, holder, count(DISTINCT source) AS n_sources, sum(t.amount_cny_fen) AS amount
   WHERE n_sources >= 2
   ORDER BY n_sources DESC, amount DESC, payer.id
@@ -486,7 +489,7 @@ def account_groups(runner: CypherRunner, *, max_funded: int = MAX_FUNDED_ACCOUNT
     members = group_members(runner, links, synced)
     if members.empty:
         return finish_groups(pd.DataFrame())
-    rules = {"kinds": list(BROKER_SIDE_KINDS), "window_us": window_ms * 1000}
+    rules = {"kinds": list(BROKER_SIDE_KINDS), "window_us": window_ms * 1000, "cashier": CASHIER_ROLE}
     given = {**rules, "members": parameter_rows(members), "groups": sorted(members["group_id"].unique()),
              "group_of": dict(zip(members["account_id"], members["group_id"])),
              "links": parameter_rows(links), "synced": parameter_rows(synced)}

@@ -9,6 +9,7 @@ from casebuilder import turned_front_case, write_case
 from test_account_groups import (
     bridge_server_case,
     cafe_case,
+    cashier_case,
     household_case,
     market_open_case,
     routed_bridge_case,
@@ -98,6 +99,13 @@ def test_engines_agree_on_a_platform_its_buyer_turned_fake(neo4j_driver, tmp_pat
     fraud = neo4j_fake.platform_fraud(CypherRunner(neo4j_driver), fake)
     pd.testing.assert_frame_equal(fraud, platform_fraud(case, fake))
     assert fraud.loc["P3", "is_fraud"] == (renewed_by == "PER7") and fraud.loc["P3", "n_fake"] == 2
+
+
+def test_engines_agree_that_a_gang_s_cashier_is_no_controller(neo4j_driver, tmp_path):
+    """The gang's cashier paid the group's accounts: the mother account's holder is its
+    controller, on both engines."""
+    groups = assert_engines_agree(neo4j_driver, write_case(tmp_path / "case", cashier_case()))
+    assert set(groups["controller_id"]) == {"PER10"}
 
 
 @pytest.mark.parametrize("funded", [False, True], ids=["home alone", "funded by one card"])
