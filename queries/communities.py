@@ -897,6 +897,18 @@ def handed_over(listed: pd.DataFrame, latest_buyers: pd.DataFrame, leaders: pd.D
     return listed.assign(gang_id=gang, province=lookup(gang, province).where(moved, listed["province"]))
 
 
+def moved_platforms(listed: pd.DataFrame, operated: pd.DataFrame) -> pd.Series:
+    """The platforms :func:`handed_over` moved: those whose gang in ``operated`` (its answer)
+    is not their gang in ``listed`` (what it was given), row for row.
+
+    >>> listed = pd.DataFrame({"gang_id": ["D", "D"], "platform_id": ["P1", "P2"]})
+    >>> moved_platforms(listed, listed.assign(gang_id=["C", "D"])).tolist()
+    ['P1']
+    """
+    moved = listed["gang_id"].ne(operated["gang_id"]).to_numpy(dtype=bool)
+    return operated.loc[moved, "platform_id"].reset_index(drop=True)
+
+
 def _join_one_operator(gang_of_platform: pd.Series, sets: list[list[str]], known_of: pd.Series) -> list[str]:
     """Give each set of one operator's platforms one gang, in place: the known gang among them,
     else the gang most of them have (ties to the smallest id); a set that holds platforms of two

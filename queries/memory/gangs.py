@@ -34,6 +34,7 @@ from ..communities import (
     identifier_links,
     left_for_splinters,
     login_uses,
+    moved_platforms,
     staff_account_bindings,
     summed_edges,
     swept_accounts,
@@ -371,7 +372,7 @@ def _handover(case: Case) -> tuple[pd.DataFrame, pd.DataFrame]:
     leaders = pd.concat([named, leading.rename(columns={"org_id": "gang_id"})], ignore_index=True)
     listed = known_gang_platforms(case)
     operated = handed_over(listed, license_buyers(case, licences=latest), leaders)
-    sold = listed.loc[listed["gang_id"].ne(operated["gang_id"]).to_numpy(dtype=bool), "platform_id"]
+    sold = moved_platforms(listed, operated)
     superseded = is_in(licences["platform_id"], sold) & ~is_in(licences["license_id"], latest["license_id"])
     return operated, licences[~superseded]
 
@@ -379,9 +380,7 @@ def _handover(case: Case) -> tuple[pd.DataFrame, pd.DataFrame]:
 def handed_over_platforms(case: Case) -> pd.Series:
     """The platforms handed over to another known gang (:func:`operated_platforms`): each is
     judged a front on its trades from its first fake one on (:func:`casegraph.queries.rules.finish_fraud`)."""
-    operated = operated_platforms(case)
-    moved = operated["gang_id"].ne(known_gang_platforms(case)["gang_id"]).to_numpy(dtype=bool)
-    return operated.loc[moved, "platform_id"].reset_index(drop=True)
+    return moved_platforms(known_gang_platforms(case), operated_platforms(case))
 
 
 def client_money_accounts(ledger: pd.DataFrame, transfers: pd.DataFrame, *,

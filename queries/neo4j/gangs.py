@@ -29,6 +29,7 @@ from ..communities import (
     identifier_links,
     left_for_splinters,
     login_uses,
+    moved_platforms,
     staff_account_bindings,
     summed_edges,
     swept_accounts,
@@ -451,7 +452,7 @@ def _sold_platforms(runner: CypherRunner) -> tuple[pd.DataFrame, pd.DataFrame, l
     latest = runner.run_cypher(LATEST_LICENSE_BUYERS).reindex(columns=["platform_id", "person_id", "license_id"])
     operated = handed_over(listed, latest[["platform_id", "person_id"]],
                            runner.run_cypher(GANG_LEADERS).reindex(columns=["gang_id", "person_id"]))
-    sold = sorted(set(listed.loc[listed["gang_id"].ne(operated["gang_id"]).to_numpy(dtype=bool), "platform_id"]))
+    sold = sorted(set(moved_platforms(listed, operated)))
     return operated, latest, sold
 
 
